@@ -1,0 +1,570 @@
+//! The daemon's TOML config file and its secrets file.
+//!
+//! Every setting has a default; unknown keys and bad values are errors that name the key and
+//! the file, so a typo never silently falls back to a default.
+
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub daemon: DaemonSettings,
+    #[serde(default)]
+    pub sync: SyncSettings,
+    #[serde(default)]
+    pub tiktok_app: TikTokAppConfig,
+    #[serde(default, rename = "organization")]
+    pub organizations: Vec<OrganizationConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSettings {
+    /// Unix socket for the console; default in the user's runtime dir.
+    pub socket: Option<PathBuf>,
+    /// SQLite database, logs and secrets; default in the user's data dir.
+    pub data_dir: Option<PathBuf>,
+    /// `tracing` filter, e.g. "info" or "feedbridge_daemon=debug".
+    #[serde(default = "defaults::log_level")]
+    pub log_level: String,
+    /// Where platform webhooks are received. Off when unset (polling still runs).
+    pub webhook_listen: Option<SocketAddr>,
+    /// The address platforms reach `webhook_listen` at (e.g. behind a reverse proxy);
+    /// defaults to `http://{webhook_listen}`.
+    pub webhook_public_url: Option<String>,
+    /// Secrets file (mode 0600); default `secrets.toml` in the data dir.
+    pub secrets_file: Option<PathBuf>,
+}
+
+impl Default for DaemonSettings {
+    fn default() -> Self {
+        Self {
+            socket: None,
+            data_dir: None,
+            log_level: defaults::log_level(),
+            webhook_listen: None,
+            webhook_public_url: None,
+            secrets_file: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Safety-net poll of TikTok orders by update time.
+    #[serde(default = "defaults::order_poll_secs")]
+    pub order_poll_secs: u64,
+    /// Re-read of the store catalog (prices, stock) to repair drift.
+    #[serde(default = "defaults::catalog_poll_secs")]
+    pub catalog_poll_secs: u64,
+    /// Poll of TikTok review status for products under review.
+    #[serde(default = "defaults::review_poll_secs")]
+    pub review_poll_secs: u64,
+    /// Poll of store orders for new fulfilments (tracking).
+    #[serde(default = "defaults::fulfilment_poll_secs")]
+    pub fulfilment_poll_secs: u64,
+    /// Jobs run at once.
+    #[serde(default = "defaults::workers")]
+    pub workers: usize,
+    /// Attempts before a retryable job becomes a failure a human must retry.
+    #[serde(default = "defaults::max_attempts")]
+    pub max_attempts: u32,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            order_poll_secs: defaults::order_poll_secs(),
+            catalog_poll_secs: defaults::catalog_poll_secs(),
+            review_poll_secs: defaults::review_poll_secs(),
+            fulfilment_poll_secs: defaults::fulfilment_poll_secs(),
+            workers: defaults::workers(),
+            max_attempts: defaults::max_attempts(),
+        }
+    }
+}
+
+/// feedbridge's registration as a TikTok Shop app (one per installation).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TikTokAppConfig {
+    #[serde(default)]
+    pub app_key: String,
+    #[serde(default = "defaults::tiktok_api_base")]
+    pub api_base: String,
+    #[serde(default = "defaults::tiktok_auth_base")]
+    pub auth_base: String,
+    /// Calls per second per shop; TikTok publishes per-API limits, this stays under them.
+    #[serde(default = "defaults::tiktok_qps")]
+    pub requests_per_second: u32,
+}
+
+impl Default for TikTokAppConfig {
+    fn default() -> Self {
+        Self {
+            app_key: String::new(),
+            api_base: defaults::tiktok_api_base(),
+            auth_base: defaults::tiktok_auth_base(),
+            requests_per_second: defaults::tiktok_qps(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationConfig {
+    pub name: String,
+    pub store: StoreConfig,
+    #[serde(default, rename = "tiktok_shop")]
+    pub tiktok_shops: Vec<TikTokShopConfig>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorePlatform {
+    Shopify,
+}
+
+impl StorePlatform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Shopify => "shopify",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    pub platform: StorePlatform,
+    /// e.g. "acme.myshopify.com".
+    pub shop_domain: String,
+    /// Override of `https://{shop_domain}` (the sandbox uses this).
+    pub api_base: Option<String>,
+    #[serde(default = "defaults::shopify_api_version")]
+    pub api_version: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TikTokShopConfig {
+    /// Our name for the shop; keys its tokens in the secrets file.
+    pub name: String,
+    /// TikTok's shop id, from Get Authorized Shops.
+    pub shop_id: String,
+}
+
+mod defaults {
+    pub fn log_level() -> String {
+        "info".into()
+    }
+    pub fn order_poll_secs() -> u64 {
+        30
+    }
+    pub fn catalog_poll_secs() -> u64 {
+        60
+    }
+    pub fn review_poll_secs() -> u64 {
+        30
+    }
+    pub fn fulfilment_poll_secs() -> u64 {
+        30
+    }
+    pub fn workers() -> usize {
+        4
+    }
+    pub fn max_attempts() -> u32 {
+        8
+    }
+    pub fn tiktok_api_base() -> String {
+        "https://open-api.tiktokglobalshop.com".into()
+    }
+    pub fn tiktok_auth_base() -> String {
+        "https://auth.tiktok-shops.com".into()
+    }
+    pub fn tiktok_qps() -> u32 {
+        10
+    }
+    pub fn shopify_api_version() -> String {
+        "2026-10".into()
+    }
+}
+
+/// A config (or secrets) file that cannot be used, naming the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// Dotted path of the offending key, e.g. `sync.workers`; empty when the file as a whole
+    /// is unreadable.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(
+                f,
+                "{}: key `{}`: {}",
+                self.file.display(),
+                self.key,
+                self.message
+            )
+        }
+    }
+}
+
+/// Deserialize TOML, reporting the dotted key path of the first problem.
+fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &Path) -> Result<T, ConfigError> {
+    let deserializer = toml::Deserializer::parse(text).map_err(|error| ConfigError {
+        file: file.to_path_buf(),
+        key: String::new(),
+        message: one_line(&error.to_string()),
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let key = error.path().to_string();
+        ConfigError {
+            file: file.to_path_buf(),
+            key: if key == "." { String::new() } else { key },
+            message: one_line(&error.into_inner().to_string()),
+        }
+    })
+}
+
+/// toml errors span several lines with a source excerpt; keep the message, say where.
+fn one_line(message: &str) -> String {
+    let mut location = None;
+    let mut text = Vec::new();
+    for line in message.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("TOML parse error at ") {
+            location = Some(rest.to_string());
+        } else if !line.is_empty() && !line.starts_with('|') && !line.contains(" | ") {
+            text.push(line);
+        }
+    }
+    let text = text.join(" ");
+    match location {
+        Some(location) => format!("{text} ({location})"),
+        None => text,
+    }
+}
+
+impl Config {
+    /// Parse and validate a config file's text; `file` is only used in errors.
+    pub fn from_toml(text: &str, file: &Path) -> Result<Self, ConfigError> {
+        let config: Config = parse_toml(text, file)?;
+        config.validate(file)?;
+        Ok(config)
+    }
+
+    fn validate(&self, file: &Path) -> Result<(), ConfigError> {
+        let bad = |key: String, message: String| ConfigError {
+            file: file.to_path_buf(),
+            key,
+            message,
+        };
+        if self.daemon.log_level.trim().is_empty() {
+            return Err(bad("daemon.log_level".into(), "must not be empty".into()));
+        }
+        if let Some(url) = &self.daemon.webhook_public_url {
+            check_url(url).map_err(|m| bad("daemon.webhook_public_url".into(), m))?;
+        }
+        for (key, value) in [
+            ("sync.order_poll_secs", self.sync.order_poll_secs),
+            ("sync.catalog_poll_secs", self.sync.catalog_poll_secs),
+            ("sync.review_poll_secs", self.sync.review_poll_secs),
+            ("sync.fulfilment_poll_secs", self.sync.fulfilment_poll_secs),
+        ] {
+            if value == 0 {
+                return Err(bad(key.into(), "must be at least 1 second".into()));
+            }
+        }
+        if !(1..=64).contains(&self.sync.workers) {
+            return Err(bad(
+                "sync.workers".into(),
+                "must be between 1 and 64".into(),
+            ));
+        }
+        if self.sync.max_attempts == 0 {
+            return Err(bad("sync.max_attempts".into(), "must be at least 1".into()));
+        }
+        check_url(&self.tiktok_app.api_base).map_err(|m| bad("tiktok_app.api_base".into(), m))?;
+        check_url(&self.tiktok_app.auth_base).map_err(|m| bad("tiktok_app.auth_base".into(), m))?;
+        if self.tiktok_app.requests_per_second == 0 {
+            return Err(bad(
+                "tiktok_app.requests_per_second".into(),
+                "must be at least 1".into(),
+            ));
+        }
+        let has_shops = self
+            .organizations
+            .iter()
+            .any(|o| !o.tiktok_shops.is_empty());
+        if has_shops && self.tiktok_app.app_key.trim().is_empty() {
+            return Err(bad(
+                "tiktok_app.app_key".into(),
+                "is required when a TikTok shop is configured".into(),
+            ));
+        }
+        let mut org_names = std::collections::BTreeSet::new();
+        let mut shop_names = std::collections::BTreeSet::new();
+        for (i, org) in self.organizations.iter().enumerate() {
+            let at = format!("organization[{i}]");
+            if !valid_name(&org.name) {
+                return Err(bad(format!("{at}.name"), NAME_RULE.into()));
+            }
+            if !org_names.insert(org.name.as_str()) {
+                return Err(bad(
+                    format!("{at}.name"),
+                    format!("\"{}\" is used by another organization", org.name),
+                ));
+            }
+            if org.store.shop_domain.trim().is_empty() {
+                return Err(bad(format!("{at}.store.shop_domain"), "is required".into()));
+            }
+            if let Some(url) = &org.store.api_base {
+                check_url(url).map_err(|m| bad(format!("{at}.store.api_base"), m))?;
+            }
+            if !valid_api_version(&org.store.api_version) {
+                return Err(bad(
+                    format!("{at}.store.api_version"),
+                    format!(
+                        "\"{}\" is not a Shopify API version (YYYY-MM, e.g. 2026-10)",
+                        org.store.api_version
+                    ),
+                ));
+            }
+            for (j, shop) in org.tiktok_shops.iter().enumerate() {
+                let at = format!("{at}.tiktok_shop[{j}]");
+                if !valid_name(&shop.name) {
+                    return Err(bad(format!("{at}.name"), NAME_RULE.into()));
+                }
+                if !shop_names.insert(shop.name.as_str()) {
+                    return Err(bad(
+                        format!("{at}.name"),
+                        format!("\"{}\" is used by another TikTok shop", shop.name),
+                    ));
+                }
+                if shop.shop_id.trim().is_empty() {
+                    return Err(bad(format!("{at}.shop_id"), "is required".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+const NAME_RULE: &str = "names use 1-64 letters, digits, '-' or '_'";
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn valid_api_version(version: &str) -> bool {
+    if version == "unstable" {
+        return true;
+    }
+    let bytes = version.as_bytes();
+    bytes.len() == 7
+        && bytes[4] == b'-'
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && matches!(&version[5..], "01" | "04" | "07" | "10")
+}
+
+fn check_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(format!("\"{url}\" is not an http(s) URL"))
+    }
+}
+
+/// Tokens and app secrets, kept apart from the config in a 0600 file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    #[serde(default)]
+    pub tiktok_app: TikTokAppSecrets,
+    /// Keyed by organization name.
+    #[serde(default)]
+    pub shopify: BTreeMap<String, ShopifySecrets>,
+    /// Keyed by TikTok shop name.
+    #[serde(default)]
+    pub tiktok: BTreeMap<String, TikTokShopSecrets>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TikTokAppSecrets {
+    #[serde(default)]
+    pub app_secret: Secret,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopifySecrets {
+    pub access_token: Secret,
+    /// The app's client secret, which signs webhooks.
+    #[serde(default)]
+    pub webhook_secret: Secret,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TikTokShopSecrets {
+    pub access_token: Secret,
+    #[serde(default)]
+    pub refresh_token: Secret,
+}
+
+impl Secrets {
+    pub fn from_toml(text: &str, file: &Path) -> Result<Self, ConfigError> {
+        parse_toml(text, file)
+    }
+
+    /// Every configured connection must have its secrets.
+    pub fn check_against(&self, config: &Config, file: &Path) -> Result<(), ConfigError> {
+        let missing = |key: String| ConfigError {
+            file: file.to_path_buf(),
+            key,
+            message: "is missing".into(),
+        };
+        let has_shops = config
+            .organizations
+            .iter()
+            .any(|o| !o.tiktok_shops.is_empty());
+        if has_shops && self.tiktok_app.app_secret.is_empty() {
+            return Err(missing("tiktok_app.app_secret".into()));
+        }
+        for org in &config.organizations {
+            if !self.shopify.contains_key(&org.name) {
+                return Err(missing(format!("shopify.{}", org.name)));
+            }
+            for shop in &org.tiktok_shops {
+                if !self.tiktok.contains_key(&shop.name) {
+                    return Err(missing(format!("tiktok.{}", shop.name)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("/etc/feedbridge/config.toml"))
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.sync.order_poll_secs, 30);
+        assert_eq!(config.daemon.log_level, "info");
+        assert!(config.organizations.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        let error = parse("[sync]\nworkerz = 3\n").unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with("/etc/feedbridge/config.toml: key `sync.workerz`"),
+            "{text}"
+        );
+        assert!(text.contains("unknown field"), "{text}");
+    }
+
+    #[test]
+    fn bad_value_type_names_key() {
+        let error = parse("[sync]\nworkers = \"many\"\n").unwrap_err();
+        assert_eq!(error.key, "sync.workers");
+        assert!(!error.message.contains('\n'));
+    }
+
+    #[test]
+    fn out_of_range_value_names_key() {
+        let error = parse("[sync]\nworkers = 0\n").unwrap_err();
+        assert_eq!(error.key, "sync.workers");
+    }
+
+    #[test]
+    fn nested_organization_key_is_named() {
+        let text = r#"
+            [tiktok_app]
+            app_key = "k"
+            [[organization]]
+            name = "acme"
+            [organization.store]
+            platform = "shopify"
+            shop_domain = "acme.myshopify.com"
+            api_version = "2026-13"
+        "#;
+        let error = parse(text).unwrap_err();
+        assert_eq!(error.key, "organization[0].store.api_version");
+    }
+
+    #[test]
+    fn unknown_platform_is_rejected() {
+        let text = r#"
+            [[organization]]
+            name = "acme"
+            [organization.store]
+            platform = "shopee"
+            shop_domain = "x"
+        "#;
+        let error = parse(text).unwrap_err();
+        assert!(error.key.starts_with("organization"), "{error}");
+        assert!(error.message.contains("shopee"), "{error}");
+    }
+
+    #[test]
+    fn syntax_error_names_file_and_line() {
+        let error = parse("[sync\n").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("config.toml"), "{text}");
+        assert!(text.contains("line 1"), "{text}");
+    }
+
+    #[test]
+    fn secrets_must_cover_each_connection() {
+        let config = parse(
+            r#"
+            [tiktok_app]
+            app_key = "k"
+            [[organization]]
+            name = "acme"
+            [organization.store]
+            platform = "shopify"
+            shop_domain = "acme.myshopify.com"
+            [[organization.tiktok_shop]]
+            name = "acme-us"
+            shop_id = "1"
+        "#,
+        )
+        .unwrap();
+        let file = Path::new("secrets.toml");
+        let secrets = Secrets::from_toml(
+            "[tiktok_app]\napp_secret = \"s\"\n[shopify.acme]\naccess_token = \"t\"\n",
+            file,
+        )
+        .unwrap();
+        let error = secrets.check_against(&config, file).unwrap_err();
+        assert_eq!(error.key, "tiktok.acme-us");
+        assert!(!format!("{secrets:?}").contains("\"t\""));
+    }
+}

@@ -1,0 +1,367 @@
+//! Domain types as the console sees them: statuses with merchant-facing labels and the views
+//! the daemon returns over RPC.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An amount of money: a decimal in a currency, never a float.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// ISO 4217 code, e.g. "USD".
+    pub currency: String,
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency)
+    }
+}
+
+/// Where a store product stands on one TikTok shop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingStatus {
+    NotSynced,
+    /// We could not submit it (validation, platform error); the reason says why.
+    FailedToSync,
+    UnderReview,
+    /// TikTok's reviewers rejected it; their reasons are kept.
+    FailedReview,
+    Active,
+    /// On TikTok but not for sale (deactivated, frozen or deleted there).
+    Unlisted,
+}
+
+impl ListingStatus {
+    pub const ALL: [ListingStatus; 6] = [
+        Self::NotSynced,
+        Self::FailedToSync,
+        Self::UnderReview,
+        Self::FailedReview,
+        Self::Active,
+        Self::Unlisted,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotSynced => "Not synced",
+            Self::FailedToSync => "Failed to sync",
+            Self::UnderReview => "Under review",
+            Self::FailedReview => "Failed review",
+            Self::Active => "Active",
+            Self::Unlisted => "Synced (unlisted)",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotSynced => "not_synced",
+            Self::FailedToSync => "failed_to_sync",
+            Self::UnderReview => "under_review",
+            Self::FailedReview => "failed_review",
+            Self::Active => "active",
+            Self::Unlisted => "unlisted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+}
+
+impl fmt::Display for ListingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Where a TikTok order stands in feedbridge's sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderSyncState {
+    /// Not paid yet, or in TikTok's hold window: nothing to do until it is.
+    Waiting,
+    /// Cannot sync until the merchant fixes something (e.g. an unlisted SKU); syncs by itself after.
+    Blocked,
+    /// Paid and queued to be created in the store.
+    Pending,
+    /// Created in the store; waiting for the store to ship it.
+    InStore,
+    /// Tracking pushed to TikTok.
+    Shipped,
+    Cancelled,
+    /// Creating it failed in a way a retry alone may not fix; see the failure.
+    Failed,
+}
+
+impl OrderSyncState {
+    pub const ALL: [OrderSyncState; 7] = [
+        Self::Waiting,
+        Self::Blocked,
+        Self::Pending,
+        Self::InStore,
+        Self::Shipped,
+        Self::Cancelled,
+        Self::Failed,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Waiting => "Waiting",
+            Self::Blocked => "Blocked",
+            Self::Pending => "Pending",
+            Self::InStore => "In store",
+            Self::Shipped => "Shipped",
+            Self::Cancelled => "Cancelled",
+            Self::Failed => "Failed",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Blocked => "blocked",
+            Self::Pending => "pending",
+            Self::InStore => "in_store",
+            Self::Shipped => "shipped",
+            Self::Cancelled => "cancelled",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+}
+
+impl fmt::Display for OrderSyncState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    Connected,
+    /// The grant was revoked or expired: the merchant must authorize again.
+    NeedsReauthorization,
+    /// The last call failed for another reason (see `detail`).
+    Error,
+    /// Not contacted yet.
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub name: String,
+    /// "shopify", "tiktok", ...
+    pub platform: String,
+    pub state: ConnectionState,
+    pub detail: Option<String>,
+    pub currency: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationView {
+    pub name: String,
+    pub store: ConnectionView,
+    pub shops: Vec<ConnectionView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReport {
+    pub version: String,
+    pub pid: u32,
+    pub uptime_secs: u64,
+    pub data_dir: String,
+    pub socket: String,
+    pub organizations: Vec<OrganizationView>,
+    pub jobs_pending: u64,
+    pub failures_open: u64,
+    pub orders_total: u64,
+    pub products_total: u64,
+    pub latest_event: u64,
+    /// True once SIGTERM arrived: no new work is being taken.
+    pub draining: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkuView {
+    pub seller_sku: String,
+    pub store_variant_id: String,
+    pub tiktok_sku_id: Option<String>,
+    pub price: Money,
+    pub store_stock: i64,
+    /// What TikTok was last told, if anything.
+    pub synced_price: Option<Money>,
+    pub synced_stock: Option<i64>,
+}
+
+/// One store product on one TikTok shop.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    /// The listing id used by `map_category`, `list_products` and the CLI.
+    pub id: i64,
+    pub organization: String,
+    pub shop: String,
+    pub store_product_id: String,
+    pub title: String,
+    pub category: Option<CategoryRef>,
+    pub status: ListingStatus,
+    /// Why it failed to sync, in the merchant's words.
+    pub status_reason: Option<String>,
+    /// TikTok's review reasons when it failed review.
+    pub review_reasons: Vec<String>,
+    pub tiktok_product_id: Option<String>,
+    pub skus: Vec<SkuView>,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineView {
+    pub seller_sku: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingView {
+    pub number: String,
+    pub carrier: String,
+    /// The TikTok package it was pushed to, once pushed.
+    pub tiktok_package_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: i64,
+    pub organization: String,
+    pub shop: String,
+    pub tiktok_order_id: String,
+    /// TikTok's own status string, e.g. AWAITING_SHIPMENT.
+    pub tiktok_status: String,
+    pub sync_state: OrderSyncState,
+    /// Why it is blocked or failed.
+    pub reason: Option<String>,
+    pub store_order_id: Option<String>,
+    pub store_order_name: Option<String>,
+    pub total: Option<Money>,
+    pub lines: Vec<OrderLineView>,
+    pub tracking: Vec<TrackingView>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Listing,
+    OrderCreate,
+    TrackingPush,
+    InventoryPush,
+    Connection,
+}
+
+impl FailureKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Listing => "Listing",
+            Self::OrderCreate => "Order to store",
+            Self::TrackingPush => "Tracking to TikTok",
+            Self::InventoryPush => "Stock to TikTok",
+            Self::Connection => "Connection",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureView {
+    pub id: i64,
+    pub organization: String,
+    pub kind: FailureKind,
+    /// What failed, e.g. "TikTok order 5764…" or "product Cotton Tee".
+    pub subject: String,
+    /// Why, in the merchant's words.
+    pub reason: String,
+    /// What to do about it.
+    pub action: String,
+    /// The platform's own error text, for support.
+    pub raw_error: Option<String>,
+    pub retryable: bool,
+    pub attempts: u32,
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    DaemonStarted,
+    ProductDiscovered,
+    CategoryMapped,
+    ListingChanged,
+    StockPushed,
+    OrderSeen,
+    OrderChanged,
+    OrderCreatedInStore,
+    TrackingPushed,
+    Failed,
+    FailureResolved,
+    RetryRequested,
+    ConnectionChanged,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub seq: u64,
+    pub at: i64,
+    pub kind: EventKind,
+    pub organization: Option<String>,
+    pub subject: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventBatch {
+    pub events: Vec<EventView>,
+    /// Pass this back as the next cursor.
+    pub latest: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFilter {
+    pub state: Option<OrderSyncState>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductFilter {
+    pub status: Option<ListingStatus>,
+    pub limit: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for status in ListingStatus::ALL {
+            assert_eq!(ListingStatus::parse(status.as_str()), Some(status));
+        }
+        for state in OrderSyncState::ALL {
+            assert_eq!(OrderSyncState::parse(state.as_str()), Some(state));
+        }
+    }
+}

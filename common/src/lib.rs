@@ -1,0 +1,12 @@
+//! Types shared by the daemon (`feedbridged`) and the console (`feedbridge`): the domain
+//! statuses, the config file, the `Console` RPC service and where its socket lives.
+//! No I/O beyond path lookups, no runtime.
+
+pub mod config;
+pub mod domain;
+pub mod paths;
+pub mod rpc;
+pub mod secret;
+
+pub use domain::*;
+pub use rpc::{Console, ConsoleClient};
