@@ -4,7 +4,8 @@
 //! actions enqueue jobs and return at once; `events_since` waits at most `max_wait_ms`.
 
 use crate::domain::{
-    EventBatch, FailureView, OrderFilter, OrderView, ProductFilter, ProductView, StatusReport,
+    CategoryRef, EventBatch, FailureView, OrderFilter, OrderView, ProductFilter, ProductView,
+    StatusReport,
 };
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,9 @@ pub trait Console {
     async fn failures() -> Vec<FailureView>;
     /// Requeue the work behind one open failure.
     async fn retry_failure(failure_id: i64) -> Result<String, RpcError>;
+    /// Leaf categories of a shop's tree whose path contains `search` (case-insensitive);
+    /// `name` is the full path, e.g. "Womenswear > Tops > T-shirts".
+    async fn categories(shop: String, search: String) -> Result<Vec<CategoryRef>, RpcError>;
     /// Choose the TikTok category for a listing (a leaf of that shop's tree).
     async fn map_category(listing_id: i64, category_id: String) -> Result<String, RpcError>;
     /// Queue listings for submission to TikTok; returns how many were queued.
