@@ -1,0 +1,365 @@
+//! Pieces both simulators share: clock helpers, the call log, scripted faults, background tasks
+//! and asynchronous webhook delivery with retries.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+/// Locks a mutex, recovering the data if a previous holder panicked (the simulators keep going).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub(crate) fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+pub(crate) fn now_secs() -> i64 {
+    now_millis() / 1000
+}
+
+/// Formats Unix milliseconds as ISO-8601 UTC with second precision, as Shopify does
+/// (`2026-11-21T10:00:00Z`).
+pub(crate) fn iso8601(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => "1970-01-01T00:00:00Z".to_string(),
+    }
+}
+
+/// Parses an ISO-8601 / RFC 3339 timestamp (or a bare `YYYY-MM-DD` date, taken as midnight UTC;
+/// a missing zone is taken as UTC) into Unix milliseconds.
+pub(crate) fn parse_iso8601(s: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let s = s.trim();
+    let to_ms = |t: time::OffsetDateTime| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok();
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return to_ms(t);
+    }
+    if s.len() == 10 {
+        let mut parts = s.split('-');
+        let y: i32 = parts.next()?.parse().ok()?;
+        let m: u8 = parts.next()?.parse().ok()?;
+        let d: u8 = parts.next()?.parse().ok()?;
+        let month = time::Month::try_from(m).ok()?;
+        let date = time::Date::from_calendar_date(y, month, d).ok()?;
+        return Some(date.midnight().assume_utc().unix_timestamp() * 1000);
+    }
+    let alt = s.replacen(' ', "T", 1);
+    let has_zone = alt.ends_with('Z') || alt.get(19..).is_some_and(|t| t.contains(['+', '-']));
+    let alt = if has_zone { alt } else { format!("{alt}Z") };
+    time::OffsetDateTime::parse(&alt, &Rfc3339)
+        .ok()
+        .and_then(to_ms)
+}
+
+/// A record of one platform API call (control calls are not logged).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CallRecord {
+    pub at_ms: i64,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// TikTok: the envelope `code` (number). Shopify: the first top-level error's
+    /// `extensions.code` (string), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<serde_json::Value>,
+    /// Shopify: the GraphQL `operationName`, or the root field names joined with `,`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct CallLog(Mutex<Vec<CallRecord>>);
+
+impl CallLog {
+    pub(crate) fn push(&self, record: CallRecord) {
+        lock(&self.0).push(record);
+    }
+
+    pub(crate) fn all(&self) -> Vec<CallRecord> {
+        lock(&self.0).clone()
+    }
+}
+
+/// How a scripted fault makes a matching call fail.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// HTTP 500 with the platform's error shape.
+    #[serde(rename = "http_500")]
+    Http500,
+    /// The platform's own throttle response (TikTok: HTTP 429 code 36009003; Shopify: THROTTLED).
+    RateLimit,
+    /// Hold the request for 30 s, then answer HTTP 504.
+    Timeout,
+}
+
+/// A scripted fault: the next `count` API calls whose path (Shopify: path or operation) contains
+/// `path_contains` fail as `kind`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Fault {
+    pub path_contains: String,
+    pub kind: FaultKind,
+    pub count: u32,
+}
+
+#[derive(Default)]
+pub(crate) struct Faults(Mutex<Vec<Fault>>);
+
+impl Faults {
+    pub(crate) fn add(&self, fault: Fault) {
+        if fault.count > 0 {
+            lock(&self.0).push(fault);
+        }
+    }
+
+    /// Consumes one matching fault, if any; `targets` are the strings matched against.
+    pub(crate) fn take(&self, targets: &[&str]) -> Option<FaultKind> {
+        let mut faults = lock(&self.0);
+        let idx = faults
+            .iter()
+            .position(|f| targets.iter().any(|t| t.contains(f.path_contains.as_str())))?;
+        let kind = faults[idx].kind;
+        faults[idx].count -= 1;
+        if faults[idx].count == 0 {
+            faults.remove(idx);
+        }
+        Some(kind)
+    }
+}
+
+/// How long a `timeout` fault holds the request.
+pub(crate) const FAULT_TIMEOUT_HOLD: Duration = Duration::from_secs(30);
+
+/// Spawns background work (webhook deliveries, review timers, jobs) that stops with the sandbox.
+#[derive(Clone)]
+pub(crate) struct Background {
+    token: CancellationToken,
+}
+
+impl Background {
+    pub(crate) fn new(token: CancellationToken) -> Self {
+        Self { token }
+    }
+
+    pub(crate) fn spawn<F>(&self, fut: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let token = self.token.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = token.cancelled() => {}
+                () = fut => {}
+            }
+        });
+    }
+}
+
+/// One webhook delivery (all attempts), as shown by `GET /_sandbox/webhooks/deliveries`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Delivery {
+    /// TikTok: `tts_notification_id`; Shopify: `X-Shopify-Webhook-Id`.
+    pub id: String,
+    pub url: String,
+    /// TikTok: the event type name (`ORDER_STATUS_CHANGE`); Shopify: the topic (`orders/cancelled`).
+    pub topic: String,
+    pub attempts: u32,
+    pub delivered: bool,
+    #[serde(default)]
+    pub last_status: Option<u16>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    pub body: serde_json::Value,
+}
+
+/// Delays before each delivery attempt. The real platforms retry for hours (Shopify: 8 times over
+/// 4 h); the sandbox compresses that so tests stay fast.
+const RETRY_DELAYS_MS: [u64; 5] = [0, 250, 1000, 3000, 8000];
+
+#[derive(Clone)]
+pub(crate) struct Webhooks {
+    client: reqwest::Client,
+    log: Arc<Mutex<Vec<Delivery>>>,
+    bg: Background,
+}
+
+impl Webhooks {
+    pub(crate) fn new(bg: Background) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .connect_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self {
+            client,
+            log: Arc::default(),
+            bg,
+        }
+    }
+
+    pub(crate) fn deliveries(&self) -> Vec<Delivery> {
+        lock(&self.log).clone()
+    }
+
+    /// Queues a POST of `body` (sent byte-for-byte) with `headers`; retried on non-2xx.
+    pub(crate) fn send(
+        &self,
+        id: String,
+        url: String,
+        topic: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) {
+        let idx = {
+            let mut log = lock(&self.log);
+            log.push(Delivery {
+                id: id.clone(),
+                url: url.clone(),
+                topic: topic.clone(),
+                attempts: 0,
+                delivered: false,
+                last_status: None,
+                last_error: None,
+                body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+            });
+            log.len() - 1
+        };
+        let client = self.client.clone();
+        let log = Arc::clone(&self.log);
+        self.bg.spawn(async move {
+            for delay in RETRY_DELAYS_MS {
+                if delay > 0 {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                }
+                let mut req = client
+                    .post(&url)
+                    .header("Content-Type", "application/json");
+                for (k, v) in &headers {
+                    req = req.header(k.as_str(), v.as_str());
+                }
+                let result = req.body(body.clone()).send().await;
+                let mut log = lock(&log);
+                let entry = &mut log[idx];
+                entry.attempts += 1;
+                match result {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        entry.last_status = Some(status.as_u16());
+                        if status.is_success() {
+                            entry.delivered = true;
+                            entry.last_error = None;
+                            tracing::debug!(%url, %topic, "Webhook delivered.");
+                            return;
+                        }
+                        entry.last_error = Some(format!("HTTP {status}"));
+                    }
+                    Err(error) => {
+                        entry.last_error = Some(error.to_string());
+                    }
+                }
+                tracing::info!(%url, %topic, attempt = entry.attempts, "Webhook delivery failed, will retry.");
+            }
+            tracing::warn!(%url, %topic, "Webhook delivery gave up after all retries.");
+        });
+    }
+}
+
+/// A classic token bucket (TikTok QPS limit).
+pub(crate) struct TokenBucket {
+    capacity: f64,
+    rate: f64,
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl TokenBucket {
+    pub(crate) fn new(rate: f64, capacity: f64) -> Self {
+        Self {
+            capacity,
+            rate,
+            tokens: capacity,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn try_take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.capacity);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Shopify's leaky bucket of query-cost points.
+pub(crate) struct CostBucket {
+    pub(crate) maximum: f64,
+    pub(crate) restore_rate: f64,
+    available: f64,
+    last: std::time::Instant,
+}
+
+impl CostBucket {
+    pub(crate) fn new(maximum: f64, restore_rate: f64) -> Self {
+        Self {
+            maximum,
+            restore_rate,
+            available: maximum,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn available(&mut self) -> f64 {
+        let now = std::time::Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.available = (self.available + elapsed * self.restore_rate).min(self.maximum);
+        self.available
+    }
+
+    /// Reserves `cost` points if available.
+    pub(crate) fn try_reserve(&mut self, cost: f64) -> bool {
+        if self.available() >= cost {
+            self.available -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn refund(&mut self, points: f64) {
+        self.available = (self.available() + points).min(self.maximum);
+    }
+}
+
+/// HMAC-SHA256 of `msg` under `key`.
+pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    #[allow(clippy::expect_used)]
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+        .expect("invariant: HMAC accepts keys of any length");
+    mac.update(msg);
+    mac.finalize().into_bytes().to_vec()
+}

@@ -1,0 +1,146 @@
+//! TikTok control API under `/_sandbox/` (plain JSON, no auth; not part of the platform).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State as AxState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::model::AUTH_CODE_TTL;
+use super::orders::{self, NewOrder};
+use super::{TikTok, products};
+use crate::common::{Fault, lock, now_secs};
+
+pub(crate) fn routes() -> Router<Arc<TikTok>> {
+    Router::new()
+        .route("/_sandbox/orders", post(create_order).get(list_orders))
+        .route("/_sandbox/orders/{id}", get(get_order))
+        .route("/_sandbox/orders/{id}/status", post(set_status))
+        .route("/_sandbox/products", get(list_products))
+        .route("/_sandbox/products/{id}/review", post(review))
+        .route("/_sandbox/tokens/expire", post(expire_tokens))
+        .route("/_sandbox/auth_code", post(auth_code))
+        .route("/_sandbox/calls", get(calls))
+        .route("/_sandbox/faults", post(add_fault))
+        .route("/_sandbox/webhooks/deliveries", get(deliveries))
+}
+
+fn err(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+fn status_of(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+async fn create_order(AxState(tt): AxState<Arc<TikTok>>, Json(req): Json<NewOrder>) -> Response {
+    match orders::place_order(&tt, req) {
+        Ok(order_id) => Json(json!({"order_id": order_id})).into_response(),
+        Err(message) => err(StatusCode::BAD_REQUEST, message),
+    }
+}
+
+async fn list_orders(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let st = lock(&tt.state);
+    let all: Vec<Value> = st
+        .orders
+        .keys()
+        .filter_map(|id| orders::order_full(&st, id))
+        .collect();
+    Json(json!({"orders": all})).into_response()
+}
+
+async fn get_order(AxState(tt): AxState<Arc<TikTok>>, Path(id): Path<String>) -> Response {
+    let st = lock(&tt.state);
+    match orders::order_full(&st, &id) {
+        Some(order) => Json(order).into_response(),
+        None => err(StatusCode::NOT_FOUND, format!("order {id} not found")),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusReq {
+    status: String,
+}
+
+async fn set_status(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Path(id): Path<String>,
+    Json(req): Json<StatusReq>,
+) -> Response {
+    match orders::set_status(&tt, &id, &req.status) {
+        Ok(order) => Json(order).into_response(),
+        Err((code, message)) => err(status_of(code), message),
+    }
+}
+
+async fn list_products(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let st = lock(&tt.state);
+    let all: Vec<Value> = st
+        .products
+        .values()
+        .map(|p| products::product_json(&st, p))
+        .collect();
+    Json(json!({"products": all})).into_response()
+}
+
+#[derive(Deserialize)]
+struct ReviewReq {
+    approve: bool,
+    #[serde(default)]
+    reasons: Vec<String>,
+}
+
+async fn review(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Path(id): Path<String>,
+    Json(req): Json<ReviewReq>,
+) -> Response {
+    let exists = lock(&tt.state).products.contains_key(&id);
+    if !exists {
+        return err(StatusCode::NOT_FOUND, format!("product {id} not found"));
+    }
+    match products::review(&tt, &id, req.approve, req.reasons) {
+        Ok(product) => Json(product).into_response(),
+        Err(message) => err(StatusCode::CONFLICT, message),
+    }
+}
+
+async fn expire_tokens(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let mut st = lock(&tt.state);
+    let past = now_secs() - 1;
+    let mut n = 0;
+    for t in st.access_tokens.values_mut() {
+        if t.expires_at > past {
+            t.expires_at = past;
+            n += 1;
+        }
+    }
+    Json(json!({"expired": n})).into_response()
+}
+
+async fn auth_code(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let mut st = lock(&tt.state);
+    let code = st.ids.token("TTP_", 32);
+    let expires = now_secs() + AUTH_CODE_TTL;
+    st.auth_codes.insert(code.clone(), expires);
+    Json(json!({"code": code})).into_response()
+}
+
+async fn calls(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    Json(tt.calls.all()).into_response()
+}
+
+async fn add_fault(AxState(tt): AxState<Arc<TikTok>>, Json(fault): Json<Fault>) -> Response {
+    tt.faults.add(fault);
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn deliveries(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    Json(tt.hooks.deliveries()).into_response()
+}
