@@ -1,0 +1,366 @@
+//! Platform clients behind traits. Each platform module speaks its own wire format and
+//! converts to these types at the edge; the sync engine never sees HTTP status codes.
+
+pub mod http;
+pub mod shopify;
+pub mod tiktok;
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How a platform call failed, classified once, here, so flows only decide what to do.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// Worth trying again later: timeouts, 5xx, rate limits.
+    #[error("{reason}")]
+    Retryable {
+        reason: String,
+        raw: String,
+        retry_after: Option<Duration>,
+    },
+    /// The platform refused the request as it stands; a human must change something.
+    #[error("{reason}")]
+    Rejected { reason: String, raw: String },
+    /// The credentials no longer work (expired or revoked grant, bad token).
+    #[error("{reason}")]
+    Unauthorized { reason: String, raw: String },
+}
+
+impl ConnectorError {
+    /// The platform's own words, for support; never contains a secret.
+    pub fn raw(&self) -> &str {
+        match self {
+            Self::Retryable { raw, .. }
+            | Self::Rejected { raw, .. }
+            | Self::Unauthorized { raw, .. } => raw,
+        }
+    }
+}
+
+pub type ConnectorResult<T> = Result<T, ConnectorError>;
+
+/// One page of a listing; `next` is the opaque cursor of the next page, if any.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store side
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreInfo {
+    pub name: String,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreProduct {
+    /// Platform id, e.g. "gid://shopify/Product/1".
+    pub id: String,
+    pub title: String,
+    pub description_html: String,
+    pub image_urls: Vec<String>,
+    /// ISO-8601 as the platform reports it.
+    pub updated_at: String,
+    pub variants: Vec<StoreVariant>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreVariant {
+    pub id: String,
+    /// Empty when the merchant set none; such variants cannot be listed.
+    pub sku: String,
+    pub title: String,
+    pub price: Decimal,
+    /// Sellable quantity summed over the store's locations.
+    pub available: i64,
+    /// Key of stock change notifications (Shopify's inventory item).
+    pub inventory_item_id: Option<String>,
+    /// Option name -> value, e.g. ("Color", "Red").
+    pub options: Vec<(String, String)>,
+}
+
+/// A store order as feedbridge needs to find it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreOrderRef {
+    pub id: String,
+    /// Human name, e.g. "#1001".
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewStoreOrder {
+    /// The marketplace order id: the idempotency key, tagged and noted on the store order.
+    pub tiktok_order_id: String,
+    pub currency: String,
+    pub lines: Vec<NewStoreOrderLine>,
+    pub shipping_fee: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub email: Option<String>,
+    pub address: Option<Address>,
+    pub tags: Vec<String>,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewStoreOrderLine {
+    pub variant_id: String,
+    pub quantity: u32,
+    pub unit_price: Decimal,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Address {
+    pub first_name: String,
+    pub last_name: String,
+    pub address1: String,
+    pub address2: String,
+    pub city: String,
+    pub province: String,
+    pub zip: String,
+    pub country_code: String,
+    pub phone: String,
+}
+
+/// A shipment the store recorded for one of our orders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreFulfilment {
+    pub id: String,
+    pub tracking_number: Option<String>,
+    pub carrier: Option<String>,
+    /// SKU and quantity shipped in it.
+    pub lines: Vec<(String, u32)>,
+}
+
+/// A store order that changed, as seen by the fulfilment poll.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreOrderUpdate {
+    pub id: String,
+    pub updated_at: String,
+    pub tiktok_order_id: Option<String>,
+    pub cancelled: bool,
+    pub fulfilments: Vec<StoreFulfilment>,
+}
+
+/// The merchant's own store (Shopify now; WooCommerce and others later).
+#[async_trait]
+pub trait Storefront: Send + Sync {
+    async fn info(&self) -> ConnectorResult<StoreInfo>;
+    /// Products, a page at a time, oldest update first.
+    async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>>;
+    /// The store order created for this TikTok order, if any: the check before every create.
+    async fn find_order(&self, tiktok_order_id: &str) -> ConnectorResult<Option<StoreOrderRef>>;
+    async fn create_order(&self, order: &NewStoreOrder) -> ConnectorResult<StoreOrderRef>;
+    /// Orders tagged as TikTok orders updated after `since` (ISO-8601), a page at a time.
+    async fn orders_updated_since(
+        &self,
+        since: &str,
+        cursor: Option<String>,
+    ) -> ConnectorResult<Page<StoreOrderUpdate>>;
+    async fn fulfilments(&self, order_id: &str) -> ConnectorResult<Vec<StoreFulfilment>>;
+    /// Subscribe the store's webhooks we use to `address`; safe to repeat.
+    async fn register_webhooks(&self, address: &str) -> ConnectorResult<()>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TikTok side
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizedShop {
+    pub id: String,
+    pub name: String,
+    pub region: String,
+    pub cipher: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: String,
+    pub parent_id: String,
+    pub name: String,
+    pub is_leaf: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CategoryAttribute {
+    pub id: String,
+    pub name: String,
+    pub required: bool,
+    /// SALES_PROPERTY (varies per SKU) or PRODUCT_PROPERTY.
+    pub is_sales_property: bool,
+    pub values: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewProduct {
+    pub title: String,
+    pub description_html: String,
+    pub category_id: String,
+    /// URIs returned by image upload.
+    pub image_uris: Vec<String>,
+    pub package_weight_kg: Decimal,
+    /// Length, width, height in centimetres.
+    pub package_dimensions_cm: (Decimal, Decimal, Decimal),
+    pub attributes: Vec<(String, String)>,
+    pub skus: Vec<NewSku>,
+    /// Our store product id; also the base of the idempotency key.
+    pub external_product_id: String,
+    pub idempotency_key: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewSku {
+    pub seller_sku: String,
+    pub external_sku_id: String,
+    pub price: Decimal,
+    pub currency: String,
+    pub warehouse_id: String,
+    pub quantity: i64,
+    /// (attribute name, value), e.g. ("Color", "Red"); empty for single-SKU products.
+    pub sales_attributes: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedProduct {
+    pub product_id: String,
+    /// (seller_sku, TikTok SKU id)
+    pub skus: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteProduct {
+    pub id: String,
+    /// TikTok's status string: PENDING, ACTIVATE, FAILED, ...
+    pub status: String,
+    /// Review reasons when FAILED, flattened to readable lines.
+    pub audit_failed_reasons: Vec<String>,
+    pub skus: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkuStock {
+    pub sku_id: String,
+    pub warehouse_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkuPrice {
+    pub sku_id: String,
+    pub amount: Decimal,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warehouse {
+    pub id: String,
+    pub name: String,
+    pub is_default: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShippingProvider {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RemoteOrder {
+    pub id: String,
+    pub status: String,
+    pub update_time: i64,
+    pub create_time: i64,
+    pub fulfillment_type: String,
+    pub shipping_type: String,
+    pub delivery_option_id: String,
+    pub currency: String,
+    pub sub_total: Decimal,
+    pub shipping_fee: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub buyer_email: String,
+    pub recipient: RemoteAddress,
+    /// One per unit, as TikTok reports them.
+    pub line_items: Vec<RemoteLineItem>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteAddress {
+    pub first_name: String,
+    pub last_name: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+    pub region_code: String,
+    pub phone: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RemoteLineItem {
+    pub id: String,
+    pub sku_id: String,
+    pub seller_sku: String,
+    pub sale_price: Decimal,
+    pub package_id: String,
+    pub tracking_number: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShippedPackage {
+    pub package_id: String,
+}
+
+/// One TikTok shop, authorized and scoped (its cipher resolved).
+#[async_trait]
+pub trait TikTokShop: Send + Sync {
+    /// Shops the grant covers (no cipher needed).
+    async fn authorized_shops(&self) -> ConnectorResult<Vec<AuthorizedShop>>;
+    async fn categories(&self) -> ConnectorResult<Vec<Category>>;
+    async fn category_attributes(
+        &self,
+        category_id: &str,
+    ) -> ConnectorResult<Vec<CategoryAttribute>>;
+    /// Upload image bytes; returns the URI to use in a product.
+    async fn upload_image(&self, bytes: Vec<u8>, file_name: &str) -> ConnectorResult<String>;
+    async fn create_product(&self, product: &NewProduct) -> ConnectorResult<CreatedProduct>;
+    /// Products in this shop that carry any of these seller SKUs: the check before a create.
+    async fn find_products_by_seller_sku(
+        &self,
+        seller_skus: &[String],
+    ) -> ConnectorResult<Vec<RemoteProduct>>;
+    async fn product(&self, product_id: &str) -> ConnectorResult<RemoteProduct>;
+    async fn update_inventory(&self, product_id: &str, stock: &[SkuStock]) -> ConnectorResult<()>;
+    async fn update_prices(&self, product_id: &str, prices: &[SkuPrice]) -> ConnectorResult<()>;
+    async fn warehouses(&self) -> ConnectorResult<Vec<Warehouse>>;
+    /// Orders updated at or after `since` (Unix seconds), a page at a time, oldest first.
+    async fn orders_updated_since(
+        &self,
+        since: i64,
+        cursor: Option<String>,
+    ) -> ConnectorResult<Page<RemoteOrder>>;
+    /// Up to 50 orders by id.
+    async fn orders(&self, ids: &[String]) -> ConnectorResult<Vec<RemoteOrder>>;
+    async fn shipping_providers(
+        &self,
+        delivery_option_id: &str,
+    ) -> ConnectorResult<Vec<ShippingProvider>>;
+    /// Mark these line items shipped with a tracking number (seller shipping).
+    async fn mark_shipped(
+        &self,
+        order_id: &str,
+        line_item_ids: &[String],
+        tracking_number: &str,
+        shipping_provider_id: &str,
+    ) -> ConnectorResult<ShippedPackage>;
+    /// Subscribe the shop's webhooks we use to `address`; safe to repeat.
+    async fn register_webhooks(&self, address: &str) -> ConnectorResult<()>;
+}

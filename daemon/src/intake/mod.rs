@@ -1,0 +1,8 @@
+//! Where changes come in: platform webhooks (verified, recorded, answered fast) and pollers
+//! with stored cursors, the safety net that finds whatever a webhook missed.
+
+mod pollers;
+mod webhooks;
+
+pub use pollers::run_pollers;
+pub use webhooks::{WebhookApp, router};

@@ -1,0 +1,201 @@
+//! Webhook endpoints. Each delivery is verified against the raw bytes, de-duplicated by its
+//! delivery id, turned into jobs, and answered 200 at once.
+
+use crate::connector::{shopify, tiktok};
+use crate::store;
+use crate::sync::{Engine, kind};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use feedbridge_common::secret::Secret;
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{debug, warn};
+
+/// Stock changes arriving in a burst are read once, a moment later.
+const CATALOG_SETTLE: Duration = Duration::from_millis(500);
+
+#[derive(Clone)]
+pub struct WebhookApp {
+    pub engine: Arc<Engine>,
+    pub tiktok_app_key: String,
+    pub tiktok_app_secret: Secret,
+}
+
+pub fn router(app: WebhookApp) -> Router {
+    Router::new()
+        .route("/webhooks/tiktok", post(tiktok_webhook))
+        .route("/webhooks/shopify/{org}", post(shopify_webhook))
+        .with_state(app)
+}
+
+type Reply = (StatusCode, &'static str);
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[derive(Deserialize)]
+struct TikTokEnvelope {
+    #[serde(rename = "type")]
+    kind: i64,
+    tts_notification_id: String,
+    shop_id: String,
+    #[serde(default)]
+    data: serde_json::Value,
+}
+
+fn id_field(data: &serde_json::Value, name: &str) -> Option<String> {
+    match data.get(name)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body: Bytes) -> Reply {
+    let signature = header(&headers, "authorization").unwrap_or_default();
+    if !tiktok::verify_webhook(
+        &app.tiktok_app_key,
+        app.tiktok_app_secret.expose(),
+        &body,
+        signature,
+    ) {
+        warn!("Rejected a TikTok webhook with a bad signature.");
+        return (StatusCode::UNAUTHORIZED, "bad signature");
+    }
+    let Ok(envelope) = serde_json::from_slice::<TikTokEnvelope>(&body) else {
+        warn!("Rejected a malformed TikTok webhook.");
+        return (StatusCode::BAD_REQUEST, "malformed body");
+    };
+    let Some(shop) = app.engine.shop_by_tiktok_id(&envelope.shop_id).cloned() else {
+        debug!(shop_id = %envelope.shop_id, "Webhook for a shop we do not serve.");
+        return (StatusCode::OK, "ignored");
+    };
+    let id = envelope.tts_notification_id.clone();
+    match app
+        .engine
+        .store
+        .call(move |conn| store::first_delivery(conn, "tiktok", &id))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return (StatusCode::OK, "duplicate"),
+        Err(error) => {
+            warn!(%error, "Could not record a webhook; asking TikTok to resend it.");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again");
+        }
+    }
+    let queued = match envelope.kind {
+        // ORDER_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE: re-read the order.
+        1 | 11 => match id_field(&envelope.data, "order_id") {
+            Some(order) => {
+                app.engine
+                    .enqueue(
+                        kind::ORDER_FETCH,
+                        format!("{}:{order}", shop.connection),
+                        Duration::ZERO,
+                    )
+                    .await
+            }
+            None => Ok(()),
+        },
+        // PRODUCT_STATUS_CHANGE, PRODUCT_AUDIT_STATUS_CHANGE: re-read the product.
+        5 | 37 => match id_field(&envelope.data, "product_id") {
+            Some(product) => {
+                let connection = shop.connection;
+                match app
+                    .engine
+                    .store
+                    .call(move |conn| store::listing_by_tiktok_product(conn, connection, &product))
+                    .await
+                {
+                    Ok(Some(listing)) => {
+                        app.engine
+                            .enqueue(kind::REVIEW_CHECK, listing, Duration::ZERO)
+                            .await
+                    }
+                    Ok(None) => Ok(()),
+                    Err(error) => Err(error),
+                }
+            }
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    };
+    if let Err(error) = queued {
+        warn!(%error, "Could not queue work for a webhook; polling will pick it up.");
+    }
+    (StatusCode::OK, "ok")
+}
+
+async fn shopify_webhook(
+    State(app): State<WebhookApp>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let Some(runtime) = app.engine.orgs.iter().find(|o| o.name == org).cloned() else {
+        return (StatusCode::NOT_FOUND, "unknown organization");
+    };
+    let signature = header(&headers, "x-shopify-hmac-sha256").unwrap_or_default();
+    if !shopify::verify_webhook(&runtime.webhook_secret, &body, signature) {
+        warn!(org = %org, "Rejected a Shopify webhook with a bad HMAC.");
+        return (StatusCode::UNAUTHORIZED, "bad hmac");
+    }
+    let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        warn!(org = %org, "Rejected a malformed Shopify webhook.");
+        return (StatusCode::BAD_REQUEST, "malformed body");
+    };
+    if let Some(id) = header(&headers, "x-shopify-webhook-id").map(str::to_owned) {
+        match app
+            .engine
+            .store
+            .call(move |conn| store::first_delivery(conn, "shopify", &id))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return (StatusCode::OK, "duplicate"),
+            Err(error) => {
+                warn!(%error, "Could not record a webhook; asking Shopify to resend it.");
+                return (StatusCode::SERVICE_UNAVAILABLE, "try again");
+            }
+        }
+    }
+    let topic = header(&headers, "x-shopify-topic").unwrap_or_default();
+    let queued = match topic {
+        "inventory_levels/update" | "products/update" | "products/create" => {
+            app.engine
+                .enqueue(kind::CATALOG_IMPORT, runtime.id, CATALOG_SETTLE)
+                .await
+        }
+        "fulfillments/create" | "fulfillments/update" => match id_field(&payload, "order_id") {
+            Some(order) => {
+                let store_order = format!("gid://shopify/Order/{order}");
+                match app
+                    .engine
+                    .store
+                    .call(move |conn| store::order_by_store_id(conn, &store_order))
+                    .await
+                {
+                    Ok(Some(row)) => {
+                        app.engine
+                            .enqueue(kind::FULFILMENT_PUSH, row.id, Duration::ZERO)
+                            .await
+                    }
+                    Ok(None) => Ok(()),
+                    Err(error) => Err(error),
+                }
+            }
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    };
+    if let Err(error) = queued {
+        warn!(%error, "Could not queue work for a webhook; polling will pick it up.");
+    }
+    (StatusCode::OK, "ok")
+}

@@ -1,0 +1,229 @@
+//! feedbridged: keeps a merchant's store and TikTok Shop in step.
+//!
+//! `run` wires the parts and is what `main` and the tests start: the SQLite store, the
+//! platform clients, the job workers, the pollers, the webhook listener and the console socket.
+
+pub mod connector;
+pub mod intake;
+pub mod rpc;
+pub mod settings;
+pub mod socket;
+pub mod store;
+pub mod sync;
+
+use anyhow::Context;
+use connector::shopify::{ShopifyClient, ShopifySettings};
+use connector::tiktok::{TikTokClient, TikTokSettings};
+use feedbridge_common::config::{Config, Secrets, StorePlatform};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::Store;
+use sync::{Engine, OrgRuntime, ShopRuntime};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// How long in-flight steps get to finish after SIGTERM before they are abandoned (they run
+/// again at the next start; every step is idempotent).
+const DRAIN_GRACE: Duration = Duration::from_secs(20);
+
+/// Everything the daemon needs, resolved from flags, config and secrets.
+pub struct RunOptions {
+    pub config: Config,
+    pub secrets: Secrets,
+    pub data_dir: PathBuf,
+    pub socket: PathBuf,
+}
+
+pub const DATABASE_FILE: &str = "feedbridge.sqlite";
+
+/// Run until `shutdown` is cancelled, then drain and return.
+pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let RunOptions {
+        config,
+        secrets,
+        data_dir,
+        socket,
+    } = options;
+    settings::ensure_private_dir(&data_dir)?;
+    let db_path = data_dir.join(DATABASE_FILE);
+    let store = Store::open(&db_path)
+        .with_context(|| format!("Failed to open the database {}", db_path.display()))?;
+    info!(database = %db_path.display(), "Database ready.");
+
+    let listener = socket::bind(&socket).await?;
+    let http = connector::http::client();
+    let orgs = build_runtimes(&store, &config, &secrets, &http).await?;
+
+    let webhook_listener = match config.daemon.webhook_listen {
+        Some(address) => Some(
+            tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("Failed to listen for webhooks on {address}"))?,
+        ),
+        None => None,
+    };
+    let webhook_base = match (&webhook_listener, &config.daemon.webhook_public_url) {
+        (_, Some(url)) => Some(url.trim_end_matches('/').to_owned()),
+        (Some(listener), None) => Some(format!("http://{}", listener.local_addr()?)),
+        (None, None) => None,
+    };
+    let engine = Arc::new(Engine::new(
+        store.clone(),
+        orgs,
+        config.sync.clone(),
+        http,
+        webhook_base.clone(),
+    ));
+
+    let workers_stop = CancellationToken::new();
+    let workers = tokio::spawn(sync::run_workers(Arc::clone(&engine), workers_stop.clone()));
+    let pollers = tokio::spawn(intake::run_pollers(Arc::clone(&engine), shutdown.clone()));
+    let webhooks = webhook_listener.map(|listener| {
+        let app = intake::router(intake::WebhookApp {
+            engine: Arc::clone(&engine),
+            tiktok_app_key: config.tiktok_app.app_key.clone(),
+            tiktok_app_secret: secrets.tiktok_app.app_secret.clone(),
+        });
+        let stop = shutdown.clone();
+        info!(address = %webhook_base.as_deref().unwrap_or_default(), "Receiving webhooks.");
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+            {
+                warn!(%error, "The webhook listener stopped.");
+            }
+        })
+    });
+    let console = rpc::ConsoleServer {
+        engine: Arc::clone(&engine),
+        started: Instant::now(),
+        data_dir: data_dir.clone(),
+        socket: socket.clone(),
+        draining: shutdown.clone(),
+    };
+    let rpc_stop = CancellationToken::new();
+    let rpc_task = tokio::spawn(rpc::serve(listener, console, rpc_stop.clone()));
+
+    store
+        .call(|conn| {
+            store::append_event(
+                conn,
+                feedbridge_common::EventKind::DaemonStarted,
+                None,
+                "feedbridged",
+                "Started.",
+            )
+        })
+        .await?;
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+    info!(socket = %socket.display(), "feedbridged is ready.");
+
+    shutdown.cancelled().await;
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    info!("Shutting down: taking no new work, finishing steps in flight.");
+    workers_stop.cancel();
+    if tokio::time::timeout(DRAIN_GRACE, workers).await.is_err() {
+        warn!(
+            "Steps still running after the grace period were abandoned; they run again at next start."
+        );
+    }
+    let _ = pollers.await;
+    if let Some(webhooks) = webhooks {
+        let _ = webhooks.await;
+    }
+    rpc_stop.cancel();
+    let _ = rpc_task.await;
+    socket::remove(&socket);
+    info!("feedbridged stopped.");
+    Ok(())
+}
+
+/// Rows and clients for every configured organization and shop.
+async fn build_runtimes(
+    store: &Store,
+    config: &Config,
+    secrets: &Secrets,
+    http: &reqwest::Client,
+) -> anyhow::Result<Vec<Arc<OrgRuntime>>> {
+    let mut orgs = Vec::new();
+    for org in &config.organizations {
+        let name = org.name.clone();
+        let platform = org.store.platform;
+        let domain = org.store.shop_domain.clone();
+        let (org_id, store_connection) = store
+            .transaction(move |tx| {
+                let org_id = store::ensure_org(tx, &name)?;
+                let conn_id = store::ensure_connection(
+                    tx,
+                    org_id,
+                    "store",
+                    platform.as_str(),
+                    &format!("{name}-store"),
+                    &domain,
+                )?;
+                Ok((org_id, conn_id))
+            })
+            .await?;
+        let store_secrets = secrets
+            .shopify
+            .get(&org.name)
+            .with_context(|| format!("No store credentials for organization {}", org.name))?;
+        let storefront: Arc<dyn connector::Storefront> = match org.store.platform {
+            StorePlatform::Shopify => Arc::new(ShopifyClient::new(
+                ShopifySettings {
+                    api_base: org
+                        .store
+                        .api_base
+                        .clone()
+                        .unwrap_or_else(|| format!("https://{}", org.store.shop_domain)),
+                    api_version: org.store.api_version.clone(),
+                    access_token: store_secrets.access_token.clone(),
+                },
+                http.clone(),
+            )),
+        };
+        let mut shops = Vec::new();
+        for shop in &org.tiktok_shops {
+            let (shop_name, shop_id) = (shop.name.clone(), shop.shop_id.clone());
+            let connection = store
+                .call(move |conn| {
+                    store::ensure_connection(conn, org_id, "tiktok", "tiktok", &shop_name, &shop_id)
+                })
+                .await?;
+            let tokens = secrets
+                .tiktok
+                .get(&shop.name)
+                .with_context(|| format!("No TikTok tokens for shop {}", shop.name))?;
+            let client = TikTokClient::new(
+                TikTokSettings {
+                    api_base: config.tiktok_app.api_base.clone(),
+                    auth_base: config.tiktok_app.auth_base.clone(),
+                    app_key: config.tiktok_app.app_key.clone(),
+                    app_secret: secrets.tiktok_app.app_secret.clone(),
+                    access_token: tokens.access_token.clone(),
+                    shop_id: shop.shop_id.clone(),
+                    requests_per_second: config.tiktok_app.requests_per_second,
+                },
+                http.clone(),
+            );
+            shops.push(Arc::new(ShopRuntime {
+                connection,
+                name: shop.name.clone(),
+                shop_id: shop.shop_id.clone(),
+                org_id,
+                client: Arc::new(client),
+            }));
+        }
+        orgs.push(Arc::new(OrgRuntime {
+            id: org_id,
+            name: org.name.clone(),
+            store_connection,
+            store: storefront,
+            webhook_secret: store_secrets.webhook_secret.expose().to_owned(),
+            shops,
+        }));
+    }
+    Ok(orgs)
+}

@@ -1,0 +1,310 @@
+//! The `Console` service: maps console calls onto the store and the job queue.
+
+use crate::store::{self, MappingOutcome, StoreError};
+use crate::sync::{Engine, kind};
+use feedbridge_common::rpc::{ConsoleRequest, ConsoleResponse};
+use feedbridge_common::rpc::{MAX_EVENT_WAIT_MS, RpcError};
+use feedbridge_common::{
+    CategoryRef, Console, EventBatch, FailureView, OrderFilter, OrderView, ProductFilter,
+    ProductView, StatusReport,
+};
+use futures::StreamExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tarpc::context::Context;
+use tarpc::server::{BaseChannel, Channel};
+use tarpc::{ClientMessage, Response};
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+/// Most events one `events_since` call returns.
+const EVENT_PAGE: u32 = 500;
+
+#[derive(Clone)]
+pub struct ConsoleServer {
+    pub engine: Arc<Engine>,
+    pub started: Instant,
+    pub data_dir: PathBuf,
+    pub socket: PathBuf,
+    pub draining: CancellationToken,
+}
+
+fn internal(error: StoreError) -> RpcError {
+    RpcError::Internal(error.to_string())
+}
+
+impl ConsoleServer {
+    async fn status_report(&self) -> Result<StatusReport, StoreError> {
+        let (
+            organizations,
+            jobs_pending,
+            failures_open,
+            orders_total,
+            products_total,
+            latest_event,
+        ) = self
+            .engine
+            .store
+            .call(|conn| {
+                Ok((
+                    store::organization_views(conn)?,
+                    store::count_pending_jobs(conn)?,
+                    store::count_open_failures(conn)?,
+                    store::count_orders(conn)?,
+                    store::count_listings(conn)?,
+                    store::latest_event(conn)?,
+                ))
+            })
+            .await?;
+        Ok(StatusReport {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            pid: std::process::id(),
+            uptime_secs: self.started.elapsed().as_secs(),
+            data_dir: self.data_dir.display().to_string(),
+            socket: self.socket.display().to_string(),
+            organizations,
+            jobs_pending,
+            failures_open,
+            orders_total,
+            products_total,
+            latest_event,
+            draining: self.draining.is_cancelled(),
+        })
+    }
+}
+
+impl Console for ConsoleServer {
+    async fn status(self, _: Context) -> StatusReport {
+        match self.status_report().await {
+            Ok(report) => report,
+            Err(error) => {
+                warn!(%error, "Could not build the status report.");
+                StatusReport {
+                    version: env!("CARGO_PKG_VERSION").to_owned(),
+                    pid: std::process::id(),
+                    uptime_secs: self.started.elapsed().as_secs(),
+                    data_dir: self.data_dir.display().to_string(),
+                    socket: self.socket.display().to_string(),
+                    organizations: Vec::new(),
+                    jobs_pending: 0,
+                    failures_open: 0,
+                    orders_total: 0,
+                    products_total: 0,
+                    latest_event: 0,
+                    draining: self.draining.is_cancelled(),
+                }
+            }
+        }
+    }
+
+    async fn orders(self, _: Context, filter: OrderFilter) -> Vec<OrderView> {
+        self.engine
+            .store
+            .call(move |conn| store::order_views(conn, &filter))
+            .await
+            .unwrap_or_else(|error| {
+                warn!(%error, "Could not list orders.");
+                Vec::new()
+            })
+    }
+
+    async fn products(self, _: Context, filter: ProductFilter) -> Vec<ProductView> {
+        self.engine
+            .store
+            .call(move |conn| store::product_views(conn, &filter))
+            .await
+            .unwrap_or_else(|error| {
+                warn!(%error, "Could not list products.");
+                Vec::new()
+            })
+    }
+
+    async fn failures(self, _: Context) -> Vec<FailureView> {
+        self.engine
+            .store
+            .call(store::open_failures)
+            .await
+            .unwrap_or_else(|error| {
+                warn!(%error, "Could not list failures.");
+                Vec::new()
+            })
+    }
+
+    async fn retry_failure(self, _: Context, failure_id: i64) -> Result<String, RpcError> {
+        if self.draining.is_cancelled() {
+            return Err(RpcError::ShuttingDown);
+        }
+        let job = self
+            .engine
+            .store
+            .call(move |conn| store::failure_job(conn, failure_id))
+            .await
+            .map_err(internal)?;
+        let Some((job_kind, subject)) = job else {
+            return Err(RpcError::NotFound(format!(
+                "no open failure with id {failure_id}"
+            )));
+        };
+        if job_kind == kind::LIST_PRODUCT
+            && let Ok(listing) = subject.parse::<i64>()
+        {
+            // Back to "not synced" so the listing step runs again from the start.
+            self.engine
+                .store
+                .call(move |conn| {
+                    store::set_listing_status(
+                        conn,
+                        listing,
+                        feedbridge_common::ListingStatus::NotSynced,
+                        None,
+                        &[],
+                    )
+                })
+                .await
+                .map_err(internal)?;
+        }
+        if job_kind == kind::ORDER_SYNC
+            && let Ok(order) = subject.parse::<i64>()
+        {
+            self.engine
+                .store
+                .call(move |conn| {
+                    store::set_order_state(
+                        conn,
+                        order,
+                        feedbridge_common::OrderSyncState::Pending,
+                        Some("Retry requested."),
+                    )
+                })
+                .await
+                .map_err(internal)?;
+        }
+        self.engine
+            .enqueue(&job_kind, &subject, Duration::ZERO)
+            .await
+            .map_err(internal)?;
+        Ok(format!("Retry of failure {failure_id} queued."))
+    }
+
+    async fn categories(
+        self,
+        _: Context,
+        shop: String,
+        search: String,
+    ) -> Result<Vec<CategoryRef>, RpcError> {
+        let Some(runtime) = self
+            .engine
+            .orgs
+            .iter()
+            .flat_map(|o| o.shops.iter())
+            .find(|s| s.name == shop)
+        else {
+            return Err(RpcError::NotFound(format!(
+                "no TikTok shop named \"{shop}\""
+            )));
+        };
+        let connection = runtime.connection;
+        self.engine
+            .store
+            .call(move |conn| store::search_leaf_categories(conn, connection, search.trim(), 200))
+            .await
+            .map_err(internal)
+    }
+
+    async fn map_category(
+        self,
+        _: Context,
+        listing_id: i64,
+        category_id: String,
+    ) -> Result<String, RpcError> {
+        let id = category_id.clone();
+        let outcome = self
+            .engine
+            .store
+            .call(move |conn| store::map_category(conn, listing_id, &id))
+            .await
+            .map_err(internal)?;
+        match outcome {
+            MappingOutcome::Mapped {
+                listing_title,
+                category,
+            } => Ok(format!("{listing_title} is mapped to {category}.")),
+            MappingOutcome::NoSuchListing => Err(RpcError::NotFound(format!(
+                "no product listing with id {listing_id}"
+            ))),
+            MappingOutcome::Locked { status } => Err(RpcError::Conflict(format!(
+                "the category is locked because the product is already on TikTok ({status}); TikTok does not allow moving a listed product"
+            ))),
+            MappingOutcome::NotALeaf => Err(RpcError::Invalid(format!(
+                "category {category_id} has subcategories; choose one of its leaf categories"
+            ))),
+            MappingOutcome::UnknownCategory => Err(RpcError::Invalid(format!(
+                "category {category_id} is not in this shop's category tree"
+            ))),
+        }
+    }
+
+    async fn list_products(self, _: Context, listing_ids: Vec<i64>) -> Result<u32, RpcError> {
+        if self.draining.is_cancelled() {
+            return Err(RpcError::ShuttingDown);
+        }
+        let count = u32::try_from(listing_ids.len()).unwrap_or(u32::MAX);
+        self.engine
+            .enqueue_many(kind::LIST_PRODUCT, listing_ids, Duration::ZERO)
+            .await
+            .map_err(internal)?;
+        Ok(count)
+    }
+
+    async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {
+        let wait = Duration::from_millis(u64::from(max_wait_ms.min(MAX_EVENT_WAIT_MS)));
+        let mut latest = self.engine.store.subscribe_events();
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let events = self
+                .engine
+                .store
+                .call(move |conn| store::events_after(conn, cursor, EVENT_PAGE))
+                .await
+                .unwrap_or_default();
+            if !events.is_empty() {
+                let latest = events.last().map_or(cursor, |e| e.seq);
+                return EventBatch { events, latest };
+            }
+            let changed = tokio::time::timeout_at(deadline, latest.changed()).await;
+            if !matches!(changed, Ok(Ok(()))) {
+                return EventBatch {
+                    events: Vec::new(),
+                    latest: cursor.max(*latest.borrow()),
+                };
+            }
+        }
+    }
+}
+
+/// Serve the console on an already-bound listener until `stop` fires.
+pub async fn serve<S, T, E>(listener: S, server: ConsoleServer, stop: CancellationToken)
+where
+    S: futures::Stream<Item = Result<T, E>>,
+    T: tarpc::Transport<Response<ConsoleResponse>, ClientMessage<ConsoleRequest>> + Send + 'static,
+{
+    let connections = listener.filter_map(|connection| async move { connection.ok() });
+    let serving = connections.for_each(|transport| {
+        let server = server.clone();
+        async move {
+            let channel = BaseChannel::with_defaults(transport);
+            tokio::spawn(
+                channel
+                    .execute(server.serve())
+                    .for_each(|response| async move {
+                        tokio::spawn(response);
+                    }),
+            );
+        }
+    });
+    tokio::select! {
+        () = serving => {}
+        () = stop.cancelled() => {}
+    }
+}

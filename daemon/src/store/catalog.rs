@@ -1,0 +1,560 @@
+//! Store products, TikTok listings and category trees.
+
+use super::{now_secs, signals::append_event};
+use crate::connector::{Category, StoreProduct};
+use feedbridge_common::{
+    CategoryRef, EventKind, ListingStatus, Money, ProductFilter, ProductView, SkuView,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+fn decimal(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap_or_default()
+}
+
+/// Save a product as the store reports it; creates its listing rows on the org's TikTok shops.
+/// Returns true if anything that TikTok shows (price, stock) changed.
+pub fn upsert_product(
+    conn: &Connection,
+    org_id: i64,
+    product: &StoreProduct,
+) -> rusqlite::Result<bool> {
+    let images = serde_json::to_string(&product.image_urls).unwrap_or_else(|_| "[]".into());
+    let existed: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM store_products WHERE org_id = ?1 AND store_product_id = ?2",
+            params![org_id, product.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let product_id: i64 = conn.query_row(
+        "INSERT INTO store_products (org_id, store_product_id, title, description_html, image_urls, store_updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (org_id, store_product_id) DO UPDATE SET title = excluded.title,
+             description_html = excluded.description_html, image_urls = excluded.image_urls,
+             store_updated_at = excluded.store_updated_at
+         RETURNING id",
+        params![org_id, product.id, product.title, product.description_html, images, product.updated_at],
+        |r| r.get(0),
+    )?;
+    let mut changed = false;
+    for variant in &product.variants {
+        let options = serde_json::to_string(&variant.options).unwrap_or_else(|_| "[]".into());
+        let before: Option<(String, i64)> = conn
+            .query_row(
+                "SELECT price, available FROM store_variants WHERE product_id = ?1 AND store_variant_id = ?2",
+                params![product_id, variant.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if before.is_none_or(|(price, available)| {
+            decimal(&price) != variant.price || available != variant.available
+        }) {
+            changed = true;
+        }
+        conn.execute(
+            "INSERT INTO store_variants (product_id, store_variant_id, inventory_item_id, sku, title, price, available, options)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (product_id, store_variant_id) DO UPDATE SET
+                 inventory_item_id = excluded.inventory_item_id, sku = excluded.sku, title = excluded.title,
+                 price = excluded.price, available = excluded.available, options = excluded.options",
+            params![
+                product_id,
+                variant.id,
+                variant.inventory_item_id,
+                variant.sku,
+                variant.title,
+                variant.price.to_string(),
+                variant.available,
+                options
+            ],
+        )?;
+    }
+    let kept: Vec<String> = product.variants.iter().map(|v| v.id.clone()).collect();
+    let kept = serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "DELETE FROM store_variants WHERE product_id = ?1
+           AND store_variant_id NOT IN (SELECT value FROM json_each(?2))",
+        params![product_id, kept],
+    )?;
+    let now = now_secs();
+    conn.execute(
+        "INSERT OR IGNORE INTO listings (product_id, shop_id, updated_at)
+         SELECT ?1, c.id, ?2 FROM connections c WHERE c.org_id = ?3 AND c.kind = 'tiktok'",
+        params![product_id, now, org_id],
+    )?;
+    if existed.is_none() {
+        let org: String = conn.query_row(
+            "SELECT name FROM organizations WHERE id = ?1",
+            [org_id],
+            |r| r.get(0),
+        )?;
+        append_event(
+            conn,
+            EventKind::ProductDiscovered,
+            Some(&org),
+            &product.title,
+            "Found in the store.",
+        )?;
+    }
+    Ok(changed)
+}
+
+/// Set the available quantity of the variant stocked by an inventory item; returns the
+/// listings (with a TikTok product) that must be pushed.
+pub fn set_item_available(
+    conn: &Connection,
+    inventory_item_id: &str,
+    available: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    conn.execute(
+        "UPDATE store_variants SET available = ?2 WHERE inventory_item_id = ?1",
+        params![inventory_item_id, available],
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT l.id FROM store_variants v JOIN listings l ON l.product_id = v.product_id
+         WHERE v.inventory_item_id = ?1 AND l.tiktok_product_id IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([inventory_item_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Listings whose TikTok SKUs lag the store's price or stock.
+pub fn listings_out_of_step(conn: &Connection, org_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT l.id FROM listings l
+         JOIN store_products p ON p.id = l.product_id
+         JOIN listing_skus ls ON ls.listing_id = l.id
+         JOIN store_variants v ON v.id = ls.variant_id
+         WHERE p.org_id = ?1 AND l.tiktok_product_id IS NOT NULL
+           AND (ls.synced_stock IS NOT v.available OR ls.synced_price IS NOT v.price)",
+    )?;
+    let rows = stmt.query_map([org_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+pub fn listings_under_review(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM listings WHERE status = 'under_review'")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
+pub fn replace_categories(
+    conn: &Connection,
+    shop_id: i64,
+    categories: &[Category],
+) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM categories WHERE shop_id = ?1", [shop_id])?;
+    let by_id: std::collections::HashMap<&str, &Category> =
+        categories.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO categories (shop_id, category_id, parent_id, name, path, is_leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for category in categories {
+        let mut path = vec![category.name.as_str()];
+        let mut parent = category.parent_id.as_str();
+        // Bounded: a malformed tree with a cycle must not hang us.
+        for _ in 0..16 {
+            match by_id.get(parent) {
+                Some(up) => {
+                    path.push(up.name.as_str());
+                    parent = up.parent_id.as_str();
+                }
+                None => break,
+            }
+        }
+        path.reverse();
+        insert.execute(params![
+            shop_id,
+            category.id,
+            category.parent_id,
+            category.name,
+            path.join(" > "),
+            category.is_leaf
+        ])?;
+    }
+    Ok(())
+}
+
+pub fn has_categories(conn: &Connection, shop_id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM categories WHERE shop_id = ?1)",
+        [shop_id],
+        |r| r.get(0),
+    )
+}
+
+pub fn search_leaf_categories(
+    conn: &Connection,
+    shop_id: i64,
+    search: &str,
+    limit: u32,
+) -> rusqlite::Result<Vec<CategoryRef>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT category_id, path FROM categories
+         WHERE shop_id = ?1 AND is_leaf = 1 AND instr(lower(path), lower(?2)) > 0
+         ORDER BY path LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![shop_id, search, limit], |r| {
+        Ok(CategoryRef {
+            id: r.get(0)?,
+            name: r.get(1)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Outcome of a mapping request, for the RPC layer to phrase.
+pub enum MappingOutcome {
+    Mapped {
+        listing_title: String,
+        category: String,
+    },
+    NoSuchListing,
+    /// Listed already: the category is locked.
+    Locked {
+        status: ListingStatus,
+    },
+    NotALeaf,
+    UnknownCategory,
+}
+
+pub fn map_category(
+    conn: &Connection,
+    listing_id: i64,
+    category_id: &str,
+) -> rusqlite::Result<MappingOutcome> {
+    let listing: Option<(i64, String, String, String)> = conn
+        .query_row(
+            "SELECT l.shop_id, l.status, p.title, o.name FROM listings l
+             JOIN store_products p ON p.id = l.product_id JOIN organizations o ON o.id = p.org_id
+             WHERE l.id = ?1",
+            [listing_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((shop_id, status, title, org)) = listing else {
+        return Ok(MappingOutcome::NoSuchListing);
+    };
+    let status = ListingStatus::parse(&status).unwrap_or(ListingStatus::NotSynced);
+    if !matches!(
+        status,
+        ListingStatus::NotSynced | ListingStatus::FailedToSync
+    ) {
+        return Ok(MappingOutcome::Locked { status });
+    }
+    let category: Option<(String, bool)> = conn
+        .query_row(
+            "SELECT path, is_leaf FROM categories WHERE shop_id = ?1 AND category_id = ?2",
+            params![shop_id, category_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((path, is_leaf)) = category else {
+        return Ok(MappingOutcome::UnknownCategory);
+    };
+    if !is_leaf {
+        return Ok(MappingOutcome::NotALeaf);
+    }
+    conn.execute(
+        "UPDATE listings SET category_id = ?2, category_name = ?3, updated_at = ?4 WHERE id = ?1",
+        params![listing_id, category_id, path, now_secs()],
+    )?;
+    append_event(
+        conn,
+        EventKind::CategoryMapped,
+        Some(&org),
+        &title,
+        &format!("Mapped to {path}."),
+    )?;
+    Ok(MappingOutcome::Mapped {
+        listing_title: title,
+        category: path,
+    })
+}
+
+/// Everything needed to submit a listing to TikTok.
+#[derive(Clone, Debug)]
+pub struct ListingDraft {
+    pub listing_id: i64,
+    pub shop_id: i64,
+    pub org: String,
+    pub status: ListingStatus,
+    pub store_product_id: String,
+    pub title: String,
+    pub description_html: String,
+    pub image_urls: Vec<String>,
+    pub category_id: Option<String>,
+    pub tiktok_product_id: Option<String>,
+    pub variants: Vec<DraftVariant>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftVariant {
+    pub row_id: i64,
+    pub store_variant_id: String,
+    pub sku: String,
+    pub price: Decimal,
+    pub available: i64,
+    pub options: Vec<(String, String)>,
+    pub tiktok_sku_id: Option<String>,
+    pub synced_price: Option<Decimal>,
+    pub synced_stock: Option<i64>,
+}
+
+pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Option<ListingDraft>> {
+    let head = conn
+        .query_row(
+            "SELECT l.shop_id, o.name, l.status, p.store_product_id, p.title, p.description_html,
+                    p.image_urls, l.category_id, l.tiktok_product_id, p.id
+             FROM listings l JOIN store_products p ON p.id = l.product_id
+             JOIN organizations o ON o.id = p.org_id WHERE l.id = ?1",
+            [listing_id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, i64>(9)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((
+        shop_id,
+        org,
+        status,
+        store_product_id,
+        title,
+        description_html,
+        images,
+        category_id,
+        tiktok_product_id,
+        product_row,
+    )) = head
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, v.store_variant_id, v.sku, v.price, v.available, v.options,
+                ls.tiktok_sku_id, ls.synced_price, ls.synced_stock
+         FROM store_variants v LEFT JOIN listing_skus ls ON ls.variant_id = v.id AND ls.listing_id = ?2
+         WHERE v.product_id = ?1 ORDER BY v.id",
+    )?;
+    let variants = stmt
+        .query_map(params![product_row, listing_id], |r| {
+            let price: String = r.get(3)?;
+            let options: String = r.get(5)?;
+            let synced_price: Option<String> = r.get(7)?;
+            Ok(DraftVariant {
+                row_id: r.get(0)?,
+                store_variant_id: r.get(1)?,
+                sku: r.get(2)?,
+                price: decimal(&price),
+                available: r.get(4)?,
+                options: serde_json::from_str(&options).unwrap_or_default(),
+                tiktok_sku_id: r.get(6)?,
+                synced_price: synced_price.as_deref().map(decimal),
+                synced_stock: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(ListingDraft {
+        listing_id,
+        shop_id,
+        org,
+        status: ListingStatus::parse(&status).unwrap_or(ListingStatus::NotSynced),
+        store_product_id,
+        title,
+        description_html,
+        image_urls: serde_json::from_str(&images).unwrap_or_default(),
+        category_id,
+        tiktok_product_id,
+        variants,
+    }))
+}
+
+/// Move a listing to a new status; writes an event when the status or reason changed.
+pub fn set_listing_status(
+    conn: &Connection,
+    listing_id: i64,
+    status: ListingStatus,
+    reason: Option<&str>,
+    review_reasons: &[String],
+) -> rusqlite::Result<()> {
+    let (old_status, old_reason, title, org): (String, Option<String>, String, String) = conn
+        .query_row(
+            "SELECT l.status, l.status_reason, p.title, o.name FROM listings l
+         JOIN store_products p ON p.id = l.product_id JOIN organizations o ON o.id = p.org_id
+         WHERE l.id = ?1",
+            [listing_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+    let reasons = serde_json::to_string(review_reasons).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "UPDATE listings SET status = ?2, status_reason = ?3, review_reasons = ?4, updated_at = ?5 WHERE id = ?1",
+        params![listing_id, status.as_str(), reason, reasons, now_secs()],
+    )?;
+    if old_status != status.as_str() || old_reason.as_deref() != reason {
+        let message = match (reason, review_reasons.is_empty()) {
+            (Some(reason), _) => format!("{status}: {reason}"),
+            (None, false) => format!("{status}: {}", review_reasons.join("; ")),
+            (None, true) => status.label().to_string(),
+        };
+        append_event(
+            conn,
+            EventKind::ListingChanged,
+            Some(&org),
+            &title,
+            &message,
+        )?;
+    }
+    Ok(())
+}
+
+/// Remember the TikTok product and SKU ids of a listing.
+pub fn set_listing_remote(
+    conn: &Connection,
+    listing_id: i64,
+    tiktok_product_id: &str,
+    skus: &[(i64, String)],
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE listings SET tiktok_product_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![listing_id, tiktok_product_id, now_secs()],
+    )?;
+    for (variant_row, sku_id) in skus {
+        conn.execute(
+            "INSERT INTO listing_skus (listing_id, variant_id, tiktok_sku_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (listing_id, variant_id) DO UPDATE SET tiktok_sku_id = excluded.tiktok_sku_id",
+            params![listing_id, variant_row, sku_id],
+        )?;
+    }
+    Ok(())
+}
+
+/// Record what TikTok now shows for one SKU.
+pub fn mark_sku_synced(
+    conn: &Connection,
+    listing_id: i64,
+    variant_row: i64,
+    price: Option<Decimal>,
+    stock: Option<i64>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE listing_skus SET synced_price = COALESCE(?3, synced_price), synced_stock = COALESCE(?4, synced_stock)
+         WHERE listing_id = ?1 AND variant_id = ?2",
+        params![listing_id, variant_row, price.map(|p| p.to_string()), stock],
+    )?;
+    Ok(())
+}
+
+/// The store variant behind a seller SKU that is listed (or linked) on this shop.
+pub fn listed_variant(
+    conn: &Connection,
+    shop_id: i64,
+    seller_sku: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT v.store_variant_id FROM store_variants v
+         JOIN listing_skus ls ON ls.variant_id = v.id
+         JOIN listings l ON l.id = ls.listing_id
+         WHERE l.shop_id = ?1 AND v.sku = ?2 LIMIT 1",
+        params![shop_id, seller_sku],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+pub fn count_listings(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COUNT(*) FROM listings", [], |r| r.get(0))
+}
+
+pub fn product_views(
+    conn: &Connection,
+    filter: &ProductFilter,
+) -> rusqlite::Result<Vec<ProductView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.id, o.name, c.name, p.store_product_id, p.title, l.category_id, l.category_name,
+                l.status, l.status_reason, l.review_reasons, l.tiktok_product_id, l.updated_at,
+                COALESCE(c.currency, '')
+         FROM listings l JOIN store_products p ON p.id = l.product_id
+         JOIN organizations o ON o.id = p.org_id JOIN connections c ON c.id = l.shop_id
+         WHERE (?1 IS NULL OR l.status = ?1)
+         ORDER BY l.updated_at DESC, l.id LIMIT ?2",
+    )?;
+    let limit = filter.limit.unwrap_or(1000);
+    let status = filter.status.map(ListingStatus::as_str);
+    let heads = stmt
+        .query_map(params![status, limit], |r| {
+            let category_id: Option<String> = r.get(5)?;
+            let category_name: Option<String> = r.get(6)?;
+            let status: String = r.get(7)?;
+            let reasons: String = r.get(9)?;
+            Ok((
+                ProductView {
+                    id: r.get(0)?,
+                    organization: r.get(1)?,
+                    shop: r.get(2)?,
+                    store_product_id: r.get(3)?,
+                    title: r.get(4)?,
+                    category: category_id.map(|id| CategoryRef {
+                        id,
+                        name: category_name.unwrap_or_default(),
+                    }),
+                    status: ListingStatus::parse(&status).unwrap_or(ListingStatus::NotSynced),
+                    status_reason: r.get(8)?,
+                    review_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                    tiktok_product_id: r.get(10)?,
+                    skus: Vec::new(),
+                    updated_at: r.get(11)?,
+                },
+                r.get::<_, String>(12)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut views = Vec::with_capacity(heads.len());
+    for (mut view, currency) in heads {
+        if let Some(draft) = listing_draft(conn, view.id)? {
+            let money = |amount: Decimal| Money {
+                amount,
+                currency: currency.clone(),
+            };
+            view.skus = draft
+                .variants
+                .into_iter()
+                .map(|v| SkuView {
+                    seller_sku: v.sku,
+                    store_variant_id: v.store_variant_id,
+                    tiktok_sku_id: v.tiktok_sku_id,
+                    price: money(v.price),
+                    store_stock: v.available,
+                    synced_price: v.synced_price.map(money),
+                    synced_stock: v.synced_stock,
+                })
+                .collect();
+        }
+        views.push(view);
+    }
+    Ok(views)
+}
+
+pub fn listing_by_tiktok_product(
+    conn: &Connection,
+    shop_id: i64,
+    tiktok_product_id: &str,
+) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT id FROM listings WHERE shop_id = ?1 AND tiktok_product_id = ?2",
+        params![shop_id, tiktok_product_id],
+        |r| r.get(0),
+    )
+    .optional()
+}

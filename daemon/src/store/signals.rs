@@ -1,0 +1,216 @@
+//! Events, failures, poll cursors and webhook de-duplication.
+
+use super::now_secs;
+use feedbridge_common::{EventKind, EventView, FailureKind, FailureView};
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub fn latest_event(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| {
+        row.get(0)
+    })
+}
+
+fn kind_name<T: serde::Serialize>(kind: T) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn kind_from_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+}
+
+pub fn append_event(
+    conn: &Connection,
+    kind: EventKind,
+    org: Option<&str>,
+    subject: &str,
+    message: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO events (at, kind, org, subject, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![now_secs(), kind_name(kind), org, subject, message],
+    )?;
+    Ok(())
+}
+
+pub fn events_after(
+    conn: &Connection,
+    cursor: u64,
+    limit: u32,
+) -> rusqlite::Result<Vec<EventView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, kind, org, subject, message FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![cursor, limit], |row| {
+        let kind: String = row.get(2)?;
+        Ok(EventView {
+            seq: row.get(0)?,
+            at: row.get(1)?,
+            kind: kind_from_name(&kind).unwrap_or(EventKind::OrderChanged),
+            organization: row.get(3)?,
+            subject: row.get(4)?,
+            message: row.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// What a failure records; the job it belongs to identifies it until resolved.
+pub struct NewFailure<'a> {
+    pub org: Option<&'a str>,
+    pub job_kind: &'a str,
+    pub job_subject: &'a str,
+    pub kind: FailureKind,
+    pub subject: &'a str,
+    pub reason: &'a str,
+    pub action: &'a str,
+    pub raw_error: Option<&'a str>,
+    pub retryable: bool,
+}
+
+/// Record a failure, or bump the open one of the same job.
+pub fn record_failure(conn: &Connection, failure: &NewFailure<'_>) -> rusqlite::Result<()> {
+    let now = now_secs();
+    let org_id: Option<i64> = match failure.org {
+        Some(name) => conn
+            .query_row(
+                "SELECT id FROM organizations WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?,
+        None => None,
+    };
+    conn.execute(
+        "INSERT INTO failures (org_id, job_kind, job_subject, kind, subject, reason, action,
+                               raw_error, retryable, attempts, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10)
+         ON CONFLICT (job_kind, job_subject) WHERE resolved_at IS NULL DO UPDATE SET
+             reason = excluded.reason, action = excluded.action, raw_error = excluded.raw_error,
+             retryable = excluded.retryable, attempts = attempts + 1, last_seen = excluded.last_seen",
+        params![
+            org_id,
+            failure.job_kind,
+            failure.job_subject,
+            kind_name(failure.kind),
+            failure.subject,
+            failure.reason,
+            failure.action,
+            failure.raw_error,
+            failure.retryable,
+            now
+        ],
+    )?;
+    append_event(
+        conn,
+        EventKind::Failed,
+        failure.org,
+        failure.subject,
+        failure.reason,
+    )
+}
+
+/// Close the open failure of a job that has now succeeded.
+pub fn resolve_failure(
+    conn: &Connection,
+    job_kind: &str,
+    job_subject: &str,
+) -> rusqlite::Result<()> {
+    let resolved: Option<(String, Option<String>)> = conn
+        .query_row(
+            "UPDATE failures SET resolved_at = ?3
+             WHERE job_kind = ?1 AND job_subject = ?2 AND resolved_at IS NULL
+             RETURNING subject, (SELECT name FROM organizations o WHERE o.id = org_id)",
+            params![job_kind, job_subject, now_secs()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if let Some((subject, org)) = resolved {
+        append_event(
+            conn,
+            EventKind::FailureResolved,
+            org.as_deref(),
+            &subject,
+            "Resolved.",
+        )?;
+    }
+    Ok(())
+}
+
+pub fn open_failures(conn: &Connection) -> rusqlite::Result<Vec<FailureView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id, COALESCE(o.name, ''), f.kind, f.subject, f.reason, f.action, f.raw_error,
+                f.retryable, f.attempts, f.first_seen, f.last_seen
+         FROM failures f LEFT JOIN organizations o ON o.id = f.org_id
+         WHERE f.resolved_at IS NULL ORDER BY f.last_seen DESC, f.id DESC",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        let kind: String = row.get(2)?;
+        Ok(FailureView {
+            id: row.get(0)?,
+            organization: row.get(1)?,
+            kind: kind_from_name(&kind).unwrap_or(FailureKind::Connection),
+            subject: row.get(3)?,
+            reason: row.get(4)?,
+            action: row.get(5)?,
+            raw_error: row.get(6)?,
+            retryable: row.get(7)?,
+            attempts: row.get(8)?,
+            first_seen: row.get(9)?,
+            last_seen: row.get(10)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The job behind an open failure: (kind, subject).
+pub fn failure_job(
+    conn: &Connection,
+    failure_id: i64,
+) -> rusqlite::Result<Option<(String, String)>> {
+    conn.query_row(
+        "SELECT job_kind, job_subject FROM failures WHERE id = ?1 AND resolved_at IS NULL",
+        [failure_id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()
+}
+
+pub fn count_open_failures(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM failures WHERE resolved_at IS NULL",
+        [],
+        |r| r.get(0),
+    )
+}
+
+pub fn cursor(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+pub fn set_cursor(conn: &Connection, name: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO cursors (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
+/// True the first time a delivery id is seen; false for a duplicate.
+pub fn first_delivery(
+    conn: &Connection,
+    platform: &str,
+    delivery_id: &str,
+) -> rusqlite::Result<bool> {
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO webhook_deliveries (platform, delivery_id, received_at) VALUES (?1, ?2, ?3)",
+        params![platform, delivery_id, now_secs()],
+    )?;
+    Ok(inserted == 1)
+}

@@ -1,0 +1,245 @@
+//! The flows and the job runner. Webhooks and polls record what happened and queue jobs;
+//! workers claim jobs from SQLite, run one idempotent step each, and end every attempt as
+//! done, retried with backoff, or a failure a human can read and retry.
+
+mod catalog;
+mod orders;
+mod runner;
+
+pub use runner::run_workers;
+
+use crate::connector::{ConnectorError, Storefront, TikTokShop};
+use crate::store::{self, Store, StoreError};
+use feedbridge_common::FailureKind;
+use feedbridge_common::config::SyncSettings;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// One organization's live clients.
+pub struct OrgRuntime {
+    pub id: i64,
+    pub name: String,
+    pub store_connection: i64,
+    pub store: Arc<dyn Storefront>,
+    pub webhook_secret: String,
+    pub shops: Vec<Arc<ShopRuntime>>,
+}
+
+pub struct ShopRuntime {
+    pub connection: i64,
+    pub name: String,
+    pub shop_id: String,
+    pub org_id: i64,
+    pub client: Arc<dyn TikTokShop>,
+}
+
+/// Job kinds; the subject of each is named beside it.
+pub mod kind {
+    /// org id
+    pub const CONNECT: &str = "connect";
+    /// org id
+    pub const CATALOG_IMPORT: &str = "catalog_import";
+    /// listing id
+    pub const LIST_PRODUCT: &str = "list_product";
+    /// listing id
+    pub const REVIEW_CHECK: &str = "review_check";
+    /// listing id
+    pub const PUSH_STOCK: &str = "push_stock";
+    /// "{shop connection id}:{tiktok order id}"
+    pub const ORDER_FETCH: &str = "order_fetch";
+    /// order row id
+    pub const ORDER_SYNC: &str = "order_sync";
+    /// order row id
+    pub const FULFILMENT_PUSH: &str = "fulfilment_push";
+}
+
+pub struct Engine {
+    pub store: Store,
+    pub orgs: Vec<Arc<OrgRuntime>>,
+    pub settings: SyncSettings,
+    /// For fetching store images to upload to TikTok.
+    pub http: reqwest::Client,
+    /// Woken whenever a job is queued.
+    pub job_queued: Notify,
+    /// Base URL platforms deliver webhooks to, when the webhook listener runs.
+    pub webhook_base: Option<String>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        orgs: Vec<Arc<OrgRuntime>>,
+        settings: SyncSettings,
+        http: reqwest::Client,
+        webhook_base: Option<String>,
+    ) -> Self {
+        Self {
+            store,
+            orgs,
+            settings,
+            http,
+            job_queued: Notify::new(),
+            webhook_base,
+        }
+    }
+
+    pub fn org(&self, org_id: i64) -> Option<&Arc<OrgRuntime>> {
+        self.orgs.iter().find(|org| org.id == org_id)
+    }
+
+    pub fn shop(&self, connection: i64) -> Option<(&Arc<OrgRuntime>, &Arc<ShopRuntime>)> {
+        self.orgs.iter().find_map(|org| {
+            org.shops
+                .iter()
+                .find(|shop| shop.connection == connection)
+                .map(|shop| (org, shop))
+        })
+    }
+
+    pub fn shop_by_tiktok_id(&self, shop_id: &str) -> Option<&Arc<ShopRuntime>> {
+        self.orgs
+            .iter()
+            .flat_map(|org| org.shops.iter())
+            .find(|shop| shop.shop_id == shop_id)
+    }
+
+    pub fn shops_by_connection(&self) -> HashMap<i64, Arc<ShopRuntime>> {
+        self.orgs
+            .iter()
+            .flat_map(|org| org.shops.iter())
+            .map(|shop| (shop.connection, Arc::clone(shop)))
+            .collect()
+    }
+
+    /// Queue a job after `delay`; a job already queued for the subject absorbs it.
+    pub async fn enqueue(
+        &self,
+        kind: &str,
+        subject: impl ToString,
+        delay: Duration,
+    ) -> Result<(), StoreError> {
+        let kind = kind.to_owned();
+        let subject = subject.to_string();
+        let run_at = store::now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        self.store
+            .call(move |conn| store::enqueue(conn, &kind, &subject, run_at))
+            .await?;
+        self.job_queued.notify_waiters();
+        Ok(())
+    }
+
+    pub async fn enqueue_many(
+        &self,
+        kind: &str,
+        subjects: Vec<i64>,
+        delay: Duration,
+    ) -> Result<(), StoreError> {
+        if subjects.is_empty() {
+            return Ok(());
+        }
+        let kind = kind.to_owned();
+        let run_at = store::now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        self.store
+            .transaction(move |tx| {
+                for subject in subjects {
+                    store::enqueue(tx, &kind, &subject.to_string(), run_at)?;
+                }
+                Ok(())
+            })
+            .await?;
+        self.job_queued.notify_waiters();
+        Ok(())
+    }
+}
+
+/// Why a step did not complete, in the merchant's words.
+#[derive(Debug)]
+pub struct StepFailure {
+    pub kind: FailureKind,
+    pub org: Option<String>,
+    pub subject: String,
+    pub reason: String,
+    pub action: String,
+    pub raw: Option<String>,
+    /// A later attempt may succeed without anyone changing anything.
+    pub retryable: bool,
+    pub retry_after: Option<Duration>,
+}
+
+impl StepFailure {
+    pub fn rejected(
+        kind: FailureKind,
+        org: &str,
+        subject: impl Into<String>,
+        reason: impl Into<String>,
+        action: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            org: Some(org.to_owned()),
+            subject: subject.into(),
+            reason: reason.into(),
+            action: action.into(),
+            raw: None,
+            retryable: false,
+            retry_after: None,
+        }
+    }
+
+    /// Phrase a platform error for the merchant.
+    pub fn from_connector(
+        kind: FailureKind,
+        org: &str,
+        subject: impl Into<String>,
+        platform: &str,
+        error: &ConnectorError,
+    ) -> Self {
+        let (reason, action, retryable, retry_after) = match error {
+            ConnectorError::Retryable { reason, retry_after, .. } => (
+                format!("{platform} did not answer in time or asked us to slow down ({reason})"),
+                "Nothing to do: feedbridge retries by itself. Retry now from the Failures panel if it persists.".to_owned(),
+                true,
+                *retry_after,
+            ),
+            ConnectorError::Rejected { reason, .. } => (
+                format!("{platform} refused it: {reason}"),
+                "Fix what the reason names, then retry.".to_owned(),
+                false,
+                None,
+            ),
+            ConnectorError::Unauthorized { reason, .. } => (
+                format!("{platform} no longer accepts feedbridge's credentials: {reason}"),
+                format!("Reauthorize feedbridge in {platform} and update the secrets file, then retry."),
+                false,
+                None,
+            ),
+        };
+        Self {
+            kind,
+            org: Some(org.to_owned()),
+            subject: subject.into(),
+            reason,
+            action,
+            raw: Some(error.raw().to_owned()),
+            retryable,
+            retry_after,
+        }
+    }
+
+    pub fn internal(kind: FailureKind, error: impl std::fmt::Display) -> Self {
+        Self {
+            kind,
+            org: None,
+            subject: "feedbridge".into(),
+            reason: format!("feedbridge could not read or write its database: {error}"),
+            action: "Check disk space and permissions of the data directory; feedbridge retries by itself.".into(),
+            raw: None,
+            retryable: true,
+            retry_after: None,
+        }
+    }
+}
+
+pub type StepResult = Result<(), StepFailure>;
