@@ -16,6 +16,8 @@
 //!
 //! Each server also has a control API under `/_sandbox/` (see [`control::ControlClient`]).
 
+#![recursion_limit = "256"]
+
 mod common;
 pub mod control;
 mod shopify;

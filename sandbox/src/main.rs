@@ -1,1 +1,86 @@
-fn main() {}
+//! `feedbridge-sandbox`: runs the TikTok Shop and Shopify simulators until SIGTERM/SIGINT.
+//! Prints one JSON line `{"tiktok_url", "shopify_url", "credentials"}` to stdout when ready.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser;
+use feedbridge_sandbox::SandboxConfig;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "feedbridge-sandbox",
+    about = "Local simulators of TikTok Shop and Shopify for feedbridge tests"
+)]
+struct Args {
+    /// Address to bind both simulators to (ports are ephemeral).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Number of seeded Shopify products.
+    #[arg(long, default_value_t = 6)]
+    products: usize,
+    /// Approve PENDING TikTok products automatically after this many seconds.
+    #[arg(long)]
+    auto_review_secs: Option<f64>,
+    /// Seed for deterministic ids and SKUs.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Also write the ready JSON to this file (atomically).
+    #[arg(long)]
+    ready_file: Option<PathBuf>,
+}
+
+fn write_atomically(path: &PathBuf, contents: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents).with_context(|| format!("Failed to write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("Failed to move {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let auto_review = match args.auto_review_secs {
+        Some(s) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
+        Some(s) => anyhow::bail!("--auto-review-secs must be a non-negative number, got {s}"),
+        None => None,
+    };
+    let config = SandboxConfig {
+        products: args.products,
+        auto_review,
+        seed: args.seed,
+        ..SandboxConfig::default()
+    };
+    let sandbox = feedbridge_sandbox::start(config, args.bind)
+        .await
+        .context("Failed to start the sandbox")?;
+    let ready = serde_json::json!({
+        "tiktok_url": sandbox.tiktok_url(),
+        "shopify_url": sandbox.shopify_url(),
+        "credentials": sandbox.credentials(),
+    })
+    .to_string();
+    println!("{ready}");
+    if let Some(path) = &args.ready_file {
+        write_atomically(path, &format!("{ready}\n"))?;
+    }
+
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("Failed to install the SIGTERM handler")?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received, shutting down."),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received, shutting down."),
+    }
+    sandbox.shutdown().await;
+    Ok(())
+}
