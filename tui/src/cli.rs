@@ -1,0 +1,532 @@
+//! The command line: the console by default, scriptable subcommands, and the demo.
+
+use crate::client::{self, ConnectError, ctx};
+use crate::console::{self, ConsoleError};
+use crate::demo::{self, DemoOptions};
+use crate::format::{self, NONE, or_none, plural, text_table};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+use feedbridge_common::paths::resolve_socket;
+use feedbridge_common::{
+    CategoryRef, ConsoleClient, FailureView, ListingStatus, OrderFilter, OrderSyncState, OrderView,
+    ProductFilter, ProductView, StatusReport,
+};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Console and command line for feedbridged, which keeps a store and TikTok Shop in step.
+///
+/// Without a subcommand, opens the live console.
+#[derive(Debug, Parser)]
+#[command(name = "feedbridge", version)]
+pub struct Cli {
+    /// The daemon's socket [default: $FEEDBRIDGE_SOCKET, else the per-user runtime dir].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The daemon's version, connections and counts.
+    Status {
+        /// Print the daemon's answer as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// TikTok orders and where each stands.
+    Orders {
+        /// Only orders in this sync state.
+        #[arg(long, value_name = "STATE", value_parser = order_state_parser())]
+        state: Option<OrderSyncState>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store products and their listing on each TikTok shop.
+    Products {
+        /// Only products with this listing status.
+        #[arg(long, value_name = "STATUS", value_parser = listing_status_parser())]
+        status: Option<ListingStatus>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open failures: what failed, why, and what to do.
+    Failures {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retry the work behind one failure.
+    Retry {
+        #[arg(value_name = "FAILURE_ID")]
+        failure_id: i64,
+    },
+    /// Leaf categories of a TikTok shop, optionally filtered by a search term.
+    Categories {
+        /// The shop's name in the config, e.g. "acme-us".
+        shop: String,
+        /// Case-insensitive text the category path must contain.
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Choose the TikTok category for a listing.
+    Map {
+        #[arg(value_name = "LISTING_ID")]
+        listing_id: i64,
+        #[arg(value_name = "CATEGORY_ID")]
+        category_id: String,
+    },
+    /// Submit listings to TikTok.
+    List {
+        #[arg(value_name = "LISTING_ID", required = true)]
+        listing_ids: Vec<i64>,
+    },
+    /// Run a self-contained demo: simulated Shopify and TikTok, a real daemon, the console.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// No console: print progress to stderr and a summary to stdout; exit 0 if every order
+    /// the demo placed got its tracking pushed to TikTok.
+    #[arg(long)]
+    pub headless: bool,
+    /// Headless deadline in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub duration: u64,
+    /// Keep config, database and logs here (default: a temporary dir, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// How many products the simulated store starts with.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub products: usize,
+    /// The feedbridged binary [default: next to this executable].
+    #[arg(long, value_name = "PATH")]
+    pub daemon_bin: Option<PathBuf>,
+}
+
+fn order_state_parser() -> impl TypedValueParser<Value = OrderSyncState> {
+    PossibleValuesParser::new(OrderSyncState::ALL.map(OrderSyncState::as_str))
+        .try_map(|s| OrderSyncState::parse(&s).ok_or("unknown order state"))
+}
+
+fn listing_status_parser() -> impl TypedValueParser<Value = ListingStatus> {
+    PossibleValuesParser::new(ListingStatus::ALL.map(ListingStatus::as_str))
+        .try_map(|s| ListingStatus::parse(&s).ok_or("unknown listing status"))
+}
+
+/// Exit status: 0 ok, 1 the daemon refused or something failed, 2 no daemon.
+const EXIT_FAILED: u8 = 1;
+const EXIT_NO_DAEMON: u8 = 2;
+
+/// How a subcommand failed, deciding its one-line message and exit status.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("lost the connection to the daemon at {}: {source}", .socket.display())]
+    Transport {
+        socket: PathBuf,
+        source: tarpc::client::RpcError,
+    },
+    #[error(transparent)]
+    Rpc(#[from] feedbridge_common::rpc::RpcError),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Self::Connect(_) | Self::Transport { .. } => EXIT_NO_DAEMON,
+            Self::Rpc(_) | Self::Other(_) => EXIT_FAILED,
+        }
+    }
+}
+
+/// Print one line to stderr and turn the error into the exit status.
+fn fail(error: &CliError) -> ExitCode {
+    let message = error.to_string().replace('\n', " ");
+    eprintln!("feedbridge: {message}");
+    ExitCode::from(error.exit_code())
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let socket = resolve_socket(cli.socket.as_deref(), None);
+    let result = match cli.command {
+        None => match console::run(socket, None).await {
+            Ok(()) => Ok(()),
+            Err(ConsoleError::Connect(error)) => Err(CliError::Connect(error)),
+            Err(ConsoleError::Other(error)) => Err(CliError::Other(error)),
+        },
+        Some(Command::Demo(args)) => return run_demo(args).await,
+        Some(command) => run_command(socket, command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+async fn run_demo(args: DemoArgs) -> ExitCode {
+    let options = DemoOptions {
+        headless: args.headless,
+        duration: std::time::Duration::from_secs(args.duration),
+        data_dir: args.data_dir,
+        products: args.products,
+        daemon_bin: args.daemon_bin,
+    };
+    match demo::run(options).await {
+        Ok(summary) => {
+            print!("{summary}");
+            println!("{}", summary.json_line());
+            if summary.succeeded() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_FAILED)
+            }
+        }
+        Err(error) => fail(&CliError::Other(error)),
+    }
+}
+
+async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> {
+    let client = client::connect(&socket).await?;
+    let call = Call { socket, client };
+    match command {
+        Command::Status { json } => {
+            let status = call.status().await?;
+            emit(json, &status, format_status)
+        }
+        Command::Orders { state, json } => {
+            let filter = OrderFilter { state, limit: None };
+            let orders = call.orders(filter).await?;
+            emit(json, &orders, |o| format_orders(o))
+        }
+        Command::Products { status, json } => {
+            let filter = ProductFilter {
+                status,
+                limit: None,
+            };
+            let products = call.products(filter).await?;
+            emit(json, &products, |p| format_products(p))
+        }
+        Command::Failures { json } => {
+            let failures = call.failures().await?;
+            emit(json, &failures, |f| format_failures(f))
+        }
+        Command::Retry { failure_id } => {
+            let message = call.retry(failure_id).await??;
+            println!("{message}");
+            Ok(())
+        }
+        Command::Categories { shop, search, json } => {
+            let categories = call.categories(shop, search.unwrap_or_default()).await??;
+            emit(json, &categories, |c| format_categories(c))
+        }
+        Command::Map {
+            listing_id,
+            category_id,
+        } => {
+            let message = call.map(listing_id, category_id).await??;
+            println!("{message}");
+            Ok(())
+        }
+        Command::List { listing_ids } => {
+            let queued = call.list(listing_ids).await??;
+            println!(
+                "Queued {} for submission to TikTok.",
+                plural(u64::from(queued), "listing", "listings")
+            );
+            Ok(())
+        }
+        Command::Demo(_) => Err(CliError::Other(anyhow::anyhow!(
+            "internal: demo is handled before connecting"
+        ))),
+    }
+}
+
+/// One connection plus its socket, so transport errors can name it.
+struct Call {
+    socket: PathBuf,
+    client: ConsoleClient,
+}
+
+type Rpc<T> = Result<T, CliError>;
+type AppResult<T> = Result<T, feedbridge_common::rpc::RpcError>;
+
+impl Call {
+    fn lost(&self, source: tarpc::client::RpcError) -> CliError {
+        CliError::Transport {
+            socket: self.socket.clone(),
+            source,
+        }
+    }
+
+    async fn status(&self) -> Rpc<StatusReport> {
+        self.client.status(ctx()).await.map_err(|e| self.lost(e))
+    }
+
+    async fn orders(&self, filter: OrderFilter) -> Rpc<Vec<OrderView>> {
+        self.client
+            .orders(ctx(), filter)
+            .await
+            .map_err(|e| self.lost(e))
+    }
+
+    async fn products(&self, filter: ProductFilter) -> Rpc<Vec<ProductView>> {
+        self.client
+            .products(ctx(), filter)
+            .await
+            .map_err(|e| self.lost(e))
+    }
+
+    async fn failures(&self) -> Rpc<Vec<FailureView>> {
+        self.client.failures(ctx()).await.map_err(|e| self.lost(e))
+    }
+
+    async fn retry(&self, id: i64) -> Rpc<AppResult<String>> {
+        self.client
+            .retry_failure(ctx(), id)
+            .await
+            .map_err(|e| self.lost(e))
+    }
+
+    async fn categories(&self, shop: String, search: String) -> Rpc<AppResult<Vec<CategoryRef>>> {
+        self.client
+            .categories(ctx(), shop, search)
+            .await
+            .map_err(|e| self.lost(e))
+    }
+
+    async fn map(&self, listing: i64, category: String) -> Rpc<AppResult<String>> {
+        self.client
+            .map_category(ctx(), listing, category)
+            .await
+            .map_err(|e| self.lost(e))
+    }
+
+    async fn list(&self, listings: Vec<i64>) -> Rpc<AppResult<u32>> {
+        self.client
+            .list_products(ctx(), listings)
+            .await
+            .map_err(|e| self.lost(e))
+    }
+}
+
+/// Print `value` as one compact JSON document, or as text.
+fn emit<T: Serialize + ?Sized>(
+    json: bool,
+    value: &T,
+    text: impl FnOnce(&T) -> String,
+) -> Result<(), CliError> {
+    if json {
+        let out = serde_json::to_string(value).map_err(anyhow::Error::from)?;
+        println!("{out}");
+    } else {
+        print!("{}", text(value));
+    }
+    Ok(())
+}
+
+pub fn format_status(status: &StatusReport) -> String {
+    let mut out = format!(
+        "feedbridged {} (pid {}, up {}){}\n",
+        status.version,
+        status.pid,
+        format::uptime(status.uptime_secs),
+        if status.draining { ", draining" } else { "" }
+    );
+    out.push_str(&format!("socket:   {}\n", status.socket));
+    out.push_str(&format!("data dir: {}\n", status.data_dir));
+    out.push_str(&format!(
+        "{}, {}, {}, {} pending\n",
+        plural(status.products_total, "product", "products"),
+        plural(status.orders_total, "order", "orders"),
+        plural(status.failures_open, "open failure", "open failures"),
+        plural(status.jobs_pending, "job", "jobs"),
+    ));
+    if status.organizations.is_empty() {
+        out.push_str("no organizations configured\n");
+    }
+    for org in &status.organizations {
+        out.push_str(&format!("organization {}\n", org.name));
+        for connection in std::iter::once(&org.store).chain(&org.shops) {
+            out.push_str(&format!(
+                "  {} {}: {}",
+                connection.platform,
+                connection.name,
+                format::connection_state(connection.state)
+            ));
+            if let Some(detail) = &connection.detail {
+                out.push_str(&format!(" ({detail})"));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub fn format_orders(orders: &[OrderView]) -> String {
+    if orders.is_empty() {
+        return "No orders.\n".into();
+    }
+    let rows: Vec<Vec<String>> = orders
+        .iter()
+        .map(|o| {
+            vec![
+                o.tiktok_order_id.clone(),
+                o.shop.clone(),
+                o.tiktok_status.clone(),
+                o.sync_state.label().to_string(),
+                format::order_store(o),
+                format::order_tracking(o),
+                or_none(o.reason.as_deref()),
+            ]
+        })
+        .collect();
+    text_table(
+        &[
+            "TIKTOK ORDER",
+            "SHOP",
+            "TIKTOK STATUS",
+            "SYNC",
+            "STORE ORDER",
+            "TRACKING",
+            "REASON",
+        ],
+        &rows,
+    )
+}
+
+pub fn format_products(products: &[ProductView]) -> String {
+    if products.is_empty() {
+        return "No products.\n".into();
+    }
+    let rows: Vec<Vec<String>> = products
+        .iter()
+        .map(|p| {
+            vec![
+                p.id.to_string(),
+                p.title.clone(),
+                p.shop.clone(),
+                p.status.label().to_string(),
+                p.category
+                    .as_ref()
+                    .map_or_else(|| NONE.to_string(), |c| c.id.clone()),
+                or_none(p.tiktok_product_id.as_deref()),
+                format::product_reasons(p),
+            ]
+        })
+        .collect();
+    text_table(
+        &[
+            "LISTING",
+            "TITLE",
+            "SHOP",
+            "STATUS",
+            "CATEGORY",
+            "TIKTOK PRODUCT",
+            "REASONS",
+        ],
+        &rows,
+    )
+}
+
+pub fn format_failures(failures: &[FailureView]) -> String {
+    if failures.is_empty() {
+        return "No open failures.\n".into();
+    }
+    let rows: Vec<Vec<String>> = failures
+        .iter()
+        .map(|f| {
+            vec![
+                f.id.to_string(),
+                f.kind.label().to_string(),
+                f.subject.clone(),
+                f.reason.clone(),
+                f.action.clone(),
+                f.attempts.to_string(),
+                format::failure_retryable(f).to_string(),
+            ]
+        })
+        .collect();
+    text_table(
+        &[
+            "ID",
+            "KIND",
+            "SUBJECT",
+            "REASON",
+            "ACTION",
+            "ATTEMPTS",
+            "RETRYABLE",
+        ],
+        &rows,
+    )
+}
+
+pub fn format_categories(categories: &[CategoryRef]) -> String {
+    if categories.is_empty() {
+        return "No matching categories.\n".into();
+    }
+    let rows: Vec<Vec<String>> = categories
+        .iter()
+        .map(|c| vec![c.id.clone(), c.name.clone()])
+        .collect();
+    text_table(&["ID", "CATEGORY"], &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_filters_and_global_socket() {
+        let cli = Cli::try_parse_from([
+            "feedbridge",
+            "orders",
+            "--state",
+            "in_store",
+            "--json",
+            "--socket",
+            "/tmp/x.sock",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.socket.as_deref(),
+            Some(std::path::Path::new("/tmp/x.sock"))
+        );
+        match cli.command {
+            Some(Command::Orders { state, json }) => {
+                assert_eq!(state, Some(OrderSyncState::InStore));
+                assert!(json);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Cli::try_parse_from(["feedbridge", "orders", "--state", "lost"]).is_err());
+        assert!(Cli::try_parse_from(["feedbridge", "list"]).is_err());
+    }
+
+    #[test]
+    fn demo_defaults() {
+        let cli = Cli::try_parse_from(["feedbridge", "demo", "--headless"]).unwrap();
+        match cli.command {
+            Some(Command::Demo(args)) => {
+                assert!(args.headless);
+                assert_eq!(args.duration, 60);
+                assert_eq!(args.products, 6);
+                assert!(args.data_dir.is_none());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

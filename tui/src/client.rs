@@ -1,0 +1,85 @@
+//! Connecting to the daemon's `Console` service over its Unix socket.
+
+use feedbridge_common::ConsoleClient;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why the console could not reach the daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// Nothing is listening (no socket file, or a stale one).
+    #[error(
+        "no daemon at {} — start it with 'feedbridged' (or 'systemctl start feedbridge'), or point --socket/FEEDBRIDGE_SOCKET at its socket",
+        .socket.display()
+    )]
+    NoDaemon { socket: PathBuf },
+    #[error("cannot connect to the daemon at {}: {source}", .socket.display())]
+    Io {
+        socket: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// How long a connect may take before we give up on the socket.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens a JSON tarpc connection to the daemon at `socket`.
+pub async fn connect(socket: &Path) -> Result<ConsoleClient, ConnectError> {
+    let connecting =
+        tarpc::serde_transport::unix::connect(socket, tarpc::tokio_serde::formats::Json::default);
+    let transport = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+        Ok(Ok(transport)) => transport,
+        Ok(Err(error)) => return Err(classify(socket, error)),
+        Err(_) => {
+            return Err(ConnectError::Io {
+                socket: socket.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::TimedOut, "timed out"),
+            });
+        }
+    };
+    Ok(ConsoleClient::new(tarpc::client::Config::default(), transport).spawn())
+}
+
+fn classify(socket: &Path, error: io::Error) -> ConnectError {
+    match error.kind() {
+        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => ConnectError::NoDaemon {
+            socket: socket.to_path_buf(),
+        },
+        _ => ConnectError::Io {
+            socket: socket.to_path_buf(),
+            source: error,
+        },
+    }
+}
+
+/// A fresh RPC context (tarpc's default 10 s deadline).
+pub fn ctx() -> tarpc::context::Context {
+    tarpc::context::current()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn missing_socket_is_no_daemon() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("nothing.sock");
+        let error = connect(&socket).await.unwrap_err();
+        assert!(matches!(error, ConnectError::NoDaemon { .. }), "{error}");
+        let text = error.to_string();
+        assert!(text.starts_with("no daemon at "), "{text}");
+        assert!(!text.contains('\n'));
+    }
+
+    #[tokio::test]
+    async fn stale_socket_is_no_daemon() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("stale.sock");
+        drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
+        let error = connect(&socket).await.unwrap_err();
+        assert!(matches!(error, ConnectError::NoDaemon { .. }), "{error}");
+    }
+}

@@ -1,0 +1,115 @@
+//! The header: which daemon, its connections and counts, or that it is unreachable.
+
+use super::Component;
+use crate::action::Action;
+use crate::format::{self, connection_state, plural};
+use feedbridge_common::{ConnectionState, ConnectionView, StatusReport};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+#[derive(Default)]
+pub struct Header {
+    status: Option<StatusReport>,
+    /// Why the daemon is unreachable, while it is.
+    disconnected: Option<String>,
+}
+
+impl Header {
+    pub fn is_disconnected(&self) -> bool {
+        self.disconnected.is_some()
+    }
+
+    fn summary(status: &StatusReport) -> Line<'static> {
+        let mut spans = vec![
+            Span::raw(format!("daemon {}", status.version)).bold(),
+            Span::raw(format!(" · up {}", format::uptime(status.uptime_secs))),
+            Span::raw(format!(
+                " · {} · {}",
+                plural(status.products_total, "product", "products"),
+                plural(status.orders_total, "order", "orders"),
+            )),
+            Span::raw(" · "),
+        ];
+        let failures = plural(status.failures_open, "open failure", "open failures");
+        spans.push(if status.failures_open > 0 {
+            Span::styled(failures, Style::new().red().bold())
+        } else {
+            Span::raw(failures)
+        });
+        spans.push(Span::raw(format!(
+            " · {} pending",
+            plural(status.jobs_pending, "job", "jobs")
+        )));
+        if status.draining {
+            spans.push(Span::raw(" · "));
+            spans.push(Span::styled("draining", Style::new().yellow().bold()));
+        }
+        Line::from(spans)
+    }
+
+    fn connections(status: &StatusReport) -> Line<'static> {
+        if status.organizations.is_empty() {
+            return Line::raw("No organizations configured.").dark_gray();
+        }
+        let mut spans = Vec::new();
+        for (i, org) in status.organizations.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw("  |  "));
+            }
+            spans.push(Span::raw(format!("{}: ", org.name)).bold());
+            connection(&mut spans, &org.store);
+            for shop in &org.shops {
+                spans.push(Span::raw(" · "));
+                connection(&mut spans, shop);
+            }
+        }
+        Line::from(spans)
+    }
+}
+
+fn connection(spans: &mut Vec<Span<'static>>, view: &ConnectionView) {
+    let style = match view.state {
+        ConnectionState::Connected => Style::new().green(),
+        ConnectionState::NeedsReauthorization | ConnectionState::Error => Style::new().red(),
+        ConnectionState::Unknown => Style::new().dark_gray(),
+    };
+    spans.push(Span::raw(format!("{} {} ", view.platform, view.name)));
+    spans.push(Span::styled(
+        format!("● {}", connection_state(view.state)),
+        style,
+    ));
+}
+
+impl Component for Header {
+    fn update(&mut self, action: &Action) {
+        match action {
+            Action::Refreshed(snapshot) => {
+                self.status = Some(snapshot.status.clone());
+                self.disconnected = None;
+            }
+            Action::Disconnected(reason) => self.disconnected = Some(reason.clone()),
+            _ => {}
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, _focused: bool) {
+        let block = Block::bordered().title(" feedbridge ");
+        let lines = match (&self.disconnected, &self.status) {
+            (Some(reason), status) => vec![
+                Line::from(vec![
+                    Span::styled("Disconnected — retrying…", Style::new().red().bold()),
+                    Span::raw(format!(" {reason}")).dark_gray(),
+                ]),
+                status
+                    .as_ref()
+                    .map_or_else(|| Line::raw(""), |s| Self::connections(s).dark_gray()),
+            ],
+            (None, Some(status)) => vec![Self::summary(status), Self::connections(status)],
+            (None, None) => vec![Line::raw("Connecting to the daemon…").dark_gray()],
+        };
+        frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+}

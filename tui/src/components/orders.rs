@@ -1,0 +1,129 @@
+//! The Orders panel: TikTok orders and where each stands in the sync.
+
+use super::table::TableRow;
+use crate::format::{self, NONE, or_none, utc};
+use feedbridge_common::{OrderSyncState, OrderView};
+use ratatui::layout::Constraint;
+use ratatui::style::{Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Cell;
+
+pub fn state_style(state: OrderSyncState) -> Style {
+    match state {
+        OrderSyncState::Shipped => Style::new().green(),
+        OrderSyncState::InStore | OrderSyncState::Pending => Style::new().cyan(),
+        OrderSyncState::Waiting => Style::new().dark_gray(),
+        OrderSyncState::Blocked => Style::new().yellow(),
+        OrderSyncState::Failed => Style::new().red().bold(),
+        OrderSyncState::Cancelled => Style::new().magenta(),
+    }
+}
+
+impl TableRow for OrderView {
+    const HEADERS: &'static [&'static str] = &[
+        "TikTok order",
+        "Shop",
+        "TikTok status",
+        "Sync",
+        "Store order",
+        "Tracking",
+        "Reason",
+    ];
+    const EMPTY: &'static str = "No orders yet. They appear here as soon as TikTok reports them.";
+
+    fn widths() -> Vec<Constraint> {
+        vec![
+            Constraint::Length(20),
+            Constraint::Length(10),
+            Constraint::Length(20),
+            Constraint::Length(9),
+            Constraint::Length(11),
+            Constraint::Length(28),
+            Constraint::Fill(1),
+        ]
+    }
+
+    fn key(&self) -> i64 {
+        self.id
+    }
+
+    fn cells(&self) -> Vec<Cell<'static>> {
+        vec![
+            Cell::from(self.tiktok_order_id.clone()),
+            Cell::from(self.shop.clone()),
+            Cell::from(self.tiktok_status.clone()),
+            Cell::from(Span::styled(
+                self.sync_state.label(),
+                state_style(self.sync_state),
+            )),
+            Cell::from(format::order_store(self)),
+            Cell::from(format::order_tracking(self)),
+            Cell::from(or_none(self.reason.as_deref())),
+        ]
+    }
+
+    fn detail(&self) -> (String, Vec<Line<'static>>) {
+        let mut lines = vec![
+            field(
+                "Shop",
+                format!("{} (organization {})", self.shop, self.organization),
+            ),
+            field("TikTok status", self.tiktok_status.clone()),
+            Line::from(vec![
+                Span::raw("Sync: ").bold(),
+                Span::styled(self.sync_state.label(), state_style(self.sync_state)),
+            ]),
+        ];
+        if let Some(reason) = &self.reason {
+            lines.push(field("Reason", reason.clone()));
+        }
+        let store = match (&self.store_order_name, &self.store_order_id) {
+            (Some(name), Some(id)) => format!("{name} ({id})"),
+            (Some(one), None) | (None, Some(one)) => one.clone(),
+            (None, None) => "not created yet".to_string(),
+        };
+        lines.push(field("Store order", store));
+        lines.push(field(
+            "Total",
+            self.total
+                .as_ref()
+                .map_or_else(|| NONE.to_string(), ToString::to_string),
+        ));
+        lines.push(field("Created", utc(self.created_at)));
+        lines.push(field("Updated", utc(self.updated_at)));
+        lines.push(Line::raw(""));
+        lines.push(Line::from("Lines").bold());
+        if self.lines.is_empty() {
+            lines.push(Line::raw(format!("  {NONE}")));
+        }
+        for line in &self.lines {
+            lines.push(Line::raw(format!(
+                "  {} × {} at {}",
+                line.seller_sku, line.quantity, line.unit_price
+            )));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::from("Tracking").bold());
+        if self.tracking.is_empty() {
+            lines.push(Line::raw("  none yet"));
+        }
+        for tracking in &self.tracking {
+            let pushed = tracking.tiktok_package_id.as_ref().map_or_else(
+                || "not pushed to TikTok yet".to_string(),
+                |package| format!("pushed to TikTok package {package}"),
+            );
+            lines.push(Line::raw(format!(
+                "  {} {} — {pushed}",
+                tracking.carrier, tracking.number
+            )));
+        }
+        (format!("TikTok order {}", self.tiktok_order_id), lines)
+    }
+}
+
+pub(super) fn field(name: &str, value: String) -> Line<'static> {
+    Line::from(vec![
+        Span::raw(format!("{name}: ")).bold(),
+        Span::raw(value),
+    ])
+}

@@ -1,0 +1,118 @@
+//! The Products panel: each store product on each TikTok shop.
+
+use super::orders::field;
+use super::table::TableRow;
+use crate::format::{self, NONE, or_none, utc};
+use feedbridge_common::{ListingStatus, ProductView};
+use ratatui::layout::Constraint;
+use ratatui::style::{Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Cell;
+
+pub fn status_style(status: ListingStatus) -> Style {
+    match status {
+        ListingStatus::Active => Style::new().green(),
+        ListingStatus::UnderReview => Style::new().yellow(),
+        ListingStatus::FailedReview | ListingStatus::FailedToSync => Style::new().red().bold(),
+        ListingStatus::NotSynced => Style::new().dark_gray(),
+        ListingStatus::Unlisted => Style::new().magenta(),
+    }
+}
+
+impl TableRow for ProductView {
+    const HEADERS: &'static [&'static str] = &[
+        "Title",
+        "Shop",
+        "Status",
+        "Category",
+        "TikTok product",
+        "Reasons",
+    ];
+    const EMPTY: &'static str =
+        "No products yet. They appear here once the store's catalog has been read.";
+
+    fn widths() -> Vec<Constraint> {
+        vec![
+            Constraint::Length(24),
+            Constraint::Length(10),
+            Constraint::Length(17),
+            Constraint::Length(16),
+            Constraint::Length(20),
+            Constraint::Fill(1),
+        ]
+    }
+
+    fn key(&self) -> i64 {
+        self.id
+    }
+
+    fn cells(&self) -> Vec<Cell<'static>> {
+        vec![
+            Cell::from(self.title.clone()),
+            Cell::from(self.shop.clone()),
+            Cell::from(Span::styled(self.status.label(), status_style(self.status))),
+            Cell::from(format::product_category(self)),
+            Cell::from(or_none(self.tiktok_product_id.as_deref())),
+            Cell::from(format::product_reasons(self)),
+        ]
+    }
+
+    fn detail(&self) -> (String, Vec<Line<'static>>) {
+        let mut lines = vec![
+            field(
+                "Listing",
+                format!(
+                    "#{} on {} (organization {})",
+                    self.id, self.shop, self.organization
+                ),
+            ),
+            Line::from(vec![
+                Span::raw("Status: ").bold(),
+                Span::styled(self.status.label(), status_style(self.status)),
+            ]),
+        ];
+        if let Some(reason) = &self.status_reason {
+            lines.push(field("Why", reason.clone()));
+        }
+        for reason in &self.review_reasons {
+            lines.push(field("Review", reason.clone()));
+        }
+        lines.push(field(
+            "Category",
+            self.category.as_ref().map_or_else(
+                || "not chosen (feedbridge map LISTING CATEGORY)".to_string(),
+                |c| format!("{} ({})", c.name, c.id),
+            ),
+        ));
+        lines.push(field(
+            "TikTok product",
+            or_none(self.tiktok_product_id.as_deref()),
+        ));
+        lines.push(field("Store product", self.store_product_id.clone()));
+        lines.push(field("Updated", utc(self.updated_at)));
+        lines.push(Line::raw(""));
+        lines.push(Line::from("SKUs").bold());
+        if self.skus.is_empty() {
+            lines.push(Line::raw(format!("  {NONE}")));
+        }
+        for sku in &self.skus {
+            lines.push(Line::raw(format!(
+                "  {}  TikTok SKU {}",
+                sku.seller_sku,
+                or_none(sku.tiktok_sku_id.as_deref())
+            )));
+            let synced_price = sku
+                .synced_price
+                .as_ref()
+                .map_or_else(|| NONE.to_string(), ToString::to_string);
+            let synced_stock = sku
+                .synced_stock
+                .map_or_else(|| NONE.to_string(), |n| n.to_string());
+            lines.push(Line::raw(format!(
+                "    price {}, store stock {} · on TikTok: price {synced_price}, stock {synced_stock}",
+                sku.price, sku.store_stock
+            )));
+        }
+        (self.title.clone(), lines)
+    }
+}

@@ -1,0 +1,125 @@
+//! The interactive console: terminal setup and the main loop.
+
+use crate::action::Action;
+use crate::app::App;
+use crate::client::{self, ConnectError, ctx};
+use crate::{live, ui};
+use anyhow::Context;
+use crossterm::event::{Event, EventStream};
+use feedbridge_common::ConsoleClient;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// Redraw at least this often.
+const TICK: Duration = Duration::from_secs(1);
+
+/// Why the console did not run or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Run the console against the daemon at `socket` until the user quits. `notices` feeds extra
+/// one-line messages to the status line (the demo's progress).
+pub async fn run(
+    socket: PathBuf,
+    notices: Option<mpsc::UnboundedReceiver<String>>,
+) -> Result<(), ConsoleError> {
+    // Connect before touching the terminal so "no daemon" is a plain one-line error.
+    let client = client::connect(&socket).await?;
+    let (actions_tx, actions_rx) = mpsc::unbounded_channel();
+    let (live_task, client_rx) = live::spawn(socket, client, actions_tx.clone());
+    let forward = notices.map(|mut notices| {
+        let tx = actions_tx.clone();
+        tokio::spawn(async move {
+            while let Some(message) = notices.recv().await {
+                if tx.send(Action::Notice(message)).is_err() {
+                    break;
+                }
+            }
+        })
+    });
+
+    let mut terminal = ratatui::init();
+    let restore = RestoreOnDrop;
+    let result = main_loop(&mut terminal, actions_rx, actions_tx, client_rx).await;
+    drop(restore);
+
+    live_task.abort();
+    if let Some(forward) = forward {
+        forward.abort();
+    }
+    result.map_err(ConsoleError::Other)
+}
+
+/// Restores the terminal even when the console's future is dropped (e.g. on SIGTERM).
+struct RestoreOnDrop;
+
+impl Drop for RestoreOnDrop {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+async fn main_loop(
+    terminal: &mut DefaultTerminal,
+    mut actions: mpsc::UnboundedReceiver<Action>,
+    actions_tx: mpsc::UnboundedSender<Action>,
+    client: watch::Receiver<Option<ConsoleClient>>,
+) -> anyhow::Result<()> {
+    let mut app = App::new();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        terminal
+            .draw(|frame| ui::draw(frame, &app))
+            .context("Failed to draw the console")?;
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => {
+                    if let Some(Action::Retry(id)) = app.on_key(key) {
+                        spawn_retry(id, &client, actions_tx.clone());
+                    }
+                }
+                Some(Ok(_)) => {} // resize and the like: redraw
+                Some(Err(error)) => {
+                    return Err(error).context("Failed to read terminal input");
+                }
+                None => return Ok(()),
+            },
+            Some(action) = actions.recv() => app.update(action),
+            _ = tick.tick() => {}
+        }
+        if app.should_quit {
+            return Ok(());
+        }
+    }
+}
+
+/// Ask the daemon to retry a failure; the outcome comes back as a notice.
+fn spawn_retry(
+    id: i64,
+    client: &watch::Receiver<Option<ConsoleClient>>,
+    actions: mpsc::UnboundedSender<Action>,
+) {
+    let client = client.borrow().clone();
+    tokio::spawn(async move {
+        let message = match client {
+            None => "Not connected to the daemon; try again once it is back.".to_string(),
+            Some(client) => match client.retry_failure(ctx(), id).await {
+                Ok(Ok(message)) => message,
+                Ok(Err(error)) => format!("Could not retry failure #{id}: {error}"),
+                Err(error) => format!("Could not retry failure #{id}: lost the daemon ({error})"),
+            },
+        };
+        // The UI may be gone by now; nothing to do then.
+        let _ = actions.send(Action::Notice(message));
+    });
+}

@@ -1,0 +1,405 @@
+//! `feedbridge demo`: the simulators in-process, a real `feedbridged` on a private data dir,
+//! a scripted story (list, review, order, ship), and the console (or a headless summary).
+
+pub mod control;
+pub mod daemon;
+pub mod scenario;
+pub mod setup;
+
+use crate::client::ctx;
+use crate::console::{self, ConsoleError};
+use anyhow::Context;
+use control::Control;
+use daemon::DaemonProcess;
+use feedbridge_common::{ConsoleClient, ListingStatus, OrderFilter, OrderSyncState, ProductFilter};
+use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
+use scenario::{Placed, Progress, Scenario, placed_ids};
+use serde::Serialize;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// No console; progress to stderr, a summary at the end.
+    pub headless: bool,
+    /// Headless deadline.
+    pub duration: Duration,
+    /// Kept afterwards; a temporary dir (removed afterwards) when None.
+    pub data_dir: Option<PathBuf>,
+    /// Products the simulated store starts with.
+    pub products: usize,
+    /// `feedbridged` to run; next to the current executable when None.
+    pub daemon_bin: Option<PathBuf>,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            headless: true,
+            duration: Duration::from_secs(60),
+            data_dir: None,
+            products: 6,
+            daemon_bin: None,
+        }
+    }
+}
+
+/// What the demo achieved, from the daemon's own view at the end.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DemoSummary {
+    /// Listings that reached Active on TikTok.
+    pub products_listed: usize,
+    /// Orders the daemon knows of.
+    pub orders_seen: usize,
+    /// Orders it created in the store.
+    pub orders_created_in_store: usize,
+    /// Orders whose tracking it pushed to TikTok.
+    pub tracking_pushed: usize,
+    pub orders_failed: usize,
+    /// Orders the demo's buyers placed.
+    #[serde(skip)]
+    pub orders_placed: usize,
+    /// Of those, how many reached Shipped.
+    #[serde(skip)]
+    pub placed_shipped: usize,
+}
+
+impl DemoSummary {
+    /// Every order the demo placed was shipped with tracking, and nothing failed.
+    pub fn succeeded(&self) -> bool {
+        self.orders_placed > 0
+            && self.placed_shipped == self.orders_placed
+            && self.orders_failed == 0
+    }
+
+    /// The machine-readable last line of a headless run.
+    pub fn json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+}
+
+impl fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Demo summary")?;
+        writeln!(f, "  products listed on TikTok:  {}", self.products_listed)?;
+        writeln!(f, "  orders placed by the demo:  {}", self.orders_placed)?;
+        writeln!(f, "  orders seen by the daemon:  {}", self.orders_seen)?;
+        writeln!(
+            f,
+            "  orders created in store:    {}",
+            self.orders_created_in_store
+        )?;
+        writeln!(f, "  tracking pushed to TikTok:  {}", self.tracking_pushed)?;
+        writeln!(f, "  orders failed:              {}", self.orders_failed)?;
+        let verdict = if self.succeeded() {
+            "every order placed on TikTok was created in the store, shipped, and its tracking pushed back"
+        } else if self.orders_placed == 0 {
+            "no order was placed (no listing became active in time)"
+        } else {
+            "not every order made it through; see the console or `feedbridge failures`"
+        };
+        writeln!(f, "  result: {verdict}")
+    }
+}
+
+/// The running pieces: simulators, data dir, daemon, and clients for both.
+pub struct DemoEnv {
+    pub data_dir: PathBuf,
+    pub socket: PathBuf,
+    pub client: ConsoleClient,
+    pub control: Control,
+    daemon: DaemonProcess,
+    sandbox: RunningSandbox,
+    /// Removed on drop, after the daemon has stopped.
+    tempdir: Option<TempDir>,
+}
+
+impl DemoEnv {
+    /// Start the simulators, write the daemon's config, start the daemon and wait for it.
+    pub async fn start(
+        options: &DemoOptions,
+        say: &(dyn Fn(String) + Sync),
+    ) -> anyhow::Result<Self> {
+        let (data_dir, tempdir) = match &options.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("Failed to create {}", dir.display()))?;
+                let dir = std::fs::canonicalize(dir)
+                    .with_context(|| format!("Failed to resolve {}", dir.display()))?;
+                (dir, None)
+            }
+            None => {
+                let tempdir = tempfile::Builder::new()
+                    .prefix("feedbridge-demo-")
+                    .tempdir()
+                    .context("Failed to create a temporary data dir")?;
+                (tempdir.path().to_path_buf(), Some(tempdir))
+            }
+        };
+        let binary = match &options.daemon_bin {
+            Some(path) => path.clone(),
+            None => daemon::default_binary()?,
+        };
+
+        let sandbox = feedbridge_sandbox::start(
+            SandboxConfig {
+                products: options.products,
+                auto_review: None,
+                ..SandboxConfig::default()
+            },
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+        )
+        .await
+        .context("Failed to start the simulators")?;
+        say(format!(
+            "Simulated TikTok Shop at {}, Shopify at {}.",
+            sandbox.tiktok_url(),
+            sandbox.shopify_url()
+        ));
+        let tiktok_url = sandbox.tiktok_url();
+        let shopify_url = sandbox.shopify_url();
+        let control = Control::new(&tiktok_url, &shopify_url)?;
+        let endpoints = setup::Endpoints {
+            tiktok_url: &tiktok_url,
+            shopify_url: &shopify_url,
+        };
+        let config = setup::write_files(&data_dir, &endpoints, &sandbox.credentials())?;
+        let socket = setup::socket_path(&data_dir);
+        let log = data_dir.join("daemon.stderr.log");
+
+        let mut daemon = DaemonProcess::spawn(&binary, &config, &log)?;
+        say(format!(
+            "Started feedbridged with {} (log: {}).",
+            config.display(),
+            log.display()
+        ));
+        let client = match daemon.wait_ready(&socket).await {
+            Ok(client) => client,
+            Err(error) => {
+                // Best effort: the error at hand matters more than a failed stop.
+                let _ = daemon.stop().await;
+                sandbox.shutdown().await;
+                return Err(error);
+            }
+        };
+        say(format!("feedbridged is answering on {}.", socket.display()));
+        Ok(Self {
+            data_dir,
+            socket,
+            client,
+            control,
+            daemon,
+            sandbox,
+            tempdir,
+        })
+    }
+
+    /// The last lines of the daemon's log, for when things went wrong.
+    pub fn daemon_log_tail(&self, lines: usize) -> Vec<String> {
+        let text =
+            std::fs::read_to_string(self.data_dir.join("daemon.stderr.log")).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..]
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// Stop the daemon (SIGTERM, then SIGKILL after 10 s), the simulators, and remove the
+    /// temporary data dir.
+    pub async fn shutdown(self, say: &(dyn Fn(String) + Sync)) {
+        say("Stopping feedbridged…".to_string());
+        match self.daemon.stop().await {
+            Ok(status) if status.success() => {}
+            Ok(status) => say(format!("feedbridged exited with {status}.")),
+            Err(error) => say(format!("Could not stop feedbridged: {error:#}")),
+        }
+        self.sandbox.shutdown().await;
+        match self.tempdir {
+            Some(tempdir) => {
+                if let Err(error) = tempdir.close() {
+                    say(format!(
+                        "Could not remove the demo's temporary dir: {error}"
+                    ));
+                }
+            }
+            None => say(format!("Demo data kept in {}.", self.data_dir.display())),
+        }
+    }
+}
+
+/// Count what the daemon achieved.
+pub async fn summarize(client: &ConsoleClient, placed: &[String]) -> anyhow::Result<DemoSummary> {
+    let (products, orders) = tokio::try_join!(
+        client.products(ctx(), ProductFilter::default()),
+        client.orders(ctx(), OrderFilter::default()),
+    )
+    .context("Failed to read the daemon's final state")?;
+    let count = |state| orders.iter().filter(|o| o.sync_state == state).count();
+    Ok(DemoSummary {
+        products_listed: products
+            .iter()
+            .filter(|p| p.status == ListingStatus::Active)
+            .count(),
+        orders_seen: orders.len(),
+        orders_created_in_store: orders.iter().filter(|o| o.store_order_id.is_some()).count(),
+        tracking_pushed: count(OrderSyncState::Shipped),
+        orders_failed: count(OrderSyncState::Failed),
+        orders_placed: placed.len(),
+        placed_shipped: orders
+            .iter()
+            .filter(|o| placed.contains(&o.tiktok_order_id))
+            .filter(|o| o.sync_state == OrderSyncState::Shipped)
+            .count(),
+    })
+}
+
+fn stderr_progress() -> Progress {
+    Arc::new(|message: String| eprintln!("demo: {message}"))
+}
+
+/// Run the demo: headless or with the console. Tears everything down before returning.
+pub async fn run(options: DemoOptions) -> anyhow::Result<DemoSummary> {
+    if options.headless {
+        run_headless(options).await
+    } else {
+        run_console(options).await
+    }
+}
+
+/// Why the headless story stopped.
+enum Ended {
+    Finished,
+    Deadline,
+    Interrupted,
+}
+
+/// The story without a console: progress on stderr, done when every order shipped or at the
+/// deadline, Ctrl-C or SIGTERM.
+pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
+    let progress = stderr_progress();
+    let env = DemoEnv::start(&options, &*progress).await?;
+    let mut scenario = Scenario::new(
+        env.client.clone(),
+        env.control.clone(),
+        Arc::clone(&progress),
+        options.products,
+    );
+    let placed = scenario.placed();
+    let ended = tokio::select! {
+        result = scenario.run() => result.map(|()| Ended::Finished),
+        () = tokio::time::sleep(options.duration) => Ok(Ended::Deadline),
+        () = interrupted() => Ok(Ended::Interrupted),
+    };
+    match &ended {
+        Ok(Ended::Finished) => progress("Every order the demo placed has settled.".into()),
+        Ok(Ended::Deadline) => progress(format!(
+            "Stopped at the {}s deadline.",
+            options.duration.as_secs()
+        )),
+        Ok(Ended::Interrupted) => progress("Interrupted.".into()),
+        Err(error) => progress(format!("The story stopped: {error:#}")),
+    }
+    let summary = summarize(&env.client, &placed_ids(&placed)).await;
+    let failed = !matches!(&summary, Ok(s) if s.succeeded());
+    if failed && env.tempdir.is_some() {
+        progress("Last lines of the daemon's log:".into());
+        for line in env.daemon_log_tail(15) {
+            eprintln!("  {line}");
+        }
+    }
+    env.shutdown(&*progress).await;
+    ended?;
+    summary
+}
+
+/// The console with the story running beside it; its steps show as daemon events and in the
+/// status line. Returns the summary when the user quits.
+pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
+    let startup = stderr_progress();
+    let env = DemoEnv::start(&options, &*startup).await?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let progress: Progress = Arc::new(move |message: String| {
+        // The console may have quit already.
+        let _ = tx.send(message);
+    });
+    let mut scenario = Scenario::new(
+        env.client.clone(),
+        env.control.clone(),
+        Arc::clone(&progress),
+        options.products,
+    );
+    let placed: Placed = scenario.placed();
+    let story = tokio::spawn(async move {
+        match scenario.run().await {
+            Ok(()) => progress(
+                "Demo complete: every order shipped and its tracking is on TikTok. Press q to quit."
+                    .into(),
+            ),
+            Err(error) => progress(format!("The demo story stopped: {error:#}")),
+        }
+    });
+    let console = tokio::select! {
+        result = console::run(env.socket.clone(), Some(rx)) => result,
+        () = interrupted() => Ok(()),
+    };
+    story.abort();
+    let summary = summarize(&env.client, &placed_ids(&placed)).await;
+    env.shutdown(&*startup).await;
+    match console {
+        Ok(()) => {}
+        Err(ConsoleError::Connect(error)) => return Err(error.into()),
+        Err(ConsoleError::Other(error)) => return Err(error),
+    }
+    summary
+}
+
+/// Ctrl-C or SIGTERM.
+async fn interrupted() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match term.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminated => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_json_has_exactly_the_five_counts() {
+        let summary = DemoSummary {
+            products_listed: 6,
+            orders_seen: 4,
+            orders_created_in_store: 4,
+            tracking_pushed: 4,
+            orders_failed: 0,
+            orders_placed: 4,
+            placed_shipped: 4,
+        };
+        assert_eq!(
+            summary.json_line(),
+            r#"{"products_listed":6,"orders_seen":4,"orders_created_in_store":4,"tracking_pushed":4,"orders_failed":0}"#
+        );
+        assert!(summary.succeeded());
+        let partial = DemoSummary {
+            placed_shipped: 3,
+            ..summary.clone()
+        };
+        assert!(!partial.succeeded());
+        assert!(!DemoSummary::default().succeeded());
+    }
+}

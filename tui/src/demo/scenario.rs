@@ -1,0 +1,518 @@
+//! The demo's story, told through the daemon's RPC and the simulators' control API: the store's
+//! products are mapped and listed, TikTok's reviewers approve them, buyers order, the store
+//! ships, and the daemon carries each step across.
+
+use super::control::{self, Control};
+use crate::client::ctx;
+use feedbridge_common::{
+    CategoryRef, ConsoleClient, ListingStatus, OrderFilter, OrderSyncState, OrderView,
+    ProductFilter, ProductView,
+};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How many orders the demo's buyers place.
+pub const ORDERS_TO_PLACE: usize = 4;
+/// Carrier the demo warehouse ships with.
+pub const CARRIER: &str = "USPS";
+/// Give up waiting for every seeded product after this long and go on with what is there.
+const DISCOVERY_GRACE: Duration = Duration::from_secs(15);
+/// Place orders once this long has passed since listing, even if some reviews are pending.
+const REVIEW_GRACE: Duration = Duration::from_secs(20);
+/// Attempts at each one-off step before the demo stops trying it.
+const MAX_TRIES: u32 = 5;
+/// Longest pause between steps; news from the daemon ends it early.
+const STEP_WAIT_MS: u32 = 1_000;
+
+/// Where progress messages go (stderr when headless, the status line in the console).
+pub type Progress = Arc<dyn Fn(String) + Send + Sync>;
+
+/// The TikTok order ids the demo placed, shared so a summary can be taken at any time.
+pub type Placed = Arc<Mutex<Vec<String>>>;
+
+pub fn placed_ids(placed: &Placed) -> Vec<String> {
+    placed
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+pub struct Scenario {
+    client: ConsoleClient,
+    control: Control,
+    progress: Progress,
+    want_products: usize,
+    started: Instant,
+    categories: HashMap<String, Vec<CategoryRef>>,
+    mapped: HashSet<i64>,
+    listed_at: Option<Instant>,
+    list_tries: u32,
+    reviewed: HashSet<String>,
+    order_tries: u32,
+    stock_changed: bool,
+    placed: Placed,
+    fulfilled: HashSet<String>,
+    fulfil_tries: HashMap<String, u32>,
+    seen_states: HashMap<String, OrderSyncState>,
+    seen_listings: HashMap<i64, ListingStatus>,
+}
+
+impl Scenario {
+    pub fn new(
+        client: ConsoleClient,
+        control: Control,
+        progress: Progress,
+        want_products: usize,
+    ) -> Self {
+        Self {
+            client,
+            control,
+            progress,
+            want_products,
+            started: Instant::now(),
+            categories: HashMap::new(),
+            mapped: HashSet::new(),
+            listed_at: None,
+            list_tries: 0,
+            reviewed: HashSet::new(),
+            order_tries: 0,
+            stock_changed: false,
+            placed: Placed::default(),
+            fulfilled: HashSet::new(),
+            fulfil_tries: HashMap::new(),
+            seen_states: HashMap::new(),
+            seen_listings: HashMap::new(),
+        }
+    }
+
+    pub fn placed(&self) -> Placed {
+        Arc::clone(&self.placed)
+    }
+
+    fn say(&self, message: impl Into<String>) {
+        (self.progress)(message.into());
+    }
+
+    /// Drive the story until every order the demo placed is shipped (or failed/cancelled).
+    /// Fails only when the daemon cannot be reached.
+    pub async fn run(&mut self) -> anyhow::Result<()> {
+        let mut cursor = self.client.status(ctx()).await?.latest_event;
+        self.say(format!(
+            "Waiting for the daemon to read the store's {} products…",
+            self.want_products
+        ));
+        loop {
+            let (products, orders) = tokio::try_join!(
+                self.client.products(ctx(), ProductFilter::default()),
+                self.client.orders(ctx(), OrderFilter::default()),
+            )?;
+            self.report_listings(&products);
+            if self.listed_at.is_none() {
+                if self.ready_to_list(&products) {
+                    self.map_and_list(&products).await?;
+                }
+            } else {
+                self.approve_pending().await;
+                let placed = placed_ids(&self.placed);
+                if placed.len() < ORDERS_TO_PLACE
+                    && self.order_tries < MAX_TRIES
+                    && self.ready_to_order(&products)
+                {
+                    self.place_orders(&products, placed.len()).await;
+                }
+                if !placed.is_empty() {
+                    self.change_stock_once(&products, &orders).await;
+                    self.fulfil(&orders, &placed).await;
+                    self.report_orders(&orders, &placed);
+                    let placing_done =
+                        placed.len() >= ORDERS_TO_PLACE || self.order_tries >= MAX_TRIES;
+                    if placing_done && all_settled(&orders, &placed) {
+                        return Ok(());
+                    }
+                }
+            }
+            let batch = self
+                .client
+                .events_since(ctx(), cursor, STEP_WAIT_MS)
+                .await?;
+            cursor = batch.latest;
+        }
+    }
+
+    fn ready_to_list(&self, products: &[ProductView]) -> bool {
+        products.len() >= self.want_products
+            || (!products.is_empty() && self.started.elapsed() >= DISCOVERY_GRACE)
+    }
+
+    async fn map_and_list(&mut self, products: &[ProductView]) -> anyhow::Result<()> {
+        if self.list_tries == 0 {
+            self.say(format!(
+                "The daemon found {} products; choosing TikTok categories.",
+                products.len()
+            ));
+        }
+        self.list_tries += 1;
+        for product in products {
+            if product.category.is_some() || self.mapped.contains(&product.id) {
+                continue;
+            }
+            let Some(category) = self.category_for(product).await? else {
+                continue;
+            };
+            match self
+                .client
+                .map_category(ctx(), product.id, category.id.clone())
+                .await?
+            {
+                Ok(_) => {
+                    self.mapped.insert(product.id);
+                    self.say(format!("Mapped “{}” to {}.", product.title, category.name));
+                }
+                Err(error) => self.say(format!(
+                    "Could not map “{}” to {}: {error}",
+                    product.title, category.name
+                )),
+            }
+        }
+        let ids: Vec<i64> = products
+            .iter()
+            .filter(|p| p.category.is_some() || self.mapped.contains(&p.id))
+            .map(|p| p.id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        match self.client.list_products(ctx(), ids).await? {
+            Ok(queued) => {
+                self.listed_at = Some(Instant::now());
+                self.say(format!(
+                    "Queued {queued} listings for TikTok; they go to TikTok's review next."
+                ));
+            }
+            Err(error) if self.list_tries >= MAX_TRIES => {
+                self.listed_at = Some(Instant::now());
+                self.say(format!("Could not list the products: {error}"));
+            }
+            Err(error) => self.say(format!("Listing the products failed ({error}); retrying.")),
+        }
+        Ok(())
+    }
+
+    async fn category_for(&mut self, product: &ProductView) -> anyhow::Result<Option<CategoryRef>> {
+        if !self.categories.contains_key(&product.shop) {
+            match self
+                .client
+                .categories(ctx(), product.shop.clone(), String::new())
+                .await?
+            {
+                Ok(leaves) if !leaves.is_empty() => {
+                    self.categories.insert(product.shop.clone(), leaves);
+                }
+                Ok(_) => {
+                    self.say(format!("Shop {} has no categories yet.", product.shop));
+                    return Ok(None);
+                }
+                Err(error) => {
+                    self.say(format!(
+                        "Could not read the categories of {}: {error}",
+                        product.shop
+                    ));
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(self
+            .categories
+            .get(&product.shop)
+            .and_then(|leaves| choose_category(&product.title, leaves))
+            .cloned())
+    }
+
+    /// Play TikTok's reviewer: approve every product waiting for review.
+    async fn approve_pending(&mut self) {
+        let products = match self.control.tiktok_products().await {
+            Ok(products) => products,
+            Err(error) => {
+                tracing::warn!(%error, "Could not read the TikTok simulator's products.");
+                return;
+            }
+        };
+        for product in products {
+            if product.status != "PENDING" || self.reviewed.contains(&product.id) {
+                continue;
+            }
+            match self.control.review(&product.id, true).await {
+                Ok(()) => {
+                    self.say(format!(
+                        "TikTok's reviewers approved “{}” ({}).",
+                        product.title, product.id
+                    ));
+                    self.reviewed.insert(product.id);
+                }
+                Err(error) => tracing::warn!(%error, "Could not approve a TikTok product."),
+            }
+        }
+    }
+
+    fn ready_to_order(&self, products: &[ProductView]) -> bool {
+        let active = products.iter().any(|p| p.status == ListingStatus::Active);
+        let waiting = products.iter().any(|p| {
+            matches!(p.status, ListingStatus::UnderReview)
+                || (p.status == ListingStatus::NotSynced && p.category.is_some())
+        });
+        let waited = self
+            .listed_at
+            .is_some_and(|at| at.elapsed() >= REVIEW_GRACE);
+        active && (!waiting || waited)
+    }
+
+    /// Play TikTok buyers: a few orders of one or two active SKUs each.
+    async fn place_orders(&mut self, products: &[ProductView], already: usize) {
+        self.order_tries += 1;
+        let mut stock = orderable_skus(products);
+        if stock.is_empty() {
+            self.say("No SKU is in stock on TikTok yet; waiting before ordering.");
+            return;
+        }
+        for i in already..ORDERS_TO_PLACE {
+            let mut lines: Vec<(String, u32)> = Vec::new();
+            let wanted = if i % 2 == 1 { 2 } else { 1 };
+            for j in 0..stock.len() {
+                if lines.len() == wanted {
+                    break;
+                }
+                let k = (i + j) % stock.len();
+                if stock[k].1 > 0 {
+                    stock[k].1 -= 1;
+                    lines.push((stock[k].0.clone(), 1));
+                }
+            }
+            if lines.is_empty() {
+                break;
+            }
+            match self.control.place_order(&lines).await {
+                Ok(order_id) => {
+                    let skus: Vec<&str> = lines.iter().map(|(sku, _)| sku.as_str()).collect();
+                    self.say(format!(
+                        "A buyer ordered {} on TikTok (order {order_id}).",
+                        skus.join(" and ")
+                    ));
+                    self.placed
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(order_id);
+                }
+                Err(error) => self.say(format!("Placing a TikTok order failed: {error:#}")),
+            }
+        }
+    }
+
+    /// Change one SKU's stock in the store; the daemon pushes it to TikTok.
+    async fn change_stock_once(&mut self, products: &[ProductView], orders: &[OrderView]) {
+        if self.stock_changed {
+            return;
+        }
+        let ordered: HashSet<&str> = orders
+            .iter()
+            .flat_map(|o| o.lines.iter().map(|l| l.seller_sku.as_str()))
+            .collect();
+        let candidates: Vec<_> = products
+            .iter()
+            .filter(|p| p.status == ListingStatus::Active)
+            .flat_map(|p| p.skus.iter())
+            .collect();
+        let Some(sku) = candidates
+            .iter()
+            .rev()
+            .find(|s| !ordered.contains(s.seller_sku.as_str()))
+            .or(candidates.last())
+        else {
+            return;
+        };
+        self.stock_changed = true;
+        let available = sku.store_stock + 25;
+        match self.control.set_stock(&sku.seller_sku, available).await {
+            Ok(()) => self.say(format!(
+                "A restock in the store: {} now has {available}.",
+                sku.seller_sku
+            )),
+            Err(error) => self.say(format!("Changing store stock failed: {error:#}")),
+        }
+    }
+
+    /// Play the store's warehouse: ship orders the daemon created in the store.
+    async fn fulfil(&mut self, orders: &[OrderView], placed: &[String]) {
+        for order in orders {
+            if !placed.contains(&order.tiktok_order_id)
+                || order.sync_state != OrderSyncState::InStore
+                || self.fulfilled.contains(&order.tiktok_order_id)
+            {
+                continue;
+            }
+            let Some(legacy) = order.store_order_id.as_deref().and_then(control::legacy_id) else {
+                continue;
+            };
+            let tries = self
+                .fulfil_tries
+                .entry(order.tiktok_order_id.clone())
+                .or_insert(0);
+            if *tries >= MAX_TRIES {
+                continue;
+            }
+            *tries += 1;
+            let serial = u32::try_from(self.fulfilled.len() + 1).unwrap_or(0);
+            let number = control::tracking_number(serial);
+            let name = order.store_order_name.as_deref().unwrap_or(legacy);
+            match self.control.fulfil(legacy, &number, CARRIER).await {
+                Ok(()) => {
+                    self.fulfilled.insert(order.tiktok_order_id.clone());
+                    self.say(format!(
+                        "The warehouse shipped store order {name} with {CARRIER} {number}."
+                    ));
+                }
+                Err(error) => self.say(format!("Shipping store order {name} failed: {error:#}")),
+            }
+        }
+    }
+
+    fn report_orders(&mut self, orders: &[OrderView], placed: &[String]) {
+        for order in orders {
+            if !placed.contains(&order.tiktok_order_id) {
+                continue;
+            }
+            let previous = self
+                .seen_states
+                .insert(order.tiktok_order_id.clone(), order.sync_state);
+            if previous == Some(order.sync_state) {
+                continue;
+            }
+            let id = &order.tiktok_order_id;
+            let message = match order.sync_state {
+                OrderSyncState::InStore => format!(
+                    "Order {id} is in the store as {}.",
+                    order.store_order_name.as_deref().unwrap_or("a new order")
+                ),
+                OrderSyncState::Shipped => {
+                    format!("Order {id} shipped; its tracking is on TikTok.")
+                }
+                state => {
+                    let reason = order
+                        .reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default();
+                    format!("Order {id}: {}{reason}", state.label())
+                }
+            };
+            self.say(message);
+        }
+    }
+
+    fn report_listings(&mut self, products: &[ProductView]) {
+        for product in products {
+            let previous = self.seen_listings.insert(product.id, product.status);
+            if previous.is_none() || previous == Some(product.status) {
+                continue;
+            }
+            let message = match product.status {
+                ListingStatus::FailedReview | ListingStatus::FailedToSync => format!(
+                    "“{}”: {} — {}",
+                    product.title,
+                    product.status.label(),
+                    crate::format::product_reasons(product)
+                ),
+                status => format!("“{}”: {}.", product.title, status.label()),
+            };
+            self.say(message);
+        }
+    }
+}
+
+/// Every placed order has reached an end state.
+fn all_settled(orders: &[OrderView], placed: &[String]) -> bool {
+    placed.iter().all(|id| {
+        orders.iter().any(|o| {
+            &o.tiktok_order_id == id
+                && matches!(
+                    o.sync_state,
+                    OrderSyncState::Shipped | OrderSyncState::Failed | OrderSyncState::Cancelled
+                )
+        })
+    })
+}
+
+/// SKUs of active listings that TikTok has stock for: (seller SKU, units available).
+fn orderable_skus(products: &[ProductView]) -> Vec<(String, i64)> {
+    products
+        .iter()
+        .filter(|p| p.status == ListingStatus::Active)
+        .flat_map(|p| p.skus.iter())
+        .filter(|s| s.tiktok_sku_id.is_some())
+        .map(|s| {
+            (
+                s.seller_sku.clone(),
+                s.synced_stock.unwrap_or(s.store_stock),
+            )
+        })
+        .filter(|(_, stock)| *stock > 0)
+        .collect()
+}
+
+/// The leaf whose path shares the most words with the title; the first leaf if none does.
+pub fn choose_category<'a>(title: &str, leaves: &'a [CategoryRef]) -> Option<&'a CategoryRef> {
+    let words: Vec<String> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 3)
+        .map(|w| w.to_lowercase().trim_end_matches('s').to_string())
+        .collect();
+    let score = |category: &CategoryRef| {
+        let name = category.name.to_lowercase();
+        let leaf = name.rsplit('>').next().unwrap_or(&name).to_string();
+        words
+            .iter()
+            .map(|w| {
+                if leaf.contains(w.as_str()) {
+                    2
+                } else {
+                    usize::from(name.contains(w.as_str()))
+                }
+            })
+            .sum::<usize>()
+    };
+    let best = leaves
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, c)| (score(c), std::cmp::Reverse(*i)))?;
+    if score(best.1) > 0 {
+        Some(best.1)
+    } else {
+        leaves.first()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat(id: &str, name: &str) -> CategoryRef {
+        CategoryRef {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn category_follows_the_title() {
+        let leaves = [
+            cat("1", "Home Supplies > Kitchen > Mugs"),
+            cat("2", "Womenswear > Tops > T-shirts"),
+            cat("3", "Menswear > Hoodies & Sweatshirts"),
+        ];
+        assert_eq!(choose_category("Classic Hoodie", &leaves).unwrap().id, "3");
+        assert_eq!(choose_category("Enamel Mug", &leaves).unwrap().id, "1");
+        assert_eq!(choose_category("Zebra", &leaves).unwrap().id, "1");
+        assert!(choose_category("Zebra", &[]).is_none());
+    }
+}

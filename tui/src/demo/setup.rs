@@ -1,0 +1,201 @@
+//! The demo's config and secrets files, in the daemon's format (`feedbridge_common::config`).
+
+use anyhow::Context;
+use feedbridge_sandbox::Credentials;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// The organization and TikTok shop names the demo configures.
+pub const ORGANIZATION: &str = "demo";
+pub const SHOP: &str = "demo-us";
+
+/// Where the simulators listen.
+pub struct Endpoints<'a> {
+    pub tiktok_url: &'a str,
+    pub shopify_url: &'a str,
+}
+
+/// A TOML string literal.
+fn q(value: &str) -> String {
+    toml::Value::String(value.to_string()).to_string()
+}
+
+fn q_path(path: &Path) -> String {
+    q(&path.to_string_lossy())
+}
+
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("feedbridged.sock")
+}
+
+pub fn config_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("config.toml")
+}
+
+pub fn secrets_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("secrets.toml")
+}
+
+pub fn config_toml(data_dir: &Path, endpoints: &Endpoints<'_>, creds: &Credentials) -> String {
+    format!(
+        r#"# Written by `feedbridge demo`: a daemon wired to the local simulators.
+[daemon]
+socket = {socket}
+data_dir = {data_dir}
+log_level = "info"
+# A free port; the daemon registers it with the simulators.
+webhook_listen = "127.0.0.1:0"
+
+[sync]
+order_poll_secs = 2
+catalog_poll_secs = 2
+review_poll_secs = 1
+fulfilment_poll_secs = 1
+
+[tiktok_app]
+app_key = {app_key}
+api_base = {tiktok}
+auth_base = {tiktok}
+requests_per_second = 20
+
+[[organization]]
+name = {org}
+
+[organization.store]
+platform = "shopify"
+shop_domain = {shop_domain}
+api_base = {shopify}
+
+[[organization.tiktok_shop]]
+name = {shop}
+shop_id = {shop_id}
+"#,
+        socket = q_path(&socket_path(data_dir)),
+        data_dir = q_path(data_dir),
+        app_key = q(&creds.tiktok_app_key),
+        tiktok = q(endpoints.tiktok_url),
+        org = q(ORGANIZATION),
+        shop_domain = q(&creds.shopify_shop_domain),
+        shopify = q(endpoints.shopify_url),
+        shop = q(SHOP),
+        shop_id = q(&creds.tiktok_shop_id),
+    )
+}
+
+pub fn secrets_toml(creds: &Credentials) -> String {
+    format!(
+        r#"# Written by `feedbridge demo`: the simulators' test credentials.
+[tiktok_app]
+app_secret = {app_secret}
+
+[shopify.{org}]
+access_token = {shopify_token}
+webhook_secret = {webhook_secret}
+
+[tiktok.{shop}]
+access_token = {tiktok_token}
+refresh_token = {refresh_token}
+"#,
+        app_secret = q(&creds.tiktok_app_secret),
+        org = q(ORGANIZATION),
+        shopify_token = q(&creds.shopify_access_token),
+        webhook_secret = q(&creds.shopify_webhook_secret),
+        shop = q(SHOP),
+        tiktok_token = q(&creds.tiktok_access_token),
+        refresh_token = q(&creds.tiktok_refresh_token),
+    )
+}
+
+/// Write `config.toml` and `secrets.toml` (mode 0600) into `data_dir`.
+pub fn write_files(
+    data_dir: &Path,
+    endpoints: &Endpoints<'_>,
+    creds: &Credentials,
+) -> anyhow::Result<PathBuf> {
+    let config = config_path(data_dir);
+    std::fs::write(&config, config_toml(data_dir, endpoints, creds))
+        .with_context(|| format!("Failed to write {}", config.display()))?;
+    let secrets = secrets_path(data_dir);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&secrets)
+        .with_context(|| format!("Failed to create {}", secrets.display()))?;
+    // `mode` only applies to new files; an old one keeps its bits unless we set them.
+    std::fs::set_permissions(
+        &secrets,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .with_context(|| format!("Failed to restrict {}", secrets.display()))?;
+    file.write_all(secrets_toml(creds).as_bytes())
+        .with_context(|| format!("Failed to write {}", secrets.display()))?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use feedbridge_common::config::{Config, Secrets};
+    use std::os::unix::fs::PermissionsExt;
+
+    fn creds() -> Credentials {
+        Credentials {
+            tiktok_app_key: "app\"key".into(),
+            tiktok_app_secret: "secret".into(),
+            tiktok_access_token: "TTP_access".into(),
+            tiktok_refresh_token: "TTP_refresh".into(),
+            tiktok_shop_id: "7494".into(),
+            tiktok_shop_cipher: "cipher".into(),
+            tiktok_shop_region: "US".into(),
+            shopify_shop_domain: "feedbridge-demo.myshopify.com".into(),
+            shopify_access_token: "shpat_x".into(),
+            shopify_webhook_secret: "whsec".into(),
+            currency: "USD".into(),
+        }
+    }
+
+    #[test]
+    fn files_parse_as_the_daemon_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let endpoints = Endpoints {
+            tiktok_url: "http://127.0.0.1:4001",
+            shopify_url: "http://127.0.0.1:4002",
+        };
+        let config_file = write_files(dir.path(), &endpoints, &creds()).unwrap();
+        let text = std::fs::read_to_string(&config_file).unwrap();
+        let config = Config::from_toml(&text, &config_file).unwrap();
+        assert_eq!(config.tiktok_app.app_key, "app\"key");
+        assert_eq!(config.tiktok_app.api_base, "http://127.0.0.1:4001");
+        assert_eq!(config.sync.review_poll_secs, 1);
+        assert_eq!(
+            config.daemon.socket.as_deref(),
+            Some(socket_path(dir.path()).as_path())
+        );
+        let org = &config.organizations[0];
+        assert_eq!(org.name, ORGANIZATION);
+        assert_eq!(org.store.api_base.as_deref(), Some("http://127.0.0.1:4002"));
+        assert_eq!(org.tiktok_shops[0].shop_id, "7494");
+
+        let secrets_file = secrets_path(dir.path());
+        let mode = std::fs::metadata(&secrets_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let secrets = Secrets::from_toml(
+            &std::fs::read_to_string(&secrets_file).unwrap(),
+            &secrets_file,
+        )
+        .unwrap();
+        secrets.check_against(&config, &secrets_file).unwrap();
+        assert_eq!(secrets.tiktok[SHOP].refresh_token.expose(), "TTP_refresh");
+        assert_eq!(
+            secrets.shopify[ORGANIZATION].webhook_secret.expose(),
+            "whsec"
+        );
+    }
+}

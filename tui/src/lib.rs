@@ -1,0 +1,21 @@
+//! `feedbridge`: the console and command line for `feedbridged`.
+//!
+//! - [`cli`]: argument parsing and the scriptable subcommands.
+//! - [`console`]: the interactive console's main loop; [`app`] its state, [`ui`] its layout,
+//!   [`components`] its parts, [`keys`] the key bindings, [`live`] the task that follows the
+//!   daemon's event feed.
+//! - [`demo`]: `feedbridge demo`, the simulators plus a real daemon and a scripted story.
+
+pub mod action;
+pub mod app;
+pub mod cli;
+pub mod client;
+pub mod components;
+pub mod console;
+pub mod demo;
+pub mod format;
+pub mod keys;
+pub mod live;
+pub mod ui;
+
+pub use demo::{DemoOptions, DemoSummary};

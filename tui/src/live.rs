@@ -1,0 +1,141 @@
+//! Keeps the console current: long-polls the daemon's event feed and refetches everything the
+//! console shows whenever something happened (or every few seconds anyway). Reconnects with
+//! backoff when the daemon goes away and resumes from the last event cursor.
+
+use crate::action::{Action, Snapshot};
+use crate::client::{self, ctx};
+use feedbridge_common::{ConsoleClient, OrderFilter, ProductFilter};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// How long one `events_since` call may wait for news.
+pub const LONG_POLL_MS: u32 = 4_000;
+/// Refetch at least this often even without events (counts change without events, e.g. uptime).
+pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
+
+const BACKOFF_FIRST: Duration = Duration::from_millis(250);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Fetch everything the console shows, concurrently.
+pub async fn fetch(client: &ConsoleClient) -> Result<Snapshot, tarpc::client::RpcError> {
+    let (status, orders, products, failures) = tokio::try_join!(
+        client.status(ctx()),
+        client.orders(ctx(), OrderFilter::default()),
+        client.products(ctx(), ProductFilter::default()),
+        client.failures(ctx()),
+    )?;
+    Ok(Snapshot {
+        status,
+        orders,
+        products,
+        failures,
+    })
+}
+
+/// Start following the daemon. Updates go to `actions`; the current client (None while
+/// disconnected) is published on the returned watch so the UI can make calls with it.
+pub fn spawn(
+    socket: PathBuf,
+    client: ConsoleClient,
+    actions: mpsc::UnboundedSender<Action>,
+) -> (JoinHandle<()>, watch::Receiver<Option<ConsoleClient>>) {
+    let (client_tx, client_rx) = watch::channel(Some(client.clone()));
+    let task = tokio::spawn(run(socket, client, actions, client_tx));
+    (task, client_rx)
+}
+
+/// Why following stopped.
+enum Stop {
+    /// The UI is gone.
+    Closed,
+    Lost(tarpc::client::RpcError),
+}
+
+async fn run(
+    socket: PathBuf,
+    first: ConsoleClient,
+    actions: mpsc::UnboundedSender<Action>,
+    client_tx: watch::Sender<Option<ConsoleClient>>,
+) {
+    let mut cursor = None;
+    let mut next = Some(first);
+    let mut backoff = BACKOFF_FIRST;
+    loop {
+        let client = match next.take() {
+            Some(client) => client,
+            None => match client::connect(&socket).await {
+                Ok(client) => client,
+                Err(error) => {
+                    if actions
+                        .send(Action::Disconnected(error.to_string()))
+                        .is_err()
+                    {
+                        return;
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    continue;
+                }
+            },
+        };
+        client_tx.send_replace(Some(client.clone()));
+        match follow(&client, &mut cursor, &actions, &mut backoff).await {
+            Stop::Closed => return,
+            Stop::Lost(error) => {
+                client_tx.send_replace(None);
+                tracing::warn!(%error, "Lost the daemon, reconnecting.");
+                let reason = format!("(lost the daemon: {error})");
+                if actions.send(Action::Disconnected(reason)).is_err() {
+                    return;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+            }
+        }
+    }
+}
+
+async fn follow(
+    client: &ConsoleClient,
+    cursor: &mut Option<u64>,
+    actions: &mpsc::UnboundedSender<Action>,
+    backoff: &mut Duration,
+) -> Stop {
+    let snapshot = match fetch(client).await {
+        Ok(snapshot) => snapshot,
+        Err(error) => return Stop::Lost(error),
+    };
+    *backoff = BACKOFF_FIRST;
+    let latest = snapshot.status.latest_event;
+    // A cursor past the daemon's latest event means it started over with a fresh database.
+    *cursor = Some(cursor.map_or(latest, |c| if c > latest { latest } else { c }));
+    if actions.send(Action::Refreshed(Box::new(snapshot))).is_err() {
+        return Stop::Closed;
+    }
+    let mut refreshed = Instant::now();
+    loop {
+        let from = cursor.unwrap_or(latest);
+        let batch = match client.events_since(ctx(), from, LONG_POLL_MS).await {
+            Ok(batch) => batch,
+            Err(error) => return Stop::Lost(error),
+        };
+        *cursor = Some(batch.latest);
+        if batch.events.is_empty() && refreshed.elapsed() < REFRESH_EVERY {
+            if actions.is_closed() {
+                return Stop::Closed;
+            }
+            continue;
+        }
+        let snapshot = match fetch(client).await {
+            Ok(snapshot) => snapshot,
+            Err(error) => return Stop::Lost(error),
+        };
+        refreshed = Instant::now();
+        if actions.send(Action::Refreshed(Box::new(snapshot))).is_err() {
+            return Stop::Closed;
+        }
+    }
+}
