@@ -1,0 +1,428 @@
+//! Shared by the integration tests: fixed sample data and a fake daemon that serves it over
+//! a real Unix socket with the daemon's JSON codec.
+#![allow(dead_code)] // Each test crate uses a different part.
+#![allow(clippy::unwrap_used)] // Test fixture: a poisoned lock or a failed bind should fail the test.
+
+use feedbridge_common::rpc::RpcError;
+use feedbridge_common::*;
+use feedbridge_tui::action::Snapshot;
+use futures::StreamExt;
+use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tarpc::context::Context;
+use tarpc::server::{BaseChannel, Channel};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub fn usd(cents: i64) -> Money {
+    Money {
+        amount: Decimal::new(cents, 2),
+        currency: "USD".into(),
+    }
+}
+
+fn connection(name: &str, platform: &str, state: ConnectionState) -> ConnectionView {
+    ConnectionView {
+        name: name.into(),
+        platform: platform.into(),
+        state,
+        detail: None,
+        currency: Some("USD".into()),
+        region: Some("US".into()),
+    }
+}
+
+/// 2026-11-21 10:00:00 UTC.
+pub const T0: i64 = 1_795_255_200;
+
+pub fn sample_status() -> StatusReport {
+    StatusReport {
+        version: env!("CARGO_PKG_VERSION").into(),
+        pid: 4242,
+        uptime_secs: 7_500,
+        data_dir: "/var/lib/feedbridge".into(),
+        socket: "/run/feedbridge/feedbridged.sock".into(),
+        organizations: vec![OrganizationView {
+            name: "demo".into(),
+            store: connection("demo", "shopify", ConnectionState::Connected),
+            shops: vec![connection("demo-us", "tiktok", ConnectionState::Connected)],
+        }],
+        jobs_pending: 2,
+        failures_open: 2,
+        orders_total: 3,
+        products_total: 3,
+        latest_event: 17,
+        draining: false,
+    }
+}
+
+fn sku(seller_sku: &str, tiktok: Option<&str>, cents: i64, stock: i64, synced: bool) -> SkuView {
+    SkuView {
+        seller_sku: seller_sku.into(),
+        store_variant_id: format!("gid://shopify/ProductVariant/{}", seller_sku.len()),
+        tiktok_sku_id: tiktok.map(Into::into),
+        price: usd(cents),
+        store_stock: stock,
+        synced_price: synced.then(|| usd(cents)),
+        synced_stock: synced.then_some(stock),
+    }
+}
+
+pub fn sample_products() -> Vec<ProductView> {
+    vec![
+        ProductView {
+            id: 1,
+            organization: "demo".into(),
+            shop: "demo-us".into(),
+            store_product_id: "gid://shopify/Product/101".into(),
+            title: "Organic Cotton Tee".into(),
+            category: Some(CategoryRef {
+                id: "601226".into(),
+                name: "Womenswear > Tops > T-shirts".into(),
+            }),
+            status: ListingStatus::Active,
+            status_reason: None,
+            review_reasons: vec![],
+            tiktok_product_id: Some("1729384756".into()),
+            skus: vec![
+                sku("TEE-BLK-M", Some("1729384756001"), 2400, 12, true),
+                sku("TEE-BLK-L", Some("1729384756002"), 2400, 0, true),
+            ],
+            updated_at: T0,
+        },
+        ProductView {
+            id: 2,
+            organization: "demo".into(),
+            shop: "demo-us".into(),
+            store_product_id: "gid://shopify/Product/102".into(),
+            title: "Enamel Camp Mug".into(),
+            category: Some(CategoryRef {
+                id: "600001".into(),
+                name: "Home Supplies > Kitchen > Mugs".into(),
+            }),
+            status: ListingStatus::UnderReview,
+            status_reason: None,
+            review_reasons: vec![],
+            tiktok_product_id: Some("1729384757".into()),
+            skus: vec![sku("MUG-ENAMEL", Some("1729384757001"), 1800, 30, true)],
+            updated_at: T0 + 60,
+        },
+        ProductView {
+            id: 3,
+            organization: "demo".into(),
+            shop: "demo-us".into(),
+            store_product_id: "gid://shopify/Product/103".into(),
+            title: "Wool Beanie".into(),
+            category: None,
+            status: ListingStatus::FailedReview,
+            status_reason: None,
+            review_reasons: vec!["The main image does not clearly show the product.".into()],
+            tiktok_product_id: Some("1729384758".into()),
+            skus: vec![sku("BEANIE-GRY", None, 2200, 5, false)],
+            updated_at: T0 + 120,
+        },
+    ]
+}
+
+pub fn sample_orders() -> Vec<OrderView> {
+    vec![
+        OrderView {
+            id: 11,
+            organization: "demo".into(),
+            shop: "demo-us".into(),
+            tiktok_order_id: "576460752303423001".into(),
+            tiktok_status: "IN_TRANSIT".into(),
+            sync_state: OrderSyncState::Shipped,
+            reason: None,
+            store_order_id: Some("gid://shopify/Order/5001".into()),
+            store_order_name: Some("#1001".into()),
+            total: Some(usd(4800)),
+            lines: vec![OrderLineView {
+                seller_sku: "TEE-BLK-M".into(),
+                quantity: 2,
+                unit_price: usd(2400),
+            }],
+            tracking: vec![TrackingView {
+                number: "9400111899223857268499".into(),
+                carrier: "USPS".into(),
+                tiktok_package_id: Some("1152921504606846976".into()),
+            }],
+            created_at: T0,
+            updated_at: T0 + 300,
+        },
+        OrderView {
+            id: 12,
+            organization: "demo".into(),
+            shop: "demo-us".into(),
+            tiktok_order_id: "576460752303423002".into(),
+            tiktok_status: "AWAITING_SHIPMENT".into(),
+            sync_state: OrderSyncState::InStore,
+            reason: None,
+            store_order_id: Some("gid://shopify/Order/5002".into()),
+            store_order_name: Some("#1002".into()),
+            total: Some(usd(1800)),
+            lines: vec![OrderLineView {
+                seller_sku: "MUG-ENAMEL".into(),
+                quantity: 1,
+                unit_price: usd(1800),
+            }],
+            tracking: vec![],
+            created_at: T0 + 400,
+            updated_at: T0 + 420,
+        },
+        OrderView {
+            id: 13,
+            organization: "demo".into(),
+            shop: "demo-us".into(),
+            tiktok_order_id: "576460752303423003".into(),
+            tiktok_status: "AWAITING_SHIPMENT".into(),
+            sync_state: OrderSyncState::Blocked,
+            reason: Some("SKU BEANIE-GRY is not listed on TikTok".into()),
+            store_order_id: None,
+            store_order_name: None,
+            total: Some(usd(2200)),
+            lines: vec![OrderLineView {
+                seller_sku: "BEANIE-GRY".into(),
+                quantity: 1,
+                unit_price: usd(2200),
+            }],
+            tracking: vec![],
+            created_at: T0 + 500,
+            updated_at: T0 + 500,
+        },
+    ]
+}
+
+pub fn sample_failures() -> Vec<FailureView> {
+    vec![
+        FailureView {
+            id: 7,
+            organization: "demo".into(),
+            kind: FailureKind::TrackingPush,
+            subject: "TikTok order 576460752303423002".into(),
+            reason: "TikTok did not accept the carrier name".into(),
+            action: "Pick a TikTok shipping provider for USPS".into(),
+            raw_error: Some("code 21011001: invalid shipping_provider_id".into()),
+            retryable: true,
+            attempts: 3,
+            first_seen: T0 + 600,
+            last_seen: T0 + 900,
+        },
+        FailureView {
+            id: 8,
+            organization: "demo".into(),
+            kind: FailureKind::Listing,
+            subject: "product Wool Beanie".into(),
+            reason: "TikTok rejected the main image".into(),
+            action: "Upload a clearer image in Shopify".into(),
+            raw_error: None,
+            retryable: false,
+            attempts: 1,
+            first_seen: T0 + 700,
+            last_seen: T0 + 700,
+        },
+    ]
+}
+
+pub fn sample_snapshot() -> Snapshot {
+    Snapshot {
+        status: sample_status(),
+        orders: sample_orders(),
+        products: sample_products(),
+        failures: sample_failures(),
+    }
+}
+
+/// What the fake daemon serves; tests change it and push events.
+pub struct FakeState {
+    pub snapshot: Snapshot,
+    pub events: Vec<EventView>,
+    pub retried: Vec<i64>,
+}
+
+#[derive(Clone)]
+pub struct FakeConsole {
+    state: Arc<Mutex<FakeState>>,
+    latest: watch::Receiver<u64>,
+}
+
+impl Console for FakeConsole {
+    async fn status(self, _: Context) -> StatusReport {
+        let state = self.state.lock().unwrap();
+        let mut status = state.snapshot.status.clone();
+        status.latest_event = state.events.last().map_or(0, |e| e.seq);
+        status
+    }
+
+    async fn orders(self, _: Context, filter: OrderFilter) -> Vec<OrderView> {
+        let state = self.state.lock().unwrap();
+        state
+            .snapshot
+            .orders
+            .iter()
+            .filter(|o| filter.state.is_none_or(|s| s == o.sync_state))
+            .cloned()
+            .collect()
+    }
+
+    async fn products(self, _: Context, filter: ProductFilter) -> Vec<ProductView> {
+        let state = self.state.lock().unwrap();
+        state
+            .snapshot
+            .products
+            .iter()
+            .filter(|p| filter.status.is_none_or(|s| s == p.status))
+            .cloned()
+            .collect()
+    }
+
+    async fn failures(self, _: Context) -> Vec<FailureView> {
+        self.state.lock().unwrap().snapshot.failures.clone()
+    }
+
+    async fn retry_failure(self, _: Context, failure_id: i64) -> Result<String, RpcError> {
+        let mut state = self.state.lock().unwrap();
+        if state.snapshot.failures.iter().any(|f| f.id == failure_id) {
+            state.retried.push(failure_id);
+            Ok(format!("Failure #{failure_id} queued for another attempt."))
+        } else {
+            Err(RpcError::NotFound(format!("failure #{failure_id}")))
+        }
+    }
+
+    async fn categories(
+        self,
+        _: Context,
+        shop: String,
+        search: String,
+    ) -> Result<Vec<CategoryRef>, RpcError> {
+        if shop != "demo-us" {
+            return Err(RpcError::NotFound(format!("TikTok shop {shop}")));
+        }
+        let all = [
+            ("601226", "Womenswear > Tops > T-shirts"),
+            ("600001", "Home Supplies > Kitchen > Mugs"),
+        ];
+        Ok(all
+            .iter()
+            .filter(|(_, name)| name.to_lowercase().contains(&search.to_lowercase()))
+            .map(|(id, name)| CategoryRef {
+                id: (*id).into(),
+                name: (*name).into(),
+            })
+            .collect())
+    }
+
+    async fn map_category(
+        self,
+        _: Context,
+        listing_id: i64,
+        category_id: String,
+    ) -> Result<String, RpcError> {
+        Ok(format!(
+            "Listing {listing_id} now uses category {category_id}."
+        ))
+    }
+
+    async fn list_products(self, _: Context, listing_ids: Vec<i64>) -> Result<u32, RpcError> {
+        Ok(u32::try_from(listing_ids.len()).unwrap())
+    }
+
+    async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {
+        let mut latest = self.latest.clone();
+        let wait = Duration::from_millis(u64::from(
+            max_wait_ms.min(feedbridge_common::rpc::MAX_EVENT_WAIT_MS),
+        ));
+        let _ = tokio::time::timeout(wait, latest.wait_for(|seq| *seq > cursor)).await;
+        let state = self.state.lock().unwrap();
+        let events: Vec<EventView> = state
+            .events
+            .iter()
+            .filter(|e| e.seq > cursor)
+            .cloned()
+            .collect();
+        let latest = state.events.last().map_or(cursor, |e| e.seq.max(cursor));
+        EventBatch { events, latest }
+    }
+}
+
+pub struct FakeDaemon {
+    pub socket: PathBuf,
+    pub state: Arc<Mutex<FakeState>>,
+    latest: watch::Sender<u64>,
+    server: JoinHandle<()>,
+    channels: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl FakeDaemon {
+    /// Serve `snapshot` on `socket` (replacing a stale socket file).
+    pub async fn start(socket: &Path, snapshot: Snapshot) -> Self {
+        let _ = std::fs::remove_file(socket);
+        let state = Arc::new(Mutex::new(FakeState {
+            snapshot,
+            events: Vec::new(),
+            retried: Vec::new(),
+        }));
+        let (latest, latest_rx) = watch::channel(0);
+        let mut incoming = tarpc::serde_transport::unix::listen(
+            socket,
+            tarpc::tokio_serde::formats::Json::default,
+        )
+        .await
+        .unwrap();
+        let service = FakeConsole {
+            state: Arc::clone(&state),
+            latest: latest_rx,
+        };
+        let channels: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let open = Arc::clone(&channels);
+        let server = tokio::spawn(async move {
+            while let Some(Ok(transport)) = incoming.next().await {
+                let service = service.clone();
+                open.lock().unwrap().push(tokio::spawn(
+                    BaseChannel::with_defaults(transport)
+                        .execute(service.serve())
+                        .for_each(|request| async move {
+                            tokio::spawn(request);
+                        }),
+                ));
+            }
+        });
+        Self {
+            socket: socket.to_path_buf(),
+            state,
+            latest,
+            server,
+            channels,
+        }
+    }
+
+    /// Record an event and wake long-polls.
+    pub fn push_event(&self, kind: EventKind, message: &str) {
+        let seq = {
+            let mut state = self.state.lock().unwrap();
+            let seq = state.events.last().map_or(1, |e| e.seq + 1);
+            state.events.push(EventView {
+                seq,
+                at: T0,
+                kind,
+                organization: Some("demo".into()),
+                subject: "test".into(),
+                message: message.into(),
+            });
+            seq
+        };
+        self.latest.send_replace(seq);
+    }
+
+    /// Stop like a crashed daemon: close every connection and remove the socket file.
+    pub fn stop(self) {
+        self.server.abort();
+        for channel in self.channels.lock().unwrap().drain(..) {
+            channel.abort();
+        }
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
