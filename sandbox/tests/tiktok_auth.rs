@@ -1,4 +1,5 @@
 //! TikTok: signing, timestamps, access tokens, shop cipher, rate limit, envelope errors, OAuth.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
 mod common;
 

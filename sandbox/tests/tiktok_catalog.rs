@@ -1,4 +1,5 @@
 //! TikTok: categories, attributes, product create/review, duplicates, idempotency, stock/price.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
 mod common;
 
@@ -229,7 +230,8 @@ async fn create_product_validation() {
     let sb = sandbox(SandboxConfig::default()).await;
     let tt = TikTok::new(&sb);
     let base = tt.product_body(&["VAL-1"]).await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, i64)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Mutation, i64)> = vec![
         (
             "non-leaf category",
             Box::new(|b| b["category_id"] = json!("600101")),

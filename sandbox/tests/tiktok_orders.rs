@@ -1,4 +1,5 @@
 //! TikTok: orders placed via control, search/detail shape, mark-shipped, packages, cancellations.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
 mod common;
 

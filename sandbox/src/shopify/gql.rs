@@ -369,10 +369,10 @@ pub(crate) fn literal_to_json(v: &AstValue<'_>, vars: &Map<String, Value>) -> Va
             let mut m = Map::new();
             for (k, x) in o {
                 // A variable that was not provided leaves the input field absent.
-                if let q::Value::Variable(name) = x {
-                    if !vars.contains_key(name) {
-                        continue;
-                    }
+                if let q::Value::Variable(name) = x
+                    && !vars.contains_key(name)
+                {
+                    continue;
                 }
                 m.insert(k.clone(), literal_to_json(x, vars));
             }

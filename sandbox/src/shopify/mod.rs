@@ -159,13 +159,13 @@ impl Shopify {
                 ) {
                     tracing::warn!(order_id = job.order_id, %error, "Cancel job failed.");
                 }
-                if let Some(note) = job.staff_note {
-                    if let Some(o) = st.orders.get_mut(&job.order_id) {
-                        o.note = Some(match o.note.take() {
-                            Some(n) if !n.is_empty() => format!("{n}\n{note}"),
-                            _ => note,
-                        });
-                    }
+                if let Some(note) = job.staff_note
+                    && let Some(o) = st.orders.get_mut(&job.order_id)
+                {
+                    o.note = Some(match o.note.take() {
+                        Some(n) if !n.is_empty() => format!("{n}\n{note}"),
+                        _ => note,
+                    });
                 }
                 st.jobs.insert(job.job_id, (true, job.order_id));
                 shop.emit(&st, fx.webhooks);

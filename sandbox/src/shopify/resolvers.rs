@@ -449,10 +449,10 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
     let mut errors = Vec::new();
 
     for key in ["currency", "presentmentCurrency"] {
-        if let Some(c) = input.get(key).and_then(Value::as_str) {
-            if c != shop_currency {
-                errors.push(user_error(T, &["order", key], format!("The currency {c} does not match the shop currency {shop_currency}; this shop only accepts orders in {shop_currency}."), Some("CURRENCY_MISMATCH")));
-            }
+        if let Some(c) = input.get(key).and_then(Value::as_str)
+            && c != shop_currency
+        {
+            errors.push(user_error(T, &["order", key], format!("The currency {c} does not match the shop currency {shop_currency}; this shop only accepts orders in {shop_currency}."), Some("CURRENCY_MISMATCH")));
         }
     }
     if input.get("fulfillmentStatus").is_some_and(|v| !v.is_null())
@@ -673,15 +673,15 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
             Some("INVALID"),
         ));
     }
-    if let Some(src) = input.get("sourceName").and_then(Value::as_str) {
-        if src.trim().is_empty() || src.len() > 255 {
-            errors.push(user_error(
-                T,
-                &["order", "sourceName"],
-                "Source name must be 1-255 characters.",
-                Some("INVALID"),
-            ));
-        }
+    if let Some(src) = input.get("sourceName").and_then(Value::as_str)
+        && (src.trim().is_empty() || src.len() > 255)
+    {
+        errors.push(user_error(
+            T,
+            &["order", "sourceName"],
+            "Source name must be 1-255 characters.",
+            Some("INVALID"),
+        ));
     }
 
     // Stock (per variant, at the location that fulfils online orders).
@@ -1110,15 +1110,14 @@ pub(crate) fn cancel_order_now(
             .items
             .get_mut(&item_id)
             .and_then(|i| i.levels.get_mut(&location))
+            && claimed
         {
-            if claimed {
-                level.committed = (level.committed - qty).max(0);
-                if restock {
-                    level.available += qty;
-                }
-                level.updated = now;
-                changed.push(item_id);
+            level.committed = (level.committed - qty).max(0);
+            if restock {
+                level.available += qty;
             }
+            level.updated = now;
+            changed.push(item_id);
         }
     }
     for fo in fo_ids {
@@ -1299,15 +1298,15 @@ fn reason_and_reference(input: &Map<String, Value>, error_type: &str) -> Option<
             Some("INVALID_REASON"),
         ));
     }
-    if let Some(uri) = input.get("referenceDocumentUri").and_then(Value::as_str) {
-        if !uri.contains(':') || uri.len() > 255 {
-            return Some(user_error(
-                error_type,
-                &["input", "referenceDocumentUri"],
-                "The reference document URI must be a URI such as gid://app/Doc/1.",
-                Some("INVALID_REFERENCE_DOCUMENT"),
-            ));
-        }
+    if let Some(uri) = input.get("referenceDocumentUri").and_then(Value::as_str)
+        && (!uri.contains(':') || uri.len() > 255)
+    {
+        return Some(user_error(
+            error_type,
+            &["input", "referenceDocumentUri"],
+            "The reference document URI must be a URI such as gid://app/Doc/1.",
+            Some("INVALID_REFERENCE_DOCUMENT"),
+        ));
     }
     None
 }
@@ -1572,15 +1571,15 @@ fn inventory_adjust(
         };
         let delta = row.get("delta").and_then(Value::as_i64).unwrap_or(0);
         let current = st.items[&t.item].levels[&t.location].get(name).unwrap_or(0);
-        if let Some(c) = row.get("changeFromQuantity").filter(|v| !v.is_null()) {
-            if c.as_i64() != Some(current) {
-                return Ok(fail(user_error(
-                    E,
-                    &["input", "changes", &idx, "changeFromQuantity"],
-                    format!("The current {name} quantity is {current}, not {c}."),
-                    Some("CHANGE_FROM_QUANTITY_STALE"),
-                )));
-            }
+        if let Some(c) = row.get("changeFromQuantity").filter(|v| !v.is_null())
+            && c.as_i64() != Some(current)
+        {
+            return Ok(fail(user_error(
+                E,
+                &["input", "changes", &idx, "changeFromQuantity"],
+                format!("The current {name} quantity is {current}, not {c}."),
+                Some("CHANGE_FROM_QUANTITY_STALE"),
+            )));
         }
         if current + delta > 1_000_000_000 {
             return Ok(fail(user_error(
@@ -1652,10 +1651,10 @@ pub(crate) fn topic_header(topic: &str) -> String {
         "shop",
         "app",
     ] {
-        if let Some(rest) = lower.strip_prefix(prefix) {
-            if let Some(action) = rest.strip_prefix('_') {
-                return format!("{prefix}/{action}");
-            }
+        if let Some(rest) = lower.strip_prefix(prefix)
+            && let Some(action) = rest.strip_prefix('_')
+        {
+            return format!("{prefix}/{action}");
         }
     }
     lower

@@ -1061,10 +1061,9 @@ fn cancel_items(
                 .products
                 .get_mut(&pid)
                 .and_then(|p| p.skus.iter_mut().find(|s| s.id == sid))
+                && let Some(slot) = sku.inventory.iter_mut().find(|(w, _)| *w == wid)
             {
-                if let Some(slot) = sku.inventory.iter_mut().find(|(w, _)| *w == wid) {
-                    slot.1 += 1;
-                }
+                slot.1 += 1;
             }
         }
     }
@@ -1275,18 +1274,16 @@ pub(crate) fn place_order(tt: &TikTok, req: NewOrder) -> Result<String, String> 
                 cancel_user: String::new(),
             });
         }
-        if !fbt {
-            if let Some(sku) = st.products.get_mut(pid).map(|p| &mut p.skus[*idx]) {
-                for wid in units {
-                    if let Some(slot) = sku.inventory.iter_mut().find(|(w, _)| w == wid) {
-                        slot.1 -= 1;
-                    }
+        if !fbt && let Some(sku) = st.products.get_mut(pid).map(|p| &mut p.skus[*idx]) {
+            for wid in units {
+                if let Some(slot) = sku.inventory.iter_mut().find(|(w, _)| w == wid) {
+                    slot.1 -= 1;
                 }
             }
         }
     }
 
-    let n = usize::try_from(st.orders.len()).unwrap_or(0);
+    let n = st.orders.len();
     let (city, state, zip) = CITIES[n % CITIES.len()];
     let buyer = Buyer {
         first_name: FIRST_NAMES[n % FIRST_NAMES.len()].to_string(),
@@ -1322,10 +1319,10 @@ pub(crate) fn place_order(tt: &TikTok, req: NewOrder) -> Result<String, String> 
             is_buyer_request_cancel: false,
         },
     );
-    if let Some(o) = st.orders.get_mut(&order_id) {
-        if o.status != "UNPAID" {
-            o.paid_time = Some(now);
-        }
+    if let Some(o) = st.orders.get_mut(&order_id)
+        && o.status != "UNPAID"
+    {
+        o.paid_time = Some(now);
     }
     emit_order_status(tt, &mut st, &order_id);
     Ok(order_id)

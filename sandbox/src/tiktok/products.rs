@@ -544,15 +544,15 @@ pub(crate) fn create_product(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, A
     let attrs = st.attributes.get(&category_id).cloned().unwrap_or_default();
 
     let brand_id = req.brand_id.clone().filter(|b| !b.is_empty());
-    if let Some(b) = &brand_id {
-        if !st.brands.iter().any(|x| &x.id == b) {
-            return Err(bad(
-                e::P_BRAND,
-                format!(
-                    "Invalid parameter: brand '{b}' does not exist; list brands with /product/202309/brands."
-                ),
-            ));
-        }
+    if let Some(b) = &brand_id
+        && !st.brands.iter().any(|x| &x.id == b)
+    {
+        return Err(bad(
+            e::P_BRAND,
+            format!(
+                "Invalid parameter: brand '{b}' does not exist; list brands with /product/202309/brands."
+            ),
+        ));
     }
 
     let images = req.main_images.as_deref().unwrap_or_default();
@@ -735,19 +735,18 @@ pub(crate) fn create_product(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, A
         }
         product_attributes.push(json!({"id": id, "name": def.name, "values": out_values}));
     }
-    if listing {
-        if let Some(missing) = attrs
+    if listing
+        && let Some(missing) = attrs
             .iter()
             .find(|a| a.required && a.kind == "PRODUCT_PROPERTY" && !seen_attrs.contains(&a.id))
-        {
-            return Err(bad(
-                e::P_ATTRIBUTE,
-                format!(
-                    "Invalid parameter: required product attribute '{}' ({}) is missing for category {category_id}.",
-                    missing.id, missing.name
-                ),
-            ));
-        }
+    {
+        return Err(bad(
+            e::P_ATTRIBUTE,
+            format!(
+                "Invalid parameter: required product attribute '{}' ({}) is missing for category {category_id}.",
+                missing.id, missing.name
+            ),
+        ));
     }
 
     // SKUs.
@@ -955,15 +954,13 @@ pub(crate) fn create_product(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, A
     }
     drop(st);
 
-    if listing {
-        if let Some(delay) = tt.auto_review {
-            let tt2 = Arc::clone(tt);
-            tt.bg.spawn(async move {
-                tokio::time::sleep(delay).await;
-                // The product may have been reviewed via the control API meanwhile.
-                let _ = review(&tt2, &product_id, true, Vec::new());
-            });
-        }
+    if listing && let Some(delay) = tt.auto_review {
+        let tt2 = Arc::clone(tt);
+        tt.bg.spawn(async move {
+            tokio::time::sleep(delay).await;
+            // The product may have been reviewed via the control API meanwhile.
+            let _ = review(&tt2, &product_id, true, Vec::new());
+        });
     }
     Ok(response)
 }

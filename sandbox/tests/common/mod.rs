@@ -1,6 +1,6 @@
 //! Test helpers: an independent TikTok request signer, a Shopify GraphQL caller, a local webhook
 //! receiver and bounded waits. Deliberately does not reuse the sandbox's own signing code.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
