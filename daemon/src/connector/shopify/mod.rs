@@ -38,8 +38,30 @@ const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(60);
 const MIN_THROTTLE_WAIT: Duration = Duration::from_millis(100);
 /// Expected cost of an operation never seen before.
 const DEFAULT_EXPECTED_COST: f64 = 50.0;
-/// First products page size; halved when Shopify answers `MAX_COST_EXCEEDED`.
-const PRODUCTS_PAGE_SIZE: u32 = 50;
+/// Shopify refuses queries whose requested cost exceeds this (§2.1).
+const MAX_QUERY_COST: u32 = 1_000;
+/// Requested cost of one node of the products query (Shopify's rules: objects 1, scalars 0,
+/// connections `2 + first + first × node`): media(first: 10) of images = 2 + 10 + 10 × 1,
+/// variants(first: 100) with `inventoryItem` and `selectedOptions` plus `pageInfo`
+/// = 1 + 2 + 100 + 100 × 2.
+const PRODUCT_NODE_COST: u32 = 22 + 303;
+/// Requested cost of one node of the orders poll: `customAttributes` (1) and
+/// fulfillments { trackingInfo (1), fulfillmentLineItems(first: 50) { lineItem } = 2 + 50 + 50 }.
+const ORDER_NODE_COST: u32 = 1 + 1 + 1 + 102;
+
+/// The largest `first` keeping a connection of `node_cost` nodes under [`MAX_QUERY_COST`].
+/// The full page sizes (products 50, orders 50) would cost thousands of points and be refused
+/// with `MAX_COST_EXCEEDED`; if Shopify still refuses, the pager halves the size.
+const fn page_size_for(node_cost: u32) -> u32 {
+    let size = (MAX_QUERY_COST - 2) / (1 + node_cost);
+    if size == 0 {
+        1
+    } else if size > 50 {
+        50
+    } else {
+        size
+    }
+}
 /// Tag every order we create carries; the fulfilment poll filters on it.
 pub const ORDER_TAG: &str = "TikTokShop";
 /// Gateway name of the recorded sale transaction.
@@ -127,10 +149,10 @@ const FULFILLMENTS_SELECTION: &str = "fulfillments(first: 20) {
         fulfillmentLineItems(first: 50) { nodes { quantity lineItem { sku } } }
       }";
 
-fn orders_updated_query() -> String {
+fn orders_updated_query(page_size: u32) -> String {
     format!(
         "query OrdersUpdated($after: String, $q: String!) {{
-  orders(first: 50, after: $after, query: $q, sortKey: UPDATED_AT) {{
+  orders(first: {page_size}, after: $after, query: $q, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
       id updatedAt cancelledAt sourceIdentifier
@@ -232,6 +254,7 @@ pub struct ShopifyClient {
     endpoint: String,
     cost: Mutex<CostState>,
     products_page_size: AtomicU32,
+    orders_page_size: AtomicU32,
 }
 
 impl std::fmt::Debug for ShopifyClient {
@@ -254,7 +277,8 @@ impl ShopifyClient {
             http,
             endpoint,
             cost: Mutex::new(CostState::default()),
-            products_page_size: AtomicU32::new(PRODUCTS_PAGE_SIZE),
+            products_page_size: AtomicU32::new(page_size_for(PRODUCT_NODE_COST)),
+            orders_page_size: AtomicU32::new(page_size_for(ORDER_NODE_COST)),
         }
     }
 
@@ -403,27 +427,32 @@ impl ShopifyClient {
         )
     }
 
-    async fn products_page(&self, cursor: Option<&str>) -> ConnectorResult<wire::ProductsData> {
+    /// One page of a list query whose page size is `page_size`; on `MAX_COST_EXCEEDED` the size
+    /// is halved (and remembered) and the page asked again.
+    async fn sized_page<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        page_size: &AtomicU32,
+        query: impl Fn(u32) -> String,
+        variables: Value,
+    ) -> ConnectorResult<T> {
         loop {
-            let page_size = self.products_page_size.load(Ordering::Relaxed);
-            let result = self
-                .graphql::<wire::ProductsData>(
-                    "Products",
-                    &products_query(page_size),
-                    json!({ "after": cursor }),
-                )
-                .await;
-            match result {
+            let size = page_size.load(Ordering::Relaxed);
+            match self
+                .graphql::<T>(operation, &query(size), variables.clone())
+                .await
+            {
                 Ok(data) => return Ok(data),
-                Err(Failure::MaxCost(error)) if page_size > 1 => {
-                    let smaller = page_size / 2;
+                Err(Failure::MaxCost(error)) if size > 1 => {
+                    let smaller = size / 2;
                     tracing::info!(
                         platform = "shopify",
+                        operation,
                         page_size = smaller,
                         error = %error,
-                        "Products query too expensive; using smaller pages."
+                        "Query too expensive; using smaller pages."
                     );
-                    self.products_page_size.store(smaller, Ordering::Relaxed);
+                    page_size.store(smaller, Ordering::Relaxed);
                 }
                 Err(failure) => return Err(failure.into()),
             }
@@ -775,8 +804,14 @@ impl Storefront for ShopifyClient {
     }
 
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
-        let data = self
-            .products_page(cursor.as_deref().filter(|c| !c.is_empty()))
+        let after = cursor.filter(|c| !c.is_empty());
+        let data: wire::ProductsData = self
+            .sized_page(
+                "Products",
+                &self.products_page_size,
+                products_query,
+                json!({ "after": after }),
+            )
             .await?;
         let next = data.products.page_info.next();
         let items = data
@@ -858,9 +893,10 @@ impl Storefront for ShopifyClient {
         let q = format!("updated_at:>'{}' tag:'{ORDER_TAG}'", search_quote(since));
         let after = cursor.filter(|c| !c.is_empty());
         let data: wire::OrdersData = self
-            .graphql(
+            .sized_page(
                 "OrdersUpdated",
-                &orders_updated_query(),
+                &self.orders_page_size,
+                orders_updated_query,
                 json!({ "after": after, "q": q }),
             )
             .await?;
@@ -1155,6 +1191,17 @@ mod tests {
         assert_eq!(usable_phone("+1 512-555-0100"), Some("+1 512-555-0100"));
         assert_eq!(usable_phone("(+1)213*****21"), None);
         assert_eq!(usable_phone(""), None);
+    }
+
+    #[test]
+    fn page_sizes_fit_the_cost_limit() {
+        let products = page_size_for(PRODUCT_NODE_COST);
+        let orders = page_size_for(ORDER_NODE_COST);
+        assert_eq!((products, orders), (3, 9));
+        assert!(2 + products * (1 + PRODUCT_NODE_COST) <= MAX_QUERY_COST);
+        assert!(2 + orders * (1 + ORDER_NODE_COST) <= MAX_QUERY_COST);
+        assert_eq!(page_size_for(0), 50);
+        assert_eq!(page_size_for(5_000), 1);
     }
 
     #[test]

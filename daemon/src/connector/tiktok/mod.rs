@@ -21,6 +21,7 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sha2::Sha256;
+use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::OnceCell;
 use wire::Envelope;
@@ -78,6 +79,8 @@ pub struct TikTokClient {
     http: reqwest::Client,
     limiter: RateLimiter,
     shop: OnceCell<AuthorizedShop>,
+    /// Category attributes by category id, to resolve attribute value names to value ids.
+    attributes: tokio::sync::Mutex<HashMap<String, Vec<CategoryAttribute>>>,
 }
 
 impl std::fmt::Debug for TikTokClient {
@@ -321,6 +324,7 @@ impl TikTokClient {
             http,
             limiter,
             shop: OnceCell::new(),
+            attributes: tokio::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -488,6 +492,22 @@ impl TikTokClient {
         result.map(|(data, _)| data)
     }
 
+    /// The category's attributes, fetched once per category.
+    async fn cached_attributes(
+        &self,
+        category_id: &str,
+    ) -> ConnectorResult<Vec<CategoryAttribute>> {
+        if let Some(known) = self.attributes.lock().await.get(category_id) {
+            return Ok(known.clone());
+        }
+        let fetched = self.category_attributes(category_id).await?;
+        self.attributes
+            .lock()
+            .await
+            .insert(category_id.to_owned(), fetched.clone());
+        Ok(fetched)
+    }
+
     async fn region(&self) -> ConnectorResult<String> {
         Ok(self.shop().await?.region.clone())
     }
@@ -529,8 +549,26 @@ fn group_by_key<K: PartialEq + Clone, V>(
     groups
 }
 
-/// The §5.1 create body.
-fn create_product_body(product: &NewProduct, category_version: &str) -> Value {
+/// One product attribute value: with TikTok's value id when the name is one of the category's
+/// listed values (non-customizable attributes require it), else a custom `{name}`.
+fn attribute_value(known: &[CategoryAttribute], attribute_id: &str, name: &str) -> Value {
+    let listed = known.iter().find(|a| a.id == attribute_id).and_then(|a| {
+        a.values
+            .iter()
+            .find(|(_, value)| value.trim().eq_ignore_ascii_case(name.trim()))
+    });
+    match listed {
+        Some((id, value)) => json!({ "id": id, "name": value }),
+        None => json!({ "name": name }),
+    }
+}
+
+/// The §5.1 create body. `known` are the category's attributes (may be empty).
+fn create_product_body(
+    product: &NewProduct,
+    category_version: &str,
+    known: &[CategoryAttribute],
+) -> Value {
     let (length, width, height) = &product.package_dimensions_cm;
     let attributes: Vec<Value> = group_by_key(
         product
@@ -540,10 +578,11 @@ fn create_product_body(product: &NewProduct, category_version: &str) -> Value {
     )
     .into_iter()
     .map(|(id, values)| {
-        json!({
-            "id": id,
-            "values": values.into_iter().map(|name| json!({ "name": name })).collect::<Vec<_>>(),
-        })
+        let values: Vec<Value> = values
+            .into_iter()
+            .map(|name| attribute_value(known, &id, name))
+            .collect();
+        json!({ "id": id, "values": values })
     })
     .collect();
     let skus: Vec<Value> = product
@@ -680,7 +719,12 @@ impl TikTokShop for TikTokClient {
 
     async fn create_product(&self, product: &NewProduct) -> ConnectorResult<CreatedProduct> {
         let version = category_version(&self.region().await?);
-        let body = create_product_body(product, version);
+        let known = if product.attributes.is_empty() {
+            Vec::new()
+        } else {
+            self.cached_attributes(&product.category_id).await?
+        };
+        let body = create_product_body(product, version, &known);
         let data: wire::CreateProductData = self
             .call(
                 Method::POST,
@@ -1200,7 +1244,17 @@ mod tests {
             external_product_id: "gid://shopify/Product/1".into(),
             idempotency_key: "create-gid://shopify/Product/1-v1".into(),
         };
-        let body = create_product_body(&product, "v2");
+        let known = vec![CategoryAttribute {
+            id: "100392".into(),
+            name: "Material".into(),
+            required: true,
+            is_sales_property: false,
+            values: vec![
+                ("1001".into(), "Cotton".into()),
+                ("1002".into(), "Polyester".into()),
+            ],
+        }];
+        let body = create_product_body(&product, "v2", &known);
         let expected = json!({
             "save_mode": "LISTING",
             "title": "Cotton T-Shirt",
@@ -1211,7 +1265,7 @@ mod tests {
             "package_weight": {"value": "0.5", "unit": "KILOGRAM"},
             "package_dimensions": {"length": "10", "width": "8", "height": "2.5", "unit": "CENTIMETER"},
             "product_attributes": [
-                {"id": "100392", "values": [{"name": "Cotton"}, {"name": "Polyester"}]},
+                {"id": "100392", "values": [{"id": "1001", "name": "Cotton"}, {"id": "1002", "name": "Polyester"}]},
                 {"id": "100393", "values": [{"name": "Machine wash"}]}
             ],
             "skus": [{

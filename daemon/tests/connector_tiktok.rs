@@ -1,0 +1,437 @@
+//! The TikTok Shop client against the sandbox simulator (which verifies signatures, tokens,
+//! ciphers and payloads the way the contract notes describe).
+
+#![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
+
+use feedbridge_common::secret::Secret;
+use feedbridge_daemon::connector::tiktok::{TikTokClient, TikTokSettings};
+use feedbridge_daemon::connector::{
+    ConnectorError, NewProduct, NewSku, SkuPrice, SkuStock, TikTokShop, http,
+};
+use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
+use feedbridge_sandbox::{Credentials, Fault, FaultKind, RunningSandbox, SandboxConfig};
+use rust_decimal::Decimal;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+async fn sandbox() -> RunningSandbox {
+    feedbridge_sandbox::start(SandboxConfig::default(), "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+fn settings(sandbox: &RunningSandbox, creds: &Credentials) -> TikTokSettings {
+    TikTokSettings {
+        api_base: sandbox.tiktok_url(),
+        auth_base: sandbox.tiktok_url(),
+        app_key: creds.tiktok_app_key.clone(),
+        app_secret: Secret::new(creds.tiktok_app_secret.clone()),
+        access_token: Secret::new(creds.tiktok_access_token.clone()),
+        shop_id: creds.tiktok_shop_id.clone(),
+        requests_per_second: 20,
+    }
+}
+
+fn client(sandbox: &RunningSandbox) -> TikTokClient {
+    TikTokClient::new(settings(sandbox, &sandbox.credentials()), http::client())
+}
+
+/// A PNG header (signature, IHDR, IEND) of the given size; enough for dimension sniffing.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFF_u32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+fn now() -> i64 {
+    i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+fn new_product(image_uri: String, warehouse_id: &str, prefix: &str) -> NewProduct {
+    let sku = |size: &str, price: i64| NewSku {
+        seller_sku: format!("{prefix}-RED-{size}"),
+        external_sku_id: format!("gid://shopify/ProductVariant/{prefix}{size}"),
+        price: Decimal::new(price, 2),
+        currency: "USD".into(),
+        warehouse_id: warehouse_id.to_owned(),
+        quantity: 10,
+        sales_attributes: vec![("Color".into(), "Red".into()), ("Size".into(), size.into())],
+    };
+    NewProduct {
+        title: format!("Cotton T-Shirt {prefix}"),
+        description_html: "<p>Soft cotton tee</p>".into(),
+        category_id: "601226".into(),
+        image_uris: vec![image_uri],
+        package_weight_kg: Decimal::new(5, 1),
+        package_dimensions_cm: (Decimal::from(30), Decimal::from(20), Decimal::from(3)),
+        attributes: vec![("100392".into(), "Cotton".into())],
+        skus: vec![sku("M", 1999), sku("L", 2199)],
+        external_product_id: format!("gid://shopify/Product/{prefix}"),
+        idempotency_key: format!("create-{prefix}-v1"),
+    }
+}
+
+#[tokio::test]
+async fn catalog_reads() {
+    let sandbox = sandbox().await;
+    let creds = sandbox.credentials();
+    let client = client(&sandbox);
+
+    let shops = client.authorized_shops().await.unwrap();
+    let shop = shops.iter().find(|s| s.id == creds.tiktok_shop_id).unwrap();
+    assert_eq!(shop.region, "US");
+    assert!(!shop.cipher.is_empty());
+
+    let categories = client.categories().await.unwrap();
+    let tee = categories.iter().find(|c| c.id == "601226").unwrap();
+    assert!(tee.is_leaf);
+    assert!(!tee.name.is_empty());
+    assert!(categories.iter().any(|c| c.parent_id == "0"));
+
+    let attributes = client.category_attributes("601226").await.unwrap();
+    let material = attributes.iter().find(|a| a.id == "100392").unwrap();
+    assert!(material.required && !material.is_sales_property);
+    assert!(material.values.iter().any(|(_, name)| name == "Cotton"));
+    assert!(attributes.iter().any(|a| a.is_sales_property));
+
+    let warehouses = client.warehouses().await.unwrap();
+    assert_eq!(warehouses.iter().filter(|w| w.is_default).count(), 1);
+    assert_eq!(
+        warehouses.len(),
+        2,
+        "the return warehouse is left out: {warehouses:?}"
+    );
+
+    client
+        .register_webhooks("https://feedbridge.example/hooks/tiktok")
+        .await
+        .unwrap();
+    // Safe to repeat.
+    client
+        .register_webhooks("https://feedbridge.example/hooks/tiktok")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn product_lifecycle_and_order_shipping() {
+    let sandbox = sandbox().await;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let client = client(&sandbox);
+
+    let warehouses = client.warehouses().await.unwrap();
+    let warehouse = warehouses.iter().find(|w| w.is_default).unwrap();
+
+    let uri = client.upload_image(png(800, 800), "tee.png").await.unwrap();
+    assert!(!uri.is_empty());
+
+    // Nothing listed yet under these SKUs.
+    let skus = vec!["ITEST-RED-M".to_owned(), "ITEST-RED-L".to_owned()];
+    assert!(
+        client
+            .find_products_by_seller_sku(&skus)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        client
+            .find_products_by_seller_sku(&[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let product = new_product(uri, &warehouse.id, "ITEST");
+    let created = client.create_product(&product).await.unwrap();
+    assert_eq!(created.skus.len(), 2);
+    assert!(
+        created
+            .skus
+            .iter()
+            .any(|(seller_sku, _)| seller_sku == "ITEST-RED-M")
+    );
+
+    // The idempotency key makes a replay return the same product.
+    let replay = client.create_product(&product).await.unwrap();
+    assert_eq!(replay.product_id, created.product_id);
+
+    let found = client
+        .find_products_by_seller_sku(&skus[..1])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, created.product_id);
+    assert_eq!(found[0].skus.len(), 2);
+
+    let remote = client.product(&created.product_id).await.unwrap();
+    assert_eq!(remote.status, "PENDING");
+    assert!(remote.audit_failed_reasons.is_empty());
+
+    control
+        .tiktok_review_product(&created.product_id, true, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        client.product(&created.product_id).await.unwrap().status,
+        "ACTIVATE"
+    );
+
+    let sku_id = |seller_sku: &str| {
+        created
+            .skus
+            .iter()
+            .find(|(s, _)| s == seller_sku)
+            .map(|(_, id)| id.clone())
+            .unwrap()
+    };
+    let stock: Vec<SkuStock> = ["ITEST-RED-M", "ITEST-RED-L"]
+        .iter()
+        .map(|s| SkuStock {
+            sku_id: sku_id(s),
+            warehouse_id: warehouse.id.clone(),
+            quantity: 7,
+        })
+        .collect();
+    client
+        .update_inventory(&created.product_id, &stock)
+        .await
+        .unwrap();
+    let prices = vec![SkuPrice {
+        sku_id: sku_id("ITEST-RED-M"),
+        amount: Decimal::new(2499, 2),
+        currency: "USD".into(),
+    }];
+    client
+        .update_prices(&created.product_id, &prices)
+        .await
+        .unwrap();
+    let listed = control.tiktok_products().await.unwrap();
+    let listed = listed
+        .iter()
+        .find(|p| p["id"] == created.product_id.as_str())
+        .unwrap();
+    let text = listed.to_string();
+    assert!(text.contains("24.99"), "{text}");
+    assert!(text.contains("\"quantity\":7"), "{text}");
+
+    // A buyer orders two units; the poll and the detail call both see it.
+    let since = now() - 5;
+    let order_id = control
+        .tiktok_create_order(&NewTikTokOrder::single("ITEST-RED-M", 2))
+        .await
+        .unwrap();
+    let mut polled = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = client.orders_updated_since(since, cursor).await.unwrap();
+        polled.extend(page.items);
+        cursor = page.next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let order = polled.iter().find(|o| o.id == order_id).unwrap();
+    assert_eq!(order.status, "AWAITING_SHIPMENT");
+    assert_eq!(order.line_items.len(), 2, "one line item per unit");
+    assert!(
+        order
+            .line_items
+            .iter()
+            .all(|l| l.seller_sku == "ITEST-RED-M")
+    );
+    assert_eq!(order.currency, "USD");
+    assert!(order.total > Decimal::ZERO);
+
+    let detail = client
+        .orders(std::slice::from_ref(&order_id))
+        .await
+        .unwrap();
+    assert_eq!(detail.len(), 1);
+    assert_eq!(&detail[0], order);
+    assert!(client.orders(&[]).await.unwrap().is_empty());
+
+    let providers = client
+        .shipping_providers(&order.delivery_option_id)
+        .await
+        .unwrap();
+    let provider = providers.first().unwrap();
+    let line_ids: Vec<String> = order.line_items.iter().map(|l| l.id.clone()).collect();
+    let package = client
+        .mark_shipped(&order_id, &line_ids, "1Z999AA10123456784", &provider.id)
+        .await
+        .unwrap();
+    assert!(!package.package_id.is_empty());
+
+    let shipped = client
+        .orders(std::slice::from_ref(&order_id))
+        .await
+        .unwrap();
+    assert!(
+        shipped[0]
+            .line_items
+            .iter()
+            .all(|l| l.package_id == package.package_id)
+    );
+    assert!(
+        shipped[0]
+            .line_items
+            .iter()
+            .all(|l| l.tracking_number == "1Z999AA10123456784")
+    );
+    assert_ne!(shipped[0].status, "AWAITING_SHIPMENT");
+
+    // Shipping again is a business error, not a retry.
+    let again = client
+        .mark_shipped(&order_id, &line_ids, "1Z999AA10123456784", &provider.id)
+        .await;
+    assert!(
+        matches!(again, Err(ConnectorError::Rejected { .. })),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn rejected_product_is_rejected_with_tiktoks_message() {
+    let sandbox = sandbox().await;
+    let client = client(&sandbox);
+    let warehouse = client.warehouses().await.unwrap().remove(0);
+    let uri = client.upload_image(png(800, 800), "tee.png").await.unwrap();
+    let mut product = new_product(uri, &warehouse.id, "BAD");
+    product.attributes.clear(); // Material is required for T-shirts.
+    match client.create_product(&product).await {
+        Err(ConnectorError::Rejected { reason, raw }) => {
+            assert!(
+                reason.contains("Material") || reason.contains("100392"),
+                "{reason}"
+            );
+            assert!(raw.contains("code "), "{raw}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // Too small for a main image.
+    let small = client
+        .upload_image(png(100, 100), "small.png")
+        .await
+        .unwrap();
+    let product = new_product(small, &warehouse.id, "SMALL");
+    assert!(matches!(
+        client.create_product(&product).await,
+        Err(ConnectorError::Rejected { .. })
+    ));
+}
+
+#[tokio::test]
+async fn auth_failures_are_classified() {
+    let sandbox = sandbox().await;
+    let creds = sandbox.credentials();
+    let control = ControlClient::for_sandbox(&sandbox);
+
+    // Shop outside the grant.
+    let mut other = settings(&sandbox, &creds);
+    other.shop_id = "999999".into();
+    let outsider = TikTokClient::new(other, http::client());
+    match outsider.warehouses().await {
+        Err(ConnectorError::Unauthorized { reason, .. }) => {
+            assert!(reason.contains("999999"), "{reason}")
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+
+    // Wrong app secret: the signature no longer matches (106001) — a bug, not a retry.
+    let mut wrong = settings(&sandbox, &creds);
+    wrong.app_secret = Secret::new("not-the-secret");
+    let wrong = TikTokClient::new(wrong, http::client());
+    match wrong.authorized_shops().await {
+        Err(ConnectorError::Rejected { reason, raw }) => {
+            assert!(reason.contains("106001"), "{reason}");
+            assert!(!raw.contains("not-the-secret"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+
+    // Expired token.
+    let client = client(&sandbox);
+    client.warehouses().await.unwrap();
+    control.tiktok_expire_token().await.unwrap();
+    match client.warehouses().await {
+        Err(ConnectorError::Unauthorized { reason, raw }) => {
+            assert_eq!(
+                reason,
+                "TikTok access token expired or invalid; reauthorize the shop"
+            );
+            assert!(!raw.contains(&creds.tiktok_access_token));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn faults_are_retryable() {
+    let sandbox = sandbox().await;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let client = client(&sandbox);
+    client.warehouses().await.unwrap();
+
+    control
+        .tiktok_fault(&Fault {
+            path_contains: "/logistics/".into(),
+            kind: FaultKind::RateLimit,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    match client.warehouses().await {
+        Err(ConnectorError::Retryable { retry_after, .. }) => {
+            assert!(retry_after.is_some_and(|d| d > Duration::ZERO));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+
+    control
+        .tiktok_fault(&Fault {
+            path_contains: "/logistics/".into(),
+            kind: FaultKind::Http500,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        client.warehouses().await,
+        Err(ConnectorError::Retryable { .. })
+    ));
+
+    // The limiter held the next call back after the rate-limit answer; then all is well again.
+    client.warehouses().await.unwrap();
+}
