@@ -44,6 +44,7 @@ fn write_atomically(path: &PathBuf, contents: &str) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -70,10 +71,11 @@ async fn main() -> anyhow::Result<()> {
         "credentials": sandbox.credentials(),
     })
     .to_string();
-    println!("{ready}");
+    // The file first: whoever reads the stdout line may look for the file right away.
     if let Some(path) = &args.ready_file {
         write_atomically(path, &format!("{ready}\n"))?;
     }
+    println!("{ready}");
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("Failed to install the SIGTERM handler")?;

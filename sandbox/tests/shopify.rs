@@ -657,3 +657,101 @@ async fn shopify_faults_use_the_throttle_shape_and_are_logged() {
     assert_eq!(calls[2].operation.as_deref(), Some("OrderCreate"));
     assert_eq!(calls[2].code, Some(json!("THROTTLED")));
 }
+
+#[tokio::test]
+async fn fulfillment_create_mutation_and_tracking_update_webhook() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let shop = Shopify::new(&sb);
+    let rx = receiver(0).await;
+    shop.subscribe("FULFILLMENTS_UPDATE", &rx.url).await;
+    let order = create_order(&shop, "999").await;
+    let d = shop
+        .data("query($id: ID!) { order(id: $id) { fulfillmentOrders(first: 5) { nodes { id status lineItems(first: 10) { nodes { id remainingQuantity lineItem { sku } } } } } } }", json!({"id": order["id"]}))
+        .await;
+    let fo = &d["order"]["fulfillmentOrders"]["nodes"][0];
+    assert_eq!(fo["status"], "OPEN");
+    let line = &fo["lineItems"]["nodes"][0];
+    let m = "mutation($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) { fulfillment { id status trackingInfo { company number url } } userErrors { field message } } }";
+    let bad = shop
+        .data(m, json!({"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": [{"id": line["id"], "quantity": 5}]}]}}))
+        .await;
+    assert_eq!(bad["fulfillmentCreate"]["fulfillment"], Value::Null);
+    assert!(
+        !bad["fulfillmentCreate"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let d = shop
+        .data(m, json!({"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}], "trackingInfo": {"company": "USPS", "number": "9400111899223"}, "notifyCustomer": false}}))
+        .await;
+    let f = &d["fulfillmentCreate"]["fulfillment"];
+    assert_eq!(f["status"], "SUCCESS");
+    assert!(
+        f["trackingInfo"][0]["url"]
+            .as_str()
+            .unwrap()
+            .contains("usps")
+    );
+
+    let legacy = f["id"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    ControlClient::for_sandbox(&sb)
+        .shopify_update_tracking(&legacy, "9400111899224", "USPS")
+        .await
+        .unwrap();
+    let hit = rx
+        .wait_for("fulfillments/update", |h| {
+            h.header("x-shopify-topic") == "fulfillments/update"
+        })
+        .await;
+    assert!(shopify_webhook_valid(&shop.creds, &hit));
+    assert_eq!(hit.json()["tracking_number"], "9400111899224");
+    let orders = ControlClient::for_sandbox(&sb)
+        .shopify_orders()
+        .await
+        .unwrap();
+    assert_eq!(orders[0]["fulfillment_status"], "fulfilled");
+    assert_eq!(
+        orders[0]["fulfillments"][0]["tracking_number"],
+        "9400111899224"
+    );
+    assert_eq!(orders[0]["source_name"], "tiktok_shop");
+}
+
+#[tokio::test]
+async fn control_cancel_restocks_and_fires_orders_cancelled() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let shop = Shopify::new(&sb);
+    let rx = receiver(0).await;
+    shop.subscribe("ORDERS_CANCELLED", &rx.url).await;
+    let before = shop.first_variant().await["inventoryQuantity"]
+        .as_i64()
+        .unwrap();
+    let order = create_order(&shop, "4242").await;
+    ControlClient::for_sandbox(&sb)
+        .shopify_cancel_order(order["legacyResourceId"].as_str().unwrap())
+        .await
+        .unwrap();
+    let hit = rx
+        .wait_for("orders/cancelled", |h| {
+            h.header("x-shopify-topic") == "orders/cancelled"
+        })
+        .await;
+    assert!(hit.json()["cancelled_at"].is_string());
+    assert_eq!(
+        shop.first_variant().await["inventoryQuantity"]
+            .as_i64()
+            .unwrap(),
+        before
+    );
+    let again = ControlClient::for_sandbox(&sb)
+        .shopify_cancel_order(order["legacyResourceId"].as_str().unwrap())
+        .await;
+    assert!(again.is_err(), "already cancelled");
+}

@@ -400,3 +400,53 @@ async fn orders_for_inactive_products_or_missing_stock_are_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("NOPE"), "{err}");
 }
+
+#[tokio::test]
+async fn buyer_cancel_via_control_restocks_and_records_a_cancellation() {
+    let (_sb, tt, control) = setup().await;
+    let order_id = control
+        .tiktok_create_order(&NewTikTokOrder {
+            status: Some("ON_HOLD".into()),
+            ..NewTikTokOrder::single("TEE-M", 3)
+        })
+        .await
+        .unwrap();
+    let full = control
+        .tiktok_set_order_status(&order_id, "CANCELLED")
+        .await
+        .unwrap();
+    assert_eq!(full["status"], "CANCELLED");
+    assert_eq!(full["cancellation_initiator"], "BUYER");
+    let found = tt
+        .ok(
+            "POST",
+            "/return_refund/202309/cancellations/search",
+            &[("page_size", "10")],
+            Some(json!({"cancel_status": ["CANCELLATION_REQUEST_COMPLETE"]})),
+        )
+        .await;
+    assert_eq!(found["cancellations"][0]["order_id"], json!(order_id));
+    assert_eq!(
+        found["cancellations"][0]["cancel_line_items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let products = control.tiktok_products().await.unwrap();
+    let m = products[0]["skus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["seller_sku"] == "TEE-M")
+        .unwrap()
+        .clone();
+    assert_eq!(m["inventory"][0]["quantity"], 25, "stock returned");
+    assert!(
+        control
+            .tiktok_set_order_status(&order_id, "AWAITING_SHIPMENT")
+            .await
+            .is_err(),
+        "CANCELLED is final"
+    );
+}
