@@ -172,6 +172,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 async fn run_demo(args: DemoArgs) -> ExitCode {
+    let headless = args.headless;
     let options = DemoOptions {
         headless: args.headless,
         duration: std::time::Duration::from_secs(args.duration),
@@ -183,7 +184,8 @@ async fn run_demo(args: DemoArgs) -> ExitCode {
         Ok(summary) => {
             print!("{summary}");
             println!("{}", summary.json_line());
-            if summary.succeeded() {
+            // With the console, quitting is the user's choice, not a failure.
+            if summary.succeeded() || !headless {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(EXIT_FAILED)

@@ -17,9 +17,9 @@ impl TableRow for FailureView {
     fn widths() -> Vec<Constraint> {
         vec![
             Constraint::Length(18),
-            Constraint::Length(24),
-            Constraint::Fill(2),
-            Constraint::Fill(2),
+            Constraint::Fill(1),
+            Constraint::Fill(1),
+            Constraint::Fill(1),
             Constraint::Length(5),
             Constraint::Length(6),
         ]

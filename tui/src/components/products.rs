@@ -36,7 +36,7 @@ impl TableRow for ProductView {
             Constraint::Length(24),
             Constraint::Length(10),
             Constraint::Length(17),
-            Constraint::Length(16),
+            Constraint::Length(18),
             Constraint::Length(20),
             Constraint::Fill(1),
         ]

@@ -1,16 +1,15 @@
 //! The simulators' control API (`/_sandbox/...`): what a buyer, a reviewer and a warehouse
 //! would do on the real platforms.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder, OrderLine};
 use serde::Deserialize;
-use serde_json::{Value, json};
-use std::time::Duration;
+use serde_json::Value;
 
+/// The scenario's view of the sandbox's [`ControlClient`].
 #[derive(Clone)]
 pub struct Control {
-    http: reqwest::Client,
-    tiktok: String,
-    shopify: String,
+    client: ControlClient,
 }
 
 /// A product as the TikTok simulator holds it.
@@ -23,97 +22,52 @@ pub struct TikTokProduct {
     pub status: String,
 }
 
-#[derive(Deserialize)]
-struct Products {
-    products: Vec<TikTokProduct>,
-}
-
-#[derive(Deserialize)]
-struct Placed {
-    order_id: String,
-}
-
 impl Control {
-    pub fn new(tiktok_url: &str, shopify_url: &str) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .context("Failed to build an HTTP client")?;
-        Ok(Self {
-            http,
-            tiktok: tiktok_url.trim_end_matches('/').to_string(),
-            shopify: shopify_url.trim_end_matches('/').to_string(),
-        })
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder, what: &str) -> anyhow::Result<Value> {
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("Failed to {what}"))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            let message = body
-                .get("error")
-                .and_then(Value::as_str)
-                .map_or_else(|| body.to_string(), str::to_string);
-            bail!("Failed to {what}: HTTP {status}: {message}");
+    pub fn new(tiktok_url: &str, shopify_url: &str) -> Self {
+        Self {
+            client: ControlClient::new(tiktok_url, shopify_url),
         }
-        Ok(body)
     }
 
     /// Every product on the TikTok simulator.
     pub async fn tiktok_products(&self) -> anyhow::Result<Vec<TikTokProduct>> {
-        let url = format!("{}/_sandbox/products", self.tiktok);
-        let body = self
-            .send(self.http.get(url), "list TikTok products")
-            .await?;
-        let products: Products =
-            serde_json::from_value(body).context("Unexpected TikTok product list")?;
-        Ok(products.products)
+        let products = self.client.tiktok_products().await?;
+        products
+            .into_iter()
+            .map(|product| {
+                serde_json::from_value(product).context("Unexpected TikTok product in the sandbox")
+            })
+            .collect()
     }
 
     /// Approve (or reject) a product that is under TikTok review.
     pub async fn review(&self, product_id: &str, approve: bool) -> anyhow::Result<()> {
-        let url = format!("{}/_sandbox/products/{product_id}/review", self.tiktok);
-        let body = json!({"approve": approve, "reasons": []});
-        self.send(
-            self.http.post(url).json(&body),
-            &format!("review TikTok product {product_id}"),
-        )
-        .await?;
+        self.client
+            .tiktok_review_product(product_id, approve, &[])
+            .await?;
         Ok(())
     }
 
     /// A buyer places a paid order on TikTok; returns the TikTok order id.
     pub async fn place_order(&self, lines: &[(String, u32)]) -> anyhow::Result<String> {
-        let url = format!("{}/_sandbox/orders", self.tiktok);
-        let lines: Vec<Value> = lines
-            .iter()
-            .map(|(sku, quantity)| json!({"seller_sku": sku, "quantity": quantity}))
-            .collect();
-        let body = self
-            .send(
-                self.http.post(url).json(&json!({ "lines": lines })),
-                "place a TikTok order",
-            )
-            .await?;
-        let placed: Placed =
-            serde_json::from_value(body).context("Unexpected answer to placing an order")?;
-        Ok(placed.order_id)
+        let order = NewTikTokOrder {
+            lines: lines
+                .iter()
+                .map(|(seller_sku, quantity)| OrderLine {
+                    seller_sku: seller_sku.clone(),
+                    quantity: *quantity,
+                })
+                .collect(),
+            ..NewTikTokOrder::default()
+        };
+        let id = self.client.tiktok_create_order(&order).await?;
+        anyhow::ensure!(!id.is_empty(), "The sandbox placed an order without an id");
+        Ok(id)
     }
 
     /// Set a SKU's available stock in the store.
     pub async fn set_stock(&self, sku: &str, available: i64) -> anyhow::Result<()> {
-        let url = format!("{}/_sandbox/inventory", self.shopify);
-        self.send(
-            self.http
-                .post(url)
-                .json(&json!({"sku": sku, "available": available})),
-            &format!("set store stock of {sku}"),
-        )
-        .await?;
+        let _: Value = self.client.shopify_set_inventory(sku, available).await?;
         Ok(())
     }
 
@@ -124,15 +78,10 @@ impl Control {
         tracking_number: &str,
         company: &str,
     ) -> anyhow::Result<()> {
-        let url = format!("{}/_sandbox/orders/{legacy_id}/fulfill", self.shopify);
-        self.send(
-            self.http.post(url).json(&json!({
-                "tracking_number": tracking_number,
-                "company": company,
-            })),
-            &format!("fulfil store order {legacy_id}"),
-        )
-        .await?;
+        let _: Value = self
+            .client
+            .shopify_fulfill(legacy_id, tracking_number, company, None)
+            .await?;
         Ok(())
     }
 }

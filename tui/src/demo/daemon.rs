@@ -49,6 +49,8 @@ impl DaemonProcess {
         let child = Command::new(binary)
             .arg("--config")
             .arg(config)
+            // The config names the socket; an inherited FEEDBRIDGE_SOCKET would override it.
+            .env_remove(feedbridge_common::paths::SOCKET_ENV)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log_out))
             .stderr(Stdio::from(log))

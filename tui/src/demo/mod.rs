@@ -22,6 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 
+/// Time between the buyers' orders when someone is watching the console.
+const CONSOLE_PACE: Duration = Duration::from_secs(3);
+
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
     /// No console; progress to stderr, a summary at the end.
@@ -162,7 +165,7 @@ impl DemoEnv {
         ));
         let tiktok_url = sandbox.tiktok_url();
         let shopify_url = sandbox.shopify_url();
-        let control = Control::new(&tiktok_url, &shopify_url)?;
+        let control = Control::new(&tiktok_url, &shopify_url);
         let endpoints = setup::Endpoints {
             tiktok_url: &tiktok_url,
             shopify_url: &shopify_url,
@@ -213,6 +216,8 @@ impl DemoEnv {
     /// temporary data dir.
     pub async fn shutdown(self, say: &(dyn Fn(String) + Sync)) {
         say("Stopping feedbridged…".to_string());
+        // Close our connection first so the daemon has no client to wait for.
+        drop(self.client);
         match self.daemon.stop().await {
             Ok(status) if status.success() => {}
             Ok(status) => say(format!("feedbridged exited with {status}.")),
@@ -304,6 +309,7 @@ pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         Ok(Ended::Interrupted) => progress("Interrupted.".into()),
         Err(error) => progress(format!("The story stopped: {error:#}")),
     }
+    drop(scenario);
     let summary = summarize(&env.client, &placed_ids(&placed)).await;
     let failed = !matches!(&summary, Ok(s) if s.succeeded());
     if failed && env.tempdir.is_some() {
@@ -332,7 +338,8 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         env.control.clone(),
         Arc::clone(&progress),
         options.products,
-    );
+    )
+    .paced(CONSOLE_PACE);
     let placed: Placed = scenario.placed();
     let story = tokio::spawn(async move {
         match scenario.run().await {

@@ -23,6 +23,8 @@ const DISCOVERY_GRACE: Duration = Duration::from_secs(15);
 const REVIEW_GRACE: Duration = Duration::from_secs(20);
 /// Attempts at each one-off step before the demo stops trying it.
 const MAX_TRIES: u32 = 5;
+/// Categories tried per listing before the demo leaves its failure for a human.
+const MAX_CATEGORY_TRIES: usize = 4;
 /// Longest pause between steps; news from the daemon ends it early.
 const STEP_WAIT_MS: u32 = 1_000;
 
@@ -46,13 +48,19 @@ pub struct Scenario {
     want_products: usize,
     started: Instant,
     categories: HashMap<String, Vec<CategoryRef>>,
-    mapped: HashSet<i64>,
+    /// Categories tried per listing, in order; the last is the current one.
+    tried: HashMap<i64, Vec<String>>,
     listed_at: Option<Instant>,
     list_tries: u32,
     reviewed: HashSet<String>,
     order_tries: u32,
+    /// Time between buyers' orders (zero: all at once); a person watching needs a moment.
+    pace: Duration,
+    next_order_at: Instant,
     stock_changed: bool,
     placed: Placed,
+    /// Units the demo's orders took, per seller SKU.
+    ordered: HashMap<String, i64>,
     fulfilled: HashSet<String>,
     fulfil_tries: HashMap<String, u32>,
     seen_states: HashMap<String, OrderSyncState>,
@@ -73,18 +81,28 @@ impl Scenario {
             want_products,
             started: Instant::now(),
             categories: HashMap::new(),
-            mapped: HashSet::new(),
+            tried: HashMap::new(),
             listed_at: None,
             list_tries: 0,
             reviewed: HashSet::new(),
             order_tries: 0,
+            pace: Duration::ZERO,
+            next_order_at: Instant::now(),
             stock_changed: false,
             placed: Placed::default(),
+            ordered: HashMap::new(),
             fulfilled: HashSet::new(),
             fulfil_tries: HashMap::new(),
             seen_states: HashMap::new(),
             seen_listings: HashMap::new(),
         }
+    }
+
+    /// Space the buyers' orders out by `pace`.
+    #[must_use]
+    pub fn paced(mut self, pace: Duration) -> Self {
+        self.pace = pace;
+        self
     }
 
     pub fn placed(&self) -> Placed {
@@ -114,18 +132,20 @@ impl Scenario {
                     self.map_and_list(&products).await?;
                 }
             } else {
+                self.retry_categories(&products).await?;
                 self.approve_pending().await;
                 let placed = placed_ids(&self.placed);
                 if placed.len() < ORDERS_TO_PLACE
                     && self.order_tries < MAX_TRIES
+                    && Instant::now() >= self.next_order_at
                     && self.ready_to_order(&products)
                 {
                     self.place_orders(&products, placed.len()).await;
                 }
                 if !placed.is_empty() {
                     self.change_stock_once(&products, &orders).await;
-                    self.fulfil(&orders, &placed).await;
                     self.report_orders(&orders, &placed);
+                    self.fulfil(&orders, &placed).await;
                     let placing_done =
                         placed.len() >= ORDERS_TO_PLACE || self.order_tries >= MAX_TRIES;
                     if placing_done && all_settled(&orders, &placed) {
@@ -155,30 +175,16 @@ impl Scenario {
         }
         self.list_tries += 1;
         for product in products {
-            if product.category.is_some() || self.mapped.contains(&product.id) {
+            if product.category.is_some() || self.tried.contains_key(&product.id) {
                 continue;
             }
-            let Some(category) = self.category_for(product).await? else {
-                continue;
-            };
-            match self
-                .client
-                .map_category(ctx(), product.id, category.id.clone())
-                .await?
-            {
-                Ok(_) => {
-                    self.mapped.insert(product.id);
-                    self.say(format!("Mapped “{}” to {}.", product.title, category.name));
-                }
-                Err(error) => self.say(format!(
-                    "Could not map “{}” to {}: {error}",
-                    product.title, category.name
-                )),
+            if let Some(category) = self.map_next(product).await? {
+                self.say(format!("Mapped “{}” to {}.", product.title, category.name));
             }
         }
         let ids: Vec<i64> = products
             .iter()
-            .filter(|p| p.category.is_some() || self.mapped.contains(&p.id))
+            .filter(|p| p.category.is_some() || self.tried.contains_key(&p.id))
             .map(|p| p.id)
             .collect();
         if ids.is_empty() {
@@ -200,34 +206,104 @@ impl Scenario {
         Ok(())
     }
 
-    async fn category_for(&mut self, product: &ProductView) -> anyhow::Result<Option<CategoryRef>> {
-        if !self.categories.contains_key(&product.shop) {
-            match self
-                .client
-                .categories(ctx(), product.shop.clone(), String::new())
-                .await?
-            {
-                Ok(leaves) if !leaves.is_empty() => {
-                    self.categories.insert(product.shop.clone(), leaves);
-                }
-                Ok(_) => {
-                    self.say(format!("Shop {} has no categories yet.", product.shop));
-                    return Ok(None);
-                }
-                Err(error) => {
-                    self.say(format!(
-                        "Could not read the categories of {}: {error}",
-                        product.shop
-                    ));
-                    return Ok(None);
-                }
+    /// Map a listing to the best category not tried yet; the category, if it was mapped.
+    async fn map_next(&mut self, product: &ProductView) -> anyhow::Result<Option<CategoryRef>> {
+        let Some(leaves) = self.leaves(&product.shop).await? else {
+            return Ok(None);
+        };
+        let tried = self.tried.get(&product.id).cloned().unwrap_or_default();
+        let Some(category) = rank_categories(&product.title, &leaves)
+            .into_iter()
+            .find(|c| !tried.contains(&c.id))
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        match self
+            .client
+            .map_category(ctx(), product.id, category.id.clone())
+            .await?
+        {
+            Ok(_) => {
+                self.tried
+                    .entry(product.id)
+                    .or_default()
+                    .push(category.id.clone());
+                Ok(Some(category))
+            }
+            Err(error) => {
+                self.say(format!(
+                    "Could not map “{}” to {}: {error}",
+                    product.title, category.name
+                ));
+                Ok(None)
             }
         }
-        Ok(self
-            .categories
-            .get(&product.shop)
-            .and_then(|leaves| choose_category(&product.title, leaves))
-            .cloned())
+    }
+
+    /// The shop's leaf categories, read once.
+    async fn leaves(&mut self, shop: &str) -> anyhow::Result<Option<Vec<CategoryRef>>> {
+        if let Some(leaves) = self.categories.get(shop) {
+            return Ok(Some(leaves.clone()));
+        }
+        match self
+            .client
+            .categories(ctx(), shop.to_string(), String::new())
+            .await?
+        {
+            Ok(leaves) if !leaves.is_empty() => {
+                self.categories.insert(shop.to_string(), leaves.clone());
+                Ok(Some(leaves))
+            }
+            Ok(_) => {
+                self.say(format!("Shop {shop} has no categories yet."));
+                Ok(None)
+            }
+            Err(error) => {
+                self.say(format!("Could not read the categories of {shop}: {error}"));
+                Ok(None)
+            }
+        }
+    }
+
+    /// A listing TikTok refused because of the category the demo chose (the daemon's reason
+    /// names it, e.g. a category the shop may not sell in) moves to the next candidate. Other
+    /// failures stay, as a merchant would see them.
+    async fn retry_categories(&mut self, products: &[ProductView]) -> anyhow::Result<()> {
+        for product in products {
+            if product.status != ListingStatus::FailedToSync {
+                continue;
+            }
+            let Some(current) = &product.category else {
+                continue;
+            };
+            let Some(tried) = self.tried.get(&product.id) else {
+                continue;
+            };
+            let about_category = product
+                .status_reason
+                .as_deref()
+                .is_some_and(|reason| reason.contains(&current.id));
+            if !about_category
+                || tried.last() != Some(&current.id)
+                || tried.len() >= MAX_CATEGORY_TRIES
+            {
+                continue;
+            }
+            let Some(next) = self.map_next(product).await? else {
+                continue;
+            };
+            self.say(format!(
+                "TikTok will not take “{}” in {}; trying {}.",
+                product.title,
+                crate::format::category_leaf(current),
+                next.name
+            ));
+            if let Err(error) = self.client.list_products(ctx(), vec![product.id]).await? {
+                self.say(format!("Could not list “{}” again: {error}", product.title));
+            }
+        }
+        Ok(())
     }
 
     /// Play TikTok's reviewer: approve every product waiting for review.
@@ -268,15 +344,23 @@ impl Scenario {
         active && (!waiting || waited)
     }
 
-    /// Play TikTok buyers: a few orders of one or two active SKUs each.
+    /// Play TikTok buyers: a few orders of one or two active SKUs each (one per call when
+    /// paced). Stock already promised to earlier orders is left alone.
     async fn place_orders(&mut self, products: &[ProductView], already: usize) {
-        self.order_tries += 1;
         let mut stock = orderable_skus(products);
-        if stock.is_empty() {
+        for (sku, available) in &mut stock {
+            *available -= self.ordered.get(sku).copied().unwrap_or(0);
+        }
+        if stock.iter().all(|(_, available)| *available <= 0) {
+            self.order_tries += 1;
             self.say("No SKU is in stock on TikTok yet; waiting before ordering.");
             return;
         }
+        let before = already;
         for i in already..ORDERS_TO_PLACE {
+            if !self.pace.is_zero() && i > before {
+                break;
+            }
             let mut lines: Vec<(String, u32)> = Vec::new();
             let wanted = if i % 2 == 1 { 2 } else { 1 };
             for j in 0..stock.len() {
@@ -294,6 +378,9 @@ impl Scenario {
             }
             match self.control.place_order(&lines).await {
                 Ok(order_id) => {
+                    for (sku, quantity) in &lines {
+                        *self.ordered.entry(sku.clone()).or_default() += i64::from(*quantity);
+                    }
                     let skus: Vec<&str> = lines.iter().map(|(sku, _)| sku.as_str()).collect();
                     self.say(format!(
                         "A buyer ordered {} on TikTok (order {order_id}).",
@@ -304,9 +391,13 @@ impl Scenario {
                         .unwrap_or_else(PoisonError::into_inner)
                         .push(order_id);
                 }
-                Err(error) => self.say(format!("Placing a TikTok order failed: {error:#}")),
+                Err(error) => {
+                    self.order_tries += 1;
+                    self.say(format!("Placing a TikTok order failed: {error:#}"));
+                }
             }
         }
+        self.next_order_at = Instant::now() + self.pace;
     }
 
     /// Change one SKU's stock in the store; the daemon pushes it to TikTok.
@@ -460,36 +551,63 @@ fn orderable_skus(products: &[ProductView]) -> Vec<(String, i64)> {
         .collect()
 }
 
-/// The leaf whose path shares the most words with the title; the first leaf if none does.
-pub fn choose_category<'a>(title: &str, leaves: &'a [CategoryRef]) -> Option<&'a CategoryRef> {
-    let words: Vec<String> = title
+/// Words for matching titles against category paths: lower-case, hyphens dropped
+/// ("T-shirts" → "tshirt"), a plural "s" trimmed, and a few everyday synonyms.
+fn words(text: &str) -> Vec<String> {
+    const SYNONYMS: &[(&str, &str)] = &[
+        ("tee", "tshirt"),
+        ("hooded", "hoodie"),
+        ("pillow", "cushion"),
+        ("cup", "mug"),
+    ];
+    text.to_lowercase()
+        .replace('-', "")
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() >= 3)
-        .map(|w| w.to_lowercase().trim_end_matches('s').to_string())
-        .collect();
-    let score = |category: &CategoryRef| {
-        let name = category.name.to_lowercase();
-        let leaf = name.rsplit('>').next().unwrap_or(&name).to_string();
-        words
-            .iter()
-            .map(|w| {
-                if leaf.contains(w.as_str()) {
-                    2
-                } else {
-                    usize::from(name.contains(w.as_str()))
-                }
-            })
-            .sum::<usize>()
-    };
-    let best = leaves
+        .map(|w| w.strip_suffix('s').unwrap_or(w))
+        .map(|w| {
+            SYNONYMS
+                .iter()
+                .find(|(from, _)| *from == w)
+                .map_or(w, |(_, to)| to)
+                .to_string()
+        })
+        .collect()
+}
+
+/// How well a category path fits a title: 2 per title word in the leaf, 1 per word above it.
+fn category_score(title_words: &[String], category: &CategoryRef) -> usize {
+    let (above, leaf) = category
+        .name
+        .rsplit_once('>')
+        .unwrap_or(("", category.name.as_str()));
+    let (above, leaf) = (words(above), words(leaf));
+    title_words
+        .iter()
+        .map(|w| {
+            if leaf.contains(w) {
+                2
+            } else {
+                usize::from(above.contains(w))
+            }
+        })
+        .sum()
+}
+
+/// Leaves to try for a title, best first. When some leaf shares a word with the title, only
+/// such leaves; otherwise every leaf in the daemon's order.
+pub fn rank_categories<'a>(title: &str, leaves: &'a [CategoryRef]) -> Vec<&'a CategoryRef> {
+    let title_words = words(title);
+    let mut scored: Vec<(usize, usize, &CategoryRef)> = leaves
         .iter()
         .enumerate()
-        .max_by_key(|(i, c)| (score(c), std::cmp::Reverse(*i)))?;
-    if score(best.1) > 0 {
-        Some(best.1)
-    } else {
-        leaves.first()
+        .map(|(i, c)| (category_score(&title_words, c), i, c))
+        .collect();
+    if scored.iter().any(|(score, _, _)| *score > 0) {
+        scored.retain(|(score, _, _)| *score > 0);
     }
+    scored.sort_by_key(|(score, i, _)| (std::cmp::Reverse(*score), *i));
+    scored.into_iter().map(|(_, _, c)| c).collect()
 }
 
 #[cfg(test)]
@@ -504,15 +622,33 @@ mod tests {
     }
 
     #[test]
-    fn category_follows_the_title() {
+    fn categories_follow_the_title() {
         let leaves = [
-            cat("1", "Home Supplies > Kitchen > Mugs"),
-            cat("2", "Womenswear > Tops > T-shirts"),
-            cat("3", "Menswear > Hoodies & Sweatshirts"),
+            cat("601801", "Beauty & Personal Care > Skincare > Face Creams"),
+            cat("601501", "Home Supplies > Kitchenware > Mugs & Cups"),
+            cat("601602", "Home Supplies > Home Decor > Cushions & Throws"),
+            cat("601701", "Luggage & Bags > Women's Bags > Tote Bags"),
+            cat(
+                "601402",
+                "Menswear & Underwear > Men's Tops > Hoodies & Sweatshirts",
+            ),
+            cat(
+                "601401",
+                "Menswear & Underwear > Men's Tops > Men's T-shirts",
+            ),
+            cat("601226", "Womenswear & Underwear > Women's Tops > T-shirts"),
         ];
-        assert_eq!(choose_category("Classic Hoodie", &leaves).unwrap().id, "3");
-        assert_eq!(choose_category("Enamel Mug", &leaves).unwrap().id, "1");
-        assert_eq!(choose_category("Zebra", &leaves).unwrap().id, "1");
-        assert!(choose_category("Zebra", &[]).is_none());
+        let first = |title: &str| rank_categories(title, &leaves)[0].id.clone();
+        assert_eq!(first("Hooded Sweatshirt"), "601402");
+        assert_eq!(first("Ceramic Coffee Mug"), "601501");
+        assert_eq!(first("Linen Throw Pillow"), "601602");
+        assert_eq!(first("Canvas Tote Bag"), "601701");
+        let tee: Vec<&str> = rank_categories("Classic Cotton Tee", &leaves)
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(tee, ["601401", "601226"], "only leaves that fit");
+        assert_eq!(rank_categories("Wool Beanie", &leaves).len(), leaves.len());
+        assert!(rank_categories("Wool Beanie", &[]).is_empty());
     }
 }
