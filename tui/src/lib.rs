@@ -18,4 +18,4 @@ pub mod keys;
 pub mod live;
 pub mod ui;
 
-pub use demo::{DemoOptions, DemoSummary};
+pub use demo::{DemoOptions, DemoSummary, run as run_demo};

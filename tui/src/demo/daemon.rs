@@ -16,10 +16,22 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a SIGTERM'd daemon may take to drain before it is killed.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// `feedbridged` next to the running executable.
+/// `feedbridged` next to the running executable (for a test binary in cargo's `deps/`, the
+/// one in the profile dir above it).
 pub fn default_binary() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("Failed to find the running executable")?;
-    Ok(exe.with_file_name("feedbridged"))
+    let beside = exe.with_file_name("feedbridged");
+    if beside.is_file() {
+        return Ok(beside);
+    }
+    let in_deps = exe
+        .parent()
+        .filter(|dir| dir.file_name().is_some_and(|name| name == "deps"));
+    Ok(in_deps
+        .and_then(Path::parent)
+        .map(|profile| profile.join("feedbridged"))
+        .filter(|path| path.is_file())
+        .unwrap_or(beside))
 }
 
 /// A running daemon. Dropping it without [`DaemonProcess::stop`] still sends SIGTERM.
