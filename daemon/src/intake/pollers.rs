@@ -196,19 +196,34 @@ async fn poll_store_orders(engine: &Engine, org: &OrgRuntime) -> Result<(), Stri
                 continue;
             }
             let id = update.id.clone();
-            match engine
+            let shipped: Vec<String> = update
+                .fulfilments
+                .iter()
+                .filter(|f| f.tracking_number.is_some())
+                .map(|f| f.id.clone())
+                .collect();
+            let pending = engine
                 .store
-                .call(move |conn| store::order_by_store_id(conn, &id))
+                .call(move |conn| {
+                    let Some(row) = store::order_by_store_id(conn, &id)? else {
+                        return Ok(None);
+                    };
+                    for fulfilment in &shipped {
+                        if !store::shipment_pushed(conn, row.id, fulfilment)? {
+                            return Ok(Some(row.id));
+                        }
+                    }
+                    Ok(None)
+                })
                 .await
-            {
-                Ok(Some(row)) => engine
-                    .enqueue(kind::FULFILMENT_PUSH, row.id, Duration::ZERO)
+                .map_err(|e| e.to_string())?;
+            if let Some(order) = pending {
+                engine
+                    .enqueue(kind::FULFILMENT_PUSH, order, Duration::ZERO)
                     .await
-                    .map_err(|e| e.to_string())?,
-                Ok(None) => {
-                    debug!(store_order = %update.id, "A tagged store order we have no record of.")
-                }
-                Err(error) => return Err(error.to_string()),
+                    .map_err(|e| e.to_string())?;
+            } else {
+                debug!(store_order = %update.id, "Nothing new to send for this store order.");
             }
         }
         match page.next {
