@@ -1,5 +1,5 @@
 //! Domain types as the console sees them: statuses with merchant-facing labels and the views
-//! the daemon returns over RPC.
+//! the daemon returns over RPC. Every timestamp is in Unix seconds.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

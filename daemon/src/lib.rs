@@ -24,8 +24,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 /// How long in-flight steps get to finish after SIGTERM before they are abandoned (they run
-/// again at the next start; every step is idempotent).
-const DRAIN_GRACE: Duration = Duration::from_secs(20);
+/// again at the next start; every step is idempotent). Well inside systemd's stop timeout.
+const DRAIN_GRACE: Duration = Duration::from_secs(8);
 
 /// Everything the daemon needs, resolved from flags, config and secrets.
 pub struct RunOptions {
@@ -124,14 +124,18 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     info!("Shutting down: taking no new work, finishing steps in flight.");
     workers_stop.cancel();
-    if tokio::time::timeout(DRAIN_GRACE, workers).await.is_err() {
+    let drained = tokio::time::timeout(DRAIN_GRACE, async {
+        let _ = workers.await;
+        let _ = pollers.await;
+        if let Some(webhooks) = webhooks {
+            let _ = webhooks.await;
+        }
+    })
+    .await;
+    if drained.is_err() {
         warn!(
             "Steps still running after the grace period were abandoned; they run again at next start."
         );
-    }
-    let _ = pollers.await;
-    if let Some(webhooks) = webhooks {
-        let _ = webhooks.await;
     }
     rpc_stop.cancel();
     let _ = rpc_task.await;

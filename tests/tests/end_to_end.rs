@@ -41,6 +41,21 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
         .categories(context::current(), "demo-us".into(), "cushions".into())
         .await??;
     assert_eq!(categories[0].id, CATEGORY);
+    // Parents and categories TikTok has not opened to the shop cannot be chosen.
+    for (refused, why) in [("600302", "subcategories"), ("601601", "invite-only")] {
+        let error = console
+            .map_category(context::current(), listing.id, refused.into())
+            .await?
+            .unwrap_err();
+        assert!(error.to_string().contains(why), "{error}");
+    }
+    let offered = console
+        .categories(context::current(), "demo-us".into(), String::new())
+        .await??;
+    assert!(
+        offered.iter().all(|c| c.id != "601601" && c.id != "601801"),
+        "{offered:?}"
+    );
     console
         .map_category(context::current(), listing.id, CATEGORY.into())
         .await??;

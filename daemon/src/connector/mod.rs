@@ -186,6 +186,9 @@ pub struct Category {
     pub parent_id: String,
     pub name: String,
     pub is_leaf: bool,
+    /// TikTok lets this shop list in it (`permission_statuses` has AVAILABLE); invite-only
+    /// and closed categories are kept for display but cannot be mapped.
+    pub available: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -239,6 +239,9 @@ impl Console for ConsoleServer {
             MappingOutcome::NotALeaf => Err(RpcError::Invalid(format!(
                 "category {category_id} has subcategories; choose one of its leaf categories"
             ))),
+            MappingOutcome::NotAvailable { category } => Err(RpcError::Invalid(format!(
+                "TikTok has not opened {category} to this shop (invite-only or restricted); apply for it in TikTok Seller Center or choose another category"
+            ))),
             MappingOutcome::UnknownCategory => Err(RpcError::Invalid(format!(
                 "category {category_id} is not in this shop's category tree"
             ))),

@@ -149,7 +149,7 @@ pub fn replace_categories(
     let by_id: std::collections::HashMap<&str, &Category> =
         categories.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut insert = conn.prepare_cached(
-        "INSERT INTO categories (shop_id, category_id, parent_id, name, path, is_leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO categories (shop_id, category_id, parent_id, name, path, is_leaf, available) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for category in categories {
         let mut path = vec![category.name.as_str()];
@@ -171,7 +171,8 @@ pub fn replace_categories(
             category.parent_id,
             category.name,
             path.join(" > "),
-            category.is_leaf
+            category.is_leaf,
+            category.available
         ])?;
     }
     Ok(())
@@ -193,7 +194,7 @@ pub fn search_leaf_categories(
 ) -> rusqlite::Result<Vec<CategoryRef>> {
     let mut stmt = conn.prepare_cached(
         "SELECT category_id, path FROM categories
-         WHERE shop_id = ?1 AND is_leaf = 1 AND instr(lower(path), lower(?2)) > 0
+         WHERE shop_id = ?1 AND is_leaf = 1 AND available = 1 AND instr(lower(path), lower(?2)) > 0
          ORDER BY path LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![shop_id, search, limit], |r| {
@@ -217,6 +218,10 @@ pub enum MappingOutcome {
         status: ListingStatus,
     },
     NotALeaf,
+    /// TikTok has not opened the category to this shop (invite-only or closed).
+    NotAvailable {
+        category: String,
+    },
     UnknownCategory,
 }
 
@@ -244,18 +249,21 @@ pub fn map_category(
     ) {
         return Ok(MappingOutcome::Locked { status });
     }
-    let category: Option<(String, bool)> = conn
+    let category: Option<(String, bool, bool)> = conn
         .query_row(
-            "SELECT path, is_leaf FROM categories WHERE shop_id = ?1 AND category_id = ?2",
+            "SELECT path, is_leaf, available FROM categories WHERE shop_id = ?1 AND category_id = ?2",
             params![shop_id, category_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((path, is_leaf)) = category else {
+    let Some((path, is_leaf, available)) = category else {
         return Ok(MappingOutcome::UnknownCategory);
     };
     if !is_leaf {
         return Ok(MappingOutcome::NotALeaf);
+    }
+    if !available {
+        return Ok(MappingOutcome::NotAvailable { category: path });
     }
     conn.execute(
         "UPDATE listings SET category_id = ?2, category_name = ?3, updated_at = ?4 WHERE id = ?1",

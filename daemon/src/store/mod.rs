@@ -127,3 +127,91 @@ pub fn now_millis() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user_version(path: &Path) -> i64 {
+        let conn = Connection::open(path).unwrap();
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn fresh_database_is_migrated_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedbridge.sqlite");
+        let store = Store::open(&path).unwrap();
+        let mode: String = store
+            .call(|conn| conn.pragma_query_value(None, "journal_mode", |r| r.get(0)))
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(user_version(&path), 1);
+        let tables: i64 = store
+            .call(|conn| {
+                conn.query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'
+                     AND name IN ('orders', 'listings', 'jobs', 'events', 'failures')",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(tables, 5);
+    }
+
+    #[tokio::test]
+    async fn migrated_database_opens_again_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedbridge.sqlite");
+        {
+            let store = Store::open(&path).unwrap();
+            store
+                .call(|conn| {
+                    ensure_org(conn, "acme")?;
+                    enqueue(conn, "connect", "1", 0)
+                })
+                .await
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(user_version(&path), 1);
+        let (orgs, jobs) = store
+            .call(|conn| {
+                Ok((
+                    conn.query_row("SELECT COUNT(*) FROM organizations", [], |r| {
+                        r.get::<_, i64>(0)
+                    })?,
+                    count_pending_jobs(conn)?,
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!((orgs, jobs), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn appending_an_event_wakes_watchers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let mut latest = store.subscribe_events();
+        let before = *latest.borrow();
+        store
+            .call(|conn| {
+                append_event(
+                    conn,
+                    feedbridge_common::EventKind::DaemonStarted,
+                    None,
+                    "x",
+                    "y",
+                )
+            })
+            .await
+            .unwrap();
+        latest.changed().await.unwrap();
+        assert_eq!(*latest.borrow(), before + 1);
+    }
+}

@@ -141,6 +141,7 @@ pub(super) struct WireCategory {
     pub local_name: String,
     #[serde(deserialize_with = "de_bool")]
     pub is_leaf: bool,
+    pub permission_statuses: Vec<String>,
 }
 
 impl From<WireCategory> for Category {
@@ -150,6 +151,9 @@ impl From<WireCategory> for Category {
             parent_id: c.parent_id,
             name: c.local_name,
             is_leaf: c.is_leaf,
+            // Absent statuses mean no restriction was reported.
+            available: c.permission_statuses.is_empty()
+                || c.permission_statuses.iter().any(|s| s == "AVAILABLE"),
         }
     }
 }

@@ -54,6 +54,7 @@ CREATE TABLE categories (
     name        TEXT NOT NULL,
     path        TEXT NOT NULL,
     is_leaf     INTEGER NOT NULL,
+    available   INTEGER NOT NULL,
     PRIMARY KEY (shop_id, category_id)
 );
 
