@@ -5,7 +5,7 @@
 use anyhow::{Context, bail};
 use feedbridge_common::ConsoleClient;
 use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
-use std::os::unix::fs::PermissionsExt;
+use feedbridge_tui::demo::setup;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -22,74 +22,15 @@ pub fn daemon_binary() -> PathBuf {
     profile_dir.join("feedbridged")
 }
 
-/// Config and secrets files for a daemon wired to `sandbox`, with fast polls.
+/// Config and secrets files for a daemon wired to `sandbox`, exactly as `feedbridge demo`
+/// writes them (fast polls, a free webhook port).
 pub fn write_daemon_files(dir: &Path, sandbox: &RunningSandbox) -> anyhow::Result<PathBuf> {
-    let creds = sandbox.credentials();
-    let socket = dir.join("feedbridged.sock");
-    let config = format!(
-        r#"[daemon]
-socket = "{socket}"
-data_dir = "{data}"
-log_level = "info,feedbridge_daemon=debug"
-webhook_listen = "127.0.0.1:0"
-
-[sync]
-order_poll_secs = 2
-catalog_poll_secs = 2
-review_poll_secs = 1
-fulfilment_poll_secs = 1
-max_attempts = 4
-
-[tiktok_app]
-app_key = "{app_key}"
-api_base = "{tiktok}"
-auth_base = "{tiktok}"
-requests_per_second = 40
-
-[[organization]]
-name = "demo"
-
-[organization.store]
-platform = "shopify"
-shop_domain = "{domain}"
-api_base = "{shopify}"
-
-[[organization.tiktok_shop]]
-name = "demo-us"
-shop_id = "{shop_id}"
-"#,
-        socket = socket.display(),
-        data = dir.display(),
-        app_key = creds.tiktok_app_key,
-        tiktok = sandbox.tiktok_url(),
-        shopify = sandbox.shopify_url(),
-        domain = creds.shopify_shop_domain,
-        shop_id = creds.tiktok_shop_id,
-    );
-    let secrets = format!(
-        r#"[tiktok_app]
-app_secret = "{app_secret}"
-
-[shopify.demo]
-access_token = "{shopify_token}"
-webhook_secret = "{webhook_secret}"
-
-[tiktok.demo-us]
-access_token = "{access}"
-refresh_token = "{refresh}"
-"#,
-        app_secret = creds.tiktok_app_secret,
-        shopify_token = creds.shopify_access_token,
-        webhook_secret = creds.shopify_webhook_secret,
-        access = creds.tiktok_access_token,
-        refresh = creds.tiktok_refresh_token,
-    );
-    let config_path = dir.join("config.toml");
-    std::fs::write(&config_path, config)?;
-    let secrets_path = dir.join("secrets.toml");
-    std::fs::write(&secrets_path, secrets)?;
-    std::fs::set_permissions(&secrets_path, std::fs::Permissions::from_mode(0o600))?;
-    Ok(config_path)
+    let (tiktok_url, shopify_url) = (sandbox.tiktok_url(), sandbox.shopify_url());
+    let endpoints = setup::Endpoints {
+        tiktok_url: &tiktok_url,
+        shopify_url: &shopify_url,
+    };
+    setup::write_files(dir, &endpoints, &sandbox.credentials())
 }
 
 /// A running daemon process; killed on drop if still alive.
@@ -196,58 +137,21 @@ where
     }
 }
 
-/// Plain JSON calls to the simulators' control API.
-pub struct Control {
-    http: reqwest::Client,
-    tiktok: String,
-    shopify: String,
-}
-
-impl Control {
-    pub fn new(sandbox: &RunningSandbox) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            tiktok: sandbox.tiktok_url(),
-            shopify: sandbox.shopify_url(),
-        }
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        url: String,
-        body: Option<serde_json::Value>,
-    ) -> anyhow::Result<serde_json::Value> {
-        let mut request = self.http.request(method, &url);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            bail!("{url}: HTTP {status}: {text}");
-        }
-        Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
-    }
-
-    pub async fn tiktok(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> anyhow::Result<serde_json::Value> {
-        self.call(method, format!("{}{path}", self.tiktok), body)
-            .await
-    }
-
-    pub async fn shopify(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> anyhow::Result<serde_json::Value> {
-        self.call(method, format!("{}{path}", self.shopify), body)
-            .await
-    }
+/// Wait until every configured connection has been checked and is connected.
+pub async fn wait_connected(
+    console: &ConsoleClient,
+) -> anyhow::Result<feedbridge_common::StatusReport> {
+    use feedbridge_common::ConnectionState::Connected;
+    wait_for(
+        "every connection to be checked",
+        Duration::from_secs(60),
+        || async {
+            let status = console.status(tarpc::context::current()).await?;
+            let all = status.organizations.iter().all(|org| {
+                org.store.state == Connected && org.shops.iter().all(|s| s.state == Connected)
+            });
+            Ok((all && !status.organizations.is_empty()).then_some(status))
+        },
+    )
+    .await
 }

@@ -2,9 +2,8 @@
 //! SQLite on disk, the console socket.
 
 use feedbridge_common::{ListingStatus, OrderFilter, OrderSyncState, ProductFilter};
-use feedbridge_tests::{Control, Daemon, start_sandbox, wait_for, write_daemon_files};
-use reqwest::Method;
-use serde_json::json;
+use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
+use feedbridge_tests::{Daemon, start_sandbox, wait_connected, wait_for, write_daemon_files};
 use std::time::Duration;
 use tarpc::context;
 
@@ -15,11 +14,12 @@ const CATEGORY: &str = "601602";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::Result<()> {
     let sandbox = start_sandbox(2).await?;
-    let control = Control::new(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
     let dir = tempfile::tempdir()?;
     let config = write_daemon_files(dir.path(), &sandbox)?;
     let mut daemon = Daemon::spawn(&config, dir.path())?;
     let console = daemon.client().await?;
+    wait_connected(&console).await?;
 
     // The catalog is read and every product gets a listing row.
     let products = wait_for("the store catalog", WAIT, || async {
@@ -29,7 +29,7 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
         Ok((products.len() >= 2).then_some(products))
     })
     .await?;
-    let status = console.status(context::current()).await?;
+    let status = wait_connected(&console).await?;
     assert_eq!(
         status.organizations[0].shops[0].currency.as_deref(),
         Some("USD")
@@ -90,11 +90,7 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
         .await?;
     assert!(locked.is_err());
     control
-        .tiktok(
-            Method::POST,
-            &format!("/_sandbox/products/{product_id}/review"),
-            Some(json!({"approve": true})),
-        )
+        .tiktok_review_product(&product_id, true, &[])
         .await?;
     let active = wait_for("the listing to become Active", WAIT, || async {
         let products = console
@@ -108,14 +104,9 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
     let sku = active.skus[0].seller_sku.clone();
 
     // A paid TikTok order for that SKU is created in Shopify exactly once, tagged.
-    let placed = control
-        .tiktok(
-            Method::POST,
-            "/_sandbox/orders",
-            Some(json!({"lines": [{"seller_sku": sku, "quantity": 2}]})),
-        )
+    let tiktok_order_id = control
+        .tiktok_create_order(&NewTikTokOrder::single(&sku, 2))
         .await?;
-    let tiktok_order_id = placed["order_id"].as_str().expect("order id").to_owned();
     let order = wait_for("the order in the store", WAIT, || async {
         let orders = console
             .orders(context::current(), OrderFilter::default())
@@ -125,14 +116,8 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
         }))
     })
     .await?;
-    let store_orders = control
-        .shopify(Method::GET, "/_sandbox/orders", None)
-        .await?;
+    let store_orders = control.shopify_orders().await?;
     let ours: Vec<_> = store_orders
-        .get("orders")
-        .unwrap_or(&store_orders)
-        .as_array()
-        .expect("orders")
         .iter()
         .filter(|o| o.to_string().contains(&tiktok_order_id))
         .collect();
@@ -152,11 +137,7 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
     let store_id = order.store_order_id.clone().expect("store order id");
     let legacy = store_id.rsplit('/').next().expect("numeric id");
     control
-        .shopify(
-            Method::POST,
-            &format!("/_sandbox/orders/{legacy}/fulfill"),
-            Some(json!({"tracking_number": "9400111899223857268499", "company": "USPS"})),
-        )
+        .shopify_fulfill(legacy, "9400111899223857268499", "USPS", None)
         .await?;
     wait_for("tracking on TikTok", WAIT, || async {
         let orders = console
@@ -167,13 +148,7 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
         }))
     })
     .await?;
-    let remote = control
-        .tiktok(
-            Method::GET,
-            &format!("/_sandbox/orders/{tiktok_order_id}"),
-            None,
-        )
-        .await?;
+    let remote = control.tiktok_order(&tiktok_order_id).await?;
     let remote_text = remote.to_string();
     assert!(
         remote_text.contains("9400111899223857268499"),
@@ -182,27 +157,14 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
 
     // A Shopify stock change reaches the TikTok SKU's inventory: TikTok shows the store's
     // sellable total (summed over its locations).
-    control
-        .shopify(
-            Method::POST,
-            "/_sandbox/inventory",
-            Some(json!({"sku": sku, "available": 137})),
-        )
-        .await?;
-    let store_total = sku_field(
-        &control
-            .shopify(Method::GET, "/_sandbox/products", None)
-            .await?,
-        &sku,
-        "sku",
-        |v| v["inventory_quantity"].as_i64(),
-    );
+    control.shopify_set_inventory(&sku, 137).await?;
+    let store_total = sku_field(&control.shopify_products().await?, &sku, "sku", |v| {
+        v["inventory_quantity"].as_i64()
+    });
     let store_total = store_total.expect("store stock");
     assert!(store_total >= 137);
     wait_for("stock on TikTok", WAIT, || async {
-        let products = control
-            .tiktok(Method::GET, "/_sandbox/products", None)
-            .await?;
+        let products = control.tiktok_products().await?;
         let on_tiktok = sku_field(&products, &sku, "seller_sku", |v| {
             v["inventory"][0]["quantity"].as_i64()
         });
@@ -227,12 +189,11 @@ async fn product_listed_order_created_once_tracking_and_stock_flow() -> anyhow::
 
 /// A field of the SKU (or variant) named `sku` in a simulator's product listing.
 fn sku_field(
-    listing: &serde_json::Value,
+    products: &[serde_json::Value],
     sku: &str,
     sku_key: &str,
     field: impl Fn(&serde_json::Value) -> Option<i64>,
 ) -> Option<i64> {
-    let products = listing["products"].as_array()?;
     products
         .iter()
         .flat_map(|p| {

@@ -2,9 +2,8 @@
 //! that are not on TikTok are blocked with the SKU named.
 
 use feedbridge_common::{FailureKind, ListingStatus, OrderFilter, OrderSyncState, ProductFilter};
-use feedbridge_tests::{Control, Daemon, start_sandbox, wait_for, write_daemon_files};
-use reqwest::Method;
-use serde_json::json;
+use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
+use feedbridge_tests::{Daemon, start_sandbox, wait_connected, wait_for, write_daemon_files};
 use std::time::Duration;
 use tarpc::context;
 
@@ -17,11 +16,12 @@ const PLAIN: &str = "601602";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_listing_is_explained_and_retried_after_a_fix() -> anyhow::Result<()> {
     let sandbox = start_sandbox(1).await?;
-    let control = Control::new(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
     let dir = tempfile::tempdir()?;
     let config = write_daemon_files(dir.path(), &sandbox)?;
     let mut daemon = Daemon::spawn(&config, dir.path())?;
     let console = daemon.client().await?;
+    wait_connected(&console).await?;
     let listing = wait_for("the catalog", WAIT, || async {
         Ok(console
             .products(context::current(), ProductFilter::default())
@@ -108,10 +108,10 @@ async fn failed_listing_is_explained_and_retried_after_a_fix() -> anyhow::Result
         .and_then(|p| p.tiktok_product_id)
         .expect("TikTok product id");
     control
-        .tiktok(
-            Method::POST,
-            &format!("/_sandbox/products/{product_id}/review"),
-            Some(json!({"approve": false, "reasons": ["Main image has a watermark"]})),
+        .tiktok_review_product(
+            &product_id,
+            false,
+            &["Main image has a watermark".to_owned()],
         )
         .await?;
     let rejected = wait_for("Failed review", WAIT, || async {
@@ -140,11 +140,12 @@ async fn failed_listing_is_explained_and_retried_after_a_fix() -> anyhow::Result
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_for_an_unlisted_sku_is_blocked_naming_it() -> anyhow::Result<()> {
     let sandbox = start_sandbox(2).await?;
-    let control = Control::new(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
     let dir = tempfile::tempdir()?;
     let config = write_daemon_files(dir.path(), &sandbox)?;
     let mut daemon = Daemon::spawn(&config, dir.path())?;
     let console = daemon.client().await?;
+    wait_connected(&console).await?;
     let products = wait_for("the catalog", WAIT, || async {
         let products = console
             .products(context::current(), ProductFilter::default())
@@ -177,13 +178,7 @@ async fn order_for_an_unlisted_sku_is_blocked_naming_it() -> anyhow::Result<()> 
     .await?;
     for product in &listed {
         let id = product.tiktok_product_id.clone().expect("product id");
-        control
-            .tiktok(
-                Method::POST,
-                &format!("/_sandbox/products/{id}/review"),
-                Some(json!({"approve": true})),
-            )
-            .await?;
+        control.tiktok_review_product(&id, true, &[]).await?;
     }
     let active = wait_for("both active", WAIT, || async {
         let products = console
@@ -202,16 +197,12 @@ async fn order_for_an_unlisted_sku_is_blocked_naming_it() -> anyhow::Result<()> 
     forget_listing(dir.path(), active[1].id)?;
     let mut daemon = Daemon::spawn(&config, dir.path())?;
     let console = daemon.client().await?;
+    wait_connected(&console).await?;
 
     let unknown_sku = active[1].skus[0].seller_sku.clone();
-    let placed = control
-        .tiktok(
-            Method::POST,
-            "/_sandbox/orders",
-            Some(json!({"lines": [{"seller_sku": unknown_sku, "quantity": 1}]})),
-        )
+    let order_id = control
+        .tiktok_create_order(&NewTikTokOrder::single(&unknown_sku, 1))
         .await?;
-    let order_id = placed["order_id"].as_str().expect("order id").to_owned();
     let blocked = wait_for("the order to be blocked", WAIT, || async {
         let orders = console
             .orders(context::current(), OrderFilter::default())
@@ -222,11 +213,11 @@ async fn order_for_an_unlisted_sku_is_blocked_naming_it() -> anyhow::Result<()> 
     })
     .await?;
     assert!(blocked.reason.unwrap_or_default().contains(&unknown_sku));
-    let store_orders = control
-        .shopify(Method::GET, "/_sandbox/orders", None)
-        .await?;
+    let store_orders = control.shopify_orders().await?;
     assert!(
-        !store_orders.to_string().contains(&order_id),
+        !serde_json::Value::from(store_orders)
+            .to_string()
+            .contains(&order_id),
         "a blocked order never reaches the store"
     );
 

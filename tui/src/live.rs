@@ -42,8 +42,19 @@ pub fn spawn(
     client: ConsoleClient,
     actions: mpsc::UnboundedSender<Action>,
 ) -> (JoinHandle<()>, watch::Receiver<Option<ConsoleClient>>) {
+    spawn_with(socket, client, actions, REFRESH_EVERY)
+}
+
+/// [`spawn`] with another fallback refresh period (tests turn it off to see event-driven
+/// refreshes alone).
+pub fn spawn_with(
+    socket: PathBuf,
+    client: ConsoleClient,
+    actions: mpsc::UnboundedSender<Action>,
+    refresh_every: Duration,
+) -> (JoinHandle<()>, watch::Receiver<Option<ConsoleClient>>) {
     let (client_tx, client_rx) = watch::channel(Some(client.clone()));
-    let task = tokio::spawn(run(socket, client, actions, client_tx));
+    let task = tokio::spawn(run(socket, client, actions, client_tx, refresh_every));
     (task, client_rx)
 }
 
@@ -59,6 +70,7 @@ async fn run(
     first: ConsoleClient,
     actions: mpsc::UnboundedSender<Action>,
     client_tx: watch::Sender<Option<ConsoleClient>>,
+    refresh_every: Duration,
 ) {
     let mut cursor = None;
     let mut next = Some(first);
@@ -82,7 +94,7 @@ async fn run(
             },
         };
         client_tx.send_replace(Some(client.clone()));
-        match follow(&client, &mut cursor, &actions, &mut backoff).await {
+        match follow(&client, &mut cursor, &actions, &mut backoff, refresh_every).await {
             Stop::Closed => return,
             Stop::Lost(error) => {
                 client_tx.send_replace(None);
@@ -103,6 +115,7 @@ async fn follow(
     cursor: &mut Option<u64>,
     actions: &mpsc::UnboundedSender<Action>,
     backoff: &mut Duration,
+    refresh_every: Duration,
 ) -> Stop {
     let snapshot = match fetch(client).await {
         Ok(snapshot) => snapshot,
@@ -123,7 +136,7 @@ async fn follow(
             Err(error) => return Stop::Lost(error),
         };
         *cursor = Some(batch.latest);
-        if batch.events.is_empty() && refreshed.elapsed() < REFRESH_EVERY {
+        if batch.events.is_empty() && refreshed.elapsed() < refresh_every {
             if actions.is_closed() {
                 return Stop::Closed;
             }

@@ -35,9 +35,10 @@ async fn events_trigger_a_refresh_and_losses_reconnect() {
     let daemon = FakeDaemon::start(&socket, sample_snapshot()).await;
     let client = client::connect(&socket).await.unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let (task, current) = live::spawn(socket.clone(), client, tx);
+    // No periodic refresh: every refresh below is caused by an event or a reconnect.
+    let (task, current) = live::spawn_with(socket.clone(), client, tx, Duration::from_secs(3600));
 
-    let first = next_matching(&mut rx, 5, |a| matches!(a, Action::Refreshed(_))).await;
+    let first = next_matching(&mut rx, 30, |a| matches!(a, Action::Refreshed(_))).await;
     let Action::Refreshed(snapshot) = first else {
         unreachable!()
     };
@@ -46,18 +47,16 @@ async fn events_trigger_a_refresh_and_losses_reconnect() {
     // An order ships: the event wakes the long poll and a refetch follows at once.
     daemon.state.lock().unwrap().snapshot.orders[1].sync_state = OrderSyncState::Shipped;
     daemon.push_event(EventKind::TrackingPushed, "tracking pushed");
-    let started = tokio::time::Instant::now();
     next_matching(
         &mut rx,
-        2,
+        30,
         |a| matches!(a, Action::Refreshed(s) if s.orders[1].sync_state == OrderSyncState::Shipped),
     )
     .await;
-    assert!(started.elapsed() < Duration::from_secs(2));
 
     // The daemon goes away: the console hears of it and loses its client.
     daemon.stop();
-    next_matching(&mut rx, 8, |a| matches!(a, Action::Disconnected(_))).await;
+    next_matching(&mut rx, 30, |a| matches!(a, Action::Disconnected(_))).await;
     assert!(current.borrow().is_none());
 
     // It comes back (fresh state, event feed started over): the console reconnects.
@@ -66,7 +65,7 @@ async fn events_trigger_a_refresh_and_losses_reconnect() {
     let daemon = FakeDaemon::start(&socket, fresh).await;
     next_matching(
         &mut rx,
-        10,
+        30,
         |a| matches!(a, Action::Refreshed(s) if s.orders.len() == 1),
     )
     .await;
@@ -77,7 +76,7 @@ async fn events_trigger_a_refresh_and_losses_reconnect() {
     daemon.push_event(EventKind::FailureResolved, "resolved");
     next_matching(
         &mut rx,
-        3,
+        30,
         |a| matches!(a, Action::Refreshed(s) if s.failures.is_empty()),
     )
     .await;

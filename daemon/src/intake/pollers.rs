@@ -28,6 +28,10 @@ pub async fn run_pollers(engine: Arc<Engine>, stop: CancellationToken) {
             move || {
                 let (e, o) = (Arc::clone(&e), Arc::clone(&o));
                 async move {
+                    // The connection check imports the catalog itself once it has passed.
+                    if !connected(&e, o.store_connection).await {
+                        return Ok(());
+                    }
                     e.enqueue(kind::CATALOG_IMPORT, o.id, Duration::ZERO)
                         .await
                         .map_err(|x| x.to_string())

@@ -242,6 +242,9 @@ impl Console for ConsoleServer {
             MappingOutcome::NotAvailable { category } => Err(RpcError::Invalid(format!(
                 "TikTok has not opened {category} to this shop (invite-only or restricted); apply for it in TikTok Seller Center or choose another category"
             ))),
+            MappingOutcome::TreeNotLoaded => Err(RpcError::Conflict(
+                "this shop's TikTok category tree has not been fetched yet (its connection is being checked); try again in a moment".into(),
+            )),
             MappingOutcome::UnknownCategory => Err(RpcError::Invalid(format!(
                 "category {category_id} is not in this shop's category tree"
             ))),

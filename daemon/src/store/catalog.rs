@@ -218,6 +218,8 @@ pub enum MappingOutcome {
         status: ListingStatus,
     },
     NotALeaf,
+    /// The shop's category tree has not been fetched yet (connection check pending).
+    TreeNotLoaded,
     /// TikTok has not opened the category to this shop (invite-only or closed).
     NotAvailable {
         category: String,
@@ -257,7 +259,11 @@ pub fn map_category(
         )
         .optional()?;
     let Some((path, is_leaf, available)) = category else {
-        return Ok(MappingOutcome::UnknownCategory);
+        return Ok(if has_categories(conn, shop_id)? {
+            MappingOutcome::UnknownCategory
+        } else {
+            MappingOutcome::TreeNotLoaded
+        });
     };
     if !is_leaf {
         return Ok(MappingOutcome::NotALeaf);

@@ -80,6 +80,7 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
         .await
         .map_err(db)?;
 
+    let mut shop_failure = None;
     for shop in &org.shops {
         let connection = shop.connection;
         let outcome = check_shop(engine, shop, &info.currency).await;
@@ -121,14 +122,17 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
             })
             .await
             .map_err(db)?;
+        // One shop's trouble must not hold up the others: report it after the import.
         if let Err(error) = outcome {
-            return Err(StepFailure::from_connector(
-                FailureKind::Connection,
-                &org.name,
-                format!("TikTok shop {}", shop.name),
-                "TikTok Shop",
-                &error,
-            ));
+            shop_failure.get_or_insert_with(|| {
+                StepFailure::from_connector(
+                    FailureKind::Connection,
+                    &org.name,
+                    format!("TikTok shop {}", shop.name),
+                    "TikTok Shop",
+                    &error,
+                )
+            });
         }
     }
     if let Some(base) = &engine.webhook_base {
@@ -149,7 +153,8 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
     engine
         .enqueue(kind::CATALOG_IMPORT, org_id, Duration::ZERO)
         .await
-        .map_err(db)
+        .map_err(db)?;
+    shop_failure.map_or(Ok(()), Err)
 }
 
 #[derive(Clone, Default)]
