@@ -3,6 +3,9 @@
 //! Calls run under tarpc's default 10 s deadline, so nothing here blocks on a platform:
 //! actions enqueue jobs and return at once; `events_since` waits at most `max_wait_ms`.
 
+use crate::catalog::{
+    AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
+};
 use crate::domain::{
     CategoryRef, EventBatch, FailureView, OrderFilter, OrderView, ProductFilter, ProductView,
     StatusReport,
@@ -27,6 +30,38 @@ pub trait Console {
     async fn map_category(listing_id: i64, category_id: String) -> Result<String, RpcError>;
     /// Queue listings for submission to TikTok; returns how many were queued.
     async fn list_products(listing_ids: Vec<i64>) -> Result<u32, RpcError>;
+    /// Run every check of one connection (store or TikTok shop) now. May take longer than
+    /// the default deadline: call with a 60 s one.
+    async fn test_connection(name: String) -> Result<ConnectionTest, RpcError>;
+    /// Begin authorizing feedbridge for a TikTok shop: the URL the owner opens.
+    async fn start_authorization(shop: String) -> Result<AuthorizationStart, RpcError>;
+    /// Exchange the code TikTok returned (with its `state`) for tokens; sync resumes.
+    async fn finish_authorization(
+        shop: String,
+        code: String,
+        state: String,
+    ) -> Result<String, RpcError>;
+    /// Map several listings to one category; refusals are reported per listing.
+    async fn map_categories(
+        listing_ids: Vec<i64>,
+        category_id: String,
+    ) -> Result<MappingReport, RpcError>;
+    /// Remove a listing's category (only before it is listed).
+    async fn unmap_category(listing_id: i64) -> Result<String, RpcError>;
+    async fn product_detail(listing_id: i64) -> Result<ProductDetail, RpcError>;
+    /// Choose which SKUs of a product to list (empty = all).
+    async fn select_skus(listing_id: i64, seller_skus: Vec<String>) -> Result<String, RpcError>;
+    /// Submit again after a fix (Failed to sync or Failed review); returns how many queued.
+    async fn resubmit(listing_ids: Vec<i64>) -> Result<u32, RpcError>;
+    /// What linking by seller SKU would do on a shop, changing nothing. Call with a 60 s
+    /// deadline: it reads the shop's TikTok catalog.
+    async fn link_preview(shop: String) -> Result<LinkPreview, RpcError>;
+    /// Link every match of a fresh preview; returns how many listings were linked.
+    async fn link_apply(shop: String) -> Result<u32, RpcError>;
+    /// Link one listing to an existing TikTok product by hand.
+    async fn link_manual(listing_id: i64, tiktok_product_id: String) -> Result<String, RpcError>;
+    async fn shop_settings(shop: String) -> Result<ShopSettings, RpcError>;
+    async fn set_shop_settings(shop: String, settings: ShopSettings) -> Result<String, RpcError>;
     /// Events after `cursor`; returns at once if there are any, else when one arrives or
     /// `max_wait_ms` (capped at [`MAX_EVENT_WAIT_MS`]) passes.
     async fn events_since(cursor: u64, max_wait_ms: u32) -> EventBatch;

@@ -155,3 +155,4 @@ pub async fn wait_connected(
     )
     .await
 }
+pub mod bench;

@@ -1,7 +1,15 @@
 //! The `Console` service: maps console calls onto the store and the job queue.
 
+mod connections;
+mod linking;
+mod listing;
+mod settings;
+
 use crate::store::{self, MappingOutcome, StoreError};
 use crate::sync::{Engine, kind};
+use feedbridge_common::catalog::{
+    AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
+};
 use feedbridge_common::rpc::{ConsoleRequest, ConsoleResponse};
 use feedbridge_common::rpc::{MAX_EVENT_WAIT_MS, RpcError};
 use feedbridge_common::{
@@ -30,7 +38,7 @@ pub struct ConsoleServer {
     pub draining: CancellationToken,
 }
 
-fn internal(error: StoreError) -> RpcError {
+pub(crate) fn internal(error: StoreError) -> RpcError {
     RpcError::Internal(error.to_string())
 }
 
@@ -261,6 +269,88 @@ impl Console for ConsoleServer {
             .await
             .map_err(internal)?;
         Ok(count)
+    }
+
+    async fn test_connection(self, _: Context, name: String) -> Result<ConnectionTest, RpcError> {
+        connections::test_connection(&self, name).await
+    }
+
+    async fn start_authorization(
+        self,
+        _: Context,
+        shop: String,
+    ) -> Result<AuthorizationStart, RpcError> {
+        connections::start_authorization(&self, shop).await
+    }
+
+    async fn finish_authorization(
+        self,
+        _: Context,
+        shop: String,
+        code: String,
+        state: String,
+    ) -> Result<String, RpcError> {
+        connections::finish_authorization(&self, shop, code, state).await
+    }
+
+    async fn map_categories(
+        self,
+        _: Context,
+        listing_ids: Vec<i64>,
+        category_id: String,
+    ) -> Result<MappingReport, RpcError> {
+        listing::map_categories(&self, listing_ids, category_id).await
+    }
+
+    async fn unmap_category(self, _: Context, listing_id: i64) -> Result<String, RpcError> {
+        listing::unmap_category(&self, listing_id).await
+    }
+
+    async fn product_detail(self, _: Context, listing_id: i64) -> Result<ProductDetail, RpcError> {
+        listing::product_detail(&self, listing_id).await
+    }
+
+    async fn select_skus(
+        self,
+        _: Context,
+        listing_id: i64,
+        seller_skus: Vec<String>,
+    ) -> Result<String, RpcError> {
+        listing::select_skus(&self, listing_id, seller_skus).await
+    }
+
+    async fn resubmit(self, _: Context, listing_ids: Vec<i64>) -> Result<u32, RpcError> {
+        listing::resubmit(&self, listing_ids).await
+    }
+
+    async fn link_preview(self, _: Context, shop: String) -> Result<LinkPreview, RpcError> {
+        linking::link_preview(&self, shop).await
+    }
+
+    async fn link_apply(self, _: Context, shop: String) -> Result<u32, RpcError> {
+        linking::link_apply(&self, shop).await
+    }
+
+    async fn link_manual(
+        self,
+        _: Context,
+        listing_id: i64,
+        tiktok_product_id: String,
+    ) -> Result<String, RpcError> {
+        linking::link_manual(&self, listing_id, tiktok_product_id).await
+    }
+
+    async fn shop_settings(self, _: Context, shop: String) -> Result<ShopSettings, RpcError> {
+        settings::shop_settings(&self, shop).await
+    }
+
+    async fn set_shop_settings(
+        self,
+        _: Context,
+        shop: String,
+        settings: ShopSettings,
+    ) -> Result<String, RpcError> {
+        settings::set_shop_settings(&self, shop, settings).await
     }
 
     async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {

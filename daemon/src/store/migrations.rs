@@ -1,6 +1,12 @@
 use rusqlite_migration::{M, Migrations};
 
-const MIGRATION_STEPS: &[M<'_>] = &[M::up(include_str!("migrations/0001_initial.sql"))];
+const MIGRATION_STEPS: &[M<'_>] = &[
+    M::up(include_str!("migrations/0001_initial.sql")),
+    M::up(include_str!("migrations/0002_shop_settings.sql")),
+    M::up(include_str!("migrations/0003_connections.sql")),
+    M::up(include_str!("migrations/0004_stock.sql")),
+    M::up(include_str!("migrations/0005_listing.sql")),
+];
 
 /// Versioned schema migrations, applied at start-up (tracked in `user_version`).
 pub const MIGRATIONS: Migrations<'_> = Migrations::from_slice(MIGRATION_STEPS);

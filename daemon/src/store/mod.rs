@@ -8,6 +8,7 @@ mod jobs;
 mod migrations;
 mod orders;
 mod orgs;
+mod settings;
 mod signals;
 
 pub use catalog::*;
@@ -15,6 +16,7 @@ pub use jobs::*;
 pub use migrations::MIGRATIONS;
 pub use orders::*;
 pub use orgs::*;
+pub use settings::*;
 pub use signals::*;
 
 use rusqlite::Connection;
@@ -132,6 +134,8 @@ pub fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
+    const MIGRATION_COUNT: i64 = 5;
+
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();
         conn.pragma_query_value(None, "user_version", |r| r.get(0))
@@ -148,7 +152,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(mode, "wal");
-        assert_eq!(user_version(&path), 1);
+        assert_eq!(user_version(&path), MIGRATION_COUNT);
         let tables: i64 = store
             .call(|conn| {
                 conn.query_row(
@@ -178,7 +182,7 @@ mod tests {
                 .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(user_version(&path), 1);
+        assert_eq!(user_version(&path), MIGRATION_COUNT);
         let (orgs, jobs) = store
             .call(|conn| {
                 Ok((

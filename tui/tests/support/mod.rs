@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test crate uses a different part.
 #![allow(clippy::unwrap_used)] // Test fixture: a poisoned lock or a failed bind should fail the test.
 
+use feedbridge_common::catalog::*;
 use feedbridge_common::rpc::RpcError;
 use feedbridge_common::*;
 use feedbridge_tui::action::Snapshot;
@@ -249,6 +250,78 @@ pub struct FakeConsole {
 }
 
 impl Console for FakeConsole {
+    async fn test_connection(self, _: Context, name: String) -> Result<ConnectionTest, RpcError> {
+        Err(RpcError::NotFound(name))
+    }
+
+    async fn start_authorization(
+        self,
+        _: Context,
+        shop: String,
+    ) -> Result<AuthorizationStart, RpcError> {
+        Err(RpcError::NotFound(shop))
+    }
+
+    async fn finish_authorization(
+        self,
+        _: Context,
+        shop: String,
+        _: String,
+        _: String,
+    ) -> Result<String, RpcError> {
+        Err(RpcError::NotFound(shop))
+    }
+
+    async fn map_categories(
+        self,
+        _: Context,
+        _: Vec<i64>,
+        category_id: String,
+    ) -> Result<MappingReport, RpcError> {
+        Err(RpcError::NotFound(category_id))
+    }
+
+    async fn unmap_category(self, _: Context, id: i64) -> Result<String, RpcError> {
+        Err(RpcError::NotFound(id.to_string()))
+    }
+
+    async fn product_detail(self, _: Context, id: i64) -> Result<ProductDetail, RpcError> {
+        Err(RpcError::NotFound(id.to_string()))
+    }
+
+    async fn select_skus(self, _: Context, id: i64, _: Vec<String>) -> Result<String, RpcError> {
+        Err(RpcError::NotFound(id.to_string()))
+    }
+
+    async fn resubmit(self, _: Context, _: Vec<i64>) -> Result<u32, RpcError> {
+        Ok(0)
+    }
+
+    async fn link_preview(self, _: Context, shop: String) -> Result<LinkPreview, RpcError> {
+        Err(RpcError::NotFound(shop))
+    }
+
+    async fn link_apply(self, _: Context, shop: String) -> Result<u32, RpcError> {
+        Err(RpcError::NotFound(shop))
+    }
+
+    async fn link_manual(self, _: Context, id: i64, _: String) -> Result<String, RpcError> {
+        Err(RpcError::NotFound(id.to_string()))
+    }
+
+    async fn shop_settings(self, _: Context, shop: String) -> Result<ShopSettings, RpcError> {
+        Err(RpcError::NotFound(shop))
+    }
+
+    async fn set_shop_settings(
+        self,
+        _: Context,
+        shop: String,
+        _: ShopSettings,
+    ) -> Result<String, RpcError> {
+        Err(RpcError::NotFound(shop))
+    }
+
     async fn status(self, _: Context) -> StatusReport {
         let state = self.state.lock().unwrap();
         let mut status = state.snapshot.status.clone();

@@ -1,0 +1,1 @@
+-- Reserved for the connections work; replaced by its schema.

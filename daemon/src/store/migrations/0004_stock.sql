@@ -1,0 +1,1 @@
+-- Reserved for the stock work; replaced by its schema.

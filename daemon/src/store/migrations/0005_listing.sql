@@ -1,0 +1,1 @@
+-- Reserved for the listing work; replaced by its schema.
