@@ -3,8 +3,10 @@
 //! done, retried with backoff, or a failure a human can read and retry.
 
 mod catalog;
+mod connections;
 mod orders;
 mod runner;
+mod stock;
 
 pub use runner::run_workers;
 

@@ -1,6 +1,6 @@
 //! Workers that claim due jobs and settle each attempt.
 
-use super::{Engine, StepFailure, StepResult, catalog, kind, orders};
+use super::{Engine, StepFailure, StepResult, catalog, connections, kind, orders, stock};
 use crate::store::{self, Job, NewFailure};
 use feedbridge_common::{FailureKind, ListingStatus, OrderSyncState};
 use std::sync::Arc;
@@ -63,11 +63,11 @@ async fn worker_loop(worker: usize, engine: Arc<Engine>, stop: CancellationToken
 async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
     let id = job.subject.parse::<i64>();
     match (job.kind.as_str(), id) {
-        (kind::CONNECT, Ok(org)) => catalog::connect(engine, org).await,
+        (kind::CONNECT, Ok(org)) => connections::connect(engine, org).await,
         (kind::CATALOG_IMPORT, Ok(org)) => catalog::import(engine, org).await,
         (kind::LIST_PRODUCT, Ok(listing)) => catalog::list_product(engine, listing).await,
         (kind::REVIEW_CHECK, Ok(listing)) => catalog::review_check(engine, listing).await,
-        (kind::PUSH_STOCK, Ok(listing)) => catalog::push_stock(engine, listing).await,
+        (kind::PUSH_STOCK, Ok(listing)) => stock::push_stock(engine, listing).await,
         (kind::ORDER_SYNC, Ok(order)) => orders::sync_order(engine, order).await,
         (kind::FULFILMENT_PUSH, Ok(order)) => orders::push_fulfilments(engine, order).await,
         (kind::ORDER_FETCH, _) => orders::fetch_order(engine, &job.subject).await,
