@@ -10,6 +10,12 @@ use serde_json::{Value, json};
 
 use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 
+mod auth;
+mod listing;
+mod stock;
+pub use listing::SellerSku;
+pub use stock::StoreLocation;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     #[error("Sandbox control request {url} failed: {source}. Is the sandbox running?")]

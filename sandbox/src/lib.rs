@@ -38,6 +38,8 @@ pub use common::{CallRecord, Delivery, Fault, FaultKind};
 pub struct SandboxConfig {
     /// Number of seeded Shopify products (each with 1–3 variants).
     pub products: usize,
+    /// Variants of every seeded product (1–3); `None` = 1–3 drawn per product.
+    pub variants_per_product: Option<usize>,
     /// TikTok per-(app, shop) token bucket: requests per second; burst = qps.
     pub tiktok_qps: u32,
     /// Shopify GraphQL leaky bucket size (points).
@@ -54,6 +56,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         Self {
             products: 6,
+            variants_per_product: None,
             tiktok_qps: 50,
             shopify_bucket: 1000.0,
             shopify_restore_rate: 100.0,

@@ -1,25 +1,36 @@
-//! What can happen in the console: user intents decoded from keys, and updates arriving from
-//! the daemon. The main loop turns keys into actions and feeds every action to the app.
+//! What can happen in the console: user intents decoded from keys, the daemon calls they ask
+//! for, and updates arriving from the daemon. The main loop turns keys into actions, feeds every
+//! action to the app, and performs the [`Request`]s the app queues.
 
-use feedbridge_common::{FailureView, OrderView, ProductView, StatusReport};
+use feedbridge_common::catalog::{
+    AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
+};
+use feedbridge_common::{CategoryRef, FailureView, OrderView, ProductView, StatusReport};
 
-/// The three panels, in tab order.
+/// The panels, in tab order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Panel {
     #[default]
     Orders,
     Products,
     Failures,
+    Connections,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 3] = [Panel::Orders, Panel::Products, Panel::Failures];
+    pub const ALL: [Panel; 4] = [
+        Panel::Orders,
+        Panel::Products,
+        Panel::Failures,
+        Panel::Connections,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Self::Orders => "Orders",
             Self::Products => "Products",
             Self::Failures => "Failures",
+            Self::Connections => "Connections",
         }
     }
 
@@ -28,6 +39,7 @@ impl Panel {
             Self::Orders => 0,
             Self::Products => 1,
             Self::Failures => 2,
+            Self::Connections => 3,
         }
     }
 
@@ -47,6 +59,72 @@ pub struct Snapshot {
     pub orders: Vec<OrderView>,
     pub products: Vec<ProductView>,
     pub failures: Vec<FailureView>,
+    /// Each TikTok shop's settings, or why they could not be read.
+    pub settings: Vec<(String, Result<ShopSettings, String>)>,
+}
+
+/// A daemon call the app wants made; the main loop performs it and answers with
+/// [`Action::Answered`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    RetryFailure(i64),
+    Categories {
+        shop: String,
+        search: String,
+    },
+    MapCategories {
+        listing_ids: Vec<i64>,
+        category_id: String,
+    },
+    Unmap(i64),
+    List(Vec<i64>),
+    Resubmit(Vec<i64>),
+    LinkManual {
+        listing_id: i64,
+        tiktok_product_id: String,
+    },
+    ProductDetail(i64),
+    TestConnection(String),
+    StartAuthorization(String),
+    FinishAuthorization {
+        shop: String,
+        code: String,
+        state: String,
+    },
+    LinkPreview(String),
+    LinkApply(String),
+}
+
+/// The daemon's answer to a [`Request`]; errors are one merchant-readable line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A call whose answer is only worth a notice (retry, unmap, list, link, authorize).
+    Message(Result<String, String>),
+    Categories {
+        search: String,
+        result: Result<Vec<CategoryRef>, String>,
+    },
+    Mapped {
+        category_id: String,
+        result: Result<MappingReport, String>,
+    },
+    ProductDetail {
+        listing_id: i64,
+        result: Result<Box<ProductDetail>, String>,
+    },
+    ConnectionTested {
+        name: String,
+        result: Result<ConnectionTest, String>,
+    },
+    AuthorizationStarted(Result<AuthorizationStart, String>),
+    LinkPreview {
+        shop: String,
+        result: Result<LinkPreview, String>,
+    },
+    Linked {
+        shop: String,
+        result: Result<u32, String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,8 +138,30 @@ pub enum Action {
     OpenDetail,
     ToggleHelp,
     ClosePopup,
-    /// Ask the daemon to retry this failure; the main loop performs the call.
+    /// Ask the daemon to retry this failure.
     Retry(i64),
+    /// Mark or unmark the current product for a bulk action.
+    ToggleMark,
+    /// Show the next listing status only (then all again).
+    CycleFilter,
+    /// Open the category picker for the marked (or current) products.
+    OpenPicker,
+    Unmap,
+    List,
+    Resubmit,
+    /// Ask for a TikTok product id to link the current product to.
+    OpenLinkPrompt,
+    TestConnection,
+    Authorize,
+    OpenLinkPreview,
+    /// A key typed into the open picker or prompt.
+    Input(char),
+    /// Backspace in the open picker or prompt.
+    Erase,
+    /// Enter in a popup that takes input or a confirmation.
+    Submit,
+    /// A daemon call finished.
+    Answered(Answer),
     /// Fresh data from the daemon.
     Refreshed(Box<Snapshot>),
     /// The connection to the daemon is gone; the live task is reconnecting.

@@ -1,6 +1,7 @@
 //! The command line: the console by default, scriptable subcommands, and the demo.
 
-use crate::client::{self, ConnectError, ctx};
+use crate::catalog_cli::{self, LinkCommand, SettingsCommand};
+use crate::client::{self, ConnectError, ctx, long_ctx};
 use crate::console::{self, ConsoleError};
 use crate::demo::{self, DemoOptions};
 use crate::format::{self, NONE, or_none, plural, text_table};
@@ -72,17 +73,78 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Choose the TikTok category for a listing.
+    /// Choose the TikTok category (a leaf) for listings: `map LISTING_ID CATEGORY_ID`, or
+    /// `map --category CATEGORY_ID LISTING_ID...` for many.
     Map {
+        /// Map every listing given to this category.
+        #[arg(long, value_name = "CATEGORY_ID")]
+        category: Option<String>,
+        /// LISTING_ID CATEGORY_ID, or the listing ids with --category.
+        #[arg(value_name = "ARGS", required = true)]
+        args: Vec<String>,
+        /// Print the per-listing report as JSON (with --category).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a listing's category (only before it is listed).
+    Unmap {
         #[arg(value_name = "LISTING_ID")]
         listing_id: i64,
-        #[arg(value_name = "CATEGORY_ID")]
-        category_id: String,
     },
     /// Submit listings to TikTok.
     List {
         #[arg(value_name = "LISTING_ID", required = true)]
         listing_ids: Vec<i64>,
+    },
+    /// Submit listings again after a fix (Failed to sync or Failed review).
+    Resubmit {
+        #[arg(value_name = "LISTING_ID", required = true)]
+        listing_ids: Vec<i64>,
+    },
+    /// Everything about one listing: SKUs, review reasons, package facts, description.
+    Product {
+        #[arg(value_name = "LISTING_ID")]
+        listing_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Choose which SKUs of a listing go to TikTok (no SKU = all of them).
+    Skus {
+        #[arg(value_name = "LISTING_ID")]
+        listing_id: i64,
+        #[arg(value_name = "SELLER_SKU")]
+        seller_skus: Vec<String>,
+    },
+    /// Each store and TikTok shop connection: state, currency, region.
+    Connections {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every check of one connection (a store or TikTok shop name) now.
+    TestConnection {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Authorize feedbridge for a TikTok shop: without --code, print the address to open;
+    /// with --code and --state (from TikTok's redirect), finish.
+    Authorize {
+        shop: String,
+        #[arg(long, value_name = "CODE", requires = "state")]
+        code: Option<String>,
+        #[arg(long, value_name = "STATE", requires = "code")]
+        state: Option<String>,
+    },
+    /// Link store listings to products already on TikTok.
+    #[command(subcommand)]
+    Link(LinkCommand),
+    /// A shop's rules for price, stock and package defaults; `set KEY VALUE` changes one.
+    Settings {
+        shop: String,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        change: Option<SettingsCommand>,
     },
     /// Run a self-contained demo: simulated Shopify and TikTok, a real daemon, the console.
     Demo(DemoArgs),
@@ -196,6 +258,15 @@ async fn run_demo(args: DemoArgs) -> ExitCode {
 }
 
 async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> {
+    // A mistyped setting is refused before any daemon is involved.
+    if let Command::Settings {
+        change: Some(SettingsCommand::Set { key, values }),
+        ..
+    } = &command
+    {
+        crate::settings::apply(&mut Default::default(), key, values)
+            .map_err(anyhow::Error::from)?;
+    }
     let client = client::connect(&socket).await?;
     let call = Call { socket, client };
     match command {
@@ -230,11 +301,57 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             emit(json, &categories, |c| format_categories(c))
         }
         Command::Map {
-            listing_id,
-            category_id,
+            category: None,
+            args,
+            json: _,
         } => {
-            let message = call.map(listing_id, category_id).await??;
+            let [listing_id, category_id] = args.as_slice() else {
+                return Err(anyhow::anyhow!(
+                    "map takes LISTING_ID CATEGORY_ID, or --category CATEGORY_ID LISTING_ID..."
+                )
+                .into());
+            };
+            let message = call
+                .map(listing_id_arg(listing_id)?, category_id.clone())
+                .await??;
             println!("{message}");
+            Ok(())
+        }
+        Command::Map {
+            category: Some(category_id),
+            args,
+            json,
+        } => {
+            let ids = args
+                .iter()
+                .map(|id| listing_id_arg(id))
+                .collect::<Result<Vec<_>, _>>()?;
+            let report = call
+                .client
+                .map_categories(ctx(), ids, category_id.clone())
+                .await
+                .map_err(|e| call.lost(e))??;
+            emit(json, &report, |r| {
+                catalog_cli::format_mapping(r, &category_id)
+            })?;
+            if report.refused.is_empty() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "{} of {} not mapped; see why above",
+                    report.refused.len(),
+                    plural(
+                        (report.refused.len() + report.mapped.len()) as u64,
+                        "listing",
+                        "listings"
+                    )
+                )
+                .into())
+            }
+        }
+        Command::Unmap { listing_id } => {
+            let answer = call.client.unmap_category(ctx(), listing_id).await;
+            println!("{}", answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
         Command::List { listing_ids } => {
@@ -245,10 +362,127 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             );
             Ok(())
         }
+        Command::Resubmit { listing_ids } => {
+            let answer = call.client.resubmit(ctx(), listing_ids).await;
+            let queued = answer.map_err(|e| call.lost(e))??;
+            println!(
+                "Queued {} for another submission to TikTok.",
+                plural(u64::from(queued), "listing", "listings")
+            );
+            Ok(())
+        }
+        Command::Product { listing_id, json } => {
+            let answer = call.client.product_detail(ctx(), listing_id).await;
+            let detail = answer.map_err(|e| call.lost(e))??;
+            emit(json, &detail, catalog_cli::format_product)
+        }
+        Command::Skus {
+            listing_id,
+            seller_skus,
+        } => {
+            let answer = call
+                .client
+                .select_skus(ctx(), listing_id, seller_skus)
+                .await;
+            println!("{}", answer.map_err(|e| call.lost(e))??);
+            Ok(())
+        }
+        Command::Connections { json } => {
+            let status = call.status().await?;
+            let entries = catalog_cli::connection_entries(&status.organizations);
+            emit(json, &entries, |e| catalog_cli::format_connections(e))
+        }
+        Command::TestConnection { name, json } => {
+            let answer = call.client.test_connection(long_ctx(), name).await;
+            let test = answer.map_err(|e| call.lost(e))??;
+            emit(json, &test, catalog_cli::format_connection_test)?;
+            if test.ok {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(catalog_cli::failed_checks(&test)).into())
+            }
+        }
+        Command::Authorize {
+            shop,
+            code: Some(code),
+            state: Some(state),
+        } => {
+            let answer = call
+                .client
+                .finish_authorization(ctx(), shop, code, state)
+                .await;
+            println!("{}", answer.map_err(|e| call.lost(e))??);
+            Ok(())
+        }
+        Command::Authorize { shop, .. } => {
+            let answer = call.client.start_authorization(ctx(), shop).await;
+            let start = answer.map_err(|e| call.lost(e))??;
+            print!("{}", catalog_cli::format_authorization(&start));
+            Ok(())
+        }
+        Command::Link(LinkCommand::Preview { shop, json }) => {
+            let answer = call.client.link_preview(long_ctx(), shop).await;
+            let preview = answer.map_err(|e| call.lost(e))??;
+            emit(json, &preview, catalog_cli::format_link_preview)
+        }
+        Command::Link(LinkCommand::Apply { shop }) => {
+            let answer = call.client.link_apply(long_ctx(), shop.clone()).await;
+            let linked = answer.map_err(|e| call.lost(e))??;
+            println!(
+                "Linked {} on {shop}; their price and stock now follow the store.",
+                plural(u64::from(linked), "listing", "listings")
+            );
+            Ok(())
+        }
+        Command::Link(LinkCommand::Manual {
+            listing_id,
+            tiktok_product_id,
+        }) => {
+            let answer = call
+                .client
+                .link_manual(ctx(), listing_id, tiktok_product_id)
+                .await;
+            println!("{}", answer.map_err(|e| call.lost(e))??);
+            Ok(())
+        }
+        Command::Settings {
+            shop,
+            json,
+            change: None,
+        } => {
+            let answer = call.client.shop_settings(ctx(), shop.clone()).await;
+            let settings = answer.map_err(|e| call.lost(e))??;
+            emit(json, &settings, |s| catalog_cli::format_settings(&shop, s))
+        }
+        Command::Settings {
+            shop,
+            json: _,
+            change: Some(SettingsCommand::Set { key, values }),
+        } => {
+            let answer = call.client.shop_settings(ctx(), shop.clone()).await;
+            let mut settings = answer.map_err(|e| call.lost(e))??;
+            crate::settings::apply(&mut settings, &key, &values).map_err(anyhow::Error::from)?;
+            let answer = call
+                .client
+                .set_shop_settings(ctx(), shop.clone(), settings.clone())
+                .await;
+            println!("{}", answer.map_err(|e| call.lost(e))??);
+            print!("{}", catalog_cli::format_settings(&shop, &settings));
+            Ok(())
+        }
         Command::Demo(_) => Err(CliError::Other(anyhow::anyhow!(
             "internal: demo is handled before connecting"
         ))),
     }
+}
+
+/// A listing id typed on the command line.
+fn listing_id_arg(text: &str) -> Result<i64, CliError> {
+    text.parse().map_err(|_| {
+        CliError::Other(anyhow::anyhow!(
+            "'{text}' is not a listing id; use the number in the LISTING column of 'feedbridge products'"
+        ))
+    })
 }
 
 /// One connection plus its socket, so transport errors can name it.

@@ -59,6 +59,16 @@ pub fn ctx() -> tarpc::context::Context {
     tarpc::context::current()
 }
 
+/// Calls that reach a platform (connection tests, link previews) may take this long.
+pub const LONG_CALL: Duration = Duration::from_secs(60);
+
+/// A context with a [`LONG_CALL`] deadline.
+pub fn long_ctx() -> tarpc::context::Context {
+    let mut context = tarpc::context::current();
+    context.deadline = std::time::Instant::now() + LONG_CALL;
+    context
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,9 @@
 //! The interactive console: terminal setup and the main loop.
 
-use crate::action::Action;
+use crate::action::{Action, Request};
 use crate::app::App;
-use crate::client::{self, ConnectError, ctx};
-use crate::{live, ui};
+use crate::client::{self, ConnectError};
+use crate::{live, requests, ui};
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
 use feedbridge_common::ConsoleClient;
@@ -84,9 +84,7 @@ async fn main_loop(
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => {
-                    if let Some(Action::Retry(id)) = app.on_key(key) {
-                        spawn_retry(id, &client, actions_tx.clone());
-                    }
+                    app.on_key(key);
                 }
                 Some(Ok(_)) => {} // resize and the like: redraw
                 Some(Err(error)) => {
@@ -97,29 +95,28 @@ async fn main_loop(
             Some(action) = actions.recv() => app.update(action),
             _ = tick.tick() => {}
         }
+        for request in app.take_requests() {
+            spawn_request(request, &client, actions_tx.clone());
+        }
         if app.should_quit {
             return Ok(());
         }
     }
 }
 
-/// Ask the daemon to retry a failure; the outcome comes back as a notice.
-fn spawn_retry(
-    id: i64,
+/// Make one daemon call in the background; its answer comes back as an action.
+fn spawn_request(
+    request: Request,
     client: &watch::Receiver<Option<ConsoleClient>>,
     actions: mpsc::UnboundedSender<Action>,
 ) {
     let client = client.borrow().clone();
     tokio::spawn(async move {
-        let message = match client {
-            None => "Not connected to the daemon; try again once it is back.".to_string(),
-            Some(client) => match client.retry_failure(ctx(), id).await {
-                Ok(Ok(message)) => message,
-                Ok(Err(error)) => format!("Could not retry failure #{id}: {error}"),
-                Err(error) => format!("Could not retry failure #{id}: lost the daemon ({error})"),
-            },
+        let action = match client {
+            None => requests::not_connected(),
+            Some(client) => requests::perform(&client, request).await,
         };
         // The UI may be gone by now; nothing to do then.
-        let _ = actions.send(Action::Notice(message));
+        let _ = actions.send(action);
     });
 }

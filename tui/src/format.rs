@@ -1,5 +1,6 @@
 //! Small text helpers shared by the console and the CLI tables.
 
+use feedbridge_common::catalog::{PriceMarkup, ShopSettings, StockBuffer};
 use feedbridge_common::{CategoryRef, ConnectionState, FailureView, OrderView, ProductView};
 
 /// Shown where a value is missing.
@@ -139,6 +140,125 @@ pub fn failure_retryable(failure: &FailureView) -> &'static str {
     yes_no(failure.retryable)
 }
 
+pub fn stock_buffer(buffer: StockBuffer) -> String {
+    match buffer {
+        StockBuffer::None => "none".into(),
+        StockBuffer::Units(1) => "1 unit".into(),
+        StockBuffer::Units(units) => format!("{units} units"),
+        StockBuffer::Percent(percent) => format!("{percent}%"),
+    }
+}
+
+pub fn price_markup(markup: PriceMarkup) -> String {
+    match markup {
+        PriceMarkup::None => "none".into(),
+        PriceMarkup::Percent(percent) => format!("+{percent}%"),
+        PriceMarkup::Fixed(amount) => format!("+{amount}"),
+    }
+}
+
+pub fn max_quantity(max: Option<u32>) -> String {
+    max.map_or_else(|| "no cap".into(), |n| n.to_string())
+}
+
+/// "0.5 kg, 20 × 15 × 5 cm".
+pub fn package_defaults(settings: &ShopSettings) -> String {
+    format!(
+        "{} kg, {} × {} × {} cm",
+        settings.package_weight_kg,
+        settings.package_length_cm,
+        settings.package_width_cm,
+        settings.package_height_cm
+    )
+}
+
+/// "LOC-1 → WH-9, LOC-2 → WH-9", or what an empty mapping means.
+pub fn location_warehouses(settings: &ShopSettings) -> String {
+    if settings.location_warehouses.is_empty() {
+        return "all store locations → the shop's default warehouse".into();
+    }
+    settings
+        .location_warehouses
+        .iter()
+        .map(|l| format!("{} → {}", l.store_location_id, l.warehouse_id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A shop's settings as (label, value) pairs, in the order the console shows them.
+pub fn settings_fields(settings: &ShopSettings) -> Vec<(&'static str, String)> {
+    vec![
+        ("Inventory buffer", stock_buffer(settings.inventory_buffer)),
+        ("Max quantity shown", max_quantity(settings.max_quantity)),
+        ("Price markup", price_markup(settings.price_markup)),
+        ("Round up to .99", yes_no(settings.round_to_99).to_string()),
+        ("Locations", location_warehouses(settings)),
+        ("Package defaults", package_defaults(settings)),
+    ]
+}
+
+/// TikTok's description HTML (paragraphs, bullet lists, images, inline emphasis) as text lines
+/// for a terminal: one line per paragraph, "• " per bullet, "[image URL]" per image.
+pub fn description_preview(html: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut rest = html;
+    let flush = |line: &mut String, lines: &mut Vec<String>| {
+        let text = unescape(line.trim());
+        if !text.is_empty() {
+            lines.push(text);
+        }
+        line.clear();
+    };
+    while let Some(open) = rest.find('<') {
+        line.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            line.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let tag = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        let name = tag
+            .trim_start_matches('/')
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match name.as_str() {
+            "p" | "div" | "ul" | "ol" | "br" => flush(&mut line, &mut lines),
+            "li" => {
+                flush(&mut line, &mut lines);
+                if !tag.starts_with('/') {
+                    line.push_str("• ");
+                }
+            }
+            "img" => {
+                flush(&mut line, &mut lines);
+                let src = tag
+                    .split_once("src=\"")
+                    .and_then(|(_, after)| after.split_once('"'))
+                    .map_or("", |(src, _)| src);
+                lines.push(format!("[image {src}]"));
+            }
+            _ => {}
+        }
+    }
+    line.push_str(rest);
+    flush(&mut line, &mut lines);
+    lines.retain(|l| l != "•");
+    lines
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
 /// Plain-text table with left-aligned columns separated by two spaces.
 pub fn text_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
@@ -198,6 +318,25 @@ mod tests {
             ],
         );
         assert_eq!(table, "ID  NAME\n1   Cotton Tee\n22  —\n");
+    }
+
+    #[test]
+    fn description_preview_reads_as_text() {
+        let html = "<p>Soft <strong>organic</strong> cotton &amp; more.</p>\
+                    <ul><li>Machine wash</li><li>Size: M, Chest: 100 cm</li></ul>\
+                    <p><img src=\"https://img.test/1.jpg\"></p>plain tail";
+        assert_eq!(
+            description_preview(html),
+            vec![
+                "Soft organic cotton & more.",
+                "• Machine wash",
+                "• Size: M, Chest: 100 cm",
+                "[image https://img.test/1.jpg]",
+                "plain tail",
+            ]
+        );
+        assert_eq!(description_preview("no markup"), vec!["no markup"]);
+        assert!(description_preview("").is_empty());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Key bindings as data. The help popup and the footer hints are generated from [`KEYMAP`].
 
+use crate::action::Panel;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a key asks for, before the app resolves it against its state (e.g. which failure
@@ -11,10 +12,22 @@ pub enum Command {
     Orders,
     Products,
     Failures,
+    Connections,
     Up,
     Down,
     Detail,
     Retry,
+    Mark,
+    Filter,
+    MapCategory,
+    Unmap,
+    List,
+    Resubmit,
+    LinkManual,
+    TestConnection,
+    Authorize,
+    LinkPreview,
+    Confirm,
     Help,
     Back,
     Quit,
@@ -42,13 +55,37 @@ const fn ctrl(c: char) -> Key {
     }
 }
 
-/// Where a binding does something.
+/// Where a binding does something. A panel's own binding wins over an everywhere one on the
+/// same key (on Products, `k` links by hand instead of moving up).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Everywhere,
-    /// Only on the Failures panel.
-    Failures,
+    On(&'static [Panel]),
 }
+
+impl Scope {
+    pub fn includes(self, panel: Panel) -> bool {
+        match self {
+            Self::Everywhere => true,
+            Self::On(panels) => panels.contains(&panel),
+        }
+    }
+
+    /// " (Products panel)", for the help.
+    pub fn label(self) -> String {
+        match self {
+            Self::Everywhere => String::new(),
+            Self::On(panels) => {
+                let names: Vec<&str> = panels.iter().map(|p| p.title()).collect();
+                let noun = if panels.len() == 1 { "panel" } else { "panels" };
+                format!(" ({} {noun})", names.join(", "))
+            }
+        }
+    }
+}
+
+const PRODUCTS: Scope = Scope::On(&[Panel::Products]);
+const CONNECTIONS: Scope = Scope::On(&[Panel::Connections]);
 
 pub struct Binding {
     pub keys: &'static [Key],
@@ -96,17 +133,24 @@ pub const KEYMAP: &[Binding] = &[
         scope: Scope::Everywhere,
     },
     Binding {
+        keys: &[ch('4')],
+        command: Command::Connections,
+        description: "Show connections",
+        hint: None,
+        scope: Scope::Everywhere,
+    },
+    Binding {
         keys: &[key(KeyCode::Up), ch('k')],
         command: Command::Up,
         description: "Move up",
-        hint: Some("up"),
+        hint: None,
         scope: Scope::Everywhere,
     },
     Binding {
         keys: &[key(KeyCode::Down), ch('j')],
         command: Command::Down,
         description: "Move down",
-        hint: Some("down"),
+        hint: None,
         scope: Scope::Everywhere,
     },
     Binding {
@@ -121,7 +165,84 @@ pub const KEYMAP: &[Binding] = &[
         command: Command::Retry,
         description: "Retry the selected failure",
         hint: Some("retry"),
-        scope: Scope::Failures,
+        scope: Scope::On(&[Panel::Failures]),
+    },
+    Binding {
+        keys: &[ch(' ')],
+        command: Command::Mark,
+        description: "Select or unselect the product",
+        hint: Some("select"),
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('f')],
+        command: Command::Filter,
+        description: "Cycle the status filter",
+        hint: Some("filter"),
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('m')],
+        command: Command::MapCategory,
+        description: "Choose the TikTok category of the selected products",
+        hint: Some("map"),
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('u')],
+        command: Command::Unmap,
+        description: "Remove the category (before listing)",
+        hint: Some("unmap"),
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('l')],
+        command: Command::List,
+        description: "List the selected products on TikTok",
+        hint: Some("list"),
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('s')],
+        command: Command::Resubmit,
+        description: "Submit the selected products again after a fix",
+        hint: Some("resubmit"),
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('k')],
+        command: Command::LinkManual,
+        description: "Link the product to an existing TikTok product",
+        hint: Some("link"),
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('t')],
+        command: Command::TestConnection,
+        description: "Test the connection",
+        hint: Some("test"),
+        scope: CONNECTIONS,
+    },
+    Binding {
+        keys: &[ch('a')],
+        command: Command::Authorize,
+        description: "Authorize feedbridge for the TikTok shop",
+        hint: Some("authorize"),
+        scope: CONNECTIONS,
+    },
+    Binding {
+        keys: &[ch('L')],
+        command: Command::LinkPreview,
+        description: "Preview linking the shop's TikTok products by seller SKU",
+        hint: Some("link by SKU"),
+        scope: Scope::On(&[Panel::Products, Panel::Connections]),
+    },
+    Binding {
+        keys: &[ch('y')],
+        command: Command::Confirm,
+        description: "Confirm (link by SKU: link the matches)",
+        hint: None,
+        scope: Scope::Everywhere,
     },
     Binding {
         keys: &[ch('?')],
@@ -170,6 +291,7 @@ impl Key {
             KeyCode::Down => "↓".to_string(),
             KeyCode::Enter => "Enter".to_string(),
             KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Char(' ') => "Space".to_string(),
             KeyCode::Char(c) => c.to_string(),
             other => other.to_string(),
         };
@@ -192,12 +314,28 @@ impl Binding {
     }
 }
 
-/// The command bound to a key press, if any.
-pub fn lookup(event: &KeyEvent) -> Option<Command> {
+/// The command bound to a key press on `panel`, if any; the panel's own bindings first.
+pub fn lookup(event: &KeyEvent, panel: Panel) -> Option<Command> {
+    let bound = |binding: &&Binding| binding.keys.iter().any(|k| k.matches(event));
     KEYMAP
         .iter()
-        .find(|binding| binding.keys.iter().any(|k| k.matches(event)))
+        .filter(|b| b.scope != Scope::Everywhere && b.scope.includes(panel))
+        .find(bound)
+        .or_else(|| {
+            KEYMAP
+                .iter()
+                .filter(|b| b.scope == Scope::Everywhere)
+                .find(bound)
+        })
         .map(|binding| binding.command)
+}
+
+/// A binding for this key that works on other panels only, to explain where it works.
+pub fn elsewhere(event: &KeyEvent, panel: Panel) -> Option<&'static Binding> {
+    KEYMAP
+        .iter()
+        .filter(|b| !b.scope.includes(panel))
+        .find(|binding| binding.keys.iter().any(|k| k.matches(event)))
 }
 
 #[cfg(test)]
@@ -222,28 +360,62 @@ mod tests {
     #[test]
     fn keys_resolve_with_terminal_quirks() {
         assert_eq!(
-            lookup(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            lookup(
+                &press(KeyCode::Char('?'), KeyModifiers::SHIFT),
+                Panel::Orders
+            ),
             Some(Command::Help)
         );
         assert_eq!(
-            lookup(&press(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            lookup(&press(KeyCode::BackTab, KeyModifiers::SHIFT), Panel::Orders),
             Some(Command::PrevPanel)
         );
         assert_eq!(
-            lookup(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            lookup(
+                &press(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                Panel::Orders
+            ),
             Some(Command::Quit)
         );
-        assert_eq!(lookup(&press(KeyCode::Char('c'), KeyModifiers::NONE)), None);
         assert_eq!(
-            lookup(&press(KeyCode::Char('j'), KeyModifiers::NONE)),
+            lookup(
+                &press(KeyCode::Char('c'), KeyModifiers::NONE),
+                Panel::Orders
+            ),
+            None
+        );
+        assert_eq!(
+            lookup(
+                &press(KeyCode::Char('j'), KeyModifiers::NONE),
+                Panel::Orders
+            ),
             Some(Command::Down)
         );
-        assert_eq!(lookup(&press(KeyCode::Char('k'), KeyModifiers::ALT)), None);
+        assert_eq!(
+            lookup(&press(KeyCode::Char('k'), KeyModifiers::ALT), Panel::Orders),
+            None
+        );
+    }
+
+    #[test]
+    fn panel_bindings_win_on_their_panel() {
+        let k = press(KeyCode::Char('k'), KeyModifiers::NONE);
+        assert_eq!(lookup(&k, Panel::Orders), Some(Command::Up));
+        assert_eq!(lookup(&k, Panel::Products), Some(Command::LinkManual));
+        let shift_l = press(KeyCode::Char('L'), KeyModifiers::SHIFT);
+        assert_eq!(
+            lookup(&shift_l, Panel::Connections),
+            Some(Command::LinkPreview)
+        );
+        assert_eq!(lookup(&shift_l, Panel::Orders), None);
+        let t = press(KeyCode::Char('t'), KeyModifiers::NONE);
+        assert_eq!(lookup(&t, Panel::Products), None);
     }
 
     #[test]
     fn labels_read_well() {
-        assert_eq!(KEYMAP[5].keys_label(), "↑ / k");
+        assert_eq!(KEYMAP[6].keys_label(), "↑ / k");
+        assert_eq!(ch(' ').label(), "Space");
         assert_eq!(ctrl('c').label(), "Ctrl-c");
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod catalog_cli;
 pub mod cli;
 pub mod client;
 pub mod components;
@@ -16,6 +17,8 @@ pub mod demo;
 pub mod format;
 pub mod keys;
 pub mod live;
+pub mod requests;
+pub mod settings;
 pub mod ui;
 
 pub use demo::{DemoOptions, DemoSummary, run as run_demo};

@@ -27,11 +27,28 @@ pub async fn fetch(client: &ConsoleClient) -> Result<Snapshot, tarpc::client::Rp
         client.products(ctx(), ProductFilter::default()),
         client.failures(ctx()),
     )?;
+    let shops: Vec<String> = status
+        .organizations
+        .iter()
+        .flat_map(|org| org.shops.iter().map(|shop| shop.name.clone()))
+        .collect();
+    let answers = futures::future::join_all(
+        shops
+            .iter()
+            .map(|shop| client.shop_settings(ctx(), shop.clone())),
+    )
+    .await;
+    let mut settings = Vec::with_capacity(shops.len());
+    for (shop, answer) in shops.into_iter().zip(answers) {
+        // A daemon refusal is shown in place; a lost connection is the caller's to handle.
+        settings.push((shop, answer?.map_err(|error| error.to_string())));
+    }
     Ok(Snapshot {
         status,
         orders,
         products,
         failures,
+        settings,
     })
 }
 

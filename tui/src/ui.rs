@@ -2,12 +2,15 @@
 
 use crate::action::Panel;
 use crate::app::{App, Popup};
-use crate::components::{Component, draw_detail, draw_help};
+use crate::components::{
+    Component, draw_authorization, draw_connection_test, draw_detail, draw_help, draw_link_preview,
+    draw_link_prompt, draw_picker, draw_report, product_detail_lines,
+};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
-use ratatui::style::Style;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
-use ratatui::widgets::Tabs;
+use ratatui::widgets::{Block, Paragraph, Tabs, Wrap};
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
@@ -40,16 +43,66 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Panel::Orders => app.orders.draw(frame, body, true),
         Panel::Products => app.products.draw(frame, body, true),
         Panel::Failures => app.failures.draw(frame, body, true),
+        Panel::Connections => draw_connections(frame, body, app),
     }
     app.footer.draw(frame, footer, false);
 
-    match app.popup {
+    match &app.popup {
         Some(Popup::Help) => draw_help(frame, area),
-        Some(Popup::Detail) => {
-            if let Some((title, lines)) = app.selected_detail() {
-                draw_detail(frame, area, &title, lines);
-            }
+        Some(Popup::Detail) => draw_selected_detail(frame, area, app),
+        Some(Popup::Picker(picker)) => draw_picker(frame, area, picker),
+        Some(Popup::LinkPrompt { title, input, .. }) => draw_link_prompt(frame, area, title, input),
+        Some(Popup::ConnectionTest { name, result }) => {
+            draw_connection_test(frame, area, name, result.as_ref());
+        }
+        Some(Popup::Authorization { shop, start, input }) => {
+            draw_authorization(frame, area, shop, start.as_ref(), input);
+        }
+        Some(Popup::LinkPreview {
+            shop,
+            preview,
+            applying,
+        }) => draw_link_preview(frame, area, shop, preview.as_ref(), *applying),
+        Some(Popup::Report { title, lines }) => draw_report(frame, area, title, lines),
+        None => {}
+    }
+}
+
+/// The daemon's product detail once it answered, else what the table row knows.
+fn draw_selected_detail(frame: &mut Frame, area: Rect, app: &App) {
+    let Some((title, mut lines)) = app.selected_detail() else {
+        return;
+    };
+    match app.selected_product_detail() {
+        Some(Ok(detail)) => lines = product_detail_lines(detail),
+        Some(Err(error)) => {
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(format!("More detail unavailable: {error}")).dark_gray());
+        }
+        None if app.panel == Panel::Products => {
+            lines.push(Line::raw(""));
+            lines.push(Line::raw("Loading the full detail…").dark_gray());
         }
         None => {}
     }
+    draw_detail(frame, area, &title, lines);
+}
+
+/// The connections table, and below it the selected connection's detail and settings.
+fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
+    let table_height = u16::try_from(app.connections.rows().len() + 3).unwrap_or(u16::MAX);
+    let [table, detail] =
+        Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(area);
+    app.connections.draw(frame, table, true);
+    let Some((title, lines)) = app.selected_detail() else {
+        return;
+    };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(format!(" {title} "))
+                .border_style(Style::new().dark_gray()),
+        ),
+        detail,
+    );
 }

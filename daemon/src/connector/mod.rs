@@ -366,4 +366,41 @@ pub trait TikTokShop: Send + Sync {
     ) -> ConnectorResult<ShippedPackage>;
     /// Subscribe the shop's webhooks we use to `address`; safe to repeat.
     async fn register_webhooks(&self, address: &str) -> ConnectorResult<()>;
+    /// Replace a product's content (§4.1 full edit, PUT); TikTok reviews it again.
+    async fn edit_product(
+        &self,
+        product_id: &str,
+        product: &NewProduct,
+    ) -> ConnectorResult<CreatedProduct>;
+    /// What a category requires besides attributes (§4.1 rules).
+    async fn category_rules(&self, category_id: &str) -> ConnectorResult<CategoryRules>;
+    /// One page of every product of the shop, any status (for linking by seller SKU).
+    async fn shop_products(&self, cursor: Option<String>) -> ConnectorResult<Page<ShopProduct>>;
+    /// Upload an image shown inside a description; returns the URL TikTok hosts it at.
+    async fn upload_description_image(
+        &self,
+        bytes: Vec<u8>,
+        file_name: &str,
+    ) -> ConnectorResult<String>;
+}
+
+/// What a TikTok category demands of a listing beyond its attributes (§4.1 rules).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRules {
+    pub package_dimensions_required: bool,
+    pub size_chart_required: bool,
+    /// Names of certifications the category requires.
+    pub required_certifications: Vec<String>,
+    pub manufacturer_required: bool,
+    pub responsible_person_required: bool,
+}
+
+/// A product as the shop's catalog lists it (for linking).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShopProduct {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    /// (seller SKU, TikTok SKU id)
+    pub skus: Vec<(String, String)>,
 }

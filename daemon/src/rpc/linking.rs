@@ -1,25 +1,158 @@
 //! Linking store products to products already on TikTok.
 
-use super::ConsoleServer;
+use super::{ConsoleServer, internal};
+use crate::store;
+use crate::sync::linking::{self, PlannedLink};
+use crate::sync::{ShopRuntime, kind};
 use feedbridge_common::catalog::LinkPreview;
 use feedbridge_common::rpc::RpcError;
+use std::sync::Arc;
+use std::time::Duration;
 
-pub async fn link_preview(_server: &ConsoleServer, _shop: String) -> Result<LinkPreview, RpcError> {
-    Err(RpcError::Internal(
-        "link_preview is not available yet".into(),
+fn shop_named(server: &ConsoleServer, shop: &str) -> Result<Arc<ShopRuntime>, RpcError> {
+    server
+        .engine
+        .orgs
+        .iter()
+        .flat_map(|o| o.shops.iter())
+        .find(|s| s.name == shop)
+        .cloned()
+        .ok_or_else(|| RpcError::NotFound(format!("no TikTok shop named \"{shop}\"")))
+}
+
+fn tiktok_error(shop: &str, error: &crate::connector::ConnectorError) -> RpcError {
+    RpcError::Conflict(format!(
+        "could not read TikTok shop {shop}'s catalog: {error}; check the shop's connection and try again"
     ))
 }
 
-pub async fn link_apply(_server: &ConsoleServer, _shop: String) -> Result<u32, RpcError> {
-    Err(RpcError::Internal("link_apply is not available yet".into()))
+/// A fresh preview and the links it would make.
+async fn plan(
+    server: &ConsoleServer,
+    shop: &Arc<ShopRuntime>,
+) -> Result<(LinkPreview, Vec<PlannedLink>), RpcError> {
+    let remote = linking::shop_catalog(shop.client.as_ref())
+        .await
+        .map_err(|e| tiktok_error(&shop.name, &e))?;
+    let connection = shop.connection;
+    let candidates = server
+        .engine
+        .store
+        .call(move |conn| store::link_candidates(conn, connection))
+        .await
+        .map_err(internal)?;
+    Ok(linking::preview(&shop.name, &candidates, &remote))
+}
+
+async fn apply(server: &ConsoleServer, planned: Vec<PlannedLink>) -> Result<Vec<i64>, RpcError> {
+    let linked = server
+        .engine
+        .store
+        .transaction(move |tx| {
+            let mut linked = Vec::new();
+            for link in planned {
+                store::link_listing(
+                    tx,
+                    link.listing_id,
+                    &link.tiktok_product_id,
+                    &link.skus,
+                    link.status,
+                )?;
+                linked.push(link.listing_id);
+            }
+            Ok(linked)
+        })
+        .await
+        .map_err(internal)?;
+    // Linked SKUs take the store's stock (and price once active) from now on.
+    server
+        .engine
+        .enqueue_many(kind::PUSH_STOCK, linked.clone(), Duration::ZERO)
+        .await
+        .map_err(internal)?;
+    Ok(linked)
+}
+
+pub async fn link_preview(server: &ConsoleServer, shop: String) -> Result<LinkPreview, RpcError> {
+    let runtime = shop_named(server, &shop)?;
+    Ok(plan(server, &runtime).await?.0)
+}
+
+pub async fn link_apply(server: &ConsoleServer, shop: String) -> Result<u32, RpcError> {
+    if server.draining.is_cancelled() {
+        return Err(RpcError::ShuttingDown);
+    }
+    let runtime = shop_named(server, &shop)?;
+    let (_, planned) = plan(server, &runtime).await?;
+    let linked = apply(server, planned).await?;
+    Ok(u32::try_from(linked.len()).unwrap_or(u32::MAX))
 }
 
 pub async fn link_manual(
-    _server: &ConsoleServer,
-    _listing_id: i64,
-    _tiktok_product_id: String,
+    server: &ConsoleServer,
+    listing_id: i64,
+    tiktok_product_id: String,
 ) -> Result<String, RpcError> {
-    Err(RpcError::Internal(
-        "link_manual is not available yet".into(),
-    ))
+    if server.draining.is_cancelled() {
+        return Err(RpcError::ShuttingDown);
+    }
+    let draft = server
+        .engine
+        .store
+        .call(move |conn| store::listing_draft(conn, listing_id))
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| RpcError::NotFound(format!("no product listing with id {listing_id}")))?;
+    let Some((_, shop)) = server.engine.shop(draft.shop_id) else {
+        return Err(RpcError::NotFound(format!(
+            "the shop of listing {listing_id} is no longer configured"
+        )));
+    };
+    let shop = Arc::clone(shop);
+    let remote = shop
+        .client
+        .product(&tiktok_product_id)
+        .await
+        .map_err(|e| match e {
+            crate::connector::ConnectorError::Rejected { .. } => RpcError::NotFound(format!(
+                "TikTok shop {} has no product {tiktok_product_id} ({e})",
+                shop.name
+            )),
+            other => tiktok_error(&shop.name, &other),
+        })?;
+    let connection = shop.connection;
+    let candidates = server
+        .engine
+        .store
+        .call(move |conn| store::link_candidates(conn, connection))
+        .await
+        .map_err(internal)?;
+    let Some(candidate) = candidates.iter().find(|c| c.listing_id == listing_id) else {
+        return Err(RpcError::Invalid(format!(
+            "\"{}\" has no variant with an SKU; give its variants SKUs in the store first",
+            draft.title
+        )));
+    };
+    let planned = linking::manual_link(
+        candidate,
+        &candidates,
+        &tiktok_product_id,
+        &remote.status,
+        &remote.skus,
+    )
+    .map_err(RpcError::Conflict)?;
+    let linked_skus = planned.skus.len();
+    let unlinked = remote.skus.len().saturating_sub(linked_skus);
+    apply(server, vec![planned]).await?;
+    let mut message = format!(
+        "{} is linked to TikTok product {tiktok_product_id} ({linked_skus} SKU{}).",
+        draft.title,
+        if linked_skus == 1 { "" } else { "s" }
+    );
+    if unlinked > 0 {
+        message.push_str(&format!(
+            " {unlinked} TikTok SKU(s) have no store variant with the same SKU and are not synced."
+        ));
+    }
+    Ok(message)
 }

@@ -302,6 +302,10 @@ pub struct ListingDraft {
     pub category_id: Option<String>,
     pub tiktok_product_id: Option<String>,
     pub variants: Vec<DraftVariant>,
+    /// Seller SKUs chosen for listing; empty = every variant with an SKU.
+    pub selected_skus: Vec<String>,
+    /// The TikTok product existed already and was linked, not created by feedbridge.
+    pub linked: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -321,7 +325,7 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
     let head = conn
         .query_row(
             "SELECT l.shop_id, o.name, l.status, p.store_product_id, p.title, p.description_html,
-                    p.image_urls, l.category_id, l.tiktok_product_id, p.id
+                    p.image_urls, l.category_id, l.tiktok_product_id, p.id, l.selected_skus, l.linked
              FROM listings l JOIN store_products p ON p.id = l.product_id
              JOIN organizations o ON o.id = p.org_id WHERE l.id = ?1",
             [listing_id],
@@ -337,6 +341,8 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
                     r.get::<_, Option<String>>(7)?,
                     r.get::<_, Option<String>>(8)?,
                     r.get::<_, i64>(9)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, bool>(11)?,
                 ))
             },
         )
@@ -352,6 +358,8 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
         category_id,
         tiktok_product_id,
         product_row,
+        selected_skus,
+        linked,
     )) = head
     else {
         return Ok(None);
@@ -392,6 +400,8 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
         category_id,
         tiktok_product_id,
         variants,
+        selected_skus: serde_json::from_str(&selected_skus).unwrap_or_default(),
+        linked,
     }))
 }
 
@@ -495,19 +505,36 @@ pub fn product_views(
     conn: &Connection,
     filter: &ProductFilter,
 ) -> rusqlite::Result<Vec<ProductView>> {
+    views(conn, filter, None)
+}
+
+/// One listing as the console shows it.
+pub fn product_view(conn: &Connection, listing_id: i64) -> rusqlite::Result<Option<ProductView>> {
+    let all = ProductFilter {
+        status: None,
+        limit: Some(1),
+    };
+    Ok(views(conn, &all, Some(listing_id))?.into_iter().next())
+}
+
+fn views(
+    conn: &Connection,
+    filter: &ProductFilter,
+    only: Option<i64>,
+) -> rusqlite::Result<Vec<ProductView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT l.id, o.name, c.name, p.store_product_id, p.title, l.category_id, l.category_name,
                 l.status, l.status_reason, l.review_reasons, l.tiktok_product_id, l.updated_at,
                 COALESCE(c.currency, '')
          FROM listings l JOIN store_products p ON p.id = l.product_id
          JOIN organizations o ON o.id = p.org_id JOIN connections c ON c.id = l.shop_id
-         WHERE (?1 IS NULL OR l.status = ?1)
+         WHERE (?1 IS NULL OR l.status = ?1) AND (?3 IS NULL OR l.id = ?3)
          ORDER BY l.updated_at DESC, l.id LIMIT ?2",
     )?;
     let limit = filter.limit.unwrap_or(1000);
     let status = filter.status.map(ListingStatus::as_str);
     let heads = stmt
-        .query_map(params![status, limit], |r| {
+        .query_map(params![status, limit, only], |r| {
             let category_id: Option<String> = r.get(5)?;
             let category_name: Option<String> = r.get(6)?;
             let status: String = r.get(7)?;
@@ -571,4 +598,270 @@ pub fn listing_by_tiktok_product(
         |r| r.get(0),
     )
     .optional()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing choices, linking, upload and requirement caches
+// ---------------------------------------------------------------------------------------------
+
+/// Outcome of changing a listing before it is on TikTok.
+pub enum ListingEdit {
+    Done {
+        title: String,
+    },
+    NoSuchListing,
+    /// On TikTok (or under review) already: the choice is locked.
+    Locked {
+        status: ListingStatus,
+    },
+    /// Seller SKUs that none of the product's variants carry.
+    UnknownSkus(Vec<String>),
+}
+
+fn listing_head(
+    conn: &Connection,
+    listing_id: i64,
+) -> rusqlite::Result<Option<(ListingStatus, String, String)>> {
+    conn.query_row(
+        "SELECT l.status, p.title, o.name FROM listings l
+         JOIN store_products p ON p.id = l.product_id JOIN organizations o ON o.id = p.org_id
+         WHERE l.id = ?1",
+        [listing_id],
+        |r| {
+            let status: String = r.get(0)?;
+            Ok((
+                ListingStatus::parse(&status).unwrap_or(ListingStatus::NotSynced),
+                r.get(1)?,
+                r.get(2)?,
+            ))
+        },
+    )
+    .optional()
+}
+
+fn editable(status: ListingStatus) -> bool {
+    matches!(
+        status,
+        ListingStatus::NotSynced | ListingStatus::FailedToSync
+    )
+}
+
+/// Remove a listing's category; only before it is listed.
+pub fn unmap_category(conn: &Connection, listing_id: i64) -> rusqlite::Result<ListingEdit> {
+    let Some((status, title, org)) = listing_head(conn, listing_id)? else {
+        return Ok(ListingEdit::NoSuchListing);
+    };
+    if !editable(status) {
+        return Ok(ListingEdit::Locked { status });
+    }
+    conn.execute(
+        "UPDATE listings SET category_id = NULL, category_name = NULL, updated_at = ?2 WHERE id = ?1",
+        params![listing_id, now_secs()],
+    )?;
+    append_event(
+        conn,
+        EventKind::CategoryMapped,
+        Some(&org),
+        &title,
+        "Category removed.",
+    )?;
+    Ok(ListingEdit::Done { title })
+}
+
+/// Choose which seller SKUs of a product to list (empty = all); only before it is listed.
+pub fn select_skus(
+    conn: &Connection,
+    listing_id: i64,
+    seller_skus: &[String],
+) -> rusqlite::Result<ListingEdit> {
+    let Some((status, title, _)) = listing_head(conn, listing_id)? else {
+        return Ok(ListingEdit::NoSuchListing);
+    };
+    if !editable(status) {
+        return Ok(ListingEdit::Locked { status });
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.sku FROM store_variants v JOIN listings l ON l.product_id = v.product_id
+         WHERE l.id = ?1",
+    )?;
+    let known: Vec<String> = stmt
+        .query_map([listing_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let unknown: Vec<String> = seller_skus
+        .iter()
+        .filter(|sku| !known.contains(sku))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Ok(ListingEdit::UnknownSkus(unknown));
+    }
+    let mut chosen: Vec<&String> = seller_skus.iter().collect();
+    chosen.sort();
+    chosen.dedup();
+    let json = serde_json::to_string(&chosen).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "UPDATE listings SET selected_skus = ?2, updated_at = ?3 WHERE id = ?1",
+        params![listing_id, json, now_secs()],
+    )?;
+    Ok(ListingEdit::Done { title })
+}
+
+/// The TikTok reference of an image already uploaded to this shop for this use.
+pub fn uploaded_image(
+    conn: &Connection,
+    shop_id: i64,
+    use_case: &str,
+    source_url: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT tiktok_ref FROM image_uploads WHERE shop_id = ?1 AND use_case = ?2 AND source_url = ?3",
+        params![shop_id, use_case, source_url],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+pub fn remember_uploaded_image(
+    conn: &Connection,
+    shop_id: i64,
+    use_case: &str,
+    source_url: &str,
+    tiktok_ref: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO image_uploads (shop_id, use_case, source_url, tiktok_ref) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (shop_id, use_case, source_url) DO UPDATE SET tiktok_ref = excluded.tiktok_ref",
+        params![shop_id, use_case, source_url, tiktok_ref],
+    )?;
+    Ok(())
+}
+
+/// A category's requirements as cached: (attributes JSON, rules JSON, fetched at, Unix s).
+pub fn category_requirements(
+    conn: &Connection,
+    shop_id: i64,
+    category_id: &str,
+) -> rusqlite::Result<Option<(String, String, i64)>> {
+    conn.query_row(
+        "SELECT attributes, rules, fetched_at FROM category_requirements
+         WHERE shop_id = ?1 AND category_id = ?2",
+        params![shop_id, category_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()
+}
+
+pub fn save_category_requirements(
+    conn: &Connection,
+    shop_id: i64,
+    category_id: &str,
+    attributes: &str,
+    rules: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO category_requirements (shop_id, category_id, attributes, rules, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (shop_id, category_id) DO UPDATE SET attributes = excluded.attributes,
+             rules = excluded.rules, fetched_at = excluded.fetched_at",
+        params![shop_id, category_id, attributes, rules, now_secs()],
+    )?;
+    Ok(())
+}
+
+/// One store product as linking sees it on one shop.
+#[derive(Clone, Debug)]
+pub struct LinkCandidate {
+    pub listing_id: i64,
+    pub title: String,
+    pub status: ListingStatus,
+    pub tiktok_product_id: Option<String>,
+    /// (variant row id, seller SKU); SKU-less variants left out.
+    pub variants: Vec<(i64, String)>,
+}
+
+/// Every listing of a shop with its variants' seller SKUs.
+pub fn link_candidates(conn: &Connection, shop_id: i64) -> rusqlite::Result<Vec<LinkCandidate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.id, p.title, l.status, l.tiktok_product_id, v.id, v.sku
+         FROM listings l JOIN store_products p ON p.id = l.product_id
+         JOIN store_variants v ON v.product_id = p.id
+         WHERE l.shop_id = ?1 AND trim(v.sku) <> ''
+         ORDER BY l.id, v.id",
+    )?;
+    let rows = stmt.query_map([shop_id], |r| {
+        let status: String = r.get(2)?;
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            ListingStatus::parse(&status).unwrap_or(ListingStatus::NotSynced),
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut candidates: Vec<LinkCandidate> = Vec::new();
+    for row in rows {
+        let (listing_id, title, status, tiktok_product_id, variant, sku) = row?;
+        match candidates.last_mut() {
+            Some(last) if last.listing_id == listing_id => last.variants.push((variant, sku)),
+            _ => candidates.push(LinkCandidate {
+                listing_id,
+                title,
+                status,
+                tiktok_product_id,
+                variants: vec![(variant, sku)],
+            }),
+        }
+    }
+    Ok(candidates)
+}
+
+/// Link a listing to an existing TikTok product: its id, SKU ids, status, and the linked mark.
+/// Synced price/stock are left unknown so the next push sends the store's figures.
+pub fn link_listing(
+    conn: &Connection,
+    listing_id: i64,
+    tiktok_product_id: &str,
+    skus: &[(i64, String)],
+    status: ListingStatus,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM listing_skus WHERE listing_id = ?1",
+        [listing_id],
+    )?;
+    set_listing_remote(conn, listing_id, tiktok_product_id, skus)?;
+    conn.execute(
+        "UPDATE listings SET linked = 1, updated_at = ?2 WHERE id = ?1",
+        params![listing_id, now_secs()],
+    )?;
+    set_listing_status(conn, listing_id, status, None, &[])?;
+    if let Some((_, title, org)) = listing_head(conn, listing_id)? {
+        append_event(
+            conn,
+            EventKind::ListingChanged,
+            Some(&org),
+            &title,
+            &format!("Linked to TikTok product {tiktok_product_id} ({status})."),
+        )?;
+    }
+    Ok(())
+}
+
+/// Listings of these ids that may be submitted again: (id, status).
+pub fn listing_statuses(
+    conn: &Connection,
+    listing_ids: &[i64],
+) -> rusqlite::Result<Vec<(i64, ListingStatus)>> {
+    let ids = serde_json::to_string(listing_ids).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, status FROM listings WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+    )?;
+    let rows = stmt.query_map([ids], |r| {
+        let status: String = r.get(1)?;
+        Ok((
+            r.get(0)?,
+            ListingStatus::parse(&status).unwrap_or(ListingStatus::NotSynced),
+        ))
+    })?;
+    rows.collect()
 }

@@ -1,26 +1,27 @@
 //! Reading the store catalog, listing on TikTok and following review.
 
+use super::description;
 use super::{Engine, StepFailure, StepResult, kind};
-use crate::connector::{self, NewProduct, NewSku};
-use crate::store::{self, ListingDraft};
+use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSku};
+use crate::store::{self, DraftVariant, ListingDraft};
+use feedbridge_common::catalog::{PackageFacts, ShopSettings};
 use feedbridge_common::{ConnectionState, FailureKind, ListingStatus};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::time::Duration;
-use tracing::info;
+use tracing::{info, warn};
 
 fn db(error: store::StoreError) -> StepFailure {
-    StepFailure::internal(FailureKind::Connection, error)
+    StepFailure::internal(FailureKind::Listing, error)
 }
 
-/// Package facts stores rarely carry; used until per-shop listing defaults exist.
-const DEFAULT_PACKAGE_WEIGHT_KG: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
-const DEFAULT_PACKAGE_CM: (Decimal, Decimal, Decimal) = (
-    Decimal::from_parts(20, 0, 0, false, 0),
-    Decimal::from_parts(15, 0, 0, false, 0),
-    Decimal::from_parts(5, 0, 0, false, 0),
-);
-/// TikTok accepts at most nine main images.
+/// TikTok accepts at most nine main images (§5.1).
 const MAX_IMAGES: usize = 9;
+/// How long a category's fetched attributes and rules are trusted before asking again.
+const REQUIREMENTS_TTL_SECS: i64 = 3_600;
+const MAIN_IMAGE: &str = "MAIN_IMAGE";
+const DESCRIPTION_IMAGE: &str = "DESCRIPTION_IMAGE";
 
 /// Read the whole store catalog; queue pushes for listings whose price or stock moved, and
 /// another look at orders that were blocked on an SKU.
@@ -97,8 +98,157 @@ fn listing_failure(
     )
 }
 
+/// The variants a listing sends: those with a seller SKU, narrowed to the chosen ones.
+pub fn listed_variants(draft: &ListingDraft) -> Vec<&DraftVariant> {
+    draft
+        .variants
+        .iter()
+        .filter(|v| !v.sku.trim().is_empty())
+        .filter(|v| draft.selected_skus.is_empty() || draft.selected_skus.contains(&v.sku))
+        .collect()
+}
+
+/// Package facts sent to TikTok. Store products carry no package figures today, so the shop's
+/// listing defaults apply; a zero default means "none set".
+pub fn package_facts(settings: &ShopSettings) -> PackageFacts {
+    PackageFacts {
+        weight_kg: settings.package_weight_kg,
+        length_cm: settings.package_length_cm,
+        width_cm: settings.package_width_cm,
+        height_cm: settings.package_height_cm,
+        from_defaults: true,
+    }
+}
+
+/// A category attribute as cached in the store.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CachedAttribute {
+    pub id: String,
+    pub name: String,
+    pub required: bool,
+    pub is_sales_property: bool,
+}
+
+/// What a category demands, from the cache or TikTok.
+pub struct Requirements {
+    pub attributes: Vec<CachedAttribute>,
+    pub rules: CategoryRules,
+}
+
+/// Required product attributes: (attribute id, value from a same-named option) or the names
+/// of those the store cannot fill.
+pub fn fill_attributes(
+    attributes: &[CachedAttribute],
+    variants: &[&DraftVariant],
+) -> Result<Vec<(String, String)>, Vec<String>> {
+    let mut filled = Vec::new();
+    let mut missing = Vec::new();
+    for attribute in attributes
+        .iter()
+        .filter(|a| a.required && !a.is_sales_property)
+    {
+        let value = variants
+            .iter()
+            .flat_map(|v| v.options.iter())
+            .find(|(name, _)| name.eq_ignore_ascii_case(&attribute.name))
+            .map(|(_, value)| value.clone());
+        match value {
+            Some(value) => filled.push((attribute.id.clone(), value)),
+            None => missing.push(attribute.name.clone()),
+        }
+    }
+    if missing.is_empty() {
+        Ok(filled)
+    } else {
+        Err(missing)
+    }
+}
+
+/// What the category's rules demand that this listing cannot give, in the merchant's words.
+pub fn unmet_rules(rules: &CategoryRules, package: &PackageFacts) -> Vec<String> {
+    let mut unmet = Vec::new();
+    let zero = Decimal::ZERO;
+    if rules.package_dimensions_required
+        && (package.length_cm <= zero || package.width_cm <= zero || package.height_cm <= zero)
+    {
+        unmet.push("package dimensions (set the shop's default package size)".to_owned());
+    }
+    if rules.size_chart_required {
+        unmet.push("a size chart".to_owned());
+    }
+    for certification in &rules.required_certifications {
+        unmet.push(format!("the certification \"{certification}\""));
+    }
+    if rules.manufacturer_required {
+        unmet.push("manufacturer details".to_owned());
+    }
+    if rules.responsible_person_required {
+        unmet.push("a responsible person".to_owned());
+    }
+    unmet
+}
+
+/// A category's attributes and rules: cached per shop for an hour, else read from TikTok.
+pub async fn requirements(
+    engine: &Engine,
+    shop_connection: i64,
+    client: &dyn connector::TikTokShop,
+    category_id: &str,
+) -> Result<Requirements, connector::ConnectorError> {
+    let category = category_id.to_owned();
+    let cached = engine
+        .store
+        .call(move |conn| store::category_requirements(conn, shop_connection, &category))
+        .await
+        .ok()
+        .flatten();
+    if let Some((attributes, rules, fetched_at)) = cached
+        && store::now_secs() - fetched_at < REQUIREMENTS_TTL_SECS
+        && let (Ok(attributes), Ok(rules)) = (
+            serde_json::from_str::<Vec<CachedAttribute>>(&attributes),
+            serde_json::from_str::<CategoryRules>(&rules),
+        )
+    {
+        return Ok(Requirements { attributes, rules });
+    }
+    let attributes: Vec<CachedAttribute> = client
+        .category_attributes(category_id)
+        .await?
+        .into_iter()
+        .map(|a: CategoryAttribute| CachedAttribute {
+            id: a.id,
+            name: a.name,
+            required: a.required,
+            is_sales_property: a.is_sales_property,
+        })
+        .collect();
+    let rules = client.category_rules(category_id).await?;
+    let (attributes_json, rules_json) = (
+        serde_json::to_string(&attributes).unwrap_or_else(|_| "[]".into()),
+        serde_json::to_string(&rules).unwrap_or_else(|_| "{}".into()),
+    );
+    let category = category_id.to_owned();
+    if let Err(error) = engine
+        .store
+        .call(move |conn| {
+            store::save_category_requirements(
+                conn,
+                shop_connection,
+                &category,
+                &attributes_json,
+                &rules_json,
+            )
+        })
+        .await
+    {
+        warn!(%error, "Could not cache category requirements; they will be read again.");
+    }
+    Ok(Requirements { attributes, rules })
+}
+
 /// Submit one listing to TikTok, exactly once: a product already carrying our seller SKUs is
-/// adopted instead of created again.
+/// adopted instead of created again; a listing already on TikTok (failed review, or a failed
+/// edit) is edited in place and goes back to review.
 pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
     let Some(draft) = draft(engine, listing_id).await? else {
         return Ok(());
@@ -115,12 +265,13 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
     let (org, shop) = (org.clone(), shop.clone());
     let store_conn = org.store_connection;
     let shop_conn = shop.connection;
-    let (shop_row, store_row) = engine
+    let (shop_row, store_row, settings) = engine
         .store
         .call(move |conn| {
             Ok((
                 store::connection(conn, shop_conn)?,
                 store::connection(conn, store_conn)?,
+                store::shop_settings(conn, shop_conn)?,
             ))
         })
         .await
@@ -129,11 +280,15 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
         return Ok(());
     };
     if shop_row.state != ConnectionState::Connected {
-        return Err(listing_failure(
-            &draft,
-            format!("TikTok shop {} is not connected", shop.name),
-            "Fix the shop's connection (see the status header), then retry.",
-        ));
+        return Err(StepFailure {
+            // Reconnecting (or reauthorizing) fixes this without touching the product.
+            retryable: true,
+            ..listing_failure(
+                &draft,
+                format!("TikTok shop {} is not connected", shop.name),
+                "Fix the shop's connection (see the status header); the listing continues by itself.",
+            )
+        });
     }
     if shop_row.currency != store_row.currency {
         return Err(listing_failure(
@@ -155,11 +310,23 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
             "Map the product to a TikTok category, then list it again.",
         ));
     };
-    let variants: Vec<_> = draft
-        .variants
+    let missing_choice: Vec<&String> = draft
+        .selected_skus
         .iter()
-        .filter(|v| !v.sku.trim().is_empty())
+        .filter(|sku| !draft.variants.iter().any(|v| &v.sku == *sku))
         .collect();
+    if !missing_choice.is_empty() {
+        let names: Vec<&str> = missing_choice.iter().map(|s| s.as_str()).collect();
+        return Err(listing_failure(
+            &draft,
+            format!(
+                "the chosen SKUs {} are no longer on the product in the store",
+                names.join(", ")
+            ),
+            "Choose the SKUs to list again, then list it again.",
+        ));
+    }
+    let variants = listed_variants(&draft);
     if variants.is_empty() {
         return Err(listing_failure(
             &draft,
@@ -184,67 +351,64 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
         )
     };
 
-    // Required category attributes: filled from same-named product options, else named.
-    let attributes = shop
-        .client
-        .category_attributes(&category_id)
+    // Checked before anything is sent: required attributes and the category's rules.
+    let requirements = requirements(engine, shop_conn, shop.client.as_ref(), &category_id)
         .await
         .map_err(tiktok)?;
-    let mut product_attributes = Vec::new();
-    for attribute in attributes
-        .iter()
-        .filter(|a| a.required && !a.is_sales_property)
-    {
-        let value = variants
-            .iter()
-            .flat_map(|v| v.options.iter())
-            .find(|(name, _)| name.eq_ignore_ascii_case(&attribute.name))
-            .map(|(_, value)| value.clone());
-        match value {
-            Some(value) => product_attributes.push((attribute.id.clone(), value)),
-            None => {
-                return Err(listing_failure(
-                    &draft,
-                    format!(
-                        "TikTok requires the attribute \"{}\" for this category",
-                        attribute.name
-                    ),
-                    format!(
-                        "Add a product option named \"{}\" in the store, or map a different category, then list it again.",
-                        attribute.name
-                    ),
-                ));
-            }
+    let product_attributes = match fill_attributes(&requirements.attributes, &variants) {
+        Ok(filled) => filled,
+        Err(missing) => {
+            let quoted: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
+            return Err(listing_failure(
+                &draft,
+                format!(
+                    "TikTok requires the attribute {} for this category",
+                    quoted.join(", ")
+                ),
+                format!(
+                    "Add a product option named {} in the store, or map a different category, then list it again.",
+                    quoted.join(", ")
+                ),
+            ));
         }
+    };
+    let package = package_facts(&settings);
+    let unmet = unmet_rules(&requirements.rules, &package);
+    if !unmet.is_empty() {
+        return Err(listing_failure(
+            &draft,
+            format!("TikTok requires {} for this category", unmet.join(", ")),
+            "Provide what is named, or map a different category, then list it again.",
+        ));
     }
 
     let seller_skus: Vec<String> = variants.iter().map(|v| v.sku.clone()).collect();
-    let existing = shop
-        .client
-        .find_products_by_seller_sku(&seller_skus)
-        .await
-        .map_err(tiktok)?;
-    let (product_id, sku_ids) = if let Some(found) = existing.into_iter().next() {
+    let editing = draft.tiktok_product_id.clone().filter(|_| !draft.linked);
+    let adopted = if editing.is_some() {
+        None
+    } else {
+        shop.client
+            .find_products_by_seller_sku(&seller_skus)
+            .await
+            .map_err(tiktok)?
+            .into_iter()
+            .next()
+    };
+    let (product_id, sku_ids) = if let Some(found) = adopted {
         info!(product = %found.id, "A TikTok product with these SKUs exists; adopting it instead of creating another.");
         (found.id, found.skus)
     } else {
         let mut image_uris = Vec::new();
-        for (index, url) in draft.image_urls.iter().take(MAX_IMAGES).enumerate() {
-            let bytes = fetch_image(engine, url)
-                .await
-                .map_err(|reason| StepFailure {
-                    retryable: true,
-                    ..listing_failure(
-                        &draft,
-                        format!("could not download image {url}: {reason}"),
-                        "Check the image in the store; feedbridge retries by itself.",
-                    )
-                })?;
-            let uri = shop
-                .client
-                .upload_image(bytes, &format!("image-{index}.png"))
-                .await
-                .map_err(tiktok)?;
+        for url in draft.image_urls.iter().take(MAX_IMAGES) {
+            let uri = upload_once(
+                engine,
+                &draft,
+                shop_conn,
+                shop.client.as_ref(),
+                url,
+                MAIN_IMAGE,
+            )
+            .await?;
             image_uris.push(uri);
         }
         if image_uris.is_empty() {
@@ -254,13 +418,15 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
                 "Add an image to the product in the store, then list it again.",
             ));
         }
+        let description_html =
+            tiktok_description(engine, &draft, shop_conn, shop.client.as_ref()).await?;
         let product = NewProduct {
             title: draft.title.clone(),
-            description_html: draft.description_html.clone(),
+            description_html,
             category_id,
             image_uris,
-            package_weight_kg: DEFAULT_PACKAGE_WEIGHT_KG,
-            package_dimensions_cm: DEFAULT_PACKAGE_CM,
+            package_weight_kg: package.weight_kg,
+            package_dimensions_cm: (package.length_cm, package.width_cm, package.height_cm),
             attributes: product_attributes,
             skus: variants
                 .iter()
@@ -281,8 +447,12 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
             external_product_id: draft.store_product_id.clone(),
             idempotency_key: format!("feedbridge-listing-{listing_id}"),
         };
-        let created = shop.client.create_product(&product).await.map_err(tiktok)?;
-        (created.product_id, created.skus)
+        let saved = match &editing {
+            Some(existing) => shop.client.edit_product(existing, &product).await,
+            None => shop.client.create_product(&product).await,
+        }
+        .map_err(tiktok)?;
+        (saved.product_id, saved.skus)
     };
     let by_sku: Vec<(i64, String, Decimal, i64)> = variants
         .iter()
@@ -316,6 +486,131 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
         )
         .await
         .map_err(db)
+}
+
+/// Upload a store image to the shop once; later listings reuse the stored reference.
+async fn upload_once(
+    engine: &Engine,
+    draft: &ListingDraft,
+    shop_connection: i64,
+    client: &dyn connector::TikTokShop,
+    url: &str,
+    use_case: &'static str,
+) -> Result<String, StepFailure> {
+    let source = url.to_owned();
+    let known = engine
+        .store
+        .call(move |conn| store::uploaded_image(conn, shop_connection, use_case, &source))
+        .await
+        .map_err(db)?;
+    if let Some(reference) = known {
+        return Ok(reference);
+    }
+    let bytes = fetch_image(engine, url)
+        .await
+        .map_err(|reason| StepFailure {
+            retryable: true,
+            ..listing_failure(
+                draft,
+                format!("could not download image {url}: {reason}"),
+                "Check the image in the store; feedbridge retries by itself.",
+            )
+        })?;
+    let file_name = image_file_name(url);
+    let uploaded = if use_case == DESCRIPTION_IMAGE {
+        client.upload_description_image(bytes, &file_name).await
+    } else {
+        client.upload_image(bytes, &file_name).await
+    }
+    .map_err(|e| {
+        StepFailure::from_connector(
+            FailureKind::Listing,
+            &draft.org,
+            format!("product {}", draft.title),
+            "TikTok Shop",
+            &e,
+        )
+    })?;
+    let (source, reference) = (url.to_owned(), uploaded.clone());
+    engine
+        .store
+        .call(move |conn| {
+            store::remember_uploaded_image(conn, shop_connection, use_case, &source, &reference)
+        })
+        .await
+        .map_err(db)?;
+    Ok(uploaded)
+}
+
+/// The store's description converted for TikTok, its images uploaded; images that cannot be
+/// fetched are left out (noted in the log) rather than holding the listing back.
+async fn tiktok_description(
+    engine: &Engine,
+    draft: &ListingDraft,
+    shop_connection: i64,
+    client: &dyn connector::TikTokShop,
+) -> Result<String, StepFailure> {
+    let converted = description::convert(&draft.description_html);
+    let mut uploaded = HashMap::new();
+    for url in converted.image_urls() {
+        match upload_once(
+            engine,
+            draft,
+            shop_connection,
+            client,
+            &url,
+            DESCRIPTION_IMAGE,
+        )
+        .await
+        {
+            Ok(hosted) => {
+                uploaded.insert(url, hosted);
+            }
+            Err(failure) if failure.retryable && failure.raw.is_none() => {
+                warn!(image = %url, reason = %failure.reason, "Description image left out.");
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+    Ok(render_description(&converted, &uploaded, &draft.title))
+}
+
+/// Rendered description, or the title as one paragraph when the store has none (TikTok
+/// requires a description to list).
+pub fn render_description(
+    converted: &description::Description,
+    uploaded: &HashMap<String, String>,
+    title: &str,
+) -> String {
+    let rendered = converted.render(uploaded);
+    if rendered.html.is_empty() {
+        let mut escaped = String::new();
+        for c in title.chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                c => escaped.push(c),
+            }
+        }
+        format!("<p>{escaped}</p>")
+    } else {
+        rendered.html
+    }
+}
+
+fn image_file_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let last = path.rsplit('/').next().unwrap_or_default();
+    match last.rsplit_once('.') {
+        Some((_, extension))
+            if ["jpg", "jpeg", "png", "webp", "heic", "bmp"]
+                .contains(&extension.to_ascii_lowercase().as_str()) =>
+        {
+            last.to_owned()
+        }
+        _ => "image.png".to_owned(),
+    }
 }
 
 async fn fetch_image(engine: &Engine, url: &str) -> Result<Vec<u8>, String> {

@@ -2,8 +2,10 @@
 //! workers claim jobs from SQLite, run one idempotent step each, and end every attempt as
 //! done, retried with backoff, or a failure a human can read and retry.
 
-mod catalog;
+pub(crate) mod catalog;
 mod connections;
+pub mod description;
+pub(crate) mod linking;
 mod orders;
 mod runner;
 mod stock;

@@ -80,7 +80,13 @@ impl Shopify {
         let secret_bytes: [u8; 16] = rng.random();
         let access_token = format!("shpat_{}", hex::encode(token_bytes));
         let webhook_secret = hex::encode(secret_bytes);
-        let state = State::seed(config.seed, config.products, now_millis(), base_url);
+        let state = State::seed(
+            config.seed,
+            config.products,
+            config.variants_per_product,
+            now_millis(),
+            base_url,
+        );
         let domain = state.shop.domain.clone();
         let shop = Arc::new(Self {
             state: Mutex::new(state),

@@ -460,7 +460,13 @@ fn slug(s: &str) -> String {
 }
 
 impl State {
-    pub(crate) fn seed(seed: u64, products: usize, now: i64, base_url: String) -> Self {
+    pub(crate) fn seed(
+        seed: u64,
+        products: usize,
+        variants_per_product: Option<usize>,
+        now: i64,
+        base_url: String,
+    ) -> Self {
         let mut rng = StdRng::seed_from_u64(seed ^ 0x5409_1f7a_11c0_0de5);
         let next_id = 7_000_000_000 + rng.random_range(0..900_000_000u64);
         let mut st = State {
@@ -529,7 +535,9 @@ impl State {
             let handle = slug(&title);
             let created = now - 86_400_000 * i64::try_from(30 - (i % 30)).unwrap_or(1);
             let updated = created + 3_600_000;
-            let n_variants = st.rng.random_range(1..=3usize);
+            // Drawn even when fixed, so the rest of the seeded data stays the same.
+            let drawn = st.rng.random_range(1..=3usize);
+            let n_variants = variants_per_product.map_or(drawn, |n| n.clamp(1, 3));
             let product_id = st.id();
             let option_id = st.id();
             let single = n_variants == 1;

@@ -13,6 +13,7 @@ mod events;
 mod model;
 mod orders;
 mod products;
+mod seller;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -69,7 +70,10 @@ impl TikTok {
 }
 
 pub(crate) fn router(tt: Arc<TikTok>) -> Router {
-    control::routes().fallback(entry).with_state(tt)
+    control::routes()
+        .merge(seller::routes())
+        .fallback(entry)
+        .with_state(tt)
 }
 
 /// What a route handler needs from the request.
@@ -207,6 +211,7 @@ enum Route {
     Brands,
     ImageUpload,
     CreateProduct,
+    EditProduct(String),
     GetProduct(String),
     SearchProducts,
     UpdateInventory(String),
@@ -247,6 +252,7 @@ impl Route {
             ("POST", ["product", "202309", "products"]) => Route::CreateProduct,
             ("POST", ["product", "202309", "products", "search"]) => Route::SearchProducts,
             ("GET", ["product", "202309", "products", p]) => Route::GetProduct(id(p)),
+            ("PUT", ["product", "202309", "products", p]) => Route::EditProduct(id(p)),
             ("POST", ["product", "202309", "products", p, "inventory", "update"]) => {
                 Route::UpdateInventory(id(p))
             }
@@ -440,6 +446,7 @@ async fn handle(
     match route {
         Route::ImageUpload => products::upload_image(tt, &ctx).await,
         Route::CreateProduct => products::create_product(tt, &ctx),
+        Route::EditProduct(p) => products::save_product(tt, &ctx, Some(&p)),
         route => dispatch(tt, route, &ctx),
     }
 }
@@ -476,7 +483,11 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         Route::GetWebhooks => events::list(&lock(&tt.state)),
         Route::PutWebhook => events::put(tt, ctx),
         Route::DeleteWebhook => events::delete(tt, ctx),
-        Route::TokenGet | Route::TokenRefresh | Route::ImageUpload | Route::CreateProduct => {
+        Route::TokenGet
+        | Route::TokenRefresh
+        | Route::ImageUpload
+        | Route::CreateProduct
+        | Route::EditProduct(_) => {
             Err(ApiError::http(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 errors::INTERNAL,

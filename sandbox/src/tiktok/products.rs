@@ -470,10 +470,35 @@ fn inventory(
 }
 
 pub(crate) fn create_product(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+    save_product(tt, ctx, None)
+}
+
+/// Create, or with `editing` fully replace (PUT, §4.1) an existing product: same validation;
+/// an edit keeps the product id and the ids of SKUs whose seller SKU stays, and goes back to
+/// review (PENDING).
+pub(crate) fn save_product(
+    tt: &Arc<TikTok>,
+    ctx: &Ctx<'_>,
+    editing: Option<&str>,
+) -> Result<Value, ApiError> {
     let req: CreateReq = ctx.json(e::P_INVALID_PARAM)?;
     let mut st = lock(&tt.state);
 
-    if let Some(key) = req.idempotency_key.as_deref() {
+    let previous = match editing {
+        Some(id) => {
+            let existing = product(&st, id)?;
+            if ["DELETED", "FREEZE"].contains(&existing.status.as_str()) {
+                return Err(bad(
+                    e::P_INVALID_PARAM,
+                    format!("Product {id} is {} and cannot be edited.", existing.status),
+                ));
+            }
+            Some(existing.clone())
+        }
+        None => None,
+    };
+
+    if let Some(key) = req.idempotency_key.as_deref().filter(|_| editing.is_none()) {
         if key.is_empty() || key.chars().count() > 128 {
             return Err(bad(
                 e::P_INVALID_PARAM,
@@ -781,7 +806,9 @@ pub(crate) fn create_product(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, A
                 format!("Duplicate seller_sku '{seller_sku}' within this request."),
             ));
         }
-        if let Some((p, _)) = st.find_seller_sku(seller_sku) {
+        if let Some((p, _)) = st.find_seller_sku(seller_sku)
+            && Some(p.id.as_str()) != editing
+        {
             return Err(bad(
                 e::P_DUPLICATE_SKU,
                 format!(
@@ -912,10 +939,13 @@ pub(crate) fn create_product(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, A
 
     // All valid: assign ids and store.
     let now = now_secs();
-    let product_id = st.ids.next_id();
+    let product_id = editing.map_or_else(|| st.ids.next_id(), str::to_owned);
     let mut attr_ids: HashMap<String, String> = HashMap::new();
     for sku in &mut skus {
-        sku.id = st.ids.next_id();
+        sku.id = previous
+            .as_ref()
+            .and_then(|p| p.skus.iter().find(|old| old.seller_sku == sku.seller_sku))
+            .map_or_else(|| st.ids.next_id(), |old| old.id.clone());
         for a in &mut sku.sales_attributes {
             if a["id"].as_str() == Some("") {
                 let name = a["name"].as_str().unwrap_or("").to_lowercase();
@@ -943,13 +973,13 @@ pub(crate) fn create_product(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, A
         skus,
         status: if listing { "PENDING" } else { "DRAFT" }.to_string(),
         audit_failed_reasons: Vec::new(),
-        create_time: now,
+        create_time: previous.as_ref().map_or(now, |p| p.create_time),
         update_time: now,
         external_product_id: req.external_product_id.clone(),
     };
     let response = create_response(&product);
     st.products.insert(product_id.clone(), product);
-    if let Some(key) = req.idempotency_key {
+    if let Some(key) = req.idempotency_key.filter(|_| editing.is_none()) {
         st.idempotency.insert(key, product_id.clone());
     }
     drop(st);

@@ -2,7 +2,7 @@
 
 use super::Component;
 use crate::action::{Action, Panel};
-use crate::keys::{KEYMAP, Scope};
+use crate::keys::KEYMAP;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Stylize;
@@ -25,7 +25,7 @@ impl Footer {
         let mut spans = Vec::new();
         for binding in KEYMAP {
             let Some(hint) = binding.hint else { continue };
-            if binding.scope == Scope::Failures && self.panel != Panel::Failures {
+            if !binding.scope.includes(self.panel) {
                 continue;
             }
             if !spans.is_empty() {

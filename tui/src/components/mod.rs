@@ -1,6 +1,8 @@
 //! The console's parts. Each one keeps its own state, changes it only in `update`, and draws
 //! from it in `draw` without doing I/O.
 
+mod connections;
+mod dialogs;
 mod failures;
 mod footer;
 mod header;
@@ -9,6 +11,11 @@ mod popup;
 mod products;
 mod table;
 
+pub use connections::ConnectionRow;
+pub use dialogs::{
+    draw_authorization, draw_connection_test, draw_link_preview, draw_link_prompt, draw_picker,
+    draw_report, product_detail_lines,
+};
 pub use footer::Footer;
 pub use header::Header;
 pub use popup::{draw_detail, draw_help};

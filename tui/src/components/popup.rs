@@ -1,13 +1,13 @@
 //! Popups drawn over the panels: the generated key help and a row's details.
 
-use crate::keys::{KEYMAP, Scope};
+use crate::keys::KEYMAP;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-fn popup_area(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn popup_area(area: Rect, width: u16, height: u16) -> Rect {
     area.centered(
         Constraint::Length(width.min(area.width)),
         Constraint::Length(height.min(area.height)),
@@ -24,10 +24,7 @@ pub fn draw_help(frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = KEYMAP
         .iter()
         .map(|binding| {
-            let scope = match binding.scope {
-                Scope::Everywhere => "",
-                Scope::Failures => " (Failures panel)",
-            };
+            let scope = binding.scope.label();
             Line::from(vec![
                 Span::raw(format!("{:key_width$}  ", binding.keys_label()))
                     .bold()
@@ -37,7 +34,8 @@ pub fn draw_help(frame: &mut Frame, area: Rect) {
         })
         .collect();
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = popup_area(area, 60, height);
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) + 2;
+    let popup = popup_area(area, u16::try_from(width).unwrap_or(u16::MAX), height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines).block(

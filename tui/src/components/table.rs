@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Text};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+use std::collections::BTreeSet;
 
 /// How one kind of daemon view appears as a table row and in the detail popup.
 pub trait TableRow {
@@ -30,6 +31,11 @@ pub struct TablePanel<R> {
     title: &'static str,
     rows: Vec<R>,
     selected: usize,
+    /// Rows marked for a bulk action, by key; only markable panels draw the mark column.
+    marked: BTreeSet<i64>,
+    markable: bool,
+    /// Appended to the title, e.g. the active filter.
+    pub title_note: Option<String>,
 }
 
 impl<R: TableRow> TablePanel<R> {
@@ -38,7 +44,47 @@ impl<R: TableRow> TablePanel<R> {
             title,
             rows: Vec::new(),
             selected: 0,
+            marked: BTreeSet::new(),
+            markable: false,
+            title_note: None,
         }
+    }
+
+    /// A panel whose rows can be marked with Space for bulk actions.
+    pub fn markable(title: &'static str) -> Self {
+        Self {
+            markable: true,
+            ..Self::new(title)
+        }
+    }
+
+    /// Mark or unmark the selected row.
+    pub fn toggle_mark(&mut self) {
+        if let Some(key) = self.selected().map(TableRow::key)
+            && !self.marked.remove(&key)
+        {
+            self.marked.insert(key);
+        }
+    }
+
+    /// Keys of the marked rows, in row order.
+    pub fn marked(&self) -> Vec<i64> {
+        self.rows
+            .iter()
+            .map(TableRow::key)
+            .filter(|key| self.marked.contains(key))
+            .collect()
+    }
+
+    /// The marked rows, or the selected one when none is marked.
+    pub fn targets(&self) -> Vec<&R> {
+        if self.marked.is_empty() {
+            return self.selected().into_iter().collect();
+        }
+        self.rows
+            .iter()
+            .filter(|row| self.marked.contains(&row.key()))
+            .collect()
     }
 
     pub fn rows(&self) -> &[R] {
@@ -60,6 +106,9 @@ impl<R: TableRow> TablePanel<R> {
             .and_then(|key| rows.iter().position(|row| row.key() == key))
             .unwrap_or(self.selected)
             .min(rows.len().saturating_sub(1));
+        // A mark on a row that is gone (or filtered out) would act on something unseen.
+        self.marked
+            .retain(|key| rows.iter().any(|row| row.key() == *key));
         self.rows = rows;
     }
 
@@ -90,9 +139,15 @@ impl<R: TableRow> Component for TablePanel<R> {
         } else {
             Style::new().dark_gray()
         };
-        let block = Block::bordered()
-            .title(format!(" {} ({}) ", self.title, self.rows.len()))
-            .border_style(border);
+        let mut title = format!(" {} ({})", self.title, self.rows.len());
+        if let Some(note) = &self.title_note {
+            title.push_str(&format!(" · {note}"));
+        }
+        if !self.marked.is_empty() {
+            title.push_str(&format!(" · {} selected", self.marked.len()));
+        }
+        title.push(' ');
+        let block = Block::bordered().title(title).border_style(border);
         if self.rows.is_empty() {
             let text = Text::from(R::EMPTY).italic().dark_gray();
             frame.render_widget(
@@ -104,11 +159,27 @@ impl<R: TableRow> Component for TablePanel<R> {
             );
             return;
         }
-        let header = Row::new(R::HEADERS.iter().copied())
+        let mark_column = self.markable.then_some("");
+        let header = Row::new(mark_column.into_iter().chain(R::HEADERS.iter().copied()))
             .style(Style::new().add_modifier(Modifier::BOLD))
             .bottom_margin(0);
-        let rows = self.rows.iter().map(|row| Row::new(row.cells()));
-        let table = Table::new(rows, R::widths())
+        let rows = self.rows.iter().map(|row| {
+            let mut cells = row.cells();
+            if self.markable {
+                let mark = if self.marked.contains(&row.key()) {
+                    "✓"
+                } else {
+                    " "
+                };
+                cells.insert(0, Cell::from(mark).green().bold());
+            }
+            Row::new(cells)
+        });
+        let mut widths = R::widths();
+        if self.markable {
+            widths.insert(0, Constraint::Length(1));
+        }
+        let table = Table::new(rows, widths)
             .header(header)
             .block(block)
             .column_spacing(1)

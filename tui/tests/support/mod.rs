@@ -233,6 +233,7 @@ pub fn sample_snapshot() -> Snapshot {
         orders: sample_orders(),
         products: sample_products(),
         failures: sample_failures(),
+        settings: vec![("demo-us".into(), Ok(sample_settings()))],
     }
 }
 
@@ -241,6 +242,10 @@ pub struct FakeState {
     pub snapshot: Snapshot,
     pub events: Vec<EventView>,
     pub retried: Vec<i64>,
+    /// The one shop's settings, as `set_shop_settings` left them.
+    pub settings: ShopSettings,
+    /// Catalog changes the fake accepted, e.g. "unmap 3", in order.
+    pub calls: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -249,9 +254,119 @@ pub struct FakeConsole {
     latest: watch::Receiver<u64>,
 }
 
+/// The sample shop's settings: a buffer, a cap, a markup and one location mapping.
+pub fn sample_settings() -> ShopSettings {
+    ShopSettings {
+        inventory_buffer: StockBuffer::Units(2),
+        max_quantity: Some(50),
+        price_markup: PriceMarkup::Percent(Decimal::new(10, 0)),
+        round_to_99: true,
+        location_warehouses: vec![LocationWarehouse {
+            store_location_id: "gid://shopify/Location/1".into(),
+            warehouse_id: "7068517275539719942".into(),
+        }],
+        ..ShopSettings::default()
+    }
+}
+
+/// The state `start_authorization` hands out and `finish_authorization` expects.
+pub const AUTH_STATE: &str = "st-4f2a";
+
+pub fn sample_detail(product: ProductView) -> ProductDetail {
+    let from_defaults = product.id != 1;
+    ProductDetail {
+        description: "<p>Soft <strong>organic</strong> cotton.</p><ul><li>Machine wash</li>\
+                      <li>Size M: Chest 100 cm</li></ul><p><img src=\"https://p16.tiktokcdn.test/tee.jpg\"></p>"
+            .into(),
+        package: PackageFacts {
+            weight_kg: Decimal::new(5, 1),
+            length_cm: Decimal::new(20, 0),
+            width_cm: Decimal::new(15, 0),
+            height_cm: Decimal::new(5, 0),
+            from_defaults,
+        },
+        selected_skus: if product.id == 1 {
+            vec!["TEE-BLK-M".into()]
+        } else {
+            vec![]
+        },
+        linked: product.id == 2,
+        missing_attributes: if product.id == 3 {
+            vec!["Material".into()]
+        } else {
+            vec![]
+        },
+        product,
+    }
+}
+
+pub fn sample_link_preview() -> LinkPreview {
+    LinkPreview {
+        shop: "demo-us".into(),
+        matches: vec![LinkMatch {
+            listing_id: 3,
+            title: "Wool Beanie".into(),
+            tiktok_product_id: "1729384799".into(),
+            tiktok_title: "Grey Wool Beanie".into(),
+            skus: vec![("BEANIE-GRY".into(), "1729384799001".into())],
+        }],
+        misses: vec![LinkMiss {
+            tiktok_product_id: "1729384800".into(),
+            tiktok_title: "Old Tote Bag".into(),
+            seller_skus: vec!["TOTE-OLD".into()],
+        }],
+        conflicts: vec![LinkConflict {
+            seller_sku: "SOCK-1".into(),
+            reason: "2 store variants carry this SKU".into(),
+            candidates: vec!["Hiking Socks".into(), "Wool Socks".into()],
+        }],
+    }
+}
+
+/// Is `name` a TikTok shop of the sample?
+fn is_shop(state: &FakeState, name: &str) -> bool {
+    state
+        .snapshot
+        .status
+        .organizations
+        .iter()
+        .any(|org| org.shops.iter().any(|shop| shop.name == name))
+}
+
+fn unknown_shop(shop: &str) -> RpcError {
+    RpcError::NotFound(format!("TikTok shop {shop}"))
+}
+
 impl Console for FakeConsole {
     async fn test_connection(self, _: Context, name: String) -> Result<ConnectionTest, RpcError> {
-        Err(RpcError::NotFound(name))
+        let check = |what: &str, ok: bool, detail: &str| ConnectionCheck {
+            what: what.into(),
+            ok,
+            detail: detail.into(),
+        };
+        match name.as_str() {
+            "demo" => Ok(ConnectionTest {
+                name,
+                ok: true,
+                checks: vec![
+                    check("Access token", true, "accepted by Shopify"),
+                    check("Shop currency", true, "USD"),
+                ],
+            }),
+            "demo-us" => Ok(ConnectionTest {
+                name,
+                ok: false,
+                checks: vec![
+                    check("Access token", true, "valid for 6 more days"),
+                    check(
+                        "Shop currency",
+                        false,
+                        "the store sells in USD but this TikTok shop in GBP; connect a US shop",
+                    ),
+                ],
+            }),
+            _ => Err(RpcError::NotFound(format!("connection {name}"))),
+        }
     }
 
     async fn start_authorization(
@@ -259,67 +374,183 @@ impl Console for FakeConsole {
         _: Context,
         shop: String,
     ) -> Result<AuthorizationStart, RpcError> {
-        Err(RpcError::NotFound(shop))
+        if !is_shop(&self.state.lock().unwrap(), &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        Ok(AuthorizationStart {
+            url: format!(
+                "https://services.tiktokshop.test/open/authorize?service_id=7001&state={AUTH_STATE}"
+            ),
+            state: AUTH_STATE.into(),
+            instructions: "1. Sign in as the owner of the shop and approve feedbridge.\n\
+                           2. Copy the code TikTok shows and paste it here."
+                .into(),
+            shop,
+        })
     }
 
     async fn finish_authorization(
         self,
         _: Context,
         shop: String,
-        _: String,
-        _: String,
+        code: String,
+        state: String,
     ) -> Result<String, RpcError> {
-        Err(RpcError::NotFound(shop))
+        let mut fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        if state != AUTH_STATE {
+            return Err(RpcError::Invalid(
+                "this code belongs to another authorization request; start again with 'feedbridge authorize SHOP'".into(),
+            ));
+        }
+        fake.calls.push(format!("authorize {shop} {code}"));
+        Ok(format!("{shop} is authorized; sync resumes."))
     }
 
     async fn map_categories(
         self,
         _: Context,
-        _: Vec<i64>,
+        listing_ids: Vec<i64>,
         category_id: String,
     ) -> Result<MappingReport, RpcError> {
-        Err(RpcError::NotFound(category_id))
+        if !["601226", "600001"].contains(&category_id.as_str()) {
+            return Err(RpcError::Invalid(format!(
+                "category {category_id} is not a leaf category of this shop"
+            )));
+        }
+        let mut fake = self.state.lock().unwrap();
+        let mut report = MappingReport::default();
+        for id in listing_ids {
+            match fake.snapshot.products.iter().find(|p| p.id == id) {
+                None => report.refused.push((id, "no such listing".into())),
+                Some(p) if p.status == ListingStatus::Active => report.refused.push((
+                    id,
+                    "already listed on TikTok; its category can no longer change".into(),
+                )),
+                Some(_) => report.mapped.push(id),
+            }
+        }
+        fake.calls
+            .push(format!("map {:?} {category_id}", report.mapped));
+        Ok(report)
     }
 
     async fn unmap_category(self, _: Context, id: i64) -> Result<String, RpcError> {
-        Err(RpcError::NotFound(id.to_string()))
+        let mut fake = self.state.lock().unwrap();
+        match fake.snapshot.products.iter().find(|p| p.id == id) {
+            None => Err(RpcError::NotFound(format!("listing {id}"))),
+            Some(p) if p.status == ListingStatus::Active => Err(RpcError::Conflict(format!(
+                "listing {id} is already listed; its category is locked"
+            ))),
+            Some(_) => {
+                fake.calls.push(format!("unmap {id}"));
+                Ok(format!("Listing {id} has no category now."))
+            }
+        }
     }
 
     async fn product_detail(self, _: Context, id: i64) -> Result<ProductDetail, RpcError> {
-        Err(RpcError::NotFound(id.to_string()))
+        let fake = self.state.lock().unwrap();
+        let product = fake.snapshot.products.iter().find(|p| p.id == id);
+        product
+            .cloned()
+            .map(sample_detail)
+            .ok_or_else(|| RpcError::NotFound(format!("listing {id}")))
     }
 
-    async fn select_skus(self, _: Context, id: i64, _: Vec<String>) -> Result<String, RpcError> {
-        Err(RpcError::NotFound(id.to_string()))
+    async fn select_skus(self, _: Context, id: i64, skus: Vec<String>) -> Result<String, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        let Some(product) = fake.snapshot.products.iter().find(|p| p.id == id) else {
+            return Err(RpcError::NotFound(format!("listing {id}")));
+        };
+        if let Some(unknown) = skus
+            .iter()
+            .find(|sku| !product.skus.iter().any(|s| s.seller_sku == **sku))
+        {
+            return Err(RpcError::Invalid(format!(
+                "listing {id} has no SKU {unknown}"
+            )));
+        }
+        fake.calls.push(format!("skus {id} {skus:?}"));
+        Ok(if skus.is_empty() {
+            format!("Listing {id} will list every SKU.")
+        } else {
+            format!("Listing {id} will list {}.", skus.join(", "))
+        })
     }
 
-    async fn resubmit(self, _: Context, _: Vec<i64>) -> Result<u32, RpcError> {
-        Ok(0)
+    async fn resubmit(self, _: Context, ids: Vec<i64>) -> Result<u32, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        let eligible = fake
+            .snapshot
+            .products
+            .iter()
+            .filter(|p| ids.contains(&p.id))
+            .filter(|p| {
+                matches!(
+                    p.status,
+                    ListingStatus::FailedReview | ListingStatus::FailedToSync
+                )
+            })
+            .count();
+        fake.calls.push(format!("resubmit {ids:?}"));
+        Ok(u32::try_from(eligible).unwrap())
     }
 
     async fn link_preview(self, _: Context, shop: String) -> Result<LinkPreview, RpcError> {
-        Err(RpcError::NotFound(shop))
+        if !is_shop(&self.state.lock().unwrap(), &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        Ok(sample_link_preview())
     }
 
     async fn link_apply(self, _: Context, shop: String) -> Result<u32, RpcError> {
-        Err(RpcError::NotFound(shop))
+        let mut fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        fake.calls.push(format!("link apply {shop}"));
+        Ok(1)
     }
 
-    async fn link_manual(self, _: Context, id: i64, _: String) -> Result<String, RpcError> {
-        Err(RpcError::NotFound(id.to_string()))
+    async fn link_manual(
+        self,
+        _: Context,
+        id: i64,
+        tiktok_product_id: String,
+    ) -> Result<String, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        if !fake.snapshot.products.iter().any(|p| p.id == id) {
+            return Err(RpcError::NotFound(format!("listing {id}")));
+        }
+        fake.calls.push(format!("link {id} {tiktok_product_id}"));
+        Ok(format!(
+            "Listing {id} is linked to TikTok product {tiktok_product_id}."
+        ))
     }
 
     async fn shop_settings(self, _: Context, shop: String) -> Result<ShopSettings, RpcError> {
-        Err(RpcError::NotFound(shop))
+        let fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        Ok(fake.settings.clone())
     }
 
     async fn set_shop_settings(
         self,
         _: Context,
         shop: String,
-        _: ShopSettings,
+        settings: ShopSettings,
     ) -> Result<String, RpcError> {
-        Err(RpcError::NotFound(shop))
+        let mut fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        fake.settings = settings;
+        Ok(format!("Saved the settings of {shop}."))
     }
 
     async fn status(self, _: Context) -> StatusReport {
@@ -437,6 +668,8 @@ impl FakeDaemon {
             snapshot,
             events: Vec::new(),
             retried: Vec::new(),
+            settings: sample_settings(),
+            calls: Vec::new(),
         }));
         let (latest, latest_rx) = watch::channel(0);
         let mut incoming = tarpc::serde_transport::unix::listen(

@@ -5,6 +5,7 @@
 //! from `GET /authorization/202309/shops`. Responses are checked on both the HTTP status and
 //! the envelope `code` (§1, §8) and classified here into [`ConnectorError`].
 
+mod listing;
 mod wire;
 
 use super::http::{self, Platform, RateLimiter};
@@ -984,6 +985,35 @@ impl TikTokShop for TikTokClient {
             tracing::info!(platform = "tiktok", event_type, "Webhook subscribed.");
         }
         Ok(())
+    }
+
+    async fn edit_product(
+        &self,
+        product_id: &str,
+        product: &NewProduct,
+    ) -> ConnectorResult<CreatedProduct> {
+        self.put_product(product_id, product).await
+    }
+
+    async fn category_rules(&self, category_id: &str) -> ConnectorResult<super::CategoryRules> {
+        self.fetch_category_rules(category_id).await
+    }
+
+    async fn shop_products(
+        &self,
+        cursor: Option<String>,
+    ) -> ConnectorResult<Page<super::ShopProduct>> {
+        self.all_products_page(cursor).await
+    }
+
+    async fn upload_description_image(
+        &self,
+        bytes: Vec<u8>,
+        file_name: &str,
+    ) -> ConnectorResult<String> {
+        self.upload_image_for(bytes, file_name, "DESCRIPTION_IMAGE")
+            .await
+            .map(|(_, url)| url)
     }
 }
 

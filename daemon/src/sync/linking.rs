@@ -1,0 +1,428 @@
+//! Linking store products to products already on TikTok, by seller SKU.
+//!
+//! A preview reads the shop's whole TikTok catalog and sorts every TikTok product into a match
+//! (all its SKUs are variants of exactly one store product, free to link), a miss (none of its
+//! SKUs is in the store) or conflicts (ambiguous or already taken). Nothing changes until the
+//! merchant applies it; applying links only the matches of a fresh preview.
+
+use crate::connector::{ConnectorError, ConnectorResult, ShopProduct, TikTokShop};
+use crate::store::LinkCandidate;
+use feedbridge_common::ListingStatus;
+use feedbridge_common::catalog::{LinkConflict, LinkMatch, LinkMiss, LinkPreview};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Pages of the shop catalog read before giving up (100 products each).
+const MAX_CATALOG_PAGES: usize = 1_000;
+
+/// One link to make: a listing, its TikTok product and status, and SKU ids by variant row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedLink {
+    pub listing_id: i64,
+    pub tiktok_product_id: String,
+    pub status: ListingStatus,
+    /// (store variant row, TikTok SKU id)
+    pub skus: Vec<(i64, String)>,
+}
+
+/// Every product of the shop, any status but deleted.
+pub async fn shop_catalog(client: &dyn TikTokShop) -> ConnectorResult<Vec<ShopProduct>> {
+    let mut products = Vec::new();
+    let mut cursor = None;
+    for _ in 0..MAX_CATALOG_PAGES {
+        let page = client.shop_products(cursor.take()).await?;
+        products.extend(page.items.into_iter().filter(|p| p.status != "DELETED"));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(products),
+        }
+    }
+    Err(ConnectorError::Retryable {
+        reason: format!(
+            "the TikTok catalog did not end within {MAX_CATALOG_PAGES} pages; try again later"
+        ),
+        raw: String::new(),
+        retry_after: None,
+    })
+}
+
+/// Our status for a TikTok product status (§5.2).
+pub fn status_from_tiktok(status: &str) -> ListingStatus {
+    match status {
+        "PENDING" => ListingStatus::UnderReview,
+        "ACTIVATE" => ListingStatus::Active,
+        "FAILED" => ListingStatus::FailedReview,
+        "DRAFT" => ListingStatus::NotSynced,
+        _ => ListingStatus::Unlisted,
+    }
+}
+
+fn sku_list(skus: &[(String, String)]) -> String {
+    skus.iter()
+        .map(|(sku, _)| sku.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A TikTok product fully matching a store product, with SKU ids by variant row.
+type Claim<'a> = (&'a ShopProduct, Vec<(i64, String)>);
+
+/// Sort the shop's TikTok products into matches, misses and conflicts; changes nothing.
+pub fn preview(
+    shop: &str,
+    candidates: &[LinkCandidate],
+    remote: &[ShopProduct],
+) -> (LinkPreview, Vec<PlannedLink>) {
+    // seller SKU -> (candidate index, variant row)
+    let mut by_sku: BTreeMap<&str, Vec<(usize, i64)>> = BTreeMap::new();
+    for (index, candidate) in candidates.iter().enumerate() {
+        for (row, sku) in &candidate.variants {
+            by_sku.entry(sku.as_str()).or_default().push((index, *row));
+        }
+    }
+    let mut report = LinkPreview {
+        shop: shop.to_owned(),
+        ..LinkPreview::default()
+    };
+    let mut reported_skus: BTreeSet<String> = BTreeSet::new();
+    // candidate index -> TikTok products that fully match it
+    let mut claims: BTreeMap<usize, Vec<Claim<'_>>> = BTreeMap::new();
+
+    for product in remote {
+        let in_store: Vec<&(String, String)> = product
+            .skus
+            .iter()
+            .filter(|(sku, _)| by_sku.contains_key(sku.as_str()))
+            .collect();
+        if in_store.is_empty() {
+            report.misses.push(LinkMiss {
+                tiktok_product_id: product.id.clone(),
+                tiktok_title: product.title.clone(),
+                seller_skus: product.skus.iter().map(|(sku, _)| sku.clone()).collect(),
+            });
+            continue;
+        }
+        // Already linked (or listed by us) to exactly this product: nothing to do.
+        if candidates
+            .iter()
+            .any(|c| c.tiktok_product_id.as_deref() == Some(product.id.as_str()))
+        {
+            continue;
+        }
+        let mut ambiguous = false;
+        for (sku, _) in &in_store {
+            let holders = &by_sku[sku.as_str()];
+            if holders.len() > 1 {
+                ambiguous = true;
+                if reported_skus.insert(sku.clone()) {
+                    report.conflicts.push(LinkConflict {
+                        seller_sku: sku.clone(),
+                        reason: format!("{} store variants carry this SKU", holders.len()),
+                        candidates: holders
+                            .iter()
+                            .map(|(index, _)| candidates[*index].title.clone())
+                            .collect(),
+                    });
+                }
+            }
+        }
+        if ambiguous {
+            continue;
+        }
+        let owners: BTreeSet<usize> = in_store
+            .iter()
+            .map(|(sku, _)| by_sku[sku.as_str()][0].0)
+            .collect();
+        if owners.len() > 1 {
+            report.conflicts.push(LinkConflict {
+                seller_sku: sku_list(&product.skus),
+                reason: format!(
+                    "TikTok product \"{}\" is split across {} store products",
+                    product.title,
+                    owners.len()
+                ),
+                candidates: owners
+                    .iter()
+                    .map(|index| candidates[*index].title.clone())
+                    .collect(),
+            });
+            continue;
+        }
+        let owner = *owners.iter().next().unwrap_or(&0);
+        let candidate = &candidates[owner];
+        if in_store.len() < product.skus.len() {
+            let absent: Vec<(String, String)> = product
+                .skus
+                .iter()
+                .filter(|(sku, _)| !by_sku.contains_key(sku.as_str()))
+                .cloned()
+                .collect();
+            report.conflicts.push(LinkConflict {
+                seller_sku: sku_list(&absent),
+                reason: format!(
+                    "TikTok product \"{}\" has SKUs that \"{}\" lacks in the store",
+                    product.title, candidate.title
+                ),
+                candidates: vec![candidate.title.clone(), product.title.clone()],
+            });
+            continue;
+        }
+        if let Some(other) = &candidate.tiktok_product_id {
+            report.conflicts.push(LinkConflict {
+                seller_sku: sku_list(&product.skus),
+                reason: format!(
+                    "\"{}\" is already on TikTok as product {other} ({})",
+                    candidate.title, candidate.status
+                ),
+                candidates: vec![candidate.title.clone(), product.title.clone()],
+            });
+            continue;
+        }
+        let skus: Vec<(i64, String)> = product
+            .skus
+            .iter()
+            .map(|(sku, id)| (by_sku[sku.as_str()][0].1, id.clone()))
+            .collect();
+        claims.entry(owner).or_default().push((product, skus));
+    }
+
+    let mut planned = Vec::new();
+    for (owner, products) in claims {
+        let candidate = &candidates[owner];
+        if products.len() > 1 {
+            report.conflicts.push(LinkConflict {
+                seller_sku: candidate
+                    .variants
+                    .iter()
+                    .map(|(_, sku)| sku.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                reason: format!(
+                    "{} TikTok products carry the SKUs of \"{}\"",
+                    products.len(),
+                    candidate.title
+                ),
+                candidates: products.iter().map(|(p, _)| p.title.clone()).collect(),
+            });
+            continue;
+        }
+        let Some((product, skus)) = products.into_iter().next() else {
+            continue;
+        };
+        let by_row: BTreeMap<i64, &str> = candidate
+            .variants
+            .iter()
+            .map(|(row, sku)| (*row, sku.as_str()))
+            .collect();
+        report.matches.push(LinkMatch {
+            listing_id: candidate.listing_id,
+            title: candidate.title.clone(),
+            tiktok_product_id: product.id.clone(),
+            tiktok_title: product.title.clone(),
+            skus: skus
+                .iter()
+                .map(|(row, id)| {
+                    (
+                        by_row.get(row).copied().unwrap_or_default().to_owned(),
+                        id.clone(),
+                    )
+                })
+                .collect(),
+        });
+        planned.push(PlannedLink {
+            listing_id: candidate.listing_id,
+            tiktok_product_id: product.id.clone(),
+            status: status_from_tiktok(&product.status),
+            skus,
+        });
+    }
+    (report, planned)
+}
+
+/// Why a listing cannot be linked by hand to this TikTok product, or the SKUs to link.
+pub fn manual_link(
+    candidate: &LinkCandidate,
+    all: &[LinkCandidate],
+    product_id: &str,
+    status: &str,
+    remote_skus: &[(String, String)],
+) -> Result<PlannedLink, String> {
+    if status == "DELETED" {
+        return Err(format!(
+            "TikTok product {product_id} is deleted; recover it in TikTok Seller Center first"
+        ));
+    }
+    if let Some(existing) = &candidate.tiktok_product_id {
+        if existing == product_id {
+            return Err(format!(
+                "\"{}\" is already linked to TikTok product {product_id}",
+                candidate.title
+            ));
+        }
+        return Err(format!(
+            "\"{}\" is already on TikTok as product {existing} ({}); it cannot point at two products",
+            candidate.title, candidate.status
+        ));
+    }
+    if let Some(other) = all
+        .iter()
+        .find(|c| c.tiktok_product_id.as_deref() == Some(product_id))
+    {
+        return Err(format!(
+            "TikTok product {product_id} is already linked to \"{}\"",
+            other.title
+        ));
+    }
+    let skus: Vec<(i64, String)> = remote_skus
+        .iter()
+        .filter_map(|(sku, id)| {
+            candidate
+                .variants
+                .iter()
+                .find(|(_, own)| own == sku)
+                .map(|(row, _)| (*row, id.clone()))
+        })
+        .collect();
+    if skus.is_empty() {
+        let theirs = sku_list(remote_skus);
+        return Err(format!(
+            "none of TikTok product {product_id}'s seller SKUs ({}) is an SKU of \"{}\"; give the store variants the same SKUs first",
+            if theirs.is_empty() { "none" } else { &theirs },
+            candidate.title
+        ));
+    }
+    Ok(PlannedLink {
+        listing_id: candidate.listing_id,
+        tiktok_product_id: product_id.to_owned(),
+        status: status_from_tiktok(status),
+        skus,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(id: i64, title: &str, skus: &[&str]) -> LinkCandidate {
+        LinkCandidate {
+            listing_id: id,
+            title: title.into(),
+            status: ListingStatus::NotSynced,
+            tiktok_product_id: None,
+            variants: skus
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (id * 100 + i64::try_from(i).unwrap(), (*s).to_owned()))
+                .collect(),
+        }
+    }
+
+    fn remote(id: &str, title: &str, skus: &[&str]) -> ShopProduct {
+        ShopProduct {
+            id: id.into(),
+            title: title.into(),
+            status: "ACTIVATE".into(),
+            skus: skus
+                .iter()
+                .map(|s| ((*s).to_owned(), format!("sku-{s}")))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn sorts_matches_misses_and_conflicts() {
+        let store = vec![
+            candidate(1, "Tee", &["TEE-S", "TEE-M"]),
+            candidate(2, "Mug", &["MUG"]),
+            candidate(3, "Cap A", &["CAP"]),
+            candidate(4, "Cap B", &["CAP"]),
+            candidate(5, "Sock", &["SOCK"]),
+            candidate(6, "Bag", &["BAG"]),
+        ];
+        let tiktok = vec![
+            remote("t1", "TikTok Tee", &["TEE-S", "TEE-M"]),
+            remote("t2", "Unknown", &["NOPE"]),
+            remote("t3", "Cap", &["CAP"]),
+            remote("t4", "Mug and sock", &["MUG", "SOCK"]),
+            remote("t5", "Bag plus", &["BAG", "BAG-XL"]),
+        ];
+        let (report, planned) = preview("shop", &store, &tiktok);
+        assert_eq!(report.matches.len(), 1);
+        assert_eq!(report.matches[0].listing_id, 1);
+        assert_eq!(
+            report.matches[0].skus,
+            vec![
+                ("TEE-S".to_owned(), "sku-TEE-S".to_owned()),
+                ("TEE-M".to_owned(), "sku-TEE-M".to_owned())
+            ]
+        );
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].status, ListingStatus::Active);
+        assert_eq!(report.misses.len(), 1);
+        assert_eq!(report.misses[0].tiktok_product_id, "t2");
+        let reasons: Vec<&str> = report.conflicts.iter().map(|c| c.reason.as_str()).collect();
+        assert_eq!(report.conflicts.len(), 3, "{reasons:?}");
+        assert!(reasons[0].contains("2 store variants carry this SKU"));
+        assert!(reasons[1].contains("split across 2 store products"));
+        assert!(reasons[2].contains("lacks in the store"));
+    }
+
+    #[test]
+    fn already_listed_products_conflict_and_linked_ones_are_skipped() {
+        let mut listed = candidate(1, "Tee", &["TEE"]);
+        listed.tiktok_product_id = Some("ours".into());
+        listed.status = ListingStatus::Active;
+        let (report, planned) = preview(
+            "shop",
+            &[listed],
+            &[
+                remote("ours", "Tee", &["TEE"]),
+                remote("dup", "Tee copy", &["TEE"]),
+            ],
+        );
+        assert!(planned.is_empty());
+        assert_eq!(report.conflicts.len(), 1);
+        assert!(
+            report.conflicts[0]
+                .reason
+                .contains("already on TikTok as product ours")
+        );
+    }
+
+    #[test]
+    fn two_tiktok_products_for_one_store_product_conflict() {
+        let (report, planned) = preview(
+            "shop",
+            &[candidate(1, "Tee", &["TEE"])],
+            &[
+                remote("a", "Tee 1", &["TEE"]),
+                remote("b", "Tee 2", &["TEE"]),
+            ],
+        );
+        assert!(planned.is_empty());
+        assert_eq!(report.conflicts.len(), 1);
+        assert!(report.conflicts[0].reason.contains("2 TikTok products"));
+    }
+
+    #[test]
+    fn manual_link_matches_by_sku_or_refuses_with_a_reason() {
+        let tee = candidate(1, "Tee", &["TEE-S", "TEE-M"]);
+        let all = vec![tee.clone()];
+        let skus = vec![
+            ("TEE-S".to_owned(), "1".to_owned()),
+            ("OTHER".to_owned(), "2".to_owned()),
+        ];
+        let planned = manual_link(&tee, &all, "p1", "ACTIVATE", &skus).unwrap();
+        assert_eq!(planned.skus, vec![(100, "1".to_owned())]);
+        let none = manual_link(&tee, &all, "p1", "ACTIVATE", &[("X".into(), "9".into())]);
+        assert!(
+            none.unwrap_err()
+                .contains("none of TikTok product p1's seller SKUs (X)")
+        );
+        let deleted = manual_link(&tee, &all, "p1", "DELETED", &skus);
+        assert!(deleted.unwrap_err().contains("deleted"));
+        let mut taken = candidate(2, "Other", &["Z"]);
+        taken.tiktok_product_id = Some("p1".into());
+        let refused = manual_link(&tee, &[tee.clone(), taken], "p1", "ACTIVATE", &skus);
+        assert!(refused.unwrap_err().contains("already linked to \"Other\""));
+    }
+}

@@ -1,0 +1,160 @@
+//! The Connections panel: each organization's store and TikTok shops, with the shop's
+//! settings (read-only; change them with `feedbridge settings SHOP set ...`).
+
+use super::orders::field;
+use super::table::TableRow;
+use crate::format::{self, connection_state, or_none};
+use feedbridge_common::catalog::ShopSettings;
+use feedbridge_common::{ConnectionState, ConnectionView, StatusReport};
+use ratatui::layout::Constraint;
+use ratatui::style::{Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Cell;
+
+/// One connection as the panel shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionRow {
+    /// Position in the daemon's list, stable across refreshes of the same config.
+    pub position: i64,
+    pub organization: String,
+    pub view: ConnectionView,
+    /// True for a TikTok shop, false for the organization's store.
+    pub is_shop: bool,
+    /// The shop's settings, or why they could not be read (shops only).
+    pub settings: Option<Result<ShopSettings, String>>,
+}
+
+impl ConnectionRow {
+    /// Every connection in `status`, stores first within each organization.
+    pub fn all(
+        status: &StatusReport,
+        settings: &[(String, Result<ShopSettings, String>)],
+    ) -> Vec<Self> {
+        let mut rows = Vec::new();
+        for org in &status.organizations {
+            let connections =
+                std::iter::once((&org.store, false)).chain(org.shops.iter().map(|s| (s, true)));
+            for (view, is_shop) in connections {
+                let settings = is_shop
+                    .then(|| {
+                        settings
+                            .iter()
+                            .find(|(shop, _)| *shop == view.name)
+                            .map(|(_, s)| s.clone())
+                    })
+                    .flatten();
+                rows.push(Self {
+                    position: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+                    organization: org.name.clone(),
+                    view: view.clone(),
+                    is_shop,
+                    settings,
+                });
+            }
+        }
+        rows
+    }
+}
+
+pub fn state_style(state: ConnectionState) -> Style {
+    match state {
+        ConnectionState::Connected => Style::new().green(),
+        ConnectionState::NeedsReauthorization | ConnectionState::Error => Style::new().red().bold(),
+        ConnectionState::Unknown => Style::new().dark_gray(),
+    }
+}
+
+impl TableRow for ConnectionRow {
+    const HEADERS: &'static [&'static str] = &[
+        "Name",
+        "Platform",
+        "Organization",
+        "State",
+        "Currency",
+        "Region",
+        "Detail",
+    ];
+    const EMPTY: &'static str = "No connections configured.";
+
+    fn widths() -> Vec<Constraint> {
+        vec![
+            Constraint::Length(16),
+            Constraint::Length(9),
+            Constraint::Length(13),
+            Constraint::Length(23),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Fill(1),
+        ]
+    }
+
+    fn key(&self) -> i64 {
+        self.position
+    }
+
+    fn cells(&self) -> Vec<Cell<'static>> {
+        vec![
+            Cell::from(self.view.name.clone()),
+            Cell::from(self.view.platform.clone()),
+            Cell::from(self.organization.clone()),
+            Cell::from(Span::styled(
+                connection_state(self.view.state),
+                state_style(self.view.state),
+            )),
+            Cell::from(or_none(self.view.currency.as_deref())),
+            Cell::from(or_none(self.view.region.as_deref())),
+            Cell::from(or_none(self.view.detail.as_deref())),
+        ]
+    }
+
+    fn detail(&self) -> (String, Vec<Line<'static>>) {
+        let kind = if self.is_shop { "TikTok shop" } else { "store" };
+        let mut lines = vec![
+            field(
+                "Connection",
+                format!(
+                    "{} {} {} (organization {})",
+                    self.view.platform, kind, self.view.name, self.organization
+                ),
+            ),
+            Line::from(vec![
+                Span::raw("State: ").bold(),
+                Span::styled(
+                    connection_state(self.view.state),
+                    state_style(self.view.state),
+                ),
+            ]),
+            field("Currency", or_none(self.view.currency.as_deref())),
+            field("Region", or_none(self.view.region.as_deref())),
+        ];
+        if let Some(detail) = &self.view.detail {
+            lines.push(field("Detail", detail.clone()));
+        }
+        if self.view.state == ConnectionState::NeedsReauthorization && self.is_shop {
+            lines.push(Line::raw("Press a to authorize feedbridge again.").yellow());
+        }
+        match &self.settings {
+            None => {}
+            Some(Err(error)) => {
+                lines.push(Line::raw(""));
+                lines.push(Line::from("Settings").bold());
+                lines.push(Line::raw(format!("  could not be read: {error}")).dark_gray());
+            }
+            Some(Ok(settings)) => {
+                lines.push(Line::raw(""));
+                lines.push(Line::from(vec![
+                    Span::raw("Settings").bold(),
+                    Span::raw(format!(
+                        "  (change with: feedbridge settings {} set KEY VALUE)",
+                        self.view.name
+                    ))
+                    .dark_gray(),
+                ]));
+                for (label, value) in format::settings_fields(settings) {
+                    lines.push(field(&format!("  {label}"), value));
+                }
+            }
+        }
+        (format!("{} {}", self.view.platform, self.view.name), lines)
+    }
+}

@@ -1,0 +1,112 @@
+//! Performs the daemon calls the console's app queues and turns each answer into an action.
+
+use crate::action::{Action, Answer, Request};
+use crate::client::{ctx, long_ctx};
+use crate::format::plural;
+use feedbridge_common::ConsoleClient;
+use feedbridge_common::rpc::RpcError;
+
+/// Flatten a call's two failure layers (transport, daemon) into one line.
+fn flat<T>(result: Result<Result<T, RpcError>, tarpc::client::RpcError>) -> Result<T, String> {
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(error) => Err(format!("lost the daemon ({error})")),
+    }
+}
+
+/// Make the call and describe its outcome.
+pub async fn perform(client: &ConsoleClient, request: Request) -> Action {
+    let answer = match request {
+        Request::RetryFailure(id) => Answer::Message(
+            flat(client.retry_failure(ctx(), id).await)
+                .map_err(|e| format!("Could not retry failure #{id}: {e}")),
+        ),
+        Request::Categories { shop, search } => {
+            let result = flat(client.categories(ctx(), shop, search.clone()).await);
+            Answer::Categories { search, result }
+        }
+        Request::MapCategories {
+            listing_ids,
+            category_id,
+        } => {
+            let result = flat(
+                client
+                    .map_categories(ctx(), listing_ids, category_id.clone())
+                    .await,
+            );
+            Answer::Mapped {
+                category_id,
+                result,
+            }
+        }
+        Request::Unmap(id) => Answer::Message(
+            flat(client.unmap_category(ctx(), id).await)
+                .map_err(|e| format!("Could not unmap listing {id}: {e}")),
+        ),
+        Request::List(ids) => Answer::Message(
+            flat(client.list_products(ctx(), ids).await)
+                .map(|n| {
+                    format!(
+                        "Queued {} for submission to TikTok.",
+                        plural(u64::from(n), "listing", "listings")
+                    )
+                })
+                .map_err(|e| format!("Could not list: {e}")),
+        ),
+        Request::Resubmit(ids) => Answer::Message(
+            flat(client.resubmit(ctx(), ids).await)
+                .map(|n| {
+                    format!(
+                        "Queued {} for another submission.",
+                        plural(u64::from(n), "listing", "listings")
+                    )
+                })
+                .map_err(|e| format!("Could not resubmit: {e}")),
+        ),
+        Request::LinkManual {
+            listing_id,
+            tiktok_product_id,
+        } => Answer::Message(
+            flat(
+                client
+                    .link_manual(ctx(), listing_id, tiktok_product_id)
+                    .await,
+            )
+            .map_err(|e| format!("Could not link listing {listing_id}: {e}")),
+        ),
+        Request::ProductDetail(listing_id) => Answer::ProductDetail {
+            listing_id,
+            result: flat(client.product_detail(ctx(), listing_id).await).map(Box::new),
+        },
+        Request::TestConnection(name) => {
+            let result = flat(client.test_connection(long_ctx(), name.clone()).await);
+            Answer::ConnectionTested { name, result }
+        }
+        Request::StartAuthorization(shop) => {
+            Answer::AuthorizationStarted(flat(client.start_authorization(ctx(), shop).await))
+        }
+        Request::FinishAuthorization { shop, code, state } => Answer::Message(
+            flat(
+                client
+                    .finish_authorization(ctx(), shop.clone(), code, state)
+                    .await,
+            )
+            .map_err(|e| format!("Could not authorize {shop}: {e}")),
+        ),
+        Request::LinkPreview(shop) => {
+            let result = flat(client.link_preview(long_ctx(), shop.clone()).await);
+            Answer::LinkPreview { shop, result }
+        }
+        Request::LinkApply(shop) => {
+            let result = flat(client.link_apply(long_ctx(), shop.clone()).await);
+            Answer::Linked { shop, result }
+        }
+    };
+    Action::Answered(answer)
+}
+
+/// What to answer when there is no daemon to call.
+pub fn not_connected() -> Action {
+    Action::Notice("Not connected to the daemon; try again once it is back.".into())
+}
