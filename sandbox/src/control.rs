@@ -10,11 +10,8 @@ use serde_json::{Value, json};
 
 use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 
-mod auth;
 mod listing;
-mod stock;
 pub use listing::SellerSku;
-pub use stock::StoreLocation;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
