@@ -1,6 +1,7 @@
 //! `feedbridge settings SHOP set KEY VALUE`: strict parsing of one setting into a shop's
 //! [`ShopSettings`], with errors that say what is accepted.
 
+use crate::format::plural;
 use feedbridge_common::catalog::{LocationWarehouse, PriceMarkup, ShopSettings, StockBuffer};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -31,7 +32,7 @@ pub enum SettingError {
         value: String,
         expected: &'static str,
     },
-    #[error("{key} takes {expected}; got {got} values")]
+    #[error("{key} takes {expected}; got {}", plural(*got as u64, "value", "values"))]
     WrongArity {
         key: &'static str,
         expected: &'static str,

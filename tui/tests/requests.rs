@@ -1,0 +1,126 @@
+//! The console's daemon calls over a real socket: each [`Request`] the app queues becomes the
+//! right RPC, and its answer (or refusal) comes back as the action the app expects.
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
+
+mod support;
+
+use feedbridge_tui::action::{Action, Answer, Request};
+use feedbridge_tui::{client, requests};
+use support::{AUTH_STATE, FakeDaemon, sample_link_preview, sample_snapshot};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_become_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("feedbridged.sock");
+    let daemon = FakeDaemon::start(&socket, sample_snapshot()).await;
+    let console = client::connect(&socket).await.unwrap();
+    let ask = |request| {
+        let console = console.clone();
+        async move {
+            match requests::perform(&console, request).await {
+                Action::Answered(answer) => answer,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+
+    match ask(Request::Categories {
+        shop: "demo-us".into(),
+        search: "mug".into(),
+    })
+    .await
+    {
+        Answer::Categories { search, result } => {
+            assert_eq!(search, "mug");
+            assert_eq!(result.unwrap()[0].id, "600001");
+        }
+        other => panic!("{other:?}"),
+    }
+    match ask(Request::MapCategories {
+        listing_ids: vec![1, 2],
+        category_id: "600001".into(),
+    })
+    .await
+    {
+        Answer::Mapped { result, .. } => {
+            let report = result.unwrap();
+            assert_eq!(report.mapped, vec![2]);
+            assert_eq!(report.refused[0].0, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        ask(Request::Unmap(1)).await,
+        Answer::Message(Err(
+            "Could not unmap listing 1: listing 1 is already listed; its category is locked".into()
+        ))
+    );
+    assert_eq!(
+        ask(Request::List(vec![2, 3])).await,
+        Answer::Message(Ok("Queued 2 listings for submission to TikTok.".into()))
+    );
+    assert_eq!(
+        ask(Request::Resubmit(vec![3])).await,
+        Answer::Message(Ok("Queued 1 listing for another submission.".into()))
+    );
+    assert_eq!(
+        ask(Request::LinkManual {
+            listing_id: 2,
+            tiktok_product_id: "77".into()
+        })
+        .await,
+        Answer::Message(Ok("Listing 2 is linked to TikTok product 77.".into()))
+    );
+    match ask(Request::ProductDetail(3)).await {
+        Answer::ProductDetail { listing_id, result } => {
+            assert_eq!(listing_id, 3);
+            assert!(result.unwrap().package.from_defaults);
+        }
+        other => panic!("{other:?}"),
+    }
+    match ask(Request::TestConnection("demo-us".into())).await {
+        Answer::ConnectionTested { name, result } => {
+            assert_eq!(name, "demo-us");
+            assert!(!result.unwrap().ok);
+        }
+        other => panic!("{other:?}"),
+    }
+    match ask(Request::StartAuthorization("demo-us".into())).await {
+        Answer::AuthorizationStarted(result) => assert_eq!(result.unwrap().state, AUTH_STATE),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        ask(Request::FinishAuthorization {
+            shop: "demo-us".into(),
+            code: "C".into(),
+            state: AUTH_STATE.into()
+        })
+        .await,
+        Answer::Message(Ok("demo-us is authorized; sync resumes.".into()))
+    );
+    assert_eq!(
+        ask(Request::LinkPreview("demo-us".into())).await,
+        Answer::LinkPreview {
+            shop: "demo-us".into(),
+            result: Ok(sample_link_preview())
+        }
+    );
+    assert_eq!(
+        ask(Request::LinkApply("demo-us".into())).await,
+        Answer::Linked {
+            shop: "demo-us".into(),
+            result: Ok(1)
+        }
+    );
+    assert_eq!(
+        ask(Request::RetryFailure(99)).await,
+        Answer::Message(Err(
+            "Could not retry failure #99: not found: failure #99".into()
+        ))
+    );
+
+    // The live feed reads every shop's settings with the rest.
+    let snapshot = feedbridge_tui::live::fetch(&console).await.unwrap();
+    assert_eq!(snapshot.settings, sample_snapshot().settings);
+    daemon.stop();
+}
