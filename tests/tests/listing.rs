@@ -1,0 +1,265 @@
+//! Listing against the simulators with the real daemon: every status a listing goes through,
+//! chosen SKUs, the converted description, and bulk listing through injected faults.
+
+use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
+use feedbridge_sandbox::control::ControlClient;
+use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
+use feedbridge_tests::{Daemon, wait_connected, wait_for, write_daemon_files};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+use tarpc::context;
+
+const WAIT: Duration = Duration::from_secs(60);
+/// Needs the product attribute "Material", which the seeded store products lack.
+const NEEDS_MATERIAL: &str = "601226";
+/// A leaf with no required product attributes.
+const CUSHIONS: &str = "601602";
+
+async fn sandbox(products: usize) -> anyhow::Result<RunningSandbox> {
+    feedbridge_sandbox::start(
+        SandboxConfig {
+            products,
+            variants_per_product: Some(3),
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1".parse()?,
+    )
+    .await
+}
+
+async fn products(console: &ConsoleClient) -> anyhow::Result<Vec<ProductView>> {
+    let filter = ProductFilter {
+        status: None,
+        limit: Some(10_000),
+    };
+    Ok(console.products(context::current(), filter).await?)
+}
+
+async fn wait_status(
+    console: &ConsoleClient,
+    listing: i64,
+    want: ListingStatus,
+) -> anyhow::Result<ProductView> {
+    wait_for(&format!("listing {listing} to be {want}"), WAIT, || async {
+        Ok(products(console)
+            .await?
+            .into_iter()
+            .find(|p| p.id == listing && p.status == want))
+    })
+    .await
+}
+
+async fn tiktok_product(control: &ControlClient, id: &str) -> anyhow::Result<Value> {
+    control
+        .tiktok_products()
+        .await?
+        .into_iter()
+        .find(|p| p["id"] == id)
+        .ok_or_else(|| anyhow::anyhow!("TikTok product {id} not found"))
+}
+
+fn seller_skus(product: &Value) -> Vec<String> {
+    let mut skus: Vec<String> = product["skus"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["seller_sku"].as_str().map(str::to_owned))
+        .collect();
+    skus.sort();
+    skus
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_walks_every_status_with_chosen_skus() -> anyhow::Result<()> {
+    let sandbox = sandbox(2).await?;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let dir = tempfile::tempdir()?;
+    let config = write_daemon_files(dir.path(), &sandbox)?;
+    let mut daemon = Daemon::spawn(&config, dir.path())?;
+    let console = daemon.client().await?;
+    wait_connected(&console).await?;
+    let listing = wait_for("the store catalog", WAIT, || async {
+        Ok(products(&console)
+            .await?
+            .into_iter()
+            .find(|p| p.skus.len() == 3))
+    })
+    .await?;
+    assert_eq!(listing.status, ListingStatus::NotSynced);
+    let id = listing.id;
+
+    // A category whose required attribute the store cannot fill: Failed to sync, naming it.
+    console
+        .map_category(context::current(), id, NEEDS_MATERIAL.into())
+        .await??;
+    let detail = console.product_detail(context::current(), id).await??;
+    assert_eq!(detail.missing_attributes, vec!["Material".to_owned()]);
+    assert!(detail.package.from_defaults);
+    assert_eq!(
+        console
+            .list_products(context::current(), vec![id])
+            .await??,
+        1
+    );
+    let failed = wait_status(&console, id, ListingStatus::FailedToSync).await?;
+    let reason = failed.status_reason.unwrap_or_default();
+    assert!(reason.contains("\"Material\""), "{reason}");
+    assert!(control.tiktok_products().await?.is_empty());
+
+    // Fixed: another category, and only two of the three SKUs; re-submitted → Under review.
+    console
+        .map_category(context::current(), id, CUSHIONS.into())
+        .await??;
+    let chosen: Vec<String> = listing.skus[..2]
+        .iter()
+        .map(|s| s.seller_sku.clone())
+        .collect();
+    console
+        .select_skus(context::current(), id, chosen.clone())
+        .await??;
+    let refused = console
+        .select_skus(context::current(), id, vec!["NO-SUCH-SKU".into()])
+        .await?
+        .unwrap_err();
+    assert!(refused.to_string().contains("NO-SUCH-SKU"), "{refused}");
+    assert_eq!(console.resubmit(context::current(), vec![id]).await??, 1);
+    let under_review = wait_status(&console, id, ListingStatus::UnderReview).await?;
+    let product_id = under_review.tiktok_product_id.clone().unwrap_or_default();
+    let remote = tiktok_product(&control, &product_id).await?;
+    let mut expected = chosen.clone();
+    expected.sort();
+    assert_eq!(
+        seller_skus(&remote),
+        expected,
+        "only the chosen SKUs are listed"
+    );
+    // The store's description reached TikTok converted (paragraphs and bullets kept).
+    let description = remote["description"].as_str().unwrap_or_default();
+    assert!(
+        description.starts_with("<p>")
+            && description.contains("<ul><li>Ships in 1-2 days</li></ul>"),
+        "{description}"
+    );
+    let detail = console.product_detail(context::current(), id).await??;
+    assert_eq!(detail.description, description);
+    assert_eq!(detail.selected_skus.len(), 2);
+    assert!(!detail.linked);
+    // Listed: the category and the SKU choice are locked.
+    let locked = console
+        .unmap_category(context::current(), id)
+        .await?
+        .unwrap_err();
+    assert!(locked.to_string().contains("already on TikTok"), "{locked}");
+
+    // TikTok's reviewers reject it: Failed review with their reasons.
+    let why = "The main image shows a watermark.".to_owned();
+    control
+        .tiktok_review_product(&product_id, false, std::slice::from_ref(&why))
+        .await?;
+    let rejected = wait_status(&console, id, ListingStatus::FailedReview).await?;
+    assert!(
+        rejected.review_reasons.iter().any(|r| r.contains(&why)),
+        "{:?}",
+        rejected.review_reasons
+    );
+
+    // Re-submitted after the fix: the same TikTok product is edited and reviewed again.
+    assert_eq!(console.resubmit(context::current(), vec![id]).await??, 1);
+    let again = wait_status(&console, id, ListingStatus::UnderReview).await?;
+    assert_eq!(
+        again.tiktok_product_id.as_deref(),
+        Some(product_id.as_str())
+    );
+    assert_eq!(
+        tiktok_product(&control, &product_id).await?["status"],
+        "PENDING"
+    );
+
+    control
+        .tiktok_review_product(&product_id, true, &[])
+        .await?;
+    wait_status(&console, id, ListingStatus::Active).await?;
+
+    // Deactivated by the seller on TikTok: Synced (unlisted).
+    control.tiktok_deactivate_product(&product_id).await?;
+    wait_status(&console, id, ListingStatus::Unlisted).await?;
+
+    // One TikTok product for this listing throughout.
+    assert_eq!(control.tiktok_products().await?.len(), 1);
+    daemon.terminate()?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_listing_through_faults_lists_each_product_once() -> anyhow::Result<()> {
+    const PRODUCTS: usize = 12;
+    let sandbox = sandbox(PRODUCTS).await?;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let dir = tempfile::tempdir()?;
+    let config = write_daemon_files(dir.path(), &sandbox)?;
+    let mut daemon = Daemon::spawn(&config, dir.path())?;
+    let console = daemon.client().await?;
+    wait_connected(&console).await?;
+    let listings = wait_for("the store catalog", WAIT, || async {
+        let all = products(&console).await?;
+        Ok((all.len() == PRODUCTS).then_some(all))
+    })
+    .await?;
+    let ids: Vec<i64> = listings.iter().map(|p| p.id).collect();
+    let report = console
+        .map_categories(context::current(), ids.clone(), CUSHIONS.into())
+        .await??;
+    assert_eq!(report.mapped.len(), PRODUCTS, "{:?}", report.refused);
+
+    // Rate limiting and server errors on TikTok's product endpoints while the bulk runs.
+    for (kind, path) in [
+        (FaultKind::RateLimit, "/product/202309/products"),
+        (FaultKind::Http500, "/product/202309/products"),
+        (FaultKind::Http500, "/product/202309/images/upload"),
+        (FaultKind::RateLimit, "/product/202309/products/search"),
+    ] {
+        control
+            .tiktok_fault(&Fault {
+                path_contains: path.into(),
+                kind,
+                count: 3,
+            })
+            .await?;
+    }
+    assert_eq!(
+        console
+            .list_products(context::current(), ids.clone())
+            .await??,
+        u32::try_from(PRODUCTS)?
+    );
+    wait_for(
+        "every listing to be under review",
+        Duration::from_secs(120),
+        || async {
+            let all = products(&console).await?;
+            if let Some(failed) = all.iter().find(|p| p.status == ListingStatus::FailedToSync) {
+                anyhow::bail!("{} failed: {:?}", failed.title, failed.status_reason);
+            }
+            Ok(all
+                .iter()
+                .all(|p| p.status == ListingStatus::UnderReview)
+                .then_some(()))
+        },
+    )
+    .await?;
+
+    // Exactly one TikTok product per store product, and every seller SKU once.
+    let remote = control.tiktok_products().await?;
+    assert_eq!(remote.len(), PRODUCTS);
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for product in &remote {
+        for sku in seller_skus(product) {
+            *counts.entry(sku).or_default() += 1;
+        }
+    }
+    assert_eq!(counts.len(), PRODUCTS * 3);
+    assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+    daemon.terminate()?;
+    Ok(())
+}
