@@ -6,7 +6,10 @@
 //! known bucket covers the operation's expected cost, and a `THROTTLED` answer (HTTP 200 body or
 //! 429) is waited out and retried a bounded number of times.
 
+mod catalog;
 mod wire;
+
+use catalog::{PRODUCT_NODE_COST, products_query};
 
 use super::http::{self, Platform};
 use super::{
@@ -40,11 +43,6 @@ const MIN_THROTTLE_WAIT: Duration = Duration::from_millis(100);
 const DEFAULT_EXPECTED_COST: f64 = 50.0;
 /// Shopify refuses queries whose requested cost exceeds this (§2.1).
 const MAX_QUERY_COST: u32 = 1_000;
-/// Requested cost of one node of the products query (Shopify's rules: objects 1, scalars 0,
-/// connections `2 + first + first × node`): media(first: 10) of images = 2 + 10 + 10 × 1,
-/// variants(first: 100) with `inventoryItem` and `selectedOptions` plus `pageInfo`
-/// = 1 + 2 + 100 + 100 × 2.
-const PRODUCT_NODE_COST: u32 = 22 + 303;
 /// Requested cost of one node of the orders poll: `customAttributes` (1) and
 /// fulfillments { trackingInfo (1), fulfillmentLineItems(first: 50) { lineItem } = 2 + 50 + 50 }.
 const ORDER_NODE_COST: u32 = 1 + 1 + 1 + 102;
@@ -107,28 +105,6 @@ pub fn verify_webhook(secret: &str, raw_body: &[u8], hmac_header_base64: &str) -
 }
 
 const SHOP_QUERY: &str = "query ShopInfo { shop { name currencyCode } }";
-
-fn products_query(page_size: u32) -> String {
-    format!(
-        "query Products($after: String) {{
-  products(first: {page_size}, after: $after, sortKey: UPDATED_AT) {{
-    pageInfo {{ hasNextPage endCursor }}
-    nodes {{
-      id title descriptionHtml updatedAt
-      media(first: 10) {{ nodes {{ ... on MediaImage {{ image {{ url }} }} }} }}
-      variants(first: 100) {{
-        pageInfo {{ hasNextPage }}
-        nodes {{
-          id sku title price inventoryQuantity
-          selectedOptions {{ name value }}
-          inventoryItem {{ id }}
-        }}
-      }}
-    }}
-  }}
-}}"
-    )
-}
 
 const FIND_ORDER_QUERY: &str = "query FindOrder($q: String!) {
   orders(first: 1, query: $q) { nodes { id name } }
@@ -814,21 +790,13 @@ impl Storefront for ShopifyClient {
             )
             .await?;
         let next = data.products.page_info.next();
-        let items = data
-            .products
-            .nodes
-            .into_iter()
-            .map(|product| {
-                if product.has_more_variants() {
-                    tracing::warn!(
-                        platform = "shopify",
-                        product_id = %product.id,
-                        "Product has more than 100 variants; only the first 100 are synced."
-                    );
-                }
-                StoreProduct::from(product)
-            })
-            .collect();
+        let mut items = Vec::with_capacity(data.products.nodes.len());
+        for mut product in data.products.nodes {
+            if product.has_more_variants() {
+                self.complete_variants(&mut product).await?;
+            }
+            items.push(StoreProduct::from(product));
+        }
         Ok(Page { items, next })
     }
 
