@@ -104,6 +104,14 @@ pub struct TikTokAppConfig {
     /// Calls per second per shop; TikTok publishes per-API limits, this stays under them.
     #[serde(default = "defaults::tiktok_qps")]
     pub requests_per_second: u32,
+    /// The app's service id from Partner Center; the seller authorization link carries it
+    /// (tiktok-shop.md §3). Needed only to (re)authorize a shop from feedbridge.
+    #[serde(default)]
+    pub service_id: String,
+    /// The redirect URL registered for the app in Partner Center, shown in the authorization
+    /// steps. Defaults to the webhook listener's `/oauth/tiktok/callback`.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
 }
 
 impl Default for TikTokAppConfig {
@@ -113,6 +121,8 @@ impl Default for TikTokAppConfig {
             api_base: defaults::tiktok_api_base(),
             auth_base: defaults::tiktok_auth_base(),
             requests_per_second: defaults::tiktok_qps(),
+            service_id: String::new(),
+            redirect_url: None,
         }
     }
 }
@@ -303,6 +313,18 @@ impl Config {
             return Err(bad(
                 "tiktok_app.requests_per_second".into(),
                 "must be at least 1".into(),
+            ));
+        }
+        if let Some(url) = &self.tiktok_app.redirect_url {
+            check_url(url).map_err(|m| bad("tiktok_app.redirect_url".into(), m))?;
+        }
+        let service_id = &self.tiktok_app.service_id;
+        if !service_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(bad(
+                "tiktok_app.service_id".into(),
+                format!(
+                    "\"{service_id}\" is not a service id: copy it from Partner Center (letters and digits only)"
+                ),
             ));
         }
         let has_shops = self
@@ -538,6 +560,23 @@ mod tests {
         let text = error.to_string();
         assert!(text.contains("config.toml"), "{text}");
         assert!(text.contains("line 1"), "{text}");
+    }
+
+    #[test]
+    fn authorization_settings_default_and_validate() {
+        let config = parse("").unwrap();
+        assert!(config.tiktok_app.service_id.is_empty());
+        assert!(config.tiktok_app.redirect_url.is_none());
+        let config = parse(
+            "[tiktok_app]\nservice_id = \"7301234567890\"\nredirect_url = \"https://feedbridge.example.com/oauth/tiktok/callback\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.tiktok_app.service_id, "7301234567890");
+        let error = parse("[tiktok_app]\nredirect_url = \"feedbridge.example.com\"\n").unwrap_err();
+        assert_eq!(error.key, "tiktok_app.redirect_url");
+        let error = parse("[tiktok_app]\nservice_id = \"73 01\"\n").unwrap_err();
+        assert_eq!(error.key, "tiktok_app.service_id");
+        assert!(error.message.contains("Partner Center"), "{error}");
     }
 
     #[test]

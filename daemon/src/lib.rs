@@ -13,8 +13,9 @@ pub mod sync;
 
 use anyhow::Context;
 use connector::shopify::{ShopifyClient, ShopifySettings};
+use connector::tiktok::auth::{AuthorizationApp, TokenKeeper, TokenPair};
 use connector::tiktok::{TikTokClient, TikTokSettings};
-use feedbridge_common::config::{Config, Secrets, StorePlatform};
+use feedbridge_common::config::{Config, Secrets, StorePlatform, TikTokShopSecrets};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -196,28 +197,41 @@ async fn build_runtimes(
                     store::ensure_connection(conn, org_id, "tiktok", "tiktok", &shop_name, &shop_id)
                 })
                 .await?;
-            let tokens = secrets
+            let from_secrets = secrets
                 .tiktok
                 .get(&shop.name)
                 .with_context(|| format!("No TikTok tokens for shop {}", shop.name))?;
-            let client = TikTokClient::new(
-                TikTokSettings {
-                    api_base: config.tiktok_app.api_base.clone(),
-                    auth_base: config.tiktok_app.auth_base.clone(),
-                    app_key: config.tiktok_app.app_key.clone(),
-                    app_secret: secrets.tiktok_app.app_secret.clone(),
-                    access_token: tokens.access_token.clone(),
-                    shop_id: shop.shop_id.clone(),
-                    requests_per_second: config.tiktok_app.requests_per_second,
-                },
-                http.clone(),
-            );
+            let settings = TikTokSettings {
+                api_base: config.tiktok_app.api_base.clone(),
+                auth_base: config.tiktok_app.auth_base.clone(),
+                app_key: config.tiktok_app.app_key.clone(),
+                app_secret: secrets.tiktok_app.app_secret.clone(),
+                access_token: from_secrets.access_token.clone(),
+                shop_id: shop.shop_id.clone(),
+                requests_per_second: config.tiktok_app.requests_per_second,
+            };
+            let tokens = seed_shop_tokens(store, connection, from_secrets, &shop.name).await?;
+            let sink = Arc::new(sync::connections::ShopTokenStore {
+                store: store.clone(),
+                connection,
+                org: org.name.clone(),
+                shop: shop.name.clone(),
+            });
+            let keeper = TokenKeeper::new(&settings, &shop.name, tokens, http.clone(), Some(sink))
+                .with_authorization_app(AuthorizationApp {
+                    service_id: config.tiktok_app.service_id.clone(),
+                    redirect_url: config.tiktok_app.redirect_url.clone(),
+                });
+            let keeper = Arc::new(keeper);
+            keeper.set_blocked(currency_block(store, org_id, connection, &shop.name).await?);
+            let client = TikTokClient::with_tokens(settings, http.clone(), Arc::clone(&keeper));
             shops.push(Arc::new(ShopRuntime {
                 connection,
                 name: shop.name.clone(),
                 shop_id: shop.shop_id.clone(),
                 org_id,
                 client: Arc::new(client),
+                tokens: keeper,
             }));
         }
         orgs.push(Arc::new(OrgRuntime {
@@ -230,4 +244,51 @@ async fn build_runtimes(
         }));
     }
     Ok(orgs)
+}
+
+/// A shop's tokens: the secrets file's pair, unless feedbridge has refreshed or re-authorized
+/// since (then the stored pair wins).
+async fn seed_shop_tokens(
+    store: &Store,
+    connection: i64,
+    from_secrets: &TikTokShopSecrets,
+    shop: &str,
+) -> anyhow::Result<TokenPair> {
+    let seed = TokenPair {
+        access_token: from_secrets.access_token.clone(),
+        access_expires_at: None,
+        refresh_token: from_secrets.refresh_token.clone(),
+        refresh_expires_at: None,
+    };
+    sync::connections::seed_tokens(store, connection, &seed)
+        .await
+        .with_context(|| format!("Failed to read the stored TikTok tokens of shop {shop}"))
+}
+
+/// Keep a shop whose last check found another currency than the store's from syncing until
+/// the connection check runs again.
+async fn currency_block(
+    store: &Store,
+    org_id: i64,
+    connection: i64,
+    shop: &str,
+) -> anyhow::Result<Option<String>> {
+    let shop = shop.to_owned();
+    let currencies = store
+        .call(move |conn| {
+            let store_connection = store::store_connection_of(conn, org_id)?;
+            let store_currency = match store_connection {
+                Some(id) => store::connection(conn, id)?.and_then(|row| row.currency),
+                None => None,
+            };
+            let shop_currency = store::connection(conn, connection)?.and_then(|row| row.currency);
+            Ok((shop_currency, store_currency))
+        })
+        .await?;
+    Ok(match currencies {
+        (Some(shop_currency), Some(store_currency)) if shop_currency != store_currency => Some(
+            sync::connections::currency_mismatch(&shop, &shop_currency, &store_currency),
+        ),
+        _ => None,
+    })
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 
+mod auth;
 mod listing;
 pub use listing::SellerSku;
 

@@ -42,6 +42,8 @@ pub struct SandboxConfig {
     pub variants_per_product: Option<usize>,
     /// TikTok per-(app, shop) token bucket: requests per second; burst = qps.
     pub tiktok_qps: u32,
+    /// Region of the seeded TikTok shop (`"US"`, `"GB"`, ...); its currency follows it.
+    pub tiktok_region: String,
     /// Shopify GraphQL leaky bucket size (points).
     pub shopify_bucket: f64,
     /// Shopify restore rate (points per second).
@@ -58,6 +60,7 @@ impl Default for SandboxConfig {
             products: 6,
             variants_per_product: None,
             tiktok_qps: 50,
+            tiktok_region: "US".to_string(),
             shopify_bucket: 1000.0,
             shopify_restore_rate: 100.0,
             auto_review: None,
@@ -77,7 +80,7 @@ pub struct Credentials {
     /// `shop_cipher` of the seeded shop (also returned by `/authorization/202309/shops`).
     #[serde(default)]
     pub tiktok_shop_cipher: String,
-    /// Always `"US"`.
+    /// `SandboxConfig::tiktok_region` (`"US"` unless set).
     pub tiktok_shop_region: String,
     /// `"feedbridge-demo.myshopify.com"`.
     pub shopify_shop_domain: String,
@@ -162,6 +165,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         config.auto_review,
         bg.clone(),
     );
+    tiktok::set_region(&tt, &config.tiktok_region);
     let (shop, shop_creds) =
         shopify::Shopify::new(&config, bg.clone(), format!("http://{shopify_addr}"));
 
@@ -172,7 +176,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         tiktok_refresh_token: seeded.refresh_token,
         tiktok_shop_id: seeded.shop_id,
         tiktok_shop_cipher: seeded.shop_cipher,
-        tiktok_shop_region: "US".to_string(),
+        tiktok_shop_region: config.tiktok_region.to_ascii_uppercase(),
         shopify_shop_domain: shop_creds.domain,
         shopify_access_token: shop_creds.access_token,
         shopify_webhook_secret: shop_creds.webhook_secret,

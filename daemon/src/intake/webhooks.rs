@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use feedbridge_common::secret::Secret;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -29,6 +29,7 @@ pub fn router(app: WebhookApp) -> Router {
     Router::new()
         .route("/webhooks/tiktok", post(tiktok_webhook))
         .route("/webhooks/shopify/{org}", post(shopify_webhook))
+        .route("/oauth/tiktok/callback", get(super::oauth::tiktok_callback))
         .with_state(app)
 }
 

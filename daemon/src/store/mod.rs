@@ -10,6 +10,7 @@ mod orders;
 mod orgs;
 mod settings;
 mod signals;
+mod tokens;
 
 pub use catalog::*;
 pub use jobs::*;
@@ -18,6 +19,7 @@ pub use orders::*;
 pub use orgs::*;
 pub use settings::*;
 pub use signals::*;
+pub use tokens::*;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

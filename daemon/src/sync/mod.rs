@@ -3,7 +3,7 @@
 //! done, retried with backoff, or a failure a human can read and retry.
 
 pub(crate) mod catalog;
-mod connections;
+pub mod connections;
 pub mod description;
 pub(crate) mod linking;
 mod orders;
@@ -37,6 +37,8 @@ pub struct ShopRuntime {
     pub shop_id: String,
     pub org_id: i64,
     pub client: Arc<dyn TikTokShop>,
+    /// The shop's tokens, shared with `client`: refreshed, replaced on reauthorization.
+    pub tokens: Arc<crate::connector::tiktok::auth::TokenKeeper>,
 }
 
 /// Job kinds; the subject of each is named beside it.
@@ -57,6 +59,8 @@ pub mod kind {
     pub const ORDER_SYNC: &str = "order_sync";
     /// order row id
     pub const FULFILMENT_PUSH: &str = "fulfilment_push";
+    /// shop connection id: refresh the TikTok token ahead of expiry (repeats itself)
+    pub const TOKEN_REFRESH: &str = "token_refresh";
 }
 
 pub struct Engine {

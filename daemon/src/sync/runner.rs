@@ -64,6 +64,7 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
     let id = job.subject.parse::<i64>();
     match (job.kind.as_str(), id) {
         (kind::CONNECT, Ok(org)) => connections::connect(engine, org).await,
+        (kind::TOKEN_REFRESH, Ok(shop)) => connections::refresh_token(engine, shop).await,
         (kind::CATALOG_IMPORT, Ok(org)) => catalog::import(engine, org).await,
         (kind::LIST_PRODUCT, Ok(listing)) => catalog::list_product(engine, listing).await,
         (kind::REVIEW_CHECK, Ok(listing)) => catalog::review_check(engine, listing).await,
@@ -105,7 +106,11 @@ async fn run_one(engine: &Engine, job: Job) {
                 })
                 .await
         }
-        Err(failure) if failure.retryable && attempts < engine.settings.max_attempts => {
+        Err(failure)
+            if failure.retryable
+                && (attempts < engine.settings.max_attempts
+                    || connections::waits_for_reauthorization(engine, &job).await) =>
+        {
             let delay = failure.retry_after.unwrap_or_else(|| backoff(attempts));
             info!(error = %failure.reason, delay_s = delay.as_secs_f64(), "Step failed; will retry.");
             let run_at = store::now_millis() + i64::try_from(delay.as_millis()).unwrap_or(0);

@@ -25,6 +25,7 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/products/{id}/review", post(review))
         .route("/_sandbox/tokens/expire", post(expire_tokens))
         .route("/_sandbox/auth_code", post(auth_code))
+        .route("/_sandbox/grant/revoke", post(revoke_grant))
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/webhooks/deliveries", get(deliveries))
@@ -130,6 +131,16 @@ async fn auth_code(AxState(tt): AxState<Arc<TikTok>>) -> Response {
     let expires = now_secs() + AUTH_CODE_TTL;
     st.auth_codes.insert(code.clone(), expires);
     Json(json!({"code": code})).into_response()
+}
+
+/// The seller removes the app: every access and refresh token stops working at once (the
+/// next call gets 105001, a refresh gets "invalid refresh token"); a new auth code works.
+async fn revoke_grant(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let mut st = lock(&tt.state);
+    let revoked = st.refresh_tokens.len();
+    st.access_tokens.clear();
+    st.refresh_tokens.clear();
+    Json(json!({"revoked": revoked})).into_response()
 }
 
 async fn calls(AxState(tt): AxState<Arc<TikTok>>) -> Response {

@@ -69,6 +69,13 @@ impl TikTok {
     }
 }
 
+/// Make the seeded shop one of `region` (its currency follows, see [`auth::currency_of`]).
+pub(crate) fn set_region(tt: &TikTok, region: &str) {
+    let mut st = lock(&tt.state);
+    st.shop.region = region.to_ascii_uppercase();
+    st.shop.currency = auth::currency_of(region).to_string();
+}
+
 pub(crate) fn router(tt: Arc<TikTok>) -> Router {
     control::routes()
         .merge(seller::routes())

@@ -5,6 +5,7 @@
 //! from `GET /authorization/202309/shops`. Responses are checked on both the HTTP status and
 //! the envelope `code` (§1, §8) and classified here into [`ConnectorError`].
 
+pub mod auth;
 mod listing;
 mod wire;
 
@@ -23,6 +24,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::OnceCell;
 use wire::Envelope;
@@ -67,6 +69,8 @@ pub struct TikTokSettings {
     pub auth_base: String,
     pub app_key: String,
     pub app_secret: Secret,
+    /// The token [`TikTokClient::new`] starts with; shops whose tokens are refreshed get a
+    /// shared [`auth::TokenKeeper`] through [`TikTokClient::with_tokens`] instead.
     pub access_token: Secret,
     /// The shop this client is scoped to (its `shop_cipher` is looked up from it).
     pub shop_id: String,
@@ -80,6 +84,8 @@ pub struct TikTokClient {
     http: reqwest::Client,
     limiter: RateLimiter,
     shop: OnceCell<AuthorizedShop>,
+    /// Where every call reads the current access token; refreshed in place.
+    tokens: Arc<auth::TokenKeeper>,
     /// Category attributes by category id, to resolve attribute value names to value ids.
     attributes: tokio::sync::Mutex<HashMap<String, Vec<CategoryAttribute>>>,
 }
@@ -319,21 +325,35 @@ fn decode<T: DeserializeOwned>(path: &str, data: Option<Value>) -> ConnectorResu
 
 impl TikTokClient {
     pub fn new(settings: TikTokSettings, http: reqwest::Client) -> Self {
+        let tokens = auth::TokenPair {
+            access_token: settings.access_token.clone(),
+            access_expires_at: None,
+            refresh_token: Secret::default(),
+            refresh_expires_at: None,
+        };
+        let keeper = Arc::new(auth::TokenKeeper::fixed(&settings, tokens, http.clone()));
+        Self::with_tokens(settings, http, keeper)
+    }
+
+    /// A client reading its access token from `tokens`, shared with whoever refreshes it.
+    pub fn with_tokens(
+        settings: TikTokSettings,
+        http: reqwest::Client,
+        tokens: Arc<auth::TokenKeeper>,
+    ) -> Self {
         let limiter = RateLimiter::new(settings.requests_per_second);
         Self {
             settings,
             http,
             limiter,
             shop: OnceCell::new(),
+            tokens,
             attributes: tokio::sync::Mutex::new(HashMap::new()),
         }
     }
 
-    fn secrets(&self) -> [&str; 2] {
-        [
-            self.settings.app_secret.expose(),
-            self.settings.access_token.expose(),
-        ]
+    fn secrets(&self) -> Vec<String> {
+        self.tokens.redaction_values()
     }
 
     /// The authorized shop this client is scoped to (cipher and region), looked up once.
@@ -423,14 +443,20 @@ impl TikTokClient {
             body.as_deref(),
         );
         let url = self.url(path, &query, &signature)?;
-        let mut request = self
-            .http
-            .request(method.clone(), url)
-            .header("x-tts-access-token", self.settings.access_token.expose());
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
-        }
-        let data = self.execute(&method, path, request).await?;
+        let data = self
+            .send_authorized(&method, path, |token| {
+                let mut request = self
+                    .http
+                    .request(method.clone(), url.clone())
+                    .header("x-tts-access-token", token.expose());
+                if let Some(body) = &body {
+                    request = request
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.clone());
+                }
+                Ok(request)
+            })
+            .await?;
         decode(path, data)
     }
 
@@ -457,7 +483,9 @@ impl TikTokClient {
             Ok(body) => body,
             Err(error) => return Err(http::classify_transport(Platform::TikTok, error)),
         };
-        let result = interpret(status, retry_after, &body, &self.secrets());
+        let secrets = self.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let result = interpret(status, retry_after, &body, &secrets);
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &result {
             Ok((_, request_id)) => tracing::debug!(
@@ -692,22 +720,25 @@ impl TikTokShop for TikTokClient {
         // Multipart: the body is not part of the signature (§2 step 5).
         let signature = sign(self.settings.app_secret.expose(), PATH, &query, None);
         let url = self.url(PATH, &query, &signature)?;
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(file_name.to_owned())
-            .mime_str(image_mime(file_name))
-            .map_err(|error| ConnectorError::Rejected {
-                reason: "Could not build the image upload; this is a feedbridge bug".into(),
-                raw: error.to_string(),
-            })?;
-        let form = reqwest::multipart::Form::new()
-            .part("data", part)
-            .text("use_case", "MAIN_IMAGE");
-        let request = self
-            .http
-            .post(url)
-            .header("x-tts-access-token", self.settings.access_token.expose())
-            .multipart(form);
-        let data = self.execute(&Method::POST, PATH, request).await?;
+        let data = self
+            .send_authorized(&Method::POST, PATH, |token| {
+                let part = reqwest::multipart::Part::bytes(bytes.clone())
+                    .file_name(file_name.to_owned())
+                    .mime_str(image_mime(file_name))
+                    .map_err(|error| ConnectorError::Rejected {
+                        reason: "Could not build the image upload; this is a feedbridge bug".into(),
+                        raw: error.to_string(),
+                    })?;
+                let form = reqwest::multipart::Form::new()
+                    .part("data", part)
+                    .text("use_case", "MAIN_IMAGE");
+                Ok(self
+                    .http
+                    .post(url.clone())
+                    .header("x-tts-access-token", token.expose())
+                    .multipart(form))
+            })
+            .await?;
         let data: wire::UploadData = decode(PATH, data)?;
         if data.uri.is_empty() {
             return Err(ConnectorError::Rejected {
