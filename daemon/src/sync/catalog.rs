@@ -679,3 +679,105 @@ pub async fn review_check(engine: &Engine, listing_id: i64) -> StepResult {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variant(sku: &str, options: &[(&str, &str)]) -> DraftVariant {
+        DraftVariant {
+            row_id: 1,
+            store_variant_id: format!("v-{sku}"),
+            sku: sku.into(),
+            price: Decimal::ONE,
+            available: 1,
+            options: options
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            tiktok_sku_id: None,
+            synced_price: None,
+            synced_stock: None,
+        }
+    }
+
+    fn attribute(name: &str, required: bool, sales: bool) -> CachedAttribute {
+        CachedAttribute {
+            id: format!("id-{name}"),
+            name: name.into(),
+            required,
+            is_sales_property: sales,
+        }
+    }
+
+    #[test]
+    fn required_attributes_come_from_same_named_options_or_are_named() {
+        let attributes = [
+            attribute("Material", true, false),
+            attribute("Pattern", false, false),
+            attribute("Color", true, true),
+        ];
+        let with = variant("A", &[("material", "Cotton")]);
+        assert_eq!(
+            fill_attributes(&attributes, &[&with]),
+            Ok(vec![("id-Material".to_owned(), "Cotton".to_owned())])
+        );
+        let without = variant("B", &[("Size", "M")]);
+        assert_eq!(
+            fill_attributes(&attributes, &[&without]),
+            Err(vec!["Material".to_owned()])
+        );
+    }
+
+    #[test]
+    fn category_rules_name_what_cannot_be_given() {
+        let mut settings = ShopSettings::default();
+        let rules = CategoryRules {
+            package_dimensions_required: true,
+            required_certifications: vec!["CE".into()],
+            ..CategoryRules::default()
+        };
+        assert_eq!(
+            unmet_rules(&rules, &package_facts(&settings)),
+            vec!["the certification \"CE\"".to_owned()]
+        );
+        settings.package_height_cm = Decimal::ZERO;
+        let unmet = unmet_rules(&rules, &package_facts(&settings));
+        assert!(unmet[0].starts_with("package dimensions"), "{unmet:?}");
+    }
+
+    #[test]
+    fn chosen_skus_narrow_what_is_listed() {
+        let draft = ListingDraft {
+            listing_id: 1,
+            shop_id: 1,
+            org: "org".into(),
+            status: ListingStatus::NotSynced,
+            store_product_id: "p".into(),
+            title: "T".into(),
+            description_html: String::new(),
+            image_urls: Vec::new(),
+            category_id: None,
+            tiktok_product_id: None,
+            variants: vec![variant("A", &[]), variant("B", &[]), variant("", &[])],
+            selected_skus: vec!["B".into()],
+            linked: false,
+        };
+        let listed: Vec<&str> = listed_variants(&draft)
+            .iter()
+            .map(|v| v.sku.as_str())
+            .collect();
+        assert_eq!(listed, vec!["B"]);
+    }
+
+    #[test]
+    fn empty_descriptions_fall_back_to_the_title_and_file_names_keep_extensions() {
+        let empty = description::convert("<script>x</script>");
+        assert_eq!(
+            render_description(&empty, &HashMap::new(), "Tea & cake"),
+            "<p>Tea &amp; cake</p>"
+        );
+        assert_eq!(image_file_name("https://cdn/x/photo.JPG?v=2"), "photo.JPG");
+        assert_eq!(image_file_name("https://cdn/x/photo"), "image.png");
+    }
+}
