@@ -225,6 +225,12 @@ impl TokenKeeper {
         Ok(token)
     }
 
+    /// Whether a refused token is this keeper's business (refresh, or wait for the owner).
+    /// A bare token with nobody keeping it just reports the refusal.
+    fn manages_grant(&self) -> bool {
+        self.sink.is_some() || self.read(|s| !s.tokens.refresh_token.is_empty())
+    }
+
     /// Secrets to scrub from anything logged or stored.
     pub(super) fn redaction_values(&self) -> Vec<String> {
         self.read(|s| {
@@ -436,7 +442,7 @@ impl TikTokClient {
     ) -> ConnectorResult<Option<Value>> {
         let token = self.tokens.token_for(path)?;
         match self.execute(method, path, build(&token)?).await {
-            Err(error) if token_refused(&error) => {
+            Err(error) if token_refused(&error) && self.tokens.manages_grant() => {
                 self.tokens.refresh_after_rejection(&token).await?;
                 let token = self.tokens.token_for(path)?;
                 self.execute(method, path, build(&token)?).await
