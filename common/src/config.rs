@@ -76,6 +76,10 @@ pub struct SyncSettings {
     /// Attempts before a retryable job becomes a failure a human must retry.
     #[serde(default = "defaults::max_attempts")]
     pub max_attempts: u32,
+    /// Reconciliation: read what TikTok shows for listed SKUs and repair any drift (edits made
+    /// on TikTok are overwritten by the store's figures).
+    #[serde(default = "defaults::stock_reconcile_secs")]
+    pub stock_reconcile_secs: u64,
 }
 
 impl Default for SyncSettings {
@@ -87,6 +91,7 @@ impl Default for SyncSettings {
             fulfilment_poll_secs: defaults::fulfilment_poll_secs(),
             workers: defaults::workers(),
             max_attempts: defaults::max_attempts(),
+            stock_reconcile_secs: defaults::stock_reconcile_secs(),
         }
     }
 }
@@ -193,6 +198,9 @@ mod defaults {
     pub fn max_attempts() -> u32 {
         8
     }
+    pub fn stock_reconcile_secs() -> u64 {
+        300
+    }
     pub fn tiktok_api_base() -> String {
         "https://open-api.tiktokglobalshop.com".into()
     }
@@ -293,6 +301,7 @@ impl Config {
             ("sync.catalog_poll_secs", self.sync.catalog_poll_secs),
             ("sync.review_poll_secs", self.sync.review_poll_secs),
             ("sync.fulfilment_poll_secs", self.sync.fulfilment_poll_secs),
+            ("sync.stock_reconcile_secs", self.sync.stock_reconcile_secs),
         ] {
             if value == 0 {
                 return Err(bad(key.into(), "must be at least 1 second".into()));

@@ -5,6 +5,7 @@
 
 pub mod connector;
 pub mod intake;
+pub mod pricing;
 pub mod rpc;
 pub mod settings;
 pub mod socket;

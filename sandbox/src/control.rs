@@ -12,7 +12,9 @@ use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 
 mod auth;
 mod listing;
+mod stock;
 pub use listing::SellerSku;
+pub use stock::StoreLocation;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {

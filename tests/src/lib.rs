@@ -13,8 +13,13 @@ use tarpc::tokio_serde::formats::Json;
 
 /// The `feedbridged` binary built alongside this test.
 pub fn daemon_binary() -> PathBuf {
-    // Test executables live in target/<profile>/deps; binaries one level up.
+    // Test executables live in target/<profile>/deps, binaries one level up; a binary such as
+    // feedbridge-bench sits beside feedbridged.
     let exe = std::env::current_exe().expect("test executable path");
+    let beside = exe.with_file_name("feedbridged");
+    if beside.exists() {
+        return beside;
+    }
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)

@@ -166,6 +166,29 @@ pub trait Storefront: Send + Sync {
     async fn fulfilments(&self, order_id: &str) -> ConnectorResult<Vec<StoreFulfilment>>;
     /// Subscribe the store's webhooks we use to `address`; safe to repeat.
     async fn register_webhooks(&self, address: &str) -> ConnectorResult<()>;
+    /// Sellable stock per location of these inventory items (read only for changed items).
+    async fn inventory_levels(
+        &self,
+        inventory_item_ids: &[String],
+    ) -> ConnectorResult<Vec<ItemLevels>>;
+    /// One product as the store has it now; `None` if it is gone.
+    async fn product(&self, product_id: &str) -> ConnectorResult<Option<StoreProduct>>;
+}
+
+/// Sellable units of one inventory item at each store location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemLevels {
+    pub inventory_item_id: String,
+    pub levels: Vec<LocationLevel>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocationLevel {
+    /// The location id as the store names it.
+    pub location_id: String,
+    pub available: i64,
+    /// When the store last changed it (ISO-8601), to order it against webhooks.
+    pub updated_at: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,6 +389,11 @@ pub trait TikTokShop: Send + Sync {
     ) -> ConnectorResult<ShippedPackage>;
     /// Subscribe the shop's webhooks we use to `address`; safe to repeat.
     async fn register_webhooks(&self, address: &str) -> ConnectorResult<()>;
+    /// What TikTok shows per warehouse for the SKUs of these products (at most
+    /// [`INVENTORY_SEARCH_MAX_PRODUCTS`] per call).
+    async fn inventory(&self, product_ids: &[String]) -> ConnectorResult<Vec<RemoteSkuStock>>;
+    /// Prices of the SKUs of every active product of the shop.
+    async fn active_sku_prices(&self) -> ConnectorResult<Vec<RemoteSkuPrice>>;
     /// Replace a product's content (§4.1 full edit, PUT); TikTok reviews it again.
     async fn edit_product(
         &self,
@@ -382,6 +410,26 @@ pub trait TikTokShop: Send + Sync {
         bytes: Vec<u8>,
         file_name: &str,
     ) -> ConnectorResult<String>;
+}
+
+/// Products per `inventory/search` call the daemon sends (the cap is not documented; kept small).
+pub const INVENTORY_SEARCH_MAX_PRODUCTS: usize = 20;
+
+/// Stock of one TikTok SKU as TikTok shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteSkuStock {
+    pub product_id: String,
+    pub sku_id: String,
+    /// (warehouse id, quantity)
+    pub warehouses: Vec<(String, i64)>,
+}
+
+/// Price of one TikTok SKU as TikTok shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteSkuPrice {
+    pub product_id: String,
+    pub sku_id: String,
+    pub price: Decimal,
 }
 
 /// What a TikTok category demands of a listing beyond its attributes (§4.1 rules).

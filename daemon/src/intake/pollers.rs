@@ -48,6 +48,23 @@ pub async fn run_pollers(engine: Arc<Engine>, stop: CancellationToken) {
             },
         ));
         for shop in &org.shops {
+            // Stock and price reconciliation: the safety net behind webhooks and pushes.
+            let (e, sh, s) = (Arc::clone(&engine), Arc::clone(shop), stop.clone());
+            tasks.spawn(every_tick(
+                every(engine.settings.stock_reconcile_secs),
+                s,
+                move || {
+                    let (e, sh) = (Arc::clone(&e), Arc::clone(&sh));
+                    async move {
+                        if !connected(&e, sh.connection).await {
+                            return Ok(());
+                        }
+                        e.enqueue(kind::RECONCILE_STOCK, sh.connection, Duration::ZERO)
+                            .await
+                            .map_err(|x| x.to_string())
+                    }
+                },
+            ));
             let (e, sh, s) = (Arc::clone(&engine), Arc::clone(shop), stop.clone());
             tasks.spawn(every_tick(
                 every(engine.settings.order_poll_secs),

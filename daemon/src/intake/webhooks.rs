@@ -17,6 +17,37 @@ use tracing::{debug, warn};
 
 /// Stock changes arriving in a burst are read once, a moment later.
 const CATALOG_SETTLE: Duration = Duration::from_millis(500);
+/// Stock and price changes to one listing within this window become one TikTok call.
+const STOCK_SETTLE: Duration = Duration::from_millis(300);
+
+/// `inventory_levels/update` (shopify.md §6.3): `{inventory_item_id, location_id, available}`.
+async fn stock_level_changed(
+    app: &WebhookApp,
+    org_id: i64,
+    payload: &serde_json::Value,
+) -> Result<(), store::StoreError> {
+    let (Some(item), Some(location), Some(available)) = (
+        id_field(payload, "inventory_item_id"),
+        id_field(payload, "location_id"),
+        payload.get("available").and_then(serde_json::Value::as_i64),
+    ) else {
+        debug!("Stock webhook without item, location or quantity; the catalog poll covers it.");
+        return Ok(());
+    };
+    let item = shopify::inventory_item_gid(&item);
+    let location = crate::pricing::location_key(&location);
+    let updated_at = id_field(payload, "updated_at").unwrap_or_default();
+    let listings = app
+        .engine
+        .store
+        .call(move |conn| {
+            store::record_stock_level(conn, org_id, &item, &location, available, &updated_at)
+        })
+        .await?;
+    app.engine
+        .enqueue_many(kind::PUSH_STOCK, listings, STOCK_SETTLE)
+        .await
+}
 
 #[derive(Clone)]
 pub struct WebhookApp {
@@ -168,7 +199,24 @@ async fn shopify_webhook(
     }
     let topic = header(&headers, "x-shopify-topic").unwrap_or_default();
     let queued = match topic {
-        "inventory_levels/update" | "products/update" | "products/create" => {
+        // The fast path: record this one level, push the listings of that item.
+        "inventory_levels/update" => stock_level_changed(&app, runtime.id, &payload).await,
+        // Re-read that product only (its prices), never the whole catalog.
+        "products/update" => {
+            match id_field(&payload, "admin_graphql_api_id").or_else(|| id_field(&payload, "id")) {
+                Some(product) => {
+                    app.engine
+                        .enqueue(
+                            kind::STORE_PRODUCT_REFRESH,
+                            format!("{}:{product}", runtime.id),
+                            STOCK_SETTLE,
+                        )
+                        .await
+                }
+                None => Ok(()),
+            }
+        }
+        "products/create" => {
             app.engine
                 .enqueue(kind::CATALOG_IMPORT, runtime.id, CATALOG_SETTLE)
                 .await

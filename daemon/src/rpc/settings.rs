@@ -1,9 +1,10 @@
 //! Per-shop settings: stock buffer and cap, price rule, locations, listing defaults.
 
 use super::{ConsoleServer, internal};
-use crate::store;
+use crate::{pricing, store};
 use feedbridge_common::catalog::ShopSettings;
 use feedbridge_common::rpc::RpcError;
+use std::time::Duration;
 
 fn shop_connection(server: &ConsoleServer, shop: &str) -> Result<i64, RpcError> {
     server
@@ -26,17 +27,41 @@ pub async fn shop_settings(server: &ConsoleServer, shop: String) -> Result<ShopS
         .map_err(internal)
 }
 
+/// Validate and save; then push every listing of the shop so TikTok shows the new rules.
 pub async fn set_shop_settings(
     server: &ConsoleServer,
     shop: String,
     settings: ShopSettings,
 ) -> Result<String, RpcError> {
     let connection = shop_connection(server, &shop)?;
-    server
+    if let Some(problem) = pricing::settings_problem(&settings) {
+        return Err(RpcError::Invalid(format!(
+            "Settings of {shop} not saved: {problem}"
+        )));
+    }
+    let listings = server
         .engine
         .store
-        .call(move |conn| store::set_shop_settings(conn, connection, &settings))
+        .call(move |conn| {
+            store::set_shop_settings(conn, connection, &settings)?;
+            Ok(store::listed_skus(conn, connection)?
+                .into_iter()
+                .map(|sku| sku.listing_id)
+                .collect::<std::collections::BTreeSet<i64>>())
+        })
         .await
         .map_err(internal)?;
-    Ok(format!("Settings of {shop} saved."))
+    let count = listings.len();
+    server
+        .engine
+        .enqueue_many(
+            crate::sync::kind::PUSH_STOCK,
+            listings.into_iter().collect(),
+            Duration::ZERO,
+        )
+        .await
+        .map_err(internal)?;
+    Ok(format!(
+        "Settings of {shop} saved; stock and prices of {count} listed product(s) are being updated."
+    ))
 }

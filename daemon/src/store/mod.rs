@@ -10,6 +10,7 @@ mod orders;
 mod orgs;
 mod settings;
 mod signals;
+mod stock;
 mod tokens;
 
 pub use catalog::*;
@@ -19,6 +20,7 @@ pub use orders::*;
 pub use orgs::*;
 pub use settings::*;
 pub use signals::*;
+pub use stock::*;
 pub use tokens::*;
 
 use rusqlite::Connection;

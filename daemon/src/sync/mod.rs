@@ -61,6 +61,10 @@ pub mod kind {
     pub const FULFILMENT_PUSH: &str = "fulfilment_push";
     /// shop connection id: refresh the TikTok token ahead of expiry (repeats itself)
     pub const TOKEN_REFRESH: &str = "token_refresh";
+    /// shop connection id: read back TikTok's stock and prices, repair drift
+    pub const RECONCILE_STOCK: &str = "reconcile_stock";
+    /// "{org id}:{store product id}": re-read one store product (price changes)
+    pub const STORE_PRODUCT_REFRESH: &str = "store_product_refresh";
 }
 
 pub struct Engine {

@@ -69,6 +69,10 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
         (kind::LIST_PRODUCT, Ok(listing)) => catalog::list_product(engine, listing).await,
         (kind::REVIEW_CHECK, Ok(listing)) => catalog::review_check(engine, listing).await,
         (kind::PUSH_STOCK, Ok(listing)) => stock::push_stock(engine, listing).await,
+        (kind::RECONCILE_STOCK, Ok(shop)) => stock::reconcile(engine, shop).await,
+        (kind::STORE_PRODUCT_REFRESH, _) => {
+            stock::refresh_store_product(engine, &job.subject).await
+        }
         (kind::ORDER_SYNC, Ok(order)) => orders::sync_order(engine, order).await,
         (kind::FULFILMENT_PUSH, Ok(order)) => orders::push_fulfilments(engine, order).await,
         (kind::ORDER_FETCH, _) => orders::fetch_order(engine, &job.subject).await,

@@ -20,6 +20,11 @@ use crate::common::{Fault, lock};
 pub(crate) fn routes() -> Router<Arc<Shopify>> {
     Router::new()
         .route("/_sandbox/inventory", post(set_inventory))
+        .route(
+            "/_sandbox/inventory/level",
+            post(super::stock_control::set_level),
+        )
+        .route("/_sandbox/locations", get(super::stock_control::locations))
         .route("/_sandbox/price", post(set_price))
         .route("/_sandbox/products", get(products))
         .route("/_sandbox/orders", get(orders))

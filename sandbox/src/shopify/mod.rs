@@ -16,6 +16,7 @@ mod png;
 mod resolvers;
 mod schema;
 mod search;
+mod stock_control;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -23,6 +23,7 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/orders/{id}/status", post(set_status))
         .route("/_sandbox/products", get(list_products))
         .route("/_sandbox/products/{id}/review", post(review))
+        .route("/_sandbox/stock", post(super::inventory::set_stock))
         .route("/_sandbox/tokens/expire", post(expire_tokens))
         .route("/_sandbox/auth_code", post(auth_code))
         .route("/_sandbox/grant/revoke", post(revoke_grant))

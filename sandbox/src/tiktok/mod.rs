@@ -10,6 +10,7 @@ mod auth;
 mod control;
 mod errors;
 mod events;
+mod inventory;
 mod model;
 mod orders;
 mod products;
@@ -223,6 +224,7 @@ enum Route {
     SearchProducts,
     UpdateInventory(String),
     UpdatePrices(String),
+    SearchInventory,
     Warehouses,
     DeliveryOptions(String),
     ShippingProviders(String),
@@ -258,6 +260,7 @@ impl Route {
             ("POST", ["product", "202309", "images", "upload"]) => Route::ImageUpload,
             ("POST", ["product", "202309", "products"]) => Route::CreateProduct,
             ("POST", ["product", "202309", "products", "search"]) => Route::SearchProducts,
+            ("POST", ["product", "202309", "inventory", "search"]) => Route::SearchInventory,
             ("GET", ["product", "202309", "products", p]) => Route::GetProduct(id(p)),
             ("PUT", ["product", "202309", "products", p]) => Route::EditProduct(id(p)),
             ("POST", ["product", "202309", "products", p, "inventory", "update"]) => {
@@ -475,6 +478,7 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         Route::SearchProducts => products::search_products(&lock(&tt.state), ctx),
         Route::UpdateInventory(p) => products::update_inventory(tt, ctx, &p),
         Route::UpdatePrices(p) => products::update_prices(tt, ctx, &p),
+        Route::SearchInventory => inventory::search_inventory(&lock(&tt.state), ctx),
         Route::Warehouses => orders::warehouses(&lock(&tt.state)),
         Route::DeliveryOptions(w) => orders::delivery_options(&lock(&tt.state), &w),
         Route::ShippingProviders(d) => orders::shipping_providers(&lock(&tt.state), &d),
@@ -494,13 +498,11 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         | Route::TokenRefresh
         | Route::ImageUpload
         | Route::CreateProduct
-        | Route::EditProduct(_) => {
-            Err(ApiError::http(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                errors::INTERNAL,
-                "sandbox routing error",
-            ))
-        }
+        | Route::EditProduct(_) => Err(ApiError::http(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            errors::INTERNAL,
+            "sandbox routing error",
+        )),
     }
 }
 

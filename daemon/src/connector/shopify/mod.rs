@@ -7,9 +7,12 @@
 //! 429) is waited out and retried a bounded number of times.
 
 mod catalog;
+mod inventory;
 mod wire;
 
 use catalog::{PRODUCT_NODE_COST, products_query};
+
+pub use inventory::inventory_item_gid;
 
 use super::http::{self, Platform};
 use super::{
@@ -919,6 +922,17 @@ impl Storefront for ShopifyClient {
             tracing::info!(platform = "shopify", topic, "Webhook subscribed.");
         }
         Ok(())
+    }
+
+    async fn inventory_levels(
+        &self,
+        inventory_item_ids: &[String],
+    ) -> ConnectorResult<Vec<super::ItemLevels>> {
+        self.read_inventory_levels(inventory_item_ids).await
+    }
+
+    async fn product(&self, product_id: &str) -> ConnectorResult<Option<StoreProduct>> {
+        self.read_product(product_id).await
     }
 }
 

@@ -6,6 +6,7 @@
 //! the envelope `code` (§1, §8) and classified here into [`ConnectorError`].
 
 pub mod auth;
+mod inventory;
 mod listing;
 mod wire;
 
@@ -1016,6 +1017,17 @@ impl TikTokShop for TikTokClient {
             tracing::info!(platform = "tiktok", event_type, "Webhook subscribed.");
         }
         Ok(())
+    }
+
+    async fn inventory(
+        &self,
+        product_ids: &[String],
+    ) -> ConnectorResult<Vec<super::RemoteSkuStock>> {
+        self.search_inventory(product_ids).await
+    }
+
+    async fn active_sku_prices(&self) -> ConnectorResult<Vec<super::RemoteSkuPrice>> {
+        self.search_active_prices().await
     }
 
     async fn edit_product(
