@@ -75,15 +75,23 @@ pub fn warehouse_targets(
     targets.into_iter().collect()
 }
 
-/// Items whose per-location levels must be read before their targets can be trusted: never
-/// read, or a catalog read moved their total away from the levels we hold.
-fn items_to_read(listing: &StockListing) -> Vec<String> {
+/// Items whose per-location levels must be read before their targets can be trusted.
+///
+/// Without a location mapping the catalog's total is enough until a webhook names one
+/// location (then the item's other locations must be known to keep the total right). With a
+/// mapping every item needs its levels. Either way, trusted levels whose sum no longer matches
+/// the catalog's total (a change we missed) are read again.
+fn items_to_read(listing: &StockListing, mapped: bool) -> Vec<String> {
     let mut items: Vec<String> = listing
         .skus
         .iter()
         .filter(|sku| {
             let held: i64 = sku.levels.iter().map(|(_, a)| a).sum();
-            !sku.levels_known || held != sku.available
+            if sku.levels_known {
+                held != sku.available
+            } else {
+                mapped || !sku.levels.is_empty()
+            }
         })
         .filter_map(|sku| sku.inventory_item_id.clone())
         .collect();
@@ -134,7 +142,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
         StepFailure::from_connector(FailureKind::InventoryPush, &org.name, &subject, platform, e)
     };
 
-    let unread = items_to_read(&listing);
+    let unread = items_to_read(&listing, !settings.location_warehouses.is_empty());
     if !unread.is_empty() {
         let read = org
             .store
@@ -459,11 +467,16 @@ mod tests {
             tiktok_product_id: "P".into(),
             skus,
         };
-        assert!(items_to_read(&listing(vec![known.clone()])).is_empty());
+        assert!(items_to_read(&listing(vec![known.clone()]), true).is_empty());
         known.available = 12;
-        assert_eq!(items_to_read(&listing(vec![known.clone()])).len(), 1);
+        assert_eq!(items_to_read(&listing(vec![known.clone()]), false).len(), 1);
         known.available = 10;
         known.levels_known = false;
-        assert_eq!(items_to_read(&listing(vec![known])).len(), 1);
+        // A webhook named one location: the others must be read.
+        assert_eq!(items_to_read(&listing(vec![known.clone()]), false).len(), 1);
+        // Nothing heard per location and no mapping: the catalog total stands.
+        known.levels.clear();
+        assert!(items_to_read(&listing(vec![known.clone()]), false).is_empty());
+        assert_eq!(items_to_read(&listing(vec![known]), true).len(), 1);
     }
 }

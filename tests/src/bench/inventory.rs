@@ -22,7 +22,7 @@ const VARIANTS: usize = 2;
 /// Control requests in flight while applying the changes.
 const SENDERS: usize = 8;
 const SETUP_WAIT: Duration = Duration::from_secs(900);
-const CONVERGE_WAIT: Duration = Duration::from_secs(60);
+const CONVERGE_WAIT: Duration = Duration::from_secs(600);
 
 /// (seller SKU, store stock) of every variant in the store.
 async fn store_stock(control: &ControlClient) -> anyhow::Result<Vec<(String, i64)>> {
