@@ -7,7 +7,7 @@
 //! figures are the webhook fast path alone.
 
 use super::BenchResult;
-use crate::{Daemon, wait_connected, wait_for, write_daemon_files};
+use crate::{Daemon, wait_connected, write_daemon_files};
 use anyhow::Context;
 use feedbridge_common::ProductFilter;
 use feedbridge_sandbox::SandboxConfig;
@@ -56,6 +56,25 @@ async fn tiktok_stock(control: &ControlClient) -> anyhow::Result<HashMap<String,
             Some((s["seller_sku"].as_str()?.to_owned(), total))
         })
         .collect())
+}
+
+/// Poll `done` once a second (reading every product from the simulator is not free, so a
+/// tighter poll would slow down what it measures) until it holds or `timeout` passes.
+async fn poll_until<F, Fut>(timeout: Duration, mut done: F) -> anyhow::Result<bool>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<bool>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if done().await? {
+            return Ok(true);
+        }
+        if Instant::now() > deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 async fn inventory_calls(control: &ControlClient) -> anyhow::Result<(u64, u64)> {
@@ -115,7 +134,7 @@ pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
         "inventory bench: {} SKUs on TikTok; waiting for the catalog",
         chosen.len()
     );
-    wait_for("the store catalog", SETUP_WAIT, || async {
+    let read = poll_until(SETUP_WAIT, || async {
         let listed = console
             .products(
                 context::current(),
@@ -125,9 +144,10 @@ pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
                 },
             )
             .await?;
-        Ok((listed.len() >= product_count).then_some(()))
+        Ok(listed.len() >= product_count)
     })
     .await?;
+    anyhow::ensure!(read, "the daemon did not read the store catalog in time");
     console
         .link_apply(context::current(), SHOP.into())
         .await?
@@ -135,15 +155,12 @@ pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
     eprintln!("inventory bench: linked; waiting for the first stock sync");
     // Linked SKUs get the store's stock once; wait until that initial sync is done.
     let initial: HashMap<String, i64> = store_stock(&control).await?.into_iter().collect();
-    wait_for("the linked SKUs' first stock sync", SETUP_WAIT, || async {
+    let synced = poll_until(SETUP_WAIT, || async {
         let shown = tiktok_stock(&control).await?;
-        Ok(chosen
-            .iter()
-            .all(|sku| shown.get(sku) == initial.get(sku))
-            .then_some(()))
+        Ok(chosen.iter().all(|sku| shown.get(sku) == initial.get(sku)))
     })
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}\n{}", daemon.stderr()))?;
+    .await?;
+    anyhow::ensure!(synced, "the linked SKUs' first stock sync did not finish");
 
     // Deterministic pseudo-random changes (an LCG), spread over SENDERS tasks.
     let (calls_before, updates_before) = inventory_calls(&control).await?;
@@ -180,19 +197,11 @@ pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
     }
     let sent_s = started.elapsed().as_secs_f64();
     let target: HashMap<String, i64> = store_stock(&control).await?.into_iter().collect();
-    let converged = wait_for(
-        "TikTok to show every final value",
-        CONVERGE_WAIT,
-        || async {
-            let shown = tiktok_stock(&control).await?;
-            Ok(chosen
-                .iter()
-                .all(|sku| shown.get(sku) == target.get(sku))
-                .then_some(()))
-        },
-    )
-    .await
-    .is_ok();
+    let converged = poll_until(CONVERGE_WAIT, || async {
+        let shown = tiktok_stock(&control).await?;
+        Ok(chosen.iter().all(|sku| shown.get(sku) == target.get(sku)))
+    })
+    .await?;
     let wall_s = started.elapsed().as_secs_f64();
     if !converged {
         let log = daemon.stderr();
