@@ -325,6 +325,7 @@ fn decode<T: DeserializeOwned>(path: &str, data: Option<Value>) -> ConnectorResu
 }
 
 impl TikTokClient {
+    /// A client on the fixed token `settings.access_token` (never refreshed).
     pub fn new(settings: TikTokSettings, http: reqwest::Client) -> Self {
         let tokens = auth::TokenPair {
             access_token: settings.access_token.clone(),
