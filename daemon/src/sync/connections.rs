@@ -27,7 +27,11 @@ const AUTHORIZATION_TTL_SECS: i64 = 15 * 60;
 const SHOP_JOB_KINDS: ShopJobKinds<'static> = ShopJobKinds {
     by_listing: &[kind::LIST_PRODUCT, kind::REVIEW_CHECK, kind::PUSH_STOCK],
     by_order: &[kind::ORDER_SYNC, kind::FULFILMENT_PUSH],
-    by_shop: &[kind::ORDER_FETCH, kind::TOKEN_REFRESH, kind::RECONCILE_STOCK],
+    by_shop: &[
+        kind::ORDER_FETCH,
+        kind::TOKEN_REFRESH,
+        kind::RECONCILE_STOCK,
+    ],
 };
 
 fn authorize_command(shop: &str) -> String {
