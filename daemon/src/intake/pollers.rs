@@ -27,14 +27,9 @@ pub async fn run_pollers(engine: Arc<Engine>, stop: CancellationToken) {
             s,
             move || {
                 let (e, o) = (Arc::clone(&e), Arc::clone(&o));
+                // The connection check imports the catalog itself once it has passed.
                 async move {
-                    // The connection check imports the catalog itself once it has passed.
-                    if !connected(&e, o.store_connection).await {
-                        return Ok(());
-                    }
-                    e.enqueue(kind::CATALOG_IMPORT, o.id, Duration::ZERO)
-                        .await
-                        .map_err(|x| x.to_string())
+                    enqueue_if_connected(&e, o.store_connection, kind::CATALOG_IMPORT, o.id).await
                 }
             },
         ));
@@ -56,12 +51,13 @@ pub async fn run_pollers(engine: Arc<Engine>, stop: CancellationToken) {
                 move || {
                     let (e, sh) = (Arc::clone(&e), Arc::clone(&sh));
                     async move {
-                        if !connected(&e, sh.connection).await {
-                            return Ok(());
-                        }
-                        e.enqueue(kind::RECONCILE_STOCK, sh.connection, Duration::ZERO)
-                            .await
-                            .map_err(|x| x.to_string())
+                        enqueue_if_connected(
+                            &e,
+                            sh.connection,
+                            kind::RECONCILE_STOCK,
+                            sh.connection,
+                        )
+                        .await
                     }
                 },
             ));
@@ -113,6 +109,22 @@ where
             warn!(%error, "A poll failed; the next one will try again.");
         }
     }
+}
+
+/// Queue `job_kind` for `subject` now, unless the connection is not (yet) usable.
+async fn enqueue_if_connected(
+    engine: &Engine,
+    connection: i64,
+    job_kind: &str,
+    subject: i64,
+) -> Result<(), String> {
+    if !connected(engine, connection).await {
+        return Ok(());
+    }
+    engine
+        .enqueue(job_kind, subject, Duration::ZERO)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn connected(engine: &Engine, connection: i64) -> bool {

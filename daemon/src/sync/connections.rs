@@ -88,20 +88,11 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
         }
     };
     let currency = info.currency.clone();
-    engine
-        .store
-        .call(move |conn| {
-            store::set_connection_state(
-                conn,
-                store_conn,
-                ConnectionState::Connected,
-                None,
-                &ConnectionFacts {
-                    currency: Some(&currency),
-                    ..Default::default()
-                },
-            )
-        })
+    let facts = LearntFacts {
+        currency: Some(currency),
+        ..Default::default()
+    };
+    record_state(engine, store_conn, ConnectionState::Connected, None, facts)
         .await
         .map_err(db)?;
 
@@ -152,24 +143,10 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
                     ConnectionState::Error
                 },
                 Some(error.to_string()),
-                ShopFacts::default(),
+                LearntFacts::default(),
             ),
         };
-        engine
-            .store
-            .call(move |conn| {
-                store::set_connection_state(
-                    conn,
-                    connection,
-                    state,
-                    detail.as_deref(),
-                    &ConnectionFacts {
-                        currency: facts.currency.as_deref(),
-                        region: facts.region.as_deref(),
-                        warehouse_id: facts.warehouse_id.as_deref(),
-                    },
-                )
-            })
+        record_state(engine, connection, state, detail, facts)
             .await
             .map_err(db)?;
         engine
@@ -214,8 +191,35 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
     shop_failure.map_or(Ok(()), Err)
 }
 
+/// Save a connection's checked state and what the check learnt about it.
+async fn record_state(
+    engine: &Engine,
+    connection: i64,
+    state: ConnectionState,
+    detail: Option<String>,
+    facts: LearntFacts,
+) -> Result<(), store::StoreError> {
+    engine
+        .store
+        .call(move |conn| {
+            store::set_connection_state(
+                conn,
+                connection,
+                state,
+                detail.as_deref(),
+                &ConnectionFacts {
+                    currency: facts.currency.as_deref(),
+                    region: facts.region.as_deref(),
+                    warehouse_id: facts.warehouse_id.as_deref(),
+                },
+            )
+        })
+        .await
+}
+
+/// What a connection check learnt; unset fields keep their stored value.
 #[derive(Clone, Default)]
-struct ShopFacts {
+struct LearntFacts {
     currency: Option<String>,
     region: Option<String>,
     warehouse_id: Option<String>,
@@ -225,7 +229,7 @@ async fn check_shop(
     engine: &Engine,
     shop: &ShopRuntime,
     store_currency: &str,
-) -> Result<ShopFacts, connector::ConnectorError> {
+) -> Result<LearntFacts, connector::ConnectorError> {
     let authorized = shop.client.authorized_shops().await?;
     let Some(remote) = authorized.into_iter().find(|s| s.id == shop.shop_id) else {
         return Err(connector::ConnectorError::Unauthorized {
@@ -243,7 +247,7 @@ async fn check_shop(
         .find(|w| w.is_default)
         .or_else(|| warehouses.first())
         .map(|w| w.id.clone());
-    let facts = ShopFacts {
+    let facts = LearntFacts {
         currency: currency_for_region(&remote.region).map(str::to_owned),
         region: Some(remote.region),
         warehouse_id: warehouse,
@@ -770,22 +774,7 @@ pub async fn test_connection(
     let ok = checks.iter().all(|c| c.ok);
     let detail = checks.iter().find(|c| !c.ok).map(|c| c.detail.clone());
     let connection = shop.connection;
-    engine
-        .store
-        .call(move |conn| {
-            store::set_connection_state(
-                conn,
-                connection,
-                state,
-                detail.as_deref(),
-                &ConnectionFacts {
-                    currency: facts.currency.as_deref(),
-                    region: facts.region.as_deref(),
-                    warehouse_id: facts.warehouse_id.as_deref(),
-                },
-            )
-        })
-        .await?;
+    record_state(engine, connection, state, detail, facts).await?;
     Ok(ConnectionTest {
         name: name.to_owned(),
         ok,
@@ -839,21 +828,11 @@ async fn test_store(
     };
     let detail = checks.iter().find(|c| !c.ok).map(|c| c.detail.clone());
     let connection = org.store_connection;
-    engine
-        .store
-        .call(move |conn| {
-            store::set_connection_state(
-                conn,
-                connection,
-                state,
-                detail.as_deref(),
-                &ConnectionFacts {
-                    currency: currency.as_deref(),
-                    ..Default::default()
-                },
-            )
-        })
-        .await?;
+    let facts = LearntFacts {
+        currency,
+        ..Default::default()
+    };
+    record_state(engine, connection, state, detail, facts).await?;
     Ok(ConnectionTest {
         name: name.to_owned(),
         ok: checks.iter().all(|c| c.ok),
@@ -865,9 +844,9 @@ async fn shop_checks(
     engine: &Engine,
     org: &super::OrgRuntime,
     shop: &ShopRuntime,
-) -> (Vec<ConnectionCheck>, ConnectionState, ShopFacts) {
+) -> (Vec<ConnectionCheck>, ConnectionState, LearntFacts) {
     let mut checks = Vec::new();
-    let mut facts = ShopFacts::default();
+    let mut facts = LearntFacts::default();
     let reauthorize = |reason: &str| {
         format!(
             "{reason}; run `{}` and approve feedbridge as the shop's owner",
