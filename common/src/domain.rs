@@ -271,6 +271,10 @@ pub enum FailureKind {
     TrackingPush,
     InventoryPush,
     Connection,
+    /// Carrying a cancellation across (either way).
+    OrderCancel,
+    /// TikTok's tracking onto the store order (TikTok-shipped and FBT orders).
+    TrackingToStore,
 }
 
 impl FailureKind {
@@ -281,6 +285,8 @@ impl FailureKind {
             Self::TrackingPush => "Tracking to TikTok",
             Self::InventoryPush => "Stock to TikTok",
             Self::Connection => "Connection",
+            Self::OrderCancel => "Cancellation",
+            Self::TrackingToStore => "Tracking to store",
         }
     }
 }
@@ -342,6 +348,10 @@ pub struct EventBatch {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderFilter {
     pub state: Option<OrderSyncState>,
+    /// Only this TikTok shop's orders.
+    pub shop: Option<String>,
+    /// TikTok order id, store order name or seller SKU containing this text.
+    pub search: Option<String>,
     pub limit: Option<u32>,
 }
 

@@ -7,9 +7,10 @@ use crate::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
 use crate::domain::{
-    CategoryRef, EventBatch, FailureView, OrderFilter, OrderView, ProductFilter, ProductView,
-    StatusReport,
+    CategoryRef, EventBatch, FailureKind, FailureView, OrderFilter, OrderView, ProductFilter,
+    ProductView, StatusReport,
 };
+use crate::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use serde::{Deserialize, Serialize};
 
 /// Longest `events_since` may hold a call open, well inside tarpc's 10 s deadline.
@@ -62,6 +63,27 @@ pub trait Console {
     async fn link_manual(listing_id: i64, tiktok_product_id: String) -> Result<String, RpcError>;
     async fn shop_settings(shop: String) -> Result<ShopSettings, RpcError>;
     async fn set_shop_settings(shop: String, settings: ShopSettings) -> Result<String, RpcError>;
+    /// Requeue every open failure of one kind (optionally of one organization); returns
+    /// how many were queued.
+    async fn retry_failures(
+        kind: FailureKind,
+        organization: Option<String>,
+    ) -> Result<u32, RpcError>;
+    /// One order with its lines, packages, money and timeline.
+    async fn order_detail(order_id: i64) -> Result<OrderDetail, RpcError>;
+    /// Look at an order again now (e.g. after linking its SKU or ending its hold early).
+    async fn resync_order(order_id: i64) -> Result<String, RpcError>;
+    async fn order_settings(shop: String) -> Result<OrderSettings, RpcError>;
+    async fn set_order_settings(shop: String, settings: OrderSettings) -> Result<String, RpcError>;
+    /// The carrier mapping editor's data. Call with a 60 s deadline: it may ask TikTok for
+    /// the shop's shipping providers.
+    async fn carrier_choices(shop: String) -> Result<CarrierChoices, RpcError>;
+    /// Map a store carrier name to a TikTok provider name; `None` removes the mapping.
+    async fn set_carrier_mapping(
+        shop: String,
+        store_carrier: String,
+        tiktok_provider: Option<String>,
+    ) -> Result<String, RpcError>;
     /// Events after `cursor`; returns at once if there are any, else when one arrives or
     /// `max_wait_ms` (capped at [`MAX_EVENT_WAIT_MS`]) passes.
     async fn events_since(cursor: u64, max_wait_ms: u32) -> EventBatch;
