@@ -187,16 +187,54 @@ pub struct Delivery {
     #[serde(default)]
     pub last_error: Option<String>,
     pub body: serde_json::Value,
+    /// Never sent: recorded while the delivery mode was [`WebhookMode::Drop`].
+    #[serde(default)]
+    pub dropped: bool,
+    /// Held back by [`WebhookMode::Reverse`] until `POST /_sandbox/webhooks/flush`.
+    #[serde(default)]
+    pub buffered: bool,
+}
+
+/// How a simulator delivers its webhooks (`POST /_sandbox/webhooks/mode`), to test receivers
+/// against the duplicated, late, out-of-order and lost deliveries the platforms warn about.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum WebhookMode {
+    /// Each event is delivered once, right away (retried on failure).
+    #[default]
+    Normal,
+    /// Each event is delivered twice with the same id (`tts_notification_id` /
+    /// `X-Shopify-Webhook-Id`) and the same bytes.
+    Duplicate,
+    /// Events are recorded in the deliveries log as `dropped` and never sent.
+    Drop,
+    /// Each delivery is held `delay_ms` before its first attempt.
+    Delay { delay_ms: u64 },
+    /// Events are buffered and delivered newest-first by `POST /_sandbox/webhooks/flush`.
+    Reverse,
 }
 
 /// Delays before each delivery attempt. The real platforms retry for hours (Shopify: 8 times over
 /// 4 h); the sandbox compresses that so tests stay fast.
 const RETRY_DELAYS_MS: [u64; 5] = [0, 250, 1000, 3000, 8000];
 
+/// A delivery waiting in the reverse-mode buffer.
+struct Pending {
+    idx: usize,
+    url: String,
+    topic: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Webhook delivery shared by both simulators: a log of every delivery, the delivery mode and
+/// the reverse-mode buffer.
 #[derive(Clone)]
 pub(crate) struct Webhooks {
     client: reqwest::Client,
     log: Arc<Mutex<Vec<Delivery>>>,
+    mode: Arc<Mutex<WebhookMode>>,
+    buffer: Arc<Mutex<Vec<Pending>>>,
     bg: Background,
 }
 
@@ -210,6 +248,8 @@ impl Webhooks {
         Self {
             client,
             log: Arc::default(),
+            mode: Arc::default(),
+            buffer: Arc::default(),
             bg,
         }
     }
@@ -218,7 +258,58 @@ impl Webhooks {
         lock(&self.log).clone()
     }
 
-    /// Queues a POST of `body` (sent byte-for-byte) with `headers`; retried on non-2xx.
+    pub(crate) fn set_mode(&self, mode: WebhookMode) {
+        *lock(&self.mode) = mode;
+    }
+
+    /// Delivers every buffered event, newest first, one after the other (each with its
+    /// retries). Returns how many were buffered.
+    pub(crate) fn flush(&self) -> usize {
+        let mut pending = std::mem::take(&mut *lock(&self.buffer));
+        pending.reverse();
+        let n = pending.len();
+        {
+            let mut log = lock(&self.log);
+            for p in &pending {
+                if let Some(entry) = log.get_mut(p.idx) {
+                    entry.buffered = false;
+                }
+            }
+        }
+        if n > 0 {
+            let client = self.client.clone();
+            let log = Arc::clone(&self.log);
+            self.bg.spawn(async move {
+                for p in pending {
+                    deliver(
+                        &client, &log, p.idx, &p.url, &p.topic, &p.headers, &p.body, 0,
+                    )
+                    .await;
+                }
+            });
+        }
+        n
+    }
+
+    fn record(&self, id: &str, url: &str, topic: &str, body: &[u8], mode: WebhookMode) -> usize {
+        let mut log = lock(&self.log);
+        log.push(Delivery {
+            id: id.to_string(),
+            url: url.to_string(),
+            topic: topic.to_string(),
+            attempts: 0,
+            delivered: false,
+            last_status: None,
+            last_error: None,
+            body: serde_json::from_slice(body).unwrap_or(serde_json::Value::Null),
+            dropped: mode == WebhookMode::Drop,
+            buffered: mode == WebhookMode::Reverse,
+        });
+        log.len() - 1
+    }
+
+    /// Queues a POST of `body` (sent byte-for-byte) with `headers`; retried on non-2xx. What
+    /// happens then depends on the current [`WebhookMode`].
     pub(crate) fn send(
         &self,
         id: String,
@@ -227,58 +318,90 @@ impl Webhooks {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     ) {
-        let idx = {
-            let mut log = lock(&self.log);
-            log.push(Delivery {
-                id: id.clone(),
-                url: url.clone(),
-                topic: topic.clone(),
-                attempts: 0,
-                delivered: false,
-                last_status: None,
-                last_error: None,
-                body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
-            });
-            log.len() - 1
-        };
-        let client = self.client.clone();
-        let log = Arc::clone(&self.log);
-        self.bg.spawn(async move {
-            for delay in RETRY_DELAYS_MS {
-                if delay > 0 {
-                    tokio::time::sleep(Duration::from_millis(delay)).await;
-                }
-                let mut req = client
-                    .post(&url)
-                    .header("Content-Type", "application/json");
-                for (k, v) in &headers {
-                    req = req.header(k.as_str(), v.as_str());
-                }
-                let result = req.body(body.clone()).send().await;
-                let mut log = lock(&log);
-                let entry = &mut log[idx];
-                entry.attempts += 1;
-                match result {
-                    Ok(resp) => {
-                        let status = resp.status();
-                        entry.last_status = Some(status.as_u16());
-                        if status.is_success() {
-                            entry.delivered = true;
-                            entry.last_error = None;
-                            tracing::debug!(%url, %topic, "Webhook delivered.");
-                            return;
-                        }
-                        entry.last_error = Some(format!("HTTP {status}"));
-                    }
-                    Err(error) => {
-                        entry.last_error = Some(error.to_string());
-                    }
-                }
-                tracing::info!(%url, %topic, attempt = entry.attempts, "Webhook delivery failed, will retry.");
+        let mode = *lock(&self.mode);
+        let idx = self.record(&id, &url, &topic, &body, mode);
+        let (copies, delay_ms) = match mode {
+            WebhookMode::Drop => {
+                tracing::debug!(%url, %topic, "Webhook dropped (delivery mode drop).");
+                return;
             }
-            tracing::warn!(%url, %topic, "Webhook delivery gave up after all retries.");
-        });
+            WebhookMode::Reverse => {
+                lock(&self.buffer).push(Pending {
+                    idx,
+                    url,
+                    topic,
+                    headers,
+                    body,
+                });
+                return;
+            }
+            WebhookMode::Normal => (vec![idx], 0),
+            WebhookMode::Delay { delay_ms } => (vec![idx], delay_ms),
+            WebhookMode::Duplicate => {
+                let second = self.record(&id, &url, &topic, &body, mode);
+                (vec![idx, second], 0)
+            }
+        };
+        for idx in copies {
+            let client = self.client.clone();
+            let log = Arc::clone(&self.log);
+            let (url, topic, headers, body) =
+                (url.clone(), topic.clone(), headers.clone(), body.clone());
+            self.bg.spawn(async move {
+                deliver(&client, &log, idx, &url, &topic, &headers, &body, delay_ms).await;
+            });
+        }
     }
+}
+
+/// Delivers one logged webhook (log entry `idx`), retrying on failure.
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+    client: &reqwest::Client,
+    log: &Mutex<Vec<Delivery>>,
+    idx: usize,
+    url: &str,
+    topic: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    hold_ms: u64,
+) {
+    if hold_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(hold_ms)).await;
+    }
+    for delay in RETRY_DELAYS_MS {
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        let mut req = client.post(url).header("Content-Type", "application/json");
+        for (k, v) in headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let result = req.body(body.to_vec()).send().await;
+        let mut log = lock(log);
+        let Some(entry) = log.get_mut(idx) else {
+            return;
+        };
+        entry.attempts += 1;
+        match result {
+            Ok(resp) => {
+                let status = resp.status();
+                entry.last_status = Some(status.as_u16());
+                if status.is_success() {
+                    entry.delivered = true;
+                    entry.last_error = None;
+                    tracing::debug!(%url, %topic, "Webhook delivered.");
+                    return;
+                }
+                entry.last_error = Some(format!("HTTP {status}"));
+            }
+            Err(error) => {
+                entry.last_error = Some(error.to_string());
+            }
+        }
+        tracing::info!(%url, %topic, attempt = entry.attempts, "Webhook delivery failed, will retry.");
+    }
+    tracing::warn!(%url, %topic, "Webhook delivery gave up after all retries.");
 }
 
 /// A classic token bucket (TikTok QPS limit).

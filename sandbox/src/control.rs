@@ -12,8 +12,11 @@ use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 
 mod auth;
 mod listing;
+mod orders;
 mod stock;
+pub use crate::common::WebhookMode;
 pub use listing::SellerSku;
+pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use stock::StoreLocation;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,21 @@ pub struct NewTikTokOrder {
     /// `STANDARD` (default) or `EXPRESS` (sandbox extension).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_option: Option<String>,
+    /// Order-level seller discount (decimal string); spread over the units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_discount: Option<String>,
+    /// Order-level platform discount (decimal string); spread over the units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_discount: Option<String>,
+    /// What the buyer pays for shipping (default `0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_fee: Option<String>,
+    /// Order tax (default: 8% of the sub total).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<String>,
+    /// Buyer name, phone and email returned masked (privacy-protected order).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub masked_buyer: bool,
 }
 
 impl NewTikTokOrder {
@@ -67,6 +85,61 @@ impl NewTikTokOrder {
             }],
             ..Self::default()
         }
+    }
+
+    /// Seller and platform discounts (decimal strings, order level).
+    #[must_use]
+    pub fn with_discounts(
+        mut self,
+        seller: impl Into<String>,
+        platform: impl Into<String>,
+    ) -> Self {
+        self.seller_discount = Some(seller.into());
+        self.platform_discount = Some(platform.into());
+        self
+    }
+
+    /// What the buyer pays for shipping (decimal string).
+    #[must_use]
+    pub fn with_shipping_fee(mut self, fee: impl Into<String>) -> Self {
+        self.shipping_fee = Some(fee.into());
+        self
+    }
+
+    /// The order's tax (decimal string).
+    #[must_use]
+    pub fn with_tax(mut self, tax: impl Into<String>) -> Self {
+        self.tax = Some(tax.into());
+        self
+    }
+
+    /// Starts in `status` (`AWAITING_SHIPMENT`, `UNPAID` or `ON_HOLD`).
+    #[must_use]
+    pub fn with_status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// A privacy-masked buyer (name `J***`, phone `(+1)213*****21`, no email).
+    #[must_use]
+    pub fn masked(mut self) -> Self {
+        self.masked_buyer = true;
+        self
+    }
+
+    /// Fulfilled by TikTok (FBT; shipped by TikTok).
+    #[must_use]
+    pub fn fbt(mut self) -> Self {
+        self.fulfillment_type = Some("FULFILLMENT_BY_TIKTOK".to_string());
+        self.shipping_type = Some("TIKTOK".to_string());
+        self
+    }
+
+    /// Seller-fulfilled but shipped with a TikTok label (`shipping_type` `TIKTOK`).
+    #[must_use]
+    pub fn tiktok_shipping(mut self) -> Self {
+        self.shipping_type = Some("TIKTOK".to_string());
+        self
     }
 }
 

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use common::{CallRecord, Delivery, Fault, FaultKind};
+pub use common::{CallRecord, Delivery, Fault, FaultKind, WebhookMode};
 
 /// How the sandbox is seeded and limited.
 #[derive(Clone, Debug)]

@@ -34,6 +34,8 @@ pub(crate) fn routes() -> Router<Arc<Shopify>> {
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/webhooks/deliveries", get(deliveries))
+        .route("/_sandbox/webhooks/mode", post(webhook_mode))
+        .route("/_sandbox/webhooks/flush", post(webhook_flush))
 }
 
 fn err(status: StatusCode, message: impl Into<String>) -> Response {
@@ -243,4 +245,17 @@ async fn add_fault(AxState(shop): AxState<Arc<Shopify>>, Json(fault): Json<Fault
 
 async fn deliveries(AxState(shop): AxState<Arc<Shopify>>) -> Response {
     Json(shop.hooks.deliveries()).into_response()
+}
+
+async fn webhook_mode(
+    AxState(shop): AxState<Arc<Shopify>>,
+    Json(mode): Json<crate::common::WebhookMode>,
+) -> Response {
+    shop.hooks.set_mode(mode);
+    Json(json!({"ok": true, "mode": mode})).into_response()
+}
+
+async fn webhook_flush(AxState(shop): AxState<Arc<Shopify>>) -> Response {
+    let flushed = shop.hooks.flush();
+    Json(json!({"flushed": flushed})).into_response()
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::model::AUTH_CODE_TTL;
 use super::orders::{self, NewOrder};
-use super::{TikTok, products};
+use super::{TikTok, cancellations, products};
 use crate::common::{Fault, lock, now_secs};
 
 pub(crate) fn routes() -> Router<Arc<TikTok>> {
@@ -21,6 +21,9 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/orders", post(create_order).get(list_orders))
         .route("/_sandbox/orders/{id}", get(get_order))
         .route("/_sandbox/orders/{id}/status", post(set_status))
+        .route("/_sandbox/orders/{id}/cancel_request", post(cancel_request))
+        .route("/_sandbox/cancellations/{id}/approve", post(approve_cancel))
+        .route("/_sandbox/cancellations/{id}/reject", post(reject_cancel))
         .route("/_sandbox/products", get(list_products))
         .route("/_sandbox/products/{id}/review", post(review))
         .route("/_sandbox/stock", post(super::inventory::set_stock))
@@ -30,6 +33,8 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/webhooks/deliveries", get(deliveries))
+        .route("/_sandbox/webhooks/mode", post(webhook_mode))
+        .route("/_sandbox/webhooks/flush", post(webhook_flush))
 }
 
 fn err(status: StatusCode, message: impl Into<String>) -> Response {
@@ -155,4 +160,83 @@ async fn add_fault(AxState(tt): AxState<Arc<TikTok>>, Json(fault): Json<Fault>) 
 
 async fn deliveries(AxState(tt): AxState<Arc<TikTok>>) -> Response {
     Json(tt.hooks.deliveries()).into_response()
+}
+
+async fn webhook_mode(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Json(mode): Json<crate::common::WebhookMode>,
+) -> Response {
+    tt.hooks.set_mode(mode);
+    Json(json!({"ok": true, "mode": mode})).into_response()
+}
+
+async fn webhook_flush(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let flushed = tt.hooks.flush();
+    Json(json!({"flushed": flushed})).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct CancelRequestReq {
+    reason: Option<String>,
+}
+
+/// The buyer asks to cancel an order already awaiting shipment; returns the cancellation.
+async fn cancel_request(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Path(id): Path<String>,
+    body: Option<Json<CancelRequestReq>>,
+) -> Response {
+    let req = body.map(|Json(r)| r).unwrap_or_default();
+    match cancellations::buyer_request(&tt, &id, req.reason.as_deref()) {
+        Ok(c) => Json(c).into_response(),
+        Err((code, message)) => err(status_of(code), message),
+    }
+}
+
+fn cancellation_reply(tt: &TikTok, id: &str, result: Result<(), super::ApiError>) -> Response {
+    match result {
+        Ok(()) => {
+            let st = lock(&tt.state);
+            let c = st
+                .cancellations
+                .get(id)
+                .map(|c| orders::cancellation_json(&st, c))
+                .unwrap_or(Value::Null);
+            Json(c).into_response()
+        }
+        Err(e) if e.code == super::errors::O_NOT_FOUND => err(StatusCode::NOT_FOUND, e.message),
+        Err(e) => err(StatusCode::CONFLICT, e.message),
+    }
+}
+
+/// The merchant approves a buyer cancellation request in Seller Center.
+async fn approve_cancel(AxState(tt): AxState<Arc<TikTok>>, Path(id): Path<String>) -> Response {
+    let result = cancellations::approve(&tt, &id);
+    cancellation_reply(&tt, &id, result)
+}
+
+#[derive(Deserialize, Default)]
+struct RejectReq {
+    reject_reason: Option<String>,
+}
+
+/// The merchant rejects a buyer cancellation request in Seller Center (reason defaults to the
+/// first reject reason).
+async fn reject_cancel(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Path(id): Path<String>,
+    body: Option<Json<RejectReq>>,
+) -> Response {
+    let req = body.map(|Json(r)| r).unwrap_or_default();
+    let reason = req
+        .reject_reason
+        .unwrap_or_else(|| super::model::CANCEL_REJECT_REASONS[0].0.to_string());
+    let result = cancellations::reject(&tt, &id, Some(&reason));
+    let result = match result {
+        Err(e) if e.code == super::errors::C_REJECT_REASON => {
+            return err(StatusCode::BAD_REQUEST, e.message);
+        }
+        other => other,
+    };
+    cancellation_reply(&tt, &id, result)
 }

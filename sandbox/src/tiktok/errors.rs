@@ -18,6 +18,9 @@
 //! | 50000 | 500/504 | internal error (scripted faults) |
 //! | 12052xxx | 200 | product/catalog validation (see constants) |
 //! | 21011xxx | 200 | order and cancellation validation |
+//! | 21011003 | 200 | order or cancellation not found (also approve/reject of an unknown `cancel_id`) |
+//! | 21011012 | 200 | approve/reject of a cancellation that is not `CANCELLATION_REQUEST_PENDING` (unconfirmed) |
+//! | 21011013 | 200 | reject: `reject_reason` missing or not a code from `/reject_reasons` (unconfirmed) |
 //! | 2400xxxx | 200 | fulfillment validation |
 //! | 36004xxx | 200 | webhook subscription validation |
 
@@ -61,6 +64,8 @@ pub(crate) const O_INVALID_PARAM: i64 = 21_011_001;
 pub(crate) const O_NOT_FOUND: i64 = 21_011_003;
 pub(crate) const C_NOT_ALLOWED: i64 = 21_011_010;
 pub(crate) const C_REASON: i64 = 21_011_011;
+pub(crate) const C_NOT_PENDING: i64 = 21_011_012;
+pub(crate) const C_REJECT_REASON: i64 = 21_011_013;
 
 // Fulfillment (2400xxxx).
 pub(crate) const F_INVALID_PARAM: i64 = 24_000_001;

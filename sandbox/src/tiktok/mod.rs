@@ -7,6 +7,7 @@
 //! Error codes the contract marks **unconfirmed** are chosen here (and listed in `errors.rs`).
 
 mod auth;
+mod cancellations;
 mod control;
 mod errors;
 mod events;
@@ -237,6 +238,9 @@ enum Route {
     OrderShippingInfo(String),
     SearchCancellations,
     CreateCancellation,
+    ApproveCancellation(String),
+    RejectCancellation(String),
+    RejectReasons,
     GetWebhooks,
     PutWebhook,
     DeleteWebhook,
@@ -316,6 +320,13 @@ impl Route {
                 Route::SearchCancellations
             }
             ("POST", ["return_refund", "202309", "cancellations"]) => Route::CreateCancellation,
+            ("POST", ["return_refund", "202309", "cancellations", c, "approve"]) => {
+                Route::ApproveCancellation(id(c))
+            }
+            ("POST", ["return_refund", "202309", "cancellations", c, "reject"]) => {
+                Route::RejectCancellation(id(c))
+            }
+            ("GET", ["return_refund", "202309", "reject_reasons"]) => Route::RejectReasons,
             ("GET", ["event", "202309", "webhooks"]) => Route::GetWebhooks,
             ("PUT", ["event", "202309", "webhooks"]) => Route::PutWebhook,
             ("DELETE", ["event", "202309", "webhooks"]) => Route::DeleteWebhook,
@@ -491,6 +502,9 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         Route::OrderShippingInfo(o) => orders::update_order_shipping_info(tt, ctx, &o),
         Route::SearchCancellations => orders::search_cancellations(&lock(&tt.state), ctx),
         Route::CreateCancellation => orders::seller_cancel(tt, ctx),
+        Route::ApproveCancellation(c) => cancellations::api_approve(tt, ctx, &c),
+        Route::RejectCancellation(c) => cancellations::api_reject(tt, ctx, &c),
+        Route::RejectReasons => cancellations::reject_reasons(),
         Route::GetWebhooks => events::list(&lock(&tt.state)),
         Route::PutWebhook => events::put(tt, ctx),
         Route::DeleteWebhook => events::delete(tt, ctx),

@@ -208,11 +208,23 @@ pub(crate) struct LineItem {
     pub(crate) seller_sku: String,
     pub(crate) product_name: String,
     pub(crate) sku_name: String,
+    /// `original_price` of the unit.
     pub(crate) price: Decimal,
+    /// This unit's share of the order's seller discount.
+    pub(crate) seller_discount: Decimal,
+    /// This unit's share of the order's platform discount.
+    pub(crate) platform_discount: Decimal,
     pub(crate) warehouse_id: String,
     pub(crate) package_id: Option<String>,
     pub(crate) cancelled: bool,
     pub(crate) cancel_user: String,
+}
+
+impl LineItem {
+    /// What the buyer pays for the unit: original price minus both discounts.
+    pub(crate) fn sale_price(&self) -> Decimal {
+        self.price - self.seller_discount - self.platform_discount
+    }
 }
 
 #[derive(Clone)]
@@ -235,6 +247,12 @@ pub(crate) struct Order {
     pub(crate) cancel_reason: String,
     pub(crate) cancellation_initiator: String,
     pub(crate) is_buyer_request_cancel: bool,
+    /// `payment.shipping_fee` (what the buyer pays for shipping).
+    pub(crate) shipping_fee: Decimal,
+    /// `payment.tax`.
+    pub(crate) tax: Decimal,
+    /// Buyer PII returned masked, as for privacy-protected orders.
+    pub(crate) masked_buyer: bool,
 }
 
 #[derive(Clone)]
@@ -276,6 +294,8 @@ pub(crate) struct Cancellation {
     pub(crate) refund_amount: Decimal,
     pub(crate) create_time: i64,
     pub(crate) update_time: i64,
+    /// Pending buyer requests: the seller must respond before this (Unix seconds).
+    pub(crate) respond_deadline: Option<i64>,
 }
 
 pub(crate) struct Subscription {
@@ -295,6 +315,24 @@ pub(crate) const SELLER_CANCEL_REASONS: &[(&str, &str)] = &[
     (
         "seller_cancel_paid_reason_buyer_requested",
         "Buyer requested cancellation",
+    ),
+];
+
+/// Reasons a seller may give when rejecting a buyer cancellation request
+/// (`GET /return_refund/202309/reject_reasons`). The codes are the sandbox's choice: the real list
+/// is market-dependent and its codes are **unconfirmed**.
+pub(crate) const CANCEL_REJECT_REASONS: &[(&str, &str)] = &[
+    (
+        "seller_reject_apply_product_has_been_packed",
+        "The product has already been packed",
+    ),
+    (
+        "seller_reject_apply_product_has_been_shipped",
+        "The product has already been shipped",
+    ),
+    (
+        "seller_reject_apply_agreed_with_buyer",
+        "The buyer agreed to keep the order",
     ),
 ];
 

@@ -147,9 +147,9 @@ fn line_item_json(st: &State, o: &Order, li: &LineItem) -> Value {
         "sku_name": li.sku_name,
         "sku_image": "",
         "original_price": money(li.price),
-        "sale_price": money(li.price),
-        "platform_discount": "0.00",
-        "seller_discount": "0.00",
+        "sale_price": money(li.sale_price()),
+        "platform_discount": money(li.platform_discount),
+        "seller_discount": money(li.seller_discount),
         "currency": st.shop.currency,
         "display_status": display,
         "package_id": li.package_id.clone().unwrap_or_default(),
@@ -167,7 +167,7 @@ fn line_item_json(st: &State, o: &Order, li: &LineItem) -> Value {
 fn address_json(o: &Order) -> Value {
     let b = &o.buyer;
     let early = o.status == "UNPAID" || o.status == "ON_HOLD";
-    let masked = early || o.shipping_type != "SELLER";
+    let masked = early || o.shipping_type != "SELLER" || o.masked_buyer;
     let (first, last, phone) = if masked {
         (
             mask(&b.first_name),
@@ -221,9 +221,41 @@ fn address_json(o: &Order) -> Value {
     })
 }
 
+/// The order's `payment`. TikTok's model: every unit has an `original_price`; the seller's and
+/// the platform's discounts are spread over the units, and `sale_price` is what the buyer pays.
+/// `sub_total` = Σ sale_price, `total_amount` = sub_total + shipping_fee + tax.
+///
+/// The seller is paid the platform discount back by TikTok (it is a platform subsidy, settled
+/// with the payout), so the seller's revenue is `sub_total + platform_discount`, not `sub_total`:
+/// that is why the daemon may record the two discounts differently.
+fn payment_json(st: &State, o: &Order) -> Value {
+    let original: Decimal = o.line_items.iter().map(|li| li.price).sum();
+    let seller: Decimal = o.line_items.iter().map(|li| li.seller_discount).sum();
+    let platform: Decimal = o.line_items.iter().map(|li| li.platform_discount).sum();
+    let sub_total: Decimal = o.line_items.iter().map(LineItem::sale_price).sum();
+    // Shipping: without an explicit fee the sandbox's default is free shipping that the
+    // platform pays for (5.99 original, fully discounted by the platform).
+    let (original_shipping, shipping_platform_discount) = if o.shipping_fee.is_zero() {
+        (Decimal::new(599, 2), Decimal::new(599, 2))
+    } else {
+        (o.shipping_fee, Decimal::ZERO)
+    };
+    json!({
+        "currency": st.shop.currency,
+        "original_total_product_price": money(original),
+        "seller_discount": money(seller),
+        "platform_discount": money(platform),
+        "sub_total": money(sub_total),
+        "shipping_fee": money(o.shipping_fee),
+        "tax": money(o.tax),
+        "total_amount": money(sub_total + o.shipping_fee + o.tax),
+        "original_shipping_fee": money(original_shipping),
+        "shipping_fee_seller_discount": "0.00",
+        "shipping_fee_platform_discount": money(shipping_platform_discount),
+    })
+}
+
 pub(crate) fn order_json(st: &State, o: &Order) -> Value {
-    let sub_total: Decimal = o.line_items.iter().map(|li| li.price).sum();
-    let tax = (sub_total * Decimal::new(8, 2)).round_dp(2);
     let first_pkg = o.packages.first().and_then(|p| st.packages.get(p));
     let paid = o.paid_time.unwrap_or(0);
     let sla = |secs: i64| if paid > 0 { paid + secs } else { 0 };
@@ -249,22 +281,10 @@ pub(crate) fn order_json(st: &State, o: &Order) -> Value {
         "shipping_due_time": sla(3 * 86_400),
         "delivery_due_time": sla(10 * 86_400),
         "cancel_order_sla_time": sla(3_600),
-        "buyer_email": o.buyer_email,
+        "buyer_email": if o.masked_buyer { String::new() } else { o.buyer_email.clone() },
         "buyer_message": "",
         "user_id": o.user_id,
-        "payment": {
-            "currency": st.shop.currency,
-            "sub_total": money(sub_total),
-            "shipping_fee": "0.00",
-            "tax": money(tax),
-            "total_amount": money(sub_total + tax),
-            "seller_discount": "0.00",
-            "platform_discount": "0.00",
-            "original_total_product_price": money(sub_total),
-            "original_shipping_fee": "5.99",
-            "shipping_fee_seller_discount": "0.00",
-            "shipping_fee_platform_discount": "5.99",
-        },
+        "payment": payment_json(st, o),
         "recipient_address": address_json(o),
         "line_items": o.line_items.iter().map(|li| line_item_json(st, o, li)).collect::<Vec<_>>(),
         "packages": o.packages.iter().map(|p| json!({"id": p})).collect::<Vec<_>>(),
@@ -789,7 +809,7 @@ pub(crate) fn update_order_shipping_info(
 // ---------------------------------------------------------------------------------------------
 // Cancellations
 
-fn cancellation_json(st: &State, c: &Cancellation) -> Value {
+pub(crate) fn cancellation_json(st: &State, c: &Cancellation) -> Value {
     let order = st.orders.get(&c.order_id);
     let items: Vec<Value> = order
         .map(|o| {
@@ -801,7 +821,7 @@ fn cancellation_json(st: &State, c: &Cancellation) -> Value {
                         "cancel_line_item_id": format!("{}{}", c.id, &li.id[li.id.len().saturating_sub(4)..]),
                         "order_line_item_id": li.id, "sku_id": li.sku_id, "seller_sku": li.seller_sku,
                         "product_name": li.product_name, "sku_name": li.sku_name,
-                        "refund_amount": {"currency": st.shop.currency, "refund_total": money(li.price)},
+                        "refund_amount": {"currency": st.shop.currency, "refund_total": money(li.sale_price())},
                     })
                 })
                 .collect()
@@ -817,7 +837,12 @@ fn cancellation_json(st: &State, c: &Cancellation) -> Value {
         "cancel_reason_text": c.reason_text,
         "create_time": c.create_time,
         "update_time": c.update_time,
-        "seller_next_action_response": [],
+        "seller_next_action_response": match c.respond_deadline {
+            Some(deadline) if c.status == "CANCELLATION_REQUEST_PENDING" => {
+                json!([{"action": "SELLER_RESPOND_CANCEL", "deadline": deadline}])
+            }
+            _ => json!([]),
+        },
         "refund_amount": {"currency": st.shop.currency, "refund_total": money(c.refund_amount), "refund_subtotal": money(c.refund_amount), "shipping_fee": "0.00", "tax": "0.00"},
         "cancel_line_items": items,
         "should_replenish_stock": true,
@@ -1014,9 +1039,9 @@ pub(crate) fn seller_cancel(tt: &TikTok, ctx: &Ctx<'_>) -> Result<Value, ApiErro
 }
 
 /// Cancels `ids` of an order (restocking them), records a completed cancellation and fires the
-/// cancellation and (if the order became CANCELLED) order status webhooks.
+/// cancellation and (if the order's status changed) order status webhooks.
 #[allow(clippy::too_many_arguments)]
-fn cancel_items(
+pub(crate) fn cancel_items(
     tt: &TikTok,
     st: &mut State,
     order_id: &str,
@@ -1028,6 +1053,57 @@ fn cancel_items(
 ) -> String {
     let now = now_secs();
     let cancel_id = st.ids.next_id();
+    let (refund, status_changed) = cancel_lines(st, order_id, ids, role, reason_text);
+    st.cancellations.insert(
+        cancel_id.clone(),
+        Cancellation {
+            id: cancel_id.clone(),
+            order_id: order_id.to_string(),
+            cancel_type: cancel_type.to_string(),
+            status: "CANCELLATION_REQUEST_COMPLETE".to_string(),
+            role: role.to_string(),
+            reason: reason.to_string(),
+            reason_text: reason_text.to_string(),
+            line_item_ids: ids.to_vec(),
+            refund_amount: refund,
+            create_time: now,
+            update_time: now,
+            respond_deadline: None,
+        },
+    );
+    emit_cancellation(tt, st, &cancel_id, "CANCELLATION_REQUEST_COMPLETE");
+    if status_changed {
+        emit_order_status(tt, st, order_id);
+    }
+    cancel_id
+}
+
+/// Fires CANCELLATION_STATUS_CHANGE (type 11) for a cancellation with `webhook_status` (the
+/// webhook spells the withdrawn/rejected state `CANCELLATION_REQUEST_CANCELLED`).
+pub(crate) fn emit_cancellation(
+    tt: &TikTok,
+    st: &mut State,
+    cancel_id: &str,
+    webhook_status: &str,
+) {
+    let Some(c) = st.cancellations.get(cancel_id) else {
+        return;
+    };
+    let data = json!({"order_id": c.order_id, "cancellations_role": c.role, "cancel_status": webhook_status, "cancel_id": c.id, "create_time": c.create_time});
+    events::emit(tt, st, "CANCELLATION_STATUS_CHANGE", data);
+}
+
+/// Cancels line items `ids` of an order and restocks them (seller-fulfilled orders). The order
+/// becomes CANCELLED when every item is cancelled, or AWAITING_COLLECTION when a partially
+/// shipped order has nothing left to ship. Returns (refund = Σ sale_price, status changed).
+pub(crate) fn cancel_lines(
+    st: &mut State,
+    order_id: &str,
+    ids: &[String],
+    role: &str,
+    reason_text: &str,
+) -> (Decimal, bool) {
+    let now = now_secs();
     let mut refund = Decimal::ZERO;
     let mut restock: Vec<(String, String, String)> = Vec::new();
     let mut status_changed = false;
@@ -1035,7 +1111,7 @@ fn cancel_items(
         for li in o.line_items.iter_mut().filter(|li| ids.contains(&li.id)) {
             li.cancelled = true;
             li.cancel_user = role.to_string();
-            refund += li.price;
+            refund += li.sale_price();
             restock.push((
                 li.product_id.clone(),
                 li.sku_id.clone(),
@@ -1046,6 +1122,13 @@ fn cancel_items(
             o.status = "CANCELLED".to_string();
             o.cancel_reason = reason_text.to_string();
             o.cancellation_initiator = role.to_string();
+            status_changed = true;
+        } else if o.status == "PARTIALLY_SHIPPING"
+            && o.line_items
+                .iter()
+                .all(|li| li.cancelled || li.package_id.is_some())
+        {
+            o.status = "AWAITING_COLLECTION".to_string();
             status_changed = true;
         }
         o.is_buyer_request_cancel = false;
@@ -1067,32 +1150,7 @@ fn cancel_items(
             }
         }
     }
-    st.cancellations.insert(
-        cancel_id.clone(),
-        Cancellation {
-            id: cancel_id.clone(),
-            order_id: order_id.to_string(),
-            cancel_type: cancel_type.to_string(),
-            status: "CANCELLATION_REQUEST_COMPLETE".to_string(),
-            role: role.to_string(),
-            reason: reason.to_string(),
-            reason_text: reason_text.to_string(),
-            line_item_ids: ids.to_vec(),
-            refund_amount: refund,
-            create_time: now,
-            update_time: now,
-        },
-    );
-    events::emit(
-        tt,
-        st,
-        "CANCELLATION_STATUS_CHANGE",
-        json!({"order_id": order_id, "cancellations_role": role, "cancel_status": "CANCELLATION_REQUEST_COMPLETE", "cancel_id": cancel_id, "create_time": now}),
-    );
-    if status_changed {
-        emit_order_status(tt, st, order_id);
-    }
-    cancel_id
+    (refund, status_changed)
 }
 
 /// Fires ORDER_STATUS_CHANGE with the order's current status (`CANCELLED` is sent as `CANCEL`).
@@ -1126,6 +1184,50 @@ pub(crate) struct NewOrder {
     pub(crate) fulfillment_type: Option<String>,
     /// `STANDARD` (default) or `EXPRESS` (sandbox extension).
     pub(crate) delivery_option: Option<String>,
+    /// Order-level seller discount (decimal string, default 0), spread over the units.
+    pub(crate) seller_discount: Option<String>,
+    /// Order-level platform discount (decimal string, default 0), spread over the units.
+    pub(crate) platform_discount: Option<String>,
+    /// What the buyer pays for shipping (default 0: free shipping paid by the platform).
+    pub(crate) shipping_fee: Option<String>,
+    /// Order tax (default: 8% of the sub total).
+    pub(crate) tax: Option<String>,
+    /// Return the buyer masked, as TikTok does for privacy-protected orders.
+    #[serde(default)]
+    pub(crate) masked_buyer: bool,
+}
+
+/// A non-negative amount with at most two decimals.
+fn parse_amount(field: &str, raw: Option<&str>) -> Result<Option<Decimal>, String> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    match raw.trim().parse::<Decimal>() {
+        Ok(d) if d >= Decimal::ZERO && d.scale() <= 2 => Ok(Some(d)),
+        _ => Err(format!(
+            "{field} must be a non-negative decimal string with at most 2 decimals, got '{raw}'"
+        )),
+    }
+}
+
+/// Spreads `total` over units in proportion to `weights`, each share rounded to cents and the
+/// rounding remainder on the last unit.
+fn allocate(total: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
+    let sum: Decimal = weights.iter().sum();
+    let mut used = Decimal::ZERO;
+    let mut out = Vec::with_capacity(weights.len());
+    for (i, w) in weights.iter().enumerate() {
+        let share = if i + 1 == weights.len() {
+            total - used
+        } else if sum.is_zero() {
+            Decimal::ZERO
+        } else {
+            (total * w / sum).round_dp(2)
+        };
+        used += share;
+        out.push(share);
+    }
+    out
 }
 
 const FIRST_NAMES: &[&str] = &[
@@ -1180,6 +1282,13 @@ pub(crate) fn place_order(tt: &TikTok, req: NewOrder) -> Result<String, String> 
     let option_kind = req
         .delivery_option
         .unwrap_or_else(|| "STANDARD".to_string());
+    let seller_discount =
+        parse_amount("seller_discount", req.seller_discount.as_deref())?.unwrap_or_default();
+    let platform_discount =
+        parse_amount("platform_discount", req.platform_discount.as_deref())?.unwrap_or_default();
+    let shipping_fee =
+        parse_amount("shipping_fee", req.shipping_fee.as_deref())?.unwrap_or_default();
+    let tax = parse_amount("tax", req.tax.as_deref())?;
 
     // Validate every line and plan the stock allocation before changing anything.
     let mut plan: Vec<(String, usize, String, Vec<String>)> = Vec::new(); // product, sku idx, name, warehouses per unit
@@ -1268,6 +1377,8 @@ pub(crate) fn place_order(tt: &TikTok, req: NewOrder) -> Result<String, String> 
                 product_name: title.clone(),
                 sku_name: sku.name(),
                 price: sku.price,
+                seller_discount: Decimal::ZERO,
+                platform_discount: Decimal::ZERO,
                 warehouse_id: wid.clone(),
                 package_id: None,
                 cancelled: false,
@@ -1282,6 +1393,31 @@ pub(crate) fn place_order(tt: &TikTok, req: NewOrder) -> Result<String, String> 
             }
         }
     }
+
+    let originals: Vec<Decimal> = line_items.iter().map(|li| li.price).collect();
+    let original_total: Decimal = originals.iter().sum();
+    if seller_discount + platform_discount > original_total {
+        return Err(format!(
+            "seller_discount + platform_discount ({}) exceed the original product total ({})",
+            money(seller_discount + platform_discount),
+            money(original_total)
+        ));
+    }
+    let seller_shares = allocate(seller_discount, &originals);
+    let platform_shares = allocate(platform_discount, &originals);
+    for ((li, sd), pd) in line_items
+        .iter_mut()
+        .zip(seller_shares)
+        .zip(platform_shares)
+    {
+        li.seller_discount = sd;
+        li.platform_discount = pd;
+    }
+    if line_items.iter().any(|li| li.sale_price() < Decimal::ZERO) {
+        return Err("the discounts leave a unit with a negative sale price".to_string());
+    }
+    let sub_total: Decimal = line_items.iter().map(LineItem::sale_price).sum();
+    let tax = tax.unwrap_or_else(|| (sub_total * Decimal::new(8, 2)).round_dp(2));
 
     let n = st.orders.len();
     let (city, state, zip) = CITIES[n % CITIES.len()];
@@ -1317,6 +1453,9 @@ pub(crate) fn place_order(tt: &TikTok, req: NewOrder) -> Result<String, String> 
             cancel_reason: String::new(),
             cancellation_initiator: String::new(),
             is_buyer_request_cancel: false,
+            shipping_fee,
+            tax,
+            masked_buyer: req.masked_buyer,
         },
     );
     if let Some(o) = st.orders.get_mut(&order_id)
