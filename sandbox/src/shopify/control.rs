@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<Arc<Shopify>> {
         .route("/_sandbox/locations", get(super::stock_control::locations))
         .route("/_sandbox/price", post(set_price))
         .route("/_sandbox/products", get(products))
+        .route("/_sandbox/products/{id}", delete(delete_product))
         .route("/_sandbox/orders", get(orders))
         .route("/_sandbox/orders/{id}/fulfill", post(fulfill))
         .route("/_sandbox/orders/{id}/cancel", post(cancel))
@@ -105,10 +106,79 @@ async fn products(AxState(shop): AxState<Arc<Shopify>>) -> Response {
     Json(json!({"products": all})).into_response()
 }
 
+async fn delete_product(AxState(shop): AxState<Arc<Shopify>>, Path(id): Path<u64>) -> Response {
+    match apply(&shop, |st, fx| resolvers::delete_product(st, id, fx)) {
+        Ok(()) => Json(json!({"deleted": id})).into_response(),
+        Err(message) => err(StatusCode::NOT_FOUND, message),
+    }
+}
+
+/// Orders in REST shape, each with a `sandbox` object: the typed view
+/// (`control::StoreOrder`) tests assert on.
 async fn orders(AxState(shop): AxState<Arc<Shopify>>) -> Response {
     let st = lock(&shop.state);
-    let all: Vec<Value> = st.orders.values().map(|o| st.rest_order(o)).collect();
+    let all: Vec<Value> = st
+        .orders
+        .values()
+        .map(|o| {
+            let mut v = st.rest_order(o);
+            v["sandbox"] = sandbox_view(&st, o);
+            v
+        })
+        .collect();
     Json(json!({"orders": all})).into_response()
+}
+
+fn sandbox_view(st: &super::model::State, o: &super::model::Order) -> Value {
+    use super::model::{gid, money};
+    let fulfillments: Vec<Value> = o
+        .fulfillment_ids
+        .iter()
+        .filter_map(|f| st.fulfillments.get(f))
+        .map(|f| {
+            let (company, number, _) = f.tracking.first().cloned().unwrap_or((None, None, None));
+            json!({
+                "id": gid("Fulfillment", f.id),
+                "legacy_id": f.id,
+                "status": f.status,
+                "display_status": f.display_status(),
+                "tracking_company": company,
+                "tracking_number": number,
+                "events": f.events_by_happened().iter().map(|e| e.status.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "id": gid("Order", o.id),
+        "legacy_id": o.id,
+        "name": o.name,
+        "tags": o.tags,
+        "note": o.note,
+        "source_name": o.source_name,
+        "source_identifier": o.source_identifier,
+        "custom_attributes": o.custom_attributes,
+        "cancelled": o.cancelled_at.is_some(),
+        "cancelled_at": o.cancelled_at.map(crate::common::iso8601),
+        "cancel_reason": o.cancel_reason,
+        "financial_status": o.financial_status,
+        "fulfillment_status": o.fulfillment_status(),
+        "line_items": o.line_items.iter().map(|li| json!({
+            "variant_id": li.variant_id.map(|v| gid("ProductVariant", v)),
+            "sku": li.sku,
+            "quantity": li.quantity,
+            "current_quantity": li.current(),
+            "fulfilled_quantity": li.fulfilled,
+            "price": money(li.price),
+        })).collect::<Vec<_>>(),
+        "subtotal": money(o.subtotal()),
+        "shipping_total": money(o.shipping_total),
+        "tax_total": money(o.tax_total),
+        "discount_total": money(o.total_discounts()),
+        "total": money(o.total()),
+        "discount_code": o.discount_code,
+        "inventory_behaviour": o.inventory_behaviour,
+        "fulfillments": fulfillments,
+    })
 }
 
 #[derive(Deserialize)]

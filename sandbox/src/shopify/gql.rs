@@ -1379,10 +1379,25 @@ impl<'a> Exec<'_, 'a> {
             .get(named)
             .is_some_and(super::schema::TypeDef::is_connection)
         {
-            let items = match raw {
+            let mut items = match raw {
                 Value::Array(a) => a,
                 _ => Vec::new(),
             };
+            // Closed fulfilment orders are listed only with `includeClosed: true`.
+            if (parent, fdef.name.as_str()) == ("Order", "fulfillmentOrders")
+                && args.get("includeClosed").and_then(Value::as_bool) != Some(true)
+            {
+                items.retain(|it| {
+                    let id = it
+                        .get("__ref")
+                        .or_else(|| it.get("id"))
+                        .and_then(Value::as_str)
+                        .and_then(super::model::parse_gid)
+                        .map(|(_, n)| n);
+                    id.and_then(|n| self.state.fulfillment_orders.get(&n))
+                        .is_none_or(|fo| fo.status != "CLOSED")
+                });
+            }
             return self.paginate(named, items, args, f, path);
         }
         match (parent, fdef.name.as_str()) {

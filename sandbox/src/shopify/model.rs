@@ -229,24 +229,63 @@ pub(crate) struct Order {
     pub(crate) shipping_address: Option<Value>,
     pub(crate) billing_address: Option<Value>,
     pub(crate) transactions: Vec<Transaction>,
+    /// Σ shipping lines (before discounts).
     pub(crate) shipping_total: Decimal,
     pub(crate) tax_total: Decimal,
+    pub(crate) shipping_lines: Vec<ShippingLine>,
+    pub(crate) tax_lines: Vec<TaxLine>,
+    /// The `discountCode` applied at creation, if any.
+    pub(crate) discount_code: Option<String>,
+    /// Discount on the line items (fixed or percentage code).
+    pub(crate) item_discount: Decimal,
+    /// Discount on shipping (free-shipping code).
+    pub(crate) shipping_discount: Decimal,
+    /// `OrderCreateOptionsInput.inventoryBehaviour` the order was created with.
+    pub(crate) inventory_behaviour: String,
     /// Whether creating the order claimed stock (inventoryBehaviour != BYPASS).
     pub(crate) claimed_stock: bool,
     pub(crate) location_id: u64,
     pub(crate) restocked: bool,
 }
 
+#[derive(Clone)]
+pub(crate) struct ShippingLine {
+    pub(crate) id: u64,
+    pub(crate) title: String,
+    pub(crate) code: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) price: Decimal,
+}
+
+#[derive(Clone)]
+pub(crate) struct TaxLine {
+    pub(crate) title: String,
+    pub(crate) rate: Decimal,
+    pub(crate) price: Decimal,
+}
+
 impl Order {
-    pub(crate) fn subtotal(&self) -> Decimal {
+    /// Σ line item price × current quantity, before discounts.
+    pub(crate) fn line_items_total(&self) -> Decimal {
         self.line_items
             .iter()
             .map(|li| li.price * Decimal::from(li.current()))
             .sum()
     }
 
+    /// `subtotalPriceSet`: the line items after discounts, before shipping and taxes.
+    pub(crate) fn subtotal(&self) -> Decimal {
+        (self.line_items_total() - self.item_discount).max(Decimal::ZERO)
+    }
+
+    /// `totalDiscountsSet`: line item and shipping discounts.
+    pub(crate) fn total_discounts(&self) -> Decimal {
+        self.item_discount + self.shipping_discount
+    }
+
+    /// `totalPriceSet`: subtotal + shipping after discounts + taxes.
     pub(crate) fn total(&self) -> Decimal {
-        self.subtotal() + self.shipping_total + self.tax_total
+        self.subtotal() + (self.shipping_total - self.shipping_discount) + self.tax_total
     }
 
     pub(crate) fn fulfillment_status(&self) -> &'static str {
@@ -280,6 +319,57 @@ pub(crate) struct Fulfillment {
     /// (fulfillment line item id, order line item id, quantity)
     pub(crate) lines: Vec<(u64, u64, i64)>,
     pub(crate) location_id: u64,
+    /// Shipment events, in creation order.
+    pub(crate) events: Vec<FulfillmentEvent>,
+}
+
+pub(crate) struct FulfillmentEvent {
+    pub(crate) id: u64,
+    /// `FulfillmentEventStatus`.
+    pub(crate) status: String,
+    pub(crate) message: Option<String>,
+    pub(crate) happened: i64,
+    pub(crate) created: i64,
+    pub(crate) estimated_delivery: Option<i64>,
+}
+
+impl Fulfillment {
+    /// The event that happened last (latest `happenedAt`, then latest created).
+    pub(crate) fn latest_event(&self) -> Option<&FulfillmentEvent> {
+        self.events
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, e)| (e.happened, *i))
+            .map(|(_, e)| e)
+    }
+
+    /// `FulfillmentDisplayStatus`: CANCELED for a cancelled fulfilment, else the latest event's
+    /// status (CARRIER_PICKED_UP and DELAYED show as IN_TRANSIT), else FULFILLED.
+    pub(crate) fn display_status(&self) -> String {
+        if self.status == "CANCELLED" {
+            return "CANCELED".to_string();
+        }
+        match self.latest_event().map(|e| e.status.as_str()) {
+            None => "FULFILLED".to_string(),
+            Some("CARRIER_PICKED_UP" | "DELAYED") => "IN_TRANSIT".to_string(),
+            Some(s) => s.to_string(),
+        }
+    }
+
+    /// Events sorted by `happenedAt` (ties in creation order).
+    pub(crate) fn events_by_happened(&self) -> Vec<&FulfillmentEvent> {
+        let mut all: Vec<&FulfillmentEvent> = self.events.iter().collect();
+        all.sort_by_key(|e| e.happened);
+        all
+    }
+
+    fn first_event_at(&self, status: &[&str]) -> Option<i64> {
+        self.events
+            .iter()
+            .filter(|e| status.contains(&e.status.as_str()))
+            .map(|e| e.happened)
+            .min()
+    }
 }
 
 pub(crate) struct FoLine {
@@ -714,6 +804,10 @@ impl State {
                 Some(self.line_item_json(li))
             }
             "Fulfillment" => self.fulfillments.get(&n).map(|f| self.fulfillment_json(f)),
+            "FulfillmentEvent" => self
+                .fulfillments
+                .values()
+                .find_map(|f| f.events.iter().find(|e| e.id == n).map(event_json)),
             "FulfillmentOrder" => self.fulfillment_orders.get(&n).map(|f| self.fo_json(f)),
             "FulfillmentOrderLineItem" => self.fulfillment_orders.values().find_map(|fo| {
                 fo.lines
@@ -980,6 +1074,19 @@ impl State {
             "unpaid": !paid,
             "totalPriceSet": money_bag(o.total(), c),
             "subtotalPriceSet": money_bag(o.subtotal(), c),
+            "totalDiscountsSet": money_bag(o.total_discounts(), c),
+            "discountCode": o.discount_code,
+            "discountCodes": o.discount_code.iter().collect::<Vec<_>>(),
+            "shippingLines": o.shipping_lines.iter().enumerate().map(|(i, l)| json!({
+                "__typename": "ShippingLine", "id": gid("ShippingLine", l.id), "title": l.title, "code": l.code, "source": l.source,
+                "originalPriceSet": money_bag(l.price, c),
+                "discountedPriceSet": money_bag(if i == 0 { (l.price - o.shipping_discount).max(Decimal::ZERO) } else { l.price }, c),
+            })).collect::<Vec<_>>(),
+            "taxLines": o.tax_lines.iter().map(|t| json!({
+                "__typename": "TaxLine", "title": t.title, "rate": t.rate.to_string().parse::<f64>().unwrap_or(0.0),
+                "ratePercentage": (t.rate * Decimal::from(100)).to_string().parse::<f64>().unwrap_or(0.0),
+                "priceSet": money_bag(t.price, c), "channelLiable": false,
+            })).collect::<Vec<_>>(),
             "totalTaxSet": money_bag(o.tax_total, c),
             "totalShippingPriceSet": money_bag(o.shipping_total, c),
             "currentTotalPriceSet": money_bag(o.total(), c),
@@ -1002,12 +1109,13 @@ impl State {
             "legacyResourceId": f.id.to_string(),
             "name": f.name,
             "status": f.status,
-            "displayStatus": if f.status == "CANCELLED" { "CANCELED" } else { "FULFILLED" },
+            "displayStatus": f.display_status(),
             "createdAt": iso8601(f.created),
             "updatedAt": iso8601(f.updated),
-            "deliveredAt": Value::Null,
-            "inTransitAt": Value::Null,
-            "estimatedDeliveryAt": Value::Null,
+            "deliveredAt": f.first_event_at(&["DELIVERED"]).map(iso8601),
+            "inTransitAt": f.first_event_at(&["IN_TRANSIT", "CARRIER_PICKED_UP", "OUT_FOR_DELIVERY"]).map(iso8601),
+            "estimatedDeliveryAt": f.events.iter().rev().find_map(|e| e.estimated_delivery).map(iso8601),
+            "events": f.events_by_happened().into_iter().map(event_json).collect::<Vec<_>>(),
             "totalQuantity": f.lines.iter().map(|(_, _, q)| q).sum::<i64>(),
             "requiresShipping": true,
             "trackingInfo": f.tracking.iter().map(|(company, number, url)| json!({
@@ -1172,7 +1280,7 @@ impl State {
             "service": "manual",
             "location_id": f.location_id,
             "name": f.name,
-            "shipment_status": Value::Null,
+            "shipment_status": f.latest_event().map(|e| e.status.to_lowercase()),
             "tracking_company": company,
             "tracking_number": number,
             "tracking_numbers": f.tracking.iter().filter_map(|t| t.1.clone()).collect::<Vec<_>>(),
@@ -1220,8 +1328,21 @@ impl State {
             "source_identifier": o.source_identifier,
             "test": o.test,
             "subtotal_price": money(o.subtotal()),
+            "total_line_items_price": money(o.line_items_total()),
+            "total_discounts": money(o.total_discounts()),
+            "total_shipping_price_set": rest_money_set(o.shipping_total, &o.currency),
             "total_tax": money(o.tax_total),
             "total_price": money(o.total()),
+            "discount_codes": o.discount_code.iter().map(|code| json!({
+                "code": code, "amount": money(o.total_discounts()),
+                "type": if o.shipping_discount > Decimal::ZERO { "shipping" } else { "fixed_amount" },
+            })).collect::<Vec<_>>(),
+            "shipping_lines": o.shipping_lines.iter().map(|l| json!({
+                "id": l.id, "title": l.title, "code": l.code, "source": l.source, "price": money(l.price),
+            })).collect::<Vec<_>>(),
+            "tax_lines": o.tax_lines.iter().map(|t| json!({
+                "title": t.title, "rate": t.rate.to_string().parse::<f64>().unwrap_or(0.0), "price": money(t.price),
+            })).collect::<Vec<_>>(),
             "shipping_address": o.shipping_address.as_ref().map(rest_address),
             "billing_address": o.billing_address.as_ref().map(rest_address),
             "line_items": o.line_items.iter().map(|li| json!({
@@ -1243,6 +1364,19 @@ impl State {
             "fulfillments": o.fulfillment_ids.iter().filter_map(|f| self.fulfillments.get(f)).map(|f| self.rest_fulfillment(f)).collect::<Vec<_>>(),
         })
     }
+}
+
+fn event_json(e: &FulfillmentEvent) -> Value {
+    json!({
+        "__typename": "FulfillmentEvent", "id": gid("FulfillmentEvent", e.id), "status": e.status,
+        "message": e.message, "happenedAt": iso8601(e.happened), "createdAt": iso8601(e.created),
+        "estimatedDeliveryAt": e.estimated_delivery.map(iso8601),
+    })
+}
+
+fn rest_money_set(d: Decimal, currency: &str) -> Value {
+    let m = json!({"amount": money(d), "currency_code": currency});
+    json!({"shop_money": m, "presentment_money": m})
 }
 
 fn rest_address(a: &Value) -> Value {

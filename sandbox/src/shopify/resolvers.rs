@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::gql::GqlError;
 use super::model::{
-    FoLine, Fulfillment, FulfillmentOrder, Level, LineItem, Order, State, Transaction, WebhookSub,
-    gid, mailing_address, parse_gid, ref_,
+    FoLine, Fulfillment, FulfillmentOrder, Level, LineItem, Order, ShippingLine, State, TaxLine,
+    Transaction, WebhookSub, gid, mailing_address, parse_gid, ref_,
 };
 use super::search::{FieldValue, Query};
 use crate::common::{iso8601, now_millis, parse_iso8601};
@@ -399,6 +399,7 @@ pub(crate) fn mutation_field(
         "webhookSubscriptionDelete" => webhook_delete(st, args),
         "fulfillmentCreate" => Ok(fulfillment_create(st, args, fx)),
         "fulfillmentTrackingInfoUpdate" => tracking_update(st, args, fx),
+        "fulfillmentEventCreate" => Ok(fulfillment_event_create(st, args, fx)),
         other => Err(GqlError::new(format!(
             "Mutation '{other}' is not implemented by the sandbox"
         ))),
@@ -587,7 +588,15 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
         }
     }
 
-    let mut shipping_total = Decimal::ZERO;
+    let currency_error = |path: &[&str], currency: &str| {
+        user_error(
+            T,
+            path,
+            format!("The currency {currency} does not match the shop currency {shop_currency}."),
+            Some("CURRENCY_MISMATCH"),
+        )
+    };
+    let mut shipping_lines = Vec::new();
     for (i, sl) in input
         .get("shippingLines")
         .and_then(Value::as_array)
@@ -595,29 +604,188 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
         .flatten()
         .enumerate()
     {
-        if let Some((amount, currency)) = money_input(sl.get("priceSet")) {
-            if currency != shop_currency {
-                errors.push(user_error(
-                    T,
-                    &["order", "shippingLines", &i.to_string(), "priceSet"],
-                    format!(
-                        "The currency {currency} does not match the shop currency {shop_currency}."
-                    ),
-                    Some("CURRENCY_MISMATCH"),
-                ));
+        let idx = i.to_string();
+        let title = sl.get("title").and_then(Value::as_str).unwrap_or("");
+        if title.trim().is_empty() {
+            errors.push(user_error(
+                T,
+                &["order", "shippingLines", &idx, "title"],
+                "Title can't be blank.",
+                Some("REQUIRED"),
+            ));
+        }
+        let Some((amount, currency)) = money_input(sl.get("priceSet")) else {
+            errors.push(user_error(
+                T,
+                &["order", "shippingLines", &idx, "priceSet"],
+                "Price set is required.",
+                Some("REQUIRED"),
+            ));
+            continue;
+        };
+        if currency != shop_currency {
+            errors.push(currency_error(
+                &["order", "shippingLines", &idx, "priceSet"],
+                &currency,
+            ));
+        }
+        if amount < Decimal::ZERO {
+            errors.push(user_error(
+                T,
+                &["order", "shippingLines", &idx, "priceSet"],
+                "Price must be greater than or equal to 0.",
+                Some("INVALID"),
+            ));
+        }
+        let text = |k: &str| sl.get(k).and_then(Value::as_str).map(str::to_string);
+        shipping_lines.push(ShippingLine {
+            id: 0,
+            title: title.to_string(),
+            code: text("code"),
+            source: text("source"),
+            price: amount,
+        });
+    }
+    let shipping_total: Decimal = shipping_lines.iter().map(|l| l.price).sum();
+    let items_total: Decimal = lines
+        .iter()
+        .map(|l| l.price * Decimal::from(l.quantity))
+        .sum();
+
+    // discountCode: exactly one of the three kinds.
+    let mut discount_code = None;
+    let mut item_discount = Decimal::ZERO;
+    let mut shipping_discount = Decimal::ZERO;
+    if let Some(dc) = input.get("discountCode").and_then(Value::as_object) {
+        let kinds: Vec<(&String, &Value)> = dc.iter().filter(|(_, v)| !v.is_null()).collect();
+        match kinds.as_slice() {
+            [(kind, v)] => {
+                let code = v.get("code").and_then(Value::as_str).unwrap_or("").trim();
+                let base = ["order", "discountCode", kind.as_str()];
+                if code.is_empty() {
+                    let path = [&base[..], &["code"]].concat();
+                    errors.push(user_error(T, &path, "Code can't be blank.", Some("REQUIRED")));
+                }
+                discount_code = Some(code.to_string());
+                match kind.as_str() {
+                    "itemFixedDiscountCode" => match money_input(v.get("amountSet")) {
+                        // Unconfirmed: Shopify's behaviour without an amount is undocumented;
+                        // the sandbox requires one.
+                        None => {
+                            let path = [&base[..], &["amountSet"]].concat();
+                            errors.push(user_error(T, &path, "Amount set is required for a fixed amount discount code.", Some("REQUIRED")));
+                        }
+                        Some((amount, currency)) => {
+                            let path = [&base[..], &["amountSet"]].concat();
+                            if currency != shop_currency {
+                                errors.push(currency_error(&path, &currency));
+                            }
+                            if amount < Decimal::ZERO {
+                                errors.push(user_error(T, &path, "Amount must be greater than or equal to 0.", Some("INVALID")));
+                            }
+                            item_discount = amount.min(items_total).max(Decimal::ZERO);
+                        }
+                    },
+                    "itemPercentageDiscountCode" => {
+                        let pct = v.get("percentage").and_then(Value::as_f64);
+                        match pct.and_then(|p| Decimal::try_from(p).ok()) {
+                            Some(p) if (Decimal::ZERO..=Decimal::from(100)).contains(&p) => {
+                                item_discount = (items_total * p / Decimal::from(100)).round_dp(2);
+                            }
+                            _ => {
+                                let path = [&base[..], &["percentage"]].concat();
+                                errors.push(user_error(T, &path, "Percentage must be between 0 and 100.", Some("INVALID")));
+                            }
+                        }
+                    }
+                    _ => shipping_discount = shipping_total,
+                }
             }
-            shipping_total += amount;
+            [] => errors.push(user_error(
+                T,
+                &["order", "discountCode"],
+                "A discount code needs one of itemFixedDiscountCode, itemPercentageDiscountCode or freeShippingDiscountCode.",
+                Some("INVALID"),
+            )),
+            _ => errors.push(user_error(
+                T,
+                &["order", "discountCode"],
+                "Only one type of discount can be applied to an order.",
+                Some("INVALID"),
+            )),
         }
     }
-    let mut tax_total = Decimal::ZERO;
-    for tl in input
+
+    let mut tax_lines = Vec::new();
+    for (i, tl) in input
         .get("taxLines")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .enumerate()
     {
-        if let Some((amount, _)) = money_input(tl.get("priceSet")) {
-            tax_total += amount;
+        let idx = i.to_string();
+        let title = tl.get("title").and_then(Value::as_str).unwrap_or("");
+        if title.trim().is_empty() {
+            errors.push(user_error(
+                T,
+                &["order", "taxLines", &idx, "title"],
+                "Title can't be blank.",
+                Some("REQUIRED"),
+            ));
+        }
+        let rate = tl
+            .get("rate")
+            .and_then(|r| match r {
+                Value::String(s) => Decimal::from_str(s).ok(),
+                Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
+                _ => None,
+            })
+            .unwrap_or(Decimal::ZERO);
+        if !(Decimal::ZERO..=Decimal::ONE).contains(&rate) {
+            errors.push(user_error(
+                T,
+                &["order", "taxLines", &idx, "rate"],
+                "Rate must be a fraction between 0 and 1 (0.08 for 8%).",
+                Some("INVALID"),
+            ));
+        }
+        let price = match money_input(tl.get("priceSet")) {
+            Some((amount, currency)) => {
+                if currency != shop_currency {
+                    errors.push(currency_error(
+                        &["order", "taxLines", &idx, "priceSet"],
+                        &currency,
+                    ));
+                }
+                amount
+            }
+            // Without a price, the tax is the rate applied to the discounted line items.
+            None => ((items_total - item_discount) * rate).round_dp(2),
+        };
+        tax_lines.push(TaxLine {
+            title: title.to_string(),
+            rate,
+            price,
+        });
+    }
+    let tax_total: Decimal = tax_lines.iter().map(|t| t.price).sum();
+
+    if let Some(name) = input.get("name").and_then(Value::as_str) {
+        if name.trim().is_empty() {
+            errors.push(user_error(
+                T,
+                &["order", "name"],
+                "Name can't be blank.",
+                Some("INVALID"),
+            ));
+        } else if st.orders.values().any(|o| o.name == name) {
+            errors.push(user_error(
+                T,
+                &["order", "name"],
+                format!("Name has already been taken: an order named {name} exists."),
+                Some("INVALID"),
+            ));
         }
     }
     let now = now_millis();
@@ -742,6 +910,9 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
     for t in &mut transactions {
         t.id = st.id();
     }
+    for l in &mut shipping_lines {
+        l.id = st.id();
+    }
     let mut changed_levels = Vec::new();
     if claims {
         for li in &lines {
@@ -762,11 +933,8 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
             }
         }
     }
-    let total: Decimal = lines
-        .iter()
-        .map(|l| l.price * Decimal::from(l.quantity))
-        .sum::<Decimal>()
-        + shipping_total
+    let total: Decimal = (items_total - item_discount).max(Decimal::ZERO)
+        + (shipping_total - shipping_discount)
         + tax_total;
     let financial_status = input
         .get("financialStatus")
@@ -896,6 +1064,12 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
         transactions,
         shipping_total,
         tax_total,
+        shipping_lines,
+        tax_lines,
+        discount_code,
+        item_discount,
+        shipping_discount,
+        inventory_behaviour: behaviour,
         claimed_stock: claims,
         location_id: location,
         restocked: false,
@@ -1921,6 +2095,7 @@ pub(crate) fn create_fulfillment(
             tracking,
             lines,
             location_id: location,
+            events: Vec::new(),
         },
     );
     if let Some(o) = st.orders.get_mut(&order_id) {
@@ -2216,6 +2391,109 @@ pub(crate) fn fulfil_by_sku(
         return Err("nothing left to fulfil".to_string());
     }
     Ok(create_fulfillment(st, order_id, &rows, tracking, fx))
+}
+
+/// `fulfillmentEventCreate`: records a shipment event; the fulfilment's `displayStatus` follows
+/// the latest event. Fires fulfillments/update.
+fn fulfillment_event_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> Value {
+    const P: &str = "FulfillmentEventCreatePayload";
+    let fail = |field: &[&str], msg: String| json!({"__typename": P, "fulfillmentEvent": null, "userErrors": [user_error("UserError", field, msg, None)]});
+    let empty = Map::new();
+    let input = args
+        .get("fulfillmentEvent")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let fid_raw = input
+        .get("fulfillmentId")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let Some(fid) = parse_gid(fid_raw)
+        .filter(|(k, _)| *k == "Fulfillment")
+        .map(|(_, n)| n)
+        .filter(|n| st.fulfillments.contains_key(n))
+    else {
+        return fail(
+            &["fulfillmentEvent", "fulfillmentId"],
+            format!("Fulfillment {fid_raw} does not exist."),
+        );
+    };
+    if st.fulfillments[&fid].status == "CANCELLED" {
+        return fail(
+            &["fulfillmentEvent", "fulfillmentId"],
+            "The fulfillment is cancelled; events can't be added to it.".to_string(),
+        );
+    }
+    let now = now_millis();
+    let time = |key: &str| -> Result<Option<i64>, Value> {
+        match input.get(key).and_then(Value::as_str) {
+            None => Ok(None),
+            Some(raw) => parse_iso8601(raw).map(Some).ok_or_else(|| {
+                fail(
+                    &["fulfillmentEvent", key],
+                    format!("{key} '{raw}' is not a valid date-time."),
+                )
+            }),
+        }
+    };
+    let happened = match time("happenedAt") {
+        Ok(t) => t.unwrap_or(now),
+        Err(e) => return e,
+    };
+    let estimated_delivery = match time("estimatedDeliveryAt") {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let status = input
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let event_id = st.id();
+    let Some(f) = st.fulfillments.get_mut(&fid) else {
+        return fail(&["fulfillmentEvent", "fulfillmentId"], "gone".to_string());
+    };
+    f.events.push(super::model::FulfillmentEvent {
+        id: event_id,
+        status,
+        message: input
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        happened,
+        created: now,
+        estimated_delivery,
+    });
+    f.updated = now;
+    let order_id = f.order_id;
+    if let Some(o) = st.orders.get_mut(&order_id) {
+        o.updated = now;
+    }
+    if let Some(f) = st.fulfillments.get(&fid) {
+        fx.webhooks
+            .push(("fulfillments/update".to_string(), st.rest_fulfillment(f)));
+    }
+    json!({"__typename": P, "fulfillmentEvent": {"__ref": gid("FulfillmentEvent", event_id)}, "userErrors": []})
+}
+
+/// Control API: deletes a product with its variants and inventory items (fires
+/// products/delete with `{"id": legacy_id}`). Orders keep their line items.
+pub(crate) fn delete_product(
+    st: &mut State,
+    product_id: u64,
+    fx: &mut Effects,
+) -> Result<(), String> {
+    let product = st
+        .products
+        .remove(&product_id)
+        .ok_or_else(|| format!("product {product_id} not found"))?;
+    for vid in &product.variant_ids {
+        if let Some(v) = st.variants.remove(vid) {
+            st.items.remove(&v.inventory_item_id);
+        }
+    }
+    fx.webhooks
+        .push(("products/delete".to_string(), json!({"id": product_id})));
+    Ok(())
 }
 
 /// Control API: replaces a fulfilment's tracking (fires fulfillments/update).
