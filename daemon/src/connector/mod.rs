@@ -91,17 +91,28 @@ pub struct StoreOrderRef {
     pub id: String,
     /// Human name, e.g. "#1001".
     pub name: String,
+    /// The order total as the store computed it, when the call returned it.
+    pub total: Option<Decimal>,
 }
+
+/// What creating an order does to store stock.
+pub use feedbridge_common::orders::InventoryBehaviour;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewStoreOrder {
     /// The marketplace order id: the idempotency key, tagged and noted on the store order.
     pub tiktok_order_id: String,
+    /// A name for the store order (the shop's order-number prefix); `None` = store numbering.
+    pub name: Option<String>,
     pub currency: String,
+    /// Unit prices before discounts.
     pub lines: Vec<NewStoreOrderLine>,
+    /// Seller plus platform discount on the goods, as one fixed discount.
+    pub discount: Decimal,
     pub shipping_fee: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
+    pub inventory: InventoryBehaviour,
     pub email: Option<String>,
     pub address: Option<Address>,
     pub tags: Vec<String>,
@@ -138,6 +149,22 @@ pub struct StoreFulfilment {
     pub lines: Vec<(String, u32)>,
 }
 
+/// A shipment to record on a store order (tracking that came from TikTok).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewStoreFulfilment {
+    pub tracking_number: String,
+    pub carrier: String,
+    /// Seller SKU and quantity; empty = everything still unfulfilled.
+    pub lines: Vec<(String, u32)>,
+}
+
+/// Where a shipment is, for reflecting TikTok's later statuses on the store's fulfilment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShipmentProgress {
+    InTransit,
+    Delivered,
+}
+
 /// A store order that changed, as seen by the fulfilment poll.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreOrderUpdate {
@@ -164,6 +191,23 @@ pub trait Storefront: Send + Sync {
         cursor: Option<String>,
     ) -> ConnectorResult<Page<StoreOrderUpdate>>;
     async fn fulfilments(&self, order_id: &str) -> ConnectorResult<Vec<StoreFulfilment>>;
+    /// The order as the store has it now (cancelled? fulfilments?); `None` if deleted.
+    async fn order_update(&self, order_id: &str) -> ConnectorResult<Option<StoreOrderUpdate>>;
+    /// Cancel an order (TikTok cancelled it); `restock` puts its stock back.
+    async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()>;
+    /// Record a shipment with its tracking; returns the store's fulfilment id.
+    async fn fulfil_order(
+        &self,
+        order_id: &str,
+        fulfilment: &NewStoreFulfilment,
+    ) -> ConnectorResult<String>;
+    /// Mark a fulfilment in transit or delivered.
+    async fn fulfilment_progress(
+        &self,
+        fulfilment_id: &str,
+        progress: ShipmentProgress,
+    ) -> ConnectorResult<()>;
+    async fn add_order_tags(&self, order_id: &str, tags: &[String]) -> ConnectorResult<()>;
     /// Subscribe the store's webhooks we use to `address`; safe to repeat.
     async fn register_webhooks(&self, address: &str) -> ConnectorResult<()>;
     /// Sellable stock per location of these inventory items (read only for changed items).
@@ -303,14 +347,24 @@ pub struct RemoteOrder {
     pub status: String,
     pub update_time: i64,
     pub create_time: i64,
+    /// 0 until paid.
+    #[serde(default)]
+    pub paid_time: i64,
     pub fulfillment_type: String,
     pub shipping_type: String,
     pub delivery_option_id: String,
     pub currency: String,
     pub sub_total: Decimal,
+    #[serde(default)]
+    pub seller_discount: Decimal,
+    #[serde(default)]
+    pub platform_discount: Decimal,
     pub shipping_fee: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
+    /// The buyer asked to cancel and the seller has not answered yet.
+    #[serde(default)]
+    pub is_buyer_request_cancel: bool,
     pub buyer_email: String,
     pub recipient: RemoteAddress,
     /// One per unit, as TikTok reports them.
@@ -335,9 +389,27 @@ pub struct RemoteLineItem {
     pub id: String,
     pub sku_id: String,
     pub seller_sku: String,
+    /// Price before seller and platform discounts (0 when TikTok did not say).
+    #[serde(default)]
+    pub original_price: Decimal,
     pub sale_price: Decimal,
     pub package_id: String,
     pub tracking_number: String,
+    #[serde(default)]
+    pub shipping_provider_name: String,
+    #[serde(default)]
+    pub package_status: String,
+}
+
+/// A cancellation of a TikTok order (§4.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteCancellation {
+    pub id: String,
+    pub order_id: String,
+    /// CANCELLATION_REQUEST_PENDING, _SUCCESS, _CANCEL, _COMPLETE.
+    pub status: String,
+    /// BUYER, SELLER, OPERATOR or SYSTEM.
+    pub role: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -389,6 +461,13 @@ pub trait TikTokShop: Send + Sync {
     ) -> ConnectorResult<ShippedPackage>;
     /// Subscribe the shop's webhooks we use to `address`; safe to repeat.
     async fn register_webhooks(&self, address: &str) -> ConnectorResult<()>;
+    /// Shipping providers over every delivery option of every warehouse of the shop.
+    async fn all_shipping_providers(&self) -> ConnectorResult<Vec<ShippingProvider>>;
+    /// Seller-initiated cancellation of a whole order (the store cancelled it).
+    async fn cancel_order(&self, order_id: &str) -> ConnectorResult<()>;
+    async fn cancellations(&self, order_id: &str) -> ConnectorResult<Vec<RemoteCancellation>>;
+    /// Accept a buyer's pending cancellation request.
+    async fn approve_cancellation(&self, cancel_id: &str) -> ConnectorResult<()>;
     /// What TikTok shows per warehouse for the SKUs of these products (at most
     /// [`INVENTORY_SEARCH_MAX_PRODUCTS`] per call).
     async fn inventory(&self, product_ids: &[String]) -> ConnectorResult<Vec<RemoteSkuStock>>;

@@ -221,6 +221,24 @@ async fn poll_store_orders(engine: &Engine, org: &OrgRuntime) -> Result<(), Stri
             if update.updated_at > newest {
                 newest.clone_from(&update.updated_at);
             }
+            if update.cancelled {
+                let id = update.id.clone();
+                let row = engine
+                    .store
+                    .call(move |conn| store::order_by_store_id(conn, &id))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if let Some(row) = row.filter(|r| {
+                    r.sync_state != feedbridge_common::OrderSyncState::Cancelled
+                        && !r.store_cancelled
+                }) {
+                    engine
+                        .enqueue(kind::STORE_CANCEL, row.id, Duration::ZERO)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                continue;
+            }
             if update
                 .fulfilments
                 .iter()

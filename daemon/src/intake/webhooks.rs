@@ -123,15 +123,23 @@ async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body:
     }
     let queued = match envelope.kind {
         // ORDER_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE: re-read the order.
+        // Queued per shop so one call reads up to 50 of them.
         1 | 11 => match id_field(&envelope.data, "order_id") {
             Some(order) => {
-                app.engine
-                    .enqueue(
-                        kind::ORDER_FETCH,
-                        format!("{}:{order}", shop.connection),
-                        Duration::ZERO,
-                    )
+                let connection = shop.connection;
+                match app
+                    .engine
+                    .store
+                    .call(move |conn| store::queue_order_fetch(conn, connection, &order))
                     .await
+                {
+                    Ok(()) => {
+                        app.engine
+                            .enqueue(kind::ORDER_FETCH, connection, Duration::ZERO)
+                            .await
+                    }
+                    Err(error) => Err(error),
+                }
             }
             None => Ok(()),
         },
@@ -221,6 +229,27 @@ async fn shopify_webhook(
                 .enqueue(kind::CATALOG_IMPORT, runtime.id, CATALOG_SETTLE)
                 .await
         }
+        "orders/cancelled" => match id_field(&payload, "admin_graphql_api_id")
+            .or_else(|| id_field(&payload, "id").map(|id| format!("gid://shopify/Order/{id}")))
+        {
+            Some(store_order) => {
+                match app
+                    .engine
+                    .store
+                    .call(move |conn| store::order_by_store_id(conn, &store_order))
+                    .await
+                {
+                    Ok(Some(row)) => {
+                        app.engine
+                            .enqueue(kind::STORE_CANCEL, row.id, Duration::ZERO)
+                            .await
+                    }
+                    Ok(None) => Ok(()),
+                    Err(error) => Err(error),
+                }
+            }
+            None => Ok(()),
+        },
         "fulfillments/create" | "fulfillments/update" => match id_field(&payload, "order_id") {
             Some(order) => {
                 let store_order = format!("gid://shopify/Order/{order}");

@@ -3,6 +3,7 @@
 mod connections;
 mod linking;
 mod listing;
+mod orders;
 mod settings;
 
 use crate::store::{self, MappingOutcome, StoreError};
@@ -10,11 +11,12 @@ use crate::sync::{Engine, kind};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
+use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use feedbridge_common::rpc::{ConsoleRequest, ConsoleResponse};
 use feedbridge_common::rpc::{MAX_EVENT_WAIT_MS, RpcError};
 use feedbridge_common::{
-    CategoryRef, Console, EventBatch, FailureView, OrderFilter, OrderView, ProductFilter,
-    ProductView, StatusReport,
+    CategoryRef, Console, EventBatch, FailureKind, FailureView, OrderFilter, OrderView,
+    ProductFilter, ProductView, StatusReport,
 };
 use futures::StreamExt;
 use std::path::PathBuf;
@@ -140,59 +142,51 @@ impl Console for ConsoleServer {
     }
 
     async fn retry_failure(self, _: Context, failure_id: i64) -> Result<String, RpcError> {
-        if self.draining.is_cancelled() {
-            return Err(RpcError::ShuttingDown);
-        }
-        let job = self
-            .engine
-            .store
-            .call(move |conn| store::failure_job(conn, failure_id))
-            .await
-            .map_err(internal)?;
-        let Some((job_kind, subject)) = job else {
-            return Err(RpcError::NotFound(format!(
-                "no open failure with id {failure_id}"
-            )));
-        };
-        if job_kind == kind::LIST_PRODUCT
-            && let Ok(listing) = subject.parse::<i64>()
-        {
-            // Back to "not synced" so the listing step runs again from the start.
-            self.engine
-                .store
-                .call(move |conn| {
-                    store::set_listing_status(
-                        conn,
-                        listing,
-                        feedbridge_common::ListingStatus::NotSynced,
-                        None,
-                        &[],
-                    )
-                })
-                .await
-                .map_err(internal)?;
-        }
-        if job_kind == kind::ORDER_SYNC
-            && let Ok(order) = subject.parse::<i64>()
-        {
-            self.engine
-                .store
-                .call(move |conn| {
-                    store::set_order_state(
-                        conn,
-                        order,
-                        feedbridge_common::OrderSyncState::Pending,
-                        Some("Retry requested."),
-                    )
-                })
-                .await
-                .map_err(internal)?;
-        }
-        self.engine
-            .enqueue(&job_kind, &subject, Duration::ZERO)
-            .await
-            .map_err(internal)?;
-        Ok(format!("Retry of failure {failure_id} queued."))
+        orders::retry_failure(&self, failure_id).await
+    }
+
+    async fn retry_failures(
+        self,
+        _: Context,
+        kind: FailureKind,
+        organization: Option<String>,
+    ) -> Result<u32, RpcError> {
+        orders::retry_failures(&self, kind, organization).await
+    }
+
+    async fn order_detail(self, _: Context, order_id: i64) -> Result<OrderDetail, RpcError> {
+        orders::order_detail(&self, order_id).await
+    }
+
+    async fn resync_order(self, _: Context, order_id: i64) -> Result<String, RpcError> {
+        orders::resync_order(&self, order_id).await
+    }
+
+    async fn order_settings(self, _: Context, shop: String) -> Result<OrderSettings, RpcError> {
+        orders::order_settings(&self, shop).await
+    }
+
+    async fn set_order_settings(
+        self,
+        _: Context,
+        shop: String,
+        settings: OrderSettings,
+    ) -> Result<String, RpcError> {
+        orders::set_order_settings(&self, shop, settings).await
+    }
+
+    async fn carrier_choices(self, _: Context, shop: String) -> Result<CarrierChoices, RpcError> {
+        orders::carrier_choices(&self, shop).await
+    }
+
+    async fn set_carrier_mapping(
+        self,
+        _: Context,
+        shop: String,
+        store_carrier: String,
+        tiktok_provider: Option<String>,
+    ) -> Result<String, RpcError> {
+        orders::set_carrier_mapping(&self, shop, store_carrier, tiktok_provider).await
     }
 
     async fn categories(

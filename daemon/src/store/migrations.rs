@@ -6,6 +6,7 @@ const MIGRATION_STEPS: &[M<'_>] = &[
     M::up(include_str!("migrations/0003_connections.sql")),
     M::up(include_str!("migrations/0004_stock.sql")),
     M::up(include_str!("migrations/0005_listing.sql")),
+    M::up(include_str!("migrations/0006_orders.sql")),
 ];
 
 /// Versioned schema migrations, applied at start-up (tracked in `user_version`).

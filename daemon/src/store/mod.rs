@@ -138,7 +138,7 @@ pub fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 5;
+    const MIGRATION_COUNT: i64 = 6;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

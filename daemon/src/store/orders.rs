@@ -2,6 +2,7 @@
 
 use super::{now_secs, signals::append_event};
 use crate::connector::RemoteOrder;
+use feedbridge_common::orders::{OrderDetail, OrderSettings, PackageView, PaymentBreakdown};
 use feedbridge_common::{
     EventKind, Money, OrderFilter, OrderLineView, OrderSyncState, OrderView, TrackingView,
 };
@@ -19,10 +20,20 @@ pub struct OrderRow {
     pub sync_state: OrderSyncState,
     pub store_order_id: Option<String>,
     pub detail: RemoteOrder,
+    pub hold_until: Option<i64>,
+    /// When a create call last left for the store: look before creating again.
+    pub create_attempted_at: Option<i64>,
+    pub store_cancelled: bool,
+    pub tiktok_cancel_requested: bool,
+    /// TikTok statuses already reflected on the store order.
+    pub reflected: Vec<String>,
+    pub store_order_name: Option<String>,
 }
 
 const ORDER_ROW_SQL: &str =
-    "SELECT r.id, r.shop_id, o.name, r.tiktok_order_id, r.sync_state, r.store_order_id, r.detail
+    "SELECT r.id, r.shop_id, o.name, r.tiktok_order_id, r.sync_state, r.store_order_id, r.detail,
+            r.hold_until, r.create_attempted_at, r.store_cancelled_at, r.tiktok_cancel_requested_at,
+            r.reflected_statuses, r.store_order_name
      FROM orders r JOIN connections c ON c.id = r.shop_id JOIN organizations o ON o.id = c.org_id";
 
 fn order_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
@@ -39,6 +50,15 @@ fn order_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
         sync_state: OrderSyncState::parse(&state).unwrap_or(OrderSyncState::Pending),
         store_order_id: row.get(5)?,
         detail,
+        hold_until: row.get(7)?,
+        create_attempted_at: row.get(8)?,
+        store_cancelled: row.get::<_, Option<i64>>(9)?.is_some(),
+        tiktok_cancel_requested: row.get::<_, Option<i64>>(10)?.is_some(),
+        reflected: row
+            .get::<_, Option<String>>(11)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default(),
+        store_order_name: row.get(12)?,
     })
 }
 
@@ -257,55 +277,81 @@ pub fn group_lines(order: &RemoteOrder) -> BTreeMap<String, (u32, Decimal)> {
 }
 
 pub fn order_views(conn: &Connection, filter: &OrderFilter) -> rusqlite::Result<Vec<OrderView>> {
+    order_views_where(conn, filter, None)
+}
+
+fn order_views_where(
+    conn: &Connection,
+    filter: &OrderFilter,
+    only: Option<i64>,
+) -> rusqlite::Result<Vec<OrderView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, o.name, c.name, r.tiktok_order_id, r.tiktok_status, r.sync_state, r.reason,
                 r.store_order_id, r.store_order_name, r.currency, r.total, r.detail, r.created_at, r.updated_at
          FROM orders r JOIN connections c ON c.id = r.shop_id JOIN organizations o ON o.id = c.org_id
-         WHERE (?1 IS NULL OR r.sync_state = ?1)
+         WHERE (?1 IS NULL OR r.sync_state = ?1) AND (?3 IS NULL OR c.name = ?3)
+           AND (?4 IS NULL OR r.id = ?4)
+           AND (?5 IS NULL OR instr(r.tiktok_order_id, ?5) > 0
+                OR instr(lower(COALESCE(r.store_order_name, '')), lower(?5)) > 0
+                OR instr(lower(r.detail), lower('\"seller_sku\":\"' || ?5)) > 0)
          ORDER BY r.updated_at DESC, r.id DESC LIMIT ?2",
     )?;
     let state = filter.state.map(OrderSyncState::as_str);
+    let search = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let mut views = stmt
-        .query_map(params![state, filter.limit.unwrap_or(1000)], |r| {
-            let state: String = r.get(5)?;
-            let currency: String = r.get(9)?;
-            let total: String = r.get(10)?;
-            let detail: String = r.get(11)?;
-            let lines = serde_json::from_str::<RemoteOrder>(&detail)
-                .map(|order| {
-                    group_lines(&order)
-                        .into_iter()
-                        .map(|(sku, (quantity, price))| OrderLineView {
-                            seller_sku: sku,
-                            quantity,
-                            unit_price: Money {
-                                amount: price,
-                                currency: currency.clone(),
-                            },
-                        })
-                        .collect()
+        .query_map(
+            params![
+                state,
+                filter.limit.unwrap_or(1000),
+                filter.shop,
+                only,
+                search
+            ],
+            |r| {
+                let state: String = r.get(5)?;
+                let currency: String = r.get(9)?;
+                let total: String = r.get(10)?;
+                let detail: String = r.get(11)?;
+                let lines = serde_json::from_str::<RemoteOrder>(&detail)
+                    .map(|order| {
+                        group_lines(&order)
+                            .into_iter()
+                            .map(|(sku, (quantity, price))| OrderLineView {
+                                seller_sku: sku,
+                                quantity,
+                                unit_price: Money {
+                                    amount: price,
+                                    currency: currency.clone(),
+                                },
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(OrderView {
+                    id: r.get(0)?,
+                    organization: r.get(1)?,
+                    shop: r.get(2)?,
+                    tiktok_order_id: r.get(3)?,
+                    tiktok_status: r.get(4)?,
+                    sync_state: OrderSyncState::parse(&state).unwrap_or(OrderSyncState::Pending),
+                    reason: r.get(6)?,
+                    store_order_id: r.get(7)?,
+                    store_order_name: r.get(8)?,
+                    total: Decimal::from_str(&total).ok().map(|amount| Money {
+                        amount,
+                        currency: currency.clone(),
+                    }),
+                    lines,
+                    tracking: Vec::new(),
+                    created_at: r.get(12)?,
+                    updated_at: r.get(13)?,
                 })
-                .unwrap_or_default();
-            Ok(OrderView {
-                id: r.get(0)?,
-                organization: r.get(1)?,
-                shop: r.get(2)?,
-                tiktok_order_id: r.get(3)?,
-                tiktok_status: r.get(4)?,
-                sync_state: OrderSyncState::parse(&state).unwrap_or(OrderSyncState::Pending),
-                reason: r.get(6)?,
-                store_order_id: r.get(7)?,
-                store_order_name: r.get(8)?,
-                total: Decimal::from_str(&total).ok().map(|amount| Money {
-                    amount,
-                    currency: currency.clone(),
-                }),
-                lines,
-                tracking: Vec::new(),
-                created_at: r.get(12)?,
-                updated_at: r.get(13)?,
-            })
-        })?
+            },
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut tracking = conn.prepare_cached(
         "SELECT tracking_number, carrier, tiktok_package_id FROM shipments WHERE order_id = ?1 ORDER BY pushed_at",
@@ -322,4 +368,401 @@ pub fn order_views(conn: &Connection, filter: &OrderFilter) -> rusqlite::Result<
             .collect::<rusqlite::Result<Vec<_>>>()?;
     }
     Ok(views)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Order flow bookkeeping
+// ---------------------------------------------------------------------------------------------
+
+fn set_column(
+    conn: &Connection,
+    id: i64,
+    column: &str,
+    value: Option<i64>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("UPDATE orders SET {column} = ?2, updated_at = ?3 WHERE id = ?1"),
+        params![id, value, now_secs()],
+    )?;
+    Ok(())
+}
+
+/// Written just before a store create call leaves: from now on, look before creating.
+pub fn mark_create_attempted(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    set_column(conn, id, "create_attempted_at", Some(now_secs()))
+}
+
+pub fn set_hold_until(conn: &Connection, id: i64, until: Option<i64>) -> rusqlite::Result<()> {
+    set_column(conn, id, "hold_until", until)
+}
+
+pub fn mark_store_cancelled(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    set_column(conn, id, "store_cancelled_at", Some(now_secs()))
+}
+
+pub fn mark_tiktok_cancel_requested(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    set_column(conn, id, "tiktok_cancel_requested_at", Some(now_secs()))
+}
+
+pub fn set_differences(conn: &Connection, id: i64, differences: &[String]) -> rusqlite::Result<()> {
+    let json =
+        (!differences.is_empty()).then(|| serde_json::to_string(differences).unwrap_or_default());
+    conn.execute(
+        "UPDATE orders SET differences = ?2 WHERE id = ?1",
+        params![id, json],
+    )?;
+    Ok(())
+}
+
+pub fn add_reflected_status(conn: &Connection, id: i64, status: &str) -> rusqlite::Result<()> {
+    let current: Option<String> = conn.query_row(
+        "SELECT reflected_statuses FROM orders WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    let mut statuses: Vec<String> = current
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    if !statuses.iter().any(|s| s == status) {
+        statuses.push(status.to_owned());
+    }
+    conn.execute(
+        "UPDATE orders SET reflected_statuses = ?2 WHERE id = ?1",
+        params![id, serde_json::to_string(&statuses).unwrap_or_default()],
+    )?;
+    Ok(())
+}
+
+/// Note an event about one order in its timeline.
+pub fn order_event(
+    conn: &Connection,
+    id: i64,
+    kind: EventKind,
+    message: &str,
+) -> rusqlite::Result<()> {
+    let (tiktok_id, org): (String, String) = conn.query_row(
+        "SELECT r.tiktok_order_id, o.name FROM orders r
+         JOIN connections c ON c.id = r.shop_id JOIN organizations o ON o.id = c.org_id WHERE r.id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    append_event(
+        conn,
+        kind,
+        Some(&org),
+        &format!("TikTok order {tiktok_id}"),
+        message,
+    )
+}
+
+// Batched fetches: webhooks name orders one at a time, TikTok reads 50 per call.
+
+pub fn queue_order_fetch(
+    conn: &Connection,
+    shop_id: i64,
+    tiktok_order_id: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO order_fetch_queue (shop_id, tiktok_order_id, queued_at) VALUES (?1, ?2, ?3)",
+        params![shop_id, tiktok_order_id, now_secs()],
+    )?;
+    Ok(())
+}
+
+/// Up to `limit` queued order ids of a shop, oldest first (they stay queued until fetched).
+pub fn order_fetch_batch(
+    conn: &Connection,
+    shop_id: i64,
+    limit: u32,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tiktok_order_id FROM order_fetch_queue WHERE shop_id = ?1
+         ORDER BY queued_at, tiktok_order_id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![shop_id, limit], |r| r.get(0))?;
+    rows.collect()
+}
+
+pub fn order_fetch_done(
+    conn: &Connection,
+    shop_id: i64,
+    tiktok_order_ids: &[String],
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "DELETE FROM order_fetch_queue WHERE shop_id = ?1 AND tiktok_order_id = ?2",
+    )?;
+    for id in tiktok_order_ids {
+        stmt.execute(params![shop_id, id])?;
+    }
+    Ok(())
+}
+
+// Shipments
+
+/// Store fulfilments already sent to TikTok for this order.
+pub fn pushed_fulfilments(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT store_fulfilment_id FROM shipments WHERE order_id = ?1 AND pushed_at IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([order_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// TikTok packages whose tracking is already on the store order.
+pub fn tiktok_shipments(
+    conn: &Connection,
+    order_id: i64,
+) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tiktok_package_id, store_fulfilment_id FROM tiktok_shipments WHERE order_id = ?1",
+    )?;
+    let rows = stmt.query_map([order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+pub struct TikTokShipment<'a> {
+    pub package_id: &'a str,
+    pub tracking_number: &'a str,
+    pub carrier: &'a str,
+    pub store_fulfilment_id: &'a str,
+    pub lines: &'a [(String, u32)],
+}
+
+pub fn record_tiktok_shipment(
+    conn: &Connection,
+    order_id: i64,
+    shipment: &TikTokShipment<'_>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO tiktok_shipments
+             (order_id, tiktok_package_id, tracking_number, carrier, store_fulfilment_id, lines, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            order_id,
+            shipment.package_id,
+            shipment.tracking_number,
+            shipment.carrier,
+            shipment.store_fulfilment_id,
+            serde_json::to_string(shipment.lines).unwrap_or_default(),
+            now_secs()
+        ],
+    )?;
+    order_event(
+        conn,
+        order_id,
+        EventKind::TrackingPushed,
+        &format!(
+            "TikTok's tracking {} ({}) recorded on the store order.",
+            shipment.tracking_number, shipment.carrier
+        ),
+    )
+}
+
+pub fn set_shipment_lines(
+    conn: &Connection,
+    order_id: i64,
+    fulfilment_id: &str,
+    lines: &[(String, u32)],
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE shipments SET lines = ?3 WHERE order_id = ?1 AND store_fulfilment_id = ?2",
+        params![
+            order_id,
+            fulfilment_id,
+            serde_json::to_string(lines).unwrap_or_default()
+        ],
+    )?;
+    Ok(())
+}
+
+// Settings, providers and carriers
+
+pub fn order_settings(conn: &Connection, shop_id: i64) -> rusqlite::Result<OrderSettings> {
+    let saved: Option<String> = conn
+        .query_row(
+            "SELECT settings FROM order_settings WHERE shop_id = ?1",
+            [shop_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(saved
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
+
+pub fn set_order_settings(
+    conn: &Connection,
+    shop_id: i64,
+    settings: &OrderSettings,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO order_settings (shop_id, settings) VALUES (?1, ?2)
+         ON CONFLICT (shop_id) DO UPDATE SET settings = excluded.settings",
+        params![shop_id, serde_json::to_string(settings).unwrap_or_default()],
+    )?;
+    Ok(())
+}
+
+pub fn cache_providers(
+    conn: &Connection,
+    shop_id: i64,
+    providers: &[(String, String)],
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO shipping_providers (shop_id, provider_id, name) VALUES (?1, ?2, ?3)
+         ON CONFLICT (shop_id, provider_id) DO UPDATE SET name = excluded.name",
+    )?;
+    for (id, name) in providers {
+        stmt.execute(params![shop_id, id, name])?;
+    }
+    Ok(())
+}
+
+pub fn cached_provider_names(conn: &Connection, shop_id: i64) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT name FROM shipping_providers WHERE shop_id = ?1 ORDER BY name",
+    )?;
+    let rows = stmt.query_map([shop_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+pub fn note_unmapped_carrier(
+    conn: &Connection,
+    shop_id: i64,
+    carrier: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO unmapped_carriers (shop_id, carrier, seen_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (shop_id, carrier) DO UPDATE SET seen_at = excluded.seen_at",
+        params![shop_id, carrier, now_secs()],
+    )?;
+    Ok(())
+}
+
+pub fn forget_unmapped_carrier(
+    conn: &Connection,
+    shop_id: i64,
+    carrier: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM unmapped_carriers WHERE shop_id = ?1 AND carrier = ?2 COLLATE NOCASE",
+        params![shop_id, carrier],
+    )?;
+    Ok(())
+}
+
+pub fn unmapped_carriers(conn: &Connection, shop_id: i64) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT carrier FROM unmapped_carriers WHERE shop_id = ?1 ORDER BY carrier",
+    )?;
+    let rows = stmt.query_map([shop_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Orders still waiting in a hold window: worth a look again when settings change.
+pub fn held_orders(conn: &Connection, shop_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM orders WHERE shop_id = ?1 AND hold_until IS NOT NULL AND store_order_id IS NULL",
+    )?;
+    let rows = stmt.query_map([shop_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+// The console's order detail
+
+pub fn order_detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<OrderDetail>> {
+    let Some(order) = order_views_where(conn, &OrderFilter::default(), Some(id))?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let Some(row) = self::order(conn, id)? else {
+        return Ok(None);
+    };
+    let differences: Option<String> =
+        conn.query_row("SELECT differences FROM orders WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
+    let detail = &row.detail;
+    let mut packages = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT COALESCE(tiktok_package_id, ''), tracking_number, carrier, COALESCE(lines, '[]'), COALESCE(pushed_at, 0)
+         FROM shipments WHERE order_id = ?1 ORDER BY pushed_at",
+    )?;
+    let pushed = stmt.query_map([id], |r| {
+        let lines: String = r.get(3)?;
+        Ok(PackageView {
+            tiktok_package_id: r.get(0)?,
+            tracking_number: r.get(1)?,
+            carrier: r.get(2)?,
+            direction: "store -> TikTok".into(),
+            lines: serde_json::from_str(&lines).unwrap_or_default(),
+            at: r.get(4)?,
+        })
+    })?;
+    for package in pushed {
+        packages.push(package?);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT tiktok_package_id, tracking_number, carrier, COALESCE(lines, '[]'), created_at
+         FROM tiktok_shipments WHERE order_id = ?1 ORDER BY created_at",
+    )?;
+    let pulled = stmt.query_map([id], |r| {
+        let lines: String = r.get(3)?;
+        Ok(PackageView {
+            tiktok_package_id: r.get(0)?,
+            tracking_number: r.get(1)?,
+            carrier: r.get(2)?,
+            direction: "TikTok -> store".into(),
+            lines: serde_json::from_str(&lines).unwrap_or_default(),
+            at: r.get(4)?,
+        })
+    })?;
+    for package in pulled {
+        packages.push(package?);
+    }
+    let timeline = super::events_about(
+        conn,
+        &row.org,
+        &format!("TikTok order {}", row.tiktok_order_id),
+    )?;
+    Ok(Some(OrderDetail {
+        order,
+        fulfillment_type: detail.fulfillment_type.clone(),
+        shipping_type: detail.shipping_type.clone(),
+        payment: PaymentBreakdown {
+            currency: detail.currency.clone(),
+            sub_total: detail.sub_total,
+            shipping_fee: detail.shipping_fee,
+            seller_discount: detail.seller_discount,
+            platform_discount: detail.platform_discount,
+            tax: detail.tax,
+            total: detail.total,
+        },
+        packages,
+        hold_until: row.hold_until.filter(|_| row.store_order_id.is_none()),
+        differences: differences
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default(),
+        timeline,
+    }))
+}
+
+/// Units of an order already in a TikTok package through us (older rows without lines count
+/// as the whole order).
+pub fn shipped_units(conn: &Connection, order_id: i64) -> rusqlite::Result<u32> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT lines FROM shipments WHERE order_id = ?1 AND pushed_at IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([order_id], |r| r.get::<_, Option<String>>(0))?;
+    let mut units = 0u32;
+    for lines in rows {
+        let Some(lines) = lines? else {
+            return Ok(u32::MAX);
+        };
+        let lines: Vec<(String, u32)> = serde_json::from_str(&lines).unwrap_or_default();
+        units = units.saturating_add(lines.iter().map(|(_, q)| *q).sum());
+    }
+    Ok(units)
 }

@@ -57,6 +57,45 @@ pub fn events_after(
     rows.collect()
 }
 
+/// Every event about one subject of one organization, oldest first (an order's timeline).
+pub fn events_about(
+    conn: &Connection,
+    org: &str,
+    subject: &str,
+) -> rusqlite::Result<Vec<EventView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, kind, org, subject, message FROM events
+         WHERE subject = ?2 AND (org = ?1 OR org IS NULL) ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![org, subject], |row| {
+        let kind: String = row.get(2)?;
+        Ok(EventView {
+            seq: row.get(0)?,
+            at: row.get(1)?,
+            kind: kind_from_name(&kind).unwrap_or(EventKind::OrderChanged),
+            organization: row.get(3)?,
+            subject: row.get(4)?,
+            message: row.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Open failures of one kind (and organization, if given): their ids.
+pub fn open_failures_of_kind(
+    conn: &Connection,
+    kind: FailureKind,
+    org: Option<&str>,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id FROM failures f LEFT JOIN organizations o ON o.id = f.org_id
+         WHERE f.resolved_at IS NULL AND f.kind = ?1 AND (?2 IS NULL OR o.name = ?2)
+         ORDER BY f.id",
+    )?;
+    let rows = stmt.query_map(params![kind_name(kind), org], |row| row.get(0))?;
+    rows.collect()
+}
+
 /// What a failure records; the job it belongs to identifies it until resolved.
 pub struct NewFailure<'a> {
     pub org: Option<&'a str>,

@@ -2,12 +2,16 @@
 //! workers claim jobs from SQLite, run one idempotent step each, and end every attempt as
 //! done, retried with backoff, or a failure a human can read and retry.
 
+mod cancellations;
+mod carriers;
 pub(crate) mod catalog;
 pub mod connections;
 pub mod description;
 pub(crate) mod linking;
+pub use carriers::region_default as region_default_carrier;
 mod orders;
 mod runner;
+mod shipping;
 mod stock;
 
 pub use runner::run_workers;
@@ -53,8 +57,11 @@ pub mod kind {
     pub const REVIEW_CHECK: &str = "review_check";
     /// listing id
     pub const PUSH_STOCK: &str = "push_stock";
-    /// "{shop connection id}:{tiktok order id}"
+    /// shop connection id: read the order ids queued for it (older form
+    /// "{shop connection id}:{tiktok order id}" still runs)
     pub const ORDER_FETCH: &str = "order_fetch";
+    /// order row id: the store cancelled it; cancel on TikTok
+    pub const STORE_CANCEL: &str = "store_cancel";
     /// order row id
     pub const ORDER_SYNC: &str = "order_sync";
     /// order row id

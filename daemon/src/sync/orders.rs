@@ -1,13 +1,31 @@
-//! TikTok orders into the store exactly once, and the store's tracking back to TikTok.
+//! TikTok orders into the store exactly once.
+//!
+//! One `order_sync` step decides everything about an order from what we last read from
+//! TikTok: wait (unpaid, hold window, buyer asked to cancel), block (unknown SKU, FBT rule B),
+//! create it in the store, or, once it is there, carry cancellations and TikTok's own
+//! shipments across (see `shipping` and `cancellations`).
+//!
+//! Money mapping (TikTok → store order):
+//! - line unit price = TikTok's `original_price` (falls back to `sale_price`);
+//! - seller + platform discount = one fixed discount on the goods (`TIKTOK-SHOP-DISCOUNT`);
+//!   TikTok pays the platform part back to the seller, so the store shows what the buyer paid;
+//! - shipping line = `payment.shipping_fee` (what the buyer paid for shipping);
+//! - one tax line = `payment.tax`, not included in prices;
+//! - the recorded sale transaction = `payment.total_amount`.
+//!
+//! Where the store's total differs from TikTok's, the difference is recorded on the order.
 
-use super::{Engine, StepFailure, StepResult, kind};
-use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine};
+use super::{Engine, StepFailure, StepResult, cancellations, kind, shipping};
+use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
 use crate::store::{self, OrderRow};
-use feedbridge_common::{FailureKind, OrderSyncState};
+use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
+use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::time::Duration;
 use tracing::info;
 
-fn db(error: store::StoreError) -> StepFailure {
+pub(super) fn db(error: store::StoreError) -> StepFailure {
     StepFailure::internal(FailureKind::OrderCreate, error)
 }
 
@@ -19,10 +37,45 @@ pub fn order_tag(tiktok_order_id: &str) -> String {
     format!("tiktok-order-{tiktok_order_id}")
 }
 
-/// A webhook named an order: read it from TikTok, record it, and sync it.
-pub async fn fetch_order(engine: &Engine, subject: &str) -> StepResult {
-    let Some((connection, order_id)) = subject.split_once(':') else {
-        return Ok(());
+/// Order ids TikTok reads in one call.
+const FETCH_BATCH: u32 = 50;
+
+/// Shopify's order search can lag a create by seconds: after an attempt this recent whose
+/// outcome we lost, wait before trusting "not found".
+const SEARCH_LAG_SECS: i64 = 10;
+
+pub fn is_fbt(order: &RemoteOrder) -> bool {
+    order.fulfillment_type == "FULFILLMENT_BY_TIKTOK"
+}
+
+/// How far along TikTok's shipping an order is; `None` for unpaid, held or cancelled.
+pub fn shipping_stage(status: &str) -> Option<u8> {
+    Some(match status {
+        "AWAITING_SHIPMENT" => 0,
+        "PARTIALLY_SHIPPING" => 1,
+        "AWAITING_COLLECTION" => 2,
+        "IN_TRANSIT" => 3,
+        "DELIVERED" => 4,
+        "COMPLETED" => 5,
+        _ => return None,
+    })
+}
+
+pub fn is_cancelled(status: &str) -> bool {
+    matches!(status, "CANCELLED" | "CANCEL")
+}
+
+fn now_secs() -> i64 {
+    store::now_secs()
+}
+
+/// TikTok named orders (webhooks, a resync): read the queued ids of one shop, 50 per call,
+/// record each once and queue its sync. The subject is the shop connection id; the older
+/// "{shop}:{order}" form queues that one order first.
+pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
+    let (connection, single) = match subject.split_once(':') {
+        Some((connection, order)) => (connection, Some(order.to_owned())),
+        None => (subject, None),
     };
     let Ok(connection) = connection.parse::<i64>() else {
         return Ok(());
@@ -30,34 +83,52 @@ pub async fn fetch_order(engine: &Engine, subject: &str) -> StepResult {
     let Some((org, shop)) = engine.shop(connection) else {
         return Ok(());
     };
-    let orders = shop
-        .client
-        .orders(&[order_id.to_owned()])
-        .await
-        .map_err(|e| {
+    if let Some(order) = single {
+        engine
+            .store
+            .call(move |conn| store::queue_order_fetch(conn, connection, &order))
+            .await
+            .map_err(db)?;
+    }
+    loop {
+        let batch = engine
+            .store
+            .call(move |conn| store::order_fetch_batch(conn, connection, FETCH_BATCH))
+            .await
+            .map_err(db)?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let orders = shop.client.orders(&batch).await.map_err(|e| {
             StepFailure::from_connector(
                 FailureKind::OrderCreate,
                 &org.name,
-                format!("TikTok order {order_id}"),
+                format!("TikTok orders of shop {}", shop.name),
                 "TikTok Shop",
                 &e,
             )
         })?;
-    for order in orders {
-        let row = engine
+        let rows = engine
             .store
-            .call(move |conn| store::upsert_order(conn, connection, &order))
+            .transaction(move |tx| {
+                let rows = orders
+                    .iter()
+                    .map(|order| store::upsert_order(tx, connection, order))
+                    .collect::<rusqlite::Result<Vec<i64>>>()?;
+                // Ids TikTok did not return are dropped too: polling finds real ones later.
+                store::order_fetch_done(tx, connection, &batch)?;
+                Ok(rows)
+            })
             .await
             .map_err(db)?;
         engine
-            .enqueue(kind::ORDER_SYNC, row, Duration::ZERO)
+            .enqueue_many(kind::ORDER_SYNC, rows, Duration::ZERO)
             .await
             .map_err(db)?;
     }
-    Ok(())
 }
 
-async fn load(engine: &Engine, order_id: i64) -> Result<Option<OrderRow>, StepFailure> {
+pub(super) async fn load(engine: &Engine, order_id: i64) -> Result<Option<OrderRow>, StepFailure> {
     engine
         .store
         .call(move |conn| store::order(conn, order_id))
@@ -65,7 +136,7 @@ async fn load(engine: &Engine, order_id: i64) -> Result<Option<OrderRow>, StepFa
         .map_err(db)
 }
 
-async fn set_state(
+pub(super) async fn set_state(
     engine: &Engine,
     order_id: i64,
     state: OrderSyncState,
@@ -78,20 +149,41 @@ async fn set_state(
         .map_err(db)
 }
 
-/// Decide what an order needs and, when it is paid and every SKU is known, create it in the
-/// store — after looking for one created by an earlier attempt.
+pub(super) async fn settings_of(engine: &Engine, shop: i64) -> Result<OrderSettings, StepFailure> {
+    engine
+        .store
+        .call(move |conn| store::order_settings(conn, shop))
+        .await
+        .map_err(db)
+}
+
+/// Where a paid order is fulfilled from. Every order goes to the store today; Amazon MCF
+/// routing (FBA-only orders) plugs in here.
+enum Route {
+    Store,
+}
+
+fn route(_order: &RemoteOrder) -> Route {
+    Route::Store
+}
+
+/// Decide what an order needs now, and do it.
 pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     let Some(row) = load(engine, order_id).await? else {
         return Ok(());
     };
-    if matches!(
-        row.sync_state,
-        OrderSyncState::InStore | OrderSyncState::Shipped | OrderSyncState::Cancelled
-    ) {
+    if row.sync_state == OrderSyncState::Cancelled {
         return Ok(());
     }
-    let status = row.detail.status.as_str();
-    match status {
+    let Some((_, shop)) = engine.shop(row.shop_id) else {
+        return Ok(());
+    };
+    let settings = settings_of(engine, shop.connection).await?;
+    if row.store_order_id.is_some() {
+        return after_creation(engine, row, &settings).await;
+    }
+    let status = row.detail.status.clone();
+    match status.as_str() {
         "UNPAID" => {
             return set_state(
                 engine,
@@ -106,23 +198,129 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
                 engine,
                 order_id,
                 OrderSyncState::Waiting,
-                Some("In TikTok's cancellation window; syncs when it ends.".into()),
+                Some("In TikTok's free-cancellation window; syncs when it ends.".into()),
             )
             .await;
         }
-        "CANCELLED" | "CANCEL" => {
-            return set_state(engine, order_id, OrderSyncState::Cancelled, None).await;
+        s if is_cancelled(s) => {
+            return set_state(
+                engine,
+                order_id,
+                OrderSyncState::Cancelled,
+                Some("Cancelled on TikTok before it reached the store.".into()),
+            )
+            .await;
         }
-        "AWAITING_SHIPMENT" => {}
-        // Shipped or closed before we ever saw it paid: nothing for the store to do.
-        _ => return Ok(()),
+        _ => {}
     }
+    let Some(stage) = shipping_stage(&status) else {
+        return Ok(());
+    };
+    let Route::Store = route(&row.detail);
+    let fbt = is_fbt(&row.detail);
+    if fbt && settings.fbt_rule == FbtRule::AfterCollection && stage < 2 {
+        return set_state(
+            engine,
+            order_id,
+            OrderSyncState::Blocked,
+            Some(
+                "Fulfilled by TikTok (rule B): created in the store, already fulfilled, once TikTok hands it to the carrier."
+                    .into(),
+            ),
+        )
+        .await;
+    }
+    if let Some(until) = hold_until(&row.detail, &settings)
+        && until > now_secs()
+    {
+        return hold(engine, &row, until, settings.hold_minutes).await;
+    }
+    if row.detail.is_buyer_request_cancel {
+        return set_state(
+            engine,
+            order_id,
+            OrderSyncState::Waiting,
+            Some(
+                "The buyer asked to cancel; waiting for the answer in TikTok Seller Center.".into(),
+            ),
+        )
+        .await;
+    }
+    create_in_store(engine, row, &settings).await
+}
+
+/// When a paid order may go to the store under the shop's hold window.
+fn hold_until(order: &RemoteOrder, settings: &OrderSettings) -> Option<i64> {
+    if settings.hold_minutes == 0 {
+        return None;
+    }
+    let paid = if order.paid_time > 0 {
+        order.paid_time
+    } else {
+        order.create_time
+    };
+    Some(paid + i64::from(settings.hold_minutes) * 60)
+}
+
+async fn hold(engine: &Engine, row: &OrderRow, until: i64, minutes: u32) -> StepResult {
+    let id = row.id;
+    let at = humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(until).unwrap_or(0)),
+    )
+    .to_string();
+    let reason = format!(
+        "Held until {at} (hold window of {minutes} min): a cancellation before then never reaches the store."
+    );
+    engine
+        .store
+        .call(move |conn| {
+            store::set_hold_until(conn, id, Some(until))?;
+            store::set_order_state(conn, id, OrderSyncState::Waiting, Some(&reason))
+        })
+        .await
+        .map_err(db)?;
+    let wait = Duration::from_secs(u64::try_from(until - now_secs()).unwrap_or(0) + 1);
+    engine.enqueue(kind::ORDER_SYNC, id, wait).await.map_err(db)
+}
+
+/// Seller SKU -> (quantity, unit price before discounts).
+fn grouped_lines(order: &RemoteOrder) -> BTreeMap<String, (u32, Decimal)> {
+    let mut lines: BTreeMap<String, (u32, Decimal)> = BTreeMap::new();
+    for item in &order.line_items {
+        let price = if item.original_price > Decimal::ZERO {
+            item.original_price
+        } else {
+            item.sale_price
+        };
+        lines.entry(item.seller_sku.clone()).or_insert((0, price)).0 += 1;
+    }
+    lines
+}
+
+async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSettings) -> StepResult {
     let Some((org, shop)) = engine.shop(row.shop_id) else {
         return Ok(());
     };
+    let order_id = row.id;
     let subject = format!("TikTok order {}", row.tiktok_order_id);
-
-    let lines = store::group_lines(&row.detail);
+    if let Some(item) = row
+        .detail
+        .line_items
+        .iter()
+        .find(|i| i.seller_sku.trim().is_empty())
+    {
+        return Err(StepFailure::rejected(
+            FailureKind::OrderCreate,
+            &org.name,
+            subject,
+            format!(
+                "SKU missing: line {} (TikTok SKU {}) has no seller SKU, so it matches no store product",
+                item.id, item.sku_id
+            ),
+            "Give the TikTok SKU the seller SKU of its store variant (or link it), then retry.",
+        ));
+    }
+    let lines = grouped_lines(&row.detail);
     let shop_conn = shop.connection;
     let skus: Vec<String> = lines.keys().cloned().collect();
     let variants = engine
@@ -149,201 +347,380 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     }
 
     let storefront = &org.store;
-    let store_error = |e: connector::ConnectorError| {
-        StepFailure::from_connector(
-            FailureKind::OrderCreate,
-            &org.name,
-            subject.clone(),
-            "The store",
-            &e,
-        )
-    };
-    let existing = storefront
-        .find_order(&row.tiktok_order_id)
-        .await
-        .map_err(store_error)?;
-    let created = match existing {
+    let sku_of_line: Vec<String> = variants.iter().map(|(sku, _)| sku.clone()).collect();
+    let store_error =
+        |e: connector::ConnectorError| store_refusal(&org.name, &subject, &sku_of_line, &e);
+    let mut found = None;
+    if let Some(attempted) = row.create_attempted_at {
+        found = storefront
+            .find_order(&row.tiktok_order_id)
+            .await
+            .map_err(store_error)?;
+        if found.is_none() && now_secs() - attempted < SEARCH_LAG_SECS {
+            // The last attempt may have created it moments ago; the search may not show it yet.
+            let wait = Duration::from_secs(u64::try_from(SEARCH_LAG_SECS).unwrap_or(10));
+            return engine
+                .enqueue(kind::ORDER_SYNC, order_id, wait)
+                .await
+                .map_err(db);
+        }
+    }
+    let created = match found {
         Some(found) => {
             info!(store_order = %found.name, "The store already has this order; recording it.");
             found
         }
         None => {
-            let detail = &row.detail;
-            let order = NewStoreOrder {
-                tiktok_order_id: row.tiktok_order_id.clone(),
-                currency: detail.currency.clone(),
-                lines: variants
-                    .iter()
-                    .filter_map(|(sku, variant)| {
-                        let (quantity, unit_price) = lines.get(sku)?;
-                        Some(NewStoreOrderLine {
-                            variant_id: variant.clone()?,
-                            quantity: *quantity,
-                            unit_price: *unit_price,
-                        })
-                    })
-                    .collect(),
-                shipping_fee: detail.shipping_fee,
-                tax: detail.tax,
-                total: detail.total,
-                email: Some(detail.buyer_email.clone()).filter(|e| !e.is_empty()),
-                address: Some(Address {
-                    first_name: detail.recipient.first_name.clone(),
-                    last_name: detail.recipient.last_name.clone(),
-                    address1: detail.recipient.address_line1.clone(),
-                    address2: detail.recipient.address_line2.clone(),
-                    city: detail.recipient.city.clone(),
-                    province: detail.recipient.state.clone(),
-                    zip: detail.recipient.postal_code.clone(),
-                    country_code: detail.recipient.region_code.clone(),
-                    phone: detail.recipient.phone.clone(),
-                }),
-                tags: vec![TIKTOK_TAG.to_owned(), order_tag(&row.tiktok_order_id)],
-                note: format!(
-                    "TikTok Shop order {} (shop {})",
-                    row.tiktok_order_id, shop.name
-                ),
-            };
-            storefront.create_order(&order).await.map_err(store_error)?
+            let new_order = new_store_order(&row, settings, &shop.name, &variants, &lines);
+            engine
+                .store
+                .call(move |conn| store::mark_create_attempted(conn, order_id))
+                .await
+                .map_err(db)?;
+            storefront
+                .create_order(&new_order)
+                .await
+                .map_err(store_error)?
         }
     };
+    let differences = differences(&row.detail, created.total);
     engine
         .store
-        .call(move |conn| store::set_store_order(conn, order_id, &created.id, &created.name))
+        .transaction(move |tx| {
+            store::set_store_order(tx, order_id, &created.id, &created.name)?;
+            for difference in &differences {
+                store::order_event(tx, order_id, EventKind::OrderChanged, difference)?;
+            }
+            store::set_differences(tx, order_id, &differences)
+        })
         .await
-        .map_err(db)
+        .map_err(db)?;
+    // TikTok may have moved on (cancelled, shipped) while the order was being created.
+    match load(engine, order_id).await? {
+        Some(row) => after_creation(engine, row, settings).await,
+        None => Ok(()),
+    }
 }
 
-/// Send the store's shipments of an order to TikTok, each exactly once.
-pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
-    let Some(row) = load(engine, order_id).await? else {
-        return Ok(());
+fn new_store_order(
+    row: &OrderRow,
+    settings: &OrderSettings,
+    shop_name: &str,
+    variants: &[(String, Option<String>)],
+    lines: &BTreeMap<String, (u32, Decimal)>,
+) -> NewStoreOrder {
+    let detail = &row.detail;
+    let fbt = is_fbt(detail);
+    let mut tags = vec![TIKTOK_TAG.to_owned(), order_tag(&row.tiktok_order_id)];
+    if fbt && !settings.fbt_tag.trim().is_empty() {
+        tags.push(settings.fbt_tag.trim().to_owned());
+    }
+    // Rule B creates the order already shipped by TikTok: store stock stays as it is.
+    let inventory = if fbt && settings.fbt_rule == FbtRule::AfterCollection {
+        InventoryBehaviour::Bypass
+    } else {
+        settings.inventory_behaviour
     };
-    let Some(store_order_id) = row.store_order_id.clone() else {
-        return Ok(());
+    let name = Some(settings.order_number_prefix.trim())
+        .filter(|prefix| !prefix.is_empty())
+        .map(|prefix| format!("{prefix}{}", row.tiktok_order_id));
+    NewStoreOrder {
+        tiktok_order_id: row.tiktok_order_id.clone(),
+        name,
+        currency: detail.currency.clone(),
+        lines: variants
+            .iter()
+            .filter_map(|(sku, variant)| {
+                let (quantity, unit_price) = lines.get(sku)?;
+                Some(NewStoreOrderLine {
+                    variant_id: variant.clone()?,
+                    quantity: *quantity,
+                    unit_price: *unit_price,
+                })
+            })
+            .collect(),
+        discount: discount_of(detail),
+        shipping_fee: detail.shipping_fee,
+        tax: detail.tax,
+        total: detail.total,
+        inventory,
+        email: Some(detail.buyer_email.clone()).filter(|e| !e.is_empty()),
+        address: Some(Address {
+            first_name: detail.recipient.first_name.clone(),
+            last_name: detail.recipient.last_name.clone(),
+            address1: detail.recipient.address_line1.clone(),
+            address2: detail.recipient.address_line2.clone(),
+            city: detail.recipient.city.clone(),
+            province: detail.recipient.state.clone(),
+            zip: detail.recipient.postal_code.clone(),
+            country_code: detail.recipient.region_code.clone(),
+            phone: detail.recipient.phone.clone(),
+        }),
+        tags,
+        note: format!(
+            "TikTok Shop order {} (shop {shop_name}){}",
+            row.tiktok_order_id,
+            if fbt { ", fulfilled by TikTok" } else { "" }
+        ),
+    }
+}
+
+/// The discount to put on the store order so its goods total matches what the buyer paid:
+/// TikTok's stated discounts, or, when it states none, the gap between original and sale
+/// prices.
+fn discount_of(order: &RemoteOrder) -> Decimal {
+    let stated = order.seller_discount + order.platform_discount;
+    if stated > Decimal::ZERO {
+        return stated;
+    }
+    order
+        .line_items
+        .iter()
+        .filter(|i| i.original_price > i.sale_price)
+        .map(|i| i.original_price - i.sale_price)
+        .sum()
+}
+
+/// Sentences for where the store's figures differ from TikTok's.
+fn differences(order: &RemoteOrder, store_total: Option<Decimal>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(total) = store_total
+        && total != order.total
+    {
+        out.push(format!(
+            "The store's total {total} {} differs from TikTok's {} by {}.",
+            order.currency,
+            order.total,
+            total - order.total
+        ));
+    }
+    if order.platform_discount > Decimal::ZERO {
+        out.push(format!(
+            "Includes a TikTok platform discount of {} {}, which TikTok pays back to you; the store shows it as a discount.",
+            order.platform_discount, order.currency
+        ));
+    }
+    out
+}
+
+/// A store refusal in the merchant's words, naming the SKU when the store points at a line.
+fn store_refusal(
+    org: &str,
+    subject: &str,
+    sku_of_line: &[String],
+    error: &connector::ConnectorError,
+) -> StepFailure {
+    let connector::ConnectorError::Rejected { raw, .. } = error else {
+        return StepFailure::from_connector(
+            FailureKind::OrderCreate,
+            org,
+            subject,
+            "The store",
+            error,
+        );
     };
-    let Some((org, shop)) = engine.shop(row.shop_id) else {
-        return Ok(());
-    };
-    let subject = format!("TikTok order {}", row.tiktok_order_id);
-    let fail = |platform: &str, e: connector::ConnectorError| {
-        StepFailure::from_connector(
-            FailureKind::TrackingPush,
-            &org.name,
-            subject.clone(),
-            platform,
-            &e,
+    let lower = raw.to_ascii_lowercase();
+    let line_sku = lower
+        .split("lineitems.")
+        .nth(1)
+        .map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap_or_default()
+        })
+        .and_then(|index| index.parse::<usize>().ok())
+        .and_then(|index| sku_of_line.get(index))
+        .map_or_else(|| "in this order".to_owned(), |sku| format!("SKU {sku}"));
+    let (reason, action) = if lower.contains("variantid") {
+        (
+            format!("Product deleted in the store: the store variant for {line_sku} no longer exists"),
+            "Restore the product in the store, or link the TikTok SKU to another store variant, then retry.".to_owned(),
+        )
+    } else if lower.contains("stock") || lower.contains("inventory") {
+        (
+            format!("The store refused the order: {line_sku} is out of stock and may not be oversold"),
+            "Restock it in the store, or set the shop's inventory behaviour to \"deduct (allow negative)\", then retry.".to_owned(),
+        )
+    } else if lower.contains("shippingaddress")
+        || lower.contains("email")
+        || lower.contains("phone")
+    {
+        (
+            format!("A required field is missing or invalid: {}", first_line(raw)),
+            "Check the buyer's address on TikTok (it may still be masked); fix it or create the store order by hand, then retry.".to_owned(),
+        )
+    } else {
+        (
+            format!("The store rejected the order: {}", first_line(raw)),
+            "Fix what the store names, then retry.".to_owned(),
         )
     };
-    let fulfilments = org
-        .store
-        .fulfilments(&store_order_id)
-        .await
-        .map_err(|e| fail("The store", e))?;
-    let mut pushed_any = false;
-    for fulfilment in fulfilments {
-        let (Some(number), Some(carrier)) = (
-            fulfilment.tracking_number.clone(),
-            fulfilment.carrier.clone(),
-        ) else {
-            continue;
-        };
-        let fulfilment_id = fulfilment.id.clone();
-        if engine
-            .store
-            .call(move |conn| store::shipment_pushed(conn, order_id, &fulfilment_id))
-            .await
-            .map_err(db)?
-        {
-            pushed_any = true;
-            continue;
-        }
-        // Re-read the order: a push whose answer we lost shows up as line items carrying it.
-        let remote = shop
-            .client
-            .orders(std::slice::from_ref(&row.tiktok_order_id))
-            .await
-            .map_err(|e| fail("TikTok Shop", e))?
-            .into_iter()
-            .next()
-            .ok_or_else(|| {
-                StepFailure::rejected(
-                    FailureKind::TrackingPush,
-                    &org.name,
-                    subject.clone(),
-                    "TikTok no longer returns this order",
-                    "Check the order in TikTok Seller Center.",
-                )
-            })?;
-        let already = remote
-            .line_items
-            .iter()
-            .find(|item| item.tracking_number == number && !item.package_id.is_empty());
-        let package_id = if let Some(item) = already {
-            item.package_id.clone()
-        } else {
-            let mut line_ids = Vec::new();
-            for (sku, quantity) in &fulfilment.lines {
-                line_ids.extend(
-                    remote
-                        .line_items
-                        .iter()
-                        .filter(|item| {
-                            &item.seller_sku == sku
-                                && item.package_id.is_empty()
-                                && item.tracking_number.is_empty()
-                        })
-                        .take(*quantity as usize)
-                        .map(|item| item.id.clone()),
-                );
-            }
-            if line_ids.is_empty() {
-                continue;
-            }
-            let providers = shop
-                .client
-                .shipping_providers(&remote.delivery_option_id)
-                .await
-                .map_err(|e| fail("TikTok Shop", e))?;
-            let provider = providers
-                .iter()
-                .find(|p| p.name.eq_ignore_ascii_case(&carrier))
-                .or_else(|| providers.iter().find(|p| p.name.to_lowercase().contains(&carrier.to_lowercase())))
-                .ok_or_else(|| {
-                    let names: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
-                    StepFailure::rejected(
-                        FailureKind::TrackingPush,
-                        &org.name,
-                        subject.clone(),
-                        format!("carrier \"{carrier}\" is not a TikTok shipping provider for this order's delivery option"),
-                        format!("Use one of: {}; then retry.", names.join(", ")),
-                    )
-                })?;
-            shop.client
-                .mark_shipped(&row.tiktok_order_id, &line_ids, &number, &provider.id)
-                .await
-                .map_err(|e| fail("TikTok Shop", e))?
-                .package_id
-        };
-        let fulfilment_id = fulfilment.id.clone();
+    StepFailure {
+        raw: Some(raw.clone()),
+        ..StepFailure::rejected(FailureKind::OrderCreate, org, subject, reason, action)
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// The order is in the store: carry TikTok's later news across.
+async fn after_creation(engine: &Engine, row: OrderRow, settings: &OrderSettings) -> StepResult {
+    if row.sync_state == OrderSyncState::Cancelled {
+        return Ok(());
+    }
+    if is_cancelled(&row.detail.status) {
+        return cancellations::cancel_in_store(engine, &row, settings).await;
+    }
+    if row.detail.is_buyer_request_cancel && !row.reflected.iter().any(|s| s == "CANCEL_REQUESTED")
+    {
+        let id = row.id;
         engine
             .store
             .call(move |conn| {
-                store::record_shipment(
+                store::add_reflected_status(conn, id, "CANCEL_REQUESTED")?;
+                store::order_event(
                     conn,
-                    order_id,
-                    &fulfilment_id,
-                    &number,
-                    &carrier,
-                    &package_id,
+                    id,
+                    EventKind::OrderChanged,
+                    "The buyer asked TikTok to cancel; approve or reject it in Seller Center (cancelling the store order approves it).",
                 )
             })
             .await
             .map_err(db)?;
-        pushed_any = true;
     }
-    if pushed_any {
-        set_state(engine, order_id, OrderSyncState::Shipped, None).await?;
+    if shipping::tiktok_ships(&row.detail) {
+        return shipping::pull_tiktok_shipments(engine, &row).await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connector::{RemoteAddress, RemoteLineItem};
+
+    fn order(lines: &[(&str, &str, &str)]) -> RemoteOrder {
+        RemoteOrder {
+            id: "1".into(),
+            status: "AWAITING_SHIPMENT".into(),
+            update_time: 10,
+            create_time: 1_000,
+            paid_time: 1_060,
+            fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
+            shipping_type: "SELLER".into(),
+            delivery_option_id: "d".into(),
+            currency: "USD".into(),
+            sub_total: Decimal::ZERO,
+            seller_discount: Decimal::ZERO,
+            platform_discount: Decimal::ZERO,
+            shipping_fee: Decimal::ZERO,
+            tax: Decimal::ZERO,
+            total: Decimal::new(3598, 2),
+            is_buyer_request_cancel: false,
+            buyer_email: String::new(),
+            recipient: RemoteAddress::default(),
+            line_items: lines
+                .iter()
+                .enumerate()
+                .map(|(i, (sku, original, sale))| RemoteLineItem {
+                    id: format!("l{i}"),
+                    sku_id: format!("s{i}"),
+                    seller_sku: (*sku).into(),
+                    original_price: original.parse().unwrap_or_default(),
+                    sale_price: sale.parse().unwrap_or_default(),
+                    package_id: String::new(),
+                    tracking_number: String::new(),
+                    shipping_provider_name: String::new(),
+                    package_status: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn units_group_by_sku_at_the_price_before_discounts() {
+        let o = order(&[
+            ("A", "19.99", "17.99"),
+            ("A", "19.99", "17.99"),
+            ("B", "5", "5"),
+        ]);
+        let lines = grouped_lines(&o);
+        assert_eq!(lines["A"], (2, Decimal::new(1999, 2)));
+        assert_eq!(lines["B"], (1, Decimal::new(5, 0)));
+        // No stated discount: the gap between original and sale prices becomes the discount.
+        assert_eq!(discount_of(&o), Decimal::new(400, 2));
+    }
+
+    #[test]
+    fn stated_discounts_win_and_differences_are_sentences() {
+        let mut o = order(&[("A", "19.99", "17.99")]);
+        o.seller_discount = Decimal::new(100, 2);
+        o.platform_discount = Decimal::new(100, 2);
+        assert_eq!(discount_of(&o), Decimal::new(200, 2));
+        let found = differences(&o, Some(Decimal::new(3599, 2)));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("differs from TikTok's 35.98 by 0.01"),
+            "{found:?}"
+        );
+        assert!(differences(&order(&[]), Some(Decimal::new(3598, 2))).is_empty());
+    }
+
+    #[test]
+    fn hold_window_counts_from_payment() {
+        let o = order(&[]);
+        let mut settings = OrderSettings::default();
+        assert_eq!(hold_until(&o, &settings), None);
+        settings.hold_minutes = 60;
+        assert_eq!(hold_until(&o, &settings), Some(1_060 + 3_600));
+    }
+
+    #[test]
+    fn store_refusals_name_the_sku_and_the_fix() {
+        let skus = vec!["A".to_owned(), "B".to_owned()];
+        let gone = connector::ConnectorError::Rejected {
+            reason: "x".into(),
+            raw: "order.lineItems.1.variantId: Variant does not exist".into(),
+        };
+        let failure = store_refusal("acme", "TikTok order 1", &skus, &gone);
+        assert!(
+            failure.reason.contains("Product deleted") && failure.reason.contains("SKU B"),
+            "{}",
+            failure.reason
+        );
+        assert_eq!(
+            failure.raw.as_deref(),
+            Some("order.lineItems.1.variantId: Variant does not exist")
+        );
+        let stock = connector::ConnectorError::Rejected {
+            reason: "x".into(),
+            raw: "order.lineItems.0: Not enough inventory for variant".into(),
+        };
+        let failure = store_refusal("acme", "TikTok order 1", &skus, &stock);
+        assert!(
+            failure.reason.contains("SKU A is out of stock"),
+            "{}",
+            failure.reason
+        );
+        let address = connector::ConnectorError::Rejected {
+            reason: "x".into(),
+            raw: "order.shippingAddress.zip: Zip is invalid".into(),
+        };
+        assert!(
+            store_refusal("acme", "s", &skus, &address)
+                .reason
+                .starts_with("A required field")
+        );
+        let expired = connector::ConnectorError::Unauthorized {
+            reason: "Invalid API key or access token".into(),
+            raw: String::new(),
+        };
+        assert!(
+            store_refusal("acme", "s", &skus, &expired)
+                .reason
+                .contains("no longer accepts")
+        );
+    }
 }

@@ -1,6 +1,9 @@
 //! Workers that claim due jobs and settle each attempt.
 
-use super::{Engine, StepFailure, StepResult, catalog, connections, kind, orders, stock};
+use super::{
+    Engine, StepFailure, StepResult, cancellations, catalog, connections, kind, orders, shipping,
+    stock,
+};
 use crate::store::{self, Job, NewFailure};
 use feedbridge_common::{FailureKind, ListingStatus, OrderSyncState};
 use std::sync::Arc;
@@ -74,8 +77,9 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
             stock::refresh_store_product(engine, &job.subject).await
         }
         (kind::ORDER_SYNC, Ok(order)) => orders::sync_order(engine, order).await,
-        (kind::FULFILMENT_PUSH, Ok(order)) => orders::push_fulfilments(engine, order).await,
-        (kind::ORDER_FETCH, _) => orders::fetch_order(engine, &job.subject).await,
+        (kind::FULFILMENT_PUSH, Ok(order)) => shipping::push_fulfilments(engine, order).await,
+        (kind::STORE_CANCEL, Ok(order)) => cancellations::cancel_on_tiktok(engine, order).await,
+        (kind::ORDER_FETCH, _) => orders::fetch_orders(engine, &job.subject).await,
         _ => Err(StepFailure {
             kind: FailureKind::Connection,
             org: None,

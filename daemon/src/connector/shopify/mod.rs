@@ -16,8 +16,9 @@ pub use inventory::inventory_item_gid;
 
 use super::http::{self, Platform};
 use super::{
-    Address, ConnectorError, ConnectorResult, NewStoreOrder, Page, StoreFulfilment, StoreInfo,
-    StoreOrderRef, StoreOrderUpdate, StoreProduct, Storefront,
+    Address, ConnectorError, ConnectorResult, InventoryBehaviour, NewStoreFulfilment,
+    NewStoreOrder, Page, ShipmentProgress, StoreFulfilment, StoreInfo, StoreOrderRef,
+    StoreOrderUpdate, StoreProduct, Storefront,
 };
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -67,6 +68,8 @@ const fn page_size_for(node_cost: u32) -> u32 {
 pub const ORDER_TAG: &str = "TikTokShop";
 /// Gateway name of the recorded sale transaction.
 const GATEWAY: &str = "TikTok Shop";
+/// Code of the one fixed discount that carries TikTok's seller and platform discounts.
+const DISCOUNT_CODE: &str = "TIKTOK-SHOP-DISCOUNT";
 
 /// Webhook topics the daemon subscribes to.
 pub const WEBHOOK_TOPICS: [&str; 5] = [
@@ -116,7 +119,7 @@ const FIND_ORDER_QUERY: &str = "query FindOrder($q: String!) {
 const ORDER_CREATE_MUTATION: &str =
     "mutation OrderCreate($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
   orderCreate(order: $order, options: $options) {
-    order { id name }
+    order { id name totalPriceSet { shopMoney { amount } } }
     userErrors { field message }
   }
 }";
@@ -154,6 +157,46 @@ fn order_fulfillments_query() -> String {
 }}"
     )
 }
+
+const ORDER_CANCEL_MUTATION: &str =
+    "mutation OrderCancel($orderId: ID!, $restock: Boolean!, $note: String) {
+  orderCancel(orderId: $orderId, reason: CUSTOMER, restock: $restock, notifyCustomer: false,
+              refundMethod: { originalPaymentMethodsRefund: false }, staffNote: $note) {
+    job { id done }
+    orderCancelUserErrors { field message code }
+    userErrors { field message }
+  }
+}";
+
+const FULFILLMENT_ORDERS_QUERY: &str = "query FulfillmentOrders($id: ID!) {
+  order(id: $id) {
+    fulfillmentOrders(first: 10) {
+      nodes { id status lineItems(first: 50) { nodes { id remainingQuantity lineItem { sku } } } }
+    }
+  }
+}";
+
+const FULFILLMENT_CREATE_MUTATION: &str =
+    "mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id }
+    userErrors { field message }
+  }
+}";
+
+const FULFILLMENT_EVENT_MUTATION: &str =
+    "mutation FulfillmentEvent($event: FulfillmentEventInput!) {
+  fulfillmentEventCreate(fulfillmentEvent: $event) {
+    fulfillmentEvent { id status }
+    userErrors { field message }
+  }
+}";
+
+const TAGS_ADD_MUTATION: &str = "mutation TagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) {
+    userErrors { field message }
+  }
+}";
 
 const WEBHOOK_CREATE_MUTATION: &str =
     "mutation WebhookSubscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
@@ -740,7 +783,8 @@ fn order_create_variables(order: &NewStoreOrder) -> Value {
             .lines
             .iter()
             .map(|l| l.unit_price * Decimal::from(l.quantity))
-            .sum();
+            .sum::<Decimal>()
+            - order.discount;
         let rate = if subtotal > Decimal::ZERO {
             (order.tax / subtotal).round_dp(4).normalize()
         } else {
@@ -755,17 +799,91 @@ fn order_create_variables(order: &NewStoreOrder) -> Value {
     if let Some(email) = order.email.as_deref().filter(|e| !e.trim().is_empty()) {
         input["email"] = Value::String(email.to_owned());
     }
+    if let Some(name) = order.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        input["name"] = Value::String(name.to_owned());
+    }
+    if order.discount > Decimal::ZERO {
+        input["discountCode"] = json!({
+            "itemFixedDiscountCode": {
+                "code": DISCOUNT_CODE,
+                "amountSet": money_set(order.discount, currency),
+            }
+        });
+    }
     if let Some(address) = &order.address {
         input["shippingAddress"] = address_input(address);
     }
     json!({
         "order": input,
         "options": {
-            "inventoryBehaviour": "DECREMENT_OBEYING_POLICY",
+            "inventoryBehaviour": match order.inventory {
+                InventoryBehaviour::DecrementObeyingPolicy => "DECREMENT_OBEYING_POLICY",
+                InventoryBehaviour::DecrementIgnoringPolicy => "DECREMENT_IGNORING_POLICY",
+                InventoryBehaviour::Bypass => "BYPASS",
+            },
             "sendReceipt": false,
             "sendFulfillmentReceipt": false,
         },
     })
+}
+
+/// A mutation's `userErrors` as one `Rejected` error naming what was refused.
+fn refused(what: &str, errors: &[wire::UserError]) -> ConnectorResult<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = errors.iter().map(wire::UserError::line).collect();
+    Err(ConnectorError::Rejected {
+        reason: format!("Shopify refused {what}: {}", lines.join("; ")),
+        raw: http::truncate(&lines.join("\n")),
+    })
+}
+
+/// Fulfilment-order lines to fulfil for `wanted` (SKU, quantity); all that remain when empty.
+fn fulfilment_selection(
+    orders: &[wire::WireFulfillmentOrder],
+    wanted: &[(String, u32)],
+) -> Vec<Value> {
+    let open = orders
+        .iter()
+        .filter(|fo| !matches!(fo.status.as_str(), "CLOSED" | "CANCELLED" | "INCOMPLETE"));
+    let mut remaining: Vec<(String, i64)> = wanted
+        .iter()
+        .map(|(sku, quantity)| (sku.clone(), i64::from(*quantity)))
+        .collect();
+    let mut selection = Vec::new();
+    for fo in open {
+        let mut lines = Vec::new();
+        for line in &fo.line_items.nodes {
+            if line.remaining_quantity <= 0 {
+                continue;
+            }
+            if wanted.is_empty() {
+                lines.push(json!({ "id": line.id, "quantity": line.remaining_quantity }));
+                continue;
+            }
+            let sku = line
+                .line_item
+                .as_ref()
+                .and_then(|item| item.sku.clone())
+                .unwrap_or_default();
+            if let Some((_, left)) = remaining
+                .iter_mut()
+                .find(|(s, left)| *s == sku && *left > 0)
+            {
+                let take = (*left).min(line.remaining_quantity);
+                *left -= take;
+                lines.push(json!({ "id": line.id, "quantity": take }));
+            }
+        }
+        if !lines.is_empty() {
+            selection.push(json!({
+                "fulfillmentOrderId": fo.id,
+                "fulfillmentOrderLineItems": lines,
+            }));
+        }
+    }
+    selection
 }
 
 fn is_already_taken(message: &str) -> bool {
@@ -890,6 +1008,146 @@ impl Storefront for ShopifyClient {
             raw: String::new(),
         })?;
         Ok(order.fulfillments.into_iter().map(Into::into).collect())
+    }
+
+    async fn order_update(&self, order_id: &str) -> ConnectorResult<Option<StoreOrderUpdate>> {
+        let data: wire::OrderData = self
+            .graphql(
+                "OrderFulfillments",
+                &order_fulfillments_query(),
+                json!({ "id": order_id }),
+            )
+            .await?;
+        Ok(data.order.map(Into::into))
+    }
+
+    async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            order_cancel: Option<wire::OrderCancelPayload>,
+        }
+        let data: Data = self
+            .graphql(
+                "OrderCancel",
+                ORDER_CANCEL_MUTATION,
+                json!({
+                    "orderId": order_id,
+                    "restock": restock,
+                    "note": "Cancelled on TikTok Shop (feedbridge).",
+                }),
+            )
+            .await?;
+        let payload = data.order_cancel.unwrap_or_default();
+        let errors = if payload.order_cancel_user_errors.is_empty() {
+            payload.user_errors
+        } else {
+            payload.order_cancel_user_errors
+        };
+        refused(&format!("to cancel order {order_id}"), &errors)
+    }
+
+    async fn fulfil_order(
+        &self,
+        order_id: &str,
+        fulfilment: &NewStoreFulfilment,
+    ) -> ConnectorResult<String> {
+        let data: wire::FulfillmentOrdersData = self
+            .graphql(
+                "FulfillmentOrders",
+                FULFILLMENT_ORDERS_QUERY,
+                json!({ "id": order_id }),
+            )
+            .await?;
+        let orders = data
+            .order
+            .map(|o| o.fulfillment_orders.nodes)
+            .unwrap_or_default();
+        let selection = fulfilment_selection(&orders, &fulfilment.lines);
+        if selection.is_empty() {
+            return Err(ConnectorError::Rejected {
+                reason: format!("Shopify order {order_id} has nothing left to fulfil"),
+                raw: String::new(),
+            });
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            fulfillment_create: Option<wire::FulfillmentCreatePayload>,
+        }
+        let data: Data = self
+            .graphql(
+                "FulfillmentCreate",
+                FULFILLMENT_CREATE_MUTATION,
+                json!({ "fulfillment": {
+                    "lineItemsByFulfillmentOrder": selection,
+                    "trackingInfo": {
+                        "company": fulfilment.carrier,
+                        "number": fulfilment.tracking_number,
+                    },
+                    "notifyCustomer": false,
+                }}),
+            )
+            .await?;
+        let payload = data.fulfillment_create.unwrap_or_default();
+        refused(&format!("to fulfil order {order_id}"), &payload.user_errors)?;
+        payload
+            .fulfillment
+            .map(|f| f.id)
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| ConnectorError::Rejected {
+                reason: format!("Shopify returned no fulfilment for order {order_id}"),
+                raw: String::new(),
+            })
+    }
+
+    async fn fulfilment_progress(
+        &self,
+        fulfilment_id: &str,
+        progress: ShipmentProgress,
+    ) -> ConnectorResult<()> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            fulfillment_event_create: Option<wire::ErrorsOnly>,
+        }
+        let status = match progress {
+            ShipmentProgress::InTransit => "IN_TRANSIT",
+            ShipmentProgress::Delivered => "DELIVERED",
+        };
+        let data: Data = self
+            .graphql(
+                "FulfillmentEvent",
+                FULFILLMENT_EVENT_MUTATION,
+                json!({ "event": { "fulfillmentId": fulfilment_id, "status": status } }),
+            )
+            .await?;
+        refused(
+            &format!("the {status} event on fulfilment {fulfilment_id}"),
+            &data
+                .fulfillment_event_create
+                .unwrap_or_default()
+                .user_errors,
+        )
+    }
+
+    async fn add_order_tags(&self, order_id: &str, tags: &[String]) -> ConnectorResult<()> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            tags_add: Option<wire::ErrorsOnly>,
+        }
+        let data: Data = self
+            .graphql(
+                "TagsAdd",
+                TAGS_ADD_MUTATION,
+                json!({ "id": order_id, "tags": tags }),
+            )
+            .await?;
+        refused(
+            &format!("tags on order {order_id}"),
+            &data.tags_add.unwrap_or_default().user_errors,
+        )
     }
 
     async fn register_webhooks(&self, address: &str) -> ConnectorResult<()> {
@@ -1093,15 +1351,18 @@ mod tests {
     fn sample_order() -> NewStoreOrder {
         NewStoreOrder {
             tiktok_order_id: "576123456789".into(),
+            name: None,
             currency: "USD".into(),
             lines: vec![NewStoreOrderLine {
                 variant_id: "gid://shopify/ProductVariant/4476".into(),
                 quantity: 2,
                 unit_price: Decimal::new(1999, 2),
             }],
+            discount: Decimal::ZERO,
             shipping_fee: Decimal::new(599, 2),
             tax: Decimal::new(320, 2),
             total: Decimal::new(4917, 2),
+            inventory: InventoryBehaviour::DecrementObeyingPolicy,
             email: Some("buyer@example.invalid".into()),
             address: Some(Address {
                 first_name: "A".into(),
@@ -1148,6 +1409,24 @@ mod tests {
                         "sendFulfillmentReceipt": false}
         });
         assert_eq!(variables, expected);
+    }
+
+    #[test]
+    fn name_discount_and_inventory_behaviour() {
+        let mut order = sample_order();
+        order.name = Some("TT-576123456789".into());
+        order.discount = Decimal::new(400, 2);
+        order.inventory = InventoryBehaviour::Bypass;
+        let variables = order_create_variables(&order);
+        assert_eq!(variables["order"]["name"], "TT-576123456789");
+        assert_eq!(
+            variables["order"]["discountCode"],
+            json!({"itemFixedDiscountCode": {"code": "TIKTOK-SHOP-DISCOUNT",
+                   "amountSet": {"shopMoney": {"amount": "4.00", "currencyCode": "USD"}}}})
+        );
+        assert_eq!(variables["options"]["inventoryBehaviour"], "BYPASS");
+        // The tax rate is on the goods after the discount: 3.20 / (39.98 - 4.00).
+        assert_eq!(variables["order"]["taxLines"][0]["rate"], "0.0889");
     }
 
     #[test]

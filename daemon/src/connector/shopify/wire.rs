@@ -296,6 +296,21 @@ pub(super) struct WireOrderRef {
     pub id: String,
     #[serde(deserialize_with = "de_string")]
     pub name: String,
+    #[serde(rename = "totalPriceSet")]
+    pub total_price_set: Option<MoneyBag>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct MoneyBag {
+    pub shop_money: MoneyV2,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct MoneyV2 {
+    #[serde(deserialize_with = "de_money")]
+    pub amount: Decimal,
 }
 
 impl From<WireOrderRef> for StoreOrderRef {
@@ -303,8 +318,63 @@ impl From<WireOrderRef> for StoreOrderRef {
         Self {
             id: o.id,
             name: o.name,
+            total: o.total_price_set.map(|bag| bag.shop_money.amount),
         }
     }
+}
+
+/// `{ userErrors }` of a mutation whose other output we do not need.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct ErrorsOnly {
+    #[serde(deserialize_with = "de_vec")]
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct OrderCancelPayload {
+    #[serde(deserialize_with = "de_vec")]
+    pub order_cancel_user_errors: Vec<UserError>,
+    #[serde(deserialize_with = "de_vec")]
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct FulfillmentCreatePayload {
+    pub fulfillment: Option<WireId>,
+    #[serde(deserialize_with = "de_vec")]
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct FulfillmentOrdersData {
+    pub order: Option<FulfillmentOrdersOrder>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct FulfillmentOrdersOrder {
+    pub fulfillment_orders: Connection<WireFulfillmentOrder>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct WireFulfillmentOrder {
+    pub id: String,
+    #[serde(deserialize_with = "de_string")]
+    pub status: String,
+    pub line_items: Connection<WireFulfillmentOrderLine>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct WireFulfillmentOrderLine {
+    pub id: String,
+    pub remaining_quantity: i64,
+    pub line_item: Option<WireLineItem>,
 }
 
 #[derive(Debug, Deserialize)]

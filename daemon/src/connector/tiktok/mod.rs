@@ -45,6 +45,9 @@ const ORDER_PAGE_SIZE: &str = "50";
 const PRODUCT_PAGE_SIZE: &str = "100";
 /// `orders?ids=` takes at most this many ids.
 const ORDER_IDS_PER_CALL: usize = 50;
+/// Reason code sent when the store cancelled an order: the merchant cannot fulfil it, which
+/// TikTok's seller reason list calls out of stock (§4.5; codes come from the reasons API).
+const SELLER_CANCEL_REASON: &str = "seller_cancel_reason_out_of_stock";
 /// Wait after a rate-limit answer that came without `Retry-After`.
 const DEFAULT_RATE_LIMIT_PAUSE: Duration = Duration::from_secs(1);
 /// Pages followed by [`TikTokClient::find_products_by_seller_sku`] before giving up.
@@ -1001,6 +1004,79 @@ impl TikTokShop for TikTokClient {
         Ok(ShippedPackage {
             package_id: data.package_id,
         })
+    }
+
+    async fn all_shipping_providers(&self) -> ConnectorResult<Vec<ShippingProvider>> {
+        let mut providers: Vec<ShippingProvider> = Vec::new();
+        for warehouse in self.warehouses().await? {
+            let path = format!(
+                "/logistics/202309/warehouses/{}/delivery_options",
+                path_segment("warehouse", &warehouse.id)?
+            );
+            let data: wire::DeliveryOptionsData = self
+                .call(Method::GET, &path, Vec::new(), None, Scope::Shop)
+                .await?;
+            for option in data.delivery_options {
+                for provider in self.shipping_providers(&option.id).await? {
+                    if !providers.iter().any(|p| p.id == provider.id) {
+                        providers.push(provider);
+                    }
+                }
+            }
+        }
+        Ok(providers)
+    }
+
+    async fn cancel_order(&self, order_id: &str) -> ConnectorResult<()> {
+        let body = json!({
+            "order_id": order_id,
+            "cancel_reason": SELLER_CANCEL_REASON,
+        });
+        let _: Value = self
+            .call(
+                Method::POST,
+                "/return_refund/202309/cancellations",
+                Vec::new(),
+                Some(&body),
+                Scope::Shop,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn cancellations(
+        &self,
+        order_id: &str,
+    ) -> ConnectorResult<Vec<super::RemoteCancellation>> {
+        let query = vec![("page_size".to_owned(), "50".to_owned())];
+        let body = json!({ "order_ids": [order_id] });
+        let data: wire::CancellationsData = self
+            .call(
+                Method::POST,
+                "/return_refund/202309/cancellations/search",
+                query,
+                Some(&body),
+                Scope::Shop,
+            )
+            .await?;
+        Ok(data.cancellations.into_iter().map(Into::into).collect())
+    }
+
+    async fn approve_cancellation(&self, cancel_id: &str) -> ConnectorResult<()> {
+        let path = format!(
+            "/return_refund/202309/cancellations/{}/approve",
+            path_segment("cancellation", cancel_id)?
+        );
+        let _: Value = self
+            .call(
+                Method::POST,
+                &path,
+                Vec::new(),
+                Some(&json!({})),
+                Scope::Shop,
+            )
+            .await?;
+        Ok(())
     }
 
     async fn register_webhooks(&self, address: &str) -> ConnectorResult<()> {

@@ -386,6 +386,48 @@ pub(super) struct MarkShippedData {
     pub package_id: String,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct DeliveryOptionsData {
+    #[serde(deserialize_with = "de_vec")]
+    pub delivery_options: Vec<WireIdName>,
+}
+
+// Cancellations (§4.5)
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct CancellationsData {
+    #[serde(deserialize_with = "de_vec")]
+    pub cancellations: Vec<WireCancellation>,
+    #[serde(deserialize_with = "de_string")]
+    pub next_page_token: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireCancellation {
+    #[serde(deserialize_with = "de_string")]
+    pub cancel_id: String,
+    #[serde(deserialize_with = "de_string")]
+    pub order_id: String,
+    #[serde(deserialize_with = "de_string")]
+    pub cancel_status: String,
+    #[serde(deserialize_with = "de_string")]
+    pub role: String,
+}
+
+impl From<WireCancellation> for crate::connector::RemoteCancellation {
+    fn from(c: WireCancellation) -> Self {
+        Self {
+            id: c.cancel_id,
+            order_id: c.order_id,
+            status: c.cancel_status,
+            role: c.role,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Orders (§6.1)
 // ---------------------------------------------------------------------------------------------
@@ -410,6 +452,9 @@ pub(super) struct WireOrder {
     pub create_time: i64,
     #[serde(deserialize_with = "de_i64")]
     pub update_time: i64,
+    #[serde(deserialize_with = "de_i64")]
+    pub paid_time: i64,
+    pub is_buyer_request_cancel: bool,
     #[serde(deserialize_with = "de_string")]
     pub fulfillment_type: String,
     #[serde(deserialize_with = "de_string")]
@@ -438,6 +483,10 @@ pub(super) struct WirePayment {
     pub currency: String,
     #[serde(deserialize_with = "de_decimal")]
     pub sub_total: Decimal,
+    #[serde(deserialize_with = "de_decimal")]
+    pub seller_discount: Decimal,
+    #[serde(deserialize_with = "de_decimal")]
+    pub platform_discount: Decimal,
     #[serde(deserialize_with = "de_decimal")]
     pub shipping_fee: Decimal,
     #[serde(deserialize_with = "de_decimal")]
@@ -490,13 +539,19 @@ pub(super) struct WireLineItem {
     #[serde(deserialize_with = "de_string")]
     pub seller_sku: String,
     #[serde(deserialize_with = "de_decimal")]
+    pub original_price: Decimal,
+    #[serde(deserialize_with = "de_decimal")]
     pub sale_price: Decimal,
     #[serde(deserialize_with = "de_string")]
     pub currency: String,
     #[serde(deserialize_with = "de_string")]
     pub package_id: String,
     #[serde(deserialize_with = "de_string")]
+    pub package_status: String,
+    #[serde(deserialize_with = "de_string")]
     pub tracking_number: String,
+    #[serde(deserialize_with = "de_string")]
+    pub shipping_provider_name: String,
 }
 
 impl WireAddress {
@@ -565,14 +620,18 @@ impl From<WireOrder> for RemoteOrder {
             status: o.status,
             update_time: o.update_time,
             create_time: o.create_time,
+            paid_time: o.paid_time,
             fulfillment_type: o.fulfillment_type,
             shipping_type: o.shipping_type,
             delivery_option_id: o.delivery_option_id,
             currency,
             sub_total: o.payment.sub_total,
+            seller_discount: o.payment.seller_discount,
+            platform_discount: o.payment.platform_discount,
             shipping_fee: o.payment.shipping_fee,
             tax: o.payment.tax,
             total: o.payment.total_amount,
+            is_buyer_request_cancel: o.is_buyer_request_cancel,
             buyer_email: o.buyer_email,
             recipient: o.recipient_address.into(),
             line_items: o
@@ -582,9 +641,12 @@ impl From<WireOrder> for RemoteOrder {
                     id: l.id,
                     sku_id: l.sku_id,
                     seller_sku: l.seller_sku,
+                    original_price: l.original_price,
                     sale_price: l.sale_price,
                     package_id: l.package_id,
                     tracking_number: l.tracking_number,
+                    shipping_provider_name: l.shipping_provider_name,
+                    package_status: l.package_status,
                 })
                 .collect(),
         }
@@ -642,14 +704,18 @@ mod tests {
             status: "AWAITING_SHIPMENT".into(),
             update_time: 1_700_000_100,
             create_time: 1_700_000_000,
+            paid_time: 1_700_000_030,
             fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
             shipping_type: "SELLER".into(),
             delivery_option_id: "7091146663229048619".into(),
             currency: "USD".into(),
             sub_total: dec("19.99"),
+            seller_discount: dec("0"),
+            platform_discount: dec("0"),
             shipping_fee: dec("0.00"),
             tax: dec("1.60"),
             total: dec("21.59"),
+            is_buyer_request_cancel: false,
             buyer_email: "v2_xxx@scs.tiktokw.us".into(),
             recipient: RemoteAddress {
                 first_name: "J***".into(),
@@ -666,9 +732,12 @@ mod tests {
                 id: "577087614418520412".into(),
                 sku_id: "1729...".into(),
                 seller_sku: "TEE-RED-M".into(),
+                original_price: dec("19.99"),
                 sale_price: dec("19.99"),
                 package_id: String::new(),
                 tracking_number: String::new(),
+                shipping_provider_name: String::new(),
+                package_status: "TO_FULFILL".into(),
             }],
         };
         assert_eq!(order, expected);

@@ -1,0 +1,225 @@
+//! Which TikTok shipping provider a store carrier name means, and whether a tracking number
+//! looks like one of that provider's. Pure functions: the flows decide what to do.
+
+use crate::connector::ShippingProvider;
+use feedbridge_common::orders::CarrierMapping;
+
+/// The provider a store carrier resolved to, and a warning when it was a guess.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderChoice {
+    pub provider: ShippingProvider,
+    pub warning: Option<String>,
+}
+
+/// The provider used for an unmapped carrier in a shop's region. These are the national
+/// posts TikTok offers in every delivery option of those markets.
+pub fn region_default(region: &str) -> Option<&'static str> {
+    match region.to_ascii_uppercase().as_str() {
+        "GB" | "UK" => Some("Royal Mail"),
+        "US" => Some("USPS"),
+        _ => None,
+    }
+}
+
+fn normalized(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn by_name<'a>(providers: &'a [ShippingProvider], name: &str) -> Option<&'a ShippingProvider> {
+    let wanted = normalized(name);
+    providers.iter().find(|p| normalized(&p.name) == wanted)
+}
+
+/// Resolve `carrier` (as the store wrote it) against the providers TikTok offers for the
+/// order's delivery option: the shop's mapping first, then the same name, then a provider
+/// whose name the carrier contains ("Royal Mail Tracked 48" → "Royal Mail"), then the region's
+/// default with a warning. `Err` explains what the merchant must do.
+pub fn choose_provider(
+    carrier: &str,
+    mappings: &[CarrierMapping],
+    providers: &[ShippingProvider],
+    region: &str,
+) -> Result<ProviderChoice, String> {
+    let offered = || {
+        providers
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(mapping) = mappings
+        .iter()
+        .find(|m| m.store_carrier.trim().eq_ignore_ascii_case(carrier.trim()))
+    {
+        return by_name(providers, &mapping.tiktok_provider)
+            .map(|provider| ProviderChoice {
+                provider: provider.clone(),
+                warning: None,
+            })
+            .ok_or_else(|| {
+                format!(
+                    "carrier \"{carrier}\" is mapped to \"{}\", which TikTok does not offer for this order's delivery option (it offers: {})",
+                    mapping.tiktok_provider,
+                    offered()
+                )
+            });
+    }
+    if let Some(provider) = by_name(providers, carrier) {
+        return Ok(ProviderChoice {
+            provider: provider.clone(),
+            warning: None,
+        });
+    }
+    let wanted = normalized(carrier);
+    if !wanted.is_empty()
+        && let Some(provider) = providers
+            .iter()
+            .filter(|p| {
+                let name = normalized(&p.name);
+                name.len() >= 3 && wanted.contains(&name)
+            })
+            .max_by_key(|p| normalized(&p.name).len())
+    {
+        return Ok(ProviderChoice {
+            provider: provider.clone(),
+            warning: None,
+        });
+    }
+    if let Some(default) = region_default(region)
+        && let Some(provider) = by_name(providers, default)
+    {
+        return Ok(ProviderChoice {
+            provider: provider.clone(),
+            warning: Some(format!(
+                "Carrier \"{carrier}\" has no TikTok mapping; sent as {default}, the {} default. Map it in the carrier editor if that is wrong.",
+                region.to_ascii_uppercase()
+            )),
+        });
+    }
+    Err(format!(
+        "carrier \"{carrier}\" matches no TikTok shipping provider for this order's delivery option (it offers: {})",
+        offered()
+    ))
+}
+
+/// Why a tracking number cannot be right for a provider, when we know its format. TikTok's
+/// own rule applies to all: 4–50 characters of letters, digits and `-_./`.
+pub fn tracking_problem(provider: &str, number: &str) -> Option<String> {
+    let number = number.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/');
+    if !(4..=50).contains(&number.len()) || !number.chars().all(allowed) {
+        return Some(format!(
+            "tracking number \"{number}\" is not 4–50 letters, digits or - _ . / as TikTok requires"
+        ));
+    }
+    let digits = |n: &str| n.chars().all(|c| c.is_ascii_digit());
+    let upu = |n: &str, country: &str| {
+        // S10 international format: two letters, nine digits, country code.
+        n.len() == 13
+            && n[..2].chars().all(|c| c.is_ascii_uppercase())
+            && digits(&n[2..11])
+            && &n[11..] == country
+    };
+    let (ok, expected) = match normalized(provider).as_str() {
+        "ups" => (
+            number.len() == 18
+                && number.starts_with("1Z")
+                && number[2..]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+            "1Z followed by 16 letters or digits",
+        ),
+        "usps" => (
+            (digits(number) && (20..=22).contains(&number.len())) || upu(number, "US"),
+            "20–22 digits, or two letters, nine digits and US",
+        ),
+        "fedex" => (
+            digits(number) && [12, 15, 20, 22].contains(&number.len()),
+            "12, 15, 20 or 22 digits",
+        ),
+        "royalmail" => (
+            upu(number, "GB"),
+            "two letters, nine digits and GB (e.g. AB123456789GB)",
+        ),
+        _ => (true, ""),
+    };
+    (!ok).then(|| {
+        format!("tracking number \"{number}\" does not look like a {provider} number ({expected})")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn providers(names: &[&str]) -> Vec<ShippingProvider> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| ShippingProvider {
+                id: format!("p{i}"),
+                name: (*name).to_owned(),
+            })
+            .collect()
+    }
+
+    fn map(store: &str, tiktok: &str) -> CarrierMapping {
+        CarrierMapping {
+            store_carrier: store.into(),
+            tiktok_provider: tiktok.into(),
+        }
+    }
+
+    #[test]
+    fn mapping_wins_then_name_then_contained_name() {
+        let offered = providers(&["USPS", "UPS", "Royal Mail", "DPD"]);
+        let chosen = choose_provider("Our van", &[map("our van", "DPD")], &offered, "GB");
+        assert_eq!(chosen.map(|c| c.provider.name), Ok("DPD".to_owned()));
+        let chosen = choose_provider("ups", &[], &offered, "US").expect("by name");
+        assert_eq!(
+            (chosen.provider.name.as_str(), chosen.warning),
+            ("UPS", None)
+        );
+        let chosen =
+            choose_provider("Royal Mail Tracked 48", &[], &offered, "GB").expect("contains");
+        assert_eq!(chosen.provider.name, "Royal Mail");
+    }
+
+    #[test]
+    fn unmapped_carrier_falls_back_to_the_region_default_with_a_warning() {
+        let offered = providers(&["Royal Mail", "DPD", "Evri"]);
+        let chosen = choose_provider("Speedy Couriers", &[], &offered, "GB").expect("fallback");
+        assert_eq!(chosen.provider.name, "Royal Mail");
+        let warning = chosen.warning.expect("a warning");
+        assert!(
+            warning.contains("Speedy Couriers") && warning.contains("GB default"),
+            "{warning}"
+        );
+    }
+
+    #[test]
+    fn no_match_and_no_default_names_what_is_offered() {
+        let offered = providers(&["J&T Express", "Ninja Van"]);
+        let error = choose_provider("Speedy", &[], &offered, "MY").expect_err("no provider");
+        assert!(error.contains("J&T Express, Ninja Van"), "{error}");
+        let error = choose_provider("Speedy", &[map("speedy", "FedEx")], &offered, "MY")
+            .expect_err("mapped to a provider not offered");
+        assert!(error.contains("mapped to \"FedEx\""), "{error}");
+    }
+
+    #[test]
+    fn tracking_formats() {
+        assert_eq!(tracking_problem("UPS", "1Z001985YW99744790"), None);
+        assert!(tracking_problem("UPS", "9400111899223857268499").is_some());
+        assert_eq!(tracking_problem("USPS", "9400111899223857268499"), None);
+        assert_eq!(tracking_problem("Royal Mail", "AB123456789GB"), None);
+        assert!(tracking_problem("Royal Mail", "AB123456789US").is_some());
+        assert_eq!(tracking_problem("FedEx", "123456789012"), None);
+        assert_eq!(tracking_problem("Some Local Courier", "ABC-123"), None);
+        assert!(tracking_problem("Some Local Courier", "a b").is_some());
+        assert!(tracking_problem("DPD", "abc").is_some());
+    }
+}

@@ -1,0 +1,405 @@
+//! Tracking, both ways: the store's shipments to TikTok packages (seller shipping), and
+//! TikTok's own shipments (TikTok Shipping, FBT) onto the store order, with the later
+//! statuses reflected there.
+
+use super::orders::{db, load, set_state, settings_of, shipping_stage};
+use super::{Engine, StepFailure, StepResult, carriers};
+use crate::connector::{self, NewStoreFulfilment, RemoteOrder, ShipmentProgress};
+use crate::store::{self, OrderRow, TikTokShipment};
+use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
+use std::collections::BTreeMap;
+use tracing::warn;
+
+/// Orders TikTok ships itself: tracking flows TikTok -> store.
+pub fn tiktok_ships(order: &RemoteOrder) -> bool {
+    super::orders::is_fbt(order) || order.shipping_type == "TIKTOK"
+}
+
+/// A TikTok package of an order with its tracking, as the order's line items show it.
+struct TikTokPackage {
+    id: String,
+    tracking_number: String,
+    carrier: String,
+    lines: Vec<(String, u32)>,
+}
+
+fn packages(order: &RemoteOrder) -> Vec<TikTokPackage> {
+    let mut by_id: BTreeMap<&str, TikTokPackage> = BTreeMap::new();
+    for item in order
+        .line_items
+        .iter()
+        .filter(|i| !i.package_id.is_empty() && !i.tracking_number.is_empty())
+    {
+        let package = by_id
+            .entry(&item.package_id)
+            .or_insert_with(|| TikTokPackage {
+                id: item.package_id.clone(),
+                tracking_number: item.tracking_number.clone(),
+                carrier: item.shipping_provider_name.clone(),
+                lines: Vec::new(),
+            });
+        match package
+            .lines
+            .iter_mut()
+            .find(|(sku, _)| *sku == item.seller_sku)
+        {
+            Some((_, quantity)) => *quantity += 1,
+            None => package.lines.push((item.seller_sku.clone(), 1)),
+        }
+    }
+    by_id.into_values().collect()
+}
+
+/// Put TikTok's packages on the store order, once each, and reflect later statuses.
+pub async fn pull_tiktok_shipments(engine: &Engine, row: &OrderRow) -> StepResult {
+    let Some((org, _)) = engine.shop(row.shop_id) else {
+        return Ok(());
+    };
+    let Some(store_order_id) = row.store_order_id.clone() else {
+        return Ok(());
+    };
+    let order_id = row.id;
+    let subject = format!("TikTok order {}", row.tiktok_order_id);
+    let fail = |e: connector::ConnectorError| {
+        StepFailure::from_connector(
+            FailureKind::TrackingToStore,
+            &org.name,
+            subject.clone(),
+            "The store",
+            &e,
+        )
+    };
+    let recorded = engine
+        .store
+        .call(move |conn| store::tiktok_shipments(conn, order_id))
+        .await
+        .map_err(db)?;
+    let mut fulfilment_ids: Vec<String> = recorded.iter().map(|(_, f)| f.clone()).collect();
+    let new: Vec<TikTokPackage> = packages(&row.detail)
+        .into_iter()
+        .filter(|p| !recorded.iter().any(|(id, _)| *id == p.id))
+        .collect();
+    if !new.is_empty() {
+        // A fulfilment whose answer we lost shows up on the store order with its number.
+        let existing = org.store.fulfilments(&store_order_id).await.map_err(fail)?;
+        for package in new {
+            let carrier = if package.carrier.is_empty() {
+                "TikTok Shipping".to_owned()
+            } else {
+                package.carrier.clone()
+            };
+            let fulfilment_id = match existing
+                .iter()
+                .find(|f| f.tracking_number.as_deref() == Some(package.tracking_number.as_str()))
+            {
+                Some(found) => found.id.clone(),
+                None => org
+                    .store
+                    .fulfil_order(
+                        &store_order_id,
+                        &NewStoreFulfilment {
+                            tracking_number: package.tracking_number.clone(),
+                            carrier: carrier.clone(),
+                            lines: package.lines.clone(),
+                        },
+                    )
+                    .await
+                    .map_err(fail)?,
+            };
+            fulfilment_ids.push(fulfilment_id.clone());
+            engine
+                .store
+                .call(move |conn| {
+                    store::record_tiktok_shipment(
+                        conn,
+                        order_id,
+                        &TikTokShipment {
+                            package_id: &package.id,
+                            tracking_number: &package.tracking_number,
+                            carrier: &carrier,
+                            store_fulfilment_id: &fulfilment_id,
+                            lines: &package.lines,
+                        },
+                    )
+                })
+                .await
+                .map_err(db)?;
+        }
+    }
+    if fulfilment_ids.is_empty() {
+        return Ok(());
+    }
+    reflect_later_statuses(engine, row, &store_order_id, &fulfilment_ids)
+        .await
+        .map_err(fail)?;
+    set_state(engine, order_id, OrderSyncState::Shipped, None).await
+}
+
+/// IN_TRANSIT and DELIVERED become fulfilment events; COMPLETED a tag. Each once.
+async fn reflect_later_statuses(
+    engine: &Engine,
+    row: &OrderRow,
+    store_order_id: &str,
+    fulfilment_ids: &[String],
+) -> Result<(), connector::ConnectorError> {
+    let Some((org, _)) = engine.shop(row.shop_id) else {
+        return Ok(());
+    };
+    let stage = shipping_stage(&row.detail.status).unwrap_or(0);
+    let steps = [
+        (3, "IN_TRANSIT", Some(ShipmentProgress::InTransit)),
+        (4, "DELIVERED", Some(ShipmentProgress::Delivered)),
+        (5, "COMPLETED", None),
+    ];
+    for (at, status, progress) in steps {
+        if stage < at || row.reflected.iter().any(|s| s == status) {
+            continue;
+        }
+        match progress {
+            Some(progress) => {
+                for fulfilment in fulfilment_ids {
+                    org.store.fulfilment_progress(fulfilment, progress).await?;
+                }
+            }
+            None => {
+                org.store
+                    .add_order_tags(store_order_id, &["TikTok-Completed".to_owned()])
+                    .await?;
+            }
+        }
+        let id = row.id;
+        let message = format!("TikTok status {status} reflected on the store order.");
+        if let Err(error) = engine
+            .store
+            .call(move |conn| {
+                store::add_reflected_status(conn, id, status)?;
+                store::order_event(conn, id, EventKind::OrderChanged, &message)
+            })
+            .await
+        {
+            warn!(%error, "Could not record a reflected status; it will be sent again.");
+        }
+    }
+    Ok(())
+}
+
+/// Send the store's shipments of an order to TikTok, each exactly once.
+pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
+    let Some(row) = load(engine, order_id).await? else {
+        return Ok(());
+    };
+    let Some(store_order_id) = row.store_order_id.clone() else {
+        return Ok(());
+    };
+    if row.sync_state == OrderSyncState::Cancelled || tiktok_ships(&row.detail) {
+        return Ok(());
+    }
+    let Some((org, shop)) = engine.shop(row.shop_id) else {
+        return Ok(());
+    };
+    let settings = settings_of(engine, shop.connection).await?;
+    let subject = format!("TikTok order {}", row.tiktok_order_id);
+    let fail = |platform: &str, e: connector::ConnectorError| {
+        StepFailure::from_connector(
+            FailureKind::TrackingPush,
+            &org.name,
+            subject.clone(),
+            platform,
+            &e,
+        )
+    };
+    let fulfilments = org
+        .store
+        .fulfilments(&store_order_id)
+        .await
+        .map_err(|e| fail("The store", e))?;
+    let pushed = engine
+        .store
+        .call(move |conn| store::pushed_fulfilments(conn, order_id))
+        .await
+        .map_err(db)?;
+    let todo: Vec<_> = fulfilments
+        .into_iter()
+        .filter(|f| f.tracking_number.is_some() && !pushed.contains(&f.id))
+        .collect();
+    if todo.is_empty() {
+        return Ok(());
+    }
+    // Re-read the order: a push whose answer we lost shows up as line items carrying it.
+    let remote = shop
+        .client
+        .orders(std::slice::from_ref(&row.tiktok_order_id))
+        .await
+        .map_err(|e| fail("TikTok Shop", e))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            StepFailure::rejected(
+                FailureKind::TrackingPush,
+                &org.name,
+                subject.clone(),
+                "TikTok no longer returns this order",
+                "Check the order in TikTok Seller Center.",
+            )
+        })?;
+    let region = {
+        let connection = shop.connection;
+        engine
+            .store
+            .call(move |conn| store::connection_region(conn, connection))
+            .await
+            .map_err(db)?
+            .unwrap_or_else(|| remote.recipient.region_code.clone())
+    };
+    let mut providers = None;
+    for fulfilment in todo {
+        let number = fulfilment.tracking_number.clone().unwrap_or_default();
+        let carrier = fulfilment.carrier.clone().unwrap_or_default();
+        let already = remote
+            .line_items
+            .iter()
+            .find(|item| item.tracking_number == number && !item.package_id.is_empty());
+        let (package_id, provider_name) = if let Some(item) = already {
+            (item.package_id.clone(), item.shipping_provider_name.clone())
+        } else {
+            let mut line_ids = Vec::new();
+            for (sku, quantity) in &fulfilment.lines {
+                line_ids.extend(
+                    remote
+                        .line_items
+                        .iter()
+                        .filter(|item| {
+                            &item.seller_sku == sku
+                                && item.package_id.is_empty()
+                                && item.tracking_number.is_empty()
+                                && !line_ids.contains(&item.id)
+                        })
+                        .take(*quantity as usize)
+                        .map(|item| item.id.clone())
+                        .collect::<Vec<_>>(),
+                );
+            }
+            if line_ids.is_empty() {
+                continue;
+            }
+            if providers.is_none() {
+                let offered = shop
+                    .client
+                    .shipping_providers(&remote.delivery_option_id)
+                    .await
+                    .map_err(|e| fail("TikTok Shop", e))?;
+                let cache: Vec<(String, String)> = offered
+                    .iter()
+                    .map(|p| (p.id.clone(), p.name.clone()))
+                    .collect();
+                let connection = shop.connection;
+                engine
+                    .store
+                    .call(move |conn| store::cache_providers(conn, connection, &cache))
+                    .await
+                    .map_err(db)?;
+                providers = Some(offered);
+            }
+            let offered = providers.as_deref().unwrap_or_default();
+            let choice = match carriers::choose_provider(
+                &carrier,
+                &settings.carrier_mappings,
+                offered,
+                &region,
+            ) {
+                Ok(choice) => choice,
+                Err(problem) => {
+                    let (connection, seen) = (shop.connection, carrier.clone());
+                    engine
+                        .store
+                        .call(move |conn| store::note_unmapped_carrier(conn, connection, &seen))
+                        .await
+                        .map_err(db)?;
+                    return Err(StepFailure::rejected(
+                        FailureKind::TrackingPush,
+                        &org.name,
+                        subject.clone(),
+                        problem,
+                        format!(
+                            "Map \"{carrier}\" to a TikTok provider in the carrier editor (feedbridge carriers {} map \"{carrier}\" \"<provider>\"), then retry.",
+                            shop.name
+                        ),
+                    ));
+                }
+            };
+            if let Some(problem) = carriers::tracking_problem(&choice.provider.name, &number) {
+                return Err(StepFailure::rejected(
+                    FailureKind::TrackingPush,
+                    &org.name,
+                    subject.clone(),
+                    problem,
+                    "Correct the tracking number (or the carrier) on the store fulfilment, then retry.",
+                ));
+            }
+            if let Some(warning) = choice.warning.clone() {
+                let (connection, seen) = (shop.connection, carrier.clone());
+                engine
+                    .store
+                    .call(move |conn| {
+                        store::note_unmapped_carrier(conn, connection, &seen)?;
+                        store::order_event(conn, order_id, EventKind::Failed, &warning)
+                    })
+                    .await
+                    .map_err(db)?;
+            }
+            let package = shop
+                .client
+                .mark_shipped(
+                    &row.tiktok_order_id,
+                    &line_ids,
+                    &number,
+                    &choice.provider.id,
+                )
+                .await
+                .map_err(|e| fail("TikTok Shop", e))?;
+            (package.package_id, choice.provider.name)
+        };
+        let fulfilment_id = fulfilment.id.clone();
+        let lines = fulfilment.lines.clone();
+        let carrier_shown = if provider_name.is_empty() {
+            carrier
+        } else {
+            provider_name
+        };
+        engine
+            .store
+            .call(move |conn| {
+                store::record_shipment(
+                    conn,
+                    order_id,
+                    &fulfilment_id,
+                    &number,
+                    &carrier_shown,
+                    &package_id,
+                )?;
+                store::set_shipment_lines(conn, order_id, &fulfilment_id, &lines)
+            })
+            .await
+            .map_err(db)?;
+    }
+    // Shipped once every unit is in a package; partly shipped orders say so.
+    let shipped_units: u32 = engine
+        .store
+        .call(move |conn| store::shipped_units(conn, order_id))
+        .await
+        .map_err(db)?;
+    let units = u32::try_from(remote.line_items.len()).unwrap_or(u32::MAX);
+    if shipped_units >= units {
+        set_state(engine, order_id, OrderSyncState::Shipped, None).await
+    } else {
+        set_state(
+            engine,
+            order_id,
+            OrderSyncState::InStore,
+            Some(format!(
+                "Partly shipped: {shipped_units} of {units} units have tracking on TikTok."
+            )),
+        )
+        .await
+    }
+}
