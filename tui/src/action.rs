@@ -5,7 +5,10 @@
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
-use feedbridge_common::{CategoryRef, FailureView, OrderView, ProductView, StatusReport};
+use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
+use feedbridge_common::{
+    CategoryRef, FailureKind, FailureView, OrderFilter, OrderView, ProductView, StatusReport,
+};
 
 /// The panels, in tab order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -56,11 +59,15 @@ impl Panel {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
     pub status: StatusReport,
+    /// The filter `orders` was fetched with (the console's at the time).
+    pub order_filter: OrderFilter,
     pub orders: Vec<OrderView>,
     pub products: Vec<ProductView>,
     pub failures: Vec<FailureView>,
     /// Each TikTok shop's settings, or why they could not be read.
     pub settings: Vec<(String, Result<ShopSettings, String>)>,
+    /// Each TikTok shop's order rules, or why they could not be read.
+    pub order_settings: Vec<(String, Result<OrderSettings, String>)>,
 }
 
 /// A daemon call the app wants made; the main loop performs it and answers with
@@ -93,6 +100,27 @@ pub enum Request {
     },
     LinkPreview(String),
     LinkApply(String),
+    /// The orders passing a filter (asked for at once when the filter changes).
+    Orders(OrderFilter),
+    OrderDetail(i64),
+    ResyncOrder(i64),
+    /// Retry every open failure of one kind of one organization.
+    RetryFailures {
+        kind: FailureKind,
+        organization: String,
+    },
+    CarrierChoices(String),
+    SetCarrierMapping {
+        shop: String,
+        store_carrier: String,
+        /// None removes the mapping.
+        tiktok_provider: Option<String>,
+    },
+    OrderSettings(String),
+    SetOrderSettings {
+        shop: String,
+        settings: OrderSettings,
+    },
 }
 
 /// The daemon's answer to a [`Request`]; errors are one merchant-readable line.
@@ -125,6 +153,39 @@ pub enum Answer {
         shop: String,
         result: Result<u32, String>,
     },
+    Orders {
+        filter: OrderFilter,
+        result: Result<Vec<OrderView>, String>,
+    },
+    OrderDetail {
+        order_id: i64,
+        result: Result<Box<OrderDetail>, String>,
+    },
+    Resynced {
+        order_id: i64,
+        result: Result<String, String>,
+    },
+    RetriedAll {
+        kind: FailureKind,
+        organization: String,
+        result: Result<u32, String>,
+    },
+    CarrierChoices {
+        shop: String,
+        result: Result<CarrierChoices, String>,
+    },
+    CarrierMappingSet {
+        shop: String,
+        result: Result<String, String>,
+    },
+    OrderSettings {
+        shop: String,
+        result: Result<OrderSettings, String>,
+    },
+    OrderSettingsSaved {
+        shop: String,
+        result: Result<String, String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +196,8 @@ pub enum Action {
     ShowPanel(Panel),
     Up,
     Down,
+    PageUp,
+    PageDown,
     OpenDetail,
     ToggleHelp,
     ClosePopup,
@@ -144,6 +207,28 @@ pub enum Action {
     ToggleMark,
     /// Show the next listing status only (then all again).
     CycleFilter,
+    /// Show orders in the next sync state only (then all again).
+    CycleOrderFilter,
+    /// Show the next TikTok shop's orders only (then all again).
+    CycleShopFilter,
+    /// Ask for the text to search orders by.
+    OpenSearch,
+    /// Ask the daemon to look at the order in the detail popup again.
+    ResyncOrder,
+    /// Ask whether to retry every open failure of the selected failure's kind.
+    AskRetryAll,
+    /// Open the carrier mapping editor of the selected shop.
+    OpenCarriers,
+    /// Open the order settings form of the selected shop.
+    OpenOrderSettings,
+    /// Add a carrier mapping (carrier editor).
+    AddCarrier,
+    /// Edit the selected mapping or setting.
+    Edit,
+    /// Delete the selected carrier mapping.
+    Delete,
+    /// Save the order settings form.
+    Save,
     /// Open the category picker for the marked (or current) products.
     OpenPicker,
     Unmap,

@@ -4,13 +4,17 @@
 
 use crate::action::{Action, Answer, Panel, Request};
 use crate::components::{Component, ConnectionRow, Footer, Header, TablePanel, TableRow};
+use crate::editors::{CarrierEditor, OrderDetailView, OrderSettingsForm, PAGE};
 use crate::format::plural;
-use crate::keys::{self, Command};
+use crate::keys::{self, Command, Dialog};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail,
 };
-use feedbridge_common::{CategoryRef, FailureView, ListingStatus, OrderView, ProductView};
+use feedbridge_common::{
+    CategoryRef, FailureKind, FailureView, ListingStatus, OrderFilter, OrderSyncState, OrderView,
+    ProductView,
+};
 use ratatui::text::Line;
 
 /// The searchable category picker for one or more listings of one shop.
@@ -64,6 +68,21 @@ pub enum Popup {
         title: String,
         lines: Vec<String>,
     },
+    /// The daemon's detail of one order, with its timeline.
+    OrderDetail(Box<OrderDetailView>),
+    /// The text to search orders by.
+    Search {
+        input: String,
+    },
+    /// Retry every open failure of `kind` of `organization`? y/n.
+    ConfirmRetryAll {
+        kind: FailureKind,
+        organization: String,
+        /// How many the console shows (the daemon decides).
+        count: usize,
+    },
+    Carriers(Box<CarrierEditor>),
+    OrderSettings(Box<OrderSettingsForm>),
 }
 
 impl Popup {
@@ -71,16 +90,46 @@ impl Popup {
     fn input_mut(&mut self) -> Option<&mut String> {
         match self {
             Self::Picker(picker) => Some(&mut picker.query),
-            Self::LinkPrompt { input, .. } | Self::Authorization { input, .. } => Some(input),
+            Self::LinkPrompt { input, .. }
+            | Self::Authorization { input, .. }
+            | Self::Search { input } => Some(input),
+            Self::Carriers(editor) => editor.input_mut(),
+            Self::OrderSettings(form) => form.input_mut(),
             _ => None,
         }
     }
 
     fn takes_input(&self) -> bool {
-        matches!(
-            self,
-            Self::Picker(_) | Self::LinkPrompt { .. } | Self::Authorization { .. }
-        )
+        match self {
+            Self::Picker(_)
+            | Self::LinkPrompt { .. }
+            | Self::Authorization { .. }
+            | Self::Search { .. } => true,
+            Self::Carriers(editor) => editor.takes_input(),
+            Self::OrderSettings(form) => form.takes_input(),
+            _ => false,
+        }
+    }
+
+    /// Up and Down move inside the popup while typing (picker results, providers).
+    fn lists_while_typing(&self) -> bool {
+        match self {
+            Self::Picker(_) => true,
+            Self::Carriers(editor) => {
+                matches!(editor.mode, crate::editors::CarrierMode::Choosing { .. })
+            }
+            _ => false,
+        }
+    }
+
+    /// The popup's own keys, if it has any.
+    pub fn dialog(&self) -> Option<Dialog> {
+        match self {
+            Self::OrderDetail(_) => Some(Dialog::OrderDetail),
+            Self::Carriers(_) => Some(Dialog::Carriers),
+            Self::OrderSettings(_) => Some(Dialog::OrderSettings),
+            _ => None,
+        }
     }
 }
 
@@ -100,6 +149,12 @@ pub struct App {
     pub product_filter: Option<ListingStatus>,
     /// The daemon's detail of the product in the detail popup, once it answered.
     pub product_detail: Option<(i64, Result<Box<ProductDetail>, String>)>,
+    /// Which orders the Orders panel shows; the live refresh fetches with it too.
+    pub order_filter: OrderFilter,
+    /// The TikTok shops, for the shop filter.
+    shops: Vec<String>,
+    /// First line of the help shown.
+    pub help_scroll: u16,
     /// Daemon calls to make; the main loop drains them with [`App::take_requests`].
     requests: Vec<Request>,
 }
@@ -125,6 +180,9 @@ impl App {
             all_products: Vec::new(),
             product_filter: None,
             product_detail: None,
+            order_filter: OrderFilter::default(),
+            shops: Vec::new(),
+            help_scroll: 0,
             requests: Vec::new(),
         }
         .with_filter_note()
@@ -132,6 +190,7 @@ impl App {
 
     fn with_filter_note(mut self) -> Self {
         self.apply_filter();
+        self.note_order_filter();
         self
     }
 
@@ -146,21 +205,18 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return None;
         }
+        let dialog = self.popup.as_ref().and_then(Popup::dialog);
         let action = match &self.popup {
             Some(popup) if popup.takes_input() => Self::input_action(&key, popup)?,
-            _ => match keys::lookup(&key, self.panel) {
+            _ => match keys::lookup_in(&key, self.panel, dialog) {
                 Some(command) => self.resolve(command)?,
                 None if self.popup.is_some() => return None,
                 None => {
                     let binding = keys::elsewhere(&key, self.panel)?;
                     Action::Notice(format!(
-                        "{} works on the{} — not here.",
+                        "{} works {} — not here.",
                         binding.description,
-                        binding
-                            .scope
-                            .label()
-                            .trim_end_matches(')')
-                            .replacen(" (", " ", 1)
+                        binding.scope.place()
                     ))
                 }
             },
@@ -177,8 +233,8 @@ impl App {
             KeyCode::Esc => Action::ClosePopup,
             KeyCode::Enter => Action::Submit,
             KeyCode::Backspace => Action::Erase,
-            KeyCode::Up if matches!(popup, Popup::Picker(_)) => Action::Up,
-            KeyCode::Down if matches!(popup, Popup::Picker(_)) => Action::Down,
+            KeyCode::Up if popup.lists_while_typing() => Action::Up,
+            KeyCode::Down if popup.lists_while_typing() => Action::Down,
             KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
                 Action::Input(c)
             }
@@ -193,17 +249,47 @@ impl App {
             (Some(_), Command::Back) => Action::ClosePopup,
             (None, Command::Back) => Action::Quit,
             (_, Command::Help) => Action::ToggleHelp,
+            (Some(Popup::Help | Popup::OrderDetail(_)), Command::Up) => Action::Up,
+            (Some(Popup::Help | Popup::OrderDetail(_)), Command::Down) => Action::Down,
+            (Some(Popup::Help | Popup::OrderDetail(_)), Command::PageUp) => Action::PageUp,
+            (Some(Popup::Help | Popup::OrderDetail(_)), Command::PageDown) => Action::PageDown,
             // The help popup swallows everything else until it is closed.
             (Some(Popup::Help), _) => return None,
             (
-                Some(Popup::Detail | Popup::Report { .. } | Popup::ConnectionTest { .. }),
+                Some(
+                    Popup::Detail
+                    | Popup::Report { .. }
+                    | Popup::ConnectionTest { .. }
+                    | Popup::OrderDetail(_),
+                ),
                 Command::Detail,
             ) => Action::ClosePopup,
             (Some(Popup::LinkPreview { .. }), Command::Detail | Command::Confirm) => Action::Submit,
+            (Some(Popup::OrderDetail(_)), Command::Resync) => Action::ResyncOrder,
+            // Switching panels closes the order detail, as it does the row detail.
+            (Some(Popup::OrderDetail(_)), Command::NextPanel) => Action::NextPanel,
+            (Some(Popup::OrderDetail(_)), Command::PrevPanel) => Action::PrevPanel,
+            (Some(Popup::ConfirmRetryAll { .. }), Command::Confirm) => Action::Submit,
+            (Some(Popup::ConfirmRetryAll { .. }), Command::Deny) => Action::ClosePopup,
+            (Some(Popup::Carriers(_) | Popup::OrderSettings(_)), Command::Up) => Action::Up,
+            (Some(Popup::Carriers(_) | Popup::OrderSettings(_)), Command::Down) => Action::Down,
+            (Some(Popup::Carriers(_) | Popup::OrderSettings(_)), Command::Edit) => Action::Edit,
+            (Some(Popup::Carriers(_)), Command::AddCarrier) => Action::AddCarrier,
+            (Some(Popup::Carriers(_)), Command::Delete) => Action::Delete,
+            (Some(Popup::OrderSettings(_)), Command::Save) => Action::Save,
             // The detail popup lets the panels be used under it; other popups answer only to
             // the keys above.
             (Some(popup), _) if *popup != Popup::Detail => return None,
-            (_, Command::Confirm) => return None,
+            (_, Command::Confirm | Command::Deny) => return None,
+            // Dialog keys outside their dialog (the keymap offers them only there).
+            (
+                _,
+                Command::Resync
+                | Command::AddCarrier
+                | Command::Edit
+                | Command::Delete
+                | Command::Save,
+            ) => return None,
             (_, Command::Detail) => {
                 self.selected_detail()?;
                 Action::OpenDetail
@@ -216,13 +302,21 @@ impl App {
             (_, Command::Connections) => Action::ShowPanel(Panel::Connections),
             (_, Command::Up) => Action::Up,
             (_, Command::Down) => Action::Down,
+            (_, Command::PageUp) => Action::PageUp,
+            (_, Command::PageDown) => Action::PageDown,
             // The keymap offers Retry on the Failures panel only.
             (_, Command::Retry) => match self.failures.selected() {
                 Some(failure) => Action::Retry(failure.id),
                 None => Action::Notice("There is no failure to retry.".into()),
             },
+            (_, Command::RetryAll) => Action::AskRetryAll,
             (_, Command::Mark) => Action::ToggleMark,
+            (_, Command::Filter) if self.panel == Panel::Orders => Action::CycleOrderFilter,
             (_, Command::Filter) => Action::CycleFilter,
+            (_, Command::Search) => Action::OpenSearch,
+            (_, Command::ShopFilter) => Action::CycleShopFilter,
+            (_, Command::Carriers) => Action::OpenCarriers,
+            (_, Command::OrderSettings) => Action::OpenOrderSettings,
             (_, Command::MapCategory) => Action::OpenPicker,
             (_, Command::Unmap) => Action::Unmap,
             (_, Command::List) => Action::List,
@@ -242,15 +336,18 @@ impl App {
             Action::NextPanel => self.show(self.panel.next()),
             Action::PrevPanel => self.show(self.panel.prev()),
             Action::ShowPanel(panel) => self.show(*panel),
-            Action::Up | Action::Down => self.move_selection(&action),
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                self.move_selection(&action);
+            }
             Action::OpenDetail => self.open_detail(),
             Action::ToggleHelp => {
+                self.help_scroll = 0;
                 self.popup = match self.popup {
                     Some(Popup::Help) => None,
                     _ => Some(Popup::Help),
                 };
             }
-            Action::ClosePopup => self.popup = None,
+            Action::ClosePopup => self.close_popup(),
             Action::Retry(id) => {
                 self.requests.push(Request::RetryFailure(*id));
                 self.notice(format!("Retrying failure #{id}…"));
@@ -260,6 +357,25 @@ impl App {
                 self.product_filter = next_filter(self.product_filter);
                 self.apply_filter();
             }
+            Action::CycleOrderFilter => {
+                let mut filter = self.order_filter.clone();
+                filter.state = next_order_state(filter.state);
+                self.set_order_filter(filter);
+            }
+            Action::CycleShopFilter => self.cycle_shop_filter(),
+            Action::OpenSearch => {
+                self.popup = Some(Popup::Search {
+                    input: self.order_filter.search.clone().unwrap_or_default(),
+                });
+            }
+            Action::ResyncOrder => self.resync_order(),
+            Action::AskRetryAll => self.ask_retry_all(),
+            Action::OpenCarriers => self.open_carriers(),
+            Action::OpenOrderSettings => self.open_order_settings(),
+            Action::AddCarrier => self.carrier_action(CarrierEditor::add),
+            Action::Edit => self.edit(),
+            Action::Delete => self.delete_carrier(),
+            Action::Save => self.save_order_settings(),
             Action::OpenPicker => self.open_picker(),
             Action::Unmap => self.unmap(),
             Action::List => self.bulk(Request::List, "listing", "Queueing"),
@@ -273,18 +389,35 @@ impl App {
             Action::Submit => self.submit(),
             Action::Answered(answer) => self.answered(answer.clone()),
             Action::Refreshed(snapshot) => {
-                self.orders.set_rows(snapshot.orders.clone());
+                // Orders fetched under another filter are stale: the answer to the
+                // filter's own request (or the next refresh) brings the right ones.
+                if snapshot.order_filter == self.order_filter {
+                    self.orders.set_rows(snapshot.orders.clone());
+                }
+                self.shops = snapshot
+                    .status
+                    .organizations
+                    .iter()
+                    .flat_map(|org| org.shops.iter().map(|shop| shop.name.clone()))
+                    .collect();
                 self.all_products.clone_from(&snapshot.products);
                 self.apply_filter();
                 self.failures.set_rows(snapshot.failures.clone());
-                self.connections
-                    .set_rows(ConnectionRow::all(&snapshot.status, &snapshot.settings));
+                self.connections.set_rows(ConnectionRow::all(
+                    &snapshot.status,
+                    &snapshot.settings,
+                    &snapshot.order_settings,
+                ));
                 if self.popup == Some(Popup::Detail) {
                     match self.selected_detail() {
                         None => self.popup = None,
                         // Keep the daemon's detail current while it is on screen.
                         Some(_) => self.request_product_detail(),
                     }
+                }
+                // The order's timeline grows while it is on screen.
+                if let Some(Popup::OrderDetail(view)) = &self.popup {
+                    self.requests.push(Request::OrderDetail(view.order.id));
                 }
             }
             Action::Disconnected(_) | Action::Notice(_) => {}
@@ -299,19 +432,49 @@ impl App {
     }
 
     fn show(&mut self, panel: Panel) {
-        if panel != self.panel && self.popup == Some(Popup::Detail) {
+        if panel != self.panel && matches!(self.popup, Some(Popup::Detail | Popup::OrderDetail(_)))
+        {
             self.popup = None;
         }
         self.panel = panel;
     }
 
+    /// Esc: a dialog steps back out of what it is typing first.
+    fn close_popup(&mut self) {
+        let stepped_back = match &mut self.popup {
+            Some(Popup::Carriers(editor)) => editor.back(),
+            Some(Popup::OrderSettings(form)) => form.back(),
+            _ => false,
+        };
+        if !stepped_back {
+            self.popup = None;
+        }
+    }
+
     fn move_selection(&mut self, action: &Action) {
-        if let Some(Popup::Picker(picker)) = &mut self.popup {
-            picker.selected = match action {
-                Action::Up => picker.selected.saturating_sub(1),
-                _ => (picker.selected + 1).min(picker.results.len().saturating_sub(1)),
-            };
-            return;
+        let step: i32 = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -i32::from(PAGE),
+            _ => i32::from(PAGE),
+        };
+        match &mut self.popup {
+            Some(Popup::Picker(picker)) => {
+                picker.selected = match action {
+                    Action::Up => picker.selected.saturating_sub(1),
+                    _ => (picker.selected + 1).min(picker.results.len().saturating_sub(1)),
+                };
+                return;
+            }
+            Some(Popup::Help) => {
+                let scroll = i32::from(self.help_scroll).saturating_add(step).max(0);
+                self.help_scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+                return;
+            }
+            Some(Popup::OrderDetail(view)) => return view.scroll_by(step),
+            Some(Popup::Carriers(editor)) => return editor.move_by(step),
+            Some(Popup::OrderSettings(form)) => return form.move_by(step),
+            _ => {}
         }
         match self.panel {
             Panel::Orders => self.orders.update(action),
@@ -322,9 +485,164 @@ impl App {
     }
 
     fn open_detail(&mut self) {
+        if self.panel == Panel::Orders
+            && let Some(order) = self.orders.selected()
+        {
+            self.requests.push(Request::OrderDetail(order.id));
+            self.popup = Some(Popup::OrderDetail(Box::new(OrderDetailView::new(
+                order.clone(),
+            ))));
+            return;
+        }
         self.popup = Some(Popup::Detail);
         self.product_detail = None;
         self.request_product_detail();
+    }
+
+    fn note_order_filter(&mut self) {
+        let filter = &self.order_filter;
+        let mut note = format!(
+            "sync: {}",
+            filter.state.map_or("all", OrderSyncState::label)
+        );
+        if let Some(shop) = &filter.shop {
+            note.push_str(&format!(" · shop: {shop}"));
+        }
+        if let Some(search) = &filter.search {
+            note.push_str(&format!(" · search: \"{search}\""));
+        }
+        self.orders.title_note = Some(note);
+        let filtered = filter.state.is_some() || filter.shop.is_some() || filter.search.is_some();
+        self.orders.empty_note = filtered.then(|| {
+            "No orders match the filter (f, / and S change it; / then Enter on nothing clears the search)."
+                .to_string()
+        });
+    }
+
+    /// Show only the orders passing `filter`, asking the daemon for them at once.
+    fn set_order_filter(&mut self, filter: OrderFilter) {
+        self.order_filter = filter;
+        self.note_order_filter();
+        self.requests
+            .push(Request::Orders(self.order_filter.clone()));
+    }
+
+    fn cycle_shop_filter(&mut self) {
+        if self.shops.len() < 2 && self.order_filter.shop.is_none() {
+            self.notice("There is only one TikTok shop; all orders are its orders.".into());
+            return;
+        }
+        let next = match &self.order_filter.shop {
+            None => self.shops.first().cloned(),
+            Some(shop) => self
+                .shops
+                .iter()
+                .position(|s| s == shop)
+                .and_then(|at| self.shops.get(at + 1))
+                .cloned(),
+        };
+        let mut filter = self.order_filter.clone();
+        filter.shop = next;
+        self.set_order_filter(filter);
+    }
+
+    fn resync_order(&mut self) {
+        if let Some(Popup::OrderDetail(view)) = &mut self.popup {
+            if view.resyncing {
+                return;
+            }
+            view.resyncing = true;
+            view.resync = None;
+            let id = view.order.id;
+            let tiktok = view.order.tiktok_order_id.clone();
+            self.requests.push(Request::ResyncOrder(id));
+            self.notice(format!(
+                "Asking the daemon to look at order {tiktok} again…"
+            ));
+        }
+    }
+
+    fn ask_retry_all(&mut self) {
+        let Some(failure) = self.failures.selected() else {
+            self.notice("There is no failure to retry.".into());
+            return;
+        };
+        let (kind, organization) = (failure.kind, failure.organization.clone());
+        let count = self
+            .failures
+            .rows()
+            .iter()
+            .filter(|f| f.kind == kind && f.organization == organization)
+            .count();
+        self.popup = Some(Popup::ConfirmRetryAll {
+            kind,
+            organization,
+            count,
+        });
+    }
+
+    fn open_carriers(&mut self) {
+        let Some(row) = self.selected_connection(Some("Carrier mapping")) else {
+            return;
+        };
+        let shop = row.view.name;
+        self.requests.push(Request::CarrierChoices(shop.clone()));
+        self.popup = Some(Popup::Carriers(Box::new(CarrierEditor::new(shop))));
+    }
+
+    fn open_order_settings(&mut self) {
+        let Some(row) = self.selected_connection(Some("Order settings")) else {
+            return;
+        };
+        let shop = row.view.name;
+        self.requests.push(Request::OrderSettings(shop.clone()));
+        self.popup = Some(Popup::OrderSettings(Box::new(OrderSettingsForm::new(shop))));
+    }
+
+    /// Run a carrier editor step; a refusal becomes a notice.
+    fn carrier_action(&mut self, step: fn(&mut CarrierEditor) -> Result<(), String>) {
+        if let Some(Popup::Carriers(editor)) = &mut self.popup
+            && let Err(why) = step(editor)
+        {
+            self.notice(why);
+        }
+    }
+
+    fn edit(&mut self) {
+        let result = match &mut self.popup {
+            Some(Popup::Carriers(editor)) => editor.edit(),
+            Some(Popup::OrderSettings(form)) => form.edit(),
+            _ => Ok(()),
+        };
+        if let Err(why) = result {
+            self.notice(why);
+        }
+    }
+
+    fn delete_carrier(&mut self) {
+        let Some(Popup::Carriers(editor)) = &mut self.popup else {
+            return;
+        };
+        match editor.delete() {
+            Ok(request) => {
+                self.requests.push(request);
+                self.notice("Removing the mapping…".into());
+            }
+            Err(why) => self.notice(why),
+        }
+    }
+
+    fn save_order_settings(&mut self) {
+        let Some(Popup::OrderSettings(form)) = &mut self.popup else {
+            return;
+        };
+        match form.save() {
+            Ok(request) => {
+                self.requests.push(request);
+                self.notice("Saving the order settings…".into());
+            }
+            Err(why) => self.notice(why),
+        }
     }
 
     fn request_product_detail(&mut self) {
@@ -599,6 +917,37 @@ impl App {
                     });
                 }
             }
+            Popup::Search { input } => {
+                let text = input.trim();
+                let mut filter = self.order_filter.clone();
+                filter.search = (!text.is_empty()).then(|| text.to_string());
+                self.set_order_filter(filter);
+            }
+            Popup::ConfirmRetryAll {
+                kind, organization, ..
+            } => {
+                self.notice(format!(
+                    "Retrying every open {} failure of {organization}…",
+                    kind.label()
+                ));
+                self.requests
+                    .push(Request::RetryFailures { kind, organization });
+            }
+            Popup::Carriers(mut editor) => {
+                match editor.submit() {
+                    Ok(Some(request)) => {
+                        self.notice("Saving the mapping…".into());
+                        self.requests.push(request);
+                    }
+                    Ok(None) => {}
+                    Err(why) => self.notice(why),
+                }
+                self.popup = Some(Popup::Carriers(editor));
+            }
+            Popup::OrderSettings(mut form) => {
+                form.commit();
+                self.popup = Some(Popup::OrderSettings(form));
+            }
             other => self.popup = Some(other),
         }
     }
@@ -675,6 +1024,85 @@ impl App {
                     Err(error) => format!("Could not link on {shop}: {error}"),
                 });
             }
+            Answer::Orders { filter, result } => match result {
+                Ok(orders) if filter == self.order_filter => self.orders.set_rows(orders),
+                Ok(_) => {}
+                Err(error) => self.notice(format!("Could not read the orders: {error}")),
+            },
+            Answer::OrderDetail { order_id, result } => {
+                if let Some(Popup::OrderDetail(view)) = &mut self.popup
+                    && view.order.id == order_id
+                {
+                    // A failed refresh keeps the detail already shown.
+                    if result.is_ok() || !matches!(view.detail, Some(Ok(_))) {
+                        view.detail = Some(result);
+                    }
+                }
+            }
+            Answer::Resynced { order_id, result } => {
+                let message = match &result {
+                    Ok(message) => message.clone(),
+                    Err(error) => format!("Could not resync: {error}"),
+                };
+                if let Some(Popup::OrderDetail(view)) = &mut self.popup
+                    && view.order.id == order_id
+                {
+                    view.resyncing = false;
+                    view.resync = Some(result);
+                    self.requests.push(Request::OrderDetail(order_id));
+                }
+                self.notice(message);
+            }
+            Answer::RetriedAll {
+                kind,
+                organization,
+                result,
+            } => self.notice(match result {
+                Ok(count) => format!(
+                    "Queued {} ({} of {organization}) for another attempt.",
+                    plural(u64::from(count), "failure", "failures"),
+                    kind.label()
+                ),
+                Err(error) => format!("Could not retry the {} failures: {error}", kind.label()),
+            }),
+            Answer::CarrierChoices { shop, result } => {
+                if let Some(Popup::Carriers(editor)) = &mut self.popup
+                    && editor.shop == shop
+                {
+                    editor.loaded_choices(result);
+                }
+            }
+            Answer::CarrierMappingSet { shop, result } => {
+                self.notice(match &result {
+                    Ok(message) => message.clone(),
+                    Err(error) => format!("Could not change the mapping: {error}"),
+                });
+                if let Some(Popup::Carriers(editor)) = &mut self.popup
+                    && editor.shop == shop
+                {
+                    editor.saving = false;
+                    editor.answer = Some(result);
+                    self.requests.push(Request::CarrierChoices(shop));
+                }
+            }
+            Answer::OrderSettings { shop, result } => {
+                if let Some(Popup::OrderSettings(form)) = &mut self.popup
+                    && form.shop == shop
+                {
+                    form.loaded_settings(result);
+                }
+            }
+            Answer::OrderSettingsSaved { shop, result } => {
+                self.notice(match &result {
+                    Ok(message) => message.clone(),
+                    Err(error) => format!("Could not save the order settings of {shop}: {error}"),
+                });
+                if let Some(Popup::OrderSettings(form)) = &mut self.popup
+                    && form.shop == shop
+                {
+                    form.saved(result);
+                }
+            }
         }
     }
 
@@ -733,6 +1161,17 @@ impl App {
             Panel::Products => self.products.rows().len(),
             Panel::Failures => self.failures.rows().len(),
             Panel::Connections => self.connections.rows().len(),
+        }
+    }
+}
+
+/// All sync states, then each one in turn (Waiting → Blocked → … → Failed → all).
+pub fn next_order_state(current: Option<OrderSyncState>) -> Option<OrderSyncState> {
+    match current {
+        None => OrderSyncState::ALL.first().copied(),
+        Some(state) => {
+            let at = OrderSyncState::ALL.iter().position(|s| *s == state)?;
+            OrderSyncState::ALL.get(at + 1).copied()
         }
     }
 }

@@ -5,12 +5,14 @@ use crate::client::{self, ConnectError, ctx, long_ctx};
 use crate::console::{self, ConsoleError};
 use crate::demo::{self, DemoOptions};
 use crate::format::{self, NONE, or_none, plural, text_table};
+use crate::orders_cli::{self, CarriersCommand, FAILURE_KINDS};
+use crate::settings::{self, Target};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use feedbridge_common::paths::resolve_socket;
 use feedbridge_common::{
-    CategoryRef, ConsoleClient, FailureView, ListingStatus, OrderFilter, OrderSyncState, OrderView,
-    ProductFilter, ProductView, StatusReport,
+    CategoryRef, ConsoleClient, FailureKind, FailureView, ListingStatus, OrderFilter,
+    OrderSyncState, OrderView, ProductFilter, ProductView, StatusReport,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -43,8 +45,28 @@ pub enum Command {
         /// Only orders in this sync state.
         #[arg(long, value_name = "STATE", value_parser = order_state_parser())]
         state: Option<OrderSyncState>,
+        /// Only this TikTok shop's orders.
+        #[arg(long, value_name = "NAME")]
+        shop: Option<String>,
+        /// Only orders whose TikTok order id, store order name or a seller SKU contains TEXT.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Everything about one order: lines, money, packages, differences and its timeline.
+    Order {
+        /// The ID column of `feedbridge orders`, or the TikTok order id.
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Look at an order again now (e.g. after linking its SKU, or to end its hold early).
+    Resync {
+        /// The ID column of `feedbridge orders`, or the TikTok order id.
+        #[arg(value_name = "ORDER_ID")]
+        id: String,
     },
     /// Store products and their listing on each TikTok shop.
     Products {
@@ -59,10 +81,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Retry the work behind one failure.
+    /// Retry the work behind one failure, or with --kind every open failure of a kind.
     Retry {
-        #[arg(value_name = "FAILURE_ID")]
-        failure_id: i64,
+        #[arg(
+            value_name = "FAILURE_ID",
+            required_unless_present = "kind",
+            conflicts_with = "kind"
+        )]
+        failure_id: Option<i64>,
+        /// Retry every open failure of this kind.
+        #[arg(long, value_name = "KIND", value_parser = failure_kind_parser())]
+        kind: Option<FailureKind>,
+        /// With --kind: only this organization's failures.
+        #[arg(long, value_name = "NAME", requires = "kind")]
+        org: Option<String>,
     },
     /// Leaf categories of a TikTok shop, optionally filtered by a search term.
     Categories {
@@ -138,7 +170,16 @@ pub enum Command {
     /// Link store listings to products already on TikTok.
     #[command(subcommand)]
     Link(LinkCommand),
-    /// A shop's rules for price, stock and package defaults; `set KEY VALUE` changes one.
+    /// A TikTok shop's carrier mappings (store carrier → TikTok provider); `map` and `unmap`
+    /// change one.
+    Carriers {
+        shop: String,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        change: Option<CarriersCommand>,
+    },
+    /// A shop's rules for price, stock, package defaults and orders; `set KEY VALUE` changes one.
     Settings {
         shop: String,
         #[arg(long)]
@@ -173,6 +214,16 @@ pub struct DemoArgs {
 fn order_state_parser() -> impl TypedValueParser<Value = OrderSyncState> {
     PossibleValuesParser::new(OrderSyncState::ALL.map(OrderSyncState::as_str))
         .try_map(|s| OrderSyncState::parse(&s).ok_or("unknown order state"))
+}
+
+fn failure_kind_parser() -> impl TypedValueParser<Value = FailureKind> {
+    PossibleValuesParser::new(FAILURE_KINDS.map(|(name, _)| name)).try_map(|s| {
+        FAILURE_KINDS
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, kind)| *kind)
+            .ok_or("unknown failure kind")
+    })
 }
 
 fn listing_status_parser() -> impl TypedValueParser<Value = ListingStatus> {
@@ -264,8 +315,7 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
         ..
     } = &command
     {
-        crate::settings::apply(&mut Default::default(), key, values)
-            .map_err(anyhow::Error::from)?;
+        settings::check(key, values).map_err(anyhow::Error::from)?;
     }
     let client = client::connect(&socket).await?;
     let call = Call { socket, client };
@@ -274,10 +324,32 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             let status = call.status().await?;
             emit(json, &status, format_status)
         }
-        Command::Orders { state, json } => {
-            let filter = OrderFilter { state, limit: None };
+        Command::Orders {
+            state,
+            shop,
+            search,
+            json,
+        } => {
+            let filter = OrderFilter {
+                state,
+                shop,
+                search,
+                limit: None,
+            };
             let orders = call.orders(filter).await?;
             emit(json, &orders, |o| format_orders(o))
+        }
+        Command::Order { id, json } => {
+            let order_id = call.order_id(&id).await?;
+            let answer = call.client.order_detail(ctx(), order_id).await;
+            let detail = answer.map_err(|e| call.lost(e))??;
+            emit(json, &detail, orders_cli::format_order_detail)
+        }
+        Command::Resync { id } => {
+            let order_id = call.order_id(&id).await?;
+            let answer = call.client.resync_order(ctx(), order_id).await;
+            println!("{}", answer.map_err(|e| call.lost(e))??);
+            Ok(())
         }
         Command::Products { status, json } => {
             let filter = ProductFilter {
@@ -291,9 +363,58 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             let failures = call.failures().await?;
             emit(json, &failures, |f| format_failures(f))
         }
-        Command::Retry { failure_id } => {
+        Command::Retry {
+            failure_id: Some(failure_id),
+            ..
+        } => {
             let message = call.retry(failure_id).await??;
             println!("{message}");
+            Ok(())
+        }
+        Command::Retry {
+            failure_id: None,
+            kind: Some(kind),
+            org,
+        } => {
+            let answer = call.client.retry_failures(ctx(), kind, org.clone()).await;
+            let queued = answer.map_err(|e| call.lost(e))??;
+            println!(
+                "Queued {} ({}{}) for another attempt.",
+                plural(u64::from(queued), "failure", "failures"),
+                kind.label(),
+                org.map(|org| format!(" of {org}")).unwrap_or_default()
+            );
+            Ok(())
+        }
+        Command::Retry { .. } => {
+            Err(anyhow::anyhow!("retry takes FAILURE_ID, or --kind KIND [--org NAME]").into())
+        }
+        Command::Carriers {
+            shop,
+            json,
+            change: None,
+        } => {
+            let answer = call.client.carrier_choices(long_ctx(), shop).await;
+            let choices = answer.map_err(|e| call.lost(e))??;
+            emit(json, &choices, orders_cli::format_carriers)
+        }
+        Command::Carriers {
+            shop,
+            change: Some(change),
+            ..
+        } => {
+            let (store_carrier, provider) = match change {
+                CarriersCommand::Map {
+                    store_carrier,
+                    provider,
+                } => (store_carrier, Some(provider)),
+                CarriersCommand::Unmap { store_carrier } => (store_carrier, None),
+            };
+            let answer = call
+                .client
+                .set_carrier_mapping(ctx(), shop, store_carrier, provider)
+                .await;
+            println!("{}", answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
         Command::Categories { shop, search, json } => {
@@ -450,30 +571,54 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             json,
             change: None,
         } => {
-            let answer = call.client.shop_settings(ctx(), shop.clone()).await;
-            let settings = answer.map_err(|e| call.lost(e))??;
-            emit(json, &settings, |s| catalog_cli::format_settings(&shop, s))
+            let (shop_settings, order_settings) = call.all_settings(&shop).await?;
+            let view = orders_cli::SettingsView {
+                shop: &shop_settings,
+                orders: &order_settings,
+            };
+            emit(json, &view, |v| format_all_settings(&shop, v))
         }
         Command::Settings {
             shop,
             json: _,
             change: Some(SettingsCommand::Set { key, values }),
         } => {
-            let answer = call.client.shop_settings(ctx(), shop.clone()).await;
-            let mut settings = answer.map_err(|e| call.lost(e))??;
-            crate::settings::apply(&mut settings, &key, &values).map_err(anyhow::Error::from)?;
-            let answer = call
-                .client
-                .set_shop_settings(ctx(), shop.clone(), settings.clone())
-                .await;
+            let (mut shop_settings, mut order_settings) = call.all_settings(&shop).await?;
+            let answer = match settings::target(&key).map_err(anyhow::Error::from)? {
+                Target::Shop => {
+                    settings::apply(&mut shop_settings, &key, &values)
+                        .map_err(anyhow::Error::from)?;
+                    call.client
+                        .set_shop_settings(ctx(), shop.clone(), shop_settings.clone())
+                        .await
+                }
+                Target::Orders => {
+                    settings::apply_order(&mut order_settings, &key, &values)
+                        .map_err(anyhow::Error::from)?;
+                    call.client
+                        .set_order_settings(ctx(), shop.clone(), order_settings.clone())
+                        .await
+                }
+            };
             println!("{}", answer.map_err(|e| call.lost(e))??);
-            print!("{}", catalog_cli::format_settings(&shop, &settings));
+            let view = orders_cli::SettingsView {
+                shop: &shop_settings,
+                orders: &order_settings,
+            };
+            print!("{}", format_all_settings(&shop, &view));
             Ok(())
         }
         Command::Demo(_) => Err(CliError::Other(anyhow::anyhow!(
             "internal: demo is handled before connecting"
         ))),
     }
+}
+
+/// A shop's settings and order rules, one after the other.
+fn format_all_settings(shop: &str, view: &orders_cli::SettingsView<'_>) -> String {
+    let mut out = catalog_cli::format_settings(shop, view.shop);
+    out.push_str(&orders_cli::format_order_settings(shop, view.orders));
+    out
 }
 
 /// A listing id typed on the command line.
@@ -500,6 +645,42 @@ impl Call {
             socket: self.socket.clone(),
             source,
         }
+    }
+
+    /// The order an ID typed on the command line means: a TikTok order id if one matches
+    /// exactly, else the console's order id.
+    async fn order_id(&self, text: &str) -> Rpc<i64> {
+        let text = text.trim();
+        let filter = OrderFilter {
+            search: Some(text.to_string()),
+            ..OrderFilter::default()
+        };
+        let found = self.orders(filter).await?;
+        if let Some(order) = found.iter().find(|o| o.tiktok_order_id == text) {
+            return Ok(order.id);
+        }
+        text.parse().map_err(|_| {
+            CliError::Other(anyhow::anyhow!(
+                "no order '{text}'; use the ID column of 'feedbridge orders' or the TikTok order id"
+            ))
+        })
+    }
+
+    /// A shop's settings and its order rules.
+    async fn all_settings(
+        &self,
+        shop: &str,
+    ) -> Rpc<(
+        feedbridge_common::catalog::ShopSettings,
+        feedbridge_common::orders::OrderSettings,
+    )> {
+        let (shop_settings, order_settings) = tokio::join!(
+            self.client.shop_settings(ctx(), shop.to_string()),
+            self.client.order_settings(ctx(), shop.to_string()),
+        );
+        let shop_settings = shop_settings.map_err(|e| self.lost(e))??;
+        let order_settings = order_settings.map_err(|e| self.lost(e))??;
+        Ok((shop_settings, order_settings))
     }
 
     async fn status(&self) -> Rpc<StatusReport> {
@@ -614,6 +795,7 @@ pub fn format_orders(orders: &[OrderView]) -> String {
         .iter()
         .map(|o| {
             vec![
+                o.id.to_string(),
                 o.tiktok_order_id.clone(),
                 o.shop.clone(),
                 o.tiktok_status.clone(),
@@ -626,6 +808,7 @@ pub fn format_orders(orders: &[OrderView]) -> String {
         .collect();
     text_table(
         &[
+            "ID",
             "TIKTOK ORDER",
             "SHOP",
             "TIKTOK STATUS",
@@ -742,14 +925,55 @@ mod tests {
             Some(std::path::Path::new("/tmp/x.sock"))
         );
         match cli.command {
-            Some(Command::Orders { state, json }) => {
+            Some(Command::Orders {
+                state, json, shop, ..
+            }) => {
                 assert_eq!(state, Some(OrderSyncState::InStore));
                 assert!(json);
+                assert_eq!(shop, None);
             }
             other => panic!("{other:?}"),
         }
         assert!(Cli::try_parse_from(["feedbridge", "orders", "--state", "lost"]).is_err());
         assert!(Cli::try_parse_from(["feedbridge", "list"]).is_err());
+    }
+
+    #[test]
+    fn retry_takes_an_id_or_a_kind() {
+        let parse =
+            |args: &[&str]| Cli::try_parse_from([&["feedbridge", "retry"][..], args].concat());
+        match parse(&["7"]).unwrap().command {
+            Some(Command::Retry {
+                failure_id: Some(7),
+                kind: None,
+                org: None,
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+        match parse(&["--kind", "tracking_to_store", "--org", "demo"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Retry {
+                failure_id: None,
+                kind: Some(FailureKind::TrackingToStore),
+                org: Some(org),
+            }) => assert_eq!(org, "demo"),
+            other => panic!("{other:?}"),
+        }
+        for (name, kind) in FAILURE_KINDS {
+            let cli = parse(&["--kind", name]).unwrap();
+            assert!(
+                matches!(cli.command, Some(Command::Retry { kind: Some(k), .. }) if k == kind),
+                "{name}"
+            );
+            // The names are the daemon's own.
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+        }
+        assert!(parse(&[]).is_err(), "an id or a kind");
+        assert!(parse(&["7", "--kind", "listing"]).is_err(), "not both");
+        assert!(parse(&["--org", "demo"]).is_err(), "--org needs --kind");
+        assert!(parse(&["--kind", "tracking"]).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::client::{self, ConnectError};
 use crate::{live, requests, ui};
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
-use feedbridge_common::ConsoleClient;
+use feedbridge_common::{ConsoleClient, OrderFilter};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use std::path::PathBuf;
@@ -34,7 +34,8 @@ pub async fn run(
     // Connect before touching the terminal so "no daemon" is a plain one-line error.
     let client = client::connect(&socket).await?;
     let (actions_tx, actions_rx) = mpsc::unbounded_channel();
-    let (live_task, client_rx) = live::spawn(socket, client, actions_tx.clone());
+    let (filter_tx, filter_rx) = watch::channel(OrderFilter::default());
+    let (live_task, client_rx) = live::spawn(socket, client, actions_tx.clone(), filter_rx);
     let forward = notices.map(|mut notices| {
         let tx = actions_tx.clone();
         tokio::spawn(async move {
@@ -48,7 +49,13 @@ pub async fn run(
 
     let mut terminal = ratatui::init();
     let restore = RestoreOnDrop;
-    let result = main_loop(&mut terminal, actions_rx, actions_tx, client_rx).await;
+    let channels = Channels {
+        actions: actions_rx,
+        actions_tx,
+        client: client_rx,
+        order_filter: filter_tx,
+    };
+    let result = main_loop(&mut terminal, channels).await;
     drop(restore);
 
     live_task.abort();
@@ -67,12 +74,22 @@ impl Drop for RestoreOnDrop {
     }
 }
 
-async fn main_loop(
-    terminal: &mut DefaultTerminal,
-    mut actions: mpsc::UnboundedReceiver<Action>,
+/// What the main loop talks to: its own action queue, the live task's client, and the order
+/// filter the live task fetches with.
+struct Channels {
+    actions: mpsc::UnboundedReceiver<Action>,
     actions_tx: mpsc::UnboundedSender<Action>,
     client: watch::Receiver<Option<ConsoleClient>>,
-) -> anyhow::Result<()> {
+    order_filter: watch::Sender<OrderFilter>,
+}
+
+async fn main_loop(terminal: &mut DefaultTerminal, channels: Channels) -> anyhow::Result<()> {
+    let Channels {
+        mut actions,
+        actions_tx,
+        client,
+        order_filter,
+    } = channels;
     let mut app = App::new();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
@@ -95,6 +112,14 @@ async fn main_loop(
             Some(action) = actions.recv() => app.update(action),
             _ = tick.tick() => {}
         }
+        // The live refresh keeps fetching what the Orders panel shows.
+        order_filter.send_if_modified(|filter| {
+            let changed = *filter != app.order_filter;
+            if changed {
+                filter.clone_from(&app.order_filter);
+            }
+            changed
+        });
         for request in app.take_requests() {
             spawn_request(request, &client, actions_tx.clone());
         }

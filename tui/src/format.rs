@@ -1,6 +1,7 @@
 //! Small text helpers shared by the console and the CLI tables.
 
 use feedbridge_common::catalog::{PriceMarkup, ShopSettings, StockBuffer};
+use feedbridge_common::orders::{OrderDetail, OrderSettings};
 use feedbridge_common::{CategoryRef, ConnectionState, FailureView, OrderView, ProductView};
 
 /// Shown where a value is missing.
@@ -194,6 +195,103 @@ pub fn settings_fields(settings: &ShopSettings) -> Vec<(&'static str, String)> {
         ("Round up to .99", yes_no(settings.round_to_99).to_string()),
         ("Locations", location_warehouses(settings)),
         ("Package defaults", package_defaults(settings)),
+    ]
+}
+
+/// "15 minutes after payment" or "none (at once)".
+pub fn hold(minutes: u32) -> String {
+    match minutes {
+        0 => "none (at once)".into(),
+        1 => "1 minute after payment".into(),
+        n => format!("{n} minutes after payment"),
+    }
+}
+
+/// "store carrier → provider, …", or that there are none.
+pub fn carrier_mappings(settings: &OrderSettings) -> String {
+    if settings.carrier_mappings.is_empty() {
+        return "none".into();
+    }
+    settings
+        .carrier_mappings
+        .iter()
+        .map(|m| format!("{} → {}", m.store_carrier, m.tiktok_provider))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A shop's order rules as (label, value) pairs, in the order the console shows them.
+pub fn order_settings_fields(settings: &OrderSettings) -> Vec<(&'static str, String)> {
+    let or_none = |text: &str| {
+        if text.is_empty() {
+            "none".to_string()
+        } else {
+            text.to_string()
+        }
+    };
+    vec![
+        ("Hold", hold(settings.hold_minutes)),
+        (
+            "Order-number prefix",
+            or_none(&settings.order_number_prefix),
+        ),
+        ("FBT orders", settings.fbt_rule.label().to_string()),
+        ("FBT tag", or_none(&settings.fbt_tag)),
+        (
+            "Store stock",
+            settings.inventory_behaviour.label().to_string(),
+        ),
+        (
+            "Restock on cancel",
+            yes_no(settings.restock_on_cancel).to_string(),
+        ),
+        ("Carriers", carrier_mappings(settings)),
+    ]
+}
+
+/// Who fulfils and ships the order, plainly: "by the seller, seller ships" or
+/// "by TikTok (FBT), TikTok ships". Unknown values are shown as TikTok sent them.
+pub fn fulfilment(detail: &OrderDetail) -> String {
+    let fulfilled = match detail.fulfillment_type.as_str() {
+        "FULFILLMENT_BY_SELLER" => "by the seller".to_string(),
+        "FULFILLMENT_BY_TIKTOK" => "by TikTok (FBT)".to_string(),
+        other => other.to_string(),
+    };
+    let shipped = match detail.shipping_type.as_str() {
+        "SELLER" => "seller ships".to_string(),
+        "TIKTOK" => "TikTok ships".to_string(),
+        other => format!("shipping {other}"),
+    };
+    format!("{fulfilled}, {shipped}")
+}
+
+/// The store order as "#1001 (gid://…)", or that there is none yet.
+pub fn store_order_long(order: &OrderView) -> String {
+    match (&order.store_order_name, &order.store_order_id) {
+        (Some(name), Some(id)) => format!("{name} ({id})"),
+        (Some(one), None) | (None, Some(one)) => one.clone(),
+        (None, None) => "not created yet".to_string(),
+    }
+}
+
+/// The payment breakdown as (label, amount) pairs; discounts shown negative.
+pub fn payment_rows(detail: &OrderDetail) -> Vec<(&'static str, String)> {
+    let p = &detail.payment;
+    let money = |amount: rust_decimal::Decimal| format!("{amount} {}", p.currency);
+    let minus = |amount: rust_decimal::Decimal| {
+        if amount.is_zero() {
+            money(amount)
+        } else {
+            format!("-{}", money(amount))
+        }
+    };
+    vec![
+        ("Subtotal", money(p.sub_total)),
+        ("Shipping", money(p.shipping_fee)),
+        ("Seller discount", minus(p.seller_discount)),
+        ("Platform discount", minus(p.platform_discount)),
+        ("Tax", money(p.tax)),
+        ("Total", money(p.total)),
     ]
 }
 

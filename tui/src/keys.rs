@@ -15,10 +15,22 @@ pub enum Command {
     Connections,
     Up,
     Down,
+    PageUp,
+    PageDown,
     Detail,
     Retry,
+    RetryAll,
     Mark,
     Filter,
+    Search,
+    ShopFilter,
+    Carriers,
+    OrderSettings,
+    Resync,
+    AddCarrier,
+    Edit,
+    Delete,
+    Save,
     MapCategory,
     Unmap,
     List,
@@ -28,6 +40,7 @@ pub enum Command {
     Authorize,
     LinkPreview,
     Confirm,
+    Deny,
     Help,
     Back,
     Quit,
@@ -55,12 +68,32 @@ const fn ctrl(c: char) -> Key {
     }
 }
 
-/// Where a binding does something. A panel's own binding wins over an everywhere one on the
-/// same key (on Products, `k` links by hand instead of moving up).
+/// A popup with keys of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialog {
+    OrderDetail,
+    Carriers,
+    OrderSettings,
+}
+
+impl Dialog {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::OrderDetail => "order detail",
+            Self::Carriers => "carrier editor",
+            Self::OrderSettings => "order settings",
+        }
+    }
+}
+
+/// Where a binding does something. An open dialog's bindings win over the panel's, and a
+/// panel's own binding wins over an everywhere one on the same key (on Products, `k` links by
+/// hand instead of moving up).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Everywhere,
     On(&'static [Panel]),
+    In(&'static [Dialog]),
 }
 
 impl Scope {
@@ -68,10 +101,15 @@ impl Scope {
         match self {
             Self::Everywhere => true,
             Self::On(panels) => panels.contains(&panel),
+            Self::In(_) => false,
         }
     }
 
-    /// " (Products panel)", for the help.
+    pub fn includes_dialog(self, dialog: Dialog) -> bool {
+        matches!(self, Self::In(dialogs) if dialogs.contains(&dialog))
+    }
+
+    /// " (Products panel)" or " (carrier editor)", for the help.
     pub fn label(self) -> String {
         match self {
             Self::Everywhere => String::new(),
@@ -80,12 +118,33 @@ impl Scope {
                 let noun = if panels.len() == 1 { "panel" } else { "panels" };
                 format!(" ({} {noun})", names.join(", "))
             }
+            Self::In(dialogs) => {
+                let names: Vec<&str> = dialogs.iter().map(|d| d.title()).collect();
+                format!(" ({})", names.join(", "))
+            }
+        }
+    }
+
+    /// "on the Failures panel" or "in the carrier editor", for notices.
+    pub fn place(self) -> String {
+        match self {
+            Self::Everywhere => "everywhere".into(),
+            Self::On(_) => format!(
+                "on the{}",
+                self.label().trim_end_matches(')').replacen(" (", " ", 1)
+            ),
+            Self::In(_) => format!(
+                "in the{}",
+                self.label().trim_end_matches(')').replacen(" (", " ", 1)
+            ),
         }
     }
 }
 
 const PRODUCTS: Scope = Scope::On(&[Panel::Products]);
 const CONNECTIONS: Scope = Scope::On(&[Panel::Connections]);
+const ORDERS: Scope = Scope::On(&[Panel::Orders]);
+const CARRIERS: Scope = Scope::In(&[Dialog::Carriers]);
 
 pub struct Binding {
     pub keys: &'static [Key],
@@ -154,11 +213,53 @@ pub const KEYMAP: &[Binding] = &[
         scope: Scope::Everywhere,
     },
     Binding {
+        keys: &[key(KeyCode::PageUp)],
+        command: Command::PageUp,
+        description: "Move or scroll a page up",
+        hint: None,
+        scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[key(KeyCode::PageDown)],
+        command: Command::PageDown,
+        description: "Move or scroll a page down",
+        hint: None,
+        scope: Scope::Everywhere,
+    },
+    Binding {
         keys: &[key(KeyCode::Enter)],
         command: Command::Detail,
         description: "Details of the selected row",
         hint: Some("details"),
         scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[ch('f')],
+        command: Command::Filter,
+        description: "Cycle the filter (sync state / listing status)",
+        hint: Some("filter"),
+        scope: Scope::On(&[Panel::Orders, Panel::Products]),
+    },
+    Binding {
+        keys: &[ch('/')],
+        command: Command::Search,
+        description: "Search orders by TikTok order id, store order or SKU",
+        hint: Some("search"),
+        scope: ORDERS,
+    },
+    Binding {
+        keys: &[ch('S')],
+        command: Command::ShopFilter,
+        description: "Cycle the shop filter (with more than one TikTok shop)",
+        hint: Some("shop"),
+        scope: ORDERS,
+    },
+    Binding {
+        keys: &[ch('s')],
+        command: Command::Resync,
+        description: "Look at the order again now (resync)",
+        hint: None,
+        scope: Scope::In(&[Dialog::OrderDetail]),
     },
     Binding {
         keys: &[ch('r')],
@@ -168,17 +269,17 @@ pub const KEYMAP: &[Binding] = &[
         scope: Scope::On(&[Panel::Failures]),
     },
     Binding {
+        keys: &[ch('R')],
+        command: Command::RetryAll,
+        description: "Retry all open failures of the selected one's kind (asks first)",
+        hint: Some("retry all"),
+        scope: Scope::On(&[Panel::Failures]),
+    },
+    Binding {
         keys: &[ch(' ')],
         command: Command::Mark,
         description: "Select or unselect the product",
         hint: Some("select"),
-        scope: PRODUCTS,
-    },
-    Binding {
-        keys: &[ch('f')],
-        command: Command::Filter,
-        description: "Cycle the status filter",
-        hint: Some("filter"),
         scope: PRODUCTS,
     },
     Binding {
@@ -238,9 +339,58 @@ pub const KEYMAP: &[Binding] = &[
         scope: Scope::On(&[Panel::Products, Panel::Connections]),
     },
     Binding {
+        keys: &[ch('c')],
+        command: Command::Carriers,
+        description: "Carrier mappings of the TikTok shop",
+        hint: Some("carriers"),
+        scope: CONNECTIONS,
+    },
+    Binding {
+        keys: &[ch('o')],
+        command: Command::OrderSettings,
+        description: "Order settings of the TikTok shop (hold, prefix, FBT, stock)",
+        hint: Some("order settings"),
+        scope: CONNECTIONS,
+    },
+    Binding {
+        keys: &[ch('a')],
+        command: Command::AddCarrier,
+        description: "Add a mapping: type the store carrier, then pick the provider",
+        hint: None,
+        scope: CARRIERS,
+    },
+    Binding {
+        keys: &[key(KeyCode::Enter)],
+        command: Command::Edit,
+        description: "Edit the selected mapping or setting",
+        hint: None,
+        scope: Scope::In(&[Dialog::Carriers, Dialog::OrderSettings]),
+    },
+    Binding {
+        keys: &[ch('d')],
+        command: Command::Delete,
+        description: "Delete the selected mapping",
+        hint: None,
+        scope: CARRIERS,
+    },
+    Binding {
+        keys: &[ch('w')],
+        command: Command::Save,
+        description: "Save the order settings",
+        hint: None,
+        scope: Scope::In(&[Dialog::OrderSettings]),
+    },
+    Binding {
         keys: &[ch('y')],
         command: Command::Confirm,
-        description: "Confirm (link by SKU: link the matches)",
+        description: "Yes (link by SKU: link the matches; retry all: retry them)",
+        hint: None,
+        scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[ch('n')],
+        command: Command::Deny,
+        description: "No (retry all: retry nothing)",
         hint: None,
         scope: Scope::Everywhere,
     },
@@ -291,6 +441,8 @@ impl Key {
             KeyCode::Down => "↓".to_string(),
             KeyCode::Enter => "Enter".to_string(),
             KeyCode::Esc => "Esc".to_string(),
+            KeyCode::PageUp => "PgUp".to_string(),
+            KeyCode::PageDown => "PgDn".to_string(),
             KeyCode::Char(' ') => "Space".to_string(),
             KeyCode::Char(c) => c.to_string(),
             other => other.to_string(),
@@ -316,11 +468,24 @@ impl Binding {
 
 /// The command bound to a key press on `panel`, if any; the panel's own bindings first.
 pub fn lookup(event: &KeyEvent, panel: Panel) -> Option<Command> {
+    lookup_in(event, panel, None)
+}
+
+/// The command bound to a key press on `panel` with `dialog` open: the dialog's bindings
+/// first, then the panel's, then the everywhere ones.
+pub fn lookup_in(event: &KeyEvent, panel: Panel, dialog: Option<Dialog>) -> Option<Command> {
     let bound = |binding: &&Binding| binding.keys.iter().any(|k| k.matches(event));
+    let in_dialog = |b: &&Binding| dialog.is_some_and(|d| b.scope.includes_dialog(d));
     KEYMAP
         .iter()
-        .filter(|b| b.scope != Scope::Everywhere && b.scope.includes(panel))
+        .filter(in_dialog)
         .find(bound)
+        .or_else(|| {
+            KEYMAP
+                .iter()
+                .filter(|b| b.scope != Scope::Everywhere && b.scope.includes(panel))
+                .find(bound)
+        })
         .or_else(|| {
             KEYMAP
                 .iter()
@@ -330,12 +495,20 @@ pub fn lookup(event: &KeyEvent, panel: Panel) -> Option<Command> {
         .map(|binding| binding.command)
 }
 
-/// A binding for this key that works on other panels only, to explain where it works.
+/// A binding for this key that works on other panels (or in a dialog) only, to explain where
+/// it works; other panels' bindings first.
 pub fn elsewhere(event: &KeyEvent, panel: Panel) -> Option<&'static Binding> {
+    let bound = |binding: &&Binding| binding.keys.iter().any(|k| k.matches(event));
     KEYMAP
         .iter()
-        .filter(|b| !b.scope.includes(panel))
-        .find(|binding| binding.keys.iter().any(|k| k.matches(event)))
+        .filter(|b| matches!(b.scope, Scope::On(_)) && !b.scope.includes(panel))
+        .find(bound)
+        .or_else(|| {
+            KEYMAP
+                .iter()
+                .filter(|b| matches!(b.scope, Scope::In(_)))
+                .find(bound)
+        })
 }
 
 #[cfg(test)]
@@ -410,6 +583,42 @@ mod tests {
         assert_eq!(lookup(&shift_l, Panel::Orders), None);
         let t = press(KeyCode::Char('t'), KeyModifiers::NONE);
         assert_eq!(lookup(&t, Panel::Products), None);
+    }
+
+    #[test]
+    fn dialog_bindings_win_in_their_dialog() {
+        let a = press(KeyCode::Char('a'), KeyModifiers::NONE);
+        assert_eq!(lookup(&a, Panel::Connections), Some(Command::Authorize));
+        assert_eq!(
+            lookup_in(&a, Panel::Connections, Some(Dialog::Carriers)),
+            Some(Command::AddCarrier)
+        );
+        let enter = press(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(lookup(&enter, Panel::Connections), Some(Command::Detail));
+        assert_eq!(
+            lookup_in(&enter, Panel::Connections, Some(Dialog::OrderSettings)),
+            Some(Command::Edit)
+        );
+        let s = press(KeyCode::Char('s'), KeyModifiers::NONE);
+        assert_eq!(
+            lookup_in(&s, Panel::Orders, Some(Dialog::OrderDetail)),
+            Some(Command::Resync)
+        );
+        assert_eq!(lookup(&s, Panel::Orders), None);
+        // Explained by where it works: a panel first, else a dialog.
+        assert_eq!(
+            elsewhere(&s, Panel::Orders).map(|b| b.command),
+            Some(Command::Resubmit)
+        );
+        let d = press(KeyCode::Char('d'), KeyModifiers::NONE);
+        assert_eq!(
+            elsewhere(&d, Panel::Orders).map(|b| b.scope.place()),
+            Some("in the carrier editor".to_string())
+        );
+        assert_eq!(
+            Scope::On(&[Panel::Failures]).place(),
+            "on the Failures panel"
+        );
     }
 
     #[test]

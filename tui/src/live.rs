@@ -19,11 +19,14 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
 const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
-/// Fetch everything the console shows, concurrently.
-pub async fn fetch(client: &ConsoleClient) -> Result<Snapshot, tarpc::client::RpcError> {
+/// Fetch everything the console shows, concurrently; the orders that pass `order_filter`.
+pub async fn fetch(
+    client: &ConsoleClient,
+    order_filter: &OrderFilter,
+) -> Result<Snapshot, tarpc::client::RpcError> {
     let (status, orders, products, failures) = tokio::try_join!(
         client.status(ctx()),
-        client.orders(ctx(), OrderFilter::default()),
+        client.orders(ctx(), order_filter.clone()),
         client.products(ctx(), ProductFilter::default()),
         client.failures(ctx()),
     )?;
@@ -38,28 +41,40 @@ pub async fn fetch(client: &ConsoleClient) -> Result<Snapshot, tarpc::client::Rp
             .map(|shop| client.shop_settings(ctx(), shop.clone())),
     )
     .await;
+    let order_answers = futures::future::join_all(
+        shops
+            .iter()
+            .map(|shop| client.order_settings(ctx(), shop.clone())),
+    )
+    .await;
     let mut settings = Vec::with_capacity(shops.len());
-    for (shop, answer) in shops.into_iter().zip(answers) {
+    let mut order_settings = Vec::with_capacity(shops.len());
+    for ((shop, answer), order_answer) in shops.into_iter().zip(answers).zip(order_answers) {
         // A daemon refusal is shown in place; a lost connection is the caller's to handle.
-        settings.push((shop, answer?.map_err(|error| error.to_string())));
+        settings.push((shop.clone(), answer?.map_err(|error| error.to_string())));
+        order_settings.push((shop, order_answer?.map_err(|error| error.to_string())));
     }
     Ok(Snapshot {
         status,
+        order_filter: order_filter.clone(),
         orders,
         products,
         failures,
         settings,
+        order_settings,
     })
 }
 
 /// Start following the daemon. Updates go to `actions`; the current client (None while
-/// disconnected) is published on the returned watch so the UI can make calls with it.
+/// disconnected) is published on the returned watch so the UI can make calls with it. Orders
+/// are fetched with the console's filter as `order_filter` holds it at each refresh.
 pub fn spawn(
     socket: PathBuf,
     client: ConsoleClient,
     actions: mpsc::UnboundedSender<Action>,
+    order_filter: watch::Receiver<OrderFilter>,
 ) -> (JoinHandle<()>, watch::Receiver<Option<ConsoleClient>>) {
-    spawn_with(socket, client, actions, REFRESH_EVERY)
+    spawn_with(socket, client, actions, order_filter, REFRESH_EVERY)
 }
 
 /// [`spawn`] with another fallback refresh period (tests turn it off to see event-driven
@@ -68,11 +83,31 @@ pub fn spawn_with(
     socket: PathBuf,
     client: ConsoleClient,
     actions: mpsc::UnboundedSender<Action>,
+    order_filter: watch::Receiver<OrderFilter>,
     refresh_every: Duration,
 ) -> (JoinHandle<()>, watch::Receiver<Option<ConsoleClient>>) {
     let (client_tx, client_rx) = watch::channel(Some(client.clone()));
-    let task = tokio::spawn(run(socket, client, actions, client_tx, refresh_every));
+    let follow = Follow {
+        actions,
+        order_filter,
+        refresh_every,
+    };
+    let task = tokio::spawn(run(socket, client, follow, client_tx));
     (task, client_rx)
+}
+
+/// Where updates go and what to fetch.
+struct Follow {
+    actions: mpsc::UnboundedSender<Action>,
+    order_filter: watch::Receiver<OrderFilter>,
+    refresh_every: Duration,
+}
+
+impl Follow {
+    async fn fetch(&self, client: &ConsoleClient) -> Result<Snapshot, tarpc::client::RpcError> {
+        let filter = self.order_filter.borrow().clone();
+        fetch(client, &filter).await
+    }
 }
 
 /// Why following stopped.
@@ -85,10 +120,10 @@ enum Stop {
 async fn run(
     socket: PathBuf,
     first: ConsoleClient,
-    actions: mpsc::UnboundedSender<Action>,
+    follow_with: Follow,
     client_tx: watch::Sender<Option<ConsoleClient>>,
-    refresh_every: Duration,
 ) {
+    let actions = &follow_with.actions;
     let mut cursor = None;
     let mut next = Some(first);
     let mut backoff = BACKOFF_FIRST;
@@ -111,7 +146,7 @@ async fn run(
             },
         };
         client_tx.send_replace(Some(client.clone()));
-        match follow(&client, &mut cursor, &actions, &mut backoff, refresh_every).await {
+        match follow(&client, &mut cursor, &follow_with, &mut backoff).await {
             Stop::Closed => return,
             Stop::Lost(error) => {
                 client_tx.send_replace(None);
@@ -130,11 +165,11 @@ async fn run(
 async fn follow(
     client: &ConsoleClient,
     cursor: &mut Option<u64>,
-    actions: &mpsc::UnboundedSender<Action>,
+    with: &Follow,
     backoff: &mut Duration,
-    refresh_every: Duration,
 ) -> Stop {
-    let snapshot = match fetch(client).await {
+    let (actions, refresh_every) = (&with.actions, with.refresh_every);
+    let snapshot = match with.fetch(client).await {
         Ok(snapshot) => snapshot,
         Err(error) => return Stop::Lost(error),
     };
@@ -159,7 +194,7 @@ async fn follow(
             }
             continue;
         }
-        let snapshot = match fetch(client).await {
+        let snapshot = match with.fetch(client).await {
             Ok(snapshot) => snapshot,
             Err(error) => return Stop::Lost(error),
         };

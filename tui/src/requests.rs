@@ -102,6 +102,61 @@ pub async fn perform(client: &ConsoleClient, request: Request) -> Action {
             let result = flat(client.link_apply(long_ctx(), shop.clone()).await);
             Answer::Linked { shop, result }
         }
+        Request::Orders(filter) => {
+            let result = client
+                .orders(ctx(), filter.clone())
+                .await
+                .map_err(|error| format!("lost the daemon ({error})"));
+            Answer::Orders { filter, result }
+        }
+        Request::OrderDetail(order_id) => Answer::OrderDetail {
+            order_id,
+            result: flat(client.order_detail(ctx(), order_id).await).map(Box::new),
+        },
+        Request::ResyncOrder(order_id) => Answer::Resynced {
+            order_id,
+            result: flat(client.resync_order(ctx(), order_id).await),
+        },
+        Request::RetryFailures { kind, organization } => {
+            let result = flat(
+                client
+                    .retry_failures(ctx(), kind, Some(organization.clone()))
+                    .await,
+            );
+            Answer::RetriedAll {
+                kind,
+                organization,
+                result,
+            }
+        }
+        Request::CarrierChoices(shop) => {
+            let result = flat(client.carrier_choices(long_ctx(), shop.clone()).await);
+            Answer::CarrierChoices { shop, result }
+        }
+        Request::SetCarrierMapping {
+            shop,
+            store_carrier,
+            tiktok_provider,
+        } => {
+            let result = flat(
+                client
+                    .set_carrier_mapping(ctx(), shop.clone(), store_carrier, tiktok_provider)
+                    .await,
+            );
+            Answer::CarrierMappingSet { shop, result }
+        }
+        Request::OrderSettings(shop) => {
+            let result = flat(client.order_settings(ctx(), shop.clone()).await);
+            Answer::OrderSettings { shop, result }
+        }
+        Request::SetOrderSettings { shop, settings } => {
+            let result = flat(
+                client
+                    .set_order_settings(ctx(), shop.clone(), settings)
+                    .await,
+            );
+            Answer::OrderSettingsSaved { shop, result }
+        }
     };
     Action::Answered(answer)
 }

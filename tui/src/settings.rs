@@ -1,8 +1,10 @@
 //! `feedbridge settings SHOP set KEY VALUE`: strict parsing of one setting into a shop's
-//! [`ShopSettings`], with errors that say what is accepted.
+//! [`ShopSettings`] or [`OrderSettings`], with errors that say what is accepted. The console's
+//! order settings form checks what is typed with the same functions.
 
 use crate::format::plural;
 use feedbridge_common::catalog::{LocationWarehouse, PriceMarkup, ShopSettings, StockBuffer};
+use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -21,6 +23,38 @@ pub const KEYS: &[(&str, &str)] = &[
         "STORE_LOCATION_ID WAREHOUSE_ID to feed a warehouse from a location, or clear",
     ),
 ];
+
+/// The order rules `set` accepts (kept in the shop's [`OrderSettings`]).
+pub const ORDER_KEYS: &[(&str, &str)] = &[
+    (
+        "hold",
+        "minutes to wait after payment before creating the store order: a whole number, 0 = at once",
+    ),
+    (
+        "order-prefix",
+        "text before the store order's name, e.g. TT- (no spaces), or none",
+    ),
+    (
+        "fbt-rule",
+        "a (create FBT orders at once, deduct store stock) or b (after TikTok's collection, fulfilled, stock untouched)",
+    ),
+    (
+        "fbt-tag",
+        "extra tag on store orders TikTok fulfils (no commas), or none",
+    ),
+    ("inventory", "deduct, deduct-allow-negative or bypass"),
+    (
+        "restock",
+        "on or off (put stock back when a cancellation cancels the store order)",
+    ),
+];
+
+/// Which settings a key changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Shop,
+    Orders,
+}
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SettingError {
@@ -41,7 +75,152 @@ pub enum SettingError {
 }
 
 fn key_names() -> String {
-    KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+    KEYS.iter()
+        .chain(ORDER_KEYS)
+        .map(|(k, _)| *k)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which settings `key` belongs to; an unknown key is refused naming every key.
+pub fn target(key: &str) -> Result<Target, SettingError> {
+    if KEYS.iter().any(|(k, _)| *k == key) {
+        Ok(Target::Shop)
+    } else if ORDER_KEYS.iter().any(|(k, _)| *k == key) {
+        Ok(Target::Orders)
+    } else {
+        Err(SettingError::UnknownKey(key.to_string()))
+    }
+}
+
+/// Check `KEY VALUE...` without a daemon: the same refusals `apply`/`apply_order` give.
+pub fn check(key: &str, values: &[String]) -> Result<Target, SettingError> {
+    let target = target(key)?;
+    match target {
+        Target::Shop => apply(&mut ShopSettings::default(), key, values)?,
+        Target::Orders => apply_order(&mut OrderSettings::default(), key, values)?,
+    }
+    Ok(target)
+}
+
+/// Change `settings` by one order rule `KEY VALUE` as typed on the command line.
+pub fn apply_order(
+    settings: &mut OrderSettings,
+    key: &str,
+    values: &[String],
+) -> Result<(), SettingError> {
+    let Some(&(key, expected)) = ORDER_KEYS.iter().find(|(k, _)| *k == key) else {
+        return Err(SettingError::UnknownKey(key.to_string()));
+    };
+    let [value] = values else {
+        return Err(SettingError::WrongArity {
+            key,
+            expected: "one value",
+            got: values.len(),
+        });
+    };
+    let value = value.trim();
+    let bad = || SettingError::BadValue {
+        key,
+        value: value.to_string(),
+        expected,
+    };
+    match key {
+        "hold" => settings.hold_minutes = parse_hold(value).ok_or_else(bad)?,
+        "order-prefix" => settings.order_number_prefix = parse_prefix(value).ok_or_else(bad)?,
+        "fbt-rule" => settings.fbt_rule = parse_fbt_rule(value).ok_or_else(bad)?,
+        "fbt-tag" => settings.fbt_tag = parse_tag(value).ok_or_else(bad)?,
+        "inventory" => settings.inventory_behaviour = parse_inventory(value).ok_or_else(bad)?,
+        "restock" => {
+            settings.restock_on_cancel = match value {
+                "on" => true,
+                "off" => false,
+                _ => return Err(bad()),
+            };
+        }
+        _ => return Err(SettingError::UnknownKey(key.to_string())),
+    }
+    Ok(())
+}
+
+/// What `expected` says for an order key (the form shows it under a refused value).
+pub fn order_key_help(key: &str) -> &'static str {
+    ORDER_KEYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, help)| help)
+}
+
+/// Minutes as plain digits.
+pub fn parse_hold(value: &str) -> Option<u32> {
+    digits(value)?.parse().ok()
+}
+
+/// A prefix without whitespace; "none" or nothing clears it.
+pub fn parse_prefix(value: &str) -> Option<String> {
+    if value.is_empty() || value == "none" {
+        return Some(String::new());
+    }
+    (!value.chars().any(|c| c.is_whitespace() || c.is_control())).then(|| value.to_string())
+}
+
+/// A store tag: no commas (they separate tags) or control characters; "none" clears it.
+pub fn parse_tag(value: &str) -> Option<String> {
+    if value.is_empty() || value == "none" {
+        return Some(String::new());
+    }
+    (!value.chars().any(|c| c == ',' || c.is_control())).then(|| value.to_string())
+}
+
+pub fn parse_fbt_rule(value: &str) -> Option<FbtRule> {
+    match value {
+        "a" | "A" => Some(FbtRule::SyncAtOnce),
+        "b" | "B" => Some(FbtRule::AfterCollection),
+        _ => None,
+    }
+}
+
+pub fn parse_inventory(value: &str) -> Option<InventoryBehaviour> {
+    INVENTORY_NAMES
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, behaviour)| *behaviour)
+}
+
+/// The names `set` takes for each value, so what is shown can be typed back.
+pub fn fbt_rule_name(rule: FbtRule) -> &'static str {
+    match rule {
+        FbtRule::SyncAtOnce => "a",
+        FbtRule::AfterCollection => "b",
+    }
+}
+
+pub fn inventory_name(behaviour: InventoryBehaviour) -> &'static str {
+    INVENTORY_NAMES
+        .iter()
+        .find(|(_, b)| *b == behaviour)
+        .map_or("deduct", |(name, _)| name)
+}
+
+pub fn on_off(value: bool) -> &'static str {
+    if value { "on" } else { "off" }
+}
+
+/// The CLI names of the inventory behaviours, in the form's cycling order.
+const INVENTORY_NAMES: [(&str, InventoryBehaviour); 3] = [
+    ("deduct", InventoryBehaviour::DecrementObeyingPolicy),
+    (
+        "deduct-allow-negative",
+        InventoryBehaviour::DecrementIgnoringPolicy,
+    ),
+    ("bypass", InventoryBehaviour::Bypass),
+];
+
+/// The next inventory behaviour (the form's Enter), wrapping around.
+pub fn next_inventory(behaviour: InventoryBehaviour) -> InventoryBehaviour {
+    let all = INVENTORY_NAMES;
+    let at = all.iter().position(|(_, b)| *b == behaviour).unwrap_or(0);
+    all[(at + 1) % all.len()].1
 }
 
 /// Change `settings` by one `KEY VALUE...` as typed on the command line.
@@ -257,7 +436,8 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown setting 'colour'; use one of: buffer, max, markup, round99, weight-kg, \
-             length-cm, width-cm, height-cm, location"
+             length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, fbt-tag, \
+             inventory, restock"
         );
         assert!(matches!(
             set(&mut s, "buffer", &[]).unwrap_err(),
@@ -267,5 +447,70 @@ mod tests {
             set(&mut s, "location", &["LOC-1"]).unwrap_err(),
             SettingError::WrongArity { got: 1, .. }
         ));
+    }
+
+    fn set_order(s: &mut OrderSettings, key: &str, value: &str) -> Result<(), SettingError> {
+        apply_order(s, key, &[value.to_string()])
+    }
+
+    #[test]
+    fn order_keys_take_their_documented_values() {
+        let mut s = OrderSettings::default();
+        set_order(&mut s, "hold", "30").unwrap();
+        assert_eq!(s.hold_minutes, 30);
+        set_order(&mut s, "order-prefix", "TT-").unwrap();
+        assert_eq!(s.order_number_prefix, "TT-");
+        set_order(&mut s, "order-prefix", "none").unwrap();
+        assert_eq!(s.order_number_prefix, "");
+        set_order(&mut s, "fbt-rule", "b").unwrap();
+        assert_eq!(s.fbt_rule, FbtRule::AfterCollection);
+        set_order(&mut s, "fbt-tag", "TikTok FBT").unwrap();
+        assert_eq!(s.fbt_tag, "TikTok FBT");
+        set_order(&mut s, "inventory", "deduct-allow-negative").unwrap();
+        assert_eq!(
+            s.inventory_behaviour,
+            InventoryBehaviour::DecrementIgnoringPolicy
+        );
+        set_order(&mut s, "inventory", "bypass").unwrap();
+        assert_eq!(s.inventory_behaviour, InventoryBehaviour::Bypass);
+        set_order(&mut s, "restock", "off").unwrap();
+        assert!(!s.restock_on_cancel);
+        let changed = s.clone();
+        for (key, value) in [
+            ("hold", "ten"),
+            ("hold", "-5"),
+            ("hold", "1.5"),
+            ("order-prefix", "TT 1"),
+            ("fbt-rule", "c"),
+            ("fbt-tag", "a,b"),
+            ("inventory", "decrement"),
+            ("restock", "yes"),
+        ] {
+            let error = set_order(&mut s, key, value).unwrap_err();
+            assert!(
+                matches!(error, SettingError::BadValue { .. }),
+                "{key} {value}: {error}"
+            );
+        }
+        assert_eq!(s, changed, "a refused value changes nothing");
+        assert_eq!(
+            set_order(&mut s, "inventory", "x").unwrap_err().to_string(),
+            "inventory: 'x' is not valid; expected deduct, deduct-allow-negative or bypass"
+        );
+        assert_eq!(check("hold", &["5".into()]), Ok(Target::Orders));
+        assert_eq!(check("buffer", &["5".into()]), Ok(Target::Shop));
+        assert!(check("nope", &["5".into()]).is_err());
+    }
+
+    #[test]
+    fn inventory_cycles_through_every_behaviour() {
+        let mut b = InventoryBehaviour::DecrementObeyingPolicy;
+        let mut names = Vec::new();
+        for _ in 0..3 {
+            names.push(inventory_name(b));
+            b = next_inventory(b);
+        }
+        assert_eq!(names, ["deduct", "deduct-allow-negative", "bypass"]);
+        assert_eq!(b, InventoryBehaviour::DecrementObeyingPolicy);
     }
 }

@@ -3,8 +3,9 @@
 use crate::action::Panel;
 use crate::app::{App, Popup};
 use crate::components::{
-    Component, draw_authorization, draw_connection_test, draw_detail, draw_help, draw_link_preview,
-    draw_link_prompt, draw_picker, draw_report, product_detail_lines,
+    Component, draw_authorization, draw_carriers, draw_confirm_retry_all, draw_connection_test,
+    draw_detail, draw_help, draw_link_preview, draw_link_prompt, draw_order_detail,
+    draw_order_settings, draw_picker, draw_report, draw_search, product_detail_lines,
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -48,7 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     app.footer.draw(frame, footer, false);
 
     match &app.popup {
-        Some(Popup::Help) => draw_help(frame, area),
+        Some(Popup::Help) => draw_help(frame, area, app.help_scroll),
         Some(Popup::Detail) => draw_selected_detail(frame, area, app),
         Some(Popup::Picker(picker)) => draw_picker(frame, area, picker),
         Some(Popup::LinkPrompt { title, input, .. }) => draw_link_prompt(frame, area, title, input),
@@ -64,6 +65,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
             applying,
         }) => draw_link_preview(frame, area, shop, preview.as_ref(), *applying),
         Some(Popup::Report { title, lines }) => draw_report(frame, area, title, lines),
+        Some(Popup::OrderDetail(view)) => draw_order_detail(frame, area, view),
+        Some(Popup::Search { input }) => draw_search(frame, area, input),
+        Some(Popup::ConfirmRetryAll {
+            kind,
+            organization,
+            count,
+        }) => draw_confirm_retry_all(frame, area, *kind, organization, *count),
+        Some(Popup::Carriers(editor)) => draw_carriers(frame, area, editor),
+        Some(Popup::OrderSettings(form)) => draw_order_settings(frame, area, form),
         None => {}
     }
 }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use feedbridge_common::{EventKind, OrderSyncState};
+use feedbridge_common::{EventKind, OrderFilter, OrderSyncState};
 use feedbridge_tui::action::Action;
 use feedbridge_tui::{client, live};
 use std::time::Duration;
@@ -36,7 +36,14 @@ async fn events_trigger_a_refresh_and_losses_reconnect() {
     let client = client::connect(&socket).await.unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     // No periodic refresh: every refresh below is caused by an event or a reconnect.
-    let (task, current) = live::spawn_with(socket.clone(), client, tx, Duration::from_secs(3600));
+    let (_filter_tx, filter_rx) = tokio::sync::watch::channel(OrderFilter::default());
+    let (task, current) = live::spawn_with(
+        socket.clone(),
+        client,
+        tx,
+        filter_rx,
+        Duration::from_secs(3600),
+    );
 
     let first = next_matching(&mut rx, 30, |a| matches!(a, Action::Refreshed(_))).await;
     let Action::Refreshed(snapshot) = first else {

@@ -119,8 +119,95 @@ async fn requests_become_answers() {
         ))
     );
 
+    // Order work.
+    let blocked = feedbridge_common::OrderFilter {
+        state: Some(feedbridge_common::OrderSyncState::Blocked),
+        ..Default::default()
+    };
+    match ask(Request::Orders(blocked.clone())).await {
+        Answer::Orders { filter, result } => {
+            assert_eq!(filter, blocked);
+            let ids: Vec<i64> = result.unwrap().iter().map(|o| o.id).collect();
+            assert_eq!(ids, [13]);
+        }
+        other => panic!("{other:?}"),
+    }
+    match ask(Request::OrderDetail(11)).await {
+        Answer::OrderDetail { order_id, result } => {
+            assert_eq!(order_id, 11);
+            assert_eq!(result.unwrap().timeline.len(), 5);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        ask(Request::ResyncOrder(99)).await,
+        Answer::Resynced {
+            order_id: 99,
+            result: Err("not found: order 99".into())
+        }
+    );
+    assert_eq!(
+        ask(Request::RetryFailures {
+            kind: feedbridge_common::FailureKind::TrackingPush,
+            organization: "demo".into()
+        })
+        .await,
+        Answer::RetriedAll {
+            kind: feedbridge_common::FailureKind::TrackingPush,
+            organization: "demo".into(),
+            result: Ok(1)
+        }
+    );
+    assert_eq!(
+        ask(Request::CarrierChoices("demo-us".into())).await,
+        Answer::CarrierChoices {
+            shop: "demo-us".into(),
+            result: Ok(support::sample_carriers())
+        }
+    );
+    assert_eq!(
+        ask(Request::OrderSettings("demo-us".into())).await,
+        Answer::OrderSettings {
+            shop: "demo-us".into(),
+            result: Ok(support::sample_order_settings())
+        }
+    );
+    assert_eq!(
+        ask(Request::SetCarrierMapping {
+            shop: "demo-us".into(),
+            store_carrier: "Evri 48h".into(),
+            tiktok_provider: Some("OnTrac".into())
+        })
+        .await,
+        Answer::CarrierMappingSet {
+            shop: "demo-us".into(),
+            result: Ok("Tracking from 'Evri 48h' now goes to TikTok as OnTrac.".into())
+        }
+    );
+    let mut settings = support::sample_order_settings();
+    settings.hold_minutes = 5000;
+    assert_eq!(
+        ask(Request::SetOrderSettings {
+            shop: "demo-us".into(),
+            settings
+        })
+        .await,
+        Answer::OrderSettingsSaved {
+            shop: "demo-us".into(),
+            result: Err(
+                "hold_minutes: at most 1440 (a day); TikTok expects orders to ship sooner".into()
+            )
+        }
+    );
+
     // The live feed reads every shop's settings with the rest.
-    let snapshot = feedbridge_tui::live::fetch(&console).await.unwrap();
+    let snapshot = feedbridge_tui::live::fetch(&console, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(snapshot.settings, sample_snapshot().settings);
+    // ...and its order rules (with the mapping added above).
+    let (shop, order_settings) = &snapshot.order_settings[0];
+    assert_eq!(shop, "demo-us");
+    assert_eq!(order_settings.as_ref().unwrap().carrier_mappings.len(), 2);
     daemon.stop();
 }

@@ -5,6 +5,7 @@ use super::orders::field;
 use super::table::TableRow;
 use crate::format::{self, connection_state, or_none};
 use feedbridge_common::catalog::ShopSettings;
+use feedbridge_common::orders::OrderSettings;
 use feedbridge_common::{ConnectionState, ConnectionView, StatusReport};
 use ratatui::layout::Constraint;
 use ratatui::style::{Style, Stylize};
@@ -22,6 +23,8 @@ pub struct ConnectionRow {
     pub is_shop: bool,
     /// The shop's settings, or why they could not be read (shops only).
     pub settings: Option<Result<ShopSettings, String>>,
+    /// The shop's order rules, or why they could not be read (shops only).
+    pub order_settings: Option<Result<OrderSettings, String>>,
 }
 
 impl ConnectionRow {
@@ -29,6 +32,7 @@ impl ConnectionRow {
     pub fn all(
         status: &StatusReport,
         settings: &[(String, Result<ShopSettings, String>)],
+        order_settings: &[(String, Result<OrderSettings, String>)],
     ) -> Vec<Self> {
         let mut rows = Vec::new();
         for org in &status.organizations {
@@ -43,12 +47,21 @@ impl ConnectionRow {
                             .map(|(_, s)| s.clone())
                     })
                     .flatten();
+                let order_settings = is_shop
+                    .then(|| {
+                        order_settings
+                            .iter()
+                            .find(|(shop, _)| *shop == view.name)
+                            .map(|(_, s)| s.clone())
+                    })
+                    .flatten();
                 rows.push(Self {
                     position: i64::try_from(rows.len()).unwrap_or(i64::MAX),
                     organization: org.name.clone(),
                     view: view.clone(),
                     is_shop,
                     settings,
+                    order_settings,
                 });
             }
         }
@@ -151,6 +164,24 @@ impl TableRow for ConnectionRow {
                     .dark_gray(),
                 ]));
                 for (label, value) in format::settings_fields(settings) {
+                    lines.push(field(&format!("  {label}"), value));
+                }
+            }
+        }
+        match &self.order_settings {
+            None => {}
+            Some(Err(error)) => {
+                lines.push(Line::raw(""));
+                lines.push(Line::from("Order settings").bold());
+                lines.push(Line::raw(format!("  could not be read: {error}")).dark_gray());
+            }
+            Some(Ok(settings)) => {
+                lines.push(Line::raw(""));
+                lines.push(Line::from(vec![
+                    Span::raw("Order settings").bold(),
+                    Span::raw("  (o changes them · c maps carriers)").dark_gray(),
+                ]));
+                for (label, value) in format::order_settings_fields(settings) {
                     lines.push(field(&format!("  {label}"), value));
                 }
             }

@@ -6,6 +6,7 @@ mod dialogs;
 mod failures;
 mod footer;
 mod header;
+mod order_dialogs;
 mod orders;
 mod popup;
 mod products;
@@ -18,6 +19,10 @@ pub use dialogs::{
 };
 pub use footer::Footer;
 pub use header::Header;
+pub use order_dialogs::{
+    draw_carriers, draw_confirm_retry_all, draw_order_detail, draw_order_settings, draw_search,
+    order_detail_lines,
+};
 pub use popup::{draw_detail, draw_help};
 pub use table::{TablePanel, TableRow};
 

@@ -58,7 +58,7 @@ impl TableRow for OrderView {
             )),
             Cell::from(format::order_store(self)),
             Cell::from(format::order_tracking(self)),
-            Cell::from(or_none(self.reason.as_deref())),
+            Cell::from(reason_cell(self)),
         ]
     }
 
@@ -77,12 +77,7 @@ impl TableRow for OrderView {
         if let Some(reason) = &self.reason {
             lines.push(field("Reason", reason.clone()));
         }
-        let store = match (&self.store_order_name, &self.store_order_id) {
-            (Some(name), Some(id)) => format!("{name} ({id})"),
-            (Some(one), None) | (None, Some(one)) => one.clone(),
-            (None, None) => "not created yet".to_string(),
-        };
-        lines.push(field("Store order", store));
+        lines.push(field("Store order", format::store_order_long(self)));
         lines.push(field(
             "Total",
             self.total
@@ -118,6 +113,18 @@ impl TableRow for OrderView {
             )));
         }
         (format!("TikTok order {}", self.tiktok_order_id), lines)
+    }
+}
+
+/// Why the order waits, is blocked or failed, in the state's colour; other states' reasons
+/// (if the daemon gives any) plainly.
+fn reason_cell(order: &OrderView) -> Span<'static> {
+    let text = or_none(order.reason.as_deref());
+    match order.sync_state {
+        OrderSyncState::Blocked | OrderSyncState::Failed | OrderSyncState::Waiting => {
+            Span::styled(text, state_style(order.sync_state))
+        }
+        _ => Span::raw(text),
     }
 }
 

@@ -14,8 +14,8 @@ pub(super) fn popup_area(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-/// Every binding in [`KEYMAP`], with its description.
-pub fn draw_help(frame: &mut Frame, area: Rect) {
+/// Every binding in [`KEYMAP`], with its description, from line `scroll` on.
+pub fn draw_help(frame: &mut Frame, area: Rect, scroll: u16) {
     let key_width = KEYMAP
         .iter()
         .map(|b| b.keys_label().chars().count())
@@ -33,17 +33,32 @@ pub fn draw_help(frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let total = lines.len();
+    let height = u16::try_from(total + 2).unwrap_or(u16::MAX);
     let width = lines.iter().map(Line::width).max().unwrap_or(0) + 2;
     let popup = popup_area(area, u16::try_from(width).unwrap_or(u16::MAX), height);
+    let shown = usize::from(popup.height.saturating_sub(2));
+    let last = total.saturating_sub(shown);
+    let scroll = usize::from(scroll).min(last);
+    let hint = if last == 0 {
+        " ? or Esc to close ".to_string()
+    } else {
+        format!(
+            " {}–{} of {total} · ↑/↓ scroll · ? or Esc to close ",
+            scroll + 1,
+            scroll + shown
+        )
+    };
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(" Keys ")
-                .title_bottom(Line::from(" ? or Esc to close ").right_aligned())
-                .border_style(Style::new().cyan()),
-        ),
+        Paragraph::new(lines)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+            .block(
+                Block::bordered()
+                    .title(" Keys ")
+                    .title_bottom(Line::from(hint).right_aligned())
+                    .border_style(Style::new().cyan()),
+            ),
         popup,
     );
 }

@@ -36,6 +36,8 @@ pub struct TablePanel<R> {
     markable: bool,
     /// Appended to the title, e.g. the active filter.
     pub title_note: Option<String>,
+    /// Shown instead of [`TableRow::EMPTY`] when there are no rows (e.g. under a filter).
+    pub empty_note: Option<String>,
 }
 
 impl<R: TableRow> TablePanel<R> {
@@ -47,6 +49,7 @@ impl<R: TableRow> TablePanel<R> {
             marked: BTreeSet::new(),
             markable: false,
             title_note: None,
+            empty_note: None,
         }
     }
 
@@ -112,14 +115,12 @@ impl<R: TableRow> TablePanel<R> {
         self.rows = rows;
     }
 
-    fn up(&mut self) {
-        self.selected = self.selected.saturating_sub(1);
+    fn up(&mut self, rows: usize) {
+        self.selected = self.selected.saturating_sub(rows);
     }
 
-    fn down(&mut self) {
-        if self.selected + 1 < self.rows.len() {
-            self.selected += 1;
-        }
+    fn down(&mut self, rows: usize) {
+        self.selected = (self.selected + rows).min(self.rows.len().saturating_sub(1));
     }
 }
 
@@ -127,8 +128,10 @@ impl<R: TableRow> Component for TablePanel<R> {
     /// The app sends movement only to the focused panel.
     fn update(&mut self, action: &Action) {
         match action {
-            Action::Up => self.up(),
-            Action::Down => self.down(),
+            Action::Up => self.up(1),
+            Action::Down => self.down(1),
+            Action::PageUp => self.up(usize::from(crate::editors::PAGE)),
+            Action::PageDown => self.down(usize::from(crate::editors::PAGE)),
             _ => {}
         }
     }
@@ -149,7 +152,8 @@ impl<R: TableRow> Component for TablePanel<R> {
         title.push(' ');
         let block = Block::bordered().title(title).border_style(border);
         if self.rows.is_empty() {
-            let text = Text::from(R::EMPTY).italic().dark_gray();
+            let empty = self.empty_note.as_deref().unwrap_or(R::EMPTY);
+            let text = Text::from(empty.to_string()).italic().dark_gray();
             frame.render_widget(
                 Paragraph::new(text)
                     .block(block)

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // Test fixture: a poisoned lock or a failed bind should fail the test.
 
 use feedbridge_common::catalog::*;
+use feedbridge_common::orders::*;
 use feedbridge_common::rpc::RpcError;
 use feedbridge_common::*;
 use feedbridge_tui::action::Snapshot;
@@ -230,10 +231,131 @@ pub fn sample_failures() -> Vec<FailureView> {
 pub fn sample_snapshot() -> Snapshot {
     Snapshot {
         status: sample_status(),
+        order_filter: OrderFilter::default(),
         orders: sample_orders(),
         products: sample_products(),
         failures: sample_failures(),
         settings: vec![("demo-us".into(), Ok(sample_settings()))],
+        order_settings: vec![("demo-us".into(), Ok(sample_order_settings()))],
+    }
+}
+
+/// The sample shop's order rules: a 15-minute hold, a prefix, rule A, one carrier mapping.
+pub fn sample_order_settings() -> OrderSettings {
+    OrderSettings {
+        hold_minutes: 15,
+        order_number_prefix: "TT-".into(),
+        carrier_mappings: vec![CarrierMapping {
+            store_carrier: "USPS Priority Mail".into(),
+            tiktok_provider: "USPS".into(),
+        }],
+        ..OrderSettings::default()
+    }
+}
+
+/// TikTok's shipping providers for the sample shop.
+pub fn sample_providers() -> Vec<String> {
+    ["USPS", "UPS", "FedEx", "DHL eCommerce", "OnTrac"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// The carrier editor's data for the sample shop as the fake serves it at first.
+pub fn sample_carriers() -> CarrierChoices {
+    CarrierChoices {
+        shop: "demo-us".into(),
+        mappings: sample_order_settings().carrier_mappings,
+        providers: sample_providers(),
+        region_default: Some("USPS".into()),
+        unmapped_seen: vec!["Evri 48h".into()],
+    }
+}
+
+/// Everything the daemon knows about one sample order: order 11 (shipped) has a package,
+/// a difference, a past hold and a five-event timeline; the others are plainer.
+pub fn sample_order_detail(order: OrderView) -> OrderDetail {
+    let packages = order
+        .tracking
+        .iter()
+        .map(|t| PackageView {
+            tiktok_package_id: t.tiktok_package_id.clone().unwrap_or_default(),
+            tracking_number: t.number.clone(),
+            carrier: t.carrier.clone(),
+            direction: "store -> TikTok".into(),
+            lines: order
+                .lines
+                .iter()
+                .map(|l| (l.seller_sku.clone(), l.quantity))
+                .collect(),
+            at: order.updated_at,
+        })
+        .collect();
+    let total = order.total.as_ref().map_or(Decimal::ZERO, |m| m.amount);
+    let event = |offset: i64, kind: EventKind, message: &str| EventView {
+        seq: u64::try_from(offset).unwrap() + 1,
+        at: order.created_at + offset,
+        kind,
+        organization: Some(order.organization.clone()),
+        subject: format!("TikTok order {}", order.tiktok_order_id),
+        message: message.into(),
+    };
+    let shipped = order.id == 11;
+    let timeline = if shipped {
+        vec![
+            event(
+                0,
+                EventKind::OrderSeen,
+                "Seen on TikTok: AWAITING_SHIPMENT, paid.",
+            ),
+            event(
+                1,
+                EventKind::OrderChanged,
+                "Held 15 minutes before it goes to the store.",
+            ),
+            event(
+                120,
+                EventKind::OrderCreatedInStore,
+                "Created store order #1001.",
+            ),
+            event(
+                240,
+                EventKind::TrackingPushed,
+                "Tracking USPS 9400111899223857268499 pushed to TikTok package 1152921504606846976.",
+            ),
+            event(
+                300,
+                EventKind::OrderChanged,
+                "TikTok status is now IN_TRANSIT.",
+            ),
+        ]
+    } else {
+        vec![event(
+            0,
+            EventKind::OrderSeen,
+            "Seen on TikTok: AWAITING_SHIPMENT, paid.",
+        )]
+    };
+    OrderDetail {
+        fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
+        shipping_type: "SELLER".into(),
+        payment: PaymentBreakdown {
+            currency: "USD".into(),
+            sub_total: total,
+            shipping_fee: Decimal::new(500, 2),
+            seller_discount: Decimal::new(300, 2),
+            platform_discount: Decimal::new(200, 2),
+            tax: Decimal::new(0, 2),
+            total,
+        },
+        packages,
+        hold_until: shipped.then_some(order.created_at + 900),
+        differences: if shipped {
+            vec!["The store order's shipping is 0.00 USD; TikTok's is 5.00 USD.".into()]
+        } else {
+            vec![]
+        },
+        timeline,
+        order,
     }
 }
 
@@ -246,6 +368,13 @@ pub struct FakeState {
     pub settings: ShopSettings,
     /// Catalog changes the fake accepted, e.g. "unmap 3", in order.
     pub calls: Vec<String>,
+    /// The one shop's order rules, as `set_order_settings` and `set_carrier_mapping` left
+    /// them (its carrier mappings are the carrier editor's).
+    pub order_settings: OrderSettings,
+    /// What `carrier_choices` serves besides the mappings.
+    pub providers: Vec<String>,
+    pub region_default: Option<String>,
+    pub unmapped_seen: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -553,6 +682,152 @@ impl Console for FakeConsole {
         Ok(format!("Saved the settings of {shop}."))
     }
 
+    async fn retry_failures(
+        self,
+        _: Context,
+        kind: FailureKind,
+        organization: Option<String>,
+    ) -> Result<u32, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        if let Some(org) = &organization
+            && !fake
+                .snapshot
+                .status
+                .organizations
+                .iter()
+                .any(|o| o.name == *org)
+        {
+            return Err(RpcError::NotFound(format!("organization {org}")));
+        }
+        let queued = fake
+            .snapshot
+            .failures
+            .iter()
+            .filter(|f| f.kind == kind)
+            .filter(|f| {
+                organization
+                    .as_ref()
+                    .is_none_or(|org| f.organization == *org)
+            })
+            .count();
+        fake.calls
+            .push(format!("retry {} {organization:?}", kind.label()));
+        Ok(u32::try_from(queued).unwrap())
+    }
+
+    async fn order_detail(self, _: Context, order_id: i64) -> Result<OrderDetail, RpcError> {
+        let fake = self.state.lock().unwrap();
+        let order = fake.snapshot.orders.iter().find(|o| o.id == order_id);
+        order
+            .cloned()
+            .map(sample_order_detail)
+            .ok_or_else(|| RpcError::NotFound(format!("order {order_id}")))
+    }
+
+    async fn resync_order(self, _: Context, order_id: i64) -> Result<String, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        let Some(order) = fake.snapshot.orders.iter().find(|o| o.id == order_id) else {
+            return Err(RpcError::NotFound(format!("order {order_id}")));
+        };
+        let message = format!(
+            "TikTok order {} will be looked at again now.",
+            order.tiktok_order_id
+        );
+        fake.calls.push(format!("resync {order_id}"));
+        Ok(message)
+    }
+
+    async fn order_settings(self, _: Context, shop: String) -> Result<OrderSettings, RpcError> {
+        let fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        Ok(fake.order_settings.clone())
+    }
+
+    async fn set_order_settings(
+        self,
+        _: Context,
+        shop: String,
+        settings: OrderSettings,
+    ) -> Result<String, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        if settings.hold_minutes > 1440 {
+            return Err(RpcError::Invalid(
+                "hold_minutes: at most 1440 (a day); TikTok expects orders to ship sooner".into(),
+            ));
+        }
+        fake.order_settings = settings;
+        fake.calls.push(format!("order settings {shop}"));
+        Ok(format!("Saved the order settings of {shop}."))
+    }
+
+    async fn carrier_choices(self, _: Context, shop: String) -> Result<CarrierChoices, RpcError> {
+        let fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        Ok(CarrierChoices {
+            shop,
+            mappings: fake.order_settings.carrier_mappings.clone(),
+            providers: fake.providers.clone(),
+            region_default: fake.region_default.clone(),
+            unmapped_seen: fake.unmapped_seen.clone(),
+        })
+    }
+
+    async fn set_carrier_mapping(
+        self,
+        _: Context,
+        shop: String,
+        store_carrier: String,
+        tiktok_provider: Option<String>,
+    ) -> Result<String, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        let same = |m: &CarrierMapping| m.store_carrier.eq_ignore_ascii_case(&store_carrier);
+        match tiktok_provider {
+            Some(provider) => {
+                if !fake.providers.contains(&provider) {
+                    return Err(RpcError::Invalid(format!(
+                        "'{provider}' is not a shipping provider of {shop}; choose one of: {}",
+                        fake.providers.join(", ")
+                    )));
+                }
+                let mappings = &mut fake.order_settings.carrier_mappings;
+                mappings.retain(|m| !same(m));
+                mappings.push(CarrierMapping {
+                    store_carrier: store_carrier.clone(),
+                    tiktok_provider: provider.clone(),
+                });
+                fake.unmapped_seen
+                    .retain(|c| !c.eq_ignore_ascii_case(&store_carrier));
+                fake.calls
+                    .push(format!("carrier {shop} {store_carrier} -> {provider}"));
+                Ok(format!(
+                    "Tracking from '{store_carrier}' now goes to TikTok as {provider}."
+                ))
+            }
+            None => {
+                let mappings = &mut fake.order_settings.carrier_mappings;
+                if !mappings.iter().any(same) {
+                    return Err(RpcError::NotFound(format!(
+                        "carrier mapping for '{store_carrier}' on {shop}"
+                    )));
+                }
+                mappings.retain(|m| !same(m));
+                fake.calls
+                    .push(format!("carrier {shop} {store_carrier} -> none"));
+                Ok(format!("Removed the mapping of '{store_carrier}'."))
+            }
+        }
+    }
+
     async fn status(self, _: Context) -> StatusReport {
         let state = self.state.lock().unwrap();
         let mut status = state.snapshot.status.clone();
@@ -567,6 +842,16 @@ impl Console for FakeConsole {
             .orders
             .iter()
             .filter(|o| filter.state.is_none_or(|s| s == o.sync_state))
+            .filter(|o| filter.shop.as_ref().is_none_or(|shop| o.shop == *shop))
+            .filter(|o| {
+                filter.search.as_ref().is_none_or(|text| {
+                    let text = text.to_lowercase();
+                    let has = |s: &str| s.to_lowercase().contains(&text);
+                    has(&o.tiktok_order_id)
+                        || o.store_order_name.as_deref().is_some_and(has)
+                        || o.lines.iter().any(|l| has(&l.seller_sku))
+                })
+            })
             .cloned()
             .collect()
     }
@@ -670,6 +955,10 @@ impl FakeDaemon {
             retried: Vec::new(),
             settings: sample_settings(),
             calls: Vec::new(),
+            order_settings: sample_order_settings(),
+            providers: sample_providers(),
+            region_default: sample_carriers().region_default,
+            unmapped_seen: sample_carriers().unmapped_seen,
         }));
         let (latest, latest_rx) = watch::channel(0);
         let mut incoming = tarpc::serde_transport::unix::listen(

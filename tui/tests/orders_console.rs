@@ -1,0 +1,704 @@
+//! The console's order work (insta snapshots of a `TestBackend`) and its key handling: the
+//! sync-state filter, search and shop filter on Orders, the order detail with its timeline,
+//! retry-all on Failures, the carrier mapping editor and the order settings form. Daemon calls
+//! are checked as the requests the app queues; answers are fed back as the daemon's.
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
+
+mod support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use feedbridge_common::orders::{FbtRule, OrderSettings};
+use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrganizationView};
+use feedbridge_tui::action::{Action, Answer, Request, Snapshot};
+use feedbridge_tui::app::{App, Popup};
+use feedbridge_tui::editors::CarrierMode;
+use feedbridge_tui::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use support::{
+    sample_carriers, sample_order_detail, sample_order_settings, sample_orders, sample_snapshot,
+};
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| ui::draw(frame, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+/// The daemon's version changes with every release (and a popup may cut it short).
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({
+            filters => vec![(r"daemon \d[\w.+-]*", "daemon [VERSION]")],
+        }, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+
+fn loaded() -> App {
+    let mut app = App::new();
+    app.update(Action::Refreshed(Box::new(sample_snapshot())));
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) -> Option<Action> {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn shift(app: &mut App, c: char) -> Option<Action> {
+    app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        assert_eq!(press(app, KeyCode::Char(c)), Some(Action::Input(c)), "{c}");
+    }
+}
+
+fn erase(app: &mut App, count: usize) {
+    for _ in 0..count {
+        press(app, KeyCode::Backspace);
+    }
+}
+
+/// The daemon's answer to an orders request, filtered as the fake daemon filters.
+fn orders_answer(filter: &OrderFilter) -> Action {
+    let orders = sample_orders()
+        .into_iter()
+        .filter(|o| filter.state.is_none_or(|s| s == o.sync_state))
+        .filter(|o| filter.shop.as_ref().is_none_or(|shop| o.shop == *shop))
+        .filter(|o| {
+            filter.search.as_ref().is_none_or(|text| {
+                o.lines.iter().any(|l| l.seller_sku.contains(text.as_str()))
+                    || o.tiktok_order_id.contains(text.as_str())
+            })
+        })
+        .collect();
+    Action::Answered(Answer::Orders {
+        filter: filter.clone(),
+        result: Ok(orders),
+    })
+}
+
+#[test]
+fn f_cycles_the_sync_state_filter_then_all() {
+    let mut app = loaded();
+    let mut seen = Vec::new();
+    for _ in 0..OrderSyncState::ALL.len() {
+        assert_eq!(
+            press(&mut app, KeyCode::Char('f')),
+            Some(Action::CycleOrderFilter)
+        );
+        seen.push(app.order_filter.state.unwrap().label());
+    }
+    assert_eq!(
+        seen,
+        [
+            "Waiting",
+            "Blocked",
+            "Pending",
+            "In store",
+            "Shipped",
+            "Cancelled",
+            "Failed"
+        ]
+    );
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.order_filter, OrderFilter::default(), "then all again");
+    // Each change asks the daemon at once.
+    let requests = app.take_requests();
+    assert_eq!(requests.len(), 8);
+    assert_eq!(requests[7], Request::Orders(OrderFilter::default()));
+}
+
+#[test]
+fn orders_filtered_by_state_survive_the_live_refresh() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('f'));
+    press(&mut app, KeyCode::Char('f'));
+    let blocked = OrderFilter {
+        state: Some(OrderSyncState::Blocked),
+        ..OrderFilter::default()
+    };
+    assert_eq!(app.order_filter, blocked);
+    assert_eq!(
+        app.take_requests().last(),
+        Some(&Request::Orders(blocked.clone()))
+    );
+    app.update(orders_answer(&blocked));
+    assert_eq!(app.orders.rows().len(), 1);
+    snapshot!("orders_blocked", render(&app, 130, 12));
+
+    // A refresh fetched before the filter changed is stale for the Orders panel...
+    app.update(Action::Refreshed(Box::new(sample_snapshot())));
+    assert_eq!(app.orders.rows().len(), 1);
+    // ...one fetched with the filter is taken.
+    let mut fresh: Snapshot = sample_snapshot();
+    fresh.order_filter = blocked.clone();
+    fresh
+        .orders
+        .retain(|o| o.sync_state == OrderSyncState::Blocked);
+    fresh.orders[0].reason = Some("SKU BEANIE-GRY is still not listed".into());
+    app.update(Action::Refreshed(Box::new(fresh)));
+    assert_eq!(
+        app.orders.rows()[0].reason.as_deref(),
+        Some("SKU BEANIE-GRY is still not listed")
+    );
+    // An answer for an older filter is ignored too.
+    app.update(orders_answer(&OrderFilter::default()));
+    assert_eq!(app.orders.rows().len(), 1);
+
+    // Nothing in a state: the panel says why it is empty.
+    press(&mut app, KeyCode::Char('f'));
+    let pending = app.order_filter.clone();
+    app.update(orders_answer(&pending));
+    let screen = render(&app, 130, 12);
+    assert!(screen.contains("No orders match the filter"), "{screen}");
+}
+
+#[test]
+fn slash_searches_orders_and_empty_clears() {
+    let mut app = loaded();
+    app.take_requests();
+    assert_eq!(
+        press(&mut app, KeyCode::Char('/')),
+        Some(Action::OpenSearch)
+    );
+    // Typing goes to the box: q does not quit, f does not filter.
+    type_text(&mut app, "qf");
+    assert!(!app.should_quit);
+    erase(&mut app, 2);
+    type_text(&mut app, "BEANIE");
+    snapshot!("orders_search_box", render(&app, 100, 14));
+    assert!(
+        app.take_requests().is_empty(),
+        "nothing is asked while typing"
+    );
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Submit));
+    assert_eq!(app.popup, None);
+    let search = OrderFilter {
+        search: Some("BEANIE".into()),
+        ..OrderFilter::default()
+    };
+    assert_eq!(app.take_requests(), vec![Request::Orders(search.clone())]);
+    app.update(orders_answer(&search));
+    assert_eq!(app.orders.rows().len(), 1);
+    let screen = render(&app, 130, 12);
+    assert!(
+        screen.contains("Orders (1) · sync: all · search: \"BEANIE\""),
+        "{screen}"
+    );
+
+    // The box opens with the current search; erasing it and Enter shows all again.
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(
+        app.popup,
+        Some(Popup::Search {
+            input: "BEANIE".into()
+        })
+    );
+    erase(&mut app, 6);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.order_filter, OrderFilter::default());
+    // Esc changes nothing.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "x");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.order_filter, OrderFilter::default());
+    assert!(!app.should_quit);
+}
+
+#[test]
+fn shop_filter_needs_two_shops() {
+    let mut app = loaded();
+    shift(&mut app, 'S');
+    assert_eq!(app.order_filter.shop, None);
+    assert!(
+        app.footer
+            .notice()
+            .unwrap()
+            .contains("only one TikTok shop"),
+        "{:?}",
+        app.footer.notice()
+    );
+
+    let mut snapshot = sample_snapshot();
+    let mut other: OrganizationView = snapshot.status.organizations[0].clone();
+    other.name = "acme".into();
+    other.shops[0].name = "acme-uk".into();
+    snapshot.status.organizations.push(other);
+    app.update(Action::Refreshed(Box::new(snapshot)));
+    app.take_requests();
+    let mut shops = Vec::new();
+    for _ in 0..3 {
+        assert_eq!(shift(&mut app, 'S'), Some(Action::CycleShopFilter));
+        shops.push(app.order_filter.shop.clone());
+    }
+    assert_eq!(
+        shops,
+        [Some("demo-us".to_string()), Some("acme-uk".into()), None]
+    );
+    assert_eq!(
+        app.take_requests()[1],
+        Request::Orders(OrderFilter {
+            shop: Some("acme-uk".into()),
+            ..OrderFilter::default()
+        })
+    );
+}
+
+fn detail_open() -> App {
+    let mut app = loaded();
+    app.take_requests();
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::OpenDetail));
+    assert_eq!(app.take_requests(), vec![Request::OrderDetail(11)]);
+    app.update(Action::Answered(Answer::OrderDetail {
+        order_id: 11,
+        result: Ok(Box::new(sample_order_detail(sample_orders().remove(0)))),
+    }));
+    app
+}
+
+#[test]
+fn order_detail_shows_packages_differences_and_timeline() {
+    let app = detail_open();
+    snapshot!("order_detail_full", render(&app, 120, 52));
+}
+
+#[test]
+fn order_detail_scrolls_and_resyncs() {
+    let mut app = detail_open();
+    // Small screen: the timeline is below the fold until scrolled to.
+    let top = render(&app, 110, 30);
+    assert!(!top.contains("TikTok status is now IN_TRANSIT"), "{top}");
+    assert!(top.contains("↓ more"), "{top}");
+    assert_eq!(press(&mut app, KeyCode::PageDown), Some(Action::PageDown));
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::Char('j'));
+    let Some(Popup::OrderDetail(view)) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(view.scroll, 21);
+    // Scrolling past the end stops at the last line.
+    snapshot!("order_detail_scrolled", render(&app, 110, 30));
+    assert_eq!(
+        app.panel,
+        feedbridge_tui::action::Panel::Orders,
+        "j did not move panels"
+    );
+
+    assert_eq!(
+        press(&mut app, KeyCode::Char('s')),
+        Some(Action::ResyncOrder)
+    );
+    assert_eq!(app.take_requests(), vec![Request::ResyncOrder(11)]);
+    // A second s while waiting asks nothing more.
+    press(&mut app, KeyCode::Char('s'));
+    assert!(app.take_requests().is_empty());
+    app.update(Action::Answered(Answer::Resynced {
+        order_id: 11,
+        result: Ok("TikTok order 576460752303423001 will be looked at again now.".into()),
+    }));
+    assert_eq!(
+        app.footer.notice(),
+        Some("TikTok order 576460752303423001 will be looked at again now.")
+    );
+    // The detail is read again, and refreshes keep it current.
+    assert_eq!(app.take_requests(), vec![Request::OrderDetail(11)]);
+    app.update(Action::Refreshed(Box::new(sample_snapshot())));
+    assert_eq!(app.take_requests(), vec![Request::OrderDetail(11)]);
+
+    assert_eq!(press(&mut app, KeyCode::Esc), Some(Action::ClosePopup));
+    assert_eq!(app.popup, None);
+    assert!(!app.should_quit);
+}
+
+#[test]
+fn resync_refusal_is_shown_in_the_detail() {
+    let mut app = detail_open();
+    press(&mut app, KeyCode::Char('s'));
+    app.update(Action::Answered(Answer::Resynced {
+        order_id: 11,
+        result: Err("order 11 is cancelled on TikTok; nothing to sync".into()),
+    }));
+    let screen = render(&app, 120, 30);
+    assert!(
+        screen.contains("order 11 is cancelled on TikTok; nothing to sync"),
+        "{screen}"
+    );
+    assert_eq!(
+        app.footer.notice(),
+        Some("Could not resync: order 11 is cancelled on TikTok; nothing to sync")
+    );
+}
+
+fn on_failures() -> App {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('3'));
+    app.take_requests();
+    app
+}
+
+#[test]
+fn shift_r_asks_before_retrying_every_failure_of_the_kind() {
+    let mut app = on_failures();
+    assert_eq!(shift(&mut app, 'R'), Some(Action::AskRetryAll));
+    assert_eq!(
+        app.popup,
+        Some(Popup::ConfirmRetryAll {
+            kind: FailureKind::TrackingPush,
+            organization: "demo".into(),
+            count: 1
+        })
+    );
+    snapshot!("retry_all_confirm", render(&app, 100, 14));
+
+    // n: nothing happens.
+    assert_eq!(
+        press(&mut app, KeyCode::Char('n')),
+        Some(Action::ClosePopup)
+    );
+    assert_eq!(app.popup, None);
+    assert!(app.take_requests().is_empty());
+    // Esc too.
+    shift(&mut app, 'R');
+    press(&mut app, KeyCode::Esc);
+    assert!(app.take_requests().is_empty());
+    assert!(!app.should_quit);
+
+    // y: the daemon is asked, and its count shown.
+    shift(&mut app, 'R');
+    assert_eq!(press(&mut app, KeyCode::Char('y')), Some(Action::Submit));
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::RetryFailures {
+            kind: FailureKind::TrackingPush,
+            organization: "demo".into()
+        }]
+    );
+    assert_eq!(app.popup, None);
+    app.update(Action::Answered(Answer::RetriedAll {
+        kind: FailureKind::TrackingPush,
+        organization: "demo".into(),
+        result: Ok(3),
+    }));
+    assert_eq!(
+        app.footer.notice(),
+        Some("Queued 3 failures (Tracking to TikTok of demo) for another attempt.")
+    );
+    // The selected row decides the kind.
+    press(&mut app, KeyCode::Down);
+    shift(&mut app, 'R');
+    assert!(matches!(
+        app.popup,
+        Some(Popup::ConfirmRetryAll {
+            kind: FailureKind::Listing,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn shift_r_elsewhere_only_explains() {
+    let mut app = loaded();
+    let action = shift(&mut app, 'R');
+    assert_eq!(
+        action,
+        Some(Action::Notice(
+            "Retry all open failures of the selected one's kind (asks first) works on the \
+             Failures panel — not here."
+                .into()
+        ))
+    );
+    assert_eq!(app.popup, None);
+}
+
+fn on_shop() -> App {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Down);
+    app.take_requests();
+    app
+}
+
+fn carriers_open() -> App {
+    let mut app = on_shop();
+    assert_eq!(
+        press(&mut app, KeyCode::Char('c')),
+        Some(Action::OpenCarriers)
+    );
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::CarrierChoices("demo-us".into())]
+    );
+    app.update(Action::Answered(Answer::CarrierChoices {
+        shop: "demo-us".into(),
+        result: Ok(sample_carriers()),
+    }));
+    app
+}
+
+#[test]
+fn carrier_editor_maps_an_unmapped_carrier() {
+    let mut app = carriers_open();
+    snapshot!("carrier_editor", render(&app, 110, 24));
+
+    // The unmapped carrier is the second row; Enter maps it from the filtered providers.
+    press(&mut app, KeyCode::Down);
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Edit));
+    type_text(&mut app, "e");
+    snapshot!("carrier_editor_choosing", render(&app, 110, 24));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Submit));
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::SetCarrierMapping {
+            shop: "demo-us".into(),
+            store_carrier: "Evri 48h".into(),
+            tiktok_provider: Some("DHL eCommerce".into()),
+        }]
+    );
+    app.update(Action::Answered(Answer::CarrierMappingSet {
+        shop: "demo-us".into(),
+        result: Ok("Tracking from 'Evri 48h' now goes to TikTok as DHL eCommerce.".into()),
+    }));
+    assert_eq!(
+        app.footer.notice(),
+        Some("Tracking from 'Evri 48h' now goes to TikTok as DHL eCommerce.")
+    );
+    // The editor reads the mappings again.
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::CarrierChoices("demo-us".into())]
+    );
+    let screen = render(&app, 110, 24);
+    assert!(
+        screen.contains("Tracking from 'Evri 48h' now goes to TikTok as DHL eCommerce."),
+        "{screen}"
+    );
+}
+
+#[test]
+fn carrier_editor_adds_edits_and_deletes() {
+    let mut app = carriers_open();
+    // a: type the name (keys are text now: d does not delete), then pick a provider.
+    assert_eq!(
+        press(&mut app, KeyCode::Char('a')),
+        Some(Action::AddCarrier)
+    );
+    type_text(&mut app, "UPS Ground d");
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    snapshot!("carrier_editor_naming", render(&app, 110, 24));
+    press(&mut app, KeyCode::Enter);
+    let Some(Popup::Carriers(editor)) = &app.popup else {
+        panic!()
+    };
+    assert!(matches!(
+        &editor.mode,
+        CarrierMode::Choosing { store_carrier, .. } if store_carrier == "UPS Ground"
+    ));
+    type_text(&mut app, "ups");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::SetCarrierMapping {
+            shop: "demo-us".into(),
+            store_carrier: "UPS Ground".into(),
+            tiktok_provider: Some("UPS".into()),
+        }]
+    );
+
+    // Enter on a mapping edits it, starting at its provider; Esc steps back, then closes.
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Enter);
+    let Some(Popup::Carriers(editor)) = &app.popup else {
+        panic!()
+    };
+    assert!(matches!(
+        &editor.mode,
+        CarrierMode::Choosing { store_carrier, selected: 0, .. } if store_carrier == "USPS Priority Mail"
+    ));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(&app.popup, Some(Popup::Carriers(_))));
+
+    // d removes the selected mapping; an unmapped carrier has nothing to remove.
+    assert_eq!(press(&mut app, KeyCode::Char('d')), Some(Action::Delete));
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::SetCarrierMapping {
+            shop: "demo-us".into(),
+            store_carrier: "USPS Priority Mail".into(),
+            tiktok_provider: None,
+        }]
+    );
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.take_requests().is_empty());
+    assert_eq!(
+        app.footer.notice(),
+        Some("Evri 48h has no mapping to delete; Enter maps it.")
+    );
+    // A refusal is shown in the editor.
+    app.update(Action::Answered(Answer::CarrierMappingSet {
+        shop: "demo-us".into(),
+        result: Err("'Parcelforce' is not a shipping provider of demo-us".into()),
+    }));
+    assert!(render(&app, 110, 24).contains("'Parcelforce' is not a shipping provider"));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.popup, None);
+    assert!(!app.should_quit);
+}
+
+#[test]
+fn carrier_editor_is_for_shops() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.popup, None);
+    assert!(app.take_requests().is_empty());
+    assert_eq!(
+        app.footer.notice(),
+        Some("Carrier mapping is for TikTok shops; pick a shop row.")
+    );
+    // Before the daemon answered: a loading line, and a refused load is shown.
+    let mut app = on_shop();
+    press(&mut app, KeyCode::Char('c'));
+    assert!(render(&app, 110, 20).contains("Asking TikTok for the shop's shipping providers"));
+    app.update(Action::Answered(Answer::CarrierChoices {
+        shop: "demo-us".into(),
+        result: Err("TikTok did not answer; try again".into()),
+    }));
+    assert!(render(&app, 110, 20).contains("TikTok did not answer; try again"));
+}
+
+fn form_open() -> App {
+    let mut app = on_shop();
+    assert_eq!(
+        press(&mut app, KeyCode::Char('o')),
+        Some(Action::OpenOrderSettings)
+    );
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::OrderSettings("demo-us".into())]
+    );
+    app.update(Action::Answered(Answer::OrderSettings {
+        shop: "demo-us".into(),
+        result: Ok(sample_order_settings()),
+    }));
+    app
+}
+
+#[test]
+fn order_settings_form_refuses_bad_minutes() {
+    let mut app = form_open();
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Edit));
+    erase(&mut app, 2);
+    type_text(&mut app, "1h");
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Submit));
+    snapshot!("order_settings_invalid", render(&app, 110, 26));
+    // w while typing saves nothing: it is text.
+    type_text(&mut app, "w");
+    assert!(app.take_requests().is_empty());
+    erase(&mut app, 3);
+    type_text(&mut app, "30");
+    press(&mut app, KeyCode::Enter);
+    let Some(Popup::OrderSettings(form)) = &app.popup else {
+        panic!()
+    };
+    assert_eq!(form.draft.hold_minutes, 30);
+    assert_eq!(form.error, None);
+    // Esc while typing drops the edit only.
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "9");
+    press(&mut app, KeyCode::Esc);
+    let Some(Popup::OrderSettings(form)) = &app.popup else {
+        panic!()
+    };
+    assert_eq!(form.draft.hold_minutes, 30);
+}
+
+#[test]
+fn order_settings_form_switches_choices_and_saves() {
+    let mut app = form_open();
+    // FBT rule, inventory and restock switch with Enter.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, ",TikTok-FBT");
+    press(&mut app, KeyCode::Enter);
+    let error = match &app.popup {
+        Some(Popup::OrderSettings(form)) => form.error.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(error.unwrap().contains("no commas"));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(press(&mut app, KeyCode::Char('w')), Some(Action::Save));
+    let expected = OrderSettings {
+        fbt_rule: FbtRule::AfterCollection,
+        inventory_behaviour: feedbridge_common::orders::InventoryBehaviour::Bypass,
+        restock_on_cancel: false,
+        ..sample_order_settings()
+    };
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::SetOrderSettings {
+            shop: "demo-us".into(),
+            settings: expected
+        }]
+    );
+    app.update(Action::Answered(Answer::OrderSettingsSaved {
+        shop: "demo-us".into(),
+        result: Ok("Saved the order settings of demo-us.".into()),
+    }));
+    snapshot!("order_settings_saved", render(&app, 110, 26));
+    assert_eq!(
+        app.footer.notice(),
+        Some("Saved the order settings of demo-us.")
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.popup, None);
+}
+
+#[test]
+fn connections_show_the_order_settings() {
+    let app = on_shop();
+    snapshot!("connections_order_settings", render(&app, 120, 36));
+}
+
+#[test]
+fn help_lists_the_new_keys_and_scrolls() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('?'));
+    let mut pages = String::new();
+    for _ in 0..3 {
+        pages.push_str(&render(&app, 120, 30));
+        press(&mut app, KeyCode::PageDown);
+    }
+    for key in [
+        "f           Cycle the filter",
+        "/           Search orders",
+        "S           Cycle the shop filter",
+        "s           Look at the order again now (resync) (order detail)",
+        "R           Retry all open failures",
+        "c           Carrier mappings of the TikTok shop (Connections panel)",
+        "o           Order settings of the TikTok shop",
+        "a           Add a mapping",
+        "Enter       Edit the selected mapping or setting",
+        "d           Delete the selected mapping (carrier editor)",
+        "w           Save the order settings (order settings)",
+        "n           No (retry all: retry nothing)",
+        "PgDn        Move or scroll a page down",
+    ] {
+        assert!(pages.contains(key), "{key}\n{pages}");
+    }
+    snapshot!("help_scrolled", render(&app, 120, 30));
+}
