@@ -91,3 +91,39 @@ async fn events_trigger_a_refresh_and_losses_reconnect() {
     task.abort();
     daemon.stop();
 }
+
+#[tokio::test]
+async fn refreshes_fetch_with_the_consoles_order_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("feedbridged.sock");
+    let daemon = FakeDaemon::start(&socket, sample_snapshot()).await;
+    let client = client::connect(&socket).await.unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (filter_tx, filter_rx) = tokio::sync::watch::channel(OrderFilter::default());
+    let (task, _current) = live::spawn_with(
+        socket.clone(),
+        client,
+        tx,
+        filter_rx,
+        Duration::from_secs(3600),
+    );
+    next_matching(&mut rx, 30, |a| matches!(a, Action::Refreshed(_))).await;
+
+    // The console filters to Blocked; the next refresh (after any event) fetches with it.
+    let blocked = OrderFilter {
+        state: Some(OrderSyncState::Blocked),
+        ..OrderFilter::default()
+    };
+    filter_tx.send_replace(blocked.clone());
+    daemon.push_event(EventKind::OrderChanged, "an order changed");
+    let refreshed = next_matching(&mut rx, 30, |a| matches!(a, Action::Refreshed(_))).await;
+    let Action::Refreshed(snapshot) = refreshed else {
+        unreachable!()
+    };
+    assert_eq!(snapshot.order_filter, blocked);
+    let ids: Vec<i64> = snapshot.orders.iter().map(|o| o.id).collect();
+    assert_eq!(ids, [13]);
+
+    task.abort();
+    daemon.stop();
+}

@@ -702,3 +702,29 @@ fn help_lists_the_new_keys_and_scrolls() {
     }
     snapshot!("help_scrolled", render(&app, 120, 30));
 }
+
+#[test]
+fn new_popups_survive_tiny_areas() {
+    let mut apps = vec![detail_open(), carriers_open(), form_open()];
+    let mut choosing = carriers_open();
+    press(&mut choosing, KeyCode::Char('a'));
+    apps.push(choosing);
+    let mut confirm = on_failures();
+    shift(&mut confirm, 'R');
+    apps.push(confirm);
+    let mut search = loaded();
+    press(&mut search, KeyCode::Char('/'));
+    apps.push(search);
+    let mut help = loaded();
+    press(&mut help, KeyCode::Char('?'));
+    for _ in 0..10 {
+        press(&mut help, KeyCode::PageDown);
+    }
+    apps.push(help);
+    for app in &apps {
+        for (width, height) in [(0, 0), (1, 1), (0, 10), (10, 0), (5, 3), (20, 5), (40, 10)] {
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            terminal.draw(|frame| ui::draw(frame, app)).unwrap();
+        }
+    }
+}
