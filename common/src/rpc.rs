@@ -74,6 +74,8 @@ pub trait Console {
     /// Look at an order again now (e.g. after linking its SKU or ending its hold early).
     async fn resync_order(order_id: i64) -> Result<String, RpcError>;
     async fn order_settings(shop: String) -> Result<OrderSettings, RpcError>;
+    /// Save a shop's order rules. `carrier_mappings` is ignored here: mappings change only
+    /// through `set_carrier_mapping`, so saving a form read earlier never undoes one.
     async fn set_order_settings(shop: String, settings: OrderSettings) -> Result<String, RpcError>;
     /// The carrier mapping editor's data. Call with a 60 s deadline: it may ask TikTok for
     /// the shop's shipping providers.

@@ -197,6 +197,13 @@ pub async fn set_order_settings(
         .engine
         .store
         .call(move |conn| {
+            // Carrier mappings change only through `set_carrier_mapping`, so a form saved
+            // from an older read never undoes one.
+            let saved = store::order_settings(conn, connection)?;
+            let settings = OrderSettings {
+                carrier_mappings: saved.carrier_mappings,
+                ..settings
+            };
             store::set_order_settings(conn, connection, &settings)?;
             store::held_orders(conn, connection)
         })

@@ -76,6 +76,21 @@ pub(crate) fn set_region(tt: &TikTok, region: &str) {
     let mut st = lock(&tt.state);
     st.shop.region = region.to_ascii_uppercase();
     st.shop.currency = auth::currency_of(region).to_string();
+    // A UK shop is offered the UK carriers (same ids and delivery options as the US seed).
+    if matches!(st.shop.region.as_str(), "GB" | "UK") {
+        for provider in &mut st.providers {
+            provider.name = match provider.name {
+                "USPS" => "Royal Mail",
+                "UPS" => "DPD",
+                "FedEx" => "Evri",
+                "DHL eCommerce" => "Parcelforce",
+                "OnTrac" => "Yodel",
+                "Amazon Logistics US" => "Amazon Logistics UK",
+                "LaserShip" => "DHL Express",
+                other => other,
+            };
+        }
+    }
 }
 
 pub(crate) fn router(tt: Arc<TikTok>) -> Router {
