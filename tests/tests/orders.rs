@@ -7,7 +7,9 @@
 use feedbridge_common::orders::{FbtRule, OrderDetail, OrderSettings};
 use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrderView};
 use feedbridge_sandbox::SandboxConfig;
-use feedbridge_sandbox::control::{FulfillLine, NewTikTokOrder, StoreOrder, WebhookMode};
+use feedbridge_sandbox::control::{
+    FulfillLine, NewTikTokOrder, SellerSku, StoreOrder, WebhookMode,
+};
 use feedbridge_tests::rig::{Rig, SHOP};
 use feedbridge_tests::wait_for;
 use std::time::Duration;
@@ -685,5 +687,34 @@ async fn webhooks_twice_out_of_order_or_never_end_in_the_same_state() -> anyhow:
         let view = rig.order(id).await?.expect("known");
         assert_eq!(view.tiktok_status, "AWAITING_SHIPMENT", "{mode:?}");
     }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_blocked_on_an_unlinked_sku_syncs_by_itself_once_linked() -> anyhow::Result<()> {
+    let rig = Rig::start(sandbox(1), |config| config).await?;
+    rig.listings(1).await?;
+    let products = rig.control.shopify_products().await?;
+    let sku = products[0]["variants"][0]["sku"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    // The SKU sells on TikTok (a product the seller made there) but is not linked yet.
+    rig.control
+        .tiktok_seller_create_product("Made in Seller Center", &[SellerSku::new(&sku)])
+        .await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&sku, 1))
+        .await?;
+    let blocked = rig.wait_state(&id, OrderSyncState::Blocked).await?;
+    assert!(blocked.reason.unwrap_or_default().contains(&sku));
+    assert!(rig.store_orders_for(&id).await?.is_empty());
+
+    rig.console
+        .link_apply(context::current(), SHOP.into())
+        .await??;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
+    assert_eq!(rig.store_orders_for(&id).await?.len(), 1);
     Ok(())
 }
