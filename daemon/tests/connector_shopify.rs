@@ -6,7 +6,8 @@
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::shopify::{ShopifyClient, ShopifySettings};
 use feedbridge_daemon::connector::{
-    Address, ConnectorError, NewStoreOrder, NewStoreOrderLine, StoreProduct, Storefront, http,
+    Address, ConnectorError, InventoryBehaviour, NewStoreFulfilment, NewStoreOrder,
+    NewStoreOrderLine, ShipmentProgress, StoreProduct, Storefront, http,
 };
 use feedbridge_sandbox::control::ControlClient;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
@@ -59,15 +60,18 @@ fn new_order(tiktok_order_id: &str, variant_id: &str, unit_price: Decimal) -> Ne
     let tax = Decimal::new(160, 2);
     NewStoreOrder {
         tiktok_order_id: tiktok_order_id.into(),
+        name: None,
         currency: "USD".into(),
         lines: vec![NewStoreOrderLine {
             variant_id: variant_id.into(),
             quantity: 2,
             unit_price,
         }],
+        discount: Decimal::ZERO,
         shipping_fee: shipping,
         tax,
         total: subtotal + shipping + tax,
+        inventory: InventoryBehaviour::DecrementObeyingPolicy,
         email: Some("v2_buyer@scs.tiktokw.us".into()),
         address: Some(Address {
             first_name: "Jane".into(),
@@ -174,8 +178,12 @@ async fn order_create_find_and_fulfil() {
     assert!(created.id.starts_with("gid://shopify/Order/"));
     assert!(created.name.starts_with('#'));
 
-    let found = client.find_order(tiktok_id).await.unwrap();
-    assert_eq!(found, Some(created.clone()));
+    assert_eq!(created.total, Some(order.total));
+    let found = client.find_order(tiktok_id).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.name),
+        (created.id.clone(), created.name.clone())
+    );
     assert_eq!(client.find_order("576461413038785753").await.unwrap(), None);
 
     let orders = control.shopify_orders().await.unwrap();
@@ -370,4 +378,121 @@ async fn server_errors_are_retryable() {
         Err(ConnectorError::Retryable { .. })
     ));
     client.info().await.unwrap();
+}
+
+#[tokio::test]
+async fn fulfil_progress_tag_and_cancel_an_order() {
+    let sandbox = sandbox_with(SandboxConfig::default()).await;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let client = client(&sandbox);
+    let variant = all_products(&client)
+        .await
+        .into_iter()
+        .flat_map(|p| p.variants)
+        .find(|v| !v.sku.is_empty() && v.available >= 4)
+        .unwrap();
+
+    // TikTok's tracking onto the store order: one unit, then the rest.
+    let created = client
+        .create_order(&new_order("7001", &variant.id, variant.price))
+        .await
+        .unwrap();
+    let first = client
+        .fulfil_order(
+            &created.id,
+            &NewStoreFulfilment {
+                tracking_number: "9400111899223857268499".into(),
+                carrier: "USPS".into(),
+                lines: vec![(variant.sku.clone(), 1)],
+            },
+        )
+        .await
+        .unwrap();
+    client
+        .fulfil_order(
+            &created.id,
+            &NewStoreFulfilment {
+                tracking_number: "9400111899223857268500".into(),
+                carrier: "USPS".into(),
+                lines: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let nothing_left = client
+        .fulfil_order(
+            &created.id,
+            &NewStoreFulfilment {
+                tracking_number: "9400111899223857268501".into(),
+                carrier: "USPS".into(),
+                lines: Vec::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(nothing_left, ConnectorError::Rejected { .. }),
+        "{nothing_left:?}"
+    );
+    client
+        .fulfilment_progress(&first, ShipmentProgress::Delivered)
+        .await
+        .unwrap();
+    client
+        .add_order_tags(&created.id, &["TikTok-Completed".to_owned()])
+        .await
+        .unwrap();
+    let stored = control
+        .shopify_store_orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.id == created.id)
+        .unwrap();
+    assert_eq!(stored.fulfillments.len(), 2);
+    assert!(
+        stored
+            .fulfillments
+            .iter()
+            .any(|f| f.display_status == "DELIVERED")
+    );
+    assert!(stored.tags.contains(&"TikTok-Completed".to_owned()));
+    // A fulfilled order cannot be cancelled: the store's reason comes back.
+    let refused = client.cancel_order(&created.id, true).await.unwrap_err();
+    assert!(
+        matches!(refused, ConnectorError::Rejected { .. }),
+        "{refused:?}"
+    );
+
+    // An unfulfilled order is cancelled, restocked or not as asked.
+    let before = variant.available - 2;
+    for (id, restock, expected) in [("7002", true, before), ("7003", false, before - 2)] {
+        let order = client
+            .create_order(&new_order(id, &variant.id, variant.price))
+            .await
+            .unwrap();
+        client.cancel_order(&order.id, restock).await.unwrap();
+        // orderCancel runs as a job: the order shows it once the job is done.
+        let mut cancelled = false;
+        for _ in 0..50 {
+            cancelled = client
+                .order_update(&order.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .cancelled;
+            if cancelled {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(cancelled);
+        let now = all_products(&client)
+            .await
+            .into_iter()
+            .flat_map(|p| p.variants)
+            .find(|v| v.id == variant.id)
+            .unwrap();
+        assert_eq!(now.available, expected, "restock {restock}");
+    }
 }

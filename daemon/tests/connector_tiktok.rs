@@ -320,6 +320,50 @@ async fn product_lifecycle_and_order_shipping() {
         matches!(again, Err(ConnectorError::Rejected { .. })),
         "{again:?}"
     );
+    assert_eq!(
+        shipped[0].line_items[0].shipping_provider_name,
+        provider.name
+    );
+
+    // Every provider over every delivery option, once each.
+    let all = client.all_shipping_providers().await.unwrap();
+    assert!(all.iter().any(|p| p.id == provider.id));
+    let mut ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len());
+
+    // Seller cancel; a shipped order cannot be.
+    let open = control
+        .tiktok_create_order(&NewTikTokOrder::single("ITEST-RED-M", 1))
+        .await
+        .unwrap();
+    client.cancel_order(&open).await.unwrap();
+    let cancelled = client.orders(std::slice::from_ref(&open)).await.unwrap();
+    assert_eq!(cancelled[0].status, "CANCELLED");
+    assert!(matches!(
+        client.cancel_order(&order_id).await,
+        Err(ConnectorError::Rejected { .. })
+    ));
+
+    // A buyer's pending request is found and approved.
+    let asked = control
+        .tiktok_create_order(&NewTikTokOrder::single("ITEST-RED-M", 1))
+        .await
+        .unwrap();
+    control.tiktok_cancel_request(&asked, None).await.unwrap();
+    let pending = client.orders(std::slice::from_ref(&asked)).await.unwrap();
+    assert!(pending[0].is_buyer_request_cancel);
+    let requests = client.cancellations(&asked).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].status, "CANCELLATION_REQUEST_PENDING");
+    assert_eq!(requests[0].role, "BUYER");
+    client.approve_cancellation(&requests[0].id).await.unwrap();
+    let done = client.orders(std::slice::from_ref(&asked)).await.unwrap();
+    assert_eq!(done[0].status, "CANCELLED");
+    assert!(matches!(
+        client.approve_cancellation(&requests[0].id).await,
+        Err(ConnectorError::Rejected { .. })
+    ));
 }
 
 #[tokio::test]
