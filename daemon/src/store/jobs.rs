@@ -31,12 +31,16 @@ pub fn enqueue(
     Ok(())
 }
 
-/// Claim the next due job, marking it running.
+/// Claim the next due job, marking it running. A job whose (kind, subject) is already running
+/// waits for it: two workers never run the same step on the same subject at once (e.g. two
+/// creates of one store order).
 pub fn claim_next(conn: &Connection, now_ms: i64) -> rusqlite::Result<Option<Job>> {
     conn.query_row(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?1
-         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ?1
-                     ORDER BY run_at, id LIMIT 1)
+         WHERE id = (SELECT q.id FROM jobs q WHERE q.state = 'queued' AND q.run_at <= ?1
+                       AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running'
+                                       AND r.kind = q.kind AND r.subject = q.subject)
+                     ORDER BY q.run_at, q.id LIMIT 1)
          RETURNING id, kind, subject, attempts",
         [now_ms],
         |row| {
@@ -148,6 +152,21 @@ mod tests {
         // While 7 runs, a new change queues a second run rather than being lost.
         enqueue(&conn, "push_stock", "7", 70).unwrap();
         assert_eq!(count_pending_jobs(&conn).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_subject_never_runs_twice_at_once() {
+        let conn = db();
+        enqueue(&conn, "order_sync", "1", 0).unwrap();
+        let first = claim_next(&conn, 10).unwrap().unwrap();
+        enqueue(&conn, "order_sync", "1", 0).unwrap();
+        enqueue(&conn, "order_sync", "2", 5).unwrap();
+        // Order 1's second run waits for the first; order 2 goes ahead.
+        let next = claim_next(&conn, 10).unwrap().unwrap();
+        assert_eq!(next.subject, "2");
+        assert!(claim_next(&conn, 10).unwrap().is_none());
+        finish_job(&conn, first.id).unwrap();
+        assert_eq!(claim_next(&conn, 10).unwrap().unwrap().subject, "1");
     }
 
     #[test]

@@ -47,6 +47,8 @@ async fn worker_loop(worker: usize, engine: Arc<Engine>, stop: CancellationToken
             Ok(Some(job)) => {
                 let span = info_span!("job", worker, id = job.id, kind = %job.kind, subject = %job.subject, attempt = job.attempts);
                 run_one(&engine, job).instrument(span).await;
+                // A job of the same kind and subject may have been waiting for this one.
+                engine.job_queued.notify_waiters();
             }
             Ok(None) => {
                 tokio::select! {

@@ -63,3 +63,4 @@ CREATE TABLE unmapped_carriers (
     PRIMARY KEY (shop_id, carrier)
 );
 CREATE INDEX events_subject ON events(subject, seq);
+CREATE INDEX jobs_running ON jobs(kind, subject) WHERE state = 'running';
