@@ -47,7 +47,12 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn spawn(config: &Path, dir: &Path) -> anyhow::Result<Self> {
-        let stderr = std::fs::File::create(dir.join("daemon.stderr.log"))?;
+        // Appended, so a daemon started again on the same dir (after a crash) adds to the log.
+        let mut stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("daemon.stderr.log"))?;
+        std::io::Write::write_all(&mut stderr, b"--- feedbridged starting ---\n")?;
         let child = Command::new(daemon_binary())
             .arg("--config")
             .arg(config)
@@ -160,4 +165,17 @@ pub async fn wait_connected(
     )
     .await
 }
+
+/// The TikTok order id a store order (Shopify REST shape, as the sandbox's control API and
+/// webhooks show it) was created for, from its `tiktok-order-<id>` tag.
+pub fn tiktok_id_of_store_order(order: &serde_json::Value) -> Option<String> {
+    order["tags"]
+        .as_str()?
+        .split(',')
+        .find_map(|t| t.trim().strip_prefix("tiktok-order-"))
+        .map(str::to_owned)
+}
+
 pub mod bench;
+pub mod rig;
+pub use rig::Rig;

@@ -3,111 +3,46 @@
 //! webhook verification. Assertions are on the simulators' state and call logs.
 
 use anyhow::Context;
+use feedbridge_common::ProductFilter;
 use feedbridge_common::catalog::{LocationWarehouse, PriceMarkup, ShopSettings, StockBuffer};
-use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter};
-use feedbridge_sandbox::control::ControlClient;
-use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
-use feedbridge_tests::{Daemon, wait_connected, wait_for, write_daemon_files};
+use feedbridge_sandbox::SandboxConfig;
+use feedbridge_tests::rig::with_sync;
+use feedbridge_tests::{Rig, wait_for};
 use serde_json::Value;
 use std::time::Duration;
 use tarpc::context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WAIT: Duration = Duration::from_secs(60);
-/// A leaf with no required product attributes in the sandbox's tree.
-const CATEGORY: &str = "601602";
-const SHOP: &str = "demo-us";
-
-struct Rig {
-    _sandbox: RunningSandbox,
-    control: ControlClient,
-    _dir: tempfile::TempDir,
-    daemon: Daemon,
-    console: ConsoleClient,
-}
 
 /// Sandbox (reviews approved at once) and daemon with a 1 s reconciliation.
 async fn rig(products: usize) -> anyhow::Result<Rig> {
-    let sandbox = feedbridge_sandbox::start(
+    Rig::start(
         SandboxConfig {
             products,
             auto_review: Some(Duration::from_millis(50)),
             ..SandboxConfig::default()
         },
-        "127.0.0.1".parse()?,
+        |config| with_sync(&config, "stock_reconcile_secs = 1"),
     )
-    .await?;
-    let control = ControlClient::for_sandbox(&sandbox);
-    let dir = tempfile::tempdir()?;
-    let config = write_daemon_files(dir.path(), &sandbox)?;
-    let text = std::fs::read_to_string(&config)?;
-    std::fs::write(
-        &config,
-        text.replacen("[sync]\n", "[sync]\nstock_reconcile_secs = 1\n", 1),
-    )?;
-    let mut daemon = Daemon::spawn(&config, dir.path())?;
-    let console = daemon.client().await?;
-    wait_connected(&console).await?;
-    Ok(Rig {
-        _sandbox: sandbox,
-        control,
-        _dir: dir,
-        daemon,
-        console,
-    })
+    .await
 }
 
-impl Rig {
-    async fn listings(
-        &self,
-        at_least: usize,
-    ) -> anyhow::Result<Vec<feedbridge_common::ProductView>> {
-        wait_for("the store catalog", WAIT, || async {
-            let products = self
-                .console
-                .products(context::current(), ProductFilter::default())
-                .await?;
-            Ok((products.len() >= at_least).then_some(products))
-        })
-        .await
-    }
-
-    /// Map and list one listing, wait until it is Active; returns its first seller SKU.
-    async fn list_active(&self, listing: i64) -> anyhow::Result<String> {
-        self.console
-            .map_category(context::current(), listing, CATEGORY.into())
-            .await??;
-        self.console
-            .list_products(context::current(), vec![listing])
-            .await??;
-        let view = wait_for("the listing to become Active", WAIT, || async {
-            let products = self
-                .console
-                .products(context::current(), ProductFilter::default())
-                .await?;
-            let view = products.into_iter().find(|p| p.id == listing);
-            if let Some(v) = &view {
-                anyhow::ensure!(
-                    v.status != ListingStatus::FailedToSync,
-                    "listing failed: {:?}",
-                    v.status_reason
-                );
-            }
-            Ok(view.filter(|v| v.status == ListingStatus::Active))
-        })
-        .await
-        .map_err(|e| self.with_log(e))?;
-        Ok(view.skus[0].seller_sku.clone())
-    }
-
-    async fn settings(&self, settings: ShopSettings) -> anyhow::Result<()> {
-        self.console
-            .set_shop_settings(context::current(), SHOP.into(), settings)
-            .await??;
-        Ok(())
-    }
-
+/// What the stock tests read from the simulators through the rig.
+trait StockChecks {
     /// Wait until TikTok shows `expected` for a SKU, as (warehouse, quantity) pairs or total.
+    async fn wait_tiktok<T: PartialEq + std::fmt::Debug>(
+        &self,
+        what: &str,
+        seller_sku: &str,
+        expected: T,
+        read: impl Fn(&Value) -> T,
+    ) -> anyhow::Result<()>;
+    async fn store_total(&self, sku: &str) -> anyhow::Result<i64>;
+    async fn inventory_update_calls(&self) -> anyhow::Result<usize>;
+}
+
+impl StockChecks for Rig {
     async fn wait_tiktok<T: PartialEq + std::fmt::Debug>(
         &self,
         what: &str,
@@ -133,10 +68,6 @@ impl Rig {
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
             ))
         })
-    }
-
-    fn with_log(&self, error: anyhow::Error) -> anyhow::Error {
-        anyhow::anyhow!("{error}\n--- daemon log ---\n{}", self.daemon.stderr())
     }
 
     async fn store_total(&self, sku: &str) -> anyhow::Result<i64> {

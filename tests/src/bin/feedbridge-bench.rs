@@ -27,6 +27,14 @@ enum Case {
         #[arg(long, default_value_t = 2_000)]
         skus: usize,
     },
+    /// A flash sale: many paid TikTok orders within a short window, until all are store orders.
+    FlashSale {
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+        /// Seconds over which the orders are placed, at an even pace.
+        #[arg(long, default_value_t = 60)]
+        place_secs: u64,
+    },
 }
 
 #[tokio::main]
@@ -34,6 +42,9 @@ async fn main() -> anyhow::Result<()> {
     let result = match Args::parse().case {
         Case::Listing { products } => bench::listing::run(products).await?,
         Case::Inventory { changes, skus } => bench::inventory::run(changes, skus).await?,
+        Case::FlashSale { orders, place_secs } => {
+            bench::flash_sale::run(orders, place_secs).await?
+        }
     };
     println!("{}", serde_json::to_string(&result)?);
     Ok(())

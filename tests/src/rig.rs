@@ -1,0 +1,183 @@
+//! A general end-to-end rig: the sandbox simulators in-process, the daemon's config and secrets
+//! in a temp dir, the real `feedbridged` on them, a console client, and every connection
+//! checked. It can also kill the daemon (SIGKILL) and start it again on the same data dir and
+//! socket, as a crash would.
+
+use crate::{Daemon, wait_connected, wait_for, write_daemon_files};
+use anyhow::Context;
+use feedbridge_common::catalog::ShopSettings;
+use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
+use feedbridge_sandbox::control::{ControlClient, SellerSku};
+use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
+use std::path::PathBuf;
+use std::time::Duration;
+use tarpc::context;
+
+/// Bounded wait used by the rig's helpers.
+pub const RIG_WAIT: Duration = Duration::from_secs(60);
+/// A leaf with no required product attributes in the sandbox's category tree.
+pub const CATEGORY: &str = "601602";
+/// The TikTok shop the demo config names.
+pub const SHOP: &str = "demo-us";
+
+pub struct Rig {
+    pub sandbox: RunningSandbox,
+    pub control: ControlClient,
+    /// The daemon's data dir (config, secrets, SQLite, logs, socket); removed on drop.
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub daemon: Daemon,
+    pub console: ConsoleClient,
+}
+
+/// Insert `line` (e.g. `workers = 8`) at the top of the config's `[sync]` table.
+pub fn with_sync(config: &str, line: &str) -> String {
+    config.replacen("[sync]\n", &format!("[sync]\n{line}\n"), 1)
+}
+
+impl Rig {
+    /// Sandbox seeded by `sandbox`; the demo's daemon config passed through `edit` (see
+    /// [`with_sync`]) before the daemon starts; returns once every connection is connected.
+    pub async fn start(
+        sandbox: SandboxConfig,
+        edit: impl FnOnce(String) -> String,
+    ) -> anyhow::Result<Self> {
+        let sandbox = feedbridge_sandbox::start(sandbox, "127.0.0.1".parse()?).await?;
+        let control = ControlClient::for_sandbox(&sandbox);
+        let dir = tempfile::tempdir()?;
+        let config = write_daemon_files(dir.path(), &sandbox)?;
+        let text = std::fs::read_to_string(&config)?;
+        std::fs::write(&config, edit(text))?;
+        let mut daemon = Daemon::spawn(&config, dir.path())?;
+        let console = daemon.client().await?;
+        wait_connected(&console).await?;
+        Ok(Self {
+            sandbox,
+            control,
+            dir,
+            config,
+            daemon,
+            console,
+        })
+    }
+
+    /// SIGKILL the daemon (no chance to clean up) and reap it.
+    pub fn kill(&mut self) -> anyhow::Result<()> {
+        self.daemon.child.kill().context("SIGKILL feedbridged")?;
+        self.daemon.child.wait().context("reap feedbridged")?;
+        Ok(())
+    }
+
+    /// Start the daemon again on the same config, data dir and socket; returns once it answers
+    /// and every connection is connected. Its stderr is appended to the same log.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.daemon = Daemon::spawn(&self.config, self.dir.path())?;
+        self.console = self.daemon.client().await?;
+        wait_connected(&self.console)
+            .await
+            .map_err(|e| self.with_log(e))?;
+        Ok(())
+    }
+
+    /// The last `lines` lines of the daemon's stderr (over every start).
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = self.daemon.stderr();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// `error` with the tail of the daemon's log.
+    pub fn with_log(&self, error: anyhow::Error) -> anyhow::Error {
+        anyhow::anyhow!("{error}\n--- daemon log (tail) ---\n{}", self.log_tail(120))
+    }
+
+    /// The console's listings, once there are at least `at_least`.
+    pub async fn listings(&self, at_least: usize) -> anyhow::Result<Vec<ProductView>> {
+        wait_for("the store catalog", RIG_WAIT, || async {
+            let products = self
+                .console
+                .products(context::current(), ProductFilter::default())
+                .await?;
+            Ok((products.len() >= at_least).then_some(products))
+        })
+        .await
+        .map_err(|e| self.with_log(e))
+    }
+
+    /// Map and list one listing, wait until it is Active; returns its first seller SKU.
+    pub async fn list_active(&self, listing: i64) -> anyhow::Result<String> {
+        self.console
+            .map_category(context::current(), listing, CATEGORY.into())
+            .await??;
+        self.console
+            .list_products(context::current(), vec![listing])
+            .await??;
+        let view = wait_for("the listing to become Active", RIG_WAIT, || async {
+            let products = self
+                .console
+                .products(context::current(), ProductFilter::default())
+                .await?;
+            let view = products.into_iter().find(|p| p.id == listing);
+            if let Some(v) = &view {
+                anyhow::ensure!(
+                    v.status != ListingStatus::FailedToSync,
+                    "listing failed: {:?}",
+                    v.status_reason
+                );
+            }
+            Ok(view.filter(|v| v.status == ListingStatus::Active))
+        })
+        .await
+        .map_err(|e| self.with_log(e))?;
+        Ok(view.skus[0].seller_sku.clone())
+    }
+
+    /// The quick way to get every store SKU sellable on TikTok: set each SKU's store stock to
+    /// `stock`, create the same seller SKUs on TikTok as a seller's (active) products with that
+    /// stock, wait for the daemon to read the catalog and link them by SKU. Returns the SKUs.
+    pub async fn link_all(&self, stock: i64) -> anyhow::Result<Vec<String>> {
+        let products = self.control.shopify_products().await?;
+        let mut all = Vec::new();
+        for product in &products {
+            let skus: Vec<SellerSku> = product["variants"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v["sku"].as_str())
+                .map(|sku| SellerSku {
+                    quantity: stock,
+                    ..SellerSku::new(sku)
+                })
+                .collect();
+            for sku in &skus {
+                self.control
+                    .shopify_set_inventory(&sku.seller_sku, stock)
+                    .await?;
+            }
+            let title = product["title"].as_str().unwrap_or("Product");
+            self.control
+                .tiktok_seller_create_product(title, &skus)
+                .await?;
+            all.extend(skus.into_iter().map(|s| s.seller_sku));
+        }
+        self.listings(products.len()).await?;
+        let linked = self
+            .console
+            .link_apply(context::current(), SHOP.into())
+            .await?
+            .map_err(|e| anyhow::anyhow!("link apply: {e}"))?;
+        anyhow::ensure!(
+            usize::try_from(linked)? >= products.len(),
+            "linked {linked} of {} products",
+            products.len()
+        );
+        Ok(all)
+    }
+
+    pub async fn settings(&self, settings: ShopSettings) -> anyhow::Result<()> {
+        self.console
+            .set_shop_settings(context::current(), SHOP.into(), settings)
+            .await??;
+        Ok(())
+    }
+}
