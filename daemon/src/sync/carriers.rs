@@ -132,9 +132,10 @@ pub fn tracking_problem(provider: &str, number: &str) -> Option<String> {
                     .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
             "1Z followed by 16 letters or digits",
         ),
+        // IMpb: 20–22 digits, or 26/30/34 with the ZIP routing prefix.
         "usps" => (
-            (digits(number) && (20..=22).contains(&number.len())) || upu(number, "US"),
-            "20–22 digits, or two letters, nine digits and US",
+            (digits(number) && matches!(number.len(), 20..=22 | 26 | 30 | 34)) || upu(number, "US"),
+            "20–22 digits (26, 30 or 34 with a ZIP prefix), or two letters, nine digits and US",
         ),
         "fedex" => (
             digits(number) && [12, 15, 20, 22].contains(&number.len()),
@@ -215,6 +216,11 @@ mod tests {
         assert_eq!(tracking_problem("UPS", "1Z001985YW99744790"), None);
         assert!(tracking_problem("UPS", "9400111899223857268499").is_some());
         assert_eq!(tracking_problem("USPS", "9400111899223857268499"), None);
+        assert_eq!(
+            tracking_problem("USPS", "420902109400111899223857268499"),
+            None
+        );
+        assert!(tracking_problem("USPS", "94001729000940888596953").is_some());
         assert_eq!(tracking_problem("Royal Mail", "AB123456789GB"), None);
         assert!(tracking_problem("Royal Mail", "AB123456789US").is_some());
         assert_eq!(tracking_problem("FedEx", "123456789012"), None);
