@@ -259,6 +259,12 @@ async fn poll_store_orders(engine: &Engine, org: &OrgRuntime) -> Result<(), Stri
                     let Some(row) = store::order_by_store_id(conn, &id)? else {
                         return Ok(None);
                     };
+                    // Refused before and waiting for the merchant: a poll (which also sees
+                    // orders updated in the cursor's last second again) does not repeat it;
+                    // a retry or a changed fulfilment's webhook does.
+                    if store::has_open_failure(conn, kind::FULFILMENT_PUSH, &row.id.to_string())? {
+                        return Ok(None);
+                    }
                     for fulfilment in &shipped {
                         if !store::shipment_pushed(conn, row.id, fulfilment)? {
                             return Ok(Some(row.id));

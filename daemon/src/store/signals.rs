@@ -81,6 +81,20 @@ pub fn events_about(
     rows.collect()
 }
 
+/// Whether the work behind (job kind, subject) has an open failure waiting for a human.
+pub fn has_open_failure(
+    conn: &Connection,
+    job_kind: &str,
+    job_subject: &str,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM failures WHERE job_kind = ?1 AND job_subject = ?2
+                        AND resolved_at IS NULL AND retryable = 0)",
+        params![job_kind, job_subject],
+        |r| r.get(0),
+    )
+}
+
 /// Open failures of one kind (and organization, if given): their ids.
 pub fn open_failures_of_kind(
     conn: &Connection,
