@@ -6,10 +6,10 @@
 
 use feedbridge_common::orders::{FbtRule, OrderDetail, OrderSettings};
 use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrderView};
-use feedbridge_sandbox::SandboxConfig;
 use feedbridge_sandbox::control::{
     FulfillLine, NewTikTokOrder, SellerSku, StoreOrder, WebhookMode,
 };
+use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig};
 use feedbridge_tests::rig::{Rig, SHOP};
 use feedbridge_tests::wait_for;
 use std::time::Duration;
@@ -716,5 +716,46 @@ async fn an_order_blocked_on_an_unlinked_sku_syncs_by_itself_once_linked() -> an
         .await??;
     rig.wait_state(&id, OrderSyncState::InStore).await?;
     assert_eq!(rig.store_orders_for(&id).await?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancellation_while_the_store_order_is_being_created_ends_cancelled() -> anyhow::Result<()>
+{
+    let (rig, skus) = rig(sandbox(1)).await?;
+    // Shopify throttles the create a few times, so it is still being attempted...
+    rig.control
+        .shopify_fault(&Fault {
+            path_contains: "OrderCreate".into(),
+            kind: FaultKind::RateLimit,
+            count: 3,
+        })
+        .await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    wait_for("a create attempt", WAIT, || async {
+        let calls = rig.control.shopify_calls().await?;
+        Ok(calls
+            .iter()
+            .any(|c| c.operation.as_deref() == Some("OrderCreate"))
+            .then_some(()))
+    })
+    .await?;
+    // ...when the buyer cancels on TikTok.
+    rig.control
+        .tiktok_set_order_status(&id, "CANCELLED")
+        .await?;
+    rig.wait_state(&id, OrderSyncState::Cancelled).await?;
+    // Either it never reached the store, or it did and is cancelled there (Shopify's cancel
+    // runs as a job, so wait for it).
+    wait_for("no live store order", WAIT, || async {
+        let orders = rig.store_orders_for(&id).await?;
+        anyhow::ensure!(orders.len() <= 1, "{orders:?}");
+        Ok(orders.iter().all(|o| o.cancelled).then_some(()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
     Ok(())
 }

@@ -203,13 +203,7 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
             .await;
         }
         s if is_cancelled(s) => {
-            return set_state(
-                engine,
-                order_id,
-                OrderSyncState::Cancelled,
-                Some("Cancelled on TikTok before it reached the store.".into()),
-            )
-            .await;
+            return cancelled_before_sync(engine, row, &settings).await;
         }
         _ => {}
     }
@@ -247,6 +241,50 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
         .await;
     }
     create_in_store(engine, row, &settings).await
+}
+
+/// TikTok cancelled an order we have not recorded in the store. If a create was attempted
+/// (its answer lost, or still in flight when the cancellation came), the store may have it:
+/// look, and cancel it there too.
+async fn cancelled_before_sync(
+    engine: &Engine,
+    row: OrderRow,
+    settings: &OrderSettings,
+) -> StepResult {
+    let order_id = row.id;
+    if row.create_attempted_at.is_some()
+        && let Some((org, _)) = engine.shop(row.shop_id)
+        && let Some(found) = org
+            .store
+            .find_order(&row.tiktok_order_id)
+            .await
+            .map_err(|e| {
+                StepFailure::from_connector(
+                    FailureKind::OrderCancel,
+                    &org.name,
+                    format!("TikTok order {}", row.tiktok_order_id),
+                    "The store",
+                    &e,
+                )
+            })?
+    {
+        engine
+            .store
+            .call(move |conn| store::set_store_order(conn, order_id, &found.id, &found.name))
+            .await
+            .map_err(db)?;
+        if let Some(row) = load(engine, order_id).await? {
+            return cancellations::cancel_in_store(engine, &row, settings).await;
+        }
+        return Ok(());
+    }
+    set_state(
+        engine,
+        order_id,
+        OrderSyncState::Cancelled,
+        Some("Cancelled on TikTok before it reached the store.".into()),
+    )
+    .await
 }
 
 /// When a paid order may go to the store under the shop's hold window.
