@@ -26,9 +26,10 @@ const SETTLE: Duration = Duration::from_secs(150);
 const CARRIER: &str = "USPS";
 const STOCK: i64 = 100_000;
 
-/// A tracking number per TikTok order: 4–50 letters and digits, as TikTok accepts.
+/// A tracking number per TikTok order in a USPS shape (22 digits: `94` and the id padded to 20),
+/// which the daemon checks against the carrier and TikTok accepts.
 fn tracking_for(tiktok_id: &str) -> String {
-    format!("9400{tiktok_id}")
+    format!("94{tiktok_id:0>20}")
 }
 
 /// Places `ORDERS` orders over the SKUs, `BATCH` at a time.
@@ -55,12 +56,13 @@ async fn place_orders(control: ControlClient, skus: Vec<String>) -> anyhow::Resu
 }
 
 /// Ships every store order from Shopify as it appears (tracking + carrier), until `ORDERS`
-/// have been shipped or `stop` is set. Returns TikTok order id → tracking number.
+/// have been shipped or `stop` is set. Returns TikTok order id → (tracking number, when it was
+/// shipped in Unix ms).
 async fn fulfil_as_they_appear(
     control: ControlClient,
     stop: Arc<AtomicBool>,
-) -> anyhow::Result<HashMap<String, String>> {
-    let mut shipped: HashMap<String, String> = HashMap::new();
+) -> anyhow::Result<HashMap<String, (String, i64)>> {
+    let mut shipped: HashMap<String, (String, i64)> = HashMap::new();
     let mut done_store_ids: HashSet<i64> = HashSet::new();
     while shipped.len() < ORDERS && !stop.load(Ordering::Relaxed) {
         for order in control.shopify_orders().await? {
@@ -77,11 +79,18 @@ async fn fulfil_as_they_appear(
                 .shopify_fulfill(id, &tracking, CARRIER, None)
                 .await?;
             // A duplicate store order would get the same number; the checks catch it anyway.
-            shipped.insert(tiktok_id, tracking);
+            shipped.insert(tiktok_id, (tracking, now_ms()));
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     Ok(shipped)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// Store orders per TikTok order id.
@@ -200,8 +209,11 @@ async fn a_thousand_orders_through_six_sigkills_land_once_and_ship_once() -> any
         Arc::clone(&stop),
     ));
 
+    // (killed, answering again) in Unix ms, to tell failures apart by when they happened.
+    let mut down: Vec<(i64, i64)> = Vec::new();
     for (n, uptime) in KILL_AFTER_MS.iter().enumerate() {
         tokio::time::sleep(Duration::from_millis(*uptime)).await;
+        let killed = now_ms();
         rig.kill()?;
         let in_store = store_orders_by_tiktok_id(&rig.control).await?.len();
         eprintln!(
@@ -210,6 +222,7 @@ async fn a_thousand_orders_through_six_sigkills_land_once_and_ship_once() -> any
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
         rig.restart().await?;
+        down.push((killed, now_ms()));
     }
 
     let placed = placer.await??;
@@ -255,7 +268,7 @@ async fn a_thousand_orders_through_six_sigkills_land_once_and_ship_once() -> any
     // Every shipped order's tracking reaches TikTok.
     let packages = wait_for("every tracking number on TikTok", SETTLE, || async {
         let packages = tiktok_packages(&rig.control).await?;
-        let all = shipped.iter().all(|(id, tracking)| {
+        let all = shipped.iter().all(|(id, (tracking, _))| {
             packages
                 .get(id)
                 .is_some_and(|numbers| numbers.contains(tracking))
@@ -269,14 +282,25 @@ async fn a_thousand_orders_through_six_sigkills_land_once_and_ship_once() -> any
             let packages = tiktok_packages(&rig.control).await?;
             let stuck: Vec<&String> = shipped
                 .iter()
-                .filter(|(id, tracking)| {
+                .filter(|(id, (tracking, _))| {
                     !packages
                         .get(*id)
                         .is_some_and(|numbers| numbers.contains(tracking))
                 })
                 .map(|(id, _)| id)
                 .collect();
-            return Err(rig.with_log(anyhow::anyhow!("{e}; {}", daemon_view(&rig, &stuck).await)));
+            let while_down = stuck
+                .iter()
+                .filter(|id| {
+                    let at = shipped[**id].1;
+                    down.iter().any(|(from, to)| (*from..=*to).contains(&at))
+                })
+                .count();
+            return Err(rig.with_log(anyhow::anyhow!(
+                "{e}; of the stuck, {while_down} were shipped in Shopify while the daemon was down \
+                 (killed → answering again), the rest while it ran; {}",
+                daemon_view(&rig, &stuck).await
+            )));
         }
     };
 
@@ -307,7 +331,7 @@ async fn a_thousand_orders_through_six_sigkills_land_once_and_ship_once() -> any
     }
 
     // Exactly once on TikTok: each order has one package, carrying its tracking number.
-    for (id, tracking) in &shipped {
+    for (id, (tracking, _)) in &shipped {
         let numbers = packages.get(id).cloned().unwrap_or_default();
         assert_eq!(
             numbers,
