@@ -665,7 +665,7 @@ async fn webhooks_twice_out_of_order_or_never_end_in_the_same_state() -> anyhow:
         WebhookMode::Reverse,
         WebhookMode::Drop,
     ] {
-        rig.control.tiktok_webhook_mode(mode.clone()).await?;
+        rig.control.tiktok_webhook_mode(mode).await?;
         // Each order walks UNPAID -> AWAITING_SHIPMENT -> (store) -> cancelled on TikTok or kept.
         let id = rig
             .control
