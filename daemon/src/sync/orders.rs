@@ -403,6 +403,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
                 .map_err(db);
         }
     }
+    let recovered = found.is_some();
     let created = match found {
         Some(found) => {
             info!(store_order = %found.name, "The store already has this order; recording it.");
@@ -433,6 +434,14 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
         })
         .await
         .map_err(db)?;
+    if recovered {
+        // The store may have shipped it while we did not know it was ours (its webhook and
+        // poll found no order of ours then): look at its fulfilments now.
+        engine
+            .enqueue(kind::FULFILMENT_PUSH, order_id, Duration::ZERO)
+            .await
+            .map_err(db)?;
+    }
     // TikTok may have moved on (cancelled, shipped) while the order was being created.
     match load(engine, order_id).await? {
         Some(row) => after_creation(engine, row, settings).await,
