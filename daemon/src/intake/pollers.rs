@@ -253,11 +253,17 @@ async fn poll_store_orders(engine: &Engine, org: &OrgRuntime) -> Result<(), Stri
                 .filter(|f| f.tracking_number.is_some())
                 .map(|f| f.id.clone())
                 .collect();
+            let (org_id, tiktok_id) = (org.id, update.tiktok_order_id.clone());
             let pending = engine
                 .store
                 .call(move |conn| {
                     let Some(row) = store::order_by_store_id(conn, &id)? else {
-                        return Ok(None);
+                        // Shipped before we recorded the store order (we were creating it, or
+                        // killed right after): the push waits for the record, then runs.
+                        return match tiktok_id {
+                            Some(tiktok_id) => store::order_being_created(conn, org_id, &tiktok_id),
+                            None => Ok(None),
+                        };
                     };
                     // Refused before and waiting for the merchant: a poll (which also sees
                     // orders updated in the cursor's last second again) does not repeat it;

@@ -766,3 +766,20 @@ pub fn shipped_units(conn: &Connection, order_id: i64) -> rusqlite::Result<u32> 
     }
     Ok(units)
 }
+
+/// Our order for a TikTok id in an organization whose store create was attempted but not yet
+/// recorded.
+pub fn order_being_created(
+    conn: &Connection,
+    org_id: i64,
+    tiktok_order_id: &str,
+) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT r.id FROM orders r JOIN connections c ON c.id = r.shop_id
+         WHERE c.org_id = ?1 AND r.tiktok_order_id = ?2
+           AND r.store_order_id IS NULL AND r.create_attempted_at IS NOT NULL",
+        params![org_id, tiktok_order_id],
+        |r| r.get(0),
+    )
+    .optional()
+}

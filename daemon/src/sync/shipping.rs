@@ -189,7 +189,25 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
         return Ok(());
     };
     let Some(store_order_id) = row.store_order_id.clone() else {
-        return Ok(());
+        if row.create_attempted_at.is_none() {
+            return Ok(());
+        }
+        // The store has shipped an order whose creation we have not recorded yet: try again
+        // once order sync has recorded it.
+        let org = engine
+            .shop(row.shop_id)
+            .map(|(org, _)| org.name.clone())
+            .unwrap_or_default();
+        return Err(StepFailure {
+            retryable: true,
+            ..StepFailure::rejected(
+                FailureKind::TrackingPush,
+                &org,
+                format!("TikTok order {}", row.tiktok_order_id),
+                "the store shipped it before feedbridge recorded the store order",
+                "Nothing to do: it is sent once the store order is recorded.",
+            )
+        });
     };
     if row.sync_state == OrderSyncState::Cancelled || tiktok_ships(&row.detail) {
         return Ok(());
