@@ -10,75 +10,8 @@ use feedbridge_common::OrderView;
 use feedbridge_common::orders::{
     CarrierChoices, CarrierMapping, FbtRule, InventoryBehaviour, OrderDetail, OrderSettings,
 };
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use support::{FakeDaemon, sample_carriers, sample_order_settings, sample_snapshot};
-
-fn feedbridge(args: &[&str], socket: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_feedbridge"))
-        .args(args)
-        .env("FEEDBRIDGE_SOCKET", socket)
-        .env_remove("FEEDBRIDGE_LOG")
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-/// Runs the binary off the async runtime the fake daemon lives on.
-struct Cli {
-    socket: PathBuf,
-}
-
-impl Cli {
-    async fn run(&self, args: &[&str]) -> Output {
-        let socket = self.socket.clone();
-        let args: Vec<String> = args.iter().map(ToString::to_string).collect();
-        tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            feedbridge(&args, &socket)
-        })
-        .await
-        .unwrap()
-    }
-
-    /// Succeeds with nothing on stderr; returns stdout.
-    async fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args).await;
-        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
-        assert_eq!(stderr(&output), "", "{args:?}");
-        stdout(&output)
-    }
-
-    /// Fails with exit 1, nothing on stdout and one line on stderr; returns stderr.
-    async fn refused(&self, args: &[&str]) -> String {
-        let output = self.run(args).await;
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{args:?}: {}",
-            stdout(&output)
-        );
-        assert_eq!(stdout(&output), "", "{args:?}");
-        let error = stderr(&output);
-        assert_eq!(error.lines().count(), 1, "{args:?}: {error}");
-        assert!(error.starts_with("feedbridge: "), "{error}");
-        error
-    }
-}
-
-async fn start() -> (tempfile::TempDir, FakeDaemon, Cli) {
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("feedbridged.sock");
-    let daemon = FakeDaemon::start(&socket, sample_snapshot()).await;
-    (dir, daemon, Cli { socket })
-}
+use support::cli::{feedbridge, start, stderr};
+use support::{sample_carriers, sample_order_settings};
 
 fn ids(json: &str) -> Vec<i64> {
     let orders: Vec<OrderView> = serde_json::from_str(json).unwrap();
@@ -147,11 +80,11 @@ async fn order_detail_and_resync() {
     );
     assert!(plain.contains("packages:\n  none yet\n"), "{plain}");
     assert_eq!(
-        cli.refused(&["order", "99"]).await,
+        cli.refused_quietly(&["order", "99"]).await,
         "feedbridge: not found: order 99\n"
     );
     assert_eq!(
-        cli.refused(&["order", "TT-1"]).await,
+        cli.refused_quietly(&["order", "TT-1"]).await,
         "feedbridge: no order 'TT-1'; use the ID column of 'feedbridge orders' or the TikTok order id\n"
     );
 
@@ -164,7 +97,7 @@ async fn order_detail_and_resync() {
         "TikTok order 576460752303423002 will be looked at again now.\n"
     );
     assert_eq!(
-        cli.refused(&["resync", "99"]).await,
+        cli.refused_quietly(&["resync", "99"]).await,
         "feedbridge: not found: order 99\n"
     );
     assert_eq!(
@@ -192,7 +125,7 @@ async fn retry_by_id_and_by_kind() {
         "Queued 0 failures (Cancellation of demo) for another attempt.\n"
     );
     assert_eq!(
-        cli.refused(&["retry", "--kind", "listing", "--org", "acme"])
+        cli.refused_quietly(&["retry", "--kind", "listing", "--org", "acme"])
             .await,
         "feedbridge: not found: organization acme\n"
     );
@@ -244,18 +177,18 @@ async fn carrier_mappings() {
         "Removed the mapping of 'usps priority mail'.\n"
     );
     assert_eq!(
-        cli.refused(&["carriers", "demo-us", "map", "Evri 48h", "Parcelforce"])
+        cli.refused_quietly(&["carriers", "demo-us", "map", "Evri 48h", "Parcelforce"])
             .await,
         "feedbridge: 'Parcelforce' is not a shipping provider of demo-us; choose one of: USPS, \
          UPS, FedEx, DHL eCommerce, OnTrac\n"
     );
     assert_eq!(
-        cli.refused(&["carriers", "demo-us", "unmap", "Nobody Post"])
+        cli.refused_quietly(&["carriers", "demo-us", "unmap", "Nobody Post"])
             .await,
         "feedbridge: not found: carrier mapping for 'Nobody Post' on demo-us\n"
     );
     assert_eq!(
-        cli.refused(&["carriers", "acme-uk"]).await,
+        cli.refused_quietly(&["carriers", "acme-uk"]).await,
         "feedbridge: not found: TikTok shop acme-uk\n"
     );
     let after: CarrierChoices =

@@ -3,6 +3,8 @@
 #![allow(dead_code)] // Each test crate uses a different part.
 #![allow(clippy::unwrap_used)] // Test fixture: a poisoned lock or a failed bind should fail the test.
 
+pub mod cli;
+
 use feedbridge_common::catalog::*;
 use feedbridge_common::orders::*;
 use feedbridge_common::rpc::RpcError;
