@@ -1,21 +1,11 @@
 //! Per-shop settings: stock buffer and cap, price rule, locations, listing defaults.
 
+use super::orders::shop_connection;
 use super::{ConsoleServer, internal};
 use crate::{pricing, store};
 use feedbridge_common::catalog::ShopSettings;
 use feedbridge_common::rpc::RpcError;
 use std::time::Duration;
-
-fn shop_connection(server: &ConsoleServer, shop: &str) -> Result<i64, RpcError> {
-    server
-        .engine
-        .orgs
-        .iter()
-        .flat_map(|o| o.shops.iter())
-        .find(|s| s.name == shop)
-        .map(|s| s.connection)
-        .ok_or_else(|| RpcError::NotFound(format!("no TikTok shop named \"{shop}\"")))
-}
 
 pub async fn shop_settings(server: &ConsoleServer, shop: String) -> Result<ShopSettings, RpcError> {
     let connection = shop_connection(server, &shop)?;

@@ -1,7 +1,7 @@
 //! TikTok orders, their store orders and shipments.
 
 use super::{now_secs, signals::append_event};
-use crate::connector::RemoteOrder;
+use crate::connector::{RemoteLineItem, RemoteOrder};
 use feedbridge_common::orders::{OrderDetail, OrderSettings, PackageView, PaymentBreakdown};
 use feedbridge_common::{
     EventKind, Money, OrderFilter, OrderLineView, OrderSyncState, OrderView, TrackingView,
@@ -159,11 +159,10 @@ pub fn set_order_state(
     state: OrderSyncState,
     reason: Option<&str>,
 ) -> rusqlite::Result<()> {
-    let (old_state, old_reason, tiktok_id, org): (String, Option<String>, String, String) = conn.query_row(
-        "SELECT r.sync_state, r.reason, r.tiktok_order_id, o.name FROM orders r
-         JOIN connections c ON c.id = r.shop_id JOIN organizations o ON o.id = c.org_id WHERE r.id = ?1",
+    let (old_state, old_reason): (String, Option<String>) = conn.query_row(
+        "SELECT sync_state, reason FROM orders WHERE id = ?1",
         [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     conn.execute(
         "UPDATE orders SET sync_state = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
@@ -174,13 +173,7 @@ pub fn set_order_state(
             Some(reason) => format!("{state}: {reason}"),
             None => state.label().to_string(),
         };
-        append_event(
-            conn,
-            EventKind::OrderChanged,
-            Some(&org),
-            &format!("TikTok order {tiktok_id}"),
-            &message,
-        )?;
+        order_event(conn, id, EventKind::OrderChanged, &message)?;
     }
     Ok(())
 }
@@ -191,22 +184,15 @@ pub fn set_store_order(
     store_order_id: &str,
     store_order_name: &str,
 ) -> rusqlite::Result<()> {
-    let (tiktok_id, org): (String, String) = conn.query_row(
-        "SELECT r.tiktok_order_id, o.name FROM orders r
-         JOIN connections c ON c.id = r.shop_id JOIN organizations o ON o.id = c.org_id WHERE r.id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
     conn.execute(
         "UPDATE orders SET store_order_id = ?2, store_order_name = ?3, sync_state = 'in_store', reason = NULL, updated_at = ?4
          WHERE id = ?1",
         params![id, store_order_id, store_order_name, now_secs()],
     )?;
-    append_event(
+    order_event(
         conn,
+        id,
         EventKind::OrderCreatedInStore,
-        Some(&org),
-        &format!("TikTok order {tiktok_id}"),
         &format!("Created in the store as {store_order_name}."),
     )
 }
@@ -245,17 +231,10 @@ pub fn record_shipment(
              carrier = excluded.carrier, tiktok_package_id = excluded.tiktok_package_id, pushed_at = excluded.pushed_at",
         params![order_id, fulfilment_id, tracking_number, carrier, tiktok_package_id, now_secs()],
     )?;
-    let (tiktok_id, org): (String, String) = conn.query_row(
-        "SELECT r.tiktok_order_id, o.name FROM orders r
-         JOIN connections c ON c.id = r.shop_id JOIN organizations o ON o.id = c.org_id WHERE r.id = ?1",
-        [order_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    append_event(
+    order_event(
         conn,
+        order_id,
         EventKind::TrackingPushed,
-        Some(&org),
-        &format!("TikTok order {tiktok_id}"),
         &format!("Tracking {tracking_number} ({carrier}) sent to TikTok."),
     )
 }
@@ -266,12 +245,20 @@ pub fn count_orders(conn: &Connection) -> rusqlite::Result<u64> {
 
 /// Group TikTok's one-line-per-unit items into (seller SKU -> quantity, unit price).
 pub fn group_lines(order: &RemoteOrder) -> BTreeMap<String, (u32, Decimal)> {
+    group_lines_priced(order, |item| item.sale_price)
+}
+
+/// The same grouping, with each SKU's unit price taken by `price` from its first unit.
+pub fn group_lines_priced(
+    order: &RemoteOrder,
+    price: impl Fn(&RemoteLineItem) -> Decimal,
+) -> BTreeMap<String, (u32, Decimal)> {
     let mut lines: BTreeMap<String, (u32, Decimal)> = BTreeMap::new();
     for item in &order.line_items {
-        let entry = lines
+        lines
             .entry(item.seller_sku.clone())
-            .or_insert((0, item.sale_price));
-        entry.0 += 1;
+            .or_insert_with(|| (0, price(item)))
+            .0 += 1;
     }
     lines
 }

@@ -65,10 +65,6 @@ pub fn is_cancelled(status: &str) -> bool {
     matches!(status, "CANCELLED" | "CANCEL")
 }
 
-fn now_secs() -> i64 {
-    store::now_secs()
-}
-
 /// TikTok named orders (webhooks, a resync): read the queued ids of one shop, 50 per call,
 /// record each once and queue its sync. The subject is the shop connection id; the older
 /// "{shop}:{order}" form queues that one order first.
@@ -225,7 +221,7 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
         .await;
     }
     if let Some(until) = hold_until(&row.detail, &settings)
-        && until > now_secs()
+        && until > store::now_secs()
     {
         return hold(engine, &row, until, settings.hold_minutes).await;
     }
@@ -317,22 +313,19 @@ async fn hold(engine: &Engine, row: &OrderRow, until: i64, minutes: u32) -> Step
         })
         .await
         .map_err(db)?;
-    let wait = Duration::from_secs(u64::try_from(until - now_secs()).unwrap_or(0) + 1);
+    let wait = Duration::from_secs(u64::try_from(until - store::now_secs()).unwrap_or(0) + 1);
     engine.enqueue(kind::ORDER_SYNC, id, wait).await.map_err(db)
 }
 
 /// Seller SKU -> (quantity, unit price before discounts).
 fn grouped_lines(order: &RemoteOrder) -> BTreeMap<String, (u32, Decimal)> {
-    let mut lines: BTreeMap<String, (u32, Decimal)> = BTreeMap::new();
-    for item in &order.line_items {
-        let price = if item.original_price > Decimal::ZERO {
+    store::group_lines_priced(order, |item| {
+        if item.original_price > Decimal::ZERO {
             item.original_price
         } else {
             item.sale_price
-        };
-        lines.entry(item.seller_sku.clone()).or_insert((0, price)).0 += 1;
-    }
-    lines
+        }
+    })
 }
 
 async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSettings) -> StepResult {
@@ -394,7 +387,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
             .find_order(&row.tiktok_order_id)
             .await
             .map_err(store_error)?;
-        if found.is_none() && now_secs() - attempted < SEARCH_LAG_SECS {
+        if found.is_none() && store::now_secs() - attempted < SEARCH_LAG_SECS {
             // The last attempt may have created it moments ago; the search may not show it yet.
             let wait = Duration::from_secs(u64::try_from(SEARCH_LAG_SECS).unwrap_or(10));
             return engine
