@@ -602,7 +602,12 @@ fn deadline_in(secs: u64) -> context::Context {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_refusals_are_explained_and_retried_by_kind() -> anyhow::Result<()> {
     let (rig, skus) = rig(sandbox(2)).await?;
-    // Delete the first product in the store: its orders fail as "product deleted".
+    // Orders are placed unpaid first: once the product is gone from the store the daemon
+    // zeroes its TikTok stock, and TikTok would refuse a new order for it.
+    let unpaid = || NewTikTokOrder::single(&skus[0], 1).with_status("UNPAID");
+    let first = rig.control.tiktok_create_order(&unpaid()).await?;
+    let second = rig.control.tiktok_create_order(&unpaid()).await?;
+    // Delete the product in the store: its orders fail as "product deleted" once paid.
     let products = rig.control.shopify_products().await?;
     let doomed = products
         .iter()
@@ -614,14 +619,11 @@ async fn store_refusals_are_explained_and_retried_by_kind() -> anyhow::Result<()
         .and_then(|p| p["id"].as_u64())
         .ok_or_else(|| anyhow::anyhow!("product of {}", skus[0]))?;
     rig.control.shopify_delete_product(doomed).await?;
-    let first = rig
-        .control
-        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
-        .await?;
-    let second = rig
-        .control
-        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
-        .await?;
+    for id in [&first, &second] {
+        rig.control
+            .tiktok_set_order_status(id, "AWAITING_SHIPMENT")
+            .await?;
+    }
     for id in [&first, &second] {
         let failed = rig.wait_state(id, OrderSyncState::Failed).await?;
         assert!(
@@ -637,7 +639,7 @@ async fn store_refusals_are_explained_and_retried_by_kind() -> anyhow::Result<()
         .iter()
         .filter(|f| f.kind == FailureKind::OrderCreate)
         .collect();
-    assert_eq!(ours.len(), 2, "{failures:?}");
+    assert_eq!(ours.len(), 2, "{failures:?} {}", rig.log_tail(200));
     assert!(
         ours.iter()
             .all(|f| f.raw_error.as_deref().is_some_and(|r| !r.is_empty()))

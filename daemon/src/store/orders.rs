@@ -379,6 +379,10 @@ pub fn mark_create_attempted(conn: &Connection, id: i64) -> rusqlite::Result<()>
     set_column(conn, id, "create_attempted_at", Some(now_secs()))
 }
 
+pub fn clear_create_attempted(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    set_column(conn, id, "create_attempted_at", None)
+}
+
 pub fn set_hold_until(conn: &Connection, id: i64, until: Option<i64>) -> rusqlite::Result<()> {
     set_column(conn, id, "hold_until", until)
 }

@@ -409,10 +409,22 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
                 .call(move |conn| store::mark_create_attempted(conn, order_id))
                 .await
                 .map_err(db)?;
-            storefront
-                .create_order(&new_order)
-                .await
-                .map_err(store_error)?
+            match storefront.create_order(&new_order).await {
+                Ok(created) => created,
+                Err(e) => {
+                    if !matches!(e, connector::ConnectorError::Retryable { .. }) {
+                        // A definite "no": nothing was created, so the next attempt need not
+                        // search for it (nor wait out the search lag, which would look like
+                        // success and close the failure).
+                        engine
+                            .store
+                            .call(move |conn| store::clear_create_attempted(conn, order_id))
+                            .await
+                            .map_err(db)?;
+                    }
+                    return Err(store_error(e));
+                }
+            }
         }
     };
     let differences = differences(&row.detail, created.total);
