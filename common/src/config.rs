@@ -139,18 +139,23 @@ pub struct OrganizationConfig {
     pub store: StoreConfig,
     #[serde(default, rename = "tiktok_shop")]
     pub tiktok_shops: Vec<TikTokShopConfig>,
+    /// An Amazon seller account whose FBA stock fulfils TikTok orders (Multi-Channel
+    /// Fulfillment). Off when absent.
+    pub amazon: Option<AmazonConfig>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StorePlatform {
     Shopify,
+    Woocommerce,
 }
 
 impl StorePlatform {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Shopify => "shopify",
+            Self::Woocommerce => "woocommerce",
         }
     }
 }
@@ -159,9 +164,10 @@ impl StorePlatform {
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     pub platform: StorePlatform,
-    /// e.g. "acme.myshopify.com".
+    /// The store's host: "acme.myshopify.com", or a WooCommerce site's "shop.acme.com".
     pub shop_domain: String,
-    /// Override of `https://{shop_domain}` (the sandbox uses this).
+    /// Override of `https://{shop_domain}` (the sandbox uses this). A WooCommerce site on
+    /// plain `http://` is reached with OAuth 1.0a signatures, as WooCommerce requires.
     pub api_base: Option<String>,
     #[serde(default = "defaults::shopify_api_version")]
     pub api_version: String,
@@ -176,7 +182,87 @@ pub struct TikTokShopConfig {
     pub shop_id: String,
 }
 
+/// Amazon Selling Partner API access for Multi-Channel Fulfillment (amazon-mcf.md).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmazonConfig {
+    /// The marketplace orders ship in: "US" or "UK".
+    pub marketplace: AmazonMarketplace,
+    /// Override of the region's SP-API endpoint (the sandbox uses this).
+    pub api_base: Option<String>,
+    /// Override of the Login with Amazon token endpoint.
+    pub token_url: Option<String>,
+    /// How often the FBA inventory (which SKUs Amazon can ship) is read again.
+    #[serde(default = "defaults::fba_refresh_secs")]
+    pub fba_refresh_secs: u64,
+    /// How often open fulfilment orders are looked at for progress and tracking.
+    #[serde(default = "defaults::mcf_poll_secs")]
+    pub mcf_poll_secs: u64,
+}
+
+impl AmazonConfig {
+    /// The SP-API base URL: the override, else the marketplace's regional endpoint.
+    pub fn api_base(&self) -> String {
+        self.api_base
+            .clone()
+            .unwrap_or_else(|| self.marketplace.endpoint().to_string())
+    }
+
+    /// Login with Amazon's token endpoint (one host for every region).
+    pub fn token_url(&self) -> String {
+        self.token_url
+            .clone()
+            .unwrap_or_else(|| "https://api.amazon.com/auth/o2/token".to_string())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum AmazonMarketplace {
+    US,
+    UK,
+}
+
+impl AmazonMarketplace {
+    /// Amazon's marketplace id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::US => "ATVPDKIKX0DER",
+            Self::UK => "A1F83G8C2ARO7P",
+        }
+    }
+
+    /// The SP-API endpoint of the marketplace's region (amazon-mcf.md §1).
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            Self::US => "https://sellingpartnerapi-na.amazon.com",
+            Self::UK => "https://sellingpartnerapi-eu.amazon.com",
+        }
+    }
+
+    /// ISO country code of the marketplace.
+    pub fn country(self) -> &'static str {
+        match self {
+            Self::US => "US",
+            Self::UK => "GB",
+        }
+    }
+
+    pub fn currency(self) -> &'static str {
+        match self {
+            Self::US => "USD",
+            Self::UK => "GBP",
+        }
+    }
+}
+
 mod defaults {
+    pub fn fba_refresh_secs() -> u64 {
+        900
+    }
+    pub fn mcf_poll_secs() -> u64 {
+        300
+    }
+
     pub fn log_level() -> String {
         "info".into()
     }
@@ -365,7 +451,9 @@ impl Config {
             if let Some(url) = &org.store.api_base {
                 check_url(url).map_err(|m| bad(format!("{at}.store.api_base"), m))?;
             }
-            if !valid_api_version(&org.store.api_version) {
+            if org.store.platform == StorePlatform::Shopify
+                && !valid_api_version(&org.store.api_version)
+            {
                 return Err(bad(
                     format!("{at}.store.api_version"),
                     format!(
@@ -373,6 +461,27 @@ impl Config {
                         org.store.api_version
                     ),
                 ));
+            }
+            if let Some(amazon) = &org.amazon {
+                for (key, url) in [
+                    ("api_base", &amazon.api_base),
+                    ("token_url", &amazon.token_url),
+                ] {
+                    if let Some(url) = url {
+                        check_url(url).map_err(|m| bad(format!("{at}.amazon.{key}"), m))?;
+                    }
+                }
+                for (key, value) in [
+                    ("fba_refresh_secs", amazon.fba_refresh_secs),
+                    ("mcf_poll_secs", amazon.mcf_poll_secs),
+                ] {
+                    if value == 0 {
+                        return Err(bad(
+                            format!("{at}.amazon.{key}"),
+                            "must be at least 1 second".into(),
+                        ));
+                    }
+                }
             }
             for (j, shop) in org.tiktok_shops.iter().enumerate() {
                 let at = format!("{at}.tiktok_shop[{j}]");
@@ -431,6 +540,12 @@ pub struct Secrets {
     /// Keyed by organization name.
     #[serde(default)]
     pub shopify: BTreeMap<String, ShopifySecrets>,
+    /// Keyed by organization name.
+    #[serde(default)]
+    pub woocommerce: BTreeMap<String, WooCommerceSecrets>,
+    /// Keyed by organization name.
+    #[serde(default)]
+    pub amazon: BTreeMap<String, AmazonSecrets>,
     /// Keyed by TikTok shop name.
     #[serde(default)]
     pub tiktok: BTreeMap<String, TikTokShopSecrets>,
@@ -450,6 +565,29 @@ pub struct ShopifySecrets {
     /// The app's client secret, which signs webhooks.
     #[serde(default)]
     pub webhook_secret: Secret,
+}
+
+/// A WooCommerce REST API key (WooCommerce → Settings → Advanced → REST API, read/write).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WooCommerceSecrets {
+    /// `ck_...`
+    pub consumer_key: Secret,
+    /// `cs_...`
+    pub consumer_secret: Secret,
+    /// Signs the webhooks feedbridge registers (any long random string).
+    pub webhook_secret: Secret,
+}
+
+/// Login with Amazon credentials of the SP-API app and the seller's authorization.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmazonSecrets {
+    /// `amzn1.application-oa2-client...`
+    pub client_id: Secret,
+    pub client_secret: Secret,
+    /// `Atzr|...`, from the seller authorizing the app.
+    pub refresh_token: Secret,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -480,8 +618,19 @@ impl Secrets {
             return Err(missing("tiktok_app.app_secret".into()));
         }
         for org in &config.organizations {
-            if !self.shopify.contains_key(&org.name) {
-                return Err(missing(format!("shopify.{}", org.name)));
+            let has_store_secrets = match org.store.platform {
+                StorePlatform::Shopify => self.shopify.contains_key(&org.name),
+                StorePlatform::Woocommerce => self.woocommerce.contains_key(&org.name),
+            };
+            if !has_store_secrets {
+                return Err(missing(format!(
+                    "{}.{}",
+                    org.store.platform.as_str(),
+                    org.name
+                )));
+            }
+            if org.amazon.is_some() && !self.amazon.contains_key(&org.name) {
+                return Err(missing(format!("amazon.{}", org.name)));
             }
             for shop in &org.tiktok_shops {
                 if !self.tiktok.contains_key(&shop.name) {

@@ -16,7 +16,9 @@ use anyhow::Context;
 use connector::shopify::{ShopifyClient, ShopifySettings};
 use connector::tiktok::auth::{AuthorizationApp, TokenKeeper, TokenPair};
 use connector::tiktok::{TikTokClient, TikTokSettings};
-use feedbridge_common::config::{Config, Secrets, StorePlatform, TikTokShopSecrets};
+use feedbridge_common::config::{
+    Config, OrganizationConfig, Secrets, StorePlatform, TikTokShopSecrets,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -172,24 +174,8 @@ async fn build_runtimes(
                 Ok((org_id, conn_id))
             })
             .await?;
-        let store_secrets = secrets
-            .shopify
-            .get(&org.name)
-            .with_context(|| format!("No store credentials for organization {}", org.name))?;
-        let storefront: Arc<dyn connector::Storefront> = match org.store.platform {
-            StorePlatform::Shopify => Arc::new(ShopifyClient::new(
-                ShopifySettings {
-                    api_base: org
-                        .store
-                        .api_base
-                        .clone()
-                        .unwrap_or_else(|| format!("https://{}", org.store.shop_domain)),
-                    api_version: org.store.api_version.clone(),
-                    access_token: store_secrets.access_token.clone(),
-                },
-                http.clone(),
-            )),
-        };
+        let (storefront, webhook_secret) = storefront_for(org, secrets, http)?;
+        let fulfiller = fulfiller_for(store, org_id, org, secrets, http).await?;
         let mut shops = Vec::new();
         for shop in &org.tiktok_shops {
             let (shop_name, shop_id) = (shop.name.clone(), shop.shop_id.clone());
@@ -240,11 +226,66 @@ async fn build_runtimes(
             name: org.name.clone(),
             store_connection,
             store: storefront,
-            webhook_secret: store_secrets.webhook_secret.expose().to_owned(),
+            webhook_secret,
+            fulfiller,
             shops,
         }));
     }
     Ok(orgs)
+}
+
+/// The client of the organization's store and the secret its webhooks are signed with.
+fn storefront_for(
+    org: &OrganizationConfig,
+    secrets: &Secrets,
+    http: &reqwest::Client,
+) -> anyhow::Result<(Arc<dyn connector::Storefront>, String)> {
+    let missing = || format!("No store credentials for organization {}", org.name);
+    let api_base = org
+        .store
+        .api_base
+        .clone()
+        .unwrap_or_else(|| format!("https://{}", org.store.shop_domain));
+    Ok(match org.store.platform {
+        StorePlatform::Shopify => {
+            let store_secrets = secrets.shopify.get(&org.name).with_context(missing)?;
+            let client = ShopifyClient::new(
+                ShopifySettings {
+                    api_base,
+                    api_version: org.store.api_version.clone(),
+                    access_token: store_secrets.access_token.clone(),
+                },
+                http.clone(),
+            );
+            (
+                Arc::new(client),
+                store_secrets.webhook_secret.expose().to_owned(),
+            )
+        }
+        StorePlatform::Woocommerce => {
+            let _store_secrets = secrets.woocommerce.get(&org.name).with_context(missing)?;
+            anyhow::bail!("WooCommerce stores are not supported yet")
+        }
+    })
+}
+
+/// The organization's Amazon MCF client, when it has an Amazon account configured; records
+/// the Amazon connection row.
+async fn fulfiller_for(
+    _store: &Store,
+    _org_id: i64,
+    org: &OrganizationConfig,
+    secrets: &Secrets,
+    _http: &reqwest::Client,
+) -> anyhow::Result<Option<Arc<dyn connector::Fulfiller>>> {
+    let Some(_amazon) = &org.amazon else {
+        return Ok(None);
+    };
+    let _amazon_secrets = secrets
+        .amazon
+        .get(&org.name)
+        .with_context(|| format!("No Amazon credentials for organization {}", org.name))?;
+    anyhow::bail!("Amazon MCF is not supported yet")
 }
 
 /// A shop's tokens: the secrets file's pair, unless feedbridge has refreshed or re-authorized

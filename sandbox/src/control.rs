@@ -10,10 +10,12 @@ use serde_json::{Value, json};
 
 use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 
+mod amazon;
 mod auth;
 mod listing;
 mod orders;
 mod stock;
+mod woocommerce;
 pub use crate::common::WebhookMode;
 pub use listing::SellerSku;
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
@@ -155,6 +157,8 @@ pub struct ControlClient {
     http: reqwest::Client,
     tiktok: String,
     shopify: String,
+    woocommerce: String,
+    amazon: String,
 }
 
 impl ControlClient {
@@ -164,11 +168,21 @@ impl ControlClient {
             http: reqwest::Client::new(),
             tiktok: tiktok_url.into().trim_end_matches('/').to_string(),
             shopify: shopify_url.into().trim_end_matches('/').to_string(),
+            woocommerce: String::new(),
+            amazon: String::new(),
         }
+    }
+
+    /// Also control the WooCommerce and Amazon simulators at these URLs.
+    pub fn with_more(mut self, woocommerce_url: &str, amazon_url: &str) -> Self {
+        self.woocommerce = woocommerce_url.trim_end_matches('/').to_string();
+        self.amazon = amazon_url.trim_end_matches('/').to_string();
+        self
     }
 
     pub fn for_sandbox(sandbox: &RunningSandbox) -> Self {
         Self::new(sandbox.tiktok_url(), sandbox.shopify_url())
+            .with_more(&sandbox.woocommerce_url(), &sandbox.amazon_url())
     }
 
     async fn send<T: DeserializeOwned>(

@@ -1,5 +1,6 @@
-//! feedbridge-sandbox: strict local simulators of the **TikTok Shop Open API (202309)** and the
-//! **Shopify Admin GraphQL API**, for testing feedbridge's HTTP clients on loopback.
+//! feedbridge-sandbox: strict local simulators of the **TikTok Shop Open API (202309)**, the
+//! **Shopify Admin GraphQL API**, the **WooCommerce REST API v3** and **Amazon SP-API**
+//! (Multi-Channel Fulfillment, FBA inventory), for testing feedbridge's HTTP clients on loopback.
 //!
 //! A simulator that accepts what the real platform would reject is a bug: every request is
 //! checked the way the contract notes in `shared/api/` describe (signing, tokens, envelopes,
@@ -18,10 +19,12 @@
 
 #![recursion_limit = "256"]
 
+mod amazon;
 mod common;
 pub mod control;
 mod shopify;
 mod tiktok;
+mod woocommerce;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -52,6 +55,10 @@ pub struct SandboxConfig {
     pub auto_review: Option<Duration>,
     /// Seed for deterministic data (ids, SKUs, credentials).
     pub seed: u64,
+    /// The SKUs of this many seeded products (in seed order) are also stocked at Amazon FBA.
+    pub fba_products: usize,
+    /// Marketplace of the simulated Amazon seller: `"US"` or `"UK"`.
+    pub amazon_marketplace: String,
 }
 
 impl Default for SandboxConfig {
@@ -65,6 +72,8 @@ impl Default for SandboxConfig {
             shopify_restore_rate: 100.0,
             auto_review: None,
             seed: 42,
+            fba_products: 0,
+            amazon_marketplace: "US".to_string(),
         }
     }
 }
@@ -90,6 +99,20 @@ pub struct Credentials {
     pub shopify_webhook_secret: String,
     /// `"USD"` for both platforms.
     pub currency: String,
+    /// WooCommerce REST API key (`ck_...`, read/write).
+    #[serde(default)]
+    pub woocommerce_consumer_key: String,
+    /// Its secret (`cs_...`).
+    #[serde(default)]
+    pub woocommerce_consumer_secret: String,
+    /// Login with Amazon client id of the SP-API app.
+    #[serde(default)]
+    pub amazon_client_id: String,
+    #[serde(default)]
+    pub amazon_client_secret: String,
+    /// The seller's authorization (`Atzr|...`).
+    #[serde(default)]
+    pub amazon_refresh_token: String,
 }
 
 /// A started sandbox. Dropping it (or [`RunningSandbox::shutdown`]) stops both servers and all
@@ -97,6 +120,8 @@ pub struct Credentials {
 pub struct RunningSandbox {
     tiktok_addr: SocketAddr,
     shopify_addr: SocketAddr,
+    woocommerce_addr: SocketAddr,
+    amazon_addr: SocketAddr,
     credentials: Credentials,
     token: CancellationToken,
     servers: Vec<JoinHandle<()>>,
@@ -111,6 +136,17 @@ impl RunningSandbox {
     /// Base URL of the Shopify shop (`/admin/api/{version}/graphql.json`).
     pub fn shopify_url(&self) -> String {
         format!("http://{}", self.shopify_addr)
+    }
+
+    /// Home URL of the WooCommerce site (`/wp-json/wc/v3/...`); plain http, so clients sign
+    /// with OAuth 1.0a as WooCommerce requires there.
+    pub fn woocommerce_url(&self) -> String {
+        format!("http://{}", self.woocommerce_addr)
+    }
+
+    /// Base URL of the SP-API endpoint (`/fba/...`) and of Login with Amazon (`/auth/o2/token`).
+    pub fn amazon_url(&self) -> String {
+        format!("http://{}", self.amazon_addr)
     }
 
     pub fn credentials(&self) -> Credentials {
@@ -146,18 +182,19 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     let token = CancellationToken::new();
     let bg = common::Background::new(token.clone());
 
-    let tiktok_listener = tokio::net::TcpListener::bind((bind, 0))
-        .await
-        .with_context(|| format!("Failed to bind the TikTok simulator on {bind}"))?;
-    let shopify_listener = tokio::net::TcpListener::bind((bind, 0))
-        .await
-        .with_context(|| format!("Failed to bind the Shopify simulator on {bind}"))?;
-    let tiktok_addr = tiktok_listener
-        .local_addr()
-        .context("Failed to read the TikTok listener address")?;
-    let shopify_addr = shopify_listener
-        .local_addr()
-        .context("Failed to read the Shopify listener address")?;
+    let bind_one = |name: &'static str| async move {
+        let listener = tokio::net::TcpListener::bind((bind, 0))
+            .await
+            .with_context(|| format!("Failed to bind the {name} simulator on {bind}"))?;
+        let addr = listener
+            .local_addr()
+            .with_context(|| format!("Failed to read the {name} listener address"))?;
+        anyhow::Ok((listener, addr))
+    };
+    let (tiktok_listener, tiktok_addr) = bind_one("TikTok").await?;
+    let (shopify_listener, shopify_addr) = bind_one("Shopify").await?;
+    let (woocommerce_listener, woocommerce_addr) = bind_one("WooCommerce").await?;
+    let (amazon_listener, amazon_addr) = bind_one("Amazon").await?;
 
     let (tt, seeded) = tiktok::TikTok::new(
         config.seed,
@@ -168,6 +205,9 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     tiktok::set_region(&tt, &config.tiktok_region);
     let (shop, shop_creds) =
         shopify::Shopify::new(&config, bg.clone(), format!("http://{shopify_addr}"));
+    let (woo, woo_keys) =
+        woocommerce::WooCommerce::new(&config, bg.clone(), format!("http://{woocommerce_addr}"));
+    let (amazon, amazon_creds) = amazon::Amazon::new(&config, bg.clone());
 
     let credentials = Credentials {
         tiktok_app_key: seeded.app_key,
@@ -181,12 +221,23 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         shopify_access_token: shop_creds.access_token,
         shopify_webhook_secret: shop_creds.webhook_secret,
         currency: "USD".to_string(),
+        woocommerce_consumer_key: woo_keys.consumer_key,
+        woocommerce_consumer_secret: woo_keys.consumer_secret,
+        amazon_client_id: amazon_creds.client_id,
+        amazon_client_secret: amazon_creds.client_secret,
+        amazon_refresh_token: amazon_creds.refresh_token,
     };
 
     let mut servers = Vec::new();
     for (name, listener, router) in [
         ("tiktok", tiktok_listener, tiktok::router(tt)),
         ("shopify", shopify_listener, shopify::router(shop)),
+        (
+            "woocommerce",
+            woocommerce_listener,
+            woocommerce::router(woo),
+        ),
+        ("amazon", amazon_listener, amazon::router(amazon)),
     ] {
         let shutdown = token.clone();
         servers.push(tokio::spawn(async move {
@@ -201,11 +252,15 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     tracing::info!(
         tiktok = %tiktok_addr,
         shopify = %shopify_addr,
+        woocommerce = %woocommerce_addr,
+        amazon = %amazon_addr,
         "Sandbox simulators listening."
     );
     Ok(RunningSandbox {
         tiktok_addr,
         shopify_addr,
+        woocommerce_addr,
+        amazon_addr,
         credentials,
         token,
         servers,

@@ -1,5 +1,6 @@
 //! `feedbridge-sandbox`: runs the TikTok Shop and Shopify simulators until SIGTERM/SIGINT.
-//! Prints one JSON line `{"tiktok_url", "shopify_url", "credentials"}` to stdout when ready.
+//! Prints one JSON line `{"tiktok_url", "shopify_url", "woocommerce_url", "amazon_url",
+//! "credentials"}` to stdout when ready.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -68,6 +69,8 @@ async fn main() -> anyhow::Result<()> {
     let ready = serde_json::json!({
         "tiktok_url": sandbox.tiktok_url(),
         "shopify_url": sandbox.shopify_url(),
+        "woocommerce_url": sandbox.woocommerce_url(),
+        "amazon_url": sandbox.amazon_url(),
         "credentials": sandbox.credentials(),
     })
     .to_string();

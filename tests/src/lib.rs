@@ -30,12 +30,24 @@ pub fn daemon_binary() -> PathBuf {
 /// Config and secrets files for a daemon wired to `sandbox`, exactly as `feedbridge demo`
 /// writes them (fast polls, a free webhook port).
 pub fn write_daemon_files(dir: &Path, sandbox: &RunningSandbox) -> anyhow::Result<PathBuf> {
+    write_daemon_files_for(dir, sandbox, setup::Wiring::default())
+}
+
+/// [`write_daemon_files`] for another store platform or fulfilment.
+pub fn write_daemon_files_for(
+    dir: &Path,
+    sandbox: &RunningSandbox,
+    wiring: setup::Wiring,
+) -> anyhow::Result<PathBuf> {
     let (tiktok_url, shopify_url) = (sandbox.tiktok_url(), sandbox.shopify_url());
+    let (woocommerce_url, amazon_url) = (sandbox.woocommerce_url(), sandbox.amazon_url());
     let endpoints = setup::Endpoints {
         tiktok_url: &tiktok_url,
         shopify_url: &shopify_url,
+        woocommerce_url: &woocommerce_url,
+        amazon_url: &amazon_url,
     };
-    setup::write_files(dir, &endpoints, &sandbox.credentials())
+    setup::write_files(dir, &endpoints, &sandbox.credentials(), wiring)
 }
 
 /// A running daemon process; killed on drop if still alive.

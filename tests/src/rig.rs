@@ -3,12 +3,13 @@
 //! checked. It can also kill the daemon (SIGKILL) and start it again on the same data dir and
 //! socket, as a crash would.
 
-use crate::{Daemon, wait_connected, wait_for, write_daemon_files};
+use crate::{Daemon, wait_connected, wait_for, write_daemon_files_for};
 use anyhow::Context;
 use feedbridge_common::catalog::ShopSettings;
 use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
 use feedbridge_sandbox::control::{ControlClient, SellerSku};
 use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
+use feedbridge_tui::demo::setup::Wiring;
 use std::path::PathBuf;
 use std::time::Duration;
 use tarpc::context;
@@ -42,10 +43,19 @@ impl Rig {
         sandbox: SandboxConfig,
         edit: impl FnOnce(String) -> String,
     ) -> anyhow::Result<Self> {
+        Self::start_wired(sandbox, Wiring::default(), edit).await
+    }
+
+    /// [`Rig::start`] with the organization on another store platform or fulfilment.
+    pub async fn start_wired(
+        sandbox: SandboxConfig,
+        wiring: Wiring,
+        edit: impl FnOnce(String) -> String,
+    ) -> anyhow::Result<Self> {
         let sandbox = feedbridge_sandbox::start(sandbox, "127.0.0.1".parse()?).await?;
         let control = ControlClient::for_sandbox(&sandbox);
         let dir = tempfile::tempdir()?;
-        let config = write_daemon_files(dir.path(), &sandbox)?;
+        let config = write_daemon_files_for(dir.path(), &sandbox, wiring)?;
         let text = std::fs::read_to_string(&config)?;
         std::fs::write(&config, edit(text))?;
         let mut daemon = Daemon::spawn(&config, dir.path())?;

@@ -187,7 +187,8 @@ pub enum Command {
         #[command(subcommand)]
         change: Option<SettingsCommand>,
     },
-    /// Run a self-contained demo: simulated Shopify and TikTok, a real daemon, the console.
+    /// Run a self-contained demo: simulated store and TikTok (and Amazon), a real daemon, the
+    /// console.
     Demo(DemoArgs),
 }
 
@@ -209,6 +210,12 @@ pub struct DemoArgs {
     /// The feedbridged binary [default: next to this executable].
     #[arg(long, value_name = "PATH")]
     pub daemon_bin: Option<PathBuf>,
+    /// The store platform the demo merchant sells on.
+    #[arg(long, value_enum, default_value_t = demo::setup::DemoStore::Shopify)]
+    pub store: demo::setup::DemoStore,
+    /// Who ships the TikTok orders: the merchant from the store, or Amazon MCF from FBA stock.
+    #[arg(long, value_enum, default_value_t = demo::setup::DemoFulfilment::Store)]
+    pub fulfilment: demo::setup::DemoFulfilment,
 }
 
 fn order_state_parser() -> impl TypedValueParser<Value = OrderSyncState> {
@@ -292,6 +299,10 @@ async fn run_demo(args: DemoArgs) -> ExitCode {
         data_dir: args.data_dir,
         products: args.products,
         daemon_bin: args.daemon_bin,
+        wiring: demo::setup::Wiring {
+            store: args.store,
+            fulfilment: args.fulfilment,
+        },
     };
     match demo::run(options).await {
         Ok(summary) => {

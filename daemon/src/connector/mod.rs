@@ -236,6 +236,129 @@ pub struct LocationLevel {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fulfilment side (Amazon Multi-Channel Fulfillment, amazon-mcf.md)
+// ---------------------------------------------------------------------------------------------
+
+/// Stock Amazon holds for one seller SKU in the marketplace (FBA inventory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FbaStock {
+    pub seller_sku: String,
+    /// Units Amazon can ship now (`fulfillableQuantity`).
+    pub fulfillable: i64,
+}
+
+/// A fulfilment order to create; `id` is ours (derived from the TikTok order id), so a
+/// create whose answer was lost is found again by it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewFulfilmentOrder {
+    /// `sellerFulfillmentOrderId` (≤ 40 characters).
+    pub id: String,
+    /// Shown on the packing slip.
+    pub displayable_id: String,
+    /// ISO-8601, e.g. "2026-11-21T10:00:00Z".
+    pub displayable_date: String,
+    pub comment: String,
+    /// `Standard`, `Expedited` or `Priority`.
+    pub shipping_speed: String,
+    /// `FillOrKill`, `FillAll` or `FillAllAvailable`.
+    pub fill_policy: String,
+    pub recipient_name: String,
+    pub address: Address,
+    pub items: Vec<NewFulfilmentItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewFulfilmentItem {
+    pub seller_sku: String,
+    /// `sellerFulfillmentOrderItemId`: unique within the order.
+    pub item_id: String,
+    pub quantity: u32,
+}
+
+/// Where a fulfilment order is (`FulfillmentOrderStatus`, parsed case-insensitively).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FulfilmentStatus {
+    New,
+    Received,
+    Planning,
+    Processing,
+    Complete,
+    CompletePartialled,
+    Cancelled,
+    Unfulfillable,
+    Invalid,
+}
+
+impl FulfilmentStatus {
+    /// Amazon still lets the seller cancel it (before picking starts).
+    pub fn cancellable(self) -> bool {
+        matches!(self, Self::New | Self::Received | Self::Planning)
+    }
+
+    /// Nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Complete
+                | Self::CompletePartialled
+                | Self::Cancelled
+                | Self::Unfulfillable
+                | Self::Invalid
+        )
+    }
+}
+
+/// A fulfilment order as Amazon reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FulfilmentOrder {
+    pub id: String,
+    pub status: FulfilmentStatus,
+    pub items: Vec<FulfilmentOrderItem>,
+    pub shipments: Vec<FulfilmentShipment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FulfilmentOrderItem {
+    pub seller_sku: String,
+    pub item_id: String,
+    pub quantity: u32,
+    pub cancelled: u32,
+    pub unfulfillable: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FulfilmentShipment {
+    pub amazon_shipment_id: String,
+    /// `PENDING`, `SHIPPED`, `CANCELLED_BY_FULFILLER`, `CANCELLED_BY_SELLER`.
+    pub status: String,
+    pub packages: Vec<FulfilmentPackage>,
+    /// (item id, quantity, package number) shipped in it.
+    pub items: Vec<(String, u32, u32)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FulfilmentPackage {
+    pub package_number: u32,
+    /// Amazon's carrier code, e.g. "UPS", "USPS", "AMZN_US".
+    pub carrier_code: String,
+    pub tracking_number: Option<String>,
+}
+
+/// A fulfilment network that ships orders from its own stock (Amazon MCF).
+#[async_trait]
+pub trait Fulfiller: Send + Sync {
+    /// Stock the network holds, a page at a time (every SKU of the marketplace).
+    async fn inventory(&self, cursor: Option<String>) -> ConnectorResult<Page<FbaStock>>;
+    /// Create the order. Amazon answers nothing but success; look it up with
+    /// [`Fulfiller::fulfilment_order`] before repeating a create whose outcome is unknown.
+    async fn create_order(&self, order: &NewFulfilmentOrder) -> ConnectorResult<()>;
+    /// The order by our id; `None` if Amazon has no such order.
+    async fn fulfilment_order(&self, id: &str) -> ConnectorResult<Option<FulfilmentOrder>>;
+    /// Cancel it; Amazon refuses once it is Processing.
+    async fn cancel_order(&self, id: &str) -> ConnectorResult<()>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // TikTok side
 // ---------------------------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ pub struct OrgRuntime {
     pub store_connection: i64,
     pub store: Arc<dyn Storefront>,
     pub webhook_secret: String,
+    /// Amazon Multi-Channel Fulfillment, when the organization has an Amazon account.
+    pub fulfiller: Option<Arc<dyn crate::connector::Fulfiller>>,
     pub shops: Vec<Arc<ShopRuntime>>,
 }
 

@@ -37,6 +37,8 @@ pub struct DemoOptions {
     pub products: usize,
     /// `feedbridged` to run; next to the current executable when None.
     pub daemon_bin: Option<PathBuf>,
+    /// The store platform and who ships.
+    pub wiring: setup::Wiring,
 }
 
 impl Default for DemoOptions {
@@ -47,6 +49,7 @@ impl Default for DemoOptions {
             data_dir: None,
             products: 6,
             daemon_bin: None,
+            wiring: setup::Wiring::default(),
         }
     }
 }
@@ -166,11 +169,19 @@ impl DemoEnv {
         let tiktok_url = sandbox.tiktok_url();
         let shopify_url = sandbox.shopify_url();
         let control = Control::new(&tiktok_url, &shopify_url);
+        let (woocommerce_url, amazon_url) = (sandbox.woocommerce_url(), sandbox.amazon_url());
         let endpoints = setup::Endpoints {
             tiktok_url: &tiktok_url,
             shopify_url: &shopify_url,
+            woocommerce_url: &woocommerce_url,
+            amazon_url: &amazon_url,
         };
-        let config = setup::write_files(&data_dir, &endpoints, &sandbox.credentials())?;
+        let config = setup::write_files(
+            &data_dir,
+            &endpoints,
+            &sandbox.credentials(),
+            options.wiring,
+        )?;
         let socket = setup::socket_path(&data_dir);
         let log = data_dir.join("daemon.stderr.log");
 

@@ -15,7 +15,37 @@ pub const SHOP: &str = "demo-us";
 pub struct Endpoints<'a> {
     pub tiktok_url: &'a str,
     pub shopify_url: &'a str,
+    pub woocommerce_url: &'a str,
+    pub amazon_url: &'a str,
 }
+
+/// The store platform the demo organization sells on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoStore {
+    #[default]
+    Shopify,
+    Woocommerce,
+}
+
+/// Who ships the demo's TikTok orders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoFulfilment {
+    /// The merchant, from the store (tracking flows back to TikTok).
+    #[default]
+    Store,
+    /// Amazon Multi-Channel Fulfillment from FBA stock.
+    Amazon,
+}
+
+/// What the demo organization is wired to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Wiring {
+    pub store: DemoStore,
+    pub fulfilment: DemoFulfilment,
+}
+
+/// The secret the demo's daemon signs WooCommerce webhook subscriptions with.
+const WOOCOMMERCE_WEBHOOK_SECRET: &str = "feedbridge-demo-woocommerce-webhooks";
 
 /// A TOML string literal.
 fn q(value: &str) -> String {
@@ -38,7 +68,31 @@ pub fn secrets_path(data_dir: &Path) -> PathBuf {
     data_dir.join("secrets.toml")
 }
 
-pub fn config_toml(data_dir: &Path, endpoints: &Endpoints<'_>, creds: &Credentials) -> String {
+pub fn config_toml(
+    data_dir: &Path,
+    endpoints: &Endpoints<'_>,
+    creds: &Credentials,
+    wiring: Wiring,
+) -> String {
+    let store = match wiring.store {
+        DemoStore::Shopify => format!(
+            "platform = \"shopify\"\nshop_domain = {}\napi_base = {}\n",
+            q(&creds.shopify_shop_domain),
+            q(endpoints.shopify_url)
+        ),
+        DemoStore::Woocommerce => format!(
+            "platform = \"woocommerce\"\nshop_domain = \"feedbridge-demo.example\"\napi_base = {}\n",
+            q(endpoints.woocommerce_url)
+        ),
+    };
+    let amazon = match wiring.fulfilment {
+        DemoFulfilment::Store => String::new(),
+        DemoFulfilment::Amazon => format!(
+            "\n[organization.amazon]\nmarketplace = \"US\"\napi_base = {}\ntoken_url = {}\nfba_refresh_secs = 5\nmcf_poll_secs = 1\n",
+            q(endpoints.amazon_url),
+            q(&format!("{}/auth/o2/token", endpoints.amazon_url))
+        ),
+    };
     format!(
         r#"# Written by `feedbridge demo`: a daemon wired to the local simulators.
 [daemon]
@@ -64,10 +118,7 @@ requests_per_second = 20
 name = {org}
 
 [organization.store]
-platform = "shopify"
-shop_domain = {shop_domain}
-api_base = {shopify}
-
+{store}{amazon}
 [[organization.tiktok_shop]]
 name = {shop}
 shop_id = {shop_id}
@@ -77,31 +128,48 @@ shop_id = {shop_id}
         app_key = q(&creds.tiktok_app_key),
         tiktok = q(endpoints.tiktok_url),
         org = q(ORGANIZATION),
-        shop_domain = q(&creds.shopify_shop_domain),
-        shopify = q(endpoints.shopify_url),
         shop = q(SHOP),
         shop_id = q(&creds.tiktok_shop_id),
     )
 }
 
-pub fn secrets_toml(creds: &Credentials) -> String {
+pub fn secrets_toml(creds: &Credentials, wiring: Wiring) -> String {
+    let store = match wiring.store {
+        DemoStore::Shopify => format!(
+            "[shopify.{org}]\naccess_token = {}\nwebhook_secret = {}\n",
+            q(&creds.shopify_access_token),
+            q(&creds.shopify_webhook_secret),
+            org = q(ORGANIZATION),
+        ),
+        DemoStore::Woocommerce => format!(
+            "[woocommerce.{org}]\nconsumer_key = {}\nconsumer_secret = {}\nwebhook_secret = {}\n",
+            q(&creds.woocommerce_consumer_key),
+            q(&creds.woocommerce_consumer_secret),
+            q(WOOCOMMERCE_WEBHOOK_SECRET),
+            org = q(ORGANIZATION),
+        ),
+    };
+    let amazon = match wiring.fulfilment {
+        DemoFulfilment::Store => String::new(),
+        DemoFulfilment::Amazon => format!(
+            "\n[amazon.{org}]\nclient_id = {}\nclient_secret = {}\nrefresh_token = {}\n",
+            q(&creds.amazon_client_id),
+            q(&creds.amazon_client_secret),
+            q(&creds.amazon_refresh_token),
+            org = q(ORGANIZATION),
+        ),
+    };
     format!(
         r#"# Written by `feedbridge demo`: the simulators' test credentials.
 [tiktok_app]
 app_secret = {app_secret}
 
-[shopify.{org}]
-access_token = {shopify_token}
-webhook_secret = {webhook_secret}
-
+{store}{amazon}
 [tiktok.{shop}]
 access_token = {tiktok_token}
 refresh_token = {refresh_token}
 "#,
         app_secret = q(&creds.tiktok_app_secret),
-        org = q(ORGANIZATION),
-        shopify_token = q(&creds.shopify_access_token),
-        webhook_secret = q(&creds.shopify_webhook_secret),
         shop = q(SHOP),
         tiktok_token = q(&creds.tiktok_access_token),
         refresh_token = q(&creds.tiktok_refresh_token),
@@ -113,9 +181,10 @@ pub fn write_files(
     data_dir: &Path,
     endpoints: &Endpoints<'_>,
     creds: &Credentials,
+    wiring: Wiring,
 ) -> anyhow::Result<PathBuf> {
     let config = config_path(data_dir);
-    std::fs::write(&config, config_toml(data_dir, endpoints, creds))
+    std::fs::write(&config, config_toml(data_dir, endpoints, creds, wiring))
         .with_context(|| format!("Failed to write {}", config.display()))?;
     let secrets = secrets_path(data_dir);
     let mut file = OpenOptions::new()
@@ -131,7 +200,7 @@ pub fn write_files(
         std::os::unix::fs::PermissionsExt::from_mode(0o600),
     )
     .with_context(|| format!("Failed to restrict {}", secrets.display()))?;
-    file.write_all(secrets_toml(creds).as_bytes())
+    file.write_all(secrets_toml(creds, wiring).as_bytes())
         .with_context(|| format!("Failed to write {}", secrets.display()))?;
     Ok(config)
 }
@@ -155,17 +224,62 @@ mod tests {
             shopify_access_token: "shpat_x".into(),
             shopify_webhook_secret: "whsec".into(),
             currency: "USD".into(),
+            woocommerce_consumer_key: "ck_x".into(),
+            woocommerce_consumer_secret: "cs_x".into(),
+            amazon_client_id: "amzn1.application-oa2-client.x".into(),
+            amazon_client_secret: "amzn-secret".into(),
+            amazon_refresh_token: "Atzr|x".into(),
         }
+    }
+
+    fn endpoints() -> Endpoints<'static> {
+        Endpoints {
+            tiktok_url: "http://127.0.0.1:4001",
+            shopify_url: "http://127.0.0.1:4002",
+            woocommerce_url: "http://127.0.0.1:4003",
+            amazon_url: "http://127.0.0.1:4004",
+        }
+    }
+
+    #[test]
+    fn woocommerce_and_amazon_wiring_parses_and_has_its_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let wiring = Wiring {
+            store: DemoStore::Woocommerce,
+            fulfilment: DemoFulfilment::Amazon,
+        };
+        let config_file = write_files(dir.path(), &endpoints(), &creds(), wiring).unwrap();
+        let text = std::fs::read_to_string(&config_file).unwrap();
+        let config = Config::from_toml(&text, &config_file).unwrap();
+        let org = &config.organizations[0];
+        assert_eq!(org.store.platform.as_str(), "woocommerce");
+        assert_eq!(org.store.api_base.as_deref(), Some("http://127.0.0.1:4003"));
+        let amazon = org.amazon.as_ref().unwrap();
+        assert_eq!(amazon.api_base(), "http://127.0.0.1:4004");
+        assert_eq!(amazon.token_url(), "http://127.0.0.1:4004/auth/o2/token");
+        let secrets_file = secrets_path(dir.path());
+        let secrets = Secrets::from_toml(
+            &std::fs::read_to_string(&secrets_file).unwrap(),
+            &secrets_file,
+        )
+        .unwrap();
+        secrets.check_against(&config, &secrets_file).unwrap();
+        assert_eq!(
+            secrets.woocommerce[ORGANIZATION].consumer_key.expose(),
+            "ck_x"
+        );
+        assert_eq!(
+            secrets.amazon[ORGANIZATION].refresh_token.expose(),
+            "Atzr|x"
+        );
+        assert!(secrets.shopify.is_empty());
     }
 
     #[test]
     fn files_parse_as_the_daemon_reads_them() {
         let dir = tempfile::tempdir().unwrap();
-        let endpoints = Endpoints {
-            tiktok_url: "http://127.0.0.1:4001",
-            shopify_url: "http://127.0.0.1:4002",
-        };
-        let config_file = write_files(dir.path(), &endpoints, &creds()).unwrap();
+        let config_file =
+            write_files(dir.path(), &endpoints(), &creds(), Wiring::default()).unwrap();
         let text = std::fs::read_to_string(&config_file).unwrap();
         let config = Config::from_toml(&text, &config_file).unwrap();
         assert_eq!(config.tiktok_app.app_key, "app\"key");

@@ -1,0 +1,4 @@
+//! Control calls for the woocommerce simulator.
+
+#[allow(unused_imports)]
+use super::{ControlClient, ControlError};
