@@ -57,6 +57,8 @@ pub fn client() -> reqwest::Client {
 pub enum Platform {
     Shopify,
     TikTok,
+    WooCommerce,
+    Amazon,
 }
 
 impl Platform {
@@ -64,6 +66,8 @@ impl Platform {
         match self {
             Self::Shopify => "Shopify",
             Self::TikTok => "TikTok Shop",
+            Self::WooCommerce => "WooCommerce",
+            Self::Amazon => "Amazon",
         }
     }
 
@@ -72,6 +76,8 @@ impl Platform {
         match self {
             Self::Shopify => "shopify",
             Self::TikTok => "tiktok",
+            Self::WooCommerce => "woocommerce",
+            Self::Amazon => "amazon",
         }
     }
 }
