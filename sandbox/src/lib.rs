@@ -59,6 +59,9 @@ pub struct SandboxConfig {
     pub fba_products: usize,
     /// Marketplace of the simulated Amazon seller: `"US"` or `"UK"`.
     pub amazon_marketplace: String,
+    /// If set, each new Amazon fulfilment order goes Planning → Processing → Complete (shipped
+    /// with tracking) over this delay; `None` = only control calls move orders.
+    pub mcf_auto_ship: Option<Duration>,
 }
 
 impl Default for SandboxConfig {
@@ -74,6 +77,7 @@ impl Default for SandboxConfig {
             seed: 42,
             fba_products: 0,
             amazon_marketplace: "US".to_string(),
+            mcf_auto_ship: None,
         }
     }
 }
@@ -207,7 +211,8 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         shopify::Shopify::new(&config, bg.clone(), format!("http://{shopify_addr}"));
     let (woo, woo_keys) =
         woocommerce::WooCommerce::new(&config, bg.clone(), format!("http://{woocommerce_addr}"));
-    let (amazon, amazon_creds) = amazon::Amazon::new(&config, bg.clone());
+    let fba_catalog = amazon::fba_catalog(&shop, config.fba_products);
+    let (amazon, amazon_creds) = amazon::new(&config, bg.clone(), fba_catalog);
 
     let credentials = Credentials {
         tiktok_app_key: seeded.app_key,
