@@ -20,6 +20,7 @@
 #![recursion_limit = "256"]
 
 mod amazon;
+mod catalog_seed;
 mod common;
 pub mod control;
 mod shopify;

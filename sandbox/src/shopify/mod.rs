@@ -181,6 +181,18 @@ impl Shopify {
     }
 }
 
+/// The catalog the Shopify simulator seeds for `config`, for the other store simulators.
+pub(crate) fn seeded_catalog(config: &SandboxConfig) -> Vec<crate::catalog_seed::SeedProduct> {
+    State::seed(
+        config.seed,
+        config.products,
+        config.variants_per_product,
+        now_millis(),
+        String::new(),
+    )
+    .catalog()
+}
+
 pub(crate) fn router(shop: Arc<Shopify>) -> Router {
     Router::new()
         .route("/admin/api/{version}/graphql.json", post(graphql))

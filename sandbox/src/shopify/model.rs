@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
+use crate::catalog_seed::{SeedProduct, SeedVariant, TEMPLATES, slug};
 use crate::common::iso8601;
 
 pub(crate) const QUANTITY_NAMES: &[&str] = &[
@@ -427,128 +428,6 @@ pub(crate) struct State {
     pub(crate) idempotency: HashMap<String, IdempotentResult>,
 }
 
-struct Template {
-    title: &'static str,
-    product_type: &'static str,
-    prefix: &'static str,
-    option: &'static str,
-    values: [&'static str; 3],
-    price: i64,
-    tags: &'static [&'static str],
-    category: Option<(&'static str, &'static str, &'static str)>,
-}
-
-const TEMPLATES: &[Template] = &[
-    Template {
-        title: "Classic Cotton Tee",
-        product_type: "T-Shirts",
-        prefix: "TEE",
-        option: "Size",
-        values: ["S", "M", "L"],
-        price: 1999,
-        tags: &["cotton", "summer"],
-        category: Some((
-            "aa-1-13-8",
-            "T-Shirts",
-            "Apparel & Accessories > Clothing > Clothing Tops > T-Shirts",
-        )),
-    },
-    Template {
-        title: "Canvas Tote Bag",
-        product_type: "Bags",
-        prefix: "TOTE",
-        option: "Color",
-        values: ["Natural", "Black", "Navy"],
-        price: 2400,
-        tags: &["canvas"],
-        category: Some((
-            "aa-5-10",
-            "Tote Bags",
-            "Apparel & Accessories > Handbags, Wallets & Cases > Tote Bags",
-        )),
-    },
-    Template {
-        title: "Ceramic Coffee Mug",
-        product_type: "Mugs",
-        prefix: "MUG",
-        option: "Color",
-        values: ["White", "Black", "Sage"],
-        price: 1450,
-        tags: &["kitchen", "gift"],
-        category: Some((
-            "hg-11-10-5-8",
-            "Mugs",
-            "Home & Garden > Kitchen & Dining > Tableware > Drinkware > Mugs",
-        )),
-    },
-    Template {
-        title: "Wool Beanie",
-        product_type: "Hats",
-        prefix: "BEANIE",
-        option: "Color",
-        values: ["Charcoal", "Mustard", "Forest"],
-        price: 2200,
-        tags: &["winter", "wool"],
-        category: None,
-    },
-    Template {
-        title: "Linen Throw Pillow",
-        product_type: "Home Decor",
-        prefix: "PILLOW",
-        option: "Size",
-        values: ["16x16", "18x18", "20x20"],
-        price: 3400,
-        tags: &["linen", "home"],
-        category: None,
-    },
-    Template {
-        title: "Hooded Sweatshirt",
-        product_type: "Hoodies",
-        prefix: "HOODIE",
-        option: "Size",
-        values: ["S", "M", "L"],
-        price: 4900,
-        tags: &["fleece"],
-        category: Some((
-            "aa-1-13-13",
-            "Hoodies",
-            "Apparel & Accessories > Clothing > Clothing Tops > Hoodies",
-        )),
-    },
-    Template {
-        title: "Enamel Pin Set",
-        product_type: "Accessories",
-        prefix: "PIN",
-        option: "Style",
-        values: ["Retro", "Floral", "Space"],
-        price: 999,
-        tags: &["gift"],
-        category: None,
-    },
-    Template {
-        title: "Soy Candle",
-        product_type: "Candles",
-        prefix: "CANDLE",
-        option: "Scent",
-        values: ["Cedar", "Lavender", "Citrus"],
-        price: 1800,
-        tags: &["home", "gift"],
-        category: None,
-    },
-];
-
-fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
-
 impl State {
     pub(crate) fn seed(
         seed: u64,
@@ -745,6 +624,39 @@ impl State {
             );
         }
         st
+    }
+
+    /// The seeded catalog as the other store simulators seed it: the products, SKUs, option
+    /// values, prices and stock this state was seeded with (call right after [`State::seed`]).
+    pub(crate) fn catalog(&self) -> Vec<SeedProduct> {
+        self.products
+            .values()
+            .map(|p| SeedProduct {
+                title: p.title.clone(),
+                handle: p.handle.clone(),
+                description_html: p.description_html.clone(),
+                product_type: p.product_type.clone(),
+                tags: p.tags.clone(),
+                option_name: (p.variant_ids.len() > 1)
+                    .then(|| p.options.first().map(|o| o.1.clone()))
+                    .flatten(),
+                variants: p
+                    .variant_ids
+                    .iter()
+                    .filter_map(|id| self.variants.get(id))
+                    .map(|v| SeedVariant {
+                        sku: v.sku.clone().unwrap_or_default(),
+                        option_value: v.title.clone(),
+                        price: v.price,
+                        compare_at: v.compare_at,
+                        stock: self.total_available(v),
+                        allow_backorder: v.policy == "CONTINUE",
+                    })
+                    .collect(),
+                created_ms: p.created,
+                updated_ms: p.updated,
+            })
+            .collect()
     }
 
     pub(crate) fn id(&mut self) -> u64 {
