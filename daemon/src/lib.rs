@@ -16,6 +16,7 @@ use anyhow::Context;
 use connector::shopify::{ShopifyClient, ShopifySettings};
 use connector::tiktok::auth::{AuthorizationApp, TokenKeeper, TokenPair};
 use connector::tiktok::{TikTokClient, TikTokSettings};
+use connector::woocommerce::{WooCommerceClient, WooCommerceSettings};
 use feedbridge_common::config::{
     Config, OrganizationConfig, Secrets, StorePlatform, TikTokShopSecrets,
 };
@@ -225,6 +226,7 @@ async fn build_runtimes(
             id: org_id,
             name: org.name.clone(),
             store_connection,
+            platform,
             store: storefront,
             webhook_secret,
             fulfiller,
@@ -263,8 +265,20 @@ fn storefront_for(
             )
         }
         StorePlatform::Woocommerce => {
-            let _store_secrets = secrets.woocommerce.get(&org.name).with_context(missing)?;
-            anyhow::bail!("WooCommerce stores are not supported yet")
+            let store_secrets = secrets.woocommerce.get(&org.name).with_context(missing)?;
+            let client = WooCommerceClient::new(
+                WooCommerceSettings {
+                    api_base,
+                    consumer_key: store_secrets.consumer_key.clone(),
+                    consumer_secret: store_secrets.consumer_secret.clone(),
+                    webhook_secret: store_secrets.webhook_secret.clone(),
+                },
+                http.clone(),
+            );
+            (
+                Arc::new(client),
+                store_secrets.webhook_secret.expose().to_owned(),
+            )
         }
     })
 }

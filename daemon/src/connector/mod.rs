@@ -4,6 +4,7 @@
 pub mod http;
 pub mod shopify;
 pub mod tiktok;
+pub mod woocommerce;
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;

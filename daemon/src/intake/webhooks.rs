@@ -1,7 +1,8 @@
-//! Webhook endpoints. Each delivery is verified against the raw bytes, de-duplicated by its
-//! delivery id, turned into jobs, and answered 200 at once.
+//! Webhook endpoints. Each delivery is verified against the raw bytes, de-duplicated (by its
+//! delivery id, or for WooCommerce, whose delivery ids repeat, by resource and modification
+//! time), turned into jobs, and answered 200 at once.
 
-use crate::connector::{shopify, tiktok};
+use crate::connector::{shopify, tiktok, woocommerce};
 use crate::store;
 use crate::sync::{Engine, kind};
 use axum::Router;
@@ -9,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
+use feedbridge_common::config::StorePlatform;
 use feedbridge_common::secret::Secret;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -60,6 +62,7 @@ pub fn router(app: WebhookApp) -> Router {
     Router::new()
         .route("/webhooks/tiktok", post(tiktok_webhook))
         .route("/webhooks/shopify/{org}", post(shopify_webhook))
+        .route("/webhooks/woocommerce/{org}", post(woocommerce_webhook))
         .route("/oauth/tiktok/callback", get(super::oauth::tiktok_callback))
         .with_state(app)
 }
@@ -88,6 +91,41 @@ fn id_field(data: &serde_json::Value, name: &str) -> Option<String> {
     }
 }
 
+/// Record a delivery; `Some(reply)` when it must not be handled again (a duplicate) or cannot
+/// be recorded now (the platform is asked to resend).
+async fn already_handled(app: &WebhookApp, platform: &'static str, key: String) -> Option<Reply> {
+    match app
+        .engine
+        .store
+        .call(move |conn| store::first_delivery(conn, platform, &key))
+        .await
+    {
+        Ok(true) => None,
+        Ok(false) => Some((StatusCode::OK, "duplicate")),
+        Err(error) => {
+            warn!(%error, platform, "Could not record a webhook; asking for it again.");
+            Some((StatusCode::SERVICE_UNAVAILABLE, "try again"))
+        }
+    }
+}
+
+/// Queue `job` for the order row of one of our store orders; other orders are not ours.
+async fn queue_for_store_order(
+    app: &WebhookApp,
+    store_order: String,
+    job: &'static str,
+) -> Result<(), store::StoreError> {
+    match app
+        .engine
+        .store
+        .call(move |conn| store::order_by_store_id(conn, &store_order))
+        .await?
+    {
+        Some(row) => app.engine.enqueue(job, row.id, Duration::ZERO).await,
+        None => Ok(()),
+    }
+}
+
 async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body: Bytes) -> Reply {
     let signature = header(&headers, "authorization").unwrap_or_default();
     if !tiktok::verify_webhook(
@@ -107,19 +145,9 @@ async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body:
         debug!(shop_id = %envelope.shop_id, "Webhook for a shop we do not serve.");
         return (StatusCode::OK, "ignored");
     };
-    let id = envelope.tts_notification_id.clone();
-    match app
-        .engine
-        .store
-        .call(move |conn| store::first_delivery(conn, "tiktok", &id))
-        .await
+    if let Some(reply) = already_handled(&app, "tiktok", envelope.tts_notification_id.clone()).await
     {
-        Ok(true) => {}
-        Ok(false) => return (StatusCode::OK, "duplicate"),
-        Err(error) => {
-            warn!(%error, "Could not record a webhook; asking TikTok to resend it.");
-            return (StatusCode::SERVICE_UNAVAILABLE, "try again");
-        }
+        return reply;
     }
     let queued = match envelope.kind {
         // ORDER_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE: re-read the order.
@@ -190,20 +218,10 @@ async fn shopify_webhook(
         warn!(org = %org, "Rejected a malformed Shopify webhook.");
         return (StatusCode::BAD_REQUEST, "malformed body");
     };
-    if let Some(id) = header(&headers, "x-shopify-webhook-id").map(str::to_owned) {
-        match app
-            .engine
-            .store
-            .call(move |conn| store::first_delivery(conn, "shopify", &id))
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => return (StatusCode::OK, "duplicate"),
-            Err(error) => {
-                warn!(%error, "Could not record a webhook; asking Shopify to resend it.");
-                return (StatusCode::SERVICE_UNAVAILABLE, "try again");
-            }
-        }
+    if let Some(id) = header(&headers, "x-shopify-webhook-id").map(str::to_owned)
+        && let Some(reply) = already_handled(&app, "shopify", id).await
+    {
+        return reply;
     }
     let topic = header(&headers, "x-shopify-topic").unwrap_or_default();
     let queued = match topic {
@@ -232,44 +250,96 @@ async fn shopify_webhook(
         "orders/cancelled" => match id_field(&payload, "admin_graphql_api_id")
             .or_else(|| id_field(&payload, "id").map(|id| format!("gid://shopify/Order/{id}")))
         {
-            Some(store_order) => {
-                match app
-                    .engine
-                    .store
-                    .call(move |conn| store::order_by_store_id(conn, &store_order))
-                    .await
-                {
-                    Ok(Some(row)) => {
-                        app.engine
-                            .enqueue(kind::STORE_CANCEL, row.id, Duration::ZERO)
-                            .await
-                    }
-                    Ok(None) => Ok(()),
-                    Err(error) => Err(error),
-                }
-            }
+            Some(store_order) => queue_for_store_order(&app, store_order, kind::STORE_CANCEL).await,
             None => Ok(()),
         },
         "fulfillments/create" | "fulfillments/update" => match id_field(&payload, "order_id") {
             Some(order) => {
                 let store_order = format!("gid://shopify/Order/{order}");
-                match app
-                    .engine
-                    .store
-                    .call(move |conn| store::order_by_store_id(conn, &store_order))
-                    .await
-                {
-                    Ok(Some(row)) => {
-                        app.engine
-                            .enqueue(kind::FULFILMENT_PUSH, row.id, Duration::ZERO)
-                            .await
-                    }
-                    Ok(None) => Ok(()),
-                    Err(error) => Err(error),
-                }
+                queue_for_store_order(&app, store_order, kind::FULFILMENT_PUSH).await
             }
             None => Ok(()),
         },
+        _ => Ok(()),
+    };
+    if let Err(error) = queued {
+        warn!(%error, "Could not queue work for a webhook; polling will pick it up.");
+    }
+    (StatusCode::OK, "ok")
+}
+
+/// A WooCommerce delivery (woocommerce.md §7): pings answered unverified, the rest verified,
+/// de-duplicated on (topic, resource id, `date_modified_gmt`) since delivery ids repeat, then
+/// routed like the Shopify topics of the same meaning. The payload is the resource as it is
+/// when sent, so rapid changes may arrive as one delivery showing the latest state.
+async fn woocommerce_webhook(
+    State(app): State<WebhookApp>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let Some(runtime) = app
+        .engine
+        .orgs
+        .iter()
+        .find(|o| o.name == org && o.platform == StorePlatform::Woocommerce)
+        .cloned()
+    else {
+        return (StatusCode::NOT_FOUND, "unknown organization");
+    };
+    if woocommerce::is_ping(&body) {
+        return (StatusCode::OK, "pong");
+    }
+    let signature = header(&headers, "x-wc-webhook-signature").unwrap_or_default();
+    if !woocommerce::verify_webhook(&runtime.webhook_secret, &body, signature) {
+        warn!(org = %org, "Rejected a WooCommerce webhook with a bad signature.");
+        return (StatusCode::UNAUTHORIZED, "bad signature");
+    }
+    let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        warn!(org = %org, "Rejected a malformed WooCommerce webhook.");
+        return (StatusCode::BAD_REQUEST, "malformed body");
+    };
+    let topic = header(&headers, "x-wc-webhook-topic")
+        .unwrap_or_default()
+        .to_owned();
+    let Some(id) = id_field(&payload, "id") else {
+        return (StatusCode::OK, "ignored");
+    };
+    let modified = id_field(&payload, "date_modified_gmt").unwrap_or_default();
+    let key = format!("{}:{topic}:{id}:{modified}", runtime.id);
+    if let Some(reply) = already_handled(&app, "woocommerce", key).await {
+        return reply;
+    }
+    let queued = match topic.as_str() {
+        "order.created" | "order.updated" => match woocommerce::order_notice(&payload) {
+            Some(notice) if notice.cancelled => {
+                queue_for_store_order(&app, notice.id, kind::STORE_CANCEL).await
+            }
+            Some(notice) if notice.shipped => {
+                queue_for_store_order(&app, notice.id, kind::FULFILMENT_PUSH).await
+            }
+            _ => Ok(()),
+        },
+        // A variation's change arrives with the variation's id and its parent's.
+        "product.updated" => {
+            let product = id_field(&payload, "parent_id")
+                .filter(|parent| parent != "0")
+                .unwrap_or(id);
+            app.engine
+                .enqueue(
+                    kind::STORE_PRODUCT_REFRESH,
+                    format!("{}:{product}", runtime.id),
+                    STOCK_SETTLE,
+                )
+                .await
+        }
+        // New and deleted products (and variations, whose parent a deletion does not name)
+        // change the catalog's shape: read it again, once per burst.
+        "product.created" | "product.deleted" => {
+            app.engine
+                .enqueue(kind::CATALOG_IMPORT, runtime.id, CATALOG_SETTLE)
+                .await
+        }
         _ => Ok(()),
     };
     if let Err(error) = queued {

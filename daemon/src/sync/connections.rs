@@ -167,7 +167,7 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
         }
     }
     if let Some(base) = &engine.webhook_base {
-        let address = format!("{base}/webhooks/shopify/{}", org.name);
+        let address = format!("{base}/webhooks/{}/{}", org.platform.as_str(), org.name);
         if let Err(error) = org.store.register_webhooks(&address).await {
             tracing::warn!(%error, "Could not subscribe store webhooks; polling covers it.");
         }

@@ -30,6 +30,8 @@ pub struct OrgRuntime {
     pub id: i64,
     pub name: String,
     pub store_connection: i64,
+    /// Which store platform `store` speaks to (names its webhook address).
+    pub platform: feedbridge_common::config::StorePlatform,
     pub store: Arc<dyn Storefront>,
     pub webhook_secret: String,
     /// Amazon Multi-Channel Fulfillment, when the organization has an Amazon account.
