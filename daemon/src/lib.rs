@@ -13,6 +13,7 @@ pub mod store;
 pub mod sync;
 
 use anyhow::Context;
+use connector::amazon::{AmazonClient, AmazonSettings};
 use connector::shopify::{ShopifyClient, ShopifySettings};
 use connector::tiktok::auth::{AuthorizationApp, TokenKeeper, TokenPair};
 use connector::tiktok::{TikTokClient, TikTokSettings};
@@ -176,7 +177,7 @@ async fn build_runtimes(
             })
             .await?;
         let (storefront, webhook_secret) = storefront_for(org, secrets, http)?;
-        let fulfiller = fulfiller_for(store, org_id, org, secrets, http).await?;
+        let fulfiller = fulfiller_for(org, secrets, http)?;
         let mut shops = Vec::new();
         for shop in &org.tiktok_shops {
             let (shop_name, shop_id) = (shop.name.clone(), shop.shop_id.clone());
@@ -283,23 +284,30 @@ fn storefront_for(
     })
 }
 
-/// The organization's Amazon MCF client, when it has an Amazon account configured; records
-/// the Amazon connection row.
-async fn fulfiller_for(
-    _store: &Store,
-    _org_id: i64,
+/// The organization's Amazon MCF client, when it has an Amazon account configured. No
+/// `connections` row: the MCF flow keeps the Amazon account's health in its own table.
+fn fulfiller_for(
     org: &OrganizationConfig,
     secrets: &Secrets,
-    _http: &reqwest::Client,
+    http: &reqwest::Client,
 ) -> anyhow::Result<Option<Arc<dyn connector::Fulfiller>>> {
-    let Some(_amazon) = &org.amazon else {
+    let Some(amazon) = &org.amazon else {
         return Ok(None);
     };
-    let _amazon_secrets = secrets
+    let amazon_secrets = secrets
         .amazon
         .get(&org.name)
         .with_context(|| format!("No Amazon credentials for organization {}", org.name))?;
-    anyhow::bail!("Amazon MCF is not supported yet")
+    let settings = AmazonSettings {
+        api_base: amazon.api_base(),
+        token_url: amazon.token_url(),
+        marketplace_id: amazon.marketplace.id().to_string(),
+        client_id: amazon_secrets.client_id.clone(),
+        client_secret: amazon_secrets.client_secret.clone(),
+        refresh_token: amazon_secrets.refresh_token.clone(),
+        org: org.name.clone(),
+    };
+    Ok(Some(Arc::new(AmazonClient::new(settings, http.clone()))))
 }
 
 /// A shop's tokens: the secrets file's pair, unless feedbridge has refreshed or re-authorized

@@ -286,6 +286,22 @@ impl RateLimiter {
         }
     }
 
+    /// A bucket refilled at `per_second` (at least 0.1) holding up to `burst` (at least 1),
+    /// starting full: for platforms that publish rate and burst separately (Amazon SP-API).
+    pub fn with_burst(per_second: f64, burst: f64) -> Self {
+        let per_second = per_second.max(0.1);
+        let burst = burst.max(1.0);
+        Self {
+            per_second,
+            burst,
+            state: Mutex::new(Bucket {
+                tokens: burst,
+                updated: Instant::now(),
+                blocked_until: None,
+            }),
+        }
+    }
+
     /// Wait until a call is allowed, then take one token.
     pub async fn acquire(&self) {
         loop {

@@ -1,6 +1,7 @@
 //! Platform clients behind traits. Each platform module speaks its own wire format and
 //! converts to these types at the edge; the sync engine never sees HTTP status codes.
 
+pub mod amazon;
 pub mod http;
 pub mod shopify;
 pub mod tiktok;
