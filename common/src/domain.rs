@@ -90,6 +90,8 @@ pub enum OrderSyncState {
     Pending,
     /// Created in the store; waiting for the store to ship it.
     InStore,
+    /// Sent to Amazon Multi-Channel Fulfillment; waiting for Amazon to ship it.
+    AtAmazon,
     /// Tracking pushed to TikTok.
     Shipped,
     Cancelled,
@@ -98,11 +100,12 @@ pub enum OrderSyncState {
 }
 
 impl OrderSyncState {
-    pub const ALL: [OrderSyncState; 7] = [
+    pub const ALL: [OrderSyncState; 8] = [
         Self::Waiting,
         Self::Blocked,
         Self::Pending,
         Self::InStore,
+        Self::AtAmazon,
         Self::Shipped,
         Self::Cancelled,
         Self::Failed,
@@ -114,6 +117,7 @@ impl OrderSyncState {
             Self::Blocked => "Blocked",
             Self::Pending => "Pending",
             Self::InStore => "In store",
+            Self::AtAmazon => "At Amazon",
             Self::Shipped => "Shipped",
             Self::Cancelled => "Cancelled",
             Self::Failed => "Failed",
@@ -126,6 +130,7 @@ impl OrderSyncState {
             Self::Blocked => "blocked",
             Self::Pending => "pending",
             Self::InStore => "in_store",
+            Self::AtAmazon => "at_amazon",
             Self::Shipped => "shipped",
             Self::Cancelled => "cancelled",
             Self::Failed => "failed",
@@ -259,6 +264,9 @@ pub struct OrderView {
     pub total: Option<Money>,
     pub lines: Vec<OrderLineView>,
     pub tracking: Vec<TrackingView>,
+    /// The Amazon fulfilment order, when the order is fulfilled through Amazon MCF.
+    #[serde(default)]
+    pub fulfilment: Option<crate::mcf::McfView>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -275,6 +283,9 @@ pub enum FailureKind {
     OrderCancel,
     /// TikTok's tracking onto the store order (TikTok-shipped and FBT orders).
     TrackingToStore,
+    /// Amazon Multi-Channel Fulfillment: creating, following or cancelling a fulfilment
+    /// order, or reading FBA stock.
+    Mcf,
 }
 
 impl FailureKind {
@@ -287,6 +298,7 @@ impl FailureKind {
             Self::Connection => "Connection",
             Self::OrderCancel => "Cancellation",
             Self::TrackingToStore => "Tracking to store",
+            Self::Mcf => "Amazon MCF",
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::{
     CategoryRef, EventBatch, FailureKind, FailureView, OrderFilter, OrderView, ProductFilter,
     ProductView, StatusReport,
 };
+use crate::mcf::McfSettings;
 use crate::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,10 @@ pub trait Console {
     /// Save a shop's order rules. `carrier_mappings` is ignored here: mappings change only
     /// through `set_carrier_mapping`, so saving a form read earlier never undoes one.
     async fn set_order_settings(shop: String, settings: OrderSettings) -> Result<String, RpcError>;
+    /// A shop's Amazon MCF rules: shipping speed, fill policy, and the limits that keep an
+    /// order with the store.
+    async fn mcf_settings(shop: String) -> Result<McfSettings, RpcError>;
+    async fn set_mcf_settings(shop: String, settings: McfSettings) -> Result<String, RpcError>;
     /// The carrier mapping editor's data. Call with a 60 s deadline: it may ask TikTok for
     /// the shop's shipping providers.
     async fn carrier_choices(shop: String) -> Result<CarrierChoices, RpcError>;

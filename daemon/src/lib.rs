@@ -231,6 +231,7 @@ async fn build_runtimes(
             store: storefront,
             webhook_secret,
             fulfiller,
+            amazon: org.amazon.clone(),
             shops,
         }));
     }

@@ -582,10 +582,11 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             json,
             change: None,
         } => {
-            let (shop_settings, order_settings) = call.all_settings(&shop).await?;
+            let (shop_settings, order_settings, mcf_settings) = call.all_settings(&shop).await?;
             let view = orders_cli::SettingsView {
                 shop: &shop_settings,
                 orders: &order_settings,
+                mcf: &mcf_settings,
             };
             emit(json, &view, |v| format_all_settings(&shop, v))
         }
@@ -594,7 +595,8 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             json: _,
             change: Some(SettingsCommand::Set { key, values }),
         } => {
-            let (mut shop_settings, mut order_settings) = call.all_settings(&shop).await?;
+            let (mut shop_settings, mut order_settings, mut mcf_settings) =
+                call.all_settings(&shop).await?;
             let answer = match settings::target(&key).map_err(anyhow::Error::from)? {
                 Target::Shop => {
                     settings::apply(&mut shop_settings, &key, &values)
@@ -610,11 +612,19 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                         .set_order_settings(ctx(), shop.clone(), order_settings.clone())
                         .await
                 }
+                Target::Mcf => {
+                    settings::apply_mcf(&mut mcf_settings, &key, &values)
+                        .map_err(anyhow::Error::from)?;
+                    call.client
+                        .set_mcf_settings(ctx(), shop.clone(), mcf_settings.clone())
+                        .await
+                }
             };
             println!("{}", answer.map_err(|e| call.lost(e))??);
             let view = orders_cli::SettingsView {
                 shop: &shop_settings,
                 orders: &order_settings,
+                mcf: &mcf_settings,
             };
             print!("{}", format_all_settings(&shop, &view));
             Ok(())
@@ -629,6 +639,7 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
 fn format_all_settings(shop: &str, view: &orders_cli::SettingsView<'_>) -> String {
     let mut out = catalog_cli::format_settings(shop, view.shop);
     out.push_str(&orders_cli::format_order_settings(shop, view.orders));
+    out.push_str(&orders_cli::format_mcf_settings(shop, view.mcf));
     out
 }
 
@@ -677,21 +688,24 @@ impl Call {
         })
     }
 
-    /// A shop's settings and its order rules.
+    /// A shop's settings, its order rules and its Amazon MCF rules.
     async fn all_settings(
         &self,
         shop: &str,
     ) -> Rpc<(
         feedbridge_common::catalog::ShopSettings,
         feedbridge_common::orders::OrderSettings,
+        feedbridge_common::mcf::McfSettings,
     )> {
-        let (shop_settings, order_settings) = tokio::join!(
+        let (shop_settings, order_settings, mcf_settings) = tokio::join!(
             self.client.shop_settings(ctx(), shop.to_string()),
             self.client.order_settings(ctx(), shop.to_string()),
+            self.client.mcf_settings(ctx(), shop.to_string()),
         );
         let shop_settings = shop_settings.map_err(|e| self.lost(e))??;
         let order_settings = order_settings.map_err(|e| self.lost(e))??;
-        Ok((shop_settings, order_settings))
+        let mcf_settings = mcf_settings.map_err(|e| self.lost(e))??;
+        Ok((shop_settings, order_settings, mcf_settings))
     }
 
     async fn status(&self) -> Rpc<StatusReport> {

@@ -1,6 +1,7 @@
 //! Small text helpers shared by the console and the CLI tables.
 
 use feedbridge_common::catalog::{PriceMarkup, ShopSettings, StockBuffer};
+use feedbridge_common::mcf::McfView;
 use feedbridge_common::orders::{OrderDetail, OrderSettings};
 use feedbridge_common::{CategoryRef, ConnectionState, FailureView, OrderView, ProductView};
 
@@ -106,7 +107,11 @@ pub fn order_tracking(order: &OrderView) -> String {
         .join(", ")
 }
 
+/// The store order, or for an order Amazon ships, "Amazon: <status>".
 pub fn order_store(order: &OrderView) -> String {
+    if let Some(mcf) = &order.fulfilment {
+        return format!("Amazon: {}", amazon_status(mcf));
+    }
     or_none(
         order
             .store_order_name
@@ -384,6 +389,32 @@ pub fn text_table(headers: &[&str], rows: &[Vec<String>]) -> String {
         push_row(&mut row.iter().map(String::as_str));
     }
     out
+}
+
+/// Amazon's status of a fulfilment order, or that Amazon has not confirmed it yet.
+pub fn amazon_status(mcf: &McfView) -> String {
+    mcf.amazon_status
+        .clone()
+        .unwrap_or_else(|| "sending".to_string())
+}
+
+/// One line per shipped Amazon package: carrier, tracking, and whether it reached TikTok.
+pub fn amazon_packages(mcf: &McfView) -> Vec<String> {
+    mcf.packages
+        .iter()
+        .map(|p| {
+            let pushed = match (&p.tiktok_provider, p.pushed_at) {
+                (Some(provider), Some(at)) => {
+                    format!("sent to TikTok as {provider} at {}", utc(at))
+                }
+                _ => "not sent to TikTok yet".to_string(),
+            };
+            format!(
+                "package {}: {} {} — {pushed}",
+                p.package_number, p.carrier_code, p.tracking_number
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

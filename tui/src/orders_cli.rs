@@ -6,6 +6,7 @@ use crate::settings;
 use clap::Subcommand;
 use feedbridge_common::FailureKind;
 use feedbridge_common::catalog::ShopSettings;
+use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use serde::Serialize;
 
@@ -26,7 +27,7 @@ pub enum CarriersCommand {
 }
 
 /// The names `retry --kind` takes (the daemon's own names for failure kinds).
-pub const FAILURE_KINDS: [(&str, FailureKind); 7] = [
+pub const FAILURE_KINDS: [(&str, FailureKind); 8] = [
     ("order_create", FailureKind::OrderCreate),
     ("tracking_push", FailureKind::TrackingPush),
     ("order_cancel", FailureKind::OrderCancel),
@@ -34,6 +35,7 @@ pub const FAILURE_KINDS: [(&str, FailureKind); 7] = [
     ("listing", FailureKind::Listing),
     ("inventory_push", FailureKind::InventoryPush),
     ("connection", FailureKind::Connection),
+    ("mcf", FailureKind::Mcf),
 ];
 
 /// `feedbridge settings SHOP --json`: the shop's settings as before, plus its order rules.
@@ -42,6 +44,7 @@ pub struct SettingsView<'a> {
     #[serde(flatten)]
     pub shop: &'a ShopSettings,
     pub orders: &'a OrderSettings,
+    pub mcf: &'a McfSettings,
 }
 
 pub fn format_order_detail(detail: &OrderDetail) -> String {
@@ -126,6 +129,23 @@ pub fn format_order_detail(detail: &OrderDetail) -> String {
             out.push_str(&format!("  {line}\n"));
         }
     }
+    if let Some(mcf) = &order.fulfilment {
+        out.push_str(&format!(
+            "\namazon mcf:\n  fulfilment order {} — {}\n",
+            mcf.fulfilment_order_id,
+            format::amazon_status(mcf)
+        ));
+        if let Some(error) = &mcf.last_error {
+            out.push_str(&format!("  ! {error}\n"));
+        }
+        let packages = format::amazon_packages(mcf);
+        if packages.is_empty() {
+            out.push_str("  no packages shipped yet\n");
+        }
+        for line in packages {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     out.push_str("\ntimeline (oldest first):\n");
     if detail.timeline.is_empty() {
         out.push_str(&format!("  {NONE}\n"));
@@ -174,6 +194,35 @@ pub fn format_carriers(choices: &CarrierChoices) -> String {
             choices.providers.join(", ")
         }
     ));
+    out
+}
+
+/// Amazon MCF rules by the keys `settings SHOP set` takes, so what is shown can be typed back.
+pub fn format_mcf_settings(shop: &str, settings: &McfSettings) -> String {
+    let rows = [
+        ("mcf-speed", settings.speed.as_str().to_ascii_lowercase()),
+        (
+            "mcf-policy",
+            settings::fill_policy_name(settings.policy).to_string(),
+        ),
+        (
+            "mcf-max-units",
+            settings
+                .max_units
+                .map_or_else(|| "none".to_string(), |n| n.to_string()),
+        ),
+        (
+            "mcf-max-value",
+            settings
+                .max_order_value
+                .map_or_else(|| "none".to_string(), |v| v.to_string()),
+        ),
+    ];
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = format!("amazon mcf settings of {shop}\n");
+    for (key, value) in rows {
+        out.push_str(&format!("  {key:<width$}  {value}\n"));
+    }
     out
 }
 

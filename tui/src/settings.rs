@@ -1,9 +1,10 @@
 //! `feedbridge settings SHOP set KEY VALUE`: strict parsing of one setting into a shop's
-//! [`ShopSettings`] or [`OrderSettings`], with errors that say what is accepted. The console's
+//! [`ShopSettings`], [`OrderSettings`] or [`McfSettings`], with errors that say what is accepted. The console's
 //! order settings form checks what is typed with the same functions.
 
 use crate::format::plural;
 use feedbridge_common::catalog::{LocationWarehouse, PriceMarkup, ShopSettings, StockBuffer};
+use feedbridge_common::mcf::{FillPolicy, McfSettings, ShippingSpeed};
 use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -49,11 +50,32 @@ pub const ORDER_KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The Amazon MCF rules `set` accepts (kept in the shop's [`McfSettings`]).
+pub const MCF_KEYS: &[(&str, &str)] = &[
+    (
+        "mcf-speed",
+        "Amazon shipping speed: standard, expedited or priority",
+    ),
+    (
+        "mcf-policy",
+        "what Amazon does when not everything can ship: fill-or-kill, fill-all or fill-all-available",
+    ),
+    (
+        "mcf-max-units",
+        "orders with more units than this ship from the store, not Amazon: a whole number or none",
+    ),
+    (
+        "mcf-max-value",
+        "orders worth more than this ship from the store, not Amazon: an amount like 150.00, or none",
+    ),
+];
+
 /// Which settings a key changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     Shop,
     Orders,
+    Mcf,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -77,6 +99,7 @@ pub enum SettingError {
 fn key_names() -> String {
     KEYS.iter()
         .chain(ORDER_KEYS)
+        .chain(MCF_KEYS)
         .map(|(k, _)| *k)
         .collect::<Vec<_>>()
         .join(", ")
@@ -88,6 +111,8 @@ pub fn target(key: &str) -> Result<Target, SettingError> {
         Ok(Target::Shop)
     } else if ORDER_KEYS.iter().any(|(k, _)| *k == key) {
         Ok(Target::Orders)
+    } else if MCF_KEYS.iter().any(|(k, _)| *k == key) {
+        Ok(Target::Mcf)
     } else {
         Err(SettingError::UnknownKey(key.to_string()))
     }
@@ -99,8 +124,71 @@ pub fn check(key: &str, values: &[String]) -> Result<Target, SettingError> {
     match target {
         Target::Shop => apply(&mut ShopSettings::default(), key, values)?,
         Target::Orders => apply_order(&mut OrderSettings::default(), key, values)?,
+        Target::Mcf => apply_mcf(&mut McfSettings::default(), key, values)?,
     }
     Ok(target)
+}
+
+/// Change `settings` by one Amazon MCF rule `KEY VALUE` as typed on the command line.
+pub fn apply_mcf(
+    settings: &mut McfSettings,
+    key: &str,
+    values: &[String],
+) -> Result<(), SettingError> {
+    let Some(&(key, expected)) = MCF_KEYS.iter().find(|(k, _)| *k == key) else {
+        return Err(SettingError::UnknownKey(key.to_string()));
+    };
+    let [value] = values else {
+        return Err(SettingError::WrongArity {
+            key,
+            expected: "one value",
+            got: values.len(),
+        });
+    };
+    let value = value.trim();
+    let bad = || SettingError::BadValue {
+        key,
+        value: value.to_string(),
+        expected,
+    };
+    match key {
+        "mcf-speed" => settings.speed = ShippingSpeed::parse(value).ok_or_else(bad)?,
+        "mcf-policy" => settings.policy = FillPolicy::parse(value).ok_or_else(bad)?,
+        "mcf-max-units" => {
+            settings.max_units = if value == "none" {
+                None
+            } else {
+                Some(
+                    digits(value)
+                        .and_then(|d| d.parse::<u32>().ok())
+                        .filter(|n| *n > 0)
+                        .ok_or_else(bad)?,
+                )
+            };
+        }
+        "mcf-max-value" => {
+            settings.max_order_value = if value == "none" {
+                None
+            } else {
+                Some(
+                    plain_decimal(value)
+                        .filter(|v| *v > Decimal::ZERO)
+                        .ok_or_else(bad)?,
+                )
+            };
+        }
+        _ => return Err(SettingError::UnknownKey(key.to_string())),
+    }
+    Ok(())
+}
+
+/// The names `set` takes for a fill policy, so what is shown can be typed back.
+pub fn fill_policy_name(policy: FillPolicy) -> &'static str {
+    match policy {
+        FillPolicy::FillOrKill => "fill-or-kill",
+        FillPolicy::FillAll => "fill-all",
+        FillPolicy::FillAllAvailable => "fill-all-available",
+    }
 }
 
 /// Change `settings` by one order rule `KEY VALUE` as typed on the command line.
@@ -437,7 +525,7 @@ mod tests {
             error.to_string(),
             "unknown setting 'colour'; use one of: buffer, max, markup, round99, weight-kg, \
              length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, fbt-tag, \
-             inventory, restock"
+             inventory, restock, mcf-speed, mcf-policy, mcf-max-units, mcf-max-value"
         );
         assert!(matches!(
             set(&mut s, "buffer", &[]).unwrap_err(),
@@ -500,6 +588,43 @@ mod tests {
         assert_eq!(check("hold", &["5".into()]), Ok(Target::Orders));
         assert_eq!(check("buffer", &["5".into()]), Ok(Target::Shop));
         assert!(check("nope", &["5".into()]).is_err());
+    }
+
+    #[test]
+    fn mcf_keys_take_their_documented_values() {
+        let set =
+            |s: &mut McfSettings, key: &str, value: &str| apply_mcf(s, key, &[value.to_string()]);
+        let mut s = McfSettings::default();
+        set(&mut s, "mcf-speed", "expedited").unwrap();
+        assert_eq!(s.speed, ShippingSpeed::Expedited);
+        set(&mut s, "mcf-policy", "fill-all-available").unwrap();
+        assert_eq!(s.policy, FillPolicy::FillAllAvailable);
+        assert_eq!(fill_policy_name(s.policy), "fill-all-available");
+        set(&mut s, "mcf-max-units", "10").unwrap();
+        assert_eq!(s.max_units, Some(10));
+        set(&mut s, "mcf-max-value", "150.50").unwrap();
+        assert_eq!(s.max_order_value, Some(Decimal::new(15050, 2)));
+        let changed = s.clone();
+        for (key, value) in [
+            ("mcf-speed", "fast"),
+            ("mcf-policy", "kill"),
+            ("mcf-max-units", "0"),
+            ("mcf-max-units", "-1"),
+            ("mcf-max-value", "0"),
+            ("mcf-max-value", "-5"),
+            ("mcf-max-value", "1e3"),
+        ] {
+            let error = set(&mut s, key, value).unwrap_err();
+            assert!(
+                matches!(error, SettingError::BadValue { .. }),
+                "{key} {value}: {error}"
+            );
+        }
+        assert_eq!(s, changed, "a refused value changes nothing");
+        set(&mut s, "mcf-max-units", "none").unwrap();
+        set(&mut s, "mcf-max-value", "none").unwrap();
+        assert_eq!((s.max_units, s.max_order_value), (None, None));
+        assert_eq!(check("mcf-speed", &["priority".into()]), Ok(Target::Mcf));
     }
 
     #[test]

@@ -150,7 +150,7 @@ async fn retry_by_id_and_by_kind() {
     assert!(
         stderr(&output).contains(
             "[possible values: order_create, tracking_push, order_cancel, tracking_to_store, \
-             listing, inventory_push, connection]"
+             listing, inventory_push, connection, mcf]"
         ),
         "{}",
         stderr(&output)
@@ -291,7 +291,7 @@ async fn order_settings_read_and_change() {
             &["settings", "demo-us", "set", "hold-minutes", "5"],
             "feedbridge: unknown setting 'hold-minutes'; use one of: buffer, max, markup, \
              round99, weight-kg, length-cm, width-cm, height-cm, location, hold, order-prefix, \
-             fbt-rule, fbt-tag, inventory, restock\n",
+             fbt-rule, fbt-tag, inventory, restock, mcf-speed, mcf-policy, mcf-max-units, mcf-max-value\n",
         ),
         // Valid to the console, refused by the daemon: its answer, exit 1.
         (
@@ -339,4 +339,67 @@ fn no_daemon_is_exit_2_but_a_bad_order_setting_is_exit_1() {
         "{}",
         stderr(&output)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amazon_mcf_orders_and_settings() {
+    use feedbridge_common::mcf::{FillPolicy, McfPackageView, McfSettings, McfView, ShippingSpeed};
+    let (_dir, daemon, cli) = start().await;
+    {
+        let mut state = daemon.state.lock().unwrap();
+        let order = state
+            .snapshot
+            .orders
+            .iter_mut()
+            .find(|o| o.id == 12)
+            .unwrap();
+        order.sync_state = feedbridge_common::OrderSyncState::AtAmazon;
+        order.store_order_id = None;
+        order.store_order_name = None;
+        order.fulfilment = Some(McfView {
+            fulfilment_order_id: "TTS-576460752303423002".into(),
+            amazon_status: Some("Processing".into()),
+            packages: vec![McfPackageView {
+                package_number: 7,
+                carrier_code: "UPS".into(),
+                tracking_number: "1Z999AA10123456784".into(),
+                tiktok_provider: None,
+                pushed_at: None,
+            }],
+            last_error: None,
+            updated_at: 0,
+        });
+    }
+    let listed = cli.ok(&["orders", "--state", "at_amazon"]).await;
+    assert!(listed.contains("Amazon: Processing"), "{listed}");
+    let json = cli.ok(&["orders", "--json"]).await;
+    let orders: Vec<OrderView> = serde_json::from_str(&json).unwrap();
+    let mcf = orders
+        .iter()
+        .find(|o| o.id == 12)
+        .and_then(|o| o.fulfilment.clone())
+        .unwrap();
+    assert_eq!(mcf.fulfilment_order_id, "TTS-576460752303423002");
+
+    cli.ok(&["settings", "demo-us", "set", "mcf-speed", "expedited"])
+        .await;
+    let shown = cli
+        .ok(&["settings", "demo-us", "set", "mcf-max-value", "150.00"])
+        .await;
+    assert!(shown.contains("mcf-max-value  150.00"), "{shown}");
+    assert_eq!(
+        daemon.state.lock().unwrap().mcf_settings,
+        McfSettings {
+            speed: ShippingSpeed::Expedited,
+            policy: FillPolicy::FillOrKill,
+            max_units: None,
+            max_order_value: Some(rust_decimal::Decimal::new(15000, 2)),
+        }
+    );
+    let refused = cli
+        .run(&["settings", "demo-us", "set", "mcf-policy", "sometimes"])
+        .await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("fill-or-kill, fill-all or fill-all-available"));
+    daemon.stop();
 }

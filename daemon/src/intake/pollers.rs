@@ -42,6 +42,33 @@ pub async fn run_pollers(engine: Arc<Engine>, stop: CancellationToken) {
                 async move { poll_store_orders(&e, &o).await }
             },
         ));
+        if let (Some(amazon), Some(_)) = (&org.amazon, &org.fulfiller) {
+            // FBA stock at start and then periodically: routing reads it.
+            let (e, o, s) = (Arc::clone(&engine), Arc::clone(org), stop.clone());
+            tasks.spawn(every_tick(every(amazon.fba_refresh_secs), s, move || {
+                let (e, o) = (Arc::clone(&e), Arc::clone(&o));
+                async move {
+                    e.enqueue(kind::FBA_REFRESH, o.id, Duration::ZERO)
+                        .await
+                        .map_err(|x| x.to_string())
+                }
+            }));
+            let (e, o, s) = (Arc::clone(&engine), Arc::clone(org), stop.clone());
+            tasks.spawn(every_tick(every(amazon.mcf_poll_secs), s, move || {
+                let (e, o) = (Arc::clone(&e), Arc::clone(&o));
+                async move {
+                    let org_id = o.id;
+                    let open = e
+                        .store
+                        .call(move |conn| store::open_mcf_orders(conn, org_id))
+                        .await
+                        .map_err(|x| x.to_string())?;
+                    e.enqueue_many(kind::MCF_FOLLOW, open, Duration::ZERO)
+                        .await
+                        .map_err(|x| x.to_string())
+                }
+            }));
+        }
         for shop in &org.shops {
             // Stock and price reconciliation: the safety net behind webhooks and pushes.
             let (e, sh, s) = (Arc::clone(&engine), Arc::clone(shop), stop.clone());

@@ -3,6 +3,7 @@
 mod connections;
 mod linking;
 mod listing;
+mod mcf;
 mod orders;
 mod settings;
 
@@ -11,6 +12,7 @@ use crate::sync::{Engine, kind};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
+use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use feedbridge_common::rpc::{ConsoleRequest, ConsoleResponse};
 use feedbridge_common::rpc::{MAX_EVENT_WAIT_MS, RpcError};
@@ -173,6 +175,19 @@ impl Console for ConsoleServer {
         settings: OrderSettings,
     ) -> Result<String, RpcError> {
         orders::set_order_settings(&self, shop, settings).await
+    }
+
+    async fn mcf_settings(self, _: Context, shop: String) -> Result<McfSettings, RpcError> {
+        mcf::mcf_settings(&self, shop).await
+    }
+
+    async fn set_mcf_settings(
+        self,
+        _: Context,
+        shop: String,
+        settings: McfSettings,
+    ) -> Result<String, RpcError> {
+        mcf::set_mcf_settings(&self, shop, settings).await
     }
 
     async fn carrier_choices(self, _: Context, shop: String) -> Result<CarrierChoices, RpcError> {

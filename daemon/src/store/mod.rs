@@ -5,6 +5,7 @@
 
 mod catalog;
 mod jobs;
+mod mcf;
 mod migrations;
 mod orders;
 mod orgs;
@@ -15,6 +16,7 @@ mod tokens;
 
 pub use catalog::*;
 pub use jobs::*;
+pub use mcf::*;
 pub use migrations::MIGRATIONS;
 pub use orders::*;
 pub use orgs::*;
@@ -138,7 +140,7 @@ pub fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 6;
+    const MIGRATION_COUNT: i64 = 7;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

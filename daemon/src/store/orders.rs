@@ -334,6 +334,7 @@ fn order_views_where(
                     }),
                     lines,
                     tracking: Vec::new(),
+                    fulfilment: None,
                     created_at: r.get(12)?,
                     updated_at: r.get(13)?,
                 })
@@ -353,6 +354,7 @@ fn order_views_where(
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        view.fulfilment = super::mcf_view(conn, view.id)?;
     }
     Ok(views)
 }

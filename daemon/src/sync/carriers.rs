@@ -105,6 +105,60 @@ pub fn choose_provider(
     ))
 }
 
+/// TikTok provider names an Amazon carrier code (`fulfillmentShipmentPackage.carrierCode`)
+/// may appear as, best first. Amazon does not enumerate its codes (amazon-mcf.md §8); these
+/// are the ones MCF shipments commonly carry.
+pub fn amazon_carrier_names(code: &str) -> &'static [&'static str] {
+    match normalized(code).as_str() {
+        "amznus" | "amzlus" | "amzn" | "amzl" | "amazon" | "amazonlogistics" => {
+            &["Amazon Logistics US", "Amazon Logistics", "Amazon Shipping"]
+        }
+        "amznuk" | "amzluk" | "amzngb" | "amzlgb" => {
+            &["Amazon Logistics UK", "Amazon Logistics", "Amazon Shipping"]
+        }
+        "ups" | "upsmi" | "upsmailinnovations" => &["UPS"],
+        "usps" => &["USPS"],
+        "fedex" | "fedexground" | "fedexsmartpost" => &["FedEx"],
+        "royalmail" => &["Royal Mail"],
+        "parcelforce" => &["Parcelforce"],
+        "dhl" | "dhlecommerce" => &["DHL eCommerce", "DHL"],
+        "ontrac" => &["OnTrac"],
+        "dpd" => &["DPD"],
+        "evri" | "hermes" => &["Evri", "Hermes"],
+        _ => &[],
+    }
+}
+
+/// [`choose_provider`] for an Amazon carrier code: a shop mapping of the code itself wins,
+/// then the first provider name the code stands for that TikTok offers, then the usual
+/// fallbacks under the code's best name.
+pub fn choose_amazon_provider(
+    code: &str,
+    mappings: &[CarrierMapping],
+    providers: &[ShippingProvider],
+    region: &str,
+) -> Result<ProviderChoice, String> {
+    let mapped = mappings
+        .iter()
+        .any(|m| m.store_carrier.trim().eq_ignore_ascii_case(code.trim()));
+    let names = amazon_carrier_names(code);
+    if !mapped {
+        for name in names {
+            if let Ok(choice) = choose_provider(name, mappings, providers, region)
+                && choice.warning.is_none()
+            {
+                return Ok(choice);
+            }
+        }
+    }
+    let name = if mapped {
+        code
+    } else {
+        names.first().copied().unwrap_or(code)
+    };
+    choose_provider(name, mappings, providers, region)
+}
+
 /// Why a tracking number cannot be right for a provider, when we know its format. TikTok's
 /// own rule applies to all: 4–50 characters of letters, digits and `-_./`.
 pub fn tracking_problem(provider: &str, number: &str) -> Option<String> {
@@ -209,6 +263,32 @@ mod tests {
         let error = choose_provider("Speedy", &[map("speedy", "FedEx")], &offered, "MY")
             .expect_err("mapped to a provider not offered");
         assert!(error.contains("mapped to \"FedEx\""), "{error}");
+    }
+
+    #[test]
+    fn amazon_codes_become_tiktok_providers() {
+        let offered = providers(&["USPS", "UPS", "Amazon Logistics US", "FedEx"]);
+        let pick = |code: &str, mappings: &[CarrierMapping]| {
+            choose_amazon_provider(code, mappings, &offered, "US").map(|c| c.provider.name)
+        };
+        assert_eq!(pick("AMZN_US", &[]), Ok("Amazon Logistics US".to_owned()));
+        assert_eq!(pick("UPS", &[]), Ok("UPS".to_owned()));
+        assert_eq!(pick("FEDEX", &[]), Ok("FedEx".to_owned()));
+        assert_eq!(
+            pick("AMZN_US", &[map("AMZN_US", "USPS")]),
+            Ok("USPS".to_owned())
+        );
+        let uk = providers(&["Royal Mail", "Amazon Shipping"]);
+        let choice = choose_amazon_provider("AMZN_UK", &[], &uk, "GB").expect("by name");
+        assert_eq!(choice.provider.name, "Amazon Shipping");
+        let choice = choose_amazon_provider("RoyalMail", &[], &uk, "GB").expect("by name");
+        assert_eq!(
+            (choice.provider.name.as_str(), choice.warning),
+            ("Royal Mail", None)
+        );
+        // Unknown code: the region default, with a warning naming the code.
+        let choice = choose_amazon_provider("XYZ", &[], &uk, "GB").expect("fallback");
+        assert!(choice.warning.is_some_and(|w| w.contains("XYZ")));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub(crate) mod catalog;
 pub mod connections;
 pub mod description;
 pub(crate) mod linking;
+mod mcf;
 pub use carriers::region_default as region_default_carrier;
 mod orders;
 mod runner;
@@ -36,6 +37,8 @@ pub struct OrgRuntime {
     pub webhook_secret: String,
     /// Amazon Multi-Channel Fulfillment, when the organization has an Amazon account.
     pub fulfiller: Option<Arc<dyn crate::connector::Fulfiller>>,
+    /// The Amazon account's settings (how often FBA stock and open MCF orders are read).
+    pub amazon: Option<feedbridge_common::config::AmazonConfig>,
     pub shops: Vec<Arc<ShopRuntime>>,
 }
 
@@ -76,6 +79,12 @@ pub mod kind {
     pub const RECONCILE_STOCK: &str = "reconcile_stock";
     /// "{org id}:{store product id}": re-read one store product (price changes)
     pub const STORE_PRODUCT_REFRESH: &str = "store_product_refresh";
+    /// org id: read the organization's Amazon FBA stock (every page)
+    pub const FBA_REFRESH: &str = "fba_refresh";
+    /// order row id: create its Amazon fulfilment order (exactly once)
+    pub const MCF_CREATE: &str = "mcf_create";
+    /// order row id: read its Amazon fulfilment order; push tracking; settle final states
+    pub const MCF_FOLLOW: &str = "mcf_follow";
 }
 
 pub struct Engine {

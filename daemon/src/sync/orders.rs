@@ -15,7 +15,7 @@
 //!
 //! Where the store's total differs from TikTok's, the difference is recorded on the order.
 
-use super::{Engine, StepFailure, StepResult, cancellations, kind, shipping};
+use super::{Engine, StepFailure, StepResult, cancellations, kind, mcf, shipping};
 use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
@@ -153,16 +153,6 @@ pub(super) async fn settings_of(engine: &Engine, shop: i64) -> Result<OrderSetti
         .map_err(db)
 }
 
-/// Where a paid order is fulfilled from. Every order goes to the store today; Amazon MCF
-/// routing (FBA-only orders) plugs in here.
-enum Route {
-    Store,
-}
-
-fn route(_order: &RemoteOrder) -> Route {
-    Route::Store
-}
-
 /// Decide what an order needs now, and do it.
 pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     let Some(row) = load(engine, order_id).await? else {
@@ -177,6 +167,14 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     let settings = settings_of(engine, shop.connection).await?;
     if row.store_order_id.is_some() {
         return after_creation(engine, row, &settings).await;
+    }
+    let sent_to_amazon = engine
+        .store
+        .call(move |conn| store::mcf_order(conn, order_id))
+        .await
+        .map_err(db)?;
+    if let Some(sent) = sent_to_amazon {
+        return mcf::sync_sent(engine, row, sent).await;
     }
     let status = row.detail.status.clone();
     match status.as_str() {
@@ -206,7 +204,6 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     let Some(stage) = shipping_stage(&status) else {
         return Ok(());
     };
-    let Route::Store = route(&row.detail);
     let fbt = is_fbt(&row.detail);
     if fbt && settings.fbt_rule == FbtRule::AfterCollection && stage < 2 {
         return set_state(
@@ -236,7 +233,27 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
         )
         .await;
     }
-    create_in_store(engine, row, &settings).await
+    // Where it is fulfilled from: the store, or Amazon MCF for FBA-only orders.
+    match mcf::route(engine, &row).await? {
+        mcf::Route::Store => create_in_store(engine, row, &settings).await,
+        mcf::Route::Mcf => mcf::send(engine, &row).await,
+        mcf::Route::Blocked(reason) => {
+            set_state(engine, order_id, OrderSyncState::Blocked, Some(reason)).await
+        }
+        mcf::Route::WaitForStock => {
+            set_state(
+                engine,
+                order_id,
+                OrderSyncState::Waiting,
+                Some("Waiting for the first read of Amazon FBA stock.".into()),
+            )
+            .await?;
+            engine
+                .enqueue(kind::ORDER_SYNC, order_id, mcf::FBA_FIRST_READ_WAIT)
+                .await
+                .map_err(db)
+        }
+    }
 }
 
 /// TikTok cancelled an order we have not recorded in the store. If a create was attempted

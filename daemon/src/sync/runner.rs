@@ -1,8 +1,8 @@
 //! Workers that claim due jobs and settle each attempt.
 
 use super::{
-    Engine, StepFailure, StepResult, cancellations, catalog, connections, kind, orders, shipping,
-    stock,
+    Engine, StepFailure, StepResult, cancellations, catalog, connections, kind, mcf, orders,
+    shipping, stock,
 };
 use crate::store::{self, Job, NewFailure};
 use feedbridge_common::{FailureKind, ListingStatus, OrderSyncState};
@@ -82,6 +82,9 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
         (kind::FULFILMENT_PUSH, Ok(order)) => shipping::push_fulfilments(engine, order).await,
         (kind::STORE_CANCEL, Ok(order)) => cancellations::cancel_on_tiktok(engine, order).await,
         (kind::ORDER_FETCH, _) => orders::fetch_orders(engine, &job.subject).await,
+        (kind::FBA_REFRESH, Ok(org)) => mcf::refresh_fba(engine, org).await,
+        (kind::MCF_CREATE, Ok(order)) => mcf::create(engine, order).await,
+        (kind::MCF_FOLLOW, Ok(order)) => mcf::follow(engine, order).await,
         _ => Err(StepFailure {
             kind: FailureKind::Connection,
             org: None,
@@ -160,7 +163,7 @@ async fn give_up(
                         &[],
                     )?;
                 }
-                (kind::ORDER_SYNC, Some(order)) => {
+                (kind::ORDER_SYNC | kind::MCF_CREATE | kind::MCF_FOLLOW, Some(order)) => {
                     store::set_order_state(
                         tx,
                         order,

@@ -11,7 +11,9 @@ use ratatui::widgets::Cell;
 pub fn state_style(state: OrderSyncState) -> Style {
     match state {
         OrderSyncState::Shipped => Style::new().green(),
-        OrderSyncState::InStore | OrderSyncState::Pending => Style::new().cyan(),
+        OrderSyncState::InStore | OrderSyncState::AtAmazon | OrderSyncState::Pending => {
+            Style::new().cyan()
+        }
         OrderSyncState::Waiting => Style::new().dark_gray(),
         OrderSyncState::Blocked => Style::new().yellow(),
         OrderSyncState::Failed => Style::new().red().bold(),
@@ -37,7 +39,8 @@ impl TableRow for OrderView {
             Constraint::Length(10),
             Constraint::Length(20),
             Constraint::Length(9),
-            Constraint::Length(11),
+            // Room for "Amazon: Processing" on orders Amazon ships.
+            Constraint::Length(18),
             Constraint::Length(28),
             Constraint::Fill(1),
         ]
@@ -77,7 +80,22 @@ impl TableRow for OrderView {
         if let Some(reason) = &self.reason {
             lines.push(field("Reason", reason.clone()));
         }
-        lines.push(field("Store order", format::store_order_long(self)));
+        match &self.fulfilment {
+            Some(mcf) => {
+                lines.push(field(
+                    "Amazon MCF",
+                    format!(
+                        "{} — {}",
+                        mcf.fulfilment_order_id,
+                        format::amazon_status(mcf)
+                    ),
+                ));
+                if let Some(error) = &mcf.last_error {
+                    lines.push(field("Amazon problem", error.clone()));
+                }
+            }
+            None => lines.push(field("Store order", format::store_order_long(self))),
+        }
         lines.push(field(
             "Total",
             self.total
@@ -99,8 +117,16 @@ impl TableRow for OrderView {
         }
         lines.push(Line::raw(""));
         lines.push(Line::from("Tracking").bold());
-        if self.tracking.is_empty() {
+        let amazon = self
+            .fulfilment
+            .as_ref()
+            .map(format::amazon_packages)
+            .unwrap_or_default();
+        if self.tracking.is_empty() && amazon.is_empty() {
             lines.push(Line::raw("  none yet"));
+        }
+        for package in amazon {
+            lines.push(Line::raw(format!("  Amazon {package}")));
         }
         for tracking in &self.tracking {
             let pushed = tracking.tiktok_package_id.as_ref().map_or_else(

@@ -153,6 +153,7 @@ pub fn sample_orders() -> Vec<OrderView> {
                 carrier: "USPS".into(),
                 tiktok_package_id: Some("1152921504606846976".into()),
             }],
+            fulfilment: None,
             created_at: T0,
             updated_at: T0 + 300,
         },
@@ -173,6 +174,7 @@ pub fn sample_orders() -> Vec<OrderView> {
                 unit_price: usd(1800),
             }],
             tracking: vec![],
+            fulfilment: None,
             created_at: T0 + 400,
             updated_at: T0 + 420,
         },
@@ -193,6 +195,7 @@ pub fn sample_orders() -> Vec<OrderView> {
                 unit_price: usd(2200),
             }],
             tracking: vec![],
+            fulfilment: None,
             created_at: T0 + 500,
             updated_at: T0 + 500,
         },
@@ -377,6 +380,8 @@ pub struct FakeState {
     pub providers: Vec<String>,
     pub region_default: Option<String>,
     pub unmapped_seen: Vec<String>,
+    /// The one shop's Amazon MCF rules, as `set_mcf_settings` left them.
+    pub mcf_settings: feedbridge_common::mcf::McfSettings,
 }
 
 #[derive(Clone)]
@@ -767,6 +772,33 @@ impl Console for FakeConsole {
         Ok(format!("Saved the order settings of {shop}."))
     }
 
+    async fn mcf_settings(
+        self,
+        _: Context,
+        shop: String,
+    ) -> Result<feedbridge_common::mcf::McfSettings, RpcError> {
+        let fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        Ok(fake.mcf_settings.clone())
+    }
+
+    async fn set_mcf_settings(
+        self,
+        _: Context,
+        shop: String,
+        settings: feedbridge_common::mcf::McfSettings,
+    ) -> Result<String, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        fake.calls.push(format!("mcf settings {shop}"));
+        fake.mcf_settings = settings;
+        Ok(format!("Amazon MCF settings of {shop} saved."))
+    }
+
     async fn carrier_choices(self, _: Context, shop: String) -> Result<CarrierChoices, RpcError> {
         let fake = self.state.lock().unwrap();
         if !is_shop(&fake, &shop) {
@@ -961,6 +993,7 @@ impl FakeDaemon {
             providers: sample_providers(),
             region_default: sample_carriers().region_default,
             unmapped_seen: sample_carriers().unmapped_seen,
+            mcf_settings: feedbridge_common::mcf::McfSettings::default(),
         }));
         let (latest, latest_rx) = watch::channel(0);
         let mut incoming = tarpc::serde_transport::unix::listen(
