@@ -330,6 +330,9 @@ async fn unfulfillable_is_a_failure_whose_retry_sends_it_again() -> anyhow::Resu
     );
     assert!(failure.action.contains("Send stock to FBA"), "{failure:?}");
     rig.wait_state(&id, OrderSyncState::Failed).await?;
+    // Follow-ups already queued and later polls never send it again: only a retry does.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(rig.amazon_ids().await?, [fulfilment_id(&id)]);
 
     rig.control.amazon_set_fba_stock(&fba[0], 10).await?;
     rig.console

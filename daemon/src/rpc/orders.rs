@@ -56,6 +56,8 @@ pub async fn retry_failure(server: &ConsoleServer, failure_id: i64) -> Result<St
                 OrderSyncState::Pending,
                 Some("Retry requested."),
             ),
+            // Amazon gave up on the fulfilment order: the retry sends the order again.
+            (kind::MCF_FOLLOW, Some(order)) => store::request_mcf_resend(conn, order),
             _ => Ok(()),
         })
         .await

@@ -117,12 +117,14 @@ pub struct McfOrderRow {
     pub amazon_status: Option<String>,
     pub cancel_requested: bool,
     pub closed: bool,
+    /// The merchant retried after Amazon gave up on it.
+    pub resend_requested: bool,
 }
 
 pub fn mcf_order(conn: &Connection, order_id: i64) -> rusqlite::Result<Option<McfOrderRow>> {
     conn.query_row(
         "SELECT order_id, seller_fulfillment_order_id, create_attempted_at, created_at, amazon_status,
-                cancel_requested_at, closed_at
+                cancel_requested_at, closed_at, resend_requested_at
          FROM mcf_orders WHERE order_id = ?1",
         [order_id],
         |r| {
@@ -134,6 +136,7 @@ pub fn mcf_order(conn: &Connection, order_id: i64) -> rusqlite::Result<Option<Mc
                 amazon_status: r.get(4)?,
                 cancel_requested: r.get::<_, Option<i64>>(5)?.is_some(),
                 closed: r.get::<_, Option<i64>>(6)?.is_some(),
+                resend_requested: r.get::<_, Option<i64>>(7)?.is_some(),
             })
         },
     )
@@ -228,12 +231,28 @@ pub fn close_mcf_order(conn: &Connection, order_id: i64) -> rusqlite::Result<()>
     set_mcf_column(conn, order_id, "closed_at", Some(now_secs()))
 }
 
+/// The merchant retried a closed fulfilment order: the next follow-up sends it again (only a
+/// retry does; a follow-up that was merely queued must not).
+pub fn request_mcf_resend(conn: &Connection, order_id: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE mcf_orders SET resend_requested_at = ?2, updated_at = ?2
+         WHERE order_id = ?1 AND closed_at IS NOT NULL",
+        params![order_id, now_secs()],
+    )?;
+    Ok(())
+}
+
+pub fn clear_mcf_resend(conn: &Connection, order_id: i64) -> rusqlite::Result<()> {
+    set_mcf_column(conn, order_id, "resend_requested_at", None)
+}
+
 /// Start over under a new id after Amazon gave up on the last one (ids are never reused).
 pub fn restart_mcf_order(conn: &Connection, order_id: i64, new_id: &str) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE mcf_orders SET seller_fulfillment_order_id = ?2, create_attempted_at = NULL,
              created_at = NULL, amazon_status = NULL, status_changed_at = NULL,
-             cancel_requested_at = NULL, closed_at = NULL, last_error = NULL, updated_at = ?3
+             cancel_requested_at = NULL, closed_at = NULL, resend_requested_at = NULL,
+             last_error = NULL, updated_at = ?3
          WHERE order_id = ?1",
         params![order_id, new_id, now_secs()],
     )?;
@@ -257,13 +276,16 @@ pub fn set_mcf_error(
     Ok(())
 }
 
-/// Fulfilment orders still to follow: confirmed or attempted, not closed.
+/// Fulfilment orders still to follow: confirmed or attempted, not closed, and not waiting
+/// for the merchant on an open failure (a retry or TikTok's next news looks again).
 pub fn open_mcf_orders(conn: &Connection, org_id: i64) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.order_id FROM mcf_orders m JOIN orders r ON r.id = m.order_id
          JOIN connections c ON c.id = r.shop_id
          WHERE c.org_id = ?1 AND m.closed_at IS NULL
-           AND (m.created_at IS NOT NULL OR m.create_attempted_at IS NOT NULL)",
+           AND (m.created_at IS NOT NULL OR m.create_attempted_at IS NOT NULL)
+           AND NOT EXISTS (SELECT 1 FROM failures f WHERE f.job_kind = 'mcf_follow'
+                           AND f.job_subject = CAST(m.order_id AS TEXT) AND f.resolved_at IS NULL)",
     )?;
     let rows = stmt.query_map([org_id], |r| r.get(0))?;
     rows.collect()
@@ -466,11 +488,22 @@ mod tests {
                 let packages = mcf_packages(conn, order)?;
                 assert_eq!(packages.len(), 1);
                 assert!(packages[0].pushed);
+                request_mcf_resend(conn, order)?;
+                assert!(
+                    !mcf_order(conn, order)?.unwrap().resend_requested,
+                    "only once closed"
+                );
                 close_mcf_order(conn, order)?;
                 assert!(open_mcf_orders(conn, org)?.is_empty());
+                request_mcf_resend(conn, order)?;
+                assert!(mcf_order(conn, order)?.unwrap().resend_requested);
                 let view = mcf_view(conn, order)?.unwrap();
                 assert_eq!(view.amazon_status.as_deref(), Some("Received"));
                 assert_eq!(view.packages[0].tiktok_provider.as_deref(), Some("UPS"));
+                restart_mcf_order(conn, order, "TTS-77-R2")?;
+                let row = mcf_order(conn, order)?.unwrap();
+                assert_eq!(row.seller_fulfillment_order_id, "TTS-77-R2");
+                assert!(!row.created && !row.closed && !row.resend_requested);
                 Ok(())
             })
             .await

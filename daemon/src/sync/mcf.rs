@@ -435,6 +435,9 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
         .map_err(db)?;
     match fulfiller.create_order(&new_order).await {
         Ok(()) => {
+            if cancelled_meanwhile(engine, &row).await? {
+                return Ok(());
+            }
             engine
                 .store
                 .call(move |conn| {
@@ -479,6 +482,42 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
             Err(create_refusal(&org.name, &row, &error))
         }
     }
+}
+
+/// TikTok's cancellation may have arrived while the create was in flight and found nothing
+/// at Amazon to cancel: cancel what was just created. Returns whether it did.
+async fn cancelled_meanwhile(engine: &Engine, row: &OrderRow) -> Result<bool, StepFailure> {
+    let Some(now) = mcf_row(engine, row.id).await? else {
+        return Ok(false);
+    };
+    if !now.cancel_requested {
+        return Ok(false);
+    }
+    let Some((org, _)) = engine.shop(row.shop_id) else {
+        return Ok(false);
+    };
+    let Some(fulfiller) = fulfiller_of(org) else {
+        return Ok(false);
+    };
+    fulfiller
+        .cancel_order(&now.seller_fulfillment_order_id)
+        .await
+        .map_err(|e| {
+            StepFailure::from_connector(
+                FailureKind::OrderCancel,
+                &org.name,
+                subject(row),
+                "Amazon",
+                &e,
+            )
+        })?;
+    let order_id = row.id;
+    engine
+        .store
+        .call(move |conn| store::set_mcf_status(conn, order_id, "Cancelled").map(|_| ()))
+        .await
+        .map_err(db)?;
+    Ok(true)
 }
 
 fn is_duplicate(error: &ConnectorError) -> bool {
@@ -533,6 +572,9 @@ fn first_line(text: &str) -> &str {
 /// Amazon has the order: record it and start following it.
 async fn created(engine: &Engine, row: &OrderRow, found: &FulfilmentOrder) -> StepResult {
     let order_id = row.id;
+    if cancelled_meanwhile(engine, row).await? {
+        return Ok(());
+    }
     let status = status_name(found.status);
     engine
         .store
@@ -592,8 +634,11 @@ pub async fn follow(engine: &Engine, order_id: i64) -> StepResult {
         return Ok(());
     }
     if mcf.closed {
-        // Only a retry runs a closed one: Amazon gave up on it; send it again if still due.
-        return send_again(engine, &row, &mcf).await;
+        if mcf.resend_requested {
+            // The merchant retried after Amazon gave up on it: send it again if still due.
+            return send_again(engine, &row, &mcf).await;
+        }
+        return Ok(());
     }
     if !mcf.created && mcf.create_attempted_at.is_none() {
         return Ok(());
@@ -1043,13 +1088,21 @@ fn gave_up(org: &str, row: &OrderRow, mcf: &McfOrderRow, found: &FulfilmentOrder
 /// under the next id; if the merchant shipped it from Seller Center meanwhile, it is done.
 async fn send_again(engine: &Engine, row: &OrderRow, mcf: &McfOrderRow) -> StepResult {
     let order_id = row.id;
+    // The retry is answered (sent again or not) once; another needs another retry.
+    let decline = || async move {
+        engine
+            .store
+            .call(move |conn| store::clear_mcf_resend(conn, order_id))
+            .await
+            .map_err(db)
+    };
     let gave_up = matches!(
         mcf.amazon_status.as_deref(),
         Some("Unfulfillable" | "Invalid" | "Cancelled")
     ) && !mcf.cancel_requested;
     if !gave_up {
         // Shipped, or cancelled by us: sending it again would ship it twice.
-        return Ok(());
+        return decline().await;
     }
     let Some((_, shop)) = engine.shop(row.shop_id) else {
         return Ok(());
@@ -1064,7 +1117,7 @@ async fn send_again(engine: &Engine, row: &OrderRow, mcf: &McfOrderRow) -> StepR
         .into_iter()
         .next();
     let Some(remote) = remote else {
-        return Ok(());
+        return decline().await;
     };
     let (shop_id, seen) = (row.shop_id, remote.clone());
     engine
@@ -1073,6 +1126,8 @@ async fn send_again(engine: &Engine, row: &OrderRow, mcf: &McfOrderRow) -> StepR
         .await
         .map_err(db)?;
     if remote.status != "AWAITING_SHIPMENT" {
+        // Shipped from Seller Center or cancelled meanwhile: order sync takes it from here.
+        decline().await?;
         return engine
             .enqueue(kind::ORDER_SYNC, order_id, Duration::ZERO)
             .await

@@ -26,6 +26,8 @@ CREATE TABLE mcf_orders (
     cancel_requested_at         INTEGER,
     -- The order no longer needs following (final status handled).
     closed_at                   INTEGER,
+    -- The merchant retried after Amazon gave up on it: send it again under the next id.
+    resend_requested_at         INTEGER,
     last_error                  TEXT,
     updated_at                  INTEGER NOT NULL
 );
