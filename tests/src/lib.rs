@@ -190,4 +190,5 @@ pub fn tiktok_id_of_store_order(order: &serde_json::Value) -> Option<String> {
 
 pub mod bench;
 pub mod rig;
+pub mod store_sim;
 pub use rig::Rig;

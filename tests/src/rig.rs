@@ -3,6 +3,7 @@
 //! checked. It can also kill the daemon (SIGKILL) and start it again on the same data dir and
 //! socket, as a crash would.
 
+use crate::store_sim::StoreSim;
 use crate::{Daemon, wait_connected, wait_for, write_daemon_files_for};
 use anyhow::Context;
 use feedbridge_common::catalog::ShopSettings;
@@ -24,6 +25,8 @@ pub const SHOP: &str = "demo-us";
 pub struct Rig {
     pub sandbox: RunningSandbox,
     pub control: ControlClient,
+    /// The store platform the organization sells on, as the merchant drives it.
+    pub store: StoreSim,
     /// The daemon's data dir (config, secrets, SQLite, logs, socket); removed on drop.
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
@@ -64,6 +67,7 @@ impl Rig {
         Ok(Self {
             sandbox,
             control,
+            store: StoreSim(wiring.store),
             dir,
             config,
             daemon,
@@ -146,27 +150,24 @@ impl Rig {
     /// `stock`, create the same seller SKUs on TikTok as a seller's (active) products with that
     /// stock, wait for the daemon to read the catalog and link them by SKU. Returns the SKUs.
     pub async fn link_all(&self, stock: i64) -> anyhow::Result<Vec<String>> {
-        let products = self.control.shopify_products().await?;
+        let products = self.store.products(&self.control).await?;
         let mut all = Vec::new();
         for product in &products {
-            let skus: Vec<SellerSku> = product["variants"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v["sku"].as_str())
+            let skus: Vec<SellerSku> = product
+                .skus
+                .iter()
                 .map(|sku| SellerSku {
                     quantity: stock,
                     ..SellerSku::new(sku)
                 })
                 .collect();
             for sku in &skus {
-                self.control
-                    .shopify_set_inventory(&sku.seller_sku, stock)
+                self.store
+                    .set_stock(&self.control, &sku.seller_sku, stock)
                     .await?;
             }
-            let title = product["title"].as_str().unwrap_or("Product");
             self.control
-                .tiktok_seller_create_product(title, &skus)
+                .tiktok_seller_create_product(&product.title, &skus)
                 .await?;
             all.extend(skus.into_iter().map(|s| s.seller_sku));
         }

@@ -1,0 +1,423 @@
+//! The store connector conformance suite: what every store connector must do, run against the
+//! real daemon and each platform's simulator. Each case is written once, against
+//! [`StoreSim`] (the merchant's side of any simulated store), and instantiated per platform by
+//! the one line each platform has in `conformance!` at the bottom.
+//!
+//! Adding a store platform: implement `Storefront` in `daemon/src/connector/`, add its
+//! simulator to `sandbox/` and its arm to `feedbridge_tests::store_sim::StoreSim`, then add one
+//! line to `conformance!`.
+
+use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrderView};
+use feedbridge_sandbox::control::NewTikTokOrder;
+use feedbridge_sandbox::{FaultKind, SandboxConfig, WebhookMode};
+use feedbridge_tests::rig::Rig;
+use feedbridge_tests::store_sim::{SimOrder, StoreCall, StoreSim};
+use feedbridge_tests::wait_for;
+use feedbridge_tui::demo::setup::{DemoStore, Wiring};
+use serde_json::Value;
+use std::time::Duration;
+use tarpc::context;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn rig(store: StoreSim, products: usize) -> anyhow::Result<(Rig, Vec<String>)> {
+    let rig = Rig::start_wired(
+        SandboxConfig {
+            products,
+            variants_per_product: Some(2),
+            ..SandboxConfig::default()
+        },
+        Wiring {
+            store: store.0,
+            ..Wiring::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let skus = rig.link_all(20).await?;
+    Ok((rig, skus))
+}
+
+async fn order_view(rig: &Rig, tiktok_id: &str) -> anyhow::Result<Option<OrderView>> {
+    let orders = rig
+        .console
+        .orders(context::current(), OrderFilter::default())
+        .await?;
+    Ok(orders.into_iter().find(|o| o.tiktok_order_id == tiktok_id))
+}
+
+async fn wait_state(
+    rig: &Rig,
+    tiktok_id: &str,
+    state: OrderSyncState,
+) -> anyhow::Result<OrderView> {
+    wait_for(
+        &format!("order {tiktok_id} to be {state}"),
+        WAIT,
+        || async {
+            Ok(order_view(rig, tiktok_id)
+                .await?
+                .filter(|o| o.sync_state == state))
+        },
+    )
+    .await
+    .map_err(|e| rig.with_log(e))
+}
+
+/// The one store order of a TikTok order, once the store has it (and never a second).
+async fn store_order(rig: &Rig, store: StoreSim, tiktok_id: &str) -> anyhow::Result<SimOrder> {
+    let mut found = wait_for(&format!("the store order of {tiktok_id}"), WAIT, || async {
+        let orders = store.orders_for(&rig.control, tiktok_id).await?;
+        Ok((!orders.is_empty()).then_some(orders))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    anyhow::ensure!(found.len() == 1, "{} store orders: {found:?}", found.len());
+    Ok(found.remove(0))
+}
+
+async fn wait_tiktok(
+    rig: &Rig,
+    what: &str,
+    tiktok_id: &str,
+    check: impl Fn(&Value) -> bool,
+) -> anyhow::Result<Value> {
+    wait_for(what, WAIT, || async {
+        let order = rig.control.tiktok_order(tiktok_id).await?;
+        Ok(check(&order).then_some(order))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))
+}
+
+fn tiktok_sku(products: &[Value], seller_sku: &str) -> Option<Value> {
+    products
+        .iter()
+        .flat_map(|p| p["skus"].as_array().cloned().unwrap_or_default())
+        .find(|s| s["seller_sku"] == seller_sku)
+}
+
+async fn wait_tiktok_sku(
+    rig: &Rig,
+    what: &str,
+    seller_sku: &str,
+    check: impl Fn(&Value) -> bool,
+) -> anyhow::Result<()> {
+    wait_for(what, WAIT, || async {
+        let products = rig.control.tiktok_products().await?;
+        Ok(tiktok_sku(&products, seller_sku)
+            .filter(|s| check(s))
+            .map(|_| ()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))
+}
+
+fn tiktok_stock(sku: &Value) -> i64 {
+    sku["inventory"]
+        .as_array()
+        .map(|rows| rows.iter().filter_map(|r| r["quantity"].as_i64()).sum())
+        .unwrap_or(-1)
+}
+
+/// The catalog the daemon reads is the store's: every product, every SKU, its price and stock.
+async fn catalog_is_read(store: StoreSim) -> anyhow::Result<()> {
+    let (rig, skus) = rig(store, 3).await?;
+    let products = store.products(&rig.control).await?;
+    assert_eq!(
+        skus.len(),
+        products.iter().map(|p| p.skus.len()).sum::<usize>()
+    );
+    let mut want = Vec::new();
+    for product in &products {
+        for sku in &product.skus {
+            let stock = store.stock(&rig.control, sku).await?;
+            want.push((product.title.clone(), sku.clone(), stock));
+        }
+    }
+    want.sort();
+    // The daemon's view (store product, SKU, sellable stock) converges on the store's.
+    let last = std::sync::Mutex::new(Vec::new());
+    wait_for(
+        "the daemon's catalog to match the store's",
+        WAIT,
+        || async {
+            let listings = rig.listings(products.len()).await?;
+            let mut read: Vec<(String, String, i64)> = listings
+                .iter()
+                .flat_map(|l| {
+                    l.skus
+                        .iter()
+                        .map(|s| (l.title.clone(), s.seller_sku.clone(), s.store_stock))
+                })
+                .collect();
+            read.sort();
+            let done = read == want;
+            *last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = read;
+            Ok(done.then_some(()))
+        },
+    )
+    .await
+    .map_err(|e| {
+        rig.with_log(anyhow::anyhow!(
+            "{e}: {} has {want:?}, the daemon read {:?}",
+            store.name(),
+            last.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        ))
+    })?;
+    Ok(())
+}
+
+/// A stock change and a price change in the store reach the TikTok SKU (store wins).
+async fn stock_and_price_changes_reach_tiktok(store: StoreSim) -> anyhow::Result<()> {
+    let (rig, skus) = rig(store, 1).await?;
+    let sku = &skus[0];
+    store.set_stock(&rig.control, sku, 7).await?;
+    // The sellable total over the store's locations (7 at the one set, plus any others).
+    let total = store.stock(&rig.control, sku).await?;
+    wait_tiktok_sku(&rig, "the new stock on TikTok", sku, |s| {
+        tiktok_stock(s) == total
+    })
+    .await?;
+    store.set_price(&rig.control, sku, "12.34").await?;
+    wait_tiktok_sku(&rig, "the new price on TikTok", sku, |s| {
+        s["price"]["sale_price"] == "12.34"
+    })
+    .await?;
+    Ok(())
+}
+
+/// With every store webhook lost, polling alone still carries stock changes and store
+/// cancellations.
+async fn polling_alone_keeps_step_without_webhooks(store: StoreSim) -> anyhow::Result<()> {
+    let (rig, skus) = rig(store, 1).await?;
+    store.webhook_mode(&rig.control, WebhookMode::Drop).await?;
+    store.set_stock(&rig.control, &skus[0], 3).await?;
+    let total = store.stock(&rig.control, &skus[0]).await?;
+    wait_tiktok_sku(&rig, "the polled stock on TikTok", &skus[0], |s| {
+        tiktok_stock(s) == total
+    })
+    .await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    wait_state(&rig, &id, OrderSyncState::InStore).await?;
+    let order = store_order(&rig, store, &id).await?;
+    store.cancel(&rig.control, &order).await?;
+    wait_tiktok(&rig, "the polled cancellation on TikTok", &id, |o| {
+        o["status"] == "CANCELLED"
+    })
+    .await?;
+    Ok(())
+}
+
+/// A paid TikTok order becomes exactly one store order, marked as a TikTok order, even when
+/// TikTok's webhooks come twice and the store fails the first attempts.
+async fn an_order_is_created_once_through_retries(store: StoreSim) -> anyhow::Result<()> {
+    let (rig, skus) = rig(store, 1).await?;
+    rig.control
+        .tiktok_webhook_mode(WebhookMode::Duplicate)
+        .await?;
+    store
+        .fault(&rig.control, StoreCall::CreateOrder, FaultKind::Http500, 2)
+        .await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 2))
+        .await?;
+    let view = wait_state(&rig, &id, OrderSyncState::InStore).await?;
+    let order = store_order(&rig, store, &id).await?;
+    assert!(order.marked_as_tiktok, "{order:?}");
+    assert!(view.store_order_id.is_some());
+    // Another round of polls and webhooks changes nothing.
+    rig.console
+        .resync_order(context::current(), view.id)
+        .await??;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(store.orders_for(&rig.control, &id).await?.len(), 1);
+    Ok(())
+}
+
+/// The store's shipment (tracking number and carrier) reaches the TikTok order.
+async fn store_shipments_reach_tiktok(store: StoreSim) -> anyhow::Result<()> {
+    let (rig, skus) = rig(store, 1).await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    wait_state(&rig, &id, OrderSyncState::InStore).await?;
+    let order = store_order(&rig, store, &id).await?;
+    let tracking = "1Z999AA10123456784";
+    store.ship(&rig.control, &order, "UPS", tracking).await?;
+    wait_tiktok(&rig, "the store's tracking on TikTok", &id, |o| {
+        o["packages"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["tracking_number"] == tracking))
+    })
+    .await?;
+    wait_state(&rig, &id, OrderSyncState::Shipped).await?;
+    Ok(())
+}
+
+/// TikTok cancels → the store order is cancelled; the store cancels → TikTok's order is.
+async fn cancellations_go_both_ways(store: StoreSim) -> anyhow::Result<()> {
+    let (rig, skus) = rig(store, 1).await?;
+    let on_tiktok = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    let in_store = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    for id in [&on_tiktok, &in_store] {
+        wait_state(&rig, id, OrderSyncState::InStore).await?;
+    }
+    rig.control
+        .tiktok_set_order_status(&on_tiktok, "CANCELLED")
+        .await?;
+    wait_for("the store order cancelled", WAIT, || async {
+        let orders = store.orders_for(&rig.control, &on_tiktok).await?;
+        Ok(orders.first().filter(|o| o.cancelled).map(|_| ()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+
+    let order = store_order(&rig, store, &in_store).await?;
+    store.cancel(&rig.control, &order).await?;
+    wait_tiktok(&rig, "the TikTok order cancelled", &in_store, |o| {
+        o["status"] == "CANCELLED"
+    })
+    .await?;
+    wait_state(&rig, &in_store, OrderSyncState::Cancelled).await?;
+    Ok(())
+}
+
+/// A store refusal is explained in the merchant's words, with the store's raw error.
+async fn store_refusals_are_explained(store: StoreSim) -> anyhow::Result<()> {
+    let (rig, skus) = rig(store, 1).await?;
+    // Placed unpaid first: once the product is gone its TikTok stock is zeroed.
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1).with_status("UNPAID"))
+        .await?;
+    store.delete_product_of(&rig.control, &skus[0]).await?;
+    rig.control
+        .tiktok_set_order_status(&id, "AWAITING_SHIPMENT")
+        .await?;
+    let failed = wait_for("the order to fail or block", WAIT, || async {
+        Ok(order_view(&rig, &id).await?.filter(|o| {
+            matches!(
+                o.sync_state,
+                OrderSyncState::Failed | OrderSyncState::Blocked
+            )
+        }))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    let reason = failed.reason.unwrap_or_default();
+    assert!(
+        reason.contains(&skus[0]) && (reason.contains("deleted") || reason.contains("not listed")),
+        "{reason}"
+    );
+    if failed.sync_state == OrderSyncState::Failed {
+        let failures = rig.console.failures(context::current()).await?;
+        let ours = failures
+            .iter()
+            .find(|f| f.kind == FailureKind::OrderCreate)
+            .ok_or_else(|| anyhow::anyhow!("no order failure in {failures:?}"))?;
+        assert!(ours.raw_error.as_deref().is_some_and(|r| !r.is_empty()));
+    }
+    assert!(store.orders_for(&rig.control, &id).await?.is_empty());
+    Ok(())
+}
+
+/// When the store says "slow down", the daemon waits and carries on: the order is created
+/// once and nothing is left failed.
+async fn rate_limits_are_waited_out(store: StoreSim) -> anyhow::Result<()> {
+    let (rig, skus) = rig(store, 1).await?;
+    store
+        .fault(
+            &rig.control,
+            StoreCall::CreateOrder,
+            FaultKind::RateLimit,
+            3,
+        )
+        .await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    wait_state(&rig, &id, OrderSyncState::InStore).await?;
+    store_order(&rig, store, &id).await?;
+    let throttled = store
+        .calls(&rig.control)
+        .await?
+        .iter()
+        .filter(|c| store.is_throttled(c))
+        .count();
+    assert!(throttled >= 3, "{throttled} throttled answers");
+    let failures = rig.console.failures(context::current()).await?;
+    assert!(failures.is_empty(), "{failures:?}");
+    Ok(())
+}
+
+macro_rules! conformance {
+    ($($platform:ident => $store:expr),* $(,)?) => {$(
+        mod $platform {
+            use super::*;
+
+            const STORE: StoreSim = StoreSim($store);
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn catalog_is_read() -> anyhow::Result<()> {
+                super::catalog_is_read(STORE).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn stock_and_price_changes_reach_tiktok() -> anyhow::Result<()> {
+                super::stock_and_price_changes_reach_tiktok(STORE).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn polling_alone_keeps_step_without_webhooks() -> anyhow::Result<()> {
+                super::polling_alone_keeps_step_without_webhooks(STORE).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn an_order_is_created_once_through_retries() -> anyhow::Result<()> {
+                super::an_order_is_created_once_through_retries(STORE).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn store_shipments_reach_tiktok() -> anyhow::Result<()> {
+                super::store_shipments_reach_tiktok(STORE).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn cancellations_go_both_ways() -> anyhow::Result<()> {
+                super::cancellations_go_both_ways(STORE).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn store_refusals_are_explained() -> anyhow::Result<()> {
+                super::store_refusals_are_explained(STORE).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn rate_limits_are_waited_out() -> anyhow::Result<()> {
+                super::rate_limits_are_waited_out(STORE).await
+            }
+        }
+    )*};
+}
+
+// One line per store platform.
+conformance! {
+    shopify => DemoStore::Shopify,
+    woocommerce => DemoStore::Woocommerce,
+}
