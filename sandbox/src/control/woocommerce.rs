@@ -40,17 +40,25 @@ impl ControlClient {
 
     /// Moves a product to the trash (wp-admin "Move to Trash"); fires `product.deleted`.
     pub async fn woocommerce_delete_product(&self, product_id: u64) -> Result<Value, ControlError> {
-        self.send(
-            self.http.delete(format!(
-                "{}/_sandbox/products/{product_id}",
-                self.woocommerce
-            )),
-            format!("{}/_sandbox/products/{product_id}", self.woocommerce),
-        )
-        .await
+        self.delete_product(product_id, false).await
     }
 
-    /// Every order in REST shape (with `meta_data`).
+    /// Deletes a product for good (wp-admin "Delete Permanently"); fires `product.deleted`.
+    pub async fn woocommerce_delete_product_permanently(
+        &self,
+        product_id: u64,
+    ) -> Result<Value, ControlError> {
+        self.delete_product(product_id, true).await
+    }
+
+    async fn delete_product(&self, product_id: u64, force: bool) -> Result<Value, ControlError> {
+        let url = format!(
+            "{}/_sandbox/products/{product_id}?force={force}",
+            self.woocommerce
+        );
+        self.send(self.http.delete(&url), url).await
+    }
+
     pub async fn woocommerce_orders(&self) -> Result<Vec<Value>, ControlError> {
         let v: Value = self
             .get(format!("{}/_sandbox/orders", self.woocommerce))

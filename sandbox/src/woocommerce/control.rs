@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State as AxState};
+use axum::extract::{Path, Query, State as AxState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -66,10 +66,21 @@ async fn all_products(AxState(woo): AxState<Arc<WooCommerce>>) -> Response {
     Json(json!({"products": all})).into_response()
 }
 
-/// Moves a product to the trash, as wp-admin's "Move to Trash" does.
-async fn trash_product(AxState(woo): AxState<Arc<WooCommerce>>, Path(id): Path<u64>) -> Response {
+#[derive(Deserialize)]
+struct DeleteQuery {
+    #[serde(default)]
+    force: bool,
+}
+
+/// Moves a product to the trash, as wp-admin's "Move to Trash" does, or with `?force=true`
+/// deletes it for good ("Delete Permanently").
+async fn trash_product(
+    AxState(woo): AxState<Arc<WooCommerce>>,
+    Path(id): Path<u64>,
+    Query(query): Query<DeleteQuery>,
+) -> Response {
     let mut fx = Vec::new();
-    let result = products::delete(&mut state(&woo), id, None, false, &mut fx);
+    let result = products::delete(&mut state(&woo), id, None, query.force, &mut fx);
     webhooks::enqueue(&woo, fx);
     match result {
         Ok(v) => Json(v).into_response(),

@@ -364,7 +364,9 @@ async fn api(
 ) -> Response {
     let started = now_millis();
     let path = uri.path().to_string();
-    let (response, code) = match woo.faults.take(&[path.as_str()]) {
+    // Faults match the path, or "METHOD path" to aim at one operation (e.g. "POST /wp-json/wc/v3/orders").
+    let operation = format!("{method} {path}");
+    let (response, code) = match woo.faults.take(&[path.as_str(), operation.as_str()]) {
         Some(kind) => (fault_response(kind).await, None),
         None => match handle(&woo, &method, &uri, &headers, &body).await {
             Ok(reply) => {
