@@ -147,7 +147,8 @@ pub struct StoreFulfilment {
     pub id: String,
     pub tracking_number: Option<String>,
     pub carrier: Option<String>,
-    /// SKU and quantity shipped in it.
+    /// SKU and quantity shipped in it; empty = the whole order (stores that record
+    /// shipments per order, e.g. WooCommerce's Shipment Tracking).
     pub lines: Vec<(String, u32)>,
 }
 

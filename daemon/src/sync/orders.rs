@@ -395,9 +395,8 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
     }
 
     let storefront = &org.store;
-    let sku_of_line: Vec<String> = variants.iter().map(|(sku, _)| sku.clone()).collect();
     let store_error =
-        |e: connector::ConnectorError| store_refusal(&org.name, &subject, &sku_of_line, &e);
+        |e: connector::ConnectorError| store_refusal(&org.name, &subject, &variants, &e);
     let mut found = None;
     if let Some(attempted) = row.create_attempted_at {
         found = storefront
@@ -576,10 +575,10 @@ fn differences(order: &RemoteOrder, store_total: Option<Decimal>) -> Vec<String>
 fn store_refusal(
     org: &str,
     subject: &str,
-    sku_of_line: &[String],
+    lines: &[(String, Option<String>)],
     error: &connector::ConnectorError,
 ) -> StepFailure {
-    let connector::ConnectorError::Rejected { raw, .. } = error else {
+    let connector::ConnectorError::Rejected { raw, reason } = error else {
         return StepFailure::from_connector(
             FailureKind::OrderCreate,
             org,
@@ -588,8 +587,11 @@ fn store_refusal(
             error,
         );
     };
-    let lower = raw.to_ascii_lowercase();
-    let line_sku = lower
+    // Connectors word refusals differently (Shopify's user errors in `raw`, a pre-check's
+    // sentence in `reason`): look at both.
+    let said = if raw.is_empty() { reason } else { raw };
+    let lower = format!("{raw}\n{reason}").to_ascii_lowercase();
+    let by_index = lower
         .split("lineitems.")
         .nth(1)
         .map(|rest| {
@@ -598,14 +600,28 @@ fn store_refusal(
                 .unwrap_or_default()
         })
         .and_then(|index| index.parse::<usize>().ok())
-        .and_then(|index| sku_of_line.get(index))
-        .map_or_else(|| "in this order".to_owned(), |sku| format!("SKU {sku}"));
-    let (reason, action) = if lower.contains("variantid") {
+        .and_then(|index| lines.get(index));
+    let by_variant = || {
+        lines.iter().find(|(_, variant)| {
+            variant
+                .as_deref()
+                .is_some_and(|v| lower.contains(&v.to_ascii_lowercase()))
+        })
+    };
+    let line_sku = by_index.or_else(by_variant).map_or_else(
+        || "in this order".to_owned(),
+        |(sku, _)| format!("SKU {sku}"),
+    );
+    let (reason, action) = if lower.contains("variantid")
+        || lower.contains("no longer exists")
+        || lower.contains("invalid product id")
+    {
         (
             format!("Product deleted in the store: the store variant for {line_sku} no longer exists"),
             "Restore the product in the store, or link the TikTok SKU to another store variant, then retry.".to_owned(),
         )
-    } else if lower.contains("stock") || lower.contains("inventory") {
+    } else if lower.contains("stock") || lower.contains("inventory") || lower.contains("backorder")
+    {
         (
             format!("The store refused the order: {line_sku} is out of stock and may not be oversold"),
             "Restock it in the store, or set the shop's inventory behaviour to \"deduct (allow negative)\", then retry.".to_owned(),
@@ -615,17 +631,17 @@ fn store_refusal(
         || lower.contains("phone")
     {
         (
-            format!("A required field is missing or invalid: {}", first_line(raw)),
+            format!("A required field is missing or invalid: {}", first_line(said)),
             "Check the buyer's address on TikTok (it may still be masked); fix it or create the store order by hand, then retry.".to_owned(),
         )
     } else {
         (
-            format!("The store rejected the order: {}", first_line(raw)),
+            format!("The store rejected the order: {}", first_line(said)),
             "Fix what the store names, then retry.".to_owned(),
         )
     };
     StepFailure {
-        raw: Some(raw.clone()),
+        raw: Some(said.clone()),
         ..StepFailure::rejected(FailureKind::OrderCreate, org, subject, reason, action)
     }
 }
@@ -748,7 +764,10 @@ mod tests {
 
     #[test]
     fn store_refusals_name_the_sku_and_the_fix() {
-        let skus = vec!["A".to_owned(), "B".to_owned()];
+        let skus = vec![
+            ("A".to_owned(), Some("794/795".to_owned())),
+            ("B".to_owned(), Some("800".to_owned())),
+        ];
         let gone = connector::ConnectorError::Rejected {
             reason: "x".into(),
             raw: "order.lineItems.1.variantId: Variant does not exist".into(),
@@ -781,6 +800,23 @@ mod tests {
             store_refusal("acme", "s", &skus, &address)
                 .reason
                 .starts_with("A required field")
+        );
+        // A connector's own pre-check says it in `reason`, naming the variant.
+        let checked = connector::ConnectorError::Rejected {
+            reason: "WooCommerce product 794/795 of TikTok order 1 no longer exists".into(),
+            raw: String::new(),
+        };
+        let failure = store_refusal("acme", "s", &skus, &checked);
+        assert!(
+            failure.reason.contains("Product deleted") && failure.reason.contains("SKU A"),
+            "{}",
+            failure.reason
+        );
+        assert!(
+            failure
+                .raw
+                .as_deref()
+                .is_some_and(|r| r.contains("no longer exists"))
         );
         let expired = connector::ConnectorError::Unauthorized {
             reason: "Invalid API key or access token".into(),

@@ -270,7 +270,7 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
             .unwrap_or_else(|| remote.recipient.region_code.clone())
     };
     let mut providers = None;
-    for fulfilment in todo {
+    for mut fulfilment in todo {
         let number = fulfilment.tracking_number.clone().unwrap_or_default();
         let carrier = fulfilment.carrier.clone().unwrap_or_default();
         let already = remote
@@ -281,6 +281,23 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
             (item.package_id.clone(), item.shipping_provider_name.clone())
         } else {
             let mut line_ids = Vec::new();
+            if fulfilment.lines.is_empty() {
+                // A shipment of the whole order (stores that track shipments per order): every
+                // unit still waiting, recorded by SKU like any other shipment.
+                let waiting = remote
+                    .line_items
+                    .iter()
+                    .filter(|item| item.package_id.is_empty() && item.tracking_number.is_empty());
+                let mut by_sku: Vec<(String, u32)> = Vec::new();
+                for item in waiting {
+                    line_ids.push(item.id.clone());
+                    match by_sku.iter_mut().find(|(sku, _)| *sku == item.seller_sku) {
+                        Some((_, quantity)) => *quantity += 1,
+                        None => by_sku.push((item.seller_sku.clone(), 1)),
+                    }
+                }
+                fulfilment.lines = by_sku;
+            }
             for (sku, quantity) in &fulfilment.lines {
                 line_ids.extend(
                     remote
@@ -298,6 +315,11 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
                 );
             }
             if line_ids.is_empty() {
+                warn!(
+                    tiktok_order = %row.tiktok_order_id,
+                    shipment = %fulfilment.id,
+                    "A store shipment matches no TikTok line still waiting for tracking; nothing to send."
+                );
                 continue;
             }
             if providers.is_none() {
