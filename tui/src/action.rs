@@ -5,6 +5,7 @@
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
+use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use feedbridge_common::{
     CategoryRef, FailureKind, FailureView, OrderFilter, OrderView, ProductView, StatusReport,
@@ -116,11 +117,21 @@ pub enum Request {
         /// None removes the mapping.
         tiktok_provider: Option<String>,
     },
+    /// The shop's order rules and its Amazon MCF rules.
     OrderSettings(String),
     SetOrderSettings {
         shop: String,
         settings: OrderSettings,
+        /// Saved too when changed in the form.
+        mcf: Option<McfSettings>,
     },
+}
+
+/// A shop's order rules and its Amazon MCF rules, read together for the order settings form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShopRules {
+    pub orders: OrderSettings,
+    pub mcf: McfSettings,
 }
 
 /// The daemon's answer to a [`Request`]; errors are one merchant-readable line.
@@ -180,7 +191,7 @@ pub enum Answer {
     },
     OrderSettings {
         shop: String,
-        result: Result<OrderSettings, String>,
+        result: Result<ShopRules, String>,
     },
     OrderSettingsSaved {
         shop: String,

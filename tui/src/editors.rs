@@ -2,9 +2,10 @@
 //! form, and how their keys change it. No I/O: daemon calls come back as [`Request`]s for the
 //! app to queue; drawing is in `components`.
 
-use crate::action::Request;
+use crate::action::{Request, ShopRules};
 use crate::settings;
 use feedbridge_common::OrderView;
+use feedbridge_common::mcf::{FillPolicy, McfSettings, ShippingSpeed};
 use feedbridge_common::orders::{
     CarrierChoices, CarrierMapping, FbtRule, OrderDetail, OrderSettings,
 };
@@ -296,16 +297,24 @@ pub enum Field {
     FbtTag,
     Inventory,
     Restock,
+    McfSpeed,
+    McfPolicy,
+    McfMaxUnits,
+    McfMaxValue,
 }
 
 impl Field {
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 10] = [
         Self::Hold,
         Self::Prefix,
         Self::FbtRule,
         Self::FbtTag,
         Self::Inventory,
         Self::Restock,
+        Self::McfSpeed,
+        Self::McfPolicy,
+        Self::McfMaxUnits,
+        Self::McfMaxValue,
     ];
 
     pub fn label(self) -> &'static str {
@@ -316,6 +325,10 @@ impl Field {
             Self::FbtTag => "FBT tag",
             Self::Inventory => "Store stock",
             Self::Restock => "Restock on cancel",
+            Self::McfSpeed => "Amazon MCF speed",
+            Self::McfPolicy => "Amazon MCF fill policy",
+            Self::McfMaxUnits => "Amazon MCF max units",
+            Self::McfMaxValue => "Amazon MCF max value",
         }
     }
 
@@ -328,16 +341,33 @@ impl Field {
             Self::FbtTag => "fbt-tag",
             Self::Inventory => "inventory",
             Self::Restock => "restock",
+            Self::McfSpeed => "mcf-speed",
+            Self::McfPolicy => "mcf-policy",
+            Self::McfMaxUnits => "mcf-max-units",
+            Self::McfMaxValue => "mcf-max-value",
         }
     }
 
     /// Typed in (Enter edits) rather than switched (Enter toggles).
     pub fn is_text(self) -> bool {
-        matches!(self, Self::Hold | Self::Prefix | Self::FbtTag)
+        matches!(
+            self,
+            Self::Hold | Self::Prefix | Self::FbtTag | Self::McfMaxUnits | Self::McfMaxValue
+        )
+    }
+
+    /// What the form shows under the field: what the value means.
+    pub fn help(self) -> &'static str {
+        let key = self.key();
+        if key.starts_with("mcf-") {
+            settings::mcf_key_help(key)
+        } else {
+            settings::order_key_help(key)
+        }
     }
 
     /// The value as the form shows it.
-    pub fn value(self, settings: &OrderSettings) -> String {
+    pub fn value(self, settings: &OrderSettings, mcf: &McfSettings) -> String {
         let or_none = |text: &str| {
             if text.is_empty() {
                 "none".to_string()
@@ -352,15 +382,24 @@ impl Field {
             Self::FbtTag => or_none(&settings.fbt_tag),
             Self::Inventory => settings.inventory_behaviour.label().to_string(),
             Self::Restock => crate::format::yes_no(settings.restock_on_cancel).to_string(),
+            Self::McfSpeed => mcf.speed.as_str().to_string(),
+            Self::McfPolicy => mcf.policy.label().to_string(),
+            Self::McfMaxUnits => mcf
+                .max_units
+                .map_or_else(|| "none".to_string(), |n| n.to_string()),
+            Self::McfMaxValue => mcf
+                .max_order_value
+                .map_or_else(|| "none".to_string(), |v| v.to_string()),
         }
     }
 
     /// The text an edit starts from.
-    fn text(self, settings: &OrderSettings) -> String {
+    fn text(self, settings: &OrderSettings, mcf: &McfSettings) -> String {
         match self {
             Self::Hold => settings.hold_minutes.to_string(),
             Self::Prefix => settings.order_number_prefix.clone(),
             Self::FbtTag => settings.fbt_tag.clone(),
+            Self::McfMaxUnits | Self::McfMaxValue => self.value(settings, mcf),
             _ => String::new(),
         }
     }
@@ -373,6 +412,9 @@ pub struct OrderSettingsForm {
     /// The daemon's settings; None until it answered.
     pub loaded: Option<Result<OrderSettings, String>>,
     pub draft: OrderSettings,
+    /// The shop's Amazon MCF rules as loaded or last saved, and as edited.
+    pub loaded_mcf: Option<McfSettings>,
+    pub mcf_draft: McfSettings,
     pub selected: usize,
     /// The text being typed into the selected field.
     pub editing: Option<String>,
@@ -390,6 +432,8 @@ impl OrderSettingsForm {
             shop,
             loaded: None,
             draft: OrderSettings::default(),
+            loaded_mcf: None,
+            mcf_draft: McfSettings::default(),
             selected: 0,
             editing: None,
             error: None,
@@ -408,14 +452,22 @@ impl OrderSettingsForm {
 
     /// Changed since loaded or last saved.
     pub fn is_dirty(&self) -> bool {
-        matches!(&self.loaded, Some(Ok(saved)) if *saved != self.draft)
+        matches!(&self.loaded, Some(Ok(saved)) if *saved != self.draft) || self.mcf_changed()
     }
 
-    pub fn loaded_settings(&mut self, result: Result<OrderSettings, String>) {
-        if let Ok(settings) = &result {
-            self.draft = settings.clone();
-        }
-        self.loaded = Some(result);
+    fn mcf_changed(&self) -> bool {
+        self.loaded_mcf
+            .as_ref()
+            .is_some_and(|saved| *saved != self.mcf_draft)
+    }
+
+    pub fn loaded_settings(&mut self, result: Result<ShopRules, String>) {
+        self.loaded = Some(result.map(|rules| {
+            self.draft = rules.orders.clone();
+            self.mcf_draft = rules.mcf.clone();
+            self.loaded_mcf = Some(rules.mcf);
+            rules.orders
+        }));
     }
 
     pub fn move_by(&mut self, step: i32) {
@@ -432,9 +484,29 @@ impl OrderSettingsForm {
         let field = self.field();
         self.answer = None;
         match field {
-            Field::Hold | Field::Prefix | Field::FbtTag => {
-                self.editing = Some(field.text(&self.draft));
+            Field::Hold
+            | Field::Prefix
+            | Field::FbtTag
+            | Field::McfMaxUnits
+            | Field::McfMaxValue => {
+                self.editing = Some(field.text(&self.draft, &self.mcf_draft));
                 self.error = None;
+            }
+            Field::McfSpeed => {
+                let all = ShippingSpeed::ALL;
+                let at = all
+                    .iter()
+                    .position(|s| *s == self.mcf_draft.speed)
+                    .unwrap_or(0);
+                self.mcf_draft.speed = all[(at + 1) % all.len()];
+            }
+            Field::McfPolicy => {
+                let all = FillPolicy::ALL;
+                let at = all
+                    .iter()
+                    .position(|p| *p == self.mcf_draft.policy)
+                    .unwrap_or(0);
+                self.mcf_draft.policy = all[(at + 1) % all.len()];
             }
             Field::FbtRule => {
                 self.draft.fbt_rule = match self.draft.fbt_rule {
@@ -466,7 +538,12 @@ impl OrderSettingsForm {
             return;
         };
         let key = self.field().key();
-        match settings::apply_order(&mut self.draft, key, &[text]) {
+        let applied = if key.starts_with("mcf-") {
+            settings::apply_mcf(&mut self.mcf_draft, key, &[text])
+        } else {
+            settings::apply_order(&mut self.draft, key, &[text])
+        };
+        match applied {
             Ok(()) => {
                 self.editing = None;
                 self.error = None;
@@ -491,6 +568,7 @@ impl OrderSettingsForm {
         Ok(Request::SetOrderSettings {
             shop: self.shop.clone(),
             settings: self.draft.clone(),
+            mcf: self.mcf_changed().then(|| self.mcf_draft.clone()),
         })
     }
 
@@ -498,6 +576,7 @@ impl OrderSettingsForm {
         self.saving = false;
         if result.is_ok() {
             self.loaded = Some(Ok(self.draft.clone()));
+            self.loaded_mcf = Some(self.mcf_draft.clone());
         }
         self.answer = Some(result);
     }
@@ -582,7 +661,10 @@ mod tests {
     #[test]
     fn form_refuses_bad_minutes_and_keeps_typing() {
         let mut form = OrderSettingsForm::new("s".into());
-        form.loaded_settings(Ok(OrderSettings::default()));
+        form.loaded_settings(Ok(ShopRules {
+            orders: OrderSettings::default(),
+            mcf: McfSettings::default(),
+        }));
         form.edit().unwrap();
         *form.input_mut().unwrap() = "ten".into();
         form.commit();
@@ -598,6 +680,38 @@ mod tests {
         assert_eq!(form.editing, None);
         assert_eq!(form.draft.hold_minutes, 30);
         assert!(form.is_dirty());
+    }
+
+    #[test]
+    fn mcf_fields_switch_and_save_only_when_changed() {
+        let mut form = OrderSettingsForm::new("s".into());
+        form.loaded_settings(Ok(ShopRules {
+            orders: OrderSettings::default(),
+            mcf: McfSettings::default(),
+        }));
+        let save = |form: &mut OrderSettingsForm| {
+            let request = form.save().unwrap();
+            form.saving = false;
+            request
+        };
+        assert!(matches!(
+            save(&mut form),
+            Request::SetOrderSettings { mcf: None, .. }
+        ));
+        form.selected = Field::ALL
+            .iter()
+            .position(|f| *f == Field::McfPolicy)
+            .unwrap();
+        form.edit().unwrap();
+        form.edit().unwrap();
+        assert_eq!(form.mcf_draft.policy, FillPolicy::FillAllAvailable);
+        assert!(form.is_dirty());
+        let Request::SetOrderSettings { mcf: Some(mcf), .. } = save(&mut form) else {
+            panic!("the changed MCF rules are saved");
+        };
+        assert_eq!(mcf.policy, FillPolicy::FillAllAvailable);
+        form.saved(Ok("saved".into()));
+        assert!(!form.is_dirty());
     }
 
     #[test]

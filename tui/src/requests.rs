@@ -1,6 +1,6 @@
 //! Performs the daemon calls the console's app queues and turns each answer into an action.
 
-use crate::action::{Action, Answer, Request};
+use crate::action::{Action, Answer, Request, ShopRules};
 use crate::client::{ctx, long_ctx};
 use crate::format::plural;
 use feedbridge_common::ConsoleClient;
@@ -146,15 +146,28 @@ pub async fn perform(client: &ConsoleClient, request: Request) -> Action {
             Answer::CarrierMappingSet { shop, result }
         }
         Request::OrderSettings(shop) => {
-            let result = flat(client.order_settings(ctx(), shop.clone()).await);
+            let (orders, mcf) = tokio::join!(
+                client.order_settings(ctx(), shop.clone()),
+                client.mcf_settings(ctx(), shop.clone()),
+            );
+            let result =
+                flat(orders).and_then(|orders| flat(mcf).map(|mcf| ShopRules { orders, mcf }));
             Answer::OrderSettings { shop, result }
         }
-        Request::SetOrderSettings { shop, settings } => {
-            let result = flat(
+        Request::SetOrderSettings {
+            shop,
+            settings,
+            mcf,
+        } => {
+            let mut result = flat(
                 client
                     .set_order_settings(ctx(), shop.clone(), settings)
                     .await,
             );
+            if let (Ok(saved), Some(mcf)) = (&result, mcf) {
+                result = flat(client.set_mcf_settings(ctx(), shop.clone(), mcf).await)
+                    .map(|also| format!("{saved} {also}"));
+            }
             Answer::OrderSettingsSaved { shop, result }
         }
     };

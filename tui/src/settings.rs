@@ -231,6 +231,14 @@ pub fn apply_order(
     Ok(())
 }
 
+/// What `expected` says for an MCF key (the form shows it under the field).
+pub fn mcf_key_help(key: &str) -> &'static str {
+    MCF_KEYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, help)| help)
+}
+
 /// What `expected` says for an order key (the form shows it under a refused value).
 pub fn order_key_help(key: &str) -> &'static str {
     ORDER_KEYS

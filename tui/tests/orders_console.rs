@@ -7,9 +7,10 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use feedbridge_common::mcf::{FillPolicy, McfSettings, ShippingSpeed};
 use feedbridge_common::orders::{FbtRule, OrderSettings};
 use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrganizationView};
-use feedbridge_tui::action::{Action, Answer, Request, Snapshot};
+use feedbridge_tui::action::{Action, Answer, Request, ShopRules, Snapshot};
 use feedbridge_tui::app::{App, Popup};
 use feedbridge_tui::editors::CarrierMode;
 use feedbridge_tui::ui;
@@ -589,7 +590,10 @@ fn form_open() -> App {
     );
     app.update(Action::Answered(Answer::OrderSettings {
         shop: "demo-us".into(),
-        result: Ok(sample_order_settings()),
+        result: Ok(ShopRules {
+            orders: sample_order_settings(),
+            mcf: McfSettings::default(),
+        }),
     }));
     app
 }
@@ -656,7 +660,8 @@ fn order_settings_form_switches_choices_and_saves() {
         app.take_requests(),
         vec![Request::SetOrderSettings {
             shop: "demo-us".into(),
-            settings: expected
+            settings: expected,
+            mcf: None,
         }]
     );
     app.update(Action::Answered(Answer::OrderSettingsSaved {
@@ -670,6 +675,51 @@ fn order_settings_form_switches_choices_and_saves() {
     );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.popup, None);
+}
+
+#[test]
+fn order_settings_form_edits_the_amazon_mcf_rules() {
+    let mut app = form_open();
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Down);
+    }
+    // Speed and policy switch with Enter; the limits are typed.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    erase(&mut app, 4);
+    type_text(&mut app, "0");
+    press(&mut app, KeyCode::Enter);
+    let error = match &app.popup {
+        Some(Popup::OrderSettings(form)) => form.error.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(error.unwrap().contains("mcf-max-units"));
+    erase(&mut app, 1);
+    type_text(&mut app, "3");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    erase(&mut app, 4);
+    type_text(&mut app, "99.50");
+    press(&mut app, KeyCode::Enter);
+    snapshot!("order_settings_mcf", render(&app, 110, 30));
+    assert_eq!(press(&mut app, KeyCode::Char('w')), Some(Action::Save));
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::SetOrderSettings {
+            shop: "demo-us".into(),
+            settings: sample_order_settings(),
+            mcf: Some(McfSettings {
+                speed: ShippingSpeed::Expedited,
+                policy: FillPolicy::FillAll,
+                max_units: Some(3),
+                max_order_value: Some(rust_decimal::Decimal::new(9950, 2)),
+            }),
+        }]
+    );
 }
 
 #[test]

@@ -4,7 +4,8 @@
 
 mod support;
 
-use feedbridge_tui::action::{Action, Answer, Request};
+use feedbridge_common::mcf::McfSettings;
+use feedbridge_tui::action::{Action, Answer, Request, ShopRules};
 use feedbridge_tui::{client, requests};
 use support::{AUTH_STATE, FakeDaemon, sample_link_preview, sample_snapshot};
 
@@ -169,7 +170,10 @@ async fn requests_become_answers() {
         ask(Request::OrderSettings("demo-us".into())).await,
         Answer::OrderSettings {
             shop: "demo-us".into(),
-            result: Ok(support::sample_order_settings())
+            result: Ok(ShopRules {
+                orders: support::sample_order_settings(),
+                mcf: McfSettings::default(),
+            })
         }
     );
     assert_eq!(
@@ -189,7 +193,8 @@ async fn requests_become_answers() {
     assert_eq!(
         ask(Request::SetOrderSettings {
             shop: "demo-us".into(),
-            settings
+            settings,
+            mcf: None,
         })
         .await,
         Answer::OrderSettingsSaved {

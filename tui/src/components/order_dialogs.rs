@@ -8,7 +8,6 @@ use crate::editors::{
     CarrierEditor, CarrierMode, CarrierRow, Field, OrderDetailView, OrderSettingsForm,
 };
 use crate::format::{self, NONE, plural, utc};
-use crate::settings;
 use feedbridge_common::FailureKind;
 use feedbridge_common::orders::OrderDetail;
 use ratatui::Frame;
@@ -488,21 +487,14 @@ pub fn draw_order_settings(frame: &mut Frame, area: Rect, form: &OrderSettingsFo
             let mut spans = vec![label];
             match (&form.editing, chosen) {
                 (Some(input), true) => spans.extend(input_spans(input)),
-                _ => spans.push(Span::raw(field.value(&form.draft))),
+                _ => spans.push(Span::raw(field.value(&form.draft, &form.mcf_draft))),
             }
             Line::from(spans)
         })
         .collect();
     lines.push(Line::raw(""));
     let field = form.field();
-    lines.push(
-        Line::raw(format!(
-            "{}: {}",
-            field.key(),
-            settings::order_key_help(field.key())
-        ))
-        .dark_gray(),
-    );
+    lines.push(Line::raw(format!("{}: {}", field.key(), field.help())).dark_gray());
     if let Some(error) = &form.error {
         lines.push(Line::raw(error.clone()).red());
     }
