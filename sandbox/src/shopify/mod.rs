@@ -12,7 +12,7 @@
 mod control;
 mod gql;
 mod model;
-mod png;
+pub(crate) mod png;
 mod resolvers;
 mod schema;
 mod search;

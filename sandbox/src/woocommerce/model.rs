@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 
 use crate::catalog_seed::SeedProduct;
 
+/// Attachment ids of product images sit apart from product ids.
+const IMAGE_ID_OFFSET: u64 = 1_000_000;
+
 /// `2026-11-21T18:00:00`: WooCommerce dates carry no zone; `*_gmt` fields are UTC and the
 /// simulated site's timezone is UTC, so local and GMT dates are equal.
 pub(crate) fn wc_date(millis: i64) -> String {
@@ -373,6 +376,16 @@ impl State {
 
     /// A product, or a variation in product shape (what `GET /products/{variation id}` and
     /// the `product.*` webhooks of a variation carry).
+    /// The product's one image, served by the simulator as WordPress serves uploads.
+    fn image_json(&self, product_id: u64, name: &str) -> Value {
+        json!({
+            "id": product_id + IMAGE_ID_OFFSET,
+            "src": format!("{}/wp-content/uploads/product-{product_id}.png", self.home),
+            "name": format!("product-{product_id}.png"),
+            "alt": name,
+        })
+    }
+
     pub(crate) fn item_json(&self, item: &Item) -> Value {
         if item.kind == Kind::Variation {
             return self.variation_json(item);
@@ -436,7 +449,7 @@ impl State {
             "backorders_allowed": item.backorders != "no",
             "categories": categories,
             "tags": item.tags.iter().map(|t| json!({"id": 0, "name": t, "slug": crate::catalog_seed::slug(t)})).collect::<Vec<_>>(),
-            "images": [],
+            "images": [self.image_json(item.id, &item.name)],
             "attributes": attributes,
             "variations": item.variations,
             "parent_id": 0,
