@@ -1,15 +1,18 @@
 //! The simulators' control API (`/_sandbox/...`): what a buyer, a reviewer and a warehouse
 //! would do on the real platforms.
 
+use super::setup::DemoStore;
 use anyhow::Context;
+use feedbridge_sandbox::RunningSandbox;
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder, OrderLine};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The scenario's view of the sandbox's [`ControlClient`].
+/// The scenario's view of the sandbox's [`ControlClient`], acting on the demo's store.
 #[derive(Clone)]
 pub struct Control {
     client: ControlClient,
+    store: DemoStore,
 }
 
 /// A product as the TikTok simulator holds it.
@@ -23,9 +26,10 @@ pub struct TikTokProduct {
 }
 
 impl Control {
-    pub fn new(tiktok_url: &str, shopify_url: &str) -> Self {
+    pub fn new(sandbox: &RunningSandbox, store: DemoStore) -> Self {
         Self {
-            client: ControlClient::new(tiktok_url, shopify_url),
+            client: ControlClient::for_sandbox(sandbox),
+            store,
         }
     }
 
@@ -67,26 +71,41 @@ impl Control {
 
     /// Set a SKU's available stock in the store.
     pub async fn set_stock(&self, sku: &str, available: i64) -> anyhow::Result<()> {
-        let _: Value = self.client.shopify_set_inventory(sku, available).await?;
+        let _: Value = match self.store {
+            DemoStore::Shopify => self.client.shopify_set_inventory(sku, available).await?,
+            DemoStore::Woocommerce => self.client.woocommerce_set_stock(sku, available).await?,
+        };
         Ok(())
     }
 
-    /// The warehouse ships a store order (`legacy_id` is the number in its GID).
+    /// The warehouse ships a store order (`legacy_id` is the number in its id).
     pub async fn fulfil(
         &self,
         legacy_id: &str,
         tracking_number: &str,
         company: &str,
     ) -> anyhow::Result<()> {
-        let _: Value = self
-            .client
-            .shopify_fulfill(legacy_id, tracking_number, company, None)
-            .await?;
+        let _: Value = match self.store {
+            DemoStore::Shopify => {
+                self.client
+                    .shopify_fulfill(legacy_id, tracking_number, company, None)
+                    .await?
+            }
+            DemoStore::Woocommerce => {
+                let id = legacy_id
+                    .parse()
+                    .with_context(|| format!("\"{legacy_id}\" is not a WooCommerce order id"))?;
+                self.client
+                    .woocommerce_ship(id, company, tracking_number)
+                    .await?
+            }
+        };
         Ok(())
     }
 }
 
-/// The numeric id at the end of a Shopify GID: "gid://shopify/Order/1001" → "1001".
+/// The numeric id at the end of a Shopify GID ("gid://shopify/Order/1001" → "1001"), or a
+/// WooCommerce order id as it is.
 pub fn legacy_id(gid: &str) -> Option<&str> {
     let id = gid.rsplit('/').next()?;
     let id = id.split('?').next()?;

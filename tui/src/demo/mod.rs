@@ -24,6 +24,8 @@ use tempfile::TempDir;
 
 /// Time between the buyers' orders when someone is watching the console.
 const CONSOLE_PACE: Duration = Duration::from_secs(3);
+/// How long the simulated Amazon takes from a new fulfilment order to its shipment.
+const AMAZON_SHIPS_AFTER: Duration = Duration::from_secs(3);
 
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
@@ -63,6 +65,9 @@ pub struct DemoSummary {
     pub orders_seen: usize,
     /// Orders it created in the store.
     pub orders_created_in_store: usize,
+    /// Orders it sent to Amazon Multi-Channel Fulfillment.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub orders_sent_to_amazon: usize,
     /// Orders whose tracking it pushed to TikTok.
     pub tracking_pushed: usize,
     pub orders_failed: usize,
@@ -99,10 +104,17 @@ impl fmt::Display for DemoSummary {
             "  orders created in store:    {}",
             self.orders_created_in_store
         )?;
+        if self.orders_sent_to_amazon > 0 {
+            writeln!(
+                f,
+                "  orders sent to Amazon MCF:  {}",
+                self.orders_sent_to_amazon
+            )?;
+        }
         writeln!(f, "  tracking pushed to TikTok:  {}", self.tracking_pushed)?;
         writeln!(f, "  orders failed:              {}", self.orders_failed)?;
         let verdict = if self.succeeded() {
-            "every order placed on TikTok was created in the store, shipped, and its tracking pushed back"
+            "every order placed on TikTok was fulfilled (store or Amazon) and its tracking pushed back"
         } else if self.orders_placed == 0 {
             "no order was placed (no listing became active in time)"
         } else {
@@ -151,24 +163,38 @@ impl DemoEnv {
             None => daemon::default_binary()?,
         };
 
+        let amazon = options.wiring.fulfilment == setup::DemoFulfilment::Amazon;
         let sandbox = feedbridge_sandbox::start(
             SandboxConfig {
                 products: options.products,
                 auto_review: None,
+                // With Amazon, every product is FBA stock and Amazon ships within seconds.
+                fba_products: if amazon { options.products } else { 0 },
+                mcf_auto_ship: amazon.then_some(AMAZON_SHIPS_AFTER),
                 ..SandboxConfig::default()
             },
             IpAddr::V4(Ipv4Addr::LOCALHOST),
         )
         .await
         .context("Failed to start the simulators")?;
+        let store_url = match options.wiring.store {
+            setup::DemoStore::Shopify => ("Shopify", sandbox.shopify_url()),
+            setup::DemoStore::Woocommerce => ("WooCommerce", sandbox.woocommerce_url()),
+        };
         say(format!(
-            "Simulated TikTok Shop at {}, Shopify at {}.",
+            "Simulated TikTok Shop at {}, {} at {}{}.",
             sandbox.tiktok_url(),
-            sandbox.shopify_url()
+            store_url.0,
+            store_url.1,
+            if amazon {
+                format!(", Amazon MCF at {}", sandbox.amazon_url())
+            } else {
+                String::new()
+            }
         ));
         let tiktok_url = sandbox.tiktok_url();
         let shopify_url = sandbox.shopify_url();
-        let control = Control::new(&tiktok_url, &shopify_url);
+        let control = Control::new(&sandbox, options.wiring.store);
         let (woocommerce_url, amazon_url) = (sandbox.woocommerce_url(), sandbox.amazon_url());
         let endpoints = setup::Endpoints {
             tiktok_url: &tiktok_url,
@@ -263,6 +289,7 @@ pub async fn summarize(client: &ConsoleClient, placed: &[String]) -> anyhow::Res
             .count(),
         orders_seen: orders.len(),
         orders_created_in_store: orders.iter().filter(|o| o.store_order_id.is_some()).count(),
+        orders_sent_to_amazon: orders.iter().filter(|o| o.fulfilment.is_some()).count(),
         tracking_pushed: count(OrderSyncState::Shipped),
         orders_failed: count(OrderSyncState::Failed),
         orders_placed: placed.len(),
@@ -272,6 +299,10 @@ pub async fn summarize(client: &ConsoleClient, placed: &[String]) -> anyhow::Res
             .filter(|o| o.sync_state == OrderSyncState::Shipped)
             .count(),
     })
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn stderr_progress() -> Progress {
@@ -403,6 +434,7 @@ mod tests {
             products_listed: 6,
             orders_seen: 4,
             orders_created_in_store: 4,
+            orders_sent_to_amazon: 0,
             tracking_pushed: 4,
             orders_failed: 0,
             orders_placed: 4,

@@ -1,0 +1,48 @@
+//! `feedbridge demo --headless` as a newcomer runs it, on each store platform and with Amazon
+//! fulfilment: it must end with every order it placed shipped and its tracking on TikTok.
+
+use feedbridge_tests::daemon_binary;
+use std::process::Command;
+
+/// Runs the headless demo with `args`; returns its summary line (the last line of stdout).
+fn demo(args: &[&str]) -> anyhow::Result<serde_json::Value> {
+    let daemon = daemon_binary();
+    let console = daemon.with_file_name("feedbridge");
+    let output = Command::new(&console)
+        .args(["demo", "--headless", "--duration", "90", "--daemon-bin"])
+        .arg(&daemon)
+        .args(args)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "feedbridge demo {args:?} exited with {}:\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    Ok(serde_json::from_str(last)?)
+}
+
+#[test]
+fn the_demo_runs_on_woocommerce() -> anyhow::Result<()> {
+    let summary = demo(&["--store", "woocommerce"])?;
+    assert_eq!(summary["orders_failed"], 0, "{summary}");
+    assert_eq!(
+        summary["orders_created_in_store"], summary["tracking_pushed"],
+        "{summary}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_demo_runs_with_amazon_fulfilment() -> anyhow::Result<()> {
+    let summary = demo(&["--store", "woocommerce", "--fulfilment", "amazon"])?;
+    assert_eq!(summary["orders_failed"], 0, "{summary}");
+    assert_eq!(summary["orders_created_in_store"], 0, "{summary}");
+    assert_eq!(
+        summary["orders_sent_to_amazon"], summary["tracking_pushed"],
+        "{summary}"
+    );
+    Ok(())
+}
