@@ -1,4 +1,4 @@
-//! WooCommerce REST API v3 client (`{home}/wp-json/wc/v3`), per /work/shared/api/woocommerce.md.
+//! WooCommerce REST API v3 client (`{home}/wp-json/wc/v3`), per `shared/api/woocommerce.md`.
 //!
 //! **Authentication.** A `https://` site gets HTTP Basic with the consumer key and secret
 //! (§1.1); a plain `http://` site gets OAuth 1.0a one-legged signatures in the query string
