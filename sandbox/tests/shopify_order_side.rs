@@ -706,3 +706,51 @@ async fn shopify_webhook_modes_keep_the_webhook_id() {
         .await
         .unwrap();
 }
+
+/// Paging orders by update time while one already read is updated (shipped) neither skips the
+/// rest nor ends early: Shopify's cursors resume after the last sort value, not a position.
+#[tokio::test]
+async fn orders_paged_by_update_time_survive_updates_between_pages() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let shop = Shopify::new(&sb);
+    let control = ControlClient::for_sandbox(&sb);
+    let (v, _, _) = variant(&shop, 0).await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let created = create(&shop, vec![line(&v, 1)], json!({}), "BYPASS").await;
+        ids.push(created["order"]["id"].as_str().unwrap().to_string());
+    }
+    const PAGE: &str = "query($after: String) {
+  orders(first: 2, after: $after, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id }
+  }
+}";
+    let first = shop.data(PAGE, json!({"after": null})).await;
+    let read: Vec<String> = first["orders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(read, ids[..2]);
+    // The last order of the page is shipped (updated) before the next page is asked for.
+    let legacy = ids[1].rsplit('/').next().unwrap().to_string();
+    control
+        .shopify_fulfill(&legacy, "1Z999AA10123456784", "UPS", None)
+        .await
+        .unwrap();
+    let cursor = first["orders"]["pageInfo"]["endCursor"].clone();
+    let second = shop.data(PAGE, json!({"after": cursor})).await;
+    let rest: Vec<String> = second["orders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(rest, ids[2..], "{second}");
+    assert_eq!(
+        second["orders"]["pageInfo"]["hasNextPage"], true,
+        "{second}"
+    );
+}

@@ -1151,24 +1151,45 @@ pub(crate) struct Exec<'x, 'a> {
     pub(crate) cost: u64,
 }
 
+/// The hidden sort value resolvers attach to list items sorted by a time (`"__sort"`, zero-padded
+/// milliseconds), so a cursor can resume after it the way Shopify's do.
+pub(crate) const SORT_VALUE: &str = "__sort";
+
+/// Shopify's cursors carry the last item's sort value and id (`{"last_id", "last_value"}`), so
+/// the next page starts after that *value*: an item updated while a client pages through a list
+/// sorted by update time moves to the end and is read there, never skipped.
 fn cursor_for(item: &Value, index: usize) -> String {
-    let id = item
-        .get("id")
-        .or_else(|| item.get("__ref"))
+    let id = item_id(item);
+    let value = item
+        .get(SORT_VALUE)
         .and_then(Value::as_str)
-        .and_then(parse_gid)
-        .map(|(_, n)| n);
+        .map(str::to_owned);
     let raw = match id {
-        Some(n) => json!({"last_id": n, "last_value": n.to_string()}),
+        Some(n) => json!({"last_id": n, "last_value": value.unwrap_or_else(|| n.to_string())}),
         None => json!({"last_id": index, "last_value": index.to_string()}),
     };
     base64::engine::general_purpose::STANDARD.encode(raw.to_string())
 }
 
-fn decode_cursor(c: &str) -> Option<u64> {
+fn item_id(item: &Value) -> Option<u64> {
+    item.get("id")
+        .or_else(|| item.get("__ref"))
+        .and_then(Value::as_str)
+        .and_then(parse_gid)
+        .map(|(_, n)| n)
+}
+
+/// `(last_id, last_value)` of a cursor.
+fn decode_cursor(c: &str) -> Option<(u64, String)> {
     let raw = base64::engine::general_purpose::STANDARD.decode(c).ok()?;
     let v: Value = serde_json::from_slice(&raw).ok()?;
-    v.get("last_id")?.as_u64()
+    let id = v.get("last_id")?.as_u64()?;
+    let value = v
+        .get("last_value")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    Some((id, value))
 }
 
 /// Collects the fields of `sets` that apply to an object of type `runtime` (fragments and
@@ -1494,19 +1515,46 @@ impl<'a> Exec<'_, 'a> {
             .enumerate()
             .map(|(i, it)| cursor_for(it, i))
             .collect();
-        let find = |c: &str| -> Result<usize, GqlError> {
-            let wanted = decode_cursor(c).ok_or_else(|| err(format!("Invalid cursor '{c}'.")))?;
+        let by_value = !items.is_empty() && items.iter().all(|it| it.get(SORT_VALUE).is_some());
+        let key_of = |it: &Value| {
+            (
+                it.get(SORT_VALUE)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                item_id(it).unwrap_or(0),
+            )
+        };
+        // Index of the first item after (`after`) or at-or-after (`before`) the cursor.
+        let boundary = |c: &str, inclusive: bool| -> Result<usize, GqlError> {
+            let (id, value) =
+                decode_cursor(c).ok_or_else(|| err(format!("Invalid cursor '{c}'.")))?;
+            if by_value {
+                let wanted = (value, id);
+                return Ok(items
+                    .iter()
+                    .position(|it| {
+                        let key = key_of(it);
+                        if inclusive {
+                            key >= wanted
+                        } else {
+                            key > wanted
+                        }
+                    })
+                    .unwrap_or(items.len()));
+            }
             ids.iter()
-                .position(|x| decode_cursor(x) == Some(wanted))
+                .position(|x| decode_cursor(x).map(|(i, _)| i) == Some(id))
+                .map(|at| if inclusive { at } else { at + 1 })
                 .ok_or_else(|| err(format!("Cursor '{c}' does not belong to this list.")))
         };
         let mut start = 0usize;
         let mut end = items.len();
         if let Some(after) = args.get("after").and_then(Value::as_str) {
-            start = find(after)? + 1;
+            start = boundary(after, false)?;
         }
         if let Some(before) = args.get("before").and_then(Value::as_str) {
-            end = find(before)?.min(end);
+            end = boundary(before, true)?.min(end);
         }
         let mut from = start.min(end);
         let mut to = end;

@@ -162,15 +162,32 @@ pub(crate) fn query_field(
                 .values()
                 .filter(|o| query.matches(|f| order_field(o, f)))
                 .collect();
-            match sort_key {
-                "CREATED_AT" => list.sort_by_key(|o| (o.created, o.id)),
-                "UPDATED_AT" => list.sort_by_key(|o| (o.updated, o.id)),
-                "PROCESSED_AT" => list.sort_by_key(|o| (o.processed, o.id)),
-                "ORDER_NUMBER" => list.sort_by_key(|o| o.number),
-                "TOTAL_PRICE" => list.sort_by_key(|o| (o.total(), o.id)),
+            let time_of: Option<fn(&Order) -> i64> = match sort_key {
+                "CREATED_AT" => Some(|o| o.created),
+                "UPDATED_AT" => Some(|o| o.updated),
+                "PROCESSED_AT" => Some(|o| o.processed),
+                _ => None,
+            };
+            match (sort_key, time_of) {
+                (_, Some(time)) => list.sort_by_key(|o| (time(o), o.id)),
+                ("ORDER_NUMBER", _) => list.sort_by_key(|o| o.number),
+                ("TOTAL_PRICE", _) => list.sort_by_key(|o| (o.total(), o.id)),
                 _ => {}
             }
-            Value::Array(list.into_iter().map(|o| st.order_json(o)).collect())
+            Value::Array(
+                list.into_iter()
+                    .map(|o| {
+                        let mut json = st.order_json(o);
+                        if let (Some(time), Some(fields)) = (time_of, json.as_object_mut()) {
+                            fields.insert(
+                                super::gql::SORT_VALUE.to_owned(),
+                                json!(format!("{:020}", time(o))),
+                            );
+                        }
+                        json
+                    })
+                    .collect(),
+            )
         }
         "fulfillment" => gid_arg(args, "id", "Fulfillment")?
             .and_then(|n| st.fulfillments.get(&n))
