@@ -110,6 +110,10 @@ pub struct Credentials {
     /// Its secret (`cs_...`).
     #[serde(default)]
     pub woocommerce_consumer_secret: String,
+    /// PEM of the self-signed certificate `woocommerce_https_url` presents (for `127.0.0.1`
+    /// and `localhost`); clients add it as a trusted root.
+    #[serde(default)]
+    pub woocommerce_tls_cert_pem: String,
     /// Login with Amazon client id of the SP-API app.
     #[serde(default)]
     pub amazon_client_id: String,
@@ -126,6 +130,7 @@ pub struct RunningSandbox {
     tiktok_addr: SocketAddr,
     shopify_addr: SocketAddr,
     woocommerce_addr: SocketAddr,
+    woocommerce_https_addr: SocketAddr,
     amazon_addr: SocketAddr,
     credentials: Credentials,
     token: CancellationToken,
@@ -147,6 +152,13 @@ impl RunningSandbox {
     /// with OAuth 1.0a as WooCommerce requires there.
     pub fn woocommerce_url(&self) -> String {
         format!("http://{}", self.woocommerce_addr)
+    }
+
+    /// The same WooCommerce site over https (self-signed certificate: trust
+    /// `Credentials::woocommerce_tls_cert_pem`), where it takes the key in the query string or
+    /// as HTTP Basic, as WooCommerce does when `is_ssl()`.
+    pub fn woocommerce_https_url(&self) -> String {
+        format!("https://{}", self.woocommerce_https_addr)
     }
 
     /// Base URL of the SP-API endpoint (`/fba/...`) and of Login with Amazon (`/auth/o2/token`).
@@ -199,6 +211,9 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     let (tiktok_listener, tiktok_addr) = bind_one("TikTok").await?;
     let (shopify_listener, shopify_addr) = bind_one("Shopify").await?;
     let (woocommerce_listener, woocommerce_addr) = bind_one("WooCommerce").await?;
+    let (woocommerce_https_listener, woocommerce_https_addr) =
+        bind_one("WooCommerce https").await?;
+    let woocommerce_cert = woocommerce::tls::SelfSigned::generate()?;
     let (amazon_listener, amazon_addr) = bind_one("Amazon").await?;
 
     let (tt, seeded) = tiktok::TikTok::new(
@@ -229,12 +244,19 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         currency: "USD".to_string(),
         woocommerce_consumer_key: woo_keys.consumer_key,
         woocommerce_consumer_secret: woo_keys.consumer_secret,
+        woocommerce_tls_cert_pem: woocommerce_cert.cert_pem,
         amazon_client_id: amazon_creds.client_id,
         amazon_client_secret: amazon_creds.client_secret,
         amazon_refresh_token: amazon_creds.refresh_token,
     };
 
     let mut servers = Vec::new();
+    servers.push(tokio::spawn(woocommerce::tls::serve(
+        woocommerce_https_listener,
+        woocommerce_cert.acceptor,
+        woocommerce::tls::router(woo.clone(), format!("https://{woocommerce_https_addr}")),
+        token.clone(),
+    )));
     for (name, listener, router) in [
         ("tiktok", tiktok_listener, tiktok::router(tt)),
         ("shopify", shopify_listener, shopify::router(shop)),
@@ -259,6 +281,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         tiktok = %tiktok_addr,
         shopify = %shopify_addr,
         woocommerce = %woocommerce_addr,
+        woocommerce_https = %woocommerce_https_addr,
         amazon = %amazon_addr,
         "Sandbox simulators listening."
     );
@@ -266,6 +289,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         tiktok_addr,
         shopify_addr,
         woocommerce_addr,
+        woocommerce_https_addr,
         amazon_addr,
         credentials,
         token,

@@ -801,3 +801,153 @@ async fn batch_over_100_items_is_413() {
         "woocommerce_rest_product_invalid_id"
     );
 }
+
+/// A client that trusts only the simulator's self-signed certificate.
+fn https_client(sb: &RunningSandbox) -> reqwest::Client {
+    let pem = sb.credentials().woocommerce_tls_cert_pem;
+    let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap();
+    assert_eq!(certs.len(), 1, "one certificate in {pem}");
+    reqwest::Client::builder()
+        .tls_certs_only(certs)
+        .build()
+        .unwrap()
+}
+
+/// Note §1.1: over https (`is_ssl()`) the key is taken from the query string first, then from
+/// HTTP Basic; OAuth 1.0a still works there, signed over the https URL.
+#[tokio::test]
+async fn https_takes_query_keys_then_basic_then_oauth() {
+    let sb = sandbox(cfg(1)).await;
+    let http = https_client(&sb);
+    let woo = Woo {
+        http: http.clone(),
+        home: sb.woocommerce_https_url(),
+        ..Woo::new(&sb)
+    };
+    assert!(woo.home.starts_with("https://127.0.0.1:"), "{}", woo.home);
+    let url = format!("{}/wp-json/wc/v3/products", woo.home);
+    let cannot_view = json!({"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources.", "data": {"status": 401}});
+
+    // HTTP Basic reads and writes (read_write key).
+    let listed = http
+        .get(&url)
+        .basic_auth(&woo.key, Some(&woo.secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let products: Value = listed.json().await.unwrap();
+    let id = products[0]["id"].as_u64().unwrap();
+    let updated = http
+        .put(format!("{url}/{id}"))
+        .basic_auth(&woo.key, Some(&woo.secret))
+        .json(&json!({"regular_price": "12.34"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.status(), 200);
+    assert_eq!(
+        updated.json::<Value>().await.unwrap()["regular_price"],
+        "12.34"
+    );
+    // The same site: the change shows over plain http too.
+    let plain = Woo::new(&sb);
+    let (s, v) = plain
+        .call("GET", &format!("/wc/v3/products/{id}"), &[], None)
+        .await;
+    assert_eq!((s, v["regular_price"].clone()), (200, json!("12.34")));
+
+    // Keys in the query string, checked before the Authorization header.
+    let query = |key: &str, secret: &str| {
+        common::with_query(&url, &[("consumer_key", key), ("consumer_secret", secret)])
+    };
+    let (s, _, v) = woo.raw("GET", &query(&woo.key, &woo.secret), None).await;
+    assert_eq!(s, 200, "{v}");
+    let resp = http
+        .get(query(&woo.key, &woo.secret))
+        .basic_auth(&woo.key, Some("cs_wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    // A wrong secret for a known key: the exact error, and no `WWW-Authenticate` (WooCommerce
+    // goes on to OAuth, which resets its auth method before the header would be added).
+    let bad_secret = [
+        http.get(&url).basic_auth(&woo.key, Some("cs_wrong")),
+        http.get(query(&woo.key, "cs_wrong"))
+            .basic_auth(&woo.key, Some(&woo.secret)),
+    ];
+    for request in bad_secret {
+        let resp = request.send().await.unwrap();
+        assert_eq!(resp.status(), 401);
+        assert!(resp.headers().get("www-authenticate").is_none());
+        assert_eq!(
+            resp.json::<Value>().await.unwrap(),
+            auth_error("Consumer secret is invalid.")
+        );
+    }
+
+    // An unknown key is no error from authentication: the request is anonymous.
+    let (s, _, v) = woo.raw("GET", &query("ck_unknown", "cs_x"), None).await;
+    assert_eq!((s, v), (401, cannot_view.clone()));
+    let resp = http
+        .get(&url)
+        .basic_auth("ck_unknown", Some(&woo.secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.json::<Value>().await.unwrap(), cannot_view);
+
+    // Key permissions and namespaces apply as with OAuth.
+    let control = ControlClient::for_sandbox(&sb);
+    let (rk, rs) = control.woocommerce_read_only_key().await.unwrap();
+    let resp = http
+        .put(format!("{url}/{id}"))
+        .basic_auth(&rk, Some(&rs))
+        .json(&json!({"regular_price": "1.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap(),
+        auth_error("The API key provided does not have write permissions.")
+    );
+    let resp = http
+        .get(format!("{}/wp-json/wp/v2/posts", woo.home))
+        .basic_auth(&woo.key, Some(&woo.secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.json::<Value>().await.unwrap(),
+        auth_error("The provided API key cannot be used to access this endpoint.")
+    );
+
+    // No key at all: OAuth, whose signature covers the https URL.
+    let (s, v) = woo.call("GET", "/wc/v3/products", &[], None).await;
+    assert_eq!(s, 200, "{v}");
+    let signed_for_http = plain.signed("GET", "/wc/v3/products", &[], Auth::Sha256);
+    let over_https = signed_for_http.replacen(&plain.home, &woo.home, 1);
+    let (s, _, v) = woo.raw("GET", &over_https, None).await;
+    assert_eq!(
+        (s, v),
+        (
+            401,
+            auth_error("Invalid signature - provided signature does not match.")
+        )
+    );
+
+    // Plain http still ignores Basic.
+    let resp = plain
+        .http
+        .get(format!("{}/wp-json/wc/v3/products", plain.home))
+        .basic_auth(&woo.key, Some(&woo.secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.json::<Value>().await.unwrap(), cannot_view);
+}

@@ -1,7 +1,7 @@
-//! `WC_REST_Authentication` (note §1): OAuth 1.0a one-legged over plain http, key permissions
-//! and namespaces.
+//! `WC_REST_Authentication` (note §1): over https (`is_ssl()`) the key in the query string or
+//! HTTP Basic, then OAuth 1.0a one-legged; key permissions and namespaces.
 //!
-//! The simulator serves plain http only, where WordPress' `is_ssl()` is false: HTTP Basic and
+//! Over plain http, where WordPress' `is_ssl()` is false, HTTP Basic and the
 //! `consumer_key`/`consumer_secret` query parameters are not looked at (a request carrying only
 //! those is unauthenticated and the endpoint answers `woocommerce_rest_cannot_*`).
 
@@ -63,6 +63,9 @@ pub(crate) struct AuthRequest<'a> {
     /// Decoded `application/x-www-form-urlencoded` body fields.
     pub(crate) form: &'a [(String, String)],
     pub(crate) authorization: Option<&'a str>,
+    /// The site's https home URL when the request came over TLS (WordPress' `is_ssl()`);
+    /// `None` over plain http.
+    pub(crate) https_home: Option<&'a str>,
 }
 
 pub(crate) struct Authenticator {
@@ -90,13 +93,63 @@ impl Authenticator {
         }
     }
 
-    /// The key's permission if the request carries valid OAuth credentials, `None` if it
-    /// carries none, or the error WooCommerce answers with.
+    /// The key's permission if the request carries valid credentials, `None` if it carries
+    /// none, or the error WooCommerce answers with.
+    ///
+    /// `authenticate()`: over TLS, Basic authentication first; when it does not yield a key,
+    /// OAuth 1.0a. An OAuth error replaces a Basic one (both go through `set_error`), and a
+    /// Basic error stands even when OAuth then succeeds.
     pub(crate) fn authenticate(
         &self,
         req: &AuthRequest<'_>,
         now_secs: i64,
     ) -> Result<Option<Permission>, ApiError> {
+        let mut basic_error = None;
+        if req.https_home.is_some() {
+            match self.basic(req) {
+                Ok(Some(key)) => return authorize(key, req),
+                Ok(None) => {}
+                Err(error) => basic_error = Some(error),
+            }
+        }
+        match (self.oauth(req, now_secs)?, basic_error) {
+            (_, Some(error)) => Err(error),
+            (Some(key), None) => authorize(key, req),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// `perform_basic_authentication()`: `consumer_key` and `consumer_secret` from the query
+    /// string (both non-empty) first, else HTTP Basic. No credentials, or a key WooCommerce
+    /// does not know, is not an error here: the request goes on anonymous.
+    ///
+    /// Simulator choice: WooCommerce answers a wrong secret without the
+    /// `WWW-Authenticate: Basic` header the note mentions. `send_unauthorized_headers()` only
+    /// adds it while `auth_method` is `basic_auth`, and `authenticate()` always goes on to
+    /// `perform_oauth_authentication()`, which sets `auth_method` to `oauth1` first.
+    fn basic(&self, req: &AuthRequest<'_>) -> Result<Option<&ApiKey>, ApiError> {
+        let Some((consumer_key, consumer_secret)) =
+            query_credentials(req.query).or_else(|| basic_credentials(req.authorization))
+        else {
+            return Ok(None);
+        };
+        let Some(key) = self.keys.iter().find(|k| k.consumer_key == consumer_key) else {
+            return Ok(None);
+        };
+        if bool::from(
+            key.consumer_secret
+                .as_bytes()
+                .ct_eq(consumer_secret.as_bytes()),
+        ) {
+            Ok(Some(key))
+        } else {
+            Err(auth_error("Consumer secret is invalid."))
+        }
+    }
+
+    /// `perform_oauth_authentication()`: the key whose signature the request carries, `None`
+    /// when it carries no OAuth parameter at all.
+    fn oauth(&self, req: &AuthRequest<'_>, now_secs: i64) -> Result<Option<&ApiKey>, ApiError> {
         let Some(params) = oauth_parameters(req)? else {
             return Ok(None);
         };
@@ -114,23 +167,23 @@ impl Authenticator {
         else {
             return Err(auth_error("Consumer key is invalid."));
         };
-        self.check_signature(req.method, req.path, key, &params, get("oauth_signature"))?;
+        let home = req.https_home.unwrap_or(&self.home);
+        self.check_signature(req, home, key, &params, get("oauth_signature"))?;
         self.check_timestamp_and_nonce(key, get("oauth_timestamp"), get("oauth_nonce"), now_secs)?;
-        let permission = key.permission;
-        check_permission(permission, req.method)?;
-        check_namespace(req.route)?;
-        Ok(Some(permission))
+        Ok(Some(key))
     }
 
+    /// `base_uri` is `home_url(path)` in the request's scheme (`is_ssl() ? 'https' : 'http'`).
     fn check_signature(
         &self,
-        method: &str,
-        path: &str,
+        req: &AuthRequest<'_>,
+        home: &str,
         key: &ApiKey,
         params: &[(String, String)],
         received: &str,
     ) -> Result<(), ApiError> {
-        let base_uri = rawurlencode(&format!("{}{path}", self.home));
+        let method = req.method;
+        let base_uri = rawurlencode(&format!("{home}{}", req.path));
         // PHP arrays keep the last value of a repeated name.
         let mut merged: BTreeMap<&str, &str> = BTreeMap::new();
         for (k, v) in params {
@@ -189,6 +242,54 @@ impl Authenticator {
         used.retain(|t, _| *t >= now - VALID_WINDOW_SECS);
         Ok(())
     }
+}
+
+/// The checks an authenticated key still has to pass: its read/write permission and the route's
+/// namespace.
+fn authorize(key: &ApiKey, req: &AuthRequest<'_>) -> Result<Option<Permission>, ApiError> {
+    check_permission(key.permission, req.method)?;
+    check_namespace(req.route)?;
+    Ok(Some(key.permission))
+}
+
+/// `?consumer_key=…&consumer_secret=…`, when both are non-empty (PHP's `empty()` also counts
+/// `"0"`); PHP keeps the last of repeated names.
+fn query_credentials(query: &[(String, String)]) -> Option<(String, String)> {
+    let last = |name: &str| {
+        query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !php_empty(v))
+    };
+    Some((
+        last("consumer_key")?.to_string(),
+        last("consumer_secret")?.to_string(),
+    ))
+}
+
+/// `PHP_AUTH_USER` / `PHP_AUTH_PW`: PHP decodes `Authorization: Basic base64(user:pw)` (scheme
+/// matched case-insensitively) and splits at the first `:`; WooCommerce needs both non-empty.
+/// Simulator choice: base64 that does not decode strictly counts as no credentials (PHP's
+/// decoder skips stray characters).
+fn basic_credentials(authorization: Option<&str>) -> Option<(String, String)> {
+    let header = authorization?.trim();
+    let (scheme, encoded) = header.split_at_checked(6)?;
+    if !scheme.eq_ignore_ascii_case("Basic ") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    (!php_empty(user) && !php_empty(password)).then(|| (user.to_string(), password.to_string()))
+}
+
+/// PHP's `empty()` on a string: `""` and `"0"`.
+fn php_empty(value: &str) -> bool {
+    value.is_empty() || value == "0"
 }
 
 /// `get_oauth_parameters()`: query + form + `Authorization: OAuth` header, merged. `None` when

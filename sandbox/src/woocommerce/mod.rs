@@ -1,21 +1,25 @@
 //! WooCommerce REST API v3 simulator (woocommerce.md): `/wp-json/wc/v3/...` plus the Shipment
 //! Tracking extension (`/wp-json/wc-shipment-tracking/v3/...`).
 //!
-//! Requests are authenticated as `WC_REST_Authentication` does over plain http (OAuth 1.0a
-//! one-legged, `auth.rs`), routed like the WP REST server (unknown route or method →
-//! `rest_no_route`), checked for permission and validated with WP's error shapes. Webhooks
-//! follow `WC_Webhook` (async, coalesced, payload built at send time, auto-disabled after
-//! failures; `webhooks.rs`). Control routes live under `/_sandbox/` (`control.rs`).
+//! The site is served over plain http and over https (`tls.rs`, a self-signed certificate).
+//! Requests are authenticated as `WC_REST_Authentication` does (`auth.rs`): OAuth 1.0a
+//! one-legged over plain http; over https the key in the query string or HTTP Basic first.
+//! They are routed like the WP REST server (unknown route or method → `rest_no_route`), checked
+//! for permission and validated with WP's error shapes. Webhooks follow `WC_Webhook` (async,
+//! coalesced, payload built at send time, auto-disabled after failures; `webhooks.rs`). Control
+//! routes live under `/_sandbox/` (`control.rs`).
 //!
-//! Deviations (documented): no https listener, so Basic and query-string auth are never
-//! honoured (as on any plain-http WordPress); webhooks may be delivered to loopback addresses
-//! (WordPress' `wp_safe_remote_post` refuses them); site timezone is UTC.
+//! Deviations (documented): the two listeners have different ports, so every URL the site
+//! names (links, `Location`, image `src`, the index) is the plain http home, also when asked
+//! over https; webhooks may be delivered to loopback addresses (WordPress'
+//! `wp_safe_remote_post` refuses them); site timezone is UTC.
 
 mod auth;
 mod control;
 mod model;
 mod orders;
 mod products;
+pub(crate) mod tls;
 mod tracking;
 mod webhooks;
 
@@ -370,6 +374,7 @@ pub(crate) fn paginate(woo: &WooCommerce, ctx: &Ctx, page: &Page, all: Vec<Value
 /// Every non-control request: faults, authentication, routing, permission, the endpoint.
 async fn api(
     AxState(woo): AxState<Arc<WooCommerce>>,
+    https: Option<axum::Extension<tls::Https>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -379,9 +384,10 @@ async fn api(
     let path = uri.path().to_string();
     // Faults match the path, or "METHOD path" to aim at one operation (e.g. "POST /wp-json/wc/v3/orders").
     let operation = format!("{method} {path}");
+    let https_home = https.as_ref().map(|h| h.home.as_str());
     let (response, code) = match woo.faults.take(&[path.as_str(), operation.as_str()]) {
         Some(kind) => (fault_response(kind).await, None),
-        None => match handle(&woo, &method, &uri, &headers, &body).await {
+        None => match handle(&woo, https_home, &method, &uri, &headers, &body).await {
             Ok(reply) => {
                 let mut resp = (reply.status, axum::Json(reply.body)).into_response();
                 for (k, v) in reply.headers {
@@ -450,8 +456,10 @@ fn no_route() -> ApiError {
     )
 }
 
+/// `https_home`: the site's https home URL when the request came over TLS.
 async fn handle(
     woo: &Arc<WooCommerce>,
+    https_home: Option<&str>,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -488,6 +496,7 @@ async fn handle(
             query: &query,
             form: &form,
             authorization: headers.get("authorization").and_then(|v| v.to_str().ok()),
+            https_home,
         },
         now_secs(),
     )?;
