@@ -171,6 +171,9 @@ pub struct StoreConfig {
     pub api_base: Option<String>,
     #[serde(default = "defaults::shopify_api_version")]
     pub api_version: String,
+    /// A private CA or self-signed certificate (PEM file) the store's https address uses,
+    /// trusted on top of the system's roots. WooCommerce only; read when the daemon starts.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -451,6 +454,10 @@ impl Config {
             if let Some(url) = &org.store.api_base {
                 check_url(url).map_err(|m| bad(format!("{at}.store.api_base"), m))?;
             }
+            if let Some(ca_file) = &org.store.ca_file {
+                check_ca_file(&org.store, ca_file)
+                    .map_err(|m| bad(format!("{at}.store.ca_file"), m))?;
+            }
             if org.store.platform == StorePlatform::Shopify
                 && !valid_api_version(&org.store.api_version)
             {
@@ -521,6 +528,24 @@ fn valid_api_version(version: &str) -> bool {
         && bytes[4] == b'-'
         && bytes[..4].iter().all(u8::is_ascii_digit)
         && matches!(&version[5..], "01" | "04" | "07" | "10")
+}
+
+/// A certificate file only means something for a WooCommerce site reached over https.
+fn check_ca_file(store: &StoreConfig, ca_file: &Path) -> Result<(), String> {
+    if ca_file.as_os_str().is_empty() {
+        return Err("must name a PEM certificate file".into());
+    }
+    if store.platform != StorePlatform::Woocommerce {
+        return Err(
+            "only applies to a WooCommerce store; Shopify stores use public certificates".into(),
+        );
+    }
+    match &store.api_base {
+        Some(url) if url.starts_with("http://") => Err(format!(
+            "is only used over https, but api_base is \"{url}\"; remove ca_file or use the https address"
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn check_url(url: &str) -> Result<(), String> {
@@ -696,6 +721,44 @@ mod tests {
         "#;
         let error = parse(text).unwrap_err();
         assert_eq!(error.key, "organization[0].store.api_version");
+    }
+
+    fn woocommerce_store(extra: &str) -> String {
+        format!(
+            "[[organization]]\nname = \"acme\"\n[organization.store]\n\
+             shop_domain = \"shop.acme.com\"\n{extra}\n"
+        )
+    }
+
+    #[test]
+    fn ca_file_is_kept_for_a_woocommerce_store() {
+        let config = parse(&woocommerce_store(
+            "platform = \"woocommerce\"\nca_file = \"/etc/feedbridge/shop-ca.pem\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            config.organizations[0].store.ca_file.as_deref(),
+            Some(Path::new("/etc/feedbridge/shop-ca.pem"))
+        );
+    }
+
+    #[test]
+    fn ca_file_is_refused_where_it_cannot_apply() {
+        for (extra, says) in [
+            ("platform = \"woocommerce\"\nca_file = \"\"", "PEM"),
+            (
+                "platform = \"shopify\"\nca_file = \"/etc/ca.pem\"",
+                "only applies to a WooCommerce store",
+            ),
+            (
+                "platform = \"woocommerce\"\napi_base = \"http://shop.acme.com\"\nca_file = \"/etc/ca.pem\"",
+                "only used over https",
+            ),
+        ] {
+            let error = parse(&woocommerce_store(extra)).unwrap_err();
+            assert_eq!(error.key, "organization[0].store.ca_file", "{extra}");
+            assert!(error.message.contains(says), "{extra}: {error}");
+        }
     }
 
     #[test]

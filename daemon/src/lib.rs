@@ -268,6 +268,23 @@ fn storefront_for(
         }
         StorePlatform::Woocommerce => {
             let store_secrets = secrets.woocommerce.get(&org.name).with_context(missing)?;
+            // A site with a private CA or a self-signed certificate gets its own client.
+            let http = match &org.store.ca_file {
+                Some(ca_file) => {
+                    let cannot_use = || {
+                        format!(
+                            "Cannot use {} as the store certificate (ca_file in \
+                             [organization.store] of organization \"{}\"): fix the file or \
+                             remove the setting",
+                            ca_file.display(),
+                            org.name
+                        )
+                    };
+                    let pem = std::fs::read(ca_file).with_context(cannot_use)?;
+                    connector::woocommerce::http_client_trusting(&pem).with_context(cannot_use)?
+                }
+                None => http.clone(),
+            };
             let client = WooCommerceClient::new(
                 WooCommerceSettings {
                     api_base,
@@ -275,7 +292,7 @@ fn storefront_for(
                     consumer_secret: store_secrets.consumer_secret.clone(),
                     webhook_secret: store_secrets.webhook_secret.clone(),
                 },
-                http.clone(),
+                http,
             );
             (
                 Arc::new(client),

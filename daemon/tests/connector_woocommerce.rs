@@ -5,7 +5,7 @@
 
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::woocommerce::{
-    STOCK_LOCATION, WooCommerceClient, WooCommerceSettings,
+    self, STOCK_LOCATION, WooCommerceClient, WooCommerceSettings,
 };
 use feedbridge_daemon::connector::{
     Address, ConnectorError, InventoryBehaviour, NewStoreFulfilment, NewStoreOrder,
@@ -493,4 +493,67 @@ async fn errors_are_classified() {
     }
     // After the faults, calls work again.
     assert_eq!(client.find_order("1").await.unwrap(), None);
+}
+
+/// A site whose https address has a self-signed certificate (`ca_file`): the client trusts it,
+/// authenticates with HTTP Basic (WooCommerce's way over https), reads the catalog and creates
+/// an order.
+#[tokio::test]
+async fn https_site_with_its_own_certificate_takes_basic_auth() {
+    let sandbox = sandbox_with(SandboxConfig::default()).await;
+    let credentials = sandbox.credentials();
+    let trusting =
+        woocommerce::http_client_trusting(credentials.woocommerce_tls_cert_pem.as_bytes()).unwrap();
+    let https = |secret: &str, http: reqwest::Client| {
+        WooCommerceClient::new(
+            WooCommerceSettings {
+                api_base: sandbox.woocommerce_https_url(),
+                consumer_key: Secret::new(&credentials.woocommerce_consumer_key),
+                consumer_secret: Secret::new(secret),
+                webhook_secret: Secret::new("feedbridge-webhook-secret"),
+            },
+            http,
+        )
+    };
+    let client = https(&credentials.woocommerce_consumer_secret, trusting.clone());
+
+    let products = all_products(&client).await;
+    let (variation, simple) = pick_variants(&products);
+    let before = available(&client, &simple).await;
+    let tiktok_id = "576100000000000777";
+    let created = client
+        .create_order(&new_order(tiktok_id, &[(&variation, 1), (&simple, 2)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.find_order(tiktok_id).await.unwrap(),
+        Some(created.clone())
+    );
+    assert_eq!(available(&client, &simple).await, before - 2);
+    // The same site over plain http (OAuth) sees the order.
+    assert_eq!(
+        self::client(&sandbox).find_order(tiktok_id).await.unwrap(),
+        Some(created)
+    );
+
+    // Only the Basic / query-string path answers a wrong secret with these words: an
+    // OAuth-signed request would be refused for its signature instead.
+    let error = https("cs_wrong", trusting).info().await.unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::Unauthorized { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.raw().contains("Consumer secret is invalid."),
+        "{error:?}"
+    );
+    assert!(!error.raw().contains("cs_wrong"));
+
+    // Without the certificate the site is not trusted: nothing is sent.
+    let untrusting = https(&credentials.woocommerce_consumer_secret, http::client());
+    let error = untrusting.info().await.unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::Retryable { .. }),
+        "{error:?}"
+    );
 }

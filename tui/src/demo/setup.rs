@@ -226,6 +226,7 @@ mod tests {
             currency: "USD".into(),
             woocommerce_consumer_key: "ck_x".into(),
             woocommerce_consumer_secret: "cs_x".into(),
+            woocommerce_tls_cert_pem: String::new(),
             amazon_client_id: "amzn1.application-oa2-client.x".into(),
             amazon_client_secret: "amzn-secret".into(),
             amazon_refresh_token: "Atzr|x".into(),

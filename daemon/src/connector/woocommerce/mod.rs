@@ -2,7 +2,8 @@
 //!
 //! **Authentication.** A `https://` site gets HTTP Basic with the consumer key and secret
 //! (§1.1); a plain `http://` site gets OAuth 1.0a one-legged signatures in the query string
-//! (§1.2), because WooCommerce refuses Basic there. See [`auth`].
+//! (§1.2), because WooCommerce refuses Basic there. See [`auth`]. A site whose https address
+//! uses a private CA or a self-signed certificate is reached with [`http_client_trusting`].
 //!
 //! **Ids.** A product is its WooCommerce product id (`"794"`). A variant is a variation of a
 //! variable product, written `"{product id}/{variation id}"` (`"794/795"`), or, for a simple
@@ -173,6 +174,35 @@ fn parse_order_id(order_id: &str) -> ConnectorResult<u64> {
             reason: format!("{order_id} is not a WooCommerce order id; this is a feedbridge bug"),
             raw: String::new(),
         })
+}
+
+/// Why the certificates of `ca_file` (`[organization.store]`) cannot be trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum CaFileError {
+    #[error("it holds no certificate (a PEM block starting -----BEGIN CERTIFICATE-----)")]
+    NoCertificate,
+    #[error("it is not a valid PEM certificate file")]
+    Invalid(#[source] reqwest::Error),
+}
+
+/// An HTTP client with the shared client's settings ([`http::try_client`]) that also trusts
+/// the certificates in `pem`: a private CA or the self-signed certificate of a site's https
+/// address. The system's roots stay trusted.
+///
+/// # Errors
+/// When `pem` holds no certificate, or one rustls cannot use as a root.
+pub fn http_client_trusting(pem: &[u8]) -> Result<reqwest::Client, CaFileError> {
+    let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(CaFileError::Invalid)?;
+    if certificates.is_empty() {
+        return Err(CaFileError::NoCertificate);
+    }
+    reqwest::Client::builder()
+        .connect_timeout(http::CONNECT_TIMEOUT)
+        .timeout(http::REQUEST_TIMEOUT)
+        .user_agent(http::USER_AGENT)
+        .tls_certs_merge(certificates)
+        .build()
+        .map_err(CaFileError::Invalid)
 }
 
 /// How to reach one WooCommerce site.
@@ -1402,6 +1432,19 @@ mod tests {
             },
             reqwest::Client::new(),
         )
+    }
+
+    #[test]
+    fn ca_file_without_a_usable_certificate_is_refused() {
+        assert!(matches!(
+            http_client_trusting(b"not a certificate\n"),
+            Err(CaFileError::NoCertificate)
+        ));
+        let broken = b"-----BEGIN CERTIFICATE-----\nTm90IERFUg==\n-----END CERTIFICATE-----\n";
+        assert!(matches!(
+            http_client_trusting(broken),
+            Err(CaFileError::Invalid(_))
+        ));
     }
 
     #[test]
