@@ -123,10 +123,10 @@ impl Authenticator {
     /// string (both non-empty) first, else HTTP Basic. No credentials, or a key WooCommerce
     /// does not know, is not an error here: the request goes on anonymous.
     ///
-    /// Simulator choice: WooCommerce answers a wrong secret without the
-    /// `WWW-Authenticate: Basic` header the note mentions. `send_unauthorized_headers()` only
-    /// adds it while `auth_method` is `basic_auth`, and `authenticate()` always goes on to
-    /// `perform_oauth_authentication()`, which sets `auth_method` to `oauth1` first.
+    /// A wrong secret gets no `WWW-Authenticate: Basic` header, although note §1.1 says it
+    /// does: in WooCommerce's source `send_unauthorized_headers()` adds it only while
+    /// `auth_method` is `basic_auth`, and after a failed Basic attempt `authenticate()` always
+    /// goes on to `perform_oauth_authentication()`, which first sets `auth_method` to `oauth1`.
     fn basic(&self, req: &AuthRequest<'_>) -> Result<Option<&ApiKey>, ApiError> {
         let Some((consumer_key, consumer_secret)) =
             query_credentials(req.query).or_else(|| basic_credentials(req.authorization))
