@@ -1,6 +1,6 @@
 //! `feedbridge-sandbox`: runs the TikTok Shop and Shopify simulators until SIGTERM/SIGINT.
-//! Prints one JSON line `{"tiktok_url", "shopify_url", "woocommerce_url", "amazon_url",
-//! "credentials"}` to stdout when ready.
+//! Prints one JSON line `{"tiktok_url", "shopify_url", "woocommerce_url",
+//! "woocommerce_https_url", "amazon_url", "credentials"}` to stdout when ready.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -70,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
         "tiktok_url": sandbox.tiktok_url(),
         "shopify_url": sandbox.shopify_url(),
         "woocommerce_url": sandbox.woocommerce_url(),
+        "woocommerce_https_url": sandbox.woocommerce_https_url(),
         "amazon_url": sandbox.amazon_url(),
         "credentials": sandbox.credentials(),
     })

@@ -36,11 +36,15 @@ const SECRET_QUERY_KEYS: &[&str] = &[
 /// The configured HTTP client (rustls, 5 s connect timeout, 30 s request timeout,
 /// `feedbridge/<version>` user agent). Build it once and share it between connectors.
 pub fn try_client() -> Result<reqwest::Client, reqwest::Error> {
+    builder().build()
+}
+
+/// The settings every platform client shares (timeouts, user agent), to add to.
+pub fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
         .user_agent(USER_AGENT)
-        .build()
 }
 
 /// Same as [`try_client`].

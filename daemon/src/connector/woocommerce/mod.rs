@@ -196,10 +196,7 @@ pub fn http_client_trusting(pem: &[u8]) -> Result<reqwest::Client, CaFileError> 
     if certificates.is_empty() {
         return Err(CaFileError::NoCertificate);
     }
-    reqwest::Client::builder()
-        .connect_timeout(http::CONNECT_TIMEOUT)
-        .timeout(http::REQUEST_TIMEOUT)
-        .user_agent(http::USER_AGENT)
+    http::builder()
         .tls_certs_merge(certificates)
         .build()
         .map_err(CaFileError::Invalid)
