@@ -366,53 +366,34 @@ async fn rate_limits_are_waited_out(store: StoreSim) -> anyhow::Result<()> {
     Ok(())
 }
 
-macro_rules! conformance {
-    ($($platform:ident => $store:expr),* $(,)?) => {$(
+/// One platform's module: every case as a test of its own.
+macro_rules! platform_suite {
+    ($platform:ident => $store:expr, [$($case:ident),* $(,)?]) => {
         mod $platform {
             use super::*;
-
-            const STORE: StoreSim = StoreSim($store);
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn catalog_is_read() -> anyhow::Result<()> {
-                super::catalog_is_read(STORE).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn stock_and_price_changes_reach_tiktok() -> anyhow::Result<()> {
-                super::stock_and_price_changes_reach_tiktok(STORE).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn polling_alone_keeps_step_without_webhooks() -> anyhow::Result<()> {
-                super::polling_alone_keeps_step_without_webhooks(STORE).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn an_order_is_created_once_through_retries() -> anyhow::Result<()> {
-                super::an_order_is_created_once_through_retries(STORE).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn store_shipments_reach_tiktok() -> anyhow::Result<()> {
-                super::store_shipments_reach_tiktok(STORE).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn cancellations_go_both_ways() -> anyhow::Result<()> {
-                super::cancellations_go_both_ways(STORE).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn store_refusals_are_explained() -> anyhow::Result<()> {
-                super::store_refusals_are_explained(STORE).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn rate_limits_are_waited_out() -> anyhow::Result<()> {
-                super::rate_limits_are_waited_out(STORE).await
-            }
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() -> anyhow::Result<()> {
+                    super::$case(StoreSim($store)).await
+                }
+            )*
         }
+    };
+}
+
+/// Every case for each platform listed.
+macro_rules! conformance {
+    ($($platform:ident => $store:expr),* $(,)?) => {$(
+        platform_suite!($platform => $store, [
+            catalog_is_read,
+            stock_and_price_changes_reach_tiktok,
+            polling_alone_keeps_step_without_webhooks,
+            an_order_is_created_once_through_retries,
+            store_shipments_reach_tiktok,
+            cancellations_go_both_ways,
+            store_refusals_are_explained,
+            rate_limits_are_waited_out,
+        ]);
     )*};
 }
 
