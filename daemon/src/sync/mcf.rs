@@ -638,7 +638,11 @@ pub async fn follow(engine: &Engine, order_id: i64) -> StepResult {
             // The merchant retried after Amazon gave up on it: send it again if still due.
             return send_again(engine, &row, &mcf).await;
         }
-        return Ok(());
+        // A follow-up queued before Amazon gave up must not succeed quietly: that would
+        // close the failure the merchant has not dealt with. Reading Amazon again says it again.
+        if row.sync_state != OrderSyncState::Failed {
+            return Ok(());
+        }
     }
     if !mcf.created && mcf.create_attempted_at.is_none() {
         return Ok(());
