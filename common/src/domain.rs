@@ -176,6 +176,9 @@ pub struct OrganizationView {
     pub name: String,
     pub store: ConnectionView,
     pub shops: Vec<ConnectionView>,
+    /// The Amazon account that fulfils FBA orders (Multi-Channel Fulfillment), if configured.
+    #[serde(default)]
+    pub fulfilment: Option<ConnectionView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

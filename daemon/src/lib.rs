@@ -178,6 +178,10 @@ async fn build_runtimes(
             .await?;
         let (storefront, webhook_secret) = storefront_for(org, secrets, http)?;
         let fulfiller = fulfiller_for(org, secrets, http)?;
+        let marketplace = org.amazon.as_ref().map(|a| a.marketplace.country());
+        store
+            .call(move |conn| store::configure_amazon_account(conn, org_id, marketplace))
+            .await?;
         let mut shops = Vec::new();
         for shop in &org.tiktok_shops {
             let (shop_name, shop_id) = (shop.name.clone(), shop.shop_id.clone());

@@ -195,6 +195,18 @@ async fn an_fba_order_goes_to_amazon_once_and_its_tracking_reaches_tiktok_once()
     let at_amazon = rig.wait_state(&id, OrderSyncState::AtAmazon).await?;
     let mcf = at_amazon.fulfilment.expect("the fulfilment order is shown");
     assert_eq!(mcf.fulfilment_order_id, fulfilment_id(&id));
+    // The Amazon account shows beside the store and the shops, connected once stock was read.
+    let status = rig.console.status(tarpc::context::current()).await?;
+    let amazon = status.organizations[0]
+        .fulfilment
+        .clone()
+        .expect("the Amazon account is listed");
+    assert_eq!(
+        amazon.state,
+        feedbridge_common::ConnectionState::Connected,
+        "{amazon:?}"
+    );
+    assert_eq!(amazon.region.as_deref(), Some("US"));
 
     let sent = rig.control.amazon_order(&fulfilment_id(&id)).await?;
     let items = sent["fulfillmentOrderItems"]

@@ -796,7 +796,10 @@ pub fn format_status(status: &StatusReport) -> String {
     }
     for org in &status.organizations {
         out.push_str(&format!("organization {}\n", org.name));
-        for connection in std::iter::once(&org.store).chain(&org.shops) {
+        for connection in std::iter::once(&org.store)
+            .chain(&org.shops)
+            .chain(&org.fulfilment)
+        {
             out.push_str(&format!(
                 "  {} {}: {}",
                 connection.platform,

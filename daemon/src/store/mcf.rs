@@ -2,8 +2,8 @@
 //! MCF rules and the Amazon account's health.
 
 use super::{now_secs, orders::order_event};
-use feedbridge_common::EventKind;
 use feedbridge_common::mcf::{McfPackageView, McfSettings, McfView};
+use feedbridge_common::{ConnectionState, ConnectionView, EventKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 
@@ -64,6 +64,66 @@ pub fn fba_inventory_read_at(conn: &Connection, org_id: i64) -> rusqlite::Result
         )
         .optional()?
         .flatten())
+}
+
+/// Record (or forget, with `None`) the organization's configured Amazon account.
+pub fn configure_amazon_account(
+    conn: &Connection,
+    org_id: i64,
+    marketplace: Option<&str>,
+) -> rusqlite::Result<()> {
+    match marketplace {
+        Some(country) => conn.execute(
+            "INSERT INTO amazon_accounts (org_id, marketplace) VALUES (?1, ?2)
+             ON CONFLICT (org_id) DO UPDATE SET marketplace = excluded.marketplace",
+            params![org_id, country],
+        )?,
+        None => conn.execute("DELETE FROM amazon_accounts WHERE org_id = ?1", [org_id])?,
+    };
+    Ok(())
+}
+
+/// The Amazon account of each organization that has one, as a connection the console shows:
+/// connected once FBA stock was read, in error after a failed read.
+pub fn amazon_connection_views(
+    conn: &Connection,
+) -> rusqlite::Result<Vec<(String, ConnectionView)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.name, a.marketplace, a.inventory_read_at, a.last_error,
+                (SELECT COUNT(*) FROM fba_stock f WHERE f.org_id = a.org_id AND f.fulfillable > 0)
+         FROM amazon_accounts a JOIN organizations o ON o.id = a.org_id
+         WHERE a.marketplace IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let org: String = r.get(0)?;
+        let marketplace: String = r.get(1)?;
+        let read_at: Option<i64> = r.get(2)?;
+        let error: Option<String> = r.get(3)?;
+        let skus: i64 = r.get(4)?;
+        let (state, detail) = match (error, read_at) {
+            (Some(error), _) => (ConnectionState::Error, Some(error)),
+            (None, Some(_)) => (
+                ConnectionState::Connected,
+                Some(format!("Amazon MCF: {skus} SKUs with FBA stock")),
+            ),
+            (None, None) => (
+                ConnectionState::Unknown,
+                Some("Amazon MCF: FBA stock not read yet".to_owned()),
+            ),
+        };
+        Ok((
+            org.clone(),
+            ConnectionView {
+                platform: "amazon".to_owned(),
+                name: format!("{org}-amazon"),
+                state,
+                detail,
+                currency: None,
+                region: Some(marketplace),
+            },
+        ))
+    })?;
+    rows.collect()
 }
 
 pub fn set_amazon_error(conn: &Connection, org_id: i64, error: &str) -> rusqlite::Result<()> {

@@ -172,6 +172,7 @@ pub fn organization_views(conn: &Connection) -> rusqlite::Result<Vec<Organizatio
                     region: None,
                 },
                 shops: Vec::new(),
+                fulfilment: None,
             });
         }
         if let Some(last) = views.last_mut() {
@@ -180,6 +181,11 @@ pub fn organization_views(conn: &Connection) -> rusqlite::Result<Vec<Organizatio
             } else {
                 last.shops.push(view);
             }
+        }
+    }
+    for (org, amazon) in super::mcf::amazon_connection_views(conn)? {
+        if let Some(view) = views.iter_mut().find(|v| v.name == org) {
+            view.fulfilment = Some(amazon);
         }
     }
     Ok(views)

@@ -36,8 +36,9 @@ impl ConnectionRow {
     ) -> Vec<Self> {
         let mut rows = Vec::new();
         for org in &status.organizations {
-            let connections =
-                std::iter::once((&org.store, false)).chain(org.shops.iter().map(|s| (s, true)));
+            let connections = std::iter::once((&org.store, false))
+                .chain(org.shops.iter().map(|s| (s, true)))
+                .chain(org.fulfilment.iter().map(|f| (f, false)));
             for (view, is_shop) in connections {
                 let settings = is_shop
                     .then(|| {

@@ -52,6 +52,7 @@ pub fn sample_status() -> StatusReport {
             name: "demo".into(),
             store: connection("demo", "shopify", ConnectionState::Connected),
             shops: vec![connection("demo-us", "tiktok", ConnectionState::Connected)],
+            fulfilment: None,
         }],
         jobs_pending: 2,
         failures_open: 2,

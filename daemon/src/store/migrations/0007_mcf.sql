@@ -56,6 +56,8 @@ CREATE TABLE mcf_settings (
 -- The organization's Amazon account as feedbridge last saw it.
 CREATE TABLE amazon_accounts (
     org_id            INTEGER PRIMARY KEY REFERENCES organizations(id),
+    -- Country of the marketplace (US, GB), as configured; shown in the console.
+    marketplace       TEXT,
     inventory_read_at INTEGER,
     last_error        TEXT,
     last_error_at     INTEGER
