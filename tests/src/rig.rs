@@ -7,7 +7,10 @@ use crate::store_sim::StoreSim;
 use crate::{Daemon, wait_connected, wait_for, write_daemon_files_for};
 use anyhow::Context;
 use feedbridge_common::catalog::ShopSettings;
-use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
+use feedbridge_common::{
+    ConsoleClient, ListingStatus, OrderFilter, OrderSyncState, OrderView, ProductFilter,
+    ProductView,
+};
 use feedbridge_sandbox::control::{ControlClient, SellerSku};
 use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
 use feedbridge_tui::demo::setup::Wiring;
@@ -183,6 +186,44 @@ impl Rig {
             products.len()
         );
         Ok(all)
+    }
+
+    /// The daemon's view of a TikTok order, if it has one.
+    pub async fn order(&self, tiktok_id: &str) -> anyhow::Result<Option<OrderView>> {
+        let orders = self
+            .console
+            .orders(context::current(), OrderFilter::default())
+            .await?;
+        Ok(orders.into_iter().find(|o| o.tiktok_order_id == tiktok_id))
+    }
+
+    /// The order once the daemon has it in `state`; on timeout, says the last state seen.
+    pub async fn wait_state(
+        &self,
+        tiktok_id: &str,
+        state: OrderSyncState,
+    ) -> anyhow::Result<OrderView> {
+        let last = std::sync::Mutex::new(String::new());
+        wait_for(
+            &format!("order {tiktok_id} to be {state}"),
+            RIG_WAIT,
+            || async {
+                let order = self.order(tiktok_id).await?;
+                *last
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    format!("{:?}", order.as_ref().map(|o| (o.sync_state, &o.reason)));
+                Ok(order.filter(|o| o.sync_state == state))
+            },
+        )
+        .await
+        .map_err(|e| {
+            let seen = last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            self.with_log(e.context(format!("last seen: {seen}")))
+        })
     }
 
     pub async fn settings(&self, settings: ShopSettings) -> anyhow::Result<()> {

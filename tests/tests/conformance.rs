@@ -7,7 +7,7 @@
 //! simulator to `sandbox/` and its arm to `feedbridge_tests::store_sim::StoreSim`, then add one
 //! line to `conformance!`.
 
-use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrderView};
+use feedbridge_common::{FailureKind, OrderSyncState};
 use feedbridge_sandbox::control::NewTikTokOrder;
 use feedbridge_sandbox::{FaultKind, SandboxConfig, WebhookMode};
 use feedbridge_tests::rig::Rig;
@@ -36,32 +36,6 @@ async fn rig(store: StoreSim, products: usize) -> anyhow::Result<(Rig, Vec<Strin
     .await?;
     let skus = rig.link_all(20).await?;
     Ok((rig, skus))
-}
-
-async fn order_view(rig: &Rig, tiktok_id: &str) -> anyhow::Result<Option<OrderView>> {
-    let orders = rig
-        .console
-        .orders(context::current(), OrderFilter::default())
-        .await?;
-    Ok(orders.into_iter().find(|o| o.tiktok_order_id == tiktok_id))
-}
-
-async fn wait_state(
-    rig: &Rig,
-    tiktok_id: &str,
-    state: OrderSyncState,
-) -> anyhow::Result<OrderView> {
-    wait_for(
-        &format!("order {tiktok_id} to be {state}"),
-        WAIT,
-        || async {
-            Ok(order_view(rig, tiktok_id)
-                .await?
-                .filter(|o| o.sync_state == state))
-        },
-    )
-    .await
-    .map_err(|e| rig.with_log(e))
 }
 
 /// The one store order of a TikTok order, once the store has it (and never a second).
@@ -205,7 +179,7 @@ async fn polling_alone_keeps_step_without_webhooks(store: StoreSim) -> anyhow::R
         .control
         .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
         .await?;
-    wait_state(&rig, &id, OrderSyncState::InStore).await?;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
     let order = store_order(&rig, store, &id).await?;
     store.cancel(&rig.control, &order).await?;
     wait_tiktok(&rig, "the polled cancellation on TikTok", &id, |o| {
@@ -229,7 +203,7 @@ async fn an_order_is_created_once_through_retries(store: StoreSim) -> anyhow::Re
         .control
         .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 2))
         .await?;
-    let view = wait_state(&rig, &id, OrderSyncState::InStore).await?;
+    let view = rig.wait_state(&id, OrderSyncState::InStore).await?;
     let order = store_order(&rig, store, &id).await?;
     assert!(order.marked_as_tiktok, "{order:?}");
     assert!(view.store_order_id.is_some());
@@ -249,7 +223,7 @@ async fn store_shipments_reach_tiktok(store: StoreSim) -> anyhow::Result<()> {
         .control
         .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
         .await?;
-    wait_state(&rig, &id, OrderSyncState::InStore).await?;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
     let order = store_order(&rig, store, &id).await?;
     let tracking = "1Z999AA10123456784";
     store.ship(&rig.control, &order, "UPS", tracking).await?;
@@ -259,7 +233,7 @@ async fn store_shipments_reach_tiktok(store: StoreSim) -> anyhow::Result<()> {
             .is_some_and(|p| p.iter().any(|p| p["tracking_number"] == tracking))
     })
     .await?;
-    wait_state(&rig, &id, OrderSyncState::Shipped).await?;
+    rig.wait_state(&id, OrderSyncState::Shipped).await?;
     Ok(())
 }
 
@@ -275,7 +249,7 @@ async fn cancellations_go_both_ways(store: StoreSim) -> anyhow::Result<()> {
         .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
         .await?;
     for id in [&on_tiktok, &in_store] {
-        wait_state(&rig, id, OrderSyncState::InStore).await?;
+        rig.wait_state(id, OrderSyncState::InStore).await?;
     }
     rig.control
         .tiktok_set_order_status(&on_tiktok, "CANCELLED")
@@ -293,7 +267,7 @@ async fn cancellations_go_both_ways(store: StoreSim) -> anyhow::Result<()> {
         o["status"] == "CANCELLED"
     })
     .await?;
-    wait_state(&rig, &in_store, OrderSyncState::Cancelled).await?;
+    rig.wait_state(&in_store, OrderSyncState::Cancelled).await?;
     Ok(())
 }
 
@@ -310,7 +284,7 @@ async fn store_refusals_are_explained(store: StoreSim) -> anyhow::Result<()> {
         .tiktok_set_order_status(&id, "AWAITING_SHIPMENT")
         .await?;
     let failed = wait_for("the order to fail or block", WAIT, || async {
-        Ok(order_view(&rig, &id).await?.filter(|o| {
+        Ok(rig.order(&id).await?.filter(|o| {
             matches!(
                 o.sync_state,
                 OrderSyncState::Failed | OrderSyncState::Blocked
@@ -352,7 +326,7 @@ async fn rate_limits_are_waited_out(store: StoreSim) -> anyhow::Result<()> {
         .control
         .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
         .await?;
-    wait_state(&rig, &id, OrderSyncState::InStore).await?;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
     store_order(&rig, store, &id).await?;
     let throttled = store
         .calls(&rig.control)

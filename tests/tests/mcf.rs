@@ -6,7 +6,7 @@
 //! cancel at Amazon unless Amazon is already shipping. Assertions read the simulators' state.
 
 use feedbridge_common::mcf::McfSettings;
-use feedbridge_common::{FailureKind, FailureView, OrderFilter, OrderSyncState, OrderView};
+use feedbridge_common::{FailureKind, FailureView, OrderSyncState};
 use feedbridge_sandbox::control::{NewTikTokOrder, OrderLine};
 use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig};
 use feedbridge_tests::rig::{Rig, SHOP};
@@ -71,9 +71,6 @@ fn fulfilment_id(tiktok_id: &str) -> String {
 
 trait McfChecks {
     async fn wait_fba_read(&self) -> anyhow::Result<()>;
-    async fn order(&self, tiktok_id: &str) -> anyhow::Result<Option<OrderView>>;
-    async fn wait_state(&self, tiktok_id: &str, state: OrderSyncState)
-    -> anyhow::Result<OrderView>;
     async fn wait_failure(&self, kind: FailureKind, tiktok_id: &str)
     -> anyhow::Result<FailureView>;
     async fn amazon_ids(&self) -> anyhow::Result<Vec<String>>;
@@ -95,42 +92,6 @@ impl McfChecks for Rig {
         // The read is stored right after its last page answers.
         tokio::time::sleep(Duration::from_millis(300)).await;
         Ok(())
-    }
-
-    async fn order(&self, tiktok_id: &str) -> anyhow::Result<Option<OrderView>> {
-        let orders = self
-            .console
-            .orders(context::current(), OrderFilter::default())
-            .await?;
-        Ok(orders.into_iter().find(|o| o.tiktok_order_id == tiktok_id))
-    }
-
-    async fn wait_state(
-        &self,
-        tiktok_id: &str,
-        state: OrderSyncState,
-    ) -> anyhow::Result<OrderView> {
-        let last = std::sync::Mutex::new(String::new());
-        wait_for(
-            &format!("order {tiktok_id} to be {state}"),
-            WAIT,
-            || async {
-                let order = McfChecks::order(self, tiktok_id).await?;
-                *last
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                    format!("{:?}", order.as_ref().map(|o| (o.sync_state, &o.reason)));
-                Ok(order.filter(|o| o.sync_state == state))
-            },
-        )
-        .await
-        .map_err(|e| {
-            let seen = last
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone();
-            self.with_log(e.context(format!("last seen: {seen}")))
-        })
     }
 
     async fn wait_failure(

@@ -5,7 +5,7 @@
 //! duplicated, out of order or never delivered. Assertions read the simulators' own state.
 
 use feedbridge_common::orders::{FbtRule, OrderDetail, OrderSettings};
-use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrderView};
+use feedbridge_common::{FailureKind, OrderSyncState};
 use feedbridge_sandbox::control::{
     FulfillLine, NewTikTokOrder, SellerSku, StoreOrder, WebhookMode,
 };
@@ -32,9 +32,6 @@ fn sandbox(products: usize) -> SandboxConfig {
 
 trait OrderChecks {
     async fn order_settings(&self, edit: impl FnOnce(&mut OrderSettings)) -> anyhow::Result<()>;
-    async fn order(&self, tiktok_id: &str) -> anyhow::Result<Option<OrderView>>;
-    async fn wait_state(&self, tiktok_id: &str, state: OrderSyncState)
-    -> anyhow::Result<OrderView>;
     async fn detail(&self, tiktok_id: &str) -> anyhow::Result<OrderDetail>;
     async fn store_orders_for(&self, tiktok_id: &str) -> anyhow::Result<Vec<StoreOrder>>;
     async fn store_order(&self, tiktok_id: &str) -> anyhow::Result<StoreOrder>;
@@ -59,44 +56,6 @@ impl OrderChecks for Rig {
             .set_order_settings(context::current(), SHOP.into(), settings)
             .await??;
         Ok(())
-    }
-
-    async fn order(&self, tiktok_id: &str) -> anyhow::Result<Option<OrderView>> {
-        let orders = self
-            .console
-            .orders(context::current(), OrderFilter::default())
-            .await?;
-        Ok(orders.into_iter().find(|o| o.tiktok_order_id == tiktok_id))
-    }
-
-    async fn wait_state(
-        &self,
-        tiktok_id: &str,
-        state: OrderSyncState,
-    ) -> anyhow::Result<OrderView> {
-        let last = std::sync::Mutex::new(String::new());
-        wait_for(
-            &format!("order {tiktok_id} to be {state}"),
-            WAIT,
-            || async {
-                let order = self.order(tiktok_id).await?;
-                *last
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = format!(
-                    "{:?}",
-                    order.as_ref().map(|o| (o.sync_state, o.reason.clone()))
-                );
-                Ok(order.filter(|o| o.sync_state == state))
-            },
-        )
-        .await
-        .map_err(|e| {
-            let seen = last
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone();
-            self.with_log(e.context(format!("last seen: {seen}")))
-        })
     }
 
     async fn detail(&self, tiktok_id: &str) -> anyhow::Result<OrderDetail> {
