@@ -139,16 +139,7 @@ pub fn set_amazon_error(conn: &Connection, org_id: i64, error: &str) -> rusqlite
 // Settings
 
 pub fn mcf_settings(conn: &Connection, shop_id: i64) -> rusqlite::Result<McfSettings> {
-    let saved: Option<String> = conn
-        .query_row(
-            "SELECT settings FROM mcf_settings WHERE shop_id = ?1",
-            [shop_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(saved
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default())
+    super::settings::read_shop_json(conn, "mcf_settings", shop_id)
 }
 
 pub fn set_mcf_settings(
@@ -156,12 +147,7 @@ pub fn set_mcf_settings(
     shop_id: i64,
     settings: &McfSettings,
 ) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO mcf_settings (shop_id, settings) VALUES (?1, ?2)
-         ON CONFLICT (shop_id) DO UPDATE SET settings = excluded.settings",
-        params![shop_id, serde_json::to_string(settings).unwrap_or_default()],
-    )?;
-    Ok(())
+    super::settings::write_shop_json(conn, "mcf_settings", shop_id, settings)
 }
 
 // Fulfilment orders

@@ -571,16 +571,7 @@ pub fn set_shipment_lines(
 // Settings, providers and carriers
 
 pub fn order_settings(conn: &Connection, shop_id: i64) -> rusqlite::Result<OrderSettings> {
-    let saved: Option<String> = conn
-        .query_row(
-            "SELECT settings FROM order_settings WHERE shop_id = ?1",
-            [shop_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(saved
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default())
+    super::settings::read_shop_json(conn, "order_settings", shop_id)
 }
 
 pub fn set_order_settings(
@@ -588,12 +579,7 @@ pub fn set_order_settings(
     shop_id: i64,
     settings: &OrderSettings,
 ) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO order_settings (shop_id, settings) VALUES (?1, ?2)
-         ON CONFLICT (shop_id) DO UPDATE SET settings = excluded.settings",
-        params![shop_id, serde_json::to_string(settings).unwrap_or_default()],
-    )?;
-    Ok(())
+    super::settings::write_shop_json(conn, "order_settings", shop_id, settings)
 }
 
 pub fn cache_providers(
