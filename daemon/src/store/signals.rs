@@ -43,18 +43,21 @@ pub fn events_after(
     let mut stmt = conn.prepare_cached(
         "SELECT seq, at, kind, org, subject, message FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![cursor, limit], |row| {
-        let kind: String = row.get(2)?;
-        Ok(EventView {
-            seq: row.get(0)?,
-            at: row.get(1)?,
-            kind: kind_from_name(&kind).unwrap_or(EventKind::OrderChanged),
-            organization: row.get(3)?,
-            subject: row.get(4)?,
-            message: row.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![cursor, limit], event_view)?;
     rows.collect()
+}
+
+/// An `events` row selected as `seq, at, kind, org, subject, message`.
+fn event_view(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventView> {
+    let kind: String = row.get(2)?;
+    Ok(EventView {
+        seq: row.get(0)?,
+        at: row.get(1)?,
+        kind: kind_from_name(&kind).unwrap_or(EventKind::OrderChanged),
+        organization: row.get(3)?,
+        subject: row.get(4)?,
+        message: row.get(5)?,
+    })
 }
 
 /// Every event about one subject of one organization, oldest first (an order's timeline).
@@ -67,17 +70,7 @@ pub fn events_about(
         "SELECT seq, at, kind, org, subject, message FROM events
          WHERE subject = ?2 AND (org = ?1 OR org IS NULL) ORDER BY seq",
     )?;
-    let rows = stmt.query_map(params![org, subject], |row| {
-        let kind: String = row.get(2)?;
-        Ok(EventView {
-            seq: row.get(0)?,
-            at: row.get(1)?,
-            kind: kind_from_name(&kind).unwrap_or(EventKind::OrderChanged),
-            organization: row.get(3)?,
-            subject: row.get(4)?,
-            message: row.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![org, subject], event_view)?;
     rows.collect()
 }
 
