@@ -10,16 +10,10 @@ use feedbridge_common::CategoryRef;
 use feedbridge_common::catalog::{ConnectionCheck, ConnectionTest, MappingReport};
 use feedbridge_tui::action::{Action, Answer, Request};
 use feedbridge_tui::app::{App, Popup};
-use feedbridge_tui::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use support::{AUTH_STATE, sample_detail, sample_link_preview, sample_products, sample_snapshot};
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| ui::draw(frame, app)).unwrap();
-    terminal.backend().to_string()
-}
+use support::{
+    AUTH_STATE, loaded, press, render, sample_detail, sample_link_preview, sample_products,
+    sample_snapshot,
+};
 
 macro_rules! snapshot {
     ($name:expr, $value:expr) => {
@@ -29,16 +23,6 @@ macro_rules! snapshot {
             insta::assert_snapshot!($name, $value);
         });
     };
-}
-
-fn loaded() -> App {
-    let mut app = App::new();
-    app.update(Action::Refreshed(Box::new(sample_snapshot())));
-    app
-}
-
-fn press(app: &mut App, code: KeyCode) -> Option<Action> {
-    app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
 fn type_text(app: &mut App, text: &str) {

@@ -13,18 +13,10 @@ use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrganizationVi
 use feedbridge_tui::action::{Action, Answer, Request, ShopRules, Snapshot};
 use feedbridge_tui::app::{App, Popup};
 use feedbridge_tui::editors::CarrierMode;
-use feedbridge_tui::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use support::{
-    sample_carriers, sample_order_detail, sample_order_settings, sample_orders, sample_snapshot,
+    loaded, press, render, sample_carriers, sample_order_detail, sample_order_settings,
+    sample_orders, sample_snapshot,
 };
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| ui::draw(frame, app)).unwrap();
-    terminal.backend().to_string()
-}
 
 /// The daemon's version changes with every release (and a popup may cut it short).
 macro_rules! snapshot {
@@ -35,16 +27,6 @@ macro_rules! snapshot {
             insta::assert_snapshot!($name, $value);
         });
     };
-}
-
-fn loaded() -> App {
-    let mut app = App::new();
-    app.update(Action::Refreshed(Box::new(sample_snapshot())));
-    app
-}
-
-fn press(app: &mut App, code: KeyCode) -> Option<Action> {
-    app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
 fn shift(app: &mut App, c: char) -> Option<Action> {
@@ -777,8 +759,11 @@ fn new_popups_survive_tiny_areas() {
     apps.push(help);
     for app in &apps {
         for (width, height) in [(0, 0), (1, 1), (0, 10), (10, 0), (5, 3), (20, 5), (40, 10)] {
-            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-            terminal.draw(|frame| ui::draw(frame, app)).unwrap();
+            let backend = ratatui::backend::TestBackend::new(width, height);
+            let mut terminal = ratatui::Terminal::new(backend).unwrap();
+            terminal
+                .draw(|frame| feedbridge_tui::ui::draw(frame, app))
+                .unwrap();
         }
     }
 }

@@ -5,11 +5,13 @@
 
 pub mod cli;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use feedbridge_common::catalog::*;
 use feedbridge_common::orders::*;
 use feedbridge_common::rpc::RpcError;
 use feedbridge_common::*;
-use feedbridge_tui::action::Snapshot;
+use feedbridge_tui::action::{Action, Snapshot};
+use feedbridge_tui::app::App;
 use futures::StreamExt;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,27 @@ use std::time::Duration;
 use tarpc::context::Context;
 use tarpc::server::{BaseChannel, Channel};
 use tokio::sync::watch;
+
+/// The console as drawn on a `width` × `height` terminal.
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| feedbridge_tui::ui::draw(frame, app))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+/// A console that has received the sample snapshot.
+pub fn loaded() -> App {
+    let mut app = App::new();
+    app.update(Action::Refreshed(Box::new(sample_snapshot())));
+    app
+}
+
+pub fn press(app: &mut App, code: KeyCode) -> Option<Action> {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
 use tokio::task::JoinHandle;
 
 pub fn usd(cents: i64) -> Money {
