@@ -23,6 +23,7 @@ mod amazon;
 mod catalog_seed;
 mod common;
 pub mod control;
+mod png;
 mod shopify;
 mod tiktok;
 mod woocommerce;

@@ -12,7 +12,6 @@
 mod control;
 mod gql;
 mod model;
-pub(crate) mod png;
 mod resolvers;
 mod schema;
 mod search;
@@ -216,7 +215,7 @@ async fn image(Path(file): Path<String>) -> Response {
     }
     (
         [(axum::http::header::CONTENT_TYPE, "image/png")],
-        png::solid_png(&file, 800, 800),
+        crate::png::solid_png(&file, 800, 800),
     )
         .into_response()
 }

@@ -131,7 +131,7 @@ async fn upload(axum::extract::Path(file): axum::extract::Path<String>) -> Respo
     match file.strip_suffix(".png") {
         Some(name) if !name.is_empty() => (
             [(axum::http::header::CONTENT_TYPE, "image/png")],
-            crate::shopify::png::solid_png(name, 800, 800),
+            crate::png::solid_png(name, 800, 800),
         )
             .into_response(),
         _ => (StatusCode::NOT_FOUND, "Not Found").into_response(),
