@@ -183,6 +183,20 @@ async fn reflect_later_statuses(
     Ok(())
 }
 
+/// Units per seller SKU of these TikTok line items (one item is one unit), in first-seen order.
+fn units_by_sku<'a>(
+    items: impl Iterator<Item = &'a crate::connector::RemoteLineItem>,
+) -> Vec<(String, u32)> {
+    let mut by_sku: Vec<(String, u32)> = Vec::new();
+    for item in items {
+        match by_sku.iter_mut().find(|(sku, _)| *sku == item.seller_sku) {
+            Some((_, quantity)) => *quantity += 1,
+            None => by_sku.push((item.seller_sku.clone(), 1)),
+        }
+    }
+    by_sku
+}
+
 /// Send the store's shipments of an order to TikTok, each exactly once.
 pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
     let Some(row) = load(engine, order_id).await? else {
@@ -278,25 +292,29 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
             .iter()
             .find(|item| item.tracking_number == number && !item.package_id.is_empty());
         let (package_id, provider_name) = if let Some(item) = already {
+            if fulfilment.lines.is_empty() {
+                // A whole-order shipment already on TikTok (sent by us before, or by a
+                // database we lost): its units are the lines carrying the number.
+                fulfilment.lines = units_by_sku(
+                    remote
+                        .line_items
+                        .iter()
+                        .filter(|line| line.tracking_number == number),
+                );
+            }
             (item.package_id.clone(), item.shipping_provider_name.clone())
         } else {
             let mut line_ids = Vec::new();
             if fulfilment.lines.is_empty() {
                 // A shipment of the whole order (stores that track shipments per order): every
                 // unit still waiting, recorded by SKU like any other shipment.
-                let waiting = remote
+                let waiting: Vec<_> = remote
                     .line_items
                     .iter()
-                    .filter(|item| item.package_id.is_empty() && item.tracking_number.is_empty());
-                let mut by_sku: Vec<(String, u32)> = Vec::new();
-                for item in waiting {
-                    line_ids.push(item.id.clone());
-                    match by_sku.iter_mut().find(|(sku, _)| *sku == item.seller_sku) {
-                        Some((_, quantity)) => *quantity += 1,
-                        None => by_sku.push((item.seller_sku.clone(), 1)),
-                    }
-                }
-                fulfilment.lines = by_sku;
+                    .filter(|item| item.package_id.is_empty() && item.tracking_number.is_empty())
+                    .collect();
+                line_ids.extend(waiting.iter().map(|item| item.id.clone()));
+                fulfilment.lines = units_by_sku(waiting.into_iter());
             }
             for (sku, quantity) in &fulfilment.lines {
                 line_ids.extend(
