@@ -237,6 +237,7 @@ async fn build_runtimes(
             fulfiller,
             amazon: org.amazon.clone(),
             shops,
+            store_orders_read: std::sync::atomic::AtomicBool::new(false),
         }));
     }
     Ok(orgs)

@@ -175,16 +175,25 @@ impl Rig {
             all.extend(skus.into_iter().map(|s| s.seller_sku));
         }
         self.listings(products.len()).await?;
-        let linked = self
-            .console
+        // The daemon's first catalog read may have linked some already (adoption); the
+        // merchant's link links the rest.
+        self.console
             .link_apply(context::current(), SHOP.into())
             .await?
             .map_err(|e| anyhow::anyhow!("link apply: {e}"))?;
-        anyhow::ensure!(
-            usize::try_from(linked)? >= products.len(),
-            "linked {linked} of {} products",
-            products.len()
-        );
+        wait_for("every product linked", RIG_WAIT, || async {
+            let views = self
+                .console
+                .products(context::current(), ProductFilter::default())
+                .await?;
+            let linked = views
+                .iter()
+                .filter(|v| v.tiktok_product_id.is_some())
+                .count();
+            Ok((linked >= products.len()).then_some(()))
+        })
+        .await
+        .map_err(|e| self.with_log(e))?;
         Ok(all)
     }
 

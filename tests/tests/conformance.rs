@@ -12,9 +12,10 @@ use feedbridge_sandbox::control::NewTikTokOrder;
 use feedbridge_sandbox::{FaultKind, SandboxConfig, WebhookMode};
 use feedbridge_tests::rig::Rig;
 use feedbridge_tests::store_sim::{SimOrder, StoreCall, StoreSim};
-use feedbridge_tests::wait_for;
+use feedbridge_tests::{Daemon, wait_connected, wait_for, write_daemon_files_for};
 use feedbridge_tui::demo::setup::{DemoStore, Wiring};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::time::Duration;
 use tarpc::context;
 
@@ -340,6 +341,100 @@ async fn rate_limits_are_waited_out(store: StoreSim) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Successful mark-shipped calls TikTok answered, by TikTok order id.
+async fn tracking_pushes(rig: &Rig) -> anyhow::Result<BTreeMap<String, usize>> {
+    let mut pushes = BTreeMap::new();
+    for call in rig.control.tiktok_calls().await? {
+        let ok = call.status == 200 && call.code == Some(serde_json::json!(0));
+        let order = call
+            .path
+            .strip_prefix("/fulfillment/202309/orders/")
+            .and_then(|rest| rest.strip_suffix("/packages"));
+        if let (true, Some(order)) = (ok && call.method == "POST", order) {
+            *pushes.entry(order.to_owned()).or_default() += 1;
+        }
+    }
+    Ok(pushes)
+}
+
+/// A daemon on a new, empty data dir (a reinstall, a lost disk, a second machine), against
+/// shops another daemon kept in step, creates nothing twice: it records the store orders,
+/// TikTok products and shipments that exist, shows them synced, and carries on from there.
+async fn a_new_database_adopts_what_exists(store: StoreSim) -> anyhow::Result<()> {
+    let (mut rig, skus) = rig(store, 2).await?;
+    let mut ids = Vec::new();
+    for sku in skus.iter().cycle().take(3) {
+        let id = rig
+            .control
+            .tiktok_create_order(&NewTikTokOrder::single(sku, 1))
+            .await?;
+        rig.wait_state(&id, OrderSyncState::InStore).await?;
+        ids.push(id);
+    }
+    let trackings = ["1Z999AA10123456784", "1Z999AA10123456795"];
+    for (id, tracking) in ids.iter().zip(trackings) {
+        let order = store_order(&rig, store, id).await?;
+        store.ship(&rig.control, &order, "UPS", tracking).await?;
+        rig.wait_state(id, OrderSyncState::Shipped).await?;
+    }
+    let products_before = rig.control.tiktok_products().await?.len();
+    let pushes_before = tracking_pushes(&rig).await?;
+    let status = rig.daemon.terminate()?;
+    anyhow::ensure!(status.success(), "daemon A exit status {status}");
+
+    // Daemon B: the same config and shops, a new data dir.
+    let dir = tempfile::tempdir()?;
+    let config = write_daemon_files_for(
+        dir.path(),
+        &rig.sandbox,
+        Wiring {
+            store: store.0,
+            ..Wiring::default()
+        },
+    )?;
+    rig.daemon = Daemon::spawn(&config, dir.path())?;
+    rig.console = rig.daemon.client().await?;
+    wait_connected(&rig.console).await?;
+    for id in &ids[..2] {
+        rig.wait_state(id, OrderSyncState::Shipped).await?;
+    }
+    rig.wait_state(&ids[2], OrderSyncState::InStore).await?;
+    wait_for("every product shown as on TikTok", WAIT, || async {
+        let views = rig
+            .console
+            .products(context::current(), Default::default())
+            .await?;
+        Ok((views.len() == 2 && views.iter().all(|v| v.tiktok_product_id.is_some())).then_some(()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    // B goes on where A stopped: the last order ships once, a new one is created once.
+    let order = store_order(&rig, store, &ids[2]).await?;
+    store
+        .ship(&rig.control, &order, "UPS", "1Z999AA10123456806")
+        .await?;
+    rig.wait_state(&ids[2], OrderSyncState::Shipped).await?;
+    let fresh = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    rig.wait_state(&fresh, OrderSyncState::InStore).await?;
+
+    for id in ids.iter().chain([&fresh]) {
+        store_order(&rig, store, id).await?;
+    }
+    assert_eq!(rig.control.tiktok_products().await?.len(), products_before);
+    let pushes = tracking_pushes(&rig).await?;
+    for id in &ids[..2] {
+        assert_eq!(pushes.get(id), pushes_before.get(id), "pushes of {id}");
+        assert_eq!(pushes.get(id), Some(&1), "pushes of {id}");
+    }
+    assert_eq!(pushes.get(&ids[2]), Some(&1));
+    let failures = rig.console.failures(context::current()).await?;
+    assert!(failures.is_empty(), "{failures:?}");
+    Ok(())
+}
+
 /// One platform's module: every case as a test of its own.
 macro_rules! platform_suite {
     ($platform:ident => $store:expr, [$($case:ident),* $(,)?]) => {
@@ -367,6 +462,7 @@ macro_rules! conformance {
             cancellations_go_both_ways,
             store_refusals_are_explained,
             rate_limits_are_waited_out,
+            a_new_database_adopts_what_exists,
         ]);
     )*};
 }

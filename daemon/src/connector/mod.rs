@@ -172,6 +172,8 @@ pub enum ShipmentProgress {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreOrderUpdate {
     pub id: String,
+    /// Human name, e.g. "#1001".
+    pub name: String,
     pub updated_at: String,
     pub tiktok_order_id: Option<String>,
     pub cancelled: bool,

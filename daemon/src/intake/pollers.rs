@@ -1,18 +1,12 @@
 //! Periodic polls: always on, so a lost webhook only delays a change, never drops it.
 
 use crate::store;
-use crate::sync::{Engine, OrgRuntime, ShopRuntime, kind};
+use crate::sync::{CURSOR_OVERLAP_SECS, Engine, FIRST_READ_LOOKBACK_SECS, ShopRuntime, kind};
 use feedbridge_common::ConnectionState;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, warn};
-
-/// Polls re-read a little before their cursor: platforms stamp updates with second precision
-/// and may commit them late.
-const CURSOR_OVERLAP_SECS: i64 = 60;
-/// How far back the first poll of a new connection looks.
-const FIRST_POLL_LOOKBACK_SECS: i64 = 24 * 3600;
+use tracing::warn;
 
 pub async fn run_pollers(engine: Arc<Engine>, stop: CancellationToken) {
     let mut tasks = tokio::task::JoinSet::new();
@@ -39,7 +33,10 @@ pub async fn run_pollers(engine: Arc<Engine>, stop: CancellationToken) {
             s,
             move || {
                 let (e, o) = (Arc::clone(&e), Arc::clone(&o));
-                async move { poll_store_orders(&e, &o).await }
+                async move {
+                    enqueue_if_connected(&e, o.store_connection, kind::STORE_ORDERS_READ, o.id)
+                        .await
+                }
             },
         ));
         if let (Some(amazon), Some(_)) = (&org.amazon, &org.fulfiller) {
@@ -174,7 +171,7 @@ async fn poll_tiktok_orders(engine: &Engine, shop: &ShopRuntime) -> Result<(), S
         .await
         .map_err(|e| e.to_string())?;
     let since = stored.and_then(|v| v.parse::<i64>().ok()).map_or_else(
-        || store::now_secs() - FIRST_POLL_LOOKBACK_SECS,
+        || store::now_secs() - FIRST_READ_LOOKBACK_SECS,
         |t| t - CURSOR_OVERLAP_SECS,
     );
     let mut newest = since;
@@ -215,115 +212,6 @@ async fn poll_tiktok_orders(engine: &Engine, shop: &ShopRuntime) -> Result<(), S
     engine
         .store
         .call(move |conn| store::set_cursor(conn, &name, &value))
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// Store orders of ours that changed: queue a tracking push for each.
-async fn poll_store_orders(engine: &Engine, org: &OrgRuntime) -> Result<(), String> {
-    if !connected(engine, org.store_connection).await {
-        return Ok(());
-    }
-    let name = format!("store_orders:{}", org.id);
-    let key = name.clone();
-    let stored = engine
-        .store
-        .call(move |conn| store::cursor(conn, &key))
-        .await
-        .map_err(|e| e.to_string())?;
-    let since = stored.unwrap_or_else(|| {
-        let start = SystemTime::now()
-            - Duration::from_secs(u64::try_from(FIRST_POLL_LOOKBACK_SECS).unwrap_or(0));
-        humantime::format_rfc3339_seconds(start).to_string()
-    });
-    let mut newest = since.clone();
-    let mut cursor = None;
-    loop {
-        let page = org
-            .store
-            .orders_updated_since(&since, cursor.take())
-            .await
-            .map_err(|e| e.to_string())?;
-        for update in page.items {
-            if update.updated_at > newest {
-                newest.clone_from(&update.updated_at);
-            }
-            if update.cancelled {
-                let id = update.id.clone();
-                let row = engine
-                    .store
-                    .call(move |conn| store::order_by_store_id(conn, &id))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if let Some(row) = row.filter(|r| {
-                    r.sync_state != feedbridge_common::OrderSyncState::Cancelled
-                        && !r.store_cancelled
-                }) {
-                    engine
-                        .enqueue(kind::STORE_CANCEL, row.id, Duration::ZERO)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
-                continue;
-            }
-            if update
-                .fulfilments
-                .iter()
-                .all(|f| f.tracking_number.is_none())
-            {
-                continue;
-            }
-            let id = update.id.clone();
-            let shipped: Vec<String> = update
-                .fulfilments
-                .iter()
-                .filter(|f| f.tracking_number.is_some())
-                .map(|f| f.id.clone())
-                .collect();
-            let (org_id, tiktok_id) = (org.id, update.tiktok_order_id.clone());
-            let pending = engine
-                .store
-                .call(move |conn| {
-                    let Some(row) = store::order_by_store_id(conn, &id)? else {
-                        // Shipped before we recorded the store order (we were creating it, or
-                        // killed right after): the push waits for the record, then runs.
-                        return match tiktok_id {
-                            Some(tiktok_id) => store::order_being_created(conn, org_id, &tiktok_id),
-                            None => Ok(None),
-                        };
-                    };
-                    // Refused before and waiting for the merchant: a poll (which also sees
-                    // orders updated in the cursor's last second again) does not repeat it;
-                    // a retry or a changed fulfilment's webhook does.
-                    if store::has_open_failure(conn, kind::FULFILMENT_PUSH, &row.id.to_string())? {
-                        return Ok(None);
-                    }
-                    for fulfilment in &shipped {
-                        if !store::shipment_pushed(conn, row.id, fulfilment)? {
-                            return Ok(Some(row.id));
-                        }
-                    }
-                    Ok(None)
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-            if let Some(order) = pending {
-                engine
-                    .enqueue(kind::FULFILMENT_PUSH, order, Duration::ZERO)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            } else {
-                debug!(store_order = %update.id, "Nothing new to send for this store order.");
-            }
-        }
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    engine
-        .store
-        .call(move |conn| store::set_cursor(conn, &name, &newest))
         .await
         .map_err(|e| e.to_string())
 }

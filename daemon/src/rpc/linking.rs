@@ -2,12 +2,11 @@
 
 use super::{ConsoleServer, internal};
 use crate::store;
+use crate::sync::ShopRuntime;
 use crate::sync::linking::{self, PlannedLink};
-use crate::sync::{ShopRuntime, kind};
 use feedbridge_common::catalog::LinkPreview;
 use feedbridge_common::rpc::RpcError;
 use std::sync::Arc;
-use std::time::Duration;
 
 fn shop_named(server: &ConsoleServer, shop: &str) -> Result<Arc<ShopRuntime>, RpcError> {
     server
@@ -45,32 +44,9 @@ async fn plan(
 }
 
 async fn apply(server: &ConsoleServer, planned: Vec<PlannedLink>) -> Result<Vec<i64>, RpcError> {
-    let linked = server
-        .engine
-        .store
-        .transaction(move |tx| {
-            let mut linked = Vec::new();
-            for link in planned {
-                store::link_listing(
-                    tx,
-                    link.listing_id,
-                    &link.tiktok_product_id,
-                    &link.skus,
-                    link.status,
-                )?;
-                linked.push(link.listing_id);
-            }
-            Ok(linked)
-        })
+    linking::apply(&server.engine, planned)
         .await
-        .map_err(internal)?;
-    // Linked SKUs take the store's stock (and price once active) from now on.
-    server
-        .engine
-        .enqueue_many(kind::PUSH_STOCK, linked.clone(), Duration::ZERO)
-        .await
-        .map_err(internal)?;
-    Ok(linked)
+        .map_err(internal)
 }
 
 pub async fn link_preview(server: &ConsoleServer, shop: String) -> Result<LinkPreview, RpcError> {

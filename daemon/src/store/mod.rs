@@ -3,6 +3,7 @@
 //! One connection behind a mutex, used from `spawn_blocking`: SQLite serializes writers anyway,
 //! and a single connection makes "claim a job in a transaction" trivially atomic.
 
+mod adoption;
 mod catalog;
 mod jobs;
 mod mcf;
@@ -14,6 +15,7 @@ mod signals;
 mod stock;
 mod tokens;
 
+pub use adoption::*;
 pub use catalog::*;
 pub use jobs::*;
 pub use mcf::*;
@@ -140,7 +142,7 @@ pub fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 7;
+    const MIGRATION_COUNT: i64 = 8;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

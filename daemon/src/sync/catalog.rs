@@ -56,14 +56,27 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
             None => break,
         }
     }
-    let (stale, blocked) = engine
+    let shops: Vec<i64> = org.shops.iter().map(|shop| shop.connection).collect();
+    let (stale, blocked, to_adopt) = engine
         .store
         .call(move |conn| {
+            let mut to_adopt = Vec::new();
+            for shop in shops {
+                if !store::catalog_adopted(conn, shop)? {
+                    to_adopt.push(shop);
+                }
+            }
             Ok((
                 store::listings_out_of_step(conn, org_id)?,
                 store::blocked_orders(conn)?,
+                to_adopt,
             ))
         })
+        .await
+        .map_err(db)?;
+    // A database's first catalog read: link what is already on TikTok before anything is listed.
+    engine
+        .enqueue_many(kind::CATALOG_ADOPT, to_adopt, Duration::ZERO)
         .await
         .map_err(db)?;
     engine

@@ -95,6 +95,11 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
     record_state(engine, store_conn, ConnectionState::Connected, None, facts)
         .await
         .map_err(db)?;
+    // Before anything is created in it: what the store already holds for TikTok orders.
+    engine
+        .enqueue(kind::STORE_ORDERS_READ, org_id, Duration::ZERO)
+        .await
+        .map_err(db)?;
 
     let mut shop_failure = None;
     for shop in &org.shops {

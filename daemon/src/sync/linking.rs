@@ -5,11 +5,14 @@
 //! SKUs is in the store) or conflicts (ambiguous or already taken). Nothing changes until the
 //! merchant applies it; applying links only the matches of a fresh preview.
 
+use super::{Engine, StepFailure, StepResult, kind};
 use crate::connector::{ConnectorError, ConnectorResult, ShopProduct, TikTokShop};
-use crate::store::LinkCandidate;
-use feedbridge_common::ListingStatus;
+use crate::store::{self, LinkCandidate, StoreError};
 use feedbridge_common::catalog::{LinkConflict, LinkMatch, LinkMiss, LinkPreview};
+use feedbridge_common::{EventKind, FailureKind, ListingStatus};
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+use tracing::info;
 
 /// Pages of the shop catalog read before giving up (100 products each).
 const MAX_CATALOG_PAGES: usize = 1_000;
@@ -43,6 +46,103 @@ pub async fn shop_catalog(client: &dyn TikTokShop) -> ConnectorResult<Vec<ShopPr
         raw: String::new(),
         retry_after: None,
     })
+}
+
+/// Make the links of a preview; linked SKUs take the store's stock (and price once active)
+/// from now on. Returns the listings linked.
+pub async fn apply(engine: &Engine, planned: Vec<PlannedLink>) -> Result<Vec<i64>, StoreError> {
+    let linked = engine
+        .store
+        .transaction(move |tx| {
+            let mut linked = Vec::new();
+            for link in planned {
+                store::link_listing(
+                    tx,
+                    link.listing_id,
+                    &link.tiktok_product_id,
+                    &link.skus,
+                    link.status,
+                )?;
+                linked.push(link.listing_id);
+            }
+            Ok(linked)
+        })
+        .await?;
+    engine
+        .enqueue_many(kind::PUSH_STOCK, linked.clone(), Duration::ZERO)
+        .await?;
+    Ok(linked)
+}
+
+/// Adoption of a shop's catalog, once per database: on the first catalog read, products
+/// already on TikTok whose seller SKUs are exactly a store product's are linked to it (they
+/// were listed from this store before, by feedbridge or by hand), so a new or lost database
+/// neither lists them again nor shows them as not synced. Ambiguous ones stay for the
+/// merchant (`feedbridge link preview`).
+pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
+    let Some((org, shop)) = engine.shop(connection) else {
+        return Ok(());
+    };
+    let db = |e: StoreError| StepFailure::internal(FailureKind::Listing, e);
+    let adopted = engine
+        .store
+        .call(move |conn| store::catalog_adopted(conn, connection))
+        .await
+        .map_err(db)?;
+    if adopted || shop.tokens.waiting().is_some() || shop.tokens.blocked().is_some() {
+        return Ok(());
+    }
+    let remote = shop_catalog(shop.client.as_ref()).await.map_err(|e| {
+        StepFailure::from_connector(
+            FailureKind::Listing,
+            &org.name,
+            format!("TikTok shop {} catalog", shop.name),
+            "TikTok Shop",
+            &e,
+        )
+    })?;
+    let candidates = engine
+        .store
+        .call(move |conn| store::link_candidates(conn, connection))
+        .await
+        .map_err(db)?;
+    let (report, planned) = preview(&shop.name, &candidates, &remote);
+    let linked = apply(engine, planned).await.map_err(db)?.len();
+    let conflicts = report.conflicts.len();
+    let message = format!(
+        "Linked {linked} product(s) already on TikTok shop {} by seller SKU{}.",
+        shop.name,
+        if conflicts > 0 {
+            format!(
+                "; {conflicts} need a decision (feedbridge link preview {})",
+                shop.name
+            )
+        } else {
+            String::new()
+        }
+    );
+    info!(shop = %shop.name, linked, conflicts, "Adopted the products already on TikTok.");
+    let (org_name, shop_name) = (org.name.clone(), shop.name.clone());
+    let blocked = engine
+        .store
+        .transaction(move |tx| {
+            store::mark_catalog_adopted(tx, connection, linked)?;
+            store::append_event(
+                tx,
+                EventKind::ListingChanged,
+                Some(&org_name),
+                &shop_name,
+                &message,
+            )?;
+            store::blocked_orders(tx)
+        })
+        .await
+        .map_err(db)?;
+    // Orders held back on SKUs that were not linked yet may go now.
+    engine
+        .enqueue_many(kind::ORDER_SYNC, blocked, Duration::ZERO)
+        .await
+        .map_err(db)
 }
 
 /// Our status for a TikTok product status (§5.2).

@@ -403,7 +403,17 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
         return Ok(());
     };
     let id = mcf.seller_fulfillment_order_id.clone();
-    if mcf.create_attempted_at.is_some()
+    // A create whose answer was lost, or an order from before this database's memory (a new
+    // or restored data dir): Amazon may have it already. Newer orders need no look: Amazon
+    // answers a repeated id as a duplicate, which is recognised below.
+    let org_id = org.id;
+    let known_since = engine
+        .store
+        .call(move |conn| store::store_orders_known_since(conn, org_id))
+        .await
+        .map_err(db)?;
+    let before_known = known_since.is_none_or(|since| row.detail.create_time < since);
+    if (mcf.create_attempted_at.is_some() || before_known)
         && let Some(found) = fulfiller
             .fulfilment_order(&id)
             .await

@@ -14,8 +14,10 @@ mod orders;
 mod runner;
 mod shipping;
 mod stock;
+mod store_orders;
 
 pub use runner::run_workers;
+pub use store_orders::{CURSOR_OVERLAP_SECS, FIRST_READ_LOOKBACK_SECS};
 
 use crate::connector::{ConnectorError, Storefront, TikTokShop};
 use crate::store::{self, Store, StoreError};
@@ -40,6 +42,9 @@ pub struct OrgRuntime {
     /// The Amazon account's settings (how often FBA stock and open MCF orders are read).
     pub amazon: Option<feedbridge_common::config::AmazonConfig>,
     pub shops: Vec<Arc<ShopRuntime>>,
+    /// The store's TikTok orders were read back since this process started: until then no
+    /// order is created in the store (it may already have it; see `store_orders`).
+    pub store_orders_read: std::sync::atomic::AtomicBool,
 }
 
 pub struct ShopRuntime {
@@ -85,6 +90,10 @@ pub mod kind {
     pub const MCF_CREATE: &str = "mcf_create";
     /// order row id: read its Amazon fulfilment order; push tracking; settle final states
     pub const MCF_FOLLOW: &str = "mcf_follow";
+    /// org id: read back the store's TikTok orders (what it holds, cancellations, shipments)
+    pub const STORE_ORDERS_READ: &str = "store_orders_read";
+    /// shop connection id: link the products already on TikTok by seller SKU, once per database
+    pub const CATALOG_ADOPT: &str = "catalog_adopt";
 }
 
 pub struct Engine {

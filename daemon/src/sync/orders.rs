@@ -15,13 +15,14 @@
 //!
 //! Where the store's total differs from TikTok's, the difference is recorded on the order.
 
-use super::{Engine, StepFailure, StepResult, cancellations, kind, mcf, shipping};
+use super::{Engine, OrgRuntime, StepFailure, StepResult, cancellations, kind, mcf, shipping};
 use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
 use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tracing::info;
 
@@ -256,48 +257,143 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     }
 }
 
-/// TikTok cancelled an order we have not recorded in the store. If a create was attempted
-/// (its answer lost, or still in flight when the cancellation came), the store may have it:
-/// look, and cancel it there too.
+/// TikTok cancelled an order we have not recorded in the store. The store may have it all
+/// the same (a create whose answer was lost or still in flight, or a store order this
+/// database never saw): look, and cancel it there too.
 async fn cancelled_before_sync(
     engine: &Engine,
     row: OrderRow,
     settings: &OrderSettings,
 ) -> StepResult {
     let order_id = row.id;
-    if row.create_attempted_at.is_some()
-        && let Some((org, _)) = engine.shop(row.shop_id)
-        && let Some(found) = org
-            .store
-            .find_order(&row.tiktok_order_id)
-            .await
-            .map_err(|e| {
-                StepFailure::from_connector(
-                    FailureKind::OrderCancel,
-                    &org.name,
-                    format!("TikTok order {}", row.tiktok_order_id),
-                    "The store",
-                    &e,
-                )
-            })?
-    {
-        engine
-            .store
-            .call(move |conn| store::set_store_order(conn, order_id, &found.id, &found.name))
-            .await
-            .map_err(db)?;
-        if let Some(row) = load(engine, order_id).await? {
-            return cancellations::cancel_in_store(engine, &row, settings).await;
-        }
+    let Some((org, _)) = engine.shop(row.shop_id) else {
         return Ok(());
+    };
+    let subject = format!("TikTok order {}", row.tiktok_order_id);
+    let holds = store_holds(engine, org, &row, |e| {
+        StepFailure::from_connector(
+            FailureKind::OrderCancel,
+            &org.name,
+            &subject,
+            "The store",
+            &e,
+        )
+    })
+    .await?;
+    match holds {
+        StoreHolds::Unread => wait_for_store_read(engine, order_id).await,
+        StoreHolds::Order(found) => {
+            engine
+                .store
+                .call(move |conn| store::set_store_order(conn, order_id, &found.id, &found.name))
+                .await
+                .map_err(db)?;
+            match load(engine, order_id).await? {
+                Some(row) => cancellations::cancel_in_store(engine, &row, settings).await,
+                None => Ok(()),
+            }
+        }
+        StoreHolds::Nothing | StoreHolds::NotYetSearchable => {
+            set_state(
+                engine,
+                order_id,
+                OrderSyncState::Cancelled,
+                Some("Cancelled on TikTok before it reached the store.".into()),
+            )
+            .await
+        }
     }
+}
+
+/// What the store holds for a TikTok order this database has not recorded in it.
+enum StoreHolds {
+    /// The store has not been read back since this process started: nothing may be created.
+    Unread,
+    Order(connector::StoreOrderRef),
+    Nothing,
+    /// A create was sent moments ago and its answer lost; the store's search may not show it
+    /// yet.
+    NotYetSearchable,
+}
+
+/// Waiting for the first read back of the store after a start.
+const STORE_READ_REASON: &str =
+    "Checking which TikTok orders the store already has before creating any (after a start).";
+/// How often an order waiting for that read looks again (the read also wakes it).
+const STORE_READ_RECHECK: Duration = Duration::from_secs(30);
+
+/// Exactly once, also for a new or restored database: an order the store was read back
+/// holding is recorded, not created; one created before this database knew the store (or
+/// whose last create lost its answer) is looked up in the store first. New orders of a
+/// database that has known the store since before they existed cost no extra call.
+async fn store_holds(
+    engine: &Engine,
+    org: &OrgRuntime,
+    row: &OrderRow,
+    store_error: impl Fn(connector::ConnectorError) -> StepFailure,
+) -> Result<StoreHolds, StepFailure> {
+    if !org.store_orders_read.load(Ordering::SeqCst) {
+        return Ok(StoreHolds::Unread);
+    }
+    let (org_id, tiktok_id) = (org.id, row.tiktok_order_id.clone());
+    let (claim, known_since) = engine
+        .store
+        .call(move |conn| {
+            Ok((
+                store::store_order_claim(conn, org_id, &tiktok_id)?,
+                store::store_orders_known_since(conn, org_id)?,
+            ))
+        })
+        .await
+        .map_err(db)?;
+    if let Some(claim) = claim {
+        return Ok(StoreHolds::Order(connector::StoreOrderRef {
+            id: claim.store_order_id,
+            name: claim.store_order_name,
+            total: None,
+        }));
+    }
+    if !must_look_in_store(row.create_attempted_at, row.detail.create_time, known_since) {
+        return Ok(StoreHolds::Nothing);
+    }
+    if let Some(found) = org
+        .store
+        .find_order(&row.tiktok_order_id)
+        .await
+        .map_err(store_error)?
+    {
+        return Ok(StoreHolds::Order(found));
+    }
+    Ok(match row.create_attempted_at {
+        Some(attempted) if store::now_secs() - attempted < SEARCH_LAG_SECS => {
+            StoreHolds::NotYetSearchable
+        }
+        _ => StoreHolds::Nothing,
+    })
+}
+
+/// Whether the store must be searched before a create: a create was attempted (its answer may
+/// have been lost), or the order is older than what this database knows of the store.
+fn must_look_in_store(
+    create_attempted_at: Option<i64>,
+    created_at: i64,
+    known_since: Option<i64>,
+) -> bool {
+    create_attempted_at.is_some() || known_since.is_none_or(|since| created_at < since)
+}
+
+async fn wait_for_store_read(engine: &Engine, order_id: i64) -> StepResult {
     set_state(
         engine,
         order_id,
-        OrderSyncState::Cancelled,
-        Some("Cancelled on TikTok before it reached the store.".into()),
+        OrderSyncState::Waiting,
+        Some(STORE_READ_REASON.into()),
     )
-    .await
+    .await?;
+    engine
+        .enqueue(kind::ORDER_SYNC, order_id, STORE_READ_RECHECK)
+        .await
+        .map_err(db)
 }
 
 /// When a paid order may go to the store under the shop's hold window.
@@ -397,13 +493,11 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
     let storefront = &org.store;
     let store_error =
         |e: connector::ConnectorError| store_refusal(&org.name, &subject, &variants, &e);
-    let mut found = None;
-    if let Some(attempted) = row.create_attempted_at {
-        found = storefront
-            .find_order(&row.tiktok_order_id)
-            .await
-            .map_err(store_error)?;
-        if found.is_none() && store::now_secs() - attempted < SEARCH_LAG_SECS {
+    let found = match store_holds(engine, org, &row, &store_error).await? {
+        StoreHolds::Unread => return wait_for_store_read(engine, order_id).await,
+        StoreHolds::Order(found) => Some(found),
+        StoreHolds::Nothing => None,
+        StoreHolds::NotYetSearchable => {
             // The last attempt may have created it moments ago; the search may not show it yet.
             let wait = Duration::from_secs(u64::try_from(SEARCH_LAG_SECS).unwrap_or(10));
             return engine
@@ -411,7 +505,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
                 .await
                 .map_err(db);
         }
-    }
+    };
     let recovered = found.is_some();
     let created = match found {
         Some(found) => {
@@ -751,6 +845,17 @@ mod tests {
             "{found:?}"
         );
         assert!(differences(&order(&[]), Some(Decimal::new(3598, 2))).is_empty());
+    }
+
+    #[test]
+    fn the_store_is_searched_only_when_it_may_hold_the_order() {
+        // A new order of a database that has known the store since before it: no call.
+        assert!(!must_look_in_store(None, 2_000, Some(1_000)));
+        // Older than the database's memory of the store (a new or restored data dir).
+        assert!(must_look_in_store(None, 500, Some(1_000)));
+        assert!(must_look_in_store(None, 2_000, None));
+        // A create whose answer may have been lost.
+        assert!(must_look_in_store(Some(1_990), 2_000, Some(1_000)));
     }
 
     #[test]

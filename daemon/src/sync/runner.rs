@@ -1,8 +1,8 @@
 //! Workers that claim due jobs and settle each attempt.
 
 use super::{
-    Engine, StepFailure, StepResult, cancellations, catalog, connections, kind, mcf, orders,
-    shipping, stock,
+    Engine, StepFailure, StepResult, cancellations, catalog, connections, kind, linking, mcf,
+    orders, shipping, stock, store_orders,
 };
 use crate::store::{self, Job, NewFailure};
 use feedbridge_common::{FailureKind, ListingStatus, OrderSyncState};
@@ -85,6 +85,8 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
         (kind::FBA_REFRESH, Ok(org)) => mcf::refresh_fba(engine, org).await,
         (kind::MCF_CREATE, Ok(order)) => mcf::create(engine, order).await,
         (kind::MCF_FOLLOW, Ok(order)) => mcf::follow(engine, order).await,
+        (kind::STORE_ORDERS_READ, Ok(org)) => store_orders::read_store_orders(engine, org).await,
+        (kind::CATALOG_ADOPT, Ok(shop)) => linking::adopt_catalog(engine, shop).await,
         _ => Err(StepFailure {
             kind: FailureKind::Connection,
             org: None,

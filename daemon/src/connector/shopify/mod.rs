@@ -137,7 +137,7 @@ fn orders_updated_query(page_size: u32) -> String {
   orders(first: {page_size}, after: $after, query: $q, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
-      id updatedAt cancelledAt sourceIdentifier
+      id name updatedAt cancelledAt sourceIdentifier
       customAttributes {{ key value }}
       {FULFILLMENTS_SELECTION}
     }}
@@ -150,7 +150,7 @@ fn order_fulfillments_query() -> String {
     format!(
         "query OrderFulfillments($id: ID!) {{
   order(id: $id) {{
-    id updatedAt cancelledAt sourceIdentifier
+    id name updatedAt cancelledAt sourceIdentifier
     customAttributes {{ key value }}
     {FULFILLMENTS_SELECTION}
   }}

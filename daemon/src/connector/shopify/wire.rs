@@ -406,6 +406,8 @@ pub(super) struct OrderData {
 pub(super) struct WireOrder {
     pub id: String,
     #[serde(deserialize_with = "de_string")]
+    pub name: String,
+    #[serde(deserialize_with = "de_string")]
     pub updated_at: String,
     pub cancelled_at: Option<String>,
     pub source_identifier: Option<String>,
@@ -491,6 +493,7 @@ impl From<WireOrder> for StoreOrderUpdate {
             .filter(|id| !id.trim().is_empty());
         Self {
             id: o.id,
+            name: o.name,
             updated_at: o.updated_at,
             tiktok_order_id,
             cancelled: o.cancelled_at.is_some_and(|at| !at.is_empty()),
@@ -552,13 +555,13 @@ mod tests {
 
     #[test]
     fn order_update_parses() {
-        let json = r#"{"orders":{"pageInfo":{"hasNextPage":false,"endCursor":"c"},"nodes":[{
-            "id":"gid://shopify/Order/9","updatedAt":"2026-11-02T00:00:00Z","cancelledAt":null,
+        let json = r##"{"orders":{"pageInfo":{"hasNextPage":false,"endCursor":"c"},"nodes":[{
+            "id":"gid://shopify/Order/9","name":"#1009","updatedAt":"2026-11-02T00:00:00Z","cancelledAt":null,
             "sourceIdentifier":"576","customAttributes":[{"key":"tiktok_order_id","value":"576461413038785752"}],
             "fulfillments":[{"id":"gid://shopify/Fulfillment/5","trackingInfo":[{"company":"UPS","number":"1Z999"}],
               "fulfillmentLineItems":{"nodes":[{"quantity":2,"lineItem":{"sku":"TEE-RED-M"}}]}}]},
             {"id":"gid://shopify/Order/10","updatedAt":"2026-11-03T00:00:00Z","cancelledAt":"2026-11-03T00:00:00Z",
-             "sourceIdentifier":"777","customAttributes":[],"fulfillments":[]}]}}"#;
+             "sourceIdentifier":"777","customAttributes":[],"fulfillments":[]}]}}"##;
         let data: OrdersData = serde_json::from_str(json).unwrap();
         assert_eq!(data.orders.page_info.next(), None);
         let updates: Vec<StoreOrderUpdate> =
@@ -567,6 +570,7 @@ mod tests {
             updates[0],
             StoreOrderUpdate {
                 id: "gid://shopify/Order/9".into(),
+                name: "#1009".into(),
                 updated_at: "2026-11-02T00:00:00Z".into(),
                 tiktok_order_id: Some("576461413038785752".into()),
                 cancelled: false,

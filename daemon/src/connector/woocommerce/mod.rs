@@ -758,6 +758,7 @@ impl WooCommerceClient {
     fn update_of(order: &WireOrder, fulfilments: Vec<StoreFulfilment>) -> StoreOrderUpdate {
         StoreOrderUpdate {
             id: order.id.to_string(),
+            name: order.display_name(),
             updated_at: wire::gmt(&order.date_modified_gmt),
             tiktok_order_id: order.meta(ORDER_META_KEY),
             cancelled: order.status == "cancelled",

@@ -1,0 +1,220 @@
+//! Reading back the store's TikTok orders: what the store holds for each TikTok order
+//! (adoption), its cancellations and its shipments.
+//!
+//! The first read after every start gates store creates for the organization: until the store
+//! has been read back from this database's cursor (or, for a new database, for the last day),
+//! no order is created in it, so a new, reinstalled or restored data dir records the store
+//! orders that already exist instead of creating them again.
+
+use super::{Engine, OrgRuntime, StepFailure, StepResult, kind};
+use crate::store::{self, StoreOrderClaim};
+use feedbridge_common::{FailureKind, OrderSyncState};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+use tracing::{debug, info};
+
+/// Reads re-read a little before their cursor: stores stamp updates with second precision and
+/// may commit them late.
+pub const CURSOR_OVERLAP_SECS: i64 = 60;
+/// How far back the first read of a new database looks; TikTok orders created before that
+/// are looked up one by one before a create (see `known_since`).
+pub const FIRST_READ_LOOKBACK_SECS: i64 = 24 * 3600;
+
+fn db(error: store::StoreError) -> StepFailure {
+    StepFailure::internal(FailureKind::OrderCreate, error)
+}
+
+/// Store orders of ours that changed since the cursor: record which TikTok order each belongs
+/// to, queue cancellations and tracking pushes; then let creates for the organization go.
+pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
+    let Some(org) = engine.org(org_id).cloned() else {
+        return Ok(());
+    };
+    let name = format!("store_orders:{org_id}");
+    let key = name.clone();
+    let (stored, known_since) = engine
+        .store
+        .call(move |conn| {
+            Ok((
+                store::cursor(conn, &key)?,
+                store::store_orders_known_since(conn, org_id)?,
+            ))
+        })
+        .await
+        .map_err(db)?;
+    let first_read_start = store::now_secs() - FIRST_READ_LOOKBACK_SECS;
+    let since = stored.clone().unwrap_or_else(|| {
+        let start = SystemTime::UNIX_EPOCH
+            + Duration::from_secs(u64::try_from(first_read_start).unwrap_or(0));
+        humantime::format_rfc3339_seconds(start).to_string()
+    });
+    let mut newest = since.clone();
+    let mut cursor = None;
+    let mut adopted = 0_usize;
+    loop {
+        let page = org
+            .store
+            .orders_updated_since(&since, cursor.take())
+            .await
+            .map_err(|e| {
+                StepFailure::from_connector(
+                    FailureKind::OrderCreate,
+                    &org.name,
+                    "store orders",
+                    "The store",
+                    &e,
+                )
+            })?;
+        for update in page.items {
+            if update.updated_at > newest {
+                newest.clone_from(&update.updated_at);
+            }
+            adopted += record_claim(engine, org_id, &update).await?;
+            if update.cancelled {
+                queue_store_cancel(engine, &update.id).await?;
+            } else {
+                queue_tracking_push(engine, &org, &update).await?;
+            }
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    // A new database knows the store back to the start of this first read; one from before
+    // adoption knew every order it synced.
+    let known = known_since.unwrap_or(if stored.is_some() {
+        0
+    } else {
+        first_read_start
+    });
+    engine
+        .store
+        .call(move |conn| {
+            store::init_store_orders_known_since(conn, org_id, known)?;
+            store::set_cursor(conn, &name, &newest)
+        })
+        .await
+        .map_err(db)?;
+    if !org.store_orders_read.swap(true, Ordering::SeqCst) {
+        info!(
+            org = %org.name,
+            adopted,
+            "Read back the store's TikTok orders; creating store orders may begin."
+        );
+        let waiting = engine
+            .store
+            .call(move |conn| store::waiting_orders_without_store_order(conn, org_id))
+            .await
+            .map_err(db)?;
+        engine
+            .enqueue_many(kind::ORDER_SYNC, waiting, Duration::ZERO)
+            .await
+            .map_err(db)?;
+    } else if adopted > 0 {
+        info!(org = %org.name, adopted, "Recorded store orders this database did not know.");
+    }
+    Ok(())
+}
+
+/// Remember which TikTok order a store order belongs to; queue the sync of an order row that
+/// has no store order yet (it adopts this one). Returns 1 when it did.
+async fn record_claim(
+    engine: &Engine,
+    org_id: i64,
+    update: &crate::connector::StoreOrderUpdate,
+) -> Result<usize, StepFailure> {
+    let Some(tiktok_id) = update.tiktok_order_id.clone() else {
+        return Ok(0);
+    };
+    let claim = StoreOrderClaim {
+        store_order_id: update.id.clone(),
+        store_order_name: update.name.clone(),
+    };
+    let waiting = engine
+        .store
+        .transaction(move |tx| {
+            store::record_store_order_claim(tx, org_id, &tiktok_id, &claim)?;
+            store::orders_without_store_order(tx, org_id, &tiktok_id)
+        })
+        .await
+        .map_err(db)?;
+    let adopted = waiting.len();
+    engine
+        .enqueue_many(kind::ORDER_SYNC, waiting, Duration::ZERO)
+        .await
+        .map_err(db)?;
+    Ok(adopted)
+}
+
+async fn queue_store_cancel(engine: &Engine, store_order: &str) -> StepResult {
+    let id = store_order.to_owned();
+    let row = engine
+        .store
+        .call(move |conn| store::order_by_store_id(conn, &id))
+        .await
+        .map_err(db)?;
+    if let Some(row) =
+        row.filter(|r| r.sync_state != OrderSyncState::Cancelled && !r.store_cancelled)
+    {
+        engine
+            .enqueue(kind::STORE_CANCEL, row.id, Duration::ZERO)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+async fn queue_tracking_push(
+    engine: &Engine,
+    org: &OrgRuntime,
+    update: &crate::connector::StoreOrderUpdate,
+) -> StepResult {
+    let shipped: Vec<String> = update
+        .fulfilments
+        .iter()
+        .filter(|f| f.tracking_number.is_some())
+        .map(|f| f.id.clone())
+        .collect();
+    if shipped.is_empty() {
+        return Ok(());
+    }
+    let id = update.id.clone();
+    let (org_id, tiktok_id) = (org.id, update.tiktok_order_id.clone());
+    let pending = engine
+        .store
+        .call(move |conn| {
+            let Some(row) = store::order_by_store_id(conn, &id)? else {
+                // Shipped before we recorded the store order (we were creating it, or killed
+                // right after): the push waits for the record, then runs.
+                return match tiktok_id {
+                    Some(tiktok_id) => store::order_being_created(conn, org_id, &tiktok_id),
+                    None => Ok(None),
+                };
+            };
+            // Refused before and waiting for the merchant: a read (which also sees orders
+            // updated in the cursor's last second again) does not repeat it; a retry or a
+            // changed fulfilment's webhook does.
+            if store::has_open_failure(conn, kind::FULFILMENT_PUSH, &row.id.to_string())? {
+                return Ok(None);
+            }
+            for fulfilment in &shipped {
+                if !store::shipment_pushed(conn, row.id, fulfilment)? {
+                    return Ok(Some(row.id));
+                }
+            }
+            Ok(None)
+        })
+        .await
+        .map_err(db)?;
+    match pending {
+        Some(order) => engine
+            .enqueue(kind::FULFILMENT_PUSH, order, Duration::ZERO)
+            .await
+            .map_err(db),
+        None => {
+            debug!(store_order = %update.id, "Nothing new to send for this store order.");
+            Ok(())
+        }
+    }
+}
