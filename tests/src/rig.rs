@@ -30,6 +30,8 @@ pub struct Rig {
     pub control: ControlClient,
     /// The store platform the organization sells on, as the merchant drives it.
     pub store: StoreSim,
+    /// The store platform and fulfilment the daemon is wired to.
+    pub wiring: Wiring,
     /// The daemon's data dir (config, secrets, SQLite, logs, socket); removed on drop.
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
@@ -71,6 +73,7 @@ impl Rig {
             sandbox,
             control,
             store: StoreSim(wiring.store),
+            wiring,
             dir,
             config,
             daemon,
@@ -94,6 +97,17 @@ impl Rig {
             .await
             .map_err(|e| self.with_log(e))?;
         Ok(())
+    }
+
+    /// Stop the daemon (SIGTERM) and start another on the same config but a new, empty data
+    /// dir, as a reinstall or a lost disk would; returns once every connection is connected.
+    pub async fn replace_with_new_database(&mut self) -> anyhow::Result<()> {
+        let status = self.daemon.terminate()?;
+        anyhow::ensure!(status.success(), "the first daemon exited with {status}");
+        let dir = tempfile::tempdir()?;
+        self.config = write_daemon_files_for(dir.path(), &self.sandbox, self.wiring)?;
+        self.dir = dir;
+        self.restart().await
     }
 
     /// The last `lines` lines of the daemon's stderr (over every start).

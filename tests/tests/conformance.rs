@@ -12,7 +12,7 @@ use feedbridge_sandbox::control::NewTikTokOrder;
 use feedbridge_sandbox::{FaultKind, SandboxConfig, WebhookMode};
 use feedbridge_tests::rig::Rig;
 use feedbridge_tests::store_sim::{SimOrder, StoreCall, StoreSim};
-use feedbridge_tests::{Daemon, wait_connected, wait_for, write_daemon_files_for};
+use feedbridge_tests::wait_for;
 use feedbridge_tui::demo::setup::{DemoStore, Wiring};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -379,22 +379,7 @@ async fn a_new_database_adopts_what_exists(store: StoreSim) -> anyhow::Result<()
     }
     let products_before = rig.control.tiktok_products().await?.len();
     let pushes_before = tracking_pushes(&rig).await?;
-    let status = rig.daemon.terminate()?;
-    anyhow::ensure!(status.success(), "daemon A exit status {status}");
-
-    // Daemon B: the same config and shops, a new data dir.
-    let dir = tempfile::tempdir()?;
-    let config = write_daemon_files_for(
-        dir.path(),
-        &rig.sandbox,
-        Wiring {
-            store: store.0,
-            ..Wiring::default()
-        },
-    )?;
-    rig.daemon = Daemon::spawn(&config, dir.path())?;
-    rig.console = rig.daemon.client().await?;
-    wait_connected(&rig.console).await?;
+    rig.replace_with_new_database().await?;
     for id in &ids[..2] {
         rig.wait_state(id, OrderSyncState::Shipped).await?;
     }

@@ -231,6 +231,69 @@ async fn an_fba_order_goes_to_amazon_once_and_its_tracking_reaches_tiktok_once()
     Ok(())
 }
 
+/// Successful mark-shipped calls for one TikTok order.
+async fn tracking_pushes(rig: &Rig, tiktok_id: &str) -> anyhow::Result<usize> {
+    Ok(rig
+        .control
+        .tiktok_calls()
+        .await?
+        .iter()
+        .filter(|c| c.method == "POST" && c.status == 200)
+        .filter(|c| c.path.contains(&format!("/orders/{tiktok_id}/packages")))
+        .count())
+}
+
+/// A daemon on a new, empty data dir sends nothing to Amazon twice: fulfilment orders already
+/// there (shipped or not) are recorded and followed, tracking already on TikTok is not pushed
+/// again, and an order Amazon shipped never goes to the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_database_adopts_fulfilment_orders_at_amazon() -> anyhow::Result<()> {
+    let (mut rig, fba, _) = rig(20).await?;
+    let shipped = rig
+        .control
+        .tiktok_create_order(&order(&[(&fba[0], 1)]))
+        .await?;
+    let open = rig
+        .control
+        .tiktok_create_order(&order(&[(&fba[1], 1)]))
+        .await?;
+    for id in [&shipped, &open] {
+        rig.wait_state(id, OrderSyncState::AtAmazon).await?;
+    }
+    rig.control
+        .amazon_ship(&fulfilment_id(&shipped), "UPS", "1Z999AA10123456784")
+        .await?;
+    rig.wait_state(&shipped, OrderSyncState::Shipped).await?;
+
+    rig.replace_with_new_database().await?;
+    rig.wait_state(&shipped, OrderSyncState::Shipped).await?;
+    rig.wait_state(&open, OrderSyncState::AtAmazon).await?;
+    rig.control
+        .amazon_ship(&fulfilment_id(&open), "UPS", "1Z999AA10123456795")
+        .await?;
+    rig.wait_state(&open, OrderSyncState::Shipped).await?;
+
+    let mut ids = rig.amazon_ids().await?;
+    ids.sort();
+    let mut expected = vec![fulfilment_id(&shipped), fulfilment_id(&open)];
+    expected.sort();
+    assert_eq!(ids, expected, "no fulfilment order sent twice");
+    for id in [&shipped, &open] {
+        assert_eq!(tracking_pushes(&rig, id).await?, 1, "tracking of {id}");
+    }
+    assert!(
+        rig.control
+            .shopify_store_orders()
+            .await?
+            .iter()
+            .all(|o| ![&shipped, &open].contains(&&o.source_identifier.clone().unwrap_or_default())),
+        "orders Amazon ships never reach the store"
+    );
+    let failures = rig.console.failures(context::current()).await?;
+    assert!(failures.is_empty(), "{failures:?}");
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mixed_tiktok_shipped_kept_away_and_oversized_orders_stay_off_amazon() -> anyhow::Result<()>
 {

@@ -51,6 +51,9 @@ pub enum Route {
     Blocked(String),
     /// FBA stock was never read: look again shortly.
     WaitForStock,
+    /// Every line is Amazon's but the order is past waiting for shipment: Amazon may be
+    /// shipping it already (sent by a database this one replaced); the store only if not.
+    AtAmazonIfKnown,
 }
 
 /// The `sellerFulfillmentOrderId` of a TikTok order (attempt 1), and of later attempts after
@@ -119,8 +122,8 @@ pub fn decide(
         ));
     }
     if !awaiting_shipment {
-        // Only an order waiting to be shipped goes to Amazon; a mixed one stays blocked.
-        return Route::Store;
+        // Only an order waiting to be shipped is sent to Amazon; a mixed one stays blocked.
+        return Route::AtAmazonIfKnown;
     }
     let units: u32 = items.values().map(|(n, _)| *n).sum();
     if settings.max_units.is_some_and(|max| units > max)
@@ -315,7 +318,25 @@ pub async fn route(engine: &Engine, row: &OrderRow) -> Result<Route, StepFailure
         })
         .await
         .map_err(db)?;
-    Ok(decide(&row.detail, fba.as_ref(), &settings))
+    match decide(&row.detail, fba.as_ref(), &settings) {
+        Route::AtAmazonIfKnown => {
+            let Some(fulfiller) = fulfiller_of(org) else {
+                return Ok(Route::Store);
+            };
+            let id = fulfilment_order_id(&row.tiktok_order_id, 1);
+            let known = fulfiller
+                .fulfilment_order(&id)
+                .await
+                .map_err(|e| amazon_failure(&org.name, row, &e))?;
+            // Amazon has it: record and follow it (`create` finds it before sending anything).
+            Ok(if known.is_some() {
+                Route::Mcf
+            } else {
+                Route::Store
+            })
+        }
+        route => Ok(route),
+    }
 }
 
 /// Hand the order to Amazon: record its fulfilment order id and queue the create.
@@ -413,7 +434,8 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
         .await
         .map_err(db)?;
     let before_known = known_since.is_none_or(|since| row.detail.create_time < since);
-    if (mcf.create_attempted_at.is_some() || before_known)
+    let past_awaiting = row.detail.status != "AWAITING_SHIPMENT";
+    if (mcf.create_attempted_at.is_some() || before_known || past_awaiting)
         && let Some(found) = fulfiller
             .fulfilment_order(&id)
             .await
@@ -1425,7 +1447,10 @@ mod tests {
         assert_eq!(decide(&fbt, Some(&fba), &settings), Route::Store);
         let mut shipped = order(&["A"]);
         shipped.status = "IN_TRANSIT".into();
-        assert_eq!(decide(&shipped, Some(&fba), &settings), Route::Store);
+        assert_eq!(
+            decide(&shipped, Some(&fba), &settings),
+            Route::AtAmazonIfKnown
+        );
     }
 
     #[test]

@@ -236,7 +236,9 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     }
     // Where it is fulfilled from: the store, or Amazon MCF for FBA-only orders.
     match mcf::route(engine, &row).await? {
-        mcf::Route::Store => create_in_store(engine, row, &settings).await,
+        mcf::Route::Store | mcf::Route::AtAmazonIfKnown => {
+            create_in_store(engine, row, &settings).await
+        }
         mcf::Route::Mcf => mcf::send(engine, &row).await,
         mcf::Route::Blocked(reason) => {
             set_state(engine, order_id, OrderSyncState::Blocked, Some(reason)).await
