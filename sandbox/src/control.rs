@@ -252,6 +252,23 @@ impl ControlClient {
         .await
     }
 
+    /// Move an order to a status TikTok may add in a later API version (forward
+    /// compatibility: what a client written today does with it).
+    pub async fn tiktok_set_later_version_status(
+        &self,
+        order_id: &str,
+        status: &str,
+    ) -> Result<Value, ControlError> {
+        self.post(
+            format!(
+                "{}/_sandbox/orders/{order_id}/later_version_status",
+                self.tiktok
+            ),
+            &json!({"status": status}),
+        )
+        .await
+    }
+
     /// The full order (API shape, with packages and cancellations expanded).
     pub async fn tiktok_order(&self, order_id: &str) -> Result<Value, ControlError> {
         self.get(format!("{}/_sandbox/orders/{order_id}", self.tiktok))

@@ -720,3 +720,34 @@ async fn a_cancellation_while_the_store_order_is_being_created_ends_cancelled() 
     .map_err(|e| rig.with_log(e))?;
     Ok(())
 }
+
+/// A status TikTok adds after this version was written is a visible failure, not a silent
+/// stop: the order is Failed naming the status, the failure is listed (what `feedbridge
+/// failures --json` prints), and nothing reaches the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_tiktok_status_is_a_visible_failure() -> anyhow::Result<()> {
+    let (rig, skus) = rig(sandbox(1)).await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1).with_status("UNPAID"))
+        .await?;
+    rig.wait_state(&id, OrderSyncState::Waiting).await?;
+    rig.control
+        .tiktok_set_later_version_status(&id, "AWAITING_PICKUP_BY_DRONE")
+        .await?;
+    let failed = rig.wait_state(&id, OrderSyncState::Failed).await?;
+    let reason = failed.reason.unwrap_or_default();
+    assert!(
+        reason.contains("status AWAITING_PICKUP_BY_DRONE") && reason.contains("left alone"),
+        "{reason}"
+    );
+    let failures = rig.console.failures(context::current()).await?;
+    let listed = failures
+        .iter()
+        .find(|f| f.subject.contains(&id))
+        .ok_or_else(|| anyhow::anyhow!("no failure for {id} in {failures:?}"))?;
+    assert_eq!(listed.kind, FailureKind::OrderCreate);
+    assert!(listed.reason.contains("AWAITING_PICKUP_BY_DRONE"));
+    assert!(rig.store_orders_for(&id).await?.is_empty());
+    Ok(())
+}

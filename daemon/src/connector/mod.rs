@@ -499,6 +499,20 @@ pub struct RemoteOrder {
     pub line_items: Vec<RemoteLineItem>,
 }
 
+impl RemoteOrder {
+    pub fn order_status(&self) -> tiktok::status::OrderStatus {
+        tiktok::status::OrderStatus::parse(&self.status)
+    }
+
+    pub fn shipping(&self) -> tiktok::status::ShippingType {
+        tiktok::status::ShippingType::parse(&self.shipping_type)
+    }
+
+    pub fn fulfilment(&self) -> tiktok::status::FulfillmentType {
+        tiktok::status::FulfillmentType::parse(&self.fulfillment_type)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemoteAddress {
     pub first_name: String,

@@ -13,6 +13,7 @@
 //!   such a failure sends the order again under a fresh id (Amazon never reuses one).
 //! - A TikTok cancellation (or a buyer's request) cancels at Amazon while Amazon allows it.
 
+use super::order_flow::Routing;
 use super::orders::{db, is_cancelled, load, set_state};
 use super::{Engine, OrgRuntime, StepFailure, StepResult, carriers, kind};
 use crate::connector::{
@@ -297,13 +298,14 @@ pub async fn refresh_fba(engine: &Engine, org_id: i64) -> StepResult {
 // Routing (called by order sync)
 // ---------------------------------------------------------------------------------------------
 
-/// Where an unsent order goes, from the stored FBA stock and the shop's MCF rules.
-pub async fn route(engine: &Engine, row: &OrderRow) -> Result<Route, StepFailure> {
+/// What decides between the store and Amazon for an unsent order: the stored FBA stock and
+/// the shop's MCF rules (order_flow::decide applies them).
+pub async fn routing(engine: &Engine, row: &OrderRow) -> Result<Routing, StepFailure> {
     let Some((org, shop)) = engine.shop(row.shop_id) else {
-        return Ok(Route::Store);
+        return Ok(Routing::StoreOnly);
     };
     if org.fulfiller.is_none() {
-        return Ok(Route::Store);
+        return Ok(Routing::StoreOnly);
     }
     let (org_id, connection) = (org.id, shop.connection);
     let skus: Vec<String> = items_by_sku(&row.detail).into_keys().collect();
@@ -318,25 +320,27 @@ pub async fn route(engine: &Engine, row: &OrderRow) -> Result<Route, StepFailure
         })
         .await
         .map_err(db)?;
-    match decide(&row.detail, fba.as_ref(), &settings) {
-        Route::AtAmazonIfKnown => {
-            let Some(fulfiller) = fulfiller_of(org) else {
-                return Ok(Route::Store);
-            };
-            let id = fulfilment_order_id(&row.tiktok_order_id, 1);
-            let known = fulfiller
-                .fulfilment_order(&id)
-                .await
-                .map_err(|e| amazon_failure(&org.name, row, &e))?;
-            // Amazon has it: record and follow it (`create` finds it before sending anything).
-            Ok(if known.is_some() {
-                Route::Mcf
-            } else {
-                Route::Store
-            })
-        }
-        route => Ok(route),
-    }
+    Ok(Routing::Amazon {
+        fba,
+        settings,
+        has_order: None,
+    })
+}
+
+/// Whether Amazon already has this order's (first) fulfilment order.
+pub async fn amazon_has_order(engine: &Engine, row: &OrderRow) -> Result<bool, StepFailure> {
+    let Some((org, _)) = engine.shop(row.shop_id) else {
+        return Ok(false);
+    };
+    let Some(fulfiller) = fulfiller_of(org) else {
+        return Ok(false);
+    };
+    let id = fulfilment_order_id(&row.tiktok_order_id, 1);
+    Ok(fulfiller
+        .fulfilment_order(&id)
+        .await
+        .map_err(|e| amazon_failure(&org.name, row, &e))?
+        .is_some())
 }
 
 /// Hand the order to Amazon: record its fulfilment order id and queue the create.

@@ -9,6 +9,7 @@ pub mod connections;
 pub mod description;
 pub(crate) mod linking;
 mod mcf;
+mod order_flow;
 pub use carriers::region_default as region_default_carrier;
 mod orders;
 mod runner;

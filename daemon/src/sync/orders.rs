@@ -15,6 +15,7 @@
 //!
 //! Where the store's total differs from TikTok's, the difference is recorded on the order.
 
+use super::order_flow::{self, Facts, Next, Routing};
 use super::{Engine, OrgRuntime, StepFailure, StepResult, cancellations, kind, mcf, shipping};
 use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
 use crate::store::{self, OrderRow};
@@ -154,96 +155,73 @@ pub(super) async fn settings_of(engine: &Engine, shop: i64) -> Result<OrderSetti
         .map_err(db)
 }
 
-/// Decide what an order needs now, and do it.
+/// Gather what is known of an order, let `order_flow::decide` say what happens next, and
+/// carry it out.
 pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     let Some(row) = load(engine, order_id).await? else {
         return Ok(());
     };
-    if row.sync_state == OrderSyncState::Cancelled {
-        return Ok(());
-    }
-    let Some((_, shop)) = engine.shop(row.shop_id) else {
+    let Some((org, shop)) = engine.shop(row.shop_id) else {
         return Ok(());
     };
     let settings = settings_of(engine, shop.connection).await?;
-    if row.store_order_id.is_some() {
-        return after_creation(engine, row, &settings).await;
-    }
     let sent_to_amazon = engine
         .store
         .call(move |conn| store::mcf_order(conn, order_id))
         .await
         .map_err(db)?;
-    if let Some(sent) = sent_to_amazon {
-        return mcf::sync_sent(engine, row, sent).await;
-    }
-    let status = row.detail.status.clone();
-    match status.as_str() {
-        "UNPAID" => {
-            return set_state(
-                engine,
-                order_id,
-                OrderSyncState::Waiting,
-                Some("Waiting for the buyer to pay.".into()),
-            )
-            .await;
-        }
-        "ON_HOLD" => {
-            return set_state(
-                engine,
-                order_id,
-                OrderSyncState::Waiting,
-                Some("In TikTok's free-cancellation window; syncs when it ends.".into()),
-            )
-            .await;
-        }
-        s if is_cancelled(s) => {
-            return cancelled_before_sync(engine, row, &settings).await;
-        }
-        _ => {}
-    }
-    let Some(stage) = shipping_stage(&status) else {
-        return Ok(());
+    let mut routing = if row.store_order_id.is_none() && sent_to_amazon.is_none() {
+        mcf::routing(engine, &row).await?
+    } else {
+        Routing::StoreOnly
     };
-    let fbt = is_fbt(&row.detail);
-    if fbt && settings.fbt_rule == FbtRule::AfterCollection && stage < 2 {
-        return set_state(
-            engine,
-            order_id,
-            OrderSyncState::Blocked,
-            Some(
-                "Fulfilled by TikTok (rule B): created in the store, already fulfilled, once TikTok hands it to the carrier."
-                    .into(),
-            ),
-        )
-        .await;
-    }
-    if let Some(until) = hold_until(&row.detail, &settings)
-        && until > store::now_secs()
-    {
-        return hold(engine, &row, until, settings.hold_minutes).await;
-    }
-    if row.detail.is_buyer_request_cancel {
-        return set_state(
-            engine,
-            order_id,
-            OrderSyncState::Waiting,
-            Some(
-                "The buyer asked to cancel; waiting for the answer in TikTok Seller Center.".into(),
-            ),
-        )
-        .await;
-    }
-    // Where it is fulfilled from: the store, or Amazon MCF for FBA-only orders.
-    match mcf::route(engine, &row).await? {
-        mcf::Route::Store | mcf::Route::AtAmazonIfKnown => {
-            create_in_store(engine, row, &settings).await
+    let now = store::now_secs();
+    let in_mcf = sent_to_amazon.is_some();
+    let first = order_flow::decide(&facts_of(&row, in_mcf, &routing), &settings, now);
+    let next = if first == Next::AskAmazon {
+        let known = mcf::amazon_has_order(engine, &row).await?;
+        if let Routing::Amazon { has_order, .. } = &mut routing {
+            *has_order = Some(known);
         }
-        mcf::Route::Mcf => mcf::send(engine, &row).await,
-        mcf::Route::Blocked(reason) => {
+        order_flow::decide(&facts_of(&row, in_mcf, &routing), &settings, now)
+    } else {
+        first
+    };
+    match next {
+        Next::Nothing => Ok(()),
+        Next::FollowInStore => after_creation(engine, row, &settings).await,
+        Next::FollowAtAmazon => match sent_to_amazon {
+            Some(sent) => mcf::sync_sent(engine, row, sent).await,
+            None => Ok(()),
+        },
+        Next::Wait(reason) => {
+            set_state(
+                engine,
+                order_id,
+                OrderSyncState::Waiting,
+                Some(reason.into()),
+            )
+            .await
+        }
+        Next::Hold { until } => hold(engine, &row, until, settings.hold_minutes).await,
+        Next::Block(reason) => {
             set_state(engine, order_id, OrderSyncState::Blocked, Some(reason)).await
         }
-        mcf::Route::WaitForStock => {
+        Next::CancelBeforeSync => cancelled_before_sync(engine, row, &settings).await,
+        Next::Unhandled { status } => Err(StepFailure::rejected(
+            FailureKind::OrderCreate,
+            &org.name,
+            format!("TikTok order {}", row.tiktok_order_id),
+            format!(
+                "TikTok reported status {status}, which this version of feedbridge does not handle; it was left alone"
+            ),
+            "Handle the order in TikTok Seller Center, or upgrade feedbridge and retry.",
+        )),
+        Next::CreateInStore => create_in_store(engine, row, &settings).await,
+        Next::SendToAmazon => mcf::send(engine, &row).await,
+        // Asked above; a second ask cannot happen.
+        Next::AskAmazon => Ok(()),
+        Next::WaitForFbaStock => {
             set_state(
                 engine,
                 order_id,
@@ -256,6 +234,16 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
                 .await
                 .map_err(db)
         }
+    }
+}
+
+fn facts_of<'a>(row: &'a OrderRow, sent_to_amazon: bool, routing: &'a Routing) -> Facts<'a> {
+    Facts {
+        order: &row.detail,
+        state: row.sync_state,
+        in_store: row.store_order_id.is_some(),
+        sent_to_amazon,
+        routing,
     }
 }
 
@@ -396,19 +384,6 @@ async fn wait_for_store_read(engine: &Engine, order_id: i64) -> StepResult {
         .enqueue(kind::ORDER_SYNC, order_id, STORE_READ_RECHECK)
         .await
         .map_err(db)
-}
-
-/// When a paid order may go to the store under the shop's hold window.
-fn hold_until(order: &RemoteOrder, settings: &OrderSettings) -> Option<i64> {
-    if settings.hold_minutes == 0 {
-        return None;
-    }
-    let paid = if order.paid_time > 0 {
-        order.paid_time
-    } else {
-        order.create_time
-    };
-    Some(paid + i64::from(settings.hold_minutes) * 60)
 }
 
 async fn hold(engine: &Engine, row: &OrderRow, until: i64, minutes: u32) -> StepResult {
@@ -858,15 +833,6 @@ mod tests {
         assert!(must_look_in_store(None, 2_000, None));
         // A create whose answer may have been lost.
         assert!(must_look_in_store(Some(1_990), 2_000, Some(1_000)));
-    }
-
-    #[test]
-    fn hold_window_counts_from_payment() {
-        let o = order(&[]);
-        let mut settings = OrderSettings::default();
-        assert_eq!(hold_until(&o, &settings), None);
-        settings.hold_minutes = 60;
-        assert_eq!(hold_until(&o, &settings), Some(1_060 + 3_600));
     }
 
     #[test]

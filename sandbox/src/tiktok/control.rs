@@ -21,6 +21,10 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/orders", post(create_order).get(list_orders))
         .route("/_sandbox/orders/{id}", get(get_order))
         .route("/_sandbox/orders/{id}/status", post(set_status))
+        .route(
+            "/_sandbox/orders/{id}/later_version_status",
+            post(set_later_version_status),
+        )
         .route("/_sandbox/orders/{id}/cancel_request", post(cancel_request))
         .route("/_sandbox/cancellations/{id}/approve", post(approve_cancel))
         .route("/_sandbox/cancellations/{id}/reject", post(reject_cancel))
@@ -81,6 +85,17 @@ async fn set_status(
     Json(req): Json<StatusReq>,
 ) -> Response {
     match orders::set_status(&tt, &id, &req.status) {
+        Ok(order) => Json(order).into_response(),
+        Err((code, message)) => err(status_of(code), message),
+    }
+}
+
+async fn set_later_version_status(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Path(id): Path<String>,
+    Json(req): Json<StatusReq>,
+) -> Response {
+    match orders::set_later_version_status(&tt, &id, &req.status) {
         Ok(order) => Json(order).into_response(),
         Err((code, message)) => err(status_of(code), message),
     }

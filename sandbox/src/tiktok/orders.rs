@@ -1602,6 +1602,34 @@ pub(crate) fn set_status(
     Ok(order_full(&st, order_id).unwrap_or(Value::Null))
 }
 
+/// Forward compatibility: the order moves to a status TikTok may add in a later API version
+/// (any upper-case name not in today's list), as a client written against today's contract
+/// would one day see it. Emits ORDER_STATUS_CHANGE like any status change.
+pub(crate) fn set_later_version_status(
+    tt: &TikTok,
+    order_id: &str,
+    status: &str,
+) -> Result<Value, (u16, String)> {
+    let well_formed =
+        !status.is_empty() && status.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+    if !well_formed || ORDER_STATUSES.contains(&status) {
+        return Err((
+            400,
+            format!(
+                "a later-version status is an upper-case name not in {ORDER_STATUSES:?}, got {status}"
+            ),
+        ));
+    }
+    let mut st = lock(&tt.state);
+    let Some(o) = st.orders.get_mut(order_id) else {
+        return Err((404, format!("order {order_id} not found")));
+    };
+    o.status = status.to_owned();
+    o.update_time = now_secs();
+    emit_order_status(tt, &mut st, order_id);
+    Ok(order_full(&st, order_id).unwrap_or(Value::Null))
+}
+
 /// The order as the API returns it, with `packages` expanded to full package objects.
 pub(crate) fn order_full(st: &State, order_id: &str) -> Option<Value> {
     let o = st.orders.get(order_id)?;

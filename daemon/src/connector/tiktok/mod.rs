@@ -8,6 +8,7 @@
 pub mod auth;
 mod inventory;
 mod listing;
+pub mod status;
 mod wire;
 
 use super::http::{self, Platform, RateLimiter};

@@ -1,0 +1,443 @@
+//! An order's life as one decision. `decide` reads what is known of a TikTok order (its
+//! TikTok detail, where we stand with it, the shop's rules, what Amazon holds) and the time,
+//! and says what happens next; `orders::sync_order` gathers those facts and carries the answer
+//! out. Every rule about when an order waits, is blocked, goes to the store or to Amazon lives
+//! here, in the order it is applied. See docs/Architecture.md "An order's life".
+
+use super::mcf;
+use crate::connector::RemoteOrder;
+use crate::connector::tiktok::status::{FulfillmentType, OrderStatus};
+use feedbridge_common::OrderSyncState;
+use feedbridge_common::mcf::McfSettings;
+use feedbridge_common::orders::{FbtRule, OrderSettings};
+use std::collections::BTreeMap;
+
+pub const WAITING_FOR_PAYMENT: &str = "Waiting for the buyer to pay.";
+pub const IN_FREE_CANCEL_WINDOW: &str = "In TikTok's free-cancellation window; syncs when it ends.";
+pub const BUYER_ASKED_TO_CANCEL: &str =
+    "The buyer asked to cancel; waiting for the answer in TikTok Seller Center.";
+pub const FBT_RULE_B: &str = "Fulfilled by TikTok (rule B): created in the store, already fulfilled, once TikTok hands it to the carrier.";
+
+/// What is known of one order when deciding.
+#[derive(Clone, Debug)]
+pub struct Facts<'a> {
+    pub order: &'a RemoteOrder,
+    pub state: OrderSyncState,
+    /// We recorded its store order.
+    pub in_store: bool,
+    /// We recorded an Amazon fulfilment order for it.
+    pub sent_to_amazon: bool,
+    pub routing: &'a Routing,
+}
+
+/// What decides between the store and Amazon MCF.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Routing {
+    /// The organization has no Amazon account: everything goes to the store.
+    StoreOnly,
+    Amazon {
+        /// FBA units by seller SKU; `None` until the first read of FBA stock.
+        fba: Option<BTreeMap<String, i64>>,
+        settings: McfSettings,
+        /// Whether Amazon already has its fulfilment order; `None` until asked (asked only
+        /// when that decides).
+        has_order: Option<bool>,
+    },
+}
+
+/// What happens next to an order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Final here (cancelled): nothing more to do.
+    Nothing,
+    /// In the store: carry TikTok's later news across (cancellations, TikTok's shipments).
+    FollowInStore,
+    /// At Amazon: carry TikTok's news there.
+    FollowAtAmazon,
+    Wait(&'static str),
+    /// The shop's hold window: wait until then (Unix seconds).
+    Hold {
+        until: i64,
+    },
+    Block(String),
+    /// TikTok cancelled it before it reached the store (which may have it all the same).
+    CancelBeforeSync,
+    /// TikTok reported a status this version does not handle: leave it alone, visibly.
+    Unhandled {
+        status: String,
+    },
+    CreateInStore,
+    SendToAmazon,
+    /// Whether Amazon already has it decides: ask, then decide again.
+    AskAmazon,
+    /// FBA stock was never read: look again shortly.
+    WaitForFbaStock,
+}
+
+pub fn decide(facts: &Facts<'_>, settings: &OrderSettings, now: i64) -> Next {
+    let order = facts.order;
+    if facts.state == OrderSyncState::Cancelled {
+        return Next::Nothing;
+    }
+    if facts.in_store {
+        return Next::FollowInStore;
+    }
+    if facts.sent_to_amazon {
+        return Next::FollowAtAmazon;
+    }
+    let stage = match order.order_status() {
+        OrderStatus::Unpaid => return Next::Wait(WAITING_FOR_PAYMENT),
+        OrderStatus::OnHold => return Next::Wait(IN_FREE_CANCEL_WINDOW),
+        OrderStatus::Cancelled => return Next::CancelBeforeSync,
+        status => match status.shipping_stage() {
+            Some(stage) => stage,
+            None => {
+                return Next::Unhandled {
+                    status: status.as_str().to_owned(),
+                };
+            }
+        },
+    };
+    let fbt = order.fulfilment() == FulfillmentType::TikTok;
+    if fbt && settings.fbt_rule == FbtRule::AfterCollection && stage < 2 {
+        return Next::Block(FBT_RULE_B.to_owned());
+    }
+    if let Some(until) = hold_until(order, settings)
+        && until > now
+    {
+        return Next::Hold { until };
+    }
+    if order.is_buyer_request_cancel {
+        return Next::Wait(BUYER_ASKED_TO_CANCEL);
+    }
+    let Routing::Amazon {
+        fba,
+        settings: mcf_settings,
+        has_order,
+    } = facts.routing
+    else {
+        return Next::CreateInStore;
+    };
+    match mcf::decide(order, fba.as_ref(), mcf_settings) {
+        mcf::Route::Store => Next::CreateInStore,
+        mcf::Route::Mcf => Next::SendToAmazon,
+        mcf::Route::Blocked(reason) => Next::Block(reason),
+        mcf::Route::WaitForStock => Next::WaitForFbaStock,
+        mcf::Route::AtAmazonIfKnown => match has_order {
+            None => Next::AskAmazon,
+            Some(true) => Next::SendToAmazon,
+            Some(false) => Next::CreateInStore,
+        },
+    }
+}
+
+/// When a paid order may go to the store under the shop's hold window.
+pub fn hold_until(order: &RemoteOrder, settings: &OrderSettings) -> Option<i64> {
+    if settings.hold_minutes == 0 {
+        return None;
+    }
+    let paid = if order.paid_time > 0 {
+        order.paid_time
+    } else {
+        order.create_time
+    };
+    Some(paid + i64::from(settings.hold_minutes) * 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connector::{RemoteAddress, RemoteLineItem};
+    use rust_decimal::Decimal;
+
+    const NOW: i64 = 10_000;
+
+    fn order(status: &str) -> RemoteOrder {
+        RemoteOrder {
+            id: "576".into(),
+            status: status.into(),
+            update_time: NOW,
+            create_time: NOW - 600,
+            paid_time: NOW - 500,
+            fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
+            shipping_type: "SELLER".into(),
+            delivery_option_id: "d".into(),
+            currency: "USD".into(),
+            sub_total: Decimal::ONE,
+            seller_discount: Decimal::ZERO,
+            platform_discount: Decimal::ZERO,
+            shipping_fee: Decimal::ZERO,
+            tax: Decimal::ZERO,
+            total: Decimal::ONE,
+            is_buyer_request_cancel: false,
+            buyer_email: String::new(),
+            recipient: RemoteAddress::default(),
+            line_items: vec![RemoteLineItem {
+                id: "l1".into(),
+                sku_id: "s1".into(),
+                seller_sku: "A".into(),
+                original_price: Decimal::ONE,
+                sale_price: Decimal::ONE,
+                package_id: String::new(),
+                tracking_number: String::new(),
+                shipping_provider_name: String::new(),
+                package_status: String::new(),
+            }],
+        }
+    }
+
+    fn amazon(units: Option<i64>, has_order: Option<bool>) -> Routing {
+        Routing::Amazon {
+            fba: units.map(|n| BTreeMap::from([("A".to_owned(), n)])),
+            settings: McfSettings::default(),
+            has_order,
+        }
+    }
+
+    /// One row of the decision table.
+    struct Case {
+        name: &'static str,
+        order: RemoteOrder,
+        state: OrderSyncState,
+        in_store: bool,
+        sent_to_amazon: bool,
+        routing: Routing,
+        settings: OrderSettings,
+        expect: Next,
+    }
+
+    fn case(name: &'static str, order: RemoteOrder, expect: Next) -> Case {
+        Case {
+            name,
+            order,
+            state: OrderSyncState::Pending,
+            in_store: false,
+            sent_to_amazon: false,
+            routing: Routing::StoreOnly,
+            settings: OrderSettings::default(),
+            expect,
+        }
+    }
+
+    fn with(mut order: RemoteOrder, change: impl FnOnce(&mut RemoteOrder)) -> RemoteOrder {
+        change(&mut order);
+        order
+    }
+
+    #[test]
+    fn every_row_of_the_decision_table() {
+        let fbt = |status: &str| {
+            with(order(status), |o| {
+                o.fulfillment_type = "FULFILLMENT_BY_TIKTOK".into();
+            })
+        };
+        let rule_b = OrderSettings {
+            fbt_rule: FbtRule::AfterCollection,
+            ..OrderSettings::default()
+        };
+        let hold_hour = OrderSettings {
+            hold_minutes: 60,
+            ..OrderSettings::default()
+        };
+        let cases = [
+            case(
+                "unpaid",
+                order("UNPAID"),
+                Next::Wait(WAITING_FOR_PAYMENT),
+            ),
+            case(
+                "on hold",
+                order("ON_HOLD"),
+                Next::Wait(IN_FREE_CANCEL_WINDOW),
+            ),
+            case(
+                "cancelled before sync",
+                order("CANCELLED"),
+                Next::CancelBeforeSync,
+            ),
+            case(
+                "cancelled (webhook spelling)",
+                order("CANCEL"),
+                Next::CancelBeforeSync,
+            ),
+            Case {
+                state: OrderSyncState::Cancelled,
+                ..case("cancelled here is final", order("IN_TRANSIT"), Next::Nothing)
+            },
+            case(
+                "unknown status",
+                order("RETURNED_TO_SELLER"),
+                Next::Unhandled {
+                    status: "RETURNED_TO_SELLER".into(),
+                },
+            ),
+            case(
+                "paid: create it",
+                order("AWAITING_SHIPMENT"),
+                Next::CreateInStore,
+            ),
+            case(
+                "already shipped on TikTok: still recorded in the store",
+                order("IN_TRANSIT"),
+                Next::CreateInStore,
+            ),
+            case(
+                "FBT rule A: created at once",
+                fbt("AWAITING_SHIPMENT"),
+                Next::CreateInStore,
+            ),
+            Case {
+                settings: rule_b.clone(),
+                ..case(
+                    "FBT rule B: blocked until collection",
+                    fbt("AWAITING_SHIPMENT"),
+                    Next::Block(FBT_RULE_B.into()),
+                )
+            },
+            Case {
+                settings: rule_b,
+                ..case(
+                    "FBT rule B: created once collected",
+                    fbt("AWAITING_COLLECTION"),
+                    Next::CreateInStore,
+                )
+            },
+            Case {
+                settings: hold_hour.clone(),
+                ..case(
+                    "hold window not over",
+                    order("AWAITING_SHIPMENT"),
+                    Next::Hold {
+                        until: NOW - 500 + 3_600,
+                    },
+                )
+            },
+            Case {
+                settings: hold_hour,
+                ..case(
+                    "hold window over",
+                    with(order("AWAITING_SHIPMENT"), |o| o.paid_time = NOW - 3_601),
+                    Next::CreateInStore,
+                )
+            },
+            case(
+                "buyer asked to cancel",
+                with(order("AWAITING_SHIPMENT"), |o| o.is_buyer_request_cancel = true),
+                Next::Wait(BUYER_ASKED_TO_CANCEL),
+            ),
+            Case {
+                in_store: true,
+                ..case(
+                    "already in the store",
+                    order("CANCELLED"),
+                    Next::FollowInStore,
+                )
+            },
+            Case {
+                sent_to_amazon: true,
+                ..case(
+                    "already at Amazon",
+                    order("AWAITING_SHIPMENT"),
+                    Next::FollowAtAmazon,
+                )
+            },
+            Case {
+                routing: amazon(Some(5), None),
+                ..case(
+                    "MCF: every line at FBA",
+                    order("AWAITING_SHIPMENT"),
+                    Next::SendToAmazon,
+                )
+            },
+            Case {
+                routing: amazon(Some(0), None),
+                ..case(
+                    "MCF: nothing at FBA goes to the store",
+                    order("AWAITING_SHIPMENT"),
+                    Next::CreateInStore,
+                )
+            },
+            Case {
+                routing: amazon(None, None),
+                ..case(
+                    "MCF: FBA stock not read yet",
+                    order("AWAITING_SHIPMENT"),
+                    Next::WaitForFbaStock,
+                )
+            },
+            Case {
+                routing: amazon(Some(5), None),
+                ..case(
+                    "MCF: mixed lines are blocked",
+                    with(order("AWAITING_SHIPMENT"), |o| {
+                        let mut other = o.line_items[0].clone();
+                        other.seller_sku = "B".into();
+                        o.line_items.push(other);
+                    }),
+                    Next::Block(
+                        "Contains items Amazon does not fulfil (B); ship it from TikTok Seller Center."
+                            .into(),
+                    ),
+                )
+            },
+            Case {
+                routing: amazon(Some(5), None),
+                ..case(
+                    "MCF: past awaiting shipment, ask Amazon",
+                    order("IN_TRANSIT"),
+                    Next::AskAmazon,
+                )
+            },
+            Case {
+                routing: amazon(Some(5), Some(true)),
+                ..case(
+                    "MCF: Amazon already has it",
+                    order("IN_TRANSIT"),
+                    Next::SendToAmazon,
+                )
+            },
+            Case {
+                routing: amazon(Some(5), Some(false)),
+                ..case(
+                    "MCF: Amazon does not have it",
+                    order("IN_TRANSIT"),
+                    Next::CreateInStore,
+                )
+            },
+            Case {
+                routing: amazon(Some(5), None),
+                ..case(
+                    "MCF: TikTok ships it",
+                    with(order("AWAITING_SHIPMENT"), |o| o.shipping_type = "TIKTOK".into()),
+                    Next::CreateInStore,
+                )
+            },
+        ];
+        for case in cases {
+            let facts = Facts {
+                order: &case.order,
+                state: case.state,
+                in_store: case.in_store,
+                sent_to_amazon: case.sent_to_amazon,
+                routing: &case.routing,
+            };
+            assert_eq!(
+                decide(&facts, &case.settings, NOW),
+                case.expect,
+                "{}",
+                case.name
+            );
+        }
+    }
+
+    #[test]
+    fn hold_window_counts_from_payment() {
+        let o = order("AWAITING_SHIPMENT");
+        let mut settings = OrderSettings::default();
+        assert_eq!(hold_until(&o, &settings), None);
+        settings.hold_minutes = 60;
+        assert_eq!(hold_until(&o, &settings), Some(NOW - 500 + 3_600));
+        let unpaid = with(o, |o| o.paid_time = 0);
+        assert_eq!(hold_until(&unpaid, &settings), Some(NOW - 600 + 3_600));
+    }
+}
