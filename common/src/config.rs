@@ -40,6 +40,21 @@ pub struct DaemonSettings {
     pub webhook_public_url: Option<String>,
     /// Secrets file (mode 0600); default `secrets.toml` in the data dir.
     pub secrets_file: Option<PathBuf>,
+    /// A webhook request's headers must be complete this long after it starts.
+    #[serde(default = "defaults::webhook_header_timeout_secs")]
+    pub webhook_header_timeout_secs: u64,
+    /// A webhook request's whole body must arrive within this long of its headers.
+    #[serde(default = "defaults::webhook_body_timeout_secs")]
+    pub webhook_body_timeout_secs: u64,
+    /// A kept-alive webhook connection may wait this long for its next request.
+    #[serde(default = "defaults::webhook_idle_timeout_secs")]
+    pub webhook_idle_timeout_secs: u64,
+    /// Webhook connections held at once; past it the oldest idle one is closed.
+    #[serde(default = "defaults::webhook_max_connections")]
+    pub webhook_max_connections: usize,
+    /// Webhook connections held at once from one IP address.
+    #[serde(default = "defaults::webhook_max_connections_per_peer")]
+    pub webhook_max_connections_per_peer: usize,
 }
 
 impl Default for DaemonSettings {
@@ -51,6 +66,11 @@ impl Default for DaemonSettings {
             webhook_listen: None,
             webhook_public_url: None,
             secrets_file: None,
+            webhook_header_timeout_secs: defaults::webhook_header_timeout_secs(),
+            webhook_body_timeout_secs: defaults::webhook_body_timeout_secs(),
+            webhook_idle_timeout_secs: defaults::webhook_idle_timeout_secs(),
+            webhook_max_connections: defaults::webhook_max_connections(),
+            webhook_max_connections_per_peer: defaults::webhook_max_connections_per_peer(),
         }
     }
 }
@@ -269,6 +289,21 @@ mod defaults {
     pub fn log_level() -> String {
         "info".into()
     }
+    pub fn webhook_header_timeout_secs() -> u64 {
+        10
+    }
+    pub fn webhook_body_timeout_secs() -> u64 {
+        30
+    }
+    pub fn webhook_idle_timeout_secs() -> u64 {
+        60
+    }
+    pub fn webhook_max_connections() -> usize {
+        1024
+    }
+    pub fn webhook_max_connections_per_peer() -> usize {
+        256
+    }
     pub fn order_poll_secs() -> u64 {
         30
     }
@@ -330,6 +365,46 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl DaemonSettings {
+    /// The webhook port's timeouts and caps, or the key that is out of range and why.
+    fn check_webhook_limits(&self) -> Result<(), (&'static str, String)> {
+        for (key, value, most) in [
+            (
+                "webhook_header_timeout_secs",
+                self.webhook_header_timeout_secs,
+                300,
+            ),
+            (
+                "webhook_body_timeout_secs",
+                self.webhook_body_timeout_secs,
+                3600,
+            ),
+            (
+                "webhook_idle_timeout_secs",
+                self.webhook_idle_timeout_secs,
+                3600,
+            ),
+        ] {
+            if !(1..=most).contains(&value) {
+                return Err((key, format!("must be between 1 and {most} seconds")));
+            }
+        }
+        // More connections than systemd's LimitNOFILE could never be held.
+        if !(1..=65_536).contains(&self.webhook_max_connections) {
+            let message = "must be between 1 and 65536".to_owned();
+            return Err(("webhook_max_connections", message));
+        }
+        if !(1..=self.webhook_max_connections).contains(&self.webhook_max_connections_per_peer) {
+            let message = format!(
+                "must be between 1 and daemon.webhook_max_connections ({})",
+                self.webhook_max_connections
+            );
+            return Err(("webhook_max_connections_per_peer", message));
+        }
+        Ok(())
+    }
+}
+
 /// Deserialize TOML, reporting the dotted key path of the first problem.
 fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &Path) -> Result<T, ConfigError> {
     let deserializer = toml::Deserializer::parse(text).map_err(|error| ConfigError {
@@ -385,6 +460,9 @@ impl Config {
         if let Some(url) = &self.daemon.webhook_public_url {
             check_url(url).map_err(|m| bad("daemon.webhook_public_url".into(), m))?;
         }
+        self.daemon
+            .check_webhook_limits()
+            .map_err(|(key, message)| bad(format!("daemon.{key}"), message))?;
         for (key, value) in [
             ("sync.order_poll_secs", self.sync.order_poll_secs),
             ("sync.catalog_poll_secs", self.sync.catalog_poll_secs),
@@ -705,6 +783,59 @@ mod tests {
     fn out_of_range_value_names_key() {
         let error = parse("[sync]\nworkers = 0\n").unwrap_err();
         assert_eq!(error.key, "sync.workers");
+    }
+
+    #[test]
+    fn webhook_limits_default_and_are_checked() {
+        let daemon = parse("").unwrap().daemon;
+        assert_eq!(
+            (
+                daemon.webhook_header_timeout_secs,
+                daemon.webhook_body_timeout_secs,
+                daemon.webhook_idle_timeout_secs,
+                daemon.webhook_max_connections,
+                daemon.webhook_max_connections_per_peer,
+            ),
+            (10, 30, 60, 1024, 256)
+        );
+        let daemon = parse("[daemon]\nwebhook_header_timeout_secs = 2\nwebhook_max_connections = 8\nwebhook_max_connections_per_peer = 8\n")
+            .unwrap()
+            .daemon;
+        assert_eq!(daemon.webhook_header_timeout_secs, 2);
+        assert_eq!(daemon.webhook_max_connections_per_peer, 8);
+        for (line, key, says) in [
+            (
+                "webhook_header_timeout_secs = 0",
+                "daemon.webhook_header_timeout_secs",
+                "between 1 and 300 seconds",
+            ),
+            (
+                "webhook_body_timeout_secs = 7200",
+                "daemon.webhook_body_timeout_secs",
+                "between 1 and 3600 seconds",
+            ),
+            (
+                "webhook_idle_timeout_secs = 0",
+                "daemon.webhook_idle_timeout_secs",
+                "between 1 and 3600 seconds",
+            ),
+            (
+                "webhook_max_connections = 0",
+                "daemon.webhook_max_connections",
+                "between 1 and 65536",
+            ),
+            (
+                "webhook_max_connections_per_peer = 2000",
+                "daemon.webhook_max_connections_per_peer",
+                "daemon.webhook_max_connections (1024)",
+            ),
+        ] {
+            let error = parse(&format!("[daemon]\n{line}\n")).unwrap_err();
+            assert_eq!(error.key, key, "{line}");
+            assert!(error.message.contains(says), "{line}: {error}");
+        }
+        let error = parse("[daemon]\nwebhook_max_connections = -1\n").unwrap_err();
+        assert_eq!(error.key, "daemon.webhook_max_connections");
     }
 
     #[test]
