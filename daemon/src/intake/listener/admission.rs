@@ -201,8 +201,9 @@ impl Registry {
         }
     }
 
-    /// Hold a new connection from `peer`, closing others to make room; `None` when refused.
-    pub fn admit(&self, peer: IpAddr) -> Option<(u64, Arc<Connection>)> {
+    /// Hold a new connection from `peer`, closing others to make room (how many is the third
+    /// figure); `None` when refused.
+    pub fn admit(&self, peer: IpAddr) -> Option<(u64, Arc<Connection>, usize)> {
         let mut guard = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         let (next_id, held) = &mut *guard;
         let view: Vec<Held> = held
@@ -219,15 +220,15 @@ impl Registry {
         let Admission::Admit { evict } = make_room(&view, peer, self.caps) else {
             return None;
         };
-        for id in evict {
-            if let Some(connection) = held.remove(&id) {
+        for id in &evict {
+            if let Some(connection) = held.remove(id) {
                 connection.evicted.cancel();
             }
         }
         *next_id += 1;
         let connection = Arc::new(Connection::new(peer, Instant::now()));
         held.insert(*next_id, Arc::clone(&connection));
-        Some((*next_id, connection))
+        Some((*next_id, connection, evict.len()))
     }
 
     /// Forget a closed connection (already gone if it was evicted).
@@ -364,12 +365,13 @@ mod tests {
             per_peer: 2,
         });
         // Admitted at the same instant or later; ties go to the older id.
-        let (first, a) = registry.admit(ip(1)).expect("room");
-        let (_, b) = registry.admit(ip(1)).expect("room");
+        let (first, a, _) = registry.admit(ip(1)).expect("room");
+        let (_, b, _) = registry.admit(ip(1)).expect("room");
         let busy = b.begin_request();
         assert_eq!(b.phase(), Phase::Busy);
         // The third from the same peer closes the first (waiting), not the busy one.
-        let (_, _c) = registry.admit(ip(1)).expect("room");
+        let (_, _c, evicted) = registry.admit(ip(1)).expect("room");
+        assert_eq!(evicted, 1);
         assert!(a.evicted.is_cancelled());
         assert!(!b.evicted.is_cancelled());
         registry.remove(first);

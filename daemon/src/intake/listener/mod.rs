@@ -41,6 +41,8 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 const RESERVED_DESCRIPTORS: u64 = 256;
 /// Pause after a failed accept (e.g. out of descriptors) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(250);
+/// How often reaching the connection caps is logged as a warning.
+const CAP_WARNING_EVERY: Duration = Duration::from_secs(60);
 
 /// The webhook port's timeouts and caps (`[daemon]` `webhook_*` keys).
 #[derive(Clone, Copy, Debug)]
@@ -126,6 +128,7 @@ pub async fn serve(
         per_peer: limits.max_connections_per_peer,
     }));
     let connections = TaskTracker::new();
+    let mut cap_reached = CapWarning::default();
     loop {
         let accepted = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -139,7 +142,11 @@ pub async fn serve(
                 continue;
             }
         };
-        let Some((id, connection)) = registry.admit(peer.ip().to_canonical()) else {
+        let admitted = registry.admit(peer.ip().to_canonical());
+        if !matches!(admitted, Some((_, _, 0))) {
+            cap_reached.note(admitted.is_none());
+        }
+        let Some((id, connection, _)) = admitted else {
             debug!(%peer, "Webhook connection refused: every held connection is busy.");
             continue;
         };
@@ -158,6 +165,38 @@ pub async fn serve(
         "Webhook listener closed; finishing requests in flight."
     );
     connections.wait().await;
+}
+
+/// A warning, at most once per [`CAP_WARNING_EVERY`], that the connection caps are being hit
+/// (a flood, or caps too low for the traffic); each closed or refused connection is debug.
+#[derive(Default)]
+struct CapWarning {
+    last: Option<Instant>,
+    closed: u64,
+    refused: u64,
+}
+
+impl CapWarning {
+    fn note(&mut self, refused: bool) {
+        if refused {
+            self.refused += 1;
+        } else {
+            self.closed += 1;
+        }
+        if self
+            .last
+            .is_some_and(|last| last.elapsed() < CAP_WARNING_EVERY)
+        {
+            return;
+        }
+        warn!(
+            idle_closed = self.closed,
+            refused = self.refused,
+            "Webhook connection caps reached: closing idle connections for new ones."
+        );
+        self.last = Some(Instant::now());
+        (self.closed, self.refused) = (0, 0);
+    }
 }
 
 /// Drive one connection until it ends, times out, is evicted, or shutdown finds it idle.
