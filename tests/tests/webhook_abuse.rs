@@ -193,6 +193,10 @@ async fn idle_flood_leaves_signed_webhooks_and_the_console_served() -> anyhow::R
         descriptors < 1024,
         "{descriptors} descriptors open in the daemon"
     );
+    // The daemon said what open-file limit it runs with, and that the caps were reached.
+    let log = rig.daemon.stderr();
+    assert!(log.to_lowercase().contains("open-file limit"), "{log}");
+    assert!(log.contains("Webhook connection caps reached"), "{log}");
     eprintln!(
         "{IDLE_CONNECTIONS} idle connections held: webhook answered in {webhook_took:?}, \
          status in {status_took:?}, daemon descriptors {descriptors}"
