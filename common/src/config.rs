@@ -10,6 +10,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod webhook_port;
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -40,6 +42,21 @@ pub struct DaemonSettings {
     pub webhook_public_url: Option<String>,
     /// Secrets file (mode 0600); default `secrets.toml` in the data dir.
     pub secrets_file: Option<PathBuf>,
+    /// A webhook request's headers must be complete this long after it starts.
+    #[serde(default = "defaults::webhook_header_timeout_secs")]
+    pub webhook_header_timeout_secs: u64,
+    /// A webhook request's whole body must arrive within this long of its headers.
+    #[serde(default = "defaults::webhook_body_timeout_secs")]
+    pub webhook_body_timeout_secs: u64,
+    /// A kept-alive webhook connection may wait this long for its next request.
+    #[serde(default = "defaults::webhook_idle_timeout_secs")]
+    pub webhook_idle_timeout_secs: u64,
+    /// Webhook connections held at once; past it the oldest idle one is closed.
+    #[serde(default = "defaults::webhook_max_connections")]
+    pub webhook_max_connections: usize,
+    /// Webhook connections held at once from one IP address.
+    #[serde(default = "defaults::webhook_max_connections_per_peer")]
+    pub webhook_max_connections_per_peer: usize,
 }
 
 impl Default for DaemonSettings {
@@ -51,6 +68,11 @@ impl Default for DaemonSettings {
             webhook_listen: None,
             webhook_public_url: None,
             secrets_file: None,
+            webhook_header_timeout_secs: defaults::webhook_header_timeout_secs(),
+            webhook_body_timeout_secs: defaults::webhook_body_timeout_secs(),
+            webhook_idle_timeout_secs: defaults::webhook_idle_timeout_secs(),
+            webhook_max_connections: defaults::webhook_max_connections(),
+            webhook_max_connections_per_peer: defaults::webhook_max_connections_per_peer(),
         }
     }
 }
@@ -269,6 +291,21 @@ mod defaults {
     pub fn log_level() -> String {
         "info".into()
     }
+    pub fn webhook_header_timeout_secs() -> u64 {
+        10
+    }
+    pub fn webhook_body_timeout_secs() -> u64 {
+        30
+    }
+    pub fn webhook_idle_timeout_secs() -> u64 {
+        60
+    }
+    pub fn webhook_max_connections() -> usize {
+        1024
+    }
+    pub fn webhook_max_connections_per_peer() -> usize {
+        256
+    }
     pub fn order_poll_secs() -> u64 {
         30
     }
@@ -385,6 +422,9 @@ impl Config {
         if let Some(url) = &self.daemon.webhook_public_url {
             check_url(url).map_err(|m| bad("daemon.webhook_public_url".into(), m))?;
         }
+        self.daemon
+            .check_webhook_limits()
+            .map_err(|(key, message)| bad(format!("daemon.{key}"), message))?;
         for (key, value) in [
             ("sync.order_poll_secs", self.sync.order_poll_secs),
             ("sync.catalog_poll_secs", self.sync.catalog_poll_secs),

@@ -52,6 +52,7 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         socket,
     } = options;
     settings::ensure_private_dir(&data_dir)?;
+    let open_files = intake::listener::raise_open_file_limit();
     let db_path = data_dir.join(DATABASE_FILE);
     let store = Store::open(&db_path)
         .with_context(|| format!("Failed to open the database {}", db_path.display()))?;
@@ -91,16 +92,18 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
             tiktok_app_key: config.tiktok_app.app_key.clone(),
             tiktok_app_secret: secrets.tiktok_app.app_secret.clone(),
         });
-        let stop = shutdown.clone();
+        let limits = intake::listener::ListenerLimits::from_settings(&config.daemon);
+        let limits = match open_files {
+            Some(open_files) => limits.within_descriptors(open_files),
+            None => limits,
+        };
         info!(address = %webhook_base.as_deref().unwrap_or_default(), "Receiving webhooks.");
-        tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await
-            {
-                warn!(%error, "The webhook listener stopped.");
-            }
-        })
+        tokio::spawn(intake::listener::serve(
+            listener,
+            app,
+            limits,
+            shutdown.clone(),
+        ))
     });
     let console = rpc::ConsoleServer {
         engine: Arc::clone(&engine),

@@ -69,6 +69,11 @@ pub fn router(app: WebhookApp) -> Router {
 
 type Reply = (StatusCode, &'static str);
 
+/// Answers to a bad signature, also given for an organization we do not serve, so a caller
+/// cannot learn which organization names exist.
+const SHOPIFY_BAD_HMAC: Reply = (StatusCode::UNAUTHORIZED, "bad hmac");
+const WOOCOMMERCE_BAD_SIGNATURE: Reply = (StatusCode::UNAUTHORIZED, "bad signature");
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -206,13 +211,20 @@ async fn shopify_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let Some(runtime) = app.engine.orgs.iter().find(|o| o.name == org).cloned() else {
-        return (StatusCode::NOT_FOUND, "unknown organization");
+    let Some(runtime) = app
+        .engine
+        .orgs
+        .iter()
+        .find(|o| o.name == org && o.platform == StorePlatform::Shopify)
+        .cloned()
+    else {
+        debug!("Shopify webhook for an organization we do not serve; answered as a bad HMAC.");
+        return SHOPIFY_BAD_HMAC;
     };
     let signature = header(&headers, "x-shopify-hmac-sha256").unwrap_or_default();
     if !shopify::verify_webhook(&runtime.webhook_secret, &body, signature) {
         warn!(org = %org, "Rejected a Shopify webhook with a bad HMAC.");
-        return (StatusCode::UNAUTHORIZED, "bad hmac");
+        return SHOPIFY_BAD_HMAC;
     }
     let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&body) else {
         warn!(org = %org, "Rejected a malformed Shopify webhook.");
@@ -285,7 +297,10 @@ async fn woocommerce_webhook(
         .find(|o| o.name == org && o.platform == StorePlatform::Woocommerce)
         .cloned()
     else {
-        return (StatusCode::NOT_FOUND, "unknown organization");
+        debug!(
+            "WooCommerce webhook for an organization we do not serve; answered as a bad signature."
+        );
+        return WOOCOMMERCE_BAD_SIGNATURE;
     };
     if woocommerce::is_ping(&body) {
         return (StatusCode::OK, "pong");
@@ -293,7 +308,7 @@ async fn woocommerce_webhook(
     let signature = header(&headers, "x-wc-webhook-signature").unwrap_or_default();
     if !woocommerce::verify_webhook(&runtime.webhook_secret, &body, signature) {
         warn!(org = %org, "Rejected a WooCommerce webhook with a bad signature.");
-        return (StatusCode::UNAUTHORIZED, "bad signature");
+        return WOOCOMMERCE_BAD_SIGNATURE;
     }
     let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&body) else {
         warn!(org = %org, "Rejected a malformed WooCommerce webhook.");
