@@ -3,6 +3,7 @@
 
 mod oauth;
 mod pollers;
+mod tiktok_notices;
 mod webhooks;
 
 pub use pollers::run_pollers;

@@ -15,7 +15,7 @@
 //!
 //! Where the store's total differs from TikTok's, the difference is recorded on the order.
 
-use super::{Engine, StepFailure, StepResult, cancellations, kind, mcf, shipping};
+use super::{Engine, StepFailure, StepResult, cancellations, kind, mcf, order_reads, shipping};
 use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
@@ -95,24 +95,32 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
         if batch.is_empty() {
             return Ok(());
         }
-        let orders = shop.client.orders(&batch).await.map_err(|e| {
-            StepFailure::from_connector(
-                FailureKind::OrderCreate,
-                &org.name,
-                format!("TikTok orders of shop {}", shop.name),
-                "TikTok Shop",
-                &e,
-            )
-        })?;
+        // An id TikTok refuses is split out; the others are read.
+        let read = order_reads::read_orders(shop.client.as_ref(), &batch)
+            .await
+            .map_err(|e| {
+                StepFailure::from_connector(
+                    FailureKind::OrderCreate,
+                    &org.name,
+                    format!("TikTok orders of shop {}", shop.name),
+                    "TikTok Shop",
+                    &e,
+                )
+            })?;
+        let org_name = org.name.clone();
         let rows = engine
             .store
             .transaction(move |tx| {
-                let rows = orders
+                let rows = read
+                    .orders
                     .iter()
                     .map(|order| store::upsert_order(tx, connection, order))
                     .collect::<rusqlite::Result<Vec<i64>>>()?;
                 // Ids TikTok did not return are dropped too: polling finds real ones later.
                 store::order_fetch_done(tx, connection, &batch)?;
+                for (order, raw) in &read.refused {
+                    order_reads::record_unknown_order(tx, &org_name, connection, order, raw)?;
+                }
                 Ok(rows)
             })
             .await

@@ -30,6 +30,8 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/tokens/expire", post(expire_tokens))
         .route("/_sandbox/auth_code", post(auth_code))
         .route("/_sandbox/grant/revoke", post(revoke_grant))
+        .route("/_sandbox/grant/deauthorize", post(deauthorize))
+        .route("/_sandbox/grant/expiring", post(authorization_expiring))
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/webhooks/deliveries", get(deliveries))
@@ -147,6 +149,35 @@ async fn revoke_grant(AxState(tt): AxState<Arc<TikTok>>) -> Response {
     st.access_tokens.clear();
     st.refresh_tokens.clear();
     Json(json!({"revoked": revoked})).into_response()
+}
+
+/// The seller deauthorizes the app in Seller Center: tokens die as with a revoke, and a
+/// SELLER_DEAUTHORIZATION notice is sent.
+async fn deauthorize(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let revoked = super::events::deauthorize(&tt);
+    Json(json!({"revoked": revoked})).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct ExpiringReq {
+    /// Days until the authorization ends (TikTok starts warning 30 days ahead).
+    days: Option<i64>,
+}
+
+/// The authorization nears its end: an UPCOMING_AUTHORIZATION_EXPIRATION notice is sent.
+async fn authorization_expiring(
+    AxState(tt): AxState<Arc<TikTok>>,
+    body: Option<Json<ExpiringReq>>,
+) -> Response {
+    let days = body.and_then(|Json(r)| r.days).unwrap_or(30);
+    if !(1..=30).contains(&days) {
+        return err(
+            StatusCode::BAD_REQUEST,
+            format!("days must be 1 to 30 (TikTok warns from 30 days ahead), got {days}"),
+        );
+    }
+    let expiration_time = super::events::authorization_expiring(&tt, days);
+    Json(json!({"expiration_time": expiration_time})).into_response()
 }
 
 async fn calls(AxState(tt): AxState<Arc<TikTok>>) -> Response {

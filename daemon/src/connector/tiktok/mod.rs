@@ -307,6 +307,19 @@ fn interpret(
     })
 }
 
+/// Whether TikTok refused a request for what it asked about (a business error about its
+/// content, such as an order id the shop does not have) rather than for how it was sent
+/// (signature, credentials, limits) or because the shop may not call now.
+pub fn refused_content(error: &ConnectorError) -> bool {
+    let ConnectorError::Rejected { raw, .. } = error else {
+        return false;
+    };
+    raw.strip_prefix("code ")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|code| code.parse::<i64>().ok())
+        .is_some_and(|code| code != codes::INVALID_SIGN)
+}
+
 /// Whether a classified error's raw text carries one of the rate-limit codes.
 fn is_rate_limit_code(raw: &str) -> bool {
     [codes::RATE_LIMITED, codes::RATE_LIMITED_ALT]
