@@ -47,6 +47,14 @@ fn raw_of(error: &ConnectorError) -> String {
     }
 }
 
+/// Why an id failed, in the merchant's words.
+pub fn unknown_reason(order: &str) -> String {
+    format!("TikTok does not know order {order}; it was dropped from the queue")
+}
+
+/// What to do about it.
+pub const UNKNOWN_ACTION: &str = "Nothing to do unless you expected this order id; then check it in TikTok Seller Center and retry.";
+
 /// The failure of an id TikTok does not know: dropped from the queue, said so plainly.
 /// Retrying it reads that id again (job `order_fetch` with subject `<shop>:<order>`).
 pub fn record_unknown_order(
@@ -56,7 +64,7 @@ pub fn record_unknown_order(
     order: &str,
     raw: &str,
 ) -> rusqlite::Result<()> {
-    let reason = format!("TikTok does not know order {order}; it was dropped from the queue");
+    let reason = unknown_reason(order);
     let subject = format!("TikTok order {order}");
     store::record_failure(
         tx,
@@ -67,7 +75,7 @@ pub fn record_unknown_order(
             kind: FailureKind::OrderCreate,
             subject: &subject,
             reason: &reason,
-            action: "Nothing to do unless you expected this order id; then check it in TikTok Seller Center and retry.",
+            action: UNKNOWN_ACTION,
             raw_error: Some(raw),
             retryable: true,
         },

@@ -37,6 +37,7 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/webhooks/deliveries", get(deliveries))
         .route("/_sandbox/webhooks/mode", post(webhook_mode))
         .route("/_sandbox/webhooks/flush", post(webhook_flush))
+        .route("/_sandbox/webhooks/emit", post(webhook_emit))
 }
 
 fn err(status: StatusCode, message: impl Into<String>) -> Response {
@@ -204,6 +205,38 @@ async fn webhook_mode(
 async fn webhook_flush(AxState(tt): AxState<Arc<TikTok>>) -> Response {
     let flushed = tt.hooks.flush();
     Json(json!({"flushed": flushed})).into_response()
+}
+
+#[derive(Deserialize)]
+struct EmitReq {
+    event_type: String,
+    data: Value,
+}
+
+/// Sends a notification of `event_type` with the given `data`, signed like every other, to
+/// that type's subscription or else to where the shop's other notices go (a test instrument:
+/// e.g. an order id this shop does not have, or a type the receiver did not subscribe to).
+async fn webhook_emit(AxState(tt): AxState<Arc<TikTok>>, Json(req): Json<EmitReq>) -> Response {
+    let mut st = lock(&tt.state);
+    if !super::model::EVENT_TYPES
+        .iter()
+        .any(|(name, _)| *name == req.event_type)
+    {
+        return err(
+            StatusCode::BAD_REQUEST,
+            format!("unknown event type {}", req.event_type),
+        );
+    }
+    let address = st
+        .webhooks
+        .get(&req.event_type)
+        .or_else(|| st.webhooks.values().next())
+        .map(|s| s.address.clone());
+    let Some(address) = address else {
+        return err(StatusCode::CONFLICT, "no webhook is subscribed at all");
+    };
+    super::events::emit_to(&tt, &mut st, &req.event_type, req.data, address);
+    Json(json!({"ok": true})).into_response()
 }
 
 #[derive(Deserialize, Default)]

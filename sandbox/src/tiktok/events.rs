@@ -92,6 +92,11 @@ pub(crate) fn emit(tt: &TikTok, st: &mut State, event_type: &str, data: Value) {
         return;
     };
     let address = sub.address.clone();
+    emit_to(tt, st, event_type, data, address);
+}
+
+/// Sends the §7 envelope for `event_type` to `address`.
+pub(crate) fn emit_to(tt: &TikTok, st: &mut State, event_type: &str, data: Value, address: String) {
     let type_num = EVENT_TYPES
         .iter()
         .find(|(n, _)| *n == event_type)

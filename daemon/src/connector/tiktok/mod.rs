@@ -33,10 +33,13 @@ use wire::Envelope;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Webhook events the daemon subscribes to.
-pub const WEBHOOK_EVENTS: [&str; 3] = [
+pub const WEBHOOK_EVENTS: [&str; 6] = [
     "ORDER_STATUS_CHANGE",
     "PRODUCT_STATUS_CHANGE",
     "CANCELLATION_STATUS_CHANGE",
+    "PACKAGE_UPDATE",
+    "SELLER_DEAUTHORIZATION",
+    "UPCOMING_AUTHORIZATION_EXPIRATION",
 ];
 
 /// Page size of order searches.
