@@ -755,3 +755,51 @@ async fn control_cancel_restocks_and_fires_orders_cancelled() {
         .await;
     assert!(again.is_err(), "already cancelled");
 }
+
+/// `WebhookSubscription.endpoint` is deprecated but still in the schema: the subscription's
+/// address as the union member of its kind, beside `uri` and `callbackUrl`.
+#[tokio::test]
+async fn webhook_subscription_keeps_the_deprecated_endpoint_union() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let shop = Shopify::new(&sb);
+    let endpoint = "endpoint { __typename ... on WebhookHttpEndpoint { callbackUrl } ... on WebhookEventBridgeEndpoint { arn } ... on WebhookPubSubEndpoint { pubSubProject pubSubTopic } }";
+    let create = format!(
+        "mutation Sub($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {{
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {{
+    webhookSubscription {{ id uri callbackUrl {endpoint} }}
+    userErrors {{ field message }}
+  }}
+}}"
+    );
+    let url = "https://hooks.example.com/shopify/acme";
+    let d = shop
+        .data(
+            &create,
+            json!({"topic": "ORDERS_CANCELLED", "sub": {"uri": url}}),
+        )
+        .await;
+    assert_eq!(
+        d["webhookSubscriptionCreate"]["userErrors"],
+        json!([]),
+        "{d}"
+    );
+    let sub = &d["webhookSubscriptionCreate"]["webhookSubscription"];
+    assert_eq!(sub["uri"], url);
+    assert_eq!(sub["callbackUrl"], url);
+    assert_eq!(
+        sub["endpoint"],
+        json!({"__typename": "WebhookHttpEndpoint", "callbackUrl": url})
+    );
+
+    let listed = shop
+        .data(
+            &format!("{{ webhookSubscriptions(first: 10) {{ nodes {{ uri {endpoint} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let nodes = listed["webhookSubscriptions"]["nodes"].as_array().unwrap();
+    assert!(
+        nodes.iter().any(|n| n["endpoint"]["callbackUrl"] == url),
+        "{listed}"
+    );
+}

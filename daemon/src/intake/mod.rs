@@ -4,6 +4,7 @@
 pub mod listener;
 mod oauth;
 mod pollers;
+mod tiktok_notices;
 mod webhooks;
 
 pub use pollers::run_pollers;

@@ -2,6 +2,7 @@
 //! delivery id, or for WooCommerce, whose delivery ids repeat, by resource and modification
 //! time), turned into jobs, and answered 200 at once.
 
+use super::tiktok_notices;
 use crate::connector::{shopify, tiktok, woocommerce};
 use crate::store;
 use crate::sync::{Engine, kind};
@@ -197,7 +198,23 @@ async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body:
             }
             None => Ok(()),
         },
-        _ => Ok(()),
+        // PACKAGE_UPDATE: re-read the orders of each package, batched like type 1.
+        4 => {
+            let orders = tiktok_notices::package_orders(&envelope.data);
+            tiktok_notices::queue_order_reads(&app.engine, shop.connection, orders).await
+        }
+        // SELLER_DEAUTHORIZATION: the grant is gone; the shop waits for its owner.
+        6 => {
+            shop.tokens.seller_deauthorized().await;
+            Ok(())
+        }
+        // UPCOMING_AUTHORIZATION_EXPIRATION: the date and the fix, on the connection.
+        7 => tiktok_notices::authorization_expiring(&app.engine, &shop, &envelope.data).await,
+        // TikTok expects 200 for types we do not act on.
+        other => {
+            debug!(event_type = other, shop = %shop.name, "TikTok webhook of a type feedbridge does not act on.");
+            Ok(())
+        }
     };
     if let Err(error) = queued {
         warn!(%error, "Could not queue work for a webhook; polling will pick it up.");

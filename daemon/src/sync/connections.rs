@@ -34,7 +34,7 @@ const SHOP_JOB_KINDS: ShopJobKinds<'static> = ShopJobKinds {
     ],
 };
 
-fn authorize_command(shop: &str) -> String {
+pub(super) fn authorize_command(shop: &str) -> String {
     format!("feedbridge authorize {shop}")
 }
 

@@ -16,7 +16,9 @@
 //! Where the store's total differs from TikTok's, the difference is recorded on the order.
 
 use super::order_flow::{self, Facts, Next, Routing};
-use super::{Engine, OrgRuntime, StepFailure, StepResult, cancellations, kind, mcf, shipping};
+use super::{
+    Engine, OrgRuntime, StepFailure, StepResult, cancellations, kind, mcf, order_reads, shipping,
+};
 use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
@@ -81,13 +83,15 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
     let Some((org, shop)) = engine.shop(connection) else {
         return Ok(());
     };
-    if let Some(order) = single {
+    if let Some(order) = single.clone() {
         engine
             .store
             .call(move |conn| store::queue_order_fetch(conn, connection, &order))
             .await
             .map_err(db)?;
     }
+    // A retried id TikTok still does not know fails this job (so the runner keeps its failure).
+    let mut retried_unknown: Option<String> = None;
     loop {
         let batch = engine
             .store
@@ -95,26 +99,51 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
             .await
             .map_err(db)?;
         if batch.is_empty() {
-            return Ok(());
+            return match retried_unknown {
+                None => Ok(()),
+                Some(order) => Err(StepFailure::rejected(
+                    FailureKind::OrderCreate,
+                    &org.name,
+                    format!("TikTok order {order}"),
+                    order_reads::unknown_reason(&order),
+                    order_reads::UNKNOWN_ACTION.to_owned(),
+                )),
+            };
         }
-        let orders = shop.client.orders(&batch).await.map_err(|e| {
-            StepFailure::from_connector(
-                FailureKind::OrderCreate,
-                &org.name,
-                format!("TikTok orders of shop {}", shop.name),
-                "TikTok Shop",
-                &e,
-            )
-        })?;
+        // An id TikTok refuses is split out; the others are read.
+        let read = order_reads::read_orders(shop.client.as_ref(), &batch)
+            .await
+            .map_err(|e| {
+                StepFailure::from_connector(
+                    FailureKind::OrderCreate,
+                    &org.name,
+                    format!("TikTok orders of shop {}", shop.name),
+                    "TikTok Shop",
+                    &e,
+                )
+            })?;
+        let org_name = org.name.clone();
+        let retried = single.clone();
+        if let Some(order) = &single
+            && read.refused.iter().any(|(refused, _)| refused == order)
+        {
+            retried_unknown = Some(order.clone());
+        }
         let rows = engine
             .store
             .transaction(move |tx| {
-                let rows = orders
+                let rows = read
+                    .orders
                     .iter()
                     .map(|order| store::upsert_order(tx, connection, order))
                     .collect::<rusqlite::Result<Vec<i64>>>()?;
                 // Ids TikTok did not return are dropped too: polling finds real ones later.
                 store::order_fetch_done(tx, connection, &batch)?;
+                for (order, raw) in &read.refused {
+                    if retried.as_ref() != Some(order) {
+                        order_reads::record_unknown_order(tx, &org_name, connection, order, raw)?;
+                    }
+                }
                 Ok(rows)
             })
             .await

@@ -181,4 +181,21 @@ impl ControlClient {
             })
             .collect()
     }
+
+    /// Sends a signed TikTok notification of `event_type` carrying `data` to that type's
+    /// subscription, else to where the shop's other notices go: a test instrument for
+    /// payloads the simulator does not make.
+    pub async fn tiktok_emit_webhook(
+        &self,
+        event_type: &str,
+        data: serde_json::Value,
+    ) -> Result<(), ControlError> {
+        let _: serde_json::Value = self
+            .post(
+                format!("{}/_sandbox/webhooks/emit", self.tiktok),
+                &serde_json::json!({"event_type": event_type, "data": data}),
+            )
+            .await?;
+        Ok(())
+    }
 }

@@ -1092,6 +1092,7 @@ impl State {
             "topic": s.topic,
             "uri": s.uri,
             "callbackUrl": s.uri,
+            "endpoint": webhook_endpoint(&s.uri),
             "format": s.format,
             "includeFields": s.include_fields,
             "metafieldNamespaces": s.metafield_namespaces,
@@ -1339,4 +1340,19 @@ fn strip_html(html: &str) -> String {
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The deprecated `WebhookSubscription.endpoint`: the `uri` as the union member of its kind
+/// (`arn:aws:events:…` EventBridge, `pubsub://project:topic` Pub/Sub, else HTTPS).
+fn webhook_endpoint(uri: &str) -> Value {
+    if uri.starts_with("arn:aws:events:") {
+        json!({"__typename": "WebhookEventBridgeEndpoint", "arn": uri})
+    } else if let Some((project, topic)) = uri
+        .strip_prefix("pubsub://")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        json!({"__typename": "WebhookPubSubEndpoint", "pubSubProject": project, "pubSubTopic": topic})
+    } else {
+        json!({"__typename": "WebhookHttpEndpoint", "callbackUrl": uri})
+    }
 }

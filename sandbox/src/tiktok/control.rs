@@ -34,11 +34,14 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/tokens/expire", post(expire_tokens))
         .route("/_sandbox/auth_code", post(auth_code))
         .route("/_sandbox/grant/revoke", post(revoke_grant))
+        .route("/_sandbox/grant/deauthorize", post(deauthorize))
+        .route("/_sandbox/grant/expiring", post(authorization_expiring))
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/webhooks/deliveries", get(deliveries))
         .route("/_sandbox/webhooks/mode", post(webhook_mode))
         .route("/_sandbox/webhooks/flush", post(webhook_flush))
+        .route("/_sandbox/webhooks/emit", post(webhook_emit))
 }
 
 fn err(status: StatusCode, message: impl Into<String>) -> Response {
@@ -164,6 +167,35 @@ async fn revoke_grant(AxState(tt): AxState<Arc<TikTok>>) -> Response {
     Json(json!({"revoked": revoked})).into_response()
 }
 
+/// The seller deauthorizes the app in Seller Center: tokens die as with a revoke, and a
+/// SELLER_DEAUTHORIZATION notice is sent.
+async fn deauthorize(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let revoked = super::events::deauthorize(&tt);
+    Json(json!({"revoked": revoked})).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct ExpiringReq {
+    /// Days until the authorization ends (TikTok starts warning 30 days ahead).
+    days: Option<i64>,
+}
+
+/// The authorization nears its end: an UPCOMING_AUTHORIZATION_EXPIRATION notice is sent.
+async fn authorization_expiring(
+    AxState(tt): AxState<Arc<TikTok>>,
+    body: Option<Json<ExpiringReq>>,
+) -> Response {
+    let days = body.and_then(|Json(r)| r.days).unwrap_or(30);
+    if !(1..=30).contains(&days) {
+        return err(
+            StatusCode::BAD_REQUEST,
+            format!("days must be 1 to 30 (TikTok warns from 30 days ahead), got {days}"),
+        );
+    }
+    let expiration_time = super::events::authorization_expiring(&tt, days);
+    Json(json!({"expiration_time": expiration_time})).into_response()
+}
+
 async fn calls(AxState(tt): AxState<Arc<TikTok>>) -> Response {
     Json(tt.calls.all()).into_response()
 }
@@ -188,6 +220,38 @@ async fn webhook_mode(
 async fn webhook_flush(AxState(tt): AxState<Arc<TikTok>>) -> Response {
     let flushed = tt.hooks.flush();
     Json(json!({"flushed": flushed})).into_response()
+}
+
+#[derive(Deserialize)]
+struct EmitReq {
+    event_type: String,
+    data: Value,
+}
+
+/// Sends a notification of `event_type` with the given `data`, signed like every other, to
+/// that type's subscription or else to where the shop's other notices go (a test instrument:
+/// e.g. an order id this shop does not have, or a type the receiver did not subscribe to).
+async fn webhook_emit(AxState(tt): AxState<Arc<TikTok>>, Json(req): Json<EmitReq>) -> Response {
+    let mut st = lock(&tt.state);
+    if !super::model::EVENT_TYPES
+        .iter()
+        .any(|(name, _)| *name == req.event_type)
+    {
+        return err(
+            StatusCode::BAD_REQUEST,
+            format!("unknown event type {}", req.event_type),
+        );
+    }
+    let address = st
+        .webhooks
+        .get(&req.event_type)
+        .or_else(|| st.webhooks.values().next())
+        .map(|s| s.address.clone());
+    let Some(address) = address else {
+        return err(StatusCode::CONFLICT, "no webhook is subscribed at all");
+    };
+    super::events::emit_to(&tt, &mut st, &req.event_type, req.data, address);
+    Json(json!({"ok": true})).into_response()
 }
 
 #[derive(Deserialize, Default)]

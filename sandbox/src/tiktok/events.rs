@@ -92,6 +92,11 @@ pub(crate) fn emit(tt: &TikTok, st: &mut State, event_type: &str, data: Value) {
         return;
     };
     let address = sub.address.clone();
+    emit_to(tt, st, event_type, data, address);
+}
+
+/// Sends the §7 envelope for `event_type` to `address`.
+pub(crate) fn emit_to(tt: &TikTok, st: &mut State, event_type: &str, data: Value, address: String) {
     let type_num = EVENT_TYPES
         .iter()
         .find(|(n, _)| *n == event_type)
@@ -115,4 +120,62 @@ pub(crate) fn emit(tt: &TikTok, st: &mut State, event_type: &str, data: Value) {
         vec![("Authorization".to_string(), signature)],
         raw,
     );
+}
+
+/// PACKAGE_UPDATE (type 4) for packages whose tracking or status changed. TikTok's payload
+/// names each package with the orders in it; `sc_type`/`role_type` describe combine and split
+/// operations, which this simulator does not perform, so they are left out.
+pub(crate) fn emit_package_update(tt: &TikTok, st: &mut State, package_ids: &[String]) {
+    let package_list: Vec<Value> = package_ids
+        .iter()
+        .filter_map(|id| st.packages.get(id))
+        .map(|p| json!({"package_id": p.id, "order_id_list": [p.order_id]}))
+        .collect();
+    if package_list.is_empty() {
+        return;
+    }
+    let data = json!({"package_list": package_list, "update_time": now_secs()});
+    emit(tt, st, "PACKAGE_UPDATE", data);
+}
+
+/// SELLER_DEAUTHORIZATION (type 6): the seller removed the app. Every token of the grant is
+/// dead before the notice leaves, as TikTok's are.
+pub(crate) fn deauthorize(tt: &TikTok) -> usize {
+    let mut st = lock(&tt.state);
+    let revoked = st.refresh_tokens.len();
+    st.access_tokens.clear();
+    st.refresh_tokens.clear();
+    let message = format!(
+        "Shop_id {} is deauthorized from your APP by merchant.",
+        st.shop.id
+    );
+    emit(
+        tt,
+        &mut st,
+        "SELLER_DEAUTHORIZATION",
+        json!({"message": message}),
+    );
+    revoked
+}
+
+/// UPCOMING_AUTHORIZATION_EXPIRATION (type 7): the authorization ends in `days` days. TikTok
+/// sends it daily from 30 days before the end; here the control API sends one when asked, and
+/// the grant's refresh tokens now end then.
+pub(crate) fn authorization_expiring(tt: &TikTok, days: i64) -> i64 {
+    let mut st = lock(&tt.state);
+    let expiration_time = now_secs() + days * 86_400;
+    for t in st.refresh_tokens.values_mut() {
+        t.expires_at = t.expires_at.min(expiration_time);
+    }
+    let message = format!(
+        "Authorization of shop_id {} is expirating in {days} days. Please direct the merchant to re-authorize.",
+        st.shop.id
+    );
+    emit(
+        tt,
+        &mut st,
+        "UPCOMING_AUTHORIZATION_EXPIRATION",
+        json!({"message": message, "expiration_time": expiration_time}),
+    );
+    expiration_time
 }

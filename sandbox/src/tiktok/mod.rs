@@ -237,7 +237,7 @@ enum Route {
     CreateProduct,
     EditProduct(String),
     GetProduct(String),
-    SearchProducts,
+    SearchProducts(products::SearchVersion),
     UpdateInventory(String),
     UpdatePrices(String),
     SearchInventory,
@@ -278,7 +278,12 @@ impl Route {
             ("GET", ["product", "202309", "brands"]) => Route::Brands,
             ("POST", ["product", "202309", "images", "upload"]) => Route::ImageUpload,
             ("POST", ["product", "202309", "products"]) => Route::CreateProduct,
-            ("POST", ["product", "202309", "products", "search"]) => Route::SearchProducts,
+            ("POST", ["product", "202309", "products", "search"]) => {
+                Route::SearchProducts(products::SearchVersion::V202309)
+            }
+            ("POST", ["product", "202502", "products", "search"]) => {
+                Route::SearchProducts(products::SearchVersion::V202502)
+            }
             ("POST", ["product", "202309", "inventory", "search"]) => Route::SearchInventory,
             ("GET", ["product", "202309", "products", p]) => Route::GetProduct(id(p)),
             ("PUT", ["product", "202309", "products", p]) => Route::EditProduct(id(p)),
@@ -303,7 +308,8 @@ impl Route {
                 ],
             ) => Route::ShippingProviders(id(d)),
             ("POST", ["order", "202309", "orders", "search"]) => Route::SearchOrders,
-            ("GET", ["order", "202309", "orders"]) => Route::GetOrders,
+            // 202507 answers in the 202309 shape less two SEA-only fields this shop never has.
+            ("GET", ["order", "202309" | "202507", "orders"]) => Route::GetOrders,
             ("POST", ["fulfillment", "202309", "orders", o, "packages"]) => {
                 Route::MarkShipped(id(o))
             }
@@ -501,7 +507,7 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         Route::CategoryAttributes(c) => products::category_attributes(&lock(&tt.state), ctx, &c),
         Route::Brands => products::brands(&lock(&tt.state), ctx),
         Route::GetProduct(p) => products::get_product(&lock(&tt.state), &p),
-        Route::SearchProducts => products::search_products(&lock(&tt.state), ctx),
+        Route::SearchProducts(version) => products::search_products(&lock(&tt.state), ctx, version),
         Route::UpdateInventory(p) => products::update_inventory(tt, ctx, &p),
         Route::UpdatePrices(p) => products::update_prices(tt, ctx, &p),
         Route::SearchInventory => inventory::search_inventory(&lock(&tt.state), ctx),

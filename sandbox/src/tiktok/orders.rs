@@ -612,6 +612,7 @@ pub(crate) fn mark_shipped(tt: &TikTok, ctx: &Ctx<'_>, order_id: &str) -> Result
     if changed {
         emit_order_status(tt, &mut st, order_id);
     }
+    events::emit_package_update(tt, &mut st, std::slice::from_ref(&package_id));
     Ok(
         json!({"order_id": order_id, "package_id": package_id, "order_line_item_ids": ids, "warning": {"message": ""}}),
     )
@@ -759,6 +760,7 @@ fn update_shipping_info(tt: &TikTok, ctx: &Ctx<'_>, package_id: &str) -> Result<
         p.shipping_provider_name = provider_name;
         p.update_time = now;
     }
+    events::emit_package_update(tt, &mut st, &[package_id.to_string()]);
     Ok(json!({}))
 }
 
@@ -1536,6 +1538,8 @@ pub(crate) fn set_status(
         "COMPLETED",
     ]
     .contains(&status);
+    // Packages whose tracking or status this change sets (PACKAGE_UPDATE).
+    let mut changed_packages: Vec<String> = Vec::new();
     // TikTok-shipped orders get a TikTok label (package + tracking) when they ship.
     if tiktok_shipped && shipping_stage && !unpackaged.is_empty() {
         let provider = st
@@ -1574,8 +1578,9 @@ pub(crate) fn set_status(
             {
                 li.package_id = Some(package_id.clone());
             }
-            o.packages.push(package_id);
+            o.packages.push(package_id.clone());
         }
+        changed_packages.push(package_id);
     }
     let package_status = match status {
         "IN_TRANSIT" => Some("FULFILLING"),
@@ -1585,9 +1590,14 @@ pub(crate) fn set_status(
     let package_ids = st.orders[order_id].packages.clone();
     if let Some(ps) = package_status {
         for pid in &package_ids {
-            if let Some(p) = st.packages.get_mut(pid) {
+            if let Some(p) = st.packages.get_mut(pid)
+                && p.status != ps
+            {
                 p.status = ps.to_string();
                 p.update_time = now;
+                if !changed_packages.contains(pid) {
+                    changed_packages.push(pid.clone());
+                }
             }
         }
     }
@@ -1599,6 +1609,7 @@ pub(crate) fn set_status(
         o.update_time = now;
     }
     emit_order_status(tt, &mut st, order_id);
+    events::emit_package_update(tt, &mut st, &changed_packages);
     Ok(order_full(&st, order_id).unwrap_or(Value::Null))
 }
 

@@ -1033,7 +1033,7 @@ pub(crate) fn product_json(st: &State, p: &Product) -> Value {
         .as_ref()
         .and_then(|b| st.brands.iter().find(|x| &x.id == b))
         .map(|b| json!({"id": b.id, "name": b.name}));
-    json!({
+    let mut v = json!({
         "id": p.id,
         "title": p.title,
         "description": p.description,
@@ -1041,12 +1041,9 @@ pub(crate) fn product_json(st: &State, p: &Product) -> Value {
         "category_chains": st.category_chain(&p.category_id).iter().map(|c| json!({
             "id": c.id, "parent_id": c.parent_id, "local_name": c.name, "is_leaf": c.is_leaf,
         })).collect::<Vec<_>>(),
-        "brand": brand,
         "main_images": p.main_images.iter().map(|i| json!({
             "uri": i.uri, "urls": [i.url], "width": i.width, "height": i.height,
         })).collect::<Vec<_>>(),
-        "package_weight": p.package_weight,
-        "package_dimensions": p.package_dimensions,
         "product_attributes": p.product_attributes,
         "skus": p.skus.iter().map(|s| sku_json(&st.shop.currency, s)).collect::<Vec<_>>(),
         "audit_failed_reasons": p.audit_failed_reasons,
@@ -1055,7 +1052,19 @@ pub(crate) fn product_json(st: &State, p: &Product) -> Value {
         "update_time": p.update_time,
         "external_product_id": p.external_product_id.clone().unwrap_or_default(),
         "is_cod_allowed": false,
-    })
+    });
+    // TikTok leaves out what the product does not have; it never sends `null` for these.
+    let optional = [
+        ("brand", brand),
+        ("package_weight", p.package_weight.clone()),
+        ("package_dimensions", p.package_dimensions.clone()),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value.filter(|v| !v.is_null()) {
+            v[key] = value;
+        }
+    }
+    v
 }
 
 fn product<'a>(st: &'a State, id: &str) -> Result<&'a Product, ApiError> {
@@ -1080,11 +1089,38 @@ struct SearchReq {
     update_time_ge: Option<i64>,
     update_time_le: Option<i64>,
     category_version: Option<String>,
+    // 202502 and later:
+    audit_status: Option<Vec<String>>,
+    sku_ids: Option<Vec<String>>,
 }
 
-pub(crate) fn search_products(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+/// Audit filter values of Search Products 202502.
+const AUDIT_FILTERS: [&str; 3] = ["AUDITING", "FAILED", "APPROVED"];
+/// Search Products 202502 takes at most this many `sku_ids`.
+const MAX_SEARCH_SKU_IDS: usize = 10;
+
+/// Which Search Products version answers: 202309, or 202502 (audit and SKU-id filters, each
+/// product's `audit`, each SKU's `status_info`; 202309 products carry no `audit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SearchVersion {
+    V202309,
+    V202502,
+}
+
+pub(crate) fn search_products(
+    st: &State,
+    ctx: &Ctx<'_>,
+    version: SearchVersion,
+) -> Result<Value, ApiError> {
     let (size, offset) = ctx.paging(e::P_INVALID_PARAM, 100)?;
     let req: SearchReq = ctx.json(e::P_INVALID_PARAM)?;
+    let newer = version == SearchVersion::V202502;
+    if !newer && (req.audit_status.is_some() || req.sku_ids.is_some()) {
+        return Err(bad(
+            e::P_INVALID_PARAM,
+            "Invalid parameter: 'audit_status' and 'sku_ids' are filters of /product/202502/products/search.",
+        ));
+    }
     let status = req.status.clone().unwrap_or_else(|| "ALL".to_string());
     if status != "ALL" && !PRODUCT_STATUSES.contains(&status.as_str()) {
         return Err(bad(
@@ -1100,6 +1136,25 @@ pub(crate) fn search_products(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiErr
             format!("Invalid 'category_version' '{v}': US shops must use v2."),
         ));
     }
+    let audits = req.audit_status.unwrap_or_default();
+    if let Some(bad_audit) = audits.iter().find(|a| !AUDIT_FILTERS.contains(&a.as_str())) {
+        return Err(bad(
+            e::P_INVALID_PARAM,
+            format!(
+                "Invalid parameter: 'audit_status' '{bad_audit}'; expected any of {AUDIT_FILTERS:?}."
+            ),
+        ));
+    }
+    let sku_ids = req.sku_ids.unwrap_or_default();
+    if sku_ids.len() > MAX_SEARCH_SKU_IDS {
+        return Err(bad(
+            e::P_INVALID_PARAM,
+            format!(
+                "Invalid parameter: 'sku_ids' takes at most {MAX_SEARCH_SKU_IDS} ids, got {}.",
+                sku_ids.len()
+            ),
+        ));
+    }
     let skus = req.seller_skus.unwrap_or_default();
     let matches: Vec<&Product> = st
         .products
@@ -1112,6 +1167,8 @@ pub(crate) fn search_products(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiErr
             }
         })
         .filter(|p| skus.is_empty() || p.skus.iter().any(|s| skus.contains(&s.seller_sku)))
+        .filter(|p| sku_ids.is_empty() || p.skus.iter().any(|s| sku_ids.contains(&s.id)))
+        .filter(|p| audits.is_empty() || audits.iter().any(|a| a == p.audit_status()))
         .filter(|p| req.create_time_ge.is_none_or(|t| p.create_time >= t))
         .filter(|p| req.create_time_le.is_none_or(|t| p.create_time <= t))
         .filter(|p| req.update_time_ge.is_none_or(|t| p.update_time >= t))
@@ -1122,21 +1179,30 @@ pub(crate) fn search_products(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiErr
     let products: Vec<Value> = items
         .iter()
         .map(|p| {
-            json!({
+            let mut v = json!({
                 "id": p.id,
                 "title": p.title,
                 "status": p.status,
-                "skus": p.skus.iter().map(|s| json!({
-                    "id": s.id,
-                    "seller_sku": s.seller_sku,
-                    "price": {"currency": st.shop.currency, "sale_price": money(s.price), "tax_exclusive_price": money(s.price)},
-                    "inventory": s.inventory.iter().map(|(w, q)| json!({"warehouse_id": w, "quantity": q})).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
+                "skus": p.skus.iter().map(|s| {
+                    let mut sku = json!({
+                        "id": s.id,
+                        "seller_sku": s.seller_sku,
+                        "price": {"currency": st.shop.currency, "sale_price": money(s.price), "tax_exclusive_price": money(s.price)},
+                        "inventory": s.inventory.iter().map(|(w, q)| json!({"warehouse_id": w, "quantity": q})).collect::<Vec<_>>(),
+                    });
+                    if newer {
+                        sku["status_info"] = json!({"status": "NORMAL"});
+                    }
+                    sku
+                }).collect::<Vec<_>>(),
                 "create_time": p.create_time,
                 "update_time": p.update_time,
-                "audit": {"status": p.audit_status()},
                 "sales_regions": ["US"],
-            })
+            });
+            if newer {
+                v["audit"] = json!({"status": p.audit_status(), "pre_approved_reasons": []});
+            }
+            v
         })
         .collect();
     Ok(json!({"products": products, "total_count": total, "next_page_token": next}))

@@ -314,6 +314,16 @@ impl TokenKeeper {
         self.waiting_error(&reason)
     }
 
+    /// TikTok said the seller removed the app (SELLER_DEAUTHORIZATION): its tokens are dead.
+    /// The shop waits for its owner as after a refused refresh (this reason replaces a vaguer
+    /// one if a refused call got there first); a new authorization resumes it.
+    pub async fn seller_deauthorized(&self) {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let _waiting = self
+            .grant_unusable("the seller removed the app in TikTok Seller Center")
+            .await;
+    }
+
     /// Exchange an authorization code for a pair (not installed: check it first).
     pub async fn exchange_code(&self, code: &str) -> ConnectorResult<TokenPair> {
         self.token_call(

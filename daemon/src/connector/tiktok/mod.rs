@@ -34,10 +34,13 @@ use wire::Envelope;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Webhook events the daemon subscribes to.
-pub const WEBHOOK_EVENTS: [&str; 3] = [
+pub const WEBHOOK_EVENTS: [&str; 6] = [
     "ORDER_STATUS_CHANGE",
     "PRODUCT_STATUS_CHANGE",
     "CANCELLATION_STATUS_CHANGE",
+    "PACKAGE_UPDATE",
+    "SELLER_DEAUTHORIZATION",
+    "UPCOMING_AUTHORIZATION_EXPIRATION",
 ];
 
 /// Page size of order searches.
@@ -306,6 +309,19 @@ fn interpret(
             raw,
         },
     })
+}
+
+/// Whether TikTok refused a request for what it asked about (a business error about its
+/// content, such as an order id the shop does not have) rather than for how it was sent
+/// (signature, credentials, limits) or because the shop may not call now.
+pub fn refused_content(error: &ConnectorError) -> bool {
+    let ConnectorError::Rejected { raw, .. } = error else {
+        return false;
+    };
+    raw.strip_prefix("code ")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|code| code.parse::<i64>().ok())
+        .is_some_and(|code| code != codes::INVALID_SIGN)
 }
 
 /// Whether a classified error's raw text carries one of the rate-limit codes.

@@ -776,6 +776,27 @@ mod tests {
     }
 
     #[test]
+    fn product_detail_without_brand_or_package_decodes() {
+        // TikTok leaves out brand, package_weight and package_dimensions a product lacks.
+        let absent = r#"{"id":"7","status":"DRAFT","title":"Tee","skus":[{"id":"9","seller_sku":"A"}],
+            "main_images":[{"uri":"u"}],"audit":{"status":"NONE"}}"#;
+        let product = RemoteProduct::from(serde_json::from_str::<WireProduct>(absent).unwrap());
+        assert_eq!(
+            (product.id.as_str(), product.status.as_str()),
+            ("7", "DRAFT")
+        );
+        assert_eq!(product.skus, vec![("A".to_owned(), "9".to_owned())]);
+        // Objects, when present, are read past.
+        let present = r#"{"id":"7","status":"ACTIVATE","brand":{"id":"1","name":"B"},
+            "package_weight":{"value":"0.5","unit":"POUND"},
+            "package_dimensions":{"length":"1","width":"1","height":"1","unit":"INCH"}}"#;
+        assert_eq!(
+            RemoteProduct::from(serde_json::from_str::<WireProduct>(present).unwrap()).status,
+            "ACTIVATE"
+        );
+    }
+
+    #[test]
     fn audit_reasons_flatten() {
         let json = r#"{"id":"1","status":"FAILED","skus":[{"id":"9","seller_sku":"A"}],
             "audit_failed_reasons":[{"position":"main_images","reasons":["Blurry image"],"suggestions":["Upload a sharper image"]}]}"#;
