@@ -116,9 +116,18 @@ pub struct NewFailure<'a> {
     pub retryable: bool,
 }
 
-/// Record a failure, or bump the open one of the same job.
+/// Record a failure, or bump the open one of the same job. It is announced (an event) when it
+/// opens or its reason changes, not at every attempt that fails the same way.
 pub fn record_failure(conn: &Connection, failure: &NewFailure<'_>) -> rusqlite::Result<()> {
     let now = now_secs();
+    let open_reason: Option<String> = conn
+        .query_row(
+            "SELECT reason FROM failures
+             WHERE job_kind = ?1 AND job_subject = ?2 AND resolved_at IS NULL",
+            params![failure.job_kind, failure.job_subject],
+            |r| r.get(0),
+        )
+        .optional()?;
     let org_id: Option<i64> = match failure.org {
         Some(name) => conn
             .query_row(
@@ -149,6 +158,9 @@ pub fn record_failure(conn: &Connection, failure: &NewFailure<'_>) -> rusqlite::
             now
         ],
     )?;
+    if open_reason.as_deref() == Some(failure.reason) {
+        return Ok(());
+    }
     append_event(
         conn,
         EventKind::Failed,
@@ -246,6 +258,19 @@ pub fn set_cursor(conn: &Connection, name: &str, value: &str) -> rusqlite::Resul
         params![name, value],
     )?;
     Ok(())
+}
+
+/// Whether a delivery was already handled (its work recorded).
+pub fn delivery_seen(
+    conn: &Connection,
+    platform: &str,
+    delivery_id: &str,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE platform = ?1 AND delivery_id = ?2)",
+        params![platform, delivery_id],
+        |r| r.get(0),
+    )
 }
 
 /// True the first time a delivery id is seen; false for a duplicate.
