@@ -102,12 +102,11 @@ fn mode(path: &std::path::Path) -> u32 {
 
 /// `feedbridged` started through a shell with `umask 022`, its stderr appended to the dir's
 /// log as [`Daemon::spawn`] does.
-fn spawn_with_umask_022(config: &std::path::Path, dir: &std::path::Path) -> Daemon {
+fn spawn_with_umask_022(config: &std::path::Path, dir: &std::path::Path) -> anyhow::Result<Daemon> {
     let stderr = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(dir.join("daemon.stderr.log"))
-        .unwrap();
+        .open(dir.join("daemon.stderr.log"))?;
     let child = Command::new("sh")
         .arg("-c")
         .arg("umask 022 && exec \"$0\" \"$@\"")
@@ -117,13 +116,12 @@ fn spawn_with_umask_022(config: &std::path::Path, dir: &std::path::Path) -> Daem
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(stderr)
-        .spawn()
-        .unwrap();
-    Daemon {
+        .spawn()?;
+    Ok(Daemon {
         child,
         socket: dir.join("feedbridged.sock"),
         dir: dir.to_path_buf(),
-    }
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,7 +132,7 @@ async fn an_open_data_dir_is_tightened_and_every_file_is_private_whatever_the_um
     let dir = tempfile::tempdir()?;
     let config = write_daemon_files(dir.path(), &sandbox)?;
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
-    let mut daemon = spawn_with_umask_022(&config, dir.path());
+    let mut daemon = spawn_with_umask_022(&config, dir.path())?;
     let console = daemon.client().await?;
     feedbridge_tests::wait_connected(&console).await?;
 

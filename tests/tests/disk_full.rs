@@ -150,14 +150,17 @@ async fn a_full_disk_degrades_the_daemon_and_it_recovers_without_a_restart() -> 
     let text = feedbridge_tui::cli::format_status(&status(&rig).await?);
     assert!(text.contains("DEGRADED since"), "{text}");
     assert!(text.contains("disk full"), "{text}");
-    // The order's webhook was answered 503 at least once, never 200 while degraded.
+    // The order's webhook is answered 503, and so is TikTok's next try while still degraded
+    // (refused before any work, so it is not taken for a duplicate later).
     let refused = wait_for(
-        "the order's webhook to be refused",
+        "the order's webhook to be refused twice",
         Duration::from_secs(15),
         || async {
             let deliveries = rig.control.tiktok_webhook_deliveries().await?;
             Ok(deliveries.into_iter().find(|d| {
-                d.body["data"]["order_id"] == order.as_str() && d.last_status == Some(503)
+                d.body["data"]["order_id"] == order.as_str()
+                    && d.attempts >= 2
+                    && d.last_status == Some(503)
             }))
         },
     )
@@ -216,6 +219,9 @@ async fn a_full_disk_degrades_the_daemon_and_it_recovers_without_a_restart() -> 
         "disk_full: {filled} bytes of ballast; recovered and settled in {:?} overall",
         started.elapsed()
     );
+    if std::env::var_os("DISK_FULL_LOG").is_some() {
+        eprintln!("{}", rig.log_tail(400));
+    }
     drop(rig);
     drop(tmpfs);
     Ok(())
