@@ -167,6 +167,14 @@ async fn a_full_disk_degrades_the_daemon_and_it_recovers_without_a_restart() -> 
     .await
     .map_err(|e| rig.with_log(e))?;
     assert!(!refused.delivered, "{refused:?}");
+    // The order poll meets the full disk too (its cursor stays where it was).
+    wait_for(
+        "an order poll to fail on the full disk",
+        Duration::from_secs(10),
+        || async { Ok(rig.daemon.stderr().contains("A poll failed").then_some(())) },
+    )
+    .await
+    .map_err(|e| rig.with_log(e))?;
 
     // Space comes back: no restart.
     let db = data_dir.join("feedbridge.sqlite");
@@ -213,6 +221,34 @@ async fn a_full_disk_degrades_the_daemon_and_it_recovers_without_a_restart() -> 
             );
         }
     }
+    // No claim ran twice at once: each (job, attempt) was run by one worker, although claims
+    // were refused and retried throughout the outage.
+    let log = without_ansi(&rig.daemon.stderr());
+    let mut runners = std::collections::HashMap::<(String, String), String>::new();
+    for span in log.split("job{worker=").skip(1) {
+        let fields: Vec<&str> = span
+            .split('}')
+            .next()
+            .unwrap_or_default()
+            .split(' ')
+            .collect();
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find_map(|f| f.strip_prefix(name))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let worker = fields.first().copied().unwrap_or_default().to_owned();
+        let claim = (field("id="), field("attempt="));
+        let first = runners
+            .entry(claim.clone())
+            .or_insert_with(|| worker.clone());
+        ensure!(
+            *first == worker,
+            "job {claim:?} ran in workers {first} and {worker} at once"
+        );
+    }
     let end = status(&rig).await?;
     assert_eq!(end.degraded, None);
     eprintln!(
@@ -225,4 +261,22 @@ async fn a_full_disk_degrades_the_daemon_and_it_recovers_without_a_restart() -> 
     drop(rig);
     drop(tmpfs);
     Ok(())
+}
+
+/// The daemon's log without terminal colours.
+fn without_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -140,13 +140,16 @@ impl Store {
     }
 
     /// Run `f` on the connection off the async runtime; wakes event waiters if it appended
-    /// events.
+    /// events. Always in a transaction, even for one statement: the commit of an autocommit
+    /// statement fails (a full disk) only when the statement is reset, which `query_row`
+    /// does not report, so an `UPDATE … RETURNING` (claiming a job) would seem to succeed and
+    /// be rolled back.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
     {
-        self.call_mut(move |conn| f(conn)).await
+        self.transaction(move |tx| f(tx)).await
     }
 
     async fn call_mut<R, F>(&self, f: F) -> Result<R, StoreError>
