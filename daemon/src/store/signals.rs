@@ -285,3 +285,47 @@ pub fn first_delivery(
     )?;
     Ok(inserted == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure<'a>(reason: &'a str) -> NewFailure<'a> {
+        NewFailure {
+            org: None,
+            job_kind: "fulfilment_push",
+            job_subject: "9",
+            kind: FailureKind::TrackingPush,
+            subject: "TikTok order 1",
+            reason,
+            action: "Fix it, then retry.",
+            raw_error: None,
+            retryable: true,
+        }
+    }
+
+    fn failed_events(conn: &Connection) -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE kind = ?1",
+            [kind_name(EventKind::Failed)],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_failure_repeating_the_same_way_is_one_open_failure_announced_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::MIGRATIONS.to_latest(&mut conn).unwrap();
+        for _ in 0..3 {
+            record_failure(&conn, &failure("TikTok refused the tracking number")).unwrap();
+        }
+        assert_eq!(count_open_failures(&conn).unwrap(), 1);
+        assert_eq!(failed_events(&conn), 1);
+        assert_eq!(open_failures(&conn).unwrap()[0].attempts, 3);
+        // A new reason is news.
+        record_failure(&conn, &failure("TikTok did not answer in time")).unwrap();
+        assert_eq!(failed_events(&conn), 2);
+        assert_eq!(count_open_failures(&conn).unwrap(), 1);
+    }
+}
