@@ -196,6 +196,19 @@ pub struct StatusReport {
     pub latest_event: u64,
     /// True once SIGTERM arrived: no new work is being taken.
     pub draining: bool,
+    /// Set while the database refuses writes (disk full, I/O error, locked): nothing new is
+    /// being recorded. Absent from older daemons.
+    #[serde(default)]
+    pub degraded: Option<Degraded>,
+}
+
+/// Why the daemon cannot record anything right now, and since when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Degraded {
+    /// In the merchant's words, e.g. "disk full: the database cannot be written".
+    pub reason: String,
+    /// Unix seconds of the first refused write.
+    pub since: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -379,6 +392,15 @@ pub struct ProductFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_report_from_an_older_daemon_reads_as_healthy() {
+        let older = r#"{"version":"0.1.0","pid":1,"uptime_secs":2,"data_dir":"/d","socket":"/s",
+            "organizations":[],"jobs_pending":0,"failures_open":0,"orders_total":0,
+            "products_total":0,"latest_event":0,"draining":false}"#;
+        let report: StatusReport = serde_json::from_str(older).unwrap();
+        assert_eq!(report.degraded, None);
+    }
 
     #[test]
     fn statuses_round_trip_through_their_names() {

@@ -51,7 +51,9 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         data_dir,
         socket,
     } = options;
-    settings::ensure_private_dir(&data_dir)?;
+    if let Some(change) = settings::prepare_private_dir(&data_dir)? {
+        info!("{change}");
+    }
     let open_files = intake::listener::raise_open_file_limit();
     let db_path = data_dir.join(DATABASE_FILE);
     let store = Store::open(&db_path)
@@ -82,6 +84,11 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         http,
         webhook_base.clone(),
     ));
+
+    let recovery = tokio::spawn({
+        let (store, stop) = (store.clone(), shutdown.clone());
+        async move { store.watch_recovery(stop).await }
+    });
 
     let workers_stop = CancellationToken::new();
     let workers = tokio::spawn(sync::run_workers(Arc::clone(&engine), workers_stop.clone()));
@@ -148,6 +155,7 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     }
     rpc_stop.cancel();
     let _ = rpc_task.await;
+    recovery.abort();
     socket::remove(&socket);
     info!("feedbridged stopped.");
     Ok(())

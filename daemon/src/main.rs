@@ -66,9 +66,17 @@ fn start(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    settings::ensure_private_dir(&data_dir)?;
+    // Everything feedbridged creates (database, logs, lock) is its user's alone, whatever
+    // umask it was started with.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let mut tightened: Vec<String> = settings::prepare_private_dir(&data_dir)?
+        .into_iter()
+        .collect();
+    // Before anything is written there: a second daemon stops here.
+    let _data_dir_lock = settings::lock_data_dir(&data_dir)?;
     let log_dir = data_dir.join("logs");
-    settings::ensure_private_dir(&log_dir)?;
+    tightened.extend(settings::prepare_private_dir(&log_dir)?);
+    tightened.extend(settings::make_files_private(&log_dir)?);
     let file_appender = tracing_appender::rolling::daily(&log_dir, "feedbridged.log");
     let (file_writer, _log_guard) = tracing_appender::non_blocking(file_appender);
     let filter = EnvFilter::try_new(&config.daemon.log_level)
@@ -82,6 +90,9 @@ fn start(args: Args) -> anyhow::Result<()> {
                 .with_writer(file_writer),
         )
         .init();
+    for change in &tightened {
+        tracing::info!("{change}");
+    }
 
     let runtime = tokio::runtime::Runtime::new().context("Failed to start the async runtime")?;
     runtime.block_on(async move {

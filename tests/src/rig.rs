@@ -81,6 +81,40 @@ impl Rig {
         })
     }
 
+    /// [`Rig::start`] with the daemon's data directory (database, logs) at `data_dir` rather
+    /// than beside its config (e.g. on a small filesystem); the secrets stay in the rig's dir.
+    pub async fn start_with_data_dir(
+        sandbox: SandboxConfig,
+        data_dir: &std::path::Path,
+        edit: impl FnOnce(String) -> String,
+    ) -> anyhow::Result<Self> {
+        let data_dir = data_dir.to_path_buf();
+        let mut secrets = None;
+        let rig = Self::start_wired(sandbox, Wiring::default(), |config| {
+            let moved: Vec<String> = config
+                .lines()
+                .map(|line| match line.strip_prefix("data_dir = ") {
+                    Some(old) => {
+                        // A temp dir's path: no escapes, quoted either way.
+                        let old = old.trim_matches(|c| c == '"' || c == '\'');
+                        let secrets_file = std::path::Path::new(old).join("secrets.toml");
+                        secrets = Some(secrets_file.clone());
+                        format!(
+                            "data_dir = {}\nsecrets_file = {}",
+                            toml_string(&data_dir),
+                            toml_string(&secrets_file)
+                        )
+                    }
+                    None => line.to_owned(),
+                })
+                .collect();
+            edit(moved.join("\n") + "\n")
+        })
+        .await?;
+        anyhow::ensure!(secrets.is_some(), "the demo config names no data_dir");
+        Ok(rig)
+    }
+
     /// SIGKILL the daemon (no chance to clean up) and reap it.
     pub fn kill(&mut self) -> anyhow::Result<()> {
         self.daemon.child.kill().context("SIGKILL feedbridged")?;
@@ -255,4 +289,9 @@ impl Rig {
             .await??;
         Ok(())
     }
+}
+
+/// A path as a TOML basic string (JSON's escapes are TOML's).
+fn toml_string(path: &std::path::Path) -> String {
+    serde_json::to_string(&path.display().to_string()).unwrap_or_default()
 }

@@ -782,6 +782,9 @@ pub fn format_status(status: &StatusReport) -> String {
         format::uptime(status.uptime_secs),
         if status.draining { ", draining" } else { "" }
     );
+    if let Some(degraded) = &status.degraded {
+        out.push_str(&format!("{}\n", format::degraded(degraded)));
+    }
     out.push_str(&format!("socket:   {}\n", status.socket));
     out.push_str(&format!("data dir: {}\n", status.data_dir));
     out.push_str(&format!(

@@ -27,6 +27,16 @@ pub fn utc(timestamp: i64) -> String {
     )
 }
 
+/// The daemon cannot record anything: the banner the header and `status` show.
+pub fn degraded(degraded: &feedbridge_common::Degraded) -> String {
+    format!(
+        "DEGRADED since {}: {} — nothing new is recorded; feedbridge resumes by itself once \
+         writes succeed",
+        utc(degraded.since),
+        degraded.reason
+    )
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;

@@ -138,3 +138,25 @@ async fn commands_against_a_daemon() {
 
     daemon.stop();
 }
+
+#[test]
+fn status_text_says_when_the_daemon_is_degraded() {
+    let mut status = support::sample_status();
+    let healthy = feedbridge_tui::cli::format_status(&status);
+    assert!(!healthy.contains("DEGRADED"), "{healthy}");
+    status.degraded = Some(feedbridge_common::Degraded {
+        reason: "disk full: the database cannot be written".into(),
+        since: support::T0,
+    });
+    let text = feedbridge_tui::cli::format_status(&status);
+    assert_eq!(
+        text.lines().nth(1),
+        Some(
+            "DEGRADED since 2026-11-21 10:00:00 UTC: disk full: the database cannot be \
+             written — nothing new is recorded; feedbridge resumes by itself once writes succeed"
+        ),
+        "{text}"
+    );
+    let json = serde_json::to_value(&status).unwrap();
+    assert_eq!(json["degraded"]["since"], support::T0);
+}

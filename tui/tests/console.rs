@@ -135,6 +135,26 @@ fn disconnected_header() {
 }
 
 #[test]
+fn degraded_storage_shows_a_banner_until_it_clears() {
+    let mut snapshot = sample_snapshot();
+    snapshot.status.degraded = Some(feedbridge_common::Degraded {
+        reason: "disk full: the database cannot be written".into(),
+        since: support::T0,
+    });
+    let mut app = App::new();
+    app.update(Action::Refreshed(Box::new(snapshot)));
+    let screen = render(&app, 200, 8);
+    assert!(
+        screen.contains(
+            "DEGRADED since 2026-11-21 10:00:00 UTC: disk full: the database cannot be written"
+        ),
+        "{screen}"
+    );
+    app.update(Action::Refreshed(Box::new(sample_snapshot())));
+    assert!(!render(&app, 200, 8).contains("DEGRADED"));
+}
+
+#[test]
 fn tiny_areas_do_not_panic() {
     let mut apps = vec![App::new(), loaded()];
     let mut help = loaded();

@@ -1,6 +1,11 @@
 //! Webhook endpoints. Each delivery is verified against the raw bytes, de-duplicated (by its
 //! delivery id, or for WooCommerce, whose delivery ids repeat, by resource and modification
 //! time), turned into jobs, and answered 200 at once.
+//!
+//! A delivery is acknowledged only once its work is recorded: the work is queued first (every
+//! piece of it idempotent), then the delivery id; if either write fails, or storage is
+//! already refusing writes, the answer is 503 and the platform sends it again, which is then
+//! not taken for a duplicate.
 
 use super::tiktok_notices;
 use crate::connector::{shopify, tiktok, woocommerce};
@@ -40,16 +45,22 @@ async fn stock_level_changed(
     let item = shopify::inventory_item_gid(&item);
     let location = crate::pricing::location_key(&location);
     let updated_at = id_field(payload, "updated_at").unwrap_or_default();
-    let listings = app
-        .engine
+    // The level and the pushes it needs are recorded together: a redelivery of the same level
+    // may find nothing changed and queue nothing.
+    let push_at = store::now_millis() + i64::try_from(STOCK_SETTLE.as_millis()).unwrap_or(0);
+    app.engine
         .store
-        .call(move |conn| {
-            store::record_stock_level(conn, org_id, &item, &location, available, &updated_at)
+        .transaction(move |tx| {
+            let listings =
+                store::record_stock_level(tx, org_id, &item, &location, available, &updated_at)?;
+            for listing in listings {
+                store::enqueue(tx, kind::PUSH_STOCK, &listing.to_string(), push_at)?;
+            }
+            Ok(())
         })
         .await?;
-    app.engine
-        .enqueue_many(kind::PUSH_STOCK, listings, STOCK_SETTLE)
-        .await
+    app.engine.job_queued.notify_waiters();
+    Ok(())
 }
 
 #[derive(Clone)]
@@ -64,6 +75,10 @@ pub fn router(app: WebhookApp) -> Router {
         .route("/webhooks/tiktok", post(tiktok_webhook))
         .route("/webhooks/shopify/{org}", post(shopify_webhook))
         .route("/webhooks/woocommerce/{org}", post(woocommerce_webhook))
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            refuse_while_degraded,
+        ))
         .route("/oauth/tiktok/callback", get(super::oauth::tiktok_callback))
         .with_state(app)
 }
@@ -97,22 +112,70 @@ fn id_field(data: &serde_json::Value, name: &str) -> Option<String> {
     }
 }
 
-/// Record a delivery; `Some(reply)` when it must not be handled again (a duplicate) or cannot
-/// be recorded now (the platform is asked to resend).
+/// `Some(reply)` when a delivery must not be handled again (a duplicate) or cannot be
+/// checked now (the platform is asked to resend). The delivery is recorded by [`acknowledge`]
+/// once its work is.
 async fn already_handled(app: &WebhookApp, platform: &'static str, key: String) -> Option<Reply> {
+    match app
+        .engine
+        .store
+        .call(move |conn| store::delivery_seen(conn, platform, &key))
+        .await
+    {
+        Ok(false) => None,
+        Ok(true) => Some((StatusCode::OK, "duplicate")),
+        Err(error) => {
+            warn!(%error, platform, "Could not check a webhook; asking for it again.");
+            Some(TRY_AGAIN)
+        }
+    }
+}
+
+const TRY_AGAIN: Reply = (StatusCode::SERVICE_UNAVAILABLE, "try again");
+
+/// Answer a delivery whose work was `queued`: 200 once the work and then the delivery id are
+/// recorded, else 503 so that the platform sends it again.
+async fn acknowledge(
+    app: &WebhookApp,
+    platform: &'static str,
+    key: Option<String>,
+    queued: Result<(), store::StoreError>,
+) -> Reply {
+    if let Err(error) = queued {
+        warn!(%error, platform, "Could not queue the work of a webhook; asking for it again.");
+        return TRY_AGAIN;
+    }
+    let Some(key) = key else {
+        return (StatusCode::OK, "ok");
+    };
     match app
         .engine
         .store
         .call(move |conn| store::first_delivery(conn, platform, &key))
         .await
     {
-        Ok(true) => None,
-        Ok(false) => Some((StatusCode::OK, "duplicate")),
+        // A concurrent copy may have recorded it first; the work is queued either way.
+        Ok(_) => (StatusCode::OK, "ok"),
         Err(error) => {
             warn!(%error, platform, "Could not record a webhook; asking for it again.");
-            Some((StatusCode::SERVICE_UNAVAILABLE, "try again"))
+            TRY_AGAIN
         }
     }
+}
+
+/// While storage refuses writes nothing a delivery asks for can be recorded: 503 at once,
+/// before any work (platforms send it again later).
+async fn refuse_while_degraded(
+    State(app): State<WebhookApp>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if let Some(degraded) = app.engine.store.degraded() {
+        debug!(reason = %degraded.reason, "Webhook refused while storage is degraded.");
+        return TRY_AGAIN.into_response();
+    }
+    next.run(request).await
 }
 
 /// Queue `job` for the order row of one of our store orders; other orders are not ours.
@@ -216,10 +279,7 @@ async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body:
             Ok(())
         }
     };
-    if let Err(error) = queued {
-        warn!(%error, "Could not queue work for a webhook; polling will pick it up.");
-    }
-    (StatusCode::OK, "ok")
+    acknowledge(&app, "tiktok", Some(envelope.tts_notification_id), queued).await
 }
 
 async fn shopify_webhook(
@@ -291,10 +351,8 @@ async fn shopify_webhook(
         },
         _ => Ok(()),
     };
-    if let Err(error) = queued {
-        warn!(%error, "Could not queue work for a webhook; polling will pick it up.");
-    }
-    (StatusCode::OK, "ok")
+    let delivery = header(&headers, "x-shopify-webhook-id").map(str::to_owned);
+    acknowledge(&app, "shopify", delivery, queued).await
 }
 
 /// A WooCommerce delivery (woocommerce.md §7): pings answered unverified, the rest verified,
@@ -339,7 +397,7 @@ async fn woocommerce_webhook(
     };
     let modified = id_field(&payload, "date_modified_gmt").unwrap_or_default();
     let key = format!("{}:{topic}:{id}:{modified}", runtime.id);
-    if let Some(reply) = already_handled(&app, "woocommerce", key).await {
+    if let Some(reply) = already_handled(&app, "woocommerce", key.clone()).await {
         return reply;
     }
     let queued = match topic.as_str() {
@@ -374,8 +432,5 @@ async fn woocommerce_webhook(
         }
         _ => Ok(()),
     };
-    if let Err(error) = queued {
-        warn!(%error, "Could not queue work for a webhook; polling will pick it up.");
-    }
-    (StatusCode::OK, "ok")
+    acknowledge(&app, "woocommerce", Some(key), queued).await
 }

@@ -82,6 +82,7 @@ impl ConsoleServer {
             products_total,
             latest_event,
             draining: self.draining.is_cancelled(),
+            degraded: self.engine.store.degraded(),
         })
     }
 }
@@ -105,6 +106,7 @@ impl Console for ConsoleServer {
                     products_total: 0,
                     latest_event: 0,
                     draining: self.draining.is_cancelled(),
+                    degraded: self.engine.store.degraded(),
                 }
             }
         }

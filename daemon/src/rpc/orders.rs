@@ -42,23 +42,13 @@ pub async fn retry_failure(server: &ConsoleServer, failure_id: i64) -> Result<St
         )));
     };
     let id = subject.parse::<i64>().ok();
-    let reset_kind = job_kind.clone();
+    let (reset_kind, reset_subject) = (job_kind.clone(), subject.clone());
     engine
         .store
-        .call(move |conn| match (reset_kind.as_str(), id) {
-            // Back to "not synced" so the listing step runs again from the start.
-            (kind::LIST_PRODUCT, Some(listing)) => {
-                store::set_listing_status(conn, listing, ListingStatus::NotSynced, None, &[])
-            }
-            (kind::ORDER_SYNC, Some(order)) => store::set_order_state(
-                conn,
-                order,
-                OrderSyncState::Pending,
-                Some("Retry requested."),
-            ),
-            // Amazon gave up on the fulfilment order: the retry sends the order again.
-            (kind::MCF_FOLLOW, Some(order)) => store::request_mcf_resend(conn, order),
-            _ => Ok(()),
+        .transaction(move |conn| {
+            // A human asked: run now, whatever the item's backoff said.
+            store::clear_item_backoff(conn, &reset_kind, &reset_subject)?;
+            reset_for_retry(conn, &reset_kind, id)
         })
         .await
         .map_err(internal)?;
@@ -67,6 +57,29 @@ pub async fn retry_failure(server: &ConsoleServer, failure_id: i64) -> Result<St
         .await
         .map_err(internal)?;
     Ok(format!("Retry of failure {failure_id} queued."))
+}
+
+/// Put the subject of a failed job back where a fresh attempt starts.
+fn reset_for_retry(
+    conn: &rusqlite::Connection,
+    job_kind: &str,
+    id: Option<i64>,
+) -> rusqlite::Result<()> {
+    match (job_kind, id) {
+        // Back to "not synced" so the listing step runs again from the start.
+        (kind::LIST_PRODUCT, Some(listing)) => {
+            store::set_listing_status(conn, listing, ListingStatus::NotSynced, None, &[])
+        }
+        (kind::ORDER_SYNC, Some(order)) => store::set_order_state(
+            conn,
+            order,
+            OrderSyncState::Pending,
+            Some("Retry requested."),
+        ),
+        // Amazon gave up on the fulfilment order: the retry sends the order again.
+        (kind::MCF_FOLLOW, Some(order)) => store::request_mcf_resend(conn, order),
+        _ => Ok(()),
+    }
 }
 
 pub async fn retry_failures(

@@ -5,6 +5,7 @@
 
 mod adoption;
 mod catalog;
+mod health;
 mod jobs;
 mod mcf;
 mod migrations;
@@ -17,6 +18,7 @@ mod tokens;
 
 pub use adoption::*;
 pub use catalog::*;
+pub use health::storage_refusal;
 pub use jobs::*;
 pub use mcf::*;
 pub use migrations::MIGRATIONS;
@@ -27,7 +29,9 @@ pub use signals::*;
 pub use stock::*;
 pub use tokens::*;
 
+use feedbridge_common::Degraded;
 use rusqlite::Connection;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -41,6 +45,33 @@ pub enum StoreError {
     Migration(#[from] rusqlite_migration::Error),
     #[error("database task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("cannot make the database files private: {0}")]
+    Files(std::io::Error),
+}
+
+/// The database, its WAL and shared-memory files: readable by the owner only (they hold
+/// tokens), whatever the umask or an older version left.
+fn make_database_files_private(db: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = PathBuf::from(name);
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+                tracing::info!(
+                    file = %path.display(),
+                    was = format!("{:o}", meta.permissions().mode() & 0o777),
+                    "Made a database file private (0600)."
+                );
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone)]
@@ -48,12 +79,27 @@ pub struct Store {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
     latest_event: Arc<watch::Sender<u64>>,
+    health: Arc<health::Health>,
 }
+
+/// How often a degraded store tries a write to notice that storage works again.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 impl Store {
     /// Open (creating if needed) the database, set its pragmas and migrate it to the latest
     /// schema.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // Private from the first byte: SQLite gives the -wal and -shm files the database
+        // file's mode.
+        if let Err(error) = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            && error.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            return Err(StoreError::Files(error));
+        }
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -62,11 +108,33 @@ impl Store {
         MIGRATIONS.to_latest(&mut conn)?;
         let latest = signals::latest_event(&conn)?;
         let (latest_event, _) = watch::channel(latest);
+        make_database_files_private(path).map_err(StoreError::Files)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
             latest_event: Arc::new(latest_event),
+            health: Arc::default(),
         })
+    }
+
+    /// Why writes are refused, while they are.
+    pub fn degraded(&self) -> Option<Degraded> {
+        self.health.current()
+    }
+
+    /// While degraded, try a small write every couple of seconds so that recovery shows (and
+    /// webhooks are accepted again) even when nothing else writes. Returns when `stop` fires.
+    pub async fn watch_recovery(&self, stop: tokio_util::sync::CancellationToken) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(PROBE_EVERY) => {}
+            }
+            if self.degraded().is_some() {
+                // The outcome is what matters, and `call` records it.
+                let _ = self.call(health::probe_write).await;
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -74,13 +142,16 @@ impl Store {
     }
 
     /// Run `f` on the connection off the async runtime; wakes event waiters if it appended
-    /// events.
+    /// events. Always in a transaction, even for one statement: the commit of an autocommit
+    /// statement fails (a full disk) only when the statement is reset, which `query_row`
+    /// does not report, so an `UPDATE … RETURNING` (claiming a job) would seem to succeed and
+    /// be rolled back.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
     {
-        self.call_mut(move |conn| f(conn)).await
+        self.transaction(move |tx| f(tx)).await
     }
 
     async fn call_mut<R, F>(&self, f: F) -> Result<R, StoreError>
@@ -90,9 +161,13 @@ impl Store {
     {
         let conn = Arc::clone(&self.conn);
         let latest_event = Arc::clone(&self.latest_event);
+        let health = Arc::clone(&self.health);
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
-            let result = f(&mut conn)?;
+            let changes_before = conn.total_changes();
+            let result = f(&mut conn);
+            health.observe(&result, conn.total_changes() > changes_before);
+            let result = result?;
             let latest = signals::latest_event(&conn)?;
             latest_event.send_if_modified(|seen| {
                 let newer = latest > *seen;
@@ -142,7 +217,7 @@ pub fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 8;
+    const MIGRATION_COUNT: i64 = 9;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();
@@ -203,6 +278,27 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((orgs, jobs), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn database_files_are_private_even_when_an_older_version_left_them_open() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedbridge.sqlite");
+        let wal = dir.path().join("feedbridge.sqlite-wal");
+        let shm = dir.path().join("feedbridge.sqlite-shm");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        drop(Store::open(&path).unwrap());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let store = Store::open(&path).unwrap();
+        store
+            .call(|conn| ensure_org(conn, "acme").map(drop))
+            .await
+            .unwrap();
+        for file in [&path, &wal, &shm] {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        assert_eq!(store.degraded(), None);
     }
 
     #[tokio::test]

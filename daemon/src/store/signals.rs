@@ -116,9 +116,18 @@ pub struct NewFailure<'a> {
     pub retryable: bool,
 }
 
-/// Record a failure, or bump the open one of the same job.
+/// Record a failure, or bump the open one of the same job. It is announced (an event) when it
+/// opens or its reason changes, not at every attempt that fails the same way.
 pub fn record_failure(conn: &Connection, failure: &NewFailure<'_>) -> rusqlite::Result<()> {
     let now = now_secs();
+    let open_reason: Option<String> = conn
+        .query_row(
+            "SELECT reason FROM failures
+             WHERE job_kind = ?1 AND job_subject = ?2 AND resolved_at IS NULL",
+            params![failure.job_kind, failure.job_subject],
+            |r| r.get(0),
+        )
+        .optional()?;
     let org_id: Option<i64> = match failure.org {
         Some(name) => conn
             .query_row(
@@ -149,6 +158,9 @@ pub fn record_failure(conn: &Connection, failure: &NewFailure<'_>) -> rusqlite::
             now
         ],
     )?;
+    if open_reason.as_deref() == Some(failure.reason) {
+        return Ok(());
+    }
     append_event(
         conn,
         EventKind::Failed,
@@ -248,6 +260,19 @@ pub fn set_cursor(conn: &Connection, name: &str, value: &str) -> rusqlite::Resul
     Ok(())
 }
 
+/// Whether a delivery was already handled (its work recorded).
+pub fn delivery_seen(
+    conn: &Connection,
+    platform: &str,
+    delivery_id: &str,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE platform = ?1 AND delivery_id = ?2)",
+        params![platform, delivery_id],
+        |r| r.get(0),
+    )
+}
+
 /// True the first time a delivery id is seen; false for a duplicate.
 pub fn first_delivery(
     conn: &Connection,
@@ -259,4 +284,48 @@ pub fn first_delivery(
         params![platform, delivery_id, now_secs()],
     )?;
     Ok(inserted == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure<'a>(reason: &'a str) -> NewFailure<'a> {
+        NewFailure {
+            org: None,
+            job_kind: "fulfilment_push",
+            job_subject: "9",
+            kind: FailureKind::TrackingPush,
+            subject: "TikTok order 1",
+            reason,
+            action: "Fix it, then retry.",
+            raw_error: None,
+            retryable: true,
+        }
+    }
+
+    fn failed_events(conn: &Connection) -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE kind = ?1",
+            [kind_name(EventKind::Failed)],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_failure_repeating_the_same_way_is_one_open_failure_announced_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::MIGRATIONS.to_latest(&mut conn).unwrap();
+        for _ in 0..3 {
+            record_failure(&conn, &failure("TikTok refused the tracking number")).unwrap();
+        }
+        assert_eq!(count_open_failures(&conn).unwrap(), 1);
+        assert_eq!(failed_events(&conn), 1);
+        assert_eq!(open_failures(&conn).unwrap()[0].attempts, 3);
+        // A new reason is news.
+        record_failure(&conn, &failure("TikTok did not answer in time")).unwrap();
+        assert_eq!(failed_events(&conn), 2);
+        assert_eq!(count_open_failures(&conn).unwrap(), 1);
+    }
 }

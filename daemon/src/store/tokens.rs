@@ -248,22 +248,29 @@ pub fn resume_shop_jobs(
     shop_id: i64,
 ) -> rusqlite::Result<usize> {
     let now = now_millis();
-    conn.execute(
-        "UPDATE jobs SET run_at = ?5, attempts = 0, updated_at = ?5
-         WHERE state = 'queued' AND (
-             (kind IN (SELECT value FROM json_each(?2))
+    let of_shop = "(kind IN (SELECT value FROM json_each(?2))
                  AND subject IN (SELECT CAST(id AS TEXT) FROM listings WHERE shop_id = ?1))
              OR (kind IN (SELECT value FROM json_each(?3))
                  AND subject IN (SELECT CAST(id AS TEXT) FROM orders WHERE shop_id = ?1))
              OR (kind IN (SELECT value FROM json_each(?4))
-                 AND (subject = CAST(?1 AS TEXT) OR subject LIKE CAST(?1 AS TEXT) || ':%')))",
-        params![
-            shop_id,
-            kinds_json(kinds.by_listing),
-            kinds_json(kinds.by_order),
-            kinds_json(kinds.by_shop),
-            now
-        ],
+                 AND (subject = CAST(?1 AS TEXT) OR subject LIKE CAST(?1 AS TEXT) || ':%'))";
+    let (by_listing, by_order, by_shop) = (
+        kinds_json(kinds.by_listing),
+        kinds_json(kinds.by_order),
+        kinds_json(kinds.by_shop),
+    );
+    let args = params![shop_id, by_listing, by_order, by_shop, now];
+    // What failed for want of authorization starts a fresh streak.
+    conn.execute(
+        &format!("DELETE FROM item_backoff WHERE ?5 IS NOT NULL AND ({of_shop})"),
+        args,
+    )?;
+    conn.execute(
+        &format!(
+            "UPDATE jobs SET run_at = ?5, attempts = 0, updated_at = ?5
+             WHERE state = 'queued' AND ({of_shop})"
+        ),
+        args,
     )
 }
 

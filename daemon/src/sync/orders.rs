@@ -129,14 +129,16 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
         {
             retried_unknown = Some(order.clone());
         }
-        let rows = engine
+        // Recorded, queued for sync and taken off the fetch queue in one go: a failed write
+        // leaves the ids queued for the next run.
+        engine
             .store
             .transaction(move |tx| {
-                let rows = read
-                    .orders
-                    .iter()
-                    .map(|order| store::upsert_order(tx, connection, order))
-                    .collect::<rusqlite::Result<Vec<i64>>>()?;
+                let now = store::now_millis();
+                for order in &read.orders {
+                    let row = store::upsert_order(tx, connection, order)?;
+                    store::enqueue(tx, kind::ORDER_SYNC, &row.to_string(), now)?;
+                }
                 // Ids TikTok did not return are dropped too: polling finds real ones later.
                 store::order_fetch_done(tx, connection, &batch)?;
                 for (order, raw) in &read.refused {
@@ -144,14 +146,11 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
                         order_reads::record_unknown_order(tx, &org_name, connection, order, raw)?;
                     }
                 }
-                Ok(rows)
+                Ok(())
             })
             .await
             .map_err(db)?;
-        engine
-            .enqueue_many(kind::ORDER_SYNC, rows, Duration::ZERO)
-            .await
-            .map_err(db)?;
+        engine.job_queued.notify_waiters();
     }
 }
 

@@ -1,4 +1,10 @@
 //! Workers that claim due jobs and settle each attempt.
+//!
+//! A claim is a lease (`store::LEASE_MS`) that a heartbeat renews while the step runs; a job
+//! whose lease lapsed because its outcome could not be written is claimed again without a
+//! restart. Outcomes are written with retries until storage takes them. Failures count per
+//! item (kind, subject) across job rows, so an item that keeps failing waits longer each time
+//! whoever queues it, and is reported once.
 
 use super::{
     Engine, StepFailure, StepResult, cancellations, catalog, connections, kind, linking, mcf,
@@ -6,13 +12,58 @@ use super::{
 };
 use crate::store::{self, Job, NewFailure};
 use feedbridge_common::{FailureKind, ListingStatus, OrderSyncState};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, info_span, warn};
 
 /// Longest a worker sleeps before looking for due jobs again.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How often a running step renews its lease: three chances before it lapses.
+const HEARTBEAT: Duration = Duration::from_millis(store::LEASE_MS.unsigned_abs() / 3);
+/// Waits between attempts to write an outcome storage refused: doubling up to the last.
+const SETTLE_RETRY_FIRST: Duration = Duration::from_millis(250);
+const SETTLE_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Jobs this process is running. Their leases may lapse while storage refuses heartbeats;
+/// they are still never claimed a second time.
+#[derive(Default)]
+struct Held(Mutex<HashSet<i64>>);
+
+impl Held {
+    fn ids(&self) -> Vec<i64> {
+        let held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        held.iter().copied().collect()
+    }
+
+    fn hold(self: &Arc<Self>, id: i64) -> HeldJob {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id);
+        HeldJob {
+            held: Arc::clone(self),
+            id,
+        }
+    }
+}
+
+/// Releases the job when its worker is done with it, however that ends.
+struct HeldJob {
+    held: Arc<Held>,
+    id: i64,
+}
+
+impl Drop for HeldJob {
+    fn drop(&mut self) {
+        self.held
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
 
 /// Run `workers` job loops until `stop` is cancelled; each finishes its current step first.
 pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
@@ -22,12 +73,14 @@ pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
         Ok(n) => info!(jobs = n, "Requeued jobs interrupted by the last shutdown."),
         Err(error) => warn!(%error, "Could not requeue interrupted jobs."),
     }
+    let held = Arc::new(Held::default());
     let mut handles = Vec::new();
     for worker in 0..engine.settings.workers {
         let engine = Arc::clone(&engine);
         let stop = stop.clone();
+        let held = Arc::clone(&held);
         handles.push(tokio::spawn(async move {
-            worker_loop(worker, engine, stop).await
+            worker_loop(worker, engine, held, stop).await
         }));
     }
     for handle in handles {
@@ -37,14 +90,16 @@ pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
     }
 }
 
-async fn worker_loop(worker: usize, engine: Arc<Engine>, stop: CancellationToken) {
+async fn worker_loop(worker: usize, engine: Arc<Engine>, held: Arc<Held>, stop: CancellationToken) {
     while !stop.is_cancelled() {
+        let running = held.ids();
         let claimed = engine
             .store
-            .call(|conn| store::claim_next(conn, store::now_millis()))
+            .call(move |conn| store::claim_next(conn, store::now_millis(), &running))
             .await;
         match claimed {
             Ok(Some(job)) => {
+                let _held = held.hold(job.id);
                 let span = info_span!("job", worker, id = job.id, kind = %job.kind, subject = %job.subject, attempt = job.attempts);
                 run_one(&engine, job).instrument(span).await;
                 // A job of the same kind and subject may have been waiting for this one.
@@ -58,10 +113,20 @@ async fn worker_loop(worker: usize, engine: Arc<Engine>, stop: CancellationToken
                 }
             }
             Err(error) => {
-                warn!(%error, "Could not claim a job; retrying shortly.");
+                // Storage refusing writes shows as "degraded" in status; no need to repeat it.
+                if store_refusal(&error).is_none() {
+                    warn!(%error, "Could not claim a job; retrying shortly.");
+                }
                 tokio::time::sleep(IDLE_POLL).await;
             }
         }
+    }
+}
+
+fn store_refusal(error: &store::StoreError) -> Option<&'static str> {
+    match error {
+        store::StoreError::Sqlite(error) => store::storage_refusal(error),
+        _ => None,
     }
 }
 
@@ -101,108 +166,181 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
     }
 }
 
-/// Exponential backoff from 2 s up to 5 minutes.
-fn backoff(attempts: u32) -> Duration {
-    let exponent = attempts.saturating_sub(1).min(8);
-    Duration::from_secs((2u64 << exponent).min(300))
+/// Run the step while a heartbeat keeps its lease.
+async fn run_step(engine: &Engine, job: &Job) -> StepResult {
+    let (store, claim) = (engine.store.clone(), job.clone());
+    let heartbeat = tokio::spawn(async move {
+        let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+        loop {
+            beat.tick().await;
+            let claim = claim.clone();
+            match store
+                .call(move |conn| store::renew_lease(conn, &claim, store::now_millis()))
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => warn!("This job's lease was taken over; its outcome will be ignored."),
+                Err(error) => warn!(%error, "Could not renew this job's lease."),
+            }
+        }
+    });
+    let outcome = dispatch(engine, job).await;
+    heartbeat.abort();
+    outcome
+}
+
+/// How an attempt was settled.
+enum Settled {
+    Done,
+    Retry(Duration),
+    GaveUp,
 }
 
 async fn run_one(engine: &Engine, job: Job) {
-    let outcome = dispatch(engine, &job).await;
-    let (kind, subject, id, attempts) =
-        (job.kind.clone(), job.subject.clone(), job.id, job.attempts);
-    let settled = match outcome {
-        Ok(()) => {
-            engine
-                .store
-                .call(move |conn| {
-                    store::finish_job(conn, id)?;
-                    store::resolve_failure(conn, &kind, &subject)
-                })
-                .await
+    let outcome = Arc::new(run_step(engine, &job).await);
+    let waits_for_reauthorization = match outcome.as_ref() {
+        Err(failure) if failure.retryable => {
+            connections::waits_for_reauthorization(engine, &job).await
         }
-        Err(failure)
-            if failure.retryable
-                && (attempts < engine.settings.max_attempts
-                    || connections::waits_for_reauthorization(engine, &job).await) =>
-        {
-            let delay = failure.retry_after.unwrap_or_else(|| backoff(attempts));
-            info!(error = %failure.reason, delay_s = delay.as_secs_f64(), "Step failed; will retry.");
-            let run_at = store::now_millis() + i64::try_from(delay.as_millis()).unwrap_or(0);
-            engine
-                .store
-                .call(move |conn| store::reschedule_job(conn, id, run_at, &failure.reason))
-                .await
-        }
-        Err(failure) => {
-            warn!(error = %failure.reason, retryable = failure.retryable, "Step failed; recorded for the merchant.");
-            give_up(engine, &job, failure).await
-        }
+        _ => false,
     };
-    if let Err(error) = settled {
-        warn!(%error, "Could not record the outcome of a job; it will run again.");
+    let max_attempts = engine.settings.max_attempts;
+    let jitter: f64 = rand::random();
+    let mut wait = SETTLE_RETRY_FIRST;
+    let mut refused = 0u32;
+    loop {
+        let (claim, result) = (job.clone(), Arc::clone(&outcome));
+        let settled = engine
+            .store
+            .transaction(move |tx| {
+                settle(
+                    tx,
+                    &claim,
+                    &result,
+                    max_attempts,
+                    waits_for_reauthorization,
+                    jitter,
+                )
+            })
+            .await;
+        match settled {
+            Ok(settled) => {
+                if refused > 0 {
+                    info!(
+                        tries = refused + 1,
+                        "Recorded the outcome of this job once storage took it."
+                    );
+                }
+                log_settled(&settled, &outcome);
+                return;
+            }
+            Err(error) => {
+                if refused == 0 {
+                    warn!(%error, "Could not record the outcome of a job; retrying until storage takes it.");
+                }
+                refused += 1;
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(SETTLE_RETRY_MAX);
+            }
+        }
     }
 }
 
-/// Record a failure a human must look at, and mark what it was about.
-async fn give_up(
-    engine: &Engine,
+fn log_settled(settled: &Settled, outcome: &StepResult) {
+    let Err(failure) = outcome else {
+        return;
+    };
+    match settled {
+        Settled::Done => {}
+        Settled::Retry(delay) => {
+            info!(error = %failure.reason, delay_s = delay.as_secs_f64(), "Step failed; will retry.");
+        }
+        Settled::GaveUp => {
+            warn!(error = %failure.reason, retryable = failure.retryable, "Step failed; recorded for the merchant.");
+        }
+    }
+}
+
+/// Write the outcome of one attempt: done; or another failure in the item's streak, after
+/// which it waits (the platform's Retry-After, else the item's backoff) and is retried while
+/// its budget lasts, else recorded for a human.
+fn settle(
+    tx: &rusqlite::Transaction<'_>,
     job: &Job,
-    failure: StepFailure,
-) -> Result<(), store::StoreError> {
-    let (kind, subject, id) = (job.kind.clone(), job.subject.clone(), job.id);
-    let subject_id = job.subject.parse::<i64>().ok();
-    engine
-        .store
-        .transaction(move |tx| {
-            match (kind.as_str(), subject_id) {
-                (kind::LIST_PRODUCT, Some(listing)) => {
-                    store::set_listing_status(
-                        tx,
-                        listing,
-                        ListingStatus::FailedToSync,
-                        Some(&failure.reason),
-                        &[],
-                    )?;
-                }
-                (kind::ORDER_SYNC | kind::MCF_CREATE | kind::MCF_FOLLOW, Some(order)) => {
-                    store::set_order_state(
-                        tx,
-                        order,
-                        OrderSyncState::Failed,
-                        Some(&failure.reason),
-                    )?;
-                }
-                _ => {}
-            }
-            store::record_failure(
+    outcome: &StepResult,
+    max_attempts: u32,
+    waits_for_reauthorization: bool,
+    jitter: f64,
+) -> rusqlite::Result<Settled> {
+    let failure = match outcome {
+        Ok(()) => {
+            store::finish_job(tx, job)?;
+            store::resolve_failure(tx, &job.kind, &job.subject)?;
+            return Ok(Settled::Done);
+        }
+        Err(failure) => failure,
+    };
+    let now = store::now_millis();
+    let streak = store::note_item_failure(tx, &job.kind, &job.subject, &failure.reason, now)?;
+    let delay = failure.retry_after.unwrap_or_else(|| {
+        Duration::from_millis(store::item_backoff_ms(streak, jitter).unsigned_abs())
+    });
+    let run_at = now + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+    store::defer_item(tx, &job.kind, &job.subject, run_at)?;
+    if failure.retryable && (streak < max_attempts || waits_for_reauthorization) {
+        store::reschedule_job(tx, job, run_at, &failure.reason)?;
+        return Ok(Settled::Retry(delay));
+    }
+    give_up(tx, job, failure)?;
+    Ok(Settled::GaveUp)
+}
+
+/// Record a failure a human must look at (one open failure per item), and mark what it was
+/// about.
+fn give_up(
+    tx: &rusqlite::Transaction<'_>,
+    job: &Job,
+    failure: &StepFailure,
+) -> rusqlite::Result<()> {
+    match (job.kind.as_str(), job.subject.parse::<i64>().ok()) {
+        (kind::LIST_PRODUCT, Some(listing)) => {
+            store::set_listing_status(
                 tx,
-                &NewFailure {
-                    org: failure.org.as_deref(),
-                    job_kind: &kind,
-                    job_subject: &subject,
-                    kind: failure.kind,
-                    subject: &failure.subject,
-                    reason: &failure.reason,
-                    action: &failure.action,
-                    raw_error: failure.raw.as_deref(),
-                    retryable: failure.retryable,
-                },
+                listing,
+                ListingStatus::FailedToSync,
+                Some(&failure.reason),
+                &[],
             )?;
-            store::fail_job(tx, id, &failure.reason)
-        })
-        .await
+        }
+        (kind::ORDER_SYNC | kind::MCF_CREATE | kind::MCF_FOLLOW, Some(order)) => {
+            store::set_order_state(tx, order, OrderSyncState::Failed, Some(&failure.reason))?;
+        }
+        _ => {}
+    }
+    store::record_failure(
+        tx,
+        &NewFailure {
+            org: failure.org.as_deref(),
+            job_kind: &job.kind,
+            job_subject: &job.subject,
+            kind: failure.kind,
+            subject: &failure.subject,
+            reason: &failure.reason,
+            action: &failure.action,
+            raw_error: failure.raw.as_deref(),
+            retryable: failure.retryable,
+        },
+    )?;
+    store::fail_job(tx, job, &failure.reason)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
-    use std::time::Duration;
+    use super::HEARTBEAT;
+    use crate::store::LEASE_MS;
 
     #[test]
-    fn backoff_grows_then_caps() {
-        assert_eq!(backoff(1), Duration::from_secs(2));
-        assert_eq!(backoff(2), Duration::from_secs(4));
-        assert_eq!(backoff(30), Duration::from_secs(300));
+    fn a_lease_survives_two_missed_heartbeats() {
+        assert!(i64::try_from(HEARTBEAT.as_millis()).unwrap() * 3 <= LEASE_MS);
     }
 }

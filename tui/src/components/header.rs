@@ -1,4 +1,5 @@
-//! The header: which daemon, its connections and counts, or that it is unreachable.
+//! The header: which daemon, its connections and counts, or that it is unreachable; a red
+//! banner while the daemon cannot record anything (storage degraded).
 
 use super::Component;
 use crate::action::Action;
@@ -96,7 +97,17 @@ impl Component for Header {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, _focused: bool) {
-        let block = Block::bordered().title(" feedbridge ");
+        let mut block = Block::bordered().title(" feedbridge ");
+        // Storage refuses writes: a banner on the border, whatever the panel shows.
+        if let (None, Some(degraded)) = (
+            &self.disconnected,
+            self.status.as_ref().and_then(|s| s.degraded.as_ref()),
+        ) {
+            block = block.title_bottom(Line::styled(
+                format!(" {} ", format::degraded(degraded)),
+                Style::new().white().on_red().bold(),
+            ));
+        }
         let lines = match (&self.disconnected, &self.status) {
             (Some(reason), status) => vec![
                 Line::from(vec![

@@ -83,6 +83,7 @@ pub fn sample_status() -> StatusReport {
         products_total: 3,
         latest_event: 17,
         draining: false,
+        degraded: None,
     }
 }
 
