@@ -178,6 +178,36 @@ pub async fn wait_connected(
     .await
 }
 
+/// Once the daemon's first catalog read has linked the products already on TikTok (adoption,
+/// its "already on TikTok shop" event): products made on TikTok after this stay unlinked until
+/// the merchant links them.
+pub async fn wait_catalog_adopted(console: &ConsoleClient) -> anyhow::Result<()> {
+    wait_for(
+        "the first catalog read's adoption",
+        Duration::from_secs(60),
+        || async {
+            let mut cursor = 0;
+            loop {
+                let batch = console
+                    .events_since(tarpc::context::current(), cursor, 0)
+                    .await?;
+                if batch
+                    .events
+                    .iter()
+                    .any(|e| e.message.contains("already on TikTok shop"))
+                {
+                    return Ok(Some(()));
+                }
+                if batch.events.is_empty() || batch.latest <= cursor {
+                    return Ok(None);
+                }
+                cursor = batch.latest;
+            }
+        },
+    )
+    .await
+}
+
 /// The TikTok order id a store order (Shopify REST shape, as the sandbox's control API and
 /// webhooks show it) was created for, from its `tiktok-order-<id>` tag.
 pub fn tiktok_id_of_store_order(order: &serde_json::Value) -> Option<String> {

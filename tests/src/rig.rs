@@ -169,6 +169,13 @@ impl Rig {
         .map_err(|e| self.with_log(e))
     }
 
+    /// See [`crate::wait_catalog_adopted`].
+    pub async fn wait_catalog_adopted(&self) -> anyhow::Result<()> {
+        crate::wait_catalog_adopted(&self.console)
+            .await
+            .map_err(|e| self.with_log(e))
+    }
+
     /// Map and list one listing, wait until it is Active; returns its first seller SKU.
     pub async fn list_active(&self, listing: i64) -> anyhow::Result<String> {
         self.console

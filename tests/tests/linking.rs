@@ -4,7 +4,9 @@
 use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
 use feedbridge_sandbox::SandboxConfig;
 use feedbridge_sandbox::control::{ControlClient, SellerSku};
-use feedbridge_tests::{Daemon, wait_connected, wait_for, write_daemon_files};
+use feedbridge_tests::{
+    Daemon, wait_catalog_adopted, wait_connected, wait_for, write_daemon_files,
+};
 use serde_json::Value;
 use std::time::Duration;
 use tarpc::context;
@@ -62,6 +64,8 @@ async fn link_preview_apply_manual_and_stock_sync() -> anyhow::Result<()> {
         Ok((all.len() == 4).then_some(all))
     })
     .await?;
+    // Made on TikTok after the first catalog read, so the merchant decides what links.
+    wait_catalog_adopted(&console).await?;
     store.sort_by_key(|p| p.id);
     let (matched, split_a, split_b, partial) = (&store[0], &store[1], &store[2], &store[3]);
 

@@ -655,6 +655,7 @@ async fn webhooks_twice_out_of_order_or_never_end_in_the_same_state() -> anyhow:
 async fn an_order_blocked_on_an_unlinked_sku_syncs_by_itself_once_linked() -> anyhow::Result<()> {
     let rig = Rig::start(sandbox(1), |config| config).await?;
     rig.listings(1).await?;
+    rig.wait_catalog_adopted().await?;
     let products = rig.control.shopify_products().await?;
     let sku = products[0]["variants"][0]["sku"]
         .as_str()
