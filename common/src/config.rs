@@ -42,6 +42,9 @@ pub struct DaemonSettings {
     pub webhook_public_url: Option<String>,
     /// Secrets file (mode 0600); default `secrets.toml` in the data dir.
     pub secrets_file: Option<PathBuf>,
+    /// Prometheus metrics at `http://{metrics_listen}/metrics`; off when unset. Keep it on
+    /// loopback or a private network: it is not authenticated.
+    pub metrics_listen: Option<SocketAddr>,
     /// A webhook request's headers must be complete this long after it starts.
     #[serde(default = "defaults::webhook_header_timeout_secs")]
     pub webhook_header_timeout_secs: u64,
@@ -68,6 +71,7 @@ impl Default for DaemonSettings {
             webhook_listen: None,
             webhook_public_url: None,
             secrets_file: None,
+            metrics_listen: None,
             webhook_header_timeout_secs: defaults::webhook_header_timeout_secs(),
             webhook_body_timeout_secs: defaults::webhook_body_timeout_secs(),
             webhook_idle_timeout_secs: defaults::webhook_idle_timeout_secs(),

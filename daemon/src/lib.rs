@@ -5,6 +5,7 @@
 
 pub mod connector;
 pub mod intake;
+pub mod metrics;
 pub mod pricing;
 pub mod rpc;
 pub mod settings;
@@ -64,6 +65,20 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     let http = connector::http::client();
     let orgs = build_runtimes(&store, &config, &secrets, &http).await?;
 
+    let metrics_task = match config.daemon.metrics_listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("Failed to listen for metrics on {address}"))?;
+            info!(%address, "Serving metrics at /metrics.");
+            Some(tokio::spawn(metrics::serve(
+                listener,
+                store.clone(),
+                shutdown.clone(),
+            )))
+        }
+        None => None,
+    };
     let webhook_listener = match config.daemon.webhook_listen {
         Some(address) => Some(
             tokio::net::TcpListener::bind(address)
@@ -143,6 +158,9 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     let drained = tokio::time::timeout(DRAIN_GRACE, async {
         let _ = workers.await;
         let _ = pollers.await;
+        if let Some(metrics_task) = metrics_task {
+            let _ = metrics_task.await;
+        }
         if let Some(webhooks) = webhooks {
             let _ = webhooks.await;
         }

@@ -120,7 +120,27 @@ async fn a_full_disk_degrades_the_daemon_and_it_recovers_without_a_restart() -> 
         variants_per_product: Some(1),
         ..SandboxConfig::default()
     };
-    let rig = Rig::start_with_data_dir(sandbox, &data_dir, |config| config).await?;
+    // Metrics on a free loopback port: what an operator's alerting scrapes.
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
+    let rig = Rig::start_with_data_dir(sandbox, &data_dir, |config| {
+        config.replacen(
+            "[daemon]\n",
+            &format!("[daemon]\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n"),
+            1,
+        )
+    })
+    .await?;
+    let degraded_metric = || async {
+        let text = reqwest::get(&metrics_url).await?.text().await?;
+        anyhow::Ok(
+            text.lines()
+                .find_map(|l| l.strip_prefix("feedbridge_storage_degraded "))
+                .map(str::to_owned),
+        )
+    };
     let skus = rig.link_all(50).await?;
 
     // A first order goes through while there is room.
@@ -147,6 +167,7 @@ async fn a_full_disk_degrades_the_daemon_and_it_recovers_without_a_restart() -> 
     .await
     .map_err(|e| rig.with_log(e))?;
     assert!(degraded.reason.starts_with("disk full"), "{degraded:?}");
+    assert_eq!(degraded_metric().await?.as_deref(), Some("1"));
     let text = feedbridge_tui::cli::format_status(&status(&rig).await?);
     assert!(text.contains("DEGRADED since"), "{text}");
     assert!(text.contains("disk full"), "{text}");
@@ -188,6 +209,7 @@ async fn a_full_disk_degrades_the_daemon_and_it_recovers_without_a_restart() -> 
     )
     .await
     .map_err(|e| rig.with_log(e))?;
+    assert_eq!(degraded_metric().await?.as_deref(), Some("0"));
     // Exactly once in the store, each order.
     for id in [&before, &order] {
         let created = rig.store.orders_for(&rig.control, id).await?;
