@@ -51,6 +51,9 @@ async fn stock_level_changed(
         .await
 }
 
+#[cfg(test)]
+mod proptests;
+
 #[derive(Clone)]
 pub struct WebhookApp {
     pub engine: Arc<Engine>,

@@ -8,6 +8,8 @@
 pub mod auth;
 mod inventory;
 mod listing;
+#[cfg(test)]
+mod proptests;
 mod wire;
 
 use super::http::{self, Platform, RateLimiter};
