@@ -25,9 +25,9 @@ mod tally;
 pub use tally::{Duplicated, Lost, Placed, Snapshot};
 
 use super::BenchResult;
+use crate::Daemon;
 use crate::rig::{CATEGORY, Rig, SHOP, with_sync};
 use crate::store_sim::StoreSim;
-use crate::{Daemon, wait_connected};
 use anyhow::Context;
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder, SellerSku};
 use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig};
@@ -106,8 +106,9 @@ pub struct PlatformReport {
     pub settled: bool,
     pub lost: Lost,
     pub duplicated: Duplicated,
-    /// Open failures the console shows at the end (work the daemon gave up on for a human).
-    pub open_failures: usize,
+    /// Open failures the console shows at the end (work the daemon gave up on for a human):
+    /// kind, subject and reason of each.
+    pub open_failures: Vec<String>,
     /// Calls the simulators answered (TikTok, store, Amazon), setup included.
     pub api_calls: usize,
     pub wall_s: f64,
@@ -307,22 +308,16 @@ async fn ship_as_they_appear(
     Ok(())
 }
 
-/// Start the daemon again on the same data dir, and wait until it answers and is connected;
-/// faults may make the first checks fail, so a failed wait is tried again.
+/// Start the daemon again on the same data dir; returns once it answers on its socket. Its
+/// connection checks are not waited for: under faults they back off, and the work goes on.
 async fn restart(rig: &mut Rig) -> anyhow::Result<()> {
     rig.daemon = Daemon::spawn(&rig.config, rig.dir.path())?;
     rig.console = rig.daemon.client().await?;
-    let mut tries = 0;
-    loop {
-        match wait_connected(&rig.console).await {
-            Ok(_) => return Ok(()),
-            Err(error) if tries < 3 => {
-                tries += 1;
-                eprintln!("chaos: not connected yet after a restart ({error}); waiting again");
-            }
-            Err(error) => return Err(rig.with_log(error)),
-        }
-    }
+    rig.console
+        .status(context::current())
+        .await
+        .map_err(|e| rig.with_log(e.into()))?;
+    Ok(())
 }
 
 /// The daemon's store listings whose SKUs are in `skus`, as (listing id, SKUs).
@@ -335,9 +330,10 @@ async fn listings_of(rig: &Rig, skus: &[String]) -> anyhow::Result<Vec<(i64, Vec
         .collect())
 }
 
-/// Map and list `ids`; the daemon may be down at that moment, so try until it answers.
+/// Map and list `ids`; the daemon may be down or its shop not checked yet at that moment, so
+/// try until it accepts.
 async fn list(rig: &Rig, ids: &[i64]) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         let attempt = async {
             rig.console
@@ -583,7 +579,13 @@ pub async fn run_store(store: DemoStore, options: &ChaosOptions) -> anyhow::Resu
     shipper.await??;
     let shipped = shipped_now(&shipped);
     let settle_s = settle_started.elapsed().as_secs_f64();
-    let open_failures = rig.console.failures(context::current()).await?.len();
+    let open_failures: Vec<String> = rig
+        .console
+        .failures(context::current())
+        .await?
+        .iter()
+        .map(|f| format!("{:?}: {}: {}", f.kind, f.subject, f.reason))
+        .collect();
     let api_calls = rig.control.tiktok_calls().await?.len()
         + rig.store.calls(&rig.control).await?.len()
         + rig.control.amazon_calls().await?.len();
