@@ -108,6 +108,9 @@ pub enum FaultKind {
     RateLimit,
     /// Hold the request for 30 s, then answer HTTP 504.
     Timeout,
+    /// Carry the call out, then lose its answer: HTTP 504 from a gateway that gave up on a
+    /// request the platform went on to complete (the caller cannot tell it from a failure).
+    LostAnswer,
 }
 
 /// A scripted fault: the next `count` API calls whose path (Shopify: path or operation) contains

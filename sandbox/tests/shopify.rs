@@ -614,6 +614,32 @@ async fn product_queries_by_sku_status_and_updated_at() {
 }
 
 #[tokio::test]
+async fn a_lost_answer_is_a_504_for_work_that_was_done() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let shop = Shopify::new(&sb);
+    let control = ControlClient::for_sandbox(&sb);
+    control
+        .shopify_fault(&Fault {
+            path_contains: "orderCreate".into(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    let variant = shop.first_variant().await;
+    let (status, _, _) = shop
+        .raw(
+            Some(&shop.creds.shopify_access_token),
+            json!({"query": ORDER_CREATE, "variables": {"order": order_input(&variant["id"], "77", 1)}}),
+        )
+        .await;
+    assert_eq!(status, 504);
+    let orders = control.shopify_orders().await.unwrap();
+    assert_eq!(orders.len(), 1, "the order was created all the same");
+    assert_eq!(orders[0]["source_identifier"], "77");
+}
+
+#[tokio::test]
 async fn shopify_faults_use_the_throttle_shape_and_are_logged() {
     let sb = sandbox(SandboxConfig::default()).await;
     let shop = Shopify::new(&sb);

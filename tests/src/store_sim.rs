@@ -164,7 +164,17 @@ impl StoreSim {
         control: &ControlClient,
         tiktok_order_id: &str,
     ) -> anyhow::Result<Vec<SimOrder>> {
-        let all = match self.0 {
+        Ok(self
+            .all_orders(control)
+            .await?
+            .into_iter()
+            .filter(|o| o.tiktok_order_id.as_deref() == Some(tiktok_order_id))
+            .collect())
+    }
+
+    /// Every order in the store.
+    pub async fn all_orders(self, control: &ControlClient) -> anyhow::Result<Vec<SimOrder>> {
+        Ok(match self.0 {
             DemoStore::Shopify => control
                 .shopify_store_orders()
                 .await?
@@ -203,11 +213,7 @@ impl StoreSim {
                         .collect(),
                 })
                 .collect(),
-        };
-        Ok(all
-            .into_iter()
-            .filter(|o| o.tiktok_order_id.as_deref() == Some(tiktok_order_id))
-            .collect())
+        })
     }
 
     /// The merchant ships the whole order with this tracking number.

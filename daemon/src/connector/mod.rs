@@ -3,6 +3,8 @@
 
 pub mod amazon;
 pub mod http;
+#[cfg(test)]
+pub(crate) mod prop_json;
 pub mod shopify;
 pub mod tiktok;
 pub mod woocommerce;

@@ -63,6 +63,9 @@ async fn stock_level_changed(
     Ok(())
 }
 
+#[cfg(test)]
+mod proptests;
+
 #[derive(Clone)]
 pub struct WebhookApp {
     pub engine: Arc<Engine>,

@@ -107,8 +107,10 @@ pub(super) async fn fault(kind: FaultKind) -> (StatusCode, Value) {
             "server_error",
             "The authorization server encountered an unexpected condition.",
         ),
-        FaultKind::Timeout => {
-            tokio::time::sleep(FAULT_TIMEOUT_HOLD).await;
+        FaultKind::Timeout | FaultKind::LostAnswer => {
+            if kind == FaultKind::Timeout {
+                tokio::time::sleep(FAULT_TIMEOUT_HOLD).await;
+            }
             error(
                 StatusCode::GATEWAY_TIMEOUT,
                 "temporarily_unavailable",

@@ -319,7 +319,14 @@ async fn entry(
         targets.push(name.as_str());
     }
     let (result, limit) = match amazon.faults.take(&targets) {
-        Some(kind) => (Err(fault_error(kind).await), None),
+        Some(kind) => {
+            if kind == FaultKind::LostAnswer
+                && let Some(op) = op
+            {
+                let _carried_out = handle(&amazon, op, &headers, &ctx);
+            }
+            (Err(fault_error(kind).await), None)
+        }
         None => match op {
             None => (
                 Err(ApiError::not_found(format!(
@@ -370,8 +377,10 @@ async fn fault_error(kind: FaultKind) -> ApiError {
             message: "We encountered an internal error. Please try again.".to_string(),
             details: String::new(),
         },
-        FaultKind::Timeout => {
-            tokio::time::sleep(FAULT_TIMEOUT_HOLD).await;
+        FaultKind::Timeout | FaultKind::LostAnswer => {
+            if kind == FaultKind::Timeout {
+                tokio::time::sleep(FAULT_TIMEOUT_HOLD).await;
+            }
             ApiError {
                 status: StatusCode::GATEWAY_TIMEOUT,
                 code: "ServiceUnavailable",

@@ -436,8 +436,10 @@ async fn fault_reply(shop: &Shopify, kind: FaultKind, requested: u64) -> Reply {
             code: Some(json!("THROTTLED")),
             operation: None,
         },
-        FaultKind::Timeout => {
-            tokio::time::sleep(FAULT_TIMEOUT_HOLD).await;
+        FaultKind::Timeout | FaultKind::LostAnswer => {
+            if kind == FaultKind::Timeout {
+                tokio::time::sleep(FAULT_TIMEOUT_HOLD).await;
+            }
             Reply {
                 status: StatusCode::GATEWAY_TIMEOUT,
                 body: json!({"errors": "Gateway Timeout"}),
@@ -462,8 +464,16 @@ async fn run(
     let roots = p.root_fields();
     targets.extend(roots.iter().map(String::as_str));
     if let Some(kind) = shop.faults.take(&targets) {
+        if kind == FaultKind::LostAnswer {
+            carry_out(shop, p, version, requested);
+        }
         return fault_reply(shop, kind, requested).await;
     }
+    carry_out(shop, p, version, requested)
+}
+
+/// Runs a validated operation the cost bucket is asked to cover.
+fn carry_out(shop: &Arc<Shopify>, p: &Prepared<'_>, version: &str, requested: u64) -> Reply {
     if requested > MAX_QUERY_COST {
         let e = GqlError::new(format!(
             "Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\ncost of a query is calculated.\n\nTo query larger amounts of data with fewer limits, bulk operations should be used instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n"

@@ -379,7 +379,12 @@ async fn entry(
     let request_id = request_id();
     let started = now_millis();
 
-    let (status, code, envelope) = if let Some(kind) = tt.faults.take(&[path.as_str()]) {
+    let fault = tt.faults.take(&[path.as_str()]);
+    if fault == Some(FaultKind::LostAnswer) {
+        let query = uri.query().unwrap_or("");
+        let _carried_out = handle(&tt, &method, &path, query, &headers, &body).await;
+    }
+    let (status, code, envelope) = if let Some(kind) = fault {
         fault_response(kind, &request_id).await
     } else {
         let result = handle(
@@ -426,8 +431,10 @@ async fn fault_response(kind: FaultKind, request_id: &str) -> (StatusCode, i64, 
             ),
         ),
         FaultKind::RateLimit => (StatusCode::TOO_MANY_REQUESTS, errors::rate_limited()),
-        FaultKind::Timeout => {
-            tokio::time::sleep(FAULT_TIMEOUT_HOLD).await;
+        FaultKind::Timeout | FaultKind::LostAnswer => {
+            if kind == FaultKind::Timeout {
+                tokio::time::sleep(FAULT_TIMEOUT_HOLD).await;
+            }
             (
                 StatusCode::GATEWAY_TIMEOUT,
                 ApiError::http(

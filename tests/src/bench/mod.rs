@@ -1,6 +1,7 @@
 //! Benchmarks: the real daemon against the simulators, measured from the simulators' own call
 //! logs. Each case prints one JSON line. Not tests: figures go in docs/Benchmarks.md.
 
+pub mod chaos;
 pub mod flash_sale;
 pub mod inventory;
 pub mod listing;

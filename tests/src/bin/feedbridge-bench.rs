@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use feedbridge_tests::bench;
+use feedbridge_tests::bench::chaos::ChaosOptions;
+use feedbridge_tui::demo::setup::DemoStore;
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +37,47 @@ enum Case {
         #[arg(long, default_value_t = 60)]
         place_secs: u64,
     },
+    /// Orders, stock changes, listing and Amazon MCF through SIGKILLs and platform faults;
+    /// counts what was lost and what was done twice.
+    Chaos {
+        /// Store platforms to run on, in turn.
+        #[arg(long, value_delimiter = ',', default_value = "shopify,woocommerce")]
+        stores: Vec<String>,
+        /// TikTok orders per store platform.
+        #[arg(long, default_value_t = 200)]
+        orders: usize,
+        /// SIGKILLs of the daemon per store platform.
+        #[arg(long, default_value_t = 6)]
+        kills: usize,
+        /// Seconds the chaos lasts per store platform.
+        #[arg(long, default_value_t = 45)]
+        secs: u64,
+        /// Longest wait for quiescence afterwards, in seconds.
+        #[arg(long, default_value_t = 240)]
+        settle_secs: u64,
+        /// Store stock changes per store platform.
+        #[arg(long, default_value_t = 100)]
+        stock_changes: usize,
+        /// Products the daemon lists during the run.
+        #[arg(long, default_value_t = 4)]
+        listings: usize,
+        /// Milliseconds between two scripted faults.
+        #[arg(long, default_value_t = 700)]
+        fault_ms: u64,
+        /// Leave out the 30 s timeout faults.
+        #[arg(long)]
+        quick: bool,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+fn store(name: &str) -> anyhow::Result<DemoStore> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "shopify" => Ok(DemoStore::Shopify),
+        "woocommerce" => Ok(DemoStore::Woocommerce),
+        other => anyhow::bail!("unknown store platform {other:?} (shopify or woocommerce)"),
+    }
 }
 
 #[tokio::main]
@@ -44,6 +87,35 @@ async fn main() -> anyhow::Result<()> {
         Case::Inventory { changes, skus } => bench::inventory::run(changes, skus).await?,
         Case::FlashSale { orders, place_secs } => {
             bench::flash_sale::run(orders, place_secs).await?
+        }
+        Case::Chaos {
+            stores,
+            orders,
+            kills,
+            secs,
+            settle_secs,
+            stock_changes,
+            listings,
+            fault_ms,
+            quick,
+            seed,
+        } => {
+            let options = ChaosOptions {
+                stores: stores
+                    .iter()
+                    .map(|s| store(s))
+                    .collect::<anyhow::Result<_>>()?,
+                orders,
+                kills,
+                secs,
+                settle_secs,
+                stock_changes,
+                listings,
+                fault_ms,
+                quick,
+                seed,
+            };
+            bench::chaos::run(options).await?
         }
     };
     println!("{}", serde_json::to_string(&result)?);

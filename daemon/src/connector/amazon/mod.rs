@@ -6,6 +6,8 @@
 //! An answer saying the token expired refreshes it once. Each operation has its own local
 //! token bucket seeded from the published rate and burst (§3), so the client never hammers.
 
+#[cfg(test)]
+mod proptests;
 mod wire;
 
 use std::time::{Duration, Instant};
@@ -469,6 +471,89 @@ fn unexpected(what: &str, error: &serde_json::Error, body: &Value) -> ConnectorE
     }
 }
 
+/// One page of `GET /fba/inventory/v1/summaries` (amazon-mcf.md §5).
+fn read_inventory(body: &Value) -> ConnectorResult<Page<FbaStock>> {
+    let parsed: wire::InventoryResponse = serde_json::from_value(body.clone())
+        .map_err(|e| unexpected("the FBA inventory", &e, body))?;
+    let items = parsed
+        .payload
+        .unwrap_or_default()
+        .inventory_summaries
+        .into_iter()
+        .filter_map(|s| {
+            Some(FbaStock {
+                seller_sku: s.seller_sku.filter(|k| !k.is_empty())?,
+                fulfillable: s
+                    .inventory_details
+                    .and_then(|d| d.fulfillable_quantity)
+                    .unwrap_or(0),
+            })
+        })
+        .collect();
+    let next = parsed
+        .pagination
+        .and_then(|p| p.next_token)
+        .filter(|t| !t.is_empty());
+    Ok(Page { items, next })
+}
+
+/// `GET .../fulfillmentOrders/{id}` (amazon-mcf.md §7) as a [`FulfilmentOrder`].
+fn read_fulfilment_order(id: &str, body: &Value) -> ConnectorResult<FulfilmentOrder> {
+    let parsed: wire::OrderResponse = serde_json::from_value(body.clone())
+        .map_err(|e| unexpected("a fulfilment order", &e, body))?;
+    let payload = parsed.payload;
+    let raw_status = &payload.fulfillment_order.fulfillment_order_status;
+    let status = parse_status(raw_status).ok_or_else(|| ConnectorError::Rejected {
+        reason: format!(
+            "Amazon reports fulfilment order {id} in status {raw_status}, which feedbridge does not know"
+        ),
+        raw: http::truncate(&body.to_string()),
+    })?;
+    Ok(FulfilmentOrder {
+        id: payload.fulfillment_order.seller_fulfillment_order_id,
+        status,
+        items: payload
+            .fulfillment_order_items
+            .into_iter()
+            .map(|i| FulfilmentOrderItem {
+                seller_sku: i.seller_sku,
+                item_id: i.seller_fulfillment_order_item_id,
+                quantity: i.quantity,
+                cancelled: i.cancelled_quantity,
+                unfulfillable: i.unfulfillable_quantity,
+            })
+            .collect(),
+        shipments: payload
+            .fulfillment_shipments
+            .into_iter()
+            .map(|s| FulfilmentShipment {
+                amazon_shipment_id: s.amazon_shipment_id,
+                status: s.fulfillment_shipment_status.to_ascii_uppercase(),
+                packages: s
+                    .fulfillment_shipment_package
+                    .into_iter()
+                    .map(|p| FulfilmentPackage {
+                        package_number: p.package_number,
+                        carrier_code: p.carrier_code,
+                        tracking_number: p.tracking_number.filter(|t| !t.is_empty()),
+                    })
+                    .collect(),
+                items: s
+                    .fulfillment_shipment_item
+                    .into_iter()
+                    .map(|i| {
+                        (
+                            i.seller_fulfillment_order_item_id,
+                            i.quantity,
+                            i.package_number.unwrap_or(0),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
 #[async_trait]
 impl Fulfiller for AmazonClient {
     async fn inventory(&self, cursor: Option<String>) -> ConnectorResult<Page<FbaStock>> {
@@ -489,28 +574,7 @@ impl Fulfiller for AmazonClient {
                 });
             }
         };
-        let parsed: wire::InventoryResponse = serde_json::from_value(body.clone())
-            .map_err(|e| unexpected("the FBA inventory", &e, &body))?;
-        let items = parsed
-            .payload
-            .unwrap_or_default()
-            .inventory_summaries
-            .into_iter()
-            .filter_map(|s| {
-                Some(FbaStock {
-                    seller_sku: s.seller_sku.filter(|k| !k.is_empty())?,
-                    fulfillable: s
-                        .inventory_details
-                        .and_then(|d| d.fulfillable_quantity)
-                        .unwrap_or(0),
-                })
-            })
-            .collect();
-        let next = parsed
-            .pagination
-            .and_then(|p| p.next_token)
-            .filter(|t| !t.is_empty());
-        Ok(Page { items, next })
+        read_inventory(&body)
     }
 
     async fn create_order(&self, order: &NewFulfilmentOrder) -> ConnectorResult<()> {
@@ -542,59 +606,7 @@ impl Fulfiller for AmazonClient {
             Reply::Body(body) => body,
             Reply::NotFound(_) => return Ok(None),
         };
-        let parsed: wire::OrderResponse = serde_json::from_value(body.clone())
-            .map_err(|e| unexpected("a fulfilment order", &e, &body))?;
-        let payload = parsed.payload;
-        let raw_status = &payload.fulfillment_order.fulfillment_order_status;
-        let status = parse_status(raw_status).ok_or_else(|| ConnectorError::Rejected {
-            reason: format!(
-                "Amazon reports fulfilment order {id} in status {raw_status}, which feedbridge does not know"
-            ),
-            raw: http::truncate(&body.to_string()),
-        })?;
-        Ok(Some(FulfilmentOrder {
-            id: payload.fulfillment_order.seller_fulfillment_order_id,
-            status,
-            items: payload
-                .fulfillment_order_items
-                .into_iter()
-                .map(|i| FulfilmentOrderItem {
-                    seller_sku: i.seller_sku,
-                    item_id: i.seller_fulfillment_order_item_id,
-                    quantity: i.quantity,
-                    cancelled: i.cancelled_quantity,
-                    unfulfillable: i.unfulfillable_quantity,
-                })
-                .collect(),
-            shipments: payload
-                .fulfillment_shipments
-                .into_iter()
-                .map(|s| FulfilmentShipment {
-                    amazon_shipment_id: s.amazon_shipment_id,
-                    status: s.fulfillment_shipment_status.to_ascii_uppercase(),
-                    packages: s
-                        .fulfillment_shipment_package
-                        .into_iter()
-                        .map(|p| FulfilmentPackage {
-                            package_number: p.package_number,
-                            carrier_code: p.carrier_code,
-                            tracking_number: p.tracking_number.filter(|t| !t.is_empty()),
-                        })
-                        .collect(),
-                    items: s
-                        .fulfillment_shipment_item
-                        .into_iter()
-                        .map(|i| {
-                            (
-                                i.seller_fulfillment_order_item_id,
-                                i.quantity,
-                                i.package_number.unwrap_or(0),
-                            )
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }))
+        read_fulfilment_order(id, &body).map(Some)
     }
 
     async fn cancel_order(&self, id: &str) -> ConnectorResult<()> {

@@ -29,10 +29,16 @@ pub(super) struct ErrorList {
 
 #[derive(Deserialize, Default)]
 pub(super) struct ApiError {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_null")]
     pub message: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_null")]
     pub details: String,
+}
+
+/// A text field of an error answer; `null` (sent for absent details) reads as empty, so one
+/// odd field never loses the whole error's message.
+fn text_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Deserialize)]

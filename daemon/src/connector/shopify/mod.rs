@@ -8,6 +8,8 @@
 
 mod catalog;
 mod inventory;
+#[cfg(test)]
+mod proptests;
 mod wire;
 
 use catalog::{PRODUCT_NODE_COST, products_query};
@@ -549,7 +551,7 @@ fn interpret(
             }],
         };
         if !list.is_empty() {
-            return classify_errors(&list, &response, redacted, throttle_wait);
+            return classify_errors(&list, &response, redacted, secrets, throttle_wait);
         }
     }
     match response.data {
@@ -566,10 +568,15 @@ fn classify_errors(
     errors: &[GqlError],
     response: &GqlResponse,
     raw: String,
+    secrets: &[&str],
     throttle_wait: impl Fn(&GqlResponse) -> Option<Duration>,
 ) -> Result<Outcome, Failure> {
     let has = |code: &str| errors.iter().any(|e| e.code() == code);
-    let messages: Vec<String> = errors.iter().map(|e| http::truncate(&e.message)).collect();
+    // Shopify may echo what it was sent (a token in a bad header): the reason is redacted too.
+    let messages: Vec<String> = errors
+        .iter()
+        .map(|e| http::redact_text(&e.message, secrets))
+        .collect();
     let messages = messages.join("; ");
     if has("THROTTLED") {
         let wait = throttle_wait(response)

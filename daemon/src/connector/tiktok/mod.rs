@@ -9,6 +9,8 @@ pub mod auth;
 mod inventory;
 mod listing;
 pub mod status;
+#[cfg(test)]
+mod proptests;
 mod wire;
 
 use super::http::{self, Platform, RateLimiter};

@@ -68,6 +68,8 @@
 
 mod auth;
 mod orders;
+#[cfg(test)]
+mod proptests;
 mod wire;
 
 pub use auth::{is_ping, verify_webhook};
@@ -145,9 +147,13 @@ pub struct OrderNotice {
 }
 
 /// Read an `order.created`/`order.updated` payload (the order as `GET /orders/{id}` returns
-/// it); `None` for orders feedbridge did not create.
+/// it); `None` for orders feedbridge did not create, and for a payload naming no order (its id
+/// would otherwise default to 0 and point at no order of ours).
 pub fn order_notice(payload: &Value) -> Option<OrderNotice> {
     let order: WireOrder = serde_json::from_value(payload.clone()).ok()?;
+    if order.id == 0 {
+        return None;
+    }
     order.meta(ORDER_META_KEY)?;
     let tracked = wire::tracking_from_meta(&order).is_some_and(|found| !found.is_empty());
     Some(OrderNotice {
