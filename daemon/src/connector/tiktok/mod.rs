@@ -8,9 +8,9 @@
 pub mod auth;
 mod inventory;
 mod listing;
-pub mod status;
 #[cfg(test)]
 mod proptests;
+pub mod status;
 mod wire;
 
 use super::http::{self, Platform, RateLimiter};
