@@ -3,7 +3,7 @@
 //! checked. It can also kill the daemon (SIGKILL) and start it again on the same data dir and
 //! socket, as a crash would.
 
-use crate::store_sim::StoreSim;
+use crate::store_sim::{SimProduct, StoreSim};
 use crate::{Daemon, wait_connected, wait_for, write_daemon_files_for};
 use anyhow::Context;
 use feedbridge_common::catalog::ShopSettings;
@@ -204,13 +204,18 @@ impl Rig {
         Ok(view.skus[0].seller_sku.clone())
     }
 
-    /// The quick way to get every store SKU sellable on TikTok: set each SKU's store stock to
-    /// `stock`, create the same seller SKUs on TikTok as a seller's (active) products with that
-    /// stock, wait for the daemon to read the catalog and link them by SKU. Returns the SKUs.
+    /// The quick way to get every store SKU sellable on TikTok: see [`Rig::link`].
     pub async fn link_all(&self, stock: i64) -> anyhow::Result<Vec<String>> {
         let products = self.store.products(&self.control).await?;
+        self.link(&products, stock).await
+    }
+
+    /// Set each SKU of `products` to `stock` in the store, create the same seller SKUs on
+    /// TikTok as a seller's (active) products with that stock, wait for the daemon to read the
+    /// catalog and link them by SKU. Returns the SKUs.
+    pub async fn link(&self, products: &[SimProduct], stock: i64) -> anyhow::Result<Vec<String>> {
         let mut all = Vec::new();
-        for product in &products {
+        for product in products {
             let skus: Vec<SellerSku> = product
                 .skus
                 .iter()
@@ -229,23 +234,25 @@ impl Rig {
                 .await?;
             all.extend(skus.into_iter().map(|s| s.seller_sku));
         }
-        self.listings(products.len()).await?;
+        let catalog = self.store.products(&self.control).await?;
+        self.listings(catalog.len()).await?;
         // The daemon's first catalog read may have linked some already (adoption); the
         // merchant's link links the rest.
         self.console
             .link_apply(context::current(), SHOP.into())
             .await?
             .map_err(|e| anyhow::anyhow!("link apply: {e}"))?;
-        wait_for("every product linked", RIG_WAIT, || async {
+        wait_for("the products linked", RIG_WAIT, || async {
             let views = self
                 .console
                 .products(context::current(), ProductFilter::default())
                 .await?;
-            let linked = views
-                .iter()
-                .filter(|v| v.tiktok_product_id.is_some())
-                .count();
-            Ok((linked >= products.len()).then_some(()))
+            let linked = all.iter().all(|sku| {
+                views.iter().any(|v| {
+                    v.tiktok_product_id.is_some() && v.skus.iter().any(|s| &s.seller_sku == sku)
+                })
+            });
+            Ok(linked.then_some(()))
         })
         .await
         .map_err(|e| self.with_log(e))?;

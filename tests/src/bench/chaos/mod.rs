@@ -26,10 +26,10 @@ pub use tally::{Duplicated, Lost, Placed, Snapshot};
 
 use super::BenchResult;
 use crate::Daemon;
-use crate::rig::{CATEGORY, Rig, SHOP, with_sync};
+use crate::rig::{CATEGORY, Rig, with_sync};
 use crate::store_sim::StoreSim;
 use anyhow::Context;
-use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder, SellerSku};
+use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
 use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig};
 use feedbridge_tui::demo::setup::{DemoFulfilment, DemoStore, Wiring};
 use serde::Serialize;
@@ -359,35 +359,8 @@ async fn list(rig: &Rig, ids: &[i64]) -> anyhow::Result<()> {
 
 /// Link the first `LINKED` products by seller-created TikTok products with the same SKUs.
 async fn link_first(rig: &Rig, products: &[crate::store_sim::SimProduct]) -> anyhow::Result<()> {
-    for product in products.iter().take(LINKED) {
-        let skus: Vec<SellerSku> = product
-            .skus
-            .iter()
-            .map(|sku| SellerSku {
-                quantity: STOCK,
-                ..SellerSku::new(sku)
-            })
-            .collect();
-        for sku in &skus {
-            rig.store
-                .set_stock(&rig.control, &sku.seller_sku, STOCK)
-                .await?;
-        }
-        rig.control
-            .tiktok_seller_create_product(&product.title, &skus)
-            .await?;
-    }
-    rig.listings(products.len()).await?;
-    let linked = rig
-        .console
-        .link_apply(context::current(), SHOP.into())
-        .await?
-        .map_err(|e| anyhow::anyhow!("link apply: {e}"))?;
-    anyhow::ensure!(
-        usize::try_from(linked)? >= LINKED,
-        "linked {linked} of {LINKED} products"
-    );
-    Ok(())
+    let first = &products[..LINKED.min(products.len())];
+    rig.link(first, STOCK).await.map(|_| ())
 }
 
 /// Wait until the daemon has read FBA stock with the SKUs in it.
