@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use feedbridge_common::ConsoleClient;
 use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
 use feedbridge_tui::demo::setup;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -206,6 +207,46 @@ pub async fn wait_catalog_adopted(console: &ConsoleClient) -> anyhow::Result<()>
         },
     )
     .await
+}
+
+/// TikTok order id → tracking numbers of its packages, as the TikTok simulator holds them.
+pub async fn tiktok_packages(
+    control: &feedbridge_sandbox::control::ControlClient,
+) -> anyhow::Result<HashMap<String, Vec<String>>> {
+    Ok(control
+        .tiktok_orders()
+        .await?
+        .iter()
+        .filter_map(|o| {
+            let id = o["id"].as_str()?.to_owned();
+            let tracking = o["packages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| p["tracking_number"].as_str().unwrap_or("").to_owned())
+                .collect();
+            Some((id, tracking))
+        })
+        .collect())
+}
+
+/// Mark-shipped calls TikTok accepted, by TikTok order id, from the simulator's call log:
+/// more than one for an order is a tracking pushed twice.
+pub async fn tracking_pushes(
+    control: &feedbridge_sandbox::control::ControlClient,
+) -> anyhow::Result<HashMap<String, usize>> {
+    let mut pushes: HashMap<String, usize> = HashMap::new();
+    for call in control.tiktok_calls().await? {
+        let accepted = call.status == 200 && call.code == Some(serde_json::json!(0));
+        let order = call
+            .path
+            .strip_prefix("/fulfillment/202309/orders/")
+            .and_then(|rest| rest.strip_suffix("/packages"));
+        if let (true, Some(order)) = (accepted && call.method == "POST", order) {
+            *pushes.entry(order.to_owned()).or_default() += 1;
+        }
+    }
+    Ok(pushes)
 }
 
 /// The TikTok order id a store order (Shopify REST shape, as the sandbox's control API and

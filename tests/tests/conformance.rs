@@ -12,10 +12,9 @@ use feedbridge_sandbox::control::NewTikTokOrder;
 use feedbridge_sandbox::{FaultKind, SandboxConfig, WebhookMode};
 use feedbridge_tests::rig::Rig;
 use feedbridge_tests::store_sim::{SimOrder, StoreCall, StoreSim};
-use feedbridge_tests::wait_for;
+use feedbridge_tests::{tracking_pushes, wait_for};
 use feedbridge_tui::demo::setup::{DemoStore, Wiring};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::time::Duration;
 use tarpc::context;
 
@@ -341,22 +340,6 @@ async fn rate_limits_are_waited_out(store: StoreSim) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Successful mark-shipped calls TikTok answered, by TikTok order id.
-async fn tracking_pushes(rig: &Rig) -> anyhow::Result<BTreeMap<String, usize>> {
-    let mut pushes = BTreeMap::new();
-    for call in rig.control.tiktok_calls().await? {
-        let ok = call.status == 200 && call.code == Some(serde_json::json!(0));
-        let order = call
-            .path
-            .strip_prefix("/fulfillment/202309/orders/")
-            .and_then(|rest| rest.strip_suffix("/packages"));
-        if let (true, Some(order)) = (ok && call.method == "POST", order) {
-            *pushes.entry(order.to_owned()).or_default() += 1;
-        }
-    }
-    Ok(pushes)
-}
-
 /// A daemon on a new, empty data dir (a reinstall, a lost disk, a second machine), against
 /// shops another daemon kept in step, creates nothing twice: it records the store orders,
 /// TikTok products and shipments that exist, shows them synced, and carries on from there.
@@ -378,7 +361,7 @@ async fn a_new_database_adopts_what_exists(store: StoreSim) -> anyhow::Result<()
         rig.wait_state(id, OrderSyncState::Shipped).await?;
     }
     let products_before = rig.control.tiktok_products().await?.len();
-    let pushes_before = tracking_pushes(&rig).await?;
+    let pushes_before = tracking_pushes(&rig.control).await?;
     rig.replace_with_new_database().await?;
     for id in &ids[..2] {
         rig.wait_state(id, OrderSyncState::Shipped).await?;
@@ -409,7 +392,7 @@ async fn a_new_database_adopts_what_exists(store: StoreSim) -> anyhow::Result<()
         store_order(&rig, store, id).await?;
     }
     assert_eq!(rig.control.tiktok_products().await?.len(), products_before);
-    let pushes = tracking_pushes(&rig).await?;
+    let pushes = tracking_pushes(&rig.control).await?;
     for id in &ids[..2] {
         assert_eq!(pushes.get(id), pushes_before.get(id), "pushes of {id}");
         assert_eq!(pushes.get(id), Some(&1), "pushes of {id}");

@@ -10,7 +10,7 @@ use feedbridge_common::{FailureKind, FailureView, OrderSyncState};
 use feedbridge_sandbox::control::{NewTikTokOrder, OrderLine};
 use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig};
 use feedbridge_tests::rig::{Rig, SHOP};
-use feedbridge_tests::wait_for;
+use feedbridge_tests::{tracking_pushes, wait_for};
 use feedbridge_tui::demo::setup::{DemoFulfilment, Wiring};
 use std::time::Duration;
 use tarpc::context;
@@ -231,18 +231,6 @@ async fn an_fba_order_goes_to_amazon_once_and_its_tracking_reaches_tiktok_once()
     Ok(())
 }
 
-/// Successful mark-shipped calls for one TikTok order.
-async fn tracking_pushes(rig: &Rig, tiktok_id: &str) -> anyhow::Result<usize> {
-    Ok(rig
-        .control
-        .tiktok_calls()
-        .await?
-        .iter()
-        .filter(|c| c.method == "POST" && c.status == 200)
-        .filter(|c| c.path.contains(&format!("/orders/{tiktok_id}/packages")))
-        .count())
-}
-
 /// A daemon on a new, empty data dir sends nothing to Amazon twice: fulfilment orders already
 /// there (shipped or not) are recorded and followed, tracking already on TikTok is not pushed
 /// again, and an order Amazon shipped never goes to the store.
@@ -278,8 +266,9 @@ async fn a_new_database_adopts_fulfilment_orders_at_amazon() -> anyhow::Result<(
     let mut expected = vec![fulfilment_id(&shipped), fulfilment_id(&open)];
     expected.sort();
     assert_eq!(ids, expected, "no fulfilment order sent twice");
+    let pushes = tracking_pushes(&rig.control).await?;
     for id in [&shipped, &open] {
-        assert_eq!(tracking_pushes(&rig, id).await?, 1, "tracking of {id}");
+        assert_eq!(pushes.get(id.as_str()), Some(&1), "tracking of {id}");
     }
     assert!(
         rig.control

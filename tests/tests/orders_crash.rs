@@ -7,7 +7,7 @@
 use feedbridge_sandbox::SandboxConfig;
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
 use feedbridge_tests::rig::with_sync;
-use feedbridge_tests::{Rig, tiktok_id_of_store_order, wait_for};
+use feedbridge_tests::{Rig, tiktok_id_of_store_order, tiktok_packages, tracking_pushes, wait_for};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -104,25 +104,6 @@ async fn store_orders_by_tiktok_id(
         }
     }
     Ok(by_id)
-}
-
-/// TikTok order id → tracking numbers of its packages.
-async fn tiktok_packages(control: &ControlClient) -> anyhow::Result<HashMap<String, Vec<String>>> {
-    Ok(control
-        .tiktok_orders()
-        .await?
-        .iter()
-        .filter_map(|o| {
-            let id = o["id"].as_str()?.to_owned();
-            let tracking = o["packages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| p["tracking_number"].as_str().unwrap_or("").to_owned())
-                .collect();
-            Some((id, tracking))
-        })
-        .collect())
 }
 
 /// What the console says about orders that are not done, for failure messages: the count per
@@ -340,17 +321,7 @@ async fn a_thousand_orders_through_six_sigkills_land_once_and_ship_once() -> any
         );
     }
     // And the call log shows one successful mark-shipped per order, never two.
-    let mut marked: HashMap<String, usize> = HashMap::new();
-    for call in rig.control.tiktok_calls().await? {
-        let ok = call.status == 200 && call.code == Some(serde_json::json!(0));
-        let order = call
-            .path
-            .strip_prefix("/fulfillment/202309/orders/")
-            .and_then(|rest| rest.strip_suffix("/packages"));
-        if let (true, Some(order)) = (ok && call.method == "POST", order) {
-            *marked.entry(order.to_owned()).or_default() += 1;
-        }
-    }
+    let marked = tracking_pushes(&rig.control).await?;
     let twice: Vec<_> = marked.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "orders marked shipped twice: {twice:?}");
     assert_eq!(marked.len(), ORDERS, "orders marked shipped once each");

@@ -162,28 +162,14 @@ async fn package_update_rereads_the_order_and_unknown_types_are_answered() -> an
     Ok(())
 }
 
-/// Days since the epoch → (year, month, day) in the proleptic Gregorian calendar.
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorization_notices_reach_the_connection() -> anyhow::Result<()> {
     let (rig, sku) = rig().await?;
 
     // The authorization nears its end: the connection works and says until when, and the fix.
     let expires = rig.control.tiktok_authorization_expiring(12).await?;
-    let (y, m, d) = civil(expires.div_euclid(86_400));
-    let date = format!("{y:04}-{m:02}-{d:02}");
+    // `YYYY-MM-DD` of `YYYY-MM-DD HH:MM:SS UTC`.
+    let date = feedbridge_tui::format::utc(expires)[..10].to_owned();
     let shop = wait_for("the expiry warning on the connection", RIG_WAIT, || async {
         let status = rig.console.status(context::current()).await?;
         Ok(status.organizations[0]

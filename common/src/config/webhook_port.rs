@@ -44,12 +44,7 @@ impl DaemonSettings {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Config, ConfigError};
-    use std::path::Path;
-
-    fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::from_toml(text, Path::new("/etc/feedbridge/config.toml"))
-    }
+    use super::super::tests::parse;
 
     #[test]
     fn webhook_limits_default_and_are_checked() {

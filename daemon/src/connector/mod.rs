@@ -513,6 +513,15 @@ impl RemoteOrder {
     pub fn fulfilment(&self) -> tiktok::status::FulfillmentType {
         tiktok::status::FulfillmentType::parse(&self.fulfillment_type)
     }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.order_status() == tiktok::status::OrderStatus::Cancelled
+    }
+
+    /// Fulfilled by TikTok (FBT): TikTok ships it from its warehouse.
+    pub fn is_fbt(&self) -> bool {
+        self.fulfilment() == tiktok::status::FulfillmentType::TikTok
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

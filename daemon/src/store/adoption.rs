@@ -138,11 +138,7 @@ mod tests {
     use super::*;
     use crate::store::{MIGRATIONS, ensure_connection, ensure_org};
 
-    fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        MIGRATIONS.to_latest(&mut conn).unwrap();
-        conn
-    }
+    use crate::store::migrated_in_memory as db;
 
     #[test]
     fn claims_are_kept_per_organization_and_the_latest_read_wins() {

@@ -254,13 +254,8 @@ pub fn item_backoff_ms(streak: u32, jitter: f64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MIGRATIONS;
 
-    fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        MIGRATIONS.to_latest(&mut conn).unwrap();
-        conn
-    }
+    use crate::store::migrated_in_memory as db;
 
     #[test]
     fn queued_jobs_for_one_subject_coalesce() {

@@ -202,6 +202,16 @@ impl Store {
     }
 }
 
+/// A database in memory at the latest schema, for the store's unit tests.
+#[cfg(test)]
+pub(crate) fn migrated_in_memory() -> Connection {
+    let mut conn = Connection::open_in_memory().expect("in-memory database");
+    MIGRATIONS
+        .to_latest(&mut conn)
+        .expect("migrations apply to an empty database");
+    conn
+}
+
 /// Seconds since the Unix epoch.
 pub fn now_secs() -> i64 {
     now_millis() / 1000

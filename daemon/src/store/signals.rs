@@ -315,8 +315,7 @@ mod tests {
 
     #[test]
     fn a_failure_repeating_the_same_way_is_one_open_failure_announced_once() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::store::MIGRATIONS.to_latest(&mut conn).unwrap();
+        let conn = crate::store::migrated_in_memory();
         for _ in 0..3 {
             record_failure(&conn, &failure("TikTok refused the tracking number")).unwrap();
         }

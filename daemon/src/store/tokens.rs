@@ -279,11 +279,7 @@ mod tests {
     use super::*;
     use crate::store::{enqueue, ensure_connection, ensure_org};
 
-    fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::store::MIGRATIONS.to_latest(&mut conn).unwrap();
-        conn
-    }
+    use crate::store::migrated_in_memory as db;
 
     fn pair(access: &str, refresh: &str) -> StoredTokens {
         StoredTokens {

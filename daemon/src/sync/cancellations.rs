@@ -128,7 +128,7 @@ pub async fn cancel_on_tiktok(engine: &Engine, order_id: i64) -> StepResult {
             "Check the order in TikTok Seller Center.",
         ));
     };
-    let how = if super::orders::is_cancelled(&remote.status) {
+    let how = if remote.is_cancelled() {
         "it was already cancelled on TikTok"
     } else if remote.is_buyer_request_cancel {
         let pending = shop

@@ -49,9 +49,10 @@ pub async fn shop_catalog(client: &dyn TikTokShop) -> ConnectorResult<Vec<ShopPr
 }
 
 /// Make the links of a preview; linked SKUs take the store's stock (and price once active)
-/// from now on. Returns the listings linked.
+/// from now on, and orders held back on SKUs that were not linked may go. Returns the
+/// listings linked.
 pub async fn apply(engine: &Engine, planned: Vec<PlannedLink>) -> Result<Vec<i64>, StoreError> {
-    let linked = engine
+    let (linked, blocked) = engine
         .store
         .transaction(move |tx| {
             let mut linked = Vec::new();
@@ -65,11 +66,19 @@ pub async fn apply(engine: &Engine, planned: Vec<PlannedLink>) -> Result<Vec<i64
                 )?;
                 linked.push(link.listing_id);
             }
-            Ok(linked)
+            let blocked = if linked.is_empty() {
+                Vec::new()
+            } else {
+                store::blocked_orders(tx)?
+            };
+            Ok((linked, blocked))
         })
         .await?;
     engine
         .enqueue_many(kind::PUSH_STOCK, linked.clone(), Duration::ZERO)
+        .await?;
+    engine
+        .enqueue_many(kind::ORDER_SYNC, blocked, Duration::ZERO)
         .await?;
     Ok(linked)
 }
@@ -123,7 +132,7 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
     );
     info!(shop = %shop.name, linked, conflicts, "Adopted the products already on TikTok.");
     let (org_name, shop_name) = (org.name.clone(), shop.name.clone());
-    let blocked = engine
+    engine
         .store
         .transaction(move |tx| {
             store::mark_catalog_adopted(tx, connection, linked)?;
@@ -133,14 +142,8 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
                 Some(&org_name),
                 &shop_name,
                 &message,
-            )?;
-            store::blocked_orders(tx)
+            )
         })
-        .await
-        .map_err(db)?;
-    // Orders held back on SKUs that were not linked yet may go now.
-    engine
-        .enqueue_many(kind::ORDER_SYNC, blocked, Duration::ZERO)
         .await
         .map_err(db)
 }

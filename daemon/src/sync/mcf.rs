@@ -14,8 +14,9 @@
 //! - A TikTok cancellation (or a buyer's request) cancels at Amazon while Amazon allows it.
 
 use super::order_flow::Routing;
-use super::orders::{db, is_cancelled, load, set_state};
+use super::orders::{db, load, set_state};
 use super::{Engine, OrgRuntime, StepFailure, StepResult, carriers, kind};
+use crate::connector::tiktok::status::OrderStatus;
 use crate::connector::{
     Address, ConnectorError, Fulfiller, FulfilmentOrder, FulfilmentStatus, NewFulfilmentItem,
     NewFulfilmentOrder, RemoteOrder,
@@ -94,7 +95,7 @@ pub fn decide(
     fba: Option<&BTreeMap<String, i64>>,
     settings: &McfSettings,
 ) -> Route {
-    if order.shipping_type != "SELLER" || super::orders::is_fbt(order) {
+    if order.shipping_type != "SELLER" || order.is_fbt() {
         return Route::Store;
     }
     let awaiting_shipment = order.status == "AWAITING_SHIPMENT";
@@ -379,7 +380,7 @@ pub async fn send(engine: &Engine, row: &OrderRow) -> StepResult {
 
 /// Order sync for an order that has a fulfilment order: carry TikTok's news to Amazon.
 pub async fn sync_sent(engine: &Engine, row: OrderRow, mcf: McfOrderRow) -> StepResult {
-    if is_cancelled(&row.detail.status) {
+    if row.detail.is_cancelled() {
         return cancel_at_amazon(engine, &row, &mcf, CancelBy::TikTok).await;
     }
     if row.detail.is_buyer_request_cancel {
@@ -414,7 +415,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
     if mcf.created || mcf.closed {
         return Ok(());
     }
-    if is_cancelled(&row.detail.status) || row.detail.is_buyer_request_cancel {
+    if row.detail.is_cancelled() || row.detail.is_buyer_request_cancel {
         // Order sync decides what a cancellation means for it.
         return engine
             .enqueue(kind::ORDER_SYNC, order_id, Duration::ZERO)
@@ -438,7 +439,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
         .await
         .map_err(db)?;
     let before_known = known_since.is_none_or(|since| row.detail.create_time < since);
-    let past_awaiting = row.detail.status != "AWAITING_SHIPMENT";
+    let past_awaiting = row.detail.order_status() != OrderStatus::AwaitingShipment;
     if (mcf.create_attempted_at.is_some() || before_known || past_awaiting)
         && let Some(found) = fulfiller
             .fulfilment_order(&id)

@@ -6,7 +6,7 @@
 
 use super::mcf;
 use crate::connector::RemoteOrder;
-use crate::connector::tiktok::status::{FulfillmentType, OrderStatus};
+use crate::connector::tiktok::status::OrderStatus;
 use feedbridge_common::OrderSyncState;
 use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{FbtRule, OrderSettings};
@@ -98,8 +98,7 @@ pub fn decide(facts: &Facts<'_>, settings: &OrderSettings, now: i64) -> Next {
             }
         },
     };
-    let fbt = order.fulfilment() == FulfillmentType::TikTok;
-    if fbt && settings.fbt_rule == FbtRule::AfterCollection && stage < 2 {
+    if order.is_fbt() && settings.fbt_rule == FbtRule::AfterCollection && stage < 2 {
         return Next::Block(FBT_RULE_B.to_owned());
     }
     if let Some(until) = hold_until(order, settings)

@@ -48,27 +48,6 @@ const FETCH_BATCH: u32 = 50;
 /// outcome we lost, wait before trusting "not found".
 const SEARCH_LAG_SECS: i64 = 10;
 
-pub fn is_fbt(order: &RemoteOrder) -> bool {
-    order.fulfillment_type == "FULFILLMENT_BY_TIKTOK"
-}
-
-/// How far along TikTok's shipping an order is; `None` for unpaid, held or cancelled.
-pub fn shipping_stage(status: &str) -> Option<u8> {
-    Some(match status {
-        "AWAITING_SHIPMENT" => 0,
-        "PARTIALLY_SHIPPING" => 1,
-        "AWAITING_COLLECTION" => 2,
-        "IN_TRANSIT" => 3,
-        "DELIVERED" => 4,
-        "COMPLETED" => 5,
-        _ => return None,
-    })
-}
-
-pub fn is_cancelled(status: &str) -> bool {
-    matches!(status, "CANCELLED" | "CANCEL")
-}
-
 /// TikTok named orders (webhooks, a resync): read the queued ids of one shop, 50 per call,
 /// record each once and queue its sync. The subject is the shop connection id; the older
 /// "{shop}:{order}" form queues that one order first.
@@ -577,7 +556,7 @@ fn new_store_order(
     lines: &BTreeMap<String, (u32, Decimal)>,
 ) -> NewStoreOrder {
     let detail = &row.detail;
-    let fbt = is_fbt(detail);
+    let fbt = detail.is_fbt();
     let mut tags = vec![TIKTOK_TAG.to_owned(), order_tag(&row.tiktok_order_id)];
     if fbt && !settings.fbt_tag.trim().is_empty() {
         tags.push(settings.fbt_tag.trim().to_owned());
@@ -754,7 +733,7 @@ async fn after_creation(engine: &Engine, row: OrderRow, settings: &OrderSettings
     if row.sync_state == OrderSyncState::Cancelled {
         return Ok(());
     }
-    if is_cancelled(&row.detail.status) {
+    if row.detail.is_cancelled() {
         return cancellations::cancel_in_store(engine, &row, settings).await;
     }
     if row.detail.is_buyer_request_cancel && !row.reflected.iter().any(|s| s == "CANCEL_REQUESTED")

@@ -2,7 +2,7 @@
 //! TikTok's own shipments (TikTok Shipping, FBT) onto the store order, with the later
 //! statuses reflected there.
 
-use super::orders::{db, load, set_state, settings_of, shipping_stage};
+use super::orders::{db, load, set_state, settings_of};
 use super::{Engine, StepFailure, StepResult, carriers};
 use crate::connector::{self, NewStoreFulfilment, RemoteOrder, ShipmentProgress};
 use crate::store::{self, OrderRow, TikTokShipment};
@@ -12,7 +12,7 @@ use tracing::warn;
 
 /// Orders TikTok ships itself: tracking flows TikTok -> store.
 pub fn tiktok_ships(order: &RemoteOrder) -> bool {
-    super::orders::is_fbt(order) || order.shipping_type == "TIKTOK"
+    order.is_fbt() || order.shipping_type == "TIKTOK"
 }
 
 /// A TikTok package of an order with its tracking, as the order's line items show it.
@@ -145,7 +145,7 @@ async fn reflect_later_statuses(
     let Some((org, _)) = engine.shop(row.shop_id) else {
         return Ok(());
     };
-    let stage = shipping_stage(&row.detail.status).unwrap_or(0);
+    let stage = row.detail.order_status().shipping_stage().unwrap_or(0);
     let steps = [
         (3, "IN_TRANSIT", Some(ShipmentProgress::InTransit)),
         (4, "DELIVERED", Some(ShipmentProgress::Delivered)),

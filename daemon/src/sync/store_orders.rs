@@ -65,11 +65,11 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
                     &e,
                 )
             })?;
+        adopted += record_claims(engine, org_id, &page.items).await?;
         for update in page.items {
             if update.updated_at > newest {
                 newest.clone_from(&update.updated_at);
             }
-            adopted += record_claim(engine, org_id, &update).await?;
             if update.cancelled {
                 queue_store_cancel(engine, &update.id).await?;
             } else {
@@ -117,25 +117,37 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
     Ok(())
 }
 
-/// Remember which TikTok order a store order belongs to; queue the sync of an order row that
-/// has no store order yet (it adopts this one). Returns 1 when it did.
-async fn record_claim(
+/// Remember which TikTok order each store order of a page belongs to (one write for the
+/// page); queue the sync of order rows that have no store order yet (they adopt theirs).
+/// Returns how many did.
+async fn record_claims(
     engine: &Engine,
     org_id: i64,
-    update: &crate::connector::StoreOrderUpdate,
+    updates: &[crate::connector::StoreOrderUpdate],
 ) -> Result<usize, StepFailure> {
-    let Some(tiktok_id) = update.tiktok_order_id.clone() else {
+    let claims: Vec<(String, StoreOrderClaim)> = updates
+        .iter()
+        .filter_map(|update| {
+            let tiktok_id = update.tiktok_order_id.clone()?;
+            let claim = StoreOrderClaim {
+                store_order_id: update.id.clone(),
+                store_order_name: update.name.clone(),
+            };
+            Some((tiktok_id, claim))
+        })
+        .collect();
+    if claims.is_empty() {
         return Ok(0);
-    };
-    let claim = StoreOrderClaim {
-        store_order_id: update.id.clone(),
-        store_order_name: update.name.clone(),
-    };
+    }
     let waiting = engine
         .store
         .transaction(move |tx| {
-            store::record_store_order_claim(tx, org_id, &tiktok_id, &claim)?;
-            store::orders_without_store_order(tx, org_id, &tiktok_id)
+            let mut waiting = Vec::new();
+            for (tiktok_id, claim) in &claims {
+                store::record_store_order_claim(tx, org_id, tiktok_id, claim)?;
+                waiting.extend(store::orders_without_store_order(tx, org_id, tiktok_id)?);
+            }
+            Ok(waiting)
         })
         .await
         .map_err(db)?;

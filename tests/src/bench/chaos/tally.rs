@@ -100,32 +100,8 @@ impl Snapshot {
                 amazon.entry(id).or_default().push(amazon_tracking(&order));
             }
         }
-        let packages = control
-            .tiktok_orders()
-            .await?
-            .iter()
-            .filter_map(|o| {
-                let id = o["id"].as_str()?.to_owned();
-                let tracking = o["packages"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|p| p["tracking_number"].as_str().unwrap_or("").to_owned())
-                    .collect();
-                Some((id, tracking))
-            })
-            .collect();
-        let mut marked: HashMap<String, usize> = HashMap::new();
-        for call in control.tiktok_calls().await? {
-            let accepted = call.status == 200 && call.code == Some(serde_json::json!(0));
-            let order = call
-                .path
-                .strip_prefix("/fulfillment/202309/orders/")
-                .and_then(|rest| rest.strip_suffix("/packages"));
-            if let (true, Some(order)) = (accepted && call.method == "POST", order) {
-                *marked.entry(order.to_owned()).or_default() += 1;
-            }
-        }
+        let packages = crate::tiktok_packages(control).await?;
+        let marked = crate::tracking_pushes(control).await?;
         let mut tiktok_skus: HashMap<String, (Vec<String>, i64)> = HashMap::new();
         for product in control.tiktok_products().await? {
             let product_id = product["id"].as_str().unwrap_or_default().to_owned();
