@@ -2,7 +2,7 @@
 //! search/detail versions, package/authorization webhooks, unknown order ids.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use common::{TikTok, receiver, sandbox, tiktok_webhook_valid};
 use feedbridge_sandbox::SandboxConfig;

@@ -1,7 +1,7 @@
 //! The live task against a fake daemon: updates without a keypress, reconnects after a loss.
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-mod support;
+use crate::support;
 
 use feedbridge_common::{EventKind, OrderFilter, OrderSyncState};
 use feedbridge_tui::action::Action;

@@ -1,7 +1,7 @@
 //! TikTok: orders placed via control, search/detail shape, mark-shipped, packages, cancellations.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use common::{TikTok, receiver, sandbox, tiktok_webhook_valid};
 use feedbridge_sandbox::SandboxConfig;

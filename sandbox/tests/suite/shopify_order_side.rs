@@ -2,7 +2,7 @@
 //! fulfilment orders and events, orderCancel, typed store orders, webhook modes.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use common::{Shopify, receiver, sandbox};
 use feedbridge_sandbox::SandboxConfig;

@@ -1,7 +1,7 @@
 //! TikTok: categories, attributes, product create/review, duplicates, idempotency, stock/price.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! refusals (one line, exit 1), strict settings parsing, and no daemon (exit 2).
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-mod support;
+use crate::support;
 
 use feedbridge_common::catalog::{
     ConnectionTest, LinkPreview, MappingReport, PriceMarkup, ProductDetail, ShopSettings,

@@ -2,7 +2,7 @@
 //! right RPC, and its answer (or refusal) comes back as the action the app expects.
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-mod support;
+use crate::support;
 
 use feedbridge_common::mcf::McfSettings;
 use feedbridge_tui::action::{Action, Answer, Request, ShopRules};

@@ -1,7 +1,7 @@
 //! Shopify: auth, GraphQL errors, cost and throttling, orders, fulfilment, inventory, webhooks.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use common::{Shopify, receiver, sandbox, shopify_webhook_valid};
 use feedbridge_sandbox::control::{ControlClient, FulfillLine};

@@ -4,7 +4,7 @@
 //! are checked as the requests the app queues; answers are fed back as the daemon's.
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use feedbridge_common::mcf::{FillPolicy, McfSettings, ShippingSpeed};

@@ -1,7 +1,7 @@
 //! The `feedbridge` binary's subcommands, against no daemon and against a fake one.
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-mod support;
+use crate::support;
 
 use feedbridge_common::{OrderView, StatusReport};
 use std::process::{Command, Output};

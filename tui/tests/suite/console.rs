@@ -1,7 +1,7 @@
 //! The console's rendering (insta snapshots of a `TestBackend`) and key handling.
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use feedbridge_tui::action::{Action, Panel, Snapshot};

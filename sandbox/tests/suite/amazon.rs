@@ -2,7 +2,7 @@
 //! Fulfillment Outbound create/get/cancel/list/tracking and the order lifecycle.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

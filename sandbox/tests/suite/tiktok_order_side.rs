@@ -1,7 +1,7 @@
 //! TikTok order side: buyer cancellation requests, order money, masked buyers, webhook modes.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use common::{TikTok, receiver, sandbox};
 use feedbridge_sandbox::SandboxConfig;

@@ -1,7 +1,7 @@
 //! TikTok: signing, timestamps, access tokens, shop cipher, rate limit, envelope errors, OAuth.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use common::{TikTok, now, sandbox};
 use feedbridge_sandbox::SandboxConfig;

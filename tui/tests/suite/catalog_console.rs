@@ -3,7 +3,7 @@
 //! authorization and linking. Daemon calls are checked as the requests the app queues.
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use feedbridge_common::CategoryRef;

@@ -4,7 +4,7 @@
 //! daemon (exit 2).
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-mod support;
+use crate::support;
 
 use feedbridge_common::OrderView;
 use feedbridge_common::orders::{

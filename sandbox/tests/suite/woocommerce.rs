@@ -2,7 +2,7 @@
 //! Shipment Tracking, webhooks (signature, coalescing, ping, auto-disable), batch limits.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::{eventually, hmac_sha256, now, receiver, sandbox};

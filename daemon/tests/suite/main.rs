@@ -1,0 +1,8 @@
+//! The connectors against the simulators over loopback HTTP.
+//! One test binary per crate: each extra binary links every dependency again (~50 MB and
+//! seconds of linking each), and the tests still run two at a time on two cores.
+
+mod connector_amazon;
+mod connector_shopify;
+mod connector_tiktok;
+mod connector_woocommerce;

@@ -1,0 +1,16 @@
+//! The simulators, held to the platforms' contracts by independent clients.
+//! One test binary per crate: each extra binary links every dependency again (~50 MB and
+//! seconds of linking each), and the tests still run two at a time on two cores.
+
+mod common;
+
+mod amazon;
+mod binary;
+mod shopify;
+mod shopify_order_side;
+mod tiktok_auth;
+mod tiktok_catalog;
+mod tiktok_fidelity;
+mod tiktok_order_side;
+mod tiktok_orders;
+mod woocommerce;

@@ -1,0 +1,21 @@
+//! End-to-end tests: the real daemon binary against the simulators over loopback HTTP.
+//! One test binary per crate: each extra binary links every dependency again (~50 MB and
+//! seconds of linking each), and the tests still run two at a time on two cores.
+
+mod chaos;
+mod conformance;
+mod connections;
+mod daemon_cli;
+mod demo;
+mod disk_full;
+mod end_to_end;
+mod failures_and_retry;
+mod linking;
+mod listing;
+mod mcf;
+mod orders;
+mod orders_crash;
+mod organizations;
+mod stock;
+mod tiktok_webhooks;
+mod webhook_abuse;

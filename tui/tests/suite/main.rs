@@ -1,0 +1,14 @@
+//! The console and CLI against a fake daemon serving fixed samples over a real Unix socket.
+//! One test binary per crate: each extra binary links every dependency again (~50 MB and
+//! seconds of linking each), and the tests still run two at a time on two cores.
+
+mod support;
+
+mod catalog_cli;
+mod catalog_console;
+mod cli;
+mod console;
+mod live;
+mod orders_cli;
+mod orders_console;
+mod requests;
