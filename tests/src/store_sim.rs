@@ -1,6 +1,6 @@
 //! One way for tests to act as the merchant on any simulated store platform: read the catalog,
 //! change stock and prices, ship, cancel, delete, script faults and webhook delivery. The
-//! connector conformance suite (`tests/tests/conformance.rs`) is written against this, so a
+//! connector conformance suite (`tests/tests/suite/conformance.rs`) is written against this, so a
 //! new store platform needs its arm here and one line there.
 
 use anyhow::Context;
