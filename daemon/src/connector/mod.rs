@@ -471,29 +471,27 @@ pub struct ShippingProvider {
     pub name: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A TikTok order as the connector reads it. Stored as `store::order_record`'s own versioned
+/// shape, never serialized as is.
+#[derive(Clone, Debug, PartialEq)]
 pub struct RemoteOrder {
     pub id: String,
-    pub status: String,
+    pub status: tiktok::status::OrderStatus,
     pub update_time: i64,
     pub create_time: i64,
     /// 0 until paid.
-    #[serde(default)]
     pub paid_time: i64,
-    pub fulfillment_type: String,
-    pub shipping_type: String,
+    pub fulfillment_type: tiktok::status::FulfillmentType,
+    pub shipping_type: tiktok::status::ShippingType,
     pub delivery_option_id: String,
     pub currency: String,
     pub sub_total: Decimal,
-    #[serde(default)]
     pub seller_discount: Decimal,
-    #[serde(default)]
     pub platform_discount: Decimal,
     pub shipping_fee: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
     /// The buyer asked to cancel and the seller has not answered yet.
-    #[serde(default)]
     pub is_buyer_request_cancel: bool,
     pub buyer_email: String,
     pub recipient: RemoteAddress,
@@ -502,29 +500,17 @@ pub struct RemoteOrder {
 }
 
 impl RemoteOrder {
-    pub fn order_status(&self) -> tiktok::status::OrderStatus {
-        tiktok::status::OrderStatus::parse(&self.status)
-    }
-
-    pub fn shipping(&self) -> tiktok::status::ShippingType {
-        tiktok::status::ShippingType::parse(&self.shipping_type)
-    }
-
-    pub fn fulfilment(&self) -> tiktok::status::FulfillmentType {
-        tiktok::status::FulfillmentType::parse(&self.fulfillment_type)
-    }
-
     pub fn is_cancelled(&self) -> bool {
-        self.order_status() == tiktok::status::OrderStatus::Cancelled
+        self.status == tiktok::status::OrderStatus::Cancelled
     }
 
     /// Fulfilled by TikTok (FBT): TikTok ships it from its warehouse.
     pub fn is_fbt(&self) -> bool {
-        self.fulfilment() == tiktok::status::FulfillmentType::TikTok
+        self.fulfillment_type == tiktok::status::FulfillmentType::TikTok
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RemoteAddress {
     pub first_name: String,
     pub last_name: String,
@@ -537,20 +523,17 @@ pub struct RemoteAddress {
     pub phone: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RemoteLineItem {
     pub id: String,
     pub sku_id: String,
     pub seller_sku: String,
     /// Price before seller and platform discounts (0 when TikTok did not say).
-    #[serde(default)]
     pub original_price: Decimal,
     pub sale_price: Decimal,
     pub package_id: String,
     pub tracking_number: String,
-    #[serde(default)]
     pub shipping_provider_name: String,
-    #[serde(default)]
     pub package_status: String,
 }
 
@@ -559,9 +542,8 @@ pub struct RemoteLineItem {
 pub struct RemoteCancellation {
     pub id: String,
     pub order_id: String,
-    /// CANCELLATION_REQUEST_PENDING, _SUCCESS, _CANCEL, _COMPLETE.
-    pub status: String,
-    /// BUYER, SELLER, OPERATOR or SYSTEM.
+    pub status: tiktok::status::CancellationStatus,
+    /// Who asked: BUYER, SELLER, OPERATOR or SYSTEM (shown, never decided on).
     pub role: String,
 }
 

@@ -465,12 +465,12 @@ mod tests {
     fn remote(id: &str) -> RemoteOrder {
         RemoteOrder {
             id: id.into(),
-            status: "AWAITING_SHIPMENT".into(),
+            status: crate::connector::tiktok::status::OrderStatus::AwaitingShipment,
             update_time: 1,
             create_time: 1,
             paid_time: 1,
-            fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
-            shipping_type: "SELLER".into(),
+            fulfillment_type: crate::connector::tiktok::status::FulfillmentType::Seller,
+            shipping_type: crate::connector::tiktok::status::ShippingType::Seller,
             delivery_option_id: "d".into(),
             currency: "USD".into(),
             sub_total: Decimal::ZERO,

@@ -9,6 +9,7 @@ mod health;
 mod jobs;
 mod mcf;
 mod migrations;
+mod order_record;
 mod orders;
 mod orgs;
 mod settings;
@@ -22,6 +23,7 @@ pub use health::storage_refusal;
 pub use jobs::*;
 pub use mcf::*;
 pub use migrations::MIGRATIONS;
+pub use order_record::DecodeError as OrderRecordError;
 pub use orders::*;
 pub use orgs::*;
 pub use settings::*;
@@ -227,7 +229,7 @@ pub fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 9;
+    const MIGRATION_COUNT: i64 = 10;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

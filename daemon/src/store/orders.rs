@@ -39,7 +39,7 @@ const ORDER_ROW_SQL: &str =
 fn order_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
     let state: String = row.get(4)?;
     let detail: String = row.get(6)?;
-    let detail = serde_json::from_str(&detail).map_err(|e| {
+    let detail = super::order_record::decode(&detail).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
     })?;
     Ok(OrderRow {
@@ -100,7 +100,7 @@ pub fn upsert_order(
     remote: &RemoteOrder,
 ) -> rusqlite::Result<i64> {
     let now = now_secs();
-    let detail = serde_json::to_string(remote).unwrap_or_else(|_| "{}".into());
+    let detail = super::order_record::encode(remote);
     let existing: Option<(i64, String, i64)> = conn
         .query_row(
             "SELECT id, tiktok_status, tiktok_update_time FROM orders WHERE shop_id = ?1 AND tiktok_order_id = ?2",
@@ -120,7 +120,7 @@ pub fn upsert_order(
                 "INSERT INTO orders (shop_id, tiktok_order_id, tiktok_status, tiktok_update_time, sync_state,
                                      detail, currency, total, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?8) RETURNING id",
-                params![shop_id, remote.id, remote.status, remote.update_time, detail, remote.currency, remote.total.to_string(), now],
+                params![shop_id, remote.id, remote.status.as_str(), remote.update_time, detail, remote.currency, remote.total.to_string(), now],
                 |r| r.get(0),
             )?;
             append_event(
@@ -136,9 +136,9 @@ pub fn upsert_order(
             if remote.update_time >= old_time {
                 conn.execute(
                     "UPDATE orders SET tiktok_status = ?2, tiktok_update_time = ?3, detail = ?4, updated_at = ?5 WHERE id = ?1",
-                    params![id, remote.status, remote.update_time, detail, now],
+                    params![id, remote.status.as_str(), remote.update_time, detail, now],
                 )?;
-                if old_status != remote.status {
+                if old_status != remote.status.as_str() {
                     append_event(
                         conn,
                         EventKind::OrderChanged,
@@ -303,7 +303,7 @@ fn order_views_where(
                 let currency: String = r.get(9)?;
                 let total: String = r.get(10)?;
                 let detail: String = r.get(11)?;
-                let lines = serde_json::from_str::<RemoteOrder>(&detail)
+                let lines = super::order_record::decode(&detail)
                     .map(|order| {
                         group_lines(&order)
                             .into_iter()
@@ -708,8 +708,8 @@ pub fn order_detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Order
     )?;
     Ok(Some(OrderDetail {
         order,
-        fulfillment_type: detail.fulfillment_type.clone(),
-        shipping_type: detail.shipping_type.clone(),
+        fulfillment_type: detail.fulfillment_type.as_str().to_owned(),
+        shipping_type: detail.shipping_type.as_str().to_owned(),
         payment: PaymentBreakdown {
             currency: detail.currency.clone(),
             sub_total: detail.sub_total,

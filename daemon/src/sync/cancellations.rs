@@ -4,6 +4,7 @@
 use super::orders::{db, load, set_state};
 use super::{Engine, StepFailure, StepResult};
 use crate::connector;
+use crate::connector::tiktok::status::{CancellationStatus, OrderStatus};
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::OrderSettings;
 use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
@@ -137,7 +138,7 @@ pub async fn cancel_on_tiktok(engine: &Engine, order_id: i64) -> StepResult {
             .await
             .map_err(fail)?
             .into_iter()
-            .find(|c| c.status == "CANCELLATION_REQUEST_PENDING");
+            .find(|c| c.status == CancellationStatus::Pending);
         match pending {
             Some(request) => {
                 shop.client
@@ -155,8 +156,8 @@ pub async fn cancel_on_tiktok(engine: &Engine, order_id: i64) -> StepResult {
             }
         }
     } else if matches!(
-        remote.status.as_str(),
-        "UNPAID" | "ON_HOLD" | "AWAITING_SHIPMENT"
+        remote.status,
+        OrderStatus::Unpaid | OrderStatus::OnHold | OrderStatus::AwaitingShipment
     ) {
         shop.client
             .cancel_order(&row.tiktok_order_id)

@@ -16,7 +16,7 @@
 use super::order_flow::Routing;
 use super::orders::{db, load, set_state};
 use super::{Engine, OrgRuntime, StepFailure, StepResult, carriers, kind};
-use crate::connector::tiktok::status::OrderStatus;
+use crate::connector::tiktok::status::{CancellationStatus, OrderStatus, ShippingType};
 use crate::connector::{
     Address, ConnectorError, Fulfiller, FulfilmentOrder, FulfilmentStatus, NewFulfilmentItem,
     NewFulfilmentOrder, RemoteOrder,
@@ -95,10 +95,10 @@ pub fn decide(
     fba: Option<&BTreeMap<String, i64>>,
     settings: &McfSettings,
 ) -> Route {
-    if order.shipping_type != "SELLER" || order.is_fbt() {
+    if order.shipping_type != ShippingType::Seller || order.is_fbt() {
         return Route::Store;
     }
-    let awaiting_shipment = order.status == "AWAITING_SHIPMENT";
+    let awaiting_shipment = order.status == OrderStatus::AwaitingShipment;
     let Some(fba) = fba else {
         return if awaiting_shipment {
             Route::WaitForStock
@@ -439,7 +439,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
         .await
         .map_err(db)?;
     let before_known = known_since.is_none_or(|since| row.detail.create_time < since);
-    let past_awaiting = row.detail.order_status() != OrderStatus::AwaitingShipment;
+    let past_awaiting = row.detail.status != OrderStatus::AwaitingShipment;
     if (mcf.create_attempted_at.is_some() || before_known || past_awaiting)
         && let Some(found) = fulfiller
             .fulfilment_order(&id)
@@ -1166,7 +1166,7 @@ async fn send_again(engine: &Engine, row: &OrderRow, mcf: &McfOrderRow) -> StepR
         .call(move |conn| store::upsert_order(conn, shop_id, &seen).map(|_| ()))
         .await
         .map_err(db)?;
-    if remote.status != "AWAITING_SHIPMENT" {
+    if remote.status != OrderStatus::AwaitingShipment {
         // Shipped from Seller Center or cancelled meanwhile: order sync takes it from here.
         decline().await?;
         return engine
@@ -1223,7 +1223,7 @@ async fn buyer_asked_to_cancel(engine: &Engine, row: &OrderRow, mcf: &McfOrderRo
         .await
         .map_err(fail)?
         .into_iter()
-        .find(|c| c.status == "CANCELLATION_REQUEST_PENDING");
+        .find(|c| c.status == CancellationStatus::Pending);
     if let Some(request) = pending {
         shop.client
             .approve_cancellation(&request.id)
@@ -1372,12 +1372,12 @@ mod tests {
     fn order(skus: &[&str]) -> RemoteOrder {
         RemoteOrder {
             id: "576461413038785752".into(),
-            status: "AWAITING_SHIPMENT".into(),
+            status: crate::connector::tiktok::status::OrderStatus::AwaitingShipment,
             update_time: 10,
             create_time: 1_700_000_000,
             paid_time: 1_700_000_060,
-            fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
-            shipping_type: "SELLER".into(),
+            fulfillment_type: crate::connector::tiktok::status::FulfillmentType::Seller,
+            shipping_type: crate::connector::tiktok::status::ShippingType::Seller,
             delivery_option_id: "d".into(),
             currency: "USD".into(),
             sub_total: Decimal::ZERO,
@@ -1445,13 +1445,13 @@ mod tests {
         let fba = stock(&[("A", 5)]);
         let settings = McfSettings::default();
         let mut tiktok = order(&["A"]);
-        tiktok.shipping_type = "TIKTOK".into();
+        tiktok.shipping_type = crate::connector::tiktok::status::ShippingType::TikTok;
         assert_eq!(decide(&tiktok, Some(&fba), &settings), Route::Store);
         let mut fbt = order(&["A"]);
-        fbt.fulfillment_type = "FULFILLMENT_BY_TIKTOK".into();
+        fbt.fulfillment_type = crate::connector::tiktok::status::FulfillmentType::TikTok;
         assert_eq!(decide(&fbt, Some(&fba), &settings), Route::Store);
         let mut shipped = order(&["A"]);
-        shipped.status = "IN_TRANSIT".into();
+        shipped.status = OrderStatus::InTransit;
         assert_eq!(
             decide(&shipped, Some(&fba), &settings),
             Route::AtAmazonIfKnown

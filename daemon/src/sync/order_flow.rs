@@ -85,7 +85,7 @@ pub fn decide(facts: &Facts<'_>, settings: &OrderSettings, now: i64) -> Next {
     if facts.sent_to_amazon {
         return Next::FollowAtAmazon;
     }
-    let stage = match order.order_status() {
+    let stage = match &order.status {
         OrderStatus::Unpaid => return Next::Wait(WAITING_FOR_PAYMENT),
         OrderStatus::OnHold => return Next::Wait(IN_FREE_CANCEL_WINDOW),
         OrderStatus::Cancelled => return Next::CancelBeforeSync,
@@ -146,20 +146,21 @@ pub fn hold_until(order: &RemoteOrder, settings: &OrderSettings) -> Option<i64> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connector::tiktok::status::{FulfillmentType, ShippingType};
     use crate::connector::{RemoteAddress, RemoteLineItem};
     use rust_decimal::Decimal;
 
     const NOW: i64 = 10_000;
 
-    fn order(status: &str) -> RemoteOrder {
+    fn order(status: OrderStatus) -> RemoteOrder {
         RemoteOrder {
             id: "576".into(),
-            status: status.into(),
+            status,
             update_time: NOW,
             create_time: NOW - 600,
             paid_time: NOW - 500,
-            fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
-            shipping_type: "SELLER".into(),
+            fulfillment_type: FulfillmentType::Seller,
+            shipping_type: ShippingType::Seller,
             delivery_option_id: "d".into(),
             currency: "USD".into(),
             sub_total: Decimal::ONE,
@@ -225,9 +226,9 @@ mod tests {
 
     #[test]
     fn every_row_of_the_decision_table() {
-        let fbt = |status: &str| {
+        let fbt = |status: OrderStatus| {
             with(order(status), |o| {
-                o.fulfillment_type = "FULFILLMENT_BY_TIKTOK".into();
+                o.fulfillment_type = FulfillmentType::TikTok;
             })
         };
         let rule_b = OrderSettings {
@@ -241,55 +242,55 @@ mod tests {
         let cases = [
             case(
                 "unpaid",
-                order("UNPAID"),
+                order(OrderStatus::Unpaid),
                 Next::Wait(WAITING_FOR_PAYMENT),
             ),
             case(
                 "on hold",
-                order("ON_HOLD"),
+                order(OrderStatus::OnHold),
                 Next::Wait(IN_FREE_CANCEL_WINDOW),
             ),
             case(
                 "cancelled before sync",
-                order("CANCELLED"),
+                order(OrderStatus::Cancelled),
                 Next::CancelBeforeSync,
             ),
             case(
                 "cancelled (webhook spelling)",
-                order("CANCEL"),
+                order(OrderStatus::Cancelled),
                 Next::CancelBeforeSync,
             ),
             Case {
                 state: OrderSyncState::Cancelled,
-                ..case("cancelled here is final", order("IN_TRANSIT"), Next::Nothing)
+                ..case("cancelled here is final", order(OrderStatus::InTransit), Next::Nothing)
             },
             case(
                 "unknown status",
-                order("RETURNED_TO_SELLER"),
+                order(OrderStatus::Unknown("RETURNED_TO_SELLER".into())),
                 Next::Unhandled {
                     status: "RETURNED_TO_SELLER".into(),
                 },
             ),
             case(
                 "paid: create it",
-                order("AWAITING_SHIPMENT"),
+                order(OrderStatus::AwaitingShipment),
                 Next::CreateInStore,
             ),
             case(
                 "already shipped on TikTok: still recorded in the store",
-                order("IN_TRANSIT"),
+                order(OrderStatus::InTransit),
                 Next::CreateInStore,
             ),
             case(
                 "FBT rule A: created at once",
-                fbt("AWAITING_SHIPMENT"),
+                fbt(OrderStatus::AwaitingShipment),
                 Next::CreateInStore,
             ),
             Case {
                 settings: rule_b.clone(),
                 ..case(
                     "FBT rule B: blocked until collection",
-                    fbt("AWAITING_SHIPMENT"),
+                    fbt(OrderStatus::AwaitingShipment),
                     Next::Block(FBT_RULE_B.into()),
                 )
             },
@@ -297,7 +298,7 @@ mod tests {
                 settings: rule_b,
                 ..case(
                     "FBT rule B: created once collected",
-                    fbt("AWAITING_COLLECTION"),
+                    fbt(OrderStatus::AwaitingCollection),
                     Next::CreateInStore,
                 )
             },
@@ -305,7 +306,7 @@ mod tests {
                 settings: hold_hour.clone(),
                 ..case(
                     "hold window not over",
-                    order("AWAITING_SHIPMENT"),
+                    order(OrderStatus::AwaitingShipment),
                     Next::Hold {
                         until: NOW - 500 + 3_600,
                     },
@@ -315,20 +316,20 @@ mod tests {
                 settings: hold_hour,
                 ..case(
                     "hold window over",
-                    with(order("AWAITING_SHIPMENT"), |o| o.paid_time = NOW - 3_601),
+                    with(order(OrderStatus::AwaitingShipment), |o| o.paid_time = NOW - 3_601),
                     Next::CreateInStore,
                 )
             },
             case(
                 "buyer asked to cancel",
-                with(order("AWAITING_SHIPMENT"), |o| o.is_buyer_request_cancel = true),
+                with(order(OrderStatus::AwaitingShipment), |o| o.is_buyer_request_cancel = true),
                 Next::Wait(BUYER_ASKED_TO_CANCEL),
             ),
             Case {
                 in_store: true,
                 ..case(
                     "already in the store",
-                    order("CANCELLED"),
+                    order(OrderStatus::Cancelled),
                     Next::FollowInStore,
                 )
             },
@@ -336,7 +337,7 @@ mod tests {
                 sent_to_amazon: true,
                 ..case(
                     "already at Amazon",
-                    order("AWAITING_SHIPMENT"),
+                    order(OrderStatus::AwaitingShipment),
                     Next::FollowAtAmazon,
                 )
             },
@@ -344,7 +345,7 @@ mod tests {
                 routing: amazon(Some(5), None),
                 ..case(
                     "MCF: every line at FBA",
-                    order("AWAITING_SHIPMENT"),
+                    order(OrderStatus::AwaitingShipment),
                     Next::SendToAmazon,
                 )
             },
@@ -352,7 +353,7 @@ mod tests {
                 routing: amazon(Some(0), None),
                 ..case(
                     "MCF: nothing at FBA goes to the store",
-                    order("AWAITING_SHIPMENT"),
+                    order(OrderStatus::AwaitingShipment),
                     Next::CreateInStore,
                 )
             },
@@ -360,7 +361,7 @@ mod tests {
                 routing: amazon(None, None),
                 ..case(
                     "MCF: FBA stock not read yet",
-                    order("AWAITING_SHIPMENT"),
+                    order(OrderStatus::AwaitingShipment),
                     Next::WaitForFbaStock,
                 )
             },
@@ -368,7 +369,7 @@ mod tests {
                 routing: amazon(Some(5), None),
                 ..case(
                     "MCF: mixed lines are blocked",
-                    with(order("AWAITING_SHIPMENT"), |o| {
+                    with(order(OrderStatus::AwaitingShipment), |o| {
                         let mut other = o.line_items[0].clone();
                         other.seller_sku = "B".into();
                         o.line_items.push(other);
@@ -383,7 +384,7 @@ mod tests {
                 routing: amazon(Some(5), None),
                 ..case(
                     "MCF: past awaiting shipment, ask Amazon",
-                    order("IN_TRANSIT"),
+                    order(OrderStatus::InTransit),
                     Next::AskAmazon,
                 )
             },
@@ -391,7 +392,7 @@ mod tests {
                 routing: amazon(Some(5), Some(true)),
                 ..case(
                     "MCF: Amazon already has it",
-                    order("IN_TRANSIT"),
+                    order(OrderStatus::InTransit),
                     Next::SendToAmazon,
                 )
             },
@@ -399,7 +400,7 @@ mod tests {
                 routing: amazon(Some(5), Some(false)),
                 ..case(
                     "MCF: Amazon does not have it",
-                    order("IN_TRANSIT"),
+                    order(OrderStatus::InTransit),
                     Next::CreateInStore,
                 )
             },
@@ -407,7 +408,7 @@ mod tests {
                 routing: amazon(Some(5), None),
                 ..case(
                     "MCF: TikTok ships it",
-                    with(order("AWAITING_SHIPMENT"), |o| o.shipping_type = "TIKTOK".into()),
+                    with(order(OrderStatus::AwaitingShipment), |o| o.shipping_type = ShippingType::TikTok),
                     Next::CreateInStore,
                 )
             },
@@ -431,7 +432,7 @@ mod tests {
 
     #[test]
     fn hold_window_counts_from_payment() {
-        let o = order("AWAITING_SHIPMENT");
+        let o = order(OrderStatus::AwaitingShipment);
         let mut settings = OrderSettings::default();
         assert_eq!(hold_until(&o, &settings), None);
         settings.hold_minutes = 60;

@@ -767,12 +767,12 @@ mod tests {
     fn order(lines: &[(&str, &str, &str)]) -> RemoteOrder {
         RemoteOrder {
             id: "1".into(),
-            status: "AWAITING_SHIPMENT".into(),
+            status: crate::connector::tiktok::status::OrderStatus::AwaitingShipment,
             update_time: 10,
             create_time: 1_000,
             paid_time: 1_060,
-            fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
-            shipping_type: "SELLER".into(),
+            fulfillment_type: crate::connector::tiktok::status::FulfillmentType::Seller,
+            shipping_type: crate::connector::tiktok::status::ShippingType::Seller,
             delivery_option_id: "d".into(),
             currency: "USD".into(),
             sub_total: Decimal::ZERO,

@@ -4,6 +4,7 @@
 
 use super::orders::{db, load, set_state, settings_of};
 use super::{Engine, StepFailure, StepResult, carriers};
+use crate::connector::tiktok::status::ShippingType;
 use crate::connector::{self, NewStoreFulfilment, RemoteOrder, ShipmentProgress};
 use crate::store::{self, OrderRow, TikTokShipment};
 use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
@@ -12,7 +13,7 @@ use tracing::warn;
 
 /// Orders TikTok ships itself: tracking flows TikTok -> store.
 pub fn tiktok_ships(order: &RemoteOrder) -> bool {
-    order.is_fbt() || order.shipping_type == "TIKTOK"
+    order.is_fbt() || order.shipping_type == ShippingType::TikTok
 }
 
 /// A TikTok package of an order with its tracking, as the order's line items show it.
@@ -145,7 +146,7 @@ async fn reflect_later_statuses(
     let Some((org, _)) = engine.shop(row.shop_id) else {
         return Ok(());
     };
-    let stage = row.detail.order_status().shipping_stage().unwrap_or(0);
+    let stage = row.detail.status.shipping_stage().unwrap_or(0);
     let steps = [
         (3, "IN_TRANSIT", Some(ShipmentProgress::InTransit)),
         (4, "DELIVERED", Some(ShipmentProgress::Delivered)),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
 use feedbridge_common::secret::Secret;
+use feedbridge_daemon::connector::tiktok::status::{CancellationStatus, OrderStatus};
 use feedbridge_daemon::connector::tiktok::{TikTokClient, TikTokSettings};
 use feedbridge_daemon::connector::{
     ConnectorError, NewProduct, NewSku, SkuPrice, SkuStock, TikTokShop, http,
@@ -263,7 +264,7 @@ async fn product_lifecycle_and_order_shipping() {
         }
     }
     let order = polled.iter().find(|o| o.id == order_id).unwrap();
-    assert_eq!(order.status, "AWAITING_SHIPMENT");
+    assert_eq!(order.status, OrderStatus::AwaitingShipment);
     assert_eq!(order.line_items.len(), 2, "one line item per unit");
     assert!(
         order
@@ -310,7 +311,7 @@ async fn product_lifecycle_and_order_shipping() {
             .iter()
             .all(|l| l.tracking_number == "1Z999AA10123456784")
     );
-    assert_ne!(shipped[0].status, "AWAITING_SHIPMENT");
+    assert_ne!(shipped[0].status, OrderStatus::AwaitingShipment);
 
     // Shipping again is a business error, not a retry.
     let again = client
@@ -339,7 +340,7 @@ async fn product_lifecycle_and_order_shipping() {
         .unwrap();
     client.cancel_order(&open).await.unwrap();
     let cancelled = client.orders(std::slice::from_ref(&open)).await.unwrap();
-    assert_eq!(cancelled[0].status, "CANCELLED");
+    assert_eq!(cancelled[0].status, OrderStatus::Cancelled);
     assert!(matches!(
         client.cancel_order(&order_id).await,
         Err(ConnectorError::Rejected { .. })
@@ -355,11 +356,11 @@ async fn product_lifecycle_and_order_shipping() {
     assert!(pending[0].is_buyer_request_cancel);
     let requests = client.cancellations(&asked).await.unwrap();
     assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].status, "CANCELLATION_REQUEST_PENDING");
+    assert_eq!(requests[0].status, CancellationStatus::Pending);
     assert_eq!(requests[0].role, "BUYER");
     client.approve_cancellation(&requests[0].id).await.unwrap();
     let done = client.orders(std::slice::from_ref(&asked)).await.unwrap();
-    assert_eq!(done[0].status, "CANCELLED");
+    assert_eq!(done[0].status, OrderStatus::Cancelled);
     assert!(matches!(
         client.approve_cancellation(&requests[0].id).await,
         Err(ConnectorError::Rejected { .. })

@@ -89,6 +89,14 @@ impl ShippingType {
             other => Self::Unknown(other.to_owned()),
         }
     }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Seller => "SELLER",
+            Self::TikTok => "TIKTOK",
+            Self::Unknown(other) => other,
+        }
+    }
 }
 
 /// Who fulfils the order (`fulfillment_type`).
@@ -105,6 +113,38 @@ impl FulfillmentType {
         match value {
             "FULFILLMENT_BY_SELLER" => Self::Seller,
             "FULFILLMENT_BY_TIKTOK" => Self::TikTok,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Seller => "FULFILLMENT_BY_SELLER",
+            Self::TikTok => "FULFILLMENT_BY_TIKTOK",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+/// A cancellation's state (`cancel_status` in Get Cancellations, §4.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CancellationStatus {
+    /// Waiting for the seller's answer.
+    Pending,
+    Succeeded,
+    /// Withdrawn or refused.
+    Cancelled,
+    Completed,
+    Unknown(String),
+}
+
+impl CancellationStatus {
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "CANCELLATION_REQUEST_PENDING" => Self::Pending,
+            "CANCELLATION_REQUEST_SUCCESS" => Self::Succeeded,
+            "CANCELLATION_REQUEST_CANCEL" => Self::Cancelled,
+            "CANCELLATION_REQUEST_COMPLETE" => Self::Completed,
             other => Self::Unknown(other.to_owned()),
         }
     }

@@ -2,6 +2,7 @@
 //! Every field has a serde default: TikTok omits empty fields freely, and ids sometimes arrive
 //! as JSON numbers, so ids and amounts go through tolerant deserializers.
 
+use super::status::{CancellationStatus, FulfillmentType, OrderStatus, ShippingType};
 use crate::connector::{
     AuthorizedShop, Category, CategoryAttribute, RemoteAddress, RemoteLineItem, RemoteOrder,
     RemoteProduct, ShippingProvider, Warehouse,
@@ -422,7 +423,7 @@ impl From<WireCancellation> for crate::connector::RemoteCancellation {
         Self {
             id: c.cancel_id,
             order_id: c.order_id,
-            status: c.cancel_status,
+            status: CancellationStatus::parse(&c.cancel_status),
             role: c.role,
         }
     }
@@ -617,12 +618,12 @@ impl From<WireOrder> for RemoteOrder {
         };
         Self {
             id: o.id,
-            status: o.status,
+            status: OrderStatus::parse(&o.status),
             update_time: o.update_time,
             create_time: o.create_time,
             paid_time: o.paid_time,
-            fulfillment_type: o.fulfillment_type,
-            shipping_type: o.shipping_type,
+            fulfillment_type: FulfillmentType::parse(&o.fulfillment_type),
+            shipping_type: ShippingType::parse(&o.shipping_type),
             delivery_option_id: o.delivery_option_id,
             currency,
             sub_total: o.payment.sub_total,
@@ -701,12 +702,12 @@ mod tests {
         let order = RemoteOrder::from(wire);
         let expected = RemoteOrder {
             id: "576461413038785752".into(),
-            status: "AWAITING_SHIPMENT".into(),
+            status: crate::connector::tiktok::status::OrderStatus::AwaitingShipment,
             update_time: 1_700_000_100,
             create_time: 1_700_000_000,
             paid_time: 1_700_000_030,
-            fulfillment_type: "FULFILLMENT_BY_SELLER".into(),
-            shipping_type: "SELLER".into(),
+            fulfillment_type: crate::connector::tiktok::status::FulfillmentType::Seller,
+            shipping_type: crate::connector::tiktok::status::ShippingType::Seller,
             delivery_option_id: "7091146663229048619".into(),
             currency: "USD".into(),
             sub_total: dec("19.99"),
