@@ -111,6 +111,24 @@ impl OrderSyncState {
         Self::Failed,
     ];
 
+    /// Whether an order in this state may move to `next`: the order's state machine
+    /// (docs/Architecture.md "An order's states"). Once an order is in the store or at Amazon
+    /// it never goes back to waiting, and a cancelled order stays cancelled.
+    pub fn may_become(self, next: Self) -> bool {
+        use OrderSyncState::*;
+        match (self, next) {
+            // The same state with a new reason; and anything may need the merchant's attention.
+            (from, to) if from == to => true,
+            (_, Failed) => true,
+            // Not created anywhere yet (or retried after a failure): every outcome is open.
+            (Waiting | Blocked | Pending | Failed, _) => true,
+            (InStore, Shipped | Cancelled) => true,
+            // Pending: sent to Amazon again after Amazon gave up on it.
+            (AtAmazon, Pending | Shipped | Cancelled) => true,
+            _ => false,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Waiting => "Waiting",
@@ -302,6 +320,9 @@ pub enum FailureKind {
     /// Amazon Multi-Channel Fulfillment: creating, following or cancelling a fulfilment
     /// order, or reading FBA stock.
     Mcf,
+    /// feedbridge's own database refused a read or write (disk full, I/O error, a row it
+    /// cannot read).
+    Storage,
 }
 
 impl FailureKind {
@@ -315,6 +336,7 @@ impl FailureKind {
             Self::OrderCancel => "Cancellation",
             Self::TrackingToStore => "Tracking to store",
             Self::Mcf => "Amazon MCF",
+            Self::Storage => "Storage",
         }
     }
 }
@@ -409,6 +431,34 @@ mod tests {
         }
         for state in OrderSyncState::ALL {
             assert_eq!(OrderSyncState::parse(state.as_str()), Some(state));
+        }
+    }
+
+    /// Every (from, to) pair of the order's state machine, as docs/Architecture.md draws it.
+    #[test]
+    fn the_order_state_table_walked_pair_by_pair() {
+        // Rows: from; columns: to, in `OrderSyncState::ALL` order
+        // (Waiting, Blocked, Pending, InStore, AtAmazon, Shipped, Cancelled, Failed).
+        let table = [
+            ("Waiting", "yyyyyyyy"),
+            ("Blocked", "yyyyyyyy"),
+            ("Pending", "yyyyyyyy"),
+            ("InStore", "...y.yyy"),
+            ("AtAmazon", "..y.yyyy"),
+            ("Shipped", ".....y.y"),
+            ("Cancelled", "......yy"),
+            ("Failed", "yyyyyyyy"),
+        ];
+        for (from, (name, row)) in OrderSyncState::ALL.into_iter().zip(table) {
+            assert_eq!(format!("{from:?}"), name);
+            for (to, allowed) in OrderSyncState::ALL.into_iter().zip(row.chars()) {
+                assert_eq!(
+                    from.may_become(to),
+                    allowed == 'y',
+                    "{from:?} -> {to:?} should be {}",
+                    if allowed == 'y' { "allowed" } else { "refused" }
+                );
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ pub enum CarriersCommand {
 }
 
 /// The names `retry --kind` takes (the daemon's own names for failure kinds).
-pub const FAILURE_KINDS: [(&str, FailureKind); 8] = [
+pub const FAILURE_KINDS: [(&str, FailureKind); 9] = [
     ("order_create", FailureKind::OrderCreate),
     ("tracking_push", FailureKind::TrackingPush),
     ("order_cancel", FailureKind::OrderCancel),
@@ -36,6 +36,7 @@ pub const FAILURE_KINDS: [(&str, FailureKind); 8] = [
     ("inventory_push", FailureKind::InventoryPush),
     ("connection", FailureKind::Connection),
     ("mcf", FailureKind::Mcf),
+    ("storage", FailureKind::Storage),
 ];
 
 /// `feedbridge settings SHOP --json`: the shop's settings as before, plus its order rules.

@@ -508,6 +508,33 @@ impl RemoteOrder {
     pub fn is_fbt(&self) -> bool {
         self.fulfillment_type == tiktok::status::FulfillmentType::TikTok
     }
+
+    /// A paid seller-shipped order awaiting shipment, with no lines: tests change what they
+    /// need.
+    #[cfg(test)]
+    pub fn sample(id: &str) -> Self {
+        Self {
+            id: id.into(),
+            status: tiktok::status::OrderStatus::AwaitingShipment,
+            update_time: 1,
+            create_time: 1,
+            paid_time: 1,
+            fulfillment_type: tiktok::status::FulfillmentType::Seller,
+            shipping_type: tiktok::status::ShippingType::Seller,
+            delivery_option_id: "d".into(),
+            currency: "USD".into(),
+            sub_total: Decimal::ZERO,
+            seller_discount: Decimal::ZERO,
+            platform_discount: Decimal::ZERO,
+            shipping_fee: Decimal::ZERO,
+            tax: Decimal::ZERO,
+            total: Decimal::ONE,
+            is_buyer_request_cancel: false,
+            buyer_email: String::new(),
+            recipient: RemoteAddress::default(),
+            line_items: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -70,12 +70,19 @@ fn reset_for_retry(
         (kind::LIST_PRODUCT, Some(listing)) => {
             store::set_listing_status(conn, listing, ListingStatus::NotSynced, None, &[])
         }
-        (kind::ORDER_SYNC, Some(order)) => store::set_order_state(
-            conn,
-            order,
-            OrderSyncState::Pending,
-            Some("Retry requested."),
-        ),
+        // A failed order starts over; one already in the store (or further) keeps its state
+        // and the retried step carries on from there.
+        (kind::ORDER_SYNC, Some(order))
+            if store::order(conn, order)?.map(|row| row.sync_state)
+                == Some(OrderSyncState::Failed) =>
+        {
+            store::set_order_state(
+                conn,
+                order,
+                OrderSyncState::Pending,
+                Some("Retry requested."),
+            )
+        }
         // Amazon gave up on the fulfilment order: the retry sends the order again.
         (kind::MCF_FOLLOW, Some(order)) => store::request_mcf_resend(conn, order),
         _ => Ok(()),

@@ -458,32 +458,11 @@ pub fn mcf_view(conn: &Connection, order_id: i64) -> rusqlite::Result<Option<Mcf
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connector::{RemoteAddress, RemoteOrder};
+    use crate::connector::RemoteOrder;
     use crate::store::{Store, ensure_connection, ensure_org, upsert_order};
-    use rust_decimal::Decimal;
 
     fn remote(id: &str) -> RemoteOrder {
-        RemoteOrder {
-            id: id.into(),
-            status: crate::connector::tiktok::status::OrderStatus::AwaitingShipment,
-            update_time: 1,
-            create_time: 1,
-            paid_time: 1,
-            fulfillment_type: crate::connector::tiktok::status::FulfillmentType::Seller,
-            shipping_type: crate::connector::tiktok::status::ShippingType::Seller,
-            delivery_option_id: "d".into(),
-            currency: "USD".into(),
-            sub_total: Decimal::ZERO,
-            seller_discount: Decimal::ZERO,
-            platform_discount: Decimal::ZERO,
-            shipping_fee: Decimal::ZERO,
-            tax: Decimal::ZERO,
-            total: Decimal::ONE,
-            is_buyer_request_cancel: false,
-            buyer_email: String::new(),
-            recipient: RemoteAddress::default(),
-            line_items: Vec::new(),
-        }
+        RemoteOrder::sample(id)
     }
 
     #[tokio::test]

@@ -37,7 +37,7 @@ const ORDER_ROW_SQL: &str =
      FROM orders r JOIN connections c ON c.id = r.shop_id JOIN organizations o ON o.id = c.org_id";
 
 fn order_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
-    let state: String = row.get(4)?;
+    let state = parse_sync_state(&row.get::<_, String>(4)?, 4)?;
     let detail: String = row.get(6)?;
     let detail = super::order_record::decode(&detail).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
@@ -47,7 +47,7 @@ fn order_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
         shop_id: row.get(1)?,
         org: row.get(2)?,
         tiktok_order_id: row.get(3)?,
-        sync_state: OrderSyncState::parse(&state).unwrap_or(OrderSyncState::Pending),
+        sync_state: state,
         store_order_id: row.get(5)?,
         detail,
         hold_until: row.get(7)?,
@@ -59,6 +59,18 @@ fn order_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default(),
         store_order_name: row.get(12)?,
+    })
+}
+
+/// A state name this release does not know (a newer release wrote it) is an error naming it,
+/// not a guess.
+fn parse_sync_state(name: &str, column: usize) -> rusqlite::Result<OrderSyncState> {
+    OrderSyncState::parse(name).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("unknown order sync state {name:?}").into(),
+        )
     })
 }
 
@@ -153,22 +165,58 @@ pub fn upsert_order(
     }
 }
 
+/// An order state change `OrderSyncState::may_become` refuses: a bug, never written. It travels
+/// as the transaction's error (so the step's other writes roll back with it) and becomes the
+/// step's failure.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "feedbridge tried to move TikTok order {tiktok_order_id} from {from} to {to}, which an order never does; it was left {from}"
+)]
+pub struct IllegalOrderMove {
+    pub tiktok_order_id: String,
+    pub from: OrderSyncState,
+    pub to: OrderSyncState,
+}
+
+/// The order's state and reason now, when it may become `to`; `IllegalOrderMove` otherwise.
+fn state_before_move(
+    conn: &Connection,
+    id: i64,
+    to: OrderSyncState,
+) -> rusqlite::Result<(OrderSyncState, Option<String>)> {
+    let (state, reason, tiktok_order_id): (String, Option<String>, String) = conn.query_row(
+        "SELECT sync_state, reason, tiktok_order_id FROM orders WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let from = parse_sync_state(&state, 0)?;
+    if !from.may_become(to) {
+        return Err(rusqlite::Error::UserFunctionError(Box::new(
+            IllegalOrderMove {
+                tiktok_order_id,
+                from,
+                to,
+            },
+        )));
+    }
+    Ok((from, reason))
+}
+
+/// The writer of `orders.sync_state` (with `set_store_order`, and the first insert as
+/// pending): checks the move against the order's state machine and records it as an event
+/// when it changes.
 pub fn set_order_state(
     conn: &Connection,
     id: i64,
     state: OrderSyncState,
     reason: Option<&str>,
 ) -> rusqlite::Result<()> {
-    let (old_state, old_reason): (String, Option<String>) = conn.query_row(
-        "SELECT sync_state, reason FROM orders WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (old_state, old_reason) = state_before_move(conn, id, state)?;
     conn.execute(
         "UPDATE orders SET sync_state = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, state.as_str(), reason, now_secs()],
     )?;
-    if old_state != state.as_str() || old_reason.as_deref() != reason {
+    if old_state != state || old_reason.as_deref() != reason {
         let message = match reason {
             Some(reason) => format!("{state}: {reason}"),
             None => state.label().to_string(),
@@ -184,6 +232,7 @@ pub fn set_store_order(
     store_order_id: &str,
     store_order_name: &str,
 ) -> rusqlite::Result<()> {
+    state_before_move(conn, id, OrderSyncState::InStore)?;
     conn.execute(
         "UPDATE orders SET store_order_id = ?2, store_order_name = ?3, sync_state = 'in_store', reason = NULL, updated_at = ?4
          WHERE id = ?1",

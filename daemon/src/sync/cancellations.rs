@@ -1,7 +1,7 @@
 //! Cancellations both ways. TikTok cancelled → cancel the store order (restock per setting).
 //! The store cancelled → cancel on TikTok (or approve the buyer's pending request).
 
-use super::orders::{db, load, set_state};
+use super::order_state::{change, load};
 use super::{Engine, StepFailure, StepResult};
 use crate::connector;
 use crate::connector::tiktok::status::{CancellationStatus, OrderStatus};
@@ -42,15 +42,14 @@ pub async fn cancel_in_store(
         engine
             .store
             .call(move |conn| store::mark_store_cancelled(conn, order_id))
-            .await
-            .map_err(db)?;
+            .await?;
     }
     let restock = if settings.restock_on_cancel {
         "stock put back"
     } else {
         "stock left as it is"
     };
-    set_state(
+    change(
         engine,
         order_id,
         OrderSyncState::Cancelled,
@@ -111,8 +110,7 @@ pub async fn cancel_on_tiktok(engine: &Engine, order_id: i64) -> StepResult {
     engine
         .store
         .call(move |conn| store::mark_store_cancelled(conn, order_id))
-        .await
-        .map_err(db)?;
+        .await?;
     let remote = shop
         .client
         .orders(std::slice::from_ref(&row.tiktok_order_id))
@@ -188,9 +186,8 @@ pub async fn cancel_on_tiktok(engine: &Engine, order_id: i64) -> StepResult {
                 "Cancelled in the store.",
             )
         })
-        .await
-        .map_err(db)?;
-    set_state(
+        .await?;
+    change(
         engine,
         order_id,
         OrderSyncState::Cancelled,

@@ -12,10 +12,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tracing::{info, warn};
 
-fn db(error: store::StoreError) -> StepFailure {
-    StepFailure::internal(FailureKind::Listing, error)
-}
-
 /// TikTok accepts at most nine main images (§5.1).
 const MAX_IMAGES: usize = 9;
 /// How long a category's fetched attributes and rules are trusted before asking again.
@@ -49,8 +45,7 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
                 }
                 Ok(())
             })
-            .await
-            .map_err(db)?;
+            .await?;
         match page.next {
             Some(next) => cursor = Some(next),
             None => break,
@@ -72,21 +67,18 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
                 to_adopt,
             ))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     // A database's first catalog read: link what is already on TikTok before anything is listed.
     engine
         .enqueue_many(kind::CATALOG_ADOPT, to_adopt, Duration::ZERO)
-        .await
-        .map_err(db)?;
+        .await?;
     engine
         .enqueue_many(kind::PUSH_STOCK, stale, Duration::ZERO)
-        .await
-        .map_err(db)?;
+        .await?;
     engine
         .enqueue_many(kind::ORDER_SYNC, blocked, Duration::ZERO)
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 async fn draft(engine: &Engine, listing_id: i64) -> Result<Option<ListingDraft>, StepFailure> {
@@ -94,7 +86,7 @@ async fn draft(engine: &Engine, listing_id: i64) -> Result<Option<ListingDraft>,
         .store
         .call(move |conn| store::listing_draft(conn, listing_id))
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 fn listing_failure(
@@ -287,8 +279,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
                 store::shop_settings(conn, shop_conn)?,
             ))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let (Some(shop_row), Some(store_row)) = (shop_row, store_row) else {
         return Ok(());
     };
@@ -489,8 +480,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
             }
             store::set_listing_status(tx, listing_id, ListingStatus::UnderReview, None, &[])
         })
-        .await
-        .map_err(db)?;
+        .await?;
     engine
         .enqueue(
             kind::REVIEW_CHECK,
@@ -498,7 +488,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
             Duration::from_secs(engine.settings.review_poll_secs),
         )
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 /// Upload a store image to the shop once; later listings reuse the stored reference.
@@ -514,8 +504,7 @@ async fn upload_once(
     let known = engine
         .store
         .call(move |conn| store::uploaded_image(conn, shop_connection, use_case, &source))
-        .await
-        .map_err(db)?;
+        .await?;
     if let Some(reference) = known {
         return Ok(reference);
     }
@@ -550,8 +539,7 @@ async fn upload_once(
         .call(move |conn| {
             store::remember_uploaded_image(conn, shop_connection, use_case, &source, &reference)
         })
-        .await
-        .map_err(db)?;
+        .await?;
     Ok(uploaded)
 }
 
@@ -677,18 +665,15 @@ pub async fn review_check(engine: &Engine, listing_id: i64) -> StepResult {
     engine
         .store
         .call(move |conn| store::set_listing_status(conn, listing_id, status, None, &reasons))
-        .await
-        .map_err(db)?;
+        .await?;
     if became_active {
         engine
             .enqueue(kind::PUSH_STOCK, listing_id, Duration::ZERO)
-            .await
-            .map_err(db)?;
-        let blocked = engine.store.call(store::blocked_orders).await.map_err(db)?;
+            .await?;
+        let blocked = engine.store.call(store::blocked_orders).await?;
         engine
             .enqueue_many(kind::ORDER_SYNC, blocked, Duration::ZERO)
-            .await
-            .map_err(db)?;
+            .await?;
     }
     Ok(())
 }

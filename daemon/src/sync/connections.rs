@@ -44,10 +44,6 @@ pub fn currency_mismatch(shop: &str, shop_currency: &str, store_currency: &str) 
     )
 }
 
-fn db(error: store::StoreError) -> StepFailure {
-    StepFailure::internal(FailureKind::Connection, error)
-}
-
 /// Check every connection of an organization, learn currencies, regions and warehouses, cache
 /// category trees, subscribe webhooks, then read the catalog.
 pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
@@ -82,8 +78,7 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
                         &ConnectionFacts::default(),
                     )
                 })
-                .await
-                .map_err(db)?;
+                .await?;
             return Err(failure);
         }
     };
@@ -92,14 +87,11 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
         currency: Some(currency),
         ..Default::default()
     };
-    record_state(engine, store_conn, ConnectionState::Connected, None, facts)
-        .await
-        .map_err(db)?;
+    record_state(engine, store_conn, ConnectionState::Connected, None, facts).await?;
     // Before anything is created in it: what the store already holds for TikTok orders.
     engine
         .enqueue(kind::STORE_ORDERS_READ, org_id, Duration::ZERO)
-        .await
-        .map_err(db)?;
+        .await?;
 
     let mut shop_failure = None;
     for shop in &org.shops {
@@ -151,13 +143,10 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
                 LearntFacts::default(),
             ),
         };
-        record_state(engine, connection, state, detail, facts)
-            .await
-            .map_err(db)?;
+        record_state(engine, connection, state, detail, facts).await?;
         engine
             .enqueue(kind::TOKEN_REFRESH, connection, Duration::ZERO)
-            .await
-            .map_err(db)?;
+            .await?;
         // One shop's trouble must not hold up the others: report it after the import.
         if let Err(error) = outcome {
             shop_failure.get_or_insert_with(|| {
@@ -191,8 +180,7 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
     }
     engine
         .enqueue(kind::CATALOG_IMPORT, org_id, Duration::ZERO)
-        .await
-        .map_err(db)?;
+        .await?;
     shop_failure.map_or(Ok(()), Err)
 }
 
@@ -453,7 +441,7 @@ pub async fn refresh_token(engine: &Engine, connection: i64) -> StepResult {
             next.max(Duration::from_secs(1)),
         )
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 /// Whether this job works for a shop that waits for reauthorization: it then keeps waiting

@@ -92,12 +92,10 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
     let Some((org, shop)) = engine.shop(connection) else {
         return Ok(());
     };
-    let db = |e: StoreError| StepFailure::internal(FailureKind::Listing, e);
     let adopted = engine
         .store
         .call(move |conn| store::catalog_adopted(conn, connection))
-        .await
-        .map_err(db)?;
+        .await?;
     if adopted || shop.tokens.waiting().is_some() || shop.tokens.blocked().is_some() {
         return Ok(());
     }
@@ -113,10 +111,9 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
     let candidates = engine
         .store
         .call(move |conn| store::link_candidates(conn, connection))
-        .await
-        .map_err(db)?;
+        .await?;
     let (report, planned) = preview(&shop.name, &candidates, &remote);
-    let linked = apply(engine, planned).await.map_err(db)?.len();
+    let linked = apply(engine, planned).await?.len();
     let conflicts = report.conflicts.len();
     let message = format!(
         "Linked {linked} product(s) already on TikTok shop {} by seller SKU{}.",
@@ -145,7 +142,7 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
             )
         })
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 /// Our status for a TikTok product status (§5.2).

@@ -14,7 +14,7 @@
 //! - A TikTok cancellation (or a buyer's request) cancels at Amazon while Amazon allows it.
 
 use super::order_flow::Routing;
-use super::orders::{db, load, set_state};
+use super::order_state::{change, load};
 use super::{Engine, OrgRuntime, StepFailure, StepResult, carriers, kind};
 use crate::connector::tiktok::status::{CancellationStatus, OrderStatus, ShippingType};
 use crate::connector::{
@@ -227,10 +227,6 @@ fn amazon_failure(org: &str, row: &OrderRow, error: &ConnectorError) -> StepFail
     StepFailure::from_connector(FailureKind::Mcf, org, subject(row), "Amazon", error)
 }
 
-fn mcf_db(error: store::StoreError) -> StepFailure {
-    StepFailure::internal(FailureKind::Mcf, error)
-}
-
 fn fulfiller_of(org: &OrgRuntime) -> Option<&Arc<dyn Fulfiller>> {
     org.fulfiller.as_ref()
 }
@@ -257,8 +253,7 @@ pub async fn refresh_fba(engine: &Engine, org_id: i64) -> StepResult {
                 engine
                     .store
                     .call(move |conn| store::set_amazon_error(conn, org_id, &reason))
-                    .await
-                    .map_err(mcf_db)?;
+                    .await?;
                 return Err(StepFailure::from_connector(
                     FailureKind::Mcf,
                     &org.name,
@@ -285,14 +280,13 @@ pub async fn refresh_fba(engine: &Engine, org_id: i64) -> StepResult {
             store::replace_fba_stock(tx, org_id, &stock)?;
             store::blocked_orders(tx)
         })
-        .await
-        .map_err(mcf_db)?;
+        .await?;
     info!(org = %org.name, skus, "FBA stock read.");
     // A blocked order may be routable now (its SKUs arrived at Amazon, or left it).
     engine
         .enqueue_many(kind::ORDER_SYNC, blocked, Duration::ZERO)
         .await
-        .map_err(mcf_db)
+        .map_err(StepFailure::from)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,8 +313,7 @@ pub async fn routing(engine: &Engine, row: &OrderRow) -> Result<Routing, StepFai
             };
             Ok((fba, store::mcf_settings(conn, connection)?))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     Ok(Routing::Amazon {
         fba,
         settings,
@@ -349,7 +342,7 @@ pub async fn send(engine: &Engine, row: &OrderRow) -> StepResult {
     let order_id = row.id;
     let id = fulfilment_order_id(&row.tiktok_order_id, 1);
     if id.chars().count() > MAX_ORDER_ID_CHARS {
-        return set_state(
+        return change(
             engine,
             order_id,
             OrderSyncState::Blocked,
@@ -370,12 +363,11 @@ pub async fn send(engine: &Engine, row: &OrderRow) -> StepResult {
                 Some("Sending to Amazon MCF."),
             )
         })
-        .await
-        .map_err(db)?;
+        .await?;
     engine
         .enqueue(kind::MCF_CREATE, order_id, Duration::ZERO)
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 /// Order sync for an order that has a fulfilment order: carry TikTok's news to Amazon.
@@ -397,7 +389,7 @@ pub async fn sync_sent(engine: &Engine, row: OrderRow, mcf: McfOrderRow) -> Step
     engine
         .enqueue(next, row.id, Duration::ZERO)
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,7 +412,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
         return engine
             .enqueue(kind::ORDER_SYNC, order_id, Duration::ZERO)
             .await
-            .map_err(db);
+            .map_err(StepFailure::from);
     }
     let Some((org, shop)) = engine.shop(row.shop_id) else {
         return Ok(());
@@ -436,8 +428,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
     let known_since = engine
         .store
         .call(move |conn| store::store_orders_known_since(conn, org_id))
-        .await
-        .map_err(db)?;
+        .await?;
     let before_known = known_since.is_none_or(|since| row.detail.create_time < since);
     let past_awaiting = row.detail.status != OrderStatus::AwaitingShipment;
     if (mcf.create_attempted_at.is_some() || before_known || past_awaiting)
@@ -453,8 +444,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
     let settings = engine
         .store
         .call(move |conn| store::mcf_settings(conn, connection))
-        .await
-        .map_err(db)?;
+        .await?;
     if let Some(problem) = limit_problem(&items_by_sku(&row.detail)) {
         return Err(StepFailure::rejected(
             FailureKind::Mcf,
@@ -468,8 +458,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
     engine
         .store
         .call(move |conn| store::mark_mcf_create_attempted(conn, order_id))
-        .await
-        .map_err(db)?;
+        .await?;
     match fulfiller.create_order(&new_order).await {
         Ok(()) => {
             if cancelled_meanwhile(engine, &row).await? {
@@ -486,12 +475,11 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
                         Some("Sent to Amazon MCF; waiting for Amazon to ship it."),
                     )
                 })
-                .await
-                .map_err(db)?;
+                .await?;
             engine
                 .enqueue(kind::MCF_FOLLOW, order_id, FIRST_LOOK_DELAY)
                 .await
-                .map_err(db)
+                .map_err(StepFailure::from)
         }
         Err(error @ ConnectorError::Rejected { .. }) if is_duplicate(&error) => {
             // Amazon has an order under this id: ours, if it exists (ids are ours alone).
@@ -513,8 +501,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
                 engine
                     .store
                     .call(move |conn| store::clear_mcf_create_attempted(conn, order_id))
-                    .await
-                    .map_err(db)?;
+                    .await?;
             }
             Err(create_refusal(&org.name, &row, &error))
         }
@@ -552,8 +539,7 @@ async fn cancelled_meanwhile(engine: &Engine, row: &OrderRow) -> Result<bool, St
     engine
         .store
         .call(move |conn| store::set_mcf_status(conn, order_id, "Cancelled").map(|_| ()))
-        .await
-        .map_err(db)?;
+        .await?;
     Ok(true)
 }
 
@@ -625,12 +611,11 @@ async fn created(engine: &Engine, row: &OrderRow, found: &FulfilmentOrder) -> St
                 Some("Sent to Amazon MCF; waiting for Amazon to ship it."),
             )
         })
-        .await
-        .map_err(db)?;
+        .await?;
     engine
         .enqueue(kind::MCF_FOLLOW, order_id, Duration::ZERO)
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 async fn mcf_row(engine: &Engine, order_id: i64) -> Result<Option<McfOrderRow>, StepFailure> {
@@ -638,7 +623,7 @@ async fn mcf_row(engine: &Engine, order_id: i64) -> Result<Option<McfOrderRow>, 
         .store
         .call(move |conn| store::mcf_order(conn, order_id))
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 pub fn status_name(status: FulfilmentStatus) -> &'static str {
@@ -712,7 +697,7 @@ pub async fn follow(engine: &Engine, order_id: i64) -> StepResult {
         return engine
             .enqueue(kind::MCF_CREATE, order_id, Duration::ZERO)
             .await
-            .map_err(db);
+            .map_err(StepFailure::from);
     };
     let status = status_name(found.status);
     engine
@@ -721,8 +706,7 @@ pub async fn follow(engine: &Engine, order_id: i64) -> StepResult {
             store::mark_mcf_created(conn, order_id)?;
             store::set_mcf_status(conn, order_id, status)
         })
-        .await
-        .map_err(db)?;
+        .await?;
     record_packages(engine, order_id, &found).await?;
     push_tracking(engine, &row).await?;
     settle(engine, &row, &mcf, &found).await
@@ -783,7 +767,7 @@ async fn record_packages(engine: &Engine, order_id: i64, found: &FulfilmentOrder
             Ok(())
         })
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 /// Send each recorded package's tracking to TikTok once.
@@ -792,8 +776,7 @@ async fn push_tracking(engine: &Engine, row: &OrderRow) -> StepResult {
     let todo: Vec<McfPackageRow> = engine
         .store
         .call(move |conn| store::mcf_packages(conn, order_id))
-        .await
-        .map_err(db)?
+        .await?
         .into_iter()
         .filter(|p| !p.pushed)
         .collect();
@@ -838,8 +821,7 @@ async fn push_tracking(engine: &Engine, row: &OrderRow) -> StepResult {
                 store::connection_region(conn, connection)?,
             ))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let region = region.unwrap_or_else(|| remote.recipient.region_code.clone());
     let mut providers = None;
     let mut taken: Vec<String> = Vec::new();
@@ -864,8 +846,7 @@ async fn push_tracking(engine: &Engine, row: &OrderRow) -> StepResult {
                         &package_id,
                     )
                 })
-                .await
-                .map_err(db)?;
+                .await?;
             continue;
         }
         let mut line_ids = Vec::new();
@@ -959,8 +940,7 @@ async fn push_tracking(engine: &Engine, row: &OrderRow) -> StepResult {
                     &shipped.package_id,
                 )
             })
-            .await
-            .map_err(db)?;
+            .await?;
     }
     Ok(())
 }
@@ -979,8 +959,7 @@ async fn settle(
     let packages = engine
         .store
         .call(move |conn| store::mcf_packages(conn, order_id))
-        .await
-        .map_err(db)?;
+        .await?;
     let pushed_units: u32 = packages
         .iter()
         .filter(|p| p.pushed)
@@ -995,7 +974,7 @@ async fn settle(
                 store::set_order_state(conn, order_id, state, reason.as_deref())
             })
             .await
-            .map_err(db)
+            .map_err(StepFailure::from)
     };
     match found.status {
         FulfilmentStatus::Complete => {
@@ -1025,8 +1004,7 @@ async fn settle(
                     store::set_mcf_error(conn, order_id, Some(&reason))?;
                     store::close_mcf_order(conn, order_id)
                 })
-                .await
-                .map_err(db)?;
+                .await?;
             Err(failure)
         }
         FulfilmentStatus::Cancelled if !mcf.cancel_requested => {
@@ -1041,8 +1019,7 @@ async fn settle(
                     store::set_mcf_error(conn, order_id, Some(&stored))?;
                     store::close_mcf_order(conn, order_id)
                 })
-                .await
-                .map_err(db)?;
+                .await?;
             Err(StepFailure::rejected(
                 FailureKind::Mcf,
                 &org.name,
@@ -1052,7 +1029,7 @@ async fn settle(
             ))
         }
         FulfilmentStatus::Cancelled => close(OrderSyncState::Cancelled, None).await,
-        _ if pushed_units > 0 => set_state(
+        _ if pushed_units > 0 => change(
             engine,
             order_id,
             OrderSyncState::AtAmazon,
@@ -1062,7 +1039,7 @@ async fn settle(
         )
         .await,
         _ => {
-            set_state(
+            change(
                 engine,
                 order_id,
                 OrderSyncState::AtAmazon,
@@ -1135,7 +1112,7 @@ async fn send_again(engine: &Engine, row: &OrderRow, mcf: &McfOrderRow) -> StepR
             .store
             .call(move |conn| store::clear_mcf_resend(conn, order_id))
             .await
-            .map_err(db)
+            .map_err(StepFailure::from)
     };
     let gave_up = matches!(
         mcf.amazon_status.as_deref(),
@@ -1164,15 +1141,14 @@ async fn send_again(engine: &Engine, row: &OrderRow, mcf: &McfOrderRow) -> StepR
     engine
         .store
         .call(move |conn| store::upsert_order(conn, shop_id, &seen).map(|_| ()))
-        .await
-        .map_err(db)?;
+        .await?;
     if remote.status != OrderStatus::AwaitingShipment {
         // Shipped from Seller Center or cancelled meanwhile: order sync takes it from here.
         decline().await?;
         return engine
             .enqueue(kind::ORDER_SYNC, order_id, Duration::ZERO)
             .await
-            .map_err(db);
+            .map_err(StepFailure::from);
     }
     let next = fulfilment_order_id(
         &row.tiktok_order_id,
@@ -1189,12 +1165,11 @@ async fn send_again(engine: &Engine, row: &OrderRow, mcf: &McfOrderRow) -> StepR
                 Some("Sending to Amazon MCF again."),
             )
         })
-        .await
-        .map_err(db)?;
+        .await?;
     engine
         .enqueue(kind::MCF_CREATE, order_id, Duration::ZERO)
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1230,7 +1205,7 @@ async fn buyer_asked_to_cancel(engine: &Engine, row: &OrderRow, mcf: &McfOrderRo
             .await
             .map_err(fail)?;
     }
-    set_state(
+    change(
         engine,
         row.id,
         OrderSyncState::Cancelled,
@@ -1280,7 +1255,7 @@ async fn cancel_at_amazon(
                 Ok(())
             })
             .await
-            .map_err(db)
+            .map_err(StepFailure::from)
     };
     if !mcf.created && mcf.create_attempted_at.is_none() {
         return cancelled("Cancelled on TikTok before it reached Amazon.".into()).await;
@@ -1311,8 +1286,7 @@ async fn cancel_at_amazon(
         engine
             .store
             .call(move |conn| store::set_mcf_status(conn, order_id, status_name(found.status)))
-            .await
-            .map_err(db)?;
+            .await?;
         return cancelled(format!(
             "Cancelled on TikTok; Amazon fulfilment order {id} ships nothing."
         ))
@@ -1323,8 +1297,7 @@ async fn cancel_at_amazon(
         engine
             .store
             .call(move |conn| store::set_mcf_status(conn, order_id, status))
-            .await
-            .map_err(db)?;
+            .await?;
         let (what, action) = match by {
             CancelBy::TikTok => (
                 "TikTok cancelled order",
@@ -1349,14 +1322,12 @@ async fn cancel_at_amazon(
     engine
         .store
         .call(move |conn| store::mark_mcf_cancel_requested(conn, order_id))
-        .await
-        .map_err(db)?;
+        .await?;
     fulfiller.cancel_order(&id).await.map_err(cancel_fail)?;
     engine
         .store
         .call(move |conn| store::set_mcf_status(conn, order_id, "Cancelled").map(|_| ()))
-        .await
-        .map_err(db)?;
+        .await?;
     cancelled(format!(
         "Cancelled on TikTok; Amazon fulfilment order {id} cancelled."
     ))

@@ -11,6 +11,7 @@ pub(crate) mod linking;
 mod mcf;
 pub mod notices;
 mod order_flow;
+mod order_state;
 pub use carriers::region_default as region_default_carrier;
 mod order_reads;
 mod orders;
@@ -283,6 +284,28 @@ impl StepFailure {
             retryable: true,
             retry_after: None,
         }
+    }
+}
+
+/// A database error fails the step as a storage failure; an order move the state machine
+/// refuses fails it with that reason (a bug to report, not a disk to check).
+impl From<store::StoreError> for StepFailure {
+    fn from(error: store::StoreError) -> Self {
+        if let store::StoreError::Sqlite(rusqlite::Error::UserFunctionError(inner)) = &error
+            && let Some(illegal) = inner.downcast_ref::<store::IllegalOrderMove>()
+        {
+            return Self {
+                kind: FailureKind::OrderCreate,
+                org: None,
+                subject: format!("TikTok order {}", illegal.tiktok_order_id),
+                reason: illegal.to_string(),
+                action: "Report this to feedbridge support with the order id; the order was left as it was.".into(),
+                raw: None,
+                retryable: false,
+                retry_after: None,
+            };
+        }
+        Self::internal(FailureKind::Storage, error)
     }
 }
 

@@ -16,6 +16,7 @@
 //! Where the store's total differs from TikTok's, the difference is recorded on the order.
 
 use super::order_flow::{self, Facts, Next, Routing};
+use super::order_state::{change, load, settings_of};
 use super::{
     Engine, OrgRuntime, StepFailure, StepResult, cancellations, kind, mcf, order_reads, shipping,
 };
@@ -28,10 +29,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tracing::info;
-
-pub(super) fn db(error: store::StoreError) -> StepFailure {
-    StepFailure::internal(FailureKind::OrderCreate, error)
-}
 
 /// Tag on every store order feedbridge creates; with the per-order tag below it is how the
 /// store order is found again.
@@ -66,8 +63,7 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
         engine
             .store
             .call(move |conn| store::queue_order_fetch(conn, connection, &order))
-            .await
-            .map_err(db)?;
+            .await?;
     }
     // A retried id TikTok still does not know fails this job (so the runner keeps its failure).
     let mut retried_unknown: Option<String> = None;
@@ -75,8 +71,7 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
         let batch = engine
             .store
             .call(move |conn| store::order_fetch_batch(conn, connection, FETCH_BATCH))
-            .await
-            .map_err(db)?;
+            .await?;
         if batch.is_empty() {
             return match retried_unknown {
                 None => Ok(()),
@@ -127,39 +122,9 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
                 }
                 Ok(())
             })
-            .await
-            .map_err(db)?;
+            .await?;
         engine.job_queued.notify_waiters();
     }
-}
-
-pub(super) async fn load(engine: &Engine, order_id: i64) -> Result<Option<OrderRow>, StepFailure> {
-    engine
-        .store
-        .call(move |conn| store::order(conn, order_id))
-        .await
-        .map_err(db)
-}
-
-pub(super) async fn set_state(
-    engine: &Engine,
-    order_id: i64,
-    state: OrderSyncState,
-    reason: Option<String>,
-) -> StepResult {
-    engine
-        .store
-        .call(move |conn| store::set_order_state(conn, order_id, state, reason.as_deref()))
-        .await
-        .map_err(db)
-}
-
-pub(super) async fn settings_of(engine: &Engine, shop: i64) -> Result<OrderSettings, StepFailure> {
-    engine
-        .store
-        .call(move |conn| store::order_settings(conn, shop))
-        .await
-        .map_err(db)
 }
 
 /// Gather what is known of an order, let `order_flow::decide` say what happens next, and
@@ -175,8 +140,7 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     let sent_to_amazon = engine
         .store
         .call(move |conn| store::mcf_order(conn, order_id))
-        .await
-        .map_err(db)?;
+        .await?;
     let mut routing = if row.store_order_id.is_none() && sent_to_amazon.is_none() {
         mcf::routing(engine, &row).await?
     } else {
@@ -202,7 +166,7 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
             None => Ok(()),
         },
         Next::Wait(reason) => {
-            set_state(
+            change(
                 engine,
                 order_id,
                 OrderSyncState::Waiting,
@@ -212,7 +176,7 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
         }
         Next::Hold { until } => hold(engine, &row, until, settings.hold_minutes).await,
         Next::Block(reason) => {
-            set_state(engine, order_id, OrderSyncState::Blocked, Some(reason)).await
+            change(engine, order_id, OrderSyncState::Blocked, Some(reason)).await
         }
         Next::CancelBeforeSync => cancelled_before_sync(engine, row, &settings).await,
         Next::Unhandled { status } => Err(StepFailure::rejected(
@@ -229,7 +193,7 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
         // Asked above; a second ask cannot happen.
         Next::AskAmazon => Ok(()),
         Next::WaitForFbaStock => {
-            set_state(
+            change(
                 engine,
                 order_id,
                 OrderSyncState::Waiting,
@@ -239,7 +203,7 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
             engine
                 .enqueue(kind::ORDER_SYNC, order_id, mcf::FBA_FIRST_READ_WAIT)
                 .await
-                .map_err(db)
+                .map_err(StepFailure::from)
         }
     }
 }
@@ -283,15 +247,14 @@ async fn cancelled_before_sync(
             engine
                 .store
                 .call(move |conn| store::set_store_order(conn, order_id, &found.id, &found.name))
-                .await
-                .map_err(db)?;
+                .await?;
             match load(engine, order_id).await? {
                 Some(row) => cancellations::cancel_in_store(engine, &row, settings).await,
                 None => Ok(()),
             }
         }
         StoreHolds::Nothing | StoreHolds::NotYetSearchable => {
-            set_state(
+            change(
                 engine,
                 order_id,
                 OrderSyncState::Cancelled,
@@ -341,8 +304,7 @@ async fn store_holds(
                 store::store_orders_known_since(conn, org_id)?,
             ))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     if let Some(claim) = claim {
         return Ok(StoreHolds::Order(connector::StoreOrderRef {
             id: claim.store_order_id,
@@ -380,7 +342,7 @@ fn must_look_in_store(
 }
 
 async fn wait_for_store_read(engine: &Engine, order_id: i64) -> StepResult {
-    set_state(
+    change(
         engine,
         order_id,
         OrderSyncState::Waiting,
@@ -390,7 +352,7 @@ async fn wait_for_store_read(engine: &Engine, order_id: i64) -> StepResult {
     engine
         .enqueue(kind::ORDER_SYNC, order_id, STORE_READ_RECHECK)
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 async fn hold(engine: &Engine, row: &OrderRow, until: i64, minutes: u32) -> StepResult {
@@ -408,10 +370,12 @@ async fn hold(engine: &Engine, row: &OrderRow, until: i64, minutes: u32) -> Step
             store::set_hold_until(conn, id, Some(until))?;
             store::set_order_state(conn, id, OrderSyncState::Waiting, Some(&reason))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let wait = Duration::from_secs(u64::try_from(until - store::now_secs()).unwrap_or(0) + 1);
-    engine.enqueue(kind::ORDER_SYNC, id, wait).await.map_err(db)
+    engine
+        .enqueue(kind::ORDER_SYNC, id, wait)
+        .await
+        .map_err(StepFailure::from)
 }
 
 /// Seller SKU -> (quantity, unit price before discounts).
@@ -458,8 +422,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
                 .map(|sku| Ok((sku.clone(), store::listed_variant(conn, shop_conn, sku)?)))
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let missing: Vec<&str> = variants
         .iter()
         .filter(|(_, v)| v.is_none())
@@ -471,7 +434,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
             missing.join(", "),
             shop.name
         );
-        return set_state(engine, order_id, OrderSyncState::Blocked, Some(reason)).await;
+        return change(engine, order_id, OrderSyncState::Blocked, Some(reason)).await;
     }
 
     let storefront = &org.store;
@@ -487,7 +450,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
             return engine
                 .enqueue(kind::ORDER_SYNC, order_id, wait)
                 .await
-                .map_err(db);
+                .map_err(StepFailure::from);
         }
     };
     let recovered = found.is_some();
@@ -501,8 +464,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
             engine
                 .store
                 .call(move |conn| store::mark_create_attempted(conn, order_id))
-                .await
-                .map_err(db)?;
+                .await?;
             match storefront.create_order(&new_order).await {
                 Ok(created) => created,
                 Err(e) => {
@@ -513,8 +475,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
                         engine
                             .store
                             .call(move |conn| store::clear_create_attempted(conn, order_id))
-                            .await
-                            .map_err(db)?;
+                            .await?;
                     }
                     return Err(store_error(e));
                 }
@@ -531,15 +492,13 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
             }
             store::set_differences(tx, order_id, &differences)
         })
-        .await
-        .map_err(db)?;
+        .await?;
     if recovered {
         // The store may have shipped it while we did not know it was ours (its webhook and
         // poll found no order of ours then): look at its fulfilments now.
         engine
             .enqueue(kind::FULFILMENT_PUSH, order_id, Duration::ZERO)
-            .await
-            .map_err(db)?;
+            .await?;
     }
     // TikTok may have moved on (cancelled, shipped) while the order was being created.
     match load(engine, order_id).await? {
@@ -750,8 +709,7 @@ async fn after_creation(engine: &Engine, row: OrderRow, settings: &OrderSettings
                     "The buyer asked TikTok to cancel; approve or reject it in Seller Center (cancelling the store order approves it).",
                 )
             })
-            .await
-            .map_err(db)?;
+            .await?;
     }
     if shipping::tiktok_ships(&row.detail) {
         return shipping::pull_tiktok_shipments(engine, &row).await;

@@ -2,7 +2,7 @@
 //! TikTok's own shipments (TikTok Shipping, FBT) onto the store order, with the later
 //! statuses reflected there.
 
-use super::orders::{db, load, set_state, settings_of};
+use super::order_state::{change, load, settings_of};
 use super::{Engine, StepFailure, StepResult, carriers};
 use crate::connector::tiktok::status::ShippingType;
 use crate::connector::{self, NewStoreFulfilment, RemoteOrder, ShipmentProgress};
@@ -73,8 +73,7 @@ pub async fn pull_tiktok_shipments(engine: &Engine, row: &OrderRow) -> StepResul
     let recorded = engine
         .store
         .call(move |conn| store::tiktok_shipments(conn, order_id))
-        .await
-        .map_err(db)?;
+        .await?;
     let mut fulfilment_ids: Vec<String> = recorded.iter().map(|(_, f)| f.clone()).collect();
     let new: Vec<TikTokPackage> = packages(&row.detail)
         .into_iter()
@@ -123,8 +122,7 @@ pub async fn pull_tiktok_shipments(engine: &Engine, row: &OrderRow) -> StepResul
                         },
                     )
                 })
-                .await
-                .map_err(db)?;
+                .await?;
         }
     }
     if fulfilment_ids.is_empty() {
@@ -133,7 +131,7 @@ pub async fn pull_tiktok_shipments(engine: &Engine, row: &OrderRow) -> StepResul
     reflect_later_statuses(engine, row, &store_order_id, &fulfilment_ids)
         .await
         .map_err(fail)?;
-    set_state(engine, order_id, OrderSyncState::Shipped, None).await
+    change(engine, order_id, OrderSyncState::Shipped, None).await
 }
 
 /// IN_TRANSIT and DELIVERED become fulfilment events; COMPLETED a tag. Each once.
@@ -249,8 +247,7 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
     let pushed = engine
         .store
         .call(move |conn| store::pushed_fulfilments(conn, order_id))
-        .await
-        .map_err(db)?;
+        .await?;
     let todo: Vec<_> = fulfilments
         .into_iter()
         .filter(|f| f.tracking_number.is_some() && !pushed.contains(&f.id))
@@ -280,8 +277,7 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
         engine
             .store
             .call(move |conn| store::connection_region(conn, connection))
-            .await
-            .map_err(db)?
+            .await?
             .unwrap_or_else(|| remote.recipient.region_code.clone())
     };
     let mut providers = None;
@@ -355,8 +351,7 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
                 engine
                     .store
                     .call(move |conn| store::cache_providers(conn, connection, &cache))
-                    .await
-                    .map_err(db)?;
+                    .await?;
                 providers = Some(offered);
             }
             let offered = providers.as_deref().unwrap_or_default();
@@ -372,8 +367,7 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
                     engine
                         .store
                         .call(move |conn| store::note_unmapped_carrier(conn, connection, &seen))
-                        .await
-                        .map_err(db)?;
+                        .await?;
                     return Err(StepFailure::rejected(
                         FailureKind::TrackingPush,
                         &org.name,
@@ -403,8 +397,7 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
                         store::note_unmapped_carrier(conn, connection, &seen)?;
                         store::order_event(conn, order_id, EventKind::Failed, &warning)
                     })
-                    .await
-                    .map_err(db)?;
+                    .await?;
             }
             let package = shop
                 .client
@@ -438,20 +431,18 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
                 )?;
                 store::set_shipment_lines(conn, order_id, &fulfilment_id, &lines)
             })
-            .await
-            .map_err(db)?;
+            .await?;
     }
     // Shipped once every unit is in a package; partly shipped orders say so.
     let shipped_units: u32 = engine
         .store
         .call(move |conn| store::shipped_units(conn, order_id))
-        .await
-        .map_err(db)?;
+        .await?;
     let units = u32::try_from(remote.line_items.len()).unwrap_or(u32::MAX);
     if shipped_units >= units {
-        set_state(engine, order_id, OrderSyncState::Shipped, None).await
+        change(engine, order_id, OrderSyncState::Shipped, None).await
     } else {
-        set_state(
+        change(
             engine,
             order_id,
             OrderSyncState::InStore,

@@ -16,10 +16,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-fn db(error: store::StoreError) -> StepFailure {
-    StepFailure::internal(FailureKind::InventoryPush, error)
-}
-
 /// One push per listing at a time: two overlapping pushes could land out of order and leave
 /// TikTok showing the older figure.
 fn listing_lock(listing_id: i64) -> Arc<tokio::sync::Mutex<()>> {
@@ -105,7 +101,7 @@ async fn load(engine: &Engine, listing_id: i64) -> Result<Option<StockListing>, 
         .store
         .call(move |conn| store::stock_listing(conn, listing_id))
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 /// Make TikTok show the store's stock and price (after the shop's rules) for one listing.
@@ -127,8 +123,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
                 store::shop_settings(conn, shop_conn)?,
             ))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let Some(shop_row) = shop_row else {
         return Ok(());
     };
@@ -169,8 +164,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
                 }
                 Ok(())
             })
-            .await
-            .map_err(db)?;
+            .await?;
         let Some(reloaded) = load(engine, listing_id).await? else {
             return Ok(());
         };
@@ -223,8 +217,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
                     &format!("Stock of {} SKU(s) sent to TikTok.", stock.len()),
                 )
             })
-            .await
-            .map_err(db)?;
+            .await?;
     }
 
     // TikTok accepts price changes only on active products (§12.11).
@@ -261,8 +254,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
                     }
                     Ok(())
                 })
-                .await
-                .map_err(db)?;
+                .await?;
         }
     }
     Ok(())
@@ -277,8 +269,7 @@ pub async fn reconcile(engine: &Engine, shop_connection: i64) -> StepResult {
     let listed = engine
         .store
         .call(move |conn| store::listed_skus(conn, shop_connection))
-        .await
-        .map_err(db)?;
+        .await?;
     if listed.is_empty() {
         return Ok(());
     }
@@ -355,12 +346,11 @@ pub async fn reconcile(engine: &Engine, shop_connection: i64) -> StepResult {
             }
             Ok(())
         })
-        .await
-        .map_err(db)?;
+        .await?;
     engine
         .enqueue_many(kind::PUSH_STOCK, listings, Duration::ZERO)
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 /// Re-read one store product (subject `"{org id}:{store product id}"`) and push the listings
@@ -393,12 +383,11 @@ pub async fn refresh_store_product(engine: &Engine, subject: &str) -> StepResult
             store::upsert_product(tx, org_id, &product)?;
             store::listings_of_store_product(tx, org_id, &product.id)
         })
-        .await
-        .map_err(db)?;
+        .await?;
     engine
         .enqueue_many(kind::PUSH_STOCK, listings, Duration::ZERO)
         .await
-        .map_err(db)
+        .map_err(StepFailure::from)
 }
 
 #[cfg(test)]

@@ -20,10 +20,6 @@ pub const CURSOR_OVERLAP_SECS: i64 = 60;
 /// are looked up one by one before a create (see `known_since`).
 pub const FIRST_READ_LOOKBACK_SECS: i64 = 24 * 3600;
 
-fn db(error: store::StoreError) -> StepFailure {
-    StepFailure::internal(FailureKind::OrderCreate, error)
-}
-
 /// Store orders of ours that changed since the cursor: record which TikTok order each belongs
 /// to, queue cancellations and tracking pushes; then let creates for the organization go.
 pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
@@ -40,8 +36,7 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
                 store::store_orders_known_since(conn, org_id)?,
             ))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let first_read_start = store::now_secs() - FIRST_READ_LOOKBACK_SECS;
     let since = stored.clone().unwrap_or_else(|| {
         let start = SystemTime::UNIX_EPOCH
@@ -94,8 +89,7 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
             store::init_store_orders_known_since(conn, org_id, known)?;
             store::set_cursor(conn, &name, &newest)
         })
-        .await
-        .map_err(db)?;
+        .await?;
     if !org.store_orders_read.swap(true, Ordering::SeqCst) {
         info!(
             org = %org.name,
@@ -105,12 +99,10 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
         let waiting = engine
             .store
             .call(move |conn| store::waiting_orders_without_store_order(conn, org_id))
-            .await
-            .map_err(db)?;
+            .await?;
         engine
             .enqueue_many(kind::ORDER_SYNC, waiting, Duration::ZERO)
-            .await
-            .map_err(db)?;
+            .await?;
     } else if adopted > 0 {
         info!(org = %org.name, adopted, "Recorded store orders this database did not know.");
     }
@@ -149,13 +141,11 @@ async fn record_claims(
             }
             Ok(waiting)
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let adopted = waiting.len();
     engine
         .enqueue_many(kind::ORDER_SYNC, waiting, Duration::ZERO)
-        .await
-        .map_err(db)?;
+        .await?;
     Ok(adopted)
 }
 
@@ -164,15 +154,13 @@ async fn queue_store_cancel(engine: &Engine, store_order: &str) -> StepResult {
     let row = engine
         .store
         .call(move |conn| store::order_by_store_id(conn, &id))
-        .await
-        .map_err(db)?;
+        .await?;
     if let Some(row) =
         row.filter(|r| r.sync_state != OrderSyncState::Cancelled && !r.store_cancelled)
     {
         engine
             .enqueue(kind::STORE_CANCEL, row.id, Duration::ZERO)
-            .await
-            .map_err(db)?;
+            .await?;
     }
     Ok(())
 }
@@ -217,13 +205,12 @@ async fn queue_tracking_push(
             }
             Ok(None)
         })
-        .await
-        .map_err(db)?;
+        .await?;
     match pending {
         Some(order) => engine
             .enqueue(kind::FULFILMENT_PUSH, order, Duration::ZERO)
             .await
-            .map_err(db),
+            .map_err(StepFailure::from),
         None => {
             debug!(store_order = %update.id, "Nothing new to send for this store order.");
             Ok(())

@@ -1,0 +1,81 @@
+//! An order's row as the order steps share it: read it, read its shop's order rules, and
+//! change its state. Below `orders`, `mcf`, `shipping` and `cancellations`, so none of them
+//! needs another for these.
+
+use super::{Engine, StepFailure, StepResult};
+use crate::store::{self, OrderRow};
+use feedbridge_common::OrderSyncState;
+use feedbridge_common::orders::OrderSettings;
+
+pub(super) async fn load(engine: &Engine, order_id: i64) -> Result<Option<OrderRow>, StepFailure> {
+    Ok(engine
+        .store
+        .call(move |conn| store::order(conn, order_id))
+        .await?)
+}
+
+/// Moves the order to `state` through `store::set_order_state`, which refuses a move the
+/// order's state machine does not allow (the step then fails with that reason).
+pub(super) async fn change(
+    engine: &Engine,
+    order_id: i64,
+    state: OrderSyncState,
+    reason: Option<String>,
+) -> StepResult {
+    Ok(engine
+        .store
+        .call(move |conn| store::set_order_state(conn, order_id, state, reason.as_deref()))
+        .await?)
+}
+
+pub(super) async fn settings_of(engine: &Engine, shop: i64) -> Result<OrderSettings, StepFailure> {
+    Ok(engine
+        .store
+        .call(move |conn| store::order_settings(conn, shop))
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connector::RemoteOrder;
+    use crate::store::{Store, ensure_connection, ensure_org, upsert_order};
+
+    #[tokio::test]
+    async fn a_move_the_state_machine_refuses_is_a_failure_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let order = store
+            .call(|conn| {
+                let org = ensure_org(conn, "acme")?;
+                let shop = ensure_connection(conn, org, "tiktok", "tiktok", "shop", "s1")?;
+                let order = upsert_order(conn, shop, &RemoteOrder::sample("77"))?;
+                store::set_order_state(conn, order, OrderSyncState::Shipped, None)?;
+                Ok(order)
+            })
+            .await
+            .unwrap();
+
+        let refused = store
+            .call(move |conn| {
+                store::set_order_state(conn, order, OrderSyncState::Waiting, Some("unpaid"))
+            })
+            .await
+            .unwrap_err();
+        let failure = StepFailure::from(refused);
+        assert_eq!(failure.subject, "TikTok order 77");
+        assert!(
+            failure.reason.contains("from Shipped to Waiting"),
+            "{}",
+            failure.reason
+        );
+        assert!(!failure.retryable);
+
+        let row = store
+            .call(move |conn| store::order(conn, order))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.sync_state, OrderSyncState::Shipped);
+    }
+}
