@@ -109,6 +109,8 @@ pub struct Engine {
     pub job_queued: Notify,
     /// Base URL platforms deliver webhooks to, when the webhook listener runs.
     pub webhook_base: Option<String>,
+    /// Wall time (the store's transactions read the same clock).
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 impl Engine {
@@ -118,6 +120,7 @@ impl Engine {
         settings: SyncSettings,
         http: reqwest::Client,
         webhook_base: Option<String>,
+        clock: Arc<dyn crate::clock::Clock>,
     ) -> Self {
         Self {
             store,
@@ -126,6 +129,7 @@ impl Engine {
             http,
             job_queued: Notify::new(),
             webhook_base,
+            clock,
         }
     }
 
@@ -166,7 +170,8 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let kind = kind.to_owned();
         let subject = subject.to_string();
-        let run_at = store::now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let run_at =
+            self.clock.now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         self.store
             .call(move |conn| store::enqueue(conn, &kind, &subject, run_at))
             .await?;
@@ -184,7 +189,8 @@ impl Engine {
             return Ok(());
         }
         let kind = kind.to_owned();
-        let run_at = store::now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let run_at =
+            self.clock.now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         self.store
             .transaction(move |tx| {
                 for subject in subjects {
