@@ -3,6 +3,7 @@
 //! `run` wires the parts and is what `main` and the tests start: the SQLite store, the
 //! platform clients, the job workers, the pollers, the webhook listener and the console socket.
 
+pub mod backoff;
 pub mod clock;
 pub mod connector;
 pub mod intake;

@@ -391,6 +391,8 @@ impl ShopifyClient {
                     last_wait = wait;
                     last_raw = raw;
                     if attempt < MAX_THROTTLE_TRIES {
+                        // Calls throttled together must not come back together.
+                        let wait = crate::backoff::at_least(wait, rand::random());
                         tokio::time::sleep(wait).await;
                     }
                 }
