@@ -612,4 +612,31 @@ mod tests {
         assert!(error.to_string().contains("waits for reauthorization"));
         assert!(keeper.waiting().is_some());
     }
+
+    #[tokio::test]
+    async fn the_refresh_token_expires_by_the_keepers_clock() {
+        const T: u64 = 1_800_000_000;
+        let clock = Arc::new(crate::clock::ManualClock::at_secs(T));
+        let keeper = keeper().with_clock(clock.clone());
+        let t = i64::try_from(T).unwrap();
+        keeper.write(|s| {
+            s.tokens.access_expires_at = Some(t + 5);
+            s.tokens.refresh_expires_at = Some(t + 10);
+        });
+        // Still usable: the refresh is tried (nobody listens on the auth base) and may be
+        // retried.
+        let error = keeper.refresh_if_due(keeper.now_secs(), DAY).await;
+        assert!(
+            matches!(error, Err(ConnectorError::Retryable { .. })),
+            "{error:?}"
+        );
+        assert_eq!(keeper.waiting(), None);
+        clock.advance(Duration::from_secs(10));
+        let error = keeper.refresh_if_due(keeper.now_secs(), DAY).await;
+        assert!(
+            format!("{error:?}").contains("its refresh token has expired"),
+            "{error:?}"
+        );
+        assert!(keeper.waiting().is_some());
+    }
 }
