@@ -3,6 +3,8 @@
 //! `run` wires the parts and is what `main` and the tests start: the SQLite store, the
 //! platform clients, the job workers, the pollers, the webhook listener and the console socket.
 
+pub mod backoff;
+pub mod clock;
 pub mod connector;
 pub mod intake;
 pub mod metrics;
@@ -24,9 +26,10 @@ use feedbridge_common::config::{
 };
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use store::Store;
 use sync::{Engine, OrgRuntime, ShopRuntime};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -57,13 +60,15 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     }
     let open_files = intake::listener::raise_open_file_limit();
     let db_path = data_dir.join(DATABASE_FILE);
-    let store = Store::open(&db_path)
+    // The one clock every part reads wall time from.
+    let clock: Arc<dyn clock::Clock> = Arc::new(clock::SystemClock);
+    let store = Store::open(&db_path, Arc::clone(&clock))
         .with_context(|| format!("Failed to open the database {}", db_path.display()))?;
     info!(database = %db_path.display(), "Database ready.");
 
     let listener = socket::bind(&socket).await?;
     let http = connector::http::client();
-    let orgs = build_runtimes(&store, &config, &secrets, &http).await?;
+    let orgs = build_runtimes(&store, &config, &secrets, &http, &clock).await?;
 
     let metrics_task = match config.daemon.metrics_listen {
         Some(address) => {
@@ -98,6 +103,7 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         config.sync.clone(),
         http,
         webhook_base.clone(),
+        clock,
     ));
 
     let recovery = tokio::spawn({
@@ -185,6 +191,7 @@ async fn build_runtimes(
     config: &Config,
     secrets: &Secrets,
     http: &reqwest::Client,
+    clock: &Arc<dyn clock::Clock>,
 ) -> anyhow::Result<Vec<Arc<OrgRuntime>>> {
     let mut orgs = Vec::new();
     for org in &config.organizations {
@@ -205,7 +212,7 @@ async fn build_runtimes(
                 Ok((org_id, conn_id))
             })
             .await?;
-        let (storefront, webhook_secret) = storefront_for(org, secrets, http)?;
+        let (storefront, webhook_secret) = storefront_for(org, secrets, http, clock)?;
         let fulfiller = fulfiller_for(org, secrets, http)?;
         let marketplace = org.amazon.as_ref().map(|a| a.marketplace.country());
         store
@@ -243,7 +250,8 @@ async fn build_runtimes(
                 .with_authorization_app(AuthorizationApp {
                     service_id: config.tiktok_app.service_id.clone(),
                     redirect_url: config.tiktok_app.redirect_url.clone(),
-                });
+                })
+                .with_clock(Arc::clone(clock));
             let keeper = Arc::new(keeper);
             keeper.set_blocked(currency_block(store, org_id, connection, &shop.name).await?);
             let client = TikTokClient::with_tokens(settings, http.clone(), Arc::clone(&keeper));
@@ -277,6 +285,7 @@ fn storefront_for(
     org: &OrganizationConfig,
     secrets: &Secrets,
     http: &reqwest::Client,
+    clock: &Arc<dyn clock::Clock>,
 ) -> anyhow::Result<(Arc<dyn connector::Storefront>, String)> {
     let missing = || format!("No store credentials for organization {}", org.name);
     let api_base = org
@@ -327,7 +336,8 @@ fn storefront_for(
                     webhook_secret: store_secrets.webhook_secret.clone(),
                 },
                 http,
-            );
+            )
+            .with_clock(Arc::clone(clock));
             (
                 Arc::new(client),
                 store_secrets.webhook_secret.expose().to_owned(),

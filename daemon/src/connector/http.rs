@@ -464,7 +464,8 @@ mod tests {
         let _client = client();
     }
 
-    #[tokio::test]
+    // Paused time: the waits pass at once, exactly as long as the limiter asked.
+    #[tokio::test(start_paused = true)]
     async fn rate_limiter_spaces_calls() {
         let limiter = RateLimiter::new(20);
         let start = Instant::now();
@@ -473,16 +474,17 @@ mod tests {
         }
         // Twenty from the full bucket, then ten more at 20/s.
         let elapsed = start.elapsed();
-        assert!(elapsed >= Duration::from_millis(480), "{elapsed:?}");
-        assert!(elapsed < Duration::from_millis(2_000), "{elapsed:?}");
+        assert!(elapsed >= Duration::from_millis(490), "{elapsed:?}");
+        assert!(elapsed < Duration::from_millis(600), "{elapsed:?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn rate_limiter_pause_blocks() {
         let limiter = RateLimiter::new(100);
         limiter.pause_for(Duration::from_millis(300)).await;
         let start = Instant::now();
         limiter.acquire().await;
-        assert!(start.elapsed() >= Duration::from_millis(290));
+        // The pause, then one token refilled into the emptied bucket at 100/s.
+        assert_eq!(start.elapsed(), Duration::from_millis(310));
     }
 }

@@ -171,7 +171,7 @@ async fn poll_tiktok_orders(engine: &Engine, shop: &ShopRuntime) -> Result<(), S
         .await
         .map_err(|e| e.to_string())?;
     let since = stored.and_then(|v| v.parse::<i64>().ok()).map_or_else(
-        || store::now_secs() - FIRST_READ_LOOKBACK_SECS,
+        || engine.clock.now_secs() - FIRST_READ_LOOKBACK_SECS,
         |t| t - CURSOR_OVERLAP_SECS,
     );
     let mut newest = since;

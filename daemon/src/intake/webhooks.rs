@@ -47,7 +47,8 @@ async fn stock_level_changed(
     let updated_at = id_field(payload, "updated_at").unwrap_or_default();
     // The level and the pushes it needs are recorded together: a redelivery of the same level
     // may find nothing changed and queue nothing.
-    let push_at = store::now_millis() + i64::try_from(STOCK_SETTLE.as_millis()).unwrap_or(0);
+    let push_at =
+        app.engine.clock.now_millis() + i64::try_from(STOCK_SETTLE.as_millis()).unwrap_or(0);
     app.engine
         .store
         .transaction(move |tx| {

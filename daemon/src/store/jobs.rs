@@ -243,12 +243,9 @@ pub fn item_streak(conn: &Connection, kind: &str, subject: &str) -> rusqlite::Re
 /// an outage failed together do not all come back at one instant.
 pub fn item_backoff_ms(streak: u32, jitter: f64) -> i64 {
     let exponent = streak.saturating_sub(1).min(8);
-    let full = (2_000i64 << exponent).min(300_000);
-    let half = full / 2;
-    // jitter is clamped to [0, 1]; the product fits easily.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-    let spread = (half as f64 * jitter.clamp(0.0, 1.0)) as i64;
-    half + spread
+    let full = (2_000u64 << exponent).min(300_000);
+    let wait = crate::backoff::equal_jitter(std::time::Duration::from_millis(full), jitter);
+    i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

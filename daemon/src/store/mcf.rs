@@ -468,7 +468,11 @@ mod tests {
     #[tokio::test]
     async fn stock_settings_orders_and_packages_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let store = Store::open(
+            &dir.path().join("db.sqlite"),
+            std::sync::Arc::new(crate::clock::SystemClock),
+        )
+        .unwrap();
         store
             .call(|conn| {
                 let org = ensure_org(conn, "acme")?;

@@ -31,6 +31,7 @@ pub use signals::*;
 pub use stock::*;
 pub use tokens::*;
 
+use crate::clock::{self, Clock};
 use feedbridge_common::Degraded;
 use rusqlite::Connection;
 use std::os::unix::fs::OpenOptionsExt;
@@ -82,6 +83,7 @@ pub struct Store {
     path: PathBuf,
     latest_event: Arc<watch::Sender<u64>>,
     health: Arc<health::Health>,
+    clock: Arc<dyn Clock>,
 }
 
 /// How often a degraded store tries a write to notice that storage works again.
@@ -89,8 +91,8 @@ const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 impl Store {
     /// Open (creating if needed) the database, set its pragmas and migrate it to the latest
-    /// schema.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// schema. Transactions take their time from `clock`.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         // Private from the first byte: SQLite gives the -wal and -shm files the database
         // file's mode.
         if let Err(error) = std::fs::OpenOptions::new()
@@ -116,6 +118,7 @@ impl Store {
             path: path.to_path_buf(),
             latest_event: Arc::new(latest_event),
             health: Arc::default(),
+            clock,
         })
     }
 
@@ -164,10 +167,12 @@ impl Store {
         let conn = Arc::clone(&self.conn);
         let latest_event = Arc::clone(&self.latest_event);
         let health = Arc::clone(&self.health);
+        let clock = Arc::clone(&self.clock);
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
             let changes_before = conn.total_changes();
-            let result = f(&mut conn);
+            // Read once the lock is held: transactions' times follow their order.
+            let result = clock::at_transaction_time(clock.now(), || f(&mut conn));
             health.observe(&result, conn.total_changes() > changes_before);
             let result = result?;
             let latest = signals::latest_event(&conn)?;
@@ -214,15 +219,16 @@ pub(crate) fn migrated_in_memory() -> Connection {
     conn
 }
 
-/// Seconds since the Unix epoch.
-pub fn now_secs() -> i64 {
-    now_millis() / 1000
+/// The running transaction's time in seconds since the Unix epoch: one timestamp for all
+/// the rows a transaction writes, from the store's clock (see
+/// [`clock::at_transaction_time`]). Outside the store, ask the engine's clock.
+pub(crate) fn now_secs() -> i64 {
+    clock::transaction_secs()
 }
 
-pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+/// [`now_secs`] in milliseconds.
+pub(crate) fn now_millis() -> i64 {
+    clock::transaction_millis()
 }
 
 #[cfg(test)]
@@ -241,7 +247,7 @@ mod tests {
     async fn fresh_database_is_migrated_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("feedbridge.sqlite");
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, Arc::new(clock::SystemClock)).unwrap();
         let mode: String = store
             .call(|conn| conn.pragma_query_value(None, "journal_mode", |r| r.get(0)))
             .await
@@ -267,7 +273,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("feedbridge.sqlite");
         {
-            let store = Store::open(&path).unwrap();
+            let store = Store::open(&path, Arc::new(clock::SystemClock)).unwrap();
             store
                 .call(|conn| {
                     ensure_org(conn, "acme")?;
@@ -276,7 +282,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, Arc::new(clock::SystemClock)).unwrap();
         assert_eq!(user_version(&path), MIGRATION_COUNT);
         let (orgs, jobs) = store
             .call(|conn| {
@@ -300,9 +306,9 @@ mod tests {
         let wal = dir.path().join("feedbridge.sqlite-wal");
         let shm = dir.path().join("feedbridge.sqlite-shm");
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        drop(Store::open(&path).unwrap());
+        drop(Store::open(&path, Arc::new(clock::SystemClock)).unwrap());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, Arc::new(clock::SystemClock)).unwrap();
         store
             .call(|conn| ensure_org(conn, "acme").map(drop))
             .await
@@ -314,9 +320,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_transaction_writes_the_time_of_the_store_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(clock::ManualClock::at_secs(1_000_000));
+        let store = Store::open(&dir.path().join("db.sqlite"), clock.clone()).unwrap();
+        clock.advance(Duration::from_secs(5));
+        let (secs, millis) = store
+            .call(|_| Ok((now_secs(), now_millis())))
+            .await
+            .unwrap();
+        assert_eq!((secs, millis), (1_000_005, 1_000_005_000));
+    }
+
+    #[tokio::test]
     async fn appending_an_event_wakes_watchers() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let store =
+            Store::open(&dir.path().join("db.sqlite"), Arc::new(clock::SystemClock)).unwrap();
         let mut latest = store.subscribe_events();
         let before = *latest.borrow();
         store

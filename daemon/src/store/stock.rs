@@ -352,7 +352,11 @@ mod tests {
     #[tokio::test]
     async fn levels_total_only_once_known_and_warehouse_stock_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let store = Store::open(
+            &dir.path().join("db.sqlite"),
+            std::sync::Arc::new(crate::clock::SystemClock),
+        )
+        .unwrap();
         store
             .call(|conn| {
                 let org = ensure_org(conn, "acme")?;

@@ -208,7 +208,7 @@ pub async fn requirements(
         .ok()
         .flatten();
     if let Some((attributes, rules, fetched_at)) = cached
-        && store::now_secs() - fetched_at < REQUIREMENTS_TTL_SECS
+        && engine.clock.now_secs() - fetched_at < REQUIREMENTS_TTL_SECS
         && let (Ok(attributes), Ok(rules)) = (
             serde_json::from_str::<Vec<CachedAttribute>>(&attributes),
             serde_json::from_str::<CategoryRules>(&rules),

@@ -400,7 +400,10 @@ pub async fn refresh_token(engine: &Engine, connection: i64) -> StepResult {
     let Some((org, shop)) = engine.shop(connection) else {
         return Ok(());
     };
-    let refreshed = shop.tokens.refresh_if_due(unix_now(), REFRESH_MARGIN).await;
+    let refreshed = shop
+        .tokens
+        .refresh_if_due(engine.clock.now_secs(), REFRESH_MARGIN)
+        .await;
     if let Some(reason) = shop.tokens.waiting() {
         // Re-authorizing queues this job again.
         return Err(StepFailure::rejected(
@@ -431,7 +434,8 @@ pub async fn refresh_token(engine: &Engine, connection: i64) -> StepResult {
         .tokens()
         .access_expires_at
         .map_or(TOKEN_CHECK_EVERY, |at| {
-            let due = at - unix_now() - i64::try_from(REFRESH_MARGIN.as_secs()).unwrap_or(0);
+            let due =
+                at - engine.clock.now_secs() - i64::try_from(REFRESH_MARGIN.as_secs()).unwrap_or(0);
             Duration::from_secs(u64::try_from(due).unwrap_or(0)).min(TOKEN_CHECK_EVERY)
         });
     engine
@@ -454,10 +458,6 @@ pub async fn waits_for_reauthorization(engine: &Engine, job: &store::Job) -> boo
         .await;
     matches!(shop, Ok(Some(connection))
         if engine.shop(connection).is_some_and(|(_, shop)| shop.tokens.waiting().is_some()))
-}
-
-fn unix_now() -> i64 {
-    store::now_secs()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,7 +523,7 @@ pub async fn start_authorization(
     }
     let state = uuid::Uuid::new_v4().simple().to_string();
     let connection = shop.connection;
-    let now = unix_now();
+    let now = engine.clock.now_secs();
     let stored_state = state.clone();
     let region = engine
         .store
@@ -609,7 +609,7 @@ pub async fn finish_authorization(
         .store
         .call(move |conn| store::take_authorization_request(conn, &taken_state))
         .await?;
-    check_state(issued, connection, shop_name, unix_now())?;
+    check_state(issued, connection, shop_name, engine.clock.now_secs())?;
     let again = format!("run `{}` again", authorize_command(shop_name));
     if code.trim().is_empty() {
         return Err(AuthorizationError::Refused(format!(
@@ -631,7 +631,7 @@ pub async fn finish_authorization(
                             conn,
                             connection,
                             &state,
-                            unix_now(),
+                            store::now_secs(),
                             expires_at,
                         )
                     })
@@ -871,7 +871,10 @@ async fn shop_checks(
     checks.push(check(
         "Access token",
         true,
-        describe_expiry(shop.tokens.tokens().access_expires_at, unix_now()),
+        describe_expiry(
+            shop.tokens.tokens().access_expires_at,
+            engine.clock.now_secs(),
+        ),
     ));
     let Some(remote) = authorized.iter().find(|s| s.id == shop.shop_id) else {
         let ids: Vec<&str> = authorized.iter().map(|s| s.id.as_str()).collect();

@@ -110,6 +110,8 @@ pub struct Engine {
     pub job_queued: Notify,
     /// Base URL platforms deliver webhooks to, when the webhook listener runs.
     pub webhook_base: Option<String>,
+    /// Wall time (the store's transactions read the same clock).
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 impl Engine {
@@ -119,6 +121,7 @@ impl Engine {
         settings: SyncSettings,
         http: reqwest::Client,
         webhook_base: Option<String>,
+        clock: Arc<dyn crate::clock::Clock>,
     ) -> Self {
         Self {
             store,
@@ -127,6 +130,7 @@ impl Engine {
             http,
             job_queued: Notify::new(),
             webhook_base,
+            clock,
         }
     }
 
@@ -167,7 +171,8 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let kind = kind.to_owned();
         let subject = subject.to_string();
-        let run_at = store::now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let run_at =
+            self.clock.now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         self.store
             .call(move |conn| store::enqueue(conn, &kind, &subject, run_at))
             .await?;
@@ -185,7 +190,8 @@ impl Engine {
             return Ok(());
         }
         let kind = kind.to_owned();
-        let run_at = store::now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let run_at =
+            self.clock.now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         self.store
             .transaction(move |tx| {
                 for subject in subjects {

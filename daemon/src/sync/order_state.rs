@@ -44,7 +44,11 @@ mod tests {
     #[tokio::test]
     async fn a_move_the_state_machine_refuses_is_a_failure_and_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let store = Store::open(
+            &dir.path().join("db.sqlite"),
+            std::sync::Arc::new(crate::clock::SystemClock),
+        )
+        .unwrap();
         let order = store
             .call(|conn| {
                 let org = ensure_org(conn, "acme")?;

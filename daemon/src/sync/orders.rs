@@ -146,7 +146,7 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     } else {
         Routing::StoreOnly
     };
-    let now = store::now_secs();
+    let now = engine.clock.now_secs();
     let in_mcf = sent_to_amazon.is_some();
     let first = order_flow::decide(&facts_of(&row, in_mcf, &routing), &settings, now);
     let next = if first == Next::AskAmazon {
@@ -324,7 +324,7 @@ async fn store_holds(
         return Ok(StoreHolds::Order(found));
     }
     Ok(match row.create_attempted_at {
-        Some(attempted) if store::now_secs() - attempted < SEARCH_LAG_SECS => {
+        Some(attempted) if engine.clock.now_secs() - attempted < SEARCH_LAG_SECS => {
             StoreHolds::NotYetSearchable
         }
         _ => StoreHolds::Nothing,
@@ -371,7 +371,7 @@ async fn hold(engine: &Engine, row: &OrderRow, until: i64, minutes: u32) -> Step
             store::set_order_state(conn, id, OrderSyncState::Waiting, Some(&reason))
         })
         .await?;
-    let wait = Duration::from_secs(u64::try_from(until - store::now_secs()).unwrap_or(0) + 1);
+    let wait = Duration::from_secs(u64::try_from(until - engine.clock.now_secs()).unwrap_or(0) + 1);
     engine
         .enqueue(kind::ORDER_SYNC, id, wait)
         .await

@@ -239,7 +239,7 @@ async fn run_one(engine: &Engine, job: Job) {
                     warn!(%error, "Could not record the outcome of a job; retrying until storage takes it.");
                 }
                 refused += 1;
-                tokio::time::sleep(wait).await;
+                tokio::time::sleep(crate::backoff::equal_jitter(wait, rand::random())).await;
                 wait = (wait * 2).min(SETTLE_RETRY_MAX);
             }
         }
@@ -262,8 +262,8 @@ fn log_settled(settled: &Settled, outcome: &StepResult) {
 }
 
 /// Write the outcome of one attempt: done; or another failure in the item's streak, after
-/// which it waits (the platform's Retry-After, else the item's backoff) and is retried while
-/// its budget lasts, else recorded for a human.
+/// which it waits (at least the platform's Retry-After, else the item's backoff; both
+/// jittered) and is retried while its budget lasts, else recorded for a human.
 fn settle(
     tx: &rusqlite::Transaction<'_>,
     job: &Job,
@@ -282,9 +282,10 @@ fn settle(
     };
     let now = store::now_millis();
     let streak = store::note_item_failure(tx, &job.kind, &job.subject, &failure.reason, now)?;
-    let delay = failure.retry_after.unwrap_or_else(|| {
-        Duration::from_millis(store::item_backoff_ms(streak, jitter).unsigned_abs())
-    });
+    let delay = match failure.retry_after {
+        Some(asked) => crate::backoff::at_least(asked, jitter),
+        None => Duration::from_millis(store::item_backoff_ms(streak, jitter).unsigned_abs()),
+    };
     let run_at = now + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
     store::defer_item(tx, &job.kind, &job.subject, run_at)?;
     if failure.retryable && (streak < max_attempts || waits_for_reauthorization) {
@@ -336,11 +337,69 @@ fn give_up(
 
 #[cfg(test)]
 mod tests {
-    use super::HEARTBEAT;
-    use crate::store::LEASE_MS;
+    use super::{HEARTBEAT, Settled, settle};
+    use crate::clock::at_transaction_time;
+    use crate::store::{self, LEASE_MS};
+    use crate::sync::StepFailure;
+    use feedbridge_common::FailureKind;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn a_lease_survives_two_missed_heartbeats() {
         assert!(i64::try_from(HEARTBEAT.as_millis()).unwrap() * 3 <= LEASE_MS);
+    }
+
+    /// Settle one failed attempt of a fresh job at t = 1000 s; the wait and the job's next run.
+    fn retry_after_failure(retry_after: Option<Duration>, jitter: f64) -> (Duration, i64) {
+        const NOW_MS: i64 = 1_000_000;
+        let mut conn = store::migrated_in_memory();
+        let at = UNIX_EPOCH + Duration::from_millis(NOW_MS.unsigned_abs());
+        at_transaction_time(at, || {
+            let tx = conn.transaction().unwrap();
+            store::enqueue(&tx, "push_stock", "7", NOW_MS).unwrap();
+            let job = store::claim_next(&tx, NOW_MS, &[]).unwrap().unwrap();
+            let mut failure =
+                StepFailure::rejected(FailureKind::InventoryPush, "acme", "x", "down", "");
+            failure.retryable = true;
+            failure.retry_after = retry_after;
+            let settled = settle(&tx, &job, &Err(failure), 5, false, jitter).unwrap();
+            let Settled::Retry(wait) = settled else {
+                panic!("a first retryable failure is retried");
+            };
+            let run_at: i64 = tx
+                .query_row("SELECT run_at FROM jobs WHERE id = ?1", [job.id], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            (wait, run_at - NOW_MS)
+        })
+    }
+
+    #[test]
+    fn a_failed_step_waits_its_jittered_backoff_from_the_transaction_time() {
+        // The first failure's backoff is 2 s, spread over [1 s, 2 s].
+        assert_eq!(
+            retry_after_failure(None, 0.0),
+            (Duration::from_secs(1), 1_000)
+        );
+        assert_eq!(
+            retry_after_failure(None, 1.0),
+            (Duration::from_secs(2), 2_000)
+        );
+        let (wait, after) = retry_after_failure(None, 0.5);
+        assert_eq!((wait, after), (Duration::from_millis(1_500), 1_500));
+    }
+
+    #[test]
+    fn a_platform_retry_after_is_a_floor_spread_upwards() {
+        let asked = Some(Duration::from_secs(4));
+        assert_eq!(
+            retry_after_failure(asked, 0.0),
+            (Duration::from_secs(4), 4_000)
+        );
+        assert_eq!(
+            retry_after_failure(asked, 1.0),
+            (Duration::from_secs(6), 6_000)
+        );
     }
 }

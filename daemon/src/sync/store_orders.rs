@@ -37,7 +37,7 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
             ))
         })
         .await?;
-    let first_read_start = store::now_secs() - FIRST_READ_LOOKBACK_SECS;
+    let first_read_start = engine.clock.now_secs() - FIRST_READ_LOOKBACK_SECS;
     let since = stored.clone().unwrap_or_else(|| {
         let start = SystemTime::UNIX_EPOCH
             + Duration::from_secs(u64::try_from(first_read_start).unwrap_or(0));

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
 use feedbridge_common::secret::Secret;
+use feedbridge_daemon::clock::{Clock, SystemClock};
 use feedbridge_daemon::connector::tiktok::status::{CancellationStatus, OrderStatus};
 use feedbridge_daemon::connector::tiktok::{TikTokClient, TikTokSettings};
 use feedbridge_daemon::connector::{
@@ -12,7 +13,7 @@ use feedbridge_daemon::connector::{
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
 use feedbridge_sandbox::{Credentials, Fault, FaultKind, RunningSandbox, SandboxConfig};
 use rust_decimal::Decimal;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 async fn sandbox() -> RunningSandbox {
     feedbridge_sandbox::start(SandboxConfig::default(), "127.0.0.1".parse().unwrap())
@@ -70,13 +71,8 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 }
 
 fn now() -> i64 {
-    i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap()
+    let clock: &dyn Clock = &SystemClock;
+    clock.now_secs()
 }
 
 fn new_product(image_uri: String, warehouse_id: &str, prefix: &str) -> NewProduct {

@@ -76,9 +76,26 @@ trait McfChecks {
     async fn amazon_ids(&self) -> anyhow::Result<Vec<String>>;
     async fn creates(&self) -> anyhow::Result<usize>;
     async fn mcf_settings(&self, settings: McfSettings) -> anyhow::Result<()>;
+    async fn wait_later_polls(&self) -> anyhow::Result<()>;
 }
 
 impl McfChecks for Rig {
+    /// Wait until the daemon has read the TikTok orders twice more (the first read may have
+    /// started before now): whatever those polls, and the follow-ups queued before them,
+    /// would send again has had its chance.
+    async fn wait_later_polls(&self) -> anyhow::Result<()> {
+        let since = self.control.tiktok_calls().await?.len();
+        wait_for("two more TikTok order reads", WAIT, || async {
+            let calls = self.control.tiktok_calls().await?;
+            let reads = calls[since.min(calls.len())..]
+                .iter()
+                .filter(|c| c.status == 200 && c.path.contains("/order/202309/orders/search"))
+                .count();
+            Ok((reads >= 2).then_some(()))
+        })
+        .await
+    }
+
     async fn wait_fba_read(&self) -> anyhow::Result<()> {
         let since = self.control.amazon_calls().await?.len();
         wait_for("a fresh FBA stock read", WAIT, || async {
@@ -219,7 +236,7 @@ async fn an_fba_order_goes_to_amazon_once_and_its_tracking_reaches_tiktok_once()
         "{tiktok}"
     );
     // Polls after shipping push nothing more.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    rig.wait_later_polls().await?;
     let pushes = rig
         .control
         .tiktok_calls()
@@ -356,7 +373,7 @@ async fn unfulfillable_is_a_failure_whose_retry_sends_it_again() -> anyhow::Resu
     assert!(failure.action.contains("Send stock to FBA"), "{failure:?}");
     rig.wait_state(&id, OrderSyncState::Failed).await?;
     // Follow-ups already queued and later polls never send it again: only a retry does.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    rig.wait_later_polls().await?;
     assert_eq!(rig.amazon_ids().await?, [fulfilment_id(&id)]);
 
     rig.control.amazon_set_fba_stock(&fba[0], 10).await?;

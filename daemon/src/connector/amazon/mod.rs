@@ -10,7 +10,8 @@
 mod proptests;
 mod wire;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use async_trait::async_trait;
 use feedbridge_common::secret::Secret;

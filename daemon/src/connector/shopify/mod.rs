@@ -36,7 +36,8 @@ use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 use wire::{GqlError, GqlResponse, ThrottleStatus};
 
 /// Tries of one operation while Shopify answers `THROTTLED`.
@@ -390,6 +391,8 @@ impl ShopifyClient {
                     last_wait = wait;
                     last_raw = raw;
                     if attempt < MAX_THROTTLE_TRIES {
+                        // Calls throttled together must not come back together.
+                        let wait = crate::backoff::at_least(wait, rand::random());
                         tokio::time::sleep(wait).await;
                     }
                 }

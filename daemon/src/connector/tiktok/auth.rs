@@ -6,6 +6,7 @@
 //! URL is never logged and every error text is redacted.
 
 use super::{TikTokClient, TikTokSettings, decode, interpret, wire};
+use crate::clock::{Clock, SystemClock};
 use crate::connector::http::{self, Platform};
 use crate::connector::{ConnectorError, ConnectorResult};
 use async_trait::async_trait;
@@ -102,6 +103,8 @@ pub struct TokenKeeper {
     refreshing: tokio::sync::Mutex<()>,
     sink: Option<Arc<dyn TokenSink>>,
     authorization_app: AuthorizationApp,
+    /// Expiries are wall times; so are the timestamps the shop's calls are signed with.
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for TokenKeeper {
@@ -137,7 +140,20 @@ impl TokenKeeper {
             refreshing: tokio::sync::Mutex::new(()),
             sink,
             authorization_app: AuthorizationApp::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Read wall time from `clock` (the daemon's), not the system clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Seconds since the Unix epoch, by this keeper's clock.
+    pub fn now_secs(&self) -> i64 {
+        self.clock.now_secs()
     }
 
     /// Set how this shop's authorization link is made.
@@ -270,7 +286,7 @@ impl TokenKeeper {
 
     async fn refresh_locked(&self) -> ConnectorResult<()> {
         let current = self.tokens();
-        let now = super::unix_now();
+        let now = self.now_secs();
         if current.refresh_token.is_empty() {
             return Err(self
                 .grant_unusable("there is no refresh token for it")
@@ -366,7 +382,7 @@ impl TokenKeeper {
                 raw: String::new(),
             });
         }
-        let now = super::unix_now();
+        let now = self.now_secs();
         Ok(TokenPair {
             access_token: Secret::new(data.access_token),
             access_expires_at: absolute_expiry(data.access_token_expire_in, now),
@@ -377,7 +393,10 @@ impl TokenKeeper {
 
     /// A client that calls with `tokens` (to check a new grant before using it).
     pub fn client_with(&self, tokens: TokenPair) -> TikTokClient {
-        let keeper = Arc::new(Self::fixed(&self.settings, tokens, self.http.clone()));
+        let keeper = Arc::new(
+            Self::fixed(&self.settings, tokens, self.http.clone())
+                .with_clock(Arc::clone(&self.clock)),
+        );
         TikTokClient::with_tokens(self.settings.clone(), self.http.clone(), keeper)
     }
 
@@ -591,6 +610,33 @@ mod tests {
         keeper.write(|s| s.tokens.access_expires_at = Some(10));
         let error = keeper.refresh_if_due(0, DAY).await.unwrap_err();
         assert!(error.to_string().contains("waits for reauthorization"));
+        assert!(keeper.waiting().is_some());
+    }
+
+    #[tokio::test]
+    async fn the_refresh_token_expires_by_the_keepers_clock() {
+        const T: u64 = 1_800_000_000;
+        let clock = Arc::new(crate::clock::ManualClock::at_secs(T));
+        let keeper = keeper().with_clock(clock.clone());
+        let t = i64::try_from(T).unwrap();
+        keeper.write(|s| {
+            s.tokens.access_expires_at = Some(t + 5);
+            s.tokens.refresh_expires_at = Some(t + 10);
+        });
+        // Still usable: the refresh is tried (nobody listens on the auth base) and may be
+        // retried.
+        let error = keeper.refresh_if_due(keeper.now_secs(), DAY).await;
+        assert!(
+            matches!(error, Err(ConnectorError::Retryable { .. })),
+            "{error:?}"
+        );
+        assert_eq!(keeper.waiting(), None);
+        clock.advance(Duration::from_secs(10));
+        let error = keeper.refresh_if_due(keeper.now_secs(), DAY).await;
+        assert!(
+            format!("{error:?}").contains("its refresh token has expired"),
+            "{error:?}"
+        );
         assert!(keeper.waiting().is_some());
     }
 }

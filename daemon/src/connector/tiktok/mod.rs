@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::OnceCell;
 use wire::Envelope;
 
@@ -199,12 +199,6 @@ fn category_version(region: &str) -> &'static str {
     } else {
         "v1"
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// An id placed in a URL path: refuse anything that would change the path.
@@ -413,7 +407,7 @@ impl TikTokClient {
             query.push(("shop_cipher".into(), cipher));
         }
         query.push(("app_key".into(), self.settings.app_key.clone()));
-        query.push(("timestamp".into(), unix_now().to_string()));
+        query.push(("timestamp".into(), self.tokens.now_secs().to_string()));
         Ok(query)
     }
 
@@ -492,7 +486,7 @@ impl TikTokClient {
         request: reqwest::RequestBuilder,
     ) -> ConnectorResult<Option<Value>> {
         self.limiter.acquire().await;
-        let started = Instant::now();
+        let started = tokio::time::Instant::now();
         let response = match request.send().await {
             Ok(response) => response,
             Err(error) => {

@@ -80,14 +80,17 @@ use super::{
     NewStoreFulfilment, NewStoreOrder, Page, ShipmentProgress, StoreFulfilment, StoreInfo,
     StoreOrderRef, StoreOrderUpdate, StoreProduct, Storefront,
 };
+use crate::clock::{Clock, SystemClock};
 use async_trait::async_trait;
 use feedbridge_common::secret::Secret;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, LINK};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use wire::{WireOrder, WireProduct, WireTracking, WireWebhook, WpError};
 
 /// Order meta holding the TikTok order id: the idempotency key.
@@ -233,6 +236,8 @@ pub struct WooCommerceClient {
     http: reqwest::Client,
     limiter: RateLimiter,
     in_flight: Semaphore,
+    /// For OAuth timestamps and shipment dates.
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for WooCommerceClient {
@@ -357,8 +362,8 @@ fn not_found(what: &str) -> ConnectorError {
     }
 }
 
-fn today_utc() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now())
+fn day_utc(time: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time)
         .to_string()
         .chars()
         .take(10)
@@ -374,7 +379,15 @@ impl WooCommerceClient {
             http,
             limiter: RateLimiter::new(REQUESTS_PER_SECOND),
             in_flight: Semaphore::new(MAX_CONCURRENT_REQUESTS),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Read wall time from `clock` (the daemon's), not the system clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn secrets(&self) -> [&str; 2] {
@@ -413,10 +426,7 @@ impl WooCommerceClient {
                     self.settings.consumer_secret.expose(),
                 ));
             } else {
-                let timestamp = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_secs();
+                let timestamp = self.clock.now_secs();
                 params.extend([
                     (
                         "oauth_consumer_key".to_owned(),
@@ -1041,7 +1051,7 @@ impl Storefront for WooCommerceClient {
                     "custom_tracking_provider": fulfilment.carrier,
                     "custom_tracking_link": "",
                     "tracking_number": fulfilment.tracking_number,
-                    "date_shipped": today_utc(),
+                    "date_shipped": day_utc(self.clock.now()),
                 }),
                 &format!("order {order_id} or the Shipment Tracking extension"),
             )
