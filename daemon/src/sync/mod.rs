@@ -9,6 +9,7 @@ pub mod connections;
 pub mod description;
 pub(crate) mod linking;
 mod mcf;
+mod mcf_route;
 pub mod notices;
 mod order_flow;
 mod order_state;

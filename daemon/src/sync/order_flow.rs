@@ -4,7 +4,7 @@
 //! out. Every rule about when an order waits, is blocked, goes to the store or to Amazon lives
 //! here, in the order it is applied. See docs/Architecture.md "An order's life".
 
-use super::mcf;
+use super::mcf_route::{self, Route};
 use crate::connector::RemoteOrder;
 use crate::connector::tiktok::status::OrderStatus;
 use feedbridge_common::OrderSyncState;
@@ -117,12 +117,12 @@ pub fn decide(facts: &Facts<'_>, settings: &OrderSettings, now: i64) -> Next {
     else {
         return Next::CreateInStore;
     };
-    match mcf::decide(order, fba.as_ref(), mcf_settings) {
-        mcf::Route::Store => Next::CreateInStore,
-        mcf::Route::Mcf => Next::SendToAmazon,
-        mcf::Route::Blocked(reason) => Next::Block(reason),
-        mcf::Route::WaitForStock => Next::WaitForFbaStock,
-        mcf::Route::AtAmazonIfKnown => match has_order {
+    match mcf_route::route(order, fba.as_ref(), mcf_settings) {
+        Route::Store => Next::CreateInStore,
+        Route::Mcf => Next::SendToAmazon,
+        Route::Blocked(reason) => Next::Block(reason),
+        Route::WaitForStock => Next::WaitForFbaStock,
+        Route::AtAmazonIfKnown => match has_order {
             None => Next::AskAmazon,
             Some(true) => Next::SendToAmazon,
             Some(false) => Next::CreateInStore,

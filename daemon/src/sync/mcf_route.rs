@@ -1,0 +1,260 @@
+//! Where a paid TikTok order that is not in the store yet goes, when Amazon MCF is wired in:
+//! to Amazon, to the store, blocked, or waiting for FBA stock. Pure (FBA stock and the shop's
+//! MCF rules are read by the caller); `order_flow::decide` asks it, `mcf` carries it out.
+
+use crate::connector::RemoteOrder;
+use crate::connector::tiktok::status::{OrderStatus, ShippingType};
+use feedbridge_common::mcf::McfSettings;
+use std::collections::BTreeMap;
+
+/// Amazon's limits on one fulfilment order (createFulfillmentOrder `items`).
+const MAX_LINES: usize = 100;
+const MAX_UNITS: u32 = 250;
+/// Amazon documents no per-SKU cap beyond the order's 250 units (quantity is an int32), so
+/// one SKU may take the whole order's allowance.
+const MAX_UNITS_PER_SKU: u32 = MAX_UNITS;
+/// `sellerSku` and `sellerFulfillmentOrderItemId` are at most 50 characters.
+const MAX_ID_CHARS: usize = 50;
+
+/// Where a paid, unsent order goes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    Store,
+    Mcf,
+    /// Stays where it is until the merchant acts (the reason says how).
+    Blocked(String),
+    /// FBA stock was never read: look again shortly.
+    WaitForStock,
+    /// Every line is Amazon's but the order is past waiting for shipment: Amazon may be
+    /// shipping it already (sent by a database this one replaced); the store only if not.
+    AtAmazonIfKnown,
+}
+
+/// Seller SKU -> (units, first TikTok line id): one Amazon item per SKU.
+pub(super) fn items_by_sku(order: &RemoteOrder) -> BTreeMap<String, (u32, String)> {
+    let mut items: BTreeMap<String, (u32, String)> = BTreeMap::new();
+    for line in &order.line_items {
+        items
+            .entry(line.seller_sku.clone())
+            .or_insert_with(|| (0, line.id.clone()))
+            .0 += 1;
+    }
+    items
+}
+
+/// The routing decision for an order, from FBA stock (`None` = never read) and the shop's
+/// rules. Pure: the caller reads the state.
+pub fn route(
+    order: &RemoteOrder,
+    fba: Option<&BTreeMap<String, i64>>,
+    settings: &McfSettings,
+) -> Route {
+    if order.shipping_type != ShippingType::Seller || order.is_fbt() {
+        return Route::Store;
+    }
+    let awaiting_shipment = order.status == OrderStatus::AwaitingShipment;
+    let Some(fba) = fba else {
+        return if awaiting_shipment {
+            Route::WaitForStock
+        } else {
+            Route::Store
+        };
+    };
+    let items = items_by_sku(order);
+    let (amazon, other): (Vec<&String>, Vec<&String>) = items
+        .keys()
+        .partition(|sku| fba.get(*sku).is_some_and(|units| *units > 0));
+    if amazon.is_empty() {
+        return Route::Store;
+    }
+    if !other.is_empty() {
+        let names = other
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Route::Blocked(format!(
+            "Contains items Amazon does not fulfil ({names}); ship it from TikTok Seller Center."
+        ));
+    }
+    if !awaiting_shipment {
+        // Only an order waiting to be shipped is sent to Amazon; a mixed one stays blocked.
+        return Route::AtAmazonIfKnown;
+    }
+    let units: u32 = items.values().map(|(n, _)| *n).sum();
+    if settings.max_units.is_some_and(|max| units > max)
+        || settings
+            .max_order_value
+            .is_some_and(|max| order.total > max)
+    {
+        return Route::Store;
+    }
+    match limit_problem(&items) {
+        Some(problem) => Route::Blocked(format!(
+            "Too big for one Amazon fulfilment order: {problem}; ship it from TikTok Seller Center."
+        )),
+        None => Route::Mcf,
+    }
+}
+
+/// Why Amazon would refuse the order as one fulfilment order, naming the limit.
+pub(super) fn limit_problem(items: &BTreeMap<String, (u32, String)>) -> Option<String> {
+    if items.len() > MAX_LINES {
+        return Some(format!(
+            "{} different SKUs, more than the {MAX_LINES} lines Amazon accepts in one fulfilment order",
+            items.len()
+        ));
+    }
+    let units: u32 = items.values().map(|(n, _)| *n).sum();
+    if units > MAX_UNITS {
+        return Some(format!(
+            "{units} units, more than the {MAX_UNITS} Amazon accepts in one fulfilment order"
+        ));
+    }
+    if let Some((sku, (n, _))) = items.iter().find(|(_, (n, _))| *n > MAX_UNITS_PER_SKU) {
+        return Some(format!(
+            "{n} units of SKU {sku}, more than the {MAX_UNITS_PER_SKU} Amazon accepts for one SKU"
+        ));
+    }
+    if let Some(sku) = items.keys().find(|sku| sku.chars().count() > MAX_ID_CHARS) {
+        return Some(format!(
+            "SKU {sku} is longer than the {MAX_ID_CHARS} characters Amazon accepts"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::connector::{RemoteAddress, RemoteLineItem};
+    use rust_decimal::Decimal;
+
+    pub(in crate::sync) fn order(skus: &[&str]) -> RemoteOrder {
+        RemoteOrder {
+            id: "576461413038785752".into(),
+            status: crate::connector::tiktok::status::OrderStatus::AwaitingShipment,
+            update_time: 10,
+            create_time: 1_700_000_000,
+            paid_time: 1_700_000_060,
+            fulfillment_type: crate::connector::tiktok::status::FulfillmentType::Seller,
+            shipping_type: crate::connector::tiktok::status::ShippingType::Seller,
+            delivery_option_id: "d".into(),
+            currency: "USD".into(),
+            sub_total: Decimal::ZERO,
+            seller_discount: Decimal::ZERO,
+            platform_discount: Decimal::ZERO,
+            shipping_fee: Decimal::ZERO,
+            tax: Decimal::ZERO,
+            total: Decimal::new(5000, 2),
+            is_buyer_request_cancel: false,
+            buyer_email: String::new(),
+            recipient: RemoteAddress {
+                first_name: "Jane".into(),
+                last_name: "Doe".into(),
+                address_line1: "1 Main St".into(),
+                city: "Troy".into(),
+                state: "MI".into(),
+                postal_code: "48084".into(),
+                region_code: "US".into(),
+                ..RemoteAddress::default()
+            },
+            line_items: skus
+                .iter()
+                .enumerate()
+                .map(|(i, sku)| RemoteLineItem {
+                    id: format!("line{i}"),
+                    sku_id: format!("s{i}"),
+                    seller_sku: (*sku).into(),
+                    original_price: Decimal::TEN,
+                    sale_price: Decimal::TEN,
+                    package_id: String::new(),
+                    tracking_number: String::new(),
+                    shipping_provider_name: String::new(),
+                    package_status: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn stock(skus: &[(&str, i64)]) -> BTreeMap<String, i64> {
+        skus.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect()
+    }
+    #[test]
+    fn all_fba_orders_go_to_amazon_and_mixed_ones_are_blocked() {
+        let fba = stock(&[("A", 5), ("B", 1), ("GONE", 0)]);
+        let settings = McfSettings::default();
+        assert_eq!(
+            route(&order(&["A", "A", "B"]), Some(&fba), &settings),
+            Route::Mcf
+        );
+        assert_eq!(route(&order(&["X"]), Some(&fba), &settings), Route::Store);
+        let Route::Blocked(reason) = route(&order(&["A", "X", "GONE"]), Some(&fba), &settings)
+        else {
+            panic!("a mixed order is blocked");
+        };
+        assert_eq!(
+            reason,
+            "Contains items Amazon does not fulfil (GONE, X); ship it from TikTok Seller Center."
+        );
+        assert_eq!(route(&order(&["A"]), None, &settings), Route::WaitForStock);
+    }
+
+    #[test]
+    fn tiktok_shipping_fbt_and_other_statuses_never_go_to_amazon() {
+        let fba = stock(&[("A", 5)]);
+        let settings = McfSettings::default();
+        let mut tiktok = order(&["A"]);
+        tiktok.shipping_type = crate::connector::tiktok::status::ShippingType::TikTok;
+        assert_eq!(route(&tiktok, Some(&fba), &settings), Route::Store);
+        let mut fbt = order(&["A"]);
+        fbt.fulfillment_type = crate::connector::tiktok::status::FulfillmentType::TikTok;
+        assert_eq!(route(&fbt, Some(&fba), &settings), Route::Store);
+        let mut shipped = order(&["A"]);
+        shipped.status = OrderStatus::InTransit;
+        assert_eq!(
+            route(&shipped, Some(&fba), &settings),
+            Route::AtAmazonIfKnown
+        );
+    }
+
+    #[test]
+    fn keep_away_rules_send_orders_to_the_store() {
+        let fba = stock(&[("A", 500)]);
+        let units = McfSettings {
+            max_units: Some(2),
+            ..McfSettings::default()
+        };
+        assert_eq!(route(&order(&["A", "A"]), Some(&fba), &units), Route::Mcf);
+        assert_eq!(
+            route(&order(&["A", "A", "A"]), Some(&fba), &units),
+            Route::Store
+        );
+        let value = McfSettings {
+            max_order_value: Some(Decimal::new(4999, 2)),
+            ..McfSettings::default()
+        };
+        assert_eq!(route(&order(&["A"]), Some(&fba), &value), Route::Store);
+    }
+
+    #[test]
+    fn amazon_limits_block_with_the_limit_named() {
+        let fba = stock(&[("A", 500)]);
+        let settings = McfSettings::default();
+        let big = order(&vec!["A"; 251]);
+        let Route::Blocked(reason) = route(&big, Some(&fba), &settings) else {
+            panic!("over the unit limit");
+        };
+        assert!(
+            reason.contains("251 units") && reason.contains("250"),
+            "{reason}"
+        );
+        let many: Vec<String> = (0..101).map(|i| format!("S{i}")).collect();
+        let fba: BTreeMap<String, i64> = many.iter().map(|s| (s.clone(), 1)).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let Route::Blocked(reason) = route(&order(&refs), Some(&fba), &settings) else {
+            panic!("over the line limit");
+        };
+        assert!(reason.contains("101 different SKUs"), "{reason}");
+    }
+}
