@@ -16,7 +16,8 @@
 use super::mcf_route::{items_by_sku, limit_problem};
 use super::order_flow::Routing;
 use super::order_state::{change, load};
-use super::{Engine, OrgRuntime, StepFailure, StepResult, carriers, kind};
+use super::tracking::{Carrier, TrackingPush};
+use super::{Engine, OrgRuntime, StepFailure, StepResult, kind};
 use crate::connector::tiktok::status::{CancellationStatus, OrderStatus};
 use crate::connector::{
     Address, ConnectorError, Fulfiller, FulfilmentOrder, FulfilmentStatus, NewFulfilmentItem,
@@ -671,158 +672,32 @@ async fn push_tracking(engine: &Engine, row: &OrderRow) -> StepResult {
     let Some((org, shop)) = engine.shop(row.shop_id) else {
         return Ok(());
     };
-    let fail = |e: ConnectorError| {
-        StepFailure::from_connector(
-            FailureKind::TrackingPush,
-            &org.name,
-            subject(row),
-            "TikTok Shop",
-            &e,
-        )
-    };
-    // Re-read the order: a push whose answer we lost shows as line items carrying it.
-    let remote = shop
-        .client
-        .orders(std::slice::from_ref(&row.tiktok_order_id))
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            StepFailure::rejected(
-                FailureKind::TrackingPush,
-                &org.name,
-                subject(row),
-                "TikTok no longer returns this order",
-                "Check the order in TikTok Seller Center.",
-            )
-        })?;
-    let connection = shop.connection;
-    let (settings, region) = engine
-        .store
-        .call(move |conn| {
-            Ok((
-                store::order_settings(conn, connection)?,
-                store::connection_region(conn, connection)?,
-            ))
-        })
-        .await?;
-    let region = region.unwrap_or_else(|| remote.recipient.region_code.clone());
-    let mut providers = None;
-    let mut taken: Vec<String> = Vec::new();
+    let mut push = TrackingPush::start(engine, org, shop, row).await?;
     for package in todo {
         let number = package.tracking_number.clone();
-        if let Some(item) = remote
-            .line_items
-            .iter()
-            .find(|item| item.tracking_number == number && !item.package_id.is_empty())
-        {
-            let (package_id, provider) =
-                (item.package_id.clone(), item.shipping_provider_name.clone());
-            let package_number = package.package_number;
-            engine
-                .store
-                .call(move |conn| {
-                    store::mark_mcf_package_pushed(
-                        conn,
-                        order_id,
-                        package_number,
-                        &provider,
-                        &package_id,
-                    )
-                })
-                .await?;
-            continue;
-        }
-        let mut line_ids = Vec::new();
-        for (sku, quantity) in &package.lines {
-            let ids: Vec<String> = remote
-                .line_items
-                .iter()
-                .filter(|item| {
-                    &item.seller_sku == sku
-                        && item.package_id.is_empty()
-                        && item.tracking_number.is_empty()
-                        && !taken.contains(&item.id)
-                })
-                .take(*quantity as usize)
-                .map(|item| item.id.clone())
-                .collect();
-            line_ids.extend(ids);
-        }
-        if line_ids.is_empty() {
-            continue;
-        }
-        if providers.is_none() {
-            providers = Some(
-                shop.client
-                    .shipping_providers(&remote.delivery_option_id)
-                    .await
-                    .map_err(fail)?,
-            );
-        }
-        let offered = providers.as_deref().unwrap_or_default();
-        let code = package.carrier_code.clone();
-        let choice = carriers::choose_amazon_provider(
-            &code,
-            &settings.carrier_mappings,
-            offered,
-            &region,
-        )
-        .map_err(|problem| {
-            StepFailure::rejected(
-                FailureKind::TrackingPush,
-                &org.name,
-                subject(row),
-                format!("Amazon shipped it with {problem}"),
-                format!(
-                    "Map \"{code}\" to a TikTok provider in the carrier editor (feedbridge carriers {} map \"{code}\" \"<provider>\"), then retry.",
-                    shop.name
-                ),
-            )
-        })?;
-        if let Some(problem) = carriers::tracking_problem(&choice.provider.name, &number) {
-            return Err(StepFailure::rejected(
-                FailureKind::TrackingPush,
-                &org.name,
-                subject(row),
-                format!("Amazon's {problem}"),
-                "Check the shipment in Amazon Seller Central, map the carrier code to the right TikTok provider, then retry.",
-            ));
-        }
-        let shipped = shop
-            .client
-            .mark_shipped(
-                &row.tiktok_order_id,
-                &line_ids,
-                &number,
-                &choice.provider.id,
-            )
-            .await
-            .map_err(fail)?;
-        taken.extend(line_ids);
-        let (package_number, provider, warning) = (
-            package.package_number,
-            choice.provider.name.clone(),
-            choice.warning.clone(),
-        );
+        let package_number = package.package_number;
+        let (provider, package_id) = match push.already_on_tiktok(&number) {
+            Some(item) => (item.shipping_provider_name.clone(), item.package_id.clone()),
+            None => {
+                let line_ids = push.waiting_lines(&package.lines);
+                if line_ids.is_empty() {
+                    continue;
+                }
+                let pushed = push
+                    .push(&line_ids, &number, Carrier::Amazon(&package.carrier_code))
+                    .await?;
+                (pushed.provider_name, pushed.package_id)
+            }
+        };
         engine
             .store
             .call(move |conn| {
-                if let Some(warning) = warning {
-                    store::order_event(
-                        conn,
-                        order_id,
-                        feedbridge_common::EventKind::Failed,
-                        &warning,
-                    )?;
-                }
                 store::mark_mcf_package_pushed(
                     conn,
                     order_id,
                     package_number,
                     &provider,
-                    &shipped.package_id,
+                    &package_id,
                 )
             })
             .await?;

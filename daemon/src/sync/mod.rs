@@ -20,6 +20,7 @@ mod runner;
 mod shipping;
 mod stock;
 mod store_orders;
+mod tracking;
 
 pub use runner::run_workers;
 pub use store_orders::{CURSOR_OVERLAP_SECS, FIRST_READ_LOOKBACK_SECS};

@@ -2,8 +2,9 @@
 //! TikTok's own shipments (TikTok Shipping, FBT) onto the store order, with the later
 //! statuses reflected there.
 
-use super::order_state::{change, load, settings_of};
-use super::{Engine, StepFailure, StepResult, carriers};
+use super::order_state::{change, load};
+use super::tracking::{Carrier, TrackingPush};
+use super::{Engine, StepFailure, StepResult};
 use crate::connector::tiktok::status::ShippingType;
 use crate::connector::{self, NewStoreFulfilment, RemoteOrder, ShipmentProgress};
 use crate::store::{self, OrderRow, TikTokShipment};
@@ -228,7 +229,6 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
     let Some((org, shop)) = engine.shop(row.shop_id) else {
         return Ok(());
     };
-    let settings = settings_of(engine, shop.connection).await?;
     let subject = format!("TikTok order {}", row.tiktok_order_id);
     let fail = |platform: &str, e: connector::ConnectorError| {
         StepFailure::from_connector(
@@ -255,80 +255,33 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
     if todo.is_empty() {
         return Ok(());
     }
-    // Re-read the order: a push whose answer we lost shows up as line items carrying it.
-    let remote = shop
-        .client
-        .orders(std::slice::from_ref(&row.tiktok_order_id))
-        .await
-        .map_err(|e| fail("TikTok Shop", e))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            StepFailure::rejected(
-                FailureKind::TrackingPush,
-                &org.name,
-                subject.clone(),
-                "TikTok no longer returns this order",
-                "Check the order in TikTok Seller Center.",
-            )
-        })?;
-    let region = {
-        let connection = shop.connection;
-        engine
-            .store
-            .call(move |conn| store::connection_region(conn, connection))
-            .await?
-            .unwrap_or_else(|| remote.recipient.region_code.clone())
-    };
-    let mut providers = None;
+    let mut push = TrackingPush::start(engine, org, shop, &row).await?;
     for mut fulfilment in todo {
         let number = fulfilment.tracking_number.clone().unwrap_or_default();
         let carrier = fulfilment.carrier.clone().unwrap_or_default();
-        let already = remote
-            .line_items
-            .iter()
-            .find(|item| item.tracking_number == number && !item.package_id.is_empty());
-        let (package_id, provider_name) = if let Some(item) = already {
+        let (package_id, provider_name) = if let Some(item) = push.already_on_tiktok(&number) {
+            let found = (item.package_id.clone(), item.shipping_provider_name.clone());
             if fulfilment.lines.is_empty() {
                 // A whole-order shipment already on TikTok (sent by us before, or by a
                 // database we lost): its units are the lines carrying the number.
                 fulfilment.lines = units_by_sku(
-                    remote
+                    push.remote
                         .line_items
                         .iter()
                         .filter(|line| line.tracking_number == number),
                 );
             }
-            (item.package_id.clone(), item.shipping_provider_name.clone())
+            found
         } else {
-            let mut line_ids = Vec::new();
             if fulfilment.lines.is_empty() {
                 // A shipment of the whole order (stores that track shipments per order): every
                 // unit still waiting, recorded by SKU like any other shipment.
-                let waiting: Vec<_> = remote
-                    .line_items
-                    .iter()
-                    .filter(|item| item.package_id.is_empty() && item.tracking_number.is_empty())
-                    .collect();
-                line_ids.extend(waiting.iter().map(|item| item.id.clone()));
-                fulfilment.lines = units_by_sku(waiting.into_iter());
+                fulfilment.lines =
+                    units_by_sku(push.remote.line_items.iter().filter(|item| {
+                        item.package_id.is_empty() && item.tracking_number.is_empty()
+                    }));
             }
-            for (sku, quantity) in &fulfilment.lines {
-                line_ids.extend(
-                    remote
-                        .line_items
-                        .iter()
-                        .filter(|item| {
-                            &item.seller_sku == sku
-                                && item.package_id.is_empty()
-                                && item.tracking_number.is_empty()
-                                && !line_ids.contains(&item.id)
-                        })
-                        .take(*quantity as usize)
-                        .map(|item| item.id.clone())
-                        .collect::<Vec<_>>(),
-                );
-            }
+            let line_ids = push.waiting_lines(&fulfilment.lines);
             if line_ids.is_empty() {
                 warn!(
                     tiktok_order = %row.tiktok_order_id,
@@ -337,79 +290,10 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
                 );
                 continue;
             }
-            if providers.is_none() {
-                let offered = shop
-                    .client
-                    .shipping_providers(&remote.delivery_option_id)
-                    .await
-                    .map_err(|e| fail("TikTok Shop", e))?;
-                let cache: Vec<(String, String)> = offered
-                    .iter()
-                    .map(|p| (p.id.clone(), p.name.clone()))
-                    .collect();
-                let connection = shop.connection;
-                engine
-                    .store
-                    .call(move |conn| store::cache_providers(conn, connection, &cache))
-                    .await?;
-                providers = Some(offered);
-            }
-            let offered = providers.as_deref().unwrap_or_default();
-            let choice = match carriers::choose_provider(
-                &carrier,
-                &settings.carrier_mappings,
-                offered,
-                &region,
-            ) {
-                Ok(choice) => choice,
-                Err(problem) => {
-                    let (connection, seen) = (shop.connection, carrier.clone());
-                    engine
-                        .store
-                        .call(move |conn| store::note_unmapped_carrier(conn, connection, &seen))
-                        .await?;
-                    return Err(StepFailure::rejected(
-                        FailureKind::TrackingPush,
-                        &org.name,
-                        subject.clone(),
-                        problem,
-                        format!(
-                            "Map \"{carrier}\" to a TikTok provider in the carrier editor (feedbridge carriers {} map \"{carrier}\" \"<provider>\"), then retry.",
-                            shop.name
-                        ),
-                    ));
-                }
-            };
-            if let Some(problem) = carriers::tracking_problem(&choice.provider.name, &number) {
-                return Err(StepFailure::rejected(
-                    FailureKind::TrackingPush,
-                    &org.name,
-                    subject.clone(),
-                    problem,
-                    "Correct the tracking number (or the carrier) on the store fulfilment, then retry.",
-                ));
-            }
-            if let Some(warning) = choice.warning.clone() {
-                let (connection, seen) = (shop.connection, carrier.clone());
-                engine
-                    .store
-                    .call(move |conn| {
-                        store::note_unmapped_carrier(conn, connection, &seen)?;
-                        store::order_event(conn, order_id, EventKind::Failed, &warning)
-                    })
-                    .await?;
-            }
-            let package = shop
-                .client
-                .mark_shipped(
-                    &row.tiktok_order_id,
-                    &line_ids,
-                    &number,
-                    &choice.provider.id,
-                )
-                .await
-                .map_err(|e| fail("TikTok Shop", e))?;
-            (package.package_id, choice.provider.name)
+            let pushed = push
+                .push(&line_ids, &number, Carrier::Store(&carrier))
+                .await?;
+            (pushed.package_id, pushed.provider_name)
         };
         let fulfilment_id = fulfilment.id.clone();
         let lines = fulfilment.lines.clone();
@@ -438,7 +322,7 @@ pub async fn push_fulfilments(engine: &Engine, order_id: i64) -> StepResult {
         .store
         .call(move |conn| store::shipped_units(conn, order_id))
         .await?;
-    let units = u32::try_from(remote.line_items.len()).unwrap_or(u32::MAX);
+    let units = u32::try_from(push.remote.line_items.len()).unwrap_or(u32::MAX);
     if shipped_units >= units {
         change(engine, order_id, OrderSyncState::Shipped, None).await
     } else {
