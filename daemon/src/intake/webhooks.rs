@@ -182,12 +182,23 @@ async fn refuse_while_degraded(
     next.run(request).await
 }
 
+/// A webhook that names no id where its topic always carries one: logged, and the polls
+/// cover whatever it was about.
+fn missing_id(platform: &str, topic: &str, field: &str) -> Result<(), store::StoreError> {
+    warn!(
+        platform,
+        topic, field, "Webhook without the id its topic carries; the next poll covers it."
+    );
+    Ok(())
+}
+
 /// Queue `job` for the order row of one of our store orders; other orders are not ours.
 async fn queue_for_store_order(
     app: &WebhookApp,
-    store_order: String,
+    store_order_id: String,
     job: &'static str,
 ) -> Result<(), store::StoreError> {
+    let store_order = store_order_id.clone();
     match app
         .engine
         .store
@@ -195,7 +206,10 @@ async fn queue_for_store_order(
         .await?
     {
         Some(row) => app.engine.enqueue(job, row.id, Duration::ZERO).await,
-        None => Ok(()),
+        None => {
+            debug!(%store_order_id, job, "Store webhook about an order feedbridge did not create; nothing to do.");
+            Ok(())
+        }
     }
 }
 
@@ -242,7 +256,7 @@ async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body:
                     Err(error) => Err(error),
                 }
             }
-            None => Ok(()),
+            None => missing_id("tiktok", "ORDER_STATUS_CHANGE", "order_id"),
         },
         // PRODUCT_STATUS_CHANGE, PRODUCT_AUDIT_STATUS_CHANGE: re-read the product.
         5 | 37 => match id_field(&envelope.data, "product_id") {
@@ -259,11 +273,14 @@ async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body:
                             .enqueue(kind::REVIEW_CHECK, listing, Duration::ZERO)
                             .await
                     }
-                    Ok(None) => Ok(()),
+                    Ok(None) => {
+                        debug!(shop = %shop.name, "TikTok product webhook about a product feedbridge does not list.");
+                        Ok(())
+                    }
                     Err(error) => Err(error),
                 }
             }
-            None => Ok(()),
+            None => missing_id("tiktok", "PRODUCT_STATUS_CHANGE", "product_id"),
         },
         // PACKAGE_UPDATE: re-read the orders of each package, batched like type 1.
         4 => {
@@ -332,7 +349,7 @@ async fn shopify_webhook(
                         )
                         .await
                 }
-                None => Ok(()),
+                None => missing_id("shopify", topic, "id"),
             }
         }
         "products/create" => {
@@ -344,16 +361,22 @@ async fn shopify_webhook(
             .or_else(|| id_field(&payload, "id").map(|id| format!("gid://shopify/Order/{id}")))
         {
             Some(store_order) => queue_for_store_order(&app, store_order, kind::STORE_CANCEL).await,
-            None => Ok(()),
+            None => missing_id("shopify", topic, "id"),
         },
         "fulfillments/create" | "fulfillments/update" => match id_field(&payload, "order_id") {
             Some(order) => {
                 let store_order = format!("gid://shopify/Order/{order}");
                 queue_for_store_order(&app, store_order, kind::FULFILMENT_PUSH).await
             }
-            None => Ok(()),
+            None => missing_id("shopify", topic, "order_id"),
         },
-        _ => Ok(()),
+        _ => {
+            debug!(
+                topic,
+                "Shopify webhook of a topic feedbridge does not act on."
+            );
+            Ok(())
+        }
     };
     let delivery = header(&headers, "x-shopify-webhook-id").map(str::to_owned);
     acknowledge(&app, "shopify", delivery, queued).await
@@ -434,7 +457,10 @@ async fn woocommerce_webhook(
                 .enqueue(kind::CATALOG_IMPORT, runtime.id, CATALOG_SETTLE)
                 .await
         }
-        _ => Ok(()),
+        _ => {
+            debug!(%topic, "WooCommerce webhook of a topic feedbridge does not act on.");
+            Ok(())
+        }
     };
     acknowledge(&app, "woocommerce", Some(key), queued).await
 }

@@ -140,13 +140,22 @@ impl Engine {
         self.orgs.iter().find(|org| org.id == org_id)
     }
 
+    /// The shop of a stored connection; `None` (with a warning: work for it is left alone)
+    /// when the configuration no longer has it.
     pub fn shop(&self, connection: i64) -> Option<(&Arc<OrgRuntime>, &Arc<ShopRuntime>)> {
-        self.orgs.iter().find_map(|org| {
+        let found = self.orgs.iter().find_map(|org| {
             org.shops
                 .iter()
                 .find(|shop| shop.connection == connection)
                 .map(|shop| (org, shop))
-        })
+        });
+        if found.is_none() {
+            tracing::warn!(
+                connection,
+                "Work for a TikTok shop this daemon no longer serves (removed from the configuration?) was left alone."
+            );
+        }
+        found
     }
 
     pub fn shop_by_tiktok_id(&self, shop_id: &str) -> Option<&Arc<ShopRuntime>> {

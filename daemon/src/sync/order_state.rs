@@ -7,11 +7,20 @@ use crate::store::{self, OrderRow};
 use feedbridge_common::OrderSyncState;
 use feedbridge_common::orders::OrderSettings;
 
+/// The order's row; `None` (with a warning) when a job names an order the database does not
+/// hold.
 pub(super) async fn load(engine: &Engine, order_id: i64) -> Result<Option<OrderRow>, StepFailure> {
-    Ok(engine
+    let row = engine
         .store
         .call(move |conn| store::order(conn, order_id))
-        .await?)
+        .await?;
+    if row.is_none() {
+        tracing::warn!(
+            order_id,
+            "A job names an order the database does not hold; nothing to do."
+        );
+    }
+    Ok(row)
 }
 
 /// Moves the order to `state` through `store::set_order_state`, which refuses a move the
