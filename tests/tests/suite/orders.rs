@@ -11,7 +11,7 @@ use feedbridge_sandbox::control::{
 };
 use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig};
 use feedbridge_tests::rig::{Rig, SHOP};
-use feedbridge_tests::wait_for;
+use feedbridge_tests::{daemon_binary, wait_for};
 use std::time::Duration;
 use tarpc::context;
 
@@ -749,6 +749,18 @@ async fn an_unknown_tiktok_status_is_a_visible_failure() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no failure for {id} in {failures:?}"))?;
     assert_eq!(listed.kind, FailureKind::OrderCreate);
     assert!(listed.reason.contains("AWAITING_PICKUP_BY_DRONE"));
+    // As the support engineer sees it.
+    let cli = std::process::Command::new(daemon_binary().with_file_name("feedbridge"))
+        .args(["failures", "--json", "--socket"])
+        .arg(&rig.daemon.socket)
+        .output()?;
+    assert!(cli.status.success(), "{cli:?}");
+    let printed: serde_json::Value = serde_json::from_slice(&cli.stdout)?;
+    let printed = printed.to_string();
+    assert!(
+        printed.contains(&id) && printed.contains("AWAITING_PICKUP_BY_DRONE"),
+        "{printed}"
+    );
     assert!(rig.store_orders_for(&id).await?.is_empty());
     Ok(())
 }
