@@ -20,6 +20,7 @@ use super::order_state::{change, load, settings_of};
 use super::{
     Engine, OrgRuntime, StepFailure, StepResult, cancellations, kind, mcf, order_reads, shipping,
 };
+use crate::connector::tiktok::status::OrderStatus;
 use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
@@ -28,7 +29,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tracing::info;
+use tracing::{info, warn};
 
 /// Tag on every store order feedbridge creates; with the per-order tag below it is how the
 /// store order is found again.
@@ -710,6 +711,27 @@ async fn after_creation(engine: &Engine, row: OrderRow, settings: &OrderSettings
                 )
             })
             .await?;
+    }
+    if let OrderStatus::Unknown(status) = &row.detail.status {
+        // The store order stands; a status this version cannot act on is said once, on the
+        // order's timeline and in the log, rather than passed over.
+        let marker = format!("UNKNOWN:{status}");
+        if !row.reflected.contains(&marker) {
+            warn!(tiktok_order = %row.tiktok_order_id, %status, "TikTok status this version does not handle; the store order was left as it is.");
+            let (id, message) = (
+                row.id,
+                format!(
+                    "TikTok reported status {status}, which this version does not handle; the store order was left as it is."
+                ),
+            );
+            engine
+                .store
+                .call(move |conn| {
+                    store::add_reflected_status(conn, id, &marker)?;
+                    store::order_event(conn, id, EventKind::Failed, &message)
+                })
+                .await?;
+        }
     }
     if shipping::tiktok_ships(&row.detail) {
         return shipping::pull_tiktok_shipments(engine, &row).await;

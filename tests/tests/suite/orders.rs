@@ -764,3 +764,45 @@ async fn an_unknown_tiktok_status_is_a_visible_failure() -> anyhow::Result<()> {
     assert!(rig.store_orders_for(&id).await?.is_empty());
     Ok(())
 }
+
+/// An order already in the store that TikTok moves to a status this version does not know
+/// keeps its store order, and says so once on its timeline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_status_after_creation_is_said_once_on_the_timeline() -> anyhow::Result<()> {
+    let (rig, skus) = rig(sandbox(1)).await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
+    rig.control
+        .tiktok_set_later_version_status(&id, "AWAITING_PICKUP_BY_DRONE")
+        .await?;
+    let said = |detail: &OrderDetail| {
+        detail
+            .timeline
+            .iter()
+            .filter(|e| {
+                e.message.contains("AWAITING_PICKUP_BY_DRONE")
+                    && e.message.contains("does not handle")
+            })
+            .count()
+    };
+    wait_for(
+        "the unknown status on the timeline",
+        Duration::from_secs(20),
+        || async {
+            let detail = rig.detail(&id).await?;
+            Ok((said(&detail) > 0).then_some(()))
+        },
+    )
+    .await?;
+    rig.console
+        .resync_order(context::current(), rig.detail(&id).await?.order.id)
+        .await??;
+    let detail = rig.wait_state(&id, OrderSyncState::InStore).await?;
+    assert!(detail.store_order_id.is_some());
+    assert_eq!(said(&rig.detail(&id).await?), 1, "said once");
+    assert_eq!(rig.store_orders_for(&id).await?.len(), 1);
+    Ok(())
+}
