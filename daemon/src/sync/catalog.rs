@@ -1,5 +1,6 @@
 //! Reading the store catalog, listing on TikTok and following review.
 
+use super::create_once::{Look, NotSent, Outcome, Sent, Steps, create_once};
 use super::description;
 use super::{Engine, StepFailure, StepResult, kind};
 use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSku};
@@ -388,75 +389,90 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
 
     let seller_skus: Vec<String> = variants.iter().map(|v| v.sku.clone()).collect();
     let editing = draft.tiktok_product_id.clone().filter(|_| !draft.linked);
-    let adopted = if editing.is_some() {
-        None
+    // A product being edited is not created; any other is looked for by its seller SKUs
+    // every time (there is no attempted mark: TikTok also deduplicates a create by its
+    // idempotency key).
+    let look = if editing.is_some() {
+        Look::NEVER
     } else {
-        shop.client
-            .find_products_by_seller_sku(&seller_skus)
-            .await
-            .map_err(tiktok)?
-            .into_iter()
-            .next()
+        Look::ALWAYS
     };
-    let (product_id, sku_ids) = if let Some(found) = adopted {
-        info!(product = %found.id, "A TikTok product with these SKUs exists; adopting it instead of creating another.");
-        (found.id, found.skus)
-    } else {
-        let mut image_uris = Vec::new();
-        for url in draft.image_urls.iter().take(MAX_IMAGES) {
-            let uri = upload_once(
-                engine,
-                &draft,
-                shop_conn,
-                shop.client.as_ref(),
-                url,
-                MAIN_IMAGE,
-            )
-            .await?;
-            image_uris.push(uri);
+    let client = shop.client.as_ref();
+    let steps = Steps {
+        find: async {
+            Ok(client
+                .find_products_by_seller_sku(&seller_skus)
+                .await
+                .map_err(tiktok)?
+                .into_iter()
+                .next())
+        },
+        prepare: async {
+            let mut image_uris = Vec::new();
+            for url in draft.image_urls.iter().take(MAX_IMAGES) {
+                let uri = upload_once(engine, &draft, shop_conn, client, url, MAIN_IMAGE).await?;
+                image_uris.push(uri);
+            }
+            if image_uris.is_empty() {
+                return Err(listing_failure(
+                    &draft,
+                    "TikTok needs at least one product image",
+                    "Add an image to the product in the store, then list it again.",
+                ));
+            }
+            let description_html = tiktok_description(engine, &draft, shop_conn, client).await?;
+            Ok(NewProduct {
+                title: draft.title.clone(),
+                description_html,
+                category_id,
+                image_uris,
+                package_weight_kg: package.weight_kg,
+                package_dimensions_cm: (package.length_cm, package.width_cm, package.height_cm),
+                attributes: product_attributes,
+                skus: variants
+                    .iter()
+                    .map(|v| NewSku {
+                        seller_sku: v.sku.clone(),
+                        external_sku_id: v.store_variant_id.clone(),
+                        price: v.price,
+                        currency: currency.clone(),
+                        warehouse_id: warehouse_id.clone(),
+                        quantity: v.available.max(0),
+                        sales_attributes: if variants.len() > 1 {
+                            v.options.clone()
+                        } else {
+                            Vec::new()
+                        },
+                    })
+                    .collect(),
+                external_product_id: draft.store_product_id.clone(),
+                idempotency_key: format!("feedbridge-listing-{listing_id}"),
+            })
+        },
+        mark_attempted: async { Ok(()) },
+        send: |product: NewProduct| async move {
+            match &editing {
+                Some(existing) => client.edit_product(existing, &product).await,
+                None => client.create_product(&product).await,
+            }
+            .map(Sent::Created)
+            .map_err(|e| NotSent::of(e, tiktok))
+        },
+        clear_attempted: async { Ok(()) },
+    };
+    let (product_id, sku_ids) = match create_once(look, steps).await? {
+        Outcome::Found(found) => {
+            info!(product = %found.id, "A TikTok product with these SKUs exists; adopting it instead of creating another.");
+            (found.id, found.skus)
         }
-        if image_uris.is_empty() {
-            return Err(listing_failure(
-                &draft,
-                "TikTok needs at least one product image",
-                "Add an image to the product in the store, then list it again.",
-            ));
+        Outcome::Created(saved) => (saved.product_id, saved.skus),
+        // Not with Look::ALWAYS, which trusts "not found".
+        Outcome::WaitForSearch(wait) => {
+            return engine
+                .enqueue(kind::LIST_PRODUCT, listing_id, wait)
+                .await
+                .map_err(StepFailure::from);
         }
-        let description_html =
-            tiktok_description(engine, &draft, shop_conn, shop.client.as_ref()).await?;
-        let product = NewProduct {
-            title: draft.title.clone(),
-            description_html,
-            category_id,
-            image_uris,
-            package_weight_kg: package.weight_kg,
-            package_dimensions_cm: (package.length_cm, package.width_cm, package.height_cm),
-            attributes: product_attributes,
-            skus: variants
-                .iter()
-                .map(|v| NewSku {
-                    seller_sku: v.sku.clone(),
-                    external_sku_id: v.store_variant_id.clone(),
-                    price: v.price,
-                    currency: currency.clone(),
-                    warehouse_id: warehouse_id.clone(),
-                    quantity: v.available.max(0),
-                    sales_attributes: if variants.len() > 1 {
-                        v.options.clone()
-                    } else {
-                        Vec::new()
-                    },
-                })
-                .collect(),
-            external_product_id: draft.store_product_id.clone(),
-            idempotency_key: format!("feedbridge-listing-{listing_id}"),
-        };
-        let saved = match &editing {
-            Some(existing) => shop.client.edit_product(existing, &product).await,
-            None => shop.client.create_product(&product).await,
-        }
-        .map_err(tiktok)?;
-        (saved.product_id, saved.skus)
     };
     let by_sku: Vec<(i64, String, Decimal, i64)> = variants
         .iter()

@@ -13,6 +13,7 @@
 //!   such a failure sends the order again under a fresh id (Amazon never reuses one).
 //! - A TikTok cancellation (or a buyer's request) cancels at Amazon while Amazon allows it.
 
+use super::create_once::{History, Look, NotSent, Outcome, Sent, Steps, create_once};
 use super::mcf_route::{items_by_sku, limit_problem};
 use super::order_flow::Routing;
 use super::order_state::{change, load};
@@ -37,6 +38,8 @@ const MAX_ORDER_ID_CHARS: usize = 40;
 pub(super) const FBA_FIRST_READ_WAIT: Duration = Duration::from_secs(30);
 /// Amazon shows a new order shortly after the create answers (eventual consistency).
 const FIRST_LOOK_DELAY: Duration = Duration::from_secs(2);
+/// A fulfilment order is read by our own id, not searched for: "not found" needs no wait.
+const AMAZON_LOOKUP_LAG: Duration = Duration::ZERO;
 
 /// The `sellerFulfillmentOrderId` of a TikTok order (attempt 1), and of later attempts after
 /// Amazon gave up on one. TikTok ids are digits, so no `+` or double spaces ever appear.
@@ -315,39 +318,71 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
         .store
         .call(move |conn| store::store_orders_known_since(conn, org_id))
         .await?;
-    let before_known = known_since.is_none_or(|since| row.detail.create_time < since);
+    let history = History {
+        attempted_at: mcf.create_attempted_at,
+        created_at: row.detail.create_time,
+        known_since,
+    };
     let past_awaiting = row.detail.status != OrderStatus::AwaitingShipment;
-    if (mcf.create_attempted_at.is_some() || before_known || past_awaiting)
-        && let Some(found) = fulfiller
-            .fulfilment_order(&id)
-            .await
-            .map_err(|e| amazon_failure(&org.name, &row, &e))?
-    {
-        info!(fulfilment_order = %id, "Amazon already has this fulfilment order; recording it.");
-        return created(engine, &row, &found).await;
-    }
-    let connection = shop.connection;
-    let settings = engine
-        .store
-        .call(move |conn| store::mcf_settings(conn, connection))
-        .await?;
-    if let Some(problem) = limit_problem(&items_by_sku(&row.detail)) {
-        return Err(StepFailure::rejected(
-            FailureKind::Mcf,
-            &org.name,
-            subject(&row),
-            format!("Amazon would refuse this order: {problem}"),
-            "Ship it from TikTok Seller Center.",
-        ));
-    }
-    let new_order = new_fulfilment_order(&row.detail, &id, &settings);
-    engine
-        .store
-        .call(move |conn| store::mark_mcf_create_attempted(conn, order_id))
-        .await?;
-    match fulfiller.create_order(&new_order).await {
-        Ok(()) => {
-            if cancelled_meanwhile(engine, &row).await? {
+    let look =
+        Look::decide(history, engine.clock.now_secs(), AMAZON_LOOKUP_LAG).or_if(past_awaiting);
+    let row = &row;
+    let amazon_error = |e: ConnectorError| amazon_failure(&org.name, row, &e);
+    let find = || async { fulfiller.fulfilment_order(&id).await.map_err(amazon_error) };
+    let steps = Steps {
+        find: find(),
+        prepare: async {
+            let connection = shop.connection;
+            let settings = engine
+                .store
+                .call(move |conn| store::mcf_settings(conn, connection))
+                .await?;
+            if let Some(problem) = limit_problem(&items_by_sku(&row.detail)) {
+                return Err(StepFailure::rejected(
+                    FailureKind::Mcf,
+                    &org.name,
+                    subject(row),
+                    format!("Amazon would refuse this order: {problem}"),
+                    "Ship it from TikTok Seller Center.",
+                ));
+            }
+            Ok(new_fulfilment_order(&row.detail, &id, &settings))
+        },
+        mark_attempted: async move {
+            let mark = move |conn: &_| store::mark_mcf_create_attempted(conn, order_id);
+            Ok(engine.store.call(mark).await?)
+        },
+        send: |new_order: NewFulfilmentOrder| async move {
+            match fulfiller.create_order(&new_order).await {
+                Ok(()) => Ok(Sent::Created(())),
+                Err(error @ ConnectorError::Rejected { .. }) if is_duplicate(&error) => {
+                    // Amazon has an order under this id: ours, if it exists (ids are ours
+                    // alone). Until it shows, the mark stays and the create is retried.
+                    match find().await {
+                        Ok(Some(found)) => Ok(Sent::Exists(found)),
+                        Ok(None) => Err(NotSent::Unanswered(StepFailure {
+                            retryable: true,
+                            ..amazon_error(error)
+                        })),
+                        Err(failure) => Err(NotSent::Unanswered(failure)),
+                    }
+                }
+                Err(error) => Err(NotSent::of(error, |e| create_refusal(&org.name, row, &e))),
+            }
+        },
+        // A definite "no": nothing was created, so the next attempt need not look.
+        clear_attempted: async move {
+            let clear = move |conn: &_| store::clear_mcf_create_attempted(conn, order_id);
+            Ok(engine.store.call(clear).await?)
+        },
+    };
+    match create_once(look, steps).await? {
+        Outcome::Found(found) => {
+            info!(fulfilment_order = %id, "Amazon already has this fulfilment order; recording it.");
+            created(engine, row, &found).await
+        }
+        Outcome::Created(()) => {
+            if cancelled_meanwhile(engine, row).await? {
                 return Ok(());
             }
             engine
@@ -367,30 +402,11 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
                 .await
                 .map_err(StepFailure::from)
         }
-        Err(error @ ConnectorError::Rejected { .. }) if is_duplicate(&error) => {
-            // Amazon has an order under this id: ours, if it exists (ids are ours alone).
-            match fulfiller
-                .fulfilment_order(&id)
-                .await
-                .map_err(|e| amazon_failure(&org.name, &row, &e))?
-            {
-                Some(found) => created(engine, &row, &found).await,
-                None => Err(StepFailure {
-                    retryable: true,
-                    ..amazon_failure(&org.name, &row, &error)
-                }),
-            }
-        }
-        Err(error) => {
-            if !matches!(error, ConnectorError::Retryable { .. }) {
-                // A definite "no": nothing was created, so the next attempt need not look.
-                engine
-                    .store
-                    .call(move |conn| store::clear_mcf_create_attempted(conn, order_id))
-                    .await?;
-            }
-            Err(create_refusal(&org.name, &row, &error))
-        }
+        // Not while Amazon's lookup does not lag (AMAZON_LOOKUP_LAG).
+        Outcome::WaitForSearch(wait) => engine
+            .enqueue(kind::MCF_CREATE, order_id, wait)
+            .await
+            .map_err(StepFailure::from),
     }
 }
 

@@ -6,6 +6,7 @@ mod cancellations;
 mod carriers;
 pub(crate) mod catalog;
 pub mod connections;
+mod create_once;
 pub mod description;
 pub(crate) mod linking;
 mod mcf;

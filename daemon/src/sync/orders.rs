@@ -15,6 +15,9 @@
 //!
 //! Where the store's total differs from TikTok's, the difference is recorded on the order.
 
+use super::create_once::{
+    History, Look, Lookup, NotSent, Outcome, Sent, Steps, create_once, look_first,
+};
 use super::order_flow::{self, Facts, Next, Routing};
 use super::order_state::{change, load, settings_of};
 use super::{
@@ -44,7 +47,7 @@ const FETCH_BATCH: u32 = 50;
 
 /// Shopify's order search can lag a create by seconds: after an attempt this recent whose
 /// outcome we lost, wait before trusting "not found".
-const SEARCH_LAG_SECS: i64 = 10;
+const SEARCH_LAG: Duration = Duration::from_secs(10);
 
 /// TikTok named orders (webhooks, a resync): read the queued ids of one shop, 50 per call,
 /// record each once and queue its sync. The subject is the shop connection id; the older
@@ -232,7 +235,7 @@ async fn cancelled_before_sync(
         return Ok(());
     };
     let subject = format!("TikTok order {}", row.tiktok_order_id);
-    let holds = store_holds(engine, org, &row, |e| {
+    let store_error = |e: connector::ConnectorError| {
         StepFailure::from_connector(
             FailureKind::OrderCancel,
             &org.name,
@@ -240,11 +243,19 @@ async fn cancelled_before_sync(
             "The store",
             &e,
         )
-    })
-    .await?;
-    match holds {
-        StoreHolds::Unread => wait_for_store_read(engine, order_id).await,
-        StoreHolds::Order(found) => {
+    };
+    let found = match store_claim(engine, org, &row).await? {
+        StoreClaim::Unread => return wait_for_store_read(engine, order_id).await,
+        StoreClaim::Held(found) => Some(found),
+        StoreClaim::Open(look) => {
+            match look_first(look, find_in_store(org, &row, store_error)).await? {
+                Lookup::Found(found) => Some(found),
+                Lookup::Absent | Lookup::NotYetSearchable(_) => None,
+            }
+        }
+    };
+    match found {
+        Some(found) => {
             engine
                 .store
                 .call(move |conn| store::set_store_order(conn, order_id, &found.id, &found.name))
@@ -254,7 +265,7 @@ async fn cancelled_before_sync(
                 None => Ok(()),
             }
         }
-        StoreHolds::Nothing | StoreHolds::NotYetSearchable => {
+        None => {
             change(
                 engine,
                 order_id,
@@ -266,15 +277,14 @@ async fn cancelled_before_sync(
     }
 }
 
-/// What the store holds for a TikTok order this database has not recorded in it.
-enum StoreHolds {
+/// What this database knows of the store for a TikTok order it has not recorded in it.
+enum StoreClaim {
     /// The store has not been read back since this process started: nothing may be created.
     Unread,
-    Order(connector::StoreOrderRef),
-    Nothing,
-    /// A create was sent moments ago and its answer lost; the store's search may not show it
-    /// yet.
-    NotYetSearchable,
+    /// The store was read back holding this order.
+    Held(connector::StoreOrderRef),
+    /// Not known to the store as far as this database knows; whether to look there anyway.
+    Open(Look),
 }
 
 /// Waiting for the first read back of the store after a start.
@@ -287,14 +297,13 @@ const STORE_READ_RECHECK: Duration = Duration::from_secs(30);
 /// holding is recorded, not created; one created before this database knew the store (or
 /// whose last create lost its answer) is looked up in the store first. New orders of a
 /// database that has known the store since before they existed cost no extra call.
-async fn store_holds(
+async fn store_claim(
     engine: &Engine,
     org: &OrgRuntime,
     row: &OrderRow,
-    store_error: impl Fn(connector::ConnectorError) -> StepFailure,
-) -> Result<StoreHolds, StepFailure> {
+) -> Result<StoreClaim, StepFailure> {
     if !org.store_orders_read.load(Ordering::SeqCst) {
-        return Ok(StoreHolds::Unread);
+        return Ok(StoreClaim::Unread);
     }
     let (org_id, tiktok_id) = (org.id, row.tiktok_order_id.clone());
     let (claim, known_since) = engine
@@ -307,39 +316,34 @@ async fn store_holds(
         })
         .await?;
     if let Some(claim) = claim {
-        return Ok(StoreHolds::Order(connector::StoreOrderRef {
+        return Ok(StoreClaim::Held(connector::StoreOrderRef {
             id: claim.store_order_id,
             name: claim.store_order_name,
             total: None,
         }));
     }
-    if !must_look_in_store(row.create_attempted_at, row.detail.create_time, known_since) {
-        return Ok(StoreHolds::Nothing);
-    }
-    if let Some(found) = org
-        .store
-        .find_order(&row.tiktok_order_id)
-        .await
-        .map_err(store_error)?
-    {
-        return Ok(StoreHolds::Order(found));
-    }
-    Ok(match row.create_attempted_at {
-        Some(attempted) if engine.clock.now_secs() - attempted < SEARCH_LAG_SECS => {
-            StoreHolds::NotYetSearchable
-        }
-        _ => StoreHolds::Nothing,
-    })
+    let history = History {
+        attempted_at: row.create_attempted_at,
+        created_at: row.detail.create_time,
+        known_since,
+    };
+    Ok(StoreClaim::Open(Look::decide(
+        history,
+        engine.clock.now_secs(),
+        SEARCH_LAG,
+    )))
 }
 
-/// Whether the store must be searched before a create: a create was attempted (its answer may
-/// have been lost), or the order is older than what this database knows of the store.
-fn must_look_in_store(
-    create_attempted_at: Option<i64>,
-    created_at: i64,
-    known_since: Option<i64>,
-) -> bool {
-    create_attempted_at.is_some() || known_since.is_none_or(|since| created_at < since)
+/// The store's order for this TikTok order, searched by its tag.
+async fn find_in_store(
+    org: &OrgRuntime,
+    row: &OrderRow,
+    store_error: impl Fn(connector::ConnectorError) -> StepFailure,
+) -> Result<Option<connector::StoreOrderRef>, StepFailure> {
+    org.store
+        .find_order(&row.tiktok_order_id)
+        .await
+        .map_err(store_error)
 }
 
 async fn wait_for_store_read(engine: &Engine, order_id: i64) -> StepResult {
@@ -441,46 +445,51 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
     let storefront = &org.store;
     let store_error =
         |e: connector::ConnectorError| store_refusal(&org.name, &subject, &variants, &e);
-    let found = match store_holds(engine, org, &row, &store_error).await? {
-        StoreHolds::Unread => return wait_for_store_read(engine, order_id).await,
-        StoreHolds::Order(found) => Some(found),
-        StoreHolds::Nothing => None,
-        StoreHolds::NotYetSearchable => {
+    let outcome = match store_claim(engine, org, &row).await? {
+        StoreClaim::Unread => return wait_for_store_read(engine, order_id).await,
+        StoreClaim::Held(found) => Outcome::Found(found),
+        StoreClaim::Open(look) => {
+            let steps = Steps {
+                find: find_in_store(org, &row, store_error),
+                prepare: async {
+                    Ok::<_, StepFailure>(new_store_order(
+                        &row, settings, &shop.name, &variants, &lines,
+                    ))
+                },
+                mark_attempted: async move {
+                    let mark = move |conn: &_| store::mark_create_attempted(conn, order_id);
+                    Ok(engine.store.call(mark).await?)
+                },
+                send: |new_order: NewStoreOrder| async move {
+                    storefront
+                        .create_order(&new_order)
+                        .await
+                        .map(Sent::Created)
+                        .map_err(|e| NotSent::of(e, store_error))
+                },
+                // A definite "no": nothing was created, so the next attempt need not search
+                // for it (nor wait out the search lag, which would look like success and
+                // close the failure).
+                clear_attempted: async move {
+                    let clear = move |conn: &_| store::clear_create_attempted(conn, order_id);
+                    Ok(engine.store.call(clear).await?)
+                },
+            };
+            create_once(look, steps).await?
+        }
+    };
+    let (created, recovered) = match outcome {
+        Outcome::Found(found) => {
+            info!(store_order = %found.name, "The store already has this order; recording it.");
+            (found, true)
+        }
+        Outcome::Created(created) => (created, false),
+        Outcome::WaitForSearch(wait) => {
             // The last attempt may have created it moments ago; the search may not show it yet.
-            let wait = Duration::from_secs(u64::try_from(SEARCH_LAG_SECS).unwrap_or(10));
             return engine
                 .enqueue(kind::ORDER_SYNC, order_id, wait)
                 .await
                 .map_err(StepFailure::from);
-        }
-    };
-    let recovered = found.is_some();
-    let created = match found {
-        Some(found) => {
-            info!(store_order = %found.name, "The store already has this order; recording it.");
-            found
-        }
-        None => {
-            let new_order = new_store_order(&row, settings, &shop.name, &variants, &lines);
-            engine
-                .store
-                .call(move |conn| store::mark_create_attempted(conn, order_id))
-                .await?;
-            match storefront.create_order(&new_order).await {
-                Ok(created) => created,
-                Err(e) => {
-                    if !matches!(e, connector::ConnectorError::Retryable { .. }) {
-                        // A definite "no": nothing was created, so the next attempt need not
-                        // search for it (nor wait out the search lag, which would look like
-                        // success and close the failure).
-                        engine
-                            .store
-                            .call(move |conn| store::clear_create_attempted(conn, order_id))
-                            .await?;
-                    }
-                    return Err(store_error(e));
-                }
-            }
         }
     };
     let differences = differences(&row.detail, created.total);
@@ -809,17 +818,6 @@ mod tests {
             "{found:?}"
         );
         assert!(differences(&order(&[]), Some(Decimal::new(3598, 2))).is_empty());
-    }
-
-    #[test]
-    fn the_store_is_searched_only_when_it_may_hold_the_order() {
-        // A new order of a database that has known the store since before it: no call.
-        assert!(!must_look_in_store(None, 2_000, Some(1_000)));
-        // Older than the database's memory of the store (a new or restored data dir).
-        assert!(must_look_in_store(None, 500, Some(1_000)));
-        assert!(must_look_in_store(None, 2_000, None));
-        // A create whose answer may have been lost.
-        assert!(must_look_in_store(Some(1_990), 2_000, Some(1_000)));
     }
 
     #[test]
