@@ -564,6 +564,24 @@ pub struct RemoteLineItem {
     pub package_status: String,
 }
 
+impl RemoteLineItem {
+    /// One unit of `seller_sku` at 1.00, waiting for shipment (tests change what they need).
+    #[cfg(test)]
+    pub fn sample(id: &str, seller_sku: &str) -> Self {
+        Self {
+            id: id.into(),
+            sku_id: format!("sku-{id}"),
+            seller_sku: seller_sku.into(),
+            original_price: Decimal::ONE,
+            sale_price: Decimal::ONE,
+            package_id: String::new(),
+            tracking_number: String::new(),
+            shipping_provider_name: String::new(),
+            package_status: String::new(),
+        }
+    }
+}
+
 /// A cancellation of a TikTok order (§4.5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RemoteCancellation {

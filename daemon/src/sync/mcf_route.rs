@@ -132,23 +132,9 @@ pub(super) mod tests {
 
     pub(in crate::sync) fn order(skus: &[&str]) -> RemoteOrder {
         RemoteOrder {
-            id: "576461413038785752".into(),
-            status: crate::connector::tiktok::status::OrderStatus::AwaitingShipment,
-            update_time: 10,
             create_time: 1_700_000_000,
             paid_time: 1_700_000_060,
-            fulfillment_type: crate::connector::tiktok::status::FulfillmentType::Seller,
-            shipping_type: crate::connector::tiktok::status::ShippingType::Seller,
-            delivery_option_id: "d".into(),
-            currency: "USD".into(),
-            sub_total: Decimal::ZERO,
-            seller_discount: Decimal::ZERO,
-            platform_discount: Decimal::ZERO,
-            shipping_fee: Decimal::ZERO,
-            tax: Decimal::ZERO,
             total: Decimal::new(5000, 2),
-            is_buyer_request_cancel: false,
-            buyer_email: String::new(),
             recipient: RemoteAddress {
                 first_name: "Jane".into(),
                 last_name: "Doe".into(),
@@ -163,17 +149,12 @@ pub(super) mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, sku)| RemoteLineItem {
-                    id: format!("line{i}"),
-                    sku_id: format!("s{i}"),
-                    seller_sku: (*sku).into(),
                     original_price: Decimal::TEN,
                     sale_price: Decimal::TEN,
-                    package_id: String::new(),
-                    tracking_number: String::new(),
-                    shipping_provider_name: String::new(),
-                    package_status: String::new(),
+                    ..RemoteLineItem::sample(&format!("line{i}"), sku)
                 })
                 .collect(),
+            ..RemoteOrder::sample("576461413038785752")
         }
     }
 

@@ -146,43 +146,21 @@ pub fn hold_until(order: &RemoteOrder, settings: &OrderSettings) -> Option<i64> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connector::RemoteLineItem;
     use crate::connector::tiktok::status::{FulfillmentType, ShippingType};
-    use crate::connector::{RemoteAddress, RemoteLineItem};
     use rust_decimal::Decimal;
 
     const NOW: i64 = 10_000;
 
     fn order(status: OrderStatus) -> RemoteOrder {
         RemoteOrder {
-            id: "576".into(),
             status,
             update_time: NOW,
             create_time: NOW - 600,
             paid_time: NOW - 500,
-            fulfillment_type: FulfillmentType::Seller,
-            shipping_type: ShippingType::Seller,
-            delivery_option_id: "d".into(),
-            currency: "USD".into(),
             sub_total: Decimal::ONE,
-            seller_discount: Decimal::ZERO,
-            platform_discount: Decimal::ZERO,
-            shipping_fee: Decimal::ZERO,
-            tax: Decimal::ZERO,
-            total: Decimal::ONE,
-            is_buyer_request_cancel: false,
-            buyer_email: String::new(),
-            recipient: RemoteAddress::default(),
-            line_items: vec![RemoteLineItem {
-                id: "l1".into(),
-                sku_id: "s1".into(),
-                seller_sku: "A".into(),
-                original_price: Decimal::ONE,
-                sale_price: Decimal::ONE,
-                package_id: String::new(),
-                tracking_number: String::new(),
-                shipping_provider_name: String::new(),
-                package_status: String::new(),
-            }],
+            line_items: vec![RemoteLineItem::sample("l1", "A")],
+            ..RemoteOrder::sample("576")
         }
     }
 

@@ -751,43 +751,23 @@ async fn after_creation(engine: &Engine, row: OrderRow, settings: &OrderSettings
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connector::{RemoteAddress, RemoteLineItem};
+    use crate::connector::RemoteLineItem;
 
     fn order(lines: &[(&str, &str, &str)]) -> RemoteOrder {
         RemoteOrder {
-            id: "1".into(),
-            status: crate::connector::tiktok::status::OrderStatus::AwaitingShipment,
-            update_time: 10,
             create_time: 1_000,
             paid_time: 1_060,
-            fulfillment_type: crate::connector::tiktok::status::FulfillmentType::Seller,
-            shipping_type: crate::connector::tiktok::status::ShippingType::Seller,
-            delivery_option_id: "d".into(),
-            currency: "USD".into(),
-            sub_total: Decimal::ZERO,
-            seller_discount: Decimal::ZERO,
-            platform_discount: Decimal::ZERO,
-            shipping_fee: Decimal::ZERO,
-            tax: Decimal::ZERO,
             total: Decimal::new(3598, 2),
-            is_buyer_request_cancel: false,
-            buyer_email: String::new(),
-            recipient: RemoteAddress::default(),
             line_items: lines
                 .iter()
                 .enumerate()
                 .map(|(i, (sku, original, sale))| RemoteLineItem {
-                    id: format!("l{i}"),
-                    sku_id: format!("s{i}"),
-                    seller_sku: (*sku).into(),
                     original_price: original.parse().unwrap_or_default(),
                     sale_price: sale.parse().unwrap_or_default(),
-                    package_id: String::new(),
-                    tracking_number: String::new(),
-                    shipping_provider_name: String::new(),
-                    package_status: String::new(),
+                    ..RemoteLineItem::sample(&format!("l{i}"), sku)
                 })
                 .collect(),
+            ..RemoteOrder::sample("1")
         }
     }
 
