@@ -150,7 +150,7 @@ async fn retry_by_id_and_by_kind() {
     assert!(
         stderr(&output).contains(
             "[possible values: order_create, tracking_push, order_cancel, tracking_to_store, \
-             listing, inventory_push, connection, mcf]"
+             listing, inventory_push, connection, mcf, storage]"
         ),
         "{}",
         stderr(&output)
