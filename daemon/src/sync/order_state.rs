@@ -6,6 +6,7 @@ use super::{Engine, StepFailure, StepResult};
 use crate::store::{self, OrderRow};
 use feedbridge_common::OrderSyncState;
 use feedbridge_common::orders::OrderSettings;
+use rusqlite::Connection;
 
 /// The order's row; `None` (with a warning) when a job names an order the database does not
 /// hold.
@@ -23,8 +24,7 @@ pub(super) async fn load(engine: &Engine, order_id: i64) -> Result<Option<OrderR
     Ok(row)
 }
 
-/// Moves the order to `state` through `store::set_order_state`, which refuses a move the
-/// order's state machine does not allow (the step then fails with that reason).
+/// Moves the order to `state` in its own transaction; see [`set`].
 pub(super) async fn change(
     engine: &Engine,
     order_id: i64,
@@ -33,8 +33,20 @@ pub(super) async fn change(
 ) -> StepResult {
     Ok(engine
         .store
-        .call(move |conn| store::set_order_state(conn, order_id, state, reason.as_deref()))
+        .call(move |conn| set(conn, order_id, state, reason.as_deref()))
         .await?)
+}
+
+/// The sync steps' one writer of an order's state, for a step that changes it together with
+/// other rows in one transaction. The store refuses a move the order's state machine does not
+/// allow (`OrderSyncState::may_become`); the step then fails with that reason.
+pub(super) fn set(
+    conn: &Connection,
+    order_id: i64,
+    state: OrderSyncState,
+    reason: Option<&str>,
+) -> rusqlite::Result<()> {
+    store::set_order_state(conn, order_id, state, reason)
 }
 
 pub(super) async fn settings_of(engine: &Engine, shop: i64) -> Result<OrderSettings, StepFailure> {
@@ -63,16 +75,14 @@ mod tests {
                 let org = ensure_org(conn, "acme")?;
                 let shop = ensure_connection(conn, org, "tiktok", "tiktok", "shop", "s1")?;
                 let order = upsert_order(conn, shop, &RemoteOrder::sample("77"))?;
-                store::set_order_state(conn, order, OrderSyncState::Shipped, None)?;
+                set(conn, order, OrderSyncState::Shipped, None)?;
                 Ok(order)
             })
             .await
             .unwrap();
 
         let refused = store
-            .call(move |conn| {
-                store::set_order_state(conn, order, OrderSyncState::Waiting, Some("unpaid"))
-            })
+            .call(move |conn| set(conn, order, OrderSyncState::Waiting, Some("unpaid")))
             .await
             .unwrap_err();
         let failure = StepFailure::from(refused);

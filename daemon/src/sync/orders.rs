@@ -19,7 +19,7 @@ use super::create_once::{
     History, Look, Lookup, NotSent, Outcome, Sent, Steps, create_once, look_first,
 };
 use super::order_flow::{self, Facts, Next, Routing};
-use super::order_state::{change, load, settings_of};
+use super::order_state::{self, change, load, settings_of};
 use super::{
     Engine, OrgRuntime, StepFailure, StepResult, cancellations, kind, mcf, order_reads, shipping,
 };
@@ -373,7 +373,7 @@ async fn hold(engine: &Engine, row: &OrderRow, until: i64, minutes: u32) -> Step
         .store
         .call(move |conn| {
             store::set_hold_until(conn, id, Some(until))?;
-            store::set_order_state(conn, id, OrderSyncState::Waiting, Some(&reason))
+            order_state::set(conn, id, OrderSyncState::Waiting, Some(&reason))
         })
         .await?;
     let wait = Duration::from_secs(u64::try_from(until - engine.clock.now_secs()).unwrap_or(0) + 1);

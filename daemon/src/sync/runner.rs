@@ -6,6 +6,7 @@
 //! item (kind, subject) across job rows, so an item that keeps failing waits longer each time
 //! whoever queues it, and is reported once.
 
+use super::order_state;
 use super::{
     Engine, StepFailure, StepResult, cancellations, catalog, connections, kind, linking, mcf,
     orders, shipping, stock, store_orders,
@@ -314,7 +315,7 @@ fn give_up(
             )?;
         }
         (kind::ORDER_SYNC | kind::MCF_CREATE | kind::MCF_FOLLOW, Some(order)) => {
-            store::set_order_state(tx, order, OrderSyncState::Failed, Some(&failure.reason))?;
+            order_state::set(tx, order, OrderSyncState::Failed, Some(&failure.reason))?;
         }
         _ => {}
     }

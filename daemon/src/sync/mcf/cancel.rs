@@ -75,12 +75,7 @@ pub(super) async fn cancel_at_amazon(
                 store::mark_mcf_cancel_requested(conn, order_id)?;
                 store::close_mcf_order(conn, order_id)?;
                 if by == CancelBy::TikTok {
-                    store::set_order_state(
-                        conn,
-                        order_id,
-                        OrderSyncState::Cancelled,
-                        Some(&reason),
-                    )?;
+                    order_state::set(conn, order_id, OrderSyncState::Cancelled, Some(&reason))?;
                 }
                 Ok(())
             })

@@ -107,7 +107,7 @@ pub async fn create(engine: &Engine, order_id: i64) -> StepResult {
                 .store
                 .call(move |conn| {
                     store::mark_mcf_created(conn, order_id)?;
-                    store::set_order_state(
+                    order_state::set(
                         conn,
                         order_id,
                         OrderSyncState::AtAmazon,
@@ -231,7 +231,7 @@ pub(super) async fn created(
         .call(move |conn| {
             store::mark_mcf_created(conn, order_id)?;
             store::set_mcf_status(conn, order_id, status)?;
-            store::set_order_state(
+            order_state::set(
                 conn,
                 order_id,
                 OrderSyncState::AtAmazon,

@@ -209,7 +209,7 @@ pub(super) async fn settle(
             .store
             .call(move |conn| {
                 store::close_mcf_order(conn, order_id)?;
-                store::set_order_state(conn, order_id, state, reason.as_deref())
+                order_state::set(conn, order_id, state, reason.as_deref())
             })
             .await
             .map_err(StepFailure::from)
@@ -401,7 +401,7 @@ pub(super) async fn send_again(engine: &Engine, row: &OrderRow, mcf: &McfOrderRo
         .store
         .call(move |conn| {
             store::restart_mcf_order(conn, order_id, &next)?;
-            store::set_order_state(
+            order_state::set(
                 conn,
                 order_id,
                 OrderSyncState::Pending,

@@ -12,7 +12,7 @@
 use super::create_once::{History, Look, NotSent, Outcome, Sent, Steps, create_once};
 use super::mcf_route::{items_by_sku, limit_problem};
 use super::order_flow::Routing;
-use super::order_state::{change, load};
+use super::order_state::{self, change, load};
 use super::tracking::{Carrier, TrackingPush};
 use super::{Engine, OrgRuntime, StepFailure, StepResult, kind};
 use crate::connector::tiktok::status::{CancellationStatus, OrderStatus};
@@ -249,7 +249,7 @@ pub async fn send(engine: &Engine, row: &OrderRow) -> StepResult {
         .store
         .call(move |conn| {
             store::ensure_mcf_order(conn, order_id, &id)?;
-            store::set_order_state(
+            order_state::set(
                 conn,
                 order_id,
                 OrderSyncState::Pending,
