@@ -12,6 +12,7 @@ use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 
 mod amazon;
 mod auth;
+mod bigcommerce;
 mod listing;
 mod orders;
 mod stock;
@@ -159,6 +160,7 @@ pub struct ControlClient {
     shopify: String,
     woocommerce: String,
     amazon: String,
+    bigcommerce: String,
 }
 
 impl ControlClient {
@@ -170,6 +172,7 @@ impl ControlClient {
             shopify: shopify_url.into().trim_end_matches('/').to_string(),
             woocommerce: String::new(),
             amazon: String::new(),
+            bigcommerce: String::new(),
         }
     }
 
@@ -183,6 +186,7 @@ impl ControlClient {
     pub fn for_sandbox(sandbox: &RunningSandbox) -> Self {
         Self::new(sandbox.tiktok_url(), sandbox.shopify_url())
             .with_more(&sandbox.woocommerce_url(), &sandbox.amazon_url())
+            .with_bigcommerce(&sandbox.bigcommerce_url())
     }
 
     async fn send<T: DeserializeOwned>(

@@ -20,6 +20,7 @@
 #![recursion_limit = "256"]
 
 mod amazon;
+mod bigcommerce;
 mod catalog_seed;
 mod common;
 pub mod control;
@@ -123,6 +124,18 @@ pub struct Credentials {
     /// The seller's authorization (`Atzr|...`).
     #[serde(default)]
     pub amazon_refresh_token: String,
+    /// BigCommerce store hash (the `{store_hash}` of `/stores/{store_hash}/v3`).
+    #[serde(default)]
+    pub bigcommerce_store_hash: String,
+    /// `X-Auth-Token` of the store-level API account (every scope modify).
+    #[serde(default)]
+    pub bigcommerce_access_token: String,
+    /// The API account's client id (owner of its webhooks).
+    #[serde(default)]
+    pub bigcommerce_client_id: String,
+    /// The API account's client secret (signs webhook deliveries, Standard Webhooks).
+    #[serde(default)]
+    pub bigcommerce_client_secret: String,
 }
 
 /// A started sandbox. Dropping it (or [`RunningSandbox::shutdown`]) stops both servers and all
@@ -133,6 +146,7 @@ pub struct RunningSandbox {
     woocommerce_addr: SocketAddr,
     woocommerce_https_addr: SocketAddr,
     amazon_addr: SocketAddr,
+    bigcommerce_addr: SocketAddr,
     credentials: Credentials,
     token: CancellationToken,
     servers: Vec<JoinHandle<()>>,
@@ -165,6 +179,11 @@ impl RunningSandbox {
     /// Base URL of the SP-API endpoint (`/fba/...`) and of Login with Amazon (`/auth/o2/token`).
     pub fn amazon_url(&self) -> String {
         format!("http://{}", self.amazon_addr)
+    }
+
+    /// API base of the BigCommerce store: `{url}/stores/{store_hash}/v2|v3/...`.
+    pub fn bigcommerce_url(&self) -> String {
+        format!("http://{}", self.bigcommerce_addr)
     }
 
     pub fn credentials(&self) -> Credentials {
@@ -216,6 +235,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         bind_one("WooCommerce https").await?;
     let woocommerce_cert = woocommerce::tls::SelfSigned::generate()?;
     let (amazon_listener, amazon_addr) = bind_one("Amazon").await?;
+    let (bigcommerce_listener, bigcommerce_addr) = bind_one("BigCommerce").await?;
 
     let (tt, seeded) = tiktok::TikTok::new(
         config.seed,
@@ -230,6 +250,8 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce::WooCommerce::new(&config, bg.clone(), format!("http://{woocommerce_addr}"));
     let fba_catalog = amazon::fba_catalog(&shop, config.fba_products);
     let (amazon, amazon_creds) = amazon::new(&config, bg.clone(), fba_catalog);
+    let (bc, bc_account) =
+        bigcommerce::BigCommerce::new(&config, bg.clone(), format!("http://{bigcommerce_addr}"));
 
     let credentials = Credentials {
         tiktok_app_key: seeded.app_key,
@@ -249,6 +271,10 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         amazon_client_id: amazon_creds.client_id,
         amazon_client_secret: amazon_creds.client_secret,
         amazon_refresh_token: amazon_creds.refresh_token,
+        bigcommerce_store_hash: bc_account.store_hash,
+        bigcommerce_access_token: bc_account.access_token,
+        bigcommerce_client_id: bc_account.client_id,
+        bigcommerce_client_secret: bc_account.client_secret,
     };
 
     let mut servers = Vec::new();
@@ -267,6 +293,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
             woocommerce::router(woo),
         ),
         ("amazon", amazon_listener, amazon::router(amazon)),
+        ("bigcommerce", bigcommerce_listener, bigcommerce::router(bc)),
     ] {
         let shutdown = token.clone();
         servers.push(tokio::spawn(async move {
@@ -284,6 +311,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce = %woocommerce_addr,
         woocommerce_https = %woocommerce_https_addr,
         amazon = %amazon_addr,
+        bigcommerce = %bigcommerce_addr,
         "Sandbox simulators listening."
     );
     Ok(RunningSandbox {
@@ -292,6 +320,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce_addr,
         woocommerce_https_addr,
         amazon_addr,
+        bigcommerce_addr,
         credentials,
         token,
         servers,

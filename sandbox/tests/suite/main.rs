@@ -5,6 +5,7 @@
 mod common;
 
 mod amazon;
+mod bigcommerce;
 mod binary;
 mod shopify;
 mod shopify_order_side;

@@ -230,6 +230,10 @@ mod tests {
             amazon_client_id: "amzn1.application-oa2-client.x".into(),
             amazon_client_secret: "amzn-secret".into(),
             amazon_refresh_token: "Atzr|x".into(),
+            bigcommerce_store_hash: "abc123".into(),
+            bigcommerce_access_token: "bc_token".into(),
+            bigcommerce_client_id: "bc_client".into(),
+            bigcommerce_client_secret: "bc_secret".into(),
         }
     }
 
