@@ -111,7 +111,8 @@ impl Quota {
             left: self.quota.saturating_sub(self.used),
             quota: self.quota,
             window_ms: self.window.as_millis(),
-            reset_ms: reset.as_millis().max(1),
+            // Rounded up: waiting this long always reaches the next window.
+            reset_ms: reset.as_micros().div_ceil(1000).max(1),
         }
     }
 }
