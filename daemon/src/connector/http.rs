@@ -63,6 +63,7 @@ pub enum Platform {
     TikTok,
     WooCommerce,
     Amazon,
+    BigCommerce,
 }
 
 impl Platform {
@@ -72,6 +73,7 @@ impl Platform {
             Self::TikTok => "TikTok Shop",
             Self::WooCommerce => "WooCommerce",
             Self::Amazon => "Amazon",
+            Self::BigCommerce => "BigCommerce",
         }
     }
 
@@ -82,6 +84,7 @@ impl Platform {
             Self::TikTok => "tiktok",
             Self::WooCommerce => "woocommerce",
             Self::Amazon => "amazon",
+            Self::BigCommerce => "bigcommerce",
         }
     }
 }

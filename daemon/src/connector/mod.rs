@@ -2,6 +2,7 @@
 //! converts to these types at the edge; the sync engine never sees HTTP status codes.
 
 pub mod amazon;
+pub mod bigcommerce;
 pub mod http;
 #[cfg(test)]
 pub(crate) mod prop_json;
