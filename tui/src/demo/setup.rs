@@ -208,7 +208,7 @@ pub fn write_files(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use feedbridge_common::config::{Config, Secrets};
+    use feedbridge_common::config::{Config, Secrets, StorePlatform, StoreSecrets};
     use std::os::unix::fs::PermissionsExt;
 
     fn creds() -> Credentials {
@@ -265,15 +265,15 @@ mod tests {
         )
         .unwrap();
         secrets.check_against(&config, &secrets_file).unwrap();
-        assert_eq!(
-            secrets.woocommerce[ORGANIZATION].consumer_key.expose(),
-            "ck_x"
-        );
+        assert!(matches!(
+            secrets.store(StorePlatform::Woocommerce, ORGANIZATION),
+            Some(StoreSecrets::Woocommerce(keys)) if keys.consumer_key.expose() == "ck_x"
+        ));
         assert_eq!(
             secrets.amazon[ORGANIZATION].refresh_token.expose(),
             "Atzr|x"
         );
-        assert!(secrets.shopify.is_empty());
+        assert_eq!(secrets.stores.len(), 1);
     }
 
     #[test]
@@ -308,9 +308,9 @@ mod tests {
         .unwrap();
         secrets.check_against(&config, &secrets_file).unwrap();
         assert_eq!(secrets.tiktok[SHOP].refresh_token.expose(), "TTP_refresh");
-        assert_eq!(
-            secrets.shopify[ORGANIZATION].webhook_secret.expose(),
-            "whsec"
-        );
+        assert!(matches!(
+            secrets.store(StorePlatform::Shopify, ORGANIZATION),
+            Some(StoreSecrets::Shopify(keys)) if keys.webhook_secret.expose() == "whsec"
+        ));
     }
 }
