@@ -23,6 +23,7 @@ mod amazon;
 mod catalog_seed;
 mod common;
 pub mod control;
+pub mod merchant;
 mod png;
 mod shopify;
 mod tiktok;
