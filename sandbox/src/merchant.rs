@@ -120,6 +120,11 @@ pub trait MerchantStore: Send + Sync {
     ) -> anyhow::Result<()>;
     /// The merchant cancels the order in the store's admin.
     async fn cancel(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()>;
+    /// The merchant refunds the whole order (a credit memo on Magento), where the simulator
+    /// models refunds.
+    async fn refund(&self, _control: &ControlClient, _order_id: &str) -> anyhow::Result<()> {
+        anyhow::bail!("the {} simulator does not model refunds", self.name())
+    }
     async fn fault(&self, control: &ControlClient, fault: &Fault) -> anyhow::Result<()>;
     /// How the simulator delivers webhooks (a store without webhooks ignores it).
     async fn webhook_mode(&self, control: &ControlClient, mode: WebhookMode) -> anyhow::Result<()>;
