@@ -24,6 +24,7 @@ mod bigcommerce;
 mod catalog_seed;
 mod common;
 pub mod control;
+pub mod merchant;
 mod png;
 mod shopify;
 mod tiktok;
