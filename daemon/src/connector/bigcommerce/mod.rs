@@ -53,11 +53,13 @@
 //! is `Rejected` naming the field ([`wire`]).
 
 mod orders;
+mod platform;
 mod quota;
 mod storefront;
 mod wire;
 
 pub use orders::EXTERNAL_SOURCE;
+pub use platform::BigCommercePlatform;
 
 use super::http::{self, Platform};
 use super::{ConnectorError, ConnectorResult};
@@ -100,6 +102,22 @@ const QUOTA_RETRIES: u32 = 2;
 const DEFAULT_BACKOFF: Duration = Duration::from_secs(5);
 
 const FIX_TOKEN: &str = "create a store-level API account in the BigCommerce control panel under Settings → API → Store-level API accounts (scopes: Orders modify, Products modify, Store inventory modify, Information & settings read-only) and use its access token and the store hash of its API path";
+
+/// A whole-order refund ends the order: BigCommerce's Refunded status (4) is "the seller has
+/// used the Refund action to refund the whole order" (a partial refund is 14), and like
+/// Cancelled (5) it holds no stock and is never shipped. So an order refunded before anything
+/// shipped is reported as cancelled; one refunded after shipping is a return, not a
+/// cancellation.
+pub const FULLY_REFUNDED_CANCELS: bool = true;
+
+const CANCELLED: u64 = 5;
+const REFUNDED: u64 = 4;
+
+/// Whether an order with this status is off (reported as cancelled).
+pub fn ends_order(status_id: u64, items_shipped: i64) -> bool {
+    status_id == CANCELLED
+        || (FULLY_REFUNDED_CANCELS && status_id == REFUNDED && items_shipped <= 0)
+}
 
 /// `"111/501"` → (111, 501).
 pub fn parse_variant_id(id: &str) -> Option<(u64, u64)> {

@@ -166,7 +166,7 @@ impl BigCommerceClient {
             name: format!("#{}", o.id),
             updated_at: wire::iso_of_rfc2822(&o.date_modified),
             tiktok_order_id: o.external_order_id.clone(),
-            cancelled: o.status_id == 5,
+            cancelled: super::ends_order(o.status_id, o.items_shipped),
             fulfilments,
         }
     }
