@@ -18,6 +18,7 @@ mod catalog;
 mod control;
 mod hooks;
 mod inventory;
+pub(crate) mod merchant;
 mod model;
 mod order_json;
 mod orders;
@@ -506,7 +507,14 @@ async fn api(
     let started = now_millis();
     let path = uri.path().to_string();
     let operation = format!("{method} {path}");
-    let fault = bc.faults.take(&[path.as_str(), operation.as_str()]);
+    // Also without `/stores/{hash}`, so a fault can be aimed without knowing the hash.
+    let in_store = path
+        .strip_prefix(&format!("/stores/{}", bc.store_hash))
+        .map(|rest| format!("{method} {rest}"))
+        .unwrap_or_default();
+    let fault = bc
+        .faults
+        .take(&[path.as_str(), operation.as_str(), in_store.as_str()]);
     if fault == Some(FaultKind::LostAnswer) {
         let _carried_out = handle(&bc, &method, &uri, &headers, &body);
     }
