@@ -199,11 +199,16 @@ impl BigCommerceClient {
             let variant: Option<&WireVariant> =
                 product.and_then(|p| p.variants.iter().find(|v| v.id == vid));
             let (Some(product), Some(variant)) = (product, variant) else {
+                let raw = if product.is_none() {
+                    format!("GET /v3/catalog/products/{product_id}: 404 Not Found")
+                } else {
+                    format!("product {product_id} has no variant {vid}")
+                };
                 return Err(ConnectorError::Rejected {
                     reason: format!(
                         "BigCommerce variant {id} no longer exists; link the SKU to an existing product"
                     ),
-                    raw: String::new(),
+                    raw,
                 });
             };
             out.push(LineStock {
@@ -263,8 +268,15 @@ impl BigCommerceClient {
     }
 
     /// Why BigCommerce refused an order for stock, naming the SKUs.
-    async fn out_of_stock(&self, order: &NewStoreOrder, error: ConnectorError) -> ConnectorError {
-        if wire::out_of_stock(error.raw()).is_empty() {
+    /// A refused create explained: a line whose variant is gone (BigCommerce only says "The
+    /// field 'product_id' is invalid."), or the SKUs short of stock. BigCommerce's answer is
+    /// kept as the raw error.
+    async fn explain_refusal(
+        &self,
+        order: &NewStoreOrder,
+        error: ConnectorError,
+    ) -> ConnectorError {
+        if !matches!(error, ConnectorError::Rejected { .. }) {
             return error;
         }
         let wanted: Vec<(String, i64)> = order
@@ -272,9 +284,19 @@ impl BigCommerceClient {
             .iter()
             .map(|l| (l.variant_id.clone(), i64::from(l.quantity)))
             .collect();
-        let Ok(lines) = self.line_stock(&wanted).await else {
-            return error;
+        let lines = match self.line_stock(&wanted).await {
+            Ok(lines) => lines,
+            Err(ConnectorError::Rejected { reason, .. }) => {
+                return ConnectorError::Rejected {
+                    reason,
+                    raw: error.raw().to_owned(),
+                };
+            }
+            Err(_) => return error,
         };
+        if wire::out_of_stock(error.raw()).is_empty() {
+            return error;
+        }
         let short: Vec<String> = lines
             .iter()
             .zip(Self::shortfalls(&lines))
@@ -411,7 +433,7 @@ impl Storefront for BigCommerceClient {
                 if let Err(undo_error) = self.adjust(&undo, &reason).await {
                     tracing::warn!(platform = "bigcommerce", error = %undo_error, "Could not take back the stock added for an order BigCommerce refused.");
                 }
-                return Err(self.out_of_stock(order, error).await);
+                return Err(self.explain_refusal(order, error).await);
             }
         };
         tracing::info!(platform = "bigcommerce", tiktok_order_id = %order.tiktok_order_id, order_id = created.id, "Store order created.");
