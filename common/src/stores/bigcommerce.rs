@@ -78,4 +78,41 @@ mod tests {
             assert_eq!(store_hash(bad), None, "{bad}");
         }
     }
+
+    fn store(shop_domain: &str, api_base: Option<&str>) -> StoreConfig {
+        StoreConfig {
+            platform: crate::stores::StorePlatform::Bigcommerce,
+            shop_domain: shop_domain.into(),
+            api_base: api_base.map(str::to_owned),
+            api_version: String::new(),
+            ca_file: None,
+        }
+    }
+
+    #[test]
+    fn the_store_section_names_the_key_it_breaks() {
+        assert_eq!(
+            check_store(&store("store-abc123.mybigcommerce.com", None)),
+            Ok(())
+        );
+        assert_eq!(
+            check_store(&store(
+                "store-abc123.mybigcommerce.com",
+                Some("http://127.0.0.1:9000")
+            )),
+            Ok(())
+        );
+        let broken = |store: StoreConfig| check_store(&store).unwrap_err().key;
+        assert_eq!(broken(store("shop.acme.com", None)), "shop_domain");
+        assert_eq!(
+            broken(store(
+                "store-abc123.mybigcommerce.com",
+                Some("https://api.bigcommerce.com/stores/abc123")
+            )),
+            "api_base"
+        );
+        let mut with_ca = store("store-abc123.mybigcommerce.com", None);
+        with_ca.ca_file = Some("/etc/ca.pem".into());
+        assert_eq!(broken(with_ca), "ca_file");
+    }
 }

@@ -339,6 +339,55 @@ async fn orders_are_created_once_shipped_tagged_and_cancelled() {
     assert_eq!(available(&client, &base).await, after_third);
 }
 
+/// A whole refund before anything shipped ends the order (reported cancelled, as the
+/// connector's `refund_cancels` says); a refund after shipping is a return.
+#[tokio::test]
+async fn a_whole_refund_before_shipping_reads_as_cancelled() {
+    let sandbox = sandbox_with(SandboxConfig::default()).await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let products = all_products(&client).await;
+    let (_, base) = pick_variants(&products);
+    let cancelled = |id: String| {
+        let client = &client;
+        async move { client.order_update(&id).await.unwrap().unwrap().cancelled }
+    };
+
+    let unshipped = client
+        .create_order(&new_order("576100000000000011", &[(&base, 1)]))
+        .await
+        .unwrap();
+    assert!(!cancelled(unshipped.id.clone()).await);
+    control
+        .bigcommerce_refund_order(unshipped.id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        control
+            .bigcommerce_order(unshipped.id.parse().unwrap())
+            .await
+            .unwrap()["status_id"],
+        4
+    );
+    assert!(cancelled(unshipped.id.clone()).await);
+
+    let shipped = client
+        .create_order(&new_order("576100000000000012", &[(&base, 1)]))
+        .await
+        .unwrap();
+    let shipped_id: u64 = shipped.id.parse().unwrap();
+    control
+        .bigcommerce_ship(shipped_id, "ups", "1Z999AA10123456784")
+        .await
+        .unwrap();
+    control.bigcommerce_refund_order(shipped_id).await.unwrap();
+    assert_eq!(
+        control.bigcommerce_order(shipped_id).await.unwrap()["status_id"],
+        4
+    );
+    assert!(!cancelled(shipped.id.clone()).await);
+}
+
 #[tokio::test]
 async fn we_ship_and_stock_rules_on_create() {
     let sandbox = sandbox_with(SandboxConfig::default()).await;
