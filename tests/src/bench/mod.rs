@@ -5,6 +5,7 @@ pub mod chaos;
 pub mod flash_sale;
 pub mod inventory;
 pub mod listing;
+pub mod stock_latency;
 
 use serde::Serialize;
 

@@ -37,6 +37,23 @@ enum Case {
         #[arg(long, default_value_t = 60)]
         place_secs: u64,
     },
+    /// Per stock change in the store, the time until TikTok receives it (p50/p99/max) and
+    /// the calls it took, for a store with webhooks or polled alone.
+    StockLatency {
+        /// Store platform.
+        #[arg(long, default_value = "shopify")]
+        store: String,
+        #[arg(long, default_value_t = 30)]
+        changes: usize,
+        /// Drop every store webhook (polling alone).
+        #[arg(long)]
+        no_webhooks: bool,
+        /// The daemon's `sync.catalog_poll_secs`.
+        #[arg(long, default_value_t = 60)]
+        poll_secs: u64,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Orders, stock changes, listing and Amazon MCF through SIGKILLs and platform faults;
     /// counts what was lost and what was done twice.
     Chaos {
@@ -86,6 +103,22 @@ async fn main() -> anyhow::Result<()> {
         Case::Inventory { changes, skus } => bench::inventory::run(changes, skus).await?,
         Case::FlashSale { orders, place_secs } => {
             bench::flash_sale::run(orders, place_secs).await?
+        }
+        Case::StockLatency {
+            store: name,
+            changes,
+            no_webhooks,
+            poll_secs,
+            seed,
+        } => {
+            bench::stock_latency::run(bench::stock_latency::StockLatencyOptions {
+                store: store(&name)?,
+                changes,
+                no_webhooks,
+                catalog_poll_secs: poll_secs,
+                seed,
+            })
+            .await?
         }
         Case::Chaos {
             stores,
