@@ -13,11 +13,13 @@ use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 mod amazon;
 mod auth;
 mod listing;
+mod magento;
 mod orders;
 mod stock;
 mod woocommerce;
 pub use crate::common::WebhookMode;
 pub use listing::SellerSku;
+pub use magento::{MagentoConfig, MagentoIntegration, MagentoLine, MagentoOrder};
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use stock::StoreLocation;
 
@@ -159,6 +161,7 @@ pub struct ControlClient {
     shopify: String,
     woocommerce: String,
     amazon: String,
+    magento: String,
 }
 
 impl ControlClient {
@@ -170,6 +173,7 @@ impl ControlClient {
             shopify: shopify_url.into().trim_end_matches('/').to_string(),
             woocommerce: String::new(),
             amazon: String::new(),
+            magento: String::new(),
         }
     }
 
@@ -180,9 +184,16 @@ impl ControlClient {
         self
     }
 
+    /// Also control the Magento simulator at this URL.
+    pub fn with_magento(mut self, magento_url: &str) -> Self {
+        self.magento = magento_url.trim_end_matches('/').to_string();
+        self
+    }
+
     pub fn for_sandbox(sandbox: &RunningSandbox) -> Self {
         Self::new(sandbox.tiktok_url(), sandbox.shopify_url())
             .with_more(&sandbox.woocommerce_url(), &sandbox.amazon_url())
+            .with_magento(&sandbox.magento_url())
     }
 
     async fn send<T: DeserializeOwned>(

@@ -23,6 +23,7 @@ mod amazon;
 mod catalog_seed;
 mod common;
 pub mod control;
+mod magento;
 mod png;
 mod shopify;
 mod tiktok;
@@ -123,6 +124,17 @@ pub struct Credentials {
     /// The seller's authorization (`Atzr|...`).
     #[serde(default)]
     pub amazon_refresh_token: String,
+    /// Magento integration "feedbridge" (System > Extensions > Integrations): OAuth 1.0a
+    /// consumer key and secret, access token and token secret (32 characters each).
+    #[serde(default)]
+    pub magento_consumer_key: String,
+    #[serde(default)]
+    pub magento_consumer_secret: String,
+    /// Also usable as `Authorization: Bearer` (integration tokens as bearer tokens are on).
+    #[serde(default)]
+    pub magento_access_token: String,
+    #[serde(default)]
+    pub magento_access_token_secret: String,
 }
 
 /// A started sandbox. Dropping it (or [`RunningSandbox::shutdown`]) stops both servers and all
@@ -133,6 +145,7 @@ pub struct RunningSandbox {
     woocommerce_addr: SocketAddr,
     woocommerce_https_addr: SocketAddr,
     amazon_addr: SocketAddr,
+    magento_addr: SocketAddr,
     credentials: Credentials,
     token: CancellationToken,
     servers: Vec<JoinHandle<()>>,
@@ -165,6 +178,11 @@ impl RunningSandbox {
     /// Base URL of the SP-API endpoint (`/fba/...`) and of Login with Amazon (`/auth/o2/token`).
     pub fn amazon_url(&self) -> String {
         format!("http://{}", self.amazon_addr)
+    }
+
+    /// Base URL of the Magento store (`/rest/default/V1/...`, media under `/media/`).
+    pub fn magento_url(&self) -> String {
+        format!("http://{}", self.magento_addr)
     }
 
     pub fn credentials(&self) -> Credentials {
@@ -216,6 +234,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         bind_one("WooCommerce https").await?;
     let woocommerce_cert = woocommerce::tls::SelfSigned::generate()?;
     let (amazon_listener, amazon_addr) = bind_one("Amazon").await?;
+    let (magento_listener, magento_addr) = bind_one("Magento").await?;
 
     let (tt, seeded) = tiktok::TikTok::new(
         config.seed,
@@ -230,6 +249,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce::WooCommerce::new(&config, bg.clone(), format!("http://{woocommerce_addr}"));
     let fba_catalog = amazon::fba_catalog(&shop, config.fba_products);
     let (amazon, amazon_creds) = amazon::new(&config, bg.clone(), fba_catalog);
+    let (mage, mage_keys) = magento::Magento::new(&config, format!("http://{magento_addr}"));
 
     let credentials = Credentials {
         tiktok_app_key: seeded.app_key,
@@ -249,6 +269,10 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         amazon_client_id: amazon_creds.client_id,
         amazon_client_secret: amazon_creds.client_secret,
         amazon_refresh_token: amazon_creds.refresh_token,
+        magento_consumer_key: mage_keys.consumer_key,
+        magento_consumer_secret: mage_keys.consumer_secret,
+        magento_access_token: mage_keys.access_token,
+        magento_access_token_secret: mage_keys.access_token_secret,
     };
 
     let mut servers = Vec::new();
@@ -267,6 +291,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
             woocommerce::router(woo),
         ),
         ("amazon", amazon_listener, amazon::router(amazon)),
+        ("magento", magento_listener, magento::router(mage)),
     ] {
         let shutdown = token.clone();
         servers.push(tokio::spawn(async move {
@@ -284,6 +309,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce = %woocommerce_addr,
         woocommerce_https = %woocommerce_https_addr,
         amazon = %amazon_addr,
+        magento = %magento_addr,
         "Sandbox simulators listening."
     );
     Ok(RunningSandbox {
@@ -292,6 +318,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce_addr,
         woocommerce_https_addr,
         amazon_addr,
+        magento_addr,
         credentials,
         token,
         servers,
