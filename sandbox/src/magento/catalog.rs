@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::input::{Fields, SearchCriteria, search};
+use super::input::{Fields, Obj, SearchCriteria, search};
 use super::model::{ATTRIBUTE_SET_ID, Product, STOCK_ID, STORE_ID, State, TypeId, mage_date, num};
 use super::{ApiError, ApiResult, Ctx, Magento, path_id, state};
 
@@ -332,6 +332,79 @@ pub(crate) fn source_items(magento: &Magento, ctx: &Ctx) -> ApiResult {
         })
         .collect();
     rows_search(ctx, rows, unknown_column)
+}
+
+/// Most entities in an array input while input limiting is on (`webapi/validation/complex_array_limit`).
+const MAX_ARRAY_ITEMS: usize = 20;
+
+/// `POST /V1/inventory/source-items` `{"sourceItems": [...]}`: answers `[]` (void).
+pub(crate) fn save_source_items(magento: &Magento, ctx: &Ctx) -> ApiResult {
+    let raw =
+        Obj::param(&ctx.body, "sourceItems").ok_or_else(|| ApiError::required("sourceItems"))?;
+    let Some(items) = raw.as_array() else {
+        return Err(ApiError::invalid_type(
+            raw,
+            "\\Magento\\InventoryApi\\Api\\Data\\SourceItemInterface[]",
+        ));
+    };
+    if ctx.input_limits && items.len() > MAX_ARRAY_ITEMS {
+        return Err(ApiError::bad_request_with(
+            "Maximum items of type \"%type\" is %max",
+            json!({"type": "\\Magento\\InventoryApi\\Api\\Data\\SourceItemInterface", "max": MAX_ARRAY_ITEMS}),
+        ));
+    }
+    if items.is_empty() {
+        return Err(ApiError::bad_request("Input data is empty"));
+    }
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for item in items {
+        let o = Obj::new(
+            item,
+            &[
+                "sku",
+                "source_code",
+                "quantity",
+                "status",
+                "extension_attributes",
+            ],
+        )?;
+        let sku = o.str("sku")?.unwrap_or_default();
+        let source = o.str("source_code")?.unwrap_or_default();
+        for (field, value) in [("sku", &sku), ("source_code", &source)] {
+            if value.trim().is_empty() {
+                errors.push((
+                    "\"%field\" can not be empty.".to_string(),
+                    json!({"field": field}),
+                ));
+            }
+        }
+        let quantity = o.float("quantity")?.unwrap_or_default();
+        let status = o.int("status")?;
+        parsed.push((sku, source, quantity, status));
+    }
+    let mut st = state(magento);
+    for (_, source, _, _) in &parsed {
+        if !source.is_empty() && !st.sources.iter().any(|s| s.code == *source) {
+            errors.push((
+                "Source with code \"%1\" does not exist.".to_string(),
+                json!([source]),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError {
+            errors,
+            ..ApiError::bad_request("Validation Failed")
+        });
+    }
+    for (sku, source, quantity, status) in parsed {
+        st.set_stock(&sku, &source, quantity);
+        if let (Some(status), Some(item)) = (status, st.source_items.get_mut(&(sku, source))) {
+            item.status = u8::from(status == 1);
+        }
+    }
+    Ok(json!([]))
 }
 
 /// `GET /V1/inventory/get-product-salable-quantity/:sku/:stockId`.

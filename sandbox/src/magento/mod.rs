@@ -315,6 +315,7 @@ enum Endpoint {
     StockItem(String),
     Sources,
     SourceItems,
+    SourceItemsSave,
     Salable(String, String),
     CartCreate,
     Cart(String),
@@ -360,6 +361,9 @@ fn route(method: &str, segs: &[String]) -> Option<(Endpoint, &'static str)> {
         ),
         ("GET", ["inventory", "sources"]) => (E::Sources, "Magento_InventoryApi::source"),
         ("GET", ["inventory", "source-items"]) => (E::SourceItems, "Magento_InventoryApi::source"),
+        ("POST", ["inventory", "source-items"]) => {
+            (E::SourceItemsSave, "Magento_InventoryApi::source")
+        }
         ("GET", ["inventory", "get-product-salable-quantity", _, _]) => {
             (E::Salable(p(2), p(3)), "Magento_InventoryApi::stock")
         }
@@ -553,6 +557,7 @@ fn dispatch(magento: &Magento, ctx: &Ctx, endpoint: Endpoint) -> ApiResult {
         E::StockItem(sku) => catalog::stock_item(magento, &sku),
         E::Sources => catalog::sources(magento, ctx),
         E::SourceItems => catalog::source_items(magento, ctx),
+        E::SourceItemsSave => catalog::save_source_items(magento, ctx),
         E::Salable(sku, stock) => catalog::salable(magento, &sku, &stock),
         E::CartCreate => Ok(cart::create(magento)),
         E::Cart(id) => cart::get(magento, &id),

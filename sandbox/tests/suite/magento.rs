@@ -627,5 +627,42 @@ async fn catalog_children_and_msi_stock() {
     assert_eq!(salable(&m, "TEE-S").await, json!(8));
     let (_, stock_item) = m.get("/rest/default/V1/stockItems/TEE-S", &[]).await;
     assert_eq!(stock_item["qty"], 5);
+    // Source items are written as MSI validates them; the answer is `[]` (void).
+    let (s, v) = m
+        .post(
+            "/rest/default/V1/inventory/source-items",
+            json!({"sourceItems": [{"sku": "TEE-S", "source_code": "default", "quantity": 9, "status": 1}]}),
+        )
+        .await;
+    assert_eq!((s, v), (200, json!([])));
+    assert_eq!(salable(&m, "TEE-S").await, json!(12));
+    let (s, v) = m
+        .post(
+            "/rest/default/V1/inventory/source-items",
+            json!({"sourceItems": []}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["message"].as_str()),
+        (400, Some("Input data is empty"))
+    );
+    let (s, v) = m
+        .post(
+            "/rest/default/V1/inventory/source-items",
+            json!({"sourceItems": [{"sku": "", "source_code": "west", "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!((s, v["message"].as_str()), (400, Some("Validation Failed")));
+    assert_eq!(v["errors"].as_array().unwrap().len(), 2, "{v}");
+    let many: Vec<serde_json::Value> = (0..21)
+        .map(|_| json!({"sku": "TEE-S", "source_code": "default", "quantity": 1}))
+        .collect();
+    let (s, v) = m
+        .post(
+            "/rest/default/V1/inventory/source-items",
+            json!({"sourceItems": many}),
+        )
+        .await;
+    assert_eq!((s, &v["parameters"]["max"]), (400, &json!(20)));
     sb.shutdown().await;
 }
