@@ -63,6 +63,7 @@ pub enum Platform {
     TikTok,
     WooCommerce,
     Amazon,
+    Magento,
 }
 
 impl Platform {
@@ -72,6 +73,7 @@ impl Platform {
             Self::TikTok => "TikTok Shop",
             Self::WooCommerce => "WooCommerce",
             Self::Amazon => "Amazon",
+            Self::Magento => "Magento",
         }
     }
 
@@ -82,6 +84,7 @@ impl Platform {
             Self::TikTok => "tiktok",
             Self::WooCommerce => "woocommerce",
             Self::Amazon => "amazon",
+            Self::Magento => "magento",
         }
     }
 }

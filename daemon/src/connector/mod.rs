@@ -3,6 +3,7 @@
 
 pub mod amazon;
 pub mod http;
+pub mod magento;
 #[cfg(test)]
 pub(crate) mod prop_json;
 pub mod shopify;

@@ -3,6 +3,7 @@
 //! seconds of linking each), and the tests still run two at a time on two cores.
 
 mod connector_amazon;
+mod connector_magento;
 mod connector_shopify;
 mod connector_tiktok;
 mod connector_woocommerce;
