@@ -10,7 +10,11 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod secrets_file;
 mod webhook_port;
+
+use crate::stores::StoreSecretsByOrg;
+pub use crate::stores::{StorePlatform, StoreSecrets};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,22 +172,6 @@ pub struct OrganizationConfig {
     /// An Amazon seller account whose FBA stock fulfils TikTok orders (Multi-Channel
     /// Fulfillment). Off when absent.
     pub amazon: Option<AmazonConfig>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StorePlatform {
-    Shopify,
-    Woocommerce,
-}
-
-impl StorePlatform {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Shopify => "shopify",
-            Self::Woocommerce => "woocommerce",
-        }
-    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -498,21 +486,10 @@ impl Config {
             if let Some(url) = &org.store.api_base {
                 check_url(url).map_err(|m| bad(format!("{at}.store.api_base"), m))?;
             }
-            if let Some(ca_file) = &org.store.ca_file {
-                check_ca_file(&org.store, ca_file)
-                    .map_err(|m| bad(format!("{at}.store.ca_file"), m))?;
-            }
-            if org.store.platform == StorePlatform::Shopify
-                && !valid_api_version(&org.store.api_version)
-            {
-                return Err(bad(
-                    format!("{at}.store.api_version"),
-                    format!(
-                        "\"{}\" is not a Shopify API version (YYYY-MM, e.g. 2026-10)",
-                        org.store.api_version
-                    ),
-                ));
-            }
+            org.store
+                .platform
+                .check_store(&org.store)
+                .map_err(|broken| bad(format!("{at}.store.{}", broken.key), broken.message))?;
             if let Some(amazon) = &org.amazon {
                 for (key, url) in [
                     ("api_base", &amazon.api_base),
@@ -563,35 +540,6 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn valid_api_version(version: &str) -> bool {
-    if version == "unstable" {
-        return true;
-    }
-    let bytes = version.as_bytes();
-    bytes.len() == 7
-        && bytes[4] == b'-'
-        && bytes[..4].iter().all(u8::is_ascii_digit)
-        && matches!(&version[5..], "01" | "04" | "07" | "10")
-}
-
-/// A certificate file only means something for a WooCommerce site reached over https.
-fn check_ca_file(store: &StoreConfig, ca_file: &Path) -> Result<(), String> {
-    if ca_file.as_os_str().is_empty() {
-        return Err("must name a PEM certificate file".into());
-    }
-    if store.platform != StorePlatform::Woocommerce {
-        return Err(
-            "only applies to a WooCommerce store; Shopify stores use public certificates".into(),
-        );
-    }
-    match &store.api_base {
-        Some(url) if url.starts_with("http://") => Err(format!(
-            "is only used over https, but api_base is \"{url}\"; remove ca_file or use the https address"
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn check_url(url: &str) -> Result<(), String> {
     if url.starts_with("https://") || url.starts_with("http://") {
         Ok(())
@@ -601,22 +549,14 @@ fn check_url(url: &str) -> Result<(), String> {
 }
 
 /// Tokens and app secrets, kept apart from the config in a 0600 file.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct Secrets {
-    #[serde(default)]
     pub tiktok_app: TikTokAppSecrets,
+    /// `[<store platform>.<organization>]` sections.
+    pub stores: StoreSecretsByOrg,
     /// Keyed by organization name.
-    #[serde(default)]
-    pub shopify: BTreeMap<String, ShopifySecrets>,
-    /// Keyed by organization name.
-    #[serde(default)]
-    pub woocommerce: BTreeMap<String, WooCommerceSecrets>,
-    /// Keyed by organization name.
-    #[serde(default)]
     pub amazon: BTreeMap<String, AmazonSecrets>,
     /// Keyed by TikTok shop name.
-    #[serde(default)]
     pub tiktok: BTreeMap<String, TikTokShopSecrets>,
 }
 
@@ -625,27 +565,6 @@ pub struct Secrets {
 pub struct TikTokAppSecrets {
     #[serde(default)]
     pub app_secret: Secret,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ShopifySecrets {
-    pub access_token: Secret,
-    /// The app's client secret, which signs webhooks.
-    #[serde(default)]
-    pub webhook_secret: Secret,
-}
-
-/// A WooCommerce REST API key (WooCommerce → Settings → Advanced → REST API, read/write).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WooCommerceSecrets {
-    /// `ck_...`
-    pub consumer_key: Secret,
-    /// `cs_...`
-    pub consumer_secret: Secret,
-    /// Signs the webhooks feedbridge registers (any long random string).
-    pub webhook_secret: Secret,
 }
 
 /// Login with Amazon credentials of the SP-API app and the seller's authorization.
@@ -672,6 +591,11 @@ impl Secrets {
         parse_toml(text, file)
     }
 
+    /// The organization's store credentials, from its platform's section.
+    pub fn store(&self, platform: StorePlatform, org: &str) -> Option<&StoreSecrets> {
+        self.stores.get(&(platform, org.to_string()))
+    }
+
     /// Every configured connection must have its secrets.
     pub fn check_against(&self, config: &Config, file: &Path) -> Result<(), ConfigError> {
         let missing = |key: String| ConfigError {
@@ -687,11 +611,7 @@ impl Secrets {
             return Err(missing("tiktok_app.app_secret".into()));
         }
         for org in &config.organizations {
-            let has_store_secrets = match org.store.platform {
-                StorePlatform::Shopify => self.shopify.contains_key(&org.name),
-                StorePlatform::Woocommerce => self.woocommerce.contains_key(&org.name),
-            };
-            if !has_store_secrets {
+            if self.store(org.store.platform, &org.name).is_none() {
                 return Err(missing(format!(
                     "{}.{}",
                     org.store.platform.as_str(),

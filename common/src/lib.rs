@@ -10,6 +10,7 @@ pub mod orders;
 pub mod paths;
 pub mod rpc;
 pub mod secret;
+pub mod stores;
 
 pub use domain::*;
 pub use rpc::{Console, ConsoleClient};

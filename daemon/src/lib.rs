@@ -17,13 +17,10 @@ pub mod sync;
 
 use anyhow::Context;
 use connector::amazon::{AmazonClient, AmazonSettings};
-use connector::shopify::{ShopifyClient, ShopifySettings};
+use connector::store_platform::{ConnectedStore, StoreSetup, connector_for};
 use connector::tiktok::auth::{AuthorizationApp, TokenKeeper, TokenPair};
 use connector::tiktok::{TikTokClient, TikTokSettings};
-use connector::woocommerce::{WooCommerceClient, WooCommerceSettings};
-use feedbridge_common::config::{
-    Config, OrganizationConfig, Secrets, StorePlatform, TikTokShopSecrets,
-};
+use feedbridge_common::config::{Config, OrganizationConfig, Secrets, TikTokShopSecrets};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -212,7 +209,7 @@ async fn build_runtimes(
                 Ok((org_id, conn_id))
             })
             .await?;
-        let (storefront, webhook_secret) = storefront_for(org, secrets, http, clock)?;
+        let connected = storefront_for(org, secrets, http, clock)?;
         let fulfiller = fulfiller_for(org, secrets, http)?;
         let marketplace = org.amazon.as_ref().map(|a| a.marketplace.country());
         store
@@ -269,8 +266,9 @@ async fn build_runtimes(
             name: org.name.clone(),
             store_connection,
             platform,
-            store: storefront,
-            webhook_secret,
+            store: connected.storefront,
+            webhooks: connected.webhooks,
+            capabilities: connector_for(platform).capabilities(),
             fulfiller,
             amazon: org.amazon.clone(),
             shops,
@@ -280,69 +278,27 @@ async fn build_runtimes(
     Ok(orgs)
 }
 
-/// The client of the organization's store and the secret its webhooks are signed with.
+/// The organization's store, connected by its platform's connector from its secrets section.
 fn storefront_for(
     org: &OrganizationConfig,
     secrets: &Secrets,
     http: &reqwest::Client,
     clock: &Arc<dyn clock::Clock>,
-) -> anyhow::Result<(Arc<dyn connector::Storefront>, String)> {
-    let missing = || format!("No store credentials for organization {}", org.name);
-    let api_base = org
-        .store
-        .api_base
-        .clone()
-        .unwrap_or_else(|| format!("https://{}", org.store.shop_domain));
-    Ok(match org.store.platform {
-        StorePlatform::Shopify => {
-            let store_secrets = secrets.shopify.get(&org.name).with_context(missing)?;
-            let client = ShopifyClient::new(
-                ShopifySettings {
-                    api_base,
-                    api_version: org.store.api_version.clone(),
-                    access_token: store_secrets.access_token.clone(),
-                },
-                http.clone(),
-            );
-            (
-                Arc::new(client),
-                store_secrets.webhook_secret.expose().to_owned(),
-            )
-        }
-        StorePlatform::Woocommerce => {
-            let store_secrets = secrets.woocommerce.get(&org.name).with_context(missing)?;
-            // A site with a private CA or a self-signed certificate gets its own client.
-            let http = match &org.store.ca_file {
-                Some(ca_file) => {
-                    let cannot_use = || {
-                        format!(
-                            "Cannot use {} as the store certificate (ca_file in \
-                             [organization.store] of organization \"{}\"): fix the file or \
-                             remove the setting",
-                            ca_file.display(),
-                            org.name
-                        )
-                    };
-                    let pem = std::fs::read(ca_file).with_context(cannot_use)?;
-                    connector::woocommerce::http_client_trusting(&pem).with_context(cannot_use)?
-                }
-                None => http.clone(),
-            };
-            let client = WooCommerceClient::new(
-                WooCommerceSettings {
-                    api_base,
-                    consumer_key: store_secrets.consumer_key.clone(),
-                    consumer_secret: store_secrets.consumer_secret.clone(),
-                    webhook_secret: store_secrets.webhook_secret.clone(),
-                },
-                http,
-            )
-            .with_clock(Arc::clone(clock));
-            (
-                Arc::new(client),
-                store_secrets.webhook_secret.expose().to_owned(),
-            )
-        }
+) -> anyhow::Result<ConnectedStore> {
+    let platform = org.store.platform;
+    let store_secrets = secrets.store(platform, &org.name).with_context(|| {
+        format!(
+            "No store credentials for organization {}: add a [{}.{}] section to the secrets file",
+            org.name,
+            platform.as_str(),
+            org.name
+        )
+    })?;
+    connector_for(platform).connect(StoreSetup {
+        org,
+        secrets: store_secrets,
+        http,
+        clock,
     })
 }
 

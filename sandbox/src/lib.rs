@@ -24,6 +24,7 @@ mod catalog_seed;
 mod common;
 pub mod control;
 mod magento;
+pub mod merchant;
 mod png;
 mod shopify;
 mod tiktok;

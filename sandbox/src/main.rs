@@ -1,6 +1,6 @@
-//! `feedbridge-sandbox`: runs the TikTok Shop and Shopify simulators until SIGTERM/SIGINT.
-//! Prints one JSON line `{"tiktok_url", "shopify_url", "woocommerce_url",
-//! "woocommerce_https_url", "amazon_url", "credentials"}` to stdout when ready.
+//! `feedbridge-sandbox`: runs every simulator until SIGTERM/SIGINT. Prints one JSON line
+//! `{"tiktok_url", "<store platform>_url" for each store, "woocommerce_https_url",
+//! "amazon_url", "credentials"}` to stdout when ready.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use feedbridge_sandbox::SandboxConfig;
+use feedbridge_sandbox::merchant::SimStore;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -66,15 +67,17 @@ async fn main() -> anyhow::Result<()> {
     let sandbox = feedbridge_sandbox::start(config, args.bind)
         .await
         .context("Failed to start the sandbox")?;
-    let ready = serde_json::json!({
+    let mut ready = serde_json::json!({
         "tiktok_url": sandbox.tiktok_url(),
-        "shopify_url": sandbox.shopify_url(),
-        "woocommerce_url": sandbox.woocommerce_url(),
         "woocommerce_https_url": sandbox.woocommerce_https_url(),
         "amazon_url": sandbox.amazon_url(),
         "credentials": sandbox.credentials(),
-    })
-    .to_string();
+    });
+    // Every store simulator as "<platform>_url".
+    for store in SimStore::ALL {
+        ready[format!("{}_url", store.platform())] = store.url(&sandbox).into();
+    }
+    let ready = ready.to_string();
     // The file first: whoever reads the stdout line may look for the file right away.
     if let Some(path) = &args.ready_file {
         write_atomically(path, &format!("{ready}\n"))?;

@@ -40,12 +40,11 @@ pub fn write_daemon_files_for(
     sandbox: &RunningSandbox,
     wiring: setup::Wiring,
 ) -> anyhow::Result<PathBuf> {
-    let (tiktok_url, shopify_url) = (sandbox.tiktok_url(), sandbox.shopify_url());
-    let (woocommerce_url, amazon_url) = (sandbox.woocommerce_url(), sandbox.amazon_url());
+    let (tiktok_url, amazon_url) = (sandbox.tiktok_url(), sandbox.amazon_url());
+    let store_url = wiring.store.url(sandbox);
     let endpoints = setup::Endpoints {
         tiktok_url: &tiktok_url,
-        shopify_url: &shopify_url,
-        woocommerce_url: &woocommerce_url,
+        store_url: &store_url,
         amazon_url: &amazon_url,
     };
     setup::write_files(dir, &endpoints, &sandbox.credentials(), wiring)
@@ -261,5 +260,4 @@ pub fn tiktok_id_of_store_order(order: &serde_json::Value) -> Option<String> {
 
 pub mod bench;
 pub mod rig;
-pub mod store_sim;
 pub use rig::Rig;

@@ -3,7 +3,6 @@
 //! checked. It can also kill the daemon (SIGKILL) and start it again on the same data dir and
 //! socket, as a crash would.
 
-use crate::store_sim::{SimProduct, StoreSim};
 use crate::{Daemon, wait_connected, wait_for, write_daemon_files_for};
 use anyhow::Context;
 use feedbridge_common::catalog::ShopSettings;
@@ -12,6 +11,7 @@ use feedbridge_common::{
     ProductView,
 };
 use feedbridge_sandbox::control::{ControlClient, SellerSku};
+use feedbridge_sandbox::merchant::{SimProduct, SimStore};
 use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
 use feedbridge_tui::demo::setup::Wiring;
 use std::path::PathBuf;
@@ -29,7 +29,7 @@ pub struct Rig {
     pub sandbox: RunningSandbox,
     pub control: ControlClient,
     /// The store platform the organization sells on, as the merchant drives it.
-    pub store: StoreSim,
+    pub store: SimStore,
     /// The store platform and fulfilment the daemon is wired to.
     pub wiring: Wiring,
     /// The daemon's data dir (config, secrets, SQLite, logs, socket); removed on drop.
@@ -72,7 +72,7 @@ impl Rig {
         Ok(Self {
             sandbox,
             control,
-            store: StoreSim(wiring.store),
+            store: wiring.store,
             wiring,
             dir,
             config,

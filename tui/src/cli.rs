@@ -3,12 +3,11 @@
 use crate::catalog_cli::{self, LinkCommand, SettingsCommand};
 use crate::client::{self, ConnectError, ctx, long_ctx};
 use crate::console::{self, ConsoleError};
-use crate::demo::{self, DemoOptions};
 use crate::format::{self, NONE, or_none, plural, text_table};
 use crate::orders_cli::{self, CarriersCommand, FAILURE_KINDS};
 use crate::settings::{self, Target};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use feedbridge_common::paths::resolve_socket;
 use feedbridge_common::{
     CategoryRef, ConsoleClient, FailureKind, FailureView, ListingStatus, OrderFilter,
@@ -189,33 +188,8 @@ pub enum Command {
     },
     /// Run a self-contained demo: simulated store and TikTok (and Amazon), a real daemon, the
     /// console.
-    Demo(DemoArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// No console: print progress to stderr and a summary to stdout; exit 0 if every order
-    /// the demo placed got its tracking pushed to TikTok.
-    #[arg(long)]
-    pub headless: bool,
-    /// Headless deadline in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub duration: u64,
-    /// Keep config, database and logs here (default: a temporary dir, removed afterwards).
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// How many products the simulated store starts with.
-    #[arg(long, value_name = "N", default_value_t = 6)]
-    pub products: usize,
-    /// The feedbridged binary [default: next to this executable].
-    #[arg(long, value_name = "PATH")]
-    pub daemon_bin: Option<PathBuf>,
-    /// The store platform the demo merchant sells on.
-    #[arg(long, value_enum, default_value_t = demo::setup::DemoStore::Shopify)]
-    pub store: demo::setup::DemoStore,
-    /// Who ships the TikTok orders: the merchant from the store, or Amazon MCF from FBA stock.
-    #[arg(long, value_enum, default_value_t = demo::setup::DemoFulfilment::Store)]
-    pub fulfilment: demo::setup::DemoFulfilment,
+    #[cfg(feature = "demo")]
+    Demo(crate::demo::args::DemoArgs),
 }
 
 fn order_state_parser() -> impl TypedValueParser<Value = OrderSyncState> {
@@ -239,12 +213,12 @@ fn listing_status_parser() -> impl TypedValueParser<Value = ListingStatus> {
 }
 
 /// Exit status: 0 ok, 1 the daemon refused or something failed, 2 no daemon.
-const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 1;
 const EXIT_NO_DAEMON: u8 = 2;
 
 /// How a subcommand failed, deciding its one-line message and exit status.
 #[derive(Debug, thiserror::Error)]
-enum CliError {
+pub(crate) enum CliError {
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error("lost the connection to the daemon at {}: {source}", .socket.display())]
@@ -268,7 +242,7 @@ impl CliError {
 }
 
 /// Print one line to stderr and turn the error into the exit status.
-fn fail(error: &CliError) -> ExitCode {
+pub(crate) fn fail(error: &CliError) -> ExitCode {
     let message = error.to_string().replace('\n', " ");
     eprintln!("feedbridge: {message}");
     ExitCode::from(error.exit_code())
@@ -282,40 +256,13 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(ConsoleError::Connect(error)) => Err(CliError::Connect(error)),
             Err(ConsoleError::Other(error)) => Err(CliError::Other(error)),
         },
-        Some(Command::Demo(args)) => return run_demo(args).await,
+        #[cfg(feature = "demo")]
+        Some(Command::Demo(args)) => return crate::demo::args::run(args).await,
         Some(command) => run_command(socket, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
-    }
-}
-
-async fn run_demo(args: DemoArgs) -> ExitCode {
-    let headless = args.headless;
-    let options = DemoOptions {
-        headless: args.headless,
-        duration: std::time::Duration::from_secs(args.duration),
-        data_dir: args.data_dir,
-        products: args.products,
-        daemon_bin: args.daemon_bin,
-        wiring: demo::setup::Wiring {
-            store: args.store,
-            fulfilment: args.fulfilment,
-        },
-    };
-    match demo::run(options).await {
-        Ok(summary) => {
-            print!("{summary}");
-            println!("{}", summary.json_line());
-            // With the console, quitting is the user's choice, not a failure.
-            if summary.succeeded() || !headless {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_FAILED)
-            }
-        }
-        Err(error) => fail(&CliError::Other(error)),
     }
 }
 
@@ -629,6 +576,7 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             print!("{}", format_all_settings(&shop, &view));
             Ok(())
         }
+        #[cfg(feature = "demo")]
         Command::Demo(_) => Err(CliError::Other(anyhow::anyhow!(
             "internal: demo is handled before connecting"
         ))),
@@ -1008,6 +956,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "demo")]
     fn demo_defaults() {
         let cli = Cli::try_parse_from(["feedbridge", "demo", "--headless"]).unwrap();
         match cli.command {

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod client;
 pub mod components;
 pub mod console;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod editors;
 pub mod format;
@@ -23,4 +24,5 @@ pub mod requests;
 pub mod settings;
 pub mod ui;
 
+#[cfg(feature = "demo")]
 pub use demo::{DemoOptions, DemoSummary, run as run_demo};

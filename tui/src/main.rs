@@ -1,5 +1,5 @@
 use clap::Parser;
-use feedbridge_tui::cli::{Cli, Command};
+use feedbridge_tui::cli::Cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -26,7 +26,8 @@ fn init_logging(cli: &Cli) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let console = match &cli.command {
         None => true,
-        Some(Command::Demo(args)) => !args.headless,
+        #[cfg(feature = "demo")]
+        Some(feedbridge_tui::cli::Command::Demo(args)) => !args.headless,
         Some(_) => false,
     };
     if !console {

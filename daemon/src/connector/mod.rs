@@ -7,6 +7,7 @@ pub mod magento;
 #[cfg(test)]
 pub(crate) mod prop_json;
 pub mod shopify;
+pub mod store_platform;
 pub mod tiktok;
 pub mod woocommerce;
 

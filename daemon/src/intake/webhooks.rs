@@ -8,9 +8,12 @@
 //! not taken for a duplicate.
 
 use super::tiktok_notices;
-use crate::connector::{shopify, tiktok, woocommerce};
+use crate::connector::store_platform::{
+    StoreSignal, WebhookReading, WebhookRefusal, connector_for, header, id_field,
+};
+use crate::connector::tiktok;
 use crate::store;
-use crate::sync::{Engine, kind};
+use crate::sync::{Engine, OrgRuntime, kind};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -28,23 +31,16 @@ const CATALOG_SETTLE: Duration = Duration::from_millis(500);
 /// Stock and price changes to one listing within this window become one TikTok call.
 const STOCK_SETTLE: Duration = Duration::from_millis(300);
 
-/// `inventory_levels/update` (shopify.md §6.3): `{inventory_item_id, location_id, available}`.
+/// One stock level a signed delivery states: recorded, and the listings it feeds pushed.
 async fn stock_level_changed(
     app: &WebhookApp,
     org_id: i64,
-    payload: &serde_json::Value,
+    item: String,
+    location: &str,
+    available: i64,
+    updated_at: String,
 ) -> Result<(), store::StoreError> {
-    let (Some(item), Some(location), Some(available)) = (
-        id_field(payload, "inventory_item_id"),
-        id_field(payload, "location_id"),
-        payload.get("available").and_then(serde_json::Value::as_i64),
-    ) else {
-        debug!("Stock webhook without item, location or quantity; the catalog poll covers it.");
-        return Ok(());
-    };
-    let item = shopify::inventory_item_gid(&item);
-    let location = crate::pricing::location_key(&location);
-    let updated_at = id_field(payload, "updated_at").unwrap_or_default();
+    let location = crate::pricing::location_key(location);
     // The level and the pushes it needs are recorded together: a redelivery of the same level
     // may find nothing changed and queue nothing.
     let push_at =
@@ -77,8 +73,7 @@ pub struct WebhookApp {
 pub fn router(app: WebhookApp) -> Router {
     Router::new()
         .route("/webhooks/tiktok", post(tiktok_webhook))
-        .route("/webhooks/shopify/{org}", post(shopify_webhook))
-        .route("/webhooks/woocommerce/{org}", post(woocommerce_webhook))
+        .route("/webhooks/{platform}/{org}", post(store_webhook))
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             refuse_while_degraded,
@@ -89,15 +84,6 @@ pub fn router(app: WebhookApp) -> Router {
 
 type Reply = (StatusCode, &'static str);
 
-/// Answers to a bad signature, also given for an organization we do not serve, so a caller
-/// cannot learn which organization names exist.
-const SHOPIFY_BAD_HMAC: Reply = (StatusCode::UNAUTHORIZED, "bad hmac");
-const WOOCOMMERCE_BAD_SIGNATURE: Reply = (StatusCode::UNAUTHORIZED, "bad signature");
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
 #[derive(Deserialize)]
 struct TikTokEnvelope {
     #[serde(rename = "type")]
@@ -106,14 +92,6 @@ struct TikTokEnvelope {
     shop_id: String,
     #[serde(default)]
     data: serde_json::Value,
-}
-
-fn id_field(data: &serde_json::Value, name: &str) -> Option<String> {
-    match data.get(name)? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// `Some(reply)` when a delivery must not be handled again (a duplicate) or cannot be
@@ -182,8 +160,8 @@ async fn refuse_while_degraded(
     next.run(request).await
 }
 
-/// A webhook that names no id where its topic always carries one: logged, and the polls
-/// cover whatever it was about.
+/// A TikTok webhook that names no id where its type always carries one: logged, and the
+/// polls cover whatever it was about.
 fn missing_id(platform: &str, topic: &str, field: &str) -> Result<(), store::StoreError> {
     warn!(
         platform,
@@ -303,164 +281,114 @@ async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body:
     acknowledge(&app, "tiktok", Some(envelope.tts_notification_id), queued).await
 }
 
-async fn shopify_webhook(
+/// A store platform's delivery: the organization's own reader verifies and reads it into
+/// signals, which are the same for every platform.
+async fn store_webhook(
     State(app): State<WebhookApp>,
-    Path(org): Path<String>,
+    Path((platform, org)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
+    let Some(platform) = StorePlatform::from_name(&platform) else {
+        return (StatusCode::NOT_FOUND, "unknown platform");
+    };
+    let refused = (StatusCode::UNAUTHORIZED, connector_for(platform).refusal());
     let Some(runtime) = app
         .engine
         .orgs
         .iter()
-        .find(|o| o.name == org && o.platform == StorePlatform::Shopify)
+        .find(|o| o.name == org && o.platform == platform)
         .cloned()
     else {
-        debug!("Shopify webhook for an organization we do not serve; answered as a bad HMAC.");
-        return SHOPIFY_BAD_HMAC;
+        debug!(%platform, "Store webhook for an organization we do not serve; answered as a bad signature.");
+        return refused;
     };
-    let signature = header(&headers, "x-shopify-hmac-sha256").unwrap_or_default();
-    if !shopify::verify_webhook(&runtime.webhook_secret, &body, signature) {
-        warn!(org = %org, "Rejected a Shopify webhook with a bad HMAC.");
-        return SHOPIFY_BAD_HMAC;
-    }
-    let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        warn!(org = %org, "Rejected a malformed Shopify webhook.");
-        return (StatusCode::BAD_REQUEST, "malformed body");
+    let (delivery, topic, signals) = match runtime.webhooks.read(&headers, &body) {
+        Ok(WebhookReading::Ping) => return (StatusCode::OK, "pong"),
+        Ok(WebhookReading::Signals {
+            delivery,
+            topic,
+            signals,
+        }) => (delivery, topic, signals),
+        Err(WebhookRefusal::BadSignature) => {
+            warn!(org = %org, %platform, "Rejected a store webhook with a bad signature.");
+            return refused;
+        }
+        Err(WebhookRefusal::Malformed(why)) => {
+            warn!(org = %org, %platform, %why, "Rejected a malformed store webhook.");
+            return (StatusCode::BAD_REQUEST, "malformed body");
+        }
     };
-    if let Some(id) = header(&headers, "x-shopify-webhook-id").map(str::to_owned)
-        && let Some(reply) = already_handled(&app, "shopify", id).await
+    // Delivery ids are the platform's; two organizations may share a platform account.
+    let delivery = delivery.map(|d| format!("{}:{d}", runtime.id));
+    if let Some(key) = delivery.clone()
+        && let Some(reply) = already_handled(&app, platform.as_str(), key).await
     {
         return reply;
     }
-    let topic = header(&headers, "x-shopify-topic").unwrap_or_default();
-    let queued = match topic {
-        // The fast path: record this one level, push the listings of that item.
-        "inventory_levels/update" => stock_level_changed(&app, runtime.id, &payload).await,
-        // Re-read that product only (its prices), never the whole catalog.
-        "products/update" => {
-            match id_field(&payload, "admin_graphql_api_id").or_else(|| id_field(&payload, "id")) {
-                Some(product) => {
-                    app.engine
-                        .enqueue(
-                            kind::STORE_PRODUCT_REFRESH,
-                            format!("{}:{product}", runtime.id),
-                            STOCK_SETTLE,
-                        )
-                        .await
-                }
-                None => missing_id("shopify", topic, "id"),
-            }
+    if signals.is_empty() {
+        debug!(%platform, topic, "Store webhook feedbridge does not act on.");
+    }
+    let mut queued = Ok(());
+    for signal in signals {
+        queued = act_on(&app, &runtime, signal).await;
+        if queued.is_err() {
+            break;
         }
-        "products/create" => {
-            app.engine
-                .enqueue(kind::CATALOG_IMPORT, runtime.id, CATALOG_SETTLE)
-                .await
-        }
-        "orders/cancelled" => match id_field(&payload, "admin_graphql_api_id")
-            .or_else(|| id_field(&payload, "id").map(|id| format!("gid://shopify/Order/{id}")))
-        {
-            Some(store_order) => queue_for_store_order(&app, store_order, kind::STORE_CANCEL).await,
-            None => missing_id("shopify", topic, "id"),
-        },
-        "fulfillments/create" | "fulfillments/update" => match id_field(&payload, "order_id") {
-            Some(order) => {
-                let store_order = format!("gid://shopify/Order/{order}");
-                queue_for_store_order(&app, store_order, kind::FULFILMENT_PUSH).await
-            }
-            None => missing_id("shopify", topic, "order_id"),
-        },
-        _ => {
-            debug!(
-                topic,
-                "Shopify webhook of a topic feedbridge does not act on."
-            );
-            Ok(())
-        }
-    };
-    let delivery = header(&headers, "x-shopify-webhook-id").map(str::to_owned);
-    acknowledge(&app, "shopify", delivery, queued).await
+    }
+    acknowledge(&app, platform.as_str(), delivery, queued).await
 }
 
-/// A WooCommerce delivery (woocommerce.md §7): pings answered unverified, the rest verified,
-/// de-duplicated on (topic, resource id, `date_modified_gmt`) since delivery ids repeat, then
-/// routed like the Shopify topics of the same meaning. The payload is the resource as it is
-/// when sent, so rapid changes may arrive as one delivery showing the latest state.
-async fn woocommerce_webhook(
-    State(app): State<WebhookApp>,
-    Path(org): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Reply {
-    let Some(runtime) = app
-        .engine
-        .orgs
-        .iter()
-        .find(|o| o.name == org && o.platform == StorePlatform::Woocommerce)
-        .cloned()
-    else {
-        debug!(
-            "WooCommerce webhook for an organization we do not serve; answered as a bad signature."
-        );
-        return WOOCOMMERCE_BAD_SIGNATURE;
-    };
-    if woocommerce::is_ping(&body) {
-        return (StatusCode::OK, "pong");
-    }
-    let signature = header(&headers, "x-wc-webhook-signature").unwrap_or_default();
-    if !woocommerce::verify_webhook(&runtime.webhook_secret, &body, signature) {
-        warn!(org = %org, "Rejected a WooCommerce webhook with a bad signature.");
-        return WOOCOMMERCE_BAD_SIGNATURE;
-    }
-    let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        warn!(org = %org, "Rejected a malformed WooCommerce webhook.");
-        return (StatusCode::BAD_REQUEST, "malformed body");
-    };
-    let topic = header(&headers, "x-wc-webhook-topic")
-        .unwrap_or_default()
-        .to_owned();
-    let Some(id) = id_field(&payload, "id") else {
-        return (StatusCode::OK, "ignored");
-    };
-    let modified = id_field(&payload, "date_modified_gmt").unwrap_or_default();
-    let key = format!("{}:{topic}:{id}:{modified}", runtime.id);
-    if let Some(reply) = already_handled(&app, "woocommerce", key.clone()).await {
-        return reply;
-    }
-    let queued = match topic.as_str() {
-        "order.created" | "order.updated" => match woocommerce::order_notice(&payload) {
-            Some(notice) if notice.cancelled => {
-                queue_for_store_order(&app, notice.id, kind::STORE_CANCEL).await
-            }
-            Some(notice) if notice.shipped => {
-                queue_for_store_order(&app, notice.id, kind::FULFILMENT_PUSH).await
-            }
-            _ => Ok(()),
-        },
-        // A variation's change arrives with the variation's id and its parent's.
-        "product.updated" => {
-            let product = id_field(&payload, "parent_id")
-                .filter(|parent| parent != "0")
-                .unwrap_or(id);
+async fn act_on(
+    app: &WebhookApp,
+    org: &OrgRuntime,
+    signal: StoreSignal,
+) -> Result<(), store::StoreError> {
+    match signal {
+        StoreSignal::StockLevel {
+            inventory_item_id,
+            location_id,
+            available,
+            updated_at,
+        } => {
+            stock_level_changed(
+                app,
+                org.id,
+                inventory_item_id,
+                &location_id,
+                available,
+                updated_at,
+            )
+            .await
+        }
+        StoreSignal::ProductChanged { product_id } => {
             app.engine
                 .enqueue(
                     kind::STORE_PRODUCT_REFRESH,
-                    format!("{}:{product}", runtime.id),
+                    format!("{}:{product_id}", org.id),
                     STOCK_SETTLE,
                 )
                 .await
         }
-        // New and deleted products (and variations, whose parent a deletion does not name)
-        // change the catalog's shape: read it again, once per burst.
-        "product.created" | "product.deleted" => {
+        StoreSignal::CatalogChanged => {
             app.engine
-                .enqueue(kind::CATALOG_IMPORT, runtime.id, CATALOG_SETTLE)
+                .enqueue(kind::CATALOG_IMPORT, org.id, CATALOG_SETTLE)
                 .await
         }
-        _ => {
-            debug!(%topic, "WooCommerce webhook of a topic feedbridge does not act on.");
-            Ok(())
+        StoreSignal::OrderCancelled { store_order_id } => {
+            queue_for_store_order(app, store_order_id, kind::STORE_CANCEL).await
         }
-    };
-    acknowledge(&app, "woocommerce", Some(key), queued).await
+        StoreSignal::OrderShipped { store_order_id } => {
+            queue_for_store_order(app, store_order_id, kind::FULFILMENT_PUSH).await
+        }
+        StoreSignal::OrderChanged { store_order_id } => {
+            app.engine
+                .enqueue(
+                    kind::STORE_ORDER_REFRESH,
+                    format!("{}:{store_order_id}", org.id),
+                    STOCK_SETTLE,
+                )
+                .await
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! refresh ahead of expiry, waiting for reauthorization without losing work, authorization.
 
 use super::{Engine, ShopRuntime, StepFailure, StepResult, kind};
+use crate::connector::store_platform::ChangeFeed;
 use crate::connector::tiktok::auth::{TokenPair, TokenSink};
 use crate::connector::{self, TikTokShop, tiktok::currency_for_region};
 use crate::store::{
@@ -162,7 +163,9 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
     }
     if let Some(base) = &engine.webhook_base {
         let address = format!("{base}/webhooks/{}/{}", org.platform.as_str(), org.name);
-        if let Err(error) = org.store.register_webhooks(&address).await {
+        if org.capabilities.changes == ChangeFeed::Webhooks
+            && let Err(error) = org.store.register_webhooks(&address).await
+        {
             tracing::warn!(%error, "Could not subscribe store webhooks; polling covers it.");
         }
         for shop in &org.shops {

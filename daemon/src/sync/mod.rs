@@ -43,7 +43,10 @@ pub struct OrgRuntime {
     /// Which store platform `store` speaks to (names its webhook address).
     pub platform: feedbridge_common::config::StorePlatform,
     pub store: Arc<dyn Storefront>,
-    pub webhook_secret: String,
+    /// Verifies and reads the store's webhooks (holds the organization's webhook secret).
+    pub webhooks: Arc<dyn crate::connector::store_platform::StoreWebhooks>,
+    /// What the store platform can do.
+    pub capabilities: crate::connector::store_platform::Capabilities,
     /// Amazon Multi-Channel Fulfillment, when the organization has an Amazon account.
     pub fulfiller: Option<Arc<dyn crate::connector::Fulfiller>>,
     /// The Amazon account's settings (how often FBA stock and open MCF orders are read).
@@ -99,6 +102,9 @@ pub mod kind {
     pub const MCF_FOLLOW: &str = "mcf_follow";
     /// org id: read back the store's TikTok orders (what it holds, cancellations, shipments)
     pub const STORE_ORDERS_READ: &str = "store_orders_read";
+    /// "{org id}:{store order id}": read one store order again and act on what it says
+    /// (cancelled, shipped); for stores whose webhooks are hints
+    pub const STORE_ORDER_REFRESH: &str = "store_order_refresh";
     /// shop connection id: link the products already on TikTok by seller SKU, once per database
     pub const CATALOG_ADOPT: &str = "catalog_adopt";
 }

@@ -152,6 +152,9 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
         (kind::MCF_CREATE, Ok(order)) => mcf::create(engine, order).await,
         (kind::MCF_FOLLOW, Ok(order)) => mcf::follow(engine, order).await,
         (kind::STORE_ORDERS_READ, Ok(org)) => store_orders::read_store_orders(engine, org).await,
+        (kind::STORE_ORDER_REFRESH, _) => {
+            store_orders::refresh_store_order(engine, &job.subject).await
+        }
         (kind::CATALOG_ADOPT, Ok(shop)) => linking::adopt_catalog(engine, shop).await,
         _ => Err(StepFailure {
             kind: FailureKind::Connection,

@@ -11,7 +11,7 @@ use crate::store::{self, StoreOrderClaim};
 use feedbridge_common::{FailureKind, OrderSyncState};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 /// Reads re-read a little before their cursor: stores stamp updates with second precision and
 /// may commit them late.
@@ -65,11 +65,7 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
             if update.updated_at > newest {
                 newest.clone_from(&update.updated_at);
             }
-            if update.cancelled {
-                queue_store_cancel(engine, &update.id).await?;
-            } else {
-                queue_tracking_push(engine, &org, &update).await?;
-            }
+            act_on_update(engine, &org, &update).await?;
         }
         match page.next {
             Some(next) => cursor = Some(next),
@@ -107,6 +103,61 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
         info!(org = %org.name, adopted, "Recorded store orders this database did not know.");
     }
     Ok(())
+}
+
+/// Read one store order again (a hint said it changed) and act on what the store says.
+/// Subject: "{org id}:{store order id}".
+pub async fn refresh_store_order(engine: &Engine, subject: &str) -> StepResult {
+    let Some((org_id, store_order_id)) = subject
+        .split_once(':')
+        .and_then(|(org, order)| Some((org.parse::<i64>().ok()?, order)))
+    else {
+        warn!(
+            subject,
+            "A store order refresh names no organization; nothing to do."
+        );
+        return Ok(());
+    };
+    let Some(org) = engine.org(org_id).cloned() else {
+        return Ok(());
+    };
+    let update = org.store.order_update(store_order_id).await.map_err(|e| {
+        StepFailure::from_connector(
+            FailureKind::OrderCreate,
+            &org.name,
+            format!("store order {store_order_id}"),
+            "The store",
+            &e,
+        )
+    })?;
+    let Some(update) = update else {
+        debug!(
+            store_order_id,
+            "A store order a webhook named is gone; nothing to do."
+        );
+        return Ok(());
+    };
+    if update.tiktok_order_id.is_none() {
+        debug!(
+            store_order_id,
+            "Store order feedbridge did not create; nothing to do."
+        );
+        return Ok(());
+    }
+    record_claims(engine, org_id, std::slice::from_ref(&update)).await?;
+    act_on_update(engine, &org, &update).await
+}
+
+async fn act_on_update(
+    engine: &Engine,
+    org: &OrgRuntime,
+    update: &crate::connector::StoreOrderUpdate,
+) -> StepResult {
+    if update.cancelled {
+        queue_store_cancel(engine, &update.id).await
+    } else {
+        queue_tracking_push(engine, org, update).await
+    }
 }
 
 /// Remember which TikTok order each store order of a page belongs to (one write for the

@@ -11,6 +11,7 @@
 
 mod control;
 mod gql;
+pub(crate) mod merchant;
 mod model;
 mod resolvers;
 mod schema;

@@ -16,6 +16,7 @@
 
 mod auth;
 mod control;
+pub(crate) mod merchant;
 mod model;
 mod orders;
 mod products;

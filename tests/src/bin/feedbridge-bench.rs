@@ -1,9 +1,9 @@
 //! `feedbridge-bench CASE`: run one benchmark and print its JSON line.
 
 use clap::{Parser, Subcommand};
+use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_tests::bench;
 use feedbridge_tests::bench::chaos::ChaosOptions;
-use feedbridge_tui::demo::setup::DemoStore;
 
 #[derive(Parser)]
 #[command(
@@ -72,12 +72,11 @@ enum Case {
     },
 }
 
-fn store(name: &str) -> anyhow::Result<DemoStore> {
-    match name.trim().to_ascii_lowercase().as_str() {
-        "shopify" => Ok(DemoStore::Shopify),
-        "woocommerce" => Ok(DemoStore::Woocommerce),
-        other => anyhow::bail!("unknown store platform {other:?} (shopify or woocommerce)"),
-    }
+fn store(name: &str) -> anyhow::Result<SimStore> {
+    SimStore::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = SimStore::ALL.iter().map(|s| s.platform()).collect();
+        anyhow::anyhow!("unknown store platform {name:?} ({})", known.join(", "))
+    })
 }
 
 #[tokio::main]

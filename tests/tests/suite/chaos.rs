@@ -2,13 +2,13 @@
 //! and Amazon MCF on Shopify through two SIGKILLs and scripted faults (no 30 s timeouts); nothing
 //! lost, nothing done twice. `feedbridge-bench chaos` runs it at scale on both store platforms.
 
+use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_tests::bench::chaos::{ChaosOptions, run_store};
-use feedbridge_tui::demo::setup::DemoStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_chaos_run_loses_nothing_and_duplicates_nothing() -> anyhow::Result<()> {
     let options = ChaosOptions {
-        stores: vec![DemoStore::Shopify],
+        stores: vec![SimStore::Shopify],
         orders: 12,
         kills: 2,
         secs: 8,
@@ -19,7 +19,7 @@ async fn a_small_chaos_run_loses_nothing_and_duplicates_nothing() -> anyhow::Res
         quick: true,
         seed: 11,
     };
-    let report = run_store(DemoStore::Shopify, &options).await?;
+    let report = run_store(SimStore::Shopify, &options).await?;
     eprintln!("{}", serde_json::to_string(&report)?);
     assert_eq!(report.tiktok_orders_placed, 12);
     assert_eq!(report.kills, 2);

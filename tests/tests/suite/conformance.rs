@@ -1,26 +1,23 @@
 //! The store connector conformance suite: what every store connector must do, run against the
 //! real daemon and each platform's simulator. Each case is written once, against
-//! [`StoreSim`] (the merchant's side of any simulated store), and instantiated per platform by
-//! the one line each platform has in `conformance!` at the bottom.
-//!
-//! Adding a store platform: implement `Storefront` in `daemon/src/connector/`, add its
-//! simulator to `sandbox/` and its arm to `feedbridge_tests::store_sim::StoreSim`, then add one
-//! line to `conformance!`.
+//! [`SimStore`] (the merchant's side of any simulated store), and instantiated per platform by
+//! the one line each platform has in `conformance!` at the bottom (see docs/Architecture.md,
+//! "Adding a store platform").
 
 use feedbridge_common::{FailureKind, OrderSyncState};
 use feedbridge_sandbox::control::NewTikTokOrder;
+use feedbridge_sandbox::merchant::{SimOrder, SimStore, StoreCall};
 use feedbridge_sandbox::{FaultKind, SandboxConfig, WebhookMode};
 use feedbridge_tests::rig::Rig;
-use feedbridge_tests::store_sim::{SimOrder, StoreCall, StoreSim};
 use feedbridge_tests::{tracking_pushes, wait_for};
-use feedbridge_tui::demo::setup::{DemoStore, Wiring};
+use feedbridge_tui::demo::setup::Wiring;
 use serde_json::Value;
 use std::time::Duration;
 use tarpc::context;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn rig(store: StoreSim, products: usize) -> anyhow::Result<(Rig, Vec<String>)> {
+async fn rig(store: SimStore, products: usize) -> anyhow::Result<(Rig, Vec<String>)> {
     let rig = Rig::start_wired(
         SandboxConfig {
             products,
@@ -28,7 +25,7 @@ async fn rig(store: StoreSim, products: usize) -> anyhow::Result<(Rig, Vec<Strin
             ..SandboxConfig::default()
         },
         Wiring {
-            store: store.0,
+            store,
             ..Wiring::default()
         },
         |config| config,
@@ -39,7 +36,7 @@ async fn rig(store: StoreSim, products: usize) -> anyhow::Result<(Rig, Vec<Strin
 }
 
 /// The one store order of a TikTok order, once the store has it (and never a second).
-async fn store_order(rig: &Rig, store: StoreSim, tiktok_id: &str) -> anyhow::Result<SimOrder> {
+async fn store_order(rig: &Rig, store: SimStore, tiktok_id: &str) -> anyhow::Result<SimOrder> {
     let mut found = wait_for(&format!("the store order of {tiktok_id}"), WAIT, || async {
         let orders = store.orders_for(&rig.control, tiktok_id).await?;
         Ok((!orders.is_empty()).then_some(orders))
@@ -95,7 +92,7 @@ fn tiktok_stock(sku: &Value) -> i64 {
 }
 
 /// The catalog the daemon reads is the store's: every product, every SKU, its price and stock.
-async fn catalog_is_read(store: StoreSim) -> anyhow::Result<()> {
+async fn catalog_is_read(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 3).await?;
     let products = store.products(&rig.control).await?;
     assert_eq!(
@@ -146,7 +143,7 @@ async fn catalog_is_read(store: StoreSim) -> anyhow::Result<()> {
 }
 
 /// A stock change and a price change in the store reach the TikTok SKU (store wins).
-async fn stock_and_price_changes_reach_tiktok(store: StoreSim) -> anyhow::Result<()> {
+async fn stock_and_price_changes_reach_tiktok(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 1).await?;
     let sku = &skus[0];
     store.set_stock(&rig.control, sku, 7).await?;
@@ -166,7 +163,7 @@ async fn stock_and_price_changes_reach_tiktok(store: StoreSim) -> anyhow::Result
 
 /// With every store webhook lost, polling alone still carries stock changes and store
 /// cancellations.
-async fn polling_alone_keeps_step_without_webhooks(store: StoreSim) -> anyhow::Result<()> {
+async fn polling_alone_keeps_step_without_webhooks(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 1).await?;
     store.webhook_mode(&rig.control, WebhookMode::Drop).await?;
     store.set_stock(&rig.control, &skus[0], 3).await?;
@@ -181,7 +178,7 @@ async fn polling_alone_keeps_step_without_webhooks(store: StoreSim) -> anyhow::R
         .await?;
     rig.wait_state(&id, OrderSyncState::InStore).await?;
     let order = store_order(&rig, store, &id).await?;
-    store.cancel(&rig.control, &order).await?;
+    store.cancel(&rig.control, &order.id).await?;
     wait_tiktok(&rig, "the polled cancellation on TikTok", &id, |o| {
         o["status"] == "CANCELLED"
     })
@@ -191,13 +188,13 @@ async fn polling_alone_keeps_step_without_webhooks(store: StoreSim) -> anyhow::R
 
 /// A paid TikTok order becomes exactly one store order, marked as a TikTok order, even when
 /// TikTok's webhooks come twice and the store fails the first attempts.
-async fn an_order_is_created_once_through_retries(store: StoreSim) -> anyhow::Result<()> {
+async fn an_order_is_created_once_through_retries(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 1).await?;
     rig.control
         .tiktok_webhook_mode(WebhookMode::Duplicate)
         .await?;
     store
-        .fault(&rig.control, StoreCall::CreateOrder, FaultKind::Http500, 2)
+        .fault_on(&rig.control, StoreCall::CreateOrder, FaultKind::Http500, 2)
         .await?;
     let id = rig
         .control
@@ -217,7 +214,7 @@ async fn an_order_is_created_once_through_retries(store: StoreSim) -> anyhow::Re
 }
 
 /// The store's shipment (tracking number and carrier) reaches the TikTok order.
-async fn store_shipments_reach_tiktok(store: StoreSim) -> anyhow::Result<()> {
+async fn store_shipments_reach_tiktok(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 1).await?;
     let id = rig
         .control
@@ -226,7 +223,7 @@ async fn store_shipments_reach_tiktok(store: StoreSim) -> anyhow::Result<()> {
     rig.wait_state(&id, OrderSyncState::InStore).await?;
     let order = store_order(&rig, store, &id).await?;
     let tracking = "1Z999AA10123456784";
-    store.ship(&rig.control, &order, "UPS", tracking).await?;
+    store.ship(&rig.control, &order.id, "UPS", tracking).await?;
     wait_tiktok(&rig, "the store's tracking on TikTok", &id, |o| {
         o["packages"]
             .as_array()
@@ -238,7 +235,7 @@ async fn store_shipments_reach_tiktok(store: StoreSim) -> anyhow::Result<()> {
 }
 
 /// TikTok cancels → the store order is cancelled; the store cancels → TikTok's order is.
-async fn cancellations_go_both_ways(store: StoreSim) -> anyhow::Result<()> {
+async fn cancellations_go_both_ways(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 1).await?;
     let on_tiktok = rig
         .control
@@ -262,7 +259,7 @@ async fn cancellations_go_both_ways(store: StoreSim) -> anyhow::Result<()> {
     .map_err(|e| rig.with_log(e))?;
 
     let order = store_order(&rig, store, &in_store).await?;
-    store.cancel(&rig.control, &order).await?;
+    store.cancel(&rig.control, &order.id).await?;
     wait_tiktok(&rig, "the TikTok order cancelled", &in_store, |o| {
         o["status"] == "CANCELLED"
     })
@@ -272,7 +269,7 @@ async fn cancellations_go_both_ways(store: StoreSim) -> anyhow::Result<()> {
 }
 
 /// A store refusal is explained in the merchant's words, with the store's raw error.
-async fn store_refusals_are_explained(store: StoreSim) -> anyhow::Result<()> {
+async fn store_refusals_are_explained(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 1).await?;
     // Placed unpaid first: once the product is gone its TikTok stock is zeroed.
     let id = rig
@@ -312,10 +309,10 @@ async fn store_refusals_are_explained(store: StoreSim) -> anyhow::Result<()> {
 
 /// When the store says "slow down", the daemon waits and carries on: the order is created
 /// once and nothing is left failed.
-async fn rate_limits_are_waited_out(store: StoreSim) -> anyhow::Result<()> {
+async fn rate_limits_are_waited_out(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 1).await?;
     store
-        .fault(
+        .fault_on(
             &rig.control,
             StoreCall::CreateOrder,
             FaultKind::RateLimit,
@@ -343,7 +340,7 @@ async fn rate_limits_are_waited_out(store: StoreSim) -> anyhow::Result<()> {
 /// A daemon on a new, empty data dir (a reinstall, a lost disk, a second machine), against
 /// shops another daemon kept in step, creates nothing twice: it records the store orders,
 /// TikTok products and shipments that exist, shows them synced, and carries on from there.
-async fn a_new_database_adopts_what_exists(store: StoreSim) -> anyhow::Result<()> {
+async fn a_new_database_adopts_what_exists(store: SimStore) -> anyhow::Result<()> {
     let (mut rig, skus) = rig(store, 2).await?;
     let mut ids = Vec::new();
     for sku in skus.iter().cycle().take(3) {
@@ -357,7 +354,7 @@ async fn a_new_database_adopts_what_exists(store: StoreSim) -> anyhow::Result<()
     let trackings = ["1Z999AA10123456784", "1Z999AA10123456795"];
     for (id, tracking) in ids.iter().zip(trackings) {
         let order = store_order(&rig, store, id).await?;
-        store.ship(&rig.control, &order, "UPS", tracking).await?;
+        store.ship(&rig.control, &order.id, "UPS", tracking).await?;
         rig.wait_state(id, OrderSyncState::Shipped).await?;
     }
     let products_before = rig.control.tiktok_products().await?.len();
@@ -379,7 +376,7 @@ async fn a_new_database_adopts_what_exists(store: StoreSim) -> anyhow::Result<()
     // B goes on where A stopped: the last order ships once, a new one is created once.
     let order = store_order(&rig, store, &ids[2]).await?;
     store
-        .ship(&rig.control, &order, "UPS", "1Z999AA10123456806")
+        .ship(&rig.control, &order.id, "UPS", "1Z999AA10123456806")
         .await?;
     rig.wait_state(&ids[2], OrderSyncState::Shipped).await?;
     let fresh = rig
@@ -411,7 +408,7 @@ macro_rules! platform_suite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() -> anyhow::Result<()> {
-                    super::$case(StoreSim($store)).await
+                    super::$case($store).await
                 }
             )*
         }
@@ -437,6 +434,6 @@ macro_rules! conformance {
 
 // One line per store platform.
 conformance! {
-    shopify => DemoStore::Shopify,
-    woocommerce => DemoStore::Woocommerce,
+    shopify => SimStore::Shopify,
+    woocommerce => SimStore::Woocommerce,
 }

@@ -6,8 +6,9 @@ use anyhow::Context;
 use base64::Engine;
 use feedbridge_common::ConsoleClient;
 use feedbridge_sandbox::SandboxConfig;
+use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_tests::Rig;
-use feedbridge_tui::demo::setup::{DemoStore, ORGANIZATION, Wiring};
+use feedbridge_tui::demo::setup::{ORGANIZATION, Wiring};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::SocketAddr;
@@ -26,7 +27,7 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(2);
 /// Allowance over a configured timeout for the daemon to notice and close.
 const MARGIN: Duration = Duration::from_secs(2);
 
-async fn rig(store: DemoStore, daemon_lines: &str) -> anyhow::Result<Rig> {
+async fn rig(store: SimStore, daemon_lines: &str) -> anyhow::Result<Rig> {
     let lines = daemon_lines.to_owned();
     Rig::start_wired(
         SandboxConfig {
@@ -145,7 +146,7 @@ fn raise_own_open_file_limit() -> anyhow::Result<()> {
 async fn idle_flood_leaves_signed_webhooks_and_the_console_served() -> anyhow::Result<()> {
     raise_own_open_file_limit()?;
     // Production caps and timeouts (the defaults).
-    let rig = rig(DemoStore::Shopify, "").await?;
+    let rig = rig(SimStore::Shopify, "").await?;
     let address = webhook_address(&rig)?;
 
     let mut idle = Vec::with_capacity(IDLE_CONNECTIONS);
@@ -211,7 +212,7 @@ async fn slow_clients_are_cut_off_at_their_timeouts() -> anyhow::Result<()> {
     let body_timeout = Duration::from_secs(1);
     let idle = Duration::from_secs(3);
     let rig = rig(
-        DemoStore::Shopify,
+        SimStore::Shopify,
         "webhook_header_timeout_secs = 1\nwebhook_body_timeout_secs = 1\nwebhook_idle_timeout_secs = 3\n",
     )
     .await?;
@@ -311,7 +312,7 @@ async fn slow_clients_are_cut_off_at_their_timeouts() -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_shopify_organization_answers_like_a_bad_signature() -> anyhow::Result<()> {
-    let rig = rig(DemoStore::Shopify, "").await?;
+    let rig = rig(SimStore::Shopify, "").await?;
     let address = webhook_address(&rig)?;
     let body = r#"{"id":1}"#;
     // Signed with the real secret, which an unknown name must not reveal either.
@@ -340,7 +341,7 @@ async fn unknown_shopify_organization_answers_like_a_bad_signature() -> anyhow::
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_woocommerce_organization_answers_like_a_bad_signature() -> anyhow::Result<()> {
-    let rig = rig(DemoStore::Woocommerce, "").await?;
+    let rig = rig(SimStore::Woocommerce, "").await?;
     let address = webhook_address(&rig)?;
     let to = |org: &str, body: &str| {
         post(

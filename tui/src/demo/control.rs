@@ -1,18 +1,17 @@
 //! The simulators' control API (`/_sandbox/...`): what a buyer, a reviewer and a warehouse
 //! would do on the real platforms.
 
-use super::setup::DemoStore;
 use anyhow::Context;
 use feedbridge_sandbox::RunningSandbox;
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder, OrderLine};
+use feedbridge_sandbox::merchant::SimStore;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// The scenario's view of the sandbox's [`ControlClient`], acting on the demo's store.
 #[derive(Clone)]
 pub struct Control {
     client: ControlClient,
-    store: DemoStore,
+    store: SimStore,
 }
 
 /// A product as the TikTok simulator holds it.
@@ -26,7 +25,7 @@ pub struct TikTokProduct {
 }
 
 impl Control {
-    pub fn new(sandbox: &RunningSandbox, store: DemoStore) -> Self {
+    pub fn new(sandbox: &RunningSandbox, store: SimStore) -> Self {
         Self {
             client: ControlClient::for_sandbox(sandbox),
             store,
@@ -71,11 +70,7 @@ impl Control {
 
     /// Set a SKU's available stock in the store.
     pub async fn set_stock(&self, sku: &str, available: i64) -> anyhow::Result<()> {
-        let _: Value = match self.store {
-            DemoStore::Shopify => self.client.shopify_set_inventory(sku, available).await?,
-            DemoStore::Woocommerce => self.client.woocommerce_set_stock(sku, available).await?,
-        };
-        Ok(())
+        self.store.set_stock(&self.client, sku, available).await
     }
 
     /// The warehouse ships a store order (`legacy_id` is the number in its id).
@@ -85,22 +80,9 @@ impl Control {
         tracking_number: &str,
         company: &str,
     ) -> anyhow::Result<()> {
-        let _: Value = match self.store {
-            DemoStore::Shopify => {
-                self.client
-                    .shopify_fulfill(legacy_id, tracking_number, company, None)
-                    .await?
-            }
-            DemoStore::Woocommerce => {
-                let id = legacy_id
-                    .parse()
-                    .with_context(|| format!("\"{legacy_id}\" is not a WooCommerce order id"))?;
-                self.client
-                    .woocommerce_ship(id, company, tracking_number)
-                    .await?
-            }
-        };
-        Ok(())
+        self.store
+            .ship(&self.client, legacy_id, company, tracking_number)
+            .await
     }
 }
 

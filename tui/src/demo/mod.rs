@@ -1,6 +1,7 @@
 //! `feedbridge demo`: the simulators in-process, a real `feedbridged` on a private data dir,
 //! a scripted story (list, review, order, ship), and the console (or a headless summary).
 
+pub mod args;
 pub mod control;
 pub mod daemon;
 pub mod scenario;
@@ -177,10 +178,10 @@ impl DemoEnv {
         )
         .await
         .context("Failed to start the simulators")?;
-        let store_url = match options.wiring.store {
-            setup::DemoStore::Shopify => ("Shopify", sandbox.shopify_url()),
-            setup::DemoStore::Woocommerce => ("WooCommerce", sandbox.woocommerce_url()),
-        };
+        let store_url = (
+            options.wiring.store.name(),
+            options.wiring.store.url(&sandbox),
+        );
         say(format!(
             "Simulated TikTok Shop at {}, {} at {}{}.",
             sandbox.tiktok_url(),
@@ -193,13 +194,11 @@ impl DemoEnv {
             }
         ));
         let tiktok_url = sandbox.tiktok_url();
-        let shopify_url = sandbox.shopify_url();
         let control = Control::new(&sandbox, options.wiring.store);
-        let (woocommerce_url, amazon_url) = (sandbox.woocommerce_url(), sandbox.amazon_url());
+        let amazon_url = sandbox.amazon_url();
         let endpoints = setup::Endpoints {
             tiktok_url: &tiktok_url,
-            shopify_url: &shopify_url,
-            woocommerce_url: &woocommerce_url,
+            store_url: &store_url.1,
             amazon_url: &amazon_url,
         };
         let config = setup::write_files(

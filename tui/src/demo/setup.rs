@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use feedbridge_sandbox::Credentials;
+use feedbridge_sandbox::merchant::SimStore;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -14,17 +15,9 @@ pub const SHOP: &str = "demo-us";
 /// Where the simulators listen.
 pub struct Endpoints<'a> {
     pub tiktok_url: &'a str,
-    pub shopify_url: &'a str,
-    pub woocommerce_url: &'a str,
+    /// The simulated store of `Wiring::store`.
+    pub store_url: &'a str,
     pub amazon_url: &'a str,
-}
-
-/// The store platform the demo organization sells on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum DemoStore {
-    #[default]
-    Shopify,
-    Woocommerce,
 }
 
 /// Who ships the demo's TikTok orders.
@@ -40,12 +33,9 @@ pub enum DemoFulfilment {
 /// What the demo organization is wired to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Wiring {
-    pub store: DemoStore,
+    pub store: SimStore,
     pub fulfilment: DemoFulfilment,
 }
-
-/// The secret the demo's daemon signs WooCommerce webhook subscriptions with.
-const WOOCOMMERCE_WEBHOOK_SECRET: &str = "feedbridge-demo-woocommerce-webhooks";
 
 /// A TOML string literal.
 fn q(value: &str) -> String {
@@ -74,17 +64,7 @@ pub fn config_toml(
     creds: &Credentials,
     wiring: Wiring,
 ) -> String {
-    let store = match wiring.store {
-        DemoStore::Shopify => format!(
-            "platform = \"shopify\"\nshop_domain = {}\napi_base = {}\n",
-            q(&creds.shopify_shop_domain),
-            q(endpoints.shopify_url)
-        ),
-        DemoStore::Woocommerce => format!(
-            "platform = \"woocommerce\"\nshop_domain = \"feedbridge-demo.example\"\napi_base = {}\n",
-            q(endpoints.woocommerce_url)
-        ),
-    };
+    let store = wiring.store.store_config(endpoints.store_url, creds);
     let amazon = match wiring.fulfilment {
         DemoFulfilment::Store => String::new(),
         DemoFulfilment::Amazon => format!(
@@ -134,21 +114,7 @@ shop_id = {shop_id}
 }
 
 pub fn secrets_toml(creds: &Credentials, wiring: Wiring) -> String {
-    let store = match wiring.store {
-        DemoStore::Shopify => format!(
-            "[shopify.{org}]\naccess_token = {}\nwebhook_secret = {}\n",
-            q(&creds.shopify_access_token),
-            q(&creds.shopify_webhook_secret),
-            org = q(ORGANIZATION),
-        ),
-        DemoStore::Woocommerce => format!(
-            "[woocommerce.{org}]\nconsumer_key = {}\nconsumer_secret = {}\nwebhook_secret = {}\n",
-            q(&creds.woocommerce_consumer_key),
-            q(&creds.woocommerce_consumer_secret),
-            q(WOOCOMMERCE_WEBHOOK_SECRET),
-            org = q(ORGANIZATION),
-        ),
-    };
+    let store = wiring.store.store_secrets(ORGANIZATION, creds);
     let amazon = match wiring.fulfilment {
         DemoFulfilment::Store => String::new(),
         DemoFulfilment::Amazon => format!(
@@ -208,7 +174,7 @@ pub fn write_files(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use feedbridge_common::config::{Config, Secrets};
+    use feedbridge_common::config::{Config, Secrets, StorePlatform, StoreSecrets};
     use std::os::unix::fs::PermissionsExt;
 
     fn creds() -> Credentials {
@@ -240,8 +206,7 @@ mod tests {
     fn endpoints() -> Endpoints<'static> {
         Endpoints {
             tiktok_url: "http://127.0.0.1:4001",
-            shopify_url: "http://127.0.0.1:4002",
-            woocommerce_url: "http://127.0.0.1:4003",
+            store_url: "http://127.0.0.1:4002",
             amazon_url: "http://127.0.0.1:4004",
         }
     }
@@ -250,7 +215,7 @@ mod tests {
     fn woocommerce_and_amazon_wiring_parses_and_has_its_secrets() {
         let dir = tempfile::tempdir().unwrap();
         let wiring = Wiring {
-            store: DemoStore::Woocommerce,
+            store: SimStore::Woocommerce,
             fulfilment: DemoFulfilment::Amazon,
         };
         let config_file = write_files(dir.path(), &endpoints(), &creds(), wiring).unwrap();
@@ -258,7 +223,7 @@ mod tests {
         let config = Config::from_toml(&text, &config_file).unwrap();
         let org = &config.organizations[0];
         assert_eq!(org.store.platform.as_str(), "woocommerce");
-        assert_eq!(org.store.api_base.as_deref(), Some("http://127.0.0.1:4003"));
+        assert_eq!(org.store.api_base.as_deref(), Some("http://127.0.0.1:4002"));
         let amazon = org.amazon.as_ref().unwrap();
         assert_eq!(amazon.api_base(), "http://127.0.0.1:4004");
         assert_eq!(amazon.token_url(), "http://127.0.0.1:4004/auth/o2/token");
@@ -269,15 +234,42 @@ mod tests {
         )
         .unwrap();
         secrets.check_against(&config, &secrets_file).unwrap();
-        assert_eq!(
-            secrets.woocommerce[ORGANIZATION].consumer_key.expose(),
-            "ck_x"
-        );
+        assert!(matches!(
+            secrets.store(StorePlatform::Woocommerce, ORGANIZATION),
+            Some(StoreSecrets::Woocommerce(keys)) if keys.consumer_key.expose() == "ck_x"
+        ));
         assert_eq!(
             secrets.amazon[ORGANIZATION].refresh_token.expose(),
             "Atzr|x"
         );
-        assert!(secrets.shopify.is_empty());
+        assert_eq!(secrets.stores.len(), 1);
+    }
+
+    #[test]
+    fn every_simulated_store_is_wired_as_the_daemon_reads_it() {
+        for store in SimStore::ALL.iter().copied() {
+            let dir = tempfile::tempdir().unwrap();
+            let wiring = Wiring {
+                store,
+                ..Wiring::default()
+            };
+            let config_file = write_files(dir.path(), &endpoints(), &creds(), wiring).unwrap();
+            let text = std::fs::read_to_string(&config_file).unwrap();
+            let config = Config::from_toml(&text, &config_file).unwrap();
+            let platform = config.organizations[0].store.platform;
+            assert_eq!(platform.as_str(), store.platform());
+            let secrets_file = secrets_path(dir.path());
+            let secrets = Secrets::from_toml(
+                &std::fs::read_to_string(&secrets_file).unwrap(),
+                &secrets_file,
+            )
+            .unwrap();
+            secrets.check_against(&config, &secrets_file).unwrap();
+            assert_eq!(
+                secrets.store(platform, ORGANIZATION).unwrap().platform(),
+                platform
+            );
+        }
     }
 
     #[test]
@@ -312,9 +304,9 @@ mod tests {
         .unwrap();
         secrets.check_against(&config, &secrets_file).unwrap();
         assert_eq!(secrets.tiktok[SHOP].refresh_token.expose(), "TTP_refresh");
-        assert_eq!(
-            secrets.shopify[ORGANIZATION].webhook_secret.expose(),
-            "whsec"
-        );
+        assert!(matches!(
+            secrets.store(StorePlatform::Shopify, ORGANIZATION),
+            Some(StoreSecrets::Shopify(keys)) if keys.webhook_secret.expose() == "whsec"
+        ));
     }
 }

@@ -8,6 +8,7 @@
 
 mod catalog;
 mod inventory;
+mod platform;
 #[cfg(test)]
 mod proptests;
 mod wire;
@@ -15,6 +16,7 @@ mod wire;
 use catalog::{PRODUCT_NODE_COST, products_query};
 
 pub use inventory::inventory_item_gid;
+pub use platform::ShopifyPlatform;
 
 use super::http::{self, Platform};
 use super::{

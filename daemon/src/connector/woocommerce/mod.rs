@@ -68,11 +68,13 @@
 
 mod auth;
 mod orders;
+mod platform;
 #[cfg(test)]
 mod proptests;
 mod wire;
 
 pub use auth::{is_ping, verify_webhook};
+pub use platform::WooCommercePlatform;
 
 use super::http::{self, Platform, RateLimiter};
 use super::{

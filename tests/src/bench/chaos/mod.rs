@@ -27,11 +27,11 @@ pub use tally::{Duplicated, Lost, Placed, Snapshot};
 use super::BenchResult;
 use crate::Daemon;
 use crate::rig::{CATEGORY, Rig, with_sync};
-use crate::store_sim::StoreSim;
 use anyhow::Context;
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
+use feedbridge_sandbox::merchant::{SimStore, StoreCall};
 use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig};
-use feedbridge_tui::demo::setup::{DemoFulfilment, DemoStore, Wiring};
+use feedbridge_tui::demo::setup::{DemoFulfilment, Wiring};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -52,7 +52,7 @@ const STOCK: i64 = 5_000;
 
 #[derive(Clone, Debug)]
 pub struct ChaosOptions {
-    pub stores: Vec<DemoStore>,
+    pub stores: Vec<SimStore>,
     /// TikTok orders placed per store platform.
     pub orders: usize,
     /// SIGKILLs per store platform.
@@ -75,7 +75,7 @@ pub struct ChaosOptions {
 impl Default for ChaosOptions {
     fn default() -> Self {
         Self {
-            stores: vec![DemoStore::Shopify, DemoStore::Woocommerce],
+            stores: vec![SimStore::Shopify, SimStore::Woocommerce],
             orders: 200,
             kills: 6,
             secs: 45,
@@ -144,7 +144,7 @@ enum Target {
     Amazon,
 }
 
-fn fault_targets(store: DemoStore) -> Vec<(Target, &'static str)> {
+fn fault_targets(store: SimStore) -> Vec<(Target, &'static str)> {
     let mut targets = vec![
         (Target::TikTok, "/order/202309/orders"),
         (Target::TikTok, "/fulfillment/202309/orders"),
@@ -154,32 +154,27 @@ fn fault_targets(store: DemoStore) -> Vec<(Target, &'static str)> {
         (Target::Amazon, "getFulfillmentOrder"),
         (Target::Amazon, "/fba/inventory"),
     ];
-    match store {
-        DemoStore::Shopify => targets.extend([
-            (Target::Store, "orderCreate"),
-            (Target::Store, "orders"),
-            (Target::Store, "products"),
-        ]),
-        DemoStore::Woocommerce => targets.extend([
-            (Target::Store, "POST /wp-json/wc/v3/orders"),
-            (Target::Store, "/wp-json/wc/v3/orders"),
-            (Target::Store, "/wp-json/wc/v3/products"),
-        ]),
-    }
+    targets.extend(
+        [
+            StoreCall::CreateOrder,
+            StoreCall::ReadOrders,
+            StoreCall::ReadProducts,
+        ]
+        .map(|call| (Target::Store, store.call_path(call))),
+    );
     targets
 }
 
 async fn inject(
     control: &ControlClient,
-    store: DemoStore,
+    store: SimStore,
     target: Target,
     fault: &Fault,
 ) -> anyhow::Result<()> {
     match (target, store) {
         (Target::TikTok, _) => control.tiktok_fault(fault).await?,
         (Target::Amazon, _) => control.amazon_fault(fault).await?,
-        (Target::Store, DemoStore::Shopify) => control.shopify_fault(fault).await?,
-        (Target::Store, DemoStore::Woocommerce) => control.woocommerce_fault(fault).await?,
+        (Target::Store, store) => store.fault(control, fault).await?,
     }
     Ok(())
 }
@@ -187,7 +182,7 @@ async fn inject(
 /// One fault every `fault_ms` until `stop`; returns how many were scripted.
 async fn faults(
     control: ControlClient,
-    store: DemoStore,
+    store: SimStore,
     options: ChaosOptions,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<usize> {
@@ -252,7 +247,7 @@ async fn place(
 /// The merchant changes store stock `changes` times over `secs`.
 async fn change_stock(
     control: ControlClient,
-    store: StoreSim,
+    store: SimStore,
     skus: Vec<String>,
     changes: usize,
     secs: u64,
@@ -283,7 +278,7 @@ fn shipped_now(shipped: &Shipped) -> HashMap<String, String> {
 /// The merchant ships every store order as it appears, until `stop`.
 async fn ship_as_they_appear(
     control: ControlClient,
-    store: StoreSim,
+    store: SimStore,
     shipped: Shipped,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
@@ -297,7 +292,7 @@ async fn ship_as_they_appear(
                 continue;
             }
             let tracking = tracking_for(&tiktok_id);
-            store.ship(&control, &order, CARRIER, &tracking).await?;
+            store.ship(&control, &order.id, CARRIER, &tracking).await?;
             shipped
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -358,7 +353,10 @@ async fn list(rig: &Rig, ids: &[i64]) -> anyhow::Result<()> {
 }
 
 /// Link the first `LINKED` products by seller-created TikTok products with the same SKUs.
-async fn link_first(rig: &Rig, products: &[crate::store_sim::SimProduct]) -> anyhow::Result<()> {
+async fn link_first(
+    rig: &Rig,
+    products: &[feedbridge_sandbox::merchant::SimProduct],
+) -> anyhow::Result<()> {
     let first = &products[..LINKED.min(products.len())];
     rig.link(first, STOCK).await.map(|_| ())
 }
@@ -388,7 +386,7 @@ fn round2(x: f64) -> f64 {
 }
 
 /// One store platform through the chaos.
-pub async fn run_store(store: DemoStore, options: &ChaosOptions) -> anyhow::Result<PlatformReport> {
+pub async fn run_store(store: SimStore, options: &ChaosOptions) -> anyhow::Result<PlatformReport> {
     let started = Instant::now();
     let mut rig = Rig::start_wired(
         SandboxConfig {

@@ -1,8 +1,8 @@
 //! What the simulators hold after a chaos run, read from their own state and call logs, and
 //! what of it is lost or duplicated.
 
-use crate::store_sim::{SimOrder, StoreSim};
 use feedbridge_sandbox::control::ControlClient;
+use feedbridge_sandbox::merchant::{SimOrder, SimStore};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -92,7 +92,7 @@ fn amazon_tracking(order: &Value) -> Vec<String> {
 }
 
 impl Snapshot {
-    pub async fn read(store: StoreSim, control: &ControlClient) -> anyhow::Result<Self> {
+    pub async fn read(store: SimStore, control: &ControlClient) -> anyhow::Result<Self> {
         let store_orders = store.all_orders(control).await?;
         let mut amazon: HashMap<String, Vec<Vec<String>>> = HashMap::new();
         for order in control.amazon_orders().await? {
