@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub mod magento;
 pub mod shopify;
 pub mod woocommerce;
 
@@ -76,6 +77,7 @@ macro_rules! store_platforms {
 store_platforms! {
     Shopify = "shopify" => shopify,
     Woocommerce = "woocommerce" => woocommerce,
+    Magento = "magento" => magento,
 }
 
 impl StorePlatform {

@@ -3,7 +3,7 @@
 //! are verified and read. Each platform implements [`StorePlatformConnector`] in its own
 //! module; [`connector_for`] is the registry, one line per platform.
 
-use super::{Storefront, shopify, woocommerce};
+use super::{Storefront, magento, shopify, woocommerce};
 use crate::clock::Clock;
 use axum::http::HeaderMap;
 use feedbridge_common::config::{OrganizationConfig, StorePlatform, StoreSecrets};
@@ -14,6 +14,7 @@ pub fn connector_for(platform: StorePlatform) -> &'static dyn StorePlatformConne
     match platform {
         StorePlatform::Shopify => &shopify::ShopifyPlatform,
         StorePlatform::Woocommerce => &woocommerce::WooCommercePlatform,
+        StorePlatform::Magento => &magento::MagentoPlatform,
     }
 }
 

@@ -70,6 +70,7 @@
 mod auth;
 mod catalog;
 mod orders;
+mod platform;
 mod wire;
 
 use super::http::{self, Platform};
@@ -89,6 +90,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use wire::WireError;
+
+pub use platform::MagentoPlatform;
 
 /// Items per `searchCriteria` page (Magento's input limit allows 300).
 const PAGE_SIZE: u64 = 100;
