@@ -18,16 +18,18 @@ pub enum SimStore {
     #[default]
     Shopify,
     Woocommerce,
+    Magento,
 }
 
 impl SimStore {
-    pub const ALL: &'static [SimStore] = &[Self::Shopify, Self::Woocommerce];
+    pub const ALL: &'static [SimStore] = &[Self::Shopify, Self::Woocommerce, Self::Magento];
 
     /// The registry: each platform's merchant-side driver.
     pub fn merchant(self) -> &'static dyn MerchantStore {
         match self {
             Self::Shopify => &crate::shopify::merchant::ShopifyMerchant,
             Self::Woocommerce => &crate::woocommerce::merchant::WooCommerceMerchant,
+            Self::Magento => &crate::magento::merchant::MagentoMerchant,
         }
     }
 

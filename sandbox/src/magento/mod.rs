@@ -22,6 +22,7 @@ mod catalog;
 mod control;
 mod documents;
 mod input;
+pub(crate) mod merchant;
 mod model;
 mod orders;
 

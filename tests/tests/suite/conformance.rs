@@ -436,4 +436,5 @@ macro_rules! conformance {
 conformance! {
     shopify => SimStore::Shopify,
     woocommerce => SimStore::Woocommerce,
+    magento => SimStore::Magento,
 }
