@@ -534,6 +534,21 @@ async fn stock_rules_on_create() {
     order.inventory = InventoryBehaviour::Bypass;
     client.create_order(&order).await.unwrap();
     assert_eq!(available(&client, &v).await, 5);
+
+    // A deleted product: the refusal says the SKU no longer exists.
+    control.magento_delete_product("TEE").await.unwrap();
+    let error = client
+        .create_order(&new_order("576500000000000003", &[(&v, 1)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ConnectorError::Rejected { raw, .. } if !raw.is_empty()),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("SKU TEE no longer exists"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

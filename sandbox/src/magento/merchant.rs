@@ -95,7 +95,9 @@ impl MerchantStore for MagentoMerchant {
         Ok(())
     }
 
-    /// The admin deletes by SKU; find the product's.
+    /// The admin deletes by SKU. A configurable product's children outlive it in Magento
+    /// (and stay orderable by SKU), so the merchant deletes them with it, as deleting the
+    /// product "for good" means.
     async fn delete_product(
         &self,
         control: &ControlClient,
@@ -105,12 +107,17 @@ impl MerchantStore for MagentoMerchant {
             .parse()
             .with_context(|| format!("\"{product_id}\" is not a Magento product id"))?;
         let products = control.magento_products().await?;
-        let sku = products
+        let product = products
             .iter()
             .find(|p| p["id"] == id)
-            .map(|p| str_of(&p["sku"]))
             .with_context(|| format!("no Magento product {product_id}"))?;
-        control.magento_delete_product(&sku).await?;
+        let children = product["children_full"].as_array().into_iter().flatten();
+        for sku in std::iter::once(product)
+            .chain(children)
+            .map(|p| str_of(&p["sku"]))
+        {
+            control.magento_delete_product(&sku).await?;
+        }
         Ok(())
     }
 

@@ -308,13 +308,27 @@ impl MagentoClient {
         let cart: String = decode("the new guest cart", cart_answer)?;
         let cart_path = format!("/guest-carts/{}", super::auth::percent_encode(&cart));
         for line in &order.lines {
-            let added: ConnectorResult<Value> = self
-                .post(
+            let added = self
+                .call(
+                    Method::POST,
                     &format!("{cart_path}/items"),
-                    &json!({"cartItem": {"sku": line.variant_id, "qty": line.quantity, "quote_id": cart}}),
-                    "guest cart",
+                    Vec::new(),
+                    Some(&json!({"cartItem": {"sku": line.variant_id, "qty": line.quantity, "quote_id": cart}})),
                 )
                 .await;
+            // The cart was just made: a 404 here is the product the SKU named.
+            if let Ok(None) = added {
+                return Err(ConnectorError::Rejected {
+                    reason: format!(
+                        "SKU {} no longer exists in Magento (the product was deleted or its SKU changed), so {subject} cannot be placed",
+                        line.variant_id
+                    ),
+                    raw: format!(
+                        "HTTP 404 adding SKU {} to a guest cart: the product that was requested doesn't exist",
+                        line.variant_id
+                    ),
+                });
+            }
             if let Err(ConnectorError::Rejected { reason, raw }) = added {
                 return Err(ConnectorError::Rejected {
                     reason: format!(
