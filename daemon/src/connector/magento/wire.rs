@@ -148,12 +148,15 @@ impl WireProduct {
 
     /// What a shopper pays: `special_price` while it is lower than `price`. (Special price
     /// dates, tier and catalog rule prices are not read.)
+    /// The price a buyer pays, in cents: Magento keeps EAV decimals with six places
+    /// (`"34.000000"`), which TikTok refuses.
     pub fn selling_price(&self) -> Decimal {
         let price = decimal(&self.price).unwrap_or_default();
-        match self.attribute("special_price").and_then(decimal) {
+        let selling = match self.attribute("special_price").and_then(decimal) {
             Some(special) if special < price => special,
             _ => price,
-        }
+        };
+        selling.round_dp(2)
     }
 
     pub fn enabled(&self) -> bool {
@@ -352,6 +355,16 @@ mod tests {
             e.rendered(),
             "One or more input exceptions have occurred. \"oauth_nonce\" is required. Enter and try again."
         );
+    }
+
+    #[test]
+    fn a_special_price_with_six_places_sells_in_cents() {
+        let product: WireProduct = serde_json::from_value(json!({
+            "id": 1, "sku": "P", "price": 40,
+            "custom_attributes": [{"attribute_code": "special_price", "value": "34.000000"}]
+        }))
+        .unwrap();
+        assert_eq!(product.selling_price().to_string(), "34.00");
     }
 
     #[test]
