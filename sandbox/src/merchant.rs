@@ -122,6 +122,10 @@ pub trait MerchantStore: Send + Sync {
     ) -> anyhow::Result<()>;
     /// The merchant cancels the order in the store's admin.
     async fn cancel(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()>;
+    /// Whether [`MerchantStore::refund`] is modelled.
+    fn models_refunds(&self) -> bool {
+        false
+    }
     /// The merchant refunds the whole order (a credit memo on Magento), where the simulator
     /// models refunds.
     async fn refund(&self, _control: &ControlClient, _order_id: &str) -> anyhow::Result<()> {

@@ -158,6 +158,10 @@ impl MerchantStore for MagentoMerchant {
         Ok(())
     }
 
+    fn models_refunds(&self) -> bool {
+        true
+    }
+
     /// An offline credit memo for everything (invoiced first if need be): the order closes.
     async fn refund(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()> {
         control.magento_refund(order_id_of(order_id)?).await?;

@@ -196,10 +196,10 @@ mod tests {
             amazon_client_id: "amzn1.application-oa2-client.x".into(),
             amazon_client_secret: "amzn-secret".into(),
             amazon_refresh_token: "Atzr|x".into(),
-            magento_consumer_key: String::new(),
-            magento_consumer_secret: String::new(),
-            magento_access_token: String::new(),
-            magento_access_token_secret: String::new(),
+            magento_consumer_key: "mck".into(),
+            magento_consumer_secret: "mcs".into(),
+            magento_access_token: "mat".into(),
+            magento_access_token_secret: "mts".into(),
         }
     }
 
