@@ -120,7 +120,9 @@ impl fmt::Display for DemoSummary {
             writeln!(f, "  refunded, cancelled:        {}", self.placed_refunded)?;
         }
         writeln!(f, "  orders failed:              {}", self.orders_failed)?;
-        let verdict = if self.succeeded() {
+        let verdict = if self.succeeded() && self.placed_refunded > 0 {
+            "every order placed on TikTok was fulfilled and its tracking pushed back, or refunded in the store and cancelled on TikTok"
+        } else if self.succeeded() {
             "every order placed on TikTok was fulfilled (store or Amazon) and its tracking pushed back"
         } else if self.orders_placed == 0 {
             "no order was placed (no listing became active in time)"
