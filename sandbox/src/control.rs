@@ -14,11 +14,13 @@ mod amazon;
 mod auth;
 mod bigcommerce;
 mod listing;
+mod magento;
 mod orders;
 mod stock;
 mod woocommerce;
 pub use crate::common::WebhookMode;
 pub use listing::SellerSku;
+pub use magento::{MagentoConfig, MagentoIntegration, MagentoLine, MagentoOrder};
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use stock::StoreLocation;
 
@@ -161,6 +163,7 @@ pub struct ControlClient {
     woocommerce: String,
     amazon: String,
     bigcommerce: String,
+    magento: String,
 }
 
 impl ControlClient {
@@ -173,6 +176,7 @@ impl ControlClient {
             woocommerce: String::new(),
             amazon: String::new(),
             bigcommerce: String::new(),
+            magento: String::new(),
         }
     }
 
@@ -183,10 +187,17 @@ impl ControlClient {
         self
     }
 
+    /// Also control the Magento simulator at this URL.
+    pub fn with_magento(mut self, magento_url: &str) -> Self {
+        self.magento = magento_url.trim_end_matches('/').to_string();
+        self
+    }
+
     pub fn for_sandbox(sandbox: &RunningSandbox) -> Self {
         Self::new(sandbox.tiktok_url(), sandbox.shopify_url())
             .with_more(&sandbox.woocommerce_url(), &sandbox.amazon_url())
             .with_bigcommerce(&sandbox.bigcommerce_url())
+            .with_magento(&sandbox.magento_url())
     }
 
     async fn send<T: DeserializeOwned>(

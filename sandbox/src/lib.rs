@@ -24,6 +24,7 @@ mod bigcommerce;
 mod catalog_seed;
 mod common;
 pub mod control;
+mod magento;
 pub mod merchant;
 mod png;
 mod shopify;
@@ -137,6 +138,17 @@ pub struct Credentials {
     /// The API account's client secret (signs webhook deliveries, Standard Webhooks).
     #[serde(default)]
     pub bigcommerce_client_secret: String,
+    /// Magento integration "feedbridge" (System > Extensions > Integrations): OAuth 1.0a
+    /// consumer key and secret, access token and token secret (32 characters each).
+    #[serde(default)]
+    pub magento_consumer_key: String,
+    #[serde(default)]
+    pub magento_consumer_secret: String,
+    /// Also usable as `Authorization: Bearer` (integration tokens as bearer tokens are on).
+    #[serde(default)]
+    pub magento_access_token: String,
+    #[serde(default)]
+    pub magento_access_token_secret: String,
 }
 
 /// A started sandbox. Dropping it (or [`RunningSandbox::shutdown`]) stops both servers and all
@@ -148,6 +160,7 @@ pub struct RunningSandbox {
     woocommerce_https_addr: SocketAddr,
     amazon_addr: SocketAddr,
     bigcommerce_addr: SocketAddr,
+    magento_addr: SocketAddr,
     credentials: Credentials,
     token: CancellationToken,
     servers: Vec<JoinHandle<()>>,
@@ -185,6 +198,11 @@ impl RunningSandbox {
     /// API base of the BigCommerce store: `{url}/stores/{store_hash}/v2|v3/...`.
     pub fn bigcommerce_url(&self) -> String {
         format!("http://{}", self.bigcommerce_addr)
+    }
+
+    /// Base URL of the Magento store (`/rest/default/V1/...`, media under `/media/`).
+    pub fn magento_url(&self) -> String {
+        format!("http://{}", self.magento_addr)
     }
 
     pub fn credentials(&self) -> Credentials {
@@ -237,6 +255,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     let woocommerce_cert = woocommerce::tls::SelfSigned::generate()?;
     let (amazon_listener, amazon_addr) = bind_one("Amazon").await?;
     let (bigcommerce_listener, bigcommerce_addr) = bind_one("BigCommerce").await?;
+    let (magento_listener, magento_addr) = bind_one("Magento").await?;
 
     let (tt, seeded) = tiktok::TikTok::new(
         config.seed,
@@ -253,6 +272,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     let (amazon, amazon_creds) = amazon::new(&config, bg.clone(), fba_catalog);
     let (bc, bc_account) =
         bigcommerce::BigCommerce::new(&config, bg.clone(), format!("http://{bigcommerce_addr}"));
+    let (mage, mage_keys) = magento::Magento::new(&config, format!("http://{magento_addr}"));
 
     let credentials = Credentials {
         tiktok_app_key: seeded.app_key,
@@ -276,6 +296,10 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         bigcommerce_access_token: bc_account.access_token,
         bigcommerce_client_id: bc_account.client_id,
         bigcommerce_client_secret: bc_account.client_secret,
+        magento_consumer_key: mage_keys.consumer_key,
+        magento_consumer_secret: mage_keys.consumer_secret,
+        magento_access_token: mage_keys.access_token,
+        magento_access_token_secret: mage_keys.access_token_secret,
     };
 
     let mut servers = Vec::new();
@@ -295,6 +319,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         ),
         ("amazon", amazon_listener, amazon::router(amazon)),
         ("bigcommerce", bigcommerce_listener, bigcommerce::router(bc)),
+        ("magento", magento_listener, magento::router(mage)),
     ] {
         let shutdown = token.clone();
         servers.push(tokio::spawn(async move {
@@ -313,6 +338,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce_https = %woocommerce_https_addr,
         amazon = %amazon_addr,
         bigcommerce = %bigcommerce_addr,
+        magento = %magento_addr,
         "Sandbox simulators listening."
     );
     Ok(RunningSandbox {
@@ -322,6 +348,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce_https_addr,
         amazon_addr,
         bigcommerce_addr,
+        magento_addr,
         credentials,
         token,
         servers,

@@ -74,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
         "credentials": sandbox.credentials(),
     });
     // Every store simulator as "<platform>_url".
-    for store in SimStore::ALL {
+    for store in SimStore::all() {
         ready[format!("{}_url", store.platform())] = store.url(&sandbox).into();
     }
     let ready = ready.to_string();

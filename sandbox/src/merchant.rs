@@ -19,10 +19,14 @@ pub enum SimStore {
     Shopify,
     Woocommerce,
     Bigcommerce,
+    Magento,
 }
 
 impl SimStore {
-    pub const ALL: &'static [SimStore] = &[Self::Shopify, Self::Woocommerce, Self::Bigcommerce];
+    /// Every simulated store platform.
+    pub fn all() -> &'static [SimStore] {
+        <Self as clap::ValueEnum>::value_variants()
+    }
 
     /// The registry: each platform's merchant-side driver.
     pub fn merchant(self) -> &'static dyn MerchantStore {
@@ -30,13 +34,14 @@ impl SimStore {
             Self::Shopify => &crate::shopify::merchant::ShopifyMerchant,
             Self::Woocommerce => &crate::woocommerce::merchant::WooCommerceMerchant,
             Self::Bigcommerce => &crate::bigcommerce::merchant::BigCommerceMerchant,
+            Self::Magento => &crate::magento::merchant::MagentoMerchant,
         }
     }
 
     /// By the name the daemon's config uses (`platform = "..."`).
     pub fn from_name(name: &str) -> Option<Self> {
         let name = name.trim().to_ascii_lowercase();
-        Self::ALL.iter().copied().find(|s| s.platform() == name)
+        Self::all().iter().copied().find(|s| s.platform() == name)
     }
 }
 
@@ -122,6 +127,10 @@ pub trait MerchantStore: Send + Sync {
     ) -> anyhow::Result<()>;
     /// The merchant cancels the order in the store's admin.
     async fn cancel(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()>;
+    /// Whether [`MerchantStore::refund`] is modelled.
+    fn models_refunds(&self) -> bool {
+        false
+    }
     /// The merchant refunds the whole order (a credit memo on Magento), where the simulator
     /// models refunds.
     async fn refund(&self, _control: &ControlClient, _order_id: &str) -> anyhow::Result<()> {

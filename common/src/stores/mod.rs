@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub mod bigcommerce;
+pub mod magento;
 pub mod shopify;
 pub mod woocommerce;
 
@@ -78,6 +79,7 @@ store_platforms! {
     Shopify = "shopify" => shopify,
     Woocommerce = "woocommerce" => woocommerce,
     Bigcommerce = "bigcommerce" => bigcommerce,
+    Magento = "magento" => magento,
 }
 
 impl StorePlatform {

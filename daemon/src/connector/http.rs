@@ -64,6 +64,7 @@ pub enum Platform {
     WooCommerce,
     Amazon,
     BigCommerce,
+    Magento,
 }
 
 impl Platform {
@@ -74,6 +75,7 @@ impl Platform {
             Self::WooCommerce => "WooCommerce",
             Self::Amazon => "Amazon",
             Self::BigCommerce => "BigCommerce",
+            Self::Magento => "Magento",
         }
     }
 
@@ -85,6 +87,7 @@ impl Platform {
             Self::WooCommerce => "woocommerce",
             Self::Amazon => "amazon",
             Self::BigCommerce => "bigcommerce",
+            Self::Magento => "magento",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod amazon;
 pub mod bigcommerce;
 pub mod http;
+pub mod magento;
 #[cfg(test)]
 pub(crate) mod prop_json;
 pub mod shopify;

@@ -3,7 +3,7 @@
 //! are verified and read. Each platform implements [`StorePlatformConnector`] in its own
 //! module; [`connector_for`] is the registry, one line per platform.
 
-use super::{Storefront, bigcommerce, shopify, woocommerce};
+use super::{Storefront, bigcommerce, magento, shopify, woocommerce};
 use crate::clock::Clock;
 use axum::http::HeaderMap;
 use feedbridge_common::config::{OrganizationConfig, StorePlatform, StoreSecrets};
@@ -15,6 +15,7 @@ pub fn connector_for(platform: StorePlatform) -> &'static dyn StorePlatformConne
         StorePlatform::Shopify => &shopify::ShopifyPlatform,
         StorePlatform::Woocommerce => &woocommerce::WooCommercePlatform,
         StorePlatform::Bigcommerce => &bigcommerce::BigCommercePlatform,
+        StorePlatform::Magento => &magento::MagentoPlatform,
     }
 }
 

@@ -7,6 +7,8 @@ mod common;
 mod amazon;
 mod bigcommerce;
 mod binary;
+mod magento;
+mod magento_orders;
 mod shopify;
 mod shopify_order_side;
 mod tiktok_auth;

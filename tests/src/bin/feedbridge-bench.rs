@@ -91,7 +91,7 @@ enum Case {
 
 fn store(name: &str) -> anyhow::Result<SimStore> {
     SimStore::from_name(name).ok_or_else(|| {
-        let known: Vec<&str> = SimStore::ALL.iter().map(|s| s.platform()).collect();
+        let known: Vec<&str> = SimStore::all().iter().map(|s| s.platform()).collect();
         anyhow::anyhow!("unknown store platform {name:?} ({})", known.join(", "))
     })
 }

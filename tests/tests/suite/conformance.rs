@@ -437,4 +437,5 @@ conformance! {
     shopify => SimStore::Shopify,
     woocommerce => SimStore::Woocommerce,
     bigcommerce => SimStore::Bigcommerce,
+    magento => SimStore::Magento,
 }

@@ -12,6 +12,7 @@ mod end_to_end;
 mod failures_and_retry;
 mod linking;
 mod listing;
+mod magento;
 mod mcf;
 mod orders;
 mod orders_crash;

@@ -73,6 +73,16 @@ impl Control {
         self.store.set_stock(&self.client, sku, available).await
     }
 
+    /// Whether the demo's store models refunds (a credit memo on Magento).
+    pub fn store_refunds(&self) -> bool {
+        self.store.models_refunds()
+    }
+
+    /// The merchant refunds a whole store order (`legacy_id` as for [`Control::fulfil`]).
+    pub async fn refund(&self, legacy_id: &str) -> anyhow::Result<()> {
+        self.store.refund(&self.client, legacy_id).await
+    }
+
     /// The warehouse ships a store order (`legacy_id` is the number in its id).
     pub async fn fulfil(
         &self,

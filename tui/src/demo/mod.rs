@@ -78,13 +78,16 @@ pub struct DemoSummary {
     /// Of those, how many reached Shipped.
     #[serde(skip)]
     pub placed_shipped: usize,
+    /// Of those, how many the merchant refunded in the store and the daemon cancelled.
+    #[serde(skip)]
+    pub placed_refunded: usize,
 }
 
 impl DemoSummary {
     /// Every order the demo placed was shipped with tracking, and nothing failed.
     pub fn succeeded(&self) -> bool {
         self.orders_placed > 0
-            && self.placed_shipped == self.orders_placed
+            && self.placed_shipped + self.placed_refunded == self.orders_placed
             && self.orders_failed == 0
     }
 
@@ -113,8 +116,13 @@ impl fmt::Display for DemoSummary {
             )?;
         }
         writeln!(f, "  tracking pushed to TikTok:  {}", self.tracking_pushed)?;
+        if self.placed_refunded > 0 {
+            writeln!(f, "  refunded, cancelled:        {}", self.placed_refunded)?;
+        }
         writeln!(f, "  orders failed:              {}", self.orders_failed)?;
-        let verdict = if self.succeeded() {
+        let verdict = if self.succeeded() && self.placed_refunded > 0 {
+            "every order placed on TikTok was fulfilled and its tracking pushed back, or refunded in the store and cancelled on TikTok"
+        } else if self.succeeded() {
             "every order placed on TikTok was fulfilled (store or Amazon) and its tracking pushed back"
         } else if self.orders_placed == 0 {
             "no order was placed (no listing became active in time)"
@@ -274,7 +282,11 @@ impl DemoEnv {
 }
 
 /// Count what the daemon achieved.
-pub async fn summarize(client: &ConsoleClient, placed: &[String]) -> anyhow::Result<DemoSummary> {
+pub async fn summarize(
+    client: &ConsoleClient,
+    placed: &[String],
+    refunded: &[String],
+) -> anyhow::Result<DemoSummary> {
     let (products, orders) = tokio::try_join!(
         client.products(ctx(), ProductFilter::default()),
         client.orders(ctx(), OrderFilter::default()),
@@ -296,6 +308,12 @@ pub async fn summarize(client: &ConsoleClient, placed: &[String]) -> anyhow::Res
             .iter()
             .filter(|o| placed.contains(&o.tiktok_order_id))
             .filter(|o| o.sync_state == OrderSyncState::Shipped)
+            .count(),
+        placed_refunded: orders
+            .iter()
+            .filter(|o| placed.contains(&o.tiktok_order_id))
+            .filter(|o| refunded.contains(&o.tiktok_order_id))
+            .filter(|o| o.sync_state == OrderSyncState::Cancelled)
             .count(),
     })
 }
@@ -336,6 +354,7 @@ pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         options.products,
     );
     let placed = scenario.placed();
+    let refunded = scenario.refunded();
     let ended = tokio::select! {
         result = scenario.run() => result.map(|()| Ended::Finished),
         () = tokio::time::sleep(options.duration) => Ok(Ended::Deadline),
@@ -351,7 +370,7 @@ pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         Err(error) => progress(format!("The story stopped: {error:#}")),
     }
     drop(scenario);
-    let summary = summarize(&env.client, &placed_ids(&placed)).await;
+    let summary = summarize(&env.client, &placed_ids(&placed), &placed_ids(&refunded)).await;
     let failed = !matches!(&summary, Ok(s) if s.succeeded());
     if failed && env.tempdir.is_some() {
         progress("Last lines of the daemon's log:".into());
@@ -382,6 +401,7 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
     )
     .paced(CONSOLE_PACE);
     let placed: Placed = scenario.placed();
+    let refunded: Placed = scenario.refunded();
     let story = tokio::spawn(async move {
         match scenario.run().await {
             Ok(()) => progress(
@@ -396,7 +416,7 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         () = interrupted() => Ok(()),
     };
     story.abort();
-    let summary = summarize(&env.client, &placed_ids(&placed)).await;
+    let summary = summarize(&env.client, &placed_ids(&placed), &placed_ids(&refunded)).await;
     env.shutdown(&*startup).await;
     match console {
         Ok(()) => {}
@@ -438,6 +458,7 @@ mod tests {
             orders_failed: 0,
             orders_placed: 4,
             placed_shipped: 4,
+            placed_refunded: 0,
         };
         assert_eq!(
             summary.json_line(),
@@ -449,6 +470,11 @@ mod tests {
             ..summary.clone()
         };
         assert!(!partial.succeeded());
+        let one_refunded = DemoSummary {
+            placed_refunded: 1,
+            ..partial.clone()
+        };
+        assert!(one_refunded.succeeded());
         assert!(!DemoSummary::default().succeeded());
     }
 }

@@ -59,6 +59,8 @@ pub struct Scenario {
     next_order_at: Instant,
     stock_changed: bool,
     placed: Placed,
+    /// The order the merchant refunded in the store (stores that model refunds only).
+    refunded: Placed,
     /// Units the demo's orders took, per seller SKU.
     ordered: HashMap<String, i64>,
     fulfilled: HashSet<String>,
@@ -90,6 +92,7 @@ impl Scenario {
             next_order_at: Instant::now(),
             stock_changed: false,
             placed: Placed::default(),
+            refunded: Placed::default(),
             ordered: HashMap::new(),
             fulfilled: HashSet::new(),
             fulfil_tries: HashMap::new(),
@@ -107,6 +110,11 @@ impl Scenario {
 
     pub fn placed(&self) -> Placed {
         Arc::clone(&self.placed)
+    }
+
+    /// The orders the merchant refunded in the store instead of shipping.
+    pub fn refunded(&self) -> Placed {
+        Arc::clone(&self.refunded)
     }
 
     fn say(&self, message: impl Into<String>) {
@@ -145,6 +153,7 @@ impl Scenario {
                 if !placed.is_empty() {
                     self.change_stock_once(&products, &orders).await;
                     self.report_orders(&orders, &placed);
+                    self.refund_once(&orders, &placed).await;
                     self.fulfil(&orders, &placed).await;
                     let placing_done =
                         placed.len() >= ORDERS_TO_PLACE || self.order_tries >= MAX_TRIES;
@@ -433,12 +442,43 @@ impl Scenario {
         }
     }
 
+    /// Where the store models refunds, the merchant refunds the first order in the store
+    /// instead of shipping it; the daemon's store poll cancels it on TikTok.
+    async fn refund_once(&mut self, orders: &[OrderView], placed: &[String]) {
+        if !self.control.store_refunds() || !placed_ids(&self.refunded).is_empty() {
+            return;
+        }
+        let Some((order, legacy)) = orders.iter().find_map(|o| {
+            let legacy = o.store_order_id.as_deref().and_then(control::legacy_id)?;
+            (placed.contains(&o.tiktok_order_id) && o.sync_state == OrderSyncState::InStore)
+                .then_some((o, legacy))
+        }) else {
+            return;
+        };
+        let name = order.store_order_name.as_deref().unwrap_or(legacy);
+        match self.control.refund(legacy).await {
+            Ok(()) => {
+                self.refunded
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(order.tiktok_order_id.clone());
+                self.say(format!(
+                    "The merchant refunded store order {name} in full; TikTok order {} should be cancelled.",
+                    order.tiktok_order_id
+                ));
+            }
+            Err(error) => self.say(format!("Refunding store order {name} failed: {error:#}")),
+        }
+    }
+
     /// Play the store's warehouse: ship orders the daemon created in the store.
     async fn fulfil(&mut self, orders: &[OrderView], placed: &[String]) {
+        let refunded = placed_ids(&self.refunded);
         for order in orders {
             if !placed.contains(&order.tiktok_order_id)
                 || order.sync_state != OrderSyncState::InStore
                 || self.fulfilled.contains(&order.tiktok_order_id)
+                || refunded.contains(&order.tiktok_order_id)
             {
                 continue;
             }
@@ -487,6 +527,9 @@ impl Scenario {
                 ),
                 OrderSyncState::Shipped => {
                     format!("Order {id} shipped; its tracking is on TikTok.")
+                }
+                OrderSyncState::Cancelled if placed_ids(&self.refunded).contains(id) => {
+                    format!("Order {id} is cancelled on TikTok: the store refunded it.")
                 }
                 state => {
                     let reason = order

@@ -200,6 +200,10 @@ mod tests {
             bigcommerce_access_token: "bc_token".into(),
             bigcommerce_client_id: "bc_client".into(),
             bigcommerce_client_secret: "bc_secret".into(),
+            magento_consumer_key: "mck".into(),
+            magento_consumer_secret: "mcs".into(),
+            magento_access_token: "mat".into(),
+            magento_access_token_secret: "mts".into(),
         }
     }
 
@@ -247,7 +251,7 @@ mod tests {
 
     #[test]
     fn every_simulated_store_is_wired_as_the_daemon_reads_it() {
-        for store in SimStore::ALL.iter().copied() {
+        for store in SimStore::all().iter().copied() {
             let dir = tempfile::tempdir().unwrap();
             let wiring = Wiring {
                 store,
