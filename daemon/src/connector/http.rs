@@ -7,6 +7,7 @@
 //! refine this with their own error codes (TikTok's `code`, Shopify's GraphQL `errors`).
 
 use super::ConnectorError;
+use feedbridge_common::config::StorePlatform;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::Duration;
@@ -59,35 +60,27 @@ pub fn client() -> reqwest::Client {
 /// Which platform a message is about, for error texts and log fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
-    Shopify,
+    /// A store platform (named by its registry entry).
+    Store(StorePlatform),
     TikTok,
-    WooCommerce,
     Amazon,
-    BigCommerce,
-    Magento,
 }
 
 impl Platform {
     pub fn name(self) -> &'static str {
         match self {
-            Self::Shopify => "Shopify",
+            Self::Store(store) => store.label(),
             Self::TikTok => "TikTok Shop",
-            Self::WooCommerce => "WooCommerce",
             Self::Amazon => "Amazon",
-            Self::BigCommerce => "BigCommerce",
-            Self::Magento => "Magento",
         }
     }
 
     /// Lower-case tag for the `platform` tracing field.
     pub fn tag(self) -> &'static str {
         match self {
-            Self::Shopify => "shopify",
+            Self::Store(store) => store.as_str(),
             Self::TikTok => "tiktok",
-            Self::WooCommerce => "woocommerce",
             Self::Amazon => "amazon",
-            Self::BigCommerce => "bigcommerce",
-            Self::Magento => "magento",
         }
     }
 }
@@ -395,7 +388,12 @@ mod tests {
         ];
         for (code, expected) in table {
             let status = StatusCode::from_u16(code).unwrap();
-            let got = classify_status(Platform::Shopify, status, None, "body");
+            let got = classify_status(
+                Platform::Store(StorePlatform::Shopify),
+                status,
+                None,
+                "body",
+            );
             assert_eq!(got.as_ref().map(kind), expected, "HTTP {code}");
         }
     }

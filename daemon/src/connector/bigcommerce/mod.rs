@@ -62,6 +62,9 @@ pub use orders::EXTERNAL_SOURCE;
 pub use platform::BigCommercePlatform;
 
 use super::http::{self, Platform};
+
+/// This platform, in error texts and log fields.
+const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Bigcommerce);
 use super::{ConnectorError, ConnectorResult};
 use crate::clock::{Clock, SystemClock};
 use feedbridge_common::secret::Secret;
@@ -216,15 +219,13 @@ fn interpret(status: StatusCode, text: &str, secrets: &[&str]) -> ConnectorResul
         }
         _ => {}
     }
-    Err(
-        match http::classify_status(Platform::BigCommerce, status, None, &raw) {
-            Some(ConnectorError::Rejected { .. }) | None => ConnectorError::Rejected {
-                reason: format!("BigCommerce refused the request (HTTP {code}){said}"),
-                raw,
-            },
-            Some(other) => other,
+    Err(match http::classify_status(PLATFORM, status, None, &raw) {
+        Some(ConnectorError::Rejected { .. }) | None => ConnectorError::Rejected {
+            reason: format!("BigCommerce refused the request (HTTP {code}){said}"),
+            raw,
         },
-    )
+        Some(other) => other,
+    })
 }
 
 fn not_found(what: &str) -> ConnectorError {
@@ -310,7 +311,7 @@ impl BigCommerceClient {
                 Ok(response) => response,
                 Err(error) => {
                     self.quota.answered(None).await;
-                    let error = http::classify_transport(Platform::BigCommerce, error);
+                    let error = http::classify_transport(PLATFORM, error);
                     tracing::debug!(platform = "bigcommerce", %method, path, error = %error, "BigCommerce call failed.");
                     return Err(error);
                 }
@@ -321,7 +322,7 @@ impl BigCommerceClient {
             let text = response
                 .text()
                 .await
-                .map_err(|error| http::classify_transport(Platform::BigCommerce, error))?;
+                .map_err(|error| http::classify_transport(PLATFORM, error))?;
             drop(slot);
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let wait = limits.map_or(DEFAULT_BACKOFF, |l| l.reset);

@@ -74,6 +74,9 @@ mod platform;
 mod wire;
 
 use super::http::{self, Platform};
+
+/// This platform, in error texts and log fields.
+const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Magento);
 use super::{
     ConnectorError, ConnectorResult, ItemLevels, NewStoreFulfilment, NewStoreOrder, Page,
     ShipmentProgress, StoreFulfilment, StoreInfo, StoreOrderRef, StoreOrderUpdate, StoreProduct,
@@ -298,7 +301,7 @@ fn interpret(
             reason: format!("Magento refused the request (HTTP {code}){said}"),
             raw,
         }),
-        _ => Err(match http::classify_status(Platform::Magento, status, retry_after, &raw) {
+        _ => Err(match http::classify_status(PLATFORM, status, retry_after, &raw) {
             Some(ConnectorError::Retryable { reason, raw, retry_after }) => ConnectorError::Retryable {
                 reason: format!("{reason}{said}"),
                 raw,
@@ -421,13 +424,13 @@ impl MagentoClient {
         let response = request
             .send()
             .await
-            .map_err(|error| http::classify_transport(Platform::Magento, error))?;
+            .map_err(|error| http::classify_transport(PLATFORM, error))?;
         let status = response.status();
         let retry_after = http::retry_after(response.headers());
         let text = response
             .text()
             .await
-            .map_err(|error| http::classify_transport(Platform::Magento, error))?;
+            .map_err(|error| http::classify_transport(PLATFORM, error))?;
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let result = interpret(status, retry_after, path, &text, &self.secrets());
         match &result {

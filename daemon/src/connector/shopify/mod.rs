@@ -19,6 +19,9 @@ pub use inventory::inventory_item_gid;
 pub use platform::ShopifyPlatform;
 
 use super::http::{self, Platform};
+
+/// This platform, in error texts and log fields.
+const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Shopify);
 use super::{
     Address, ConnectorError, ConnectorResult, InventoryBehaviour, NewStoreFulfilment,
     NewStoreOrder, Page, ShipmentProgress, StoreFulfilment, StoreInfo, StoreOrderRef,
@@ -424,13 +427,13 @@ impl ShopifyClient {
             .json(body)
             .send()
             .await
-            .map_err(|error| http::classify_transport(Platform::Shopify, error))?;
+            .map_err(|error| http::classify_transport(PLATFORM, error))?;
         let status = response.status();
         let retry_after = http::retry_after(response.headers());
         let text = response
             .text()
             .await
-            .map_err(|error| http::classify_transport(Platform::Shopify, error))?;
+            .map_err(|error| http::classify_transport(PLATFORM, error))?;
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let parsed = serde_json::from_str::<GqlResponse>(&text).ok();
         let cost = parsed
@@ -532,7 +535,7 @@ fn interpret(
         }
         _ => {}
     }
-    if let Some(error) = http::classify_status(Platform::Shopify, status, retry_after, &redacted) {
+    if let Some(error) = http::classify_status(PLATFORM, status, retry_after, &redacted) {
         return Err(error.into());
     }
     let Some(response) = parsed else {

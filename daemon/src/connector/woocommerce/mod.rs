@@ -77,6 +77,9 @@ pub use auth::{is_ping, verify_webhook};
 pub use platform::WooCommercePlatform;
 
 use super::http::{self, Platform, RateLimiter};
+
+/// This platform, in error texts and log fields.
+const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Woocommerce);
 use super::{
     ConnectorError, ConnectorResult, InventoryBehaviour, ItemLevels, LocationLevel,
     NewStoreFulfilment, NewStoreOrder, Page, ShipmentProgress, StoreFulfilment, StoreInfo,
@@ -315,7 +318,7 @@ fn interpret(
         }
         _ => {}
     }
-    let error = http::classify_status(Platform::WooCommerce, status, retry_after, &raw).unwrap_or(
+    let error = http::classify_status(PLATFORM, status, retry_after, &raw).unwrap_or(
         ConnectorError::Rejected {
             reason: format!("WooCommerce answered HTTP {}{said}", status.as_u16()),
             raw: raw.clone(),
@@ -502,7 +505,7 @@ impl WooCommerceClient {
         }
         let started = Instant::now();
         let response = request.send().await.map_err(|error| {
-            let error = http::classify_transport(Platform::WooCommerce, error);
+            let error = http::classify_transport(PLATFORM, error);
             tracing::debug!(platform = "woocommerce", %method, path, error = %error, "WooCommerce call failed.");
             error
         })?;
@@ -512,7 +515,7 @@ impl WooCommerceClient {
         let text = response
             .text()
             .await
-            .map_err(|error| http::classify_transport(Platform::WooCommerce, error))?;
+            .map_err(|error| http::classify_transport(PLATFORM, error))?;
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let result = interpret(status, retry_after, &text, &self.secrets());
         match &result {
