@@ -2,12 +2,14 @@
 //! review products, change Shopify stock, fulfil and cancel orders, inspect call logs and webhook
 //! deliveries, and script faults. Not part of either platform.
 
+use std::collections::BTreeMap;
 use std::fmt::Display;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::merchant::SimStore;
 use crate::{CallRecord, Delivery, Fault, RunningSandbox};
 
 mod amazon;
@@ -19,8 +21,9 @@ mod orders;
 mod stock;
 mod woocommerce;
 pub use crate::common::WebhookMode;
+pub use bigcommerce::BigCommerceAccount;
 pub use listing::SellerSku;
-pub use magento::{MagentoConfig, MagentoIntegration, MagentoLine, MagentoOrder};
+pub use magento::{MagentoConfig, MagentoIntegration, MagentoKeys, MagentoLine, MagentoOrder};
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use stock::StoreLocation;
 
@@ -162,8 +165,8 @@ pub struct ControlClient {
     shopify: String,
     woocommerce: String,
     amazon: String,
-    bigcommerce: String,
-    magento: String,
+    /// The store simulators `start` serves generically, by store.
+    stores: BTreeMap<SimStore, String>,
 }
 
 impl ControlClient {
@@ -175,8 +178,7 @@ impl ControlClient {
             shopify: shopify_url.into().trim_end_matches('/').to_string(),
             woocommerce: String::new(),
             amazon: String::new(),
-            bigcommerce: String::new(),
-            magento: String::new(),
+            stores: BTreeMap::new(),
         }
     }
 
@@ -187,17 +189,33 @@ impl ControlClient {
         self
     }
 
-    /// Also control the Magento simulator at this URL.
-    pub fn with_magento(mut self, magento_url: &str) -> Self {
-        self.magento = magento_url.trim_end_matches('/').to_string();
+    /// Also control this store's simulator at `url` (a store other than Shopify and
+    /// WooCommerce, whose URLs [`ControlClient::new`] and [`ControlClient::with_more`] take).
+    #[must_use]
+    pub fn with_store(mut self, store: SimStore, url: &str) -> Self {
+        self.stores
+            .insert(store, url.trim_end_matches('/').to_string());
         self
     }
 
     pub fn for_sandbox(sandbox: &RunningSandbox) -> Self {
-        Self::new(sandbox.tiktok_url(), sandbox.shopify_url())
-            .with_more(&sandbox.woocommerce_url(), &sandbox.amazon_url())
-            .with_bigcommerce(&sandbox.bigcommerce_url())
-            .with_magento(&sandbox.magento_url())
+        let mut client = Self::new(sandbox.tiktok_url(), sandbox.shopify_url())
+            .with_more(&sandbox.woocommerce_url(), &sandbox.amazon_url());
+        for &store in SimStore::all() {
+            if store.simulator().is_some() {
+                client = client.with_store(store, &sandbox.store_url(store));
+            }
+        }
+        client
+    }
+
+    /// Base URL of a store simulator set by [`ControlClient::with_store`] ("" when not set, so
+    /// its control calls fail as requests).
+    fn store_url(&self, store: SimStore) -> &str {
+        self.stores
+            .get(&store)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     async fn send<T: DeserializeOwned>(

@@ -1,6 +1,7 @@
 //! feedbridge-sandbox: strict local simulators of the **TikTok Shop Open API (202309)**, the
-//! **Shopify Admin GraphQL API**, the **WooCommerce REST API v3** and **Amazon SP-API**
-//! (Multi-Channel Fulfillment, FBA inventory), for testing feedbridge's HTTP clients on loopback.
+//! **Shopify Admin GraphQL API**, the **WooCommerce REST API v3**, the **BigCommerce REST API**
+//! (V2/V3), the **Magento 2 REST API** and **Amazon SP-API** (Multi-Channel Fulfillment, FBA
+//! inventory), for testing feedbridge's HTTP clients on loopback.
 //!
 //! A simulator that accepts what the real platform would reject is a bug: every request is
 //! checked the way the contract notes in `shared/api/` describe (signing, tokens, envelopes,
@@ -11,6 +12,10 @@
 //! let sandbox = feedbridge_sandbox::start(Default::default(), "127.0.0.1".parse()?).await?;
 //! let creds = sandbox.credentials();
 //! println!("{} {} {}", sandbox.tiktok_url(), sandbox.shopify_url(), creds.tiktok_app_key);
+//! // Every other store by its `SimStore`, its credentials as its platform's own type.
+//! let magento = sandbox.store_url(feedbridge_sandbox::merchant::SimStore::Magento);
+//! let keys: feedbridge_sandbox::control::MagentoKeys = creds.store("magento");
+//! println!("{magento} {}", keys.consumer_key);
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -31,13 +36,17 @@ mod shopify;
 mod tiktok;
 mod woocommerce;
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use merchant::SimStore;
 
 pub use common::{CallRecord, Delivery, Fault, FaultKind, WebhookMode};
 
@@ -87,8 +96,8 @@ impl Default for SandboxConfig {
     }
 }
 
-/// Credentials for both simulated platforms.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Credentials for the simulated platforms.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Credentials {
     pub tiktok_app_key: String,
     pub tiktok_app_secret: String,
@@ -126,41 +135,39 @@ pub struct Credentials {
     /// The seller's authorization (`Atzr|...`).
     #[serde(default)]
     pub amazon_refresh_token: String,
-    /// BigCommerce store hash (the `{store_hash}` of `/stores/{store_hash}/v3`).
+    /// The credentials of each store simulator `start` serves generically, under its
+    /// platform's name (`"bigcommerce"`, `"magento"`): read them with [`Credentials::store`].
     #[serde(default)]
-    pub bigcommerce_store_hash: String,
-    /// `X-Auth-Token` of the store-level API account (every scope modify).
-    #[serde(default)]
-    pub bigcommerce_access_token: String,
-    /// The API account's client id (owner of its webhooks).
-    #[serde(default)]
-    pub bigcommerce_client_id: String,
-    /// The API account's client secret (signs webhook deliveries, Standard Webhooks).
-    #[serde(default)]
-    pub bigcommerce_client_secret: String,
-    /// Magento integration "feedbridge" (System > Extensions > Integrations): OAuth 1.0a
-    /// consumer key and secret, access token and token secret (32 characters each).
-    #[serde(default)]
-    pub magento_consumer_key: String,
-    #[serde(default)]
-    pub magento_consumer_secret: String,
-    /// Also usable as `Authorization: Bearer` (integration tokens as bearer tokens are on).
-    #[serde(default)]
-    pub magento_access_token: String,
-    #[serde(default)]
-    pub magento_access_token_secret: String,
+    pub stores: BTreeMap<String, serde_json::Value>,
+}
+
+impl Credentials {
+    /// A store simulator's credentials as its platform's own type
+    /// (`control::BigCommerceAccount` for `"bigcommerce"`, `control::MagentoKeys` for
+    /// `"magento"`); the type's default (empty) when the sandbox has none for `platform`.
+    pub fn store<T: DeserializeOwned + Default>(&self, platform: &str) -> T {
+        let Some(value) = self.stores.get(platform) else {
+            return T::default();
+        };
+        serde_json::from_value(value.clone()).unwrap_or_else(|_| {
+            // Not the error itself: it may quote a credential.
+            tracing::warn!(
+                platform,
+                "Unreadable store credentials in the sandbox's credentials."
+            );
+            T::default()
+        })
+    }
 }
 
 /// A started sandbox. Dropping it (or [`RunningSandbox::shutdown`]) stops both servers and all
 /// background work (webhook retries, review timers, cancel jobs).
 pub struct RunningSandbox {
     tiktok_addr: SocketAddr,
-    shopify_addr: SocketAddr,
-    woocommerce_addr: SocketAddr,
     woocommerce_https_addr: SocketAddr,
     amazon_addr: SocketAddr,
-    bigcommerce_addr: SocketAddr,
-    magento_addr: SocketAddr,
+    /// Every store simulator's (plain http) listener.
+    store_addrs: BTreeMap<SimStore, SocketAddr>,
     credentials: Credentials,
     token: CancellationToken,
     servers: Vec<JoinHandle<()>>,
@@ -174,13 +181,13 @@ impl RunningSandbox {
 
     /// Base URL of the Shopify shop (`/admin/api/{version}/graphql.json`).
     pub fn shopify_url(&self) -> String {
-        format!("http://{}", self.shopify_addr)
+        self.store_url(SimStore::Shopify)
     }
 
     /// Home URL of the WooCommerce site (`/wp-json/wc/v3/...`); plain http, so clients sign
     /// with OAuth 1.0a as WooCommerce requires there.
     pub fn woocommerce_url(&self) -> String {
-        format!("http://{}", self.woocommerce_addr)
+        self.store_url(SimStore::Woocommerce)
     }
 
     /// The same WooCommerce site over https (self-signed certificate: trust
@@ -195,14 +202,13 @@ impl RunningSandbox {
         format!("http://{}", self.amazon_addr)
     }
 
-    /// API base of the BigCommerce store: `{url}/stores/{store_hash}/v2|v3/...`.
-    pub fn bigcommerce_url(&self) -> String {
-        format!("http://{}", self.bigcommerce_addr)
-    }
-
-    /// Base URL of the Magento store (`/rest/default/V1/...`, media under `/media/`).
-    pub fn magento_url(&self) -> String {
-        format!("http://{}", self.magento_addr)
+    /// Base URL of a store simulator (`start` serves every [`SimStore`]): BigCommerce's API
+    /// is under `{url}/stores/{store_hash}/v2|v3/...`, Magento's under `/rest/default/V1/...`.
+    pub fn store_url(&self, store: SimStore) -> String {
+        self.store_addrs
+            .get(&store)
+            .map(|addr| format!("http://{addr}"))
+            .unwrap_or_default()
     }
 
     pub fn credentials(&self) -> Credentials {
@@ -233,7 +239,7 @@ impl Drop for RunningSandbox {
     }
 }
 
-/// Starts both simulators on `bind` (ephemeral ports).
+/// Starts every simulator on `bind` (ephemeral ports).
 pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<RunningSandbox> {
     let token = CancellationToken::new();
     let bg = common::Background::new(token.clone());
@@ -254,8 +260,10 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         bind_one("WooCommerce https").await?;
     let woocommerce_cert = woocommerce::tls::SelfSigned::generate()?;
     let (amazon_listener, amazon_addr) = bind_one("Amazon").await?;
-    let (bigcommerce_listener, bigcommerce_addr) = bind_one("BigCommerce").await?;
-    let (magento_listener, magento_addr) = bind_one("Magento").await?;
+    let mut store_addrs = BTreeMap::from([
+        (SimStore::Shopify, shopify_addr),
+        (SimStore::Woocommerce, woocommerce_addr),
+    ]);
 
     let (tt, seeded) = tiktok::TikTok::new(
         config.seed,
@@ -270,9 +278,39 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         woocommerce::WooCommerce::new(&config, bg.clone(), format!("http://{woocommerce_addr}"));
     let fba_catalog = amazon::fba_catalog(&shop, config.fba_products);
     let (amazon, amazon_creds) = amazon::new(&config, bg.clone(), fba_catalog);
-    let (bc, bc_account) =
-        bigcommerce::BigCommerce::new(&config, bg.clone(), format!("http://{bigcommerce_addr}"));
-    let (mage, mage_keys) = magento::Magento::new(&config, format!("http://{magento_addr}"));
+
+    let mut routers = vec![
+        ("tiktok", tiktok_listener, tiktok::router(tt)),
+        ("shopify", shopify_listener, shopify::router(shop)),
+        (
+            "woocommerce",
+            woocommerce_listener,
+            woocommerce::router(woo.clone()),
+        ),
+        ("amazon", amazon_listener, amazon::router(amazon)),
+    ];
+    let mut store_credentials = BTreeMap::new();
+    for &store in SimStore::all() {
+        let Some(simulator) = store.simulator() else {
+            continue;
+        };
+        let (listener, addr) = bind_one(store.name()).await?;
+        let server = simulator
+            .serve(&config, bg.clone(), format!("http://{addr}"))
+            .with_context(|| format!("Failed to build the {} simulator", store.name()))?;
+        store_addrs.insert(store, addr);
+        store_credentials.insert(store.platform().to_string(), server.credentials);
+        routers.push((store.platform(), listener, server.router));
+    }
+    if let Some(store) = SimStore::all()
+        .iter()
+        .find(|s| !store_addrs.contains_key(s))
+    {
+        anyhow::bail!(
+            "The {} simulator has no server: give it a StoreSimulator in SimStore::simulator",
+            store.name()
+        );
+    }
 
     let credentials = Credentials {
         tiktok_app_key: seeded.app_key,
@@ -292,35 +330,17 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         amazon_client_id: amazon_creds.client_id,
         amazon_client_secret: amazon_creds.client_secret,
         amazon_refresh_token: amazon_creds.refresh_token,
-        bigcommerce_store_hash: bc_account.store_hash,
-        bigcommerce_access_token: bc_account.access_token,
-        bigcommerce_client_id: bc_account.client_id,
-        bigcommerce_client_secret: bc_account.client_secret,
-        magento_consumer_key: mage_keys.consumer_key,
-        magento_consumer_secret: mage_keys.consumer_secret,
-        magento_access_token: mage_keys.access_token,
-        magento_access_token_secret: mage_keys.access_token_secret,
+        stores: store_credentials,
     };
 
     let mut servers = Vec::new();
     servers.push(tokio::spawn(woocommerce::tls::serve(
         woocommerce_https_listener,
         woocommerce_cert.acceptor,
-        woocommerce::tls::router(woo.clone(), format!("https://{woocommerce_https_addr}")),
+        woocommerce::tls::router(woo, format!("https://{woocommerce_https_addr}")),
         token.clone(),
     )));
-    for (name, listener, router) in [
-        ("tiktok", tiktok_listener, tiktok::router(tt)),
-        ("shopify", shopify_listener, shopify::router(shop)),
-        (
-            "woocommerce",
-            woocommerce_listener,
-            woocommerce::router(woo),
-        ),
-        ("amazon", amazon_listener, amazon::router(amazon)),
-        ("bigcommerce", bigcommerce_listener, bigcommerce::router(bc)),
-        ("magento", magento_listener, magento::router(mage)),
-    ] {
+    for (name, listener, router) in routers {
         let shutdown = token.clone();
         servers.push(tokio::spawn(async move {
             let served = axum::serve(listener, router)
@@ -331,24 +351,22 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
             }
         }));
     }
+    let stores: BTreeMap<&str, SocketAddr> = store_addrs
+        .iter()
+        .map(|(store, addr)| (store.platform(), *addr))
+        .collect();
     tracing::info!(
         tiktok = %tiktok_addr,
-        shopify = %shopify_addr,
-        woocommerce = %woocommerce_addr,
         woocommerce_https = %woocommerce_https_addr,
         amazon = %amazon_addr,
-        bigcommerce = %bigcommerce_addr,
-        magento = %magento_addr,
+        stores = ?stores,
         "Sandbox simulators listening."
     );
     Ok(RunningSandbox {
         tiktok_addr,
-        shopify_addr,
-        woocommerce_addr,
         woocommerce_https_addr,
         amazon_addr,
-        bigcommerce_addr,
-        magento_addr,
+        store_addrs,
         credentials,
         token,
         servers,

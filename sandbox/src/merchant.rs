@@ -1,17 +1,31 @@
 //! The simulated store platforms as the demo, the tests and the benches drive them: where each
 //! listens, how a daemon is configured for it, and the merchant's side of it (read the catalog,
 //! change stock and prices, ship, cancel, script faults and webhook delivery). A platform is
-//! one [`MerchantStore`] implementation in its simulator's module and one line in [`SimStore`].
+//! one [`MerchantStore`] (and `StoreSimulator`) implementation in its simulator's module and its
+//! arms in [`SimStore::merchant`] and `SimStore::simulator`; [`crate::start`], the
+//! [`ControlClient`] and [`Credentials`] take it from there.
 
+use crate::common::Background;
 use crate::control::ControlClient;
-use crate::{CallRecord, Credentials, Fault, RunningSandbox, WebhookMode};
+use crate::{CallRecord, Credentials, Fault, RunningSandbox, SandboxConfig, WebhookMode};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::ops::Deref;
 
 /// A simulated store platform.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum SimStore {
@@ -36,6 +50,22 @@ impl SimStore {
             Self::Bigcommerce => &crate::bigcommerce::merchant::BigCommerceMerchant,
             Self::Magento => &crate::magento::merchant::MagentoMerchant,
         }
+    }
+
+    /// The registry: how [`crate::start`] serves each platform's simulator. `None` for Shopify
+    /// and WooCommerce, which `start` wires itself (Shopify's catalog feeds Amazon's FBA stock,
+    /// WooCommerce also listens on https).
+    pub(crate) fn simulator(self) -> Option<&'static dyn StoreSimulator> {
+        match self {
+            Self::Shopify | Self::Woocommerce => None,
+            Self::Bigcommerce => Some(&crate::bigcommerce::merchant::BigCommerceMerchant),
+            Self::Magento => Some(&crate::magento::merchant::MagentoMerchant),
+        }
+    }
+
+    /// The simulator's base URL in this sandbox.
+    pub fn url(self, sandbox: &RunningSandbox) -> String {
+        sandbox.store_url(self)
     }
 
     /// By the name the daemon's config uses (`platform = "..."`).
@@ -84,6 +114,25 @@ pub enum StoreCall {
     ReadProducts,
 }
 
+/// A store simulator [`crate::start`] serves on a listener of its own.
+pub(crate) trait StoreSimulator: Sync {
+    /// The simulator reachable at `base_url` (`http://{addr}`): its router and the credentials
+    /// a client needs, which [`Credentials::store`] returns under the platform's name.
+    fn serve(
+        &self,
+        config: &SandboxConfig,
+        bg: Background,
+        base_url: String,
+    ) -> anyhow::Result<StoreServer>;
+}
+
+/// A store simulator ready to be served.
+pub(crate) struct StoreServer {
+    pub(crate) router: axum::Router,
+    /// The platform's own credentials type (`BigCommerceAccount`, `MagentoKeys`) as JSON.
+    pub(crate) credentials: serde_json::Value,
+}
+
 /// One simulated store platform, from the merchant's side.
 #[async_trait]
 pub trait MerchantStore: Send + Sync {
@@ -91,8 +140,6 @@ pub trait MerchantStore: Send + Sync {
     fn name(&self) -> &'static str;
     /// The name the daemon's config uses (`platform = "woocommerce"`).
     fn platform(&self) -> &'static str;
-    /// The simulator's base URL in this sandbox.
-    fn url(&self, sandbox: &RunningSandbox) -> String;
     /// The `[organization.store]` lines of a daemon config for this simulator at `url`.
     fn store_config(&self, url: &str, credentials: &Credentials) -> String;
     /// The `[<platform>.<org>]` section of the daemon's secrets file.

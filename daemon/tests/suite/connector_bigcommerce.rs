@@ -12,7 +12,8 @@ use feedbridge_daemon::connector::{
     Address, ConnectorError, InventoryBehaviour, NewStoreFulfilment, NewStoreOrder,
     NewStoreOrderLine, ShipmentProgress, StoreProduct, StoreVariant, Storefront, http,
 };
-use feedbridge_sandbox::control::ControlClient;
+use feedbridge_sandbox::control::{BigCommerceAccount, ControlClient};
+use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
 use rust_decimal::Decimal;
 use std::time::Duration;
@@ -35,12 +36,16 @@ fn client_with(base: &str, hash: &str, token: &str) -> BigCommerceClient {
     )
 }
 
+fn account(sandbox: &RunningSandbox) -> BigCommerceAccount {
+    sandbox.credentials().store("bigcommerce")
+}
+
 fn client(sandbox: &RunningSandbox) -> BigCommerceClient {
-    let c = sandbox.credentials();
+    let c = account(sandbox);
     client_with(
-        &sandbox.bigcommerce_url(),
-        &c.bigcommerce_store_hash,
-        &c.bigcommerce_access_token,
+        &sandbox.store_url(SimStore::Bigcommerce),
+        &c.store_hash,
+        &c.access_token,
     )
 }
 
@@ -514,12 +519,12 @@ async fn webhooks_register_idempotently_with_the_token_header() {
     assert!(hooks.iter().all(|h| h["is_active"] == true
         && h["headers"]["X-Feedbridge-Token"] == "feedbridge-webhook-secret"));
     // A new secret is put on the existing hooks.
-    let c = sandbox.credentials();
+    let c = account(&sandbox);
     let rotated = BigCommerceClient::new(
         BigCommerceSettings {
-            api_base: sandbox.bigcommerce_url(),
-            store_hash: c.bigcommerce_store_hash.clone(),
-            access_token: Secret::new(&c.bigcommerce_access_token),
+            api_base: sandbox.store_url(SimStore::Bigcommerce),
+            store_hash: c.store_hash.clone(),
+            access_token: Secret::new(&c.access_token),
             webhook_secret: Secret::new("rotated-secret"),
         },
         http::client(),
@@ -538,10 +543,10 @@ async fn webhooks_register_idempotently_with_the_token_header() {
 async fn errors_are_classified_and_the_quota_is_kept() {
     let sandbox = sandbox_with(SandboxConfig::default()).await;
     let control = ControlClient::for_sandbox(&sandbox);
-    let c = sandbox.credentials();
-    let base = sandbox.bigcommerce_url();
+    let c = account(&sandbox);
+    let base = sandbox.store_url(SimStore::Bigcommerce);
 
-    let wrong = client_with(&base, &c.bigcommerce_store_hash, "not-the-token");
+    let wrong = client_with(&base, &c.store_hash, "not-the-token");
     let error = wrong.info().await.unwrap_err();
     assert!(
         matches!(error, ConnectorError::Unauthorized { .. }),
@@ -552,7 +557,7 @@ async fn errors_are_classified_and_the_quota_is_kept() {
         "{error}"
     );
     assert!(!error.raw().contains("not-the-token"));
-    let other_store = client_with(&base, "zzzzzz", &c.bigcommerce_access_token);
+    let other_store = client_with(&base, "zzzzzz", &c.access_token);
     let error = other_store.info().await.unwrap_err();
     assert!(
         matches!(error, ConnectorError::Unauthorized { .. }),
@@ -560,7 +565,7 @@ async fn errors_are_classified_and_the_quota_is_kept() {
     );
     assert!(error.to_string().contains("store hash"), "{error}");
     let read_only = control.bigcommerce_read_only_token().await.unwrap();
-    let read_only = client_with(&base, &c.bigcommerce_store_hash, &read_only);
+    let read_only = client_with(&base, &c.store_hash, &read_only);
     read_only.info().await.unwrap();
     let error = read_only
         .register_webhooks("http://127.0.0.1:9/hooks")
@@ -611,11 +616,7 @@ async fn errors_are_classified_and_the_quota_is_kept() {
         .bigcommerce_rate_limit(3, Duration::from_millis(300))
         .await
         .unwrap();
-    let paced = client_with(
-        &base,
-        &c.bigcommerce_store_hash,
-        &c.bigcommerce_access_token,
-    );
+    let paced = client_with(&base, &c.store_hash, &c.access_token);
     let started = tokio::time::Instant::now();
     for _ in 0..7 {
         paced.info().await.unwrap();

@@ -10,7 +10,8 @@ use feedbridge_daemon::connector::{
     Address, ConnectorError, InventoryBehaviour, NewStoreFulfilment, NewStoreOrder,
     NewStoreOrderLine, ShipmentProgress, StoreProduct, StoreVariant, Storefront, http,
 };
-use feedbridge_sandbox::control::{ControlClient, MagentoConfig, MagentoOrder};
+use feedbridge_sandbox::control::{ControlClient, MagentoConfig, MagentoKeys, MagentoOrder};
+use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
 use rust_decimal::Decimal;
 
@@ -20,16 +21,23 @@ async fn sandbox_with(config: SandboxConfig) -> RunningSandbox {
         .unwrap()
 }
 
+fn keys(sandbox: &RunningSandbox) -> MagentoKeys {
+    sandbox.credentials().store("magento")
+}
+
 /// OAuth 1.0a signed (all three secrets configured).
 fn client(sandbox: &RunningSandbox) -> MagentoClient {
-    let c = sandbox.credentials();
+    let c = keys(sandbox);
     MagentoClient::new(
-        MagentoSettings::new(sandbox.magento_url(), Secret::new(c.magento_access_token))
-            .with_oauth(
-                Secret::new(c.magento_consumer_key),
-                Secret::new(c.magento_consumer_secret),
-                Secret::new(c.magento_access_token_secret),
-            ),
+        MagentoSettings::new(
+            sandbox.store_url(SimStore::Magento),
+            Secret::new(c.access_token),
+        )
+        .with_oauth(
+            Secret::new(c.consumer_key),
+            Secret::new(c.consumer_secret),
+            Secret::new(c.access_token_secret),
+        ),
         http::client(),
     )
 }
@@ -37,7 +45,7 @@ fn client(sandbox: &RunningSandbox) -> MagentoClient {
 /// The access token as a bearer token.
 fn bearer(sandbox: &RunningSandbox, token: &str) -> MagentoClient {
     MagentoClient::new(
-        MagentoSettings::new(sandbox.magento_url(), Secret::new(token)),
+        MagentoSettings::new(sandbox.store_url(SimStore::Magento), Secret::new(token)),
         http::client(),
     )
 }
@@ -151,9 +159,10 @@ async fn info_and_catalog_page_through_with_children() {
         .iter()
         .find(|p| p.title == "Classic Cotton Tee")
         .unwrap();
-    assert!(
-        tee.image_urls[0].starts_with(&format!("{}/media/catalog/product/", sandbox.magento_url()))
-    );
+    assert!(tee.image_urls[0].starts_with(&format!(
+        "{}/media/catalog/product/",
+        sandbox.store_url(SimStore::Magento)
+    )));
     assert!(tee.updated_at.ends_with('Z'), "{}", tee.updated_at);
     let control = ControlClient::for_sandbox(&sandbox);
     let mirrored = control.magento_products().await.unwrap();
@@ -555,7 +564,7 @@ async fn stock_rules_on_create() {
 async fn credentials_rate_limits_and_errors_are_classified() {
     let sandbox = sandbox_with(SandboxConfig::default()).await;
     let control = ControlClient::for_sandbox(&sandbox);
-    let token = sandbox.credentials().magento_access_token;
+    let token = keys(&sandbox).access_token;
 
     // The token as a bearer token works while the store allows it.
     bearer(&sandbox, &token).info().await.unwrap();
@@ -589,15 +598,15 @@ async fn credentials_rate_limits_and_errors_are_classified() {
     client(&sandbox).info().await.unwrap();
 
     // A wrong token secret breaks the OAuth signature.
-    let c = sandbox.credentials();
+    let c = keys(&sandbox);
     let bad = MagentoClient::new(
         MagentoSettings::new(
-            sandbox.magento_url(),
-            Secret::new(c.magento_access_token.clone()),
+            sandbox.store_url(SimStore::Magento),
+            Secret::new(c.access_token.clone()),
         )
         .with_oauth(
-            Secret::new(c.magento_consumer_key.clone()),
-            Secret::new(c.magento_consumer_secret.clone()),
+            Secret::new(c.consumer_key.clone()),
+            Secret::new(c.consumer_secret.clone()),
             Secret::new("x".repeat(32)),
         ),
         http::client(),

@@ -1,13 +1,36 @@
 //! The BigCommerce simulator from the merchant's side (see [`crate::merchant`]).
 
-use crate::control::ControlClient;
-use crate::merchant::{MerchantStore, SimOrder, SimProduct, StoreCall, str_of, toml_string};
-use crate::{CallRecord, Credentials, Fault, RunningSandbox, WebhookMode};
+use crate::common::Background;
+use crate::control::{BigCommerceAccount, ControlClient};
+use crate::merchant::{
+    MerchantStore, SimOrder, SimProduct, StoreCall, StoreServer, StoreSimulator, str_of,
+    toml_string,
+};
+use crate::{CallRecord, Credentials, Fault, SandboxConfig, WebhookMode};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serde_json::Value;
 
 pub struct BigCommerceMerchant;
+
+impl StoreSimulator for BigCommerceMerchant {
+    fn serve(
+        &self,
+        config: &SandboxConfig,
+        bg: Background,
+        base_url: String,
+    ) -> anyhow::Result<StoreServer> {
+        let (bc, account) = super::BigCommerce::new(config, bg, base_url);
+        Ok(StoreServer {
+            router: super::router(bc),
+            credentials: serde_json::to_value(account)?,
+        })
+    }
+}
+
+fn account(credentials: &Credentials) -> BigCommerceAccount {
+    credentials.store(BigCommerceMerchant.platform())
+}
 
 /// The value the daemon's BigCommerce webhooks carry in `X-Feedbridge-Token` (feedbridge
 /// chooses it; BigCommerce sends it back on every delivery).
@@ -23,18 +46,12 @@ impl MerchantStore for BigCommerceMerchant {
         "bigcommerce"
     }
 
-    fn url(&self, sandbox: &RunningSandbox) -> String {
-        sandbox.bigcommerce_url()
-    }
-
     /// The store hash rides in the permanent domain; `api_base` replaces api.bigcommerce.com.
     fn store_config(&self, url: &str, credentials: &Credentials) -> String {
+        let account = account(credentials);
         format!(
             "platform = \"bigcommerce\"\nshop_domain = {}\napi_base = {}\n",
-            toml_string(&format!(
-                "store-{}.mybigcommerce.com",
-                credentials.bigcommerce_store_hash
-            )),
+            toml_string(&format!("store-{}.mybigcommerce.com", account.store_hash)),
             toml_string(url)
         )
     }
@@ -43,7 +60,7 @@ impl MerchantStore for BigCommerceMerchant {
         format!(
             "[bigcommerce.{}]\naccess_token = {}\nwebhook_secret = {}\n",
             toml_string(org),
-            toml_string(&credentials.bigcommerce_access_token),
+            toml_string(&account(credentials).access_token),
             toml_string(WEBHOOK_SECRET),
         )
     }

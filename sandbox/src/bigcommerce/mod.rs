@@ -42,6 +42,7 @@ use crate::common::{
     Background, CallLog, CallRecord, FAULT_TIMEOUT_HOLD, FaultKind, Faults, Webhooks, lock,
     now_millis,
 };
+use crate::control::BigCommerceAccount;
 use hooks::Event;
 use model::State;
 
@@ -55,13 +56,6 @@ pub(crate) const DEFAULT_QUOTA: u32 = 150;
 pub(crate) const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
 /// How long a scripted `rate_limit` fault says to wait.
 const FAULT_RESET: Duration = Duration::from_millis(300);
-
-pub(crate) struct SeededAccount {
-    pub(crate) store_hash: String,
-    pub(crate) access_token: String,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: String,
-}
 
 /// A store-level API account's token.
 struct Token {
@@ -138,7 +132,7 @@ impl BigCommerce {
         config: &SandboxConfig,
         bg: Background,
         base_url: String,
-    ) -> (Arc<Self>, SeededAccount) {
+    ) -> (Arc<Self>, BigCommerceAccount) {
         let mut rng = StdRng::seed_from_u64(config.seed ^ 0x0b16_c0ff_ee00_0bc0);
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         let mut word = |n: usize| -> String {
@@ -146,7 +140,7 @@ impl BigCommerce {
                 .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
                 .collect()
         };
-        let account = SeededAccount {
+        let account = BigCommerceAccount {
             store_hash: word(10),
             access_token: word(31),
             client_id: word(31),

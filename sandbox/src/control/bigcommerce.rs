@@ -1,25 +1,39 @@
-//! Control calls for the BigCommerce simulator (`/_sandbox/...` on `bigcommerce_url`).
+//! Control calls for the BigCommerce simulator (`/_sandbox/...` on its `store_url`).
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ControlClient, ControlError};
+use crate::merchant::SimStore;
 use crate::{CallRecord, Delivery, Fault, WebhookMode};
 
+/// The seeded store-level API account (every scope modify):
+/// `credentials.store::<BigCommerceAccount>("bigcommerce")`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BigCommerceAccount {
+    /// The `{store_hash}` of `/stores/{store_hash}/v3`.
+    pub store_hash: String,
+    /// Its `X-Auth-Token`.
+    pub access_token: String,
+    /// The account's client id (owner of its webhooks).
+    pub client_id: String,
+    /// The account's client secret (signs webhook deliveries, Standard Webhooks).
+    pub client_secret: String,
+}
+
 impl ControlClient {
-    /// Also control the BigCommerce simulator at this URL.
-    #[must_use]
-    pub fn with_bigcommerce(mut self, bigcommerce_url: &str) -> Self {
-        self.bigcommerce = bigcommerce_url.trim_end_matches('/').to_string();
-        self
+    fn bigcommerce(&self) -> &str {
+        self.store_url(SimStore::Bigcommerce)
     }
 
     /// Every product in V3 shape with `variants`; each variant also carries its stock per
     /// location under `"stock_by_location"` (`{"1": 12, "2": 3}`).
     pub async fn bigcommerce_products(&self) -> Result<Vec<Value>, ControlError> {
         let v: Value = self
-            .get(format!("{}/_sandbox/products", self.bigcommerce))
+            .get(format!("{}/_sandbox/products", self.bigcommerce()))
             .await?;
         Ok(v["products"].as_array().cloned().unwrap_or_default())
     }
@@ -29,7 +43,7 @@ impl ControlClient {
     /// without options) and `store/product/updated`. Returns the variant.
     pub async fn bigcommerce_set_stock(&self, sku: &str, qty: i64) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/stock", self.bigcommerce),
+            format!("{}/_sandbox/stock", self.bigcommerce()),
             &json!({"sku": sku, "quantity": qty}),
         )
         .await
@@ -43,7 +57,7 @@ impl ControlClient {
         qty: i64,
     ) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/stock", self.bigcommerce),
+            format!("{}/_sandbox/stock", self.bigcommerce()),
             &json!({"sku": sku, "quantity": qty, "location_id": location_id}),
         )
         .await
@@ -57,7 +71,7 @@ impl ControlClient {
         price: &str,
     ) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/price", self.bigcommerce),
+            format!("{}/_sandbox/price", self.bigcommerce()),
             &json!({"sku": sku, "price": price}),
         )
         .await
@@ -65,7 +79,7 @@ impl ControlClient {
 
     /// Deletes a product; fires `store/product/deleted`.
     pub async fn bigcommerce_delete_product(&self, product_id: u64) -> Result<Value, ControlError> {
-        let url = format!("{}/_sandbox/products/{product_id}", self.bigcommerce);
+        let url = format!("{}/_sandbox/products/{product_id}", self.bigcommerce());
         self.send(self.http.delete(&url), url).await
     }
 
@@ -74,13 +88,13 @@ impl ControlClient {
     /// (`external_source` is "TikTok Shop"), `cancelled` and `tracking_numbers`.
     pub async fn bigcommerce_orders(&self) -> Result<Vec<Value>, ControlError> {
         let v: Value = self
-            .get(format!("{}/_sandbox/orders", self.bigcommerce))
+            .get(format!("{}/_sandbox/orders", self.bigcommerce()))
             .await?;
         Ok(v["orders"].as_array().cloned().unwrap_or_default())
     }
 
     pub async fn bigcommerce_order(&self, order_id: u64) -> Result<Value, ControlError> {
-        self.get(format!("{}/_sandbox/orders/{order_id}", self.bigcommerce))
+        self.get(format!("{}/_sandbox/orders/{order_id}", self.bigcommerce()))
             .await
     }
 
@@ -94,7 +108,7 @@ impl ControlClient {
         tracking_number: &str,
     ) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/orders/{order_id}/ship", self.bigcommerce),
+            format!("{}/_sandbox/orders/{order_id}/ship", self.bigcommerce()),
             &json!({"tracking_carrier": tracking_carrier, "tracking_number": tracking_number}),
         )
         .await
@@ -103,7 +117,7 @@ impl ControlClient {
     /// Sets the order Cancelled (status 5) as the merchant would; stock goes back.
     pub async fn bigcommerce_cancel_order(&self, order_id: u64) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/orders/{order_id}/cancel", self.bigcommerce),
+            format!("{}/_sandbox/orders/{order_id}/cancel", self.bigcommerce()),
             &json!({}),
         )
         .await
@@ -113,7 +127,7 @@ impl ControlClient {
     /// `store/order/refund/created` fires.
     pub async fn bigcommerce_refund_order(&self, order_id: u64) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/orders/{order_id}/refund", self.bigcommerce),
+            format!("{}/_sandbox/orders/{order_id}/refund", self.bigcommerce()),
             &json!({}),
         )
         .await
@@ -122,7 +136,7 @@ impl ControlClient {
     /// A token of a second API account whose scopes are all read-only.
     pub async fn bigcommerce_read_only_token(&self) -> Result<String, ControlError> {
         let v: Value = self
-            .get(format!("{}/_sandbox/tokens/read_only", self.bigcommerce))
+            .get(format!("{}/_sandbox/tokens/read_only", self.bigcommerce()))
             .await?;
         Ok(v["access_token"].as_str().unwrap_or_default().to_string())
     }
@@ -136,7 +150,7 @@ impl ControlClient {
         let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
         let _: Value = self
             .post(
-                format!("{}/_sandbox/rate_limit", self.bigcommerce),
+                format!("{}/_sandbox/rate_limit", self.bigcommerce()),
                 &json!({"quota": quota, "window_ms": window_ms}),
             )
             .await?;
@@ -144,7 +158,7 @@ impl ControlClient {
     }
 
     pub async fn bigcommerce_calls(&self) -> Result<Vec<CallRecord>, ControlError> {
-        self.get(format!("{}/_sandbox/calls", self.bigcommerce))
+        self.get(format!("{}/_sandbox/calls", self.bigcommerce()))
             .await
     }
 
@@ -153,7 +167,7 @@ impl ControlClient {
     pub async fn bigcommerce_fault(&self, fault: &Fault) -> Result<(), ControlError> {
         let body = serde_json::to_value(fault).unwrap_or(Value::Null);
         let _: Value = self
-            .post(format!("{}/_sandbox/faults", self.bigcommerce), &body)
+            .post(format!("{}/_sandbox/faults", self.bigcommerce()), &body)
             .await?;
         Ok(())
     }
@@ -162,22 +176,25 @@ impl ControlClient {
     /// `headers`).
     pub async fn bigcommerce_webhooks(&self) -> Result<Vec<Value>, ControlError> {
         let v: Value = self
-            .get(format!("{}/_sandbox/webhooks", self.bigcommerce))
+            .get(format!("{}/_sandbox/webhooks", self.bigcommerce()))
             .await?;
         Ok(v["webhooks"].as_array().cloned().unwrap_or_default())
     }
 
     /// Every delivery; `id` is the `webhook-id` header, `topic` the scope.
     pub async fn bigcommerce_webhook_deliveries(&self) -> Result<Vec<Delivery>, ControlError> {
-        self.get(format!("{}/_sandbox/webhooks/deliveries", self.bigcommerce))
-            .await
+        self.get(format!(
+            "{}/_sandbox/webhooks/deliveries",
+            self.bigcommerce()
+        ))
+        .await
     }
 
     pub async fn bigcommerce_webhook_mode(&self, mode: WebhookMode) -> Result<(), ControlError> {
         let body = serde_json::to_value(mode).unwrap_or(Value::Null);
         let _: Value = self
             .post(
-                format!("{}/_sandbox/webhooks/mode", self.bigcommerce),
+                format!("{}/_sandbox/webhooks/mode", self.bigcommerce()),
                 &body,
             )
             .await?;
@@ -188,7 +205,7 @@ impl ControlClient {
     pub async fn bigcommerce_flush_webhooks(&self) -> Result<usize, ControlError> {
         let v: Value = self
             .post(
-                format!("{}/_sandbox/webhooks/flush", self.bigcommerce),
+                format!("{}/_sandbox/webhooks/flush", self.bigcommerce()),
                 &json!({}),
             )
             .await?;

@@ -1,10 +1,24 @@
-//! Control calls for the Magento simulator (`/_sandbox/...` on `magento_url`).
+//! Control calls for the Magento simulator (`/_sandbox/...` on its `store_url`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ControlClient, ControlError};
+use crate::merchant::SimStore;
 use crate::{CallRecord, Fault};
+
+/// The seeded integration "feedbridge" (System > Extensions > Integrations, all resources):
+/// OAuth 1.0a consumer key and secret, access token and token secret (32 characters each);
+/// the access token also works as `Authorization: Bearer` (integration tokens as bearer tokens
+/// are on). `credentials.store::<MagentoKeys>("magento")`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MagentoKeys {
+    pub consumer_key: String,
+    pub consumer_secret: String,
+    pub access_token: String,
+    pub access_token_secret: String,
+}
 
 /// A Magento order as the sandbox reads it (`sandbox` view of `GET /_sandbox/orders`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -66,12 +80,16 @@ pub struct MagentoConfig {
 }
 
 impl ControlClient {
+    fn magento(&self) -> &str {
+        self.store_url(SimStore::Magento)
+    }
+
     /// Every product (REST shape, with `stock_item`); simple products also carry
     /// `source_items`, `salable_quantity` and `final_price`, configurable parents their
     /// children under `children_full`.
     pub async fn magento_products(&self) -> Result<Vec<Value>, ControlError> {
         let v: Value = self
-            .get(format!("{}/_sandbox/products", self.magento))
+            .get(format!("{}/_sandbox/products", self.magento()))
             .await?;
         Ok(v["products"].as_array().cloned().unwrap_or_default())
     }
@@ -79,7 +97,7 @@ impl ControlClient {
     /// Sets a SKU's quantity at the `default` source from the product form (saves the product).
     pub async fn magento_set_stock(&self, sku: &str, quantity: i64) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/stock", self.magento),
+            format!("{}/_sandbox/stock", self.magento()),
             &json!({"sku": sku, "quantity": quantity}),
         )
         .await
@@ -93,7 +111,7 @@ impl ControlClient {
         quantity: i64,
     ) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/stock", self.magento),
+            format!("{}/_sandbox/stock", self.magento()),
             &json!({"sku": sku, "quantity": quantity, "source_code": source_code}),
         )
         .await
@@ -102,7 +120,7 @@ impl ControlClient {
     /// Sets a product's price (decimal string) and clears its special price.
     pub async fn magento_set_price(&self, sku: &str, price: &str) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/price", self.magento),
+            format!("{}/_sandbox/price", self.magento()),
             &json!({"sku": sku, "price": price}),
         )
         .await
@@ -110,13 +128,13 @@ impl ControlClient {
 
     /// Deletes a product from the admin grid.
     pub async fn magento_delete_product(&self, sku: &str) -> Result<Value, ControlError> {
-        let url = format!("{}/_sandbox/products/{sku}", self.magento);
+        let url = format!("{}/_sandbox/products/{sku}", self.magento());
         self.send(self.http.delete(&url), url).await
     }
 
     /// All orders, typed (see [`MagentoOrder`]).
     pub async fn magento_orders(&self) -> Result<Vec<MagentoOrder>, ControlError> {
-        let url = format!("{}/_sandbox/orders", self.magento);
+        let url = format!("{}/_sandbox/orders", self.magento());
         let v: Value = self.get(url.clone()).await?;
         v["orders"]
             .as_array()
@@ -129,7 +147,7 @@ impl ControlClient {
 
     /// One order in REST shape plus `sandbox` (see [`MagentoOrder`]) and `shipments`.
     pub async fn magento_order(&self, id: u64) -> Result<Value, ControlError> {
-        self.get(format!("{}/_sandbox/orders/{id}", self.magento))
+        self.get(format!("{}/_sandbox/orders/{id}", self.magento()))
             .await
     }
 
@@ -143,7 +161,7 @@ impl ControlClient {
         track_number: &str,
     ) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/orders/{id}/ship", self.magento),
+            format!("{}/_sandbox/orders/{id}/ship", self.magento()),
             &json!({"carrier_code": carrier_code, "title": title, "track_number": track_number}),
         )
         .await
@@ -152,7 +170,7 @@ impl ControlClient {
     /// Cancels the order from the admin (HTTP 409 when Magento would not).
     pub async fn magento_cancel_order(&self, id: u64) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/orders/{id}/cancel", self.magento),
+            format!("{}/_sandbox/orders/{id}/cancel", self.magento()),
             &json!({}),
         )
         .await
@@ -161,7 +179,7 @@ impl ControlClient {
     /// Invoices what is left (offline).
     pub async fn magento_invoice(&self, id: u64) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/orders/{id}/invoice", self.magento),
+            format!("{}/_sandbox/orders/{id}/invoice", self.magento()),
             &json!({}),
         )
         .await
@@ -171,7 +189,7 @@ impl ControlClient {
     /// the order ends `closed`.
     pub async fn magento_refund(&self, id: u64) -> Result<Value, ControlError> {
         self.post(
-            format!("{}/_sandbox/orders/{id}/refund", self.magento),
+            format!("{}/_sandbox/orders/{id}/refund", self.magento()),
             &json!({}),
         )
         .await
@@ -182,19 +200,19 @@ impl ControlClient {
         &self,
         name: &str,
     ) -> Result<MagentoIntegration, ControlError> {
-        self.get(format!("{}/_sandbox/integrations/{name}", self.magento))
+        self.get(format!("{}/_sandbox/integrations/{name}", self.magento()))
             .await
     }
 
     /// Changes store settings; returns them all.
     pub async fn magento_config(&self, config: &MagentoConfig) -> Result<Value, ControlError> {
         let body = serde_json::to_value(config).unwrap_or(Value::Null);
-        self.post(format!("{}/_sandbox/config", self.magento), &body)
+        self.post(format!("{}/_sandbox/config", self.magento()), &body)
             .await
     }
 
     pub async fn magento_calls(&self) -> Result<Vec<CallRecord>, ControlError> {
-        self.get(format!("{}/_sandbox/calls", self.magento)).await
+        self.get(format!("{}/_sandbox/calls", self.magento())).await
     }
 
     /// `rate_limit` → 429 `{"message":"Too Many Requests","trace":null}`; `http_500` → the
@@ -202,7 +220,7 @@ impl ControlClient {
     pub async fn magento_fault(&self, fault: &Fault) -> Result<(), ControlError> {
         let body = serde_json::to_value(fault).unwrap_or(Value::Null);
         let _: Value = self
-            .post(format!("{}/_sandbox/faults", self.magento), &body)
+            .post(format!("{}/_sandbox/faults", self.magento()), &body)
             .await?;
         Ok(())
     }

@@ -1,13 +1,33 @@
 //! The Magento simulator from the merchant's side (see [`crate::merchant`]).
 
-use crate::control::ControlClient;
-use crate::merchant::{MerchantStore, SimOrder, SimProduct, StoreCall, str_of, toml_string};
-use crate::{CallRecord, Credentials, Fault, RunningSandbox, WebhookMode};
+use crate::common::Background;
+use crate::control::{ControlClient, MagentoKeys};
+use crate::merchant::{
+    MerchantStore, SimOrder, SimProduct, StoreCall, StoreServer, StoreSimulator, str_of,
+    toml_string,
+};
+use crate::{CallRecord, Credentials, Fault, SandboxConfig, WebhookMode};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serde_json::Value;
 
 pub struct MagentoMerchant;
+
+/// The simulator takes no background work: Magento sends no webhooks.
+impl StoreSimulator for MagentoMerchant {
+    fn serve(
+        &self,
+        config: &SandboxConfig,
+        _: Background,
+        base_url: String,
+    ) -> anyhow::Result<StoreServer> {
+        let (magento, keys) = super::Magento::new(config, base_url);
+        Ok(StoreServer {
+            router: super::router(magento),
+            credentials: serde_json::to_value(keys)?,
+        })
+    }
+}
 
 #[async_trait]
 impl MerchantStore for MagentoMerchant {
@@ -19,10 +39,6 @@ impl MerchantStore for MagentoMerchant {
         "magento"
     }
 
-    fn url(&self, sandbox: &RunningSandbox) -> String {
-        sandbox.magento_url()
-    }
-
     fn store_config(&self, url: &str, _: &Credentials) -> String {
         format!(
             "platform = \"magento\"\nshop_domain = \"feedbridge-demo.example\"\napi_base = {}\n",
@@ -32,13 +48,14 @@ impl MerchantStore for MagentoMerchant {
 
     /// The integration's four OAuth 1.0a values, so the daemon signs its calls.
     fn store_secrets(&self, org: &str, credentials: &Credentials) -> String {
+        let keys: MagentoKeys = credentials.store(self.platform());
         format!(
             "[magento.{}]\nconsumer_key = {}\nconsumer_secret = {}\naccess_token = {}\naccess_token_secret = {}\n",
             toml_string(org),
-            toml_string(&credentials.magento_consumer_key),
-            toml_string(&credentials.magento_consumer_secret),
-            toml_string(&credentials.magento_access_token),
-            toml_string(&credentials.magento_access_token_secret),
+            toml_string(&keys.consumer_key),
+            toml_string(&keys.consumer_secret),
+            toml_string(&keys.access_token),
+            toml_string(&keys.access_token_secret),
         )
     }
 

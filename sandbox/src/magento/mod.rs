@@ -41,16 +41,9 @@ use crate::SandboxConfig;
 use crate::common::{
     CallLog, CallRecord, FAULT_TIMEOUT_HOLD, FaultKind, Faults, lock, now_millis, now_secs,
 };
+use crate::control::MagentoKeys;
 use auth::{AuthRequest, Authenticator, Integration};
 use model::State;
-
-/// Credentials of the seeded integration "feedbridge" (all resources).
-pub(crate) struct SeededIntegration {
-    pub consumer_key: String,
-    pub consumer_secret: String,
-    pub access_token: String,
-    pub access_token_secret: String,
-}
 
 /// Store configuration the control API can change.
 #[derive(Clone, Copy, Debug)]
@@ -73,7 +66,7 @@ pub(crate) struct Magento {
 }
 
 impl Magento {
-    pub(crate) fn new(config: &SandboxConfig, base_url: String) -> (Arc<Self>, SeededIntegration) {
+    pub(crate) fn new(config: &SandboxConfig, base_url: String) -> (Arc<Self>, MagentoKeys) {
         let mut rng = StdRng::seed_from_u64(config.seed ^ 0x0006_a6e0_2024_0002);
         let mut integration =
             |id: u64, name: &str, resources: Option<Vec<&'static str>>| Integration {
@@ -88,7 +81,7 @@ impl Magento {
         let full = integration(1, "feedbridge", None);
         let catalog_only =
             integration(2, "catalog-reader", Some(vec!["Magento_Catalog::products"]));
-        let seeded = SeededIntegration {
+        let seeded = MagentoKeys {
             consumer_key: full.consumer_key.clone(),
             consumer_secret: full.consumer_secret.clone(),
             access_token: full.access_token.clone(),

@@ -2,7 +2,7 @@
 
 use crate::control::ControlClient;
 use crate::merchant::{MerchantStore, SimOrder, SimProduct, StoreCall, str_of, toml_string};
-use crate::{CallRecord, Credentials, Fault, RunningSandbox, WebhookMode};
+use crate::{CallRecord, Credentials, Fault, WebhookMode};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -21,10 +21,6 @@ impl MerchantStore for WooCommerceMerchant {
 
     fn platform(&self) -> &'static str {
         "woocommerce"
-    }
-
-    fn url(&self, sandbox: &RunningSandbox) -> String {
-        sandbox.woocommerce_url()
     }
 
     fn store_config(&self, url: &str, _: &Credentials) -> String {

@@ -8,7 +8,8 @@ use crate::common;
 
 use base64::Engine;
 use common::{hmac_sha256, receiver, sandbox};
-use feedbridge_sandbox::control::ControlClient;
+use feedbridge_sandbox::control::{BigCommerceAccount, ControlClient};
+use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -25,12 +26,12 @@ struct Bc {
 
 impl Bc {
     fn new(sb: &RunningSandbox) -> Self {
-        let creds = sb.credentials();
+        let account: BigCommerceAccount = sb.credentials().store("bigcommerce");
         Self {
             http: reqwest::Client::new(),
-            base: sb.bigcommerce_url(),
-            hash: creds.bigcommerce_store_hash,
-            token: creds.bigcommerce_access_token,
+            base: sb.store_url(SimStore::Bigcommerce),
+            hash: account.store_hash,
+            token: account.access_token,
         }
     }
 
@@ -664,7 +665,10 @@ async fn hooks_deliver_thin_payloads_with_custom_headers_and_signature() {
     assert_eq!(body["data"]["inventory"]["method"], "absolute");
     assert_eq!(body["producer"], format!("stores/{}", bc.hash));
     assert_eq!(body["hash"].as_str().unwrap().len(), 40);
-    let secret = sb.credentials().bigcommerce_client_secret;
+    let secret = sb
+        .credentials()
+        .store::<BigCommerceAccount>("bigcommerce")
+        .client_secret;
     assert_eq!(hit.header("webhook-signature"), signature(&secret, &hit));
 
     // An order made through the API fires the order scopes.

@@ -7,7 +7,8 @@ use crate::common;
 
 use base64::Engine;
 use common::{hmac_sha256, now, sandbox};
-use feedbridge_sandbox::control::{ControlClient, MagentoConfig};
+use feedbridge_sandbox::control::{ControlClient, MagentoConfig, MagentoKeys};
+use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
 use serde_json::{Value, json};
 
@@ -40,14 +41,14 @@ pub(crate) struct Mage {
 
 impl Mage {
     pub(crate) fn new(sb: &RunningSandbox) -> Self {
-        let c = sb.credentials();
+        let keys: MagentoKeys = sb.credentials().store("magento");
         Self {
             http: reqwest::Client::new(),
-            base: sb.magento_url(),
-            consumer_key: c.magento_consumer_key,
-            consumer_secret: c.magento_consumer_secret,
-            token: c.magento_access_token,
-            token_secret: c.magento_access_token_secret,
+            base: sb.store_url(SimStore::Magento),
+            consumer_key: keys.consumer_key,
+            consumer_secret: keys.consumer_secret,
+            token: keys.access_token,
+            token_secret: keys.access_token_secret,
         }
     }
 

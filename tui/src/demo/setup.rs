@@ -175,6 +175,7 @@ pub fn write_files(
 mod tests {
     use super::*;
     use feedbridge_common::config::{Config, Secrets, StorePlatform, StoreSecrets};
+    use std::collections::BTreeMap;
     use std::os::unix::fs::PermissionsExt;
 
     fn creds() -> Credentials {
@@ -192,19 +193,30 @@ mod tests {
             currency: "USD".into(),
             woocommerce_consumer_key: "ck_x".into(),
             woocommerce_consumer_secret: "cs_x".into(),
-            woocommerce_tls_cert_pem: String::new(),
             amazon_client_id: "amzn1.application-oa2-client.x".into(),
             amazon_client_secret: "amzn-secret".into(),
             amazon_refresh_token: "Atzr|x".into(),
-            bigcommerce_store_hash: "abc123".into(),
-            bigcommerce_access_token: "bc_token".into(),
-            bigcommerce_client_id: "bc_client".into(),
-            bigcommerce_client_secret: "bc_secret".into(),
-            magento_consumer_key: "mck".into(),
-            magento_consumer_secret: "mcs".into(),
-            magento_access_token: "mat".into(),
-            magento_access_token_secret: "mts".into(),
+            stores: seeded_store_credentials(),
+            ..Credentials::default()
         }
+    }
+
+    /// The credentials of the stores the sandbox serves generically, as it seeds them (a
+    /// store's config rules may check their shape, e.g. BigCommerce's store hash).
+    fn seeded_store_credentials() -> BTreeMap<String, serde_json::Value> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let sandbox =
+                feedbridge_sandbox::start(Default::default(), "127.0.0.1".parse().unwrap())
+                    .await
+                    .unwrap();
+            let stores = sandbox.credentials().stores;
+            sandbox.shutdown().await;
+            stores
+        })
     }
 
     fn endpoints() -> Endpoints<'static> {
