@@ -33,6 +33,25 @@ pub fn default_socket_path() -> PathBuf {
     }
 }
 
+/// Where the packaged service's daemon listens (`packaging/feedbridge.service`).
+pub const SYSTEM_SOCKET: &str = "/run/feedbridge/feedbridged.sock";
+
+/// The socket the console and CLI use: an explicit path, else `FEEDBRIDGE_SOCKET`, else the
+/// user's own daemon's socket when it exists, else the system service's when that exists (so a
+/// member of group `feedbridge` reaches the service over SSH with no flags), else the user's
+/// default (named in the "no daemon" error).
+pub fn client_socket(explicit: Option<&Path>) -> PathBuf {
+    if explicit.is_some() || std::env::var_os(SOCKET_ENV).is_some_and(|v| !v.is_empty()) {
+        return resolve_socket(explicit, None);
+    }
+    let own = default_socket_path();
+    first_existing(&[own.clone(), PathBuf::from(SYSTEM_SOCKET)]).unwrap_or(own)
+}
+
+fn first_existing(candidates: &[PathBuf]) -> Option<PathBuf> {
+    candidates.iter().find(|path| path.exists()).cloned()
+}
+
 /// The socket to use: an explicit path, else `FEEDBRIDGE_SOCKET`, else the configured one,
 /// else the default.
 pub fn resolve_socket(explicit: Option<&Path>, configured: Option<&Path>) -> PathBuf {
@@ -43,4 +62,29 @@ pub fn resolve_socket(explicit: Option<&Path>, configured: Option<&Path>) -> Pat
         return PathBuf::from(path);
     }
     configured.map_or_else(default_socket_path, Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_socket_that_exists_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let (own, system) = (dir.path().join("own.sock"), dir.path().join("system.sock"));
+        assert_eq!(first_existing(&[own.clone(), system.clone()]), None);
+        std::fs::write(&system, "").unwrap();
+        assert_eq!(
+            first_existing(&[own.clone(), system.clone()]),
+            Some(system.clone())
+        );
+        std::fs::write(&own, "").unwrap();
+        assert_eq!(first_existing(&[own.clone(), system]), Some(own));
+    }
+
+    #[test]
+    fn an_explicit_socket_is_taken_as_given() {
+        let path = Path::new("/tmp/elsewhere.sock");
+        assert_eq!(client_socket(Some(path)), path);
+    }
 }

@@ -8,7 +8,7 @@ use crate::orders_cli::{self, CarriersCommand, FAILURE_KINDS};
 use crate::settings::{self, Target};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
-use feedbridge_common::paths::resolve_socket;
+use feedbridge_common::paths::client_socket;
 use feedbridge_common::{
     CategoryRef, ConsoleClient, FailureKind, FailureView, ListingStatus, OrderFilter,
     OrderSyncState, OrderView, ProductFilter, ProductView, StatusReport,
@@ -249,7 +249,7 @@ pub(crate) fn fail(error: &CliError) -> ExitCode {
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
-    let socket = resolve_socket(cli.socket.as_deref(), None);
+    let socket = client_socket(cli.socket.as_deref());
     let result = match cli.command {
         None => match console::run(socket, None).await {
             Ok(()) => Ok(()),

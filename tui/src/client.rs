@@ -14,6 +14,12 @@ pub enum ConnectError {
         .socket.display()
     )]
     NoDaemon { socket: PathBuf },
+    /// A daemon is there, but this user may not use its socket.
+    #[error(
+        "permission denied on the daemon's socket {} — join group feedbridge ('sudo usermod -aG feedbridge $USER', then log in again) or run as the feedbridge user",
+        .socket.display()
+    )]
+    PermissionDenied { socket: PathBuf },
     #[error("cannot connect to the daemon at {}: {source}", .socket.display())]
     Io {
         socket: PathBuf,
@@ -45,6 +51,9 @@ pub async fn connect(socket: &Path) -> Result<ConsoleClient, ConnectError> {
 fn classify(socket: &Path, error: io::Error) -> ConnectError {
     match error.kind() {
         io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => ConnectError::NoDaemon {
+            socket: socket.to_path_buf(),
+        },
+        io::ErrorKind::PermissionDenied => ConnectError::PermissionDenied {
             socket: socket.to_path_buf(),
         },
         _ => ConnectError::Io {
@@ -82,6 +91,17 @@ mod tests {
         let text = error.to_string();
         assert!(text.starts_with("no daemon at "), "{text}");
         assert!(!text.contains('\n'));
+    }
+
+    #[test]
+    fn permission_denied_says_how_to_get_access_and_not_to_start_a_daemon() {
+        let error = classify(
+            Path::new("/run/feedbridge/feedbridged.sock"),
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        );
+        let text = error.to_string();
+        assert!(text.contains("join group feedbridge"), "{text}");
+        assert!(!text.contains("systemctl start"), "{text}");
     }
 
     #[tokio::test]
