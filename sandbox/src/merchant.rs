@@ -147,7 +147,10 @@ pub trait MerchantStore: Send + Sync {
     /// What a fault aimed at `call` matches in the simulator's call log.
     fn call_path(&self, call: StoreCall) -> &'static str;
     /// Whether the store answered this call "slow down" (the platform's throttle answer).
-    fn is_throttled(&self, call: &CallRecord) -> bool;
+    /// HTTP 429 unless the platform throttles another way (Shopify's GraphQL `THROTTLED`).
+    fn is_throttled(&self, call: &CallRecord) -> bool {
+        call.status == 429
+    }
 
     async fn products(&self, control: &ControlClient) -> anyhow::Result<Vec<SimProduct>>;
     /// Sellable stock of a SKU, summed over the store's locations.

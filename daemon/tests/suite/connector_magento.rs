@@ -7,8 +7,8 @@
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::magento::{MagentoClient, MagentoSettings};
 use feedbridge_daemon::connector::{
-    Address, ConnectorError, InventoryBehaviour, NewStoreFulfilment, NewStoreOrder,
-    NewStoreOrderLine, ShipmentProgress, StoreProduct, StoreVariant, Storefront, http,
+    ConnectorError, InventoryBehaviour, NewStoreFulfilment, NewStoreOrder, ShipmentProgress,
+    StoreProduct, StoreVariant, Storefront, http,
 };
 use feedbridge_sandbox::control::{ControlClient, MagentoConfig, MagentoKeys, MagentoOrder};
 use feedbridge_sandbox::merchant::SimStore;
@@ -73,44 +73,13 @@ fn stocked(products: &[StoreProduct], configurable: bool, min: i64) -> &StoreVar
         .expect("a stocked variant")
 }
 
+/// The shared order, with the buyer's state spelled out as Magento's region names it.
 fn new_order(tiktok_order_id: &str, lines: &[(&StoreVariant, u32)]) -> NewStoreOrder {
-    let lines: Vec<NewStoreOrderLine> = lines
-        .iter()
-        .map(|(variant, quantity)| NewStoreOrderLine {
-            variant_id: variant.id.clone(),
-            quantity: *quantity,
-            unit_price: variant.price,
-        })
-        .collect();
-    let subtotal: Decimal = lines
-        .iter()
-        .map(|l| l.unit_price * Decimal::from(l.quantity))
-        .sum();
-    NewStoreOrder {
-        tiktok_order_id: tiktok_order_id.into(),
-        name: None,
-        currency: "USD".into(),
-        lines,
-        discount: Decimal::ONE,
-        shipping_fee: Decimal::new(599, 2),
-        tax: Decimal::new(160, 2),
-        total: subtotal - Decimal::ONE + Decimal::new(759, 2),
-        inventory: InventoryBehaviour::DecrementObeyingPolicy,
-        email: Some("v2_buyer@scs.tiktokw.us".into()),
-        address: Some(Address {
-            first_name: "Jane".into(),
-            last_name: "Doe".into(),
-            address1: "1 Main St".into(),
-            address2: String::new(),
-            city: "Los Angeles".into(),
-            province: "California".into(),
-            zip: "90001".into(),
-            country_code: "US".into(),
-            phone: "(+1)213*****21".into(),
-        }),
-        tags: vec!["TikTokShop".into()],
-        note: format!("TikTok Shop order {tiktok_order_id}"),
+    let mut order = crate::store_fixtures::new_order(tiktok_order_id, lines);
+    if let Some(address) = order.address.as_mut() {
+        address.province = "California".into();
     }
+    order
 }
 
 async fn available(client: &MagentoClient, variant: &StoreVariant) -> i64 {

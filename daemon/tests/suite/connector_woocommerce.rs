@@ -3,13 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
+use crate::store_fixtures::new_order;
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::woocommerce::{
     self, STOCK_LOCATION, WooCommerceClient, WooCommerceSettings,
 };
 use feedbridge_daemon::connector::{
-    Address, ConnectorError, InventoryBehaviour, NewStoreFulfilment, NewStoreOrder,
-    NewStoreOrderLine, ShipmentProgress, StoreProduct, StoreVariant, Storefront, http,
+    ConnectorError, InventoryBehaviour, NewStoreFulfilment, ShipmentProgress, StoreProduct,
+    StoreVariant, Storefront, http,
 };
 use feedbridge_sandbox::control::ControlClient;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
@@ -72,51 +73,6 @@ fn pick_variants(products: &[StoreProduct]) -> (StoreVariant, StoreVariant) {
         .expect("a stocked simple product")
         .clone();
     (variation, simple)
-}
-
-fn new_order(tiktok_order_id: &str, lines: &[(&StoreVariant, u32)]) -> NewStoreOrder {
-    let lines: Vec<NewStoreOrderLine> = lines
-        .iter()
-        .map(|(variant, quantity)| NewStoreOrderLine {
-            variant_id: variant.id.clone(),
-            quantity: *quantity,
-            unit_price: variant.price,
-        })
-        .collect();
-    let subtotal: Decimal = lines
-        .iter()
-        .map(|l| l.unit_price * Decimal::from(l.quantity))
-        .sum();
-    let (discount, shipping, tax) = (
-        Decimal::new(100, 2),
-        Decimal::new(599, 2),
-        Decimal::new(160, 2),
-    );
-    NewStoreOrder {
-        tiktok_order_id: tiktok_order_id.into(),
-        name: None,
-        currency: "USD".into(),
-        lines,
-        discount,
-        shipping_fee: shipping,
-        tax,
-        total: subtotal - discount + shipping + tax,
-        inventory: InventoryBehaviour::DecrementObeyingPolicy,
-        email: Some("v2_buyer@scs.tiktokw.us".into()),
-        address: Some(Address {
-            first_name: "Jane".into(),
-            last_name: "Doe".into(),
-            address1: "1 Main St".into(),
-            address2: String::new(),
-            city: "Los Angeles".into(),
-            province: "CA".into(),
-            zip: "90001".into(),
-            country_code: "US".into(),
-            phone: "(+1)213*****21".into(),
-        }),
-        tags: vec!["TikTokShop".into()],
-        note: format!("TikTok Shop order {tiktok_order_id}"),
-    }
 }
 
 async fn available(client: &WooCommerceClient, variant: &StoreVariant) -> i64 {

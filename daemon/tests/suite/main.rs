@@ -8,3 +8,4 @@ mod connector_magento;
 mod connector_shopify;
 mod connector_tiktok;
 mod connector_woocommerce;
+mod store_fixtures;

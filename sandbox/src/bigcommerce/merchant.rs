@@ -74,10 +74,6 @@ impl MerchantStore for BigCommerceMerchant {
         }
     }
 
-    fn is_throttled(&self, call: &CallRecord) -> bool {
-        call.status == 429
-    }
-
     async fn products(&self, control: &ControlClient) -> anyhow::Result<Vec<SimProduct>> {
         Ok(control
             .bigcommerce_products()

@@ -68,10 +68,6 @@ impl MerchantStore for MagentoMerchant {
         }
     }
 
-    fn is_throttled(&self, call: &CallRecord) -> bool {
-        call.status == 429
-    }
-
     async fn products(&self, control: &ControlClient) -> anyhow::Result<Vec<SimProduct>> {
         Ok(control
             .magento_products()

@@ -48,10 +48,6 @@ impl MerchantStore for WooCommerceMerchant {
         }
     }
 
-    fn is_throttled(&self, call: &CallRecord) -> bool {
-        call.status == 429
-    }
-
     async fn products(&self, control: &ControlClient) -> anyhow::Result<Vec<SimProduct>> {
         Ok(control
             .woocommerce_products()
