@@ -10,6 +10,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod key_line;
 mod secrets_file;
 mod webhook_port;
 
@@ -34,11 +35,21 @@ pub struct Config {
 pub struct DaemonSettings {
     /// Unix socket for the console; default in the user's runtime dir.
     pub socket: Option<PathBuf>,
+    /// A group whose members may use the console too: the socket becomes 0660 owned by it
+    /// (the packaged service uses `feedbridge`). Unset: feedbridged's user only (0600).
+    pub socket_group: Option<String>,
     /// SQLite database, logs and secrets; default in the user's data dir.
     pub data_dir: Option<PathBuf>,
     /// `tracing` filter, e.g. "info" or "feedbridge_daemon=debug".
     #[serde(default = "defaults::log_level")]
     pub log_level: String,
+    /// A copy of the log in `DATA_DIR/logs/`, rolled daily: `auto` (default) keeps one unless
+    /// journald already does (under systemd), `on` always, `off` never.
+    #[serde(default)]
+    pub log_file: LogFile,
+    /// Daily log files kept in `DATA_DIR/logs/`; older ones are deleted.
+    #[serde(default = "defaults::log_retention_days")]
+    pub log_retention_days: usize,
     /// Where platform webhooks are received. Off when unset (polling still runs).
     pub webhook_listen: Option<SocketAddr>,
     /// The address platforms reach `webhook_listen` at (e.g. behind a reverse proxy);
@@ -70,8 +81,11 @@ impl Default for DaemonSettings {
     fn default() -> Self {
         Self {
             socket: None,
+            socket_group: None,
             data_dir: None,
             log_level: defaults::log_level(),
+            log_file: LogFile::default(),
+            log_retention_days: defaults::log_retention_days(),
             webhook_listen: None,
             webhook_public_url: None,
             secrets_file: None,
@@ -83,6 +97,16 @@ impl Default for DaemonSettings {
             webhook_max_connections_per_peer: defaults::webhook_max_connections_per_peer(),
         }
     }
+}
+
+/// Whether the daemon keeps its own log file beside stderr.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFile {
+    #[default]
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -280,6 +304,9 @@ mod defaults {
         300
     }
 
+    pub fn log_retention_days() -> usize {
+        14
+    }
     pub fn log_level() -> String {
         "info".into()
     }
@@ -341,20 +368,39 @@ pub struct ConfigError {
     /// is unreadable.
     pub key: String,
     pub message: String,
+    /// 1-based line the key (or the parse error) is on, when the file has it.
+    pub line: Option<usize>,
+}
+
+impl ConfigError {
+    pub fn new(file: &Path, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            key: key.into(),
+            message: message.into(),
+            line: None,
+        }
+    }
+
+    /// Say which line of `text` (the file's contents) the key is on.
+    pub fn located(mut self, text: &str) -> Self {
+        if self.line.is_none() && !self.key.is_empty() {
+            self.line = key_line::line_of(text, &self.key);
+        }
+        self
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
         if self.key.is_empty() {
-            write!(f, "{}: {}", self.file.display(), self.message)
+            write!(f, ": {}", self.message)
         } else {
-            write!(
-                f,
-                "{}: key `{}`: {}",
-                self.file.display(),
-                self.key,
-                self.message
-            )
+            write!(f, ": key `{}`: {}", self.key, self.message)
         }
     }
 }
@@ -362,54 +408,61 @@ impl fmt::Display for ConfigError {
 /// Deserialize TOML, reporting the dotted key path of the first problem.
 fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &Path) -> Result<T, ConfigError> {
     let deserializer = toml::Deserializer::parse(text).map_err(|error| ConfigError {
-        file: file.to_path_buf(),
-        key: String::new(),
-        message: one_line(&error.to_string()),
+        line: error.span().map(|span| key_line::line_at(text, span.start)),
+        ..ConfigError::new(file, "", one_line(&error.to_string()))
     })?;
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let key = error.path().to_string();
-        ConfigError {
-            file: file.to_path_buf(),
-            key: if key == "." { String::new() } else { key },
-            message: one_line(&error.into_inner().to_string()),
-        }
+        let key = if key == "." { String::new() } else { key };
+        let inner = error.into_inner();
+        let mut error = ConfigError::new(file, key, one_line(&inner.to_string()));
+        error.line = inner.span().map(|span| key_line::line_at(text, span.start));
+        error.located(text)
     })
 }
 
-/// toml errors span several lines with a source excerpt; keep the message, say where.
+/// toml errors span several lines with a source excerpt; keep the message (the line is
+/// said in front of it).
 fn one_line(message: &str) -> String {
-    let mut location = None;
-    let mut text = Vec::new();
-    for line in message.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("TOML parse error at ") {
-            location = Some(rest.to_string());
-        } else if !line.is_empty() && !line.starts_with('|') && !line.contains(" | ") {
-            text.push(line);
-        }
-    }
-    let text = text.join(" ");
-    match location {
-        Some(location) => format!("{text} ({location})"),
-        None => text,
-    }
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("TOML parse error at ")
+                && !line.starts_with('|')
+                && !line.contains(" | ")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Config {
     /// Parse and validate a config file's text; `file` is only used in errors.
     pub fn from_toml(text: &str, file: &Path) -> Result<Self, ConfigError> {
         let config: Config = parse_toml(text, file)?;
-        config.validate(file)?;
+        config.validate(file).map_err(|error| error.located(text))?;
         Ok(config)
     }
 
     fn validate(&self, file: &Path) -> Result<(), ConfigError> {
-        let bad = |key: String, message: String| ConfigError {
-            file: file.to_path_buf(),
-            key,
-            message,
-        };
+        let bad = |key: String, message: String| ConfigError::new(file, key, message);
         if self.daemon.log_level.trim().is_empty() {
             return Err(bad("daemon.log_level".into(), "must not be empty".into()));
+        }
+        if self.daemon.log_retention_days == 0 {
+            return Err(bad(
+                "daemon.log_retention_days".into(),
+                "must be at least 1 (set log_file = \"off\" to keep no log file)".into(),
+            ));
+        }
+        if let Some(group) = &self.daemon.socket_group
+            && !valid_name(group)
+        {
+            return Err(bad(
+                "daemon.socket_group".into(),
+                format!("\"{group}\" is not a group name"),
+            ));
         }
         if let Some(url) = &self.daemon.webhook_public_url {
             check_url(url).map_err(|m| bad("daemon.webhook_public_url".into(), m))?;
@@ -598,11 +651,7 @@ impl Secrets {
 
     /// Every configured connection must have its secrets.
     pub fn check_against(&self, config: &Config, file: &Path) -> Result<(), ConfigError> {
-        let missing = |key: String| ConfigError {
-            file: file.to_path_buf(),
-            key,
-            message: "is missing".into(),
-        };
+        let missing = |key: String| ConfigError::new(file, key, "is missing");
         let has_shops = config
             .organizations
             .iter()
@@ -652,7 +701,7 @@ mod tests {
         let error = parse("[sync]\nworkerz = 3\n").unwrap_err();
         let text = error.to_string();
         assert!(
-            text.starts_with("/etc/feedbridge/config.toml: key `sync.workerz`"),
+            text.starts_with("/etc/feedbridge/config.toml:2: key `sync.workerz`"),
             "{text}"
         );
         assert!(text.contains("unknown field"), "{text}");
@@ -744,7 +793,10 @@ mod tests {
         let error = parse("[sync\n").unwrap_err();
         let text = error.to_string();
         assert!(text.contains("config.toml"), "{text}");
-        assert!(text.contains("line 1"), "{text}");
+        assert!(
+            text.starts_with("/etc/feedbridge/config.toml:1: "),
+            "{text}"
+        );
     }
 
     #[test]

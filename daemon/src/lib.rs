@@ -7,11 +7,13 @@ pub mod backoff;
 pub mod clock;
 pub mod connector;
 pub mod intake;
+pub mod logging;
 pub mod metrics;
 pub mod pricing;
 pub mod rpc;
 pub mod settings;
 pub mod socket;
+pub mod startup;
 pub mod store;
 pub mod sync;
 
@@ -63,7 +65,8 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         .with_context(|| format!("Failed to open the database {}", db_path.display()))?;
     info!(database = %db_path.display(), "Database ready.");
 
-    let listener = socket::bind(&socket).await?;
+    let access = socket::Access::new(config.daemon.socket_group.as_deref())?;
+    let listener = socket::bind(&socket, &access).await?;
     let http = connector::http::client();
     let orgs = build_runtimes(&store, &config, &secrets, &http, &clock).await?;
 
@@ -138,7 +141,11 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         draining: shutdown.clone(),
     };
     let rpc_stop = CancellationToken::new();
-    let rpc_task = tokio::spawn(rpc::serve(listener, console, rpc_stop.clone()));
+    let rpc_task = tokio::spawn(rpc::serve(
+        socket::admitted(listener, access),
+        console,
+        rpc_stop.clone(),
+    ));
 
     store
         .call(|conn| {

@@ -1,15 +1,14 @@
-//! `feedbridged`: parse flags, load config, set up logging, run until SIGTERM/SIGINT.
+//! `feedbridged`: parse flags, check config and secrets, set up logging, run until
+//! SIGTERM/SIGINT.
 
 use anyhow::Context;
 use clap::Parser;
-use feedbridge_common::paths;
-use feedbridge_daemon::{RunOptions, settings};
+use feedbridge_daemon::logging::{Environment, LogFormat};
+use feedbridge_daemon::settings;
+use feedbridge_daemon::startup::{self, Flags, Startup};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
 
 #[derive(Parser)]
 #[command(
@@ -18,7 +17,8 @@ use tracing_subscriber::util::SubscriberInitExt;
     about = "Keeps a store and TikTok Shop in step."
 )]
 struct Args {
-    /// Config file (default: ~/.config/feedbridge/config.toml).
+    /// Config file (default: ~/.config/feedbridge/config.toml); a missing one is an error
+    /// unless --allow-empty.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Database, logs and secrets (default: from the config, else ~/.local/share/feedbridge).
@@ -27,7 +27,18 @@ struct Args {
     /// Console socket (default: from FEEDBRIDGE_SOCKET, the config, else the runtime dir).
     #[arg(long)]
     socket: Option<PathBuf>,
-    /// Validate the config and secrets, then exit.
+    /// Let this group's members use the console too: the socket becomes 0660 (overrides
+    /// daemon.socket_group).
+    #[arg(long)]
+    socket_group: Option<String>,
+    /// Start with every setting at its default when the config file does not exist.
+    #[arg(long)]
+    allow_empty: bool,
+    /// Log lines as text or JSON (stderr, and the log file when one is kept).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Check the config, secrets, paths, log filter and socket group as a start would, then
+    /// exit.
     #[arg(long)]
     check_config: bool,
 }
@@ -44,52 +55,35 @@ fn main() -> ExitCode {
 }
 
 fn start(args: Args) -> anyhow::Result<()> {
-    let (config, config_path) = settings::load_config(args.config.as_deref())?;
-    let data_dir = args
-        .data_dir
-        .or_else(|| config.daemon.data_dir.clone())
-        .or_else(paths::default_data_dir)
-        .context("No data directory: pass --data-dir")?;
-    let secrets_path = config
-        .daemon
-        .secrets_file
-        .clone()
-        .unwrap_or_else(|| data_dir.join(settings::SECRETS_FILE));
-    let secrets = settings::load_secrets(&secrets_path, &config)?;
-    let socket = paths::resolve_socket(args.socket.as_deref(), config.daemon.socket.as_deref());
+    let flags = Flags {
+        config: args.config,
+        data_dir: args.data_dir,
+        socket: args.socket,
+        socket_group: args.socket_group,
+        allow_empty: args.allow_empty,
+        log_format: args.log_format,
+    };
+    let startup = Startup::resolve(&flags, &Environment::of_process())?;
     if args.check_config {
-        println!(
-            "{}: OK ({} organization(s))",
-            config_path.map_or_else(|| "defaults".to_owned(), |p| p.display().to_string()),
-            config.organizations.len()
-        );
+        println!("{}", startup.summary());
         return Ok(());
     }
 
     // Everything feedbridged creates (database, logs, lock) is its user's alone, whatever
     // umask it was started with.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let data_dir = startup.data_dir.clone();
     let mut tightened: Vec<String> = settings::prepare_private_dir(&data_dir)?
         .into_iter()
         .collect();
     // Before anything is written there: a second daemon stops here.
     let _data_dir_lock = settings::lock_data_dir(&data_dir)?;
-    let log_dir = data_dir.join("logs");
-    tightened.extend(settings::prepare_private_dir(&log_dir)?);
-    tightened.extend(settings::make_files_private(&log_dir)?);
-    let file_appender = tracing_appender::rolling::daily(&log_dir, "feedbridged.log");
-    let (file_writer, _log_guard) = tracing_appender::non_blocking(file_appender);
-    let filter = EnvFilter::try_new(&config.daemon.log_level)
-        .with_context(|| format!("Bad daemon.log_level \"{}\"", config.daemon.log_level))?;
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_ansi(false)
-                .with_writer(file_writer),
-        )
-        .init();
+    if startup.log.file.is_some() {
+        let log_dir = startup::log_dir(&data_dir);
+        tightened.extend(settings::prepare_private_dir(&log_dir)?);
+        tightened.extend(settings::make_files_private(&log_dir)?);
+    }
+    let _log_guard = startup.log.install()?;
     for change in &tightened {
         tracing::info!("{change}");
     }
@@ -102,16 +96,7 @@ fn start(args: Args) -> anyhow::Result<()> {
             wait_for_signal().await;
             signals.cancel();
         });
-        feedbridge_daemon::run(
-            RunOptions {
-                config,
-                secrets,
-                data_dir,
-                socket,
-            },
-            shutdown,
-        )
-        .await
+        feedbridge_daemon::run(startup.into_run_options(), shutdown).await
     })
 }
 

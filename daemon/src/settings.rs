@@ -10,26 +10,65 @@ use std::path::{Path, PathBuf};
 
 pub const SECRETS_FILE: &str = "secrets.toml";
 
-/// Read the config: an explicit path must exist; the default path may be absent (defaults).
-pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<(Config, Option<PathBuf>)> {
-    let (path, required) = match explicit {
-        Some(path) => (Some(path.to_path_buf()), true),
-        None => (feedbridge_common::paths::default_config_path(), false),
+/// The config as read, its text kept so later checks can name the line of a key.
+pub struct ConfigFile {
+    pub config: Config,
+    /// `None`: no file, defaults (`--allow-empty`).
+    pub path: Option<PathBuf>,
+    text: String,
+}
+
+impl ConfigFile {
+    /// An error about `key` of this config, naming the file and line.
+    pub fn error(&self, key: &str, message: impl Into<String>) -> anyhow::Error {
+        match &self.path {
+            Some(path) => ConfigError::new(path, key, message)
+                .located(&self.text)
+                .into(),
+            None => anyhow::anyhow!("{key}: {}", message.into()),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        self.path.as_ref().map_or_else(
+            || "no config file (defaults)".to_owned(),
+            |path| path.display().to_string(),
+        )
+    }
+}
+
+/// Read the config from `explicit` or the default path. A missing file is an error unless
+/// `allow_empty` (then every setting is its default and no organization is served).
+pub fn load_config(explicit: Option<&Path>, allow_empty: bool) -> anyhow::Result<ConfigFile> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .or_else(feedbridge_common::paths::default_config_path);
+    let empty = || ConfigFile {
+        config: Config::default(),
+        path: None,
+        text: String::new(),
     };
     let Some(path) = path else {
-        return Ok((Config::default(), None));
+        if allow_empty {
+            return Ok(empty());
+        }
+        bail!("No config file: pass --config PATH (or --allow-empty to start with none)");
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => Ok((Config::from_toml(&text, &path)?, Some(path))),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
-            Ok((Config::default(), None))
-        }
-        Err(error) => Err(ConfigError {
-            file: path,
-            key: String::new(),
-            message: format!("cannot read it: {error}"),
-        }
+        Ok(text) => Ok(ConfigFile {
+            config: Config::from_toml(&text, &path)?,
+            path: Some(path),
+            text,
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && allow_empty => Ok(empty()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(ConfigError::new(
+            &path,
+            "",
+            "no such file: create it (packaging/config.example.toml shows every key) or pass \
+             --allow-empty to start with no organizations",
+        )
         .into()),
+        Err(error) => Err(ConfigError::new(&path, "", format!("cannot read it: {error}")).into()),
     }
 }
 
@@ -83,15 +122,24 @@ fn create_private_dir(path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("Failed to create {}", path.display()))
 }
 
-/// Make `path` a directory only feedbridged's user can enter (it holds tokens): create it
-/// 0700, tighten one of ours that others could enter, refuse one another user owns or a
-/// shared one (sticky, like /tmp). Returns what it changed, to log once logging runs.
-pub fn prepare_private_dir(path: &Path) -> anyhow::Result<Option<String>> {
+/// What a data directory is before feedbridged makes it private.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DirState {
+    Missing,
+    Private,
+    /// Ours, but others may enter it: tightened at start.
+    Loose {
+        mode: u32,
+    },
+}
+
+/// Check `path` could be feedbridged's private directory, changing nothing: refuse one that
+/// is not a directory, that another user owns, or a shared one (sticky, like /tmp).
+pub fn inspect_private_dir(path: &Path) -> anyhow::Result<DirState> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            create_private_dir(path)?;
-            return Ok(None);
+            return Ok(DirState::Missing);
         }
         Err(error) => {
             return Err(error).with_context(|| format!("Failed to read {}", path.display()));
@@ -103,7 +151,9 @@ pub fn prepare_private_dir(path: &Path) -> anyhow::Result<Option<String>> {
     let me = nix::unistd::geteuid().as_raw();
     if meta.uid() != me {
         bail!(
-            "{}: owned by uid {}, but feedbridged runs as uid {me}; it keeps tokens there, so it              uses only a directory of its own: run it as the owner, or fix it with:              chown {me} {} && chmod 700 {}",
+            "{}: owned by uid {}, but feedbridged runs as uid {me}; it keeps tokens there, so it \
+             uses only a directory of its own: run it as the owner, or fix it with: \
+             chown {me} {} && chmod 700 {}",
             path.display(),
             meta.uid(),
             path.display(),
@@ -113,20 +163,39 @@ pub fn prepare_private_dir(path: &Path) -> anyhow::Result<Option<String>> {
     let mode = meta.permissions().mode() & 0o7777;
     if mode & 0o1000 != 0 && mode & 0o002 != 0 {
         bail!(
-            "{}: a shared directory (mode {mode:o}); give feedbridged a directory of its own              (--data-dir)",
+            "{}: a shared directory (mode {mode:o}); give feedbridged a directory of its own \
+             (--data-dir)",
             path.display()
         );
     }
-    if mode & 0o077 == 0 {
-        return Ok(None);
+    Ok(if mode & 0o077 == 0 {
+        DirState::Private
+    } else {
+        DirState::Loose { mode }
+    })
+}
+
+/// Make `path` a directory only feedbridged's user can enter (it holds tokens): create it
+/// 0700, tighten one of ours that others could enter, refuse what [`inspect_private_dir`]
+/// refuses. Returns what it changed, to log once logging runs.
+pub fn prepare_private_dir(path: &Path) -> anyhow::Result<Option<String>> {
+    match inspect_private_dir(path)? {
+        DirState::Missing => {
+            create_private_dir(path)?;
+            Ok(None)
+        }
+        DirState::Private => Ok(None),
+        DirState::Loose { mode } => {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).with_context(
+                || format!("Failed to make {} private (chmod 700)", path.display()),
+            )?;
+            Ok(Some(format!(
+                "Made {} private: mode {:o} -> 700 (it holds tokens).",
+                path.display(),
+                mode & 0o777
+            )))
+        }
     }
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("Failed to make {} private (chmod 700)", path.display()))?;
-    Ok(Some(format!(
-        "Made {} private: mode {:o} -> 700 (it holds tokens).",
-        path.display(),
-        mode & 0o777
-    )))
 }
 
 /// Make every file directly in `dir` readable by its owner only (log files an older version
@@ -187,7 +256,8 @@ pub fn lock_data_dir(dir: &Path) -> anyhow::Result<DataDirLock> {
                 .map(|pid| format!(" (pid {pid})"))
                 .unwrap_or_default();
             bail!(
-                "another feedbridged{pid} is already running on the data directory {} — stop                  it first (systemctl stop feedbridge), or give this one its own --data-dir",
+                "another feedbridged{pid} is already running on the data directory {} — stop \
+                 it first (systemctl stop feedbridge), or give this one its own --data-dir",
                 dir.display()
             )
         }
