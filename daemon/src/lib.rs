@@ -4,6 +4,7 @@
 //! platform clients, the job workers, the pollers, the webhook listener and the console socket.
 
 pub mod backoff;
+pub mod cli;
 pub mod clock;
 pub mod connector;
 pub mod intake;

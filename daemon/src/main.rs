@@ -3,34 +3,13 @@
 use anyhow::Context;
 use clap::Parser;
 use feedbridge_common::paths;
+use feedbridge_daemon::cli::Args;
 use feedbridge_daemon::{RunOptions, settings};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-
-#[derive(Parser)]
-#[command(
-    name = "feedbridged",
-    version,
-    about = "Keeps a store and TikTok Shop in step."
-)]
-struct Args {
-    /// Config file (default: ~/.config/feedbridge/config.toml).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Database, logs and secrets (default: from the config, else ~/.local/share/feedbridge).
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// Console socket (default: from FEEDBRIDGE_SOCKET, the config, else the runtime dir).
-    #[arg(long)]
-    socket: Option<PathBuf>,
-    /// Validate the config and secrets, then exit.
-    #[arg(long)]
-    check_config: bool,
-}
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -44,6 +23,12 @@ fn main() -> ExitCode {
 }
 
 fn start(args: Args) -> anyhow::Result<()> {
+    if let Some(dir) = &args.write_man {
+        let page = feedbridge_daemon::cli::write_man_page(dir)
+            .with_context(|| format!("Failed to write the man page into {}", dir.display()))?;
+        println!("{}", page.display());
+        return Ok(());
+    }
     let (config, config_path) = settings::load_config(args.config.as_deref())?;
     let data_dir = args
         .data_dir
