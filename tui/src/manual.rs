@@ -7,15 +7,20 @@ use clap_complete::Shell;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// `feedbridge completions SHELL`: the script on stdout.
+/// `feedbridge completions SHELL`: the script on stdout (a reader that stops early, like
+/// `head`, is no error).
 pub fn print_completions(shell: Shell) -> ExitCode {
-    clap_complete::generate(
-        shell,
-        &mut Cli::command(),
-        "feedbridge",
-        &mut std::io::stdout(),
-    );
-    ExitCode::SUCCESS
+    use std::io::Write;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "feedbridge", &mut script);
+    match std::io::stdout().lock().write_all(&script) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("feedbridge: could not write the completion script: {error}");
+            ExitCode::from(crate::cli::EXIT_FAILED)
+        }
+    }
 }
 
 /// `feedbridge man --dir DIR`: `feedbridge.1` and a `feedbridge-SUBCOMMAND.1` for each visible

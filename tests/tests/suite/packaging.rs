@@ -188,7 +188,8 @@ fn every_deb_asset_exists_or_is_generated_by_build_deb() {
         let files = match source.strip_prefix("target/release/") {
             Some(binary @ ("feedbridge" | "feedbridged")) => matching_files(&bin_dir.join(binary)),
             Some(generated) => matching_files(&release.path().join(generated)),
-            None => matching_files(&repo().join(source)),
+            // Other paths are relative to the crate holding the metadata.
+            None => matching_files(&repo().join("tui").join(source)),
         };
         assert!(!files.is_empty(), "asset {source} matches no file");
         destinations.push(asset[1].as_str().unwrap().to_owned());
@@ -223,7 +224,8 @@ fn every_deb_asset_exists_or_is_generated_by_build_deb() {
         "feedbridge.sysusers",
         "feedbridge.tmpfile",
     ] {
-        assert!(repo().join(units).join(file).is_file(), "{units}{file}");
+        let path = repo().join("tui").join(units).join(file);
+        assert!(path.is_file(), "{}", path.display());
     }
 }
 
