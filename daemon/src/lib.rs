@@ -4,6 +4,7 @@
 //! platform clients, the job workers, the pollers, the webhook listener and the console socket.
 
 pub mod backoff;
+pub mod cli;
 pub mod clock;
 pub mod connector;
 pub mod intake;
@@ -11,6 +12,7 @@ pub mod logging;
 pub mod metrics;
 pub mod pricing;
 pub mod rpc;
+pub mod service;
 pub mod settings;
 pub mod socket;
 pub mod startup;
@@ -158,11 +160,12 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
             )
         })
         .await?;
-    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+    let supervisor = tokio::spawn(service::supervise(Arc::clone(&engine), shutdown.clone()));
+    service::notify_ready();
     info!(socket = %socket.display(), "feedbridged is ready.");
 
     shutdown.cancelled().await;
-    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    service::notify_stopping();
     info!("Shutting down: taking no new work, finishing steps in flight.");
     workers_stop.cancel();
     let drained = tokio::time::timeout(DRAIN_GRACE, async {
@@ -184,6 +187,7 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     rpc_stop.cancel();
     let _ = rpc_task.await;
     recovery.abort();
+    let _ = supervisor.await;
     socket::remove(&socket);
     info!("feedbridged stopped.");
     Ok(())

@@ -3,45 +3,12 @@
 
 use anyhow::Context;
 use clap::Parser;
-use feedbridge_daemon::logging::{Environment, LogFormat};
+use feedbridge_daemon::cli::Args;
+use feedbridge_daemon::logging::Environment;
 use feedbridge_daemon::settings;
-use feedbridge_daemon::startup::{self, Flags, Startup};
-use std::path::PathBuf;
+use feedbridge_daemon::startup::{self, Startup};
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
-
-#[derive(Parser)]
-#[command(
-    name = "feedbridged",
-    version,
-    about = "Keeps a store and TikTok Shop in step."
-)]
-struct Args {
-    /// Config file (default: ~/.config/feedbridge/config.toml); a missing one is an error
-    /// unless --allow-empty.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Database, logs and secrets (default: from the config, else ~/.local/share/feedbridge).
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// Console socket (default: from FEEDBRIDGE_SOCKET, the config, else the runtime dir).
-    #[arg(long)]
-    socket: Option<PathBuf>,
-    /// Let this group's members use the console too: the socket becomes 0660 (overrides
-    /// daemon.socket_group).
-    #[arg(long)]
-    socket_group: Option<String>,
-    /// Start with every setting at its default when the config file does not exist.
-    #[arg(long)]
-    allow_empty: bool,
-    /// Log lines as text or JSON (stderr, and the log file when one is kept).
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
-    /// Check the config, secrets, paths, log filter and socket group as a start would, then
-    /// exit.
-    #[arg(long)]
-    check_config: bool,
-}
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -55,15 +22,13 @@ fn main() -> ExitCode {
 }
 
 fn start(args: Args) -> anyhow::Result<()> {
-    let flags = Flags {
-        config: args.config,
-        data_dir: args.data_dir,
-        socket: args.socket,
-        socket_group: args.socket_group,
-        allow_empty: args.allow_empty,
-        log_format: args.log_format,
-    };
-    let startup = Startup::resolve(&flags, &Environment::of_process())?;
+    if let Some(dir) = &args.write_man {
+        let page = feedbridge_daemon::cli::write_man_page(dir)
+            .with_context(|| format!("Failed to write the man page into {}", dir.display()))?;
+        println!("{}", page.display());
+        return Ok(());
+    }
+    let startup = Startup::resolve(&args.flags(), &Environment::of_process())?;
     if args.check_config {
         println!("{}", startup.summary());
         return Ok(());

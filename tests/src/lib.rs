@@ -59,6 +59,15 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn spawn(config: &Path, dir: &Path) -> anyhow::Result<Self> {
+        Self::spawn_with_env(config, dir, &[])
+    }
+
+    /// [`Daemon::spawn`] with extra environment variables (e.g. systemd's `NOTIFY_SOCKET`).
+    pub fn spawn_with_env(
+        config: &Path,
+        dir: &Path,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> anyhow::Result<Self> {
         // Appended, so a daemon started again on the same dir (after a crash) adds to the log.
         let mut stderr = std::fs::OpenOptions::new()
             .create(true)
@@ -68,6 +77,7 @@ impl Daemon {
         let child = Command::new(daemon_binary())
             .arg("--config")
             .arg(config)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr)

@@ -4,6 +4,7 @@ use crate::catalog_cli::{self, LinkCommand, SettingsCommand};
 use crate::client::{self, ConnectError, ctx, long_ctx};
 use crate::console::{self, ConsoleError};
 use crate::format::{self, NONE, or_none, plural, text_table};
+use crate::manual;
 use crate::orders_cli::{self, CarriersCommand, FAILURE_KINDS};
 use crate::settings::{self, Target};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 ///
 /// Without a subcommand, opens the live console.
 #[derive(Debug, Parser)]
-#[command(name = "feedbridge", version)]
+#[command(name = "feedbridge", version, after_help = EXIT_STATUS)]
 pub struct Cli {
     /// The daemon's socket [default: $FEEDBRIDGE_SOCKET, else the per-user runtime dir].
     #[arg(long, global = true, value_name = "PATH")]
@@ -190,6 +191,18 @@ pub enum Command {
     /// console.
     #[cfg(feature = "demo")]
     Demo(crate::demo::args::DemoArgs),
+    /// Print a shell completion script, e.g. `feedbridge completions bash >
+    /// ~/.local/share/bash-completion/completions/feedbridge`.
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (feedbridge.1 and one per subcommand) into DIR (packaging).
+    #[command(hide = true)]
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 fn order_state_parser() -> impl TypedValueParser<Value = OrderSyncState> {
@@ -215,6 +228,15 @@ fn listing_status_parser() -> impl TypedValueParser<Value = ListingStatus> {
 /// Exit status: 0 ok, 1 the daemon refused or something failed, 2 no daemon.
 pub(crate) const EXIT_FAILED: u8 = 1;
 const EXIT_NO_DAEMON: u8 = 2;
+
+/// The exit statuses above (and clap's own 2 for a bad command line), for `--help` and the
+/// man page.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  done
+  1  the daemon refused the request or it failed (the reason is on stderr)
+  2  the daemon could not be reached: not running, or no permission on its socket (join group
+     feedbridge); also a bad command line";
 
 /// How a subcommand failed, deciding its one-line message and exit status.
 #[derive(Debug, thiserror::Error)]
@@ -258,6 +280,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         },
         #[cfg(feature = "demo")]
         Some(Command::Demo(args)) => return crate::demo::args::run(args).await,
+        Some(Command::Completions { shell }) => return manual::print_completions(shell),
+        Some(Command::Man { dir }) => manual::write_man_pages(&dir).map_err(CliError::Other),
         Some(command) => run_command(socket, command).await,
     };
     match result {
@@ -579,6 +603,9 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
         #[cfg(feature = "demo")]
         Command::Demo(_) => Err(CliError::Other(anyhow::anyhow!(
             "internal: demo is handled before connecting"
+        ))),
+        Command::Completions { .. } | Command::Man { .. } => Err(CliError::Other(anyhow::anyhow!(
+            "internal: completions and man are handled before connecting"
         ))),
     }
 }
@@ -953,6 +980,14 @@ mod tests {
         assert!(parse(&["7", "--kind", "listing"]).is_err(), "not both");
         assert!(parse(&["--org", "demo"]).is_err(), "--org needs --kind");
         assert!(parse(&["--kind", "tracking"]).is_err());
+    }
+
+    #[test]
+    fn help_states_every_exit_status() {
+        let help = Cli::command().render_help().to_string();
+        for code in [0, EXIT_FAILED, EXIT_NO_DAEMON] {
+            assert!(help.contains(&format!("\n  {code}  ")), "{code}: {help}");
+        }
     }
 
     #[test]

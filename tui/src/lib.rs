@@ -19,6 +19,7 @@ pub mod editors;
 pub mod format;
 pub mod keys;
 pub mod live;
+pub mod manual;
 pub mod orders_cli;
 pub mod requests;
 pub mod settings;

@@ -121,6 +121,8 @@ pub struct Engine {
     pub webhook_base: Option<String>,
     /// Wall time (the store's transactions read the same clock).
     pub clock: Arc<dyn crate::clock::Clock>,
+    /// Beaten by the job loop each turn; systemd's watchdog is fed only while it beats.
+    pub loop_heartbeat: Arc<crate::service::Heartbeat>,
 }
 
 impl Engine {
@@ -132,6 +134,7 @@ impl Engine {
         webhook_base: Option<String>,
         clock: Arc<dyn crate::clock::Clock>,
     ) -> Self {
+        let loop_heartbeat = Arc::new(crate::service::Heartbeat::starting_at(clock.now_millis()));
         Self {
             store,
             orgs,
@@ -140,6 +143,7 @@ impl Engine {
             job_queued: Notify::new(),
             webhook_base,
             clock,
+            loop_heartbeat,
         }
     }
 

@@ -93,6 +93,7 @@ pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
 
 async fn worker_loop(worker: usize, engine: Arc<Engine>, held: Arc<Held>, stop: CancellationToken) {
     while !stop.is_cancelled() {
+        engine.loop_heartbeat.beat(engine.clock.as_ref());
         let running = held.ids();
         let claimed = engine
             .store
@@ -173,15 +174,21 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
 /// Run the step while a heartbeat keeps its lease.
 async fn run_step(engine: &Engine, job: &Job) -> StepResult {
     let (store, claim) = (engine.store.clone(), job.clone());
+    let (loop_heartbeat, clock) = (
+        Arc::clone(&engine.loop_heartbeat),
+        Arc::clone(&engine.clock),
+    );
     let heartbeat = tokio::spawn(async move {
         let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
         loop {
             beat.tick().await;
             let claim = claim.clone();
-            match store
+            let renewed = store
                 .call(move |conn| store::renew_lease(conn, &claim, store::now_millis()))
-                .await
-            {
+                .await;
+            // The step is long but the loop is not stuck: its database round trip came back.
+            loop_heartbeat.beat(clock.as_ref());
+            match renewed {
                 Ok(true) => {}
                 Ok(false) => warn!("This job's lease was taken over; its outcome will be ignored."),
                 Err(error) => warn!(%error, "Could not renew this job's lease."),

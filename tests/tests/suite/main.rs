@@ -17,6 +17,7 @@ mod mcf;
 mod orders;
 mod orders_crash;
 mod organizations;
+mod packaging;
 mod stock;
 mod tiktok_webhooks;
 mod webhook_abuse;
