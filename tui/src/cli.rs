@@ -296,7 +296,7 @@ pub async fn run_in_console(
     socket: PathBuf,
     words: Vec<String>,
 ) -> Result<String, String> {
-    let command = parse_palette(&words)?;
+    let command = parse_palette(&words).map_err(|shown| shown.unwrap_or_else(|e| e))?;
     precheck(&command).map_err(|e| e.to_string())?;
     let call = Call { socket, client };
     let mut out = String::new();
@@ -307,24 +307,33 @@ pub async fn run_in_console(
     }
 }
 
-/// The command a console palette line means, or what is wrong with it (clap's own message,
-/// or its help for `help` and `--help`).
-pub fn parse_palette(words: &[String]) -> Result<Command, String> {
-    let cli =
-        Cli::try_parse_from(std::iter::once("feedbridge").chain(words.iter().map(String::as_str)))
-            .map_err(|error| error.render().to_string())?;
+/// The command a console palette line means, or what to show instead: clap's help (for
+/// `help` and `--help`, Ok) or why the line is refused (Err).
+pub fn parse_palette(words: &[String]) -> Result<Command, Result<String, String>> {
+    let args = std::iter::once("feedbridge").chain(words.iter().map(String::as_str));
+    let cli = Cli::try_parse_from(args).map_err(|error| {
+        let text = error.render().to_string();
+        match error.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                Ok(text)
+            }
+            _ => Err(text),
+        }
+    })?;
     if cli.socket.is_some() {
-        return Err(
+        return Err(Err(
             "The console runs commands on the daemon it is connected to; leave out --socket."
                 .into(),
-        );
+        ));
     }
     match cli.command {
-        None => Err("Type a command, e.g. retry 12 or settings SHOP (help lists them).".into()),
+        None => Err(Err(
+            "Type a command, e.g. retry 12 or settings SHOP (help lists them).".into(),
+        )),
         #[cfg(feature = "demo")]
-        Some(Command::Demo(_)) => {
-            Err("The demo starts from a shell, not inside the console.".into())
-        }
+        Some(Command::Demo(_)) => Err(Err(
+            "The demo starts from a shell, not inside the console.".into()
+        )),
         Some(command) => Ok(command),
     }
 }

@@ -376,7 +376,7 @@ impl App {
                 self.notice(format!("Running :{line}…"));
                 self.requests.push(Request::Run(words));
             }
-            Err(message) => self.show_output(format!(":{line}"), Err(message)),
+            Err(shown) => self.show_output(format!(":{line}"), shown),
         }
     }
 

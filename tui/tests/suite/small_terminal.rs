@@ -243,6 +243,18 @@ fn the_palette_parses_like_the_cli() {
         }
         other => panic!("{other:?}"),
     }
+    // help shows clap's help, like `feedbridge help`.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    for c in "help".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert!(app.take_requests().is_empty());
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("retry"), "{screen}");
+    assert!(!app.footer.notice().unwrap().contains("failed"));
+    snapshot!("small_palette_help", screen);
     // Quoted words stay one word.
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char(':'));
