@@ -17,9 +17,9 @@ impl TableRow for FailureView {
             Column::fixed("Kind", 1, 0),
             Column::grow("Subject", 1, 14),
             Column::grow("Reason", 2, 14),
-            Column::fixed("Age", 3, 0),
+            Column::fixed("Age", 2, 0),
             Column::fixed("Retry?", 4, 0),
-            Column::grow("Action", 5, 14),
+            Column::fixed("Action", 5, 40),
             Column::fixed("Tries", 6, 0),
         ];
         COLUMNS
