@@ -125,6 +125,8 @@ pub enum Request {
         /// Saved too when changed in the form.
         mcf: Option<McfSettings>,
     },
+    /// A command line typed in the `:` palette, as words after `feedbridge`.
+    Run(Vec<String>),
 }
 
 /// A shop's order rules and its Amazon MCF rules, read together for the order settings form.
@@ -197,6 +199,11 @@ pub enum Answer {
         shop: String,
         result: Result<String, String>,
     },
+    /// What a palette command printed, or why it failed.
+    Ran {
+        line: String,
+        result: Result<String, String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,6 +216,21 @@ pub enum Action {
     Down,
     PageUp,
     PageDown,
+    Top,
+    Bottom,
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Sort by the next column.
+    Sort,
+    ReverseSort,
+    /// Start typing the `/` filter of the current list.
+    OpenFilter,
+    /// Clear the current list's filter.
+    ClearFilter,
+    /// Open the `:` palette with this text typed.
+    OpenPalette(String),
+    /// Ask before quitting (the demo stops everything on quit).
+    AskQuit,
     OpenDetail,
     ToggleHelp,
     ClosePopup,
@@ -222,8 +244,6 @@ pub enum Action {
     CycleOrderFilter,
     /// Show the next TikTok shop's orders only (then all again).
     CycleShopFilter,
-    /// Ask for the text to search orders by.
-    OpenSearch,
     /// Ask the daemon to look at the order in the detail popup again.
     ResyncOrder,
     /// Ask whether to retry every open failure of the selected failure's kind.

@@ -291,20 +291,83 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> {
-    // A mistyped setting is refused before any daemon is involved.
+    precheck(&command)?;
+    let client = client::connect(&socket).await?;
+    let call = Call { socket, client };
+    let mut out = String::new();
+    let result = execute(&call, command, &mut out).await;
+    // What was printed before a failure (e.g. a mapping report) still shows.
+    print!("{out}");
+    result
+}
+
+/// A mistyped setting is refused before any daemon is involved.
+fn precheck(command: &Command) -> Result<(), CliError> {
     if let Command::Settings {
         change: Some(SettingsCommand::Set { key, values }),
         ..
-    } = &command
+    } = command
     {
         settings::check(key, values).map_err(anyhow::Error::from)?;
     }
-    let client = client::connect(&socket).await?;
+    Ok(())
+}
+
+/// Run one command line typed in the console's `:` palette (words after `feedbridge`) with
+/// the console's daemon client: the same code as the CLI, its output returned as text.
+pub async fn run_in_console(
+    client: ConsoleClient,
+    socket: PathBuf,
+    words: Vec<String>,
+) -> Result<String, String> {
+    let command = parse_palette(&words).map_err(|shown| shown.unwrap_or_else(|e| e))?;
+    precheck(&command).map_err(|e| e.to_string())?;
     let call = Call { socket, client };
+    let mut out = String::new();
+    match execute(&call, command, &mut out).await {
+        Ok(()) => Ok(out),
+        Err(error) if out.is_empty() => Err(error.to_string()),
+        Err(error) => Err(format!("{out}{error}")),
+    }
+}
+
+/// The command a console palette line means, or what to show instead: clap's help (for
+/// `help` and `--help`, Ok) or why the line is refused (Err).
+pub fn parse_palette(words: &[String]) -> Result<Command, Result<String, String>> {
+    let args = std::iter::once("feedbridge").chain(words.iter().map(String::as_str));
+    let cli = Cli::try_parse_from(args).map_err(|error| {
+        let text = error.render().to_string();
+        match error.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                Ok(text)
+            }
+            _ => Err(text),
+        }
+    })?;
+    if cli.socket.is_some() {
+        return Err(Err(
+            "The console runs commands on the daemon it is connected to; leave out --socket."
+                .into(),
+        ));
+    }
+    match cli.command {
+        None => Err(Err(
+            "Type a command, e.g. retry 12 or settings SHOP (help lists them).".into(),
+        )),
+        #[cfg(feature = "demo")]
+        Some(Command::Demo(_)) => Err(Err(
+            "The demo starts from a shell, not inside the console.".into()
+        )),
+        Some(command) => Ok(command),
+    }
+}
+
+/// One subcommand against a connected daemon; what it prints goes to `out`.
+async fn execute(call: &Call, command: Command, out: &mut String) -> Result<(), CliError> {
     match command {
         Command::Status { json } => {
             let status = call.status().await?;
-            emit(json, &status, format_status)
+            emit(out, json, &status, format_status)
         }
         Command::Orders {
             state,
@@ -319,18 +382,18 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                 limit: None,
             };
             let orders = call.orders(filter).await?;
-            emit(json, &orders, |o| format_orders(o))
+            emit(out, json, &orders, |o| format_orders(o))
         }
         Command::Order { id, json } => {
             let order_id = call.order_id(&id).await?;
             let answer = call.client.order_detail(ctx(), order_id).await;
             let detail = answer.map_err(|e| call.lost(e))??;
-            emit(json, &detail, orders_cli::format_order_detail)
+            emit(out, json, &detail, orders_cli::format_order_detail)
         }
         Command::Resync { id } => {
             let order_id = call.order_id(&id).await?;
             let answer = call.client.resync_order(ctx(), order_id).await;
-            println!("{}", answer.map_err(|e| call.lost(e))??);
+            say(out, answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
         Command::Products { status, json } => {
@@ -339,18 +402,18 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                 limit: None,
             };
             let products = call.products(filter).await?;
-            emit(json, &products, |p| format_products(p))
+            emit(out, json, &products, |p| format_products(p))
         }
         Command::Failures { json } => {
             let failures = call.failures().await?;
-            emit(json, &failures, |f| format_failures(f))
+            emit(out, json, &failures, |f| format_failures(f))
         }
         Command::Retry {
             failure_id: Some(failure_id),
             ..
         } => {
             let message = call.retry(failure_id).await??;
-            println!("{message}");
+            say(out, message);
             Ok(())
         }
         Command::Retry {
@@ -360,11 +423,14 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
         } => {
             let answer = call.client.retry_failures(ctx(), kind, org.clone()).await;
             let queued = answer.map_err(|e| call.lost(e))??;
-            println!(
-                "Queued {} ({}{}) for another attempt.",
-                plural(u64::from(queued), "failure", "failures"),
-                kind.label(),
-                org.map(|org| format!(" of {org}")).unwrap_or_default()
+            say(
+                out,
+                format!(
+                    "Queued {} ({}{}) for another attempt.",
+                    plural(u64::from(queued), "failure", "failures"),
+                    kind.label(),
+                    org.map(|org| format!(" of {org}")).unwrap_or_default()
+                ),
             );
             Ok(())
         }
@@ -378,7 +444,7 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
         } => {
             let answer = call.client.carrier_choices(long_ctx(), shop).await;
             let choices = answer.map_err(|e| call.lost(e))??;
-            emit(json, &choices, orders_cli::format_carriers)
+            emit(out, json, &choices, orders_cli::format_carriers)
         }
         Command::Carriers {
             shop,
@@ -396,12 +462,12 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                 .client
                 .set_carrier_mapping(ctx(), shop, store_carrier, provider)
                 .await;
-            println!("{}", answer.map_err(|e| call.lost(e))??);
+            say(out, answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
         Command::Categories { shop, search, json } => {
             let categories = call.categories(shop, search.unwrap_or_default()).await??;
-            emit(json, &categories, |c| format_categories(c))
+            emit(out, json, &categories, |c| format_categories(c))
         }
         Command::Map {
             category: None,
@@ -417,7 +483,7 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
             let message = call
                 .map(listing_id_arg(listing_id)?, category_id.clone())
                 .await??;
-            println!("{message}");
+            say(out, message);
             Ok(())
         }
         Command::Map {
@@ -434,7 +500,7 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                 .map_categories(ctx(), ids, category_id.clone())
                 .await
                 .map_err(|e| call.lost(e))??;
-            emit(json, &report, |r| {
+            emit(out, json, &report, |r| {
                 catalog_cli::format_mapping(r, &category_id)
             })?;
             if report.refused.is_empty() {
@@ -454,30 +520,36 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
         }
         Command::Unmap { listing_id } => {
             let answer = call.client.unmap_category(ctx(), listing_id).await;
-            println!("{}", answer.map_err(|e| call.lost(e))??);
+            say(out, answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
         Command::List { listing_ids } => {
             let queued = call.list(listing_ids).await??;
-            println!(
-                "Queued {} for submission to TikTok.",
-                plural(u64::from(queued), "listing", "listings")
+            say(
+                out,
+                format!(
+                    "Queued {} for submission to TikTok.",
+                    plural(u64::from(queued), "listing", "listings")
+                ),
             );
             Ok(())
         }
         Command::Resubmit { listing_ids } => {
             let answer = call.client.resubmit(ctx(), listing_ids).await;
             let queued = answer.map_err(|e| call.lost(e))??;
-            println!(
-                "Queued {} for another submission to TikTok.",
-                plural(u64::from(queued), "listing", "listings")
+            say(
+                out,
+                format!(
+                    "Queued {} for another submission to TikTok.",
+                    plural(u64::from(queued), "listing", "listings")
+                ),
             );
             Ok(())
         }
         Command::Product { listing_id, json } => {
             let answer = call.client.product_detail(ctx(), listing_id).await;
             let detail = answer.map_err(|e| call.lost(e))??;
-            emit(json, &detail, catalog_cli::format_product)
+            emit(out, json, &detail, catalog_cli::format_product)
         }
         Command::Skus {
             listing_id,
@@ -487,18 +559,18 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                 .client
                 .select_skus(ctx(), listing_id, seller_skus)
                 .await;
-            println!("{}", answer.map_err(|e| call.lost(e))??);
+            say(out, answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
         Command::Connections { json } => {
             let status = call.status().await?;
             let entries = catalog_cli::connection_entries(&status.organizations);
-            emit(json, &entries, |e| catalog_cli::format_connections(e))
+            emit(out, json, &entries, |e| catalog_cli::format_connections(e))
         }
         Command::TestConnection { name, json } => {
             let answer = call.client.test_connection(long_ctx(), name).await;
             let test = answer.map_err(|e| call.lost(e))??;
-            emit(json, &test, catalog_cli::format_connection_test)?;
+            emit(out, json, &test, catalog_cli::format_connection_test)?;
             if test.ok {
                 Ok(())
             } else {
@@ -514,26 +586,29 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                 .client
                 .finish_authorization(ctx(), shop, code, state)
                 .await;
-            println!("{}", answer.map_err(|e| call.lost(e))??);
+            say(out, answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
         Command::Authorize { shop, .. } => {
             let answer = call.client.start_authorization(ctx(), shop).await;
             let start = answer.map_err(|e| call.lost(e))??;
-            print!("{}", catalog_cli::format_authorization(&start));
+            out.push_str(&catalog_cli::format_authorization(&start));
             Ok(())
         }
         Command::Link(LinkCommand::Preview { shop, json }) => {
             let answer = call.client.link_preview(long_ctx(), shop).await;
             let preview = answer.map_err(|e| call.lost(e))??;
-            emit(json, &preview, catalog_cli::format_link_preview)
+            emit(out, json, &preview, catalog_cli::format_link_preview)
         }
         Command::Link(LinkCommand::Apply { shop }) => {
             let answer = call.client.link_apply(long_ctx(), shop.clone()).await;
             let linked = answer.map_err(|e| call.lost(e))??;
-            println!(
-                "Linked {} on {shop}; their price and stock now follow the store.",
-                plural(u64::from(linked), "listing", "listings")
+            say(
+                out,
+                format!(
+                    "Linked {} on {shop}; their price and stock now follow the store.",
+                    plural(u64::from(linked), "listing", "listings")
+                ),
             );
             Ok(())
         }
@@ -545,7 +620,7 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                 .client
                 .link_manual(ctx(), listing_id, tiktok_product_id)
                 .await;
-            println!("{}", answer.map_err(|e| call.lost(e))??);
+            say(out, answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
         Command::Settings {
@@ -559,7 +634,7 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                 orders: &order_settings,
                 mcf: &mcf_settings,
             };
-            emit(json, &view, |v| format_all_settings(&shop, v))
+            emit(out, json, &view, |v| format_all_settings(&shop, v))
         }
         Command::Settings {
             shop,
@@ -591,13 +666,13 @@ async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> 
                         .await
                 }
             };
-            println!("{}", answer.map_err(|e| call.lost(e))??);
+            say(out, answer.map_err(|e| call.lost(e))??);
             let view = orders_cli::SettingsView {
                 shop: &shop_settings,
                 orders: &order_settings,
                 mcf: &mcf_settings,
             };
-            print!("{}", format_all_settings(&shop, &view));
+            out.push_str(&format_all_settings(&shop, &view));
             Ok(())
         }
         #[cfg(feature = "demo")]
@@ -734,19 +809,25 @@ impl Call {
     }
 }
 
-/// Print `value` as one compact JSON document, or as text.
+/// Write `value` as one compact JSON document, or as text.
 fn emit<T: Serialize + ?Sized>(
+    out: &mut String,
     json: bool,
     value: &T,
     text: impl FnOnce(&T) -> String,
 ) -> Result<(), CliError> {
     if json {
-        let out = serde_json::to_string(value).map_err(anyhow::Error::from)?;
-        println!("{out}");
+        let json = serde_json::to_string(value).map_err(anyhow::Error::from)?;
+        say(out, json);
     } else {
-        print!("{}", text(value));
+        out.push_str(&text(value));
     }
     Ok(())
+}
+
+/// One line of a command's output.
+fn say(out: &mut String, line: impl std::fmt::Display) {
+    out.push_str(&format!("{line}\n"));
 }
 
 pub fn format_status(status: &StatusReport) -> String {

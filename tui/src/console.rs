@@ -3,7 +3,7 @@
 use crate::action::{Action, Request};
 use crate::app::App;
 use crate::client::{self, ConnectError};
-use crate::{live, requests, ui};
+use crate::{clipboard, live, requests, ui};
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
 use feedbridge_common::{ConsoleClient, OrderFilter};
@@ -26,7 +26,8 @@ pub enum ConsoleError {
 }
 
 /// Run the console against the daemon at `socket` until the user quits. `notices` feeds extra
-/// one-line messages to the status line (the demo's progress).
+/// one-line messages to the status line: the demo's progress, so the console knows it runs
+/// inside the demo (and asks before quitting stops it).
 pub async fn run(
     socket: PathBuf,
     notices: Option<mpsc::UnboundedReceiver<String>>,
@@ -35,7 +36,8 @@ pub async fn run(
     let client = client::connect(&socket).await?;
     let (actions_tx, actions_rx) = mpsc::unbounded_channel();
     let (filter_tx, filter_rx) = watch::channel(OrderFilter::default());
-    let (live_task, client_rx) = live::spawn(socket, client, actions_tx.clone(), filter_rx);
+    let (live_task, client_rx) = live::spawn(socket.clone(), client, actions_tx.clone(), filter_rx);
+    let demo = notices.is_some();
     let forward = notices.map(|mut notices| {
         let tx = actions_tx.clone();
         tokio::spawn(async move {
@@ -54,8 +56,11 @@ pub async fn run(
         actions_tx,
         client: client_rx,
         order_filter: filter_tx,
+        socket,
     };
-    let result = main_loop(&mut terminal, channels).await;
+    let mut app = App::new();
+    app.demo = demo;
+    let result = main_loop(&mut terminal, app, channels).await;
     drop(restore);
 
     live_task.abort();
@@ -81,20 +86,27 @@ struct Channels {
     actions_tx: mpsc::UnboundedSender<Action>,
     client: watch::Receiver<Option<ConsoleClient>>,
     order_filter: watch::Sender<OrderFilter>,
+    /// For the palette's commands, whose errors name it.
+    socket: PathBuf,
 }
 
-async fn main_loop(terminal: &mut DefaultTerminal, channels: Channels) -> anyhow::Result<()> {
+async fn main_loop(
+    terminal: &mut DefaultTerminal,
+    mut app: App,
+    channels: Channels,
+) -> anyhow::Result<()> {
     let Channels {
         mut actions,
         actions_tx,
         client,
         order_filter,
+        socket,
     } = channels;
-    let mut app = App::new();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
+        app.set_now(unix_now());
         terminal
             .draw(|frame| ui::draw(frame, &app))
             .context("Failed to draw the console")?;
@@ -121,25 +133,44 @@ async fn main_loop(terminal: &mut DefaultTerminal, channels: Channels) -> anyhow
             changed
         });
         for request in app.take_requests() {
-            spawn_request(request, &client, actions_tx.clone());
+            spawn_request(request, &client, &socket, actions_tx.clone());
         }
+        write_copies(&mut app, terminal.backend_mut())
+            .context("Failed to copy to the terminal's clipboard")?;
         if app.should_quit {
             return Ok(());
         }
     }
 }
 
+/// Put what the app copied (`y`) on the clipboard of the terminal `out` writes to.
+pub fn write_copies(app: &mut App, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    for text in app.take_copies() {
+        clipboard::copy(out, &text)?;
+    }
+    Ok(())
+}
+
+/// Now, in Unix seconds, for the relative ages the console shows.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Make one daemon call in the background; its answer comes back as an action.
 fn spawn_request(
     request: Request,
     client: &watch::Receiver<Option<ConsoleClient>>,
+    socket: &std::path::Path,
     actions: mpsc::UnboundedSender<Action>,
 ) {
     let client = client.borrow().clone();
+    let socket = socket.to_path_buf();
     tokio::spawn(async move {
         let action = match client {
             None => requests::not_connected(),
-            Some(client) => requests::perform(&client, request).await,
+            Some(client) => requests::perform(&client, &socket, request).await,
         };
         // The UI may be gone by now; nothing to do then.
         let _ = actions.send(action);

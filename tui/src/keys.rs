@@ -17,6 +17,12 @@ pub enum Command {
     Down,
     PageUp,
     PageDown,
+    Top,
+    Bottom,
+    Copy,
+    Sort,
+    ReverseSort,
+    Palette,
     Detail,
     Retry,
     RetryAll,
@@ -39,6 +45,8 @@ pub enum Command {
     TestConnection,
     Authorize,
     LinkPreview,
+    EditSettings,
+    ChooseSkus,
     Confirm,
     Deny,
     Help,
@@ -74,11 +82,14 @@ pub enum Dialog {
     OrderDetail,
     Carriers,
     OrderSettings,
+    /// A yes/no question.
+    Confirm,
 }
 
 impl Dialog {
     pub fn title(self) -> &'static str {
         match self {
+            Self::Confirm => "yes/no questions",
             Self::OrderDetail => "order detail",
             Self::Carriers => "carrier editor",
             Self::OrderSettings => "order settings",
@@ -87,8 +98,8 @@ impl Dialog {
 }
 
 /// Where a binding does something. An open dialog's bindings win over the panel's, and a
-/// panel's own binding wins over an everywhere one on the same key (on Products, `k` links by
-/// hand instead of moving up).
+/// panel's own binding wins over an everywhere one on the same key (no panel rebinds a
+/// movement key: `j`/`k` move everywhere).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Everywhere,
@@ -145,6 +156,7 @@ const PRODUCTS: Scope = Scope::On(&[Panel::Products]);
 const CONNECTIONS: Scope = Scope::On(&[Panel::Connections]);
 const ORDERS: Scope = Scope::On(&[Panel::Orders]);
 const CARRIERS: Scope = Scope::In(&[Dialog::Carriers]);
+const CONFIRM: Scope = Scope::In(&[Dialog::Confirm]);
 
 pub struct Binding {
     pub keys: &'static [Key],
@@ -227,6 +239,55 @@ pub const KEYMAP: &[Binding] = &[
         scope: Scope::Everywhere,
     },
     Binding {
+        keys: &[key(KeyCode::Home), ch('g')],
+        command: Command::Top,
+        description: "First row",
+        hint: None,
+        scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[key(KeyCode::End), ch('G')],
+        command: Command::Bottom,
+        description: "Last row",
+        hint: None,
+        scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[ch('/')],
+        command: Command::Search,
+        description: "Filter the list as you type (Enter keeps it, Esc clears it)",
+        hint: Some("filter"),
+        scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[ch('s')],
+        command: Command::Sort,
+        description: "Sort by the next column (then the daemon's order again)",
+        hint: Some("sort"),
+        scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[ch('S')],
+        command: Command::ReverseSort,
+        description: "Reverse the sort order",
+        hint: None,
+        scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[ch('y')],
+        command: Command::Copy,
+        description: "Copy the selected row's id (the one the CLI takes) to the clipboard",
+        hint: Some("copy id"),
+        scope: Scope::Everywhere,
+    },
+    Binding {
+        keys: &[ch(':')],
+        command: Command::Palette,
+        description: "Run a CLI command here, e.g. :retry 12 or :settings demo-us set buffer 10%",
+        hint: Some("command"),
+        scope: Scope::Everywhere,
+    },
+    Binding {
         keys: &[key(KeyCode::Enter)],
         command: Command::Detail,
         description: "Details of the selected row",
@@ -237,18 +298,11 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[ch('f')],
         command: Command::Filter,
         description: "Cycle the filter (sync state / listing status)",
-        hint: Some("filter"),
+        hint: Some("state"),
         scope: Scope::On(&[Panel::Orders, Panel::Products]),
     },
     Binding {
-        keys: &[ch('/')],
-        command: Command::Search,
-        description: "Search orders by TikTok order id, store order or SKU",
-        hint: Some("search"),
-        scope: ORDERS,
-    },
-    Binding {
-        keys: &[ch('S')],
+        keys: &[ch('F')],
         command: Command::ShopFilter,
         description: "Cycle the shop filter (with more than one TikTok shop)",
         hint: Some("shop"),
@@ -304,14 +358,21 @@ pub const KEYMAP: &[Binding] = &[
         scope: PRODUCTS,
     },
     Binding {
-        keys: &[ch('s')],
+        keys: &[ch('R')],
         command: Command::Resubmit,
         description: "Submit the selected products again after a fix",
         hint: Some("resubmit"),
         scope: PRODUCTS,
     },
     Binding {
-        keys: &[ch('k')],
+        keys: &[ch('x')],
+        command: Command::ChooseSkus,
+        description: "Choose which SKUs of the listing go to TikTok (opens :skus)",
+        hint: Some("SKUs"),
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('K')],
         command: Command::LinkManual,
         description: "Link the product to an existing TikTok product",
         hint: Some("link"),
@@ -353,6 +414,13 @@ pub const KEYMAP: &[Binding] = &[
         scope: CONNECTIONS,
     },
     Binding {
+        keys: &[ch('e')],
+        command: Command::EditSettings,
+        description: "Change a shop setting (opens :settings SHOP set)",
+        hint: Some("edit settings"),
+        scope: CONNECTIONS,
+    },
+    Binding {
         keys: &[ch('a')],
         command: Command::AddCarrier,
         description: "Add a mapping: type the store carrier, then pick the provider",
@@ -383,16 +451,16 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: &[ch('y')],
         command: Command::Confirm,
-        description: "Yes (link by SKU: link the matches; retry all: retry them)",
+        description: "Yes (link the matches, retry them all, stop the demo)",
         hint: None,
-        scope: Scope::Everywhere,
+        scope: CONFIRM,
     },
     Binding {
         keys: &[ch('n')],
         command: Command::Deny,
-        description: "No (retry all: retry nothing)",
+        description: "No",
         hint: None,
-        scope: Scope::Everywhere,
+        scope: CONFIRM,
     },
     Binding {
         keys: &[ch('?')],
@@ -404,7 +472,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: &[key(KeyCode::Esc)],
         command: Command::Back,
-        description: "Close the popup, or quit",
+        description: "Back: close the popup, or clear the filter (never quits)",
         hint: None,
         scope: Scope::Everywhere,
     },
@@ -443,6 +511,8 @@ impl Key {
             KeyCode::Esc => "Esc".to_string(),
             KeyCode::PageUp => "PgUp".to_string(),
             KeyCode::PageDown => "PgDn".to_string(),
+            KeyCode::Home => "Home".to_string(),
+            KeyCode::End => "End".to_string(),
             KeyCode::Char(' ') => "Space".to_string(),
             KeyCode::Char(c) => c.to_string(),
             other => other.to_string(),
@@ -571,10 +641,52 @@ mod tests {
     }
 
     #[test]
+    fn movement_keys_move_on_every_panel() {
+        for panel in Panel::ALL {
+            for (c, command) in [
+                ('k', Command::Up),
+                ('j', Command::Down),
+                ('g', Command::Top),
+                ('G', Command::Bottom),
+                ('y', Command::Copy),
+                ('/', Command::Search),
+                (':', Command::Palette),
+            ] {
+                let event = press(KeyCode::Char(c), KeyModifiers::NONE);
+                assert_eq!(lookup(&event, panel), Some(command), "{c} on {panel:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_key_means_two_things_in_one_place() {
+        let places = Panel::ALL.iter().map(|&panel| (Some(panel), None)).chain(
+            [
+                Dialog::OrderDetail,
+                Dialog::Carriers,
+                Dialog::OrderSettings,
+                Dialog::Confirm,
+            ]
+            .map(|dialog| (None, Some(dialog))),
+        );
+        for (panel, dialog) in places {
+            let mut seen: Vec<Key> = Vec::new();
+            let here = KEYMAP.iter().filter(|b| match (panel, dialog) {
+                (Some(panel), _) => b.scope.includes(panel),
+                (_, Some(dialog)) => b.scope.includes_dialog(dialog),
+                _ => false,
+            });
+            for binding in here {
+                for key in binding.keys {
+                    assert!(!seen.contains(key), "{key:?} twice on {panel:?}{dialog:?}");
+                    seen.push(*key);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn panel_bindings_win_on_their_panel() {
-        let k = press(KeyCode::Char('k'), KeyModifiers::NONE);
-        assert_eq!(lookup(&k, Panel::Orders), Some(Command::Up));
-        assert_eq!(lookup(&k, Panel::Products), Some(Command::LinkManual));
         let shift_l = press(KeyCode::Char('L'), KeyModifiers::SHIFT);
         assert_eq!(
             lookup(&shift_l, Panel::Connections),
@@ -583,6 +695,8 @@ mod tests {
         assert_eq!(lookup(&shift_l, Panel::Orders), None);
         let t = press(KeyCode::Char('t'), KeyModifiers::NONE);
         assert_eq!(lookup(&t, Panel::Products), None);
+        let shift_k = press(KeyCode::Char('K'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(&shift_k, Panel::Products), Some(Command::LinkManual));
     }
 
     #[test]
@@ -604,11 +718,17 @@ mod tests {
             lookup_in(&s, Panel::Orders, Some(Dialog::OrderDetail)),
             Some(Command::Resync)
         );
-        assert_eq!(lookup(&s, Panel::Orders), None);
-        // Explained by where it works: a panel first, else a dialog.
+        assert_eq!(lookup(&s, Panel::Orders), Some(Command::Sort));
+        let y = press(KeyCode::Char('y'), KeyModifiers::NONE);
         assert_eq!(
-            elsewhere(&s, Panel::Orders).map(|b| b.command),
-            Some(Command::Resubmit)
+            lookup_in(&y, Panel::Failures, Some(Dialog::Confirm)),
+            Some(Command::Confirm)
+        );
+        // Explained by where it works: a panel first, else a dialog.
+        let r = press(KeyCode::Char('r'), KeyModifiers::NONE);
+        assert_eq!(
+            elsewhere(&r, Panel::Orders).map(|b| b.command),
+            Some(Command::Retry)
         );
         let d = press(KeyCode::Char('d'), KeyModifiers::NONE);
         assert_eq!(
@@ -624,6 +744,7 @@ mod tests {
     #[test]
     fn labels_read_well() {
         assert_eq!(KEYMAP[6].keys_label(), "↑ / k");
+        assert_eq!(KEYMAP[10].keys_label(), "Home / g");
         assert_eq!(ch(' ').label(), "Space");
         assert_eq!(ctrl('c').label(), "Ctrl-c");
     }

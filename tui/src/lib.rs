@@ -11,6 +11,7 @@ pub mod app;
 pub mod catalog_cli;
 pub mod cli;
 pub mod client;
+pub mod clipboard;
 pub mod components;
 pub mod console;
 #[cfg(feature = "demo")]

@@ -5,6 +5,7 @@ use crate::client::{ctx, long_ctx};
 use crate::format::plural;
 use feedbridge_common::ConsoleClient;
 use feedbridge_common::rpc::RpcError;
+use std::path::Path;
 
 /// Flatten a call's two failure layers (transport, daemon) into one line.
 fn flat<T>(result: Result<Result<T, RpcError>, tarpc::client::RpcError>) -> Result<T, String> {
@@ -15,8 +16,8 @@ fn flat<T>(result: Result<Result<T, RpcError>, tarpc::client::RpcError>) -> Resu
     }
 }
 
-/// Make the call and describe its outcome.
-pub async fn perform(client: &ConsoleClient, request: Request) -> Action {
+/// Make the call and describe its outcome; `socket` is where `client` is connected.
+pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) -> Action {
     let answer = match request {
         Request::RetryFailure(id) => Answer::Message(
             flat(client.retry_failure(ctx(), id).await)
@@ -169,6 +170,13 @@ pub async fn perform(client: &ConsoleClient, request: Request) -> Action {
                     .map(|also| format!("{saved} {also}"));
             }
             Answer::OrderSettingsSaved { shop, result }
+        }
+        Request::Run(words) => {
+            let line = shlex::try_join(words.iter().map(String::as_str))
+                .unwrap_or_else(|_| words.join(" "));
+            let result =
+                crate::cli::run_in_console(client.clone(), socket.to_path_buf(), words).await;
+            Answer::Ran { line, result }
         }
     };
     Action::Answered(answer)

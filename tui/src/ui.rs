@@ -3,9 +3,10 @@
 use crate::action::Panel;
 use crate::app::{App, Popup};
 use crate::components::{
-    Component, draw_authorization, draw_carriers, draw_confirm_retry_all, draw_connection_test,
-    draw_detail, draw_help, draw_link_preview, draw_link_prompt, draw_order_detail,
-    draw_order_settings, draw_picker, draw_report, draw_search, product_detail_lines,
+    Component, draw_authorization, draw_carriers, draw_confirm_quit, draw_confirm_retry_all,
+    draw_connection_test, draw_detail, draw_help, draw_link_preview, draw_link_prompt,
+    draw_order_detail, draw_order_settings, draw_output, draw_palette, draw_picker, draw_report,
+    product_detail_lines,
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -40,16 +41,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
         tabs,
     );
 
+    let typing = app.typing_filter;
     match app.panel {
-        Panel::Orders => app.orders.draw(frame, body, true),
-        Panel::Products => app.products.draw(frame, body, true),
-        Panel::Failures => app.failures.draw(frame, body, true),
+        Panel::Orders => app.orders.draw_table(frame, body, typing),
+        Panel::Products => app.products.draw_table(frame, body, typing),
+        Panel::Failures => app.failures.draw_table(frame, body, typing),
         Panel::Connections => draw_connections(frame, body, app),
     }
     app.footer.draw(frame, footer, false);
 
     match &app.popup {
-        Some(Popup::Help) => draw_help(frame, area, app.help_scroll),
+        Some(Popup::Help) => draw_help(frame, area, app.help_scroll, app.panel),
         Some(Popup::Detail) => draw_selected_detail(frame, area, app),
         Some(Popup::Picker(picker)) => draw_picker(frame, area, picker),
         Some(Popup::LinkPrompt { title, input, .. }) => draw_link_prompt(frame, area, title, input),
@@ -66,7 +68,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }) => draw_link_preview(frame, area, shop, preview.as_ref(), *applying),
         Some(Popup::Report { title, lines }) => draw_report(frame, area, title, lines),
         Some(Popup::OrderDetail(view)) => draw_order_detail(frame, area, view),
-        Some(Popup::Search { input }) => draw_search(frame, area, input),
+        Some(Popup::Palette { input }) => draw_palette(frame, area, input),
+        Some(Popup::Output {
+            title,
+            lines,
+            scroll,
+        }) => draw_output(frame, area, title, lines, *scroll),
+        Some(Popup::ConfirmQuit) => draw_confirm_quit(frame, area),
         Some(Popup::ConfirmRetryAll {
             kind,
             organization,
@@ -103,7 +111,7 @@ fn draw_connections(frame: &mut Frame, area: Rect, app: &App) {
     let table_height = u16::try_from(app.connections.rows().len() + 3).unwrap_or(u16::MAX);
     let [table, detail] =
         Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(area);
-    app.connections.draw(frame, table, true);
+    app.connections.draw_table(frame, table, app.typing_filter);
     let Some((title, lines)) = app.selected_detail() else {
         return;
     };

@@ -1,16 +1,15 @@
 //! The Connections panel: each organization's store and TikTok shops, with the shop's
-//! settings (read-only; change them with `feedbridge settings SHOP set ...`).
+//! settings (`e` changes one through the `:settings SHOP set` palette command).
 
+use super::columns::Column;
 use super::orders::field;
-use super::table::TableRow;
+use super::table::{Field, TableRow};
 use crate::format::{self, connection_state, or_none};
 use feedbridge_common::catalog::ShopSettings;
 use feedbridge_common::orders::OrderSettings;
 use feedbridge_common::{ConnectionState, ConnectionView, StatusReport};
-use ratatui::layout::Constraint;
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Cell;
 
 /// One connection as the panel shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,45 +78,41 @@ pub fn state_style(state: ConnectionState) -> Style {
 }
 
 impl TableRow for ConnectionRow {
-    const HEADERS: &'static [&'static str] = &[
-        "Name",
-        "Platform",
-        "Organization",
-        "State",
-        "Currency",
-        "Region",
-        "Detail",
-    ];
     const EMPTY: &'static str = "No connections configured.";
 
-    fn widths() -> Vec<Constraint> {
-        vec![
-            Constraint::Length(16),
-            Constraint::Length(9),
-            Constraint::Length(13),
-            Constraint::Length(23),
-            Constraint::Length(8),
-            Constraint::Length(6),
-            Constraint::Fill(1),
-        ]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::id("Name", 0),
+            Column::fixed("Platform", 2, 0),
+            Column::fixed("State", 1, 0),
+            Column::grow("Detail", 3, 12),
+            Column::fixed("Organization", 4, 16),
+            Column::fixed("Currency", 5, 0),
+            Column::fixed("Region", 5, 0),
+        ];
+        COLUMNS
     }
 
     fn key(&self) -> i64 {
         self.position
     }
 
-    fn cells(&self) -> Vec<Cell<'static>> {
+    fn id(&self) -> String {
+        self.view.name.clone()
+    }
+
+    fn fields(&self, _now: Option<i64>) -> Vec<Field> {
         vec![
-            Cell::from(self.view.name.clone()),
-            Cell::from(self.view.platform.clone()),
-            Cell::from(self.organization.clone()),
-            Cell::from(Span::styled(
+            Field::new(self.view.name.clone()),
+            Field::new(self.view.platform.clone()),
+            Field::styled(
                 connection_state(self.view.state),
                 state_style(self.view.state),
-            )),
-            Cell::from(or_none(self.view.currency.as_deref())),
-            Cell::from(or_none(self.view.region.as_deref())),
-            Cell::from(or_none(self.view.detail.as_deref())),
+            ),
+            Field::new(or_none(self.view.detail.as_deref())),
+            Field::new(self.organization.clone()),
+            Field::new(or_none(self.view.currency.as_deref())),
+            Field::new(or_none(self.view.region.as_deref())),
         ]
     }
 
@@ -159,7 +154,7 @@ impl TableRow for ConnectionRow {
                 lines.push(Line::from(vec![
                     Span::raw("Settings").bold(),
                     Span::raw(format!(
-                        "  (change with: feedbridge settings {} set KEY VALUE)",
+                        "  (e changes one: :settings {} set KEY VALUE)",
                         self.view.name
                     ))
                     .dark_gray(),

@@ -1,47 +1,53 @@
 //! The Failures panel: work that needs a human, with what to do about it.
 
+use super::columns::Column;
 use super::orders::field;
-use super::table::TableRow;
+use super::table::{Field, TableRow};
 use crate::format::{self, utc};
 use feedbridge_common::FailureView;
-use ratatui::layout::Constraint;
 use ratatui::style::{Style, Stylize};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Cell;
+use ratatui::text::Line;
 
 impl TableRow for FailureView {
-    const HEADERS: &'static [&'static str] =
-        &["Kind", "Subject", "Reason", "Action", "Tries", "Retry?"];
     const EMPTY: &'static str = "No open failures. Everything is in sync.";
 
-    fn widths() -> Vec<Constraint> {
-        vec![
-            Constraint::Length(18),
-            Constraint::Fill(1),
-            Constraint::Fill(1),
-            Constraint::Fill(1),
-            Constraint::Length(5),
-            Constraint::Length(6),
-        ]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::id("ID", 0),
+            Column::fixed("Kind", 1, 0),
+            Column::grow("Subject", 1, 14),
+            Column::grow("Reason", 2, 14),
+            Column::fixed("Age", 2, 0),
+            Column::fixed("Retry?", 4, 0),
+            Column::fixed("Action", 5, 40),
+            Column::fixed("Tries", 6, 0),
+        ];
+        COLUMNS
     }
 
     fn key(&self) -> i64 {
         self.id
     }
 
-    fn cells(&self) -> Vec<Cell<'static>> {
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn fields(&self, now: Option<i64>) -> Vec<Field> {
         let retry = if self.retryable {
             Style::new().green()
         } else {
             Style::new().dark_gray()
         };
         vec![
-            Cell::from(self.kind.label()),
-            Cell::from(self.subject.clone()),
-            Cell::from(self.reason.clone()),
-            Cell::from(self.action.clone()),
-            Cell::from(self.attempts.to_string()),
-            Cell::from(Span::styled(format::failure_retryable(self), retry)),
+            Field::number(self.id),
+            Field::new(self.kind.label()),
+            Field::new(self.subject.clone()),
+            Field::new(self.reason.clone()),
+            Field::age(self.last_seen, now),
+            Field::styled(format::failure_retryable(self), retry),
+            Field::new(self.action.clone()),
+            Field::number(i64::from(self.attempts)),
         ]
     }
 

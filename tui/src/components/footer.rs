@@ -2,7 +2,7 @@
 
 use super::Component;
 use crate::action::{Action, Panel};
-use crate::keys::KEYMAP;
+use crate::keys::{Binding, Command, KEYMAP, Scope};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Stylize;
@@ -21,20 +21,43 @@ impl Footer {
         self.notice.as_deref()
     }
 
-    fn hints(&self) -> Line<'static> {
-        let mut spans = Vec::new();
-        for binding in KEYMAP {
-            let Some(hint) = binding.hint else { continue };
-            if !binding.scope.includes(self.panel) {
-                continue;
+    /// The panel's own hints, then the everywhere ones, as many as fit in `width`; the help
+    /// and quit hints always.
+    fn hints(&self, width: u16) -> Line<'static> {
+        let hint = |binding: &Binding| -> Option<Vec<Span<'static>>> {
+            let word = binding.hint?;
+            let key = binding.keys.first()?;
+            Some(vec![
+                Span::raw(key.label()).bold().cyan(),
+                Span::raw(format!(" {word}")),
+            ])
+        };
+        let always = |b: &&Binding| matches!(b.command, Command::Help | Command::Quit);
+        let tail: Vec<Vec<Span>> = KEYMAP.iter().filter(always).filter_map(hint).collect();
+        let own = KEYMAP
+            .iter()
+            .filter(|b| b.scope != Scope::Everywhere && b.scope.includes(self.panel));
+        let everywhere = KEYMAP
+            .iter()
+            .filter(|b| b.scope == Scope::Everywhere && !always(b));
+        let span_width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+        let gap = 2;
+        let mut room = usize::from(width)
+            .saturating_sub(tail.iter().map(|h| span_width(h) + gap).sum::<usize>());
+        let mut chosen: Vec<Vec<Span>> = Vec::new();
+        for spans in own.chain(everywhere).filter_map(hint) {
+            let needed = span_width(&spans) + gap;
+            if needed <= room {
+                room -= needed;
+                chosen.push(spans);
             }
-            if !spans.is_empty() {
+        }
+        let mut spans = Vec::new();
+        for (i, hint) in chosen.into_iter().chain(tail).enumerate() {
+            if i > 0 {
                 spans.push(Span::raw("  "));
             }
-            if let Some(key) = binding.keys.first() {
-                spans.push(Span::raw(key.label()).bold().cyan());
-            }
-            spans.push(Span::raw(format!(" {hint}")));
+            spans.extend(hint);
         }
         Line::from(spans)
     }
@@ -49,6 +72,6 @@ impl Component for Footer {
 
     fn draw(&self, frame: &mut Frame, area: Rect, _focused: bool) {
         let notice = Line::raw(self.notice.clone().unwrap_or_default()).yellow();
-        frame.render_widget(Paragraph::new(vec![notice, self.hints()]), area);
+        frame.render_widget(Paragraph::new(vec![notice, self.hints(area.width)]), area);
     }
 }

@@ -1,6 +1,7 @@
 //! The console's parts. Each one keeps its own state, changes it only in `update`, and draws
 //! from it in `draw` without doing I/O.
 
+mod columns;
 mod connections;
 mod dialogs;
 mod failures;
@@ -8,10 +9,12 @@ mod footer;
 mod header;
 mod order_dialogs;
 mod orders;
+mod palette;
 mod popup;
 mod products;
 mod table;
 
+pub use columns::{Column, age, fit, layout};
 pub use connections::ConnectionRow;
 pub use dialogs::{
     draw_authorization, draw_connection_test, draw_link_preview, draw_link_prompt, draw_picker,
@@ -20,11 +23,12 @@ pub use dialogs::{
 pub use footer::Footer;
 pub use header::Header;
 pub use order_dialogs::{
-    draw_carriers, draw_confirm_retry_all, draw_order_detail, draw_order_settings, draw_search,
+    draw_carriers, draw_confirm_retry_all, draw_order_detail, draw_order_settings,
     order_detail_lines,
 };
+pub use palette::{draw_confirm_quit, draw_output, draw_palette};
 pub use popup::{draw_detail, draw_help};
-pub use table::{TablePanel, TableRow};
+pub use table::{Field, Sort, TablePanel, TableRow};
 
 use crate::action::Action;
 use ratatui::Frame;

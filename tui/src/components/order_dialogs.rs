@@ -24,7 +24,7 @@ fn frame_box(frame: &mut Frame, area: Rect, title: &str, hint: &str) -> Rect {
     small_box(frame, popup, title, hint)
 }
 
-fn small_box(frame: &mut Frame, popup: Rect, title: &str, hint: &str) -> Rect {
+pub(super) fn small_box(frame: &mut Frame, popup: Rect, title: &str, hint: &str) -> Rect {
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .title(format!(" {title} "))
@@ -35,7 +35,7 @@ fn small_box(frame: &mut Frame, popup: Rect, title: &str, hint: &str) -> Rect {
     inner
 }
 
-fn input_spans(input: &str) -> Vec<Span<'static>> {
+pub(super) fn input_spans(input: &str) -> Vec<Span<'static>> {
     vec![Span::raw(input.to_string()).cyan(), Span::raw("▏").cyan()]
 }
 
@@ -209,23 +209,6 @@ pub fn order_detail_lines(detail: &OrderDetail) -> Vec<Line<'static>> {
         ]));
     }
     lines
-}
-
-pub fn draw_search(frame: &mut Frame, area: Rect, input: &str) {
-    let popup = popup_area(area, 72, 6);
-    let inner = small_box(frame, popup, "Search orders", "Enter search · Esc cancel");
-    let mut search = vec![Span::raw("Search: ").bold()];
-    search.extend(input_spans(input));
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::from(search),
-            Line::raw(""),
-            Line::raw("TikTok order id, store order name or seller SKU; empty shows all.")
-                .dark_gray(),
-        ])
-        .wrap(Wrap { trim: false }),
-        inner,
-    );
 }
 
 pub fn draw_confirm_retry_all(

@@ -1,12 +1,11 @@
 //! The Orders panel: TikTok orders and where each stands in the sync.
 
-use super::table::TableRow;
+use super::columns::Column;
+use super::table::{Field, TableRow};
 use crate::format::{self, NONE, or_none, utc};
 use feedbridge_common::{OrderSyncState, OrderView};
-use ratatui::layout::Constraint;
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Cell;
 
 pub fn state_style(state: OrderSyncState) -> Style {
     match state {
@@ -22,51 +21,57 @@ pub fn state_style(state: OrderSyncState) -> Style {
 }
 
 impl TableRow for OrderView {
-    const HEADERS: &'static [&'static str] = &[
-        "TikTok order",
-        "Shop",
-        "TikTok status",
-        "Sync",
-        "Store order",
-        "Tracking",
-        "Reason",
-    ];
     const EMPTY: &'static str = "No orders yet. They appear here as soon as TikTok reports them.";
 
-    fn widths() -> Vec<Constraint> {
-        vec![
-            Constraint::Length(20),
-            Constraint::Length(10),
-            Constraint::Length(20),
-            Constraint::Length(9),
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::id("TikTok order", 0),
+            Column::fixed("Age", 1, 0),
+            Column::fixed("Sync", 1, 0),
+            Column::grow("Reason", 2, 12),
             // Room for "Amazon: Processing" on orders Amazon ships.
-            Constraint::Length(18),
-            Constraint::Length(28),
-            Constraint::Fill(1),
-        ]
+            Column::fixed("Store order", 3, 18),
+            Column::fixed("Shop", 4, 14),
+            Column::fixed("TikTok status", 5, 20),
+            Column::fixed("Tracking", 6, 28),
+        ];
+        COLUMNS
     }
 
     fn key(&self) -> i64 {
         self.id
     }
 
-    fn cells(&self) -> Vec<Cell<'static>> {
+    fn id(&self) -> String {
+        self.tiktok_order_id.clone()
+    }
+
+    fn fields(&self, now: Option<i64>) -> Vec<Field> {
         vec![
-            Cell::from(self.tiktok_order_id.clone()),
-            Cell::from(self.shop.clone()),
-            Cell::from(self.tiktok_status.clone()),
-            Cell::from(Span::styled(
-                self.sync_state.label(),
-                state_style(self.sync_state),
-            )),
-            Cell::from(format::order_store(self)),
-            Cell::from(format::order_tracking(self)),
-            Cell::from(reason_cell(self)),
+            Field::new(self.tiktok_order_id.clone()),
+            Field::age(self.created_at, now),
+            Field::styled(self.sync_state.label(), state_style(self.sync_state)),
+            reason_field(self),
+            Field::new(format::order_store(self)),
+            Field::new(self.shop.clone()),
+            Field::new(self.tiktok_status.clone()),
+            Field::new(format::order_tracking(self)),
         ]
+    }
+
+    /// The fields plus the seller SKUs of its lines.
+    fn search_text(&self) -> String {
+        let mut text: Vec<String> = self.fields(None).into_iter().map(|f| f.text).collect();
+        text.extend(self.lines.iter().map(|line| line.seller_sku.clone()));
+        text.join(" ")
     }
 
     fn detail(&self) -> (String, Vec<Line<'static>>) {
         let mut lines = vec![
+            field(
+                "Order",
+                format!("{} (feedbridge order {})", self.tiktok_order_id, self.id),
+            ),
             field(
                 "Shop",
                 format!("{} (organization {})", self.shop, self.organization),
@@ -144,13 +149,13 @@ impl TableRow for OrderView {
 
 /// Why the order waits, is blocked or failed, in the state's colour; other states' reasons
 /// (if the daemon gives any) plainly.
-fn reason_cell(order: &OrderView) -> Span<'static> {
+fn reason_field(order: &OrderView) -> Field {
     let text = or_none(order.reason.as_deref());
     match order.sync_state {
         OrderSyncState::Blocked | OrderSyncState::Failed | OrderSyncState::Waiting => {
-            Span::styled(text, state_style(order.sync_state))
+            Field::styled(text, state_style(order.sync_state))
         }
-        _ => Span::raw(text),
+        _ => Field::new(text),
     }
 }
 

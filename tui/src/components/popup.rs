@@ -1,6 +1,7 @@
 //! Popups drawn over the panels: the generated key help and a row's details.
 
-use crate::keys::KEYMAP;
+use crate::action::Panel;
+use crate::keys::{Binding, KEYMAP, Scope};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Style, Stylize};
@@ -14,25 +15,81 @@ pub(super) fn popup_area(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-/// Every binding in [`KEYMAP`], with its description, from line `scroll` on.
-pub fn draw_help(frame: &mut Frame, area: Rect, scroll: u16) {
+/// The help's lines: the keys of `panel` first, then those that work everywhere, then those
+/// of popups and of the other panels; each binding once, wrapped to `width`.
+pub fn help_lines(panel: Panel, width: u16) -> Vec<Line<'static>> {
     let key_width = KEYMAP
         .iter()
         .map(|b| b.keys_label().chars().count())
         .max()
         .unwrap_or(0);
-    let lines: Vec<Line> = KEYMAP
-        .iter()
-        .map(|binding| {
-            let scope = binding.scope.label();
-            Line::from(vec![
-                Span::raw(format!("{:key_width$}  ", binding.keys_label()))
-                    .bold()
-                    .cyan(),
-                Span::raw(format!("{}{scope}", binding.description)),
-            ])
-        })
-        .collect();
+    let room = usize::from(width).saturating_sub(key_width + 4).max(20);
+    let line = |binding: &Binding, scope: String| {
+        let text = format!("{}{scope}", binding.description);
+        wrap_words(&text, room)
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let keys = if i == 0 {
+                    binding.keys_label()
+                } else {
+                    String::new()
+                };
+                Line::from(vec![
+                    Span::raw(format!("  {keys:key_width$}  ")).bold().cyan(),
+                    Span::raw(part),
+                ])
+            })
+            .collect::<Vec<_>>()
+    };
+    let own = |b: &&Binding| b.scope != Scope::Everywhere && b.scope.includes(panel);
+    let everywhere = |b: &&Binding| b.scope == Scope::Everywhere;
+    let mut lines = vec![Line::from(format!("{} panel", panel.title())).bold()];
+    lines.extend(
+        KEYMAP
+            .iter()
+            .filter(own)
+            .flat_map(|b| line(b, String::new())),
+    );
+    lines.push(Line::from("Everywhere").bold());
+    lines.extend(
+        KEYMAP
+            .iter()
+            .filter(everywhere)
+            .flat_map(|b| line(b, String::new())),
+    );
+    lines.push(Line::from("In popups and on other panels").bold());
+    lines.extend(
+        KEYMAP
+            .iter()
+            .filter(|b| !own(b) && !everywhere(b))
+            .flat_map(|b| line(b, b.scope.label())),
+    );
+    lines
+}
+
+/// `text` in lines of at most `width` characters, broken between words.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let Some(current) = lines.last_mut() else {
+            break;
+        };
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+    }
+    lines
+}
+
+/// [`help_lines`] in a popup, from line `scroll` on.
+pub fn draw_help(frame: &mut Frame, area: Rect, scroll: u16, panel: Panel) {
+    let lines = help_lines(panel, area.width.saturating_sub(2));
     let total = lines.len();
     let height = u16::try_from(total + 2).unwrap_or(u16::MAX);
     let width = lines.iter().map(Line::width).max().unwrap_or(0) + 2;

@@ -1,13 +1,12 @@
 //! The Products panel: each store product on each TikTok shop.
 
+use super::columns::Column;
 use super::orders::field;
-use super::table::TableRow;
+use super::table::{Field, TableRow};
 use crate::format::{self, NONE, or_none, utc};
 use feedbridge_common::{ListingStatus, ProductView};
-use ratatui::layout::Constraint;
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Cell;
 
 pub fn status_style(status: ListingStatus) -> Style {
     match status {
@@ -20,40 +19,41 @@ pub fn status_style(status: ListingStatus) -> Style {
 }
 
 impl TableRow for ProductView {
-    const HEADERS: &'static [&'static str] = &[
-        "Title",
-        "Shop",
-        "Status",
-        "Category",
-        "TikTok product",
-        "Reasons",
-    ];
     const EMPTY: &'static str =
         "No products yet. They appear here once the store's catalog has been read.";
 
-    fn widths() -> Vec<Constraint> {
-        vec![
-            Constraint::Length(24),
-            Constraint::Length(10),
-            Constraint::Length(17),
-            Constraint::Length(18),
-            Constraint::Length(20),
-            Constraint::Fill(1),
-        ]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::id("Listing", 0),
+            Column::grow("Title", 0, 14),
+            Column::fixed("Status", 1, 0),
+            Column::grow("Reasons", 2, 12),
+            Column::fixed("Age", 2, 0),
+            Column::fixed("Category", 4, 18),
+            Column::fixed("Shop", 5, 14),
+            Column::id("TikTok product", 6),
+        ];
+        COLUMNS
     }
 
     fn key(&self) -> i64 {
         self.id
     }
 
-    fn cells(&self) -> Vec<Cell<'static>> {
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn fields(&self, now: Option<i64>) -> Vec<Field> {
         vec![
-            Cell::from(self.title.clone()),
-            Cell::from(self.shop.clone()),
-            Cell::from(Span::styled(self.status.label(), status_style(self.status))),
-            Cell::from(format::product_category(self)),
-            Cell::from(or_none(self.tiktok_product_id.as_deref())),
-            Cell::from(format::product_reasons(self)),
+            Field::number(self.id),
+            Field::new(self.title.clone()),
+            Field::styled(self.status.label(), status_style(self.status)),
+            Field::new(format::product_reasons(self)),
+            Field::age(self.updated_at, now),
+            Field::new(format::product_category(self)),
+            Field::new(self.shop.clone()),
+            Field::new(or_none(self.tiktok_product_id.as_deref())),
         ]
     }
 

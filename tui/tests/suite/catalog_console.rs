@@ -213,7 +213,7 @@ fn product_actions_queue_their_calls() {
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char('l'));
     assert_eq!(app.take_requests(), vec![Request::List(vec![1, 2])]);
-    press(&mut app, KeyCode::Char('s'));
+    app.on_key(KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT));
     assert_eq!(app.take_requests(), vec![Request::Resubmit(vec![1, 2])]);
     press(&mut app, KeyCode::Char('u'));
     assert_eq!(
@@ -221,9 +221,9 @@ fn product_actions_queue_their_calls() {
         vec![Request::Unmap(1), Request::Unmap(2)]
     );
 
-    // k asks for the TikTok product id of the current product.
+    // K asks for the TikTok product id of the current product.
     assert_eq!(
-        press(&mut app, KeyCode::Char('k')),
+        app.on_key(KeyEvent::new(KeyCode::Char('K'), KeyModifiers::SHIFT)),
         Some(Action::OpenLinkPrompt)
     );
     type_text(&mut app, "1729384799");

@@ -210,17 +210,40 @@ fn help_toggles_and_swallows_other_keys() {
 }
 
 #[test]
-fn q_and_esc_quit() {
+fn q_quits_and_esc_never_does() {
     let mut app = loaded();
     assert_eq!(press(&mut app, KeyCode::Char('q')), Some(Action::Quit));
     assert!(app.should_quit);
 
     let mut app = loaded();
-    press(&mut app, KeyCode::Esc);
-    assert!(app.should_quit);
+    for panel in ['1', '2', '3', '4'] {
+        press(&mut app, KeyCode::Char(panel));
+        assert_eq!(press(&mut app, KeyCode::Esc), None);
+        assert!(!app.should_quit, "Esc on panel {panel}");
+    }
 
     let mut app = loaded();
     app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn q_in_the_demo_asks_before_stopping_everything() {
+    let mut app = loaded();
+    app.demo = true;
+    assert_eq!(press(&mut app, KeyCode::Char('q')), Some(Action::AskQuit));
+    assert!(!app.should_quit);
+    assert!(render(&app, 80, 24).contains("Stop the demo (daemon and simulators)? y/n"));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('n')),
+        Some(Action::ClosePopup)
+    );
+    assert!(!app.should_quit);
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(press(&mut app, KeyCode::Esc), Some(Action::ClosePopup));
+    assert!(!app.should_quit);
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(press(&mut app, KeyCode::Char('y')), Some(Action::Quit));
     assert!(app.should_quit);
 }
 
@@ -271,8 +294,8 @@ fn movement_and_selection_survive_refreshes() {
         3,
         "stops at the last row"
     );
-    // On Products, k links by hand; ↑ moves.
-    press(&mut app, KeyCode::Up);
+    // k moves up on Products too.
+    press(&mut app, KeyCode::Char('k'));
     assert_eq!(app.products.selected().unwrap().id, 2);
 
     // Product 1 disappears; the selection stays on product 2.

@@ -12,3 +12,4 @@ mod live;
 mod orders_cli;
 mod orders_console;
 mod requests;
+mod small_terminal;

@@ -145,61 +145,42 @@ fn orders_filtered_by_state_survive_the_live_refresh() {
 }
 
 #[test]
-fn slash_searches_orders_and_empty_clears() {
+fn slash_filters_orders_as_you_type_and_esc_clears() {
     let mut app = loaded();
     app.take_requests();
     assert_eq!(
         press(&mut app, KeyCode::Char('/')),
-        Some(Action::OpenSearch)
+        Some(Action::OpenFilter)
     );
-    // Typing goes to the box: q does not quit, f does not filter.
+    // Typing goes to the filter: q does not quit, f does not cycle the state.
     type_text(&mut app, "qf");
     assert!(!app.should_quit);
+    assert_eq!(app.orders.rows().len(), 0, "nothing contains \"qf\"");
     erase(&mut app, 2);
-    type_text(&mut app, "BEANIE");
+    // A seller SKU of the order's lines matches too, in any case.
+    type_text(&mut app, "beanie");
+    assert_eq!(app.orders.rows().len(), 1);
     snapshot!("orders_search_box", render(&app, 100, 14));
     assert!(
         app.take_requests().is_empty(),
-        "nothing is asked while typing"
+        "the filter runs on the rows shown, no daemon call"
     );
+    // Enter keeps the filter and gives the keys back: j moves, Esc clears.
     assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Submit));
-    assert_eq!(app.popup, None);
-    let search = OrderFilter {
-        search: Some("BEANIE".into()),
-        ..OrderFilter::default()
-    };
-    assert_eq!(app.take_requests(), vec![Request::Orders(search.clone())]);
-    app.update(orders_answer(&search));
-    assert_eq!(app.orders.rows().len(), 1);
-    let screen = render(&app, 130, 12);
-    assert!(
-        screen.contains("Orders (1) · sync: all · search: \"BEANIE\""),
-        "{screen}"
-    );
-
-    // The box opens with the current search; erasing it and Enter shows all again.
-    press(&mut app, KeyCode::Char('/'));
-    assert_eq!(
-        app.popup,
-        Some(Popup::Search {
-            input: "BEANIE".into()
-        })
-    );
-    erase(&mut app, 6);
-    press(&mut app, KeyCode::Enter);
-    assert_eq!(app.order_filter, OrderFilter::default());
-    // Esc changes nothing.
-    press(&mut app, KeyCode::Char('/'));
-    type_text(&mut app, "x");
-    press(&mut app, KeyCode::Esc);
-    assert_eq!(app.order_filter, OrderFilter::default());
+    assert!(!app.typing_filter);
+    assert_eq!(app.orders.filter(), "beanie");
+    assert_eq!(press(&mut app, KeyCode::Esc), Some(Action::ClearFilter));
+    assert_eq!(app.orders.filter(), "");
+    assert_eq!(app.orders.rows().len(), app.orders.total());
+    // Esc again does nothing: it never quits.
+    assert_eq!(press(&mut app, KeyCode::Esc), None);
     assert!(!app.should_quit);
 }
 
 #[test]
 fn shop_filter_needs_two_shops() {
     let mut app = loaded();
-    shift(&mut app, 'S');
+    shift(&mut app, 'F');
     assert_eq!(app.order_filter.shop, None);
     assert!(
         app.footer
@@ -219,7 +200,7 @@ fn shop_filter_needs_two_shops() {
     app.take_requests();
     let mut shops = Vec::new();
     for _ in 0..3 {
-        assert_eq!(shift(&mut app, 'S'), Some(Action::CycleShopFilter));
+        assert_eq!(shift(&mut app, 'F'), Some(Action::CycleShopFilter));
         shops.push(app.order_filter.shop.clone());
     }
     assert_eq!(
@@ -721,8 +702,8 @@ fn help_lists_the_new_keys_and_scrolls() {
     }
     for key in [
         "f           Cycle the filter",
-        "/           Search orders",
-        "S           Cycle the shop filter",
+        "/           Filter the list as you type",
+        "F           Cycle the shop filter",
         "s           Look at the order again now (resync) (order detail)",
         "R           Retry all open failures",
         "c           Carrier mappings of the TikTok shop (Connections panel)",
@@ -731,7 +712,7 @@ fn help_lists_the_new_keys_and_scrolls() {
         "Enter       Edit the selected mapping or setting",
         "d           Delete the selected mapping (carrier editor)",
         "w           Save the order settings (order settings)",
-        "n           No (retry all: retry nothing)",
+        "n           No (yes/no questions)",
         "PgDn        Move or scroll a page down",
     ] {
         assert!(pages.contains(key), "{key}\n{pages}");

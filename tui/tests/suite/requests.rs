@@ -17,8 +17,9 @@ async fn requests_become_answers() {
     let console = client::connect(&socket).await.unwrap();
     let ask = |request| {
         let console = console.clone();
+        let socket = socket.clone();
         async move {
-            match requests::perform(&console, request).await {
+            match requests::perform(&console, &socket, request).await {
                 Action::Answered(answer) => answer,
                 other => panic!("{other:?}"),
             }
@@ -214,5 +215,31 @@ async fn requests_become_answers() {
     let (shop, order_settings) = &snapshot.order_settings[0];
     assert_eq!(shop, "demo-us");
     assert_eq!(order_settings.as_ref().unwrap().carrier_mappings.len(), 2);
+
+    // The `:` palette runs the CLI's own code with the console's client.
+    let run = |words: &[&str]| Request::Run(words.iter().map(|w| w.to_string()).collect());
+    assert_eq!(
+        ask(run(&["retry", "7"])).await,
+        Answer::Ran {
+            line: "retry 7".into(),
+            result: Ok("Failure #7 queued for another attempt.\n".into())
+        }
+    );
+    match ask(run(&["settings", "demo-us", "set", "buffer", "10%"])).await {
+        Answer::Ran {
+            line,
+            result: Ok(out),
+        } => {
+            assert_eq!(line, "settings demo-us set buffer '10%'");
+            assert!(out.contains("10%"), "{out}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match ask(run(&["settings", "demo-us", "set", "buffer", "lots"])).await {
+        Answer::Ran {
+            result: Err(error), ..
+        } => assert!(error.contains("buffer"), "{error}"),
+        other => panic!("{other:?}"),
+    }
     daemon.stop();
 }

@@ -1,0 +1,440 @@
+//! Opening popups, typing into them and submitting them.
+
+use super::{App, Picker, Popup, parse_authorization_input};
+use crate::action::{Panel, Request};
+use crate::components::ConnectionRow;
+use crate::editors::{CarrierEditor, OrderSettingsForm};
+use crate::format::plural;
+
+impl App {
+    pub(super) fn open_carriers(&mut self) {
+        let Some(row) = self.selected_connection(Some("Carrier mapping")) else {
+            return;
+        };
+        let shop = row.view.name;
+        self.requests.push(Request::CarrierChoices(shop.clone()));
+        self.popup = Some(Popup::Carriers(Box::new(CarrierEditor::new(shop))));
+    }
+
+    pub(super) fn open_order_settings(&mut self) {
+        let Some(row) = self.selected_connection(Some("Order settings")) else {
+            return;
+        };
+        let shop = row.view.name;
+        self.requests.push(Request::OrderSettings(shop.clone()));
+        self.popup = Some(Popup::OrderSettings(Box::new(OrderSettingsForm::new(shop))));
+    }
+
+    /// Run a carrier editor step; a refusal becomes a notice.
+    pub(super) fn carrier_action(&mut self, step: fn(&mut CarrierEditor) -> Result<(), String>) {
+        if let Some(Popup::Carriers(editor)) = &mut self.popup
+            && let Err(why) = step(editor)
+        {
+            self.notice(why);
+        }
+    }
+
+    pub(super) fn edit(&mut self) {
+        let result = match &mut self.popup {
+            Some(Popup::Carriers(editor)) => editor.edit(),
+            Some(Popup::OrderSettings(form)) => form.edit(),
+            _ => Ok(()),
+        };
+        if let Err(why) = result {
+            self.notice(why);
+        }
+    }
+
+    pub(super) fn delete_carrier(&mut self) {
+        let Some(Popup::Carriers(editor)) = &mut self.popup else {
+            return;
+        };
+        match editor.delete() {
+            Ok(request) => {
+                self.requests.push(request);
+                self.notice("Removing the mapping…".into());
+            }
+            Err(why) => self.notice(why),
+        }
+    }
+
+    pub(super) fn save_order_settings(&mut self) {
+        let Some(Popup::OrderSettings(form)) = &mut self.popup else {
+            return;
+        };
+        match form.save() {
+            Ok(request) => {
+                self.requests.push(request);
+                self.notice("Saving the order settings…".into());
+            }
+            Err(why) => self.notice(why),
+        }
+    }
+
+    pub(super) fn open_picker(&mut self) {
+        let Some((shop, listing_ids)) = self.targets("map") else {
+            return;
+        };
+        self.requests.push(Request::Categories {
+            shop: shop.clone(),
+            search: String::new(),
+        });
+        self.popup = Some(Popup::Picker(Picker {
+            shop,
+            listing_ids,
+            query: String::new(),
+            results: Vec::new(),
+            results_for: None,
+            error: None,
+            selected: 0,
+        }));
+    }
+
+    pub(super) fn unmap(&mut self) {
+        let Some((_, ids)) = self.targets("unmap") else {
+            return;
+        };
+        self.notice(format!(
+            "Removing the category of {}…",
+            plural(ids.len() as u64, "listing", "listings")
+        ));
+        self.requests.extend(ids.into_iter().map(Request::Unmap));
+    }
+
+    pub(super) fn bulk(&mut self, request: fn(Vec<i64>) -> Request, noun: &str, verb: &str) {
+        let Some((_, ids)) = self.targets("submit") else {
+            return;
+        };
+        self.notice(format!(
+            "{verb} {} for {noun}…",
+            plural(ids.len() as u64, "product", "products")
+        ));
+        self.requests.push(request(ids));
+    }
+
+    pub(super) fn open_link_prompt(&mut self) {
+        let Some(product) = self.products.selected() else {
+            self.notice("There is no product to link.".into());
+            return;
+        };
+        self.popup = Some(Popup::LinkPrompt {
+            listing_id: product.id,
+            title: product.title.clone(),
+            input: String::new(),
+        });
+    }
+
+    fn selected_connection(&mut self, shop_only: Option<&str>) -> Option<ConnectionRow> {
+        let Some(row) = self.connections.selected().cloned() else {
+            self.notice("There is no connection selected.".into());
+            return None;
+        };
+        if let Some(what) = shop_only
+            && !row.is_shop
+        {
+            self.notice(format!("{what} is for TikTok shops; pick a shop row."));
+            return None;
+        }
+        Some(row)
+    }
+
+    pub(super) fn test_connection(&mut self) {
+        let Some(row) = self.selected_connection(None) else {
+            return;
+        };
+        self.requests
+            .push(Request::TestConnection(row.view.name.clone()));
+        self.popup = Some(Popup::ConnectionTest {
+            name: row.view.name,
+            result: None,
+        });
+    }
+
+    pub(super) fn authorize(&mut self) {
+        let Some(row) = self.selected_connection(Some("Authorization")) else {
+            return;
+        };
+        self.requests
+            .push(Request::StartAuthorization(row.view.name.clone()));
+        self.popup = Some(Popup::Authorization {
+            shop: row.view.name,
+            start: None,
+            input: String::new(),
+        });
+    }
+
+    pub(super) fn open_link_preview(&mut self) {
+        let shop = if self.panel == Panel::Products {
+            let Some(product) = self.products.selected() else {
+                self.notice("There is no product, so no shop to link.".into());
+                return;
+            };
+            product.shop.clone()
+        } else {
+            let Some(row) = self.selected_connection(Some("Linking by seller SKU")) else {
+                return;
+            };
+            row.view.name
+        };
+        self.requests.push(Request::LinkPreview(shop.clone()));
+        self.popup = Some(Popup::LinkPreview {
+            shop,
+            preview: None,
+            applying: false,
+        });
+    }
+
+    pub(super) fn input(&mut self, c: char) {
+        if self.popup.is_none() && self.typing_filter {
+            return self.filter_input(c);
+        }
+        let Some(input) = self.popup.as_mut().and_then(Popup::input_mut) else {
+            return;
+        };
+        input.push(c);
+        self.search_again();
+    }
+
+    pub(super) fn erase(&mut self) {
+        if self.popup.is_none() && self.typing_filter {
+            return self.filter_erase();
+        }
+        let Some(input) = self.popup.as_mut().and_then(Popup::input_mut) else {
+            return;
+        };
+        if input.pop().is_some() {
+            self.search_again();
+        }
+    }
+
+    /// The picker's query changed: ask for the matching categories.
+    fn search_again(&mut self) {
+        if let Some(Popup::Picker(picker)) = &mut self.popup {
+            picker.selected = 0;
+            self.requests.push(Request::Categories {
+                shop: picker.shop.clone(),
+                search: picker.query.trim().to_string(),
+            });
+        }
+    }
+
+    pub(super) fn submit(&mut self) {
+        let Some(popup) = self.popup.take() else {
+            // Enter keeps the typed filter and gives the keys back to the list.
+            self.typing_filter = false;
+            return;
+        };
+        match popup {
+            Popup::Picker(picker) => {
+                let chosen = (!picker.is_searching())
+                    .then(|| picker.results.get(picker.selected))
+                    .flatten();
+                let Some(category) = chosen.cloned() else {
+                    self.notice("Pick a category from the list first.".into());
+                    self.popup = Some(Popup::Picker(picker));
+                    return;
+                };
+                self.notice(format!(
+                    "Mapping {} to {}…",
+                    plural(picker.listing_ids.len() as u64, "listing", "listings"),
+                    category.name
+                ));
+                self.requests.push(Request::MapCategories {
+                    listing_ids: picker.listing_ids,
+                    category_id: category.id,
+                });
+            }
+            Popup::LinkPrompt {
+                listing_id,
+                title,
+                input,
+            } => {
+                let tiktok_product_id = input.trim().to_string();
+                if tiktok_product_id.is_empty() {
+                    self.notice("Type the TikTok product id first.".into());
+                    self.popup = Some(Popup::LinkPrompt {
+                        listing_id,
+                        title,
+                        input,
+                    });
+                    return;
+                }
+                self.notice(format!(
+                    "Linking {title} to TikTok product {tiktok_product_id}…"
+                ));
+                self.requests.push(Request::LinkManual {
+                    listing_id,
+                    tiktok_product_id,
+                });
+            }
+            Popup::Authorization { shop, start, input } => {
+                let expected = start
+                    .as_ref()
+                    .and_then(|s| s.as_ref().ok())
+                    .map(|s| s.state.clone());
+                match parse_authorization_input(&input, expected.as_deref()) {
+                    Ok((code, state)) => {
+                        self.notice(format!("Authorizing {shop}…"));
+                        self.requests
+                            .push(Request::FinishAuthorization { shop, code, state });
+                    }
+                    Err(why) => {
+                        self.notice(why);
+                        self.popup = Some(Popup::Authorization { shop, start, input });
+                    }
+                }
+            }
+            Popup::LinkPreview {
+                shop,
+                preview,
+                applying,
+            } => {
+                let matches = match &preview {
+                    Some(Ok(preview)) => preview.matches.len(),
+                    _ => 0,
+                };
+                if matches > 0 && !applying {
+                    self.requests.push(Request::LinkApply(shop.clone()));
+                    self.popup = Some(Popup::LinkPreview {
+                        shop,
+                        preview,
+                        applying: true,
+                    });
+                } else {
+                    if matches == 0 && preview.is_some() {
+                        self.notice(format!("Nothing to link on {shop}."));
+                    }
+                    self.popup = Some(Popup::LinkPreview {
+                        shop,
+                        preview,
+                        applying,
+                    });
+                }
+            }
+            Popup::Palette { input } => self.run_palette(input),
+            Popup::ConfirmRetryAll {
+                kind, organization, ..
+            } => {
+                self.notice(format!(
+                    "Retrying every open {} failure of {organization}…",
+                    kind.label()
+                ));
+                self.requests
+                    .push(Request::RetryFailures { kind, organization });
+            }
+            Popup::Carriers(mut editor) => {
+                match editor.submit() {
+                    Ok(Some(request)) => {
+                        self.notice("Saving the mapping…".into());
+                        self.requests.push(request);
+                    }
+                    Ok(None) => {}
+                    Err(why) => self.notice(why),
+                }
+                self.popup = Some(Popup::Carriers(editor));
+            }
+            Popup::OrderSettings(mut form) => {
+                form.commit();
+                self.popup = Some(Popup::OrderSettings(form));
+            }
+            other => self.popup = Some(other),
+        }
+    }
+
+    /// Ids and the one shop of the marked (or current) products; None after telling why.
+    fn targets(&mut self, what: &str) -> Option<(String, Vec<i64>)> {
+        let targets = self.products.targets();
+        let Some(first) = targets.first() else {
+            self.notice(format!("There is no product to {what}."));
+            return None;
+        };
+        let shop = first.shop.clone();
+        if targets.iter().any(|p| p.shop != shop) {
+            self.notice(format!(
+                "The selected products are on different shops; select products of one shop to {what}."
+            ));
+            return None;
+        }
+        let ids = targets.iter().map(|p| p.id).collect();
+        Some((shop, ids))
+    }
+
+    /// Run a palette line through the CLI's parser; a line it refuses (or `help`) shows
+    /// clap's answer at once, one it takes is run against the daemon.
+    fn run_palette(&mut self, input: String) {
+        let line = input.trim().to_string();
+        if line.is_empty() {
+            return;
+        }
+        let Some(words) = shlex::split(&line) else {
+            self.notice("Unbalanced quotes in the command; close them and press Enter.".into());
+            self.popup = Some(Popup::Palette { input });
+            return;
+        };
+        match crate::cli::parse_palette(&words) {
+            Ok(_) => {
+                self.notice(format!("Running :{line}…"));
+                self.requests.push(Request::Run(words));
+            }
+            Err(shown) => self.show_output(format!(":{line}"), shown),
+        }
+    }
+
+    /// A palette command's output (or error) in a scrollable popup.
+    pub(super) fn show_output(&mut self, title: String, result: Result<String, String>) {
+        let (text, failed) = match result {
+            Ok(text) => (text, false),
+            Err(text) => (text, true),
+        };
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        if lines.is_empty() {
+            lines.push("Done.".into());
+        }
+        let first = lines.first().cloned().unwrap_or_default();
+        self.notice(if failed {
+            format!("{title} failed: {first}")
+        } else {
+            format!("{title}: {first}")
+        });
+        self.popup = Some(Popup::Output {
+            title,
+            lines,
+            scroll: 0,
+        });
+    }
+
+    pub(super) fn resync_order(&mut self) {
+        if let Some(Popup::OrderDetail(view)) = &mut self.popup {
+            if view.resyncing {
+                return;
+            }
+            view.resyncing = true;
+            view.resync = None;
+            let id = view.order.id;
+            let tiktok = view.order.tiktok_order_id.clone();
+            self.requests.push(Request::ResyncOrder(id));
+            self.notice(format!(
+                "Asking the daemon to look at order {tiktok} again…"
+            ));
+        }
+    }
+
+    pub(super) fn ask_retry_all(&mut self) {
+        let Some(failure) = self.failures.selected() else {
+            self.notice("There is no failure to retry.".into());
+            return;
+        };
+        let (kind, organization) = (failure.kind, failure.organization.clone());
+        let count = self
+            .failures
+            .rows()
+            .iter()
+            .filter(|f| f.kind == kind && f.organization == organization)
+            .count();
+        self.popup = Some(Popup::ConfirmRetryAll {
+            kind,
+            organization,
+            count,
+        });
+    }
+}

@@ -1,0 +1,603 @@
+//! The console's state and how keys and daemon updates change it. No I/O here: the main loop
+//! (`console.rs`) performs the effects an action asks for (quitting, and the daemon calls the
+//! app queues as [`Request`]s).
+
+mod answers;
+mod dialogs;
+mod input;
+mod lists;
+
+use crate::action::{Action, Panel, Request};
+use crate::components::{Component, ConnectionRow, Footer, Header, TablePanel, TableRow};
+use crate::editors::{CarrierEditor, OrderDetailView, OrderSettingsForm, PAGE};
+use crate::keys::Dialog;
+use feedbridge_common::catalog::{AuthorizationStart, ConnectionTest, LinkPreview, ProductDetail};
+use feedbridge_common::{
+    CategoryRef, FailureKind, FailureView, ListingStatus, OrderFilter, OrderSyncState, OrderView,
+    ProductView,
+};
+use ratatui::text::Line;
+
+/// The searchable category picker for one or more listings of one shop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Picker {
+    pub shop: String,
+    pub listing_ids: Vec<i64>,
+    pub query: String,
+    /// Results of the search for `results_for`; stale while it differs from `query`.
+    pub results: Vec<CategoryRef>,
+    pub results_for: Option<String>,
+    pub error: Option<String>,
+    pub selected: usize,
+}
+
+impl Picker {
+    pub fn is_searching(&self) -> bool {
+        self.results_for.as_deref() != Some(self.query.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Popup {
+    Help,
+    Detail,
+    Picker(Picker),
+    /// Ask for the TikTok product id to link a listing to.
+    LinkPrompt {
+        listing_id: i64,
+        title: String,
+        input: String,
+    },
+    ConnectionTest {
+        name: String,
+        /// None while the checks run.
+        result: Option<Result<ConnectionTest, String>>,
+    },
+    Authorization {
+        shop: String,
+        start: Option<Result<AuthorizationStart, String>>,
+        /// The pasted code, or the whole redirect URL.
+        input: String,
+    },
+    LinkPreview {
+        shop: String,
+        preview: Option<Result<LinkPreview, String>>,
+        applying: bool,
+    },
+    /// The outcome of a bulk action worth more than a notice (mapping refusals).
+    Report {
+        title: String,
+        lines: Vec<String>,
+    },
+    /// The daemon's detail of one order, with its timeline.
+    OrderDetail(Box<OrderDetailView>),
+    /// The `:` palette: a CLI command line being typed.
+    Palette {
+        input: String,
+    },
+    /// What a palette command printed (or its error), scrolled to line `scroll`.
+    Output {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
+    /// Stop the demo (daemon and simulators)? y/n.
+    ConfirmQuit,
+    /// Retry every open failure of `kind` of `organization`? y/n.
+    ConfirmRetryAll {
+        kind: FailureKind,
+        organization: String,
+        /// How many the console shows (the daemon decides).
+        count: usize,
+    },
+    Carriers(Box<CarrierEditor>),
+    OrderSettings(Box<OrderSettingsForm>),
+}
+
+impl Popup {
+    /// The text a popup that takes typing is editing.
+    fn input_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Self::Picker(picker) => Some(&mut picker.query),
+            Self::LinkPrompt { input, .. }
+            | Self::Authorization { input, .. }
+            | Self::Palette { input } => Some(input),
+            Self::Carriers(editor) => editor.input_mut(),
+            Self::OrderSettings(form) => form.input_mut(),
+            _ => None,
+        }
+    }
+
+    fn takes_input(&self) -> bool {
+        match self {
+            Self::Picker(_)
+            | Self::LinkPrompt { .. }
+            | Self::Authorization { .. }
+            | Self::Palette { .. } => true,
+            Self::Carriers(editor) => editor.takes_input(),
+            Self::OrderSettings(form) => form.takes_input(),
+            _ => false,
+        }
+    }
+
+    /// Up and Down move inside the popup while typing (picker results, providers).
+    fn lists_while_typing(&self) -> bool {
+        match self {
+            Self::Picker(_) => true,
+            Self::Carriers(editor) => {
+                matches!(editor.mode, crate::editors::CarrierMode::Choosing { .. })
+            }
+            _ => false,
+        }
+    }
+
+    /// The popup's own keys, if it has any.
+    pub fn dialog(&self) -> Option<Dialog> {
+        match self {
+            Self::OrderDetail(_) => Some(Dialog::OrderDetail),
+            Self::Carriers(_) => Some(Dialog::Carriers),
+            Self::OrderSettings(_) => Some(Dialog::OrderSettings),
+            Self::ConfirmRetryAll { .. } | Self::LinkPreview { .. } | Self::ConfirmQuit => {
+                Some(Dialog::Confirm)
+            }
+            _ => None,
+        }
+    }
+}
+
+pub struct App {
+    pub panel: Panel,
+    pub popup: Option<Popup>,
+    pub should_quit: bool,
+    pub header: Header,
+    pub footer: Footer,
+    pub orders: TablePanel<OrderView>,
+    /// The products passing the status filter.
+    pub products: TablePanel<ProductView>,
+    pub failures: TablePanel<FailureView>,
+    pub connections: TablePanel<ConnectionRow>,
+    /// Every product, before the filter.
+    all_products: Vec<ProductView>,
+    pub product_filter: Option<ListingStatus>,
+    /// The daemon's detail of the product in the detail popup, once it answered.
+    pub product_detail: Option<(i64, Result<Box<ProductDetail>, String>)>,
+    /// Which orders the Orders panel shows; the live refresh fetches with it too.
+    pub order_filter: OrderFilter,
+    /// The TikTok shops, for the shop filter.
+    shops: Vec<String>,
+    /// First line of the help shown.
+    pub help_scroll: u16,
+    /// Daemon calls to make; the main loop drains them with [`App::take_requests`].
+    requests: Vec<Request>,
+    /// Texts to put on the terminal's clipboard; the main loop drains them with
+    /// [`App::take_copies`].
+    copies: Vec<String>,
+    /// Keys go to the current list's `/` filter.
+    pub typing_filter: bool,
+    /// The console runs inside `feedbridge demo`: quitting stops the daemon and simulators.
+    pub demo: bool,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl App {
+    pub fn new() -> Self {
+        Self {
+            panel: Panel::Orders,
+            popup: None,
+            should_quit: false,
+            header: Header::default(),
+            footer: Footer::default(),
+            orders: TablePanel::new("Orders"),
+            products: TablePanel::markable("Products"),
+            failures: TablePanel::new("Failures"),
+            connections: TablePanel::new("Connections"),
+            all_products: Vec::new(),
+            product_filter: None,
+            product_detail: None,
+            order_filter: OrderFilter::default(),
+            shops: Vec::new(),
+            help_scroll: 0,
+            requests: Vec::new(),
+            copies: Vec::new(),
+            typing_filter: false,
+            demo: false,
+        }
+        .with_filter_note()
+    }
+
+    fn with_filter_note(mut self) -> Self {
+        self.apply_filter();
+        self.note_order_filter();
+        self
+    }
+
+    /// The daemon calls queued since the last call.
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.requests)
+    }
+
+    /// Apply an action to the state.
+    pub fn update(&mut self, action: Action) {
+        match &action {
+            Action::Quit => self.should_quit = true,
+            Action::NextPanel => self.show(self.panel.next()),
+            Action::PrevPanel => self.show(self.panel.prev()),
+            Action::ShowPanel(panel) => self.show(*panel),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                self.move_selection(&action);
+            }
+            Action::Copy(id) => {
+                self.copies.push(id.clone());
+                self.notice(format!("Copied {id} to the clipboard."));
+            }
+            Action::Sort => self.sort(false),
+            Action::ReverseSort => self.sort(true),
+            Action::OpenFilter => self.typing_filter = true,
+            Action::ClearFilter => self.clear_filter(),
+            Action::OpenPalette(text) => {
+                self.typing_filter = false;
+                self.popup = Some(Popup::Palette {
+                    input: text.clone(),
+                });
+            }
+            Action::AskQuit => self.popup = Some(Popup::ConfirmQuit),
+            Action::OpenDetail => self.open_detail(),
+            Action::ToggleHelp => {
+                self.help_scroll = 0;
+                self.popup = match self.popup {
+                    Some(Popup::Help) => None,
+                    _ => Some(Popup::Help),
+                };
+            }
+            Action::ClosePopup => self.close_popup(),
+            Action::Retry(id) => {
+                self.requests.push(Request::RetryFailure(*id));
+                self.notice(format!("Retrying failure #{id}…"));
+            }
+            Action::ToggleMark => self.products.toggle_mark(),
+            Action::CycleFilter => {
+                self.product_filter = next_filter(self.product_filter);
+                self.apply_filter();
+            }
+            Action::CycleOrderFilter => {
+                let mut filter = self.order_filter.clone();
+                filter.state = next_order_state(filter.state);
+                self.set_order_filter(filter);
+            }
+            Action::CycleShopFilter => self.cycle_shop_filter(),
+            Action::ResyncOrder => self.resync_order(),
+            Action::AskRetryAll => self.ask_retry_all(),
+            Action::OpenCarriers => self.open_carriers(),
+            Action::OpenOrderSettings => self.open_order_settings(),
+            Action::AddCarrier => self.carrier_action(CarrierEditor::add),
+            Action::Edit => self.edit(),
+            Action::Delete => self.delete_carrier(),
+            Action::Save => self.save_order_settings(),
+            Action::OpenPicker => self.open_picker(),
+            Action::Unmap => self.unmap(),
+            Action::List => self.bulk(Request::List, "listing", "Queueing"),
+            Action::Resubmit => self.bulk(Request::Resubmit, "resubmission", "Queueing"),
+            Action::OpenLinkPrompt => self.open_link_prompt(),
+            Action::TestConnection => self.test_connection(),
+            Action::Authorize => self.authorize(),
+            Action::OpenLinkPreview => self.open_link_preview(),
+            Action::Input(c) => self.input(*c),
+            Action::Erase => self.erase(),
+            Action::Submit => self.submit(),
+            Action::Answered(answer) => self.answered(answer.clone()),
+            Action::Refreshed(snapshot) => {
+                // Orders fetched under another filter are stale: the answer to the
+                // filter's own request (or the next refresh) brings the right ones.
+                if snapshot.order_filter == self.order_filter {
+                    self.orders.set_rows(snapshot.orders.clone());
+                }
+                self.shops = snapshot
+                    .status
+                    .organizations
+                    .iter()
+                    .flat_map(|org| org.shops.iter().map(|shop| shop.name.clone()))
+                    .collect();
+                self.all_products.clone_from(&snapshot.products);
+                self.apply_filter();
+                self.failures.set_rows(snapshot.failures.clone());
+                self.connections.set_rows(ConnectionRow::all(
+                    &snapshot.status,
+                    &snapshot.settings,
+                    &snapshot.order_settings,
+                ));
+                if self.popup == Some(Popup::Detail) {
+                    match self.selected_detail() {
+                        None => self.popup = None,
+                        // Keep the daemon's detail current while it is on screen.
+                        Some(_) => self.request_product_detail(),
+                    }
+                }
+                // The order's timeline grows while it is on screen.
+                if let Some(Popup::OrderDetail(view)) = &self.popup {
+                    self.requests.push(Request::OrderDetail(view.order.id));
+                }
+            }
+            Action::Disconnected(_) | Action::Notice(_) => {}
+        }
+        self.header.update(&action);
+        self.footer.update(&action);
+        self.footer.panel = self.panel;
+    }
+
+    fn notice(&mut self, message: String) {
+        self.footer.update(&Action::Notice(message));
+    }
+
+    fn show(&mut self, panel: Panel) {
+        if panel != self.panel && matches!(self.popup, Some(Popup::Detail | Popup::OrderDetail(_)))
+        {
+            self.popup = None;
+        }
+        self.panel = panel;
+    }
+
+    /// Esc: a dialog steps back out of what it is typing first.
+    fn close_popup(&mut self) {
+        let stepped_back = match &mut self.popup {
+            Some(Popup::Carriers(editor)) => editor.back(),
+            Some(Popup::OrderSettings(form)) => form.back(),
+            _ => false,
+        };
+        if !stepped_back {
+            self.popup = None;
+        }
+    }
+
+    fn move_selection(&mut self, action: &Action) {
+        let step: i32 = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -i32::from(PAGE),
+            Action::PageDown => i32::from(PAGE),
+            Action::Top => i32::MIN / 2,
+            _ => i32::MAX / 2,
+        };
+        match &mut self.popup {
+            Some(Popup::Picker(picker)) => {
+                picker.selected = match action {
+                    Action::Up => picker.selected.saturating_sub(1),
+                    _ => (picker.selected + 1).min(picker.results.len().saturating_sub(1)),
+                };
+                return;
+            }
+            Some(Popup::Help) => {
+                self.help_scroll = scrolled(self.help_scroll, step);
+                return;
+            }
+            Some(Popup::Output { scroll, .. }) => {
+                *scroll = scrolled(*scroll, step);
+                return;
+            }
+            Some(Popup::OrderDetail(view)) => return view.scroll_by(step),
+            Some(Popup::Carriers(editor)) => return editor.move_by(step),
+            Some(Popup::OrderSettings(form)) => return form.move_by(step),
+            _ => {}
+        }
+        match self.panel {
+            Panel::Orders => self.orders.update(action),
+            Panel::Products => self.products.update(action),
+            Panel::Failures => self.failures.update(action),
+            Panel::Connections => self.connections.update(action),
+        }
+    }
+
+    fn open_detail(&mut self) {
+        if self.panel == Panel::Orders
+            && let Some(order) = self.orders.selected()
+        {
+            self.requests.push(Request::OrderDetail(order.id));
+            self.popup = Some(Popup::OrderDetail(Box::new(OrderDetailView::new(
+                order.clone(),
+            ))));
+            return;
+        }
+        self.popup = Some(Popup::Detail);
+        self.product_detail = None;
+        self.request_product_detail();
+    }
+
+    fn note_order_filter(&mut self) {
+        let filter = &self.order_filter;
+        let mut note = format!(
+            "sync: {}",
+            filter.state.map_or("all", OrderSyncState::label)
+        );
+        if let Some(shop) = &filter.shop {
+            note.push_str(&format!(" · shop: {shop}"));
+        }
+        if let Some(search) = &filter.search {
+            note.push_str(&format!(" · search: \"{search}\""));
+        }
+        self.orders.title_note = Some(note);
+        let filtered = filter.state.is_some() || filter.shop.is_some() || filter.search.is_some();
+        self.orders.empty_note =
+            filtered.then(|| "No orders match the filter (f and F change it).".to_string());
+    }
+
+    /// Show only the orders passing `filter`, asking the daemon for them at once.
+    fn set_order_filter(&mut self, filter: OrderFilter) {
+        self.order_filter = filter;
+        self.note_order_filter();
+        self.requests
+            .push(Request::Orders(self.order_filter.clone()));
+    }
+
+    fn cycle_shop_filter(&mut self) {
+        if self.shops.len() < 2 && self.order_filter.shop.is_none() {
+            self.notice("There is only one TikTok shop; all orders are its orders.".into());
+            return;
+        }
+        let next = match &self.order_filter.shop {
+            None => self.shops.first().cloned(),
+            Some(shop) => self
+                .shops
+                .iter()
+                .position(|s| s == shop)
+                .and_then(|at| self.shops.get(at + 1))
+                .cloned(),
+        };
+        let mut filter = self.order_filter.clone();
+        filter.shop = next;
+        self.set_order_filter(filter);
+    }
+
+    fn request_product_detail(&mut self) {
+        if self.panel == Panel::Products
+            && let Some(product) = self.products.selected()
+        {
+            self.requests.push(Request::ProductDetail(product.id));
+        }
+    }
+
+    fn apply_filter(&mut self) {
+        let rows = self
+            .all_products
+            .iter()
+            .filter(|p| self.product_filter.is_none_or(|status| p.status == status))
+            .cloned()
+            .collect();
+        self.products.set_rows(rows);
+        self.products.title_note = Some(format!(
+            "filter: {}",
+            self.product_filter.map_or("all", ListingStatus::label)
+        ));
+    }
+
+    /// Title and body of the detail popup for the selected row of the current panel.
+    pub fn selected_detail(&self) -> Option<(String, Vec<Line<'static>>)> {
+        match self.panel {
+            Panel::Orders => self.orders.selected().map(TableRow::detail),
+            Panel::Products => self.products.selected().map(TableRow::detail),
+            Panel::Failures => self.failures.selected().map(TableRow::detail),
+            Panel::Connections => self.connections.selected().map(TableRow::detail),
+        }
+    }
+
+    /// The daemon's detail of the selected product, once it answered for that product.
+    pub fn selected_product_detail(&self) -> Option<&Result<Box<ProductDetail>, String>> {
+        let selected = self.products.selected()?.id;
+        match &self.product_detail {
+            Some((id, detail)) if *id == selected && self.panel == Panel::Products => Some(detail),
+            _ => None,
+        }
+    }
+
+    pub fn panel_len(&self, panel: Panel) -> usize {
+        match panel {
+            Panel::Orders => self.orders.total(),
+            Panel::Products => self.products.total(),
+            Panel::Failures => self.failures.total(),
+            Panel::Connections => self.connections.total(),
+        }
+    }
+}
+
+/// A scroll position moved by `step` lines (the popup clamps it to its length).
+fn scrolled(scroll: u16, step: i32) -> u16 {
+    let moved = i32::from(scroll)
+        .saturating_add(step)
+        .clamp(0, i32::from(u16::MAX));
+    u16::try_from(moved).unwrap_or(u16::MAX)
+}
+
+/// All sync states, then each one in turn (Waiting → Blocked → … → Failed → all).
+pub fn next_order_state(current: Option<OrderSyncState>) -> Option<OrderSyncState> {
+    match current {
+        None => OrderSyncState::ALL.first().copied(),
+        Some(state) => {
+            let at = OrderSyncState::ALL.iter().position(|s| *s == state)?;
+            OrderSyncState::ALL.get(at + 1).copied()
+        }
+    }
+}
+
+/// All statuses, then each one in turn.
+fn next_filter(current: Option<ListingStatus>) -> Option<ListingStatus> {
+    match current {
+        None => ListingStatus::ALL.first().copied(),
+        Some(status) => {
+            let at = ListingStatus::ALL.iter().position(|s| *s == status)?;
+            ListingStatus::ALL.get(at + 1).copied()
+        }
+    }
+}
+
+/// The code and state from what the merchant pasted: the bare code, or the whole redirect URL
+/// (its `code` and `state` query parameters). A bare code goes with the state of this request.
+pub fn parse_authorization_input(
+    input: &str,
+    expected_state: Option<&str>,
+) -> Result<(String, String), String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err("Paste the code TikTok showed (or the whole address it sent you to).".into());
+    }
+    let query = input.split_once('?').map_or(input, |(_, query)| query);
+    let param = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+    };
+    let (code, state) = match param("code") {
+        Some(code) => (code, param("state")),
+        None => (input.to_string(), None),
+    };
+    let Some(state) = state.or_else(|| expected_state.map(str::to_string)) else {
+        return Err("Wait for the authorization address to load, then paste the code.".into());
+    };
+    if code.is_empty() || code.contains(char::is_whitespace) {
+        return Err("That does not look like a code: paste it without spaces.".into());
+    }
+    Ok((code, state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_input_takes_a_code_or_the_redirect() {
+        assert_eq!(
+            parse_authorization_input(" abc123 ", Some("st")),
+            Ok(("abc123".into(), "st".into()))
+        );
+        assert_eq!(
+            parse_authorization_input("https://x.test/cb?code=C1&state=S9", Some("st")),
+            Ok(("C1".into(), "S9".into()))
+        );
+        assert!(parse_authorization_input("", Some("st")).is_err());
+        assert!(parse_authorization_input("abc", None).is_err());
+        assert!(parse_authorization_input("a b", Some("st")).is_err());
+    }
+
+    #[test]
+    fn filter_cycles_through_every_status_then_all() {
+        let mut filter = None;
+        let mut seen = Vec::new();
+        loop {
+            filter = next_filter(filter);
+            match filter {
+                Some(status) => seen.push(status),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ListingStatus::ALL);
+    }
+}
