@@ -11,6 +11,7 @@ pub mod intake;
 pub mod logging;
 pub mod metrics;
 pub mod pricing;
+pub mod reload;
 pub mod rpc;
 pub mod service;
 pub mod settings;
@@ -44,6 +45,8 @@ pub struct RunOptions {
     pub secrets: Secrets,
     pub data_dir: PathBuf,
     pub socket: PathBuf,
+    /// Set when `shutdown` means "reload" (SIGHUP): the daemon runs again with a new config.
+    pub reloading: Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub const DATABASE_FILE: &str = "feedbridge.sqlite";
@@ -55,6 +58,7 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         secrets,
         data_dir,
         socket,
+        reloading,
     } = options;
     if let Some(change) = settings::prepare_private_dir(&data_dir)? {
         info!("{change}");
@@ -165,8 +169,13 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     info!(socket = %socket.display(), "feedbridged is ready.");
 
     shutdown.cancelled().await;
-    service::notify_stopping();
-    info!("Shutting down: taking no new work, finishing steps in flight.");
+    if reloading.load(std::sync::atomic::Ordering::SeqCst) {
+        service::notify_reloading();
+        info!("Reloading: taking no new work, finishing steps in flight.");
+    } else {
+        service::notify_stopping();
+        info!("Shutting down: taking no new work, finishing steps in flight.");
+    }
     workers_stop.cancel();
     let drained = tokio::time::timeout(DRAIN_GRACE, async {
         let _ = workers.await;

@@ -8,7 +8,6 @@ use feedbridge_daemon::logging::Environment;
 use feedbridge_daemon::settings;
 use feedbridge_daemon::startup::{self, Startup};
 use std::process::ExitCode;
-use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -54,28 +53,9 @@ fn start(args: Args) -> anyhow::Result<()> {
     }
 
     let runtime = tokio::runtime::Runtime::new().context("Failed to start the async runtime")?;
-    runtime.block_on(async move {
-        let shutdown = CancellationToken::new();
-        let signals = shutdown.clone();
-        tokio::spawn(async move {
-            wait_for_signal().await;
-            signals.cancel();
-        });
-        feedbridge_daemon::run(startup.into_run_options(), shutdown).await
-    })
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::warn!("Could not install signal handlers; stop with SIGKILL.");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received."),
-        _ = int.recv() => tracing::info!("SIGINT received."),
-    }
+    runtime.block_on(feedbridge_daemon::reload::run_until_stopped(
+        startup,
+        args.flags(),
+        Environment::of_process(),
+    ))
 }

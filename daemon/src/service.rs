@@ -94,6 +94,14 @@ pub fn notify_stopping() {
     send(&[NotifyState::Stopping]);
 }
 
+/// Tell systemd a reload began; [`notify_ready`] ends it.
+pub fn notify_reloading() {
+    match NotifyState::monotonic_usec_now() {
+        Ok(now) => send(&[NotifyState::Reloading, now]),
+        Err(_) => send(&[NotifyState::Reloading]),
+    }
+}
+
 fn send(states: &[NotifyState<'_>]) {
     if let Err(error) = sd_notify::notify(states) {
         warn!(%error, "Could not notify systemd.");

@@ -10,6 +10,7 @@ use anyhow::Context;
 use feedbridge_common::config::{Config, Secrets};
 use feedbridge_common::paths;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The daemon's command-line choices that shape start-up.
 #[derive(Clone, Debug, Default)]
@@ -135,6 +136,7 @@ impl Startup {
             secrets: self.secrets,
             data_dir: self.data_dir,
             socket: self.socket,
+            reloading: Arc::default(),
         }
     }
 }

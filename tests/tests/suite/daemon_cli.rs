@@ -236,3 +236,63 @@ fn a_data_dir_another_user_owns_is_refused_with_the_fix() {
         "{stderr}"
     );
 }
+
+/// Waits (bounded) until the daemon's log holds `text`.
+async fn log_shows(daemon: &Daemon, text: &str) -> anyhow::Result<()> {
+    for _ in 0..200 {
+        if daemon.stderr().contains(text) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("the log never said {text:?}: {}", daemon.stderr())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_refuses_a_bad_config_keeping_the_running_one_and_applies_a_good_one()
+-> anyhow::Result<()> {
+    let sandbox = start_sandbox(1).await?;
+    let dir = tempfile::tempdir()?;
+    let config = write_daemon_files(dir.path(), &sandbox)?;
+    let good = std::fs::read_to_string(&config)?;
+    let mut daemon = Daemon::spawn(&config, dir.path())?;
+    daemon
+        .client()
+        .await?
+        .status(tarpc::context::current())
+        .await?;
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(daemon.child.id())?);
+    let hup = || nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP);
+
+    std::fs::write(&config, format!("{good}\n[sync]\nworkers = 0\n"))?;
+    hup()?;
+    log_shows(&daemon, "Reload refused, the running configuration stays").await?;
+    assert!(
+        daemon.stderr().contains("config.toml"),
+        "{}",
+        daemon.stderr()
+    );
+    let status = daemon
+        .client()
+        .await?
+        .status(tarpc::context::current())
+        .await?;
+    assert_eq!(status.organizations.len(), 1);
+
+    std::fs::write(&config, &good)?;
+    hup()?;
+    log_shows(&daemon, "Reloaded ").await?;
+    let status = daemon
+        .client()
+        .await?
+        .status(tarpc::context::current())
+        .await?;
+    assert_eq!(status.organizations.len(), 1);
+    assert!(
+        daemon.child.try_wait()?.is_none(),
+        "a reload must not end the daemon"
+    );
+    assert!(daemon.terminate()?.success());
+    sandbox.shutdown().await;
+    Ok(())
+}
