@@ -23,30 +23,63 @@ impl Header {
         self.disconnected.is_some()
     }
 
-    fn summary(status: &StatusReport) -> Line<'static> {
-        let mut spans = vec![
-            Span::raw(format!("daemon {}", status.version)).bold(),
-            Span::raw(format!(" · up {}", format::uptime(status.uptime_secs))),
-            Span::raw(format!(
-                " · {} · {}",
-                plural(status.products_total, "product", "products"),
-                plural(status.orders_total, "order", "orders"),
-            )),
-            Span::raw(" · "),
-        ];
+    /// The counts, fitted to `width`: the least useful parts go first when it is narrow
+    /// (version, uptime, products), never failures or work due.
+    fn summary(status: &StatusReport, width: u16) -> Line<'static> {
         let failures = plural(status.failures_open, "open failure", "open failures");
-        spans.push(if status.failures_open > 0 {
+        let failures = if status.failures_open > 0 {
             Span::styled(failures, Style::new().red().bold())
         } else {
             Span::raw(failures)
-        });
-        spans.push(Span::raw(format!(
-            " · {} pending",
-            plural(status.jobs_pending, "job", "jobs")
-        )));
+        };
+        // (drop order: higher goes first, parts)
+        let mut parts: Vec<(u8, Span<'static>)> = vec![
+            (5, Span::raw(format!("daemon {}", status.version)).bold()),
+            (
+                4,
+                Span::raw(format!("up {}", format::uptime(status.uptime_secs))),
+            ),
+            (
+                3,
+                Span::raw(plural(status.products_total, "product", "products")),
+            ),
+            (2, Span::raw(plural(status.orders_total, "order", "orders"))),
+            (0, failures),
+            (
+                1,
+                Span::raw(format!(
+                    "{} pending",
+                    plural(status.jobs_pending, "job", "jobs")
+                )),
+            ),
+        ];
         if status.draining {
-            spans.push(Span::raw(" · "));
-            spans.push(Span::styled("draining", Style::new().yellow().bold()));
+            parts.push((0, Span::styled("draining", Style::new().yellow().bold())));
+        }
+        const SEPARATOR: &str = " · ";
+        let fits = |parts: &[(u8, Span<'static>)]| {
+            let text: usize = parts.iter().map(|(_, span)| span.width()).sum();
+            text + Span::raw(SEPARATOR).width() * parts.len().saturating_sub(1)
+                <= usize::from(width)
+        };
+        while !fits(&parts) {
+            let Some(drop) = parts
+                .iter()
+                .enumerate()
+                .filter(|(_, (rank, _))| *rank > 0)
+                .max_by_key(|(_, (rank, _))| *rank)
+                .map(|(index, _)| index)
+            else {
+                break;
+            };
+            parts.remove(drop);
+        }
+        let mut spans = Vec::new();
+        for (index, (_, span)) in parts.into_iter().enumerate() {
+            if index > 0 {
+                spans.push(Span::raw(SEPARATOR));
+            }
+            spans.push(span);
         }
         Line::from(spans)
     }
@@ -118,7 +151,10 @@ impl Component for Header {
                     .as_ref()
                     .map_or_else(|| Line::raw(""), |s| Self::connections(s).dark_gray()),
             ],
-            (None, Some(status)) => vec![Self::summary(status), Self::connections(status)],
+            (None, Some(status)) => vec![
+                Self::summary(status, area.width.saturating_sub(2)),
+                Self::connections(status),
+            ],
             (None, None) => vec![Line::raw("Connecting to the daemon…").dark_gray()],
         };
         frame.render_widget(Paragraph::new(lines).block(block), area);
