@@ -207,7 +207,12 @@ pub struct StatusReport {
     pub data_dir: String,
     pub socket: String,
     pub organizations: Vec<OrganizationView>,
+    /// Work due now: jobs running, or queued with their time come.
     pub jobs_pending: u64,
+    /// Jobs queued for a later time (a retry after its backoff, a settle window). Absent
+    /// from older daemons.
+    #[serde(default)]
+    pub jobs_scheduled: u64,
     pub failures_open: u64,
     pub orders_total: u64,
     pub products_total: u64,

@@ -76,17 +76,14 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     let http = connector::http::client();
     let orgs = build_runtimes(&store, &config, &secrets, &http, &clock).await?;
 
-    let metrics_task = match config.daemon.metrics_listen {
+    let metrics_listener = match config.daemon.metrics_listen {
         Some(address) => {
-            let listener = tokio::net::TcpListener::bind(address)
-                .await
-                .with_context(|| format!("Failed to listen for metrics on {address}"))?;
-            info!(%address, "Serving metrics at /metrics.");
-            Some(tokio::spawn(metrics::serve(
-                listener,
-                store.clone(),
-                shutdown.clone(),
-            )))
+            metrics::check_listen_address(address).map_err(anyhow::Error::msg)?;
+            Some(
+                tokio::net::TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("Failed to listen for metrics on {address}"))?,
+            )
         }
         None => None,
     };
@@ -111,6 +108,18 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         webhook_base.clone(),
         clock,
     ));
+
+    let metrics_task = match metrics_listener {
+        Some(listener) => {
+            info!(address = %listener.local_addr()?, "Serving metrics at /metrics and a health check at /healthz.");
+            Some(tokio::spawn(metrics::serve(
+                listener,
+                Arc::clone(&engine),
+                shutdown.clone(),
+            )))
+        }
+        None => None,
+    };
 
     let recovery = tokio::spawn({
         let (store, stop) = (store.clone(), shutdown.clone());
@@ -223,7 +232,7 @@ async fn build_runtimes(
                     org_id,
                     "store",
                     platform.as_str(),
-                    &format!("{name}-store"),
+                    &sync::store_connection_name(&name),
                     &domain,
                 )?;
                 Ok((org_id, conn_id))

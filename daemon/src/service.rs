@@ -147,9 +147,9 @@ pub async fn supervise(engine: Arc<Engine>, stop: CancellationToken) {
         // Bounded: a database that does not answer must not hold up the next ping decision.
         let counts = tokio::time::timeout(
             every,
-            engine.store.call(|conn| {
+            engine.store.call(move |conn| {
                 Ok((
-                    store::count_pending_jobs(conn)?,
+                    store::count_due_jobs(conn, now)?,
                     store::count_open_failures(conn)?,
                 ))
             }),

@@ -46,6 +46,7 @@ pub fn write_daemon_files_for(
         tiktok_url: &tiktok_url,
         store_url: &store_url,
         amazon_url: &amazon_url,
+        metrics_listen: None,
     };
     setup::write_files(dir, &endpoints, &sandbox.credentials(), wiring)
 }

@@ -57,6 +57,22 @@ pub fn client() -> reqwest::Client {
     try_client().expect("the rustls HTTP client builds with the compiled-in crypto provider")
 }
 
+/// Send one platform call, counted for the metrics (a 429 answer as a throttle too). Every
+/// connector sends through here.
+pub async fn send(
+    platform: Platform,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let sent = request.send().await;
+    crate::metrics::live().platform_call(
+        platform,
+        sent.as_ref()
+            .ok()
+            .map(|response| response.status().as_u16()),
+    );
+    sent
+}
+
 /// Which platform a message is about, for error texts and log fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {

@@ -213,5 +213,11 @@ async fn poll_tiktok_orders(engine: &Engine, shop: &ShopRuntime) -> Result<(), S
         .store
         .call(move |conn| store::set_cursor(conn, &name, &value))
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    crate::metrics::live().poll_succeeded(
+        &shop.name,
+        crate::connector::http::Platform::TikTok,
+        engine.clock.now_secs(),
+    );
+    Ok(())
 }

@@ -78,6 +78,7 @@ pub fn router(app: WebhookApp) -> Router {
             app.clone(),
             refuse_while_degraded,
         ))
+        .route_layer(axum::middleware::from_fn(count_delivery))
         .route("/oauth/tiktok/callback", get(super::oauth::tiktok_callback))
         .with_state(app)
 }
@@ -158,6 +159,28 @@ async fn refuse_while_degraded(
         return TRY_AGAIN.into_response();
     }
     next.run(request).await
+}
+
+/// Count every delivery and how it was answered (metrics), refusals while degraded included.
+async fn count_delivery(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let source = delivery_source(request.uri().path());
+    let response = next.run(request).await;
+    crate::metrics::live().webhook(source, response.status().as_u16());
+    response
+}
+
+/// Who a delivery to `path` comes from, as a metrics label: "tiktok", a store platform's
+/// name, or "unknown" (never the organization: labels stay few and carry no names).
+fn delivery_source(path: &str) -> &'static str {
+    let mut parts = path.trim_start_matches('/').split('/').skip(1);
+    match parts.next() {
+        Some("tiktok") => "tiktok",
+        Some(platform) => StorePlatform::from_name(platform).map_or("unknown", |p| p.as_str()),
+        None => "unknown",
+    }
 }
 
 /// A TikTok webhook that names no id where its type always carries one: logged, and the
@@ -390,5 +413,18 @@ async fn act_on(
                 )
                 .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delivery_source;
+
+    #[test]
+    fn deliveries_are_labelled_by_platform_never_by_organization() {
+        assert_eq!(delivery_source("/webhooks/tiktok"), "tiktok");
+        assert_eq!(delivery_source("/webhooks/shopify/acme"), "shopify");
+        assert_eq!(delivery_source("/webhooks/magento/acme"), "magento");
+        assert_eq!(delivery_source("/webhooks/nosuch/acme"), "unknown");
     }
 }

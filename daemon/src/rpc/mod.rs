@@ -49,9 +49,10 @@ pub(crate) fn internal(error: StoreError) -> RpcError {
 
 impl ConsoleServer {
     async fn status_report(&self) -> Result<StatusReport, StoreError> {
+        let now_ms = self.engine.clock.now_millis();
         let (
             organizations,
-            jobs_pending,
+            (jobs_pending, jobs_scheduled),
             failures_open,
             orders_total,
             products_total,
@@ -59,10 +60,13 @@ impl ConsoleServer {
         ) = self
             .engine
             .store
-            .call(|conn| {
+            .call(move |conn| {
                 Ok((
                     store::organization_views(conn)?,
-                    store::count_pending_jobs(conn)?,
+                    (
+                        store::count_due_jobs(conn, now_ms)?,
+                        store::count_scheduled_jobs(conn, now_ms)?,
+                    ),
                     store::count_open_failures(conn)?,
                     store::count_orders(conn)?,
                     store::count_listings(conn)?,
@@ -78,6 +82,7 @@ impl ConsoleServer {
             socket: self.socket.display().to_string(),
             organizations,
             jobs_pending,
+            jobs_scheduled,
             failures_open,
             orders_total,
             products_total,
@@ -102,6 +107,7 @@ impl Console for ConsoleServer {
                     socket: self.socket.display().to_string(),
                     organizations: Vec::new(),
                     jobs_pending: 0,
+                    jobs_scheduled: 0,
                     failures_open: 0,
                     orders_total: 0,
                     products_total: 0,

@@ -171,12 +171,42 @@ pub fn requeue_interrupted(conn: &Connection) -> rusqlite::Result<usize> {
     )
 }
 
-pub fn count_pending_jobs(conn: &Connection) -> rusqlite::Result<u64> {
+/// Work due now: jobs running, and queued jobs whose time has come (what "jobs pending"
+/// shows). Jobs waiting for a later time (backoff, settle windows) are not due yet.
+pub fn count_due_jobs(conn: &Connection, now_ms: i64) -> rusqlite::Result<u64> {
     conn.query_row(
-        "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')",
-        [],
+        "SELECT COUNT(*) FROM jobs
+         WHERE state = 'running' OR (state = 'queued' AND run_at <= ?1)",
+        [now_ms],
         |r| r.get(0),
     )
+}
+
+/// Queued jobs whose time has not come yet.
+pub fn count_scheduled_jobs(conn: &Connection, now_ms: i64) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND run_at > ?1",
+        [now_ms],
+        |r| r.get(0),
+    )
+}
+
+/// When the longest-waiting due job became due, if one is waiting: the queue's age.
+pub fn oldest_due_job(conn: &Connection, now_ms: i64) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT MIN(run_at) FROM jobs WHERE state = 'queued' AND run_at <= ?1",
+        [now_ms],
+        |r| r.get(0),
+    )
+}
+
+/// Job rows per (kind, state), every state included ('done' rows are kept).
+pub fn jobs_by_kind_and_state(conn: &Connection) -> rusqlite::Result<Vec<(String, String, u64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state ORDER BY kind, state",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
 }
 
 // The per-item retry budget: failures in a row of one (kind, subject), across job rows.
@@ -260,12 +290,36 @@ mod tests {
         enqueue(&conn, "push_stock", "7", 100).unwrap();
         enqueue(&conn, "push_stock", "7", 50).unwrap();
         enqueue(&conn, "push_stock", "8", 60).unwrap();
-        assert_eq!(count_pending_jobs(&conn).unwrap(), 2);
+        assert_eq!(count_due_jobs(&conn, i64::MAX).unwrap(), 2);
         let first = claim_next(&conn, 1_000, &[]).unwrap().unwrap();
         assert_eq!((first.subject.as_str(), first.attempts), ("7", 1));
         // While 7 runs, a new change queues a second run rather than being lost.
         enqueue(&conn, "push_stock", "7", 70).unwrap();
-        assert_eq!(count_pending_jobs(&conn).unwrap(), 3);
+        assert_eq!(count_due_jobs(&conn, i64::MAX).unwrap(), 3);
+    }
+
+    #[test]
+    fn only_work_whose_time_has_come_is_due() {
+        let conn = db();
+        enqueue(&conn, "push_stock", "1", 1_000).unwrap();
+        enqueue(&conn, "push_stock", "2", 5_000).unwrap();
+        enqueue(&conn, "order_sync", "3", 9_000).unwrap();
+        let running = claim_next(&conn, 1_000, &[]).unwrap().unwrap();
+        assert_eq!(running.subject, "1");
+        // At 6 s: 1 runs, 2 is due (since 5 s), 3 waits for its time.
+        assert_eq!(count_due_jobs(&conn, 6_000).unwrap(), 2);
+        assert_eq!(count_scheduled_jobs(&conn, 6_000).unwrap(), 1);
+        assert_eq!(oldest_due_job(&conn, 6_000).unwrap(), Some(5_000));
+        assert_eq!(oldest_due_job(&conn, 4_000).unwrap(), None);
+        finish_job(&conn, &running).unwrap();
+        assert_eq!(
+            jobs_by_kind_and_state(&conn).unwrap(),
+            vec![
+                ("order_sync".to_owned(), "queued".to_owned(), 1),
+                ("push_stock".to_owned(), "done".to_owned(), 1),
+                ("push_stock".to_owned(), "queued".to_owned(), 1),
+            ]
+        );
     }
 
     #[test]
@@ -301,7 +355,7 @@ mod tests {
         let job = claim_next(&conn, 10, &[]).unwrap().unwrap();
         enqueue(&conn, "k", "s", 0).unwrap();
         reschedule_job(&conn, &job, 500, "timeout").unwrap();
-        assert_eq!(count_pending_jobs(&conn).unwrap(), 1);
+        assert_eq!(count_due_jobs(&conn, i64::MAX).unwrap(), 1);
     }
 
     #[test]
@@ -315,9 +369,9 @@ mod tests {
         assert_eq!((again.id, again.attempts), (first.id, 2));
         // The first claim's late outcome is ignored; the second claim's counts.
         finish_job(&conn, &first).unwrap();
-        assert_eq!(count_pending_jobs(&conn).unwrap(), 1);
+        assert_eq!(count_due_jobs(&conn, i64::MAX).unwrap(), 1);
         finish_job(&conn, &again).unwrap();
-        assert_eq!(count_pending_jobs(&conn).unwrap(), 0);
+        assert_eq!(count_due_jobs(&conn, i64::MAX).unwrap(), 0);
     }
 
     #[test]

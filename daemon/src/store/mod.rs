@@ -142,6 +142,17 @@ impl Store {
         }
     }
 
+    /// Write the probe row now: `Err` with the reason in the merchant's words when the
+    /// database refuses writes (what `/healthz` reports).
+    pub async fn check_writable(&self) -> Result<(), String> {
+        match self.call(health::probe_write).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Sqlite(error)) => Err(storage_refusal(&error)
+                .map_or_else(|| format!("database error: {error}"), str::to_owned)),
+            Err(other) => Err(other.to_string()),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -290,7 +301,7 @@ mod tests {
                     conn.query_row("SELECT COUNT(*) FROM organizations", [], |r| {
                         r.get::<_, i64>(0)
                     })?,
-                    count_pending_jobs(conn)?,
+                    count_due_jobs(conn, i64::MAX)?,
                 ))
             })
             .await

@@ -292,6 +292,15 @@ pub fn count_orders(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row("SELECT COUNT(*) FROM orders", [], |r| r.get(0))
 }
 
+/// Orders per sync state (`OrderSyncState::as_str`).
+pub fn orders_by_sync_state(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT sync_state, COUNT(*) FROM orders GROUP BY sync_state ORDER BY sync_state",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
 /// Group TikTok's one-line-per-unit items into (seller SKU -> quantity, unit price).
 pub fn group_lines(order: &RemoteOrder) -> BTreeMap<String, (u32, Decimal)> {
     group_lines_priced(order, |item| item.sale_price)

@@ -244,6 +244,15 @@ pub fn count_open_failures(conn: &Connection) -> rusqlite::Result<u64> {
     )
 }
 
+/// Open failures per kind (`FailureKind`'s stored name, e.g. "listing").
+pub fn open_failures_by_kind(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT kind, COUNT(*) FROM failures WHERE resolved_at IS NULL GROUP BY kind ORDER BY kind",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
 pub fn cursor(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |r| {
         r.get(0)

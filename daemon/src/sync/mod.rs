@@ -125,6 +125,11 @@ pub struct Engine {
     pub loop_heartbeat: Arc<crate::service::Heartbeat>,
 }
 
+/// The name of an organization's store connection (`feedbridge status`, metrics labels).
+pub fn store_connection_name(org: &str) -> String {
+    format!("{org}-store")
+}
+
 impl Engine {
     pub fn new(
         store: Store,

@@ -207,8 +207,29 @@ enum Settled {
     GaveUp,
 }
 
+/// A store poll that went through is its connection's latest successful poll (metrics).
+fn note_store_poll(engine: &Engine, job: &Job) {
+    if !matches!(
+        job.kind.as_str(),
+        kind::CATALOG_IMPORT | kind::STORE_ORDERS_READ
+    ) {
+        return;
+    }
+    let Some(org) = job.subject.parse().ok().and_then(|id| engine.org(id)) else {
+        return;
+    };
+    crate::metrics::live().poll_succeeded(
+        &super::store_connection_name(&org.name),
+        crate::connector::http::Platform::Store(org.platform),
+        engine.clock.now_secs(),
+    );
+}
+
 async fn run_one(engine: &Engine, job: Job) {
     let outcome = Arc::new(run_step(engine, &job).await);
+    if outcome.is_ok() {
+        note_store_poll(engine, &job);
+    }
     let waits_for_reauthorization = match outcome.as_ref() {
         Err(failure) if failure.retryable => {
             connections::waits_for_reauthorization(engine, &job).await

@@ -625,6 +625,11 @@ fn seed_categories() -> (Vec<Category>, HashMap<String, Vec<Attribute>>) {
         ("600005", "0", "Beauty & Personal Care", false, "AVAILABLE"),
         ("600501", "600005", "Skincare", false, "AVAILABLE"),
         ("601801", "600501", "Face Creams", true, "NOT_AVAILABLE"),
+        ("600006", "0", "Fashion Accessories", false, "AVAILABLE"),
+        ("600601", "600006", "Hats & Caps", false, "AVAILABLE"),
+        ("601901", "600601", "Beanies", true, "AVAILABLE"),
+        ("600602", "600006", "Jewelry", false, "AVAILABLE"),
+        ("601902", "600602", "Brooches & Pins", true, "AVAILABLE"),
     ];
     let categories: Vec<Category> = rows
         .iter()
@@ -716,29 +721,55 @@ fn seed_categories() -> (Vec<Category>, HashMap<String, Vec<Attribute>>) {
         multiple: false,
         values: vec![],
     };
-    let bag_material = Attribute {
+    // Where the seeded store products sell (menswear tops, mugs, bags, hats) a material is
+    // optional: the demo lists every product. Womenswear still requires it, so a listing
+    // mapped there fails the way a merchant would see it.
+    let optional_fabric = Attribute {
         required: false,
         ..fabric.clone()
     };
 
     let mut attributes = HashMap::new();
-    for leaf in ["601226", "601227", "601301", "601401", "601402"] {
+    for leaf in ["601226", "601227", "601301"] {
         attributes.insert(
             leaf.to_string(),
             vec![color.clone(), size.clone(), fabric.clone(), pattern.clone()],
         );
     }
+    for leaf in ["601401", "601402"] {
+        attributes.insert(
+            leaf.to_string(),
+            vec![
+                color.clone(),
+                size.clone(),
+                optional_fabric.clone(),
+                pattern.clone(),
+            ],
+        );
+    }
     attributes.insert(
         "601501".to_string(),
-        vec![color.clone(), mug_material, capacity],
+        vec![
+            color.clone(),
+            Attribute {
+                required: false,
+                ..mug_material
+            },
+            capacity,
+        ],
     );
+    attributes.insert(
+        "601901".to_string(),
+        vec![color.clone(), optional_fabric.clone()],
+    );
+    attributes.insert("601902".to_string(), vec![color.clone()]);
     for leaf in ["601502", "601601", "601602", "601801"] {
         attributes.insert(leaf.to_string(), vec![color.clone(), size.clone()]);
     }
     for leaf in ["601701", "601702"] {
         attributes.insert(
             leaf.to_string(),
-            vec![color.clone(), size.clone(), bag_material.clone()],
+            vec![color.clone(), size.clone(), optional_fabric.clone()],
         );
     }
     (categories, attributes)

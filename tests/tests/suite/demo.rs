@@ -58,3 +58,40 @@ fn the_demo_runs_with_amazon_fulfilment() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// A second demo on the first one's `--data-dir` is refused in one sentence, before it starts
+/// anything: the first run's simulated shops are gone, so its database cannot be resumed.
+#[test]
+fn a_second_demo_on_the_same_data_dir_is_refused() -> anyhow::Result<()> {
+    let daemon = daemon_binary();
+    let console = daemon.with_file_name("feedbridge");
+    let parent = tempfile::tempdir()?;
+    let data_dir = parent.path().join("demo");
+    let run = || {
+        Command::new(&console)
+            .args(["demo", "--headless", "--duration", "1", "--daemon-bin"])
+            .arg(&daemon)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .output()
+    };
+    let first = run()?;
+    let first_err = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        first_err.contains("Metrics while the demo runs: curl http://127.0.0.1:"),
+        "{first_err}"
+    );
+    assert!(data_dir.join("feedbridge.sqlite").exists(), "{first_err}");
+    let second = run()?;
+    assert!(!second.status.success());
+    let refusal = String::from_utf8_lossy(&second.stderr);
+    let data_dir = std::fs::canonicalize(&data_dir)?;
+    assert_eq!(
+        refusal.trim_end(),
+        format!(
+            "feedbridge: {} holds an earlier demo run whose simulated shops are gone; remove it or pick another --data-dir.",
+            data_dir.display()
+        )
+    );
+    Ok(())
+}

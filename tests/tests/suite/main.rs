@@ -14,6 +14,7 @@ mod linking;
 mod listing;
 mod magento;
 mod mcf;
+mod metrics;
 mod orders;
 mod orders_crash;
 mod organizations;

@@ -9,14 +9,17 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// No console: print progress to stderr and a summary to stdout; exit 0 if every order
-    /// the demo placed got its tracking pushed to TikTok.
+    /// No console: print progress to stderr and a summary to stdout; exit 0 only if every
+    /// product was listed, every order the demo placed got its tracking pushed to TikTok (or
+    /// was refunded and cancelled) and no failure is left open.
     #[arg(long)]
     pub headless: bool,
     /// Headless deadline in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub duration: u64,
     /// Keep config, database and logs here (default: a temporary dir, removed afterwards).
+    /// DIR must be new or empty: a directory an earlier demo used is refused, since its
+    /// simulated shops ended with that run.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// How many products the simulated store starts with.

@@ -17,7 +17,7 @@ use feedbridge_sandbox::{RunningSandbox, SandboxConfig};
 use scenario::{Placed, Progress, Scenario, placed_ids};
 use serde::Serialize;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,6 +72,12 @@ pub struct DemoSummary {
     /// Orders whose tracking it pushed to TikTok.
     pub tracking_pushed: usize,
     pub orders_failed: usize,
+    /// Listings TikTok did not take (failed to sync or failed review); a count in JSON.
+    #[serde(rename = "listings_failed", serialize_with = "count")]
+    pub failed_listings: Vec<Problem>,
+    /// Failures left for the merchant (`feedbridge failures`); a count in JSON.
+    #[serde(rename = "failures_open", serialize_with = "count")]
+    pub open_failures: Vec<Problem>,
     /// Orders the demo's buyers placed.
     #[serde(skip)]
     pub orders_placed: usize,
@@ -83,12 +89,27 @@ pub struct DemoSummary {
     pub placed_refunded: usize,
 }
 
+/// Something that failed, named for the merchant: what (a product's title, a failure's
+/// subject) and why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problem {
+    pub what: String,
+    pub why: String,
+}
+
+fn count<S: serde::Serializer>(items: &[Problem], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(items.len() as u64)
+}
+
 impl DemoSummary {
-    /// Every order the demo placed was shipped with tracking, and nothing failed.
+    /// Every order the demo placed was shipped with tracking (or refunded and cancelled),
+    /// every product was listed, and nothing failed.
     pub fn succeeded(&self) -> bool {
         self.orders_placed > 0
             && self.placed_shipped + self.placed_refunded == self.orders_placed
             && self.orders_failed == 0
+            && self.failed_listings.is_empty()
+            && self.open_failures.is_empty()
     }
 
     /// The machine-readable last line of a headless run.
@@ -120,10 +141,28 @@ impl fmt::Display for DemoSummary {
             writeln!(f, "  refunded, cancelled:        {}", self.placed_refunded)?;
         }
         writeln!(f, "  orders failed:              {}", self.orders_failed)?;
+        writeln!(
+            f,
+            "  listings failed:            {}",
+            self.failed_listings.len()
+        )?;
+        for listing in &self.failed_listings {
+            writeln!(f, "    “{}”: {}", listing.what, listing.why)?;
+        }
+        writeln!(
+            f,
+            "  failures open:              {}",
+            self.open_failures.len()
+        )?;
+        for failure in &self.open_failures {
+            writeln!(f, "    {}: {}", failure.what, failure.why)?;
+        }
         let verdict = if self.succeeded() && self.placed_refunded > 0 {
-            "every order placed on TikTok was fulfilled and its tracking pushed back, or refunded in the store and cancelled on TikTok"
+            "every product listed; every order placed on TikTok was fulfilled and its tracking pushed back, or refunded in the store and cancelled on TikTok"
         } else if self.succeeded() {
-            "every order placed on TikTok was fulfilled (store or Amazon) and its tracking pushed back"
+            "every product listed; every order placed on TikTok was fulfilled (store or Amazon) and its tracking pushed back"
+        } else if !self.failed_listings.is_empty() || !self.open_failures.is_empty() {
+            "work failed (named above); `feedbridge failures` says how to fix each"
         } else if self.orders_placed == 0 {
             "no order was placed (no listing became active in time)"
         } else {
@@ -137,6 +176,8 @@ impl fmt::Display for DemoSummary {
 pub struct DemoEnv {
     pub data_dir: PathBuf,
     pub socket: PathBuf,
+    /// The daemon's Prometheus endpoint (`/healthz` beside it).
+    pub metrics_url: String,
     pub client: ConsoleClient,
     pub control: Control,
     daemon: DaemonProcess,
@@ -152,13 +193,7 @@ impl DemoEnv {
         say: &(dyn Fn(String) + Sync),
     ) -> anyhow::Result<Self> {
         let (data_dir, tempdir) = match &options.data_dir {
-            Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("Failed to create {}", dir.display()))?;
-                let dir = std::fs::canonicalize(dir)
-                    .with_context(|| format!("Failed to resolve {}", dir.display()))?;
-                (dir, None)
-            }
+            Some(dir) => (setup::claim_data_dir(dir)?, None),
             None => {
                 let tempdir = tempfile::Builder::new()
                     .prefix("feedbridge-demo-")
@@ -204,10 +239,12 @@ impl DemoEnv {
         let tiktok_url = sandbox.tiktok_url();
         let control = Control::new(&sandbox, options.wiring.store);
         let amazon_url = sandbox.amazon_url();
+        let metrics_listen = free_loopback_address()?;
         let endpoints = setup::Endpoints {
             tiktok_url: &tiktok_url,
             store_url: &store_url.1,
             amazon_url: &amazon_url,
+            metrics_listen: Some(metrics_listen),
         };
         let config = setup::write_files(
             &data_dir,
@@ -234,9 +271,14 @@ impl DemoEnv {
             }
         };
         say(format!("feedbridged is answering on {}.", socket.display()));
+        let metrics_url = format!("http://{metrics_listen}/metrics");
+        say(format!(
+            "Metrics while the demo runs: curl {metrics_url} (health: http://{metrics_listen}/healthz)."
+        ));
         Ok(Self {
             data_dir,
             socket,
+            metrics_url,
             client,
             control,
             daemon,
@@ -281,18 +323,27 @@ impl DemoEnv {
     }
 }
 
-/// Count what the daemon achieved.
+/// A loopback address whose port is free now, for the daemon's metrics (it binds it a moment
+/// later).
+fn free_loopback_address() -> anyhow::Result<SocketAddr> {
+    let probe = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .context("Failed to find a free loopback port for the daemon's metrics")?;
+    Ok(probe.local_addr()?)
+}
+
+/// Count what the daemon achieved, and name what failed.
 pub async fn summarize(
     client: &ConsoleClient,
     placed: &[String],
     refunded: &[String],
 ) -> anyhow::Result<DemoSummary> {
-    let (products, orders) = tokio::try_join!(
+    let (products, orders, failures) = tokio::try_join!(
         client.products(ctx(), ProductFilter::default()),
         client.orders(ctx(), OrderFilter::default()),
+        client.failures(ctx()),
     )
     .context("Failed to read the daemon's final state")?;
-    let count = |state| orders.iter().filter(|o| o.sync_state == state).count();
+    let in_state = |state| orders.iter().filter(|o| o.sync_state == state).count();
     Ok(DemoSummary {
         products_listed: products
             .iter()
@@ -301,8 +352,28 @@ pub async fn summarize(
         orders_seen: orders.len(),
         orders_created_in_store: orders.iter().filter(|o| o.store_order_id.is_some()).count(),
         orders_sent_to_amazon: orders.iter().filter(|o| o.fulfilment.is_some()).count(),
-        tracking_pushed: count(OrderSyncState::Shipped),
-        orders_failed: count(OrderSyncState::Failed),
+        tracking_pushed: in_state(OrderSyncState::Shipped),
+        orders_failed: in_state(OrderSyncState::Failed),
+        failed_listings: products
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.status,
+                    ListingStatus::FailedToSync | ListingStatus::FailedReview
+                )
+            })
+            .map(|p| Problem {
+                what: p.title.clone(),
+                why: crate::format::product_reasons(p),
+            })
+            .collect(),
+        open_failures: failures
+            .iter()
+            .map(|f| Problem {
+                what: format!("{} ({})", f.subject, f.kind.label()),
+                why: f.reason.clone(),
+            })
+            .collect(),
         orders_placed: placed.len(),
         placed_shipped: orders
             .iter()
@@ -393,6 +464,7 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         // The console may have quit already.
         let _ = tx.send(message);
     });
+    progress(format!("Metrics: {}", env.metrics_url));
     let mut scenario = Scenario::new(
         env.client.clone(),
         env.control.clone(),
@@ -448,7 +520,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn summary_json_has_exactly_the_five_counts() {
+    fn summary_json_has_exactly_the_seven_counts() {
         let summary = DemoSummary {
             products_listed: 6,
             orders_seen: 4,
@@ -456,13 +528,15 @@ mod tests {
             orders_sent_to_amazon: 0,
             tracking_pushed: 4,
             orders_failed: 0,
+            failed_listings: Vec::new(),
+            open_failures: Vec::new(),
             orders_placed: 4,
             placed_shipped: 4,
             placed_refunded: 0,
         };
         assert_eq!(
             summary.json_line(),
-            r#"{"products_listed":6,"orders_seen":4,"orders_created_in_store":4,"tracking_pushed":4,"orders_failed":0}"#
+            r#"{"products_listed":6,"orders_seen":4,"orders_created_in_store":4,"tracking_pushed":4,"orders_failed":0,"listings_failed":0,"failures_open":0}"#
         );
         assert!(summary.succeeded());
         let partial = DemoSummary {
@@ -476,5 +550,32 @@ mod tests {
         };
         assert!(one_refunded.succeeded());
         assert!(!DemoSummary::default().succeeded());
+    }
+
+    #[test]
+    fn a_failed_listing_is_named_and_fails_the_demo() {
+        let shipped = DemoSummary {
+            products_listed: 5,
+            orders_placed: 4,
+            placed_shipped: 4,
+            ..DemoSummary::default()
+        };
+        assert!(shipped.succeeded());
+        let summary = DemoSummary {
+            failed_listings: vec![Problem {
+                what: "Classic Cotton Tee".into(),
+                why: "TikTok requires the attribute \"Material\" for this category".into(),
+            }],
+            ..shipped
+        };
+        assert!(!summary.succeeded());
+        let text = summary.to_string();
+        assert!(text.contains("listings failed:            1\n"), "{text}");
+        assert!(
+            text.contains("    “Classic Cotton Tee”: TikTok requires the attribute \"Material\""),
+            "{text}"
+        );
+        assert!(text.contains("result: work failed (named above)"), "{text}");
+        assert!(summary.json_line().contains(r#""listings_failed":1"#));
     }
 }

@@ -692,6 +692,12 @@ mod tests {
             .collect();
         assert_eq!(tee, ["601401", "601226"], "only leaves that fit");
         assert_eq!(rank_categories("Wool Beanie", &leaves).len(), leaves.len());
+        let with_hats = [
+            leaves.as_slice(),
+            &[cat("601901", "Fashion Accessories > Hats & Caps > Beanies")],
+        ]
+        .concat();
+        assert_eq!(rank_categories("Wool Beanie", &with_hats)[0].id, "601901");
         assert!(rank_categories("Wool Beanie", &[]).is_empty());
     }
 }

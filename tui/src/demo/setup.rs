@@ -5,6 +5,7 @@ use feedbridge_sandbox::Credentials;
 use feedbridge_sandbox::merchant::SimStore;
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -12,13 +13,51 @@ use std::path::{Path, PathBuf};
 pub const ORGANIZATION: &str = "demo";
 pub const SHOP: &str = "demo-us";
 
-/// Where the simulators listen.
+/// Where the simulators listen, and where the daemon serves its metrics.
 pub struct Endpoints<'a> {
     pub tiktok_url: &'a str,
     /// The simulated store of `Wiring::store`.
     pub store_url: &'a str,
     pub amazon_url: &'a str,
+    /// `[daemon] metrics_listen`, when metrics are on.
+    pub metrics_listen: Option<SocketAddr>,
 }
+
+/// The first line of every config file the demo writes: how a later run recognizes the
+/// directory of an earlier one.
+const CONFIG_HEADER: &str =
+    "# Written by `feedbridge demo`: a daemon wired to the local simulators.";
+
+/// Make `dir` the demo's data dir: created if missing; else it must be empty. A directory an
+/// earlier demo used is refused, not resumed: its database names the shops, products and
+/// orders of simulators that ended with that run. Returns the directory's absolute path.
+pub fn claim_data_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+    let dir = std::fs::canonicalize(dir)
+        .with_context(|| format!("Failed to resolve {}", dir.display()))?;
+    let earlier_demo = std::fs::read_to_string(config_path(&dir))
+        .is_ok_and(|text| text.starts_with(CONFIG_HEADER))
+        || dir.join(DATABASE_FILE).exists();
+    if earlier_demo {
+        anyhow::bail!(
+            "{} holds an earlier demo run whose simulated shops are gone; remove it or pick another --data-dir.",
+            dir.display()
+        );
+    }
+    let mut entries =
+        std::fs::read_dir(&dir).with_context(|| format!("Failed to read {}", dir.display()))?;
+    if entries.next().is_some() {
+        anyhow::bail!(
+            "{} is not empty; the demo writes its own config, secrets and database, so give --data-dir a new or empty directory.",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// The daemon's database file (`feedbridge_daemon::DATABASE_FILE`; the tui does not link
+/// the daemon).
+const DATABASE_FILE: &str = "feedbridge.sqlite";
 
 /// Who ships the demo's TikTok orders.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -73,15 +112,19 @@ pub fn config_toml(
             q(&format!("{}/auth/o2/token", endpoints.amazon_url))
         ),
     };
+    let metrics = endpoints
+        .metrics_listen
+        .map(|address| format!("metrics_listen = {}\n", q(&address.to_string())))
+        .unwrap_or_default();
     format!(
-        r#"# Written by `feedbridge demo`: a daemon wired to the local simulators.
+        r#"{CONFIG_HEADER}
 [daemon]
 socket = {socket}
 data_dir = {data_dir}
 log_level = "info"
 # A free port; the daemon registers it with the simulators.
 webhook_listen = "127.0.0.1:0"
-
+{metrics}
 [sync]
 order_poll_secs = 2
 catalog_poll_secs = 2
@@ -224,6 +267,7 @@ mod tests {
             tiktok_url: "http://127.0.0.1:4001",
             store_url: "http://127.0.0.1:4002",
             amazon_url: "http://127.0.0.1:4004",
+            metrics_listen: None,
         }
     }
 
@@ -286,6 +330,65 @@ mod tests {
                 platform
             );
         }
+    }
+
+    #[test]
+    fn a_second_demo_on_one_data_dir_is_refused_in_one_sentence() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("demo");
+        // First run: a new directory is created and used.
+        let claimed = claim_data_dir(&dir).unwrap();
+        write_files(&claimed, &endpoints(), &creds(), Wiring::default()).unwrap();
+        // Second run on the same directory.
+        let refused = claim_data_dir(&dir).unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            format!(
+                "{} holds an earlier demo run whose simulated shops are gone; remove it or pick another --data-dir.",
+                claimed.display()
+            )
+        );
+        // Its database alone (the config removed) is enough to tell.
+        std::fs::remove_file(config_path(&claimed)).unwrap();
+        std::fs::write(claimed.join(DATABASE_FILE), b"").unwrap();
+        assert!(
+            claim_data_dir(&dir)
+                .unwrap_err()
+                .to_string()
+                .contains("earlier demo run")
+        );
+    }
+
+    #[test]
+    fn the_demo_uses_only_an_empty_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(claim_data_dir(dir.path()).is_ok(), "an empty directory");
+        std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
+        let refused = claim_data_dir(dir.path()).unwrap_err().to_string();
+        assert!(refused.ends_with("is not empty; the demo writes its own config, secrets and database, so give --data-dir a new or empty directory."), "{refused}");
+        assert_eq!(
+            std::fs::read(dir.path().join("notes.txt")).unwrap(),
+            b"mine"
+        );
+    }
+
+    #[test]
+    fn metrics_are_configured_when_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let endpoints = Endpoints {
+            metrics_listen: Some("127.0.0.1:9464".parse().unwrap()),
+            ..endpoints()
+        };
+        let config_file = write_files(dir.path(), &endpoints, &creds(), Wiring::default()).unwrap();
+        let text = std::fs::read_to_string(&config_file).unwrap();
+        let config = Config::from_toml(&text, &config_file).unwrap();
+        assert_eq!(
+            config.daemon.metrics_listen,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        let without = write_files(dir.path(), &self::endpoints(), &creds(), Wiring::default());
+        let text = std::fs::read_to_string(without.unwrap()).unwrap();
+        assert!(!text.contains("metrics_listen"), "{text}");
     }
 
     #[test]

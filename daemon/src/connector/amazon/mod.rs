@@ -182,15 +182,15 @@ impl AmazonClient {
             .map(|(k, v)| format!("{k}={}", encode_segment(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let response = self
+        let request = self
             .http
             .post(&s.token_url)
             .header(
                 CONTENT_TYPE,
                 "application/x-www-form-urlencoded;charset=UTF-8",
             )
-            .body(body)
-            .send()
+            .body(body);
+        let response = http::send(Platform::Amazon, request)
             .await
             .map_err(|e| http::classify_transport(Platform::Amazon, e))?;
         let status = response.status();
@@ -276,8 +276,7 @@ impl AmazonClient {
             if let Some(body) = body {
                 request = request.header(CONTENT_TYPE, "application/json").json(body);
             }
-            let response = request
-                .send()
+            let response = http::send(Platform::Amazon, request)
                 .await
                 .map_err(|e| http::classify_transport(Platform::Amazon, e))?;
             let status = response.status();

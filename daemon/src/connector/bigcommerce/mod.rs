@@ -306,7 +306,7 @@ impl BigCommerceClient {
                     .header(CONTENT_TYPE, "application/json")
                     .body(body.to_string());
             }
-            let sent = request.send().await;
+            let sent = http::send(PLATFORM, request).await;
             let response = match sent {
                 Ok(response) => response,
                 Err(error) => {

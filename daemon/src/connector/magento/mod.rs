@@ -421,8 +421,7 @@ impl MagentoClient {
                 .body(body.to_string());
         }
         let started = Instant::now();
-        let response = request
-            .send()
+        let response = http::send(PLATFORM, request)
             .await
             .map_err(|error| http::classify_transport(PLATFORM, error))?;
         let status = response.status();

@@ -415,7 +415,7 @@ impl ShopifyClient {
     /// One HTTP exchange, classified.
     async fn exchange(&self, operation: &str, body: &Value) -> Result<Outcome, Failure> {
         let started = Instant::now();
-        let response = self
+        let request = self
             .http
             .post(&self.endpoint)
             .header(
@@ -424,8 +424,8 @@ impl ShopifyClient {
             )
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/json")
-            .json(body)
-            .send()
+            .json(body);
+        let response = http::send(PLATFORM, request)
             .await
             .map_err(|error| http::classify_transport(PLATFORM, error))?;
         let status = response.status();
@@ -587,6 +587,8 @@ fn classify_errors(
         .collect();
     let messages = messages.join("; ");
     if has("THROTTLED") {
+        // A 429 was counted when it arrived; this is the throttle in a 200 answer's body.
+        crate::metrics::live().platform_throttled(PLATFORM);
         let wait = throttle_wait(response)
             .unwrap_or(Duration::from_secs(1))
             .max(MIN_THROTTLE_WAIT);

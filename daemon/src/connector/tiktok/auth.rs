@@ -366,9 +366,11 @@ impl TokenKeeper {
         let mut secrets = self.redaction_values();
         secrets.extend(params.iter().map(|(_, v)| (*v).to_owned()));
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let response = self.http.get(url).send().await.map_err(|error| {
-            redact_error(http::classify_transport(Platform::TikTok, error), &secrets)
-        })?;
+        let response = http::send(Platform::TikTok, self.http.get(url))
+            .await
+            .map_err(|error| {
+                redact_error(http::classify_transport(Platform::TikTok, error), &secrets)
+            })?;
         let status = response.status();
         let retry_after = http::retry_after(response.headers());
         let body = response.text().await.map_err(|error| {

@@ -487,7 +487,7 @@ impl TikTokClient {
     ) -> ConnectorResult<Option<Value>> {
         self.limiter.acquire().await;
         let started = tokio::time::Instant::now();
-        let response = match request.send().await {
+        let response = match http::send(Platform::TikTok, request).await {
             Ok(response) => response,
             Err(error) => {
                 let error = http::classify_transport(Platform::TikTok, error);
@@ -526,6 +526,10 @@ impl TikTokClient {
                     raw = %error.raw(),
                     "TikTok call failed."
                 );
+                // A 429 was counted when it arrived; this is a rate-limit code in its body.
+                if status != StatusCode::TOO_MANY_REQUESTS && is_rate_limit_code(error.raw()) {
+                    crate::metrics::live().platform_throttled(Platform::TikTok);
+                }
                 if let ConnectorError::Retryable {
                     retry_after: Some(wait),
                     ..

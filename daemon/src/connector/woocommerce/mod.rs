@@ -504,7 +504,7 @@ impl WooCommerceClient {
                 .body(body.to_string());
         }
         let started = Instant::now();
-        let response = request.send().await.map_err(|error| {
+        let response = http::send(PLATFORM, request).await.map_err(|error| {
             let error = http::classify_transport(PLATFORM, error);
             tracing::debug!(platform = "woocommerce", %method, path, error = %error, "WooCommerce call failed.");
             error

@@ -78,6 +78,7 @@ pub fn sample_status() -> StatusReport {
             fulfilment: None,
         }],
         jobs_pending: 2,
+        jobs_scheduled: 0,
         failures_open: 2,
         orders_total: 3,
         products_total: 3,
