@@ -11,6 +11,7 @@ pub mod paths;
 pub mod rpc;
 pub mod secret;
 pub mod stores;
+pub mod timestamps;
 
 pub use domain::*;
 pub use rpc::{Console, ConsoleClient};

@@ -4,6 +4,7 @@ use feedbridge_common::catalog::{PriceMarkup, ShopSettings, StockBuffer};
 use feedbridge_common::mcf::McfView;
 use feedbridge_common::orders::{OrderDetail, OrderSettings};
 use feedbridge_common::{CategoryRef, ConnectionState, FailureView, OrderView, ProductView};
+use unicode_width::UnicodeWidthStr;
 
 /// Shown where a value is missing.
 pub const NONE: &str = "—";
@@ -16,15 +17,7 @@ pub fn utc(timestamp: i64) -> String {
     } else {
         timestamp
     };
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    feedbridge_common::timestamps::utc_text(secs)
 }
 
 /// The daemon cannot record anything: the banner the header and `status` show.
@@ -35,20 +28,6 @@ pub fn degraded(degraded: &feedbridge_common::Degraded) -> String {
         utc(degraded.since),
         degraded.reason
     )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// A duration in seconds as "3d 4h", "2h 5m", "4m 10s" or "12s".
@@ -363,21 +342,18 @@ pub fn description_preview(html: &str) -> Vec<String> {
     lines
 }
 
+/// Every named and numeric HTML entity decoded; a no-break space reads as a plain space.
 fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
+    html_escape::decode_html_entities(text).replace('\u{a0}', " ")
 }
 
-/// Plain-text table with left-aligned columns separated by two spaces.
+/// Plain-text table with left-aligned columns separated by two spaces, padded by display
+/// width so wide (CJK, emoji) text lines up in a terminal.
 pub fn text_table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(cell.width());
         }
     }
     let mut out = String::new();
@@ -388,7 +364,7 @@ pub fn text_table(headers: &[&str], rows: &[Vec<String>]) -> String {
                 line.push_str("  ");
             }
             line.push_str(cell);
-            let pad = width.saturating_sub(cell.chars().count());
+            let pad = width.saturating_sub(cell.width());
             line.extend(std::iter::repeat_n(' ', pad));
         }
         out.push_str(line.trim_end());
@@ -460,6 +436,24 @@ mod tests {
     }
 
     #[test]
+    fn table_aligns_wide_text_by_display_width() {
+        let table = text_table(
+            &["NAME", "PRICE"],
+            &[
+                vec!["茶杯".into(), "9.00".into()],
+                vec!["Mug".into(), "4.50".into()],
+            ],
+        );
+        // "茶杯" is 2 characters but 4 columns wide: the price column starts at column 6 in
+        // every row.
+        assert_eq!(table, "NAME  PRICE\n茶杯  9.00\nMug   4.50\n");
+        for (line, price) in table.lines().zip(["PRICE", "9.00", "4.50"]) {
+            let start = line.find(price).unwrap_or_default();
+            assert_eq!(line[..start].width(), 6, "{line:?}");
+        }
+    }
+
+    #[test]
     fn description_preview_reads_as_text() {
         let html = "<p>Soft <strong>organic</strong> cotton &amp; more.</p>\
                     <ul><li>Machine wash</li><li>Size: M, Chest: 100 cm</li></ul>\
@@ -476,6 +470,18 @@ mod tests {
         );
         assert_eq!(description_preview("no markup"), vec!["no markup"]);
         assert!(description_preview("").is_empty());
+    }
+
+    #[test]
+    fn description_preview_decodes_every_entity() {
+        assert_eq!(
+            description_preview(
+                "<p>Caf&eacute; &#233;t&#xE9; &#x27;latte&#39; &lt;hot&gt;&nbsp;&amp;&nbsp;&quot;fresh&quot; &euro;5 &#x1F375;</p>"
+            ),
+            vec!["Café été 'latte' <hot> & \"fresh\" €5 🍵"]
+        );
+        // Not an entity: left as written.
+        assert_eq!(description_preview("AT&T &bogus;"), vec!["AT&T &bogus;"]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use feedbridge_common::catalog::{AuthorizationStart, ConnectionCheck, ConnectionTest};
 use feedbridge_common::{ConnectionState, FailureKind};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tracing::{info, warn};
 
 /// Refresh the access token when less than this is left of it.
@@ -732,15 +732,11 @@ fn check(what: &str, ok: bool, detail: impl Into<String>) -> ConnectionCheck {
 fn describe_expiry(expires_at: Option<i64>, now: i64) -> String {
     match expires_at {
         Some(at) => {
-            let when = u64::try_from(at).map_or_else(
-                |_| at.to_string(),
-                |secs| {
-                    humantime::format_rfc3339_seconds(
-                        SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
-                    )
-                    .to_string()
-                },
-            );
+            let when = if at < 0 {
+                at.to_string()
+            } else {
+                feedbridge_common::timestamps::rfc3339_of_unix(at)
+            };
             let hours = (at - now) / 3600;
             if hours >= 48 {
                 format!("valid; expires {when} (in {} days), refreshed a day ahead", hours / 24)

@@ -5,15 +5,12 @@ use super::Engine;
 use super::connections::authorize_command;
 use crate::store::{self, ConnectionFacts};
 use feedbridge_common::{ConnectionState, EventKind};
-use std::time::{Duration, SystemTime};
 
 /// `YYYY-MM-DD` (UTC) of a Unix time.
 fn utc_date(at: i64) -> String {
-    let secs = u64::try_from(at).unwrap_or(0);
-    let stamp =
-        humantime::format_rfc3339_seconds(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-            .to_string();
-    stamp.get(..10).unwrap_or(&stamp).to_owned()
+    let mut stamp = feedbridge_common::timestamps::rfc3339_of_unix(at.max(0));
+    stamp.truncate(10);
+    stamp
 }
 
 /// The warning shown on a connection whose authorization ends at `expires_at`.

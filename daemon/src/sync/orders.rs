@@ -362,10 +362,7 @@ async fn wait_for_store_read(engine: &Engine, order_id: i64) -> StepResult {
 
 async fn hold(engine: &Engine, row: &OrderRow, until: i64, minutes: u32) -> StepResult {
     let id = row.id;
-    let at = humantime::format_rfc3339_seconds(
-        std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(until).unwrap_or(0)),
-    )
-    .to_string();
+    let at = feedbridge_common::timestamps::rfc3339_of_unix(until.max(0));
     let reason = format!(
         "Held until {at} (hold window of {minutes} min): a cancellation before then never reaches the store."
     );

@@ -10,7 +10,7 @@ use super::{Engine, OrgRuntime, StepFailure, StepResult, kind};
 use crate::store::{self, StoreOrderClaim};
 use feedbridge_common::{FailureKind, OrderSyncState};
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tracing::{debug, info, warn};
 
 /// Reads re-read a little before their cursor: stores stamp updates with second precision and
@@ -38,11 +38,9 @@ pub async fn read_store_orders(engine: &Engine, org_id: i64) -> StepResult {
         })
         .await?;
     let first_read_start = engine.clock.now_secs() - FIRST_READ_LOOKBACK_SECS;
-    let since = stored.clone().unwrap_or_else(|| {
-        let start = SystemTime::UNIX_EPOCH
-            + Duration::from_secs(u64::try_from(first_read_start).unwrap_or(0));
-        humantime::format_rfc3339_seconds(start).to_string()
-    });
+    let since = stored
+        .clone()
+        .unwrap_or_else(|| feedbridge_common::timestamps::rfc3339_of_unix(first_read_start.max(0)));
     let mut newest = since.clone();
     let mut cursor = None;
     let mut adopted = 0_usize;

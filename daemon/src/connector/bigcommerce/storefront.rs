@@ -710,7 +710,7 @@ impl Storefront for BigCommerceClient {
             .filter_map(|id| id.trim().parse().ok())
             .collect();
         let mut found: BTreeMap<u64, Vec<LocationLevel>> = BTreeMap::new();
-        let read_at = humantime::format_rfc3339_seconds(self.clock.now()).to_string();
+        let read_at = feedbridge_common::timestamps::rfc3339_seconds(self.clock.now());
         for chunk in ids.chunks(INVENTORY_CHUNK) {
             let list: Vec<String> = chunk.iter().map(u64::to_string).collect();
             let query = [

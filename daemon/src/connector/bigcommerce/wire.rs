@@ -8,7 +8,9 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
 
 /// One JSON object of an answer and where it came from, for errors.
 pub(super) struct Fields<'a> {
@@ -200,48 +202,16 @@ pub(super) fn out_of_stock(text: &str) -> Vec<(u64, String, i64)> {
 
 /// `Tue, 05 Mar 2019 21:40:11 +0000` (V2 dates) as a time.
 pub(super) fn parse_rfc2822(text: &str) -> Option<SystemTime> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let text = text.trim();
-    let text = text.split_once(',').map_or(text, |(_, rest)| rest).trim();
-    let parts: Vec<&str> = text.split_whitespace().collect();
-    let [day, month, year, clock, zone] = parts.as_slice() else {
-        return None;
-    };
-    let day: i64 = day.parse().ok()?;
-    let month = i64::try_from(MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))?).ok()? + 1;
-    let year: i64 = year.parse().ok()?;
-    let mut hms = clock.split(':').map(|p| p.parse::<i64>());
-    let (h, m, s) = (
-        hms.next()?.ok()?,
-        hms.next()?.ok()?,
-        hms.next().unwrap_or(Ok(0)).ok()?,
-    );
-    let sign = match zone.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let zone: i64 = zone.get(1..)?.parse().ok()?;
-    let offset = sign * ((zone / 100) * 3600 + (zone % 100) * 60);
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + m * 60 + s - offset;
-    Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
+    OffsetDateTime::parse(text.trim(), &Rfc2822)
+        .ok()
+        .map(SystemTime::from)
 }
 
 /// A V2 date as ISO-8601 UTC (`2019-03-05T21:40:11Z`); unreadable text is kept as it is.
 pub(super) fn iso_of_rfc2822(text: &str) -> String {
     parse_rfc2822(text).map_or_else(
         || text.to_owned(),
-        |t| humantime::format_rfc3339_seconds(t).to_string(),
+        feedbridge_common::timestamps::rfc3339_seconds,
     )
 }
 

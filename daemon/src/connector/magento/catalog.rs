@@ -296,7 +296,7 @@ impl MagentoClient {
     pub(super) async fn levels(&self, skus: &[String]) -> ConnectorResult<Vec<ItemLevels>> {
         let items = self.source_items(skus).await?;
         let salable = self.salable_many(skus).await?;
-        let now = humantime::format_rfc3339_seconds(self.clock.now()).to_string();
+        let now = feedbridge_common::timestamps::rfc3339_seconds(self.clock.now());
         Ok(skus
             .iter()
             .map(|sku| {

@@ -236,8 +236,7 @@ impl MagentoClient {
     fn now_minus_days(&self, days: i64) -> String {
         let then =
             self.clock.now() - Duration::from_secs(u64::try_from(days * 86_400).unwrap_or(0));
-        let text = humantime::format_rfc3339_seconds(then).to_string();
-        text.trim_end_matches('Z').replacen('T', " ", 1)
+        wire::magento_text(then)
     }
 
     /// Orders created in the last [`FIND_WINDOW_DAYS`] days, newest first, until one carries

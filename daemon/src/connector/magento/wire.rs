@@ -2,10 +2,12 @@
 //! (`sku`, `id`, `entity_id`, `increment_id`, `total_count`) are required, so an answer without
 //! them fails naming the field; the rest default, as modules add and hide fields.
 
+use feedbridge_common::timestamps;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 use std::str::FromStr;
+use std::time::SystemTime;
 
 /// `{"message": "...%1...", "parameters": [...] | {...}}` (§12).
 #[derive(Debug, Default, Deserialize)]
@@ -320,9 +322,14 @@ pub(super) fn iso(magento_date: &str) -> String {
 
 /// ISO-8601 in UTC (`2024-05-01T10:00:00Z`) → Magento's `2024-05-01 10:00:00`.
 pub(super) fn magento_date(iso: &str) -> Option<String> {
-    let time = humantime::parse_rfc3339_weak(iso.trim()).ok()?;
-    let text = humantime::format_rfc3339_seconds(time).to_string();
-    Some(text.trim_end_matches('Z').replacen('T', " ", 1))
+    let time = timestamps::parse_rfc3339(iso)?;
+    Some(magento_text(time))
+}
+
+/// A time as Magento writes it: `2024-05-01 10:00:00`, UTC.
+pub(super) fn magento_text(time: SystemTime) -> String {
+    let text = timestamps::rfc3339_seconds(time);
+    text.trim_end_matches('Z').replacen('T', " ", 1)
 }
 
 #[cfg(test)]

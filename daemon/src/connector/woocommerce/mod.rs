@@ -368,11 +368,9 @@ fn not_found(what: &str) -> ConnectorError {
 }
 
 fn day_utc(time: std::time::SystemTime) -> String {
-    humantime::format_rfc3339_seconds(time)
-        .to_string()
-        .chars()
-        .take(10)
-        .collect()
+    let mut text = feedbridge_common::timestamps::rfc3339_seconds(time);
+    text.truncate(10);
+    text
 }
 
 impl WooCommerceClient {

@@ -74,10 +74,7 @@ fn new_fulfilment_order(
     } else {
         order.create_time
     };
-    let date = humantime::format_rfc3339_seconds(
-        std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(placed).unwrap_or(0)),
-    )
-    .to_string();
+    let date = feedbridge_common::timestamps::rfc3339_of_unix(placed.max(0));
     let r = &order.recipient;
     let name = format!("{} {}", r.first_name.trim(), r.last_name.trim())
         .trim()
