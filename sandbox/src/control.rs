@@ -371,6 +371,12 @@ impl ControlClient {
             .await
     }
 
+    /// The TikTok event types subscribed so far.
+    pub async fn tiktok_webhook_subscriptions(&self) -> Result<Vec<String>, ControlError> {
+        self.get(format!("{}/_sandbox/webhooks/subscriptions", self.tiktok))
+            .await
+    }
+
     // ---- Shopify ----------------------------------------------------------------------------
 
     /// Sets `available` at the default location; fires inventory_levels/update.

@@ -204,6 +204,20 @@ impl Rig {
         Ok(view.skus[0].seller_sku.clone())
     }
 
+    /// Wait until the daemon has subscribed the TikTok webhook types `event_types`, so a notice
+    /// the simulator emits has somewhere to go (subscribing runs beside the first catalog read).
+    pub async fn wait_tiktok_webhooks(&self, event_types: &[&str]) -> anyhow::Result<()> {
+        wait_for("the TikTok webhook subscriptions", RIG_WAIT, || async {
+            let subscribed = self.control.tiktok_webhook_subscriptions().await?;
+            Ok(event_types
+                .iter()
+                .all(|wanted| subscribed.iter().any(|s| s == wanted))
+                .then_some(()))
+        })
+        .await
+        .map_err(|e| self.with_log(e))
+    }
+
     /// The quick way to get every store SKU sellable on TikTok: see [`Rig::link`].
     pub async fn link_all(&self, stock: i64) -> anyhow::Result<Vec<String>> {
         let products = self.store.products(&self.control).await?;

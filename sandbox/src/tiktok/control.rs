@@ -42,6 +42,7 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/webhooks/mode", post(webhook_mode))
         .route("/_sandbox/webhooks/flush", post(webhook_flush))
         .route("/_sandbox/webhooks/emit", post(webhook_emit))
+        .route("/_sandbox/webhooks/subscriptions", get(subscriptions))
 }
 
 fn err(status: StatusCode, message: impl Into<String>) -> Response {
@@ -207,6 +208,12 @@ async fn add_fault(AxState(tt): AxState<Arc<TikTok>>, Json(fault): Json<Fault>) 
 
 async fn deliveries(AxState(tt): AxState<Arc<TikTok>>) -> Response {
     Json(tt.hooks.deliveries()).into_response()
+}
+
+/// The event types the shop has a webhook address for.
+async fn subscriptions(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let types: Vec<String> = lock(&tt.state).webhooks.keys().cloned().collect();
+    Json(types).into_response()
 }
 
 async fn webhook_mode(

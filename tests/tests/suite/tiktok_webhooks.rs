@@ -30,6 +30,13 @@ async fn rig() -> anyhow::Result<(Rig, String)> {
     )
     .await?;
     let skus = rig.link_all(50).await?;
+    rig.wait_tiktok_webhooks(&[
+        "ORDER_STATUS_CHANGE",
+        "PACKAGE_UPDATE",
+        "SELLER_DEAUTHORIZATION",
+        "UPCOMING_AUTHORIZATION_EXPIRATION",
+    ])
+    .await?;
     let sku = skus.first().cloned().unwrap_or_default();
     Ok((rig, sku))
 }
