@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -14,34 +15,25 @@ pub fn rfc3339_seconds(at: SystemTime) -> String {
 
 /// A Unix time in seconds as `2026-12-05T18:00:00Z`.
 pub fn rfc3339_of_unix(secs: i64) -> String {
-    match OffsetDateTime::from_unix_timestamp(secs) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        Err(_) => out_of_range(secs),
-    }
+    format_unix(
+        secs,
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"),
+    )
 }
 
 /// A Unix time in seconds as `2026-12-05 18:00:00 UTC`, as the console and CLI show it.
 pub fn utc_text(secs: i64) -> String {
-    match OffsetDateTime::from_unix_timestamp(secs) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        Err(_) => out_of_range(secs),
-    }
+    format_unix(
+        secs,
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC"),
+    )
+}
+
+fn format_unix(secs: i64, layout: &[BorrowedFormatItem<'_>]) -> String {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(layout).ok())
+        .unwrap_or_else(|| out_of_range(secs))
 }
 
 /// Reads RFC 3339 (any offset), and also the looser forms stores send: a space for the `T`,

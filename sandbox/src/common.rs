@@ -27,19 +27,15 @@ pub(crate) fn now_secs() -> i64 {
 /// Formats Unix milliseconds as ISO-8601 UTC with second precision, as Shopify does
 /// (`2026-11-21T10:00:00Z`).
 pub(crate) fn iso8601(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    match time::OffsetDateTime::from_unix_timestamp(secs) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        Err(_) => "1970-01-01T00:00:00Z".to_string(),
-    }
+    time::OffsetDateTime::from_unix_timestamp(millis.div_euclid(1000))
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
 }
 
 /// Parses an ISO-8601 / RFC 3339 timestamp (or a bare `YYYY-MM-DD` date, taken as midnight UTC;

@@ -56,12 +56,13 @@ pub fn live() -> &'static Live {
 impl Live {
     /// A platform call that got an answer or failed on the way; a 429 answer is a throttle.
     pub fn platform_call(&self, platform: Platform, status: Option<u16>) {
-        let labels = PlatformLabels {
-            platform: platform.tag(),
-        };
-        self.platform_calls.get_or_create(&labels).inc();
+        self.platform_calls
+            .get_or_create(&PlatformLabels {
+                platform: platform.tag(),
+            })
+            .inc();
         if status == Some(429) {
-            self.platform_throttles.get_or_create(&labels).inc();
+            self.platform_throttled(platform);
         }
     }
 
