@@ -3,7 +3,7 @@
 //! parsing, secret redaction and a per-connection token-bucket rate limiter.
 //!
 //! Classification rules (STYLE.md "Errors"): timeouts, connection failures, 408/429/5xx are
-//! `Retryable`; 401/403 are `Unauthorized`; every other 4xx is `Rejected`. Platform modules
+//! `Retryable` (429: `Throttled`); 401/403 are `Unauthorized`; every other 4xx is `Rejected`. Platform modules
 //! refine this with their own error codes (TikTok's `code`, Shopify's GraphQL `errors`).
 
 use super::ConnectorError;
@@ -158,7 +158,7 @@ pub fn classify_status(
     let raw = truncate(raw);
     let code = status.as_u16();
     Some(match code {
-        429 => ConnectorError::Retryable {
+        429 => ConnectorError::Throttled {
             reason: format!("{name} rate limit reached (HTTP 429); will retry"),
             raw,
             retry_after,
@@ -379,6 +379,7 @@ mod tests {
     fn kind(error: &ConnectorError) -> &'static str {
         match error {
             ConnectorError::Retryable { .. } => "retryable",
+            ConnectorError::Throttled { .. } => "throttled",
             ConnectorError::Rejected { .. } => "rejected",
             ConnectorError::Unauthorized { .. } => "unauthorized",
         }
@@ -396,7 +397,7 @@ mod tests {
             (408, Some("retryable")),
             (409, Some("rejected")),
             (422, Some("rejected")),
-            (429, Some("retryable")),
+            (429, Some("throttled")),
             (500, Some("retryable")),
             (502, Some("retryable")),
             (503, Some("retryable")),
@@ -423,7 +424,7 @@ mod tests {
             "",
         );
         match got {
-            Some(ConnectorError::Retryable { retry_after, .. }) => {
+            Some(ConnectorError::Throttled { retry_after, .. }) => {
                 assert_eq!(retry_after, Some(Duration::from_secs(2)));
             }
             other => panic!("unexpected {other:?}"),

@@ -20,9 +20,18 @@ use std::time::Duration;
 /// How a platform call failed, classified once, here, so flows only decide what to do.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum ConnectorError {
-    /// Worth trying again later: timeouts, 5xx, rate limits.
+    /// Worth trying again later: timeouts, 5xx, answers that did not arrive. The platform may
+    /// have acted on the request.
     #[error("{reason}")]
     Retryable {
+        reason: String,
+        raw: String,
+        retry_after: Option<Duration>,
+    },
+    /// The platform's rate limit refused the call before acting on it (HTTP 429, Shopify's
+    /// `THROTTLED`, TikTok's rate-limit codes): nothing happened; send it again after the wait.
+    #[error("{reason}")]
+    Throttled {
         reason: String,
         raw: String,
         retry_after: Option<Duration>,
@@ -40,9 +49,49 @@ impl ConnectorError {
     pub fn raw(&self) -> &str {
         match self {
             Self::Retryable { raw, .. }
+            | Self::Throttled { raw, .. }
             | Self::Rejected { raw, .. }
             | Self::Unauthorized { raw, .. } => raw,
         }
+    }
+}
+
+impl ConnectorError {
+    /// The same error with `edit` applied to its reason and raw text (e.g. to redact them).
+    pub fn map_text(self, edit: impl Fn(&str) -> String) -> Self {
+        match self {
+            Self::Retryable {
+                reason,
+                raw,
+                retry_after,
+            } => Self::Retryable {
+                reason: edit(&reason),
+                raw: edit(&raw),
+                retry_after,
+            },
+            Self::Throttled {
+                reason,
+                raw,
+                retry_after,
+            } => Self::Throttled {
+                reason: edit(&reason),
+                raw: edit(&raw),
+                retry_after,
+            },
+            Self::Rejected { reason, raw } => Self::Rejected {
+                reason: edit(&reason),
+                raw: edit(&raw),
+            },
+            Self::Unauthorized { reason, raw } => Self::Unauthorized {
+                reason: edit(&reason),
+                raw: edit(&raw),
+            },
+        }
+    }
+
+    /// Whether trying again later may succeed with nothing changed (retryable or throttled).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Retryable { .. } | Self::Throttled { .. })
     }
 }
 

@@ -622,9 +622,7 @@ pub async fn finish_authorization(
     let tokens = match shop.tokens.exchange_code(code.trim()).await {
         Ok(tokens) => tokens,
         Err(error) => {
-            if let (connector::ConnectorError::Retryable { .. }, Some((_, expires_at))) =
-                (&error, issued)
-            {
+            if let (true, Some((_, expires_at))) = (error.is_transient(), issued) {
                 // TikTok did not answer: the same link and code may be tried again.
                 let state = state.to_owned();
                 let _ = engine

@@ -117,7 +117,8 @@ pub enum NotSent {
 }
 
 impl NotSent {
-    /// Only a retryable error (timeout, 5xx, rate limit) may hide a create that happened;
+    /// Only a retryable error (timeout, 5xx, lost answer) may hide a create that happened; a
+    /// throttled call was refused before the platform acted on it;
     /// `failure` phrases the error for the merchant.
     pub fn of(error: ConnectorError, failure: impl FnOnce(ConnectorError) -> StepFailure) -> Self {
         if matches!(error, ConnectorError::Retryable { .. }) {
@@ -380,10 +381,20 @@ mod tests {
             reason: "expired".into(),
             raw: String::new(),
         };
+        let throttled = ConnectorError::Throttled {
+            reason: "rate limit".into(),
+            raw: String::new(),
+            retry_after: None,
+        };
         let phrase = |e: ConnectorError| failure(&e.to_string());
         assert!(matches!(
             NotSent::of(timeout, phrase),
             NotSent::Unanswered(_)
+        ));
+        // Refused before it was acted on: the next try sends without a look or a search wait.
+        assert!(matches!(
+            NotSent::of(throttled, phrase),
+            NotSent::Refused(_)
         ));
         assert!(matches!(NotSent::of(no, phrase), NotSent::Refused(_)));
         assert!(matches!(NotSent::of(expired, phrase), NotSent::Refused(_)));

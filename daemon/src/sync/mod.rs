@@ -281,6 +281,12 @@ impl StepFailure {
                 true,
                 *retry_after,
             ),
+            ConnectorError::Throttled { reason, retry_after, .. } => (
+                format!("{platform} asked us to slow down ({reason})"),
+                "Nothing to do: feedbridge sends it again when the platform's rate limit allows. Retry now from the Failures panel if it persists.".to_owned(),
+                true,
+                *retry_after,
+            ),
             ConnectorError::Rejected { reason, .. } => (
                 format!("{platform} refused it: {reason}"),
                 "Fix what the reason names, then retry.".to_owned(),

@@ -333,7 +333,7 @@ impl AmazonClient {
             404 => Ok(Reply::NotFound(raw)),
             429 => {
                 self.limiters.of(op).pause_for(QUOTA_BACKOFF).await;
-                Err(ConnectorError::Retryable {
+                Err(ConnectorError::Throttled {
                     reason: format!(
                         "Amazon rate limit reached for {} (QuotaExceeded); will retry",
                         op.name()

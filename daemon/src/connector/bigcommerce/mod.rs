@@ -332,7 +332,7 @@ impl BigCommerceClient {
                     attempt += 1;
                     continue;
                 }
-                return Err(ConnectorError::Retryable {
+                return Err(ConnectorError::Throttled {
                     reason: "BigCommerce rate limit reached (HTTP 429); will retry".into(),
                     raw: http::redact_text(&text, &self.secrets()),
                     retry_after: Some(wait),
@@ -408,6 +408,7 @@ mod tests {
             Ok(Answer::Empty) => "empty",
             Ok(Answer::NotFound) => "not_found",
             Err(ConnectorError::Retryable { .. }) => "retryable",
+            Err(ConnectorError::Throttled { .. }) => "throttled",
             Err(ConnectorError::Rejected { .. }) => "rejected",
             Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
         }

@@ -584,6 +584,7 @@ mod tests {
             Ok(Some(_)) => "data",
             Ok(None) => "not_found",
             Err(ConnectorError::Retryable { .. }) => "retryable",
+            Err(ConnectorError::Throttled { .. }) => "throttled",
             Err(ConnectorError::Rejected { .. }) => "rejected",
             Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
         }
@@ -628,7 +629,7 @@ mod tests {
             (
                 429,
                 r#"{"message":"Too Many Requests","trace":null}"#,
-                "retryable",
+                "throttled",
             ),
             (
                 500,

@@ -403,7 +403,7 @@ impl ShopifyClient {
                 }
             }
         }
-        Err(Failure::Connector(ConnectorError::Retryable {
+        Err(Failure::Connector(ConnectorError::Throttled {
             reason: format!(
                 "Shopify kept throttling {operation} after {MAX_THROTTLE_TRIES} tries; will retry"
             ),
@@ -1244,6 +1244,7 @@ mod tests {
             Ok(Outcome::Throttled(..)) => "throttled",
             Err(Failure::MaxCost(_)) => "max_cost",
             Err(Failure::Connector(ConnectorError::Retryable { .. })) => "retryable",
+            Err(Failure::Connector(ConnectorError::Throttled { .. })) => "throttled",
             Err(Failure::Connector(ConnectorError::Rejected { .. })) => "rejected",
             Err(Failure::Connector(ConnectorError::Unauthorized { .. })) => "unauthorized",
         }

@@ -314,7 +314,7 @@ impl TokenKeeper {
                 tracing::info!(shop = %self.shop_name, "Refreshed the TikTok access token.");
                 Ok(())
             }
-            Err(error @ ConnectorError::Retryable { .. }) => Err(error),
+            Err(error) if error.is_transient() => Err(error),
             Err(error) => Err(self.grant_unusable(&error.to_string()).await),
         }
     }
@@ -410,25 +410,7 @@ impl TokenKeeper {
 
 /// Transport errors quote the URL, which carries the app secret here.
 fn redact_error(error: ConnectorError, secrets: &[&str]) -> ConnectorError {
-    match error {
-        ConnectorError::Retryable {
-            reason,
-            raw,
-            retry_after,
-        } => ConnectorError::Retryable {
-            reason: http::redact_text(&reason, secrets),
-            raw: http::redact_text(&raw, secrets),
-            retry_after,
-        },
-        ConnectorError::Rejected { reason, raw } => ConnectorError::Rejected {
-            reason: http::redact_text(&reason, secrets),
-            raw: http::redact_text(&raw, secrets),
-        },
-        ConnectorError::Unauthorized { reason, raw } => ConnectorError::Unauthorized {
-            reason: http::redact_text(&reason, secrets),
-            raw: http::redact_text(&raw, secrets),
-        },
-    }
+    error.map_text(|text| http::redact_text(text, secrets))
 }
 
 /// TikTok refused the access token itself (105001 invalid / 105002 expired, §8).

@@ -274,12 +274,12 @@ fn interpret(
                     .into(),
             raw,
         },
-        codes::RATE_LIMITED | codes::RATE_LIMITED_ALT => ConnectorError::Retryable {
+        codes::RATE_LIMITED | codes::RATE_LIMITED_ALT => ConnectorError::Throttled {
             reason: "TikTok Shop rate limit reached; will retry".into(),
             raw,
             retry_after: retry_after.or(Some(DEFAULT_RATE_LIMIT_PAUSE)),
         },
-        _ if status == StatusCode::TOO_MANY_REQUESTS => ConnectorError::Retryable {
+        _ if status == StatusCode::TOO_MANY_REQUESTS => ConnectorError::Throttled {
             reason: "TikTok Shop rate limit reached (HTTP 429); will retry".into(),
             raw,
             retry_after: retry_after.or(Some(DEFAULT_RATE_LIMIT_PAUSE)),
@@ -530,7 +530,7 @@ impl TikTokClient {
                 if status != StatusCode::TOO_MANY_REQUESTS && is_rate_limit_code(error.raw()) {
                     crate::metrics::live().platform_throttled(Platform::TikTok);
                 }
-                if let ConnectorError::Retryable {
+                if let ConnectorError::Throttled {
                     retry_after: Some(wait),
                     ..
                 } = error
@@ -1301,6 +1301,7 @@ mod tests {
         match result {
             Ok(_) => "ok",
             Err(ConnectorError::Retryable { .. }) => "retryable",
+            Err(ConnectorError::Throttled { .. }) => "throttled",
             Err(ConnectorError::Rejected { .. }) => "rejected",
             Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
         }
@@ -1322,10 +1323,10 @@ mod tests {
             (200, envelope(105_002), "unauthorized"),
             (401, envelope(106_001), "rejected"),
             (403, envelope(106_011), "unauthorized"),
-            (200, envelope(36_009_003), "retryable"),
-            (429, envelope(36_009_003), "retryable"),
-            (429, envelope(12_345), "retryable"),
-            (429, String::new(), "retryable"),
+            (200, envelope(36_009_003), "throttled"),
+            (429, envelope(36_009_003), "throttled"),
+            (429, envelope(12_345), "throttled"),
+            (429, String::new(), "throttled"),
             (500, envelope(1), "retryable"),
             (502, "<html>bad gateway</html>".into(), "retryable"),
             (503, String::new(), "retryable"),
@@ -1358,7 +1359,7 @@ mod tests {
         }
         let body = r#"{"code":36009003,"message":"Too many requests","request_id":"r2"}"#;
         match interpret(StatusCode::OK, Some(Duration::from_secs(3)), body, &[]) {
-            Err(ConnectorError::Retryable { retry_after, .. }) => {
+            Err(ConnectorError::Throttled { retry_after, .. }) => {
                 assert_eq!(retry_after, Some(Duration::from_secs(3)));
             }
             other => panic!("unexpected {other:?}"),

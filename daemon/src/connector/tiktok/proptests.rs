@@ -266,7 +266,7 @@ proptest! {
                 prop_assert!(!error.to_string().contains(&secret), "{error:?}");
                 prop_assert!(!error.raw().contains(&secret), "{error:?}");
                 if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                    let retryable = matches!(error, ConnectorError::Retryable { .. });
+                    let retryable = error.is_transient();
                     let credentials = matches!(error, ConnectorError::Unauthorized { .. });
                     prop_assert!(retryable || credentials || code == codes::INVALID_SIGN, "{error:?}");
                 }

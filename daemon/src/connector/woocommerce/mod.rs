@@ -1241,6 +1241,7 @@ mod tests {
             Ok(Some(_)) => "data",
             Ok(None) => "not_found",
             Err(ConnectorError::Retryable { .. }) => "retryable",
+            Err(ConnectorError::Throttled { .. }) => "throttled",
             Err(ConnectorError::Rejected { .. }) => "rejected",
             Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
         }
@@ -1321,7 +1322,7 @@ mod tests {
                 "rejected",
             ),
             (409, String::new(), "rejected"),
-            (429, "Too Many Requests".into(), "retryable"),
+            (429, "Too Many Requests".into(), "throttled"),
             (500, "<html>Fatal error</html>".into(), "retryable"),
             (502, String::new(), "retryable"),
             (
@@ -1363,8 +1364,8 @@ mod tests {
             panic!("expected an error")
         };
         assert!(error.to_string().contains("Invalid parameter(s): per_page"));
-        let Err(ConnectorError::Retryable { retry_after, .. }) = run(429, "") else {
-            panic!("expected retryable")
+        let Err(ConnectorError::Throttled { retry_after, .. }) = run(429, "") else {
+            panic!("expected throttled")
         };
         assert_eq!(retry_after, Some(Duration::from_secs(7)));
         let Err(error) = run(
