@@ -1,6 +1,6 @@
 //! The one HTTP layer every platform client shares: the configured `reqwest::Client`, error
 //! classification (transport failures and HTTP statuses into [`ConnectorError`]), `Retry-After`
-//! parsing, secret redaction and a per-connection token-bucket rate limiter.
+//! parsing and secret redaction. Pacing is [`super::budget`].
 //!
 //! Classification rules (STYLE.md "Errors"): timeouts, connection failures, 408/429/5xx are
 //! `Retryable` (429: `Throttled`); 401/403 are `Unauthorized`; every other 4xx is `Rejected`. Platform modules
@@ -11,8 +11,6 @@ use feedbridge_common::config::StorePlatform;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::Duration;
-use tokio::sync::Mutex;
-use tokio::time::Instant;
 
 /// User agent sent on every platform call.
 pub const USER_AGENT: &str = concat!("feedbridge/", env!("CARGO_PKG_VERSION"));
@@ -272,106 +270,6 @@ pub fn truncate(text: &str) -> String {
     }
 }
 
-/// A token bucket: `rate` tokens per second, holding at most `burst`. One per connection
-/// (per shop), awaited before every call. [`RateLimiter::pause_for`] empties it after the
-/// platform said "slow down".
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    state: Mutex<Bucket>,
-}
-
-#[derive(Debug)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-    /// No call before this instant (set by a rate-limit answer).
-    blocked_until: Option<Instant>,
-}
-
-impl RateLimiter {
-    /// `per_second` is clamped to at least 1; the bucket starts full with `per_second` tokens.
-    pub fn new(per_second: u32) -> Self {
-        let per_second = f64::from(per_second.max(1));
-        Self {
-            per_second,
-            burst: per_second,
-            state: Mutex::new(Bucket {
-                tokens: per_second,
-                updated: Instant::now(),
-                blocked_until: None,
-            }),
-        }
-    }
-
-    /// A bucket refilled at `per_second` (at least 0.1) holding up to `burst` (at least 1),
-    /// starting full: for platforms that publish rate and burst separately (Amazon SP-API).
-    pub fn with_burst(per_second: f64, burst: f64) -> Self {
-        let per_second = per_second.max(0.1);
-        let burst = burst.max(1.0);
-        Self {
-            per_second,
-            burst,
-            state: Mutex::new(Bucket {
-                tokens: burst,
-                updated: Instant::now(),
-                blocked_until: None,
-            }),
-        }
-    }
-
-    /// Wait until a call is allowed, then take one token.
-    pub async fn acquire(&self) {
-        loop {
-            let wait = {
-                let mut bucket = self.state.lock().await;
-                let now = Instant::now();
-                if let Some(until) = bucket.blocked_until {
-                    if until > now {
-                        Some(until - now)
-                    } else {
-                        bucket.blocked_until = None;
-                        bucket.updated = now;
-                        None
-                    }
-                } else {
-                    None
-                }
-                .or_else(|| {
-                    let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-                    bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst);
-                    bucket.updated = now;
-                    if bucket.tokens >= 1.0 {
-                        bucket.tokens -= 1.0;
-                        None
-                    } else {
-                        Some(Duration::from_secs_f64(
-                            (1.0 - bucket.tokens) / self.per_second,
-                        ))
-                    }
-                })
-            };
-            match wait {
-                None => return,
-                Some(duration) => tokio::time::sleep(duration).await,
-            }
-        }
-    }
-
-    /// Hold every call for `duration` and empty the bucket (after a 429 or rate-limit code).
-    pub async fn pause_for(&self, duration: Duration) {
-        let mut bucket = self.state.lock().await;
-        let until = Instant::now() + duration;
-        bucket.tokens = 0.0;
-        bucket.blocked_until = Some(
-            bucket
-                .blocked_until
-                .map_or(until, |current| current.max(until)),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,29 +381,5 @@ mod tests {
     #[test]
     fn client_builds() {
         let _client = client();
-    }
-
-    // Paused time: the waits pass at once, exactly as long as the limiter asked.
-    #[tokio::test(start_paused = true)]
-    async fn rate_limiter_spaces_calls() {
-        let limiter = RateLimiter::new(20);
-        let start = Instant::now();
-        for _ in 0..30 {
-            limiter.acquire().await;
-        }
-        // Twenty from the full bucket, then ten more at 20/s.
-        let elapsed = start.elapsed();
-        assert!(elapsed >= Duration::from_millis(490), "{elapsed:?}");
-        assert!(elapsed < Duration::from_millis(600), "{elapsed:?}");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn rate_limiter_pause_blocks() {
-        let limiter = RateLimiter::new(100);
-        limiter.pause_for(Duration::from_millis(300)).await;
-        let start = Instant::now();
-        limiter.acquire().await;
-        // The pause, then one token refilled into the emptied bucket at 100/s.
-        assert_eq!(start.elapsed(), Duration::from_millis(310));
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod amazon;
 pub mod bigcommerce;
+pub mod budget;
 pub mod http;
 pub mod magento;
 #[cfg(test)]

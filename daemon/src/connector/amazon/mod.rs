@@ -20,7 +20,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 
-use super::http::{self, Platform, RateLimiter};
+use super::budget::{Budget, Priority};
+use super::http::{self, Platform};
 use super::{
     ConnectorError, ConnectorResult, FbaStock, Fulfiller, FulfilmentOrder, FulfilmentOrderItem,
     FulfilmentPackage, FulfilmentShipment, FulfilmentStatus, NewFulfilmentOrder, Page,
@@ -78,24 +79,24 @@ struct CachedToken {
 }
 
 struct Limiters {
-    inventory: RateLimiter,
-    create: RateLimiter,
-    get: RateLimiter,
-    cancel: RateLimiter,
+    inventory: Budget,
+    create: Budget,
+    get: Budget,
+    cancel: Budget,
 }
 
 impl Limiters {
     /// Rate and burst per operation from amazon-mcf.md §3.
     fn new() -> Self {
         Self {
-            inventory: RateLimiter::with_burst(2.0, 2.0),
-            create: RateLimiter::with_burst(2.0, 30.0),
-            get: RateLimiter::with_burst(2.0, 30.0),
-            cancel: RateLimiter::with_burst(2.0, 30.0),
+            inventory: Budget::per_call(2.0, 2.0),
+            create: Budget::per_call(2.0, 30.0),
+            get: Budget::per_call(2.0, 30.0),
+            cancel: Budget::per_call(2.0, 30.0),
         }
     }
 
-    fn of(&self, op: Op) -> &RateLimiter {
+    fn of(&self, op: Op) -> &Budget {
         match op {
             Op::Inventory => &self.inventory,
             Op::Create => &self.create,
@@ -266,7 +267,8 @@ impl AmazonClient {
     ) -> ConnectorResult<Reply> {
         let mut refreshed = false;
         loop {
-            self.limiters.of(op).acquire().await;
+            // Each operation has its own bucket, so there is no one to go before.
+            self.limiters.of(op).acquire(Priority::Urgent).await;
             let token = self.access_token().await?;
             let url = format!("{}{path_and_query}", self.settings.api_base);
             let mut request = self
@@ -280,6 +282,16 @@ impl AmazonClient {
                 .await
                 .map_err(|e| http::classify_transport(Platform::Amazon, e))?;
             let status = response.status();
+            // The operation's rate for this seller, where Amazon says it (usage plans differ).
+            if let Some(rate) = response
+                .headers()
+                .get("x-amzn-RateLimit-Limit")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|rate| rate.is_finite() && *rate > 0.0)
+            {
+                self.limiters.of(op).set_restore_rate(rate);
+            }
             let text = response
                 .text()
                 .await
@@ -332,7 +344,7 @@ impl AmazonClient {
         match status.as_u16() {
             404 => Ok(Reply::NotFound(raw)),
             429 => {
-                self.limiters.of(op).pause_for(QUOTA_BACKOFF).await;
+                self.limiters.of(op).pause_for(QUOTA_BACKOFF);
                 Err(ConnectorError::Throttled {
                     reason: format!(
                         "Amazon rate limit reached for {} (QuotaExceeded); will retry",

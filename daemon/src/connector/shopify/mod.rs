@@ -1,10 +1,12 @@
 //! Shopify Admin GraphQL client, per /work/shared/api/shopify.md.
 //!
 //! Every operation is `POST {api_base}/admin/api/{version}/graphql.json` with the
-//! `X-Shopify-Access-Token` header. The calculated-cost bucket (§2.1) is tracked from
-//! `extensions.cost.throttleStatus` on every response: before a call we wait until the last
-//! known bucket covers the operation's expected cost, and a `THROTTLED` answer (HTTP 200 body or
-//! 429) is waited out and retried a bounded number of times.
+//! `X-Shopify-Access-Token` header. The calculated-cost bucket (§2.1) is one shared
+//! [`Budget`] per store: a call reserves its expected cost before it is sent and settles with
+//! `actualQueryCost`; `extensions.cost.throttleStatus` on every answer sets the bucket's shape
+//! (plans differ) and what is left. Orders and stock go before polls and catalog pages. A
+//! `THROTTLED` answer (HTTP 200 body or 429) was not run: the call goes again at the head of
+//! its class once the bucket holds its cost, a bounded number of times.
 
 mod catalog;
 mod inventory;
@@ -18,6 +20,7 @@ use catalog::{PRODUCT_NODE_COST, products_query};
 pub use inventory::inventory_item_gid;
 pub use platform::ShopifyPlatform;
 
+use super::budget::{Budget, Limits, Priority};
 use super::http::{self, Platform};
 
 /// This platform, in error texts and log fields.
@@ -249,25 +252,23 @@ enum Outcome {
     Throttled(Duration, String),
 }
 
-/// Last known state of the calculated-cost bucket.
-#[derive(Clone, Copy, Debug)]
-struct Bucket {
-    status: ThrottleStatus,
-    seen_at: Instant,
-}
-
-impl Bucket {
-    fn available_now(&self) -> f64 {
-        let restored = self.seen_at.elapsed().as_secs_f64() * self.status.restore_rate;
-        (self.status.currently_available + restored).min(self.status.maximum_available)
-    }
-}
-
+/// Expected cost of each operation: its last `requestedQueryCost`.
 #[derive(Debug, Default)]
-struct CostState {
-    bucket: Option<Bucket>,
-    /// Last `requestedQueryCost` per operation name.
-    expected: HashMap<String, f64>,
+struct ExpectedCosts(HashMap<String, f64>);
+
+/// Shopify's standard plan bucket (§2.1), until the first answer tells the store's own.
+const STANDARD_BUCKET: Limits = Limits {
+    capacity: 1_000.0,
+    restore_per_sec: 50.0,
+};
+
+/// Which calls wait for which: orders and stock before polls and catalog pages.
+fn priority_of(operation: &str) -> Priority {
+    match operation {
+        "OrderCreate" | "FindOrder" | "TagsAdd" | "OrderCancel" | "FulfillmentCreate"
+        | "FulfillmentEvent" | "InventoryLevels" | "ProductVariants" => Priority::Urgent,
+        _ => Priority::Background,
+    }
 }
 
 /// Seconds to wait for `needed` points given a throttle status, clamped to sane bounds.
@@ -284,7 +285,8 @@ pub struct ShopifyClient {
     settings: ShopifySettings,
     http: reqwest::Client,
     endpoint: String,
-    cost: Mutex<CostState>,
+    budget: Budget,
+    expected: Mutex<ExpectedCosts>,
     products_page_size: AtomicU32,
     orders_page_size: AtomicU32,
 }
@@ -308,52 +310,49 @@ impl ShopifyClient {
             settings,
             http,
             endpoint,
-            cost: Mutex::new(CostState::default()),
+            budget: Budget::new(STANDARD_BUCKET),
+            expected: Mutex::new(ExpectedCosts::default()),
             products_page_size: AtomicU32::new(page_size_for(PRODUCT_NODE_COST)),
             orders_page_size: AtomicU32::new(page_size_for(ORDER_NODE_COST)),
         }
     }
 
-    fn cost_state(&self) -> std::sync::MutexGuard<'_, CostState> {
+    fn expected_costs(&self) -> std::sync::MutexGuard<'_, ExpectedCosts> {
         // A poisoned lock only means another call panicked mid-update of plain numbers.
-        self.cost
+        self.expected
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// How long to wait before sending `operation` so the bucket covers its expected cost.
-    fn wait_before(&self, operation: &str) -> Duration {
-        let state = self.cost_state();
-        let Some(bucket) = state.bucket else {
-            return Duration::ZERO;
-        };
-        let expected = state
-            .expected
+    /// What `operation` is expected to cost: its last requested cost, or a default.
+    fn expected_cost(&self, operation: &str) -> f64 {
+        self.expected_costs()
+            .0
             .get(operation)
             .copied()
-            .unwrap_or(DEFAULT_EXPECTED_COST);
-        let status = ThrottleStatus {
-            currently_available: bucket.available_now(),
-            ..bucket.status
-        };
-        restore_wait(expected, &status)
+            .unwrap_or(DEFAULT_EXPECTED_COST)
     }
 
-    fn record_cost(&self, operation: &str, cost: Option<&wire::Cost>) {
-        let Some(cost) = cost else { return };
-        let mut state = self.cost_state();
-        if let Some(status) = cost.throttle_status {
-            state.bucket = Some(Bucket {
-                status,
-                seen_at: Instant::now(),
-            });
-        }
+    /// Learn from an answer's cost: the operation's expected cost and the bucket's state.
+    fn record_cost(&self, operation: &str, cost: &wire::Cost) {
         if let Some(requested) = cost.requested_query_cost {
-            state.expected.insert(operation.to_owned(), requested);
+            self.expected_costs()
+                .0
+                .insert(operation.to_owned(), requested);
+        }
+        if let Some(status) = cost.throttle_status {
+            self.budget.observe(
+                Limits {
+                    capacity: status.maximum_available,
+                    restore_per_sec: status.restore_rate,
+                },
+                status.currently_available,
+            );
         }
     }
 
-    /// Run one operation: pre-wait, send, retry while throttled (bounded), classify, decode.
+    /// Run one operation: reserve its cost, send, retry while throttled (bounded), classify,
+    /// decode.
     async fn graphql<T: DeserializeOwned>(
         &self,
         operation: &str,
@@ -361,20 +360,34 @@ impl ShopifyClient {
         variables: Value,
     ) -> Result<T, Failure> {
         let body = json!({ "query": query, "variables": variables, "operationName": operation });
+        let priority = priority_of(operation);
         let mut last_wait = Duration::ZERO;
         let mut last_raw = String::new();
         for attempt in 1..=MAX_THROTTLE_TRIES {
-            let wait = self.wait_before(operation);
-            if !wait.is_zero() {
-                tracing::debug!(
-                    platform = "shopify",
-                    operation,
-                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                    "Waiting for the Shopify cost bucket to refill."
-                );
-                tokio::time::sleep(wait).await;
+            let expected = self.expected_cost(operation);
+            let reservation = if attempt == 1 {
+                self.budget.reserve(expected, priority).await
+            } else {
+                self.budget.reserve_again(expected, priority).await
+            };
+            let (outcome, cost) = self.exchange(operation, &body).await;
+            match (&outcome, cost.as_ref()) {
+                // Not run: Shopify charged nothing.
+                (Ok(Outcome::Throttled(..)), _) => reservation.refund(),
+                (_, Some(cost)) => {
+                    reservation.settle(
+                        cost.actual_query_cost
+                            .or(cost.requested_query_cost)
+                            .unwrap_or(expected),
+                    );
+                }
+                // No cost reported (a transport error): the points stay spent.
+                (_, None) => drop(reservation),
             }
-            match self.exchange(operation, &body).await? {
+            if let Some(cost) = &cost {
+                self.record_cost(operation, cost);
+            }
+            match outcome? {
                 Outcome::Data(data) => {
                     return serde_json::from_value(data).map_err(|error| {
                         Failure::Connector(ConnectorError::Rejected {
@@ -391,15 +404,10 @@ impl ShopifyClient {
                         operation,
                         attempt,
                         wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        "Shopify throttled the call; waiting before retrying."
+                        "Shopify throttled the call; it goes again when the bucket holds its cost."
                     );
                     last_wait = wait;
                     last_raw = raw;
-                    if attempt < MAX_THROTTLE_TRIES {
-                        // Calls throttled together must not come back together.
-                        let wait = crate::backoff::at_least(wait, rand::random());
-                        tokio::time::sleep(wait).await;
-                    }
                 }
             }
         }
@@ -412,8 +420,12 @@ impl ShopifyClient {
         }))
     }
 
-    /// One HTTP exchange, classified.
-    async fn exchange(&self, operation: &str, body: &Value) -> Result<Outcome, Failure> {
+    /// One HTTP exchange, classified, with the cost Shopify reported for it (if any).
+    async fn exchange(
+        &self,
+        operation: &str,
+        body: &Value,
+    ) -> (Result<Outcome, Failure>, Option<wire::Cost>) {
         let started = Instant::now();
         let request = self
             .http
@@ -425,40 +437,42 @@ impl ShopifyClient {
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/json")
             .json(body);
-        let response = http::send(PLATFORM, request)
-            .await
-            .map_err(|error| http::classify_transport(PLATFORM, error))?;
+        let response = match http::send(PLATFORM, request).await {
+            Ok(response) => response,
+            Err(error) => return (Err(http::classify_transport(PLATFORM, error).into()), None),
+        };
         let status = response.status();
         let retry_after = http::retry_after(response.headers());
-        let text = response
-            .text()
-            .await
-            .map_err(|error| http::classify_transport(PLATFORM, error))?;
+        let text = match response.text().await {
+            Ok(text) => text,
+            Err(error) => return (Err(http::classify_transport(PLATFORM, error).into()), None),
+        };
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let parsed = serde_json::from_str::<GqlResponse>(&text).ok();
         let cost = parsed
             .as_ref()
             .and_then(|r| r.extensions.as_ref())
-            .and_then(|e| e.cost.as_ref());
-        self.record_cost(operation, cost);
+            .and_then(|e| e.cost);
         tracing::debug!(
             platform = "shopify",
             operation,
             status = status.as_u16(),
             elapsed_ms,
             requested_cost = cost.and_then(|c| c.requested_query_cost),
+            actual_cost = cost.and_then(|c| c.actual_query_cost),
             available = cost
                 .and_then(|c| c.throttle_status)
                 .map(|t| t.currently_available),
             "Shopify call answered."
         );
-        interpret(
+        let outcome = interpret(
             status,
             retry_after,
             &text,
             parsed,
             &[self.settings.access_token.expose()],
-        )
+        );
+        (outcome, cost)
     }
 
     /// One page of a list query whose page size is `page_size`; on `MAX_COST_EXCEEDED` the size
@@ -1338,8 +1352,8 @@ mod tests {
         assert!(!error.to_string().contains("shpat_secret"));
     }
 
-    #[test]
-    fn pre_wait_uses_known_bucket() {
+    #[tokio::test(start_paused = true)]
+    async fn answers_set_the_bucket_and_the_expected_cost() {
         let client = ShopifyClient::new(
             ShopifySettings {
                 api_base: "http://127.0.0.1:1/".into(),
@@ -1352,20 +1366,39 @@ mod tests {
             client.endpoint,
             "http://127.0.0.1:1/admin/api/2026-10/graphql.json"
         );
-        assert_eq!(client.wait_before("Products"), Duration::ZERO);
+        assert_eq!(client.expected_cost("Products"), DEFAULT_EXPECTED_COST);
         let cost: wire::Cost = serde_json::from_str(
-            r#"{"requestedQueryCost":300,"throttleStatus":{"maximumAvailable":1000,"currentlyAvailable":100,"restoreRate":100}}"#,
+            r#"{"requestedQueryCost":300,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":100,"restoreRate":100}}"#,
         )
         .unwrap();
-        client.record_cost("Products", Some(&cost));
-        let wait = client.wait_before("Products");
-        assert!(
-            wait > Duration::from_millis(1_900) && wait <= Duration::from_secs(2),
-            "{wait:?}"
+        client.record_cost("Products", &cost);
+        assert_eq!(client.expected_cost("Products"), 300.0);
+        assert_eq!(client.budget.available(), 100.0);
+        assert_eq!(
+            client.budget.limits(),
+            Limits {
+                capacity: 2_000.0,
+                restore_per_sec: 100.0
+            }
         );
-        // Unknown operation: default expected cost (50) is covered by the 100 available.
-        assert_eq!(client.wait_before("ShopInfo"), Duration::ZERO);
+        // 300 points with 100 left at 100/s: two seconds.
+        let start = Instant::now();
+        client
+            .budget
+            .reserve(client.expected_cost("Products"), priority_of("Products"))
+            .await
+            .settle(300.0);
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
         assert!(!format!("{client:?}").contains("shpat_x"));
+    }
+
+    #[test]
+    fn orders_and_stock_go_before_polls_and_pages() {
+        assert_eq!(priority_of("OrderCreate"), Priority::Urgent);
+        assert_eq!(priority_of("InventoryLevels"), Priority::Urgent);
+        assert_eq!(priority_of("OrdersUpdated"), Priority::Background);
+        assert_eq!(priority_of("Products"), Priority::Background);
+        assert_eq!(priority_of("OrderFulfillments"), Priority::Background);
     }
 
     fn sample_order() -> NewStoreOrder {

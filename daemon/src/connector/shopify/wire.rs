@@ -26,7 +26,7 @@ pub(super) struct Extensions {
     pub cost: Option<Cost>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(super) struct Cost {
     pub requested_query_cost: Option<f64>,

@@ -13,7 +13,8 @@ mod proptests;
 pub mod status;
 mod wire;
 
-use super::http::{self, Platform, RateLimiter};
+use super::budget::{Budget, Priority};
+use super::http::{self, Platform};
 use super::{
     AuthorizedShop, Category, CategoryAttribute, ConnectorError, ConnectorResult, CreatedProduct,
     NewProduct, Page, RemoteOrder, RemoteProduct, ShippedPackage, ShippingProvider, SkuPrice,
@@ -54,6 +55,19 @@ const ORDER_IDS_PER_CALL: usize = 50;
 /// Reason code sent when the store cancelled an order: the merchant cannot fulfil it, which
 /// TikTok's seller reason list calls out of stock (§4.5; codes come from the reasons API).
 const SELLER_CANCEL_REASON: &str = "seller_cancel_reason_out_of_stock";
+/// Which calls wait for which under the shop's rate limit: orders, fulfilment and stock
+/// before product pages, categories and the rest.
+fn priority_of(path: &str) -> Priority {
+    if ["/order/", "/fulfillment/", "/return_refund/", "/inventory"]
+        .iter()
+        .any(|part| path.contains(part))
+    {
+        Priority::Urgent
+    } else {
+        Priority::Background
+    }
+}
+
 /// Wait after a rate-limit answer that came without `Retry-After`.
 const DEFAULT_RATE_LIMIT_PAUSE: Duration = Duration::from_secs(1);
 /// Pages followed by [`TikTokClient::find_products_by_seller_sku`] before giving up.
@@ -92,7 +106,7 @@ pub struct TikTokSettings {
 pub struct TikTokClient {
     settings: TikTokSettings,
     http: reqwest::Client,
-    limiter: RateLimiter,
+    limiter: Budget,
     shop: OnceCell<AuthorizedShop>,
     /// Where every call reads the current access token; refreshed in place.
     tokens: Arc<auth::TokenKeeper>,
@@ -359,7 +373,8 @@ impl TikTokClient {
         http: reqwest::Client,
         tokens: Arc<auth::TokenKeeper>,
     ) -> Self {
-        let limiter = RateLimiter::new(settings.requests_per_second);
+        let per_second = f64::from(settings.requests_per_second.max(1));
+        let limiter = Budget::per_call(per_second, per_second);
         Self {
             settings,
             http,
@@ -485,7 +500,7 @@ impl TikTokClient {
         path: &str,
         request: reqwest::RequestBuilder,
     ) -> ConnectorResult<Option<Value>> {
-        self.limiter.acquire().await;
+        self.limiter.acquire(priority_of(path)).await;
         let started = tokio::time::Instant::now();
         let response = match http::send(Platform::TikTok, request).await {
             Ok(response) => response,
@@ -536,7 +551,7 @@ impl TikTokClient {
                 } = error
                     && (status == StatusCode::TOO_MANY_REQUESTS || is_rate_limit_code(error.raw()))
                 {
-                    self.limiter.pause_for(*wait).await;
+                    self.limiter.pause_for(*wait);
                 }
             }
         }

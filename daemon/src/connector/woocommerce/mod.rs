@@ -76,7 +76,8 @@ mod wire;
 pub use auth::{is_ping, verify_webhook};
 pub use platform::WooCommercePlatform;
 
-use super::http::{self, Platform, RateLimiter};
+use super::budget::{Budget, Priority};
+use super::http::{self, Platform};
 
 /// This platform, in error texts and log fields.
 const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Woocommerce);
@@ -120,6 +121,18 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 4;
 const PER_PAGE: u32 = 100;
 /// Pages of variations read per product before giving up (WooCommerce's own UI caps far lower).
 const MAX_VARIATION_PAGES: u32 = 50;
+/// Which calls wait for which: orders and stock before product and order-list pages.
+fn priority_of(method: &Method, path: &str) -> Priority {
+    let writes = *method != Method::GET;
+    let stock_or_one_order =
+        path.contains("/variations") || (path.contains("/orders/") && !path.ends_with("/notes"));
+    if writes || stock_or_one_order {
+        Priority::Urgent
+    } else {
+        Priority::Background
+    }
+}
+
 /// Wait after a 429/503 that named no `Retry-After`.
 const DEFAULT_BACKOFF: Duration = Duration::from_secs(5);
 const REST_PREFIX: &str = "/wp-json/wc/v3";
@@ -239,7 +252,7 @@ pub struct WooCommerceClient {
     settings: WooCommerceSettings,
     home: String,
     http: reqwest::Client,
-    limiter: RateLimiter,
+    limiter: Budget,
     in_flight: Semaphore,
     /// For OAuth timestamps and shipment dates.
     clock: Arc<dyn Clock>,
@@ -380,7 +393,10 @@ impl WooCommerceClient {
             settings,
             home,
             http,
-            limiter: RateLimiter::new(REQUESTS_PER_SECOND),
+            limiter: Budget::per_call(
+                f64::from(REQUESTS_PER_SECOND),
+                f64::from(REQUESTS_PER_SECOND),
+            ),
             in_flight: Semaphore::new(MAX_CONCURRENT_REQUESTS),
             clock: Arc::new(SystemClock),
         }
@@ -479,7 +495,7 @@ impl WooCommerceClient {
             .find(|(k, _)| *k == "page")
             .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(1);
-        self.limiter.acquire().await;
+        self.limiter.acquire(priority_of(&method, path)).await;
         let _slot = self
             .in_flight
             .acquire()
@@ -538,8 +554,7 @@ impl WooCommerceClient {
                 );
                 if matches!(status.as_u16(), 429 | 503) {
                     self.limiter
-                        .pause_for(retry_after.unwrap_or(DEFAULT_BACKOFF))
-                        .await;
+                        .pause_for(retry_after.unwrap_or(DEFAULT_BACKOFF));
                 }
             }
         }
