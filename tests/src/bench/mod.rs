@@ -3,6 +3,7 @@
 
 pub mod chaos;
 pub mod flash_sale;
+pub mod import;
 pub mod inventory;
 pub mod listing;
 pub mod stock_latency;

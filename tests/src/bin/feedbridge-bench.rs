@@ -54,6 +54,11 @@ enum Case {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// The first catalog import of a Shopify store (products × 3 variants), products/s.
+    Import {
+        #[arg(long, default_value_t = 5_000)]
+        products: usize,
+    },
     /// Orders, stock changes, listing and Amazon MCF through SIGKILLs and platform faults;
     /// counts what was lost and what was done twice.
     Chaos {
@@ -120,6 +125,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?
         }
+        Case::Import { products } => bench::import::run(products).await?,
         Case::Chaos {
             stores,
             orders,
