@@ -1359,7 +1359,13 @@ impl<'a> Exec<'_, 'a> {
                     continue;
                 }
             };
-            let raw = obj.get(&f0.name).cloned().unwrap_or(Value::Null);
+            let raw = match obj.get(&f0.name) {
+                Some(v) => v.clone(),
+                None => self
+                    .state
+                    .computed_field(&runtime, obj, &f0.name)
+                    .unwrap_or(Value::Null),
+            };
             let value = match self.post_process(&runtime, fdef, raw, &args, f0, path) {
                 Ok(v) => v,
                 Err(e) => {
@@ -1510,11 +1516,11 @@ impl<'a> Exec<'_, 'a> {
         if args.get("reverse").and_then(Value::as_bool) == Some(true) {
             items.reverse();
         }
-        let ids: Vec<String> = items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| cursor_for(it, i))
-            .collect();
+        // The id a cursor names, per position (its index where the item has no id); cursors
+        // themselves are built for the page only.
+        let cursor_id = |i: usize, it: &Value| {
+            item_id(it).unwrap_or_else(|| u64::try_from(i).unwrap_or(u64::MAX))
+        };
         let by_value = !items.is_empty() && items.iter().all(|it| it.get(SORT_VALUE).is_some());
         let key_of = |it: &Value| {
             (
@@ -1543,8 +1549,10 @@ impl<'a> Exec<'_, 'a> {
                     })
                     .unwrap_or(items.len()));
             }
-            ids.iter()
-                .position(|x| decode_cursor(x).map(|(i, _)| i) == Some(id))
+            items
+                .iter()
+                .enumerate()
+                .position(|(i, it)| cursor_id(i, it) == id)
                 .map(|at| if inclusive { at } else { at + 1 })
                 .ok_or_else(|| err(format!("Cursor '{c}' does not belong to this list.")))
         };
@@ -1566,13 +1574,16 @@ impl<'a> Exec<'_, 'a> {
         }
         let page: Vec<Value> = items[from..to].to_vec();
         self.cost += 2 + page.len() as u64;
+        let ids: Vec<String> = page
+            .iter()
+            .enumerate()
+            .map(|(i, it)| cursor_for(it, from + i))
+            .collect();
         let edge_type = connection.replace("Connection", "Edge");
         let edges: Vec<Value> = page
             .iter()
-            .enumerate()
-            .map(
-                |(i, node)| json!({"__typename": edge_type, "cursor": ids[from + i], "node": node}),
-            )
+            .zip(&ids)
+            .map(|(node, cursor)| json!({"__typename": edge_type, "cursor": cursor, "node": node}))
             .collect();
         Ok(json!({
             "__typename": connection,
@@ -1582,8 +1593,8 @@ impl<'a> Exec<'_, 'a> {
                 "__typename": "PageInfo",
                 "hasNextPage": to < end,
                 "hasPreviousPage": from > start,
-                "startCursor": ids.get(from).filter(|_| to > from),
-                "endCursor": if to > from { ids.get(to - 1) } else { None },
+                "startCursor": ids.first(),
+                "endCursor": ids.last(),
             },
         }))
     }
