@@ -426,6 +426,7 @@ pub(crate) struct State {
     pub(crate) jobs: HashMap<u64, (bool, u64)>,
     pub(crate) subscriptions: BTreeMap<u64, WebhookSub>,
     pub(crate) idempotency: HashMap<String, IdempotentResult>,
+    pub(crate) bulk: super::bulk::BulkOperations,
     /// Lookups that would otherwise scan every order or variant (see [`Indexes`]).
     indexes: Indexes,
 }
@@ -476,6 +477,7 @@ impl State {
             jobs: HashMap::new(),
             subscriptions: BTreeMap::new(),
             idempotency: HashMap::new(),
+            bulk: super::bulk::BulkOperations::default(),
             indexes: Indexes::default(),
         };
         st.shop.id = st.id();
@@ -821,6 +823,7 @@ impl State {
                 .subscriptions
                 .get(&n)
                 .map(|s| self.subscription_json(s)),
+            "BulkOperation" => super::bulk::node(self, n),
             _ => None,
         }
     }

@@ -22,6 +22,8 @@ pub(crate) struct Effects {
     /// (topic, REST payload)
     pub(crate) webhooks: Vec<(String, Value)>,
     pub(crate) cancel_jobs: Vec<CancelJob>,
+    /// Bulk operations created, to be run in the background.
+    pub(crate) bulk_runs: Vec<u64>,
 }
 
 pub(crate) struct CancelJob {
@@ -231,6 +233,10 @@ pub(crate) fn query_field(
             }
             Value::Array(out)
         }
+        "currentBulkOperation" => super::bulk::current(st, args),
+        "bulkOperation" => gid_arg(args, "id", "BulkOperation")?
+            .and_then(|n| super::bulk::node(st, n))
+            .unwrap_or(Value::Null),
         "webhookSubscription" => gid_arg(args, "id", "WebhookSubscription")?
             .and_then(|n| st.subscriptions.get(&n))
             .map_or(Value::Null, |w| st.subscription_json(w)),
@@ -424,6 +430,8 @@ pub(crate) fn mutation_field(
         "fulfillmentCreate" => Ok(fulfillment_create(st, args, fx)),
         "fulfillmentTrackingInfoUpdate" => tracking_update(st, args, fx),
         "fulfillmentEventCreate" => Ok(fulfillment_event_create(st, args, fx)),
+        "bulkOperationRunQuery" => Ok(super::bulk::run_query(st, ctx.version, args, fx)),
+        "bulkOperationCancel" => Ok(super::bulk::cancel(st, args)),
         other => Err(GqlError::new(format!(
             "Mutation '{other}' is not implemented by the sandbox"
         ))),
@@ -1840,6 +1848,7 @@ fn inventory_adjust(
 pub(crate) fn topic_header(topic: &str) -> String {
     let lower = topic.to_lowercase();
     for prefix in [
+        "bulk_operations",
         "inventory_levels",
         "inventory_items",
         "fulfillments",
