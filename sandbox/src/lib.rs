@@ -49,6 +49,9 @@ use tokio_util::sync::CancellationToken;
 use merchant::SimStore;
 
 pub use common::{CallRecord, Delivery, Fault, FaultKind, WebhookMode};
+/// `path_contains` of a [`Fault`] (sent with `shopify_fault`) that fails the running Shopify bulk
+/// operation: `timeout` as `TIMEOUT`, any other kind as `INTERNAL_SERVER_ERROR`.
+pub use shopify::bulk::FAULT_TARGET as SHOPIFY_BULK_OPERATION_FAULT;
 
 /// How the sandbox is seeded and limited.
 #[derive(Clone, Debug)]
@@ -65,6 +68,9 @@ pub struct SandboxConfig {
     pub shopify_bucket: f64,
     /// Shopify restore rate (points per second).
     pub shopify_restore_rate: f64,
+    /// Objects (products, variants, …) a Shopify bulk query reads per second: sets how long
+    /// a bulk operation runs (Shopify documents no rate).
+    pub shopify_bulk_objects_per_sec: f64,
     /// If set, PENDING TikTok products are approved after this delay.
     pub auto_review: Option<Duration>,
     /// Seed for deterministic data (ids, SKUs, credentials).
@@ -87,6 +93,7 @@ impl Default for SandboxConfig {
             tiktok_region: "US".to_string(),
             shopify_bucket: 1000.0,
             shopify_restore_rate: 100.0,
+            shopify_bulk_objects_per_sec: 5_000.0,
             auto_review: None,
             seed: 42,
             fba_products: 0,

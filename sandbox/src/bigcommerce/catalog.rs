@@ -14,7 +14,7 @@ use super::hooks::{Event, stock_event};
 use super::model::{
     DEFAULT_LOCATION, Product, State, Tracking, Variant, calculated, iso_offset, number,
 };
-use super::{ApiError, ApiResult, BigCommerce, Ctx, Reply, seg_id, state, v3_page};
+use super::{ApiError, ApiResult, BigCommerce, Ctx, Reply, seg_id, state, v3_page, v3_page_with};
 use crate::common::now_millis;
 
 /// `include` values the Catalog accepts (`IncludeParamBase`).
@@ -408,8 +408,9 @@ fn list_products(bc: &BigCommerce, ctx: &Ctx) -> ApiResult {
     if descending {
         found.reverse();
     }
-    let all = found.iter().map(|p| st.product_json(p, &inc)).collect();
-    Ok(v3_page(ctx, all, page, limit))
+    Ok(v3_page_with(ctx, found, page, limit, |p| {
+        st.product_json(p, &inc)
+    }))
 }
 
 fn list_variants(bc: &BigCommerce, ctx: &Ctx) -> ApiResult {

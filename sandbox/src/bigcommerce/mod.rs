@@ -423,12 +423,24 @@ impl Ctx {
 /// A V3 collection page: `{"data": [...], "meta": {"pagination": {...}}}` with links built
 /// from the request's own query (`?include=variants&page=2&limit=50`).
 pub(crate) fn v3_page(ctx: &Ctx, all: Vec<Value>, page: usize, limit: usize) -> Reply {
+    v3_page_with(ctx, all, page, limit, |v| v)
+}
+
+/// [`v3_page`] over anything: only the page's items are turned into JSON (`to_json`).
+pub(crate) fn v3_page_with<T>(
+    ctx: &Ctx,
+    all: Vec<T>,
+    page: usize,
+    limit: usize,
+    to_json: impl Fn(T) -> Value,
+) -> Reply {
     let total = all.len();
     let total_pages = total.div_ceil(limit);
     let items: Vec<Value> = all
         .into_iter()
         .skip((page - 1).saturating_mul(limit))
         .take(limit)
+        .map(to_json)
         .collect();
     let link = |n: usize| {
         let mut ser = form_urlencoded::Serializer::new(String::new());
@@ -466,10 +478,21 @@ pub(crate) fn v3_page(ctx: &Ctx, all: Vec<Value>, page: usize, limit: usize) -> 
 
 /// V2 collections: the page as an array, or 204 with no body when it is empty.
 pub(crate) fn v2_page(all: Vec<Value>, page: usize, limit: usize) -> Reply {
+    v2_page_with(all, page, limit, |v| v)
+}
+
+/// [`v2_page`] over anything: only the page's items are turned into JSON (`to_json`).
+pub(crate) fn v2_page_with<T>(
+    all: Vec<T>,
+    page: usize,
+    limit: usize,
+    to_json: impl Fn(T) -> Value,
+) -> Reply {
     let items: Vec<Value> = all
         .into_iter()
         .skip((page - 1).saturating_mul(limit))
         .take(limit)
+        .map(to_json)
         .collect();
     if items.is_empty() {
         Reply::no_content()

@@ -14,7 +14,7 @@ use super::hooks::{Event, stock_event};
 use super::model::{
     Order, OrderLine, ShippingAddress, State, holds_stock, parse_date, status_json,
 };
-use super::{ApiError, ApiResult, BigCommerce, Ctx, Reply, seg_id, state, v2_page};
+use super::{ApiError, ApiResult, BigCommerce, Ctx, Reply, seg_id, state, v2_page, v2_page_with};
 use crate::common::now_millis;
 
 const ADDRESS_FIELDS: [&str; 12] = [
@@ -233,8 +233,7 @@ fn list(bc: &BigCommerce, ctx: &Ctx) -> ApiResult {
     if descending {
         found.reverse();
     }
-    let all = found.iter().map(|o| st.order_json(o)).collect();
-    Ok(v2_page(all, page, limit))
+    Ok(v2_page_with(found, page, limit, |o| st.order_json(o)))
 }
 
 /// A money field: number or numeric string, not negative.

@@ -1149,6 +1149,77 @@ pub(crate) struct Exec<'x, 'a> {
     pub(crate) vars: &'x Map<String, Value>,
     pub(crate) errors: Vec<GqlError>,
     pub(crate) cost: u64,
+    /// Set when running a bulk query: connections become JSONL lines (see [`BulkLines`]).
+    pub(crate) bulk: Option<BulkLines>,
+}
+
+/// A bulk query's output while it is projected: a connection's nodes are not nested in their
+/// parent but become lines of their own, after the parent's line, with `__parentId`, and are
+/// read whole (pagination arguments do not apply).
+#[derive(Default)]
+pub(crate) struct BulkLines {
+    /// Lines of the nested connections' nodes under the node being projected, in file order.
+    lines: Vec<Value>,
+    /// The id of the connection node being projected (the `__parentId` of nested nodes).
+    parent: Option<String>,
+    /// Nodes projected so far (`objectCount`).
+    pub(crate) objects: u64,
+}
+
+/// The fields of `sets` grouped for an object of type `runtime`; for an interface or a union,
+/// for each of its members in turn (fragments on any member count).
+pub(crate) fn group_fields<'b, 'a: 'b>(
+    schema: &Schema,
+    fragments: &HashMap<String, &'a FragmentDef<'a>>,
+    vars: &Map<String, Value>,
+    sets: &[&'b SelectionSet<'a>],
+    runtime: &str,
+) -> Vec<(String, Vec<&'b Field<'a>>)> {
+    let mut out = Vec::new();
+    match schema.get(runtime) {
+        Some(t) if !t.members.is_empty() => {
+            for member in &t.members {
+                collect_fields(schema, fragments, vars, sets, member, &mut out, 0);
+            }
+        }
+        _ => collect_fields(schema, fragments, vars, sets, runtime, &mut out, 0),
+    }
+    out
+}
+
+/// The node type and the node selection sets of a connection's `edges { node { … } }`, from
+/// the grouped fields of the connection.
+pub(crate) fn node_selection<'b, 'a: 'b>(
+    schema: &Schema,
+    fragments: &HashMap<String, &'a FragmentDef<'a>>,
+    vars: &Map<String, Value>,
+    connection_groups: &[(String, Vec<&'b Field<'a>>)],
+    connection: &str,
+) -> Option<(String, Vec<&'b SelectionSet<'a>>)> {
+    let edge_type = schema
+        .get(connection)?
+        .field("edges")?
+        .ty
+        .named()
+        .to_string();
+    let node_type = schema
+        .get(&edge_type)?
+        .field("node")?
+        .ty
+        .named()
+        .to_string();
+    let edge_sets: Vec<&'b SelectionSet<'a>> = connection_groups
+        .iter()
+        .filter(|(_, g)| g[0].name == "edges")
+        .flat_map(|(_, g)| g.iter().map(|f| &f.selection_set))
+        .collect();
+    let node_sets: Vec<&'b SelectionSet<'a>> =
+        group_fields(schema, fragments, vars, &edge_sets, &edge_type)
+            .into_iter()
+            .filter(|(_, g)| g[0].name == "node")
+            .flat_map(|(_, g)| g.into_iter().map(|f| &f.selection_set))
+            .collect();
+    Some((node_type, node_sets))
 }
 
 /// The hidden sort value resolvers attach to list items sorted by a time (`"__sort"`, zero-padded
@@ -1264,6 +1335,83 @@ pub(crate) fn collect_fields<'b, 'a: 'b>(
 }
 
 impl<'a> Exec<'_, 'a> {
+    /// A `{"__ref": gid}` as the full object it names (null if gone); other values as they are.
+    pub(crate) fn resolve(&self, value: &Value) -> Value {
+        match value.get("__ref").and_then(Value::as_str) {
+            Some(gid) => self.state.node(gid).unwrap_or(Value::Null),
+            None => value.clone(),
+        }
+    }
+
+    /// Bulk mode: one connection node as its line (with `__parentId` = `parent`, if nested),
+    /// followed by the lines of the nodes of its own nested connections.
+    pub(crate) fn bulk_node(
+        &mut self,
+        obj: &Value,
+        node_type: &str,
+        sets: &[&SelectionSet<'a>],
+        parent: Option<&str>,
+    ) -> Vec<Value> {
+        let own_id = obj.get("id").and_then(Value::as_str).map(str::to_owned);
+        let (outer_lines, outer_parent) = match self.bulk.as_mut() {
+            Some(bulk) => (
+                std::mem::take(&mut bulk.lines),
+                std::mem::replace(&mut bulk.parent, own_id),
+            ),
+            None => return Vec::new(),
+        };
+        let mut line = self.object(obj, node_type, sets, &mut Vec::new());
+        let Some(bulk) = self.bulk.as_mut() else {
+            return Vec::new();
+        };
+        let nested = std::mem::replace(&mut bulk.lines, outer_lines);
+        bulk.parent = outer_parent;
+        bulk.objects += 1;
+        if let (Some(parent), Value::Object(fields)) = (parent, &mut line) {
+            fields.insert("__parentId".to_owned(), json!(parent));
+        }
+        let mut out = Vec::with_capacity(1 + nested.len());
+        out.push(line);
+        out.extend(nested);
+        out
+    }
+
+    /// Bulk mode: a nested connection's nodes, read whole, as lines under the node being
+    /// projected (nothing is added to that node's own line).
+    fn bulk_connection(
+        &mut self,
+        parent: &str,
+        fdef: &FieldDef,
+        raw: Value,
+        args: &Map<String, Value>,
+        fields: &[&Field<'a>],
+    ) {
+        let connection = fdef.ty.named();
+        let mut items = self.connection_items(parent, fdef, raw, args);
+        if args.get("reverse").and_then(Value::as_bool) == Some(true) {
+            items.reverse();
+        }
+        let sets: Vec<&SelectionSet<'a>> = fields.iter().map(|f| &f.selection_set).collect();
+        let (schema, fragments, vars) = (self.schema, self.fragments, self.vars);
+        let groups = group_fields(schema, fragments, vars, &sets, connection);
+        let Some((node_type, node_sets)) =
+            node_selection(schema, fragments, vars, &groups, connection)
+        else {
+            return;
+        };
+        let parent_id = self.bulk.as_ref().and_then(|b| b.parent.clone());
+        for item in &items {
+            let obj = self.resolve(item);
+            if obj.is_null() {
+                continue;
+            }
+            let lines = self.bulk_node(&obj, &node_type, &node_sets, parent_id.as_deref());
+            if let Some(bulk) = self.bulk.as_mut() {
+                bulk.lines.extend(lines);
+            }
+        }
+    }
+
     /// Projects `value` (of schema type `ty`) onto the merged selections of `fields`.
     pub(crate) fn project(
         &mut self,
@@ -1359,7 +1507,22 @@ impl<'a> Exec<'_, 'a> {
                     continue;
                 }
             };
-            let raw = obj.get(&f0.name).cloned().unwrap_or(Value::Null);
+            let raw = match obj.get(&f0.name) {
+                Some(v) => v.clone(),
+                None => self
+                    .state
+                    .computed_field(&runtime, obj, &f0.name)
+                    .unwrap_or(Value::Null),
+            };
+            if self.bulk.is_some()
+                && schema
+                    .get(fdef.ty.named())
+                    .is_some_and(super::schema::TypeDef::is_connection)
+            {
+                self.bulk_connection(&runtime, fdef, raw, &args, &group);
+                path.pop();
+                continue;
+            }
             let value = match self.post_process(&runtime, fdef, raw, &args, f0, path) {
                 Ok(v) => v,
                 Err(e) => {
@@ -1400,25 +1563,7 @@ impl<'a> Exec<'_, 'a> {
             .get(named)
             .is_some_and(super::schema::TypeDef::is_connection)
         {
-            let mut items = match raw {
-                Value::Array(a) => a,
-                _ => Vec::new(),
-            };
-            // Closed fulfilment orders are listed only with `includeClosed: true`.
-            if (parent, fdef.name.as_str()) == ("Order", "fulfillmentOrders")
-                && args.get("includeClosed").and_then(Value::as_bool) != Some(true)
-            {
-                items.retain(|it| {
-                    let id = it
-                        .get("__ref")
-                        .or_else(|| it.get("id"))
-                        .and_then(Value::as_str)
-                        .and_then(super::model::parse_gid)
-                        .map(|(_, n)| n);
-                    id.and_then(|n| self.state.fulfillment_orders.get(&n))
-                        .is_none_or(|fo| fo.status != "CLOSED")
-                });
-            }
+            let items = self.connection_items(parent, fdef, raw, args);
             return self.paginate(named, items, args, f, path);
         }
         match (parent, fdef.name.as_str()) {
@@ -1478,6 +1623,36 @@ impl<'a> Exec<'_, 'a> {
         }
     }
 
+    /// The items of a connection field before pagination.
+    fn connection_items(
+        &self,
+        parent: &str,
+        fdef: &FieldDef,
+        raw: Value,
+        args: &Map<String, Value>,
+    ) -> Vec<Value> {
+        let mut items = match raw {
+            Value::Array(a) => a,
+            _ => Vec::new(),
+        };
+        // Closed fulfilment orders are listed only with `includeClosed: true`.
+        if (parent, fdef.name.as_str()) == ("Order", "fulfillmentOrders")
+            && args.get("includeClosed").and_then(Value::as_bool) != Some(true)
+        {
+            items.retain(|it| {
+                let id = it
+                    .get("__ref")
+                    .or_else(|| it.get("id"))
+                    .and_then(Value::as_str)
+                    .and_then(super::model::parse_gid)
+                    .map(|(_, n)| n);
+                id.and_then(|n| self.state.fulfillment_orders.get(&n))
+                    .is_none_or(|fo| fo.status != "CLOSED")
+            });
+        }
+        items
+    }
+
     /// Relay pagination over a full list; returns a connection object.
     pub(crate) fn paginate(
         &mut self,
@@ -1510,11 +1685,11 @@ impl<'a> Exec<'_, 'a> {
         if args.get("reverse").and_then(Value::as_bool) == Some(true) {
             items.reverse();
         }
-        let ids: Vec<String> = items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| cursor_for(it, i))
-            .collect();
+        // The id a cursor names, per position (its index where the item has no id); cursors
+        // themselves are built for the page only.
+        let cursor_id = |i: usize, it: &Value| {
+            item_id(it).unwrap_or_else(|| u64::try_from(i).unwrap_or(u64::MAX))
+        };
         let by_value = !items.is_empty() && items.iter().all(|it| it.get(SORT_VALUE).is_some());
         let key_of = |it: &Value| {
             (
@@ -1543,8 +1718,10 @@ impl<'a> Exec<'_, 'a> {
                     })
                     .unwrap_or(items.len()));
             }
-            ids.iter()
-                .position(|x| decode_cursor(x).map(|(i, _)| i) == Some(id))
+            items
+                .iter()
+                .enumerate()
+                .position(|(i, it)| cursor_id(i, it) == id)
                 .map(|at| if inclusive { at } else { at + 1 })
                 .ok_or_else(|| err(format!("Cursor '{c}' does not belong to this list.")))
         };
@@ -1566,13 +1743,16 @@ impl<'a> Exec<'_, 'a> {
         }
         let page: Vec<Value> = items[from..to].to_vec();
         self.cost += 2 + page.len() as u64;
+        let ids: Vec<String> = page
+            .iter()
+            .enumerate()
+            .map(|(i, it)| cursor_for(it, from + i))
+            .collect();
         let edge_type = connection.replace("Connection", "Edge");
         let edges: Vec<Value> = page
             .iter()
-            .enumerate()
-            .map(
-                |(i, node)| json!({"__typename": edge_type, "cursor": ids[from + i], "node": node}),
-            )
+            .zip(&ids)
+            .map(|(node, cursor)| json!({"__typename": edge_type, "cursor": cursor, "node": node}))
             .collect();
         Ok(json!({
             "__typename": connection,
@@ -1582,8 +1762,8 @@ impl<'a> Exec<'_, 'a> {
                 "__typename": "PageInfo",
                 "hasNextPage": to < end,
                 "hasPreviousPage": from > start,
-                "startCursor": ids.get(from).filter(|_| to > from),
-                "endCursor": if to > from { ids.get(to - 1) } else { None },
+                "startCursor": ids.first(),
+                "endCursor": ids.last(),
             },
         }))
     }

@@ -3,12 +3,15 @@
 //! Requests are authenticated (`X-Shopify-Access-Token`), parsed with `graphql-parser`,
 //! validated against `schema.graphql`, costed (max 1000 per query, leaky bucket per shop) and
 //! executed by projecting full resource objects onto the selection. Webhooks are delivered with
-//! Shopify's headers and HMAC. Control routes live under `/_sandbox/` (see `control.rs`).
+//! Shopify's headers and HMAC. Bulk query operations run in the background and leave JSONL at
+//! `/_bulk/{token}.jsonl` (see `bulk.rs`). Control routes live under `/_sandbox/` (see
+//! `control.rs`).
 //!
 //! Deviations (documented): webhooks may be delivered to `http://` loopback addresses (Shopify
 //! requires https); webhook retries are compressed to seconds; the search index has no lag;
 //! introspection is not served; API versions older than [`OLDEST_VERSION`] fall forward to it.
 
+pub(crate) mod bulk;
 mod control;
 mod gql;
 pub(crate) mod merchant;
@@ -59,6 +62,8 @@ pub(crate) struct Shopify {
     pub(crate) faults: Faults,
     pub(crate) hooks: Webhooks,
     bg: Background,
+    /// Objects a bulk query reads per second of simulated processing time.
+    bulk_objects_per_sec: f64,
     access_token: String,
     webhook_secret: String,
     domain: String,
@@ -99,6 +104,7 @@ impl Shopify {
             faults: Faults::default(),
             hooks: Webhooks::new(bg.clone()),
             bg,
+            bulk_objects_per_sec: config.shopify_bulk_objects_per_sec,
             access_token: access_token.clone(),
             webhook_secret: webhook_secret.clone(),
             domain: domain.clone(),
@@ -150,6 +156,12 @@ impl Shopify {
         }
     }
 
+    fn spawn_bulk_runs(self: &Arc<Self>, ids: Vec<u64>) {
+        for id in ids {
+            self.bg.spawn(bulk::execute(Arc::clone(self), id));
+        }
+    }
+
     fn spawn_cancel_jobs(self: &Arc<Self>, jobs: Vec<CancelJob>) {
         for job in jobs {
             let shop = Arc::clone(self);
@@ -197,6 +209,7 @@ pub(crate) fn router(shop: Arc<Shopify>) -> Router {
     Router::new()
         .route("/admin/api/{version}/graphql.json", post(graphql))
         .route("/cdn/shop/files/{file}", get(image))
+        .route("/_bulk/{file}", get(bulk::serve_file))
         .merge(control::routes())
         .fallback(not_found)
         .with_state(shop)
@@ -510,11 +523,14 @@ fn carry_out(shop: &Arc<Shopify>, p: &Prepared<'_>, version: &str, requested: u6
         let Effects {
             webhooks,
             cancel_jobs,
+            bulk_runs,
         } = fx;
         shop.emit(&st, webhooks);
-        (data, errors, actual, cancel_jobs)
+        (data, errors, actual, (cancel_jobs, bulk_runs))
     };
-    shop.spawn_cancel_jobs(effects);
+    let (cancel_jobs, bulk_runs) = effects;
+    shop.spawn_cancel_jobs(cancel_jobs);
+    shop.spawn_bulk_runs(bulk_runs);
     let actual = actual.min(requested);
     lock(&shop.bucket).refund((requested - actual) as f64);
 
@@ -610,6 +626,7 @@ fn execute(
             vars: &p.vars,
             errors: Vec::new(),
             cost: 0,
+            bulk: None,
         };
         let value = match exec.post_process(root_name, fdef, raw, &args, f0, &path) {
             Ok(v) => v,

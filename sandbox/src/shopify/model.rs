@@ -2,7 +2,7 @@
 //! builders that turn resources into "full objects" (GraphQL field names; references to other
 //! resources as `{"__ref": gid}`) and into REST JSON (webhook bodies).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -426,6 +426,22 @@ pub(crate) struct State {
     pub(crate) jobs: HashMap<u64, (bool, u64)>,
     pub(crate) subscriptions: BTreeMap<u64, WebhookSub>,
     pub(crate) idempotency: HashMap<String, IdempotentResult>,
+    pub(crate) bulk: super::bulk::BulkOperations,
+    /// Lookups that would otherwise scan every order or variant (see [`Indexes`]).
+    indexes: Indexes,
+}
+
+/// Lookups by tag, name and SKU, so a find-before-create or a stock change costs the same with
+/// 10 orders or 10,000. Kept in step by the only places that create orders, change their tags
+/// and delete variants ([`State::insert_order`], [`State::retag_order`],
+/// [`State::remove_variant`]); variants are created at seed time only.
+#[derive(Default)]
+struct Indexes {
+    /// Lowercased order tag → orders carrying it.
+    order_tags: HashMap<String, BTreeSet<u64>>,
+    order_names: HashSet<String>,
+    /// SKU → variants carrying it (SKUs are not unique on Shopify).
+    variant_skus: HashMap<String, BTreeSet<u64>>,
 }
 
 impl State {
@@ -461,6 +477,8 @@ impl State {
             jobs: HashMap::new(),
             subscriptions: BTreeMap::new(),
             idempotency: HashMap::new(),
+            bulk: super::bulk::BulkOperations::default(),
+            indexes: Indexes::default(),
         };
         st.shop.id = st.id();
         let main = st.id();
@@ -560,6 +578,11 @@ impl State {
                         levels,
                     },
                 );
+                st.indexes
+                    .variant_skus
+                    .entry(sku.clone())
+                    .or_default()
+                    .insert(variant_id);
                 st.variants.insert(
                     variant_id,
                     Variant {
@@ -672,10 +695,73 @@ impl State {
             .map_or(0, |l| l.id)
     }
 
+    /// The first variant (lowest id) with this SKU.
     pub(crate) fn variant_by_sku(&self, sku: &str) -> Option<&Variant> {
-        self.variants
-            .values()
-            .find(|v| v.sku.as_deref() == Some(sku))
+        let first = self.indexes.variant_skus.get(sku)?.first()?;
+        self.variants.get(first)
+    }
+
+    /// Deletes a variant and its inventory item.
+    pub(crate) fn remove_variant(&mut self, id: u64) {
+        let Some(v) = self.variants.remove(&id) else {
+            return;
+        };
+        self.items.remove(&v.inventory_item_id);
+        if let Some(sku) = &v.sku
+            && let Some(ids) = self.indexes.variant_skus.get_mut(sku)
+        {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.indexes.variant_skus.remove(sku);
+            }
+        }
+    }
+
+    pub(crate) fn insert_order(&mut self, order: Order) {
+        for tag in &order.tags {
+            self.indexes
+                .order_tags
+                .entry(tag.to_lowercase())
+                .or_default()
+                .insert(order.id);
+        }
+        self.indexes.order_names.insert(order.name.clone());
+        self.orders.insert(order.id, order);
+    }
+
+    /// Changes an order's tags with `change`; false if there is no such order.
+    pub(crate) fn retag_order(&mut self, id: u64, change: impl FnOnce(&mut Vec<String>)) -> bool {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return false;
+        };
+        for tag in &order.tags {
+            if let Some(ids) = self.indexes.order_tags.get_mut(&tag.to_lowercase()) {
+                ids.remove(&id);
+            }
+        }
+        change(&mut order.tags);
+        for tag in &order.tags {
+            self.indexes
+                .order_tags
+                .entry(tag.to_lowercase())
+                .or_default()
+                .insert(id);
+        }
+        true
+    }
+
+    /// Orders carrying `tag` (any case), in id order.
+    pub(crate) fn orders_tagged(&self, tag: &str) -> impl Iterator<Item = &Order> {
+        self.indexes
+            .order_tags
+            .get(&tag.to_lowercase())
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.orders.get(id))
+    }
+
+    pub(crate) fn order_name_taken(&self, name: &str) -> bool {
+        self.indexes.order_names.contains(name)
     }
 
     pub(crate) fn image_url(&self, file: &str) -> String {
@@ -737,6 +823,7 @@ impl State {
                 .subscriptions
                 .get(&n)
                 .map(|s| self.subscription_json(s)),
+            "BulkOperation" => super::bulk::node(self, n),
             _ => None,
         }
     }
@@ -894,16 +981,10 @@ impl State {
         })
     }
 
+    /// A location without its stock levels: `inventoryLevels` and `hasActiveInventory` cover
+    /// every item stocked there, so they are computed only when a query selects them
+    /// ([`State::computed_field`]); a level's `location { id }` stays cheap.
     pub(crate) fn location_json(&self, l: &Location) -> Value {
-        let levels: Vec<Value> = self
-            .items
-            .values()
-            .filter_map(|i| {
-                i.levels
-                    .get(&l.id)
-                    .map(|lv| self.level_json(i.id, l.id, lv))
-            })
-            .collect();
         json!({
             "__typename": "Location",
             "id": gid("Location", l.id),
@@ -913,7 +994,6 @@ impl State {
             "isPrimary": l.fulfills_online,
             "fulfillsOnlineOrders": l.fulfills_online,
             "shipsInventory": l.fulfills_online,
-            "hasActiveInventory": !levels.is_empty(),
             "address": {
                 "__typename": "LocationAddress",
                 "address1": l.address1, "address2": Value::Null, "city": l.city, "province": l.province,
@@ -921,8 +1001,39 @@ impl State {
                 "phone": Value::Null,
                 "formatted": [l.address1.clone(), format!("{} {} {}", l.city, l.province_code, l.zip), "United States".to_string()],
             },
-            "inventoryLevels": levels,
         })
+    }
+
+    /// Fields full objects leave out because they cost more than the object (see
+    /// [`State::location_json`]), for the object `obj` of type `typename`.
+    pub(crate) fn computed_field(&self, typename: &str, obj: &Value, field: &str) -> Option<Value> {
+        let id = || {
+            obj.get("id")
+                .and_then(Value::as_str)
+                .and_then(parse_gid)
+                .map(|(_, n)| n)
+        };
+        match (typename, field) {
+            ("Location", "inventoryLevels") => {
+                let location = id()?;
+                Some(Value::Array(
+                    self.items
+                        .values()
+                        .filter(|i| i.levels.contains_key(&location))
+                        .map(|i| json!({"__ref": Self::level_gid(i.id, location)}))
+                        .collect(),
+                ))
+            }
+            ("Location", "hasActiveInventory") => {
+                let location = id()?;
+                Some(json!(
+                    self.items
+                        .values()
+                        .any(|i| i.levels.contains_key(&location))
+                ))
+            }
+            _ => None,
+        }
     }
 
     pub(crate) fn line_item_json(&self, li: &LineItem) -> Value {

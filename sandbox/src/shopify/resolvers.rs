@@ -22,6 +22,8 @@ pub(crate) struct Effects {
     /// (topic, REST payload)
     pub(crate) webhooks: Vec<(String, Value)>,
     pub(crate) cancel_jobs: Vec<CancelJob>,
+    /// Bulk operations created, to be run in the background.
+    pub(crate) bulk_runs: Vec<u64>,
 }
 
 pub(crate) struct CancelJob {
@@ -80,7 +82,7 @@ pub(crate) fn query_field(
                 "VENDOR" => list.sort_by(|a, b| a.vendor.cmp(&b.vendor).then(a.id.cmp(&b.id))),
                 _ => {}
             }
-            Value::Array(list.into_iter().map(|p| st.product_json(p)).collect())
+            Value::Array(list.into_iter().map(|p| ref_("Product", p.id)).collect())
         }
         "productVariant" => gid_arg(args, "id", "ProductVariant")?
             .and_then(|n| st.variants.get(&n))
@@ -100,7 +102,11 @@ pub(crate) fn query_field(
                 "INVENTORY_QUANTITY" => list.sort_by_key(|v| (st.total_available(v), v.id)),
                 _ => {}
             }
-            Value::Array(list.into_iter().map(|v| st.variant_json(v)).collect())
+            Value::Array(
+                list.into_iter()
+                    .map(|v| ref_("ProductVariant", v.id))
+                    .collect(),
+            )
         }
         "location" => {
             let id = match s(args, "id") {
@@ -150,16 +156,19 @@ pub(crate) fn query_field(
                         }
                     })
                 })
-                .map(|i| st.item_json(i))
+                .map(|i| ref_("InventoryItem", i.id))
                 .collect(),
         ),
         "order" => gid_arg(args, "id", "Order")?
             .and_then(|n| st.orders.get(&n))
             .map_or(Value::Null, |o| st.order_json(o)),
         "orders" => {
-            let mut list: Vec<&Order> = st
-                .orders
-                .values()
+            // A single-tag search (the find-before-create) reads the tagged orders only.
+            let candidates: Box<dyn Iterator<Item = &Order>> = match query.required_exact("tag") {
+                Some(tag) => Box::new(st.orders_tagged(tag)),
+                None => Box::new(st.orders.values()),
+            };
+            let mut list: Vec<&Order> = candidates
                 .filter(|o| query.matches(|f| order_field(o, f)))
                 .collect();
             let time_of: Option<fn(&Order) -> i64> = match sort_key {
@@ -177,14 +186,14 @@ pub(crate) fn query_field(
             Value::Array(
                 list.into_iter()
                     .map(|o| {
-                        let mut json = st.order_json(o);
-                        if let (Some(time), Some(fields)) = (time_of, json.as_object_mut()) {
+                        let mut item = ref_("Order", o.id);
+                        if let (Some(time), Some(fields)) = (time_of, item.as_object_mut()) {
                             fields.insert(
                                 super::gql::SORT_VALUE.to_owned(),
                                 json!(format!("{:020}", time(o))),
                             );
                         }
-                        json
+                        item
                     })
                     .collect(),
             )
@@ -224,6 +233,10 @@ pub(crate) fn query_field(
             }
             Value::Array(out)
         }
+        "currentBulkOperation" => super::bulk::current(st, args),
+        "bulkOperation" => gid_arg(args, "id", "BulkOperation")?
+            .and_then(|n| super::bulk::node(st, n))
+            .unwrap_or(Value::Null),
         "webhookSubscription" => gid_arg(args, "id", "WebhookSubscription")?
             .and_then(|n| st.subscriptions.get(&n))
             .map_or(Value::Null, |w| st.subscription_json(w)),
@@ -417,6 +430,8 @@ pub(crate) fn mutation_field(
         "fulfillmentCreate" => Ok(fulfillment_create(st, args, fx)),
         "fulfillmentTrackingInfoUpdate" => tracking_update(st, args, fx),
         "fulfillmentEventCreate" => Ok(fulfillment_event_create(st, args, fx)),
+        "bulkOperationRunQuery" => Ok(super::bulk::run_query(st, ctx.version, args, fx)),
+        "bulkOperationCancel" => Ok(super::bulk::cancel(st, args)),
         other => Err(GqlError::new(format!(
             "Mutation '{other}' is not implemented by the sandbox"
         ))),
@@ -796,7 +811,7 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
                 "Name can't be blank.",
                 Some("INVALID"),
             ));
-        } else if st.orders.values().any(|o| o.name == name) {
+        } else if st.order_name_taken(name) {
             errors.push(user_error(
                 T,
                 &["order", "name"],
@@ -1093,7 +1108,7 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
     };
     fx.webhooks
         .push(("orders/create".to_string(), st.rest_order(&order)));
-    st.orders.insert(order_id, order);
+    st.insert_order(order);
     for item in changed_levels {
         fx.webhooks.push((
             "inventory_levels/update".to_string(),
@@ -1151,11 +1166,12 @@ fn tags(
     }
     match kind {
         "Order" => {
-            let Some(o) = st.orders.get_mut(&n) else {
+            if !st.retag_order(n, apply) {
                 return Ok(not_found());
-            };
-            apply(&mut o.tags);
-            o.updated = now;
+            }
+            if let Some(o) = st.orders.get_mut(&n) {
+                o.updated = now;
+            }
             if let Some(o) = st.orders.get(&n) {
                 fx.webhooks
                     .push(("orders/updated".to_string(), st.rest_order(o)));
@@ -1832,6 +1848,7 @@ fn inventory_adjust(
 pub(crate) fn topic_header(topic: &str) -> String {
     let lower = topic.to_lowercase();
     for prefix in [
+        "bulk_operations",
         "inventory_levels",
         "inventory_items",
         "fulfillments",
@@ -2504,9 +2521,7 @@ pub(crate) fn delete_product(
         .remove(&product_id)
         .ok_or_else(|| format!("product {product_id} not found"))?;
     for vid in &product.variant_ids {
-        if let Some(v) = st.variants.remove(vid) {
-            st.items.remove(&v.inventory_item_id);
-        }
+        st.remove_variant(*vid);
     }
     fx.webhooks
         .push(("products/delete".to_string(), json!({"id": product_id})));

@@ -137,6 +137,25 @@ impl Query {
         Query { clauses }
     }
 
+    /// The value every match must have exactly in `field` (any case), when the query requires
+    /// one: a single AND-clause with a plain `field:value` term (no negation, list or wildcard).
+    /// Callers with an index on `field` read only the resources it lists, then apply
+    /// [`Query::matches`] as usual.
+    pub(crate) fn required_exact(&self, field: &str) -> Option<&str> {
+        let [clause] = self.clauses.as_slice() else {
+            return None;
+        };
+        clause.iter().find_map(|t| {
+            let value = t.value.trim();
+            (!t.negate
+                && t.cmp == Cmp::Eq
+                && t.field.as_deref() == Some(field)
+                && !value.contains(',')
+                && !value.ends_with('*'))
+            .then_some(value)
+        })
+    }
+
     /// Whether a resource matches. `lookup(Some(field))` gives a field's value (None = unknown
     /// field, term ignored); `lookup(None)` gives the default text for bare words.
     pub(crate) fn matches(&self, lookup: impl Fn(Option<&str>) -> Option<FieldValue>) -> bool {
@@ -228,5 +247,27 @@ mod tests {
         assert!(Query::parse("sku:NOPE OR tag:TikTokShop").matches(lookup));
         assert!(Query::parse("unknown_field:x cotton").matches(lookup));
         assert!(!Query::parse("linen").matches(lookup));
+    }
+
+    #[test]
+    fn a_required_exact_value_is_only_given_when_every_match_must_have_it() {
+        assert_eq!(
+            Query::parse("tag:'tiktok-order-1'").required_exact("tag"),
+            Some("tiktok-order-1")
+        );
+        assert_eq!(
+            Query::parse("updated_at:>'2026-11-01' tag:TikTok").required_exact("tag"),
+            Some("TikTok")
+        );
+        for loose in [
+            "tag:a OR tag:b",
+            "-tag:a",
+            "tag:a,b",
+            "tag:tik*",
+            "sku:a",
+            "",
+        ] {
+            assert_eq!(Query::parse(loose).required_exact("tag"), None, "{loose}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Stock read-back: `POST /product/202309/inventory/search` (tiktok-shop.md §4.1), and a control
 //! route that changes a SKU's stock the way a seller editing in Seller Center would.
 
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use axum::Json;
@@ -45,16 +46,24 @@ pub(crate) fn search_inventory(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiEr
             "Invalid parameter: at most {MAX_IDS} ids per request."
         )));
     }
+    // By product id: those products only (in id order, as a scan would list them).
+    let by_id: BTreeSet<&String> = products.iter().collect();
+    let wanted_skus: HashSet<&String> = skus.iter().collect();
+    let candidates: Box<dyn Iterator<Item = &super::model::Product>> = if by_id.is_empty() {
+        Box::new(st.products.values())
+    } else {
+        Box::new(by_id.into_iter().filter_map(|id| st.products.get(id)))
+    };
     let mut inventory = Vec::new();
-    for p in st.products.values() {
+    for p in candidates {
         if p.status == "DELETED" {
             continue;
         }
-        let by_product = products.contains(&p.id);
+        let by_product = !products.is_empty();
         let matched: Vec<Value> = p
             .skus
             .iter()
-            .filter(|s| by_product || skus.contains(&s.id))
+            .filter(|s| by_product || wanted_skus.contains(&s.id))
             .map(|s| {
                 json!({
                     "id": s.id,

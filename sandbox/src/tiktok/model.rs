@@ -1,6 +1,6 @@
 //! In-memory state of the TikTok Shop simulator and its seeded reference data.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -376,6 +376,10 @@ pub(crate) struct State {
     pub(crate) cancellations: BTreeMap<String, Cancellation>,
     pub(crate) webhooks: BTreeMap<String, Subscription>,
     pub(crate) buckets: HashMap<(String, String), TokenBucket>,
+    /// Seller SKU → products that carried it when they were saved, so a search by seller SKU
+    /// reads those products only. A superset (a product saved again without the SKU stays
+    /// listed): readers check the product itself.
+    seller_sku_products: HashMap<String, BTreeSet<String>>,
 }
 
 /// Access tokens live 7 days, refresh tokens a year, auth codes 10 minutes.
@@ -541,6 +545,7 @@ impl State {
             cancellations: BTreeMap::new(),
             webhooks: BTreeMap::new(),
             buckets: HashMap::new(),
+            seller_sku_products: HashMap::new(),
             shop,
             ids,
         };
@@ -578,10 +583,34 @@ impl State {
         self.warehouses.iter().filter(|w| w.is_sales())
     }
 
+    /// Adds or replaces a product (the only way products enter the state).
+    pub(crate) fn insert_product(&mut self, product: Product) {
+        for sku in &product.skus {
+            self.seller_sku_products
+                .entry(sku.seller_sku.clone())
+                .or_default()
+                .insert(product.id.clone());
+        }
+        self.products.insert(product.id.clone(), product);
+    }
+
+    /// Products that may carry one of `seller_skus`, in id order (check each: see
+    /// `seller_sku_products`).
+    pub(crate) fn products_with_seller_skus<'a>(
+        &'a self,
+        seller_skus: &[String],
+    ) -> impl Iterator<Item = &'a Product> {
+        let ids: BTreeSet<&String> = seller_skus
+            .iter()
+            .filter_map(|sku| self.seller_sku_products.get(sku))
+            .flatten()
+            .collect();
+        ids.into_iter().filter_map(|id| self.products.get(id))
+    }
+
     /// The live (not deleted) product and SKU index carrying `seller_sku`.
     pub(crate) fn find_seller_sku(&self, seller_sku: &str) -> Option<(&Product, usize)> {
-        self.products
-            .values()
+        self.products_with_seller_skus(std::slice::from_ref(&seller_sku.to_owned()))
             .filter(|p| p.status != "DELETED")
             .find_map(|p| {
                 p.skus

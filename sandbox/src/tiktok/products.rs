@@ -978,7 +978,7 @@ pub(crate) fn save_product(
         external_product_id: req.external_product_id.clone(),
     };
     let response = create_response(&product);
-    st.products.insert(product_id.clone(), product);
+    st.insert_product(product);
     if let Some(key) = req.idempotency_key.filter(|_| editing.is_none()) {
         st.idempotency.insert(key, product_id.clone());
     }
@@ -1156,9 +1156,14 @@ pub(crate) fn search_products(
         ));
     }
     let skus = req.seller_skus.unwrap_or_default();
-    let matches: Vec<&Product> = st
-        .products
-        .values()
+    // A search by seller SKU (the duplicate guard before every listing) reads only the
+    // products that carry one.
+    let candidates: Box<dyn Iterator<Item = &Product>> = if skus.is_empty() {
+        Box::new(st.products.values())
+    } else {
+        Box::new(st.products_with_seller_skus(&skus))
+    };
+    let matches: Vec<&Product> = candidates
         .filter(|p| {
             if status == "ALL" {
                 p.status != "DELETED"

@@ -134,7 +134,7 @@ async fn create(AxState(tt): AxState<Arc<TikTok>>, Json(req): Json<SellerProduct
         external_product_id: None,
     };
     let out = products::product_json(&st, &product);
-    st.products.insert(product_id, product);
+    st.insert_product(product);
     Json(out).into_response()
 }
 

@@ -337,12 +337,29 @@ pub(crate) fn page_args(ctx: &Ctx, errors: &mut BTreeMap<String, String>) -> Pag
 /// Slices `all` into the requested page and adds `X-WP-Total`, `X-WP-TotalPages` and `Link`
 /// (built from the request's own query, as WP's `add_query_arg` does).
 pub(crate) fn paginate(woo: &WooCommerce, ctx: &Ctx, page: &Page, all: Vec<Value>) -> Reply {
+    paginate_with(woo, ctx, page, all, |v| v)
+}
+
+/// [`paginate`] over anything: only the page's items are turned into JSON (`to_json`), so a
+/// page costs the same whatever the list's length.
+pub(crate) fn paginate_with<T>(
+    woo: &WooCommerce,
+    ctx: &Ctx,
+    page: &Page,
+    all: Vec<T>,
+    to_json: impl Fn(T) -> Value,
+) -> Reply {
     let total = all.len();
     let total_pages = total.div_ceil(page.per_page);
     let start = page
         .offset
         .unwrap_or((page.page - 1).saturating_mul(page.per_page));
-    let items: Vec<Value> = all.into_iter().skip(start).take(page.per_page).collect();
+    let items: Vec<Value> = all
+        .into_iter()
+        .skip(start)
+        .take(page.per_page)
+        .map(to_json)
+        .collect();
     let link_to = |n: usize| {
         let mut ser = form_urlencoded::Serializer::new(String::new());
         for (k, v) in ctx.query.iter().filter(|(k, _)| k != "page") {

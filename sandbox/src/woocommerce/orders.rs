@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use super::model::{FeeLine, Kind, LineItem, Note, Order, ShippingLine, State};
 use super::products::{adjust_stock, apply_meta, parse_meta};
 use super::webhooks::{Event, Resource};
-use super::{ApiError, ApiResult, Ctx, Reply, WooCommerce, page_args, paginate, seg_id, state};
+use super::{
+    ApiError, ApiResult, Ctx, Reply, WooCommerce, page_args, paginate_with, seg_id, state,
+};
 use crate::common::{now_millis, parse_iso8601};
 
 pub(crate) const STATUSES: [&str; 8] = [
@@ -717,6 +719,5 @@ fn list(woo: &WooCommerce, ctx: &Ctx) -> ApiResult {
     if order == "desc" && orderby != "include" {
         found.reverse();
     }
-    let all: Vec<Value> = found.into_iter().map(|o| st.order_json(o)).collect();
-    Ok(paginate(woo, ctx, &page, all))
+    Ok(paginate_with(woo, ctx, &page, found, |o| st.order_json(o)))
 }

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use super::model::{Item, Kind, Meta, State, parse_price};
 use super::webhooks::{Event, Resource};
 use super::{
-    ApiError, ApiResult, Ctx, MAX_PER_REQUEST, Reply, WooCommerce, page_args, paginate, seg_id,
-    state,
+    ApiError, ApiResult, Ctx, MAX_PER_REQUEST, Reply, WooCommerce, page_args, paginate_with,
+    seg_id, state,
 };
 use crate::common::{now_millis, parse_iso8601};
 
@@ -260,8 +260,7 @@ fn list(woo: &WooCommerce, ctx: &Ctx) -> ApiResult {
     if order == "desc" && orderby != "include" {
         found.reverse();
     }
-    let all: Vec<Value> = found.into_iter().map(|i| st.item_json(i)).collect();
-    Ok(paginate(woo, ctx, &page, all))
+    Ok(paginate_with(woo, ctx, &page, found, |i| st.item_json(i)))
 }
 
 fn list_variations(woo: &WooCommerce, ctx: &Ctx, pid: u64) -> ApiResult {
@@ -288,8 +287,9 @@ fn list_variations(woo: &WooCommerce, ctx: &Ctx, pid: u64) -> ApiResult {
     if order == "desc" {
         found.reverse();
     }
-    let all: Vec<Value> = found.into_iter().map(|v| st.variation_json(v)).collect();
-    Ok(paginate(woo, ctx, &page, all))
+    Ok(paginate_with(woo, ctx, &page, found, |v| {
+        st.variation_json(v)
+    }))
 }
 
 /// The writable fields of a product or variation, type-checked as WP's schema does.

@@ -829,3 +829,114 @@ async fn webhook_subscription_keeps_the_deprecated_endpoint_union() {
         "{listed}"
     );
 }
+
+/// Lists and stock levels are built for what a query asks: a location's levels only when
+/// selected, connection pages from the cursor on, a tag search from the tag's orders. The
+/// answers are the same as before those shortcuts.
+#[tokio::test]
+async fn pages_levels_and_tag_searches_answer_what_is_asked() {
+    let sb = sandbox(SandboxConfig {
+        products: 7,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let shop = Shopify::new(&sb);
+
+    // Every product once, in id order, two a page.
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let d = shop
+            .data(
+                "query($after: String) { products(first: 2, after: $after) { pageInfo { hasNextPage endCursor startCursor } edges { cursor node { id } } } }",
+                json!({"after": after}),
+            )
+            .await;
+        let page = &d["products"];
+        let edges = page["edges"].as_array().unwrap();
+        assert_eq!(page["pageInfo"]["startCursor"], edges[0]["cursor"]);
+        assert_eq!(
+            page["pageInfo"]["endCursor"],
+            edges.last().unwrap()["cursor"]
+        );
+        seen.extend(edges.iter().map(|e| e["node"]["id"].clone()));
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    let all = shop
+        .data("{ products(first: 50) { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(
+        Value::Array(seen),
+        all["products"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].clone())
+            .collect::<Value>()
+    );
+
+    // A level's location is cheap to read; the location's own levels are still there.
+    let variant = shop.first_variant().await;
+    let d = shop
+        .data(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { ... on InventoryItem { inventoryLevels(first: 5) { nodes { location { id name } } } } } }",
+            json!({"ids": [variant["inventoryItem"]["id"]]}),
+        )
+        .await;
+    let location = d["nodes"][0]["inventoryLevels"]["nodes"][0]["location"]["id"].clone();
+    assert!(
+        location
+            .as_str()
+            .unwrap()
+            .starts_with("gid://shopify/Location/")
+    );
+    let d = shop
+        .data(
+            "query($id: ID!) { location(id: $id) { hasActiveInventory inventoryLevels(first: 3) { pageInfo { hasNextPage } nodes { item { id } quantities(names: [\"available\"]) { quantity } } } } }",
+            json!({"id": location}),
+        )
+        .await;
+    assert_eq!(d["location"]["hasActiveInventory"], true);
+    let levels = d["location"]["inventoryLevels"]["nodes"]
+        .as_array()
+        .unwrap();
+    assert_eq!(levels.len(), 3);
+    assert_eq!(
+        d["location"]["inventoryLevels"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    assert!(levels[0]["quantities"][0]["quantity"].is_i64());
+
+    // Tag search through the tag index, in any case, following tag changes.
+    let order = create_order(&shop, "771").await;
+    let find = |q: &'static str| {
+        let shop = &shop;
+        async move {
+            shop.data(
+                "query($q: String!) { orders(first: 5, query: $q) { nodes { id } } }",
+                json!({"q": q}),
+            )
+            .await["orders"]["nodes"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(find("tag:'TIKTOK-ORDER-771'").await, 1);
+    assert_eq!(find("tag:'tiktok-order-772'").await, 0);
+    let retag = "mutation($id: ID!, $tags: [String!]!) { tagsRemove(id: $id, tags: $tags) { userErrors { message } } }";
+    shop.data(
+        retag,
+        json!({"id": order["id"], "tags": ["tiktok-order-771"]}),
+    )
+    .await;
+    assert_eq!(find("tag:'tiktok-order-771'").await, 0);
+    assert_eq!(find("tag:TikTokShop").await, 1);
+    let retag = "mutation($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) { userErrors { message } } }";
+    shop.data(retag, json!({"id": order["id"], "tags": ["Flash-Sale"]}))
+        .await;
+    assert_eq!(find("tag:flash-sale").await, 1);
+}

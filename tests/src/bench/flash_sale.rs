@@ -13,7 +13,7 @@
 //! when the store simulator announces it (the simulator's `createdAt` has whole seconds only,
 //! like Shopify's). The clock stops when every placed order has been announced.
 
-use super::BenchResult;
+use super::{BenchResult, CpuMeter};
 use crate::rig::{Rig, with_sync};
 use crate::tiktok_id_of_store_order;
 use anyhow::Context;
@@ -292,6 +292,7 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
 
     let t0_ms = now_ms();
     let started = Instant::now();
+    let cpu_meter = CpuMeter::start(Some(rig.daemon.child.id()));
     let placing = {
         let (control, skus) = (rig.control.clone(), skus.clone());
         tokio::spawn(async move { place(&control, &skus, orders, place_secs).await })
@@ -334,6 +335,7 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
         report(&seen);
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    let cpu = cpu_meter.finish(Some(rig.daemon.child.id()));
     let placed_s = placed
         .iter()
         .map(|(_, at)| *at)
@@ -440,6 +442,7 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
         } else {
             0.0
         },
+        cpu,
         extra,
     })
 }

@@ -6,7 +6,7 @@
 //! SKU's final store stock. Catalog polls and reconciliation are slowed to an hour so the
 //! figures are the webhook fast path alone.
 
-use super::BenchResult;
+use super::{BenchResult, CpuMeter};
 use crate::{Daemon, wait_connected, write_daemon_files};
 use anyhow::Context;
 use feedbridge_common::ProductFilter;
@@ -182,6 +182,7 @@ pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
     }
     eprintln!("inventory bench: sending {changes} changes");
     let started = Instant::now();
+    let cpu_meter = CpuMeter::start(Some(daemon.child.id()));
     let mut senders = tokio::task::JoinSet::new();
     for lane in lanes {
         let control = control.clone();
@@ -203,6 +204,7 @@ pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
     })
     .await?;
     let wall_s = started.elapsed().as_secs_f64();
+    let cpu = cpu_meter.finish(Some(daemon.child.id()));
     if !converged {
         let log = daemon.stderr();
         let tail: Vec<&str> = log.lines().rev().take(40).collect();
@@ -238,6 +240,7 @@ pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
         wall_s: (wall_s * 100.0).round() / 100.0,
         api_calls,
         ceiling_fraction: (rate / f64::from(qps) * 1000.0).round() / 1000.0,
+        cpu,
         extra,
     })
 }

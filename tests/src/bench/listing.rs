@@ -7,7 +7,7 @@
 //! says how much of the allowed rate the listing flow actually uses. `duplicates` counts seller
 //! SKUs that appear on more than one TikTok product (must be 0).
 
-use super::BenchResult;
+use super::{BenchResult, CpuMeter};
 use crate::{Daemon, wait_connected, wait_for, write_daemon_files};
 use anyhow::Context;
 use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
@@ -90,6 +90,7 @@ pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
     let shopify_before = u64::try_from(control.shopify_calls().await?.len())?;
 
     let started = Instant::now();
+    let cpu_meter = CpuMeter::start(Some(daemon.child.id()));
     for chunk in ids.chunks(CHUNK) {
         let report = console
             .map_categories(context::current(), chunk.to_vec(), CATEGORY.into())
@@ -115,6 +116,7 @@ pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
     .await
     .map_err(|e| anyhow::anyhow!("{e}\n{}", daemon.stderr()))?;
     let wall_s = started.elapsed().as_secs_f64();
+    let cpu = cpu_meter.finish(Some(daemon.child.id()));
 
     let tiktok_calls = u64::try_from(control.tiktok_calls().await?.len())? - tiktok_before;
     let shopify_calls = u64::try_from(control.shopify_calls().await?.len())? - shopify_before;
@@ -145,6 +147,7 @@ pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
         wall_s,
         api_calls: tiktok_calls,
         ceiling_fraction,
+        cpu,
         extra,
     })
 }

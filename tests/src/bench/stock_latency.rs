@@ -5,7 +5,7 @@
 //!
 //! Changes are spaced by a drawn pause so they land at every phase of the catalog poll.
 
-use super::BenchResult;
+use super::{BenchResult, CpuMeter};
 use crate::rig::Rig;
 use anyhow::Context as _;
 use feedbridge_sandbox::merchant::SimStore;
@@ -79,6 +79,7 @@ pub async fn run(options: StockLatencyOptions) -> anyhow::Result<BenchResult> {
     }
     let store_calls_before = store.calls(&rig.control).await?.len();
     let tiktok_calls_before = rig.control.tiktok_calls().await?.len();
+    let cpu_meter = CpuMeter::start(Some(rig.daemon.child.id()));
     let mut dice = options.seed | 1;
     let mut latencies = Vec::with_capacity(options.changes);
     for change in 0..options.changes {
@@ -127,6 +128,7 @@ pub async fn run(options: StockLatencyOptions) -> anyhow::Result<BenchResult> {
             .with_context(|| format!("no inventory update was logged for change {change}"))?;
         latencies.push(arrived_at - accepted_at);
     }
+    let cpu = cpu_meter.finish(Some(rig.daemon.child.id()));
     let store_calls = store.calls(&rig.control).await?.len() - store_calls_before;
     let tiktok_updates = rig.control.tiktok_calls().await?[tiktok_calls_before..]
         .iter()
@@ -164,6 +166,7 @@ pub async fn run(options: StockLatencyOptions) -> anyhow::Result<BenchResult> {
         } else {
             (p99 as f64 / (poll as f64 * 1000.0) * 100.0).round() / 100.0
         },
+        cpu,
         extra,
     })
 }

@@ -24,7 +24,7 @@ mod tally;
 
 pub use tally::{Duplicated, Lost, Placed, Snapshot};
 
-use super::BenchResult;
+use super::{BenchResult, CpuMeter};
 use crate::Daemon;
 use crate::rig::{CATEGORY, Rig, with_sync};
 use anyhow::Context;
@@ -594,12 +594,15 @@ pub async fn run_store(store: SimStore, options: &ChaosOptions) -> anyhow::Resul
 /// Every store platform in turn; one JSON line with each platform's report.
 pub async fn run(options: ChaosOptions) -> anyhow::Result<BenchResult> {
     let started = Instant::now();
+    // The whole run, setup included: daemons are started, killed and restarted throughout.
+    let cpu_meter = CpuMeter::start(None);
     let mut reports = Vec::new();
     for store in &options.stores {
         let report = run_store(*store, &options).await?;
         eprintln!("chaos: {}", serde_json::to_string(&report)?);
         reports.push(report);
     }
+    let cpu = cpu_meter.finish(None);
     let lost: usize = reports.iter().map(|r| r.lost.total()).sum();
     let api_calls: usize = reports.iter().map(|r| r.api_calls).sum();
     let duplicated: usize = reports.iter().map(|r| r.duplicated.total()).sum();
@@ -617,6 +620,7 @@ pub async fn run(options: ChaosOptions) -> anyhow::Result<BenchResult> {
         api_calls: u64::try_from(api_calls)?,
         // Not a throughput case: no ceiling is approached on purpose.
         ceiling_fraction: 0.0,
+        cpu,
         extra,
     })
 }
