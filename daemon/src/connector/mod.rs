@@ -14,6 +14,8 @@ pub mod tiktok;
 pub mod woocommerce;
 
 use async_trait::async_trait;
+use futures::StreamExt as _;
+use futures::stream::BoxStream;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -241,6 +243,21 @@ pub trait Storefront: Send + Sync {
     async fn info(&self) -> ConnectorResult<StoreInfo>;
     /// Products, a page at a time, oldest update first.
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>>;
+    /// The whole catalog for a full read, in batches. The default pages through
+    /// [`Storefront::products`]; a platform with a bulk export (Shopify) reads it that way.
+    fn full_catalog(&self) -> BoxStream<'_, ConnectorResult<Vec<StoreProduct>>> {
+        futures::stream::try_unfold(
+            Some(None),
+            move |cursor: Option<Option<String>>| async move {
+                let Some(cursor) = cursor else {
+                    return Ok(None);
+                };
+                let page = self.products(cursor).await?;
+                Ok(Some((page.items, page.next.map(Some))))
+            },
+        )
+        .boxed()
+    }
     /// The store order created for this TikTok order, if any: the check before every create.
     async fn find_order(&self, tiktok_order_id: &str) -> ConnectorResult<Option<StoreOrderRef>>;
     async fn create_order(&self, order: &NewStoreOrder) -> ConnectorResult<StoreOrderRef>;

@@ -7,6 +7,7 @@ use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSk
 use crate::store::{self, DraftVariant, ListingDraft};
 use feedbridge_common::catalog::{PackageFacts, ShopSettings};
 use feedbridge_common::{ConnectionState, FailureKind, ListingStatus};
+use futures::StreamExt as _;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -20,15 +21,15 @@ const REQUIREMENTS_TTL_SECS: i64 = 3_600;
 const MAIN_IMAGE: &str = "MAIN_IMAGE";
 const DESCRIPTION_IMAGE: &str = "DESCRIPTION_IMAGE";
 
-/// Read the whole store catalog; queue pushes for listings whose price or stock moved, and
-/// another look at orders that were blocked on an SKU.
+/// Read the whole store catalog (Shopify: one bulk query); queue pushes for listings whose
+/// price or stock moved, and another look at orders that were blocked on an SKU.
 pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
     let Some(org) = engine.org(org_id).cloned() else {
         return Ok(());
     };
-    let mut cursor = None;
-    loop {
-        let page = org.store.products(cursor.take()).await.map_err(|e| {
+    let mut batches = org.store.full_catalog();
+    while let Some(batch) = batches.next().await {
+        let products = batch.map_err(|e| {
             StepFailure::from_connector(
                 FailureKind::Connection,
                 &org.name,
@@ -37,7 +38,6 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
                 &e,
             )
         })?;
-        let products = page.items;
         engine
             .store
             .transaction(move |tx| {
@@ -47,11 +47,8 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
                 Ok(())
             })
             .await?;
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
     }
+    drop(batches);
     let shops: Vec<i64> = org.shops.iter().map(|shop| shop.connection).collect();
     let (stale, blocked, to_adopt) = engine
         .store

@@ -3,7 +3,7 @@
 //! documented cost bucket, so products/s is what the store's limits allow the daemon to read.
 //! Also: the store calls it took and the daemon's peak RSS.
 
-use super::BenchResult;
+use super::{BenchResult, CpuMeter};
 use crate::{Daemon, wait_for, write_daemon_files};
 use anyhow::Context as _;
 use feedbridge_sandbox::SandboxConfig;
@@ -50,6 +50,7 @@ pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
 
     let started = Instant::now();
     let mut daemon = Daemon::spawn(&config, dir.path())?;
+    let cpu_meter = CpuMeter::start(Some(daemon.child.id()));
     let console = daemon.client().await?;
     let total = u64::try_from(products)?;
     wait_for("the whole catalog in the database", IMPORT_WAIT, || async {
@@ -60,6 +61,7 @@ pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
     .map_err(|e| anyhow::anyhow!("{e}\n{}", daemon.stderr()))?;
     let wall_s = started.elapsed().as_secs_f64();
     let rss_mib = peak_rss_mib(daemon.child.id())?;
+    let cpu = cpu_meter.finish(Some(daemon.child.id()));
     let calls = control.shopify_calls().await?;
     let throttled = calls
         .iter()
@@ -85,6 +87,7 @@ pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
         api_calls: u64::try_from(calls.len())?,
         // The goal is 100 products/s; this is the fraction of it reached.
         ceiling_fraction: products_per_s / 100.0,
+        cpu,
         extra,
     })
 }

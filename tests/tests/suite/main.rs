@@ -19,6 +19,7 @@ mod orders;
 mod orders_crash;
 mod organizations;
 mod packaging;
+mod shopify_catalog;
 mod stock;
 mod tiktok_webhooks;
 mod webhook_abuse;

@@ -8,6 +8,7 @@
 //! `THROTTLED` answer (HTTP 200 body or 429) was not run: the call goes again at the head of
 //! its class once the bucket holds its cost, a bounded number of times.
 
+mod bulk;
 mod catalog;
 mod inventory;
 mod platform;
@@ -34,6 +35,8 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use feedbridge_common::secret::Secret;
+use futures::StreamExt as _;
+use futures::stream::BoxStream;
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -252,6 +255,18 @@ enum Outcome {
     Throttled(Duration, String),
 }
 
+/// Products handed on per batch of a bulk read (one database transaction each).
+const BULK_BATCH: usize = 250;
+
+/// `items` in batches of `size`, in order.
+fn batches_of<T>(items: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
+    let mut items = items.into_iter().peekable();
+    std::iter::from_fn(move || {
+        items.peek()?;
+        Some(items.by_ref().take(size).collect())
+    })
+}
+
 /// Expected cost of each operation: its last `requestedQueryCost`.
 #[derive(Debug, Default)]
 struct ExpectedCosts(HashMap<String, f64>);
@@ -418,6 +433,28 @@ impl ShopifyClient {
             raw: last_raw,
             retry_after: Some(last_wait.max(MIN_THROTTLE_WAIT)),
         }))
+    }
+
+    /// One page of products.
+    async fn products_page(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
+        let after = cursor.filter(|c| !c.is_empty());
+        let data: wire::ProductsData = self
+            .sized_page(
+                "Products",
+                &self.products_page_size,
+                products_query,
+                json!({ "after": after }),
+            )
+            .await?;
+        let next = data.products.page_info.next();
+        let mut items = Vec::with_capacity(data.products.nodes.len());
+        for mut product in data.products.nodes {
+            if product.has_more_variants() {
+                self.complete_variants(&mut product).await?;
+            }
+            items.push(StoreProduct::from(product));
+        }
+        Ok(Page { items, next })
     }
 
     /// One HTTP exchange, classified, with the cost Shopify reported for it (if any).
@@ -934,24 +971,20 @@ impl Storefront for ShopifyClient {
     }
 
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
-        let after = cursor.filter(|c| !c.is_empty());
-        let data: wire::ProductsData = self
-            .sized_page(
-                "Products",
-                &self.products_page_size,
-                products_query,
-                json!({ "after": after }),
-            )
-            .await?;
-        let next = data.products.page_info.next();
-        let mut items = Vec::with_capacity(data.products.nodes.len());
-        for mut product in data.products.nodes {
-            if product.has_more_variants() {
-                self.complete_variants(&mut product).await?;
-            }
-            items.push(StoreProduct::from(product));
-        }
-        Ok(Page { items, next })
+        self.products_page(cursor).await
+    }
+
+    /// One bulk query instead of hundreds of pages; batches of [`BULK_BATCH`] products.
+    fn full_catalog(&self) -> BoxStream<'_, ConnectorResult<Vec<StoreProduct>>> {
+        futures::stream::once(self.bulk_products())
+            .flat_map(|read| {
+                let batches: Vec<ConnectorResult<Vec<StoreProduct>>> = match read {
+                    Ok(products) => batches_of(products, BULK_BATCH).map(Ok).collect(),
+                    Err(error) => vec![Err(error)],
+                };
+                futures::stream::iter(batches)
+            })
+            .boxed()
     }
 
     async fn find_order(&self, tiktok_order_id: &str) -> ConnectorResult<Option<StoreOrderRef>> {
@@ -1390,6 +1423,13 @@ mod tests {
             .settle(300.0);
         assert_eq!(start.elapsed(), Duration::from_secs(2));
         assert!(!format!("{client:?}").contains("shpat_x"));
+    }
+
+    #[test]
+    fn batches_keep_order_and_size() {
+        let batches: Vec<Vec<u32>> = batches_of((1..=5).collect(), 2).collect();
+        assert_eq!(batches, [vec![1, 2], vec![3, 4], vec![5]]);
+        assert_eq!(batches_of(Vec::<u32>::new(), 2).count(), 0);
     }
 
     #[test]
