@@ -15,6 +15,7 @@ mod order_record;
 mod orders;
 mod orgs;
 mod pool;
+mod prune;
 mod settings;
 mod signals;
 mod stock;
@@ -29,6 +30,7 @@ pub use migrations::MIGRATIONS;
 pub use order_record::DecodeError as OrderRecordError;
 pub use orders::*;
 pub use orgs::*;
+pub use prune::*;
 pub use settings::*;
 pub use signals::*;
 pub use stock::*;
@@ -246,7 +248,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 10;
+    const MIGRATION_COUNT: i64 = 11;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

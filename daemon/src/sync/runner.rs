@@ -75,7 +75,11 @@ pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
         Err(error) => warn!(%error, "Could not requeue interrupted jobs."),
     }
     let held = Arc::new(Held::default());
-    let mut handles = Vec::new();
+    // Housekeeping beside the workers: deletes finished work and old events on a schedule.
+    let mut handles = vec![tokio::spawn(super::prune::run(
+        Arc::clone(&engine),
+        stop.clone(),
+    ))];
     for worker in 0..engine.settings.workers {
         let engine = Arc::clone(&engine);
         let stop = stop.clone();
