@@ -134,6 +134,18 @@ pub struct SyncSettings {
     /// on TikTok are overwritten by the store's figures).
     #[serde(default = "defaults::stock_reconcile_secs")]
     pub stock_reconcile_secs: u64,
+    /// Days finished work is kept: done jobs, failed jobs whose failure is no longer open,
+    /// resolved failures and webhook delivery ids (the duplicate check).
+    #[serde(default = "defaults::job_retention_days")]
+    pub job_retention_days: u32,
+    /// Days events (the console's activity feed) are kept, except an order's timeline while
+    /// the order is within `order_timeline_days`.
+    #[serde(default = "defaults::event_retention_days")]
+    pub event_retention_days: u32,
+    /// An order's timeline is kept whole while the order is open (not shipped or cancelled)
+    /// and for this many days after its last change.
+    #[serde(default = "defaults::order_timeline_days")]
+    pub order_timeline_days: u32,
 }
 
 impl Default for SyncSettings {
@@ -146,6 +158,9 @@ impl Default for SyncSettings {
             workers: defaults::workers(),
             max_attempts: defaults::max_attempts(),
             stock_reconcile_secs: defaults::stock_reconcile_secs(),
+            job_retention_days: defaults::job_retention_days(),
+            event_retention_days: defaults::event_retention_days(),
+            order_timeline_days: defaults::order_timeline_days(),
         }
     }
 }
@@ -346,6 +361,15 @@ mod defaults {
     pub fn stock_reconcile_secs() -> u64 {
         300
     }
+    pub fn job_retention_days() -> u32 {
+        7
+    }
+    pub fn event_retention_days() -> u32 {
+        30
+    }
+    pub fn order_timeline_days() -> u32 {
+        90
+    }
     pub fn tiktok_api_base() -> String {
         "https://open-api.tiktokglobalshop.com".into()
     }
@@ -489,6 +513,15 @@ impl Config {
         }
         if self.sync.max_attempts == 0 {
             return Err(bad("sync.max_attempts".into(), "must be at least 1".into()));
+        }
+        for (key, value) in [
+            ("sync.job_retention_days", self.sync.job_retention_days),
+            ("sync.event_retention_days", self.sync.event_retention_days),
+            ("sync.order_timeline_days", self.sync.order_timeline_days),
+        ] {
+            if !(1..=3650).contains(&value) {
+                return Err(bad(key.into(), "must be between 1 and 3650 days".into()));
+            }
         }
         check_url(&self.tiktok_app.api_base).map_err(|m| bad("tiktok_app.api_base".into(), m))?;
         check_url(&self.tiktok_app.auth_base).map_err(|m| bad("tiktok_app.auth_base".into(), m))?;
@@ -718,6 +751,34 @@ mod tests {
     fn out_of_range_value_names_key() {
         let error = parse("[sync]\nworkers = 0\n").unwrap_err();
         assert_eq!(error.key, "sync.workers");
+    }
+
+    #[test]
+    fn retentions_default_and_are_checked() {
+        let sync = parse("").unwrap().sync;
+        assert_eq!(
+            (
+                sync.job_retention_days,
+                sync.event_retention_days,
+                sync.order_timeline_days
+            ),
+            (7, 30, 90)
+        );
+        let sync = parse("[sync]\njob_retention_days = 2\norder_timeline_days = 365\n")
+            .unwrap()
+            .sync;
+        assert_eq!(
+            (sync.job_retention_days, sync.order_timeline_days),
+            (2, 365)
+        );
+        for key in [
+            "job_retention_days",
+            "event_retention_days",
+            "order_timeline_days",
+        ] {
+            let error = parse(&format!("[sync]\n{key} = 0\n")).unwrap_err();
+            assert_eq!(error.key, format!("sync.{key}"));
+        }
     }
 
     #[test]

@@ -7,7 +7,15 @@ use feedbridge_daemon::cli::Args;
 use feedbridge_daemon::logging::Environment;
 use feedbridge_daemon::settings;
 use feedbridge_daemon::startup::{self, Startup};
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
+
+/// The runtime's worker threads at most: the daemon waits on the network and on its database
+/// threads, so a few suffice, and its thread count must not follow the machine's core count.
+const MAX_WORKER_THREADS: usize = 8;
+/// Threads for what still blocks (DNS lookups, file I/O) at most: a burst queues for them
+/// rather than growing the process (tokio's default allows 512).
+const MAX_BLOCKING_THREADS: usize = 8;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -52,10 +60,21 @@ fn start(args: Args) -> anyhow::Result<()> {
         tracing::info!("{change}");
     }
 
-    let runtime = tokio::runtime::Runtime::new().context("Failed to start the async runtime")?;
+    let runtime = runtime().context("Failed to start the async runtime")?;
     runtime.block_on(feedbridge_daemon::reload::run_until_stopped(
         startup,
         args.flags(),
         Environment::of_process(),
     ))
+}
+
+/// The async runtime, its threads bounded whatever the load (see `store/pool.rs` for the
+/// database's own threads).
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores.min(MAX_WORKER_THREADS))
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .enable_all()
+        .build()
 }

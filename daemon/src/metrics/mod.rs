@@ -175,7 +175,7 @@ async fn snapshot(engine: &Engine) -> Snapshot {
     let now_ms = engine.clock.now_millis();
     let figures = engine
         .store
-        .call(move |conn| {
+        .read(move |conn| {
             Ok(Snapshot {
                 storage_degraded: false,
                 jobs_due: store::count_due_jobs(conn, now_ms)?,

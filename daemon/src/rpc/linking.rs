@@ -37,7 +37,7 @@ async fn plan(
     let candidates = server
         .engine
         .store
-        .call(move |conn| store::link_candidates(conn, connection))
+        .read(move |conn| store::link_candidates(conn, connection))
         .await
         .map_err(internal)?;
     Ok(linking::preview(&shop.name, &candidates, &remote))
@@ -75,7 +75,7 @@ pub async fn link_manual(
     let draft = server
         .engine
         .store
-        .call(move |conn| store::listing_draft(conn, listing_id))
+        .read(move |conn| store::listing_draft(conn, listing_id))
         .await
         .map_err(internal)?
         .ok_or_else(|| RpcError::NotFound(format!("no product listing with id {listing_id}")))?;
@@ -100,7 +100,7 @@ pub async fn link_manual(
     let candidates = server
         .engine
         .store
-        .call(move |conn| store::link_candidates(conn, connection))
+        .read(move |conn| store::link_candidates(conn, connection))
         .await
         .map_err(internal)?;
     let Some(candidate) = candidates.iter().find(|c| c.listing_id == listing_id) else {

@@ -12,7 +12,7 @@ pub async fn mcf_settings(server: &ConsoleServer, shop: String) -> Result<McfSet
     server
         .engine
         .store
-        .call(move |conn| store::mcf_settings(conn, connection))
+        .read(move |conn| store::mcf_settings(conn, connection))
         .await
         .map_err(internal)
 }

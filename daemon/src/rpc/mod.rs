@@ -60,7 +60,7 @@ impl ConsoleServer {
         ) = self
             .engine
             .store
-            .call(move |conn| {
+            .read(move |conn| {
                 Ok((
                     store::organization_views(conn)?,
                     (
@@ -122,7 +122,7 @@ impl Console for ConsoleServer {
     async fn orders(self, _: Context, filter: OrderFilter) -> Vec<OrderView> {
         self.engine
             .store
-            .call(move |conn| store::order_views(conn, &filter))
+            .read(move |conn| store::order_views(conn, &filter))
             .await
             .unwrap_or_else(|error| {
                 warn!(%error, "Could not list orders.");
@@ -133,7 +133,7 @@ impl Console for ConsoleServer {
     async fn products(self, _: Context, filter: ProductFilter) -> Vec<ProductView> {
         self.engine
             .store
-            .call(move |conn| store::product_views(conn, &filter))
+            .read(move |conn| store::product_views(conn, &filter))
             .await
             .unwrap_or_else(|error| {
                 warn!(%error, "Could not list products.");
@@ -144,7 +144,7 @@ impl Console for ConsoleServer {
     async fn failures(self, _: Context) -> Vec<FailureView> {
         self.engine
             .store
-            .call(store::open_failures)
+            .read(store::open_failures)
             .await
             .unwrap_or_else(|error| {
                 warn!(%error, "Could not list failures.");
@@ -233,7 +233,7 @@ impl Console for ConsoleServer {
         let connection = runtime.connection;
         self.engine
             .store
-            .call(move |conn| store::search_leaf_categories(conn, connection, search.trim(), 200))
+            .read(move |conn| store::search_leaf_categories(conn, connection, search.trim(), 200))
             .await
             .map_err(internal)
     }
@@ -379,7 +379,7 @@ impl Console for ConsoleServer {
             let events = self
                 .engine
                 .store
-                .call(move |conn| store::events_after(conn, cursor, EVENT_PAGE))
+                .read(move |conn| store::events_after(conn, cursor, EVENT_PAGE))
                 .await
                 .unwrap_or_default();
             if !events.is_empty() {

@@ -97,7 +97,7 @@ pub async fn retry_failures(
     let ids = server
         .engine
         .store
-        .call(move |conn| store::open_failures_of_kind(conn, kind, organization.as_deref()))
+        .read(move |conn| store::open_failures_of_kind(conn, kind, organization.as_deref()))
         .await
         .map_err(internal)?;
     let mut queued = 0;
@@ -116,7 +116,7 @@ pub async fn order_detail(server: &ConsoleServer, order_id: i64) -> Result<Order
     server
         .engine
         .store
-        .call(move |conn| store::order_detail(conn, order_id))
+        .read(move |conn| store::order_detail(conn, order_id))
         .await
         .map_err(internal)?
         .ok_or_else(|| RpcError::NotFound(format!("no order with id {order_id}")))
@@ -160,7 +160,7 @@ pub async fn order_settings(
     server
         .engine
         .store
-        .call(move |conn| store::order_settings(conn, connection))
+        .read(move |conn| store::order_settings(conn, connection))
         .await
         .map_err(internal)
 }
@@ -253,7 +253,7 @@ pub async fn carrier_choices(
     let mut providers = server
         .engine
         .store
-        .call(move |conn| store::cached_provider_names(conn, connection))
+        .read(move |conn| store::cached_provider_names(conn, connection))
         .await
         .map_err(internal)?;
     if providers.is_empty() {
@@ -276,7 +276,7 @@ pub async fn carrier_choices(
     let (settings, unmapped_seen, region) = server
         .engine
         .store
-        .call(move |conn| {
+        .read(move |conn| {
             Ok((
                 store::order_settings(conn, connection)?,
                 store::unmapped_carriers(conn, connection)?,
@@ -317,7 +317,7 @@ pub async fn set_carrier_mapping(
             let known = server
                 .engine
                 .store
-                .call(move |conn| store::cached_provider_names(conn, connection))
+                .read(move |conn| store::cached_provider_names(conn, connection))
                 .await
                 .map_err(internal)?;
             if !known.is_empty() && !known.iter().any(|k| k.eq_ignore_ascii_case(&provider)) {

@@ -12,7 +12,7 @@ pub async fn shop_settings(server: &ConsoleServer, shop: String) -> Result<ShopS
     server
         .engine
         .store
-        .call(move |conn| store::shop_settings(conn, connection))
+        .read(move |conn| store::shop_settings(conn, connection))
         .await
         .map_err(internal)
 }

@@ -21,17 +21,27 @@ impl Health {
             .clone()
     }
 
-    /// Note the outcome of one call on the connection: `wrote` when it changed rows and its
-    /// changes were committed.
-    pub(super) fn observe<R>(&self, result: &rusqlite::Result<R>, wrote: bool) {
+    /// Note the outcome of one call: `wrote` when it changed rows and its changes were
+    /// committed.
+    #[cfg(test)]
+    fn observe<R>(&self, result: &rusqlite::Result<R>, wrote: bool) {
         match result {
-            Err(refused) => {
-                if let Some(reason) = storage_refusal(refused) {
-                    self.degrade(reason, refused);
-                }
-            }
-            Ok(_) if wrote => self.recover(),
-            Ok(_) => {}
+            Err(refused) => self.note_error(refused),
+            Ok(_) => self.note_commit(wrote),
+        }
+    }
+
+    /// A call failed: degraded when `error` means storage refuses writes.
+    pub(super) fn note_error(&self, error: &rusqlite::Error) {
+        if let Some(reason) = storage_refusal(error) {
+            self.degrade(reason, error);
+        }
+    }
+
+    /// A transaction committed: `wrote` when it changed rows, which proves writes work.
+    pub(super) fn note_commit(&self, wrote: bool) {
+        if wrote {
+            self.recover();
         }
     }
 

@@ -200,7 +200,8 @@ pub fn oldest_due_job(conn: &Connection, now_ms: i64) -> rusqlite::Result<Option
     )
 }
 
-/// Job rows per (kind, state), every state included ('done' rows are kept).
+/// Job rows per (kind, state), every state included (finished rows until the prune deletes
+/// them, `sync/prune.rs`).
 pub fn jobs_by_kind_and_state(conn: &Connection) -> rusqlite::Result<Vec<(String, String, u64)>> {
     let mut stmt = conn.prepare(
         "SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state ORDER BY kind, state",

@@ -1,7 +1,9 @@
 //! SQLite, the store of record. Only this module writes SQL.
 //!
-//! One connection behind a mutex, used from `spawn_blocking`: SQLite serializes writers anyway,
-//! and a single connection makes "claim a job in a transaction" trivially atomic.
+//! One writer thread owns the only write connection (SQLite serializes writers anyway, and a
+//! single writer makes "claim a job in a transaction" trivially atomic); a few reader threads
+//! serve read-only calls on their own connections (`pool.rs`). Callers queue, no call takes a
+//! thread of its own.
 
 mod adoption;
 mod catalog;
@@ -12,6 +14,8 @@ mod migrations;
 mod order_record;
 mod orders;
 mod orgs;
+mod pool;
+mod prune;
 mod settings;
 mod signals;
 mod stock;
@@ -26,6 +30,7 @@ pub use migrations::MIGRATIONS;
 pub use order_record::DecodeError as OrderRecordError;
 pub use orders::*;
 pub use orgs::*;
+pub use prune::*;
 pub use settings::*;
 pub use signals::*;
 pub use stock::*;
@@ -36,7 +41,7 @@ use feedbridge_common::Degraded;
 use rusqlite::Connection;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -46,8 +51,14 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
-    #[error("database task stopped: {0}")]
-    Task(#[from] tokio::task::JoinError),
+    #[error("the database threads stopped (the daemon is shutting down)")]
+    Stopped,
+    #[error("a database call failed unexpectedly (a bug; please report it): {0}")]
+    Panicked(String),
+    #[error("undone with the transaction it shared: {0}")]
+    Undone(String),
+    #[error("cannot start the database threads: {0}")]
+    Threads(std::io::Error),
     #[error("cannot make the database files private: {0}")]
     Files(std::io::Error),
 }
@@ -79,12 +90,12 @@ fn make_database_files_private(db: &Path) -> std::io::Result<()> {
 
 #[derive(Clone)]
 pub struct Store {
-    conn: Arc<Mutex<Connection>>,
+    pool: Arc<pool::Pool>,
     path: PathBuf,
-    latest_event: Arc<watch::Sender<u64>>,
-    health: Arc<health::Health>,
-    clock: Arc<dyn Clock>,
 }
+
+/// How long a connection waits for a lock another process holds before the call fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How often a degraded store tries a write to notice that storage works again.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
@@ -108,23 +119,27 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         MIGRATIONS.to_latest(&mut conn)?;
         let latest = signals::latest_event(&conn)?;
-        let (latest_event, _) = watch::channel(latest);
+        let readers = (0..pool::READERS)
+            .map(|_| open_reader(path))
+            .collect::<Result<Vec<_>, _>>()?;
         make_database_files_private(path).map_err(StoreError::Files)?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-            path: path.to_path_buf(),
-            latest_event: Arc::new(latest_event),
-            health: Arc::default(),
+        let shared = Arc::new(pool::Shared {
+            latest_event: watch::channel(latest).0,
+            health: health::Health::default(),
             clock,
+        });
+        Ok(Self {
+            pool: Arc::new(pool::Pool::start(conn, readers, &shared).map_err(StoreError::Threads)?),
+            path: path.to_path_buf(),
         })
     }
 
     /// Why writes are refused, while they are.
     pub fn degraded(&self) -> Option<Degraded> {
-        self.health.current()
+        self.pool.shared().health.current()
     }
 
     /// While degraded, try a small write every couple of seconds so that recovery shows (and
@@ -157,67 +172,54 @@ impl Store {
         &self.path
     }
 
-    /// Run `f` on the connection off the async runtime; wakes event waiters if it appended
-    /// events. Always in a transaction, even for one statement: the commit of an autocommit
-    /// statement fails (a full disk) only when the statement is reset, which `query_row`
-    /// does not report, so an `UPDATE … RETURNING` (claiming a job) would seem to succeed and
-    /// be rolled back.
+    /// Run `f` on the write connection, off the async runtime, in a transaction; wakes event
+    /// waiters if it appended events. Always in a transaction, even for one statement: the
+    /// commit of an autocommit statement fails (a full disk) only when the statement is reset,
+    /// which `query_row` does not report, so an `UPDATE … RETURNING` (claiming a job) would
+    /// seem to succeed and be rolled back. The writer may commit calls queued together in one
+    /// transaction, each in its own savepoint: `f`'s error undoes `f`'s work alone, and its
+    /// result arrives only once the commit succeeded (a refused commit is every caller's
+    /// error).
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
     {
-        self.transaction(move |tx| f(tx)).await
+        self.pool.write(f).await
     }
 
-    async fn call_mut<R, F>(&self, f: F) -> Result<R, StoreError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
-    {
-        let conn = Arc::clone(&self.conn);
-        let latest_event = Arc::clone(&self.latest_event);
-        let health = Arc::clone(&self.health);
-        let clock = Arc::clone(&self.clock);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
-            let changes_before = conn.total_changes();
-            // Read once the lock is held: transactions' times follow their order.
-            let result = clock::at_transaction_time(clock.now(), || f(&mut conn));
-            health.observe(&result, conn.total_changes() > changes_before);
-            let result = result?;
-            let latest = signals::latest_event(&conn)?;
-            latest_event.send_if_modified(|seen| {
-                let newer = latest > *seen;
-                if newer {
-                    *seen = latest;
-                }
-                newer
-            });
-            Ok(result)
-        })
-        .await?
-    }
-
-    /// Like [`Store::call`], in one transaction.
+    /// [`Store::call`], named for closures that write several tables together.
     pub async fn transaction<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<R> + Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
     {
-        self.call_mut(move |conn| {
-            let tx = conn.transaction()?;
-            let result = f(&tx)?;
-            tx.commit()?;
-            Ok(result)
-        })
-        .await
+        self.call(f).await
+    }
+
+    /// Run `f` on one of the read-only connections, in one read transaction (a consistent
+    /// snapshot of everything committed before it started). It never waits for the writer;
+    /// a statement that writes fails (`query_only`). For the console's lists and the metrics.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+    {
+        self.pool.read(f).await
     }
 
     /// Watch the newest event sequence number.
     pub fn subscribe_events(&self) -> watch::Receiver<u64> {
-        self.latest_event.subscribe()
+        self.pool.shared().latest_event.subscribe()
     }
+}
+
+/// A connection for [`Store::read`]: refuses writes.
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
 }
 
 /// A database in memory at the latest schema, for the store's unit tests.
@@ -246,7 +248,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 10;
+    const MIGRATION_COUNT: i64 = 11;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

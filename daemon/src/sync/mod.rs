@@ -17,6 +17,7 @@ mod order_state;
 pub use carriers::region_default as region_default_carrier;
 mod order_reads;
 mod orders;
+pub mod prune;
 mod runner;
 mod shipping;
 mod stock;

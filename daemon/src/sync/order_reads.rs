@@ -58,7 +58,7 @@ pub const UNKNOWN_ACTION: &str = "Nothing to do unless you expected this order i
 /// The failure of an id TikTok does not know: dropped from the queue, said so plainly.
 /// Retrying it reads that id again (job `order_fetch` with subject `<shop>:<order>`).
 pub fn record_unknown_order(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     org: &str,
     connection: i64,
     order: &str,

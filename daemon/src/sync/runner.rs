@@ -75,7 +75,11 @@ pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
         Err(error) => warn!(%error, "Could not requeue interrupted jobs."),
     }
     let held = Arc::new(Held::default());
-    let mut handles = Vec::new();
+    // Housekeeping beside the workers: deletes finished work and old events on a schedule.
+    let mut handles = vec![tokio::spawn(super::prune::run(
+        Arc::clone(&engine),
+        stop.clone(),
+    ))];
     for worker in 0..engine.settings.workers {
         let engine = Arc::clone(&engine);
         let stop = stop.clone();
@@ -297,7 +301,7 @@ fn log_settled(settled: &Settled, outcome: &StepResult) {
 /// which it waits (at least the platform's Retry-After, else the item's backoff; both
 /// jittered) and is retried while its budget lasts, else recorded for a human.
 fn settle(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     job: &Job,
     outcome: &StepResult,
     max_attempts: u32,
@@ -330,11 +334,7 @@ fn settle(
 
 /// Record a failure a human must look at (one open failure per item), and mark what it was
 /// about.
-fn give_up(
-    tx: &rusqlite::Transaction<'_>,
-    job: &Job,
-    failure: &StepFailure,
-) -> rusqlite::Result<()> {
+fn give_up(tx: &rusqlite::Connection, job: &Job, failure: &StepFailure) -> rusqlite::Result<()> {
     match (job.kind.as_str(), job.subject.parse::<i64>().ok()) {
         (kind::LIST_PRODUCT, Some(listing)) => {
             store::set_listing_status(
