@@ -376,15 +376,23 @@ async fn deliver(
         for (k, v) in headers {
             req = req.header(k.as_str(), v.as_str());
         }
-        let result = req.body(body.to_vec()).send().await;
+        let result = match req.body(body.to_vec()).send().await {
+            // Read the answer to its end, so the connection goes back to the pool (a dropped
+            // body closes it, and every delivery would open a new one).
+            Ok(resp) => {
+                let status = resp.status();
+                let _ = resp.bytes().await;
+                Ok(status)
+            }
+            Err(error) => Err(error),
+        };
         let mut log = lock(log);
         let Some(entry) = log.get_mut(idx) else {
             return;
         };
         entry.attempts += 1;
         match result {
-            Ok(resp) => {
-                let status = resp.status();
+            Ok(status) => {
                 entry.last_status = Some(status.as_u16());
                 if status.is_success() {
                     entry.delivered = true;

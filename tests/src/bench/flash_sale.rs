@@ -12,6 +12,11 @@
 //! store's `orders/create` webhook on a loopback listener, so "the store order exists" is timed
 //! when the store simulator announces it (the simulator's `createdAt` has whole seconds only,
 //! like Shopify's). The clock stops when every placed order has been announced.
+//!
+//! Besides the floor (the least time the store's limit allows for all orders), the latencies
+//! are set against an ideal FIFO at the store's limit ([`ideal_fifo_latencies_ms`]), and the
+//! refused store calls are counted per order created. `--under-limit` places the orders at
+//! half the store's order rate, where p99 should be the daemon's own latency.
 
 use super::{BenchResult, CpuMeter};
 use crate::rig::{Rig, with_sync};
@@ -57,6 +62,52 @@ pub fn floor_s(orders: usize, bucket: f64, restore_rate: f64) -> f64 {
     #[allow(clippy::cast_precision_loss)]
     let points = orders as f64 * ORDER_CREATE_COST;
     (points - bucket).max(0.0) / restore_rate
+}
+
+/// Seconds per order at the store's limit: one `orderCreate` (10 points) per 10 points
+/// restored, 0.1 s at 100 points/s.
+pub fn store_order_interval_s(restore_rate: f64) -> f64 {
+    ORDER_CREATE_COST / restore_rate
+}
+
+/// The store's order-creation limit: its cost bucket and what one `orderCreate` costs.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreLimit {
+    /// Bucket size in points (full when the first order arrives: the bench lets it refill).
+    pub bucket: f64,
+    /// Points restored per second.
+    pub restore_rate: f64,
+    /// Points one order takes.
+    pub order_cost: f64,
+}
+
+/// Latencies (ms) of an ideal FIFO at the store's limit: orders arriving at `arrivals_ms` (any
+/// order) are created first come, first served, each as soon as it has arrived, the one
+/// before it is created and the bucket holds its cost: `f_i = max(a_i, f_{i-1}, t_bucket)`,
+/// latency `f_i − a_i`. Once the bucket's burst is spent this is `f_i = max(a_i, f_{i-1}) + c`
+/// with `c = cost / restore rate`. No client of the store can beat it (it spends no points
+/// on anything else and takes no time itself), so `p99 / ideal p99` is what the daemon adds
+/// to the queue the store imposes. Under the limit the ideal latency is 0. Latencies come in
+/// arrival order.
+pub fn ideal_fifo_latencies_ms(arrivals_ms: &[i64], limit: StoreLimit) -> Vec<i64> {
+    let mut arrivals = arrivals_ms.to_vec();
+    arrivals.sort_unstable();
+    let mut points = limit.bucket;
+    let mut clock = arrivals.first().map_or(0.0, |&a| ms_to_s(a));
+    arrivals
+        .iter()
+        .map(|&a| {
+            let arrived = ms_to_s(a);
+            let start = clock.max(arrived);
+            points = (points + (start - clock) * limit.restore_rate).min(limit.bucket);
+            let wait = ((limit.order_cost - points) / limit.restore_rate).max(0.0);
+            clock = start + wait;
+            points = (points + wait * limit.restore_rate).min(limit.bucket) - limit.order_cost;
+            #[allow(clippy::cast_possible_truncation)]
+            let latency = ((clock - arrived) * 1000.0).round() as i64;
+            latency
+        })
+        .collect()
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -255,9 +306,26 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Seconds to place `orders` at half the store's order rate (the `--under-limit` case).
+pub fn under_limit_place_secs(orders: usize) -> u64 {
+    let interval = store_order_interval_s(SandboxConfig::default().shopify_restore_rate);
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let secs = (orders as f64 * interval * 2.0).ceil() as u64;
+    secs.max(1)
+}
+
 pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> {
     let limits = SandboxConfig::default();
     let floor = floor_s(orders, limits.shopify_bucket, limits.shopify_restore_rate);
+    let interval = store_order_interval_s(limits.shopify_restore_rate);
     let rig = Rig::start(
         SandboxConfig {
             products: SKUS,
@@ -382,6 +450,11 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
         .iter()
         .filter(|c| c.code == Some(json!("THROTTLED")))
         .count();
+    // Refused: the store's throttle, as a GraphQL THROTTLED answer or an HTTP 429.
+    let refused = shopify_window
+        .iter()
+        .filter(|c| c.code == Some(json!("THROTTLED")) || c.status == 429)
+        .count();
     let order_creates = shopify_window
         .iter()
         .filter(|c| {
@@ -402,6 +475,31 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
 
     let p50 = percentile(&latencies, 0.50);
     let p99 = percentile(&latencies, 0.99);
+    let arrivals: Vec<i64> = placed.iter().map(|(_, paid)| *paid).collect();
+    let mut ideal = ideal_fifo_latencies_ms(
+        &arrivals,
+        StoreLimit {
+            bucket: limits.shopify_bucket,
+            restore_rate: limits.shopify_restore_rate,
+            order_cost: ORDER_CREATE_COST,
+        },
+    );
+    ideal.sort_unstable();
+    let ideal_p99 = percentile(&ideal, 0.99);
+    let created = placed.len() - missing;
+    #[allow(clippy::cast_precision_loss)]
+    let refused_per_order = (created > 0).then(|| round3(refused as f64 / created as f64));
+    let p99_over_ideal = match (p99, ideal_p99) {
+        #[allow(clippy::cast_precision_loss)]
+        (Some(actual), Some(ideal)) if ideal > 0 => Some(round3(actual as f64 / ideal as f64)),
+        _ => None,
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let arrival_per_s = if place_secs > 0 {
+        orders as f64 / place_secs as f64
+    } else {
+        f64::INFINITY
+    };
     let api_calls = u64::try_from(tiktok_n + shopify_window.len())?;
     let mut extra = serde_json::Map::new();
     for (key, value) in [
@@ -415,6 +513,8 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
         ),
         ("p50_ms", json!(p50)),
         ("p99_ms", json!(p99)),
+        ("ideal_p99_ms", json!(ideal_p99)),
+        ("p99_over_ideal", json!(p99_over_ideal)),
         ("max_ms", json!(latencies.last())),
         ("latency_samples", json!(latencies.len())),
         ("duplicates", json!(duplicates)),
@@ -425,6 +525,11 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
         ("shopify_calls", json!(shopify_window.len())),
         ("order_create_calls", json!(order_creates)),
         ("shopify_throttled", json!(throttled)),
+        ("refused_calls", json!(refused)),
+        ("refused_per_order", json!(refused_per_order)),
+        ("arrival_per_s", json!(round2(arrival_per_s))),
+        ("store_orders_per_s", json!(round2(1.0 / interval))),
+        ("under_store_limit", json!(arrival_per_s < 1.0 / interval)),
         ("failures", json!(failures)),
         ("peak_rss_mb", json!(peak_rss_mb)),
         ("workers", json!(WORKERS)),
@@ -445,4 +550,44 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
         cpu,
         extra,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ideal_fifo_spends_the_burst_then_creates_one_order_each_interval() {
+        // A bucket of two orders, one more each 100 ms.
+        let limit = StoreLimit {
+            bucket: 20.0,
+            restore_rate: 100.0,
+            order_cost: 10.0,
+        };
+        // Four at once: two from the burst, then one each 100 ms.
+        assert_eq!(
+            ideal_fifo_latencies_ms(&[0, 0, 0, 0], limit),
+            vec![0, 0, 100, 200]
+        );
+        // After a pause the bucket has refilled; arrivals in any order are taken FIFO.
+        assert_eq!(
+            ideal_fifo_latencies_ms(&[5_000, 0, 0, 0, 5_000, 5_000], limit),
+            vec![0, 0, 100, 0, 0, 100]
+        );
+        // Under the limit nothing waits.
+        let spaced: Vec<i64> = (0..50).map(|i| i * 200).collect();
+        assert!(
+            ideal_fifo_latencies_ms(&spaced, limit)
+                .iter()
+                .all(|l| *l == 0)
+        );
+        assert!(ideal_fifo_latencies_ms(&[], limit).is_empty());
+    }
+
+    #[test]
+    fn the_store_creates_ten_orders_a_second_and_the_under_limit_case_places_five() {
+        assert!((store_order_interval_s(100.0) - 0.1).abs() < 1e-9);
+        assert_eq!(under_limit_place_secs(300), 60);
+        assert!((floor_s(10_000, 1_000.0, 100.0) - 990.0).abs() < 1e-9);
+    }
 }

@@ -34,8 +34,11 @@ enum Case {
         #[arg(long, default_value_t = 10_000)]
         orders: usize,
         /// Seconds over which the orders are placed, at an even pace.
-        #[arg(long, default_value_t = 60)]
+        #[arg(long, default_value_t = 60, conflicts_with = "under_limit")]
         place_secs: u64,
+        /// Place the orders at half the store's order rate (under its limit) instead.
+        #[arg(long)]
+        under_limit: bool,
     },
     /// Per stock change in the store, the time until TikTok receives it (p50/p99/max) and
     /// the calls it took, for a store with webhooks or polled alone.
@@ -106,7 +109,16 @@ async fn main() -> anyhow::Result<()> {
     let result = match Args::parse().case {
         Case::Listing { products } => bench::listing::run(products).await?,
         Case::Inventory { changes, skus } => bench::inventory::run(changes, skus).await?,
-        Case::FlashSale { orders, place_secs } => {
+        Case::FlashSale {
+            orders,
+            place_secs,
+            under_limit,
+        } => {
+            let place_secs = if under_limit {
+                bench::flash_sale::under_limit_place_secs(orders)
+            } else {
+                place_secs
+            };
             bench::flash_sale::run(orders, place_secs).await?
         }
         Case::StockLatency {
