@@ -188,8 +188,11 @@ proptest! {
             Err(error) => {
                 prop_assert!(!error.to_string().contains(&secret), "{error:?}");
                 prop_assert!(!error.raw().contains(&secret), "{error:?}");
-                if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                if status.is_server_error() {
                     prop_assert!(matches!(error, ConnectorError::Retryable { .. }), "{error:?}");
+                }
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    prop_assert!(matches!(error, ConnectorError::Throttled { .. }), "{error:?}");
                 }
             }
         }
