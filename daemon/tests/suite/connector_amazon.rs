@@ -220,8 +220,12 @@ async fn quota_and_server_errors_are_retryable() {
         .unwrap();
         let err = amazon.fulfilment_order("x").await.unwrap_err();
         match err {
-            ConnectorError::Retryable { retry_after, .. } => {
-                assert_eq!(retry_after.is_some(), kind == FaultKind::RateLimit);
+            // QuotaExceeded was not run: throttled, with Amazon's wait.
+            ConnectorError::Throttled { retry_after, .. } if kind == FaultKind::RateLimit => {
+                assert!(retry_after.is_some());
+            }
+            ConnectorError::Retryable { retry_after, .. } if kind != FaultKind::RateLimit => {
+                assert!(retry_after.is_none());
             }
             other => panic!("unexpected {other:?}"),
         }

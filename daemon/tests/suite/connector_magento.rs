@@ -620,7 +620,9 @@ async fn credentials_rate_limits_and_errors_are_classified() {
             .unwrap();
         let error = client.find_order("1").await.unwrap_err();
         assert!(
-            matches!(error, ConnectorError::Retryable { .. }),
+            error.is_transient()
+                && matches!(error, ConnectorError::Throttled { .. })
+                    == (kind == FaultKind::RateLimit),
             "{kind:?}: {error:?}"
         );
     }

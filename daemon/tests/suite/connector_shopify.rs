@@ -345,7 +345,7 @@ async fn throttling_is_waited_out() {
     // Only the two scripted ones: the pre-wait kept every real call under the bucket.
     assert_eq!(throttled, 2, "{calls:?}");
 
-    // Too many throttles in a row: Retryable with a wait.
+    // Too many throttles in a row: Throttled (not run) with a wait.
     control
         .shopify_fault(&Fault {
             path_contains: "ShopInfo".into(),
@@ -355,7 +355,7 @@ async fn throttling_is_waited_out() {
         .await
         .unwrap();
     match client.info().await {
-        Err(ConnectorError::Retryable { retry_after, .. }) => assert!(retry_after.is_some()),
+        Err(ConnectorError::Throttled { retry_after, .. }) => assert!(retry_after.is_some()),
         other => panic!("unexpected {other:?}"),
     }
 }

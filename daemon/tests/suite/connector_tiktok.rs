@@ -454,7 +454,7 @@ async fn faults_are_retryable() {
         .await
         .unwrap();
     match client.warehouses().await {
-        Err(ConnectorError::Retryable { retry_after, .. }) => {
+        Err(ConnectorError::Throttled { retry_after, .. }) => {
             assert!(retry_after.is_some_and(|d| d > Duration::ZERO));
         }
         other => panic!("unexpected {other:?}"),
