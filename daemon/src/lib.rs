@@ -225,7 +225,7 @@ async fn build_runtimes(
         let platform = org.store.platform;
         let domain = org.store.shop_domain.clone();
         let (org_id, store_connection) = store
-            .transaction(move |tx| {
+            .call(move |tx| {
                 let org_id = store::ensure_org(tx, &name)?;
                 let conn_id = store::ensure_connection(
                     tx,

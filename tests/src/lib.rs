@@ -269,6 +269,26 @@ pub fn tiktok_id_of_store_order(order: &serde_json::Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A number field of `/proc/<pid>/status` (`Threads:`, or `VmHWM:` in kB), if the process runs.
+pub fn process_status_field(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Peak resident set (VmHWM) of a process, in MB to one decimal.
+pub fn peak_rss_mb(pid: u32) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    let kb = process_status_field(pid, "VmHWM:")? as f64;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
 pub mod bench;
 pub mod rig;
 pub use rig::Rig;

@@ -218,6 +218,22 @@ impl Rig {
         .map_err(|e| self.with_log(e))
     }
 
+    /// Where the daemon says it receives webhooks (from its log).
+    pub fn webhook_address(&self) -> anyhow::Result<std::net::SocketAddr> {
+        let log = self.daemon.stderr();
+        let address: String = log
+            .lines()
+            .find(|l| l.contains("Receiving webhooks."))
+            .and_then(|l| l.split("http://").nth(1))
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ':'))
+                    .collect()
+            })
+            .context("webhook address in the daemon log")?;
+        Ok(address.parse()?)
+    }
+
     /// The quick way to get every store SKU sellable on TikTok: see [`Rig::link`].
     pub async fn link_all(&self, stock: i64) -> anyhow::Result<Vec<String>> {
         let products = self.store.products(&self.control).await?;

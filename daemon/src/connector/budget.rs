@@ -201,11 +201,10 @@ impl Budget {
                 let now = Instant::now();
                 state.refill(now);
                 let cost = cost.clamp(0.0, state.limits.capacity);
+                let at_head = state.head() == Some(ticket.id);
                 match state.blocked_until {
-                    Some(until) if until > now && state.head() == Some(ticket.id) => {
-                        Some(until - now)
-                    }
-                    _ if state.head() != Some(ticket.id) => None,
+                    _ if !at_head => None,
+                    Some(until) if until > now => Some(until - now),
                     _ if state.available >= cost => {
                         state.blocked_until = None;
                         state.available -= cost;
@@ -307,6 +306,16 @@ mod tests {
         restore_per_sec: 50.0,
     };
 
+    /// Shopify's standard bucket with every point spent.
+    async fn emptied() -> Budget {
+        let budget = Budget::new(SHOPIFY);
+        budget
+            .reserve(1_000.0, Priority::Urgent)
+            .await
+            .settle(1_000.0);
+        budget
+    }
+
     fn secs(from: Instant) -> f64 {
         (Instant::now() - from).as_secs_f64()
     }
@@ -322,11 +331,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_caller_waits_for_the_points_it_needs() {
-        let budget = Budget::new(SHOPIFY);
-        budget
-            .reserve(1_000.0, Priority::Urgent)
-            .await
-            .settle(1_000.0);
+        let budget = emptied().await;
         let start = Instant::now();
         budget.reserve(100.0, Priority::Urgent).await.settle(100.0);
         assert!((secs(start) - 2.0).abs() < 0.01, "{}", secs(start));
@@ -334,11 +339,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn callers_are_served_in_order_and_urgent_first_with_a_floor() {
-        let budget = Arc::new(Budget::new(SHOPIFY));
-        budget
-            .reserve(1_000.0, Priority::Urgent)
-            .await
-            .settle(1_000.0);
+        let budget = Arc::new(emptied().await);
         let served = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
         let callers = [
@@ -410,11 +411,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_caller_that_gives_up_leaves_the_queue() {
-        let budget = Arc::new(Budget::new(SHOPIFY));
-        budget
-            .reserve(1_000.0, Priority::Urgent)
-            .await
-            .settle(1_000.0);
+        let budget = Arc::new(emptied().await);
         let waiting = {
             let budget = Arc::clone(&budget);
             tokio::spawn(async move { budget.reserve(900.0, Priority::Urgent).await.refund() })
@@ -429,11 +426,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_refused_call_goes_again_ahead_of_its_class() {
-        let budget = Arc::new(Budget::new(SHOPIFY));
-        budget
-            .reserve(1_000.0, Priority::Urgent)
-            .await
-            .settle(1_000.0);
+        let budget = Arc::new(emptied().await);
         let served = Arc::new(Mutex::new(Vec::new()));
         let later = {
             let (budget, served) = (Arc::clone(&budget), Arc::clone(&served));

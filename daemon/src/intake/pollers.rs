@@ -191,7 +191,7 @@ async fn poll_tiktok_orders(engine: &Engine, shop: &ShopRuntime) -> Result<(), S
         let orders = page.items;
         let rows = engine
             .store
-            .transaction(move |tx| {
+            .call(move |tx| {
                 orders
                     .iter()
                     .map(|order| store::upsert_order(tx, connection, order))

@@ -47,7 +47,7 @@ async fn stock_level_changed(
         app.engine.clock.now_millis() + i64::try_from(STOCK_SETTLE.as_millis()).unwrap_or(0);
     app.engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             let listings =
                 store::record_stock_level(tx, org_id, &item, &location, available, &updated_at)?;
             for listing in listings {

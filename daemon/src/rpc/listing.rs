@@ -44,7 +44,7 @@ pub async fn map_categories(
     let outcomes = server
         .engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             listing_ids
                 .into_iter()
                 .map(|id| Ok((id, store::map_category(tx, id, &category)?)))
@@ -178,7 +178,7 @@ pub async fn resubmit(server: &ConsoleServer, listing_ids: Vec<i64>) -> Result<u
     let queued = server
         .engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             let mut queued = Vec::new();
             for (id, status) in store::listing_statuses(tx, &listing_ids)? {
                 match status {

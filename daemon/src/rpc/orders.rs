@@ -45,7 +45,7 @@ pub async fn retry_failure(server: &ConsoleServer, failure_id: i64) -> Result<St
     let (reset_kind, reset_subject) = (job_kind.clone(), subject.clone());
     engine
         .store
-        .transaction(move |conn| {
+        .call(move |conn| {
             // A human asked: run now, whatever the item's backoff said.
             store::clear_item_backoff(conn, &reset_kind, &reset_subject)?;
             reset_for_retry(conn, &reset_kind, id)

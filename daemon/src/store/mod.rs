@@ -188,15 +188,6 @@ impl Store {
         self.pool.write(f).await
     }
 
-    /// [`Store::call`], named for closures that write several tables together.
-    pub async fn transaction<R, F>(&self, f: F) -> Result<R, StoreError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
-    {
-        self.call(f).await
-    }
-
     /// Run `f` on one of the read-only connections, in one read transaction (a consistent
     /// snapshot of everything committed before it started). It never waits for the writer;
     /// a statement that writes fails (`query_only`). For the console's lists and the metrics.

@@ -40,7 +40,7 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
         })?;
         engine
             .store
-            .transaction(move |tx| {
+            .call(move |tx| {
                 for product in &products {
                     store::upsert_product(tx, org_id, product)?;
                 }
@@ -48,7 +48,6 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
             })
             .await?;
     }
-    drop(batches);
     let shops: Vec<i64> = org.shops.iter().map(|shop| shop.connection).collect();
     let (stale, blocked, to_adopt) = engine
         .store
@@ -482,7 +481,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
         .collect();
     engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             let ids: Vec<(i64, String)> = by_sku
                 .iter()
                 .map(|(row, id, _, _)| (*row, id.clone()))

@@ -263,7 +263,7 @@ async fn check_shop(
         let count = categories.len();
         if let Err(error) = engine
             .store
-            .transaction(move |tx| store::replace_categories(tx, connection, &categories))
+            .call(move |tx| store::replace_categories(tx, connection, &categories))
             .await
         {
             return Err(connector::ConnectorError::Retryable {
@@ -369,7 +369,7 @@ async fn record_reauthorization_needed(
         authorize_command(shop)
     );
     let recorded = store
-        .transaction(move |tx| {
+        .call(move |tx| {
             store::set_connection_state(
                 tx,
                 connection,
@@ -668,7 +668,7 @@ pub async fn finish_authorization(
     let stored = to_stored(&tokens);
     let resumed = engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             store::save_tokens(tx, connection, &stored, TokenSource::Authorized)?;
             store::resolve_failure(tx, kind::TOKEN_REFRESH, &connection.to_string())?;
             store::set_connection_state(

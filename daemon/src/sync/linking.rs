@@ -54,7 +54,7 @@ pub async fn shop_catalog(client: &dyn TikTokShop) -> ConnectorResult<Vec<ShopPr
 pub async fn apply(engine: &Engine, planned: Vec<PlannedLink>) -> Result<Vec<i64>, StoreError> {
     let (linked, blocked) = engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             let mut linked = Vec::new();
             for link in planned {
                 store::link_listing(
@@ -131,7 +131,7 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
     let (org_name, shop_name) = (org.name.clone(), shop.name.clone());
     engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             store::mark_catalog_adopted(tx, connection, linked)?;
             store::append_event(
                 tx,

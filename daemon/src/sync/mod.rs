@@ -221,7 +221,7 @@ impl Engine {
         let run_at =
             self.clock.now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         self.store
-            .transaction(move |tx| {
+            .call(move |tx| {
                 for subject in subjects {
                     store::enqueue(tx, &kind, &subject.to_string(), run_at)?;
                 }

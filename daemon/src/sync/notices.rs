@@ -37,7 +37,7 @@ pub async fn authorization_expiring(
     let (org, subject) = (org.name.clone(), shop.name.clone());
     engine
         .store
-        .transaction(
+        .call(
             move |tx| match store::connection(tx, connection)?.map(|c| c.state) {
                 Some(ConnectionState::Connected) => store::set_connection_state(
                     tx,

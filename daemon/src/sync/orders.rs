@@ -111,7 +111,7 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
         // leaves the ids queued for the next run.
         engine
             .store
-            .transaction(move |tx| {
+            .call(move |tx| {
                 let now = store::now_millis();
                 for order in &read.orders {
                     let row = store::upsert_order(tx, connection, order)?;
@@ -492,7 +492,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
     let differences = differences(&row.detail, created.total);
     engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             store::set_store_order(tx, order_id, &created.id, &created.name)?;
             for difference in &differences {
                 store::order_event(tx, order_id, EventKind::OrderChanged, difference)?;

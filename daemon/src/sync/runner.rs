@@ -248,7 +248,7 @@ async fn run_one(engine: &Engine, job: Job) {
         let (claim, result) = (job.clone(), Arc::clone(&outcome));
         let settled = engine
             .store
-            .transaction(move |tx| {
+            .call(move |tx| {
                 settle(
                     tx,
                     &claim,

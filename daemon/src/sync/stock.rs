@@ -147,7 +147,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
         let org_id = listing.org_id;
         engine
             .store
-            .transaction(move |tx| {
+            .call(move |tx| {
                 for item in &read {
                     let levels: Vec<(String, i64, String)> = item
                         .levels
@@ -205,7 +205,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
         let (title, org_name) = (listing.title.clone(), org.name.clone());
         engine
             .store
-            .transaction(move |tx| {
+            .call(move |tx| {
                 for (row, targets) in &stock {
                     store::record_warehouse_stock(tx, listing_id, *row, targets)?;
                 }
@@ -248,7 +248,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
                 .map_err(|e| failed("TikTok Shop", &e))?;
             engine
                 .store
-                .transaction(move |tx| {
+                .call(move |tx| {
                     for (row, price) in &prices {
                         store::record_tiktok_price(tx, listing_id, *row, price.amount)?;
                     }
@@ -337,7 +337,7 @@ pub async fn reconcile(engine: &Engine, shop_connection: i64) -> StepResult {
     );
     engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             for (listing, row, shown) in &drifted_stock {
                 store::record_warehouse_stock(tx, *listing, *row, shown)?;
             }
@@ -379,7 +379,7 @@ pub async fn refresh_store_product(engine: &Engine, subject: &str) -> StepResult
     };
     let listings = engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             store::upsert_product(tx, org_id, &product)?;
             store::listings_of_store_product(tx, org_id, &product.id)
         })

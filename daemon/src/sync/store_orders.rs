@@ -182,7 +182,7 @@ async fn record_claims(
     }
     let waiting = engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             let mut waiting = Vec::new();
             for (tiktok_id, claim) in &claims {
                 store::record_store_order_claim(tx, org_id, tiktok_id, claim)?;

@@ -282,20 +282,6 @@ async fn place(
     Ok(all)
 }
 
-/// VmHWM (peak resident set) of a process, in MB.
-fn peak_rss_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some((kb / 1024.0 * 10.0).round() / 10.0)
-}
-
 fn ms_to_s(ms: i64) -> f64 {
     #[allow(clippy::cast_precision_loss)]
     let s = ms as f64 / 1000.0;
@@ -437,7 +423,7 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
         .unwrap_or_else(now_ms);
     let wall_s = ms_to_s(last_ms - t0_ms);
 
-    let peak_rss_mb = peak_rss_mb(rig.daemon.child.id());
+    let peak_rss_mb = crate::peak_rss_mb(rig.daemon.child.id());
     let tiktok_calls = rig.control.tiktok_calls().await?;
     let shopify_calls = rig.control.shopify_calls().await?;
     let in_window = |at: i64| at >= t0_ms && at <= last_ms;

@@ -3,11 +3,10 @@
 //! documented cost bucket, so products/s is what the store's limits allow the daemon to read.
 //! Also: the store calls it took and the daemon's peak RSS.
 
-use super::{BenchResult, CpuMeter};
-use crate::{Daemon, wait_for, write_daemon_files};
+use super::{BenchResult, CpuMeter, Setup, setup};
+use crate::{Daemon, wait_for};
 use anyhow::Context as _;
 use feedbridge_sandbox::SandboxConfig;
-use feedbridge_sandbox::control::ControlClient;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tarpc::context;
@@ -15,38 +14,22 @@ use tarpc::context;
 const VARIANTS: usize = 3;
 const IMPORT_WAIT: Duration = Duration::from_secs(3 * 3_600);
 
-/// The daemon's peak resident set (VmHWM), in MiB.
-pub fn peak_rss_mib(pid: u32) -> anyhow::Result<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .context("VmHWM in /proc/PID/status")?;
-    Ok(kib / 1024.0)
-}
-
 pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
-    let sandbox = feedbridge_sandbox::start(
+    let Setup {
+        sandbox,
+        control,
+        dir,
+        config,
+    } = setup(
         SandboxConfig {
             products,
             variants_per_product: Some(VARIANTS),
             ..SandboxConfig::default()
         },
-        "127.0.0.1".parse()?,
+        // One import: no re-read inside the timed part.
+        |text| text.replacen("catalog_poll_secs = 2", "catalog_poll_secs = 36000", 1),
     )
     .await?;
-    let control = ControlClient::for_sandbox(&sandbox);
-    let dir = tempfile::tempdir()?;
-    let config = write_daemon_files(dir.path(), &sandbox)?;
-    // One import: no re-read inside the timed part.
-    let text = std::fs::read_to_string(&config)?.replacen(
-        "catalog_poll_secs = 2",
-        "catalog_poll_secs = 36000",
-        1,
-    );
-    std::fs::write(&config, text)?;
 
     let started = Instant::now();
     let mut daemon = Daemon::spawn(&config, dir.path())?;
@@ -60,7 +43,7 @@ pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
     .await
     .map_err(|e| anyhow::anyhow!("{e}\n{}", daemon.stderr()))?;
     let wall_s = started.elapsed().as_secs_f64();
-    let rss_mib = peak_rss_mib(daemon.child.id())?;
+    let rss_mib = crate::peak_rss_mb(daemon.child.id()).context("the daemon's peak RSS")?;
     let cpu = cpu_meter.finish(Some(daemon.child.id()));
     let calls = control.shopify_calls().await?;
     let throttled = calls

@@ -6,8 +6,8 @@
 //! SKU's final store stock. Catalog polls and reconciliation are slowed to an hour so the
 //! figures are the webhook fast path alone.
 
-use super::{BenchResult, CpuMeter};
-use crate::{Daemon, wait_connected, write_daemon_files};
+use super::{BenchResult, CpuMeter, Setup, setup};
+use crate::{Daemon, wait_connected};
 use anyhow::Context;
 use feedbridge_common::ProductFilter;
 use feedbridge_sandbox::SandboxConfig;
@@ -88,23 +88,24 @@ async fn inventory_calls(control: &ControlClient) -> anyhow::Result<(u64, u64)> 
 
 pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
     let qps = SandboxConfig::default().tiktok_qps;
-    let sandbox = feedbridge_sandbox::start(
+    let Setup {
+        // Kept to the end: the simulators serve until it is dropped.
+        sandbox: _sandbox,
+        control,
+        dir,
+        config,
+    } = setup(
         SandboxConfig {
             products: skus.div_ceil(VARIANTS),
             variants_per_product: Some(VARIANTS),
             ..SandboxConfig::default()
         },
-        "127.0.0.1".parse()?,
+        |text| {
+            text.replacen("catalog_poll_secs = 2", "catalog_poll_secs = 3600", 1)
+                .replacen("[sync]\n", "[sync]\nstock_reconcile_secs = 3600\n", 1)
+        },
     )
     .await?;
-    let control = ControlClient::for_sandbox(&sandbox);
-    let dir = tempfile::tempdir()?;
-    let config = write_daemon_files(dir.path(), &sandbox)?;
-    let text = std::fs::read_to_string(&config)?;
-    let text = text
-        .replacen("catalog_poll_secs = 2", "catalog_poll_secs = 3600", 1)
-        .replacen("[sync]\n", "[sync]\nstock_reconcile_secs = 3600\n", 1);
-    std::fs::write(&config, text)?;
     let mut daemon = Daemon::spawn(&config, dir.path())?;
     let console = daemon.client().await?;
     wait_connected(&console).await?;

@@ -7,12 +7,11 @@
 //! says how much of the allowed rate the listing flow actually uses. `duplicates` counts seller
 //! SKUs that appear on more than one TikTok product (must be 0).
 
-use super::{BenchResult, CpuMeter};
-use crate::{Daemon, wait_connected, wait_for, write_daemon_files};
+use super::{BenchResult, CpuMeter, Setup, setup};
+use crate::{Daemon, wait_connected, wait_for};
 use anyhow::Context;
 use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
 use feedbridge_sandbox::SandboxConfig;
-use feedbridge_sandbox::control::ControlClient;
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -50,31 +49,31 @@ async fn count_in(console: &ConsoleClient, status: ListingStatus) -> anyhow::Res
 
 pub async fn run(products: usize) -> anyhow::Result<BenchResult> {
     let qps = SandboxConfig::default().tiktok_qps;
-    let sandbox = feedbridge_sandbox::start(
+    let Setup {
+        sandbox,
+        control,
+        dir,
+        config,
+    } = setup(
         SandboxConfig {
             products,
             variants_per_product: Some(VARIANTS),
             ..SandboxConfig::default()
         },
-        "127.0.0.1".parse()?,
+        // Catalog re-reads slowed so the timed part is the listing flow alone; review polls
+        // every 5 s (the webhook is the fast path); the limiter at the simulator's ceiling.
+        |text| {
+            text.replacen("catalog_poll_secs = 2", "catalog_poll_secs = 3600", 1)
+                .replacen("review_poll_secs = 1", "review_poll_secs = 5", 1)
+                .replacen("[sync]\n", &format!("[sync]\nworkers = {WORKERS}\n"), 1)
+                .replacen(
+                    "requests_per_second = 20",
+                    &format!("requests_per_second = {qps}"),
+                    1,
+                )
+        },
     )
     .await?;
-    let control = ControlClient::for_sandbox(&sandbox);
-    let dir = tempfile::tempdir()?;
-    let config = write_daemon_files(dir.path(), &sandbox)?;
-    let text = std::fs::read_to_string(&config)?;
-    // Catalog re-reads slowed so the timed part is the listing flow alone; review polls every
-    // 5 s (the webhook is the fast path); the limiter at the simulator's ceiling.
-    let text = text
-        .replacen("catalog_poll_secs = 2", "catalog_poll_secs = 3600", 1)
-        .replacen("review_poll_secs = 1", "review_poll_secs = 5", 1)
-        .replacen("[sync]\n", &format!("[sync]\nworkers = {WORKERS}\n"), 1)
-        .replacen(
-            "requests_per_second = 20",
-            &format!("requests_per_second = {qps}"),
-            1,
-        );
-    std::fs::write(&config, text)?;
     let mut daemon = Daemon::spawn(&config, dir.path())?;
     let console = daemon.client().await?;
     wait_connected(&console).await?;

@@ -12,6 +12,34 @@ use nix::sys::resource::{UsageWho, getrusage};
 use serde::Serialize;
 use std::time::Duration;
 
+/// Where a bench starts: the simulators, their control client, and a daemon config for them in
+/// a new temp dir (not started: benches time from different points).
+pub struct Setup {
+    pub sandbox: feedbridge_sandbox::RunningSandbox,
+    pub control: feedbridge_sandbox::control::ControlClient,
+    pub dir: tempfile::TempDir,
+    pub config: std::path::PathBuf,
+}
+
+/// Simulators seeded by `seed`; the demo's daemon config passed through `edit`.
+pub async fn setup(
+    seed: feedbridge_sandbox::SandboxConfig,
+    edit: impl FnOnce(String) -> String,
+) -> anyhow::Result<Setup> {
+    let sandbox = feedbridge_sandbox::start(seed, "127.0.0.1".parse()?).await?;
+    let control = feedbridge_sandbox::control::ControlClient::for_sandbox(&sandbox);
+    let dir = tempfile::tempdir()?;
+    let config = crate::write_daemon_files(dir.path(), &sandbox)?;
+    let text = std::fs::read_to_string(&config)?;
+    std::fs::write(&config, edit(text))?;
+    Ok(Setup {
+        sandbox,
+        control,
+        dir,
+        config,
+    })
+}
+
 /// The line every case prints; cases add their own fields in `extra`.
 #[derive(Debug, Serialize)]
 pub struct BenchResult {

@@ -5,11 +5,10 @@
 use anyhow::Context;
 use base64::Engine;
 use feedbridge_sandbox::SandboxConfig;
-use feedbridge_tests::Rig;
+use feedbridge_tests::{Rig, process_status_field};
 use feedbridge_tui::demo::setup::ORGANIZATION;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -25,34 +24,10 @@ const MAX_THREADS: u64 = 32;
 
 /// `(Threads, VmHWM in kB)` of a process.
 fn threads_and_peak_rss(pid: u32) -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| -> Option<u64> {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()
-    };
-    Some((field("Threads:")?, field("VmHWM:")?))
-}
-
-/// Where the daemon says it receives webhooks.
-fn webhook_address(rig: &Rig) -> anyhow::Result<SocketAddr> {
-    let log = rig.daemon.stderr();
-    let address: String = log
-        .lines()
-        .find(|l| l.contains("Receiving webhooks."))
-        .and_then(|l| l.split("http://").nth(1))
-        .map(|rest| {
-            rest.chars()
-                .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ':'))
-                .collect()
-        })
-        .context("webhook address in the daemon log")?;
-    Ok(address.parse()?)
+    Some((
+        process_status_field(pid, "Threads:")?,
+        process_status_field(pid, "VmHWM:")?,
+    ))
 }
 
 /// A signed `inventory_levels/update` request, kept alive.
@@ -119,7 +94,7 @@ async fn a_burst_of_stock_webhooks_keeps_the_daemon_threads_bounded() -> anyhow:
         },
     )
     .await?;
-    let address = webhook_address(&rig)?;
+    let address = rig.webhook_address()?;
     let secret = rig.sandbox.credentials().shopify_webhook_secret;
     let location = rig
         .control

@@ -43,22 +43,6 @@ async fn rig(store: SimStore, daemon_lines: &str) -> anyhow::Result<Rig> {
     .await
 }
 
-/// Where the daemon says it receives webhooks.
-fn webhook_address(rig: &Rig) -> anyhow::Result<SocketAddr> {
-    let log = rig.daemon.stderr();
-    let address: String = log
-        .lines()
-        .find(|l| l.contains("Receiving webhooks."))
-        .and_then(|l| l.split("http://").nth(1))
-        .map(|rest| {
-            rest.chars()
-                .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ':'))
-                .collect()
-        })
-        .context("webhook address in the daemon log")?;
-    Ok(address.parse()?)
-}
-
 fn post(path: &str, headers: &[(&str, &str)], body: &str, connection: &str) -> String {
     let mut request = format!(
         "POST {path} HTTP/1.1\r\nHost: feedbridge\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: {connection}\r\n",
@@ -147,7 +131,7 @@ async fn idle_flood_leaves_signed_webhooks_and_the_console_served() -> anyhow::R
     raise_own_open_file_limit()?;
     // Production caps and timeouts (the defaults).
     let rig = rig(SimStore::Shopify, "").await?;
-    let address = webhook_address(&rig)?;
+    let address = rig.webhook_address()?;
 
     let mut idle = Vec::with_capacity(IDLE_CONNECTIONS);
     for _ in 0..IDLE_CONNECTIONS {
@@ -216,7 +200,7 @@ async fn slow_clients_are_cut_off_at_their_timeouts() -> anyhow::Result<()> {
         "webhook_header_timeout_secs = 1\nwebhook_body_timeout_secs = 1\nwebhook_idle_timeout_secs = 3\n",
     )
     .await?;
-    let address = webhook_address(&rig)?;
+    let address = rig.webhook_address()?;
     let org_path = format!("/webhooks/shopify/{ORGANIZATION}");
 
     // A partial request line, then nothing.
@@ -313,7 +297,7 @@ async fn slow_clients_are_cut_off_at_their_timeouts() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_shopify_organization_answers_like_a_bad_signature() -> anyhow::Result<()> {
     let rig = rig(SimStore::Shopify, "").await?;
-    let address = webhook_address(&rig)?;
+    let address = rig.webhook_address()?;
     let body = r#"{"id":1}"#;
     // Signed with the real secret, which an unknown name must not reveal either.
     let signed = shopify_signature(&rig.sandbox.credentials().shopify_webhook_secret, body);
@@ -342,7 +326,7 @@ async fn unknown_shopify_organization_answers_like_a_bad_signature() -> anyhow::
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_woocommerce_organization_answers_like_a_bad_signature() -> anyhow::Result<()> {
     let rig = rig(SimStore::Woocommerce, "").await?;
-    let address = webhook_address(&rig)?;
+    let address = rig.webhook_address()?;
     let to = |org: &str, body: &str| {
         post(
             &format!("/webhooks/woocommerce/{org}"),

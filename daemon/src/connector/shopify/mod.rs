@@ -435,28 +435,6 @@ impl ShopifyClient {
         }))
     }
 
-    /// One page of products.
-    async fn products_page(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
-        let after = cursor.filter(|c| !c.is_empty());
-        let data: wire::ProductsData = self
-            .sized_page(
-                "Products",
-                &self.products_page_size,
-                products_query,
-                json!({ "after": after }),
-            )
-            .await?;
-        let next = data.products.page_info.next();
-        let mut items = Vec::with_capacity(data.products.nodes.len());
-        for mut product in data.products.nodes {
-            if product.has_more_variants() {
-                self.complete_variants(&mut product).await?;
-            }
-            items.push(StoreProduct::from(product));
-        }
-        Ok(Page { items, next })
-    }
-
     /// One HTTP exchange, classified, with the cost Shopify reported for it (if any).
     async fn exchange(
         &self,
@@ -971,7 +949,24 @@ impl Storefront for ShopifyClient {
     }
 
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
-        self.products_page(cursor).await
+        let after = cursor.filter(|c| !c.is_empty());
+        let data: wire::ProductsData = self
+            .sized_page(
+                "Products",
+                &self.products_page_size,
+                products_query,
+                json!({ "after": after }),
+            )
+            .await?;
+        let next = data.products.page_info.next();
+        let mut items = Vec::with_capacity(data.products.nodes.len());
+        for mut product in data.products.nodes {
+            if product.has_more_variants() {
+                self.complete_variants(&mut product).await?;
+            }
+            items.push(StoreProduct::from(product));
+        }
+        Ok(Page { items, next })
     }
 
     /// One bulk query instead of hundreds of pages; batches of [`BULK_BATCH`] products.

@@ -166,7 +166,7 @@ pub async fn refresh_fba(engine: &Engine, org_id: i64) -> StepResult {
     let skus = stock.len();
     let blocked = engine
         .store
-        .transaction(move |tx| {
+        .call(move |tx| {
             store::replace_fba_stock(tx, org_id, &stock)?;
             store::blocked_orders(tx)
         })
