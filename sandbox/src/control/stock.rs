@@ -1,5 +1,7 @@
 //! Control calls for stock tests: per-location store stock and Seller Center stock edits.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -54,5 +56,16 @@ impl ControlClient {
             &json!({"seller_sku": seller_sku, "quantity": quantity, "warehouse_id": warehouse_id}),
         )
         .await
+    }
+
+    /// Total TikTok stock per seller SKU of the live (not deleted) products: what watching
+    /// stock needs, far cheaper for the simulator than [`ControlClient::tiktok_products`].
+    pub async fn tiktok_stock(&self) -> Result<HashMap<String, i64>, ControlError> {
+        #[derive(Deserialize)]
+        struct Stock {
+            stock: HashMap<String, i64>,
+        }
+        let all: Stock = self.get(format!("{}/_sandbox/stock", self.tiktok)).await?;
+        Ok(all.stock)
     }
 }

@@ -30,7 +30,10 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/cancellations/{id}/reject", post(reject_cancel))
         .route("/_sandbox/products", get(list_products))
         .route("/_sandbox/products/{id}/review", post(review))
-        .route("/_sandbox/stock", post(super::inventory::set_stock))
+        .route(
+            "/_sandbox/stock",
+            post(super::inventory::set_stock).get(stock_by_seller_sku),
+        )
         .route("/_sandbox/tokens/expire", post(expire_tokens))
         .route("/_sandbox/auth_code", post(auth_code))
         .route("/_sandbox/grant/revoke", post(revoke_grant))
@@ -113,6 +116,20 @@ async fn list_products(AxState(tt): AxState<Arc<TikTok>>) -> Response {
         .map(|p| products::product_json(&st, p))
         .collect();
     Json(json!({"products": all})).into_response()
+}
+
+/// Total stock per seller SKU of the live products: what a bench watching stock needs, without
+/// building every product.
+async fn stock_by_seller_sku(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let st = lock(&tt.state);
+    let stock: serde_json::Map<String, Value> = st
+        .products
+        .values()
+        .filter(|p| p.status != "DELETED")
+        .flat_map(|p| &p.skus)
+        .map(|s| (s.seller_sku.clone(), json!(s.available())))
+        .collect();
+    Json(json!({ "stock": stock })).into_response()
 }
 
 #[derive(Deserialize)]

@@ -408,3 +408,30 @@ async fn product_search_filters_and_pages() {
         .await;
     assert_eq!(v["code"], 12052001);
 }
+
+/// The compact stock read benches watch: total stock per seller SKU, following edits.
+#[tokio::test]
+async fn stock_per_seller_sku_follows_seller_edits() {
+    use feedbridge_sandbox::control::SellerSku;
+    let sb = sandbox(SandboxConfig::default()).await;
+    let control = ControlClient::for_sandbox(&sb);
+    let skus = [
+        SellerSku {
+            quantity: 7,
+            ..SellerSku::new("WATCH-A")
+        },
+        SellerSku::new("WATCH-B"),
+    ];
+    control
+        .tiktok_seller_create_product("Watched", &skus)
+        .await
+        .unwrap();
+    let stock = control.tiktok_stock().await.unwrap();
+    assert_eq!(stock.get("WATCH-A"), Some(&7));
+    assert_eq!(stock.get("WATCH-B"), Some(&1));
+    control.tiktok_set_stock("WATCH-B", 40, None).await.unwrap();
+    assert_eq!(
+        control.tiktok_stock().await.unwrap().get("WATCH-B"),
+        Some(&40)
+    );
+}

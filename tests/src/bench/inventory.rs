@@ -40,22 +40,10 @@ async fn store_stock(control: &ControlClient) -> anyhow::Result<Vec<(String, i64
         .collect())
 }
 
-/// Total TikTok stock per seller SKU.
+/// Total TikTok stock per seller SKU (a compact control read, so watching costs the
+/// simulator little).
 async fn tiktok_stock(control: &ControlClient) -> anyhow::Result<HashMap<String, i64>> {
-    Ok(control
-        .tiktok_products()
-        .await?
-        .iter()
-        .flat_map(|p| p["skus"].as_array().cloned().unwrap_or_default())
-        .filter_map(|s| {
-            let total = s["inventory"]
-                .as_array()?
-                .iter()
-                .filter_map(|r| r["quantity"].as_i64())
-                .sum();
-            Some((s["seller_sku"].as_str()?.to_owned(), total))
-        })
-        .collect())
+    Ok(control.tiktok_stock().await?)
 }
 
 /// Poll `done` once a second (reading every product from the simulator is not free, so a

@@ -96,16 +96,7 @@ pub async fn run(options: StockLatencyOptions) -> anyhow::Result<BenchResult> {
         let total = store.stock(&rig.control, &sku).await?;
         let deadline = Instant::now() + ARRIVAL_WAIT;
         let seen_at = loop {
-            let products = rig.control.tiktok_products().await?;
-            let on_tiktok: Option<i64> = products
-                .iter()
-                .flat_map(|p| p["skus"].as_array().cloned().unwrap_or_default())
-                .find(|s| s["seller_sku"] == sku.as_str())
-                .and_then(|s| {
-                    s["inventory"]
-                        .as_array()
-                        .map(|rows| rows.iter().filter_map(|r| r["quantity"].as_i64()).sum())
-                });
+            let on_tiktok = rig.control.tiktok_stock().await?.get(&sku).copied();
             if on_tiktok == Some(total) {
                 break wall_ms();
             }
