@@ -3,7 +3,11 @@
 //! REST rate limit). A call reserves its expected cost before it is sent and settles the
 //! difference when the platform says what it really cost, so calls in flight are counted
 //! before their answers arrive. Callers wait in order: urgent work (orders, stock) first, with
-//! a floor so background work (polls, catalog pages) gets every [`URGENT_RUN`]+1-th turn.
+//! a floor so background work (polls, catalog pages) gets every [`URGENT_RUN`]+1-th turn, as
+//! long as that turn costs no more than the urgent call it displaces. A costlier background
+//! call (a page whose requested cost is near the bucket's size, which the platform runs only
+//! once that much is available) would hold every urgent caller until the bucket refills, so it
+//! waits until no urgent call is waiting, or [`BACKGROUND_PATIENCE`] at most.
 //!
 //! Times come from `tokio::time`, so tests run on a paused clock.
 
@@ -15,6 +19,9 @@ use tokio::time::Instant;
 
 /// Urgent turns in a row before a waiting background call is served.
 pub const URGENT_RUN: u32 = 3;
+
+/// Longest a background call waits for urgent callers to be served before it goes first.
+pub const BACKGROUND_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Who is asking, which decides who waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,8 +55,8 @@ struct State {
     updated: Instant,
     /// No call before this (the platform said "slow down" with a wait).
     blocked_until: Option<Instant>,
-    urgent: VecDeque<u64>,
-    background: VecDeque<u64>,
+    urgent: VecDeque<Waiting>,
+    background: VecDeque<Waiting>,
     next_ticket: u64,
     urgent_in_a_row: u32,
 }
@@ -63,16 +70,32 @@ impl State {
     }
 
     /// The ticket served next.
-    fn head(&self) -> Option<u64> {
-        let background_turn = self.urgent_in_a_row >= URGENT_RUN || self.urgent.is_empty();
-        if background_turn {
-            self.background.front().or(self.urgent.front()).copied()
+    fn head(&self, now: Instant) -> Option<u64> {
+        let (Some(urgent), Some(background)) = (self.urgent.front(), self.background.front())
+        else {
+            return self
+                .urgent
+                .front()
+                .or(self.background.front())
+                .map(|w| w.id);
+        };
+        let background_turn = now >= background.since + BACKGROUND_PATIENCE
+            || (self.urgent_in_a_row >= URGENT_RUN && background.cost <= urgent.cost);
+        Some(if background_turn {
+            background.id
         } else {
-            self.urgent.front().copied()
-        }
+            urgent.id
+        })
     }
 
-    fn queue(&mut self, priority: Priority) -> &mut VecDeque<u64> {
+    /// For the first background caller while urgent ones go first: how long until its
+    /// patience runs out.
+    fn patience_left(&self, ticket: u64, now: Instant) -> Option<Duration> {
+        let first = self.background.front().filter(|w| w.id == ticket)?;
+        Some((first.since + BACKGROUND_PATIENCE).saturating_duration_since(now))
+    }
+
+    fn queue(&mut self, priority: Priority) -> &mut VecDeque<Waiting> {
         match priority {
             Priority::Urgent => &mut self.urgent,
             Priority::Background => &mut self.background,
@@ -80,9 +103,17 @@ impl State {
     }
 
     fn remove(&mut self, ticket: u64) {
-        self.urgent.retain(|t| *t != ticket);
-        self.background.retain(|t| *t != ticket);
+        self.urgent.retain(|w| w.id != ticket);
+        self.background.retain(|w| w.id != ticket);
     }
+}
+
+/// A caller in a queue: its ticket, the points it waits for and since when.
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    id: u64,
+    cost: f64,
+    since: Instant,
 }
 
 /// Points taken from the budget for one call; [`Reservation::settle`] gives back what the call
@@ -180,11 +211,16 @@ impl Budget {
             let mut state = self.lock();
             let id = state.next_ticket;
             state.next_ticket += 1;
+            let waiting = Waiting {
+                id,
+                cost: cost.clamp(0.0, state.limits.capacity),
+                since: Instant::now(),
+            };
             let queue = state.queue(priority);
             if front {
-                queue.push_front(id);
+                queue.push_front(waiting);
             } else {
-                queue.push_back(id);
+                queue.push_back(waiting);
             }
             Ticket {
                 budget: self,
@@ -201,9 +237,11 @@ impl Budget {
                 let now = Instant::now();
                 state.refill(now);
                 let cost = cost.clamp(0.0, state.limits.capacity);
-                let at_head = state.head() == Some(ticket.id);
+                let at_head = state.head(now) == Some(ticket.id);
                 match state.blocked_until {
-                    _ if !at_head => None,
+                    // A background call passed over for a costly turn goes first after its
+                    // patience; nothing else would wake it then.
+                    _ if !at_head => state.patience_left(ticket.id, now),
                     Some(until) if until > now => Some(until - now),
                     _ if state.available >= cost => {
                         state.blocked_until = None;
@@ -368,6 +406,70 @@ mod tests {
             [
                 "create 1", "create 2", "create 3", "poll", "create 4", "create 5"
             ]
+        );
+    }
+
+    /// A poll whose requested cost is most of the bucket would hold every order behind it
+    /// while the bucket refills; it waits for the orders instead, within its patience.
+    #[tokio::test(start_paused = true)]
+    async fn a_costly_background_call_waits_for_urgent_ones_within_its_patience() {
+        let budget = Arc::new(emptied().await);
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        let mut callers = vec![("poll".to_owned(), Priority::Background, 950.0)];
+        callers.extend((1..=6).map(|n| (format!("create {n}"), Priority::Urgent, 10.0)));
+        for (name, priority, cost) in callers {
+            let (budget, served) = (Arc::clone(&budget), Arc::clone(&served));
+            tasks.push(tokio::spawn(async move {
+                budget.reserve(cost, priority).await.settle(cost);
+                served.lock().unwrap().push((name, secs(started)));
+            }));
+            tokio::task::yield_now().await;
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let served = served.lock().unwrap().clone();
+        let order: Vec<&str> = served.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "create 1", "create 2", "create 3", "create 4", "create 5", "create 6", "poll"
+            ]
+        );
+        // Each create waited for its own 10 points only (0.2 s at 50 points/s).
+        assert!((served[5].1 - 1.2).abs() < 0.01, "{served:?}");
+
+        // With orders arriving without end, the poll goes first after its patience.
+        let budget = Arc::new(emptied().await);
+        let started = Instant::now();
+        let poll = {
+            let budget = Arc::clone(&budget);
+            tokio::spawn(async move {
+                budget
+                    .reserve(950.0, Priority::Background)
+                    .await
+                    .settle(950.0);
+                secs(started)
+            })
+        };
+        tokio::task::yield_now().await;
+        let orders = {
+            let budget = Arc::clone(&budget);
+            tokio::spawn(async move {
+                loop {
+                    budget.reserve(10.0, Priority::Urgent).await.settle(10.0);
+                }
+            })
+        };
+        let polled_at = poll.await.unwrap();
+        orders.abort();
+        let patience = BACKGROUND_PATIENCE.as_secs_f64();
+        // Its patience, then the time the bucket takes to hold 950 points.
+        assert!(
+            polled_at >= patience && polled_at <= patience + 950.0 / 50.0 + 0.5,
+            "{polled_at}"
         );
     }
 
