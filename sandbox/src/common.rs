@@ -78,6 +78,10 @@ pub struct CallRecord {
     /// Shopify: the GraphQL `operationName`, or the root field names joined with `,`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
+    /// Shopify: the points the call took from the cost bucket (`actualQueryCost`; none for a
+    /// refused call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
 }
 
 #[derive(Default)]

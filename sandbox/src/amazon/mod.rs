@@ -308,6 +308,7 @@ async fn entry(
             status: status.as_u16(),
             code: body.get("error").cloned(),
             operation: Some("token".to_string()),
+            cost: None,
         });
         return (status, axum::Json(body)).into_response();
     }
@@ -352,6 +353,7 @@ async fn entry(
         status: status.as_u16(),
         code,
         operation,
+        cost: None,
     });
     let mut response = (status, axum::Json(body)).into_response();
     let h = response.headers_mut();

@@ -546,6 +546,7 @@ async fn api(
         status: response.status().as_u16(),
         code: None,
         operation: None,
+        cost: None,
     });
     response
 }

@@ -421,6 +421,7 @@ async fn api(
         status: response.status().as_u16(),
         code: None,
         operation: None,
+        cost: None,
     });
     response
 }

@@ -290,6 +290,7 @@ async fn graphql(
         status: reply.status.as_u16(),
         code: reply.code.clone(),
         operation: reply.operation.clone(),
+        cost: reply.body["extensions"]["cost"]["actualQueryCost"].as_f64(),
     });
     let mut resp = (reply.status, axum::Json(reply.body)).into_response();
     if let Some(v) = reply.version.and_then(|v| HeaderValue::from_str(&v).ok()) {

@@ -416,6 +416,7 @@ async fn entry(
         status: status.as_u16(),
         code: Some(json!(code)),
         operation: None,
+        cost: None,
     });
     (status, axum::Json(envelope)).into_response()
 }

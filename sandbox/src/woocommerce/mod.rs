@@ -435,6 +435,7 @@ async fn api(
         status: response.status().as_u16(),
         code,
         operation: None,
+        cost: None,
     });
     response
 }

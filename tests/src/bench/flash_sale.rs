@@ -449,6 +449,20 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
                 .is_some_and(|op| op.eq_ignore_ascii_case("orderCreate"))
         })
         .count();
+    // Where the store's points went in the window: the floor counts order creates only.
+    let mut points_by_operation: std::collections::BTreeMap<String, (usize, f64)> =
+        std::collections::BTreeMap::new();
+    for call in &shopify_window {
+        let entry = points_by_operation
+            .entry(call.operation.clone().unwrap_or_default())
+            .or_default();
+        entry.0 += 1;
+        entry.1 += call.cost.unwrap_or(0.0);
+    }
+    let points_by_operation: serde_json::Map<String, Value> = points_by_operation
+        .into_iter()
+        .map(|(op, (calls, points))| (op, json!({ "calls": calls, "points": round2(points) })))
+        .collect();
     let failures = rig.console.failures(context::current()).await?.len();
     if !complete {
         eprintln!(
@@ -511,6 +525,10 @@ pub async fn run(orders: usize, place_secs: u64) -> anyhow::Result<BenchResult> 
         ("shopify_calls", json!(shopify_window.len())),
         ("order_create_calls", json!(order_creates)),
         ("shopify_throttled", json!(throttled)),
+        (
+            "shopify_points_by_operation",
+            Value::Object(points_by_operation),
+        ),
         ("refused_calls", json!(refused)),
         ("refused_per_order", json!(refused_per_order)),
         ("arrival_per_s", json!(round2(arrival_per_s))),
