@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // Test fixture: a poisoned lock or a failed bind should fail the test.
 
 pub mod cli;
+pub mod pages;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use feedbridge_common::catalog::*;
@@ -929,6 +930,35 @@ impl Console for FakeConsole {
 
     async fn failures(self, _: Context) -> Vec<FailureView> {
         self.state.lock().unwrap().snapshot.failures.clone()
+    }
+
+    async fn order_page(self, _: Context, query: OrderQuery) -> Result<Page<OrderView>, RpcError> {
+        Ok(pages::orders(
+            &self.state.lock().unwrap().snapshot.orders,
+            &query,
+        ))
+    }
+
+    async fn product_page(
+        self,
+        _: Context,
+        query: ProductQuery,
+    ) -> Result<Page<ProductView>, RpcError> {
+        Ok(pages::products(
+            &self.state.lock().unwrap().snapshot.products,
+            &query,
+        ))
+    }
+
+    async fn failure_page(
+        self,
+        _: Context,
+        query: FailureQuery,
+    ) -> Result<Page<FailureView>, RpcError> {
+        Ok(pages::failures(
+            &self.state.lock().unwrap().snapshot.failures,
+            &query,
+        ))
     }
 
     async fn retry_failure(self, _: Context, failure_id: i64) -> Result<String, RpcError> {
