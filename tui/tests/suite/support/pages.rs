@@ -1,9 +1,110 @@
 //! The fake daemon's pages: the samples filtered, searched, sorted and windowed in memory the
 //! way the daemon does it in SQL (a window past the end is moved back to end at the last row).
 
+use feedbridge_common::catalog::ShopSettings;
+use feedbridge_common::orders::OrderSettings;
 use feedbridge_common::*;
+use feedbridge_tui::action::{Action, Answer, Lists, PageAnswer, Request, Snapshot};
+use feedbridge_tui::app::App;
 use std::cmp::Ordering;
 
+/// Every row the fake daemon holds.
+#[derive(Clone, Debug)]
+pub struct Samples {
+    pub status: StatusReport,
+    pub orders: Vec<OrderView>,
+    pub products: Vec<ProductView>,
+    pub failures: Vec<FailureView>,
+    pub settings: Vec<(String, Result<ShopSettings, String>)>,
+    pub order_settings: Vec<(String, Result<OrderSettings, String>)>,
+}
+
+impl Samples {
+    /// Every row, as the first refresh of a console that asked for nothing yet brings them.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            status: self.status.clone(),
+            orders: PageAnswer::all(0, self.orders.clone()),
+            products: PageAnswer::all(0, self.products.clone()),
+            failures: PageAnswer::all(0, self.failures.clone()),
+            settings: self.settings.clone(),
+            order_settings: self.order_settings.clone(),
+        }
+    }
+}
+
+impl Samples {
+    /// What the live refresh of a console showing `lists` brings.
+    pub fn refresh_for(&self, lists: &Lists) -> Snapshot {
+        Snapshot {
+            orders: PageAnswer {
+                seq: lists.orders.seq,
+                page: Ok(orders(&self.orders, &lists.orders.query)),
+            },
+            products: PageAnswer {
+                seq: lists.products.seq,
+                page: Ok(products(&self.products, &lists.products.query)),
+            },
+            failures: PageAnswer {
+                seq: lists.failures.seq,
+                page: Ok(failures(&self.failures, &lists.failures.query)),
+            },
+            ..self.snapshot()
+        }
+    }
+}
+
+/// The live refresh of `app` by a daemon now holding `samples`.
+pub fn refresh(app: &mut App, samples: &Samples) {
+    let snapshot = samples.refresh_for(&app.lists());
+    app.update(Action::Refreshed(Box::new(snapshot)));
+}
+
+/// The rows of a page answer (which the samples always give).
+pub fn rows<R>(answer: &PageAnswer<R>) -> &[R] {
+    &answer.page.as_ref().unwrap().rows
+}
+
+/// Answer the page requests `app` queued as the daemon holding `samples` would, until it
+/// asks for no more; the other requests it queued are returned.
+pub fn settle(app: &mut App, samples: &Samples) -> Vec<Request> {
+    let mut others = Vec::new();
+    loop {
+        let requests = app.take_requests();
+        if requests.is_empty() {
+            return others;
+        }
+        others.extend(answer(app, samples, requests));
+    }
+}
+
+/// Answer the page requests among `requests` as the daemon holding `samples` would; the
+/// others are returned.
+pub fn answer(app: &mut App, samples: &Samples, requests: Vec<Request>) -> Vec<Request> {
+    let mut others = Vec::new();
+    for request in requests {
+        let answer = match request {
+            Request::OrderPage(asked) => Answer::OrderPage(PageAnswer {
+                seq: asked.seq,
+                page: Ok(orders(&samples.orders, &asked.query)),
+            }),
+            Request::ProductPage(asked) => Answer::ProductPage(PageAnswer {
+                seq: asked.seq,
+                page: Ok(products(&samples.products, &asked.query)),
+            }),
+            Request::FailurePage(asked) => Answer::FailurePage(PageAnswer {
+                seq: asked.seq,
+                page: Ok(failures(&samples.failures, &asked.query)),
+            }),
+            other => {
+                others.push(other);
+                continue;
+            }
+        };
+        app.update(Action::Answered(answer));
+    }
+    others
+}
 /// Rows `window` of `rows`, and how many there are.
 pub fn window<T>(rows: Vec<T>, window: Window) -> Page<T> {
     let total = rows.len() as u64;
