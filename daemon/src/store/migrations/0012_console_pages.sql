@@ -13,7 +13,11 @@ CREATE INDEX orders_store_name ON orders(store_order_name, sync_state, shop_id);
 
 CREATE INDEX listings_updated ON listings(updated_at);
 CREATE INDEX listings_status_updated ON listings(status, updated_at);
-CREATE INDEX store_products_title ON store_products(title);
+-- The Products search reads titles, store product ids and SKUs from these two indexes alone
+-- (a product row carries its description).
+CREATE INDEX store_products_title ON store_products(title, store_product_id);
+DROP INDEX store_variants_sku;
+CREATE INDEX store_variants_sku ON store_variants(sku, product_id);
 
 CREATE INDEX failures_open_seen ON failures(last_seen) WHERE resolved_at IS NULL;
 

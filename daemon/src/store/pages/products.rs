@@ -78,11 +78,12 @@ pub(super) fn product_window_query(query: &ProductQuery) -> WindowQuery {
                   OR l.status IN (SELECT value FROM json_each(:statuses))
                   OR l.shop_id IN (SELECT id FROM connections WHERE instr(lower(name), lower(:needle)) > 0)
                   OR l.product_id IN (
-                      SELECT id FROM store_products WHERE instr(lower(title), lower(:needle)) > 0
-                      UNION SELECT id FROM store_products
-                            WHERE instr(lower(store_product_id), lower(:needle)) > 0
-                      UNION SELECT product_id FROM store_variants
-                            WHERE instr(lower(sku), lower(:needle)) > 0))",
+                      SELECT id FROM store_products INDEXED BY store_products_title
+                      WHERE instr(lower(title), lower(:needle)) > 0
+                         OR instr(lower(store_product_id), lower(:needle)) > 0
+                      UNION ALL
+                      SELECT product_id FROM store_variants INDEXED BY store_variants_sku
+                      WHERE instr(lower(sku), lower(:needle)) > 0))",
             )
             .bind(":needle", text.to_owned())
             .bind(":statuses", statuses);

@@ -1,3 +1,4 @@
+use super::WindowQuery;
 use super::orders::order_window_query;
 use super::*;
 use crate::connector::{RemoteLineItem, RemoteOrder, StoreProduct, StoreVariant};
@@ -44,7 +45,10 @@ fn many_orders(conn: &Connection, count: u32) -> (i64, i64) {
 
 /// The plan SQLite chooses for the window query of `query`, one step per line.
 fn window_plan(conn: &Connection, query: &OrderQuery) -> String {
-    let window = order_window_query(query);
+    plan(conn, &order_window_query(query))
+}
+
+fn plan(conn: &Connection, window: &WindowQuery) -> String {
     let mut params = window.filter.params();
     params.push((":limit", &50));
     params.push((":offset", &0));
@@ -362,6 +366,18 @@ fn product_pages_search_titles_skus_and_statuses_and_sort_by_title() {
     assert_eq!(search("blurred"), [mug_uk], "TikTok's review reasons");
     assert_eq!(search("uk").len(), 2, "the shop");
     assert_eq!(search("Product/2").len(), 2, "the store product id");
+    // Titles, store product ids and SKUs come from their indexes, not from product rows
+    // (which carry the description).
+    let query = ProductQuery {
+        search: Some("mug".into()),
+        ..ProductQuery::default()
+    };
+    let plan = plan(&conn, &super::products::product_window_query(&query));
+    assert!(
+        plan.contains("SCAN store_products USING COVERING INDEX store_products_title")
+            && plan.contains("SCAN store_variants USING COVERING INDEX store_variants_sku"),
+        "{plan}"
+    );
 }
 
 #[test]
