@@ -331,6 +331,18 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    pub const ALL: [FailureKind; 9] = [
+        Self::Listing,
+        Self::OrderCreate,
+        Self::TrackingPush,
+        Self::InventoryPush,
+        Self::Connection,
+        Self::OrderCancel,
+        Self::TrackingToStore,
+        Self::Mcf,
+        Self::Storage,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Listing => "Listing",
@@ -405,7 +417,7 @@ pub struct OrderFilter {
     pub state: Option<OrderSyncState>,
     /// Only this TikTok shop's orders.
     pub shop: Option<String>,
-    /// TikTok order id, store order name or seller SKU containing this text.
+    /// Text found as [`OrderQuery::search`] finds it.
     pub search: Option<String>,
     pub limit: Option<u32>,
 }
@@ -414,6 +426,127 @@ pub struct OrderFilter {
 pub struct ProductFilter {
     pub status: Option<ListingStatus>,
     pub limit: Option<u32>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages: the console's lists, sorted, searched and windowed by the daemon
+// ---------------------------------------------------------------------------------------------
+
+/// Most rows one page call returns.
+pub const MAX_PAGE_ROWS: u32 = 1_000;
+
+/// Which rows of a sorted list to return: `limit` rows from position `offset` (0 = the first).
+/// A window past the end is moved back so that it ends at the last row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Window {
+    pub offset: u64,
+    /// At most [`MAX_PAGE_ROWS`]; 0 asks for the total alone.
+    pub limit: u32,
+}
+
+impl Window {
+    /// The first `limit` rows.
+    pub fn first(limit: u32) -> Self {
+        Self { offset: 0, limit }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Ascending,
+    #[default]
+    Descending,
+}
+
+/// One window of a list as the daemon sorted and filtered it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    /// Position of `rows[0]` in the whole list (0 = the first).
+    pub offset: u64,
+    /// Rows matching the query, in all.
+    pub total: u64,
+}
+
+/// What the Orders list can be sorted by; every sort ends with the order's id, so the order
+/// is stable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderSort {
+    /// Last change (the daemon's order, newest first when descending).
+    #[default]
+    Updated,
+    /// When TikTok reported it first (the console's Age column).
+    Created,
+    #[serde(rename = "tiktok_order_id")]
+    TikTokOrderId,
+    /// Sync state, then last change.
+    SyncState,
+    /// Store order name; orders not in the store yet come first when ascending.
+    StoreOrder,
+}
+
+/// A window of the Orders list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OrderQuery {
+    pub state: Option<OrderSyncState>,
+    /// Only this TikTok shop's orders.
+    pub shop: Option<String>,
+    /// Case-insensitive text found in the TikTok order id, TikTok status, sync state, store
+    /// order name, reason, or a seller SKU or tracking number of its lines.
+    pub search: Option<String>,
+    pub sort: OrderSort,
+    pub direction: Direction,
+    pub window: Window,
+}
+
+/// What the Products list can be sorted by; ties go by listing id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductSort {
+    /// Last change of the listing (the daemon's order).
+    #[default]
+    Updated,
+    ListingId,
+    Title,
+    /// Listing status, then last change.
+    Status,
+}
+
+/// A window of the Products list (one row per product and TikTok shop).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProductQuery {
+    pub status: Option<ListingStatus>,
+    /// Case-insensitive text found in the listing id, title, store product id, a seller SKU,
+    /// the TikTok product id, category, status, reasons or shop name.
+    pub search: Option<String>,
+    pub sort: ProductSort,
+    pub direction: Direction,
+    pub window: Window,
+}
+
+/// What the Failures list can be sorted by; ties go by failure id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureSort {
+    /// Last seen (the daemon's order).
+    #[default]
+    LastSeen,
+    Id,
+    Kind,
+    Subject,
+    Attempts,
+}
+
+/// A window of the open failures.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FailureQuery {
+    /// Case-insensitive text found in the failure id, kind, subject, reason or action.
+    pub search: Option<String>,
+    pub sort: FailureSort,
+    pub direction: Direction,
+    pub window: Window,
 }
 
 #[cfg(test)]

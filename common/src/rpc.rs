@@ -7,8 +7,8 @@ use crate::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
 use crate::domain::{
-    CategoryRef, EventBatch, FailureKind, FailureView, OrderFilter, OrderView, ProductFilter,
-    ProductView, StatusReport,
+    CategoryRef, EventBatch, FailureKind, FailureQuery, FailureView, OrderFilter, OrderQuery,
+    OrderView, Page, ProductFilter, ProductQuery, ProductView, StatusReport,
 };
 use crate::mcf::McfSettings;
 use crate::orders::{CarrierChoices, OrderDetail, OrderSettings};
@@ -23,6 +23,13 @@ pub trait Console {
     async fn orders(filter: OrderFilter) -> Vec<OrderView>;
     async fn products(filter: ProductFilter) -> Vec<ProductView>;
     async fn failures() -> Vec<FailureView>;
+    /// One window of the orders passing `query`, sorted, with how many pass in all. The
+    /// console's Orders panel pages through these.
+    async fn order_page(query: OrderQuery) -> Result<Page<OrderView>, RpcError>;
+    /// One window of the product listings passing `query`, with how many pass in all.
+    async fn product_page(query: ProductQuery) -> Result<Page<ProductView>, RpcError>;
+    /// One window of the open failures passing `query`, with how many pass in all.
+    async fn failure_page(query: FailureQuery) -> Result<Page<FailureView>, RpcError>;
     /// Requeue the work behind one open failure.
     async fn retry_failure(failure_id: i64) -> Result<String, RpcError>;
     /// Leaf categories of a shop's tree whose path contains `search` (case-insensitive);

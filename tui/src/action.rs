@@ -8,7 +8,8 @@ use feedbridge_common::catalog::{
 use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use feedbridge_common::{
-    CategoryRef, FailureKind, FailureView, OrderFilter, OrderView, ProductView, StatusReport,
+    CategoryRef, FailureKind, FailureQuery, FailureView, OrderQuery, OrderView, Page, ProductQuery,
+    ProductView, StatusReport,
 };
 
 /// The panels, in tab order.
@@ -56,15 +57,52 @@ impl Panel {
     }
 }
 
-/// Everything the console shows, fetched together after each daemon event.
+/// A request for one window of a daemon-paged list, numbered: the panel applies only the
+/// answer to its latest number, so a late answer to an older query or window is dropped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageRequest<Q> {
+    pub seq: u64,
+    pub query: Q,
+}
+
+/// The answer to a [`PageRequest`] (or the live refresh of one), with its number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageAnswer<R> {
+    pub seq: u64,
+    pub page: Result<Page<R>, String>,
+}
+
+impl<R> PageAnswer<R> {
+    /// The whole of `rows` as the answer to request `seq`.
+    pub fn all(seq: u64, rows: Vec<R>) -> Self {
+        let total = rows.len() as u64;
+        Self {
+            seq,
+            page: Ok(Page {
+                rows,
+                offset: 0,
+                total,
+            }),
+        }
+    }
+}
+
+/// What each paged list shows now: the live refresh fetches these windows again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lists {
+    pub orders: PageRequest<OrderQuery>,
+    pub products: PageRequest<ProductQuery>,
+    pub failures: PageRequest<FailureQuery>,
+}
+
+/// Everything the console shows, fetched together after each daemon event: the status and
+/// the windows of the lists it pages through.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
     pub status: StatusReport,
-    /// The filter `orders` was fetched with (the console's at the time).
-    pub order_filter: OrderFilter,
-    pub orders: Vec<OrderView>,
-    pub products: Vec<ProductView>,
-    pub failures: Vec<FailureView>,
+    pub orders: PageAnswer<OrderView>,
+    pub products: PageAnswer<ProductView>,
+    pub failures: PageAnswer<FailureView>,
     /// Each TikTok shop's settings, or why they could not be read.
     pub settings: Vec<(String, Result<ShopSettings, String>)>,
     /// Each TikTok shop's order rules, or why they could not be read.
@@ -101,8 +139,12 @@ pub enum Request {
     },
     LinkPreview(String),
     LinkApply(String),
-    /// The orders passing a filter (asked for at once when the filter changes).
-    Orders(OrderFilter),
+    /// A window of the Orders list.
+    OrderPage(PageRequest<OrderQuery>),
+    /// A window of the Products list.
+    ProductPage(PageRequest<ProductQuery>),
+    /// A window of the Failures list.
+    FailurePage(PageRequest<FailureQuery>),
     OrderDetail(i64),
     ResyncOrder(i64),
     /// Retry every open failure of one kind of one organization.
@@ -166,10 +208,9 @@ pub enum Answer {
         shop: String,
         result: Result<u32, String>,
     },
-    Orders {
-        filter: OrderFilter,
-        result: Result<Vec<OrderView>, String>,
-    },
+    OrderPage(PageAnswer<OrderView>),
+    ProductPage(PageAnswer<ProductView>),
+    FailurePage(PageAnswer<FailureView>),
     OrderDetail {
         order_id: i64,
         result: Result<Box<OrderDetail>, String>,

@@ -48,7 +48,8 @@ pub enum Command {
         /// Only this TikTok shop's orders.
         #[arg(long, value_name = "NAME")]
         shop: Option<String>,
-        /// Only orders whose TikTok order id, store order name or a seller SKU contains TEXT.
+        /// Only orders whose TikTok order id or status, sync state, store order name, reason,
+        /// or a seller SKU or tracking number contains TEXT (any case).
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
         #[arg(long)]

@@ -1,12 +1,12 @@
 //! The interactive console: terminal setup and the main loop.
 
-use crate::action::{Action, Request};
+use crate::action::{Action, Lists, Request};
 use crate::app::App;
 use crate::client::{self, ConnectError};
 use crate::{clipboard, live, requests, ui};
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
-use feedbridge_common::{ConsoleClient, OrderFilter};
+use feedbridge_common::ConsoleClient;
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use std::path::PathBuf;
@@ -34,10 +34,17 @@ pub async fn run(
 ) -> Result<(), ConsoleError> {
     // Connect before touching the terminal so "no daemon" is a plain one-line error.
     let client = client::connect(&socket).await?;
+    let mut terminal = ratatui::init();
+    let restore = RestoreOnDrop;
+    let mut app = App::new();
+    app.demo = notices.is_some();
+    if let Ok(size) = terminal.size() {
+        app.set_screen(ui::table_rows(size.height));
+    }
+    // The first windows come with the live task's first refresh.
     let (actions_tx, actions_rx) = mpsc::unbounded_channel();
-    let (filter_tx, filter_rx) = watch::channel(OrderFilter::default());
-    let (live_task, client_rx) = live::spawn(socket.clone(), client, actions_tx.clone(), filter_rx);
-    let demo = notices.is_some();
+    let (lists_tx, lists_rx) = watch::channel(app.lists());
+    let (live_task, client_rx) = live::spawn(socket.clone(), client, actions_tx.clone(), lists_rx);
     let forward = notices.map(|mut notices| {
         let tx = actions_tx.clone();
         tokio::spawn(async move {
@@ -49,17 +56,13 @@ pub async fn run(
         })
     });
 
-    let mut terminal = ratatui::init();
-    let restore = RestoreOnDrop;
     let channels = Channels {
         actions: actions_rx,
         actions_tx,
         client: client_rx,
-        order_filter: filter_tx,
+        lists: lists_tx,
         socket,
     };
-    let mut app = App::new();
-    app.demo = demo;
     let result = main_loop(&mut terminal, app, channels).await;
     drop(restore);
 
@@ -79,13 +82,13 @@ impl Drop for RestoreOnDrop {
     }
 }
 
-/// What the main loop talks to: its own action queue, the live task's client, and the order
-/// filter the live task fetches with.
+/// What the main loop talks to: its own action queue, the live task's client, and the
+/// windows the live task fetches.
 struct Channels {
     actions: mpsc::UnboundedReceiver<Action>,
     actions_tx: mpsc::UnboundedSender<Action>,
     client: watch::Receiver<Option<ConsoleClient>>,
-    order_filter: watch::Sender<OrderFilter>,
+    lists: watch::Sender<Lists>,
     /// For the palette's commands, whose errors name it.
     socket: PathBuf,
 }
@@ -99,7 +102,7 @@ async fn main_loop(
         mut actions,
         actions_tx,
         client,
-        order_filter,
+        lists,
         socket,
     } = channels;
     let mut events = EventStream::new();
@@ -107,6 +110,10 @@ async fn main_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         app.set_now(unix_now());
+        let size = terminal
+            .size()
+            .context("Failed to read the terminal's size")?;
+        app.set_screen(ui::table_rows(size.height));
         terminal
             .draw(|frame| ui::draw(frame, &app))
             .context("Failed to draw the console")?;
@@ -124,11 +131,12 @@ async fn main_loop(
             Some(action) = actions.recv() => app.update(action),
             _ = tick.tick() => {}
         }
-        // The live refresh keeps fetching what the Orders panel shows.
-        order_filter.send_if_modified(|filter| {
-            let changed = *filter != app.order_filter;
+        // The live refresh fetches again the windows the panels show.
+        let now_shown = app.lists();
+        lists.send_if_modified(|shown| {
+            let changed = *shown != now_shown;
             if changed {
-                filter.clone_from(&app.order_filter);
+                *shown = now_shown;
             }
             changed
         });
@@ -169,7 +177,7 @@ fn spawn_request(
     let socket = socket.to_path_buf();
     tokio::spawn(async move {
         let action = match client {
-            None => requests::not_connected(),
+            None => requests::not_connected(&request),
             Some(client) => requests::perform(&client, &socket, request).await,
         };
         // The UI may be gone by now; nothing to do then.

@@ -1,10 +1,12 @@
-//! Keeps the console current: long-polls the daemon's event feed and refetches everything the
-//! console shows whenever something happened (or every few seconds anyway). Reconnects with
-//! backoff when the daemon goes away and resumes from the last event cursor.
+//! Keeps the console current: long-polls the daemon's event feed and refetches what the
+//! console shows (the status, and the window each list panel shows) whenever something
+//! happened (or every few seconds anyway). Reconnects with backoff when the daemon goes away
+//! and resumes from the last event cursor.
 
-use crate::action::{Action, Snapshot};
+use crate::action::{Action, Lists, PageAnswer, Snapshot};
 use crate::client::{self, ctx};
-use feedbridge_common::{ConsoleClient, OrderFilter, ProductFilter};
+use feedbridge_common::ConsoleClient;
+use feedbridge_common::rpc::RpcError;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -19,16 +21,16 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
 const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
-/// Fetch everything the console shows, concurrently; the orders that pass `order_filter`.
+/// Fetch what the console shows, concurrently: the status and the windows in `lists`.
 pub async fn fetch(
     client: &ConsoleClient,
-    order_filter: &OrderFilter,
+    lists: &Lists,
 ) -> Result<Snapshot, tarpc::client::RpcError> {
     let (status, orders, products, failures) = tokio::try_join!(
         client.status(ctx()),
-        client.orders(ctx(), order_filter.clone()),
-        client.products(ctx(), ProductFilter::default()),
-        client.failures(ctx()),
+        client.order_page(ctx(), lists.orders.query.clone()),
+        client.product_page(ctx(), lists.products.query.clone()),
+        client.failure_page(ctx(), lists.failures.query.clone()),
     )?;
     let shops: Vec<String> = status
         .organizations
@@ -54,27 +56,36 @@ pub async fn fetch(
         settings.push((shop.clone(), answer?.map_err(|error| error.to_string())));
         order_settings.push((shop, order_answer?.map_err(|error| error.to_string())));
     }
+    // A daemon refusal is shown by the panel; a lost connection is the caller's to handle.
+    fn page_answer<R>(
+        seq: u64,
+        page: Result<feedbridge_common::Page<R>, RpcError>,
+    ) -> PageAnswer<R> {
+        PageAnswer {
+            seq,
+            page: page.map_err(|error| error.to_string()),
+        }
+    }
     Ok(Snapshot {
         status,
-        order_filter: order_filter.clone(),
-        orders,
-        products,
-        failures,
+        orders: page_answer(lists.orders.seq, orders),
+        products: page_answer(lists.products.seq, products),
+        failures: page_answer(lists.failures.seq, failures),
         settings,
         order_settings,
     })
 }
 
 /// Start following the daemon. Updates go to `actions`; the current client (None while
-/// disconnected) is published on the returned watch so the UI can make calls with it. Orders
-/// are fetched with the console's filter as `order_filter` holds it at each refresh.
+/// disconnected) is published on the returned watch so the UI can make calls with it. Each
+/// refresh fetches the windows `lists` holds at that moment.
 pub fn spawn(
     socket: PathBuf,
     client: ConsoleClient,
     actions: mpsc::UnboundedSender<Action>,
-    order_filter: watch::Receiver<OrderFilter>,
+    lists: watch::Receiver<Lists>,
 ) -> (JoinHandle<()>, watch::Receiver<Option<ConsoleClient>>) {
-    spawn_with(socket, client, actions, order_filter, REFRESH_EVERY)
+    spawn_with(socket, client, actions, lists, REFRESH_EVERY)
 }
 
 /// [`spawn`] with another fallback refresh period (tests turn it off to see event-driven
@@ -83,13 +94,13 @@ pub fn spawn_with(
     socket: PathBuf,
     client: ConsoleClient,
     actions: mpsc::UnboundedSender<Action>,
-    order_filter: watch::Receiver<OrderFilter>,
+    lists: watch::Receiver<Lists>,
     refresh_every: Duration,
 ) -> (JoinHandle<()>, watch::Receiver<Option<ConsoleClient>>) {
     let (client_tx, client_rx) = watch::channel(Some(client.clone()));
     let follow = Follow {
         actions,
-        order_filter,
+        lists,
         refresh_every,
     };
     let task = tokio::spawn(run(socket, client, follow, client_tx));
@@ -99,14 +110,14 @@ pub fn spawn_with(
 /// Where updates go and what to fetch.
 struct Follow {
     actions: mpsc::UnboundedSender<Action>,
-    order_filter: watch::Receiver<OrderFilter>,
+    lists: watch::Receiver<Lists>,
     refresh_every: Duration,
 }
 
 impl Follow {
     async fn fetch(&self, client: &ConsoleClient) -> Result<Snapshot, tarpc::client::RpcError> {
-        let filter = self.order_filter.borrow().clone();
-        fetch(client, &filter).await
+        let lists = self.lists.borrow().clone();
+        fetch(client, &lists).await
     }
 }
 

@@ -1,6 +1,6 @@
 //! Performs the daemon calls the console's app queues and turns each answer into an action.
 
-use crate::action::{Action, Answer, Request, ShopRules};
+use crate::action::{Action, Answer, PageAnswer, PageRequest, Request, ShopRules};
 use crate::client::{ctx, long_ctx};
 use crate::format::plural;
 use feedbridge_common::ConsoleClient;
@@ -103,13 +103,18 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
             let result = flat(client.link_apply(long_ctx(), shop.clone()).await);
             Answer::Linked { shop, result }
         }
-        Request::Orders(filter) => {
-            let result = client
-                .orders(ctx(), filter.clone())
-                .await
-                .map_err(|error| format!("lost the daemon ({error})"));
-            Answer::Orders { filter, result }
-        }
+        Request::OrderPage(PageRequest { seq, query }) => Answer::OrderPage(PageAnswer {
+            seq,
+            page: flat(client.order_page(ctx(), query).await),
+        }),
+        Request::ProductPage(PageRequest { seq, query }) => Answer::ProductPage(PageAnswer {
+            seq,
+            page: flat(client.product_page(ctx(), query).await),
+        }),
+        Request::FailurePage(PageRequest { seq, query }) => Answer::FailurePage(PageAnswer {
+            seq,
+            page: flat(client.failure_page(ctx(), query).await),
+        }),
         Request::OrderDetail(order_id) => Answer::OrderDetail {
             order_id,
             result: flat(client.order_detail(ctx(), order_id).await).map(Box::new),
@@ -182,7 +187,20 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
     Action::Answered(answer)
 }
 
-/// What to answer when there is no daemon to call.
-pub fn not_connected() -> Action {
-    Action::Notice("Not connected to the daemon; try again once it is back.".into())
+/// What to answer `request` with when there is no daemon to call: a page request is
+/// answered (so the panel does not wait for it), anything else is a notice.
+pub fn not_connected(request: &Request) -> Action {
+    const WHY: &str = "Not connected to the daemon; try again once it is back.";
+    fn failed<R>(seq: u64) -> PageAnswer<R> {
+        PageAnswer {
+            seq,
+            page: Err(WHY.to_owned()),
+        }
+    }
+    match request {
+        Request::OrderPage(asked) => Action::Answered(Answer::OrderPage(failed(asked.seq))),
+        Request::ProductPage(asked) => Action::Answered(Answer::ProductPage(failed(asked.seq))),
+        Request::FailurePage(asked) => Action::Answered(Answer::FailurePage(failed(asked.seq))),
+        _ => Action::Notice(WHY.into()),
+    }
 }

@@ -14,13 +14,30 @@ use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Tabs, Wrap};
 
+/// Lines of the header, the tabs and the footer around a panel.
+const HEADER: u16 = 4;
+const TABS: u16 = 1;
+const FOOTER: u16 = 2;
+/// A table's borders and its column titles.
+const TABLE_CHROME: u16 = 3;
+
+/// How many table rows a terminal `height` lines high shows: what a paged panel's window is
+/// sized by.
+pub fn table_rows(height: u16) -> usize {
+    usize::from(
+        height
+            .saturating_sub(HEADER + TABS + FOOTER + TABLE_CHROME)
+            .max(1),
+    )
+}
+
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let [header, tabs, body, footer] = Layout::vertical([
-        Constraint::Length(4),
-        Constraint::Length(1),
+        Constraint::Length(HEADER),
+        Constraint::Length(TABS),
         Constraint::Min(0),
-        Constraint::Length(2),
+        Constraint::Length(FOOTER),
     ])
     .areas(area);
 

@@ -17,8 +17,9 @@ use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use feedbridge_common::rpc::{ConsoleRequest, ConsoleResponse};
 use feedbridge_common::rpc::{MAX_EVENT_WAIT_MS, RpcError};
 use feedbridge_common::{
-    CategoryRef, Console, EventBatch, FailureKind, FailureView, OrderFilter, OrderView,
-    ProductFilter, ProductView, StatusReport,
+    CategoryRef, Console, EventBatch, FailureKind, FailureQuery, FailureView, MAX_PAGE_ROWS,
+    OrderFilter, OrderQuery, OrderView, Page, ProductFilter, ProductQuery, ProductView,
+    StatusReport, Window,
 };
 use futures::StreamExt;
 use std::path::PathBuf;
@@ -45,6 +46,17 @@ pub struct ConsoleServer {
 
 pub(crate) fn internal(error: StoreError) -> RpcError {
     RpcError::Internal(error.to_string())
+}
+
+/// A page call's window, refused when it asks for more rows than one answer carries.
+fn check_window(window: Window) -> Result<(), RpcError> {
+    if window.limit > MAX_PAGE_ROWS {
+        return Err(RpcError::Invalid(format!(
+            "a page holds at most {MAX_PAGE_ROWS} rows; ask for {} rows at offset {} in pages of {MAX_PAGE_ROWS}",
+            window.limit, window.offset
+        )));
+    }
+    Ok(())
 }
 
 impl ConsoleServer {
@@ -150,6 +162,41 @@ impl Console for ConsoleServer {
                 warn!(%error, "Could not list failures.");
                 Vec::new()
             })
+    }
+
+    async fn order_page(self, _: Context, query: OrderQuery) -> Result<Page<OrderView>, RpcError> {
+        check_window(query.window)?;
+        self.engine
+            .store
+            .read(move |conn| store::order_page(conn, &query))
+            .await
+            .map_err(internal)
+    }
+
+    async fn product_page(
+        self,
+        _: Context,
+        query: ProductQuery,
+    ) -> Result<Page<ProductView>, RpcError> {
+        check_window(query.window)?;
+        self.engine
+            .store
+            .read(move |conn| store::product_page(conn, &query))
+            .await
+            .map_err(internal)
+    }
+
+    async fn failure_page(
+        self,
+        _: Context,
+        query: FailureQuery,
+    ) -> Result<Page<FailureView>, RpcError> {
+        check_window(query.window)?;
+        self.engine
+            .store
+            .read(move |conn| store::failure_page(conn, &query))
+            .await
+            .map_err(internal)
     }
 
     async fn retry_failure(self, _: Context, failure_id: i64) -> Result<String, RpcError> {

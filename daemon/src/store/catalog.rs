@@ -2,9 +2,7 @@
 
 use super::{now_secs, signals::append_event};
 use crate::connector::{Category, StoreProduct};
-use feedbridge_common::{
-    CategoryRef, EventKind, ListingStatus, Money, ProductFilter, ProductView, SkuView,
-};
+use feedbridge_common::{CategoryRef, EventKind, ListingStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -499,92 +497,6 @@ pub fn listed_variant(
 
 pub fn count_listings(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row("SELECT COUNT(*) FROM listings", [], |r| r.get(0))
-}
-
-pub fn product_views(
-    conn: &Connection,
-    filter: &ProductFilter,
-) -> rusqlite::Result<Vec<ProductView>> {
-    views(conn, filter, None)
-}
-
-/// One listing as the console shows it.
-pub fn product_view(conn: &Connection, listing_id: i64) -> rusqlite::Result<Option<ProductView>> {
-    let all = ProductFilter {
-        status: None,
-        limit: Some(1),
-    };
-    Ok(views(conn, &all, Some(listing_id))?.into_iter().next())
-}
-
-fn views(
-    conn: &Connection,
-    filter: &ProductFilter,
-    only: Option<i64>,
-) -> rusqlite::Result<Vec<ProductView>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT l.id, o.name, c.name, p.store_product_id, p.title, l.category_id, l.category_name,
-                l.status, l.status_reason, l.review_reasons, l.tiktok_product_id, l.updated_at,
-                COALESCE(c.currency, '')
-         FROM listings l JOIN store_products p ON p.id = l.product_id
-         JOIN organizations o ON o.id = p.org_id JOIN connections c ON c.id = l.shop_id
-         WHERE (?1 IS NULL OR l.status = ?1) AND (?3 IS NULL OR l.id = ?3)
-         ORDER BY l.updated_at DESC, l.id LIMIT ?2",
-    )?;
-    let limit = filter.limit.unwrap_or(1000);
-    let status = filter.status.map(ListingStatus::as_str);
-    let heads = stmt
-        .query_map(params![status, limit, only], |r| {
-            let category_id: Option<String> = r.get(5)?;
-            let category_name: Option<String> = r.get(6)?;
-            let status: String = r.get(7)?;
-            let reasons: String = r.get(9)?;
-            Ok((
-                ProductView {
-                    id: r.get(0)?,
-                    organization: r.get(1)?,
-                    shop: r.get(2)?,
-                    store_product_id: r.get(3)?,
-                    title: r.get(4)?,
-                    category: category_id.map(|id| CategoryRef {
-                        id,
-                        name: category_name.unwrap_or_default(),
-                    }),
-                    status: ListingStatus::parse(&status).unwrap_or(ListingStatus::NotSynced),
-                    status_reason: r.get(8)?,
-                    review_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-                    tiktok_product_id: r.get(10)?,
-                    skus: Vec::new(),
-                    updated_at: r.get(11)?,
-                },
-                r.get::<_, String>(12)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut views = Vec::with_capacity(heads.len());
-    for (mut view, currency) in heads {
-        if let Some(draft) = listing_draft(conn, view.id)? {
-            let money = |amount: Decimal| Money {
-                amount,
-                currency: currency.clone(),
-            };
-            view.skus = draft
-                .variants
-                .into_iter()
-                .map(|v| SkuView {
-                    seller_sku: v.sku,
-                    store_variant_id: v.store_variant_id,
-                    tiktok_sku_id: v.tiktok_sku_id,
-                    price: money(v.price),
-                    store_stock: v.available,
-                    synced_price: v.synced_price.map(money),
-                    synced_stock: v.synced_stock,
-                })
-                .collect();
-        }
-        views.push(view);
-    }
-    Ok(views)
 }
 
 pub fn listing_by_tiktok_product(

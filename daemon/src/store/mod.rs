@@ -14,6 +14,7 @@ mod migrations;
 mod order_record;
 mod orders;
 mod orgs;
+mod pages;
 mod pool;
 mod prune;
 mod settings;
@@ -30,6 +31,7 @@ pub use migrations::MIGRATIONS;
 pub use order_record::DecodeError as OrderRecordError;
 pub use orders::*;
 pub use orgs::*;
+pub use pages::*;
 pub use prune::*;
 pub use settings::*;
 pub use signals::*;
@@ -239,7 +241,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 11;
+    const MIGRATION_COUNT: i64 = 12;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

@@ -3,13 +3,10 @@
 use super::{now_secs, signals::append_event};
 use crate::connector::{RemoteLineItem, RemoteOrder};
 use feedbridge_common::orders::{OrderDetail, OrderSettings, PackageView, PaymentBreakdown};
-use feedbridge_common::{
-    EventKind, Money, OrderFilter, OrderLineView, OrderSyncState, OrderView, TrackingView,
-};
+use feedbridge_common::{EventKind, OrderSyncState};
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 #[derive(Clone, Debug)]
 pub struct OrderRow {
@@ -321,102 +318,6 @@ pub fn group_lines_priced(
     lines
 }
 
-pub fn order_views(conn: &Connection, filter: &OrderFilter) -> rusqlite::Result<Vec<OrderView>> {
-    order_views_where(conn, filter, None)
-}
-
-fn order_views_where(
-    conn: &Connection,
-    filter: &OrderFilter,
-    only: Option<i64>,
-) -> rusqlite::Result<Vec<OrderView>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.id, o.name, c.name, r.tiktok_order_id, r.tiktok_status, r.sync_state, r.reason,
-                r.store_order_id, r.store_order_name, r.currency, r.total, r.detail, r.created_at, r.updated_at
-         FROM orders r JOIN connections c ON c.id = r.shop_id JOIN organizations o ON o.id = c.org_id
-         WHERE (?1 IS NULL OR r.sync_state = ?1) AND (?3 IS NULL OR c.name = ?3)
-           AND (?4 IS NULL OR r.id = ?4)
-           AND (?5 IS NULL OR instr(r.tiktok_order_id, ?5) > 0
-                OR instr(lower(COALESCE(r.store_order_name, '')), lower(?5)) > 0
-                OR instr(lower(r.detail), lower('\"seller_sku\":\"' || ?5)) > 0)
-         ORDER BY r.updated_at DESC, r.id DESC LIMIT ?2",
-    )?;
-    let state = filter.state.map(OrderSyncState::as_str);
-    let search = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let mut views = stmt
-        .query_map(
-            params![
-                state,
-                filter.limit.unwrap_or(1000),
-                filter.shop,
-                only,
-                search
-            ],
-            |r| {
-                let state: String = r.get(5)?;
-                let currency: String = r.get(9)?;
-                let total: String = r.get(10)?;
-                let detail: String = r.get(11)?;
-                let lines = super::order_record::decode(&detail)
-                    .map(|order| {
-                        group_lines(&order)
-                            .into_iter()
-                            .map(|(sku, (quantity, price))| OrderLineView {
-                                seller_sku: sku,
-                                quantity,
-                                unit_price: Money {
-                                    amount: price,
-                                    currency: currency.clone(),
-                                },
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Ok(OrderView {
-                    id: r.get(0)?,
-                    organization: r.get(1)?,
-                    shop: r.get(2)?,
-                    tiktok_order_id: r.get(3)?,
-                    tiktok_status: r.get(4)?,
-                    sync_state: OrderSyncState::parse(&state).unwrap_or(OrderSyncState::Pending),
-                    reason: r.get(6)?,
-                    store_order_id: r.get(7)?,
-                    store_order_name: r.get(8)?,
-                    total: Decimal::from_str(&total).ok().map(|amount| Money {
-                        amount,
-                        currency: currency.clone(),
-                    }),
-                    lines,
-                    tracking: Vec::new(),
-                    fulfilment: None,
-                    created_at: r.get(12)?,
-                    updated_at: r.get(13)?,
-                })
-            },
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut tracking = conn.prepare_cached(
-        "SELECT tracking_number, carrier, tiktok_package_id FROM shipments WHERE order_id = ?1 ORDER BY pushed_at",
-    )?;
-    for view in &mut views {
-        view.tracking = tracking
-            .query_map([view.id], |r| {
-                Ok(TrackingView {
-                    number: r.get(0)?,
-                    carrier: r.get(1)?,
-                    tiktok_package_id: r.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        view.fulfilment = super::mcf_view(conn, view.id)?;
-    }
-    Ok(views)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Order flow bookkeeping
 // ---------------------------------------------------------------------------------------------
@@ -708,10 +609,7 @@ pub fn held_orders(conn: &Connection, shop_id: i64) -> rusqlite::Result<Vec<i64>
 // The console's order detail
 
 pub fn order_detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<OrderDetail>> {
-    let Some(order) = order_views_where(conn, &OrderFilter::default(), Some(id))?
-        .into_iter()
-        .next()
-    else {
+    let Some(order) = super::order_view(conn, id)? else {
         return Ok(None);
     };
     let Some(row) = self::order(conn, id)? else {

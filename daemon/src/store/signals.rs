@@ -10,7 +10,7 @@ pub fn latest_event(conn: &Connection) -> rusqlite::Result<u64> {
     })
 }
 
-fn kind_name<T: serde::Serialize>(kind: T) -> String {
+pub(super) fn kind_name<T: serde::Serialize>(kind: T) -> String {
     serde_json::to_value(kind)
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
@@ -197,29 +197,35 @@ pub fn resolve_failure(
     Ok(())
 }
 
+/// The columns [`failure_view`] reads, from `failures f` and `organizations o`.
+pub(super) const FAILURE_VIEW_SQL: &str =
+    "SELECT f.id, COALESCE(o.name, ''), f.kind, f.subject, f.reason, f.action, f.raw_error,
+            f.retryable, f.attempts, f.first_seen, f.last_seen
+     FROM failures f LEFT JOIN organizations o ON o.id = f.org_id";
+
+/// A failure selected with [`FAILURE_VIEW_SQL`].
+pub(super) fn failure_view(row: &rusqlite::Row<'_>) -> rusqlite::Result<FailureView> {
+    let kind: String = row.get(2)?;
+    Ok(FailureView {
+        id: row.get(0)?,
+        organization: row.get(1)?,
+        kind: kind_from_name(&kind).unwrap_or(FailureKind::Connection),
+        subject: row.get(3)?,
+        reason: row.get(4)?,
+        action: row.get(5)?,
+        raw_error: row.get(6)?,
+        retryable: row.get(7)?,
+        attempts: row.get(8)?,
+        first_seen: row.get(9)?,
+        last_seen: row.get(10)?,
+    })
+}
+
 pub fn open_failures(conn: &Connection) -> rusqlite::Result<Vec<FailureView>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.id, COALESCE(o.name, ''), f.kind, f.subject, f.reason, f.action, f.raw_error,
-                f.retryable, f.attempts, f.first_seen, f.last_seen
-         FROM failures f LEFT JOIN organizations o ON o.id = f.org_id
-         WHERE f.resolved_at IS NULL ORDER BY f.last_seen DESC, f.id DESC",
-    )?;
-    let rows = stmt.query_map([], |row| {
-        let kind: String = row.get(2)?;
-        Ok(FailureView {
-            id: row.get(0)?,
-            organization: row.get(1)?,
-            kind: kind_from_name(&kind).unwrap_or(FailureKind::Connection),
-            subject: row.get(3)?,
-            reason: row.get(4)?,
-            action: row.get(5)?,
-            raw_error: row.get(6)?,
-            retryable: row.get(7)?,
-            attempts: row.get(8)?,
-            first_seen: row.get(9)?,
-            last_seen: row.get(10)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{FAILURE_VIEW_SQL} WHERE f.resolved_at IS NULL ORDER BY f.last_seen DESC, f.id DESC"
+    ))?;
+    let rows = stmt.query_map([], failure_view)?;
     rows.collect()
 }
 

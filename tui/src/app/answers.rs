@@ -78,11 +78,24 @@ impl App {
                     Err(error) => format!("Could not link on {shop}: {error}"),
                 });
             }
-            Answer::Orders { filter, result } => match result {
-                Ok(orders) if filter == self.order_filter => self.orders.set_rows(orders),
-                Ok(_) => {}
-                Err(error) => self.notice(format!("Could not read the orders: {error}")),
-            },
+            Answer::OrderPage(page) => {
+                if let Some(error) = super::answer(&mut self.orders, page, "orders") {
+                    self.notice(error);
+                }
+                self.ask_pages();
+            }
+            Answer::ProductPage(page) => {
+                if let Some(error) = super::answer(&mut self.products, page, "products") {
+                    self.notice(error);
+                }
+                self.ask_pages();
+            }
+            Answer::FailurePage(page) => {
+                if let Some(error) = super::answer(&mut self.failures, page, "failures") {
+                    self.notice(error);
+                }
+                self.ask_pages();
+            }
             Answer::OrderDetail { order_id, result } => {
                 if let Some(Popup::OrderDetail(view)) = &mut self.popup
                     && view.order.id == order_id
@@ -168,7 +181,7 @@ impl App {
             return;
         }
         let title_of = |id: i64| {
-            self.all_products.iter().find(|p| p.id == id).map_or_else(
+            self.products.find(id).map_or_else(
                 || format!("Listing {id}"),
                 |p| format!("{} (#{id})", p.title),
             )

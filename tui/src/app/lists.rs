@@ -3,7 +3,7 @@
 
 use super::App;
 use crate::action::Panel;
-use crate::components::TableRow;
+use crate::components::{TablePanel, TableRow};
 
 impl App {
     /// The time relative ages are measured from (Unix seconds); the main loop sets it, tests
@@ -61,13 +61,19 @@ impl App {
         }
     }
 
+    /// The daemon searches a paged panel's list: each change asks it again (the panel sends
+    /// the text typed by then once the previous answer is in).
     fn set_current_filter(&mut self, filter: String) {
+        if filter == self.current_filter() {
+            return;
+        }
         match self.panel {
-            Panel::Orders => self.orders.set_filter(filter),
-            Panel::Products => self.products.set_filter(filter),
-            Panel::Failures => self.failures.set_filter(filter),
+            Panel::Orders => restart_with(&mut self.orders, |p| p.set_filter(filter), true),
+            Panel::Products => restart_with(&mut self.products, |p| p.set_filter(filter), true),
+            Panel::Failures => restart_with(&mut self.failures, |p| p.set_filter(filter), true),
             Panel::Connections => self.connections.set_filter(filter),
         }
+        self.ask_pages();
     }
 
     pub(super) fn filter_input(&mut self, c: char) {
@@ -95,6 +101,7 @@ impl App {
             Panel::Failures => sort_panel(&mut self.failures, reverse),
             Panel::Connections => sort_panel(&mut self.connections, reverse),
         };
+        self.ask_pages();
         self.notice(match label {
             Some(label) => format!("Sorted by {label}."),
             None if reverse => "The daemon's order, reversed.".into(),
@@ -103,14 +110,34 @@ impl App {
     }
 }
 
-fn sort_panel<R: TableRow + Clone>(
-    panel: &mut crate::components::TablePanel<R>,
-    reverse: bool,
-) -> Option<String> {
+/// Sort `panel` anew. A paged one asks the daemon: a new column from the top of the list;
+/// reversed, the window where the selected row now is (every sort is a total order, so
+/// reversing it moves row `i` of `n` to `n - 1 - i`), so the selection stays on its row.
+fn sort_panel<R: TableRow + Clone>(panel: &mut TablePanel<R>, reverse: bool) -> Option<String> {
     if reverse {
         panel.reverse_sort();
     } else {
         panel.next_sort();
     }
+    if panel.paging().is_some() {
+        let at = match panel.selected_index() {
+            Some(at) if reverse => panel.total() - 1 - at,
+            _ => 0,
+        };
+        panel.restart(at, false);
+    }
     panel.sort_label()
+}
+
+/// Change `panel`'s filter with `change`; a paged panel then wants the new list's first
+/// window (`narrowed`: a filter, which drops marks on rows it no longer shows).
+fn restart_with<R: TableRow + Clone>(
+    panel: &mut TablePanel<R>,
+    change: impl FnOnce(&mut TablePanel<R>),
+    narrowed: bool,
+) {
+    change(panel);
+    if panel.paging().is_some() {
+        panel.restart(0, narrowed);
+    }
 }

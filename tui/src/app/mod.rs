@@ -7,14 +7,17 @@ mod dialogs;
 mod input;
 mod lists;
 
-use crate::action::{Action, Panel, Request};
-use crate::components::{Component, ConnectionRow, Footer, Header, TablePanel, TableRow};
+use crate::action::{Action, Lists, PageAnswer, PageRequest, Panel, Request};
+use crate::components::{
+    Component, ConnectionRow, Footer, Header, TablePanel, TableRow, failure_sort, order_sort,
+    product_sort,
+};
 use crate::editors::{CarrierEditor, OrderDetailView, OrderSettingsForm, PAGE};
 use crate::keys::Dialog;
 use feedbridge_common::catalog::{AuthorizationStart, ConnectionTest, LinkPreview, ProductDetail};
 use feedbridge_common::{
-    CategoryRef, FailureKind, FailureView, ListingStatus, OrderFilter, OrderSyncState, OrderView,
-    ProductView,
+    CategoryRef, FailureKind, FailureQuery, FailureView, ListingStatus, OrderFilter, OrderQuery,
+    OrderSyncState, OrderView, ProductQuery, ProductView, Window,
 };
 use ratatui::text::Line;
 
@@ -151,17 +154,16 @@ pub struct App {
     pub should_quit: bool,
     pub header: Header,
     pub footer: Footer,
+    /// The Orders, Products and Failures panels page through the daemon's lists.
     pub orders: TablePanel<OrderView>,
     /// The products passing the status filter.
     pub products: TablePanel<ProductView>,
     pub failures: TablePanel<FailureView>,
     pub connections: TablePanel<ConnectionRow>,
-    /// Every product, before the filter.
-    all_products: Vec<ProductView>,
     pub product_filter: Option<ListingStatus>,
     /// The daemon's detail of the product in the detail popup, once it answered.
     pub product_detail: Option<(i64, Result<Box<ProductDetail>, String>)>,
-    /// Which orders the Orders panel shows; the live refresh fetches with it too.
+    /// Which orders the Orders panel shows (sync state and shop; its `/` text is the search).
     pub order_filter: OrderFilter,
     /// The TikTok shops, for the shop filter.
     shops: Vec<String>,
@@ -192,11 +194,10 @@ impl App {
             should_quit: false,
             header: Header::default(),
             footer: Footer::default(),
-            orders: TablePanel::new("Orders"),
-            products: TablePanel::markable("Products"),
-            failures: TablePanel::new("Failures"),
+            orders: TablePanel::new("Orders").paged(),
+            products: TablePanel::markable("Products").paged(),
+            failures: TablePanel::new("Failures").paged(),
             connections: TablePanel::new("Connections"),
-            all_products: Vec::new(),
             product_filter: None,
             product_detail: None,
             order_filter: OrderFilter::default(),
@@ -211,9 +212,91 @@ impl App {
     }
 
     fn with_filter_note(mut self) -> Self {
-        self.apply_filter();
+        self.note_product_filter();
         self.note_order_filter();
         self
+    }
+
+    /// The terminal shows `rows` table rows: the paged panels hold twice that around what
+    /// they show (see `ui::table_rows`).
+    pub fn set_screen(&mut self, rows: usize) {
+        self.orders.set_screen(rows);
+        self.products.set_screen(rows);
+        self.failures.set_screen(rows);
+        self.ask_pages();
+    }
+
+    /// What each paged panel shows now, for the live refresh to fetch again.
+    pub fn lists(&self) -> Lists {
+        let (orders, order_window) = self.orders.wanted();
+        let (products, product_window) = self.products.wanted();
+        let (failures, failure_window) = self.failures.wanted();
+        Lists {
+            orders: PageRequest {
+                seq: orders,
+                query: self.order_query(order_window),
+            },
+            products: PageRequest {
+                seq: products,
+                query: self.product_query(product_window),
+            },
+            failures: PageRequest {
+                seq: failures,
+                query: self.failure_query(failure_window),
+            },
+        }
+    }
+
+    fn order_query(&self, window: Window) -> OrderQuery {
+        let (sort, direction) = order_sort(self.orders.sort);
+        OrderQuery {
+            state: self.order_filter.state,
+            shop: self.order_filter.shop.clone(),
+            search: search(self.orders.filter()),
+            sort,
+            direction,
+            window,
+        }
+    }
+
+    fn product_query(&self, window: Window) -> ProductQuery {
+        let (sort, direction) = product_sort(self.products.sort);
+        ProductQuery {
+            status: self.product_filter,
+            search: search(self.products.filter()),
+            sort,
+            direction,
+            window,
+        }
+    }
+
+    fn failure_query(&self, window: Window) -> FailureQuery {
+        let (sort, direction) = failure_sort(self.failures.sort);
+        FailureQuery {
+            search: search(self.failures.filter()),
+            sort,
+            direction,
+            window,
+        }
+    }
+
+    /// Queue the page requests the paged panels want sent now (one out per panel at a time).
+    fn ask_pages(&mut self) {
+        if let Some((seq, window)) = self.orders.to_send() {
+            let query = self.order_query(window);
+            self.requests
+                .push(Request::OrderPage(PageRequest { seq, query }));
+        }
+        if let Some((seq, window)) = self.products.to_send() {
+            let query = self.product_query(window);
+            self.requests
+                .push(Request::ProductPage(PageRequest { seq, query }));
+        }
+        if let Some((seq, window)) = self.failures.to_send() {
+            let query = self.failure_query(window);
+            self.requests
+                .push(Request::FailurePage(PageRequest { seq, query }));
+        }
     }
 
     /// The daemon calls queued since the last call.
@@ -235,6 +318,7 @@ impl App {
             | Action::Top
             | Action::Bottom => {
                 self.move_selection(&action);
+                self.ask_pages();
             }
             Action::Copy(id) => {
                 self.copies.push(id.clone());
@@ -267,7 +351,9 @@ impl App {
             Action::ToggleMark => self.products.toggle_mark(),
             Action::CycleFilter => {
                 self.product_filter = next_filter(self.product_filter);
-                self.apply_filter();
+                self.note_product_filter();
+                self.products.restart(0, true);
+                self.ask_pages();
             }
             Action::CycleOrderFilter => {
                 let mut filter = self.order_filter.clone();
@@ -295,43 +381,53 @@ impl App {
             Action::Erase => self.erase(),
             Action::Submit => self.submit(),
             Action::Answered(answer) => self.answered(answer.clone()),
-            Action::Refreshed(snapshot) => {
-                // Orders fetched under another filter are stale: the answer to the
-                // filter's own request (or the next refresh) brings the right ones.
-                if snapshot.order_filter == self.order_filter {
-                    self.orders.set_rows(snapshot.orders.clone());
-                }
-                self.shops = snapshot
-                    .status
-                    .organizations
-                    .iter()
-                    .flat_map(|org| org.shops.iter().map(|shop| shop.name.clone()))
-                    .collect();
-                self.all_products.clone_from(&snapshot.products);
-                self.apply_filter();
-                self.failures.set_rows(snapshot.failures.clone());
-                self.connections.set_rows(ConnectionRow::all(
-                    &snapshot.status,
-                    &snapshot.settings,
-                    &snapshot.order_settings,
-                ));
-                if self.popup == Some(Popup::Detail) {
-                    match self.selected_detail() {
-                        None => self.popup = None,
-                        // Keep the daemon's detail current while it is on screen.
-                        Some(_) => self.request_product_detail(),
-                    }
-                }
-                // The order's timeline grows while it is on screen.
-                if let Some(Popup::OrderDetail(view)) = &self.popup {
-                    self.requests.push(Request::OrderDetail(view.order.id));
-                }
+            Action::Refreshed(snapshot) => self.refreshed(snapshot),
+            Action::Disconnected(_) => {
+                self.orders.disconnected();
+                self.products.disconnected();
+                self.failures.disconnected();
             }
-            Action::Disconnected(_) | Action::Notice(_) => {}
+            Action::Notice(_) => {}
         }
         self.header.update(&action);
         self.footer.update(&action);
         self.footer.panel = self.panel;
+    }
+
+    /// Fresh data from the live refresh: each paged panel takes the window it fetched if that
+    /// is still the one it wants.
+    fn refreshed(&mut self, snapshot: &crate::action::Snapshot) {
+        self.shops = snapshot
+            .status
+            .organizations
+            .iter()
+            .flat_map(|org| org.shops.iter().map(|shop| shop.name.clone()))
+            .collect();
+        let failed = [
+            refresh(&mut self.orders, &snapshot.orders, "orders"),
+            refresh(&mut self.products, &snapshot.products, "products"),
+            refresh(&mut self.failures, &snapshot.failures, "failures"),
+        ];
+        if let Some(message) = failed.into_iter().flatten().next() {
+            self.notice(message);
+        }
+        self.connections.set_rows(ConnectionRow::all(
+            &snapshot.status,
+            &snapshot.settings,
+            &snapshot.order_settings,
+        ));
+        if self.popup == Some(Popup::Detail) {
+            match self.selected_detail() {
+                None => self.popup = None,
+                // Keep the daemon's detail current while it is on screen.
+                Some(_) => self.request_product_detail(),
+            }
+        }
+        // The order's timeline grows while it is on screen.
+        if let Some(Popup::OrderDetail(view)) = &self.popup {
+            self.requests.push(Request::OrderDetail(view.order.id));
+        }
+        self.ask_pages();
     }
 
     fn notice(&mut self, message: String) {
@@ -433,8 +529,8 @@ impl App {
     fn set_order_filter(&mut self, filter: OrderFilter) {
         self.order_filter = filter;
         self.note_order_filter();
-        self.requests
-            .push(Request::Orders(self.order_filter.clone()));
+        self.orders.restart(0, true);
+        self.ask_pages();
     }
 
     fn cycle_shop_filter(&mut self) {
@@ -464,14 +560,7 @@ impl App {
         }
     }
 
-    fn apply_filter(&mut self) {
-        let rows = self
-            .all_products
-            .iter()
-            .filter(|p| self.product_filter.is_none_or(|status| p.status == status))
-            .cloned()
-            .collect();
-        self.products.set_rows(rows);
+    fn note_product_filter(&mut self) {
         self.products.title_note = Some(format!(
             "filter: {}",
             self.product_filter.map_or("all", ListingStatus::label)
@@ -503,6 +592,49 @@ impl App {
             Panel::Products => self.products.total(),
             Panel::Failures => self.failures.total(),
             Panel::Connections => self.connections.total(),
+        }
+    }
+}
+
+/// A `/` filter as the daemon's search: None when blank.
+fn search(filter: &str) -> Option<String> {
+    let text = filter.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Apply a refreshed page to `panel` (if it is still the window wanted); a daemon error is
+/// the notice to show.
+fn refresh<R: TableRow + Clone>(
+    panel: &mut TablePanel<R>,
+    answer: &PageAnswer<R>,
+    what: &str,
+) -> Option<String> {
+    match &answer.page {
+        Ok(page) => {
+            panel.refreshed(answer.seq, page.clone());
+            None
+        }
+        Err(error) if panel.wanted().0 == answer.seq => {
+            Some(format!("Could not read the {what}: {error}"))
+        }
+        Err(_) => None,
+    }
+}
+
+/// Apply the answer to our own page request to `panel`; a daemon error is the notice to show.
+pub(super) fn answer<R: TableRow + Clone>(
+    panel: &mut TablePanel<R>,
+    answer: PageAnswer<R>,
+    what: &str,
+) -> Option<String> {
+    match answer.page {
+        Ok(page) => {
+            panel.answered(answer.seq, page);
+            None
+        }
+        Err(error) => {
+            panel.failed(answer.seq);
+            Some(format!("Could not read the {what}: {error}"))
         }
     }
 }

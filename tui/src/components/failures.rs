@@ -2,11 +2,28 @@
 
 use super::columns::Column;
 use super::orders::field;
-use super::table::{Field, TableRow};
+use super::table::{Field, Sort, TableRow};
 use crate::format::{self, utc};
-use feedbridge_common::FailureView;
+use feedbridge_common::{Direction, FailureSort, FailureView};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
+
+/// What the daemon sorts each column by; None: it cannot (`s` passes over the column).
+fn column_sort(column: usize) -> Option<FailureSort> {
+    match column {
+        0 => Some(FailureSort::Id),
+        1 => Some(FailureSort::Kind),
+        2 => Some(FailureSort::Subject),
+        4 => Some(FailureSort::LastSeen),
+        7 => Some(FailureSort::Attempts),
+        _ => None,
+    }
+}
+
+/// The daemon's sort for the Failures panel's `sort`.
+pub fn failure_sort(sort: Sort) -> (FailureSort, Direction) {
+    sort.daemon(FailureSort::LastSeen, column_sort)
+}
 
 impl TableRow for FailureView {
     const EMPTY: &'static str = "No open failures. Everything is in sync.";
@@ -31,6 +48,10 @@ impl TableRow for FailureView {
 
     fn id(&self) -> String {
         self.id.to_string()
+    }
+
+    fn sortable(column: usize) -> bool {
+        column_sort(column).is_some()
     }
 
     fn fields(&self, now: Option<i64>) -> Vec<Field> {

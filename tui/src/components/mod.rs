@@ -9,6 +9,7 @@ mod footer;
 mod header;
 mod order_dialogs;
 mod orders;
+mod paging;
 mod palette;
 mod popup;
 mod products;
@@ -20,14 +21,18 @@ pub use dialogs::{
     draw_authorization, draw_connection_test, draw_link_preview, draw_link_prompt, draw_picker,
     draw_report, product_detail_lines,
 };
+pub use failures::failure_sort;
 pub use footer::Footer;
 pub use header::Header;
 pub use order_dialogs::{
     draw_carriers, draw_confirm_retry_all, draw_order_detail, draw_order_settings,
     order_detail_lines,
 };
+pub use orders::order_sort;
+pub use paging::{DEFAULT_SCREEN, Paging};
 pub use palette::{draw_confirm_quit, draw_output, draw_palette};
 pub use popup::{draw_detail, draw_help};
+pub use products::product_sort;
 pub use table::{Field, Sort, TablePanel, TableRow};
 
 use crate::action::Action;

@@ -1,9 +1,9 @@
 //! The Orders panel: TikTok orders and where each stands in the sync.
 
 use super::columns::Column;
-use super::table::{Field, TableRow};
+use super::table::{Field, Sort, TableRow};
 use crate::format::{self, NONE, or_none, utc};
-use feedbridge_common::{OrderSyncState, OrderView};
+use feedbridge_common::{Direction, OrderSort, OrderSyncState, OrderView};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 
@@ -18,6 +18,22 @@ pub fn state_style(state: OrderSyncState) -> Style {
         OrderSyncState::Failed => Style::new().red().bold(),
         OrderSyncState::Cancelled => Style::new().magenta(),
     }
+}
+
+/// What the daemon sorts each column by; None: it cannot (`s` passes over the column).
+fn column_sort(column: usize) -> Option<OrderSort> {
+    match column {
+        0 => Some(OrderSort::TikTokOrderId),
+        1 => Some(OrderSort::Created),
+        2 => Some(OrderSort::SyncState),
+        4 => Some(OrderSort::StoreOrder),
+        _ => None,
+    }
+}
+
+/// The daemon's sort for the Orders panel's `sort`.
+pub fn order_sort(sort: Sort) -> (OrderSort, Direction) {
+    sort.daemon(OrderSort::Updated, column_sort)
 }
 
 impl TableRow for OrderView {
@@ -44,6 +60,10 @@ impl TableRow for OrderView {
 
     fn id(&self) -> String {
         self.tiktok_order_id.clone()
+    }
+
+    fn sortable(column: usize) -> bool {
+        column_sort(column).is_some()
     }
 
     fn fields(&self, now: Option<i64>) -> Vec<Field> {

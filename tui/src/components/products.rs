@@ -2,9 +2,9 @@
 
 use super::columns::Column;
 use super::orders::field;
-use super::table::{Field, TableRow};
+use super::table::{Field, Sort, TableRow};
 use crate::format::{self, NONE, or_none, utc};
-use feedbridge_common::{ListingStatus, ProductView};
+use feedbridge_common::{Direction, ListingStatus, ProductSort, ProductView};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 
@@ -16,6 +16,22 @@ pub fn status_style(status: ListingStatus) -> Style {
         ListingStatus::NotSynced => Style::new().dark_gray(),
         ListingStatus::Unlisted => Style::new().magenta(),
     }
+}
+
+/// What the daemon sorts each column by; None: it cannot (`s` passes over the column).
+fn column_sort(column: usize) -> Option<ProductSort> {
+    match column {
+        0 => Some(ProductSort::ListingId),
+        1 => Some(ProductSort::Title),
+        2 => Some(ProductSort::Status),
+        4 => Some(ProductSort::Updated),
+        _ => None,
+    }
+}
+
+/// The daemon's sort for the Products panel's `sort`.
+pub fn product_sort(sort: Sort) -> (ProductSort, Direction) {
+    sort.daemon(ProductSort::Updated, column_sort)
 }
 
 impl TableRow for ProductView {
@@ -42,6 +58,10 @@ impl TableRow for ProductView {
 
     fn id(&self) -> String {
         self.id.to_string()
+    }
+
+    fn sortable(column: usize) -> bool {
+        column_sort(column).is_some()
     }
 
     fn fields(&self, now: Option<i64>) -> Vec<Field> {

@@ -1,16 +1,22 @@
 //! A panel that shows one kind of row as a table with a selection, a type-to-filter line, a
 //! sort column and a position indicator. Column widths come from [`super::columns`].
+//!
+//! A local panel holds every row and filters and sorts them itself. A paged panel holds only
+//! a window of its list: the daemon filters, sorts and counts, the panel keeps the selection's
+//! absolute position and says which window it wants ([`super::paging`]).
 
 use super::Component;
 use super::columns::{self, Column};
+use super::paging::Paging;
 use crate::action::Action;
+use feedbridge_common::{Direction, Page, Window};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// One cell's text, colour and (for numbers and times) the value it sorts by.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -82,6 +88,11 @@ pub trait TableRow {
 
     /// Popup title and body.
     fn detail(&self) -> (String, Vec<Line<'static>>);
+
+    /// Whether `s` can sort by `column` (a paged list: whether the daemon sorts by it).
+    fn sortable(_column: usize) -> bool {
+        true
+    }
 }
 
 /// The column rows are sorted by; None keeps the daemon's order.
@@ -91,16 +102,44 @@ pub struct Sort {
     pub descending: bool,
 }
 
+impl Sort {
+    /// The daemon's sort key and direction for this sort of a paged list: no column is the
+    /// daemon's order (`default`, latest first; reversed, oldest first), a column sorts by
+    /// its `key` ascending (reversed, descending).
+    pub fn daemon<K>(self, default: K, key: impl Fn(usize) -> Option<K>) -> (K, Direction) {
+        let direction = |descending| {
+            if descending {
+                Direction::Descending
+            } else {
+                Direction::Ascending
+            }
+        };
+        match self.column.and_then(key) {
+            Some(key) => (key, direction(self.descending)),
+            None => (default, direction(!self.descending)),
+        }
+    }
+}
+
 pub struct TablePanel<R> {
     title: &'static str,
-    /// Every row, in the daemon's order.
+    /// A local panel's every row, in the daemon's order.
     all: Vec<R>,
-    /// The rows passing the filter, sorted.
+    /// The rows held: a local panel's rows passing its filter, sorted; a paged panel's window.
     rows: Vec<R>,
+    /// Set for a panel the daemon filters, sorts and windows.
+    paging: Option<Paging>,
+    /// Position of the selection in the whole list.
     selected: usize,
-    /// Rows marked for a bulk action, by key; only markable panels draw the mark column.
-    marked: BTreeSet<i64>,
+    /// The selected row's key while it is held: the selection follows its row when the rows
+    /// change.
+    selected_key: Option<i64>,
+    /// Rows marked for a bulk action, by key (as they were last seen); only markable panels
+    /// draw the mark column.
+    marked: BTreeMap<i64, R>,
     markable: bool,
+    /// The next answer is a new filter's first: marks on rows it does not hold are dropped.
+    prune_marks: bool,
     /// Text the rows must contain (case-insensitive), typed after `/`.
     filter: String,
     pub sort: Sort,
@@ -118,9 +157,12 @@ impl<R: TableRow + Clone> TablePanel<R> {
             title,
             all: Vec::new(),
             rows: Vec::new(),
+            paging: None,
             selected: 0,
-            marked: BTreeSet::new(),
+            selected_key: None,
+            marked: BTreeMap::new(),
             markable: false,
+            prune_marks: false,
             filter: String::new(),
             sort: Sort::default(),
             now: None,
@@ -137,22 +179,31 @@ impl<R: TableRow + Clone> TablePanel<R> {
         }
     }
 
-    /// Mark or unmark the selected row.
-    pub fn toggle_mark(&mut self) {
-        if let Some(key) = self.selected().map(TableRow::key)
-            && !self.marked.remove(&key)
-        {
-            self.marked.insert(key);
+    /// This panel pages through the daemon's list rather than holding it all.
+    #[must_use]
+    pub fn paged(self) -> Self {
+        Self {
+            paging: Some(Paging::default()),
+            ..self
         }
     }
 
-    /// Keys of the marked rows, in row order.
+    pub fn paging(&self) -> Option<&Paging> {
+        self.paging.as_ref()
+    }
+
+    /// Mark or unmark the selected row.
+    pub fn toggle_mark(&mut self) {
+        if let Some(row) = self.selected().cloned()
+            && self.marked.remove(&row.key()).is_none()
+        {
+            self.marked.insert(row.key(), row);
+        }
+    }
+
+    /// Keys of the marked rows.
     pub fn marked(&self) -> Vec<i64> {
-        self.rows
-            .iter()
-            .map(TableRow::key)
-            .filter(|key| self.marked.contains(key))
-            .collect()
+        self.marked.keys().copied().collect()
     }
 
     /// The marked rows, or the selected one when none is marked.
@@ -160,31 +211,58 @@ impl<R: TableRow + Clone> TablePanel<R> {
         if self.marked.is_empty() {
             return self.selected().into_iter().collect();
         }
-        self.rows
-            .iter()
-            .filter(|row| self.marked.contains(&row.key()))
-            .collect()
+        self.marked.values().collect()
     }
 
-    /// The rows shown: passing the filter, in the chosen order.
+    /// A row held or marked, by key.
+    pub fn find(&self, key: i64) -> Option<&R> {
+        self.rows
+            .iter()
+            .find(|row| row.key() == key)
+            .or_else(|| self.marked.get(&key))
+    }
+
+    /// The rows held: a local panel's rows passing the filter, in the chosen order; a paged
+    /// panel's window of its list.
     pub fn rows(&self) -> &[R] {
         &self.rows
     }
 
-    /// How many rows there are before the filter.
+    /// Position of the first held row in the whole list.
+    fn offset(&self) -> usize {
+        self.paging.as_ref().map_or(0, |paging| paging.offset)
+    }
+
+    /// How many rows the list has: a local panel's before its filter, a paged panel's as
+    /// the daemon counted them under the query.
     pub fn total(&self) -> usize {
-        self.all.len()
+        match &self.paging {
+            Some(paging) => paging.total,
+            None => self.all.len(),
+        }
     }
 
+    /// Rows the selection moves through: a local panel's after its filter.
+    fn len(&self) -> usize {
+        match &self.paging {
+            Some(paging) => paging.total,
+            None => self.rows.len(),
+        }
+    }
+
+    /// Position of the selection in the whole list.
     pub fn selected_index(&self) -> Option<usize> {
-        (!self.rows.is_empty()).then_some(self.selected)
+        (self.len() > 0).then_some(self.selected)
     }
 
+    /// The selected row, if it is held.
     pub fn selected(&self) -> Option<&R> {
-        self.rows.get(self.selected)
+        self.selected
+            .checked_sub(self.offset())
+            .and_then(|at| self.rows.get(at))
     }
 
-    /// Replace the rows, keeping the same row selected if it is still there.
+    /// Replace a local panel's rows, keeping the same row selected if it is still there.
     pub fn set_rows(&mut self, rows: Vec<R>) {
         self.all = rows;
         self.rebuild();
@@ -194,16 +272,18 @@ impl<R: TableRow + Clone> TablePanel<R> {
         &self.filter
     }
 
+    /// Filter by `filter` (a paged panel: the app asks the daemon, see [`Self::restart`]).
     pub fn set_filter(&mut self, filter: String) {
         self.filter = filter;
         self.rebuild();
     }
 
-    /// Sort by the next column (after the last, the daemon's order again).
+    /// Sort by the next column the list can sort by (after the last, the daemon's order again).
     pub fn next_sort(&mut self) {
         let next = self.sort.column.map_or(0, |c| c + 1);
+        let column = (next..R::columns().len()).find(|&c| R::sortable(c));
         self.sort = Sort {
-            column: (next < R::columns().len()).then_some(next),
+            column,
             descending: false,
         };
         self.rebuild();
@@ -225,8 +305,12 @@ impl<R: TableRow + Clone> TablePanel<R> {
         if self.sort.descending { "▼" } else { "▲" }
     }
 
-    /// Filter and sort `all` into `rows`, keeping the selection on the same row.
+    /// A local panel: filter and sort `all` into `rows`, keeping the selection on the same
+    /// row. A paged panel's daemon does this.
     fn rebuild(&mut self) {
+        if self.paging.is_some() {
+            return;
+        }
         let previous = self.selected().map(TableRow::key);
         let needle = self.filter.to_lowercase();
         let mut rows: Vec<R> = self
@@ -256,16 +340,143 @@ impl<R: TableRow + Clone> TablePanel<R> {
             .min(rows.len().saturating_sub(1));
         // A mark on a row that is gone (or filtered out) would act on something unseen.
         self.marked
-            .retain(|key| rows.iter().any(|row| row.key() == *key));
+            .retain(|key, _| rows.iter().any(|row| row.key() == *key));
         self.rows = rows;
+        self.selected_key = self.selected().map(TableRow::key);
+    }
+
+    /// A paged panel's query changed (filter, search or sort): the window around position
+    /// `at` of the new list, where the selected row stays selected if that window holds it.
+    /// A new filter (`narrowed`) keeps only the marks on rows its first answer holds.
+    pub fn restart(&mut self, at: usize, narrowed: bool) {
+        self.selected = at;
+        self.prune_marks |= narrowed;
+        if let Some(paging) = &mut self.paging {
+            let window = paging.window_around(at);
+            paging.want(window);
+        }
+    }
+
+    /// A paged panel's screen has `rows` table rows; wants a bigger window if it grew.
+    pub fn set_screen(&mut self, rows: usize) {
+        if let Some(paging) = &mut self.paging
+            && paging.set_screen(rows)
+        {
+            self.want_more();
+        }
+    }
+
+    /// Want the window around the selection if the rows held run short of it.
+    fn want_more(&mut self) {
+        let held = self.rows.len();
+        let selected = self.selected;
+        if let Some(paging) = &mut self.paging
+            && paging.runs_short(selected, held)
+        {
+            let window = paging.window_around(selected);
+            if window != paging.wanted().1 {
+                paging.want(window);
+            }
+        }
+    }
+
+    /// The number to ask the daemon for now, with the window: none while an answer is out.
+    pub fn to_send(&mut self) -> Option<(u64, Window)> {
+        let paging = self.paging.as_mut()?;
+        paging.to_send().map(|seq| (seq, paging.wanted().1))
+    }
+
+    /// The latest window wanted and its number (what the live refresh fetches).
+    pub fn wanted(&self) -> (u64, Window) {
+        self.paging
+            .as_ref()
+            .map_or((0, Window::default()), Paging::wanted)
+    }
+
+    /// The daemon is gone; see [`Paging::disconnected`].
+    pub fn disconnected(&mut self) {
+        if let Some(paging) = &mut self.paging {
+            paging.disconnected();
+        }
+    }
+
+    /// The answer to our request `seq`: applied if it is the latest (see [`Self::apply`]).
+    pub fn answered(&mut self, seq: u64, page: Page<R>) -> bool {
+        let latest = self
+            .paging
+            .as_mut()
+            .is_some_and(|paging| paging.answered(seq));
+        if latest {
+            self.apply(page);
+        }
+        latest
+    }
+
+    /// Our request `seq` failed: nothing to apply, but it is no longer out.
+    pub fn failed(&mut self, seq: u64) {
+        if let Some(paging) = &mut self.paging {
+            paging.answered(seq);
+        }
+    }
+
+    /// The live refresh of window `seq`: applied if it is the latest.
+    pub fn refreshed(&mut self, seq: u64, page: Page<R>) -> bool {
+        let latest = self
+            .paging
+            .as_ref()
+            .is_some_and(|paging| paging.is_latest(seq));
+        if latest {
+            self.apply(page);
+        }
+        latest
+    }
+
+    /// Hold `page`: the selection follows its row if the page holds it, else keeps its
+    /// position (within the list); marked rows take their new state.
+    fn apply(&mut self, page: Page<R>) {
+        let Some(paging) = &mut self.paging else {
+            return;
+        };
+        paging.offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
+        paging.total = usize::try_from(page.total).unwrap_or(usize::MAX);
+        self.rows = page.rows;
+        if let Some(at) = self
+            .selected_key
+            .and_then(|key| self.rows.iter().position(|row| row.key() == key))
+        {
+            self.selected = self.offset() + at;
+        }
+        self.selected = self.selected.min(self.len().saturating_sub(1));
+        if let Some(row) = self.selected() {
+            self.selected_key = Some(row.key());
+        }
+        if std::mem::take(&mut self.prune_marks) {
+            let rows = &self.rows;
+            self.marked
+                .retain(|key, _| rows.iter().any(|row| row.key() == *key));
+        }
+        for row in &self.rows {
+            if let Some(marked) = self.marked.get_mut(&row.key()) {
+                marked.clone_from(row);
+            }
+        }
+        self.want_more();
+    }
+
+    /// Move the selection to `to` (within the list); a paged panel wants the window around
+    /// it when its rows run short.
+    fn select(&mut self, to: usize) {
+        self.selected = to.min(self.len().saturating_sub(1));
+        self.selected_key = self.selected().map(TableRow::key);
+        self.want_more();
     }
 
     fn up(&mut self, rows: usize) {
-        self.selected = self.selected.saturating_sub(rows);
+        self.select(self.selected.saturating_sub(rows));
     }
 
     fn down(&mut self, rows: usize) {
-        self.selected = (self.selected + rows).min(self.rows.len().saturating_sub(1));
+        self.select(self.selected.saturating_add(rows));
     }
 
     /// Each column's title as drawn: with the sort mark on the sort column.
@@ -292,7 +503,13 @@ impl<R: TableRow + Clone> TablePanel<R> {
                 Span::raw(format!("{}{cursor} ", self.filter)),
             ])
         });
-        let position = if self.rows.is_empty() {
+        let position = if self.paging.is_some() {
+            // The daemon counted the list under the filter: "12/60" of what matches.
+            match self.selected_index() {
+                Some(at) => format!(" {}/{} ", at + 1, self.total()),
+                None => " 0/0 ".to_string(),
+            }
+        } else if self.rows.is_empty() {
             format!(" 0/{} ", self.all.len())
         } else if self.rows.len() == self.all.len() {
             format!(" {}/{} ", self.selected + 1, self.rows.len())
@@ -309,7 +526,7 @@ impl<R: TableRow + Clone> TablePanel<R> {
 
     /// Draw the panel; `typing` while the `/` filter takes keys.
     pub fn draw_table(&self, frame: &mut Frame, area: Rect, typing: bool) {
-        let mut title = format!(" {} ({})", self.title, self.all.len());
+        let mut title = format!(" {} ({})", self.title, self.total());
         if let Some(note) = &self.title_note {
             title.push_str(&format!(" · {note}"));
         }
@@ -325,14 +542,21 @@ impl<R: TableRow + Clone> TablePanel<R> {
         if let Some(filter) = filter {
             block = block.title_bottom(filter.left_aligned());
         }
-        if self.rows.is_empty() {
-            let empty = if self.all.is_empty() {
-                self.empty_note.as_deref().unwrap_or(R::EMPTY).to_string()
-            } else {
+        let loading = self.len() > 0 && self.selected().is_none();
+        if self.rows.is_empty() || loading {
+            let filtered_out = match &self.paging {
+                Some(paging) => paging.total == 0 && !self.filter.is_empty(),
+                None => !self.all.is_empty(),
+            };
+            let empty = if loading {
+                format!("Loading row {}…", self.selected + 1)
+            } else if filtered_out {
                 format!(
                     "No row contains \"{}\" (Esc clears the filter).",
                     self.filter
                 )
+            } else {
+                self.empty_note.as_deref().unwrap_or(R::EMPTY).to_string()
             };
             let text = Text::from(empty).italic().dark_gray();
             frame.render_widget(
@@ -390,7 +614,7 @@ impl<R: TableRow + Clone> TablePanel<R> {
                 })
                 .collect();
             if self.markable {
-                let mark = if self.marked.contains(&row.key()) {
+                let mark = if self.marked.contains_key(&row.key()) {
                     "✓"
                 } else {
                     " "
@@ -410,8 +634,10 @@ impl<R: TableRow + Clone> TablePanel<R> {
             .column_spacing(SPACING)
             .row_highlight_style(Style::new().reversed())
             .highlight_symbol("▶ ");
-        // A fresh state each frame: ratatui scrolls it so the selection is visible.
-        let mut state = TableState::new().with_selected(Some(self.selected));
+        // A fresh state each frame: ratatui scrolls it so the selection is visible (the
+        // window held starts early enough for the rows above it).
+        let at = self.selected - self.offset();
+        let mut state = TableState::new().with_selected(Some(at));
         frame.render_stateful_widget(table, area, &mut state);
     }
 }
@@ -435,8 +661,8 @@ impl<R: TableRow + Clone> Component for TablePanel<R> {
             Action::Down => self.down(1),
             Action::PageUp => self.up(usize::from(crate::editors::PAGE)),
             Action::PageDown => self.down(usize::from(crate::editors::PAGE)),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = self.rows.len().saturating_sub(1),
+            Action::Top => self.select(0),
+            Action::Bottom => self.select(usize::MAX),
             _ => {}
         }
     }

@@ -67,14 +67,16 @@ fn space_marks_and_f_cycles_the_filter() {
     press(&mut app, KeyCode::Char(' '));
     assert_eq!(app.products.marked(), vec![1]);
 
-    // all → Not synced → Failed to sync → Under review → ...
+    // all → Not synced → Failed to sync → Under review → ... (the daemon filters)
     assert_eq!(
         press(&mut app, KeyCode::Char('f')),
         Some(Action::CycleFilter)
     );
+    support::settle(&mut app, &support::samples());
     assert_eq!(app.products.rows().len(), 0, "no product is Not synced");
     press(&mut app, KeyCode::Char('f'));
     press(&mut app, KeyCode::Char('f'));
+    support::settle(&mut app, &support::samples());
     assert_eq!(app.products.rows().len(), 1);
     assert_eq!(app.products.rows()[0].title, "Enamel Camp Mug");
     snapshot!("catalog_products_filtered", render(&app, 130, 12));
@@ -85,6 +87,7 @@ fn space_marks_and_f_cycles_the_filter() {
     for _ in 0..4 {
         press(&mut app, KeyCode::Char('f'));
     }
+    support::settle(&mut app, &support::samples());
     assert_eq!(app.product_filter, None);
     assert_eq!(app.products.rows().len(), 3);
 }

@@ -5,7 +5,7 @@ use crate::support;
 
 use feedbridge_common::{OrderView, StatusReport};
 use std::process::{Command, Output};
-use support::{FakeDaemon, sample_snapshot};
+use support::FakeDaemon;
 
 fn feedbridge(args: &[&str], socket: &std::path::Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_feedbridge"))
@@ -83,7 +83,7 @@ fn regex_escape(text: &str) -> String {
 async fn commands_against_a_daemon() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("feedbridged.sock");
-    let daemon = FakeDaemon::start(&socket, sample_snapshot()).await;
+    let daemon = FakeDaemon::start(&socket, support::samples()).await;
     let run = |args: &'static [&'static str]| {
         let socket = socket.clone();
         tokio::task::spawn_blocking(move || feedbridge(args, &socket))

@@ -4,7 +4,7 @@
 use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use feedbridge_tui::action::{Action, Panel, Snapshot};
+use feedbridge_tui::action::{Action, Panel};
 use feedbridge_tui::app::{App, Popup};
 use feedbridge_tui::ui;
 use ratatui::Terminal;
@@ -74,16 +74,16 @@ fn before_the_first_answer() {
 #[test]
 fn empty_state() {
     let mut app = App::new();
-    let mut snapshot = sample_snapshot();
-    snapshot.orders.clear();
-    snapshot.products.clear();
-    snapshot.failures.clear();
-    snapshot.status.orders_total = 0;
-    snapshot.status.products_total = 0;
-    snapshot.status.failures_open = 0;
-    snapshot.status.jobs_pending = 0;
-    snapshot.status.draining = true;
-    app.update(Action::Refreshed(Box::new(snapshot)));
+    let mut samples = support::samples();
+    samples.orders.clear();
+    samples.products.clear();
+    samples.failures.clear();
+    samples.status.orders_total = 0;
+    samples.status.products_total = 0;
+    samples.status.failures_open = 0;
+    samples.status.jobs_pending = 0;
+    samples.status.draining = true;
+    app.update(Action::Refreshed(Box::new(samples.snapshot())));
     snapshot!("empty_orders", render(&app, 100, 12));
     press(&mut app, KeyCode::Char('3'));
     snapshot!("empty_failures", render(&app, 100, 12));
@@ -299,9 +299,9 @@ fn movement_and_selection_survive_refreshes() {
     assert_eq!(app.products.selected().unwrap().id, 2);
 
     // Product 1 disappears; the selection stays on product 2.
-    let mut snapshot: Snapshot = sample_snapshot();
-    snapshot.products.remove(0);
-    app.update(Action::Refreshed(Box::new(snapshot)));
+    let mut samples = support::samples();
+    samples.products.remove(0);
+    app.update(Action::Refreshed(Box::new(samples.snapshot())));
     assert_eq!(app.products.selected().unwrap().id, 2);
     assert_eq!(app.products.selected_index(), Some(0));
 }

@@ -348,7 +348,7 @@ async fn amazon_mcf_orders_and_settings() {
     {
         let mut state = daemon.state.lock().unwrap();
         let order = state
-            .snapshot
+            .samples
             .orders
             .iter_mut()
             .find(|o| o.id == 12)

@@ -9,13 +9,13 @@ use crate::support;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use feedbridge_common::mcf::{FillPolicy, McfSettings, ShippingSpeed};
 use feedbridge_common::orders::{FbtRule, OrderSettings};
-use feedbridge_common::{FailureKind, OrderFilter, OrderSyncState, OrganizationView};
-use feedbridge_tui::action::{Action, Answer, Request, ShopRules, Snapshot};
+use feedbridge_common::{FailureKind, OrderFilter, OrderQuery, OrderSyncState, OrganizationView};
+use feedbridge_tui::action::{Action, Answer, PageAnswer, Request, ShopRules};
 use feedbridge_tui::app::{App, Popup};
 use feedbridge_tui::editors::CarrierMode;
 use support::{
     loaded, press, render, sample_carriers, sample_order_detail, sample_order_settings,
-    sample_orders, sample_snapshot,
+    sample_orders, sample_snapshot, samples,
 };
 
 /// The daemon's version changes with every release (and a popup may cut it short).
@@ -45,23 +45,15 @@ fn erase(app: &mut App, count: usize) {
     }
 }
 
-/// The daemon's answer to an orders request, filtered as the fake daemon filters.
-fn orders_answer(filter: &OrderFilter) -> Action {
-    let orders = sample_orders()
-        .into_iter()
-        .filter(|o| filter.state.is_none_or(|s| s == o.sync_state))
-        .filter(|o| filter.shop.as_ref().is_none_or(|shop| o.shop == *shop))
-        .filter(|o| {
-            filter.search.as_ref().is_none_or(|text| {
-                o.lines.iter().any(|l| l.seller_sku.contains(text.as_str()))
-                    || o.tiktok_order_id.contains(text.as_str())
-            })
+/// The queries of the Orders page requests among `requests`.
+fn order_queries(requests: &[Request]) -> Vec<OrderQuery> {
+    requests
+        .iter()
+        .filter_map(|request| match request {
+            Request::OrderPage(asked) => Some(asked.query.clone()),
+            _ => None,
         })
-        .collect();
-    Action::Answered(Answer::Orders {
-        filter: filter.clone(),
-        result: Ok(orders),
-    })
+        .collect()
 }
 
 #[test]
@@ -90,13 +82,16 @@ fn f_cycles_the_sync_state_filter_then_all() {
     );
     press(&mut app, KeyCode::Char('f'));
     assert_eq!(app.order_filter, OrderFilter::default(), "then all again");
-    // Each change asks the daemon at once.
-    let requests = app.take_requests();
-    assert_eq!(requests.len(), OrderSyncState::ALL.len() + 1);
-    assert_eq!(
-        requests.last(),
-        Some(&Request::Orders(OrderFilter::default()))
-    );
+    // The first change asks the daemon at once; while that answer is out, only the latest
+    // filter waits to be asked for, and goes as soon as it comes.
+    let first = app.take_requests();
+    let states: Vec<_> = order_queries(&first).iter().map(|q| q.state).collect();
+    assert_eq!(states, [Some(OrderSyncState::Waiting)]);
+    let next = support::answer(&mut app, &samples(), first);
+    assert!(next.is_empty());
+    let latest = app.take_requests();
+    let states: Vec<_> = order_queries(&latest).iter().map(|q| q.state).collect();
+    assert_eq!(states, [None]);
 }
 
 #[test]
@@ -109,11 +104,7 @@ fn orders_filtered_by_state_survive_the_live_refresh() {
         ..OrderFilter::default()
     };
     assert_eq!(app.order_filter, blocked);
-    assert_eq!(
-        app.take_requests().last(),
-        Some(&Request::Orders(blocked.clone()))
-    );
-    app.update(orders_answer(&blocked));
+    support::settle(&mut app, &samples());
     assert_eq!(app.orders.rows().len(), 1);
     snapshot!("orders_blocked", render(&app, 130, 12));
 
@@ -121,25 +112,23 @@ fn orders_filtered_by_state_survive_the_live_refresh() {
     app.update(Action::Refreshed(Box::new(sample_snapshot())));
     assert_eq!(app.orders.rows().len(), 1);
     // ...one fetched with the filter is taken.
-    let mut fresh: Snapshot = sample_snapshot();
-    fresh.order_filter = blocked.clone();
-    fresh
-        .orders
-        .retain(|o| o.sync_state == OrderSyncState::Blocked);
-    fresh.orders[0].reason = Some("SKU BEANIE-GRY is still not listed".into());
-    app.update(Action::Refreshed(Box::new(fresh)));
+    let mut fresh = samples();
+    fresh.orders[2].reason = Some("SKU BEANIE-GRY is still not listed".into());
+    support::refresh(&mut app, &fresh);
     assert_eq!(
         app.orders.rows()[0].reason.as_deref(),
         Some("SKU BEANIE-GRY is still not listed")
     );
     // An answer for an older filter is ignored too.
-    app.update(orders_answer(&OrderFilter::default()));
+    app.update(Action::Answered(Answer::OrderPage(PageAnswer::all(
+        1,
+        sample_orders(),
+    ))));
     assert_eq!(app.orders.rows().len(), 1);
 
     // Nothing in a state: the panel says why it is empty.
     press(&mut app, KeyCode::Char('f'));
-    let pending = app.order_filter.clone();
-    app.update(orders_answer(&pending));
+    support::settle(&mut app, &samples());
     let screen = render(&app, 130, 12);
     assert!(screen.contains("No orders match the filter"), "{screen}");
 }
@@ -155,22 +144,40 @@ fn slash_filters_orders_as_you_type_and_esc_clears() {
     // Typing goes to the filter: q does not quit, f does not cycle the state.
     type_text(&mut app, "qf");
     assert!(!app.should_quit);
+    // The daemon searches: the first letter is asked for at once, the text typed by then
+    // once that answer is in.
+    let searches: Vec<_> = order_queries(&app.take_requests())
+        .into_iter()
+        .map(|q| q.search)
+        .collect();
+    assert_eq!(searches, [Some("q".to_string())]);
+    app.update(Action::Answered(Answer::OrderPage(PageAnswer::all(
+        1,
+        Vec::new(),
+    ))));
+    let searches: Vec<_> = order_queries(&app.take_requests())
+        .into_iter()
+        .map(|q| q.search)
+        .collect();
+    assert_eq!(searches, [Some("qf".to_string())]);
+    app.update(Action::Answered(Answer::OrderPage(PageAnswer::all(
+        2,
+        Vec::new(),
+    ))));
     assert_eq!(app.orders.rows().len(), 0, "nothing contains \"qf\"");
     erase(&mut app, 2);
     // A seller SKU of the order's lines matches too, in any case.
     type_text(&mut app, "beanie");
+    support::settle(&mut app, &samples());
     assert_eq!(app.orders.rows().len(), 1);
     snapshot!("orders_search_box", render(&app, 100, 14));
-    assert!(
-        app.take_requests().is_empty(),
-        "the filter runs on the rows shown, no daemon call"
-    );
     // Enter keeps the filter and gives the keys back: j moves, Esc clears.
     assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Submit));
     assert!(!app.typing_filter);
     assert_eq!(app.orders.filter(), "beanie");
     assert_eq!(press(&mut app, KeyCode::Esc), Some(Action::ClearFilter));
     assert_eq!(app.orders.filter(), "");
+    support::settle(&mut app, &samples());
     assert_eq!(app.orders.rows().len(), app.orders.total());
     // Esc again does nothing: it never quits.
     assert_eq!(press(&mut app, KeyCode::Esc), None);
@@ -191,29 +198,27 @@ fn shop_filter_needs_two_shops() {
         app.footer.notice()
     );
 
-    let mut snapshot = sample_snapshot();
-    let mut other: OrganizationView = snapshot.status.organizations[0].clone();
+    let mut two = samples();
+    let mut other: OrganizationView = two.status.organizations[0].clone();
     other.name = "acme".into();
     other.shops[0].name = "acme-uk".into();
-    snapshot.status.organizations.push(other);
-    app.update(Action::Refreshed(Box::new(snapshot)));
+    two.status.organizations.push(other);
+    app.update(Action::Refreshed(Box::new(two.snapshot())));
     app.take_requests();
     let mut shops = Vec::new();
+    let mut asked = Vec::new();
     for _ in 0..3 {
         assert_eq!(shift(&mut app, 'F'), Some(Action::CycleShopFilter));
         shops.push(app.order_filter.shop.clone());
+        let requests = app.take_requests();
+        asked.extend(order_queries(&requests).into_iter().map(|q| q.shop));
+        support::answer(&mut app, &two, requests);
     }
     assert_eq!(
         shops,
         [Some("demo-us".to_string()), Some("acme-uk".into()), None]
     );
-    assert_eq!(
-        app.take_requests()[1],
-        Request::Orders(OrderFilter {
-            shop: Some("acme-uk".into()),
-            ..OrderFilter::default()
-        })
-    );
+    assert_eq!(asked, shops, "each asked of the daemon");
 }
 
 fn detail_open() -> App {

@@ -5,15 +5,15 @@
 use crate::support;
 
 use feedbridge_common::mcf::McfSettings;
-use feedbridge_tui::action::{Action, Answer, Request, ShopRules};
+use feedbridge_tui::action::{Action, Answer, PageRequest, Request, ShopRules};
 use feedbridge_tui::{client, requests};
-use support::{AUTH_STATE, FakeDaemon, sample_link_preview, sample_snapshot};
+use support::{AUTH_STATE, FakeDaemon, sample_link_preview, samples};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_become_answers() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("feedbridged.sock");
-    let daemon = FakeDaemon::start(&socket, sample_snapshot()).await;
+    let daemon = FakeDaemon::start(&socket, samples()).await;
     let console = client::connect(&socket).await.unwrap();
     let ask = |request| {
         let console = console.clone();
@@ -122,14 +122,20 @@ async fn requests_become_answers() {
     );
 
     // Order work.
-    let blocked = feedbridge_common::OrderFilter {
+    let blocked = feedbridge_common::OrderQuery {
         state: Some(feedbridge_common::OrderSyncState::Blocked),
+        window: feedbridge_common::Window::first(10),
         ..Default::default()
     };
-    match ask(Request::Orders(blocked.clone())).await {
-        Answer::Orders { filter, result } => {
-            assert_eq!(filter, blocked);
-            let ids: Vec<i64> = result.unwrap().iter().map(|o| o.id).collect();
+    match ask(Request::OrderPage(PageRequest {
+        seq: 7,
+        query: blocked,
+    }))
+    .await
+    {
+        Answer::OrderPage(answer) => {
+            assert_eq!(answer.seq, 7, "the answer carries its request's number");
+            let ids: Vec<i64> = answer.page.unwrap().rows.iter().map(|o| o.id).collect();
             assert_eq!(ids, [13]);
         }
         other => panic!("{other:?}"),
@@ -210,7 +216,7 @@ async fn requests_become_answers() {
     let snapshot = feedbridge_tui::live::fetch(&console, &Default::default())
         .await
         .unwrap();
-    assert_eq!(snapshot.settings, sample_snapshot().settings);
+    assert_eq!(snapshot.settings, samples().settings);
     // ...and its order rules (with the mapping added above).
     let (shop, order_settings) = &snapshot.order_settings[0];
     assert_eq!(shop, "demo-us");

@@ -3,9 +3,9 @@
 //! leans on (k, y, /, s, g/G, Esc, :) do the same on every panel.
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] fns; a failure should fail the test.
 
-use crate::support::{self, T0, press, render, sample_snapshot};
+use crate::support::{self, Samples, T0, press, render};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use feedbridge_tui::action::{Action, Panel, Request, Snapshot};
+use feedbridge_tui::action::{Action, Panel, Request};
 use feedbridge_tui::app::{App, Popup};
 use feedbridge_tui::console::write_copies;
 
@@ -24,8 +24,8 @@ const LONG_TITLE: &str = "Organic Cotton Heavyweight Crew-Neck Tee, Garment Dyed
 const LONG_SHOP: &str = "demo-us-westcoast-outlet";
 
 /// The sample with long ids and titles, and 60 failures to page through.
-fn long_snapshot() -> Snapshot {
-    let mut snapshot = sample_snapshot();
+fn long_samples() -> Samples {
+    let mut snapshot = support::samples();
     snapshot.orders[0].tiktok_order_id = LONG_ORDER.into();
     snapshot.products[0].title = LONG_TITLE.into();
     snapshot.products[0].id = 1_000_123;
@@ -46,7 +46,7 @@ fn long_snapshot() -> Snapshot {
 fn small() -> App {
     let mut app = App::new();
     app.set_now(T0 + 3 * 3600);
-    app.update(Action::Refreshed(Box::new(long_snapshot())));
+    app.update(Action::Refreshed(Box::new(long_samples().snapshot())));
     app
 }
 
@@ -178,18 +178,32 @@ fn sort_cycles_columns_and_the_cursor_stays_on_its_row() {
     press(&mut app, KeyCode::Char('3'));
     press(&mut app, KeyCode::Char('j'));
     assert_eq!(app.selected_id().as_deref(), Some("100001"));
-    // ID ascending, then reversed: the same failure stays selected.
+    // ID ascending, then reversed: the same failure stays selected (the daemon sorts).
+    let samples = long_samples();
     press(&mut app, KeyCode::Char('s'));
+    support::settle(&mut app, &samples);
     assert!(render(&app, 80, 24).contains("ID▲"));
     shift(&mut app, 'S');
+    support::settle(&mut app, &samples);
     assert!(render(&app, 80, 24).contains("ID▼"));
     assert_eq!(app.selected_id().as_deref(), Some("100001"));
-    assert_eq!(app.failures.rows()[0].id, 100_059);
+    assert_eq!(
+        app.failures.selected_index(),
+        Some(58),
+        "second to last, by id descending"
+    );
     // A refresh that drops rows keeps the cursor on the same failure too.
-    let mut snapshot = long_snapshot();
-    snapshot.failures.retain(|f| f.id % 2 == 1);
-    app.update(Action::Refreshed(Box::new(snapshot)));
+    let mut fewer = samples.clone();
+    fewer.failures.retain(|f| f.id % 2 == 1);
+    support::refresh(&mut app, &fewer);
     assert_eq!(app.selected_id().as_deref(), Some("100001"));
+    press(&mut app, KeyCode::Char('g'));
+    support::settle(&mut app, &fewer);
+    assert_eq!(
+        app.selected_id().as_deref(),
+        Some("100059"),
+        "the first row"
+    );
 }
 
 #[test]
@@ -206,6 +220,8 @@ fn slash_filters_every_list_as_you_type() {
         for c in text.chars() {
             press(&mut app, KeyCode::Char(c));
         }
+        // The daemon filters the paged lists.
+        support::settle(&mut app, &long_samples());
         assert_eq!(app.panel_rows(panel), left, "{panel:?} {text}");
         assert!(render(&app, 80, 24).contains(&format!("/{text}")));
         press(&mut app, KeyCode::Esc);

@@ -1,6 +1,6 @@
 //! Runs the `feedbridge` binary against a fake daemon, for the CLI tests.
 
-use super::{FakeDaemon, sample_snapshot};
+use super::{FakeDaemon, samples};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -69,10 +69,10 @@ impl Cli {
     }
 }
 
-/// A fake daemon serving the sample snapshot, and a CLI pointed at it.
+/// A fake daemon serving the samples, and a CLI pointed at it.
 pub async fn start() -> (tempfile::TempDir, FakeDaemon, Cli) {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("feedbridged.sock");
-    let daemon = FakeDaemon::start(&socket, sample_snapshot()).await;
+    let daemon = FakeDaemon::start(&socket, samples()).await;
     (dir, daemon, Cli { socket })
 }

@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used)] // Test fixture: a poisoned lock or a failed bind should fail the test.
 
 pub mod cli;
+pub mod pages;
+
+pub use pages::{Samples, answer, refresh, rows, settle};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use feedbridge_common::catalog::*;
@@ -259,16 +262,21 @@ pub fn sample_failures() -> Vec<FailureView> {
     ]
 }
 
-pub fn sample_snapshot() -> Snapshot {
-    Snapshot {
+/// Every sample row, as the fake daemon holds them.
+pub fn samples() -> Samples {
+    Samples {
         status: sample_status(),
-        order_filter: OrderFilter::default(),
         orders: sample_orders(),
         products: sample_products(),
         failures: sample_failures(),
         settings: vec![("demo-us".into(), Ok(sample_settings()))],
         order_settings: vec![("demo-us".into(), Ok(sample_order_settings()))],
     }
+}
+
+/// The samples as a console's first refresh receives them.
+pub fn sample_snapshot() -> Snapshot {
+    samples().snapshot()
 }
 
 /// The sample shop's order rules: a 15-minute hold, a prefix, rule A, one carrier mapping.
@@ -392,7 +400,7 @@ pub fn sample_order_detail(order: OrderView) -> OrderDetail {
 
 /// What the fake daemon serves; tests change it and push events.
 pub struct FakeState {
-    pub snapshot: Snapshot,
+    pub samples: Samples,
     pub events: Vec<EventView>,
     pub retried: Vec<i64>,
     /// The one shop's settings, as `set_shop_settings` left them.
@@ -488,7 +496,7 @@ pub fn sample_link_preview() -> LinkPreview {
 /// Is `name` a TikTok shop of the sample?
 fn is_shop(state: &FakeState, name: &str) -> bool {
     state
-        .snapshot
+        .samples
         .status
         .organizations
         .iter()
@@ -585,7 +593,7 @@ impl Console for FakeConsole {
         let mut fake = self.state.lock().unwrap();
         let mut report = MappingReport::default();
         for id in listing_ids {
-            match fake.snapshot.products.iter().find(|p| p.id == id) {
+            match fake.samples.products.iter().find(|p| p.id == id) {
                 None => report.refused.push((id, "no such listing".into())),
                 Some(p) if p.status == ListingStatus::Active => report.refused.push((
                     id,
@@ -601,7 +609,7 @@ impl Console for FakeConsole {
 
     async fn unmap_category(self, _: Context, id: i64) -> Result<String, RpcError> {
         let mut fake = self.state.lock().unwrap();
-        match fake.snapshot.products.iter().find(|p| p.id == id) {
+        match fake.samples.products.iter().find(|p| p.id == id) {
             None => Err(RpcError::NotFound(format!("listing {id}"))),
             Some(p) if p.status == ListingStatus::Active => Err(RpcError::Conflict(format!(
                 "listing {id} is already listed; its category is locked"
@@ -615,7 +623,7 @@ impl Console for FakeConsole {
 
     async fn product_detail(self, _: Context, id: i64) -> Result<ProductDetail, RpcError> {
         let fake = self.state.lock().unwrap();
-        let product = fake.snapshot.products.iter().find(|p| p.id == id);
+        let product = fake.samples.products.iter().find(|p| p.id == id);
         product
             .cloned()
             .map(sample_detail)
@@ -624,7 +632,7 @@ impl Console for FakeConsole {
 
     async fn select_skus(self, _: Context, id: i64, skus: Vec<String>) -> Result<String, RpcError> {
         let mut fake = self.state.lock().unwrap();
-        let Some(product) = fake.snapshot.products.iter().find(|p| p.id == id) else {
+        let Some(product) = fake.samples.products.iter().find(|p| p.id == id) else {
             return Err(RpcError::NotFound(format!("listing {id}")));
         };
         if let Some(unknown) = skus
@@ -646,7 +654,7 @@ impl Console for FakeConsole {
     async fn resubmit(self, _: Context, ids: Vec<i64>) -> Result<u32, RpcError> {
         let mut fake = self.state.lock().unwrap();
         let eligible = fake
-            .snapshot
+            .samples
             .products
             .iter()
             .filter(|p| ids.contains(&p.id))
@@ -684,7 +692,7 @@ impl Console for FakeConsole {
         tiktok_product_id: String,
     ) -> Result<String, RpcError> {
         let mut fake = self.state.lock().unwrap();
-        if !fake.snapshot.products.iter().any(|p| p.id == id) {
+        if !fake.samples.products.iter().any(|p| p.id == id) {
             return Err(RpcError::NotFound(format!("listing {id}")));
         }
         fake.calls.push(format!("link {id} {tiktok_product_id}"));
@@ -724,7 +732,7 @@ impl Console for FakeConsole {
         let mut fake = self.state.lock().unwrap();
         if let Some(org) = &organization
             && !fake
-                .snapshot
+                .samples
                 .status
                 .organizations
                 .iter()
@@ -733,7 +741,7 @@ impl Console for FakeConsole {
             return Err(RpcError::NotFound(format!("organization {org}")));
         }
         let queued = fake
-            .snapshot
+            .samples
             .failures
             .iter()
             .filter(|f| f.kind == kind)
@@ -750,7 +758,7 @@ impl Console for FakeConsole {
 
     async fn order_detail(self, _: Context, order_id: i64) -> Result<OrderDetail, RpcError> {
         let fake = self.state.lock().unwrap();
-        let order = fake.snapshot.orders.iter().find(|o| o.id == order_id);
+        let order = fake.samples.orders.iter().find(|o| o.id == order_id);
         order
             .cloned()
             .map(sample_order_detail)
@@ -759,7 +767,7 @@ impl Console for FakeConsole {
 
     async fn resync_order(self, _: Context, order_id: i64) -> Result<String, RpcError> {
         let mut fake = self.state.lock().unwrap();
-        let Some(order) = fake.snapshot.orders.iter().find(|o| o.id == order_id) else {
+        let Some(order) = fake.samples.orders.iter().find(|o| o.id == order_id) else {
             return Err(RpcError::NotFound(format!("order {order_id}")));
         };
         let message = format!(
@@ -890,7 +898,7 @@ impl Console for FakeConsole {
 
     async fn status(self, _: Context) -> StatusReport {
         let state = self.state.lock().unwrap();
-        let mut status = state.snapshot.status.clone();
+        let mut status = state.samples.status.clone();
         status.latest_event = state.events.last().map_or(0, |e| e.seq);
         status
     }
@@ -898,7 +906,7 @@ impl Console for FakeConsole {
     async fn orders(self, _: Context, filter: OrderFilter) -> Vec<OrderView> {
         let state = self.state.lock().unwrap();
         state
-            .snapshot
+            .samples
             .orders
             .iter()
             .filter(|o| filter.state.is_none_or(|s| s == o.sync_state))
@@ -919,7 +927,7 @@ impl Console for FakeConsole {
     async fn products(self, _: Context, filter: ProductFilter) -> Vec<ProductView> {
         let state = self.state.lock().unwrap();
         state
-            .snapshot
+            .samples
             .products
             .iter()
             .filter(|p| filter.status.is_none_or(|s| s == p.status))
@@ -928,12 +936,41 @@ impl Console for FakeConsole {
     }
 
     async fn failures(self, _: Context) -> Vec<FailureView> {
-        self.state.lock().unwrap().snapshot.failures.clone()
+        self.state.lock().unwrap().samples.failures.clone()
+    }
+
+    async fn order_page(self, _: Context, query: OrderQuery) -> Result<Page<OrderView>, RpcError> {
+        Ok(pages::orders(
+            &self.state.lock().unwrap().samples.orders,
+            &query,
+        ))
+    }
+
+    async fn product_page(
+        self,
+        _: Context,
+        query: ProductQuery,
+    ) -> Result<Page<ProductView>, RpcError> {
+        Ok(pages::products(
+            &self.state.lock().unwrap().samples.products,
+            &query,
+        ))
+    }
+
+    async fn failure_page(
+        self,
+        _: Context,
+        query: FailureQuery,
+    ) -> Result<Page<FailureView>, RpcError> {
+        Ok(pages::failures(
+            &self.state.lock().unwrap().samples.failures,
+            &query,
+        ))
     }
 
     async fn retry_failure(self, _: Context, failure_id: i64) -> Result<String, RpcError> {
         let mut state = self.state.lock().unwrap();
-        if state.snapshot.failures.iter().any(|f| f.id == failure_id) {
+        if state.samples.failures.iter().any(|f| f.id == failure_id) {
             state.retried.push(failure_id);
             Ok(format!("Failure #{failure_id} queued for another attempt."))
         } else {
@@ -1006,11 +1043,11 @@ pub struct FakeDaemon {
 }
 
 impl FakeDaemon {
-    /// Serve `snapshot` on `socket` (replacing a stale socket file).
-    pub async fn start(socket: &Path, snapshot: Snapshot) -> Self {
+    /// Serve `samples` on `socket` (replacing a stale socket file).
+    pub async fn start(socket: &Path, samples: Samples) -> Self {
         let _ = std::fs::remove_file(socket);
         let state = Arc::new(Mutex::new(FakeState {
-            snapshot,
+            samples,
             events: Vec::new(),
             retried: Vec::new(),
             settings: sample_settings(),
