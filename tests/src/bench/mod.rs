@@ -6,6 +6,7 @@ pub mod flash_sale;
 pub mod import;
 pub mod inventory;
 pub mod listing;
+pub mod scale;
 pub mod stock_latency;
 
 use nix::sys::resource::{UsageWho, getrusage};

@@ -62,6 +62,16 @@ enum Case {
         #[arg(long, default_value_t = 5_000)]
         products: usize,
     },
+    /// A daemon with a large catalog listed and a long order history: peak RSS, SQLite size,
+    /// CLI page time.
+    Scale {
+        /// Store SKUs (products × 3 variants), all listed.
+        #[arg(long, default_value_t = 100_000)]
+        skus: usize,
+        /// Orders in the database (a few hundred real ones, the rest copied from them).
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+    },
     /// Orders, stock changes, listing and Amazon MCF through SIGKILLs and platform faults;
     /// counts what was lost and what was done twice.
     Chaos {
@@ -138,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
             .await?
         }
         Case::Import { products } => bench::import::run(products).await?,
+        Case::Scale { skus, orders } => bench::scale::run(skus, orders).await?,
         Case::Chaos {
             stores,
             orders,
