@@ -51,7 +51,13 @@ async fn stock_level_changed(
             let listings =
                 store::record_stock_level(tx, org_id, &item, &location, available, &updated_at)?;
             for listing in listings {
-                store::enqueue(tx, kind::PUSH_STOCK, &listing.to_string(), push_at)?;
+                store::enqueue(
+                    tx,
+                    kind::PUSH_STOCK,
+                    &listing.to_string(),
+                    push_at,
+                    kind::priority(kind::PUSH_STOCK),
+                )?;
             }
             Ok(())
         })

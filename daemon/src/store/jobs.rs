@@ -18,29 +18,32 @@ pub const LEASE_MS: i64 = 60_000;
 
 /// Queue a job to run at `run_at_ms` unless the same job is already queued (then the earlier
 /// of the two run times wins): many requests for one subject become one run. An item in a
-/// failure streak runs no earlier than its backoff allows, whoever queues it.
+/// failure streak runs no earlier than its backoff allows, whoever queues it. Due jobs are
+/// claimed lowest `priority` first (`sync::kind::priority`).
 pub fn enqueue(
     conn: &Connection,
     kind: &str,
     subject: &str,
     run_at_ms: i64,
+    priority: i64,
 ) -> rusqlite::Result<()> {
     let now = now_millis();
     conn.execute(
-        "INSERT INTO jobs (kind, subject, state, attempts, run_at, created_at, updated_at)
+        "INSERT INTO jobs (kind, subject, state, attempts, run_at, created_at, updated_at, priority)
          VALUES (?1, ?2, 'queued', 0,
                  MAX(?3, COALESCE((SELECT next_run_at FROM item_backoff
                                    WHERE kind = ?1 AND subject = ?2), ?3)),
-                 ?4, ?4)
+                 ?4, ?4, ?5)
          ON CONFLICT (kind, subject) WHERE state = 'queued'
          DO UPDATE SET run_at = MIN(run_at, excluded.run_at), updated_at = excluded.updated_at",
-        params![kind, subject, run_at_ms, now],
+        params![kind, subject, run_at_ms, now, priority],
     )?;
     Ok(())
 }
 
 /// Claim the next due job, marking it running under a lease until `now_ms + LEASE_MS`: a
-/// queued job that is due, or a running one whose lease expired. A job whose (kind, subject)
+/// queued job that is due, or a running one whose lease expired; the lowest priority number
+/// first, then the longest due. A job whose (kind, subject)
 /// is running under a live lease waits for it: two workers never run the same step on the
 /// same subject at once (e.g. two creates of one store order). `held` are jobs this process
 /// is still running (their lease may have lapsed while storage refused the heartbeat); they
@@ -59,7 +62,7 @@ pub fn claim_next(conn: &Connection, now_ms: i64, held: &[i64]) -> rusqlite::Res
                    SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.id <> q.id
                      AND r.kind = q.kind AND r.subject = q.subject
                      AND (r.lease_until >= ?1 OR r.id IN (SELECT value FROM json_each(?2))))
-             ORDER BY q.run_at, q.id LIMIT 1)
+             ORDER BY q.priority, q.run_at, q.id LIMIT 1)
          RETURNING id, kind, subject, attempts",
         params![now_ms, held, LEASE_MS],
         |row| {
@@ -288,23 +291,23 @@ mod tests {
     #[test]
     fn queued_jobs_for_one_subject_coalesce() {
         let conn = db();
-        enqueue(&conn, "push_stock", "7", 100).unwrap();
-        enqueue(&conn, "push_stock", "7", 50).unwrap();
-        enqueue(&conn, "push_stock", "8", 60).unwrap();
+        enqueue(&conn, "push_stock", "7", 100, 1).unwrap();
+        enqueue(&conn, "push_stock", "7", 50, 1).unwrap();
+        enqueue(&conn, "push_stock", "8", 60, 1).unwrap();
         assert_eq!(count_due_jobs(&conn, i64::MAX).unwrap(), 2);
         let first = claim_next(&conn, 1_000, &[]).unwrap().unwrap();
         assert_eq!((first.subject.as_str(), first.attempts), ("7", 1));
         // While 7 runs, a new change queues a second run rather than being lost.
-        enqueue(&conn, "push_stock", "7", 70).unwrap();
+        enqueue(&conn, "push_stock", "7", 70, 1).unwrap();
         assert_eq!(count_due_jobs(&conn, i64::MAX).unwrap(), 3);
     }
 
     #[test]
     fn only_work_whose_time_has_come_is_due() {
         let conn = db();
-        enqueue(&conn, "push_stock", "1", 1_000).unwrap();
-        enqueue(&conn, "push_stock", "2", 5_000).unwrap();
-        enqueue(&conn, "order_sync", "3", 9_000).unwrap();
+        enqueue(&conn, "push_stock", "1", 1_000, 1).unwrap();
+        enqueue(&conn, "push_stock", "2", 5_000, 1).unwrap();
+        enqueue(&conn, "order_sync", "3", 9_000, 1).unwrap();
         let running = claim_next(&conn, 1_000, &[]).unwrap().unwrap();
         assert_eq!(running.subject, "1");
         // At 6 s: 1 runs, 2 is due (since 5 s), 3 waits for its time.
@@ -324,12 +327,35 @@ mod tests {
     }
 
     #[test]
+    fn due_work_is_claimed_by_priority_then_by_due_time() {
+        let conn = db();
+        for listing in 1..=3 {
+            enqueue(&conn, "push_stock", &listing.to_string(), 100, 2).unwrap();
+        }
+        enqueue(&conn, "order_sync", "9", 500, 0).unwrap();
+        enqueue(&conn, "catalog_import", "1", 400, 1).unwrap();
+        let order: Vec<String> = std::iter::from_fn(|| claim_next(&conn, 1_000, &[]).unwrap())
+            .map(|job| format!("{} {}", job.kind, job.subject))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "order_sync 9",
+                "catalog_import 1",
+                "push_stock 1",
+                "push_stock 2",
+                "push_stock 3"
+            ]
+        );
+    }
+
+    #[test]
     fn a_subject_never_runs_twice_at_once() {
         let conn = db();
-        enqueue(&conn, "order_sync", "1", 0).unwrap();
+        enqueue(&conn, "order_sync", "1", 0, 1).unwrap();
         let first = claim_next(&conn, 10, &[]).unwrap().unwrap();
-        enqueue(&conn, "order_sync", "1", 0).unwrap();
-        enqueue(&conn, "order_sync", "2", 5).unwrap();
+        enqueue(&conn, "order_sync", "1", 0, 1).unwrap();
+        enqueue(&conn, "order_sync", "2", 5, 1).unwrap();
         // Order 1's second run waits for the first; order 2 goes ahead.
         let next = claim_next(&conn, 10, &[]).unwrap().unwrap();
         assert_eq!(next.subject, "2");
@@ -341,7 +367,7 @@ mod tests {
     #[test]
     fn interrupted_jobs_run_again() {
         let conn = db();
-        enqueue(&conn, "create_order", "1", 0).unwrap();
+        enqueue(&conn, "create_order", "1", 0, 1).unwrap();
         let job = claim_next(&conn, 10, &[]).unwrap().unwrap();
         assert!(claim_next(&conn, 10, &[]).unwrap().is_none());
         assert_eq!(requeue_interrupted(&conn).unwrap(), 1);
@@ -352,9 +378,9 @@ mod tests {
     #[test]
     fn reschedule_defers_to_a_newer_queued_twin() {
         let conn = db();
-        enqueue(&conn, "k", "s", 0).unwrap();
+        enqueue(&conn, "k", "s", 0, 1).unwrap();
         let job = claim_next(&conn, 10, &[]).unwrap().unwrap();
-        enqueue(&conn, "k", "s", 0).unwrap();
+        enqueue(&conn, "k", "s", 0, 1).unwrap();
         reschedule_job(&conn, &job, 500, "timeout").unwrap();
         assert_eq!(count_due_jobs(&conn, i64::MAX).unwrap(), 1);
     }
@@ -362,7 +388,7 @@ mod tests {
     #[test]
     fn a_job_whose_lease_expired_is_claimed_again_and_the_old_claim_settles_nothing() {
         let conn = db();
-        enqueue(&conn, "order_sync", "1", 0).unwrap();
+        enqueue(&conn, "order_sync", "1", 0, 1).unwrap();
         let first = claim_next(&conn, 1_000, &[]).unwrap().unwrap();
         // Its outcome could not be written: the row stays running until the lease runs out.
         assert!(claim_next(&conn, 1_000 + LEASE_MS, &[]).unwrap().is_none());
@@ -378,7 +404,7 @@ mod tests {
     #[test]
     fn a_heartbeat_keeps_the_lease() {
         let conn = db();
-        enqueue(&conn, "catalog_import", "1", 0).unwrap();
+        enqueue(&conn, "catalog_import", "1", 0, 1).unwrap();
         let job = claim_next(&conn, 1_000, &[]).unwrap().unwrap();
         assert!(renew_lease(&conn, &job, 50_000).unwrap());
         assert!(claim_next(&conn, 1_001 + LEASE_MS, &[]).unwrap().is_none());
@@ -395,9 +421,9 @@ mod tests {
     #[test]
     fn a_job_this_process_still_runs_is_not_taken_over_nor_its_twin_started() {
         let conn = db();
-        enqueue(&conn, "order_sync", "1", 0).unwrap();
+        enqueue(&conn, "order_sync", "1", 0, 1).unwrap();
         let job = claim_next(&conn, 1_000, &[]).unwrap().unwrap();
-        enqueue(&conn, "order_sync", "1", 0).unwrap();
+        enqueue(&conn, "order_sync", "1", 0, 1).unwrap();
         let late = 2_000 + LEASE_MS;
         assert!(claim_next(&conn, late, &[job.id]).unwrap().is_none());
         // Once its worker is gone, the lapsed job and its twin run one after the other.
@@ -411,7 +437,7 @@ mod tests {
     #[test]
     fn next_due_counts_a_lease_running_out() {
         let conn = db();
-        enqueue(&conn, "k", "s", 500).unwrap();
+        enqueue(&conn, "k", "s", 500, 1).unwrap();
         claim_next(&conn, 1_000, &[]).unwrap().unwrap();
         assert_eq!(next_due(&conn).unwrap(), Some(1_000 + LEASE_MS));
     }
@@ -428,7 +454,7 @@ mod tests {
         }
         defer_item(&conn, "fulfilment_push", "9", now + 8_000).unwrap();
         // A poll queues a fresh job row for the same item: it waits for the backoff.
-        enqueue(&conn, "fulfilment_push", "9", now).unwrap();
+        enqueue(&conn, "fulfilment_push", "9", now, 1).unwrap();
         assert!(claim_next(&conn, now + 7_999, &[]).unwrap().is_none());
         let job = claim_next(&conn, now + 8_000, &[]).unwrap().unwrap();
         assert_eq!(job.attempts, 1, "a fresh row");
@@ -441,16 +467,16 @@ mod tests {
         // Success (or a manual retry) clears it: the next enqueue runs at once.
         clear_item_backoff(&conn, "fulfilment_push", "9").unwrap();
         assert_eq!(item_streak(&conn, "fulfilment_push", "9").unwrap(), 0);
-        enqueue(&conn, "fulfilment_push", "9", now).unwrap();
+        enqueue(&conn, "fulfilment_push", "9", now, 1).unwrap();
         assert!(claim_next(&conn, now, &[]).unwrap().is_some());
     }
 
     #[test]
     fn deferring_an_item_holds_back_a_copy_already_queued() {
         let conn = db();
-        enqueue(&conn, "push_stock", "3", 0).unwrap();
+        enqueue(&conn, "push_stock", "3", 0, 1).unwrap();
         let job = claim_next(&conn, 10, &[]).unwrap().unwrap();
-        enqueue(&conn, "push_stock", "3", 0).unwrap();
+        enqueue(&conn, "push_stock", "3", 0, 1).unwrap();
         note_item_failure(&conn, "push_stock", "3", "timeout", 10).unwrap();
         defer_item(&conn, "push_stock", "3", 5_000).unwrap();
         reschedule_job(&conn, &job, 5_000, "timeout").unwrap();
@@ -461,7 +487,7 @@ mod tests {
     #[test]
     fn success_ends_the_streak() {
         let conn = db();
-        enqueue(&conn, "k", "s", 0).unwrap();
+        enqueue(&conn, "k", "s", 0, 1).unwrap();
         note_item_failure(&conn, "k", "s", "x", 0).unwrap();
         let job = claim_next(&conn, 10, &[]).unwrap().unwrap();
         finish_job(&conn, &job).unwrap();

@@ -241,7 +241,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 12;
+    const MIGRATION_COUNT: i64 = 13;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();
@@ -283,7 +283,7 @@ mod tests {
             store
                 .call(|conn| {
                     ensure_org(conn, "acme")?;
-                    enqueue(conn, "connect", "1", 0)
+                    enqueue(conn, "connect", "1", 0, 1)
                 })
                 .await
                 .unwrap();

@@ -342,9 +342,9 @@ mod tests {
             by_shop: &["order_fetch"],
         };
         let later = now_millis() + 3_600_000;
-        enqueue(&conn, "order_fetch", &format!("{shop}:577"), later).unwrap();
-        enqueue(&conn, "order_fetch", "999:1", later).unwrap();
-        enqueue(&conn, "catalog_import", "1", later).unwrap();
+        enqueue(&conn, "order_fetch", &format!("{shop}:577"), later, 1).unwrap();
+        enqueue(&conn, "order_fetch", "999:1", later, 1).unwrap();
+        enqueue(&conn, "catalog_import", "1", later, 1).unwrap();
         assert_eq!(
             job_shop(&conn, &kinds, "order_fetch", &format!("{shop}:577")).unwrap(),
             Some(shop)

@@ -108,6 +108,20 @@ pub mod kind {
     pub const STORE_ORDER_REFRESH: &str = "store_order_refresh";
     /// shop connection id: link the products already on TikTok by seller SKU, once per database
     pub const CATALOG_ADOPT: &str = "catalog_adopt";
+
+    /// Which due jobs a worker takes first (lowest first): orders, because buyers and
+    /// merchants wait for them; then everything else; last the per-listing work that can
+    /// come by the ten thousand (stock pushes after linking a large catalog), which would
+    /// otherwise hold every order behind it. Migration 0013 sets the same for queued rows.
+    pub fn priority(kind: &str) -> i64 {
+        match kind {
+            ORDER_FETCH | ORDER_SYNC | FULFILMENT_PUSH | STORE_CANCEL | MCF_CREATE | MCF_FOLLOW => {
+                0
+            }
+            PUSH_STOCK | LIST_PRODUCT | REVIEW_CHECK | STORE_PRODUCT_REFRESH => 2,
+            _ => 1,
+        }
+    }
 }
 
 pub struct Engine {
@@ -202,7 +216,7 @@ impl Engine {
         let run_at =
             self.clock.now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         self.store
-            .call(move |conn| store::enqueue(conn, &kind, &subject, run_at))
+            .call(move |conn| store::enqueue(conn, &kind, &subject, run_at, kind::priority(&kind)))
             .await?;
         self.job_queued.notify_waiters();
         Ok(())
@@ -223,7 +237,13 @@ impl Engine {
         self.store
             .call(move |tx| {
                 for subject in subjects {
-                    store::enqueue(tx, &kind, &subject.to_string(), run_at)?;
+                    store::enqueue(
+                        tx,
+                        &kind,
+                        &subject.to_string(),
+                        run_at,
+                        kind::priority(&kind),
+                    )?;
                 }
                 Ok(())
             })

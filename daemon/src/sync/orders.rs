@@ -115,7 +115,13 @@ pub async fn fetch_orders(engine: &Engine, subject: &str) -> StepResult {
                 let now = store::now_millis();
                 for order in &read.orders {
                     let row = store::upsert_order(tx, connection, order)?;
-                    store::enqueue(tx, kind::ORDER_SYNC, &row.to_string(), now)?;
+                    store::enqueue(
+                        tx,
+                        kind::ORDER_SYNC,
+                        &row.to_string(),
+                        now,
+                        kind::priority(kind::ORDER_SYNC),
+                    )?;
                 }
                 // Ids TikTok did not return are dropped too: polling finds real ones later.
                 store::order_fetch_done(tx, connection, &batch)?;

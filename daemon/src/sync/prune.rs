@@ -217,7 +217,7 @@ mod tests {
 
     /// Run a job of (kind, subject) to its end: `Some(failure)` fails it with one.
     fn run_job(conn: &Connection, subject: &str, failure: Option<&str>) -> rusqlite::Result<()> {
-        store::enqueue(conn, "order_sync", subject, 0)?;
+        store::enqueue(conn, "order_sync", subject, 0, 1)?;
         // Not one whose lease lapsed meanwhile: this process still runs it.
         let running: Vec<i64> = conn
             .prepare("SELECT id FROM jobs WHERE state = 'running'")?
@@ -259,8 +259,8 @@ mod tests {
                 run_job(conn, "failed, still open", Some("refused"))?;
                 run_job(conn, "failed, resolved", Some("refused"))?;
                 store::resolve_failure(conn, "order_sync", "failed, resolved")?;
-                store::enqueue(conn, "order_sync", "queued long ago", i64::MAX / 2)?;
-                store::enqueue(conn, "order_sync", "running long", 0)?;
+                store::enqueue(conn, "order_sync", "queued long ago", i64::MAX / 2, 1)?;
+                store::enqueue(conn, "order_sync", "running long", 0, 1)?;
                 store::claim_next(conn, store::now_millis(), &[])?;
                 store::first_delivery(conn, "shopify", "old delivery")?;
                 Ok(())

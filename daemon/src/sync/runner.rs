@@ -388,7 +388,7 @@ mod tests {
         let at = UNIX_EPOCH + Duration::from_millis(NOW_MS.unsigned_abs());
         at_transaction_time(at, || {
             let tx = conn.transaction().unwrap();
-            store::enqueue(&tx, "push_stock", "7", NOW_MS).unwrap();
+            store::enqueue(&tx, "push_stock", "7", NOW_MS, 1).unwrap();
             let job = store::claim_next(&tx, NOW_MS, &[]).unwrap().unwrap();
             let mut failure =
                 StepFailure::rejected(FailureKind::InventoryPush, "acme", "x", "down", "");
