@@ -14,8 +14,10 @@ use crate::connector::http;
 use crate::connector::{ConnectorError, ConnectorResult, StoreProduct};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncWriteExt as _;
 
 /// The catalog query run in bulk: the paged query's fields, with no page sizes (a bulk query
 /// reads every node of its connections).
@@ -104,14 +106,14 @@ struct CurrentData {
 }
 
 impl ShopifyClient {
-    /// Every product of the store, read by one bulk query.
-    pub(super) async fn bulk_products(&self) -> ConnectorResult<Vec<StoreProduct>> {
+    /// Every product of the store, read by one bulk query; `None` when it matched nothing.
+    pub(super) async fn bulk_products(&self) -> ConnectorResult<Option<BulkExport>> {
         let operation = self.start_bulk_query().await?;
         let finished = self.wait_for_bulk(operation).await?;
         match finished.url {
             // Shopify gives no file when the query matched nothing.
-            None => Ok(Vec::new()),
-            Some(url) => self.read_bulk_result(&url).await,
+            None => Ok(None),
+            Some(url) => self.download_bulk_result(&url).await.map(Some),
         }
     }
 
@@ -219,9 +221,10 @@ impl ShopifyClient {
         }
     }
 
-    /// Download the JSONL result (a signed URL: no Shopify token goes with it) and put the
-    /// products back together.
-    async fn read_bulk_result(&self, url: &str) -> ConnectorResult<Vec<StoreProduct>> {
+    /// Download the JSONL result (a signed URL: no Shopify token goes with it) to a spool
+    /// file, noting where each line sits; products are put back together from it a batch at a
+    /// time, so memory follows the batch, not the catalog.
+    async fn download_bulk_result(&self, url: &str) -> ConnectorResult<BulkExport> {
         let platform = super::PLATFORM;
         let mut response = http::send(platform, self.http.get(url))
             .await
@@ -238,111 +241,214 @@ impl ShopifyClient {
                 retry_after: None,
             });
         }
-        let mut catalog = BulkCatalog::default();
+        let spool = tempfile::tempfile().map_err(spool_error)?;
+        let mut writer = tokio::io::BufWriter::new(tokio::fs::File::from_std(spool));
+        let mut index = BulkIndex::default();
         let mut pending = Vec::new();
+        // Where `pending` starts in the file.
+        let mut offset = 0u64;
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|error| http::classify_transport(platform, error))?
         {
+            writer.write_all(&chunk).await.map_err(spool_error)?;
             pending.extend_from_slice(&chunk);
             let mut start = 0;
             while let Some(end) = pending[start..].iter().position(|b| *b == b'\n') {
-                catalog.add_line(&pending[start..start + end])?;
+                index.add_line(offset + start as u64, &pending[start..start + end])?;
                 start += end + 1;
             }
             pending.drain(..start);
+            offset += start as u64;
         }
-        catalog.add_line(&pending)?;
-        catalog.finish()
+        index.add_line(offset, &pending)?;
+        writer.flush().await.map_err(spool_error)?;
+        index.check_complete()?;
+        let file = writer.into_inner().into_std().await;
+        Ok(BulkExport {
+            source: Arc::new(file),
+            index,
+            next: 0,
+        })
     }
 }
 
-/// Products put back together from JSONL lines, in the order their lines came.
+fn spool_error(error: std::io::Error) -> ConnectorError {
+    ConnectorError::Retryable {
+        reason: "feedbridge could not keep Shopify's catalog export in a temporary file (is the temporary directory full?); will retry".into(),
+        raw: error.to_string(),
+        retry_after: None,
+    }
+}
+
+/// Where one JSONL line sits in the spool.
+#[derive(Clone, Copy, Debug)]
+struct LineSpan {
+    start: u64,
+    len: usize,
+}
+
+/// The lines of an export by role: products in the order they came, children by the product
+/// they name in `__parentId`.
 #[derive(Debug, Default)]
-pub(super) struct BulkCatalog {
-    products: Vec<WireProduct>,
-    by_id: HashMap<String, usize>,
-    /// Children whose product line has not come yet.
-    waiting: HashMap<String, Vec<Child>>,
+struct BulkIndex {
+    products: Vec<LineSpan>,
+    product_ids: HashSet<String>,
+    children: HashMap<String, Vec<LineSpan>>,
 }
 
-#[derive(Debug)]
-enum Child {
-    Variant(WireVariant),
-    Media(WireMedia),
+/// Just enough of a line to file it.
+#[derive(Deserialize)]
+struct LineKey {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, rename = "__parentId")]
+    parent: Option<String>,
 }
 
-impl BulkCatalog {
-    /// Take one JSONL line (blank lines are skipped).
-    pub(super) fn add_line(&mut self, line: &[u8]) -> ConnectorResult<()> {
+fn shape_error(error: serde_json::Error) -> ConnectorError {
+    ConnectorError::Rejected {
+        reason: "Shopify's catalog export has a line feedbridge cannot read; this needs a feedbridge update".into(),
+        raw: http::truncate(&error.to_string()),
+    }
+}
+
+impl BulkIndex {
+    /// File one line starting at `start` (blank lines are skipped).
+    fn add_line(&mut self, start: u64, line: &[u8]) -> ConnectorResult<()> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        let shape_error = |error: serde_json::Error| {
-            ConnectorError::Rejected {
-            reason: "Shopify's catalog export has a line feedbridge cannot read; this needs a feedbridge update".into(),
-            raw: http::truncate(&error.to_string()),
-        }
+        let key: LineKey = serde_json::from_slice(line).map_err(shape_error)?;
+        let span = LineSpan {
+            start,
+            len: line.len(),
         };
-        let mut value: Value = serde_json::from_slice(line).map_err(shape_error)?;
-        let parent = value
-            .as_object_mut()
-            .and_then(|object| object.remove("__parentId"))
-            .and_then(|parent| parent.as_str().map(str::to_owned));
-        let Some(parent) = parent else {
-            let product: WireProduct = serde_json::from_value(value).map_err(shape_error)?;
-            let index = self.products.len();
-            self.by_id.insert(product.id.clone(), index);
-            self.products.push(product);
-            let id = self.products[index].id.clone();
-            for child in self.waiting.remove(&id).unwrap_or_default() {
-                self.attach(index, child);
+        match key.parent {
+            Some(parent) => self.children.entry(parent).or_default().push(span),
+            None => {
+                let id = key.id.ok_or_else(|| ConnectorError::Rejected {
+                    reason: "Shopify's catalog export has a product line without an id; this needs a feedbridge update".into(),
+                    raw: http::truncate(&String::from_utf8_lossy(line)),
+                })?;
+                self.product_ids.insert(id);
+                self.products.push(span);
             }
-            return Ok(());
-        };
-        let is_variant = value
-            .get("id")
-            .and_then(Value::as_str)
-            .is_some_and(|id| id.starts_with("gid://shopify/ProductVariant/"));
-        let child = if is_variant {
-            Child::Variant(serde_json::from_value(value).map_err(shape_error)?)
-        } else {
-            Child::Media(serde_json::from_value(value).map_err(shape_error)?)
-        };
-        match self.by_id.get(&parent) {
-            Some(&index) => self.attach(index, child),
-            None => self.waiting.entry(parent).or_default().push(child),
         }
         Ok(())
     }
 
-    fn attach(&mut self, index: usize, child: Child) {
-        let product = &mut self.products[index];
-        match child {
-            Child::Variant(variant) => product
-                .variants
-                .get_or_insert_with(Connection::default)
-                .nodes
-                .push(variant),
-            Child::Media(media) => product
-                .media
-                .get_or_insert_with(Connection::default)
-                .nodes
-                .push(media),
-        }
-    }
-
-    /// The products; an image or variant whose product never came means the file is cut short.
-    pub(super) fn finish(self) -> ConnectorResult<Vec<StoreProduct>> {
-        if let Some(parent) = self.waiting.keys().next() {
+    /// An image or variant whose product never came means the file is cut short.
+    fn check_complete(&mut self) -> ConnectorResult<()> {
+        if let Some(parent) = self
+            .children
+            .keys()
+            .find(|parent| !self.product_ids.contains(*parent))
+        {
             return Err(ConnectorError::Retryable {
                 reason: "Shopify's catalog export was incomplete (a variant without its product); will retry".into(),
                 raw: format!("no line for {parent}"),
                 retry_after: None,
             });
         }
-        Ok(self.products.into_iter().map(StoreProduct::from).collect())
+        self.product_ids = HashSet::new();
+        Ok(())
+    }
+}
+
+/// Reads a line back from where the export was kept.
+pub(super) trait LineSource: Send + Sync + 'static {
+    fn read_span(&self, start: u64, len: usize) -> std::io::Result<Vec<u8>>;
+}
+
+impl LineSource for std::fs::File {
+    fn read_span(&self, start: u64, len: usize) -> std::io::Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt as _;
+        let mut line = vec![0; len];
+        self.read_exact_at(&mut line, start)?;
+        Ok(line)
+    }
+}
+
+impl LineSource for Vec<u8> {
+    fn read_span(&self, start: u64, len: usize) -> std::io::Result<Vec<u8>> {
+        let start = usize::try_from(start).map_err(std::io::Error::other)?;
+        Ok(self[start..start + len].to_vec())
+    }
+}
+
+/// A downloaded export, handed out as products a batch at a time.
+pub(super) struct BulkExport {
+    source: Arc<dyn LineSource>,
+    index: BulkIndex,
+    next: usize,
+}
+
+impl BulkExport {
+    /// The next `size` products put back together, in the order their lines came; `None` once
+    /// every product has been handed out.
+    pub(super) fn next_batch(&mut self, size: usize) -> Option<ConnectorResult<Vec<StoreProduct>>> {
+        let spans = self.index.products.get(self.next..)?;
+        if spans.is_empty() {
+            return None;
+        }
+        let spans: Vec<LineSpan> = spans.iter().take(size).copied().collect();
+        self.next += spans.len();
+        Some(spans.into_iter().map(|span| self.product(span)).collect())
+    }
+
+    fn read(&self, span: LineSpan) -> ConnectorResult<Vec<u8>> {
+        self.source
+            .read_span(span.start, span.len)
+            .map_err(spool_error)
+    }
+
+    fn product(&mut self, span: LineSpan) -> ConnectorResult<StoreProduct> {
+        let mut product: WireProduct =
+            serde_json::from_slice(&self.read(span)?).map_err(shape_error)?;
+        for child in self.index.children.remove(&product.id).unwrap_or_default() {
+            let mut value: Value =
+                serde_json::from_slice(&self.read(child)?).map_err(shape_error)?;
+            if let Some(object) = value.as_object_mut() {
+                object.remove("__parentId");
+            }
+            let is_variant = value
+                .get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.starts_with("gid://shopify/ProductVariant/"));
+            if is_variant {
+                product
+                    .variants
+                    .get_or_insert_with(Connection::default)
+                    .nodes
+                    .push(serde_json::from_value::<WireVariant>(value).map_err(shape_error)?);
+            } else {
+                product
+                    .media
+                    .get_or_insert_with(Connection::default)
+                    .nodes
+                    .push(serde_json::from_value::<WireMedia>(value).map_err(shape_error)?);
+            }
+        }
+        Ok(StoreProduct::from(product))
+    }
+
+    /// The products as a stream of batches; the file reads run off the async threads.
+    pub(super) fn into_batches(
+        self,
+        size: usize,
+    ) -> impl futures::Stream<Item = ConnectorResult<Vec<StoreProduct>>> + Send {
+        futures::stream::unfold(Some(self), move |export| async move {
+            let mut export = export?;
+            let (batch, export) = tokio::task::spawn_blocking(move || {
+                let batch = export.next_batch(size);
+                (batch, export)
+            })
+            .await
+            .ok()?;
+            Some((batch?, Some(export)))
+        })
     }
 }
 
@@ -350,12 +456,26 @@ impl BulkCatalog {
 mod tests {
     use super::*;
 
+    /// The products of an export whose lines are `lines`, read back a few at a time.
     fn read(lines: &[&str]) -> ConnectorResult<Vec<StoreProduct>> {
-        let mut catalog = BulkCatalog::default();
+        let mut file = Vec::new();
+        let mut index = BulkIndex::default();
         for line in lines {
-            catalog.add_line(line.as_bytes())?;
+            index.add_line(file.len() as u64, line.as_bytes())?;
+            file.extend_from_slice(line.as_bytes());
+            file.push(b'\n');
         }
-        catalog.finish()
+        index.check_complete()?;
+        let mut export = BulkExport {
+            source: Arc::new(file),
+            index,
+            next: 0,
+        };
+        let mut products = Vec::new();
+        while let Some(batch) = export.next_batch(1) {
+            products.extend(batch?);
+        }
+        Ok(products)
     }
 
     #[test]
@@ -382,6 +502,42 @@ mod tests {
             Some("gid://shopify/InventoryItem/21")
         );
         assert!(products[1].variants.is_empty());
+    }
+
+    #[test]
+    fn products_are_handed_out_a_batch_at_a_time_in_file_order() {
+        let mut file = Vec::new();
+        let mut index = BulkIndex::default();
+        let mut push = |line: String| {
+            index.add_line(file.len() as u64, line.as_bytes()).unwrap();
+            file.extend_from_slice(line.as_bytes());
+            file.push(b'\n');
+        };
+        // The last product's variant comes first.
+        push(r#"{"id":"gid://shopify/ProductVariant/9","sku":"P5","title":"One","price":"1.00","__parentId":"gid://shopify/Product/5"}"#.into());
+        for n in 1..=5 {
+            push(format!(
+                r#"{{"id":"gid://shopify/Product/{n}","title":"P{n}","descriptionHtml":"","updatedAt":"2026-12-01T10:00:00Z"}}"#
+            ));
+        }
+        index.check_complete().unwrap();
+        let mut export = BulkExport {
+            source: Arc::new(file),
+            index,
+            next: 0,
+        };
+        let mut sizes = Vec::new();
+        let mut titles = Vec::new();
+        while let Some(batch) = export.next_batch(2) {
+            let batch = batch.unwrap();
+            sizes.push(batch.len());
+            titles.extend(batch.into_iter().map(|p| (p.title, p.variants.len())));
+        }
+        assert_eq!(sizes, [2, 2, 1]);
+        assert_eq!(
+            titles,
+            [("P1", 0), ("P2", 0), ("P3", 0), ("P4", 0), ("P5", 1)].map(|(t, n)| (t.to_owned(), n))
+        );
     }
 
     #[test]

@@ -258,15 +258,6 @@ enum Outcome {
 /// Products handed on per batch of a bulk read (one database transaction each).
 const BULK_BATCH: usize = 250;
 
-/// `items` in batches of `size`, in order.
-fn batches_of<T>(items: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
-    let mut items = items.into_iter().peekable();
-    std::iter::from_fn(move || {
-        items.peek()?;
-        Some(items.by_ref().take(size).collect())
-    })
-}
-
 /// Expected cost of each operation: its last `requestedQueryCost`.
 #[derive(Debug, Default)]
 struct ExpectedCosts(HashMap<String, f64>);
@@ -972,12 +963,10 @@ impl Storefront for ShopifyClient {
     /// One bulk query instead of hundreds of pages; batches of [`BULK_BATCH`] products.
     fn full_catalog(&self) -> BoxStream<'_, ConnectorResult<Vec<StoreProduct>>> {
         futures::stream::once(self.bulk_products())
-            .flat_map(|read| {
-                let batches: Vec<ConnectorResult<Vec<StoreProduct>>> = match read {
-                    Ok(products) => batches_of(products, BULK_BATCH).map(Ok).collect(),
-                    Err(error) => vec![Err(error)],
-                };
-                futures::stream::iter(batches)
+            .flat_map(|read| match read {
+                Ok(Some(export)) => export.into_batches(BULK_BATCH).boxed(),
+                Ok(None) => futures::stream::empty().boxed(),
+                Err(error) => futures::stream::once(async { Err(error) }).boxed(),
             })
             .boxed()
     }
@@ -1418,13 +1407,6 @@ mod tests {
             .settle(300.0);
         assert_eq!(start.elapsed(), Duration::from_secs(2));
         assert!(!format!("{client:?}").contains("shpat_x"));
-    }
-
-    #[test]
-    fn batches_keep_order_and_size() {
-        let batches: Vec<Vec<u32>> = batches_of((1..=5).collect(), 2).collect();
-        assert_eq!(batches, [vec![1, 2], vec![3, 4], vec![5]]);
-        assert_eq!(batches_of(Vec::<u32>::new(), 2).count(), 0);
     }
 
     #[test]
