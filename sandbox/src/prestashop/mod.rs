@@ -270,6 +270,9 @@ async fn webservice(
 ) -> Response {
     let started = now_millis();
     let path = uri.path().to_owned();
+    if !path.starts_with("/api") {
+        return image(&path);
+    }
     let operation = format!("{method} {path}");
     let query = api::parse_query(uri.query().unwrap_or_default());
     let json_out = query.json
@@ -328,6 +331,23 @@ async fn fault_response(kind: FaultKind, json_out: bool) -> Response {
             )
                 .into_response()
         }
+    }
+}
+
+/// Product images as the front office serves them: `/{id_image}-large_default/{slug}.jpg`.
+fn image(path: &str) -> Response {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(size), Some(file), None)
+            if size.ends_with("-large_default") && file.ends_with(".jpg") =>
+        {
+            (
+                [(axum::http::header::CONTENT_TYPE, "image/png")],
+                crate::png::solid_png(size, 800, 800),
+            )
+                .into_response()
+        }
+        _ => (StatusCode::NOT_FOUND, "Page not found").into_response(),
     }
 }
 

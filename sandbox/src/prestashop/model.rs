@@ -354,6 +354,11 @@ impl State {
         product.insert("description_short".into(), lang(""));
         product.insert("associations".into(), json!({"categories": [{"id": "2"}]}));
         let id = self.insert("products", product);
+        // One image per product, id = product id: `{shop}/{id}-large_default/{link_rewrite}.jpg`.
+        if let Some(p) = self.get_mut("products", id) {
+            p.insert("id_default_image".into(), s(id));
+            push_assoc(p, "images", json!({"id": id.to_string()}));
+        }
         let out_of_stock = |allow: bool| if allow { "1" } else { "2" };
         if let Some(option) = p.option_name.as_deref() {
             for (i, v) in p.variants.iter().enumerate() {
