@@ -166,6 +166,7 @@ async fn an_order_is_created_once_found_again_and_paid() {
     assert!(stored[0].is_tiktok);
     // TikTok's total is not PrestaShop's: moved out of "Payment error" to the paid state.
     assert_eq!(stored[0].state, "Remote payment accepted");
+    assert_eq!(stored[0].delivery_state.as_deref(), Some("CA"));
     assert!(
         stored[0].messages[0].starts_with("TikTok Shop order 576000000000000101"),
         "{:?}",

@@ -33,6 +33,8 @@ pub struct PrestaShopOrder {
     pub tracking_numbers: Vec<String>,
     pub messages: Vec<String>,
     pub lines: Vec<Value>,
+    /// ISO code of the delivery address's state, when it has one.
+    pub delivery_state: Option<String>,
     pub total_paid: String,
     pub total_paid_real: String,
     pub module: String,

@@ -222,6 +222,10 @@ pub(crate) fn order_view(st: &State, o: &super::xml::Entity) -> Value {
         "tracking_numbers": tracking,
         "messages": messages,
         "lines": lines,
+        "delivery_state": st
+            .get("addresses", num(o, "id_address_delivery"))
+            .and_then(|a| st.get("states", num(a, "id_state")))
+            .map(|s| text(s, "iso_code")),
         "total_paid": text(o, "total_paid"),
         "total_paid_real": text(o, "total_paid_real"),
         "module": text(o, "module"),

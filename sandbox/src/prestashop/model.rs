@@ -25,6 +25,62 @@ pub(crate) const PAYMENT_MODULES: &[&str] =
 /// The flat shipping price of the "My carrier" range (tax excluded, no tax rules).
 pub(crate) const MY_CARRIER_PRICE: Decimal = Decimal::from_parts(700, 0, 0, false, 2);
 
+/// The United States' states as a fresh install has them (`Country::containsStates`).
+const US_STATES: &[(&str, &str)] = &[
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+    ("PR", "Puerto Rico"),
+    ("DC", "District of Columbia"),
+];
+
 pub(crate) struct State {
     pub(crate) tables: BTreeMap<&'static str, BTreeMap<u64, Entity>>,
     next: BTreeMap<&'static str, u64>,
@@ -136,11 +192,23 @@ impl State {
                 ("id_currency", "0"),
                 ("iso_code", iso),
                 ("active", "1"),
-                ("contains_states", "0"),
+                ("contains_states", if iso == "US" { "1" } else { "0" }),
                 ("need_zip_code", "1"),
             ]);
             c.insert("name".into(), lang(name));
             st.insert_at("countries", id, c);
+        }
+        for (iso, name) in US_STATES {
+            st.insert(
+                "states",
+                row(&[
+                    ("id_zone", "2"),
+                    ("id_country", "21"),
+                    ("iso_code", iso),
+                    ("name", name),
+                    ("active", "1"),
+                ]),
+            );
         }
         for (name, active, url) in [
             ("Click and collect", "1", ""),

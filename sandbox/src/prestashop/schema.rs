@@ -150,6 +150,20 @@ pub(crate) const RESOURCES: &[Resource] = &[
         methods: ALL,
     },
     Resource {
+        name: "states",
+        singular: "state",
+        fields: &[
+            ro("id"),
+            req("id_zone"),
+            req_link("id_country", "countries"),
+            req("iso_code"),
+            req("name"),
+            f("active"),
+        ],
+        associations: &[],
+        methods: ALL,
+    },
+    Resource {
         name: "carriers",
         singular: "carrier",
         fields: &[
