@@ -10,6 +10,7 @@ use std::fmt;
 
 pub mod bigcommerce;
 pub mod magento;
+pub mod prestashop;
 pub mod shopify;
 pub mod woocommerce;
 
@@ -80,6 +81,7 @@ store_platforms! {
     Woocommerce = "woocommerce" => woocommerce,
     Bigcommerce = "bigcommerce" => bigcommerce,
     Magento = "magento" => magento,
+    Prestashop = "prestashop" => prestashop,
 }
 
 impl StorePlatform {

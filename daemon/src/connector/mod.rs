@@ -6,6 +6,7 @@ pub mod bigcommerce;
 pub mod budget;
 pub mod http;
 pub mod magento;
+pub mod prestashop;
 #[cfg(test)]
 pub(crate) mod prop_json;
 pub mod shopify;

@@ -47,6 +47,18 @@ fn the_demo_runs_on_magento_with_one_refund() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// On PrestaShop too the merchant refunds one order (the "Refunded" state) instead of shipping
+/// it: that TikTok order is cancelled, the others ship with their tracking.
+#[test]
+fn the_demo_runs_on_prestashop_with_one_refund() -> anyhow::Result<()> {
+    let summary = demo(&["--store", "prestashop"])?;
+    assert_eq!(summary["orders_failed"], 0, "{summary}");
+    let created = summary["orders_created_in_store"].as_u64().unwrap_or(0);
+    let pushed = summary["tracking_pushed"].as_u64().unwrap_or(0);
+    assert_eq!(created, pushed + 1, "{summary}");
+    Ok(())
+}
+
 #[test]
 fn the_demo_runs_with_amazon_fulfilment() -> anyhow::Result<()> {
     let summary = demo(&["--store", "woocommerce", "--fulfilment", "amazon"])?;

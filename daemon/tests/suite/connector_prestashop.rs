@@ -1,0 +1,396 @@
+//! The PrestaShop Webservice client against the sandbox simulator (which checks the key and
+//! its permissions, answers PrestaShop's JSON and error codes, takes XML writes and runs the
+//! cart → order flow through a payment module).
+
+#![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
+
+use feedbridge_common::secret::Secret;
+use feedbridge_daemon::connector::prestashop::{PrestaShopClient, PrestaShopSettings};
+use feedbridge_daemon::connector::{
+    ConnectorError, InventoryBehaviour, NewStoreFulfilment, ShipmentProgress, StoreProduct,
+    StoreVariant, Storefront, http,
+};
+use feedbridge_sandbox::control::{ControlClient, PrestaShopKey, PrestaShopOrder};
+use feedbridge_sandbox::merchant::SimStore;
+use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
+use serde_json::json;
+
+async fn sandbox_with(config: SandboxConfig) -> RunningSandbox {
+    feedbridge_sandbox::start(config, "127.0.0.1".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+fn client_with(sandbox: &RunningSandbox, key: &str) -> PrestaShopClient {
+    PrestaShopClient::new(
+        PrestaShopSettings::new(sandbox.store_url(SimStore::Prestashop), Secret::new(key)),
+        http::client(),
+    )
+}
+
+fn client(sandbox: &RunningSandbox) -> PrestaShopClient {
+    let key: PrestaShopKey = sandbox.credentials().store("prestashop");
+    client_with(sandbox, &key.api_key)
+}
+
+async fn all_products(client: &PrestaShopClient) -> (Vec<StoreProduct>, usize) {
+    let mut products = Vec::new();
+    let mut cursor = None;
+    for pages in 1..100 {
+        let page = client.products(cursor).await.unwrap();
+        products.extend(page.items);
+        cursor = page.next;
+        if cursor.is_none() {
+            return (products, pages);
+        }
+    }
+    panic!("products did not finish paging");
+}
+
+fn stocked(products: &[StoreProduct], min: i64) -> &StoreVariant {
+    products
+        .iter()
+        .flat_map(|p| p.variants.iter())
+        .find(|v| v.available >= min)
+        .expect("a stocked variant")
+}
+
+async fn store_orders(control: &ControlClient, tiktok_id: &str) -> Vec<PrestaShopOrder> {
+    control
+        .prestashop_orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.tiktok_order_id.as_deref() == Some(tiktok_id))
+        .collect()
+}
+
+async fn available(client: &PrestaShopClient, sku: &str) -> i64 {
+    let levels = client.inventory_levels(&[sku.to_owned()]).await.unwrap();
+    levels[0].levels.iter().map(|l| l.available).sum()
+}
+
+#[tokio::test]
+async fn info_and_the_catalog_page_through_with_combinations() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 104,
+        variants_per_product: Some(2),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let info = client.info().await.unwrap();
+    assert_eq!(
+        (info.name.as_str(), info.currency.as_str()),
+        ("feedbridge demo", "USD")
+    );
+    let (products, pages) = all_products(&client).await;
+    assert_eq!((products.len(), pages), (104, 2));
+    let control = ControlClient::for_sandbox(&sandbox);
+    let merchant = control.prestashop_products().await.unwrap();
+    for p in &products {
+        let m = merchant
+            .iter()
+            .find(|m| m["id"].as_u64().map(|i| i.to_string()).as_deref() == Some(p.id.as_str()))
+            .unwrap();
+        let skus: Vec<&str> = m["skus"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["sku"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            p.variants
+                .iter()
+                .map(|v| v.sku.as_str())
+                .collect::<Vec<_>>(),
+            skus
+        );
+        for v in &p.variants {
+            let s = m["skus"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["sku"] == v.sku.as_str())
+                .unwrap();
+            assert_eq!(
+                v.price.normalize().to_string(),
+                s["price"].as_str().unwrap()
+            );
+            assert_eq!(v.available, s["quantity"].as_i64().unwrap());
+            assert_eq!(v.inventory_item_id.as_deref(), Some(v.sku.as_str()));
+        }
+        assert_eq!(p.image_urls.len(), 1);
+        assert!(p.updated_at.ends_with('Z'));
+    }
+    let with_options = products.iter().find(|p| p.variants.len() == 2).unwrap();
+    assert_eq!(with_options.variants[0].options.len(), 1);
+    let image = reqwest::get(&with_options.image_urls[0]).await.unwrap();
+    assert_eq!(image.status(), 200);
+    let again = client.product(&with_options.id).await.unwrap().unwrap();
+    assert_eq!(&again, with_options);
+    assert!(client.product("99999").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_order_is_created_once_found_again_and_paid() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 2,
+        variants_per_product: Some(2),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let (products, _) = all_products(&client).await;
+    let variant = stocked(&products, 3).clone();
+    let before = available(&client, &variant.sku).await;
+    let order = crate::store_fixtures::new_order("576000000000000101", &[(&variant, 2)]);
+    assert!(
+        client
+            .find_order(&order.tiktok_order_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let created = client.create_order(&order).await.unwrap();
+    assert_eq!(created.name.len(), 9, "PrestaShop's own reference");
+    let found = client
+        .find_order(&order.tiktok_order_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, created.id);
+    let stored = store_orders(&control, &order.tiktok_order_id).await;
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].is_tiktok);
+    // TikTok's total is not PrestaShop's: moved out of "Payment error" to the paid state.
+    assert_eq!(stored[0].state, "Remote payment accepted");
+    assert_eq!(stored[0].delivery_state.as_deref(), Some("CA"));
+    assert!(
+        stored[0].messages[0].starts_with("TikTok Shop order 576000000000000101"),
+        "{:?}",
+        stored[0].messages
+    );
+    assert_eq!(available(&client, &variant.sku).await, before - 2);
+
+    // The answer to the order POST is lost: the retry finds the order instead of a second one.
+    let second = crate::store_fixtures::new_order("576000000000000102", &[(&variant, 1)]);
+    control
+        .prestashop_fault(&Fault {
+            path_contains: "POST /api/orders".into(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    let error = client.create_order(&second).await.unwrap_err();
+    assert!(error.is_transient(), "{error}");
+    let found = client.find_order(&second.tiktok_order_id).await.unwrap();
+    assert!(found.is_some());
+    assert_eq!(
+        store_orders(&control, &second.tiktok_order_id).await.len(),
+        1
+    );
+
+    // Bypass leaves stock as it was.
+    let mut third = crate::store_fixtures::new_order("576000000000000103", &[(&variant, 1)]);
+    third.inventory = InventoryBehaviour::Bypass;
+    let at = available(&client, &variant.sku).await;
+    client.create_order(&third).await.unwrap();
+    assert_eq!(available(&client, &variant.sku).await, at);
+}
+
+#[tokio::test]
+async fn shipments_cancellations_and_refunds_are_read_and_written() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 1,
+        variants_per_product: Some(2),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let (products, _) = all_products(&client).await;
+    let variant = stocked(&products, 5).clone();
+    let since = "2000-01-01T00:00:00Z";
+    let a = client
+        .create_order(&crate::store_fixtures::new_order(
+            "576000000000000201",
+            &[(&variant, 1)],
+        ))
+        .await
+        .unwrap();
+    let b = client
+        .create_order(&crate::store_fixtures::new_order(
+            "576000000000000202",
+            &[(&variant, 1)],
+        ))
+        .await
+        .unwrap();
+    let c = client
+        .create_order(&crate::store_fixtures::new_order(
+            "576000000000000203",
+            &[(&variant, 1)],
+        ))
+        .await
+        .unwrap();
+    let page = client.orders_updated_since(since, None).await.unwrap();
+    assert_eq!(page.items.len(), 3);
+    assert!(
+        page.items
+            .iter()
+            .all(|u| !u.cancelled && u.fulfilments.is_empty() && u.tiktok_order_id.is_some())
+    );
+
+    // The merchant ships A in the back office.
+    control
+        .prestashop_ship(a.id.parse().unwrap(), "UPS", "1Z999AA10123456784")
+        .await
+        .unwrap();
+    let update = client.order_update(&a.id).await.unwrap().unwrap();
+    assert_eq!(update.fulfilments.len(), 1);
+    assert_eq!(
+        update.fulfilments[0].tracking_number.as_deref(),
+        Some("1Z999AA10123456784")
+    );
+    assert_eq!(update.fulfilments[0].carrier.as_deref(), Some("UPS"));
+
+    // TikTok's tracking on B, twice: one order carrier, shipped, then delivered.
+    let shipment = NewStoreFulfilment {
+        tracking_number: "9400100000000000000001".into(),
+        carrier: "USPS".into(),
+        lines: Vec::new(),
+    };
+    let first = client.fulfil_order(&b.id, &shipment).await.unwrap();
+    assert_eq!(client.fulfil_order(&b.id, &shipment).await.unwrap(), first);
+    let fulfilments = client.fulfilments(&b.id).await.unwrap();
+    assert_eq!(fulfilments.len(), 1);
+    assert_eq!(fulfilments[0].carrier.as_deref(), Some("USPS"));
+    client
+        .fulfilment_progress(&first, ShipmentProgress::Delivered)
+        .await
+        .unwrap();
+    let orders = control.prestashop_orders().await.unwrap();
+    let b_view = orders.iter().find(|o| o.id.to_string() == b.id).unwrap();
+    assert_eq!(b_view.state, "Delivered");
+
+    // TikTok cancels C without restock: the units stay sold.
+    let before = available(&client, &variant.sku).await;
+    client.cancel_order(&c.id, false).await.unwrap();
+    client.cancel_order(&c.id, false).await.unwrap();
+    assert_eq!(available(&client, &variant.sku).await, before);
+    assert!(client.order_update(&c.id).await.unwrap().unwrap().cancelled);
+
+    // The merchant refunds A: it reads as cancelled.
+    control
+        .prestashop_refund(a.id.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(client.order_update(&a.id).await.unwrap().unwrap().cancelled);
+    let later = client.orders_updated_since(since, None).await.unwrap();
+    assert!(later.items.iter().any(|u| u.id == a.id && u.cancelled));
+    client.add_order_tags(&b.id, &["vip".into()]).await.unwrap();
+    assert!(
+        control
+            .prestashop_orders()
+            .await
+            .unwrap()
+            .iter()
+            .any(|o| o.messages.iter().any(|m| m.contains("vip")))
+    );
+}
+
+#[tokio::test]
+async fn refusals_name_prestashop_the_field_and_the_fix() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 2,
+        variants_per_product: Some(2),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let wrong = client_with(&sandbox, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345");
+    let error = wrong.info().await.unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::Unauthorized { .. }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("Advanced Parameters > Webservice"),
+        "{error}"
+    );
+    assert!(
+        !error
+            .to_string()
+            .contains("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345")
+    );
+    let reader = control.prestashop_key("catalog-reader").await.unwrap();
+    let error = client_with(&sandbox, &reader.api_key)
+        .orders_updated_since("2024-01-01T00:00:00Z", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::Unauthorized { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("code 26"), "{error}");
+
+    let client = client(&sandbox);
+    let (products, _) = all_products(&client).await;
+    let variant = stocked(&products, 1).clone();
+    let gone = products
+        .iter()
+        .find(|p| p.variants.iter().any(|v| v.sku == variant.sku))
+        .unwrap();
+    control
+        .prestashop_delete_product(gone.id.parse().unwrap())
+        .await
+        .unwrap();
+    let error = client
+        .create_order(&crate::store_fixtures::new_order(
+            "576000000000000301",
+            &[(&variant, 1)],
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains(&variant.sku) && error.to_string().contains("deleted"),
+        "{error}"
+    );
+    assert!(!error.raw().is_empty());
+
+    control
+        .prestashop_config(&json!({"currency": "EUR"}))
+        .await
+        .unwrap();
+    assert_eq!(client.info().await.unwrap().currency, "EUR");
+    let other = products
+        .iter()
+        .flat_map(|p| p.variants.iter())
+        .find(|v| v.sku != variant.sku && !gone.variants.contains(v))
+        .unwrap();
+    let error = client
+        .create_order(&crate::store_fixtures::new_order(
+            "576000000000000302",
+            &[(other, 1)],
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("default currency is EUR"),
+        "{error}"
+    );
+
+    control
+        .prestashop_config(&json!({"webservice": false}))
+        .await
+        .unwrap();
+    let error = client.info().await.unwrap_err();
+    assert!(
+        error.to_string().contains("Enable PrestaShop's webservice"),
+        "{error}"
+    );
+}
