@@ -260,6 +260,18 @@ impl PrestaShopClient {
                     });
                 }
             }
+            if active
+                && variants.iter().any(|v| v.sku.trim().is_empty())
+                && lock(&self.no_reference).insert(id)
+            {
+                tracing::warn!(
+                    platform = "prestashop",
+                    product_id = id,
+                    product = %field(p, "name"),
+                    "{}",
+                    no_reference_hint(&field(p, "name"), !rows(p, "combinations").is_empty())
+                );
+            }
             out.push(StoreProduct {
                 id: id.to_string(),
                 title: field(p, "name"),
@@ -407,9 +419,32 @@ impl PrestaShopClient {
     }
 }
 
+/// What to do about a product (or its combinations) without a Reference, PrestaShop's SKU.
+pub(super) fn no_reference_hint(product: &str, combinations: bool) -> String {
+    if combinations {
+        format!(
+            "PrestaShop product \"{product}\" has combinations without a Reference (PrestaShop's SKU field), which cannot be listed on TikTok; set each one under Catalog > Products > {product} > Combinations > Reference"
+        )
+    } else {
+        format!(
+            "PrestaShop product \"{product}\" has no Reference (PrestaShop's SKU field), so it cannot be listed on TikTok; set it under Catalog > Products > {product} > Reference"
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_reference_names_the_field_and_where_to_set_it() {
+        let hint = no_reference_hint("Tee", false);
+        assert!(
+            hint.contains("Reference") && hint.contains("Catalog > Products > Tee > Reference"),
+            "{hint}"
+        );
+        assert!(no_reference_hint("Tee", true).contains("Combinations > Reference"));
+    }
 
     #[test]
     fn utc_zones_are_read_exactly() {

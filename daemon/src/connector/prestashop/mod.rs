@@ -128,6 +128,8 @@ pub struct PrestaShopClient {
     clock: Arc<dyn Clock>,
     setup: Mutex<Option<ShopSetup>>,
     states: Mutex<Option<Vec<wire::OrderState>>>,
+    /// Products already reported for a missing Reference (once per product per run).
+    no_reference: Mutex<std::collections::HashSet<u64>>,
 }
 
 impl std::fmt::Debug for PrestaShopClient {
@@ -279,6 +281,7 @@ impl PrestaShopClient {
             clock: Arc::new(SystemClock),
             setup: Mutex::new(None),
             states: Mutex::new(None),
+            no_reference: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
