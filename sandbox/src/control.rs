@@ -19,6 +19,7 @@ mod listing;
 mod magento;
 mod orders;
 mod stock;
+mod wix;
 mod woocommerce;
 pub use crate::common::WebhookMode;
 pub use bigcommerce::BigCommerceAccount;
@@ -26,6 +27,7 @@ pub use listing::SellerSku;
 pub use magento::{MagentoConfig, MagentoIntegration, MagentoKeys, MagentoLine, MagentoOrder};
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use stock::StoreLocation;
+pub use wix::{WixCredentials, wix_forged_webhook, wix_unsigned_webhook};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {

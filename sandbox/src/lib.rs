@@ -34,6 +34,7 @@ pub mod merchant;
 mod png;
 mod shopify;
 mod tiktok;
+mod wix;
 mod woocommerce;
 
 use std::collections::BTreeMap;

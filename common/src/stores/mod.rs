@@ -11,6 +11,7 @@ use std::fmt;
 pub mod bigcommerce;
 pub mod magento;
 pub mod shopify;
+pub mod wix;
 pub mod woocommerce;
 
 /// A config rule a store section breaks: the key under `[organization.store]` and why.
@@ -80,6 +81,7 @@ store_platforms! {
     Woocommerce = "woocommerce" => woocommerce,
     Bigcommerce = "bigcommerce" => bigcommerce,
     Magento = "magento" => magento,
+    Wix = "wix" => wix,
 }
 
 impl StorePlatform {
