@@ -27,7 +27,10 @@ pub use listing::SellerSku;
 pub use magento::{MagentoConfig, MagentoIntegration, MagentoKeys, MagentoLine, MagentoOrder};
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use stock::StoreLocation;
-pub use wix::{WixCredentials, wix_forged_webhook, wix_unsigned_webhook};
+pub use wix::{
+    WIX_APP_PUBLIC_KEY_PEM, WixCredentials, wix_app_webhook, wix_forged_webhook,
+    wix_unsigned_webhook,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {

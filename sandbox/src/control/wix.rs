@@ -181,6 +181,20 @@ impl ControlClient {
     }
 }
 
+/// The simulated app's public key (PEM), as `WixCredentials::webhook_public_key` has it.
+pub const WIX_APP_PUBLIC_KEY_PEM: &str = crate::wix::keys::APP_PUBLIC_KEY_PEM;
+
+/// A webhook JWT as the simulated Wix app sends it (signed with the app's key).
+pub fn wix_app_webhook(event_type: &str, instance_id: &str, data: &Value) -> String {
+    crate::wix::hooks::token(
+        event_type,
+        instance_id,
+        data,
+        crate::wix::keys::APP_PRIVATE_KEY_PEM,
+    )
+    .unwrap_or_default()
+}
+
 /// A webhook JWT shaped as the Wix app's are, for `instance_id`, but signed with a key that is
 /// not the app's: a forgery every receiver must refuse.
 pub fn wix_forged_webhook(event_type: &str, instance_id: &str, data: &Value) -> String {
