@@ -128,16 +128,16 @@ impl WixClient {
                 .ok_or_else(|| bug(&format!("Variant {}", line.variant_id)))?;
             if !products.contains_key(pid) {
                 let product = self.product_json(pid).await?.ok_or_else(|| ConnectorError::Rejected {
-                    reason: format!("Wix has no product {pid} (variant {vid}): it was deleted from the store; link the SKU to another product or cancel the order"),
-                    raw: String::new(),
+                    reason: format!("Wix has no product {pid}: the store variant {} no longer exists (deleted from the store)", line.variant_id),
+                    raw: format!("HTTP 404 from GET /stores/v1/products/{pid}"),
                 })?;
                 products.insert(pid.to_owned(), product);
             }
             let product = &products[pid];
             let read = wire::product(product)?;
             let variant = read.variants.iter().find(|v| v.id == line.variant_id).ok_or_else(|| ConnectorError::Rejected {
-                reason: format!("Wix product \"{}\" has no variant {vid} any more: it was deleted from the store; link the SKU to another variant", read.title),
-                raw: String::new(),
+                reason: format!("Wix product \"{}\": the store variant {} no longer exists (deleted from the store)", read.title, line.variant_id),
+                raw: format!("GET /stores/v1/products/{pid} has no variant {vid}"),
             })?;
             if order.inventory == InventoryBehaviour::DecrementObeyingPolicy
                 && variant.available < i64::from(line.quantity)
