@@ -7,5 +7,6 @@ mod connector_bigcommerce;
 mod connector_magento;
 mod connector_shopify;
 mod connector_tiktok;
+mod connector_wix;
 mod connector_woocommerce;
 mod store_fixtures;
