@@ -44,7 +44,8 @@
 //! (`platform.rs`); the periodic polls (products by `lastUpdated`, orders by `updatedDate`)
 //! carry every change without them.
 //!
-//! **Rate limits and errors.** Wix allows 200 requests a minute per instance; a 429 is
+//! **Rate limits and errors.** Wix allows 200 requests a minute per instance: the client
+//! keeps to it (a sliding minute of the last [`REQUESTS_PER_WINDOW`] calls), and a 429 is
 //! `Throttled` (waited [`THROTTLE_WAIT`] unless `Retry-After` says otherwise). Errors are
 //! read from Wix's shape `{"message", "details": {"applicationError": {"code",
 //! "description"}} | {"validationError": {"fieldViolations": [...]}}}`; 400/409/428 →
@@ -66,9 +67,11 @@ use feedbridge_common::stores::wix::WixAuth;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Semaphore};
+use tokio::time::Instant;
 
 const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Wix);
 
@@ -82,6 +85,9 @@ pub const UNTRACKED_IN_STOCK: i64 = 100;
 pub const THROTTLE_WAIT: Duration = Duration::from_secs(2);
 /// Calls in flight at once to one site.
 const MAX_CONCURRENT_REQUESTS: usize = 4;
+/// Wix's documented limit: 200 requests a minute per instance.
+pub const REQUESTS_PER_WINDOW: usize = 200;
+const WINDOW: Duration = Duration::from_secs(60);
 /// Fetch a new app token this long before the old one expires.
 const TOKEN_MARGIN_SECS: i64 = 300;
 
@@ -101,6 +107,8 @@ pub struct WixClient {
     http: reqwest::Client,
     in_flight: Semaphore,
     token: Mutex<Option<AppToken>>,
+    /// When the last calls (at most [`REQUESTS_PER_WINDOW`]) were sent.
+    sent: Mutex<VecDeque<Instant>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -153,6 +161,7 @@ impl WixClient {
             http,
             in_flight: Semaphore::new(MAX_CONCURRENT_REQUESTS),
             token: Mutex::new(None),
+            sent: Mutex::new(VecDeque::new()),
             clock: Arc::new(SystemClock),
         }
     }
@@ -299,6 +308,31 @@ impl WixClient {
         Ok(token)
     }
 
+    /// Waits until one more call keeps within [`REQUESTS_PER_WINDOW`] a minute.
+    async fn pace(&self) {
+        let mut sent = self.sent.lock().await;
+        let now = Instant::now();
+        while sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+        {
+            sent.pop_front();
+        }
+        if sent.len() >= REQUESTS_PER_WINDOW
+            && let Some(oldest) = sent.pop_front()
+        {
+            let until = oldest + WINDOW;
+            tracing::info!(
+                platform = "wix",
+                wait_ms = u64::try_from(until.saturating_duration_since(now).as_millis())
+                    .unwrap_or(u64::MAX),
+                "Keeping to Wix's 200 requests a minute."
+            );
+            tokio::time::sleep_until(until).await;
+        }
+        sent.push_back(Instant::now());
+    }
+
     /// One call: a free slot, the credentials, send, classify. In app mode a 401 fetches a
     /// new token and sends once more.
     async fn call(
@@ -310,6 +344,7 @@ impl WixClient {
         let url = format!("{}{path}", self.base);
         let mut renewed = false;
         loop {
+            self.pace().await;
             let slot = self.in_flight.acquire().await;
             let mut request = self
                 .http
@@ -478,6 +513,18 @@ mod tests {
             "{error}"
         );
         assert!(!format!("{c:?}").contains("secret_key"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_keep_to_200_a_minute() {
+        let c = client();
+        let start = Instant::now();
+        for _ in 0..REQUESTS_PER_WINDOW {
+            c.pace().await;
+        }
+        assert!(start.elapsed() < Duration::from_secs(1));
+        c.pace().await;
+        assert!(start.elapsed() >= WINDOW);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::connector::store_platform::{
 };
 use axum::http::HeaderMap;
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
+use feedbridge_common::stores::wix::WixAuth;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 use std::sync::Arc;
@@ -59,6 +60,10 @@ impl StorePlatformConnector for WixPlatform {
                 )
             })?),
         };
+        let instance_id = match &auth {
+            WixAuth::App { instance_id, .. } => Some(instance_id.clone()),
+            WixAuth::ApiKey { .. } => None,
+        };
         let base = setup
             .org
             .store
@@ -71,6 +76,7 @@ impl StorePlatformConnector for WixPlatform {
             storefront: Arc::new(client),
             webhooks: Arc::new(Webhooks {
                 key,
+                instance_id,
                 org: setup.org.name.clone(),
                 clock: Arc::clone(setup.clock),
             }),
@@ -81,6 +87,9 @@ impl StorePlatformConnector for WixPlatform {
 /// Verifies deliveries with the app's public key.
 pub(crate) struct Webhooks {
     key: Option<DecodingKey>,
+    /// In app mode, the site's installation: a delivery for another site of the app is not
+    /// this organization's.
+    instance_id: Option<String>,
     org: String,
     clock: Arc<dyn Clock>,
 }
@@ -90,6 +99,7 @@ impl Webhooks {
     pub(crate) fn new(public_key_pem: Option<&str>, clock: Arc<dyn Clock>) -> Self {
         Self {
             key: public_key_pem.and_then(|p| DecodingKey::from_rsa_pem(p.as_bytes()).ok()),
+            instance_id: None,
             org: "acme".into(),
             clock,
         }
@@ -146,6 +156,16 @@ impl StoreWebhooks for Webhooks {
             .ok_or_else(|| missing("a Wix webhook", "eventType"))?
             .to_owned();
         let data = json_string(&envelope, "data", &event_type)?;
+        if let Some(ours) = &self.instance_id
+            && envelope.get("instanceId").and_then(Value::as_str) != Some(ours.as_str())
+        {
+            tracing::warn!(platform = "wix", org = %self.org, event_type, "Ignored a Wix webhook for another installation of the app (instanceId is not this site's).");
+            return Ok(WebhookReading::Signals {
+                delivery: None,
+                topic: event_type,
+                signals: Vec::new(),
+            });
+        }
         let text_of = |field: &str| {
             data.get(field)
                 .and_then(Value::as_str)
@@ -260,6 +280,27 @@ mod tests {
             read("wix.ecom.v1.order_canceled", &json!({"id": "e3"})),
             Err(WebhookRefusal::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn in_app_mode_a_delivery_for_another_installation_changes_nothing() {
+        let mut reader = reader();
+        reader.instance_id = Some("mine".into());
+        let data = json!({"id": "e1", "entityId": "o1"});
+        let other = wix_app_webhook("wix.ecom.v1.order_canceled", "theirs", &data);
+        let Ok(WebhookReading::Signals { signals, .. }) =
+            reader.read(&HeaderMap::new(), other.as_bytes())
+        else {
+            panic!("not read")
+        };
+        assert!(signals.is_empty());
+        let ours = wix_app_webhook("wix.ecom.v1.order_canceled", "mine", &data);
+        let Ok(WebhookReading::Signals { signals, .. }) =
+            reader.read(&HeaderMap::new(), ours.as_bytes())
+        else {
+            panic!("not read")
+        };
+        assert_eq!(signals.len(), 1);
     }
 
     #[test]
