@@ -20,6 +20,7 @@ mod magento;
 mod orders;
 mod prestashop;
 mod stock;
+mod wix;
 mod woocommerce;
 pub use crate::common::WebhookMode;
 pub use bigcommerce::BigCommerceAccount;
@@ -28,6 +29,10 @@ pub use magento::{MagentoConfig, MagentoIntegration, MagentoKeys, MagentoLine, M
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use prestashop::{PrestaShopKey, PrestaShopOrder};
 pub use stock::StoreLocation;
+pub use wix::{
+    WIX_APP_PUBLIC_KEY_PEM, WixCredentials, wix_app_webhook, wix_forged_webhook,
+    wix_unsigned_webhook,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {

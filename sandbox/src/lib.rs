@@ -1,7 +1,8 @@
 //! feedbridge-sandbox: strict local simulators of the **TikTok Shop Open API (202309)**, the
 //! **Shopify Admin GraphQL API**, the **WooCommerce REST API v3**, the **BigCommerce REST API**
-//! (V2/V3), the **Magento 2 REST API** and **Amazon SP-API** (Multi-Channel Fulfillment, FBA
-//! inventory), for testing feedbridge's HTTP clients on loopback.
+//! (V2/V3), the **Magento 2 REST API**, **Wix** (Stores Catalog V1 + eCommerce) and **Amazon
+//! SP-API** (Multi-Channel Fulfillment, FBA inventory), for testing feedbridge's HTTP clients
+//! on loopback.
 //!
 //! A simulator that accepts what the real platform would reject is a bug: every request is
 //! checked the way the contract notes in `shared/api/` describe (signing, tokens, envelopes,
@@ -35,6 +36,7 @@ mod png;
 mod prestashop;
 mod shopify;
 mod tiktok;
+mod wix;
 mod woocommerce;
 
 use std::collections::BTreeMap;

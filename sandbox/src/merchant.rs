@@ -35,6 +35,7 @@ pub enum SimStore {
     Bigcommerce,
     Magento,
     Prestashop,
+    Wix,
 }
 
 impl SimStore {
@@ -51,6 +52,7 @@ impl SimStore {
             Self::Bigcommerce => &crate::bigcommerce::merchant::BigCommerceMerchant,
             Self::Magento => &crate::magento::merchant::MagentoMerchant,
             Self::Prestashop => &crate::prestashop::merchant::PrestaShopMerchant,
+            Self::Wix => &crate::wix::merchant::WixMerchant,
         }
     }
 
@@ -63,6 +65,7 @@ impl SimStore {
             Self::Bigcommerce => Some(&crate::bigcommerce::merchant::BigCommerceMerchant),
             Self::Magento => Some(&crate::magento::merchant::MagentoMerchant),
             Self::Prestashop => Some(&crate::prestashop::merchant::PrestaShopMerchant),
+            Self::Wix => Some(&crate::wix::merchant::WixMerchant),
         }
     }
 

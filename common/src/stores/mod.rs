@@ -12,6 +12,7 @@ pub mod bigcommerce;
 pub mod magento;
 pub mod prestashop;
 pub mod shopify;
+pub mod wix;
 pub mod woocommerce;
 
 /// A config rule a store section breaks: the key under `[organization.store]` and why.
@@ -82,6 +83,7 @@ store_platforms! {
     Bigcommerce = "bigcommerce" => bigcommerce,
     Magento = "magento" => magento,
     Prestashop = "prestashop" => prestashop,
+    Wix = "wix" => wix,
 }
 
 impl StorePlatform {

@@ -12,6 +12,7 @@ pub(crate) mod prop_json;
 pub mod shopify;
 pub mod store_platform;
 pub mod tiktok;
+pub mod wix;
 pub mod woocommerce;
 
 use async_trait::async_trait;

@@ -8,5 +8,6 @@ mod connector_magento;
 mod connector_prestashop;
 mod connector_shopify;
 mod connector_tiktok;
+mod connector_wix;
 mod connector_woocommerce;
 mod store_fixtures;

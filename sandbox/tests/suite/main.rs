@@ -18,4 +18,5 @@ mod tiktok_catalog;
 mod tiktok_fidelity;
 mod tiktok_order_side;
 mod tiktok_orders;
+mod wix;
 mod woocommerce;

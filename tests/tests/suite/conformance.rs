@@ -439,4 +439,5 @@ conformance! {
     bigcommerce => SimStore::Bigcommerce,
     magento => SimStore::Magento,
     prestashop => SimStore::Prestashop,
+    wix => SimStore::Wix,
 }

@@ -24,3 +24,4 @@ mod shopify_catalog;
 mod stock;
 mod tiktok_webhooks;
 mod webhook_abuse;
+mod wix;

@@ -97,11 +97,12 @@ impl Control {
 }
 
 /// The numeric id at the end of a Shopify GID ("gid://shopify/Order/1001" → "1001"), or a
-/// WooCommerce order id as it is.
+/// WooCommerce order id as it is, or a store's GUID order id (Wix) as it is.
 pub fn legacy_id(gid: &str) -> Option<&str> {
     let id = gid.rsplit('/').next()?;
     let id = id.split('?').next()?;
-    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
+    let guid = feedbridge_common::stores::wix::is_guid(id);
+    (!id.is_empty() && (guid || id.bytes().all(|b| b.is_ascii_digit()))).then_some(id)
 }
 
 /// A 22-digit USPS-style tracking number, distinct per serial (0–99).
@@ -119,6 +120,8 @@ mod tests {
         assert_eq!(legacy_id("5001"), Some("5001"));
         assert_eq!(legacy_id("gid://shopify/Order/"), None);
         assert_eq!(legacy_id("gid://shopify/Order/abc"), None);
+        let guid = "eb117c45-a6bd-4172-ae70-803530532d55";
+        assert_eq!(legacy_id(guid), Some(guid));
     }
 
     #[test]

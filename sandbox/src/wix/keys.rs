@@ -1,0 +1,80 @@
+//! The simulated Wix app's webhook key pair (RSA 2048, generated once with
+//! `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048` for the sandbox only: it
+//! signs nothing outside it). Wix keeps the private key and shows the app's developer the
+//! public key (app dashboard → Webhooks → Get Public Key); the sandbox does the same:
+//! `WixCredentials::webhook_public_key`. [`FORGER_PRIVATE_KEY_PEM`] is another key, for tests
+//! of deliveries that are not Wix's.
+
+/// Signs every webhook JWT (RS256).
+pub(crate) const APP_PRIVATE_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCtvyHaHym2Drbd
+I0AF7R1XmrJGM8dMAwdx9gxr6MF1S3Yz+tlyvgSJHZdUVfs/JKrvM6+ZGja/qPK1
+6ez2mMWiCDQE116sEjVPWGsW4UyBBTyy8lzEMAerZJpSPFTmrxajyI3KMxM44RIL
+6ksfT5Lfr+pYtgzsc6CNGKypgc+8msqwYWApuxFgbjUpEKM1hy4x02msCpnvMFZQ
+AlN31s8kPeENYRpdKwelgcrzgK/Mit5qjJgv79NfUM/CJCV6ujIvWH+fZyVrPi6Q
+thyatROABpyZAwM22y5jnRSzVodGXHkTuIPuXERMgP8mbT2mhQ+h9mmwHNMbEj2B
+qdE0OOCLAgMBAAECggEAEu5HsqEWmwmQucOEzvXTmUn3sVfO7Tn0mQwlX6nlT5xr
+QqVLBV+C1asYY/is/rzwtaNnYe0jQ1AV3JBNC16rRJ5UMfrYC949WhSDho4Bwe+0
+z2KXjPYWv9ae9zraR/rnzUH61lR+UazkRHwWDKak6s5wtZMQZsBVIUqA9ZnOl/lZ
++0mjPwxEgf5EHWFd7ZlOxQUE+zdOmf3f6hmI8I5kSeG7Q5z0wrvQiHAchthYW/Kz
+7II75hDzSe6K27xY3o1j/POYcUbCFUrMaJL1Uw2aNeCePQTlpHJ8j7gp9N+Cgfki
+eq7EGoOxX2S4zO/9huMjDhF8MnVsWCT97+p8QZ5BEQKBgQDwZS3QfVrWfR2TjG0M
+cNJ1PHRCRmgsveZ3HkGaWuvcuj+zxk3SI739bpzBMT/1avzqhxr12pgBNnv9Y1O0
+UBYvD0poM1ilOuktIkXQYcZbcQbzEs7+3UPO4/oFC63uRtGLzvjBk+pgmSlIuwQc
+c2KaHy1VdpagnWxRFATuN/rhBwKBgQC5Bmexffpt29SJAcHlV9Fp+p0Oe+xn1wvm
+mr6I5u0dkZ6UuCQ23BK+3thuiZnVl+oSCBPz62KHFG0cw15wJ4Y2bXv17g6einQo
+rMU4bqbgRzUNWK31VweAsHCkcnmPN6ycTLYNHdDySe/z7Z31GHAK6yPqeOYCleIg
+WxT/nVaXXQKBgQC+GERSSc47LlTlCHZzEARckKGehu558vD74QEffiZlNSKKlpWT
+RpBGh+GNI9TfzOqSyqOXJnRtARirFpBqVao1LHI6U+AVSLB68E8kqSyhwo8sSANH
+ptCoGb7rnoC7m2S4mcI70SvVl0f+K2Tk2pluJplCq7QQ7mto8du0RLAuoQKBgFwj
+cGfXEGq82i4QDfqjrMlV3/hiheuAD5Ea5l9OgC4FYi81M/ONzFf4qVcCdvUC3bF1
+DFqfkUUrStrT/6diR1e7Vcu2bNlOoWHQB7Z+g+OUEjs/OgG/ASF4u99oklhbpT2A
+hfgqLO87Gp8iaVKwhLsrNYuCASiwcxchxGc2dvSRAoGBAIuX3cVu8hynBE7O0qAm
+BdrOoLklt6oQ0l4WYgzrwifpmBKcY0I7vBQX5G+O/7lrB5aMkf7+a2+h9kqZTio+
+vTQgUCWwsHp7NzJ3r11yXqz/TYEZ57rJ+SwfN2FYtoijONrGC6irbm9008zPWX72
+uaozJzZYffcpDL8T24ErTbq0
+-----END PRIVATE KEY-----
+";
+
+/// What the app dashboard shows as the app's public key.
+pub const APP_PUBLIC_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArb8h2h8ptg623SNABe0d
+V5qyRjPHTAMHcfYMa+jBdUt2M/rZcr4EiR2XVFX7PySq7zOvmRo2v6jytens9pjF
+ogg0BNderBI1T1hrFuFMgQU8svJcxDAHq2SaUjxU5q8Wo8iNyjMTOOESC+pLH0+S
+36/qWLYM7HOgjRisqYHPvJrKsGFgKbsRYG41KRCjNYcuMdNprAqZ7zBWUAJTd9bP
+JD3hDWEaXSsHpYHK84CvzIreaoyYL+/TX1DPwiQleroyL1h/n2claz4ukLYcmrUT
+gAacmQMDNtsuY50Us1aHRlx5E7iD7lxETID/Jm09poUPofZpsBzTGxI9ganRNDjg
+iwIDAQAB
+-----END PUBLIC KEY-----
+";
+
+/// A key that is not the app's: a JWT signed with it must be refused.
+pub const FORGER_PRIVATE_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCnXMEySgTr8xF7
+BZaz6TtttsoJ1CBspGh276yHavNuyr3m13cIF6Acb7hXlnkhR93JFtNX5ulrZho/
+5x/GMY6zzWcVqqgLuCjiJTUAB+U70LUYSImqv80wk2vzrlnC9EIGHYpfX1lK8zFU
+vTThaxQrDu49zmg2BEu10BQqY4kdcFTcVeHiUISS8lQCIEMhkPBwCQ68CyqEoWqh
+u1THtK+3j03F9o99rvbHb5pxWXj2EW1aw62hx/lZXZVJWwBWGjW4+KgRjlF4LmJG
+nNaYuNLvljg3Ngpyjs2LLKpnuOIOutTdqD9ZhqsESYMkoWEG9MMffVaSJ+Xzwt07
+nT9Jl/49AgMBAAECggEACKBBaD1OwKHavPZTnKVA8Lgy9KEQJMQFNbAdD9kQKp3c
+0343090dMv9XxyfpyVssurW9od0Jxdp8MDP85sMHdwv3VrNg4u2/KbIU57yrG333
+1Nm+7WPiXbETfM/32hJV1Ckx8xV1LZBC8s+ntJXyHaqw1n2s0FqV/mJ2+kepZFt1
+l9u34mxTSo3g2uHcWVjKkufBRDfhCaXDfprZVT/MkCQ9PauyTv/f+WJqYsBWv29F
+4rd3UqljKTR1Y6/+t+7hL639I8lx1Elg5ydSusbZe5Ko/OS+ldk9TwXcHukQ7TML
+xddYpXUyE2KQsih3U9uRGc86kqy/3sTguYd+05Ew/wKBgQDeY8xtIl4sq/6VVMOu
+4Zz8NUjYR/txmDhGhVgxjKMKG6AmEhlTtm6N2w8iC0NN6Xe9RDY0GAtI7qf2VSho
+ejzAKTy7XidGM8Dkcnge3c6rxV/Lkef3sBqlz3P2yB7KI69tKjGNsdpccJshRFdA
+N3W913dYPM1z95SB/KBmKLaN9wKBgQDAp/TuPX/MaRFSXmL3NqiDSkZu6uld4x3P
+NnhjZz5TXuoWEDrB/AL10bul+QXfrq886oFyWo47VGS1t5nf2bkSY1jIM1Oe7FIe
+GxBnFXnAg/+JVxLsE0UXaANkh9QCC7Ybh5+vB6VEy0lTQeFAQDBK3UNqh0X3ZW6g
+FNhq5wCYawKBgAmEsfo1z1wQHHxdvWZdx69PxIdlRVDOWBJEoMq2H0BOgGNAwQ7B
+LygpKROm8cGC7ZoPMla2dL0xYcT8Thdyq+j5mtzWIc4yZt4gPB3uFmtprjjzTL9g
+LTPNlkQIurCiKF7+wFI1O4hbVXhuCWH5PbPbZgNDzvNYtGV/34mf0nhvAoGAQOnW
+q1dpcjSMs5Y9/lIaYXJrXQAl9Y6LAsC1u7iT1X+LnDeHtMj3LmCmu3u2sPGo9fuF
+9kPw3KjI7jmYzUYNB9cVmQ9CQ7AY0zAHTNR9m5JeTaZbJ9QuWX6gdgUWOEI97/S4
+pz8KPq3IXRc7kGyQWQlIp+JAfuVcau/bI9oF51UCgYEAoz4r+xt0GU9EkxtgDgd7
+SsAIoWH526zWgy0yRwqbuTC8j9rQLjWBXUkxzkng8mtrYa0CQynTHn8Sw82wcBg3
+rzSFnnIdnlxh8G/L3iZsvIxSxLdaCLP0FraBSmZsWBltIQ5RtVVX7vzy49BJDYuG
+57h9hPeXRPQDMFG3sVvlZqI=
+-----END PRIVATE KEY-----
+";
