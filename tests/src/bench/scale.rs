@@ -283,12 +283,17 @@ async fn ship_seed_orders(rig: &Rig, db: &Path, skus: &[String]) -> anyhow::Resu
 pub fn load_order_history(db: &Path, orders: usize) -> anyhow::Result<()> {
     let mut conn = Connection::open(db)?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    // The bench's own memory, not the daemon's: index pages stay cached across copies.
+    conn.pragma_update(None, "cache_size", -262_144)?;
     let seeds: i64 = conn.query_row(
         "SELECT count(*) FROM orders WHERE sync_state = 'shipped'",
         [],
         |r| r.get(0),
     )?;
     let existing: i64 = conn.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+    // Copies are read by id range and joined through the (shop, TikTok id) index: a filter on
+    // the id's text scanned the whole growing table for each copy (quadratic; 1M took hours).
+    let last_seed: i64 = conn.query_row("SELECT max(id) FROM orders", [], |r| r.get(0))?;
     anyhow::ensure!(seeds > 0, "no shipped order to copy");
     let wanted = i64::try_from(orders)? - existing;
     let copies = (wanted + seeds - 1) / seeds;
@@ -314,7 +319,7 @@ pub fn load_order_history(db: &Path, orders: usize) -> anyhow::Result<()> {
     };
     let insert_orders = format!(
         "INSERT INTO orders ({}) SELECT {} FROM orders o
-         WHERE o.sync_state = 'shipped' AND o.tiktok_order_id NOT LIKE '%-h%' LIMIT ?3",
+         WHERE o.id <= ?4 AND o.sync_state = 'shipped' LIMIT ?3",
         order_columns.join(", "),
         order_columns
             .iter()
@@ -325,8 +330,8 @@ pub fn load_order_history(db: &Path, orders: usize) -> anyhow::Result<()> {
     let insert_shipments = format!(
         "INSERT INTO shipments ({}) SELECT {} FROM shipments s
          JOIN orders o ON o.id = s.order_id
-         JOIN orders c ON c.tiktok_order_id = o.tiktok_order_id || '-h' || ?1
-         WHERE o.tiktok_order_id NOT LIKE '%-h%'",
+         JOIN orders c ON c.shop_id = o.shop_id AND c.tiktok_order_id = o.tiktok_order_id || '-h' || ?1
+         WHERE s.order_id <= ?2",
         shipment_columns.join(", "),
         shipment_columns
             .iter()
@@ -348,8 +353,8 @@ pub fn load_order_history(db: &Path, orders: usize) -> anyhow::Result<()> {
                 break;
             }
             let take = left.min(seeds);
-            let inserted = tx.execute(&insert_orders, params![copy, shift, take])?;
-            tx.execute(&insert_shipments, params![copy])?;
+            let inserted = tx.execute(&insert_orders, params![copy, shift, take, last_seed])?;
+            tx.execute(&insert_shipments, params![copy, last_seed])?;
             left -= i64::try_from(inserted)?;
             copy += 1;
         }
