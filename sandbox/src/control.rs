@@ -18,6 +18,7 @@ mod bigcommerce;
 mod listing;
 mod magento;
 mod orders;
+mod sfcc;
 mod stock;
 mod woocommerce;
 pub use crate::common::WebhookMode;
@@ -25,6 +26,7 @@ pub use bigcommerce::BigCommerceAccount;
 pub use listing::SellerSku;
 pub use magento::{MagentoConfig, MagentoIntegration, MagentoKeys, MagentoLine, MagentoOrder};
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
+pub use sfcc::{SfccCredentials, SfccOrder};
 pub use stock::StoreLocation;
 
 #[derive(Debug, thiserror::Error)]

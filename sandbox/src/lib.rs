@@ -32,6 +32,7 @@ pub mod control;
 mod magento;
 pub mod merchant;
 mod png;
+mod sfcc;
 mod shopify;
 mod tiktok;
 mod woocommerce;

@@ -34,6 +34,7 @@ pub enum SimStore {
     Woocommerce,
     Bigcommerce,
     Magento,
+    Sfcc,
 }
 
 impl SimStore {
@@ -49,6 +50,7 @@ impl SimStore {
             Self::Woocommerce => &crate::woocommerce::merchant::WooCommerceMerchant,
             Self::Bigcommerce => &crate::bigcommerce::merchant::BigCommerceMerchant,
             Self::Magento => &crate::magento::merchant::MagentoMerchant,
+            Self::Sfcc => &crate::sfcc::merchant::SfccMerchant,
         }
     }
 
@@ -60,6 +62,7 @@ impl SimStore {
             Self::Shopify | Self::Woocommerce => None,
             Self::Bigcommerce => Some(&crate::bigcommerce::merchant::BigCommerceMerchant),
             Self::Magento => Some(&crate::magento::merchant::MagentoMerchant),
+            Self::Sfcc => Some(&crate::sfcc::merchant::SfccMerchant),
         }
     }
 

@@ -10,6 +10,7 @@ use std::fmt;
 
 pub mod bigcommerce;
 pub mod magento;
+pub mod sfcc;
 pub mod shopify;
 pub mod woocommerce;
 

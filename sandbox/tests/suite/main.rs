@@ -9,6 +9,7 @@ mod bigcommerce;
 mod binary;
 mod magento;
 mod magento_orders;
+mod sfcc;
 mod shopify;
 mod shopify_bulk;
 mod shopify_order_side;
