@@ -81,6 +81,7 @@ store_platforms! {
     Woocommerce = "woocommerce" => woocommerce,
     Bigcommerce = "bigcommerce" => bigcommerce,
     Magento = "magento" => magento,
+    Sfcc = "sfcc" => sfcc,
 }
 
 impl StorePlatform {

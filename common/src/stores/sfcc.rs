@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn the_store_section_names_the_key_it_breaks() {
         let store = |domain: &str| StoreConfig {
-            platform: crate::stores::StorePlatform::Magento,
+            platform: crate::stores::StorePlatform::Sfcc,
             shop_domain: domain.into(),
             api_base: None,
             api_version: String::new(),

@@ -8,6 +8,7 @@ pub mod http;
 pub mod magento;
 #[cfg(test)]
 pub(crate) mod prop_json;
+pub mod sfcc;
 pub mod shopify;
 pub mod store_platform;
 pub mod tiktok;

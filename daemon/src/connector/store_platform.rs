@@ -3,7 +3,7 @@
 //! are verified and read. Each platform implements [`StorePlatformConnector`] in its own
 //! module; [`connector_for`] is the registry, one line per platform.
 
-use super::{Storefront, bigcommerce, magento, shopify, woocommerce};
+use super::{Storefront, bigcommerce, magento, sfcc, shopify, woocommerce};
 use crate::clock::Clock;
 use axum::http::HeaderMap;
 use feedbridge_common::config::{OrganizationConfig, StorePlatform, StoreSecrets};
@@ -16,6 +16,7 @@ pub fn connector_for(platform: StorePlatform) -> &'static dyn StorePlatformConne
         StorePlatform::Woocommerce => &woocommerce::WooCommercePlatform,
         StorePlatform::Bigcommerce => &bigcommerce::BigCommercePlatform,
         StorePlatform::Magento => &magento::MagentoPlatform,
+        StorePlatform::Sfcc => &sfcc::SfccPlatform,
     }
 }
 

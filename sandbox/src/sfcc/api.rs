@@ -62,15 +62,21 @@ pub(super) fn scapi(
             if !admin {
                 return Err(forbidden());
             }
-            let product = st.products.get(*id).ok_or_else(|| {
+            let missing = || {
                 ApiError::problem(
                     StatusCode::NOT_FOUND,
                     "product-not-found",
                     "Product Not Found",
                     format!("No product with ID '{id}' could be found."),
                 )
-            })?;
-            ok(product_json(&st, product))
+            };
+            match st.products.get(*id) {
+                Some(product) => ok(product_json(&st, product)),
+                None => {
+                    let master = st.product_of_sku(id).ok_or_else(missing)?;
+                    ok(variant_json(&st, master, id))
+                }
+            }
         }
         ("GET", "checkout/orders", ["orders"]) => {
             if !admin {
@@ -492,6 +498,7 @@ fn create_order(st: &mut State, body: Value) -> ApiResult {
             shipping_method: str_field(s, "shippingMethod", &path)?,
             shipping_status: "not_shipped".into(),
             tracking_number: None,
+            carrier: None,
             address: address(
                 required(s, "shippingAddress", &path)?,
                 &format!("{path}.shippingAddress"),
@@ -570,13 +577,26 @@ fn create_order(st: &mut State, body: Value) -> ApiResult {
     {
         let path = format!("$.orderPriceAdjustments[{i}]");
         let a = object(adjustment, &path)?;
+        only(
+            a,
+            &[
+                "amount",
+                "basePrice",
+                "grossPrice",
+                "itemText",
+                "netPrice",
+                "reasonCode",
+                "tax",
+                "taxBasis",
+            ],
+            &path,
+        )?;
+        dec(required(a, "netPrice", &path)?, &format!("{path}.netPrice"))?;
         gross -= dec(
             required(a, "grossPrice", &path)?,
             &format!("{path}.grossPrice"),
         )?;
-        if let Some(t) = a.get("tax") {
-            tax -= dec(t, &format!("{path}.tax"))?;
-        }
+        tax -= dec(required(a, "tax", &path)?, &format!("{path}.tax"))?;
     }
     let order_total = dec(required(o, "orderTotal", "$")?, "$.orderTotal")?;
     let tax_total = dec(required(o, "taxTotal", "$")?, "$.taxTotal")?;
@@ -678,6 +698,9 @@ pub(crate) fn order_json(o: &Order, site_id: &str) -> Value {
             if let Some(t) = &s.tracking_number {
                 v["trackingNumber"] = json!(t);
             }
+            if let Some(c) = &s.carrier {
+                v["c_carrier"] = json!(c);
+            }
             v
         })
         .collect();
@@ -777,6 +800,37 @@ pub(crate) fn product_json(st: &State, p: &Product) -> Value {
     v
 }
 
+/// A variant read on its own: `type.variant`, its master, values, price and ATS.
+fn variant_json(st: &State, master: &Product, sku: &str) -> Value {
+    let value = master
+        .variants
+        .iter()
+        .find(|(v, _)| v == sku)
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    let attribute = master.variation_attribute.clone().unwrap_or_default();
+    let ats = st
+        .inventory
+        .get(sku)
+        .map_or(0, super::model::InventoryRecord::ats);
+    let mut v = json!({
+        "id": sku,
+        "name": localized(&master.name),
+        "type": {"variant": true},
+        "master": {"masterId": master.id, "orderable": true},
+        "variationValues": {attribute.as_str(): value},
+        "online": true,
+        "ats": ats,
+        "inStock": ats > 0,
+        "priceCurrency": st.currency,
+        "lastModified": time(master.modified_ms),
+    });
+    if let Some(price) = st.prices.get(sku) {
+        v["price"] = num(*price);
+    }
+    v
+}
+
 fn capitalized(s: &str) -> String {
     let mut chars = s.chars();
     chars
@@ -813,6 +867,25 @@ pub(super) fn ocapi(
     let mut st = lock(&sfcc.state);
     match (method.as_str(), segs) {
         ("POST", ["product_search"]) => product_search(&st, body.unwrap_or(Value::Null)),
+        ("GET", ["sites", site]) => {
+            if *site != st.site_id {
+                return Err(fault(
+                    StatusCode::NOT_FOUND,
+                    "SiteNotFoundException",
+                    format!("No site with ID '{site}' could be found."),
+                    json!({"siteId": site}),
+                ));
+            }
+            ocapi_ok(
+                json!({
+                    "id": st.site_id,
+                    "display_name": localized("RefArch Global"),
+                    "default_currency": st.currency,
+                    "storefront_status": "online",
+                }),
+                "site",
+            )
+        }
         (
             "GET",
             [

@@ -155,7 +155,7 @@ async fn ship(
     for shipment in &mut order.shipments {
         shipment.shipping_status = "shipped".into();
         shipment.tracking_number = Some(b.tracking_number.clone());
-        shipment.shipping_method = format!("{}-ground", b.carrier.to_ascii_lowercase());
+        shipment.carrier = Some(b.carrier.clone());
     }
     order.shipping_status = "shipped".into();
     order.modified_ms = now_millis();

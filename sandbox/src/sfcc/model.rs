@@ -50,6 +50,8 @@ pub(crate) struct Shipment {
     pub(crate) shipping_method: String,
     pub(crate) shipping_status: String,
     pub(crate) tracking_number: Option<String>,
+    /// `c_carrier`: the carrier the warehouse names (B2C Commerce has no carrier field).
+    pub(crate) carrier: Option<String>,
     pub(crate) address: Value,
     pub(crate) shipping_total: Decimal,
     pub(crate) tax_total: Decimal,
