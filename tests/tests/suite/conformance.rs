@@ -438,4 +438,5 @@ conformance! {
     woocommerce => SimStore::Woocommerce,
     bigcommerce => SimStore::Bigcommerce,
     magento => SimStore::Magento,
+    sfcc => SimStore::Sfcc,
 }
