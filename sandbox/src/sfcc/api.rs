@@ -71,7 +71,7 @@ pub(super) fn scapi(
                 )
             };
             match st.products.get(*id) {
-                Some(product) => ok(product_json(&st, product)),
+                Some(product) => ok(product_json(&st, product, &sfcc.base_url)),
                 None => {
                     let master = st.product_of_sku(id).ok_or_else(missing)?;
                     ok(variant_json(&st, master, id))
@@ -740,7 +740,7 @@ fn localized(text: &str) -> Value {
 
 /// SCAPI `Product`: a master with `variants` (`productId`, `variationValues`, `price`, `ats`)
 /// or a standard product with its own `price` and `ats`.
-pub(crate) fn product_json(st: &State, p: &Product) -> Value {
+pub(crate) fn product_json(st: &State, p: &Product, base_url: &str) -> Value {
     let price = |sku: &str| st.prices.get(sku).copied().map(num);
     let ats = |sku: &str| {
         st.inventory
@@ -755,6 +755,15 @@ pub(crate) fn product_json(st: &State, p: &Product) -> Value {
         "creationDate": time(p.created_ms),
         "lastModified": time(p.modified_ms),
         "owningCatalogId": "apparel-m-catalog",
+        "imageGroups": [{
+            "viewType": "large",
+            "images": [{
+                "absUrl": format!("{base_url}/on/demandware.static/-/Sites-apparel-m-catalog/default/images/large/{}.png", p.id),
+                "path": format!("large/{}.png", p.id),
+                "alt": localized(&p.name),
+                "title": localized(&p.name),
+            }],
+        }],
         "unit": "single",
     });
     match &p.variation_attribute {

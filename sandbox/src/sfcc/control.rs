@@ -38,7 +38,11 @@ fn err(status: StatusCode, message: impl Into<String>) -> Response {
 /// Every master and standard product in SCAPI's shape (variants with `price` and `ats`).
 async fn all_products(AxState(sfcc): AxState<Arc<Sfcc>>) -> Response {
     let st = lock(&sfcc.state);
-    let products: Vec<Value> = st.products.values().map(|p| product_json(&st, p)).collect();
+    let products: Vec<Value> = st
+        .products
+        .values()
+        .map(|p| product_json(&st, p, &sfcc.base_url))
+        .collect();
     Json(json!({ "products": products })).into_response()
 }
 

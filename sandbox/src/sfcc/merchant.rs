@@ -19,9 +19,9 @@ impl StoreSimulator for SfccMerchant {
         &self,
         config: &SandboxConfig,
         _: Background,
-        _: String,
+        base_url: String,
     ) -> anyhow::Result<StoreServer> {
-        let sfcc = super::Sfcc::new(config);
+        let sfcc = super::Sfcc::new(config, base_url);
         let credentials = serde_json::to_value(&sfcc.creds)?;
         Ok(StoreServer {
             router: super::router(sfcc),

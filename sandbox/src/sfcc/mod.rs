@@ -58,6 +58,8 @@ pub(crate) enum TokenKind {
 }
 
 pub(crate) struct Sfcc {
+    /// Where the simulator listens (product images' `absUrl`).
+    pub(crate) base_url: String,
     pub(crate) state: Mutex<State>,
     pub(crate) creds: SfccCredentials,
     tokens: Mutex<HashMap<String, (TokenKind, i64)>>,
@@ -80,7 +82,7 @@ fn random(rng: &mut StdRng, len: usize) -> String {
 }
 
 impl Sfcc {
-    pub(crate) fn new(config: &SandboxConfig) -> Arc<Self> {
+    pub(crate) fn new(config: &SandboxConfig, base_url: String) -> Arc<Self> {
         let mut rng = StdRng::seed_from_u64(config.seed ^ 0x05fc_c000_2026_0014);
         let creds = SfccCredentials {
             client_id: uuid::Uuid::from_u128(rng.random()).to_string(),
@@ -94,6 +96,7 @@ impl Sfcc {
         };
         let state = State::seed(crate::shopify::seeded_catalog(config), now_millis());
         Arc::new(Self {
+            base_url,
             state: Mutex::new(state),
             creds,
             tokens: Mutex::new(HashMap::new()),
@@ -135,9 +138,25 @@ impl Sfcc {
 
 pub(crate) fn router(sfcc: Arc<Sfcc>) -> Router {
     Router::new()
+        .route(
+            "/on/demandware.static/-/Sites-apparel-m-catalog/default/images/large/{file}",
+            axum::routing::get(image),
+        )
         .merge(control::routes())
         .fallback(entry)
         .with_state(sfcc)
+}
+
+/// The static product images (`{id}.png`), as the instance's static content serves them.
+async fn image(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match file.strip_suffix(".png") {
+        Some(name) if !name.is_empty() => (
+            [(axum::http::header::CONTENT_TYPE, "image/png")],
+            crate::png::solid_png(name, 800, 800),
+        )
+            .into_response(),
+        _ => (StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
 }
 
 /// A failure in the shape of the API family that answers it.

@@ -53,6 +53,22 @@ struct Product {
     variation_attributes: Vec<VariationAttribute>,
     #[serde(default, rename = "variationValues")]
     variation_values: BTreeMap<String, String>,
+    #[serde(default, rename = "imageGroups")]
+    image_groups: Vec<ImageGroup>,
+}
+
+#[derive(Deserialize)]
+struct ImageGroup {
+    #[serde(default, rename = "viewType")]
+    view_type: String,
+    #[serde(default)]
+    images: Vec<Image>,
+}
+
+#[derive(Deserialize)]
+struct Image {
+    #[serde(default, rename = "absUrl")]
+    abs_url: String,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +210,19 @@ impl SfccClient {
     }
 }
 
+/// The `large` view's images first, then the others, each URL once.
+fn images(groups: &[ImageGroup]) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    let large = groups.iter().filter(|g| g.view_type == "large");
+    let rest = groups.iter().filter(|g| g.view_type != "large");
+    for image in large.chain(rest).flat_map(|g| &g.images) {
+        if !image.abs_url.is_empty() && !urls.contains(&image.abs_url) {
+            urls.push(image.abs_url.clone());
+        }
+    }
+    urls
+}
+
 fn store_product(p: Product) -> StoreProduct {
     let title = text(&p.name);
     let description_html = p
@@ -258,7 +287,7 @@ fn store_product(p: Product) -> StoreProduct {
         id: p.id,
         title,
         description_html,
-        image_urls: Vec::new(),
+        image_urls: images(&p.image_groups),
         updated_at: p.last_modified,
         variants,
     }

@@ -37,7 +37,7 @@
 //! instrument), decoupled from promotions and price books, so TikTok's prices stand. The
 //! TikTok order id is written atomically with the order as the custom attribute
 //! `c_tiktokOrderId` (defined on Basket and Order in Business Manager), and the order number is
-//! ours (the shop's prefix and the TikTok id, or `TT{id}`): B2C Commerce refuses a second order
+//! ours (the shop's prefix and the TikTok id, or the TikTok id alone): B2C Commerce refuses a second order
 //! with the same number (409), which is then read back and accepted when its `c_tiktokOrderId`
 //! matches. [`Storefront::find_order`] scans the orders created in the last
 //! [`FIND_WINDOW_DAYS`] days (`getOrders` cannot filter on custom attributes) for the id.

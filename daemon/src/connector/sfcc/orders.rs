@@ -258,7 +258,7 @@ impl SfccClient {
         let order_no = order
             .name
             .clone()
-            .unwrap_or_else(|| format!("TT{}", order.tiktok_order_id));
+            .unwrap_or_else(|| order.tiktok_order_id.clone());
         let (body, total) = self.order_body(order, &order_no);
         let path = self.orders_path("");
         let answer = self
