@@ -252,12 +252,25 @@ fn store_product(p: Product) -> StoreProduct {
             })
             .collect()
     };
+    // A SKU without a price in the site's price books cannot be sold: it is left out (and
+    // said so) rather than listed at zero.
+    let priced = |sku: &str, price: Option<Decimal>| {
+        if price.is_none() {
+            tracing::warn!(
+                platform = "sfcc",
+                sku,
+                "Salesforce B2C Commerce has no price for this SKU in the site's price books; it is not offered on TikTok until one is assigned (Merchant Tools > Products and Catalogs > Price Books)."
+            );
+        }
+        price
+    };
     let variants = if p.kind.get("master") == Some(&true) {
         p.variants
             .iter()
-            .map(|v| {
+            .filter_map(|v| {
+                let price = priced(&v.product_id, v.price)?;
                 let options = options(&v.variation_values);
-                StoreVariant {
+                Some(StoreVariant {
                     id: v.product_id.clone(),
                     sku: v.product_id.clone(),
                     title: options
@@ -265,23 +278,26 @@ fn store_product(p: Product) -> StoreProduct {
                         .map(|(_, v)| v.as_str())
                         .collect::<Vec<_>>()
                         .join(" / "),
-                    price: v.price.unwrap_or(Decimal::ZERO),
+                    price,
                     available: units(v.ats),
                     inventory_item_id: Some(v.product_id.clone()),
                     options,
-                }
+                })
             })
             .collect()
     } else {
-        vec![StoreVariant {
-            id: p.id.clone(),
-            sku: p.id.clone(),
-            title: title.clone(),
-            price: p.price.unwrap_or(Decimal::ZERO),
-            available: units(p.ats),
-            inventory_item_id: Some(p.id.clone()),
-            options: options(&p.variation_values),
-        }]
+        priced(&p.id, p.price)
+            .map(|price| StoreVariant {
+                id: p.id.clone(),
+                sku: p.id.clone(),
+                title: title.clone(),
+                price,
+                available: units(p.ats),
+                inventory_item_id: Some(p.id.clone()),
+                options: options(&p.variation_values),
+            })
+            .into_iter()
+            .collect()
     };
     StoreProduct {
         id: p.id,
@@ -355,5 +371,40 @@ impl SfccClient {
         )
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masters_become_variants_and_unpriced_skus_are_left_out() {
+        let product: Product = serde_json::from_value(json!({
+            "id": "tee",
+            "name": {"default": "Classic Cotton Tee"},
+            "longDescription": {"default": {"markup": "<p>Soft</p>", "source": "Soft"}},
+            "lastModified": "2026-01-01T00:00:00.000Z",
+            "type": {"master": true},
+            "imageGroups": [
+                {"viewType": "small", "images": [{"absUrl": "https://x/s.png"}]},
+                {"viewType": "large", "images": [{"absUrl": "https://x/l.png"}, {"absUrl": "https://x/s.png"}]}
+            ],
+            "variationAttributes": [{"id": "size", "name": {"default": "Size"}}],
+            "variants": [
+                {"productId": "TEE-S", "price": 19.99, "ats": 4.0, "variationValues": {"size": "S"}},
+                {"productId": "TEE-M", "ats": 2, "variationValues": {"size": "M"}}
+            ]
+        }))
+        .unwrap();
+        let store = store_product(product);
+        assert_eq!(store.title, "Classic Cotton Tee");
+        assert_eq!(store.description_html, "<p>Soft</p>");
+        assert_eq!(store.image_urls, vec!["https://x/l.png", "https://x/s.png"]);
+        assert_eq!(store.variants.len(), 1);
+        let v = &store.variants[0];
+        assert_eq!((v.sku.as_str(), v.available), ("TEE-S", 4));
+        assert_eq!(v.price.to_string(), "19.99");
+        assert_eq!(v.options, vec![("Size".to_owned(), "S".to_owned())]);
     }
 }
