@@ -19,6 +19,7 @@ mod listing;
 mod magento;
 mod orders;
 mod prestashop;
+mod sfcc;
 mod stock;
 mod wix;
 mod woocommerce;
@@ -28,6 +29,7 @@ pub use listing::SellerSku;
 pub use magento::{MagentoConfig, MagentoIntegration, MagentoKeys, MagentoLine, MagentoOrder};
 pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use prestashop::{PrestaShopKey, PrestaShopOrder};
+pub use sfcc::{SfccCredentials, SfccOrder};
 pub use stock::StoreLocation;
 pub use wix::{
     WIX_APP_PUBLIC_KEY_PEM, WixCredentials, wix_app_webhook, wix_forged_webhook,

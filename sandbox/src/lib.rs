@@ -34,6 +34,7 @@ mod magento;
 pub mod merchant;
 mod png;
 mod prestashop;
+mod sfcc;
 mod shopify;
 mod tiktok;
 mod wix;

@@ -36,6 +36,7 @@ pub enum SimStore {
     Magento,
     Prestashop,
     Wix,
+    Sfcc,
 }
 
 impl SimStore {
@@ -53,6 +54,7 @@ impl SimStore {
             Self::Magento => &crate::magento::merchant::MagentoMerchant,
             Self::Prestashop => &crate::prestashop::merchant::PrestaShopMerchant,
             Self::Wix => &crate::wix::merchant::WixMerchant,
+            Self::Sfcc => &crate::sfcc::merchant::SfccMerchant,
         }
     }
 
@@ -66,6 +68,7 @@ impl SimStore {
             Self::Magento => Some(&crate::magento::merchant::MagentoMerchant),
             Self::Prestashop => Some(&crate::prestashop::merchant::PrestaShopMerchant),
             Self::Wix => Some(&crate::wix::merchant::WixMerchant),
+            Self::Sfcc => Some(&crate::sfcc::merchant::SfccMerchant),
         }
     }
 

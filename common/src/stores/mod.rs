@@ -11,6 +11,7 @@ use std::fmt;
 pub mod bigcommerce;
 pub mod magento;
 pub mod prestashop;
+pub mod sfcc;
 pub mod shopify;
 pub mod wix;
 pub mod woocommerce;
@@ -84,6 +85,7 @@ store_platforms! {
     Magento = "magento" => magento,
     Prestashop = "prestashop" => prestashop,
     Wix = "wix" => wix,
+    Sfcc = "sfcc" => sfcc,
 }
 
 impl StorePlatform {

@@ -9,6 +9,7 @@ pub mod magento;
 pub mod prestashop;
 #[cfg(test)]
 pub(crate) mod prop_json;
+pub mod sfcc;
 pub mod shopify;
 pub mod store_platform;
 pub mod tiktok;

@@ -3,7 +3,7 @@
 //! are verified and read. Each platform implements [`StorePlatformConnector`] in its own
 //! module; [`connector_for`] is the registry, one line per platform.
 
-use super::{Storefront, bigcommerce, magento, prestashop, shopify, wix, woocommerce};
+use super::{Storefront, bigcommerce, magento, prestashop, sfcc, shopify, wix, woocommerce};
 use crate::clock::Clock;
 use axum::http::HeaderMap;
 use feedbridge_common::config::{OrganizationConfig, StorePlatform, StoreSecrets};
@@ -18,6 +18,7 @@ pub fn connector_for(platform: StorePlatform) -> &'static dyn StorePlatformConne
         StorePlatform::Magento => &magento::MagentoPlatform,
         StorePlatform::Prestashop => &prestashop::PrestaShopPlatform,
         StorePlatform::Wix => &wix::WixPlatform,
+        StorePlatform::Sfcc => &sfcc::SfccPlatform,
     }
 }
 

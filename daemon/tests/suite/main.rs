@@ -6,6 +6,7 @@ mod connector_amazon;
 mod connector_bigcommerce;
 mod connector_magento;
 mod connector_prestashop;
+mod connector_sfcc;
 mod connector_shopify;
 mod connector_tiktok;
 mod connector_wix;

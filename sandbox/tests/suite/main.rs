@@ -10,6 +10,7 @@ mod binary;
 mod magento;
 mod magento_orders;
 mod prestashop;
+mod sfcc;
 mod shopify;
 mod shopify_bulk;
 mod shopify_order_side;

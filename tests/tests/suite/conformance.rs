@@ -440,4 +440,5 @@ conformance! {
     magento => SimStore::Magento,
     prestashop => SimStore::Prestashop,
     wix => SimStore::Wix,
+    sfcc => SimStore::Sfcc,
 }

@@ -71,6 +71,17 @@ fn the_demo_runs_on_wix() -> anyhow::Result<()> {
 }
 
 #[test]
+fn the_demo_runs_on_sfcc() -> anyhow::Result<()> {
+    let summary = demo(&["--store", "sfcc"])?;
+    assert_eq!(summary["orders_failed"], 0, "{summary}");
+    assert_eq!(
+        summary["orders_created_in_store"], summary["tracking_pushed"],
+        "{summary}"
+    );
+    Ok(())
+}
+
+#[test]
 fn the_demo_runs_with_amazon_fulfilment() -> anyhow::Result<()> {
     let summary = demo(&["--store", "woocommerce", "--fulfilment", "amazon"])?;
     assert_eq!(summary["orders_failed"], 0, "{summary}");
