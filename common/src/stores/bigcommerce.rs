@@ -9,6 +9,9 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 pub const LABEL: &str = "BigCommerce";
+/// Where a merchant sets what feedbridge reads as the SKU.
+pub const SKU_FIELD: &str =
+    "the SKU of the product or of each variant (Products → product → Variations → SKU)";
 
 /// `[bigcommerce.<organization>]`: a store-level API account (Settings → API → Store-level
 /// API accounts).

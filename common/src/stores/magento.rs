@@ -7,6 +7,8 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 pub const LABEL: &str = "Magento";
+/// Where a merchant sets what feedbridge reads as the SKU.
+pub const SKU_FIELD: &str = "each simple product's SKU (Catalog → Products → product → SKU)";
 
 /// `[magento.<organization>]`: the integration "feedbridge" (System > Extensions >
 /// Integrations, activated). Either its `access_token` alone (a bearer token: needs "Allow

@@ -24,8 +24,8 @@ pub struct StoreRuleBroken {
 }
 
 /// Generates [`StorePlatform`] and [`StoreSecrets`] from one line per platform:
-/// `Variant = "config name" => module`, where the module has `LABEL`, `Secrets` and
-/// `check_store`.
+/// `Variant = "config name" => module`, where the module has `LABEL`, `SKU_FIELD`, `Secrets`
+/// and `check_store`.
 macro_rules! store_platforms {
     ($($variant:ident = $name:literal => $module:ident),+ $(,)?) => {
         /// A store platform, as `platform = "..."` names it in `[organization.store]`.
@@ -45,6 +45,11 @@ macro_rules! store_platforms {
             /// The platform's own spelling, for people.
             pub fn label(self) -> &'static str {
                 match self { $(Self::$variant => $module::LABEL,)+ }
+            }
+
+            /// Where the merchant sets the SKU in the platform's admin.
+            pub fn sku_field(self) -> &'static str {
+                match self { $(Self::$variant => $module::SKU_FIELD,)+ }
             }
 
             /// The platform's own rules for its `[organization.store]` section.
@@ -149,5 +154,21 @@ impl<'de> DeserializeSeed<'de> for OneStore {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         StoreSecrets::deserialize_for(self.0, deserializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StorePlatform;
+
+    #[test]
+    fn every_platform_says_where_its_sku_is_set() {
+        for platform in StorePlatform::ALL {
+            assert!(
+                platform.sku_field().contains('→'),
+                "{platform:?} names no admin path"
+            );
+        }
+        assert!(StorePlatform::Prestashop.sku_field().contains("Reference"));
     }
 }

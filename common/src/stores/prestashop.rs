@@ -7,6 +7,8 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 pub const LABEL: &str = "PrestaShop";
+/// Where a merchant sets what feedbridge reads as the SKU.
+pub const SKU_FIELD: &str = "the Reference of the product or of each combination (Catalog → Products → product → Reference)";
 
 /// What the webservice key is and where it is made, for errors.
 pub const KEY_HINT: &str = "the 32-character key of Advanced Parameters > Webservice in the PrestaShop admin (the webservice enabled, the key enabled, with GET/POST/PUT on the resources feedbridge uses)";

@@ -11,6 +11,9 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 pub const LABEL: &str = "Salesforce B2C Commerce";
+/// Where a merchant sets what feedbridge reads as the SKU.
+pub const SKU_FIELD: &str =
+    "each variant's product ID (Merchant Tools → Products and Catalogs → Products)";
 
 /// The SCAPI host suffix after the short code.
 pub const SCAPI_HOST_SUFFIX: &str = ".api.commercecloud.salesforce.com";

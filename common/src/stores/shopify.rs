@@ -6,6 +6,8 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 pub const LABEL: &str = "Shopify";
+/// Where a merchant sets what feedbridge reads as the SKU.
+pub const SKU_FIELD: &str = "each variant's SKU (Products → product → Variants → SKU)";
 
 /// `[shopify.<organization>]`
 #[derive(Clone, Debug, Deserialize)]

@@ -10,6 +10,8 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 pub const LABEL: &str = "Wix";
+/// Where a merchant sets what feedbridge reads as the SKU.
+pub const SKU_FIELD: &str = "each variant's SKU (Products → product → Manage Variants → SKU)";
 
 /// `[wix.<organization>]`: either `api_key` (Account Settings → API Keys, with the site's
 /// id) or `app_id` + `app_secret` + `instance_id` (a Wix app installed on the site).

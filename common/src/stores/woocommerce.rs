@@ -6,6 +6,9 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 pub const LABEL: &str = "WooCommerce";
+/// Where a merchant sets what feedbridge reads as the SKU.
+pub const SKU_FIELD: &str =
+    "the SKU of the product or of each variation (Products → product → Inventory → SKU)";
 
 /// `[woocommerce.<organization>]`: a REST API key (WooCommerce → Settings → Advanced →
 /// REST API, read/write).

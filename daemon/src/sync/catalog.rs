@@ -332,7 +332,11 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
         return Err(listing_failure(
             &draft,
             "none of its variants has an SKU",
-            "Give each variant an SKU in the store, then list it again.",
+            format!(
+                "Set {} in {}, then list it again.",
+                org.platform.sku_field(),
+                org.platform.label()
+            ),
         ));
     }
     let Some(warehouse_id) = shop_row.warehouse_id.clone() else {
