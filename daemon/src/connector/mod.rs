@@ -784,3 +784,16 @@ pub struct ShopProduct {
     /// (seller SKU, TikTok SKU id)
     pub skus: Vec<(String, String)>,
 }
+
+/// A platform answer's class, as the connectors' classification tables name it.
+#[cfg(test)]
+pub(crate) fn answer_kind(result: &ConnectorResult<Option<serde_json::Value>>) -> &'static str {
+    match result {
+        Ok(Some(_)) => "data",
+        Ok(None) => "not_found",
+        Err(ConnectorError::Retryable { .. }) => "retryable",
+        Err(ConnectorError::Throttled { .. }) => "throttled",
+        Err(ConnectorError::Rejected { .. }) => "rejected",
+        Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
+    }
+}

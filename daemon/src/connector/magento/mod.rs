@@ -578,17 +578,7 @@ impl Storefront for MagentoClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn kind(result: &ConnectorResult<Option<Value>>) -> &'static str {
-        match result {
-            Ok(Some(_)) => "data",
-            Ok(None) => "not_found",
-            Err(ConnectorError::Retryable { .. }) => "retryable",
-            Err(ConnectorError::Throttled { .. }) => "throttled",
-            Err(ConnectorError::Rejected { .. }) => "rejected",
-            Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
-        }
-    }
+    use crate::connector::answer_kind;
 
     #[test]
     fn answers_are_classified() {
@@ -639,7 +629,7 @@ mod tests {
             (503, "<html>maintenance</html>", "retryable"),
         ];
         for (status, body, expected) in table {
-            assert_eq!(kind(&run(status, body)), expected, "{status} {body}");
+            assert_eq!(answer_kind(&run(status, body)), expected, "{status} {body}");
         }
         let error = run(401, unauthorized).unwrap_err();
         assert!(

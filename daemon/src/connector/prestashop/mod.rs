@@ -502,17 +502,7 @@ impl Storefront for PrestaShopClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn kind(result: &ConnectorResult<Option<Value>>) -> &'static str {
-        match result {
-            Ok(Some(_)) => "data",
-            Ok(None) => "not_found",
-            Err(ConnectorError::Retryable { .. }) => "retryable",
-            Err(ConnectorError::Throttled { .. }) => "throttled",
-            Err(ConnectorError::Rejected { .. }) => "rejected",
-            Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
-        }
-    }
+    use crate::connector::answer_kind;
 
     #[test]
     fn answers_are_classified_with_prestashop_codes() {
@@ -563,7 +553,7 @@ mod tests {
             ),
         ];
         for (status, body, expected) in table {
-            assert_eq!(kind(&run(status, body)), expected, "{status} {body}");
+            assert_eq!(answer_kind(&run(status, body)), expected, "{status} {body}");
         }
         let e = run(
             401,

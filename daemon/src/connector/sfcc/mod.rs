@@ -552,17 +552,7 @@ impl Storefront for SfccClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn kind(result: &ConnectorResult<Option<Value>>) -> &'static str {
-        match result {
-            Ok(Some(_)) => "data",
-            Ok(None) => "not_found",
-            Err(ConnectorError::Retryable { .. }) => "retryable",
-            Err(ConnectorError::Throttled { .. }) => "throttled",
-            Err(ConnectorError::Rejected { .. }) => "rejected",
-            Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
-        }
-    }
+    use crate::connector::answer_kind;
 
     #[test]
     fn answers_are_classified() {
@@ -606,7 +596,11 @@ mod tests {
             (503, "<html>busy</html>".to_owned(), "retryable"),
         ];
         for (status, body, expected) in table {
-            assert_eq!(kind(&run(status, &body)), expected, "{status} {body}");
+            assert_eq!(
+                answer_kind(&run(status, &body)),
+                expected,
+                "{status} {body}"
+            );
         }
         let error = run(404, &problem("site-not-found", "Site Not Found")).unwrap_err();
         assert!(error.to_string().contains("site_id"), "{error}");

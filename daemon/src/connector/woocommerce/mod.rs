@@ -1250,17 +1250,7 @@ impl Storefront for WooCommerceClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn kind(result: &ConnectorResult<Option<Value>>) -> &'static str {
-        match result {
-            Ok(Some(_)) => "data",
-            Ok(None) => "not_found",
-            Err(ConnectorError::Retryable { .. }) => "retryable",
-            Err(ConnectorError::Throttled { .. }) => "throttled",
-            Err(ConnectorError::Rejected { .. }) => "rejected",
-            Err(ConnectorError::Unauthorized { .. }) => "unauthorized",
-        }
-    }
+    use crate::connector::answer_kind;
 
     fn run(status: u16, body: &str) -> ConnectorResult<Option<Value>> {
         interpret(
@@ -1347,7 +1337,11 @@ mod tests {
             ),
         ];
         for (status, body, expected) in table {
-            assert_eq!(kind(&run(status, &body)), expected, "HTTP {status} {body}");
+            assert_eq!(
+                answer_kind(&run(status, &body)),
+                expected,
+                "HTTP {status} {body}"
+            );
         }
     }
 
