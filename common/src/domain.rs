@@ -465,8 +465,12 @@ pub struct Page<T> {
     pub rows: Vec<T>,
     /// Position of `rows[0]` in the whole list (0 = the first).
     pub offset: u64,
-    /// Rows matching the query, in all.
+    /// Rows matching the query, in all (of what `note` says was looked at, when it is set).
     pub total: u64,
+    /// Why the list covers only part of what matches (a search stopped at its cap), in the
+    /// operator's words; None when `total` is every matching row.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// What the Orders list can be sorted by; every sort ends with the order's id, so the order

@@ -82,6 +82,7 @@ impl<R> PageAnswer<R> {
                 rows,
                 offset: 0,
                 total,
+                note: None,
             }),
         }
     }

@@ -11,8 +11,9 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 use feedbridge_common::paths::client_socket;
 use feedbridge_common::{
-    CategoryRef, ConsoleClient, FailureKind, FailureView, ListingStatus, OrderFilter,
-    OrderSyncState, OrderView, ProductFilter, ProductView, StatusReport,
+    CategoryRef, ConsoleClient, FailureKind, FailureView, ListingStatus, MAX_PAGE_ROWS,
+    OrderFilter, OrderQuery, OrderSyncState, OrderView, ProductFilter, ProductView, StatusReport,
+    Window,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -376,13 +377,30 @@ async fn execute(call: &Call, command: Command, out: &mut String) -> Result<(), 
             search,
             json,
         } => {
-            let filter = OrderFilter {
-                state,
-                shop,
-                search,
-                limit: None,
+            let orders = if search.is_some() {
+                // A search may stop at its cap: the daemon's note says so, beside the rows.
+                let query = OrderQuery {
+                    state,
+                    shop,
+                    search,
+                    window: Window::first(MAX_PAGE_ROWS),
+                    ..OrderQuery::default()
+                };
+                let page = call.client.order_page(ctx(), query).await;
+                let page = page.map_err(|e| call.lost(e))??;
+                if let Some(note) = &page.note {
+                    eprintln!("Note: {note}.");
+                }
+                page.rows
+            } else {
+                let filter = OrderFilter {
+                    state,
+                    shop,
+                    search,
+                    limit: None,
+                };
+                call.orders(filter).await?
             };
-            let orders = call.orders(filter).await?;
             emit(out, json, &orders, |o| format_orders(o))
         }
         Command::Order { id, json } => {

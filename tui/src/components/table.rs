@@ -149,6 +149,8 @@ pub struct TablePanel<R> {
     pub title_note: Option<String>,
     /// Shown instead of [`TableRow::EMPTY`] when there are no rows (e.g. under a filter).
     pub empty_note: Option<String>,
+    /// The daemon's word on the last page: why it covers only part of what matches.
+    page_note: Option<String>,
 }
 
 impl<R: TableRow + Clone> TablePanel<R> {
@@ -168,6 +170,7 @@ impl<R: TableRow + Clone> TablePanel<R> {
             now: None,
             title_note: None,
             empty_note: None,
+            page_note: None,
         }
     }
 
@@ -440,6 +443,7 @@ impl<R: TableRow + Clone> TablePanel<R> {
         paging.offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
         paging.total = usize::try_from(page.total).unwrap_or(usize::MAX);
         self.rows = page.rows;
+        self.page_note = page.note;
         if let Some(at) = self
             .selected_key
             .and_then(|key| self.rows.iter().position(|row| row.key() == key))
@@ -527,7 +531,7 @@ impl<R: TableRow + Clone> TablePanel<R> {
     /// Draw the panel; `typing` while the `/` filter takes keys.
     pub fn draw_table(&self, frame: &mut Frame, area: Rect, typing: bool) {
         let mut title = format!(" {} ({})", self.title, self.total());
-        if let Some(note) = &self.title_note {
+        for note in [&self.title_note, &self.page_note].into_iter().flatten() {
             title.push_str(&format!(" · {note}"));
         }
         if !self.marked.is_empty() {

@@ -22,6 +22,7 @@ pub fn failure_page(
         rows,
         offset,
         total,
+        note: None,
     })
 }
 

@@ -28,6 +28,7 @@ pub fn product_page(
         rows,
         offset,
         total,
+        note: None,
     })
 }
 

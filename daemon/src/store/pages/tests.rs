@@ -71,7 +71,6 @@ fn ids<T>(page: &Page<T>, id: impl Fn(&T) -> i64) -> Vec<i64> {
 fn every_order_sort_walks_an_index_and_never_sorts_the_whole_table() {
     let conn = db();
     many_orders(&conn, 20_000);
-    let searches = [None, Some("SKU-7"), Some("#1")];
     for sort in [
         OrderSort::Updated,
         OrderSort::Created,
@@ -85,24 +84,21 @@ fn every_order_sort_walks_an_index_and_never_sorts_the_whole_table() {
             (None, Some("acme-uk")),
             (Some(OrderSyncState::Blocked), Some("acme-uk")),
         ] {
-            for search in searches {
-                let query = OrderQuery {
-                    state,
-                    shop: shop.map(str::to_owned),
-                    search: search.map(str::to_owned),
-                    sort,
-                    ..OrderQuery::default()
-                };
-                let plan = window_plan(&conn, &query);
-                for step in plan.lines() {
-                    let table_scan = step.starts_with("SCAN r") && !step.contains("INDEX");
-                    assert!(!table_scan, "{query:?} reads every order:\n{plan}");
-                }
-                assert!(
-                    !plan.contains("USE TEMP B-TREE FOR ORDER BY"),
-                    "{query:?} sorts every order:\n{plan}"
-                );
+            let query = OrderQuery {
+                state,
+                shop: shop.map(str::to_owned),
+                sort,
+                ..OrderQuery::default()
+            };
+            let plan = window_plan(&conn, &query);
+            for step in plan.lines() {
+                let table_scan = step.starts_with("SCAN r") && !step.contains("INDEX");
+                assert!(!table_scan, "{query:?} reads every order:\n{plan}");
             }
+            assert!(
+                !plan.contains("USE TEMP B-TREE FOR ORDER BY"),
+                "{query:?} sorts every order:\n{plan}"
+            );
         }
     }
     // The daemon's order with no filter is one walk of one index, the orders never read.
@@ -182,6 +178,120 @@ fn order_pages_count_and_window_twenty_thousand_orders() {
             .all(|o| o.store_order_name.is_none()),
         "orders not in the store yet come first"
     );
+}
+
+/// The ids of the orders passing `state` whose search document contains `text` (read one by
+/// one), the latest first.
+fn documents_containing(conn: &Connection, text: &str, state: Option<&str>) -> Vec<i64> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT s.rowid FROM order_search s JOIN orders r ON r.id = s.rowid
+             WHERE instr(lower(s.text), lower(?1)) > 0 AND (?2 IS NULL OR r.sync_state = ?2)
+             ORDER BY s.rowid DESC",
+        )
+        .unwrap();
+    stmt.query_map(rusqlite::params![text, state], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[test]
+fn a_search_lists_at_most_the_latest_matches_it_caps_and_says_so() {
+    let conn = db();
+    many_orders(&conn, 20_000);
+    let search = |text: &str, state: Option<OrderSyncState>| {
+        order_page(
+            &conn,
+            &OrderQuery {
+                state,
+                search: Some(text.into()),
+                sort: OrderSort::Created,
+                window: Window::first(MAX_PAGE_ROWS),
+                ..OrderQuery::default()
+            },
+        )
+        .unwrap()
+    };
+    let sorted = |mut ids: Vec<i64>| {
+        ids.sort_unstable();
+        ids
+    };
+
+    // Under the cap: every match, no note.
+    let sku_7 = search("sku-7", None);
+    let expected = documents_containing(&conn, "sku-7", None);
+    assert!(expected.len() < SEARCH_MATCH_CAP);
+    assert_eq!(
+        (sku_7.total, sku_7.note.as_deref()),
+        (expected.len() as u64, None)
+    );
+
+    // An SKU prefix in every order: the latest matches up to the cap, sorted as asked.
+    let every = search("SKU-", None);
+    assert_eq!(every.total, SEARCH_MATCH_CAP as u64);
+    assert!(
+        every
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("type more to narrow")
+    );
+    let window = ids(&every, |o| o.id);
+    let latest: Vec<i64> = documents_containing(&conn, "SKU-", None)
+        .into_iter()
+        .take(SEARCH_MATCH_CAP)
+        .collect();
+    assert!(
+        window.iter().all(|id| latest.contains(id)),
+        "only the latest matches"
+    );
+    assert!(
+        every
+            .rows
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at),
+        "sorted by creation, newest first"
+    );
+
+    // A rare state inside a common text (read order by order), and a common one (the index).
+    for state in [OrderSyncState::Blocked, OrderSyncState::Shipped] {
+        let page = order_page(
+            &conn,
+            &OrderQuery {
+                state: Some(state),
+                search: Some("sku-12".into()),
+                window: Window::first(0),
+                ..OrderQuery::default()
+            },
+        )
+        .unwrap();
+        let expected = documents_containing(&conn, "sku-12", Some(state.as_str()));
+        let capped = expected.len().min(SEARCH_MATCH_CAP) as u64;
+        assert_eq!(page.total, capped, "{state:?}");
+        assert_eq!(
+            page.note.is_some(),
+            expected.len() > SEARCH_MATCH_CAP,
+            "{state:?}"
+        );
+    }
+
+    // Fewer than three characters cannot use the index: the latest orders are searched, and
+    // the note says how many.
+    let short = search("#1", None);
+    let note = short.note.as_deref().unwrap();
+    assert!(
+        note.starts_with("1–2 characters search the latest"),
+        "{note}"
+    );
+    assert!(note.contains("type more to narrow"), "{note}");
+    let matching = documents_containing(&conn, "#1", None);
+    let scanned: Vec<i64> = matching
+        .into_iter()
+        .filter(|id| *id > 15_000)
+        .take(SEARCH_MATCH_CAP)
+        .collect();
+    assert_eq!(sorted(ids(&short, |o| o.id)), sorted(scanned));
 }
 
 fn order(id: &str, skus: &[(&str, &str)]) -> RemoteOrder {

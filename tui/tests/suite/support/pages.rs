@@ -119,6 +119,7 @@ pub fn window<T>(rows: Vec<T>, window: Window) -> Page<T> {
         rows,
         offset,
         total,
+        note: None,
     }
 }
 
