@@ -39,8 +39,9 @@
 //!
 //! **Rate limits.** Every answer says what is left of the store's quota
 //! (`X-Rate-Limit-Requests-Left`) and when the window refills (`X-Rate-Limit-Time-Reset-Ms`);
-//! the client waits for the refill when nothing is left ([`quota`]), and after a 429 waits
-//! its reset and tries again (twice), then answers `Retryable` with that wait.
+//! the shared call budget follows them, orders and stock first, and waits for the refill when
+//! nothing is left ([`quota`]); after a 429 it waits the reset and tries again (twice), then
+//! answers `Retryable` with that wait.
 //!
 //! **Webhooks.** [`Storefront::register_webhooks`] subscribes [`WEBHOOK_SCOPES`] with a
 //! custom header [`WEBHOOK_TOKEN_HEADER`] carrying the organization's webhook secret, which
@@ -65,10 +66,11 @@ use super::http::{self, Platform};
 
 /// This platform, in error texts and log fields.
 const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Bigcommerce);
+use super::budget::Budget;
 use super::{ConnectorError, ConnectorResult};
 use crate::clock::{Clock, SystemClock};
 use feedbridge_common::secret::Secret;
-use quota::{Quota, QuotaHeaders};
+use quota::QuotaHeaders;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -159,7 +161,8 @@ pub struct BigCommerceClient {
     settings: BigCommerceSettings,
     root: String,
     http: reqwest::Client,
-    quota: Quota,
+    /// The store's request quota, shared by every call of this client.
+    quota: Budget,
     in_flight: Semaphore,
     /// For stock read times.
     clock: Arc<dyn Clock>,
@@ -250,7 +253,7 @@ impl BigCommerceClient {
             settings,
             root,
             http,
-            quota: Quota::default(),
+            quota: quota::initial_budget(),
             in_flight: Semaphore::new(MAX_CONCURRENT_REQUESTS),
             clock: Arc::new(SystemClock),
         }
@@ -294,7 +297,13 @@ impl BigCommerceClient {
         }
         let mut attempt = 0;
         loop {
-            self.quota.acquire().await;
+            let priority = quota::priority_of(&method, path);
+            if attempt == 0 {
+                self.quota.acquire(priority).await;
+            } else {
+                // Refused for the rate after waiting its turn: first in line again.
+                self.quota.reserve_again(1.0, priority).await.settle(1.0);
+            }
             let slot = self.in_flight.acquire().await;
             let mut request = self
                 .http
@@ -310,7 +319,6 @@ impl BigCommerceClient {
             let response = match sent {
                 Ok(response) => response,
                 Err(error) => {
-                    self.quota.answered(None).await;
                     let error = http::classify_transport(PLATFORM, error);
                     tracing::debug!(platform = "bigcommerce", %method, path, error = %error, "BigCommerce call failed.");
                     return Err(error);
@@ -318,7 +326,9 @@ impl BigCommerceClient {
             };
             let status = response.status();
             let limits = QuotaHeaders::read(response.headers());
-            self.quota.answered(limits).await;
+            if let Some(limits) = limits {
+                quota::observe(&self.quota, limits);
+            }
             let text = response
                 .text()
                 .await
@@ -326,7 +336,7 @@ impl BigCommerceClient {
             drop(slot);
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let wait = limits.map_or(DEFAULT_BACKOFF, |l| l.reset);
-                self.quota.exhausted_for(wait).await;
+                quota::exhausted_for(&self.quota, wait);
                 tracing::info!(platform = "bigcommerce", %method, path, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), attempt, "BigCommerce quota used up; waiting for the refill.");
                 if limits.is_some() && attempt < QUOTA_RETRIES {
                     attempt += 1;

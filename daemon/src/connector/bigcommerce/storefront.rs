@@ -359,6 +359,7 @@ impl Storefront for BigCommerceClient {
         Ok(StoreInfo {
             name: s.text("name")?,
             currency: s.str("currency")?,
+            stock_locations: None,
         })
     }
 
