@@ -302,6 +302,7 @@ async fn build_runtimes(
             amazon: org.amazon.clone(),
             shops,
             store_orders_read: std::sync::atomic::AtomicBool::new(false),
+            single_stock_location: std::sync::atomic::AtomicBool::new(false),
         }));
     }
     Ok(orgs)

@@ -118,6 +118,9 @@ pub struct Page<T> {
 pub struct StoreInfo {
     pub name: String,
     pub currency: String,
+    /// Active locations that hold stock, where the platform has locations and says how many
+    /// (Shopify); with one, a level a webhook names is the item's whole stock.
+    pub stock_locations: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -260,6 +263,12 @@ pub trait Storefront: Send + Sync {
             },
         )
         .boxed()
+    }
+    /// Every inventory item's levels per location, in batches, for a full read: only where
+    /// levels are cheap to read in bulk (Shopify) and the store's stock webhooks name one
+    /// location. The default reads none: levels are then read item by item when needed.
+    fn full_inventory_levels(&self) -> BoxStream<'_, ConnectorResult<Vec<ItemLevels>>> {
+        futures::stream::empty().boxed()
     }
     /// The store order created for this TikTok order, if any: the check before every create.
     async fn find_order(&self, tiktok_order_id: &str) -> ConnectorResult<Option<StoreOrderRef>>;

@@ -41,6 +41,10 @@ async fn stock_level_changed(
     updated_at: String,
 ) -> Result<(), store::StoreError> {
     let location = crate::pricing::location_key(location);
+    let whole_stock = app.engine.org(org_id).is_some_and(|org| {
+        org.single_stock_location
+            .load(std::sync::atomic::Ordering::Relaxed)
+    });
     // The level and the pushes it needs are recorded together: a redelivery of the same level
     // may find nothing changed and queue nothing.
     let push_at =
@@ -48,8 +52,15 @@ async fn stock_level_changed(
     app.engine
         .store
         .call(move |tx| {
-            let listings =
-                store::record_stock_level(tx, org_id, &item, &location, available, &updated_at)?;
+            let listings = store::record_stock_level(
+                tx,
+                org_id,
+                &item,
+                &location,
+                available,
+                &updated_at,
+                whole_stock,
+            )?;
             for listing in listings {
                 store::enqueue(
                     tx,

@@ -151,7 +151,9 @@ fn listings_of_item(conn: &Connection, org_id: i64, item: &str) -> rusqlite::Res
 /// One location's level changed (a store webhook, `updated_at` as the store stamped it).
 /// Webhooks arrive out of order: an older figure is ignored, and two changes stamped in the
 /// same second cannot be ordered, so the item is marked for a re-read. Once the item's full set
-/// of levels is trusted its total follows. Returns the listings to push.
+/// of levels is trusted its total follows. `whole_stock`: the store has one stock location, so
+/// this level (when ordered) is the full set, with nothing else to read. Returns the listings
+/// to push.
 pub fn record_stock_level(
     conn: &Connection,
     org_id: i64,
@@ -159,6 +161,7 @@ pub fn record_stock_level(
     location_key: &str,
     available: i64,
     updated_at: &str,
+    whole_stock: bool,
 ) -> rusqlite::Result<Vec<i64>> {
     let held: Option<String> = conn
         .query_row(
@@ -171,7 +174,8 @@ pub fn record_stock_level(
     if held.as_deref().is_some_and(|held| updated_at < held) {
         return Ok(Vec::new());
     }
-    if updated_at.is_empty() || held.as_deref() == Some(updated_at) {
+    let unordered = updated_at.is_empty() || held.as_deref() == Some(updated_at);
+    if unordered {
         conn.execute(
             "DELETE FROM stock_items WHERE org_id = ?1 AND inventory_item_id = ?2",
             params![org_id, item],
@@ -184,6 +188,19 @@ pub fn record_stock_level(
              available = excluded.available, store_updated_at = excluded.store_updated_at",
         params![org_id, item, location_key, available, updated_at],
     )?;
+    if whole_stock && !unordered {
+        // A level left from another location (moved stock, an old read) is no longer stock.
+        conn.execute(
+            "DELETE FROM stock_levels
+             WHERE org_id = ?1 AND inventory_item_id = ?2 AND location_key != ?3",
+            params![org_id, item, location_key],
+        )?;
+        conn.execute(
+            "INSERT INTO stock_items (org_id, inventory_item_id, levels_read_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (org_id, inventory_item_id) DO UPDATE SET levels_read_at = excluded.levels_read_at",
+            params![org_id, item, now_secs()],
+        )?;
+    }
     let trusted: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM stock_items WHERE org_id = ?1 AND inventory_item_id = ?2)",
         params![org_id, item],
@@ -213,6 +230,51 @@ pub fn replace_stock_levels(
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (org_id, inventory_item_id, location_key) DO UPDATE SET
                  available = excluded.available, store_updated_at = excluded.store_updated_at",
+            params![org_id, item, location_key, available, updated_at],
+        )?;
+    }
+    conn.execute(
+        "INSERT INTO stock_items (org_id, inventory_item_id, levels_read_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (org_id, inventory_item_id) DO UPDATE SET levels_read_at = excluded.levels_read_at",
+        params![org_id, item, now_secs()],
+    )?;
+    refresh_item_total(conn, org_id, item)
+}
+
+/// Take an item's levels from a whole-store export (read over minutes): a level the store
+/// stamped later than the export's (a webhook that came meanwhile) is kept, as is a location
+/// the export does not name whose level is newer than all it does; the rest is replaced, and
+/// the item's total follows its levels from then on.
+pub fn merge_stock_levels(
+    conn: &Connection,
+    org_id: i64,
+    item: &str,
+    levels: &[(String, i64, String)],
+) -> rusqlite::Result<()> {
+    let newest = levels
+        .iter()
+        .map(|(_, _, at)| at.as_str())
+        .max()
+        .unwrap_or("");
+    let named: Vec<&str> = levels.iter().map(|(key, _, _)| key.as_str()).collect();
+    conn.execute(
+        "DELETE FROM stock_levels
+         WHERE org_id = ?1 AND inventory_item_id = ?2 AND store_updated_at <= ?3
+           AND location_key NOT IN (SELECT value FROM json_each(?4))",
+        params![
+            org_id,
+            item,
+            newest,
+            serde_json::to_string(&named).unwrap_or_else(|_| "[]".into())
+        ],
+    )?;
+    for (location_key, available, updated_at) in levels {
+        conn.execute(
+            "INSERT INTO stock_levels (org_id, inventory_item_id, location_key, available, store_updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (org_id, inventory_item_id, location_key) DO UPDATE SET
+                 available = excluded.available, store_updated_at = excluded.store_updated_at
+             WHERE excluded.store_updated_at >= stock_levels.store_updated_at",
             params![org_id, item, location_key, available, updated_at],
         )?;
     }
@@ -375,7 +437,7 @@ mod tests {
                 );
                 // One webhook level of an item never read: the total is left alone.
                 assert_eq!(
-                    record_stock_level(conn, org, item, "10", 2, t1)?,
+                    record_stock_level(conn, org, item, "10", 2, t1, false)?,
                     vec![listing]
                 );
                 let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
@@ -388,20 +450,48 @@ mod tests {
                     item,
                     &[("10".into(), 4, t2.into()), ("11".into(), 3, t2.into())],
                 )?;
-                record_stock_level(conn, org, item, "11", 5, t3)?;
+                record_stock_level(conn, org, item, "11", 5, t3, false)?;
                 let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
                 assert_eq!((sku.available, sku.levels_known), (9, true));
                 assert_eq!(sku.levels, vec![("10".into(), 4), ("11".into(), 5)]);
 
                 // An older webhook arriving late changes nothing.
-                assert!(record_stock_level(conn, org, item, "11", 1, t1)?.is_empty());
+                assert!(record_stock_level(conn, org, item, "11", 1, t1, false)?.is_empty());
                 let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
                 assert_eq!((sku.available, sku.levels_known), (9, true));
 
                 // Two changes in one second cannot be ordered: the item is read again.
-                record_stock_level(conn, org, item, "11", 6, t3)?;
+                record_stock_level(conn, org, item, "11", 6, t3, false)?;
                 let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
                 assert!(!sku.levels_known);
+
+                // A store with one stock location: a newer level is the whole stock at once,
+                // and a level left from elsewhere goes; an unordered one is still read again.
+                let t4 = "2026-01-01T00:00:04Z";
+                record_stock_level(conn, org, item, "12", 8, t4, true)?;
+                let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
+                assert_eq!((sku.available, sku.levels_known), (8, true));
+                assert_eq!(sku.levels, vec![("12".into(), 8)]);
+                record_stock_level(conn, org, item, "12", 3, t4, true)?;
+                let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
+                assert!(!sku.levels_known);
+
+                // A whole-store export: its levels replace older ones, a newer webhook level
+                // stays, a location it does not name goes (unless newer than all it names).
+                let t5 = "2026-01-01T00:00:05Z";
+                record_stock_level(conn, org, item, "12", 4, t5, false)?;
+                merge_stock_levels(
+                    conn,
+                    org,
+                    item,
+                    &[("12".into(), 1, t4.into()), ("13".into(), 2, t4.into())],
+                )?;
+                let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
+                assert_eq!((sku.available, sku.levels_known), (6, true));
+                assert_eq!(sku.levels, vec![("12".into(), 4), ("13".into(), 2)]);
+                merge_stock_levels(conn, org, item, &[("13".into(), 3, t5.into())])?;
+                let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
+                assert_eq!(sku.levels, vec![("13".into(), 3)]);
 
                 record_warehouse_stock(conn, listing, variant, &[("W1".into(), 6)])?;
                 record_tiktok_price(conn, listing, variant, Decimal::new(1099, 2))?;

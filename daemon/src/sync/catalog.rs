@@ -4,6 +4,7 @@ use super::create_once::{Look, NotSent, Outcome, Sent, Steps, create_once};
 use super::description;
 use super::{Engine, StepFailure, StepResult, kind};
 use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSku};
+use crate::pricing::location_key;
 use crate::store::{self, DraftVariant, ListingDraft};
 use feedbridge_common::catalog::{PackageFacts, ShopSettings};
 use feedbridge_common::{ConnectionState, FailureKind, ListingStatus};
@@ -48,6 +49,7 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
             })
             .await?;
     }
+    read_all_levels(engine, &org).await?;
     let shops: Vec<i64> = org.shops.iter().map(|shop| shop.connection).collect();
     let (stale, blocked, to_adopt) = engine
         .store
@@ -76,6 +78,44 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
         .enqueue_many(kind::ORDER_SYNC, blocked, Duration::ZERO)
         .await
         .map_err(StepFailure::from)
+}
+
+/// Every item's stock per location where the store exports them in bulk, so a stock webhook
+/// naming one location moves the item's total with no read during a sale. A failed export
+/// only costs those reads later: it is logged, not a failure of the import.
+async fn read_all_levels(engine: &Engine, org: &super::OrgRuntime) -> Result<(), StepFailure> {
+    let org_id = org.id;
+    let mut batches = org.store.full_inventory_levels();
+    while let Some(batch) = batches.next().await {
+        let items = match batch {
+            Ok(items) => items,
+            Err(error) => {
+                tracing::warn!(org = %org.name, %error, "The store's stock levels could not be exported; they are read item by item when needed.");
+                return Ok(());
+            }
+        };
+        engine
+            .store
+            .call(move |tx| {
+                for item in &items {
+                    let levels: Vec<(String, i64, String)> = item
+                        .levels
+                        .iter()
+                        .map(|l| {
+                            (
+                                location_key(&l.location_id),
+                                l.available,
+                                l.updated_at.clone(),
+                            )
+                        })
+                        .collect();
+                    store::merge_stock_levels(tx, org_id, &item.inventory_item_id, &levels)?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 async fn draft(engine: &Engine, listing_id: i64) -> Result<Option<ListingDraft>, StepFailure> {

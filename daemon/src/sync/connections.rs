@@ -84,6 +84,10 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
         }
     };
     let currency = info.currency.clone();
+    org.single_stock_location.store(
+        info.stock_locations == Some(1),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let facts = LearntFacts {
         currency: Some(currency),
         ..Default::default()

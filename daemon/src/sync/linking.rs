@@ -184,6 +184,10 @@ pub fn preview(
         ..LinkPreview::default()
     };
     let mut reported_skus: BTreeSet<String> = BTreeSet::new();
+    let on_tiktok: BTreeSet<&str> = candidates
+        .iter()
+        .filter_map(|c| c.tiktok_product_id.as_deref())
+        .collect();
     // candidate index -> TikTok products that fully match it
     let mut claims: BTreeMap<usize, Vec<Claim<'_>>> = BTreeMap::new();
 
@@ -202,10 +206,7 @@ pub fn preview(
             continue;
         }
         // Already linked (or listed by us) to exactly this product: nothing to do.
-        if candidates
-            .iter()
-            .any(|c| c.tiktok_product_id.as_deref() == Some(product.id.as_str()))
-        {
+        if on_tiktok.contains(product.id.as_str()) {
             continue;
         }
         let mut ambiguous = false;

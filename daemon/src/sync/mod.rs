@@ -56,6 +56,9 @@ pub struct OrgRuntime {
     /// The store's TikTok orders were read back since this process started: until then no
     /// order is created in the store (it may already have it; see `store_orders`).
     pub store_orders_read: std::sync::atomic::AtomicBool,
+    /// The store keeps stock at one active location (its connection check said so): a level
+    /// a webhook names is the item's whole stock, with no other location to read.
+    pub single_stock_location: std::sync::atomic::AtomicBool,
 }
 
 pub struct ShopRuntime {

@@ -54,6 +54,17 @@ fn gid_arg(args: &Map<String, Value>, key: &str, kind: &str) -> Result<Option<u6
 // ---------------------------------------------------------------------------------------------
 // Queries
 
+/// A location's value of a `locations` / `locationsCount` search field (every seeded location
+/// is active).
+fn location_field(l: &super::model::Location, field: Option<&str>) -> Option<FieldValue> {
+    match field {
+        None | Some("name") => Some(FieldValue::Text(vec![l.name.clone()])),
+        Some("id") => Some(FieldValue::Number(i64::try_from(l.id).unwrap_or(0))),
+        Some("active") => Some(FieldValue::Bool(true)),
+        _ => None,
+    }
+}
+
 pub(crate) fn query_field(
     st: &State,
     name: &str,
@@ -120,19 +131,30 @@ pub(crate) fn query_field(
             let mut list: Vec<&super::model::Location> = st
                 .locations
                 .iter()
-                .filter(|l| {
-                    query.matches(|f| match f {
-                        None | Some("name") => Some(FieldValue::Text(vec![l.name.clone()])),
-                        Some("id") => Some(FieldValue::Number(i64::try_from(l.id).unwrap_or(0))),
-                        Some("active") => Some(FieldValue::Bool(true)),
-                        _ => None,
-                    })
-                })
+                .filter(|l| query.matches(|f| location_field(l, f)))
                 .collect();
             if sort_key == "NAME" {
                 list.sort_by(|a, b| a.name.cmp(&b.name));
             }
             Value::Array(list.into_iter().map(|l| st.location_json(l)).collect())
+        }
+        "locationsCount" => {
+            let matching = st
+                .locations
+                .iter()
+                .filter(|l| query.matches(|f| location_field(l, f)))
+                .count();
+            // `limit` caps the count (default 10000, null for none); a capped count says so.
+            let limit = match args.get("limit") {
+                Some(Value::Null) => None,
+                Some(v) => v.as_u64().and_then(|n| usize::try_from(n).ok()),
+                None => Some(10_000),
+            };
+            let (count, precision) = match limit {
+                Some(limit) if matching > limit => (limit, "AT_LEAST"),
+                _ => (matching, "EXACT"),
+            };
+            json!({"count": count, "precision": precision})
         }
         "inventoryItem" => gid_arg(args, "id", "InventoryItem")?
             .and_then(|n| st.items.get(&n))

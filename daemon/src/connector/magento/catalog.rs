@@ -64,6 +64,7 @@ impl MagentoClient {
         Ok(StoreInfo {
             name,
             currency: config.base_currency_code,
+            stock_locations: None,
         })
     }
 

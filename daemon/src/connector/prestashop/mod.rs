@@ -414,6 +414,7 @@ impl Storefront for PrestaShopClient {
         Ok(StoreInfo {
             name: setup.name,
             currency: setup.currency,
+            stock_locations: None,
         })
     }
 

@@ -131,6 +131,7 @@ impl SfccClient {
         Ok(StoreInfo {
             name,
             currency: site.default_currency,
+            stock_locations: None,
         })
     }
 

@@ -4,14 +4,17 @@
 //! the query's cost is paid once, and the result holds every product, image and variant.
 //!
 //! The JSONL has one object per line: products, and each image and variant on a line of its
-//! own naming its product in `__parentId`. Shopify does not promise that children follow their
+//! own naming its product in `__parentId`. A second export reads every inventory item's level
+//! at each location the same way (items, and their levels naming them), so the stock fast path
+//! knows every location before the first webhook names one. Shopify does not promise that children follow their
 //! parent, so lines are put back together by id; a child whose product never came is an
 //! incomplete export, not something to drop.
 
 use super::ShopifyClient;
+use super::inventory::{WireLevel, location_level};
 use super::wire::{Connection, WireMedia, WireProduct, WireVariant};
 use crate::connector::http;
-use crate::connector::{ConnectorError, ConnectorResult, StoreProduct};
+use crate::connector::{ConnectorError, ConnectorResult, ItemLevels, StoreProduct};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -35,6 +38,20 @@ pub(super) const BULK_PRODUCTS_QUERY: &str = "{
               inventoryItem { id }
             }
           }
+        }
+      }
+    }
+  }
+}";
+
+/// Every inventory item's available units per location (two connections deep, as allowed).
+pub(super) const BULK_LEVELS_QUERY: &str = "{
+  inventoryItems {
+    edges {
+      node {
+        id
+        inventoryLevels {
+          edges { node { updatedAt location { id } quantities(names: [\"available\"]) { name quantity } } }
         }
       }
     }
@@ -106,9 +123,10 @@ struct CurrentData {
 }
 
 impl ShopifyClient {
-    /// Every product of the store, read by one bulk query; `None` when it matched nothing.
-    pub(super) async fn bulk_products(&self) -> ConnectorResult<Option<BulkExport>> {
-        let operation = self.start_bulk_query().await?;
+    /// The result of one bulk query (the catalog's, or the stock levels'); `None` when it
+    /// matched nothing.
+    pub(super) async fn bulk_export(&self, query: &str) -> ConnectorResult<Option<BulkExport>> {
+        let operation = self.start_bulk_query(query).await?;
         let finished = self.wait_for_bulk(operation).await?;
         match finished.url {
             // Shopify gives no file when the query matched nothing.
@@ -119,14 +137,10 @@ impl ShopifyClient {
 
     /// Start the catalog query; if another bulk query of this app is still running (a restart
     /// cut an earlier read short), let it finish first: Shopify runs one at a time per shop.
-    async fn start_bulk_query(&self) -> ConnectorResult<BulkOperation> {
+    async fn start_bulk_query(&self, query: &str) -> ConnectorResult<BulkOperation> {
         for _ in 0..2 {
             let data: RunData = self
-                .graphql(
-                    "BulkProducts",
-                    RUN_MUTATION,
-                    json!({ "query": BULK_PRODUCTS_QUERY }),
-                )
+                .graphql("BulkProducts", RUN_MUTATION, json!({ "query": query }))
                 .await?;
             let payload = data.bulk_operation_run_query;
             if let Some(operation) = payload.bulk_operation.filter(|op| !op.id.is_empty()) {
@@ -329,7 +343,7 @@ impl BulkIndex {
             Some(parent) => self.children.entry(parent).or_default().push(span),
             None => {
                 let id = key.id.ok_or_else(|| ConnectorError::Rejected {
-                    reason: "Shopify's catalog export has a product line without an id; this needs a feedbridge update".into(),
+                    reason: "Shopify's catalog export has a top-level line without an id; this needs a feedbridge update".into(),
                     raw: http::truncate(&String::from_utf8_lossy(line)),
                 })?;
                 self.product_ids.insert(id);
@@ -339,7 +353,7 @@ impl BulkIndex {
         Ok(())
     }
 
-    /// An image or variant whose product never came means the file is cut short.
+    /// A child (image, variant, level) whose parent never came means the file is cut short.
     fn check_complete(&mut self) -> ConnectorResult<()> {
         if let Some(parent) = self
             .children
@@ -347,7 +361,7 @@ impl BulkIndex {
             .find(|parent| !self.product_ids.contains(*parent))
         {
             return Err(ConnectorError::Retryable {
-                reason: "Shopify's catalog export was incomplete (a variant without its product); will retry".into(),
+                reason: "Shopify's catalog export was incomplete (a line without its parent); will retry".into(),
                 raw: format!("no line for {parent}"),
                 retry_after: None,
             });
@@ -434,15 +448,64 @@ impl BulkExport {
         Ok(StoreProduct::from(product))
     }
 
+    /// The next `size` inventory items of a levels export with their levels.
+    pub(super) fn next_levels_batch(
+        &mut self,
+        size: usize,
+    ) -> Option<ConnectorResult<Vec<ItemLevels>>> {
+        let spans = self.index.products.get(self.next..)?;
+        if spans.is_empty() {
+            return None;
+        }
+        let spans: Vec<LineSpan> = spans.iter().take(size).copied().collect();
+        self.next += spans.len();
+        Some(
+            spans
+                .into_iter()
+                .map(|span| self.item_levels(span))
+                .collect(),
+        )
+    }
+
+    fn item_levels(&mut self, span: LineSpan) -> ConnectorResult<ItemLevels> {
+        let item: LineKey = serde_json::from_slice(&self.read(span)?).map_err(shape_error)?;
+        let id = item.id.unwrap_or_default();
+        let mut levels = Vec::new();
+        for child in self.index.children.remove(&id).unwrap_or_default() {
+            let level: WireLevel =
+                serde_json::from_slice(&self.read(child)?).map_err(shape_error)?;
+            levels.extend(location_level(level));
+        }
+        Ok(ItemLevels {
+            inventory_item_id: id,
+            levels,
+        })
+    }
+
     /// The products as a stream of batches; the file reads run off the async threads.
     pub(super) fn into_batches(
         self,
         size: usize,
     ) -> impl futures::Stream<Item = ConnectorResult<Vec<StoreProduct>>> + Send {
+        self.into_stream(move |export| export.next_batch(size))
+    }
+
+    /// The items' levels as a stream of batches.
+    pub(super) fn into_level_batches(
+        self,
+        size: usize,
+    ) -> impl futures::Stream<Item = ConnectorResult<Vec<ItemLevels>>> + Send {
+        self.into_stream(move |export| export.next_levels_batch(size))
+    }
+
+    fn into_stream<T: Send + 'static>(
+        self,
+        next: impl Fn(&mut Self) -> Option<ConnectorResult<Vec<T>>> + Copy + Send + 'static,
+    ) -> impl futures::Stream<Item = ConnectorResult<Vec<T>>> + Send {
         futures::stream::unfold(Some(self), move |export| async move {
             let mut export = export?;
             let (batch, export) = tokio::task::spawn_blocking(move || {
-                let batch = export.next_batch(size);
+                let batch = next(&mut export);
                 (batch, export)
             })
             .await
@@ -548,6 +611,55 @@ mod tests {
         .unwrap_err();
         assert!(error.to_string().contains("incomplete"), "{error}");
         assert!(error.is_transient());
+    }
+
+    #[test]
+    fn levels_join_their_item_in_any_order() {
+        let mut file = Vec::new();
+        let mut index = BulkIndex::default();
+        let lines = [
+            r#"{"updatedAt":"2026-12-01T10:00:00Z","location":{"id":"gid://shopify/Location/2"},"quantities":[{"name":"available","quantity":4}],"__parentId":"gid://shopify/InventoryItem/21"}"#,
+            r#"{"id":"gid://shopify/InventoryItem/21"}"#,
+            r#"{"updatedAt":"2026-12-01T11:00:00Z","location":{"id":"gid://shopify/Location/1"},"quantities":[{"name":"available","quantity":-1}],"__parentId":"gid://shopify/InventoryItem/21"}"#,
+            r#"{"id":"gid://shopify/InventoryItem/22"}"#,
+        ];
+        for line in lines {
+            index.add_line(file.len() as u64, line.as_bytes()).unwrap();
+            file.extend_from_slice(line.as_bytes());
+            file.push(b'\n');
+        }
+        index.check_complete().unwrap();
+        let mut export = BulkExport {
+            source: Arc::new(file),
+            index,
+            next: 0,
+        };
+        let items = export.next_levels_batch(10).unwrap().unwrap();
+        assert!(export.next_levels_batch(10).is_none());
+        let read: Vec<(&str, Vec<(&str, i64)>)> = items
+            .iter()
+            .map(|item| {
+                let levels = item
+                    .levels
+                    .iter()
+                    .map(|l| (l.location_id.as_str(), l.available))
+                    .collect();
+                (item.inventory_item_id.as_str(), levels)
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    "gid://shopify/InventoryItem/21",
+                    vec![
+                        ("gid://shopify/Location/2", 4),
+                        ("gid://shopify/Location/1", -1)
+                    ]
+                ),
+                ("gid://shopify/InventoryItem/22", vec![]),
+            ]
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ struct WireItem {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-struct WireLevel {
+pub(super) struct WireLevel {
     updated_at: String,
     location: Option<wire::WireId>,
     quantities: Vec<WireQuantity>,
@@ -79,6 +79,21 @@ struct WireQuantity {
 #[serde(default)]
 struct ProductData {
     product: Option<WireProduct>,
+}
+
+/// One level as stored: its location and available units (`None` without a location).
+pub(super) fn location_level(level: WireLevel) -> Option<LocationLevel> {
+    let location = level.location?.id;
+    let available = level
+        .quantities
+        .iter()
+        .find(|q| q.name == "available")
+        .map_or(0, |q| q.quantity);
+    Some(LocationLevel {
+        location_id: location,
+        available,
+        updated_at: level.updated_at,
+    })
 }
 
 impl ShopifyClient {
@@ -99,19 +114,7 @@ impl ShopifyClient {
                     .map(|c| c.nodes)
                     .unwrap_or_default()
                     .into_iter()
-                    .filter_map(|level| {
-                        let location = level.location?.id;
-                        let available = level
-                            .quantities
-                            .iter()
-                            .find(|q| q.name == "available")
-                            .map_or(0, |q| q.quantity);
-                        Some(LocationLevel {
-                            location_id: location,
-                            available,
-                            updated_at: level.updated_at,
-                        })
-                    })
+                    .filter_map(location_level)
                     .collect();
                 out.push(ItemLevels {
                     inventory_item_id: asked.clone(),

@@ -124,7 +124,8 @@ pub fn verify_webhook(secret: &str, raw_body: &[u8], hmac_header_base64: &str) -
     mac.verify_slice(&given).is_ok()
 }
 
-const SHOP_QUERY: &str = "query ShopInfo { shop { name currencyCode } }";
+const SHOP_QUERY: &str = "query ShopInfo { shop { name currencyCode } \
+     locationsCount(query: \"active:true\") { count precision } }";
 
 const FIND_ORDER_QUERY: &str = "query FindOrder($q: String!) {
   orders(first: 1, query: $q) { nodes { id name } }
@@ -257,6 +258,8 @@ enum Outcome {
 
 /// Products handed on per batch of a bulk read (one database transaction each).
 const BULK_BATCH: usize = 250;
+/// Inventory items handed out at a time from the levels export.
+const BULK_LEVELS_BATCH: usize = 1_000;
 
 /// Expected cost of each operation: its last `requestedQueryCost`.
 #[derive(Debug, Default)]
@@ -936,7 +939,7 @@ fn is_already_taken(message: &str) -> bool {
 impl Storefront for ShopifyClient {
     async fn info(&self) -> ConnectorResult<StoreInfo> {
         let data: wire::ShopData = self.graphql("ShopInfo", SHOP_QUERY, json!({})).await?;
-        Ok(data.shop.into())
+        Ok(data.into())
     }
 
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
@@ -962,9 +965,20 @@ impl Storefront for ShopifyClient {
 
     /// One bulk query instead of hundreds of pages; batches of [`BULK_BATCH`] products.
     fn full_catalog(&self) -> BoxStream<'_, ConnectorResult<Vec<StoreProduct>>> {
-        futures::stream::once(self.bulk_products())
+        futures::stream::once(self.bulk_export(bulk::BULK_PRODUCTS_QUERY))
             .flat_map(|read| match read {
                 Ok(Some(export)) => export.into_batches(BULK_BATCH).boxed(),
+                Ok(None) => futures::stream::empty().boxed(),
+                Err(error) => futures::stream::once(async { Err(error) }).boxed(),
+            })
+            .boxed()
+    }
+
+    /// Every item's levels by one bulk query, after the catalog's.
+    fn full_inventory_levels(&self) -> BoxStream<'_, ConnectorResult<Vec<super::ItemLevels>>> {
+        futures::stream::once(self.bulk_export(bulk::BULK_LEVELS_QUERY))
+            .flat_map(|read| match read {
+                Ok(Some(export)) => export.into_level_batches(BULK_LEVELS_BATCH).boxed(),
                 Ok(None) => futures::stream::empty().boxed(),
                 Err(error) => futures::stream::once(async { Err(error) }).boxed(),
             })

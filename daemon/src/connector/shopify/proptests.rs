@@ -150,7 +150,7 @@ fn decode_everything(value: &Value) {
         let _ = fulfilment_selection(&order.fulfillment_orders.nodes, &[("TEE-RED-M".into(), 1)]);
     }
     if let Some(d) = decodes::<wire::ShopData>(value) {
-        let _ = StoreInfo::from(d.shop);
+        let _ = StoreInfo::from(d);
     }
     if let Some(d) = decodes::<wire::WebhookCreateData>(value)
         && let Some(payload) = d.webhook_subscription_create

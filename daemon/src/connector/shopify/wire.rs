@@ -148,8 +148,18 @@ fn de_money<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct ShopData {
     pub shop: WireShop,
+    pub locations_count: Option<WireCount>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct WireCount {
+    pub count: u32,
+    /// EXACT, or AT_LEAST when the count reached its limit.
+    #[serde(default)]
+    pub precision: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,11 +171,15 @@ pub(super) struct WireShop {
     pub currency_code: String,
 }
 
-impl From<WireShop> for StoreInfo {
-    fn from(shop: WireShop) -> Self {
+impl From<ShopData> for StoreInfo {
+    fn from(data: ShopData) -> Self {
         Self {
-            name: shop.name,
-            currency: shop.currency_code,
+            name: data.shop.name,
+            currency: data.shop.currency_code,
+            stock_locations: data
+                .locations_count
+                .filter(|c| c.precision == "EXACT")
+                .map(|c| c.count),
         }
     }
 }

@@ -228,6 +228,7 @@ impl Storefront for WixClient {
                 name
             },
             currency: text(&answer, "properties.paymentCurrency", "the site properties")?,
+            stock_locations: None,
         })
     }
 

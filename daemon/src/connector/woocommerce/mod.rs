@@ -872,6 +872,7 @@ impl Storefront for WooCommerceClient {
         Ok(StoreInfo {
             name: index.name,
             currency: currency.value,
+            stock_locations: None,
         })
     }
 
