@@ -65,10 +65,11 @@ async fn main() -> anyhow::Result<()> {
         Some(s) => anyhow::bail!("--auto-review-secs must be a non-negative number, got {s}"),
         None => None,
     };
+    // An unknown region is refused by `start`, naming the regions served.
     let store_currency = match args.store_currency {
         Some(currency) => currency.to_ascii_uppercase(),
         None => feedbridge_sandbox::tiktok_region_currency(&args.tiktok_region)
-            .with_context(|| format!("Unknown --tiktok-region {}", args.tiktok_region))?,
+            .unwrap_or_else(|| "USD".to_owned()),
     };
     let config = SandboxConfig {
         products: args.products,
