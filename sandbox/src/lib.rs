@@ -57,6 +57,11 @@ pub use common::{CallRecord, Delivery, Fault, FaultKind, WebhookMode};
 /// operation: `timeout` as `TIMEOUT`, any other kind as `INTERNAL_SERVER_ERROR`.
 pub use shopify::bulk::FAULT_TARGET as SHOPIFY_BULK_OPERATION_FAULT;
 
+/// The selling currency of a TikTok region code the simulator serves (`"JP"` → `"JPY"`).
+pub fn tiktok_region_currency(region: &str) -> Option<String> {
+    tiktok::region_currency(region)
+}
+
 /// How the sandbox is seeded and limited.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
@@ -66,8 +71,11 @@ pub struct SandboxConfig {
     pub variants_per_product: Option<usize>,
     /// TikTok per-(app, shop) token bucket: requests per second; burst = qps.
     pub tiktok_qps: u32,
-    /// Region of the seeded TikTok shop (`"US"`, `"GB"`, ...); its currency follows it.
+    /// Region of the seeded TikTok shop (`"US"`, `"GB"`, `"DE"`, `"JP"`, ... any code of
+    /// `common/data/tiktok-regions.toml`); its currency, carriers and rules follow it.
     pub tiktok_region: String,
+    /// Currency of the simulated Shopify store (`"USD"` unless set).
+    pub store_currency: String,
     /// Shopify GraphQL leaky bucket size (points).
     pub shopify_bucket: f64,
     /// Shopify restore rate (points per second).
@@ -95,6 +103,7 @@ impl Default for SandboxConfig {
             variants_per_product: None,
             tiktok_qps: 50,
             tiktok_region: "US".to_string(),
+            store_currency: "USD".to_string(),
             shopify_bucket: 1000.0,
             shopify_restore_rate: 100.0,
             shopify_bulk_objects_per_sec: 5_000.0,
@@ -126,7 +135,7 @@ pub struct Credentials {
     pub shopify_access_token: String,
     /// App client secret used to sign Shopify webhooks.
     pub shopify_webhook_secret: String,
-    /// `"USD"` for both platforms.
+    /// The store's currency (`SandboxConfig::store_currency`, `"USD"` unless set).
     pub currency: String,
     /// WooCommerce REST API key (`ck_...`, read/write).
     #[serde(default)]
@@ -282,7 +291,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         config.auto_review,
         bg.clone(),
     );
-    tiktok::set_region(&tt, &config.tiktok_region);
+    tiktok::set_region(&tt, &config.tiktok_region).map_err(anyhow::Error::msg)?;
     let (shop, shop_creds) =
         shopify::Shopify::new(&config, bg.clone(), format!("http://{shopify_addr}"));
     let (woo, woo_keys) =
@@ -334,7 +343,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         shopify_shop_domain: shop_creds.domain,
         shopify_access_token: shop_creds.access_token,
         shopify_webhook_secret: shop_creds.webhook_secret,
-        currency: "USD".to_string(),
+        currency: config.store_currency.clone(),
         woocommerce_consumer_key: woo_keys.consumer_key,
         woocommerce_consumer_secret: woo_keys.consumer_secret,
         woocommerce_tls_cert_pem: woocommerce_cert.cert_pem,

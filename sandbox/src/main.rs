@@ -29,6 +29,13 @@ struct Args {
     /// Seed for deterministic ids and SKUs.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Region of the simulated TikTok shop (US, GB, DE, FR, IT, ES, IE, MX, JP, SG, MY, TH,
+    /// VN, ID, PH, CN, HK); the store sells in its currency unless --store-currency says.
+    #[arg(long, default_value = "US")]
+    tiktok_region: String,
+    /// Currency of the simulated Shopify store [default: the TikTok region's].
+    #[arg(long)]
+    store_currency: Option<String>,
     /// Also write the ready JSON to this file (atomically).
     #[arg(long)]
     ready_file: Option<PathBuf>,
@@ -58,10 +65,18 @@ async fn main() -> anyhow::Result<()> {
         Some(s) => anyhow::bail!("--auto-review-secs must be a non-negative number, got {s}"),
         None => None,
     };
+    // An unknown region is refused by `start`, naming the regions served.
+    let store_currency = match args.store_currency {
+        Some(currency) => currency.to_ascii_uppercase(),
+        None => feedbridge_sandbox::tiktok_region_currency(&args.tiktok_region)
+            .unwrap_or_else(|| "USD".to_owned()),
+    };
     let config = SandboxConfig {
         products: args.products,
         auto_review,
         seed: args.seed,
+        tiktok_region: args.tiktok_region,
+        store_currency,
         ..SandboxConfig::default()
     };
     let sandbox = feedbridge_sandbox::start(config, args.bind)

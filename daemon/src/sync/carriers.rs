@@ -3,6 +3,7 @@
 
 use crate::connector::ShippingProvider;
 use feedbridge_common::orders::CarrierMapping;
+use feedbridge_common::regions;
 
 /// The provider a store carrier resolved to, and a warning when it was a guess.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,14 +12,15 @@ pub struct ProviderChoice {
     pub warning: Option<String>,
 }
 
-/// The provider used for an unmapped carrier in a shop's region. These are the national
-/// posts TikTok offers in every delivery option of those markets.
+/// The providers tried, in order, for an unmapped carrier in a shop's region (the regions
+/// table: national posts and the market's largest carriers).
+fn region_defaults(region: &str) -> &'static [String] {
+    regions::region(region).map_or(&[], |r| r.default_carriers.as_slice())
+}
+
+/// The region's first default provider (what the carrier editor shows).
 pub fn region_default(region: &str) -> Option<&'static str> {
-    match region.to_ascii_uppercase().as_str() {
-        "GB" | "UK" => Some("Royal Mail"),
-        "US" => Some("USPS"),
-        _ => None,
-    }
+    region_defaults(region).first().map(String::as_str)
 }
 
 fn normalized(name: &str) -> String {
@@ -88,8 +90,9 @@ pub fn choose_provider(
             warning: None,
         });
     }
-    if let Some(default) = region_default(region)
-        && let Some(provider) = by_name(providers, default)
+    if let Some((default, provider)) = region_defaults(region)
+        .iter()
+        .find_map(|default| Some((default, by_name(providers, default)?)))
     {
         return Ok(ProviderChoice {
             provider: provider.clone(),
@@ -256,9 +259,42 @@ mod tests {
     }
 
     #[test]
+    fn every_market_falls_back_to_its_own_carriers_in_order() {
+        let fallback = |region: &str, offered: &[&str]| {
+            choose_provider("Local Van", &[], &providers(offered), region).map(|c| c.provider.name)
+        };
+        assert_eq!(fallback("US", &["UPS", "USPS"]), Ok("USPS".to_owned()));
+        assert_eq!(fallback("DE", &["Hermes", "DHL"]), Ok("DHL".to_owned()));
+        assert_eq!(
+            fallback("JP", &["Japan Post", "Yamato Transport"]),
+            Ok("Yamato Transport".to_owned())
+        );
+        assert_eq!(
+            fallback("MX", &["FedEx", "Estafeta"]),
+            Ok("Estafeta".to_owned())
+        );
+        assert_eq!(
+            fallback("SG", &["SingPost", "Ninja Van"]),
+            Ok("Ninja Van".to_owned())
+        );
+        // The first default is not offered: the next one is used.
+        assert_eq!(fallback("GB", &["DPD", "Evri"]), Ok("Evri".to_owned()));
+        assert_eq!(
+            fallback("SG", &["SingPost", "J&T Express"]),
+            Ok("J&T Express".to_owned())
+        );
+        assert_eq!(region_default("uk"), Some("Royal Mail"));
+        assert_eq!(region_default("JP"), Some("Yamato Transport"));
+        assert_eq!(region_default("BR"), None);
+    }
+
+    #[test]
     fn no_match_and_no_default_names_what_is_offered() {
+        // DE falls back to DHL, which this delivery option does not offer.
         let offered = providers(&["J&T Express", "Ninja Van"]);
-        let error = choose_provider("Speedy", &[], &offered, "MY").expect_err("no provider");
+        let error = choose_provider("Speedy", &[], &offered, "DE").expect_err("no provider");
+        assert!(error.contains("J&T Express, Ninja Van"), "{error}");
+        let error = choose_provider("Speedy", &[], &offered, "BR").expect_err("no region");
         assert!(error.contains("J&T Express, Ninja Van"), "{error}");
         let error = choose_provider("Speedy", &[map("speedy", "FedEx")], &offered, "MY")
             .expect_err("mapped to a provider not offered");

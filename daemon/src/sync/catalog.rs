@@ -7,6 +7,7 @@ use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSk
 use crate::pricing::location_key;
 use crate::store::{self, DraftVariant, ListingDraft};
 use feedbridge_common::catalog::{PackageFacts, ShopSettings};
+use feedbridge_common::regions;
 use feedbridge_common::{ConnectionState, FailureKind, ListingStatus};
 use futures::StreamExt as _;
 use rust_decimal::Decimal;
@@ -307,13 +308,14 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
     let (org, shop) = (org.clone(), shop.clone());
     let store_conn = org.store_connection;
     let shop_conn = shop.connection;
-    let (shop_row, store_row, settings) = engine
+    let (shop_row, store_row, settings, region) = engine
         .store
         .call(move |conn| {
             Ok((
                 store::connection(conn, shop_conn)?,
                 store::connection(conn, store_conn)?,
                 store::shop_settings(conn, shop_conn)?,
+                store::connection_region(conn, shop_conn)?,
             ))
         })
         .await?;
@@ -341,6 +343,17 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
                 shop_row.currency.as_deref().unwrap_or("?")
             ),
             "Only shops in the store's currency can be synced.",
+        ));
+    }
+    if let Some(refusal) = region
+        .as_deref()
+        .and_then(regions::region)
+        .and_then(regions::Region::listing_refusal)
+    {
+        return Err(listing_failure(
+            &draft,
+            refusal,
+            "Add what is named to the product in TikTok Seller Center and list it there (feedbridge cannot send it yet); its stock and price then sync once it is linked.",
         ));
     }
     let currency = shop_row.currency.clone().unwrap_or_default();

@@ -11,6 +11,7 @@ use crate::store::{
 };
 use async_trait::async_trait;
 use feedbridge_common::catalog::{AuthorizationStart, ConnectionCheck, ConnectionTest};
+use feedbridge_common::regions;
 use feedbridge_common::{ConnectionState, FailureKind};
 use std::sync::Arc;
 use std::time::Duration;
@@ -498,12 +499,14 @@ fn find_shop<'a>(
         .ok_or_else(|| AuthorizationError::UnknownShop(name.to_owned()))
 }
 
-/// The seller authorization link of §3 (US and rest-of-world hosts).
+/// The seller authorization link of §3 (the region's host; US until the region is known).
 pub fn authorize_url(service_id: &str, state: &str, region: Option<&str>) -> String {
-    let host = match region {
-        Some(region) if !region.eq_ignore_ascii_case("US") => "https://services.tiktokshop.com",
-        _ => "https://services.us.tiktokshop.com",
-    };
+    let host = region
+        .and_then(regions::region)
+        .or_else(|| regions::region("US"))
+        .map_or("https://services.us.tiktokshop.com", |r| {
+            r.authorize_host.as_str()
+        });
     match reqwest::Url::parse(&format!("{host}/open/authorize")) {
         Ok(mut url) => {
             url.query_pairs_mut()
@@ -905,7 +908,11 @@ async fn shop_checks(
         checks.push(check(
             "Region and currency",
             false,
-            format!("feedbridge does not know the selling currency of region {}; this needs a feedbridge update", remote.region),
+            format!(
+                "feedbridge does not serve TikTok Shop region {} (it serves {}); this needs a feedbridge update",
+                remote.region,
+                regions::all().iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", ")
+            ),
         ));
         return (checks, ConnectionState::Error, facts);
     };
@@ -1045,6 +1052,13 @@ mod tests {
             "{gb}"
         );
         assert!(authorize_url("7301", "abc", None).starts_with("https://services.us."));
+        for region in ["DE", "JP", "MX", "SG"] {
+            let link = authorize_url("7301", "abc", Some(region));
+            assert!(
+                link.starts_with("https://services.tiktokshop.com/"),
+                "{link}"
+            );
+        }
     }
 
     #[test]

@@ -113,6 +113,18 @@ impl ControlClient {
     }
 
     /// How TikTok webhooks are delivered from now on.
+    /// Moves the seeded TikTok shop to `region` (any code of the regions table): its
+    /// currency, carriers, addresses and listing rules follow. Returns the shop's currency.
+    pub async fn tiktok_set_region(&self, region: &str) -> Result<String, ControlError> {
+        let v: Value = self
+            .post(
+                format!("{}/_sandbox/region", self.tiktok),
+                &json!({ "region": region }),
+            )
+            .await?;
+        Ok(v["currency"].as_str().unwrap_or_default().to_owned())
+    }
+
     pub async fn tiktok_webhook_mode(&self, mode: WebhookMode) -> Result<(), ControlError> {
         let body = serde_json::to_value(mode).unwrap_or(Value::Null);
         let _: Value = self

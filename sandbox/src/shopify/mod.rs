@@ -86,13 +86,14 @@ impl Shopify {
         let secret_bytes: [u8; 16] = rng.random();
         let access_token = format!("shpat_{}", hex::encode(token_bytes));
         let webhook_secret = hex::encode(secret_bytes);
-        let state = State::seed(
+        let mut state = State::seed(
             config.seed,
             config.products,
             config.variants_per_product,
             now_millis(),
             base_url,
         );
+        state.shop.currency.clone_from(&config.store_currency);
         let domain = state.shop.domain.clone();
         let shop = Arc::new(Self {
             state: Mutex::new(state),

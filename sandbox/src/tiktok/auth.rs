@@ -20,20 +20,6 @@ const GRANTED_SCOPES: &[&str] = &[
     "seller.product.optimize",
 ];
 
-/// The selling currency of a shop region (tiktok-shop.md §5.1: USD (US), GBP (UK), EUR, ...).
-pub(crate) fn currency_of(region: &str) -> &'static str {
-    match region.to_ascii_uppercase().as_str() {
-        "GB" | "UK" => "GBP",
-        "DE" | "FR" | "ES" | "IT" | "IE" => "EUR",
-        "MX" => "MXN",
-        "JP" => "JPY",
-        "BR" => "BRL",
-        "SG" => "SGD",
-        "MY" => "MYR",
-        _ => "USD",
-    }
-}
-
 fn check_app(st: &State, ctx: &Ctx<'_>, grant: &str) -> Result<(), ApiError> {
     let key = ctx.q("app_key").unwrap_or("");
     let secret = ctx.q("app_secret").unwrap_or("");

@@ -35,6 +35,7 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
             post(super::inventory::set_stock).get(stock_by_seller_sku),
         )
         .route("/_sandbox/tokens/expire", post(expire_tokens))
+        .route("/_sandbox/region", post(set_region))
         .route("/_sandbox/auth_code", post(auth_code))
         .route("/_sandbox/grant/revoke", post(revoke_grant))
         .route("/_sandbox/grant/deauthorize", post(deauthorize))
@@ -151,6 +152,22 @@ async fn review(
     match products::review(&tt, &id, req.approve, req.reasons) {
         Ok(product) => Json(product).into_response(),
         Err(message) => err(StatusCode::CONFLICT, message),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RegionReq {
+    region: String,
+}
+
+/// Moves the seeded shop to another market (currency, carriers, addresses, listing rules).
+async fn set_region(AxState(tt): AxState<Arc<TikTok>>, Json(req): Json<RegionReq>) -> Response {
+    match super::set_region(&tt, &req.region) {
+        Ok(()) => {
+            let st = lock(&tt.state);
+            Json(json!({"region": st.shop.region, "currency": st.shop.currency})).into_response()
+        }
+        Err(message) => err(StatusCode::BAD_REQUEST, message),
     }
 }
 

@@ -15,6 +15,7 @@ mod inventory;
 mod model;
 mod orders;
 mod products;
+mod regions;
 mod seller;
 
 use std::sync::{Arc, Mutex};
@@ -71,26 +72,22 @@ impl TikTok {
     }
 }
 
-/// Make the seeded shop one of `region` (its currency follows, see [`auth::currency_of`]).
-pub(crate) fn set_region(tt: &TikTok, region: &str) {
-    let mut st = lock(&tt.state);
-    st.shop.region = region.to_ascii_uppercase();
-    st.shop.currency = auth::currency_of(region).to_string();
-    // A UK shop is offered the UK carriers (same ids and delivery options as the US seed).
-    if matches!(st.shop.region.as_str(), "GB" | "UK") {
-        for provider in &mut st.providers {
-            provider.name = match provider.name {
-                "USPS" => "Royal Mail",
-                "UPS" => "DPD",
-                "FedEx" => "Evri",
-                "DHL eCommerce" => "Parcelforce",
-                "OnTrac" => "Yodel",
-                "Amazon Logistics US" => "Amazon Logistics UK",
-                "LaserShip" => "DHL Express",
-                other => other,
-            };
-        }
-    }
+/// Make the seeded shop one of `region`: currency, addresses, carriers and the rules of the
+/// market follow (the shared regions table, see `regions.rs`). An unknown region is refused.
+pub(crate) fn set_region(tt: &TikTok, region: &str) -> Result<(), String> {
+    let market = regions::market(region).ok_or_else(|| {
+        format!(
+            "unknown TikTok Shop region {region:?}; the simulator serves {}",
+            regions::codes().join(", ")
+        )
+    })?;
+    lock(&tt.state).set_market(market);
+    Ok(())
+}
+
+/// The selling currency of a region the simulator serves.
+pub(crate) fn region_currency(region: &str) -> Option<String> {
+    regions::market(region).map(|m| m.currency.clone())
 }
 
 pub(crate) fn router(tt: Arc<TikTok>) -> Router {

@@ -7,6 +7,7 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::regions::Market;
 use crate::common::TokenBucket;
 
 /// Generates 19-digit numeric string ids (TikTok ids are opaque 64-bit numbers as strings),
@@ -49,6 +50,8 @@ pub(crate) struct Shop {
     pub(crate) cipher: String,
     pub(crate) code: String,
     pub(crate) currency: String,
+    /// What the shop's region changes (regions table).
+    pub(crate) market: &'static Market,
 }
 
 pub(crate) struct AccessToken {
@@ -410,6 +413,7 @@ impl State {
             cipher: ids.token("ROW_", 32),
             code: format!("USLC{}", ids.hex(4).to_uppercase()),
             currency: "USD".to_string(),
+            market: super::regions::us(),
         };
         let open_id = ids.token("", 32);
 
@@ -558,6 +562,54 @@ impl State {
             shop_cipher: state.shop.cipher.clone(),
         };
         (state, seeded)
+    }
+
+    /// Move the seeded shop to `market`: currency, warehouse addresses, the carriers and
+    /// delivery options follow. The existing provider ids are kept where a carrier takes
+    /// their place, so ids stay stable per seed.
+    pub(crate) fn set_market(&mut self, market: &'static Market) {
+        if market.code == self.shop.region {
+            return;
+        }
+        self.shop.region = market.code.clone();
+        self.shop.currency = market.currency.clone();
+        self.shop.market = market;
+        for (w, (city, state, postal_code)) in
+            self.warehouses.iter_mut().zip(&market.sample.warehouses)
+        {
+            w.city = city.as_str();
+            w.state = state.as_str();
+            w.postal_code = postal_code.as_str();
+        }
+        let mut ids: Vec<String> = self.providers.iter().map(|p| p.id.clone()).collect();
+        while ids.len() < market.carriers.len() {
+            ids.push(self.ids.next_id());
+        }
+        self.providers = market
+            .carriers
+            .iter()
+            .zip(ids)
+            .map(|(name, id)| Provider {
+                id,
+                name: name.as_str(),
+            })
+            .collect();
+        let ids_of = |names: &[String], providers: &[Provider]| -> Vec<String> {
+            providers
+                .iter()
+                .filter(|p| names.iter().any(|n| n.as_str() == p.name))
+                .map(|p| p.id.clone())
+                .collect()
+        };
+        let standard = ids_of(&market.carriers, &self.providers);
+        let express = ids_of(&market.express_carriers, &self.providers);
+        for option in &mut self.delivery_options {
+            option.provider_ids = if option.kind == "EXPRESS" {
+                express.clone()
+            } else {
+                standard.clone()
+            };
+        }
     }
 
     pub(crate) fn provider(&self, id: &str) -> Option<&Provider> {

@@ -49,6 +49,7 @@ fn money(d: Decimal) -> String {
 // Logistics
 
 pub(crate) fn warehouses(st: &State) -> Result<Value, ApiError> {
+    let sample = &st.shop.market.sample;
     let list: Vec<Value> = st
         .warehouses
         .iter()
@@ -61,10 +62,11 @@ pub(crate) fn warehouses(st: &State) -> Result<Value, ApiError> {
                 "sub_type": "DOMESTIC_WAREHOUSE",
                 "is_default": w.is_default,
                 "address": {
-                    "region_code": "US", "state": w.state, "city": w.city, "postal_code": w.postal_code,
+                    "region_code": st.shop.region, "state": w.state, "city": w.city, "postal_code": w.postal_code,
                     "full_address": format!("100 Commerce Way, {}, {} {}", w.city, w.state, w.postal_code),
                     "address_line1": "100 Commerce Way", "address_line2": "", "address_line3": "", "address_line4": "",
-                    "contact_person": "Warehouse Manager", "phone_number": "(+1)2135550100",
+                    "contact_person": "Warehouse Manager",
+                    "phone_number": format!("(+{}){}0100", sample.dialing_code, sample.phone_prefix),
                 },
             })
         })
@@ -79,6 +81,18 @@ pub(crate) fn delivery_options(st: &State, warehouse_id: &str) -> Result<Value, 
             format!("Warehouse '{warehouse_id}' does not exist in this shop."),
         ));
     }
+    // The same limits in the market's units (70 lb / 108 in in the US; 30 kg / 150 cm elsewhere).
+    let (weight, dimension) = if st.shop.market.imperial_allowed() {
+        (
+            json!({"max_weight": 70, "min_weight": 0, "unit": "POUND"}),
+            json!({"max_height": 108, "max_length": 108, "max_width": 108, "unit": "INCH"}),
+        )
+    } else {
+        (
+            json!({"max_weight": 30, "min_weight": 0, "unit": "KILOGRAM"}),
+            json!({"max_height": 150, "max_length": 150, "max_width": 150, "unit": "CENTIMETER"}),
+        )
+    };
     let list: Vec<Value> = st
         .delivery_options
         .iter()
@@ -87,8 +101,8 @@ pub(crate) fn delivery_options(st: &State, warehouse_id: &str) -> Result<Value, 
             json!({
                 "id": d.id, "name": d.name, "type": d.kind,
                 "description": format!("{} from this warehouse", d.name),
-                "weight_limit": {"max_weight": 70, "min_weight": 0, "unit": "POUND"},
-                "dimension_limit": {"max_height": 108, "max_length": 108, "max_width": 108, "unit": "INCH"},
+                "weight_limit": weight,
+                "dimension_limit": dimension,
             })
         })
         .collect();
@@ -164,8 +178,10 @@ fn line_item_json(st: &State, o: &Order, li: &LineItem) -> Value {
     })
 }
 
-fn address_json(o: &Order) -> Value {
+fn address_json(st: &State, o: &Order) -> Value {
     let b = &o.buyer;
+    let sample = &st.shop.market.sample;
+    let dialing = &sample.dialing_code;
     let early = o.status == "UNPAID" || o.status == "ON_HOLD";
     let masked = early || o.shipping_type != "SELLER" || o.masked_buyer;
     let (first, last, phone) = if masked {
@@ -173,7 +189,7 @@ fn address_json(o: &Order) -> Value {
             mask(&b.first_name),
             mask(&b.last_name),
             format!(
-                "(+1){}*****{}",
+                "(+{dialing}){}*****{}",
                 &b.phone[..3],
                 &b.phone[b.phone.len() - 2..]
             ),
@@ -182,7 +198,7 @@ fn address_json(o: &Order) -> Value {
         (
             b.first_name.clone(),
             b.last_name.clone(),
-            format!("(+1){}", b.phone),
+            format!("(+{dialing}){}", b.phone),
         )
     };
     let (line1, full) = if early {
@@ -191,8 +207,8 @@ fn address_json(o: &Order) -> Value {
         (
             b.address_line1.clone(),
             format!(
-                "{}, {}, {}, {}, United States",
-                b.address_line1, b.city, b.state, b.postal_code
+                "{}, {}, {}, {}, {}",
+                b.address_line1, b.city, b.state, b.postal_code, sample.country
             ),
         )
     };
@@ -200,7 +216,7 @@ fn address_json(o: &Order) -> Value {
         json!([])
     } else {
         json!([
-            {"address_level_name": "Country", "address_name": "United States", "address_level": "L0"},
+            {"address_level_name": "Country", "address_name": sample.country, "address_level": "L0"},
             {"address_level_name": "State", "address_name": b.state, "address_level": "L1"},
             {"address_level_name": "City", "address_name": b.city, "address_level": "L3"},
         ])
@@ -216,7 +232,7 @@ fn address_json(o: &Order) -> Value {
         "address_line3": "",
         "address_line4": "",
         "postal_code": b.postal_code,
-        "region_code": "US",
+        "region_code": st.shop.region,
         "district_info": district,
     })
 }
@@ -285,7 +301,7 @@ pub(crate) fn order_json(st: &State, o: &Order) -> Value {
         "buyer_message": "",
         "user_id": o.user_id,
         "payment": payment_json(st, o),
-        "recipient_address": address_json(o),
+        "recipient_address": address_json(st, o),
         "line_items": o.line_items.iter().map(|li| line_item_json(st, o, li)).collect::<Vec<_>>(),
         "packages": o.packages.iter().map(|p| json!({"id": p})).collect::<Vec<_>>(),
         "tracking_number": first_pkg.map(|p| p.tracking_number.clone()).unwrap_or_default(),
@@ -1238,12 +1254,6 @@ const FIRST_NAMES: &[&str] = &[
 const LAST_NAMES: &[&str] = &[
     "Doe", "Haddad", "Romero", "Chen", "Patel", "Johnson", "Silva", "Baker",
 ];
-const CITIES: &[(&str, &str, &str)] = &[
-    ("Los Angeles", "California", "90001"),
-    ("Austin", "Texas", "78701"),
-    ("Seattle", "Washington", "98101"),
-    ("Chicago", "Illinois", "60601"),
-];
 
 /// Places a buyer order (control API). Errors are messages for a 400/404 reply.
 pub(crate) fn place_order(tt: &TikTok, req: NewOrder) -> Result<String, String> {
@@ -1422,15 +1432,20 @@ pub(crate) fn place_order(tt: &TikTok, req: NewOrder) -> Result<String, String> 
     let tax = tax.unwrap_or_else(|| (sub_total * Decimal::new(8, 2)).round_dp(2));
 
     let n = st.orders.len();
-    let (city, state, zip) = CITIES[n % CITIES.len()];
+    let sample = &st.shop.market.sample;
+    let (city, state, zip) = sample
+        .buyers
+        .get(n % sample.buyers.len().max(1))
+        .cloned()
+        .unwrap_or_default();
     let buyer = Buyer {
         first_name: FIRST_NAMES[n % FIRST_NAMES.len()].to_string(),
         last_name: LAST_NAMES[(n / 2) % LAST_NAMES.len()].to_string(),
-        phone: format!("213555{:04}", 100 + n % 9000),
-        address_line1: format!("{} Main St", 100 + n),
-        city: city.to_string(),
-        state: state.to_string(),
-        postal_code: zip.to_string(),
+        phone: format!("{}{:04}", sample.phone_prefix, 100 + n % 9000),
+        address_line1: format!("{} {}", 100 + n, sample.street),
+        city,
+        state,
+        postal_code: zip,
     };
     let user_id = st.ids.next_id();
     let email_key = st.ids.hex(6);

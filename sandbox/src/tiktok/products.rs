@@ -27,24 +27,33 @@ const PRODUCT_STATUSES: &[&str] = &[
 
 const MAX_QUANTITY: i64 = 99_999;
 
-fn require_v2(ctx: &Ctx<'_>) -> Result<(), ApiError> {
-    match ctx.q("category_version") {
-        Some("v2") => Ok(()),
-        other => Err(ApiError::biz(
-            e::P_CATEGORY_VERSION,
-            format!(
-                "Invalid 'category_version' {}: US shops must use category_version=v2.",
-                other.map_or_else(
-                    || "(missing, defaults to v1)".to_string(),
-                    |v| format!("'{v}'")
-                )
-            ),
-        )),
+/// The category tree version must be the one of the shop's market (US: the 7-level v2 tree,
+/// §4.1). Omitted, it means v1 ("the old version is given by default").
+fn require_version(st: &State, given: Option<&str>) -> Result<(), ApiError> {
+    let market = st.shop.market;
+    if given.unwrap_or("v1") == market.category_version {
+        return Ok(());
     }
+    Err(ApiError::biz(
+        e::P_CATEGORY_VERSION,
+        format!(
+            "Invalid 'category_version' {}: {} shops must use category_version={}.",
+            given.map_or_else(
+                || "(missing, defaults to v1)".to_string(),
+                |v| format!("'{v}'")
+            ),
+            market.code,
+            market.category_version
+        ),
+    ))
+}
+
+fn require_tree(st: &State, ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    require_version(st, ctx.q("category_version"))
 }
 
 pub(crate) fn categories(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
-    require_v2(ctx)?;
+    require_tree(st, ctx)?;
     let keyword = ctx.q("keyword").unwrap_or("").to_lowercase();
     let list: Vec<Value> = st
         .categories
@@ -83,7 +92,7 @@ fn leaf<'a>(st: &'a State, id: &str) -> Result<&'a super::model::Category, ApiEr
 }
 
 pub(crate) fn category_rules(st: &State, ctx: &Ctx<'_>, id: &str) -> Result<Value, ApiError> {
-    require_v2(ctx)?;
+    require_tree(st, ctx)?;
     leaf(st, id)?;
     Ok(json!({
         "product_certifications": [],
@@ -91,8 +100,9 @@ pub(crate) fn category_rules(st: &State, ctx: &Ctx<'_>, id: &str) -> Result<Valu
         "cod": {"is_supported": false},
         "package_dimension": {"is_required": false},
         "epr": {"is_required": false},
-        "responsible_person": {"is_required": false},
-        "manufacturer": {"is_required": false},
+        // EU markets (GPSR): every product names a responsible person and its manufacturer.
+        "responsible_person": {"is_required": st.shop.market.requires("responsible_person")},
+        "manufacturer": {"is_required": st.shop.market.requires("manufacturer")},
         "allowed_special_product_types": [],
         "fees": [],
         "seller_sku": {"is_required": true, "max_length": 50},
@@ -100,7 +110,7 @@ pub(crate) fn category_rules(st: &State, ctx: &Ctx<'_>, id: &str) -> Result<Valu
 }
 
 pub(crate) fn category_attributes(st: &State, ctx: &Ctx<'_>, id: &str) -> Result<Value, ApiError> {
-    require_v2(ctx)?;
+    require_tree(st, ctx)?;
     leaf(st, id)?;
     let attrs: Vec<Value> = st
         .attributes
@@ -291,6 +301,9 @@ struct CreateReq {
     skus: Option<Vec<SkuReq>>,
     external_product_id: Option<String>,
     idempotency_key: Option<String>,
+    /// EU (GPSR): ids from the responsible person / manufacturer APIs.
+    responsible_person_ids: Option<Vec<String>>,
+    manufacturer_ids: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -383,6 +396,15 @@ fn price(st: &State, p: Option<&PriceReq>, what: &str) -> Result<Decimal, ApiErr
         )
     })?;
     let amount = positive_decimal(p.amount.as_deref(), &format!("{what}.amount"), e::P_PRICE)?;
+    if st.shop.market.currency_decimals == 0 && !amount.fract().is_zero() {
+        return Err(bad(
+            e::P_PRICE,
+            format!(
+                "Invalid parameter: '{what}.amount' '{amount}': {} has no minor unit; use a whole amount.",
+                st.shop.currency
+            ),
+        ));
+    }
     if amount.scale() > 2 {
         return Err(bad(
             e::P_PRICE,
@@ -543,12 +565,7 @@ pub(crate) fn save_product(
         ));
     }
 
-    if req.category_version.as_deref() != Some("v2") {
-        return Err(bad(
-            e::P_CATEGORY_VERSION,
-            "Invalid parameter: 'category_version' must be \"v2\" for US shops.",
-        ));
-    }
+    require_version(&st, req.category_version.as_deref())?;
     let category_id = req.category_id.clone().unwrap_or_default();
     if category_id.is_empty() {
         return Err(bad(
@@ -628,15 +645,42 @@ pub(crate) fn save_product(
         main_images.push(found.clone());
     }
 
+    let market = st.shop.market;
+    if listing {
+        for (what, ids) in [
+            ("responsible_person", &req.responsible_person_ids),
+            ("manufacturer", &req.manufacturer_ids),
+        ] {
+            let given = ids
+                .as_deref()
+                .is_some_and(|ids| ids.iter().any(|id| !id.trim().is_empty()));
+            if market.requires(what) && !given {
+                return Err(bad(
+                    e::P_INVALID_PARAM,
+                    format!(
+                        "Invalid parameter: '{what}_ids' is required for products listed in {} (EU General Product Safety Regulation).",
+                        market.code
+                    ),
+                ));
+            }
+        }
+    }
     let package_weight = match &req.package_weight {
         Some(w) => {
             positive_decimal(w.value.as_deref(), "package_weight.value", e::P_PACKAGE)?;
             let unit = w.unit.as_deref().unwrap_or("");
-            if !["KILOGRAM", "POUND"].contains(&unit) {
+            let allowed: &[&str] = if market.imperial_allowed() {
+                &["KILOGRAM", "POUND"]
+            } else {
+                &["KILOGRAM"]
+            };
+            if !allowed.contains(&unit) {
                 return Err(bad(
                     e::P_PACKAGE,
                     format!(
-                        "Invalid parameter: 'package_weight.unit' '{unit}'; expected KILOGRAM or POUND."
+                        "Invalid parameter: 'package_weight.unit' '{unit}'; {} shops use {}.",
+                        market.code,
+                        allowed.join(" or ")
                     ),
                 ));
             }
@@ -645,7 +689,7 @@ pub(crate) fn save_product(
         None if listing => {
             return Err(bad(
                 e::P_PACKAGE,
-                "Invalid parameter: 'package_weight' {value, unit} is required for US listings.",
+                "Invalid parameter: 'package_weight' {value, unit} is required for listings.",
             ));
         }
         None => None,
@@ -664,11 +708,33 @@ pub(crate) fn save_product(
                 e::P_PACKAGE,
             )?;
             let unit = d.unit.as_deref().unwrap_or("");
-            if !["CENTIMETER", "INCH"].contains(&unit) {
+            let allowed: &[&str] = if market.imperial_allowed() {
+                &["CENTIMETER", "INCH"]
+            } else {
+                &["CENTIMETER"]
+            };
+            if !allowed.contains(&unit) {
                 return Err(bad(
                     e::P_PACKAGE,
                     format!(
-                        "Invalid parameter: 'package_dimensions.unit' '{unit}'; expected CENTIMETER or INCH."
+                        "Invalid parameter: 'package_dimensions.unit' '{unit}'; {} shops use {}.",
+                        market.code,
+                        allowed.join(" or ")
+                    ),
+                ));
+            }
+            // Units pair: KILOGRAM with CENTIMETER, POUND with INCH (Create Product).
+            let weight_unit = req.package_weight.as_ref().and_then(|w| w.unit.as_deref());
+            let pairs = matches!(
+                (weight_unit, unit),
+                (None, _) | (Some("KILOGRAM"), "CENTIMETER") | (Some("POUND"), "INCH")
+            );
+            if !pairs {
+                return Err(bad(
+                    e::P_PACKAGE,
+                    format!(
+                        "Invalid parameter: 'package_dimensions.unit' '{unit}' does not match 'package_weight.unit' '{}'; use KILOGRAM with CENTIMETER or POUND with INCH.",
+                        weight_unit.unwrap_or_default()
                     ),
                 ));
             }
@@ -1130,11 +1196,8 @@ pub(crate) fn search_products(
             ),
         ));
     }
-    if let Some(v) = req.category_version.as_deref().filter(|v| *v != "v2") {
-        return Err(bad(
-            e::P_CATEGORY_VERSION,
-            format!("Invalid 'category_version' '{v}': US shops must use v2."),
-        ));
+    if req.category_version.is_some() {
+        require_version(st, req.category_version.as_deref())?;
     }
     let audits = req.audit_status.unwrap_or_default();
     if let Some(bad_audit) = audits.iter().find(|a| !AUDIT_FILTERS.contains(&a.as_str())) {
@@ -1202,7 +1265,7 @@ pub(crate) fn search_products(
                 }).collect::<Vec<_>>(),
                 "create_time": p.create_time,
                 "update_time": p.update_time,
-                "sales_regions": ["US"],
+                "sales_regions": [st.shop.region],
             });
             if newer {
                 v["audit"] = json!({"status": p.audit_status(), "pre_approved_reasons": []});

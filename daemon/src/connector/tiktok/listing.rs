@@ -4,11 +4,12 @@
 use super::wire::{self, de_string};
 use super::{
     PRODUCT_PAGE_SIZE, Scope, TikTokClient, category_version, create_product_body, decode,
-    image_mime, path_segment, sign,
+    image_mime, market, path_segment, sign,
 };
 use crate::connector::{
     CategoryRules, ConnectorError, ConnectorResult, CreatedProduct, NewProduct, Page, ShopProduct,
 };
+use feedbridge_common::regions::Region;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -78,10 +79,10 @@ struct Uploaded {
 /// The §4.1 edit body: the create body without `idempotency_key` (a create-only field).
 fn edit_product_body(
     product: &NewProduct,
-    category_version: &str,
+    market: &Region,
     known: &[crate::connector::CategoryAttribute],
 ) -> Value {
-    let mut body = create_product_body(product, category_version, known);
+    let mut body = create_product_body(product, market, known);
     if let Some(object) = body.as_object_mut() {
         object.remove("idempotency_key");
     }
@@ -94,7 +95,7 @@ impl TikTokClient {
         product_id: &str,
         product: &NewProduct,
     ) -> ConnectorResult<CreatedProduct> {
-        let version = category_version(&self.region().await?);
+        let market = market(&self.region().await?)?;
         let path = format!(
             "/product/202309/products/{}",
             path_segment("product", product_id)?
@@ -105,7 +106,7 @@ impl TikTokClient {
         } else {
             self.cached_attributes(&product.category_id).await?
         };
-        let body = edit_product_body(product, version, &known);
+        let body = edit_product_body(product, market, &known);
         let data: wire::CreateProductData = self
             .call(Method::PUT, &path, Vec::new(), Some(&body), Scope::Shop)
             .await?;
@@ -256,7 +257,8 @@ mod tests {
             external_product_id: "p1".into(),
             idempotency_key: "feedbridge-listing-1".into(),
         };
-        let body = edit_product_body(&product, "v2", &[]);
+        let us = feedbridge_common::regions::region("US").expect("US");
+        let body = edit_product_body(&product, us, &[]);
         assert!(body.get("idempotency_key").is_none());
         assert_eq!(body["title"], "Tee");
         assert_eq!(body["skus"][0]["seller_sku"], "TEE");

@@ -21,6 +21,7 @@ use super::{
     SkuStock, TikTokShop, Warehouse,
 };
 use async_trait::async_trait;
+use feedbridge_common::regions::{self, Region};
 use feedbridge_common::secret::Secret;
 use hmac::{Hmac, Mac};
 use reqwest::header::CONTENT_TYPE;
@@ -189,30 +190,23 @@ pub fn verify_webhook(
     mac.verify_slice(&given).is_ok()
 }
 
-/// The selling currency of a TikTok Shop region code.
+/// The selling currency of a TikTok Shop region code (the regions table).
 pub fn currency_for_region(region: &str) -> Option<&'static str> {
-    Some(match region.trim().to_ascii_uppercase().as_str() {
-        "US" => "USD",
-        "GB" | "UK" => "GBP",
-        "SG" => "SGD",
-        "VN" => "VND",
-        "TH" => "THB",
-        "MY" => "MYR",
-        "ID" => "IDR",
-        "PH" => "PHP",
-        "CN" => "CNY",
-        "HK" => "HKD",
-        _ => return None,
-    })
+    regions::currency(region)
 }
 
 /// The `category_version` a region must use (§4.1: US uses the 7-level v2 tree).
 fn category_version(region: &str) -> &'static str {
-    if region.eq_ignore_ascii_case("US") {
-        "v2"
-    } else {
-        "v1"
-    }
+    regions::region(region).map_or("v1", |r| r.category_version.as_str())
+}
+
+/// The market of the shop's region; a region feedbridge does not serve is refused (the
+/// connection check stops such shops first).
+fn market(region: &str) -> ConnectorResult<&'static Region> {
+    regions::region(region).ok_or_else(|| ConnectorError::Rejected {
+        reason: format!("feedbridge does not serve TikTok Shop region {region:?}"),
+        raw: String::new(),
+    })
 }
 
 /// An id placed in a URL path: refuse anything that would change the path.
@@ -226,8 +220,8 @@ fn path_segment<'a>(what: &str, id: &'a str) -> ConnectorResult<&'a str> {
     Ok(id)
 }
 
-fn money(amount: rust_decimal::Decimal) -> String {
-    amount.to_string()
+fn money(amount: rust_decimal::Decimal, currency: &str) -> String {
+    regions::money(amount, currency)
 }
 
 fn measure(value: rust_decimal::Decimal) -> String {
@@ -629,13 +623,16 @@ fn attribute_value(known: &[CategoryAttribute], attribute_id: &str, name: &str) 
     }
 }
 
-/// The §5.1 create body. `known` are the category's attributes (may be empty).
+/// The §5.1 create body for a shop in `market` (its category tree and package units).
+/// `known` are the category's attributes (may be empty).
 fn create_product_body(
     product: &NewProduct,
-    category_version: &str,
+    market: &Region,
     known: &[CategoryAttribute],
 ) -> Value {
-    let (length, width, height) = &product.package_dimensions_cm;
+    let (length, width, height) = product.package_dimensions_cm;
+    let (weight_unit, dimension_unit) = (market.weight_unit, market.dimension_unit);
+    let length_in_unit = |cm| measure(dimension_unit.from_cm(cm));
     let attributes: Vec<Value> = group_by_key(
         product
             .attributes
@@ -662,7 +659,7 @@ fn create_product_body(
                     .iter()
                     .map(|(name, value)| json!({ "name": name, "value_name": value }))
                     .collect::<Vec<_>>(),
-                "price": { "amount": money(sku.price), "currency": sku.currency },
+                "price": { "amount": money(sku.price, &sku.currency), "currency": sku.currency },
                 "inventory": [{ "warehouse_id": sku.warehouse_id, "quantity": sku.quantity }],
                 "external_sku_id": sku.external_sku_id,
             })
@@ -673,14 +670,17 @@ fn create_product_body(
         "title": product.title,
         "description": product.description_html,
         "category_id": product.category_id,
-        "category_version": category_version,
+        "category_version": market.category_version,
         "main_images": product.image_uris.iter().map(|uri| json!({ "uri": uri })).collect::<Vec<_>>(),
-        "package_weight": { "value": measure(product.package_weight_kg), "unit": "KILOGRAM" },
+        "package_weight": {
+            "value": measure(weight_unit.from_kg(product.package_weight_kg)),
+            "unit": weight_unit.api_name(),
+        },
         "package_dimensions": {
-            "length": measure(*length),
-            "width": measure(*width),
-            "height": measure(*height),
-            "unit": "CENTIMETER",
+            "length": length_in_unit(length),
+            "width": length_in_unit(width),
+            "height": length_in_unit(height),
+            "unit": dimension_unit.api_name(),
         },
         "product_attributes": attributes,
         "skus": skus,
@@ -787,13 +787,13 @@ impl TikTokShop for TikTokClient {
     }
 
     async fn create_product(&self, product: &NewProduct) -> ConnectorResult<CreatedProduct> {
-        let version = category_version(&self.region().await?);
+        let market = market(&self.region().await?)?;
         let known = if product.attributes.is_empty() {
             Vec::new()
         } else {
             self.cached_attributes(&product.category_id).await?
         };
-        let body = create_product_body(product, version, &known);
+        let body = create_product_body(product, market, &known);
         let data: wire::CreateProductData = self
             .call(
                 Method::POST,
@@ -914,7 +914,7 @@ impl TikTokShop for TikTokClient {
         );
         let skus: Vec<Value> = prices
             .iter()
-            .map(|p| json!({ "id": p.sku_id, "price": { "amount": money(p.amount), "currency": p.currency } }))
+            .map(|p| json!({ "id": p.sku_id, "price": { "amount": money(p.amount, &p.currency), "currency": p.currency } }))
             .collect();
         let body = json!({ "skus": skus });
         let data: wire::UpdateData = self
@@ -1301,8 +1301,12 @@ mod tests {
             ("PH", Some("PHP")),
             ("CN", Some("CNY")),
             ("HK", Some("HKD")),
+            ("DE", Some("EUR")),
+            ("FR", Some("EUR")),
+            ("MX", Some("MXN")),
+            ("JP", Some("JPY")),
             ("us", Some("USD")),
-            ("DE", None),
+            ("BR", None),
             ("", None),
         ];
         for (region, currency) in table {
@@ -1310,6 +1314,8 @@ mod tests {
         }
         assert_eq!(category_version("US"), "v2");
         assert_eq!(category_version("GB"), "v1");
+        assert!(market("JP").is_ok());
+        assert!(market("BR").is_err());
     }
 
     fn kind(result: &Result<(Option<Value>, String), ConnectorError>) -> &'static str {
@@ -1437,7 +1443,8 @@ mod tests {
                 ("1002".into(), "Polyester".into()),
             ],
         }];
-        let body = create_product_body(&product, "v2", &known);
+        let us = regions::region("US").expect("US");
+        let body = create_product_body(&product, us, &known);
         let expected = json!({
             "save_mode": "LISTING",
             "title": "Cotton T-Shirt",
@@ -1445,8 +1452,9 @@ mod tests {
             "category_id": "601226",
             "category_version": "v2",
             "main_images": [{"uri": "tos-maliva-i-o3syd03w52-us/abc123"}],
-            "package_weight": {"value": "0.5", "unit": "KILOGRAM"},
-            "package_dimensions": {"length": "10", "width": "8", "height": "2.5", "unit": "CENTIMETER"},
+            // US shops get pounds and inches (0.5 kg, 10 x 8 x 2.5 cm), rounded up.
+            "package_weight": {"value": "1.11", "unit": "POUND"},
+            "package_dimensions": {"length": "3.94", "width": "3.15", "height": "0.99", "unit": "INCH"},
             "product_attributes": [
                 {"id": "100392", "values": [{"id": "1001", "name": "Cotton"}, {"id": "1002", "name": "Polyester"}]},
                 {"id": "100393", "values": [{"name": "Machine wash"}]}
@@ -1462,6 +1470,26 @@ mod tests {
             "idempotency_key": "create-gid://shopify/Product/1-v1"
         });
         assert_eq!(body, expected);
+
+        // Elsewhere kilograms and centimetres as given, the v1 tree, whole yen in Japan.
+        let jp = regions::region("JP").expect("JP");
+        let mut in_yen = product.clone();
+        in_yen.skus[0].price = Decimal::new(150_000, 2);
+        in_yen.skus[0].currency = "JPY".into();
+        let body = create_product_body(&in_yen, jp, &known);
+        assert_eq!(
+            body["package_weight"],
+            json!({"value": "0.5", "unit": "KILOGRAM"})
+        );
+        assert_eq!(
+            body["package_dimensions"],
+            json!({"length": "10", "width": "8", "height": "2.5", "unit": "CENTIMETER"})
+        );
+        assert_eq!(body["category_version"], "v1");
+        assert_eq!(
+            body["skus"][0]["price"],
+            json!({"amount": "1500", "currency": "JPY"})
+        );
     }
 
     #[test]
