@@ -65,7 +65,7 @@ use super::http::{self, Platform};
 
 /// This platform, in error texts and log fields.
 const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Bigcommerce);
-use super::{ConnectorError, ConnectorResult};
+use super::{ConnectorError, ConnectorResult, StoreUnits};
 use crate::clock::{Clock, SystemClock};
 use feedbridge_common::secret::Secret;
 use quota::{Quota, QuotaHeaders};
@@ -163,6 +163,8 @@ pub struct BigCommerceClient {
     in_flight: Semaphore,
     /// For stock read times.
     clock: Arc<dyn Clock>,
+    /// The store's weight and dimension units, read with the first catalog call.
+    units: tokio::sync::OnceCell<StoreUnits>,
 }
 
 impl std::fmt::Debug for BigCommerceClient {
@@ -253,6 +255,7 @@ impl BigCommerceClient {
             quota: Quota::default(),
             in_flight: Semaphore::new(MAX_CONCURRENT_REQUESTS),
             clock: Arc::new(SystemClock),
+            units: tokio::sync::OnceCell::new(),
         }
     }
 
