@@ -42,7 +42,7 @@ pub struct MappingReport {
     pub refused: Vec<(i64, String)>,
 }
 
-/// Package facts sent to TikTok, and whether they came from the shop's defaults.
+/// Package facts sent to TikTok, each figure with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageFacts {
     #[serde(with = "rust_decimal::serde::str")]
@@ -53,8 +53,90 @@ pub struct PackageFacts {
     pub width_cm: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
     pub height_cm: Decimal,
-    /// True when the store lacked these and the shop's listing defaults were used.
-    pub from_defaults: bool,
+    pub sources: PackageSources,
+}
+
+impl PackageFacts {
+    /// The figures that came from the shop's listing defaults, by name ("weight", "length", ...).
+    pub fn defaulted(&self) -> Vec<&'static str> {
+        self.sources
+            .by_figure()
+            .into_iter()
+            .filter(|(_, source)| *source == FigureSource::ShopDefault)
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    /// Whether every figure came from the shop's listing defaults (the store had none).
+    pub fn all_defaults(&self) -> bool {
+        self.defaulted().len() == 4
+    }
+
+    /// One line for the console: the figures and which came from where, e.g.
+    /// "1.2 kg, 20 × 15 × 5 cm (weight from the store; length, width, height: shop defaults)".
+    pub fn summary(&self) -> String {
+        let defaulted = self.defaulted();
+        let origin = match defaulted.len() {
+            0 => "from the store".to_owned(),
+            4 => "shop defaults".to_owned(),
+            _ => {
+                let from_store: Vec<&str> = self
+                    .sources
+                    .by_figure()
+                    .into_iter()
+                    .filter(|(_, source)| *source == FigureSource::Store)
+                    .map(|(name, _)| name)
+                    .collect();
+                format!(
+                    "{} from the store; {}: shop defaults",
+                    from_store.join(", "),
+                    defaulted.join(", ")
+                )
+            }
+        };
+        format!(
+            "{} kg, {} × {} × {} cm ({origin})",
+            self.weight_kg, self.length_cm, self.width_cm, self.height_cm
+        )
+    }
+}
+
+/// Where each package figure came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageSources {
+    pub weight: FigureSource,
+    pub length: FigureSource,
+    pub width: FigureSource,
+    pub height: FigureSource,
+}
+
+impl PackageSources {
+    /// (figure name, source) in the order the console shows them.
+    pub fn by_figure(&self) -> [(&'static str, FigureSource); 4] {
+        [
+            ("weight", self.weight),
+            ("length", self.length),
+            ("width", self.width),
+            ("height", self.height),
+        ]
+    }
+}
+
+/// A package figure's origin: the store's product, or the shop's listing defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureSource {
+    Store,
+    ShopDefault,
+}
+
+impl FigureSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Store => "from the store",
+            Self::ShopDefault => "shop default",
+        }
+    }
 }
 
 /// Everything the console shows about one listing.
@@ -181,6 +263,33 @@ impl Default for ShopSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn package_summary_says_which_figures_came_from_where() {
+        let store = FigureSource::Store;
+        let default = FigureSource::ShopDefault;
+        let mut facts = PackageFacts {
+            weight_kg: Decimal::new(12, 1),
+            length_cm: Decimal::new(20, 0),
+            width_cm: Decimal::new(15, 0),
+            height_cm: Decimal::new(5, 0),
+            sources: PackageSources {
+                weight: store,
+                length: default,
+                width: default,
+                height: default,
+            },
+        };
+        assert_eq!(
+            facts.summary(),
+            "1.2 kg, 20 × 15 × 5 cm (weight from the store; length, width, height: shop defaults)"
+        );
+        facts.sources.weight = default;
+        assert!(facts.all_defaults());
+        assert!(facts.summary().ends_with("(shop defaults)"));
+        let json = serde_json::to_value(&facts).unwrap();
+        assert_eq!(json["sources"]["weight"], "shop_default");
+    }
 
     #[test]
     fn settings_round_trip_as_json_with_defaults_for_missing_keys() {

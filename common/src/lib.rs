@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod config;
 pub mod domain;
 pub mod mcf;
+pub mod measure;
 pub mod orders;
 pub mod paths;
 pub mod regions;

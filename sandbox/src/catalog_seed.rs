@@ -1,5 +1,6 @@
 //! The seeded demo catalog shared by the store simulators (Shopify, WooCommerce), so both
-//! stores sell the same products, SKUs, option values and prices for the same `SandboxConfig`.
+//! stores sell the same products, SKUs, option values, prices, weights and sizes for the same
+//! `SandboxConfig`.
 
 /// One product line of the demo store; seeded product `i` uses `TEMPLATES[i % len]`.
 pub(crate) struct Template {
@@ -11,6 +12,10 @@ pub(crate) struct Template {
     pub(crate) price: i64,
     pub(crate) tags: &'static [&'static str],
     pub(crate) category: Option<(&'static str, &'static str, &'static str)>,
+    /// Shipping weight of each option value in grams; `None`: the merchant entered none.
+    pub(crate) weight_grams: Option<[u32; 3]>,
+    /// Packed length, width, height in centimetres, where the store keeps dimensions.
+    pub(crate) box_cm: Option<[u32; 3]>,
 }
 
 pub(crate) const TEMPLATES: &[Template] = &[
@@ -27,6 +32,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
             "T-Shirts",
             "Apparel & Accessories > Clothing > Clothing Tops > T-Shirts",
         )),
+        weight_grams: Some([150, 170, 190]),
+        box_cm: Some([30, 25, 3]),
     },
     Template {
         title: "Canvas Tote Bag",
@@ -41,6 +48,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
             "Tote Bags",
             "Apparel & Accessories > Handbags, Wallets & Cases > Tote Bags",
         )),
+        weight_grams: Some([300, 300, 300]),
+        box_cm: Some([40, 35, 2]),
     },
     Template {
         title: "Ceramic Coffee Mug",
@@ -55,6 +64,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
             "Mugs",
             "Home & Garden > Kitchen & Dining > Tableware > Drinkware > Mugs",
         )),
+        weight_grams: Some([350, 350, 350]),
+        box_cm: Some([12, 12, 11]),
     },
     Template {
         title: "Wool Beanie",
@@ -65,6 +76,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
         price: 2200,
         tags: &["winter", "wool"],
         category: None,
+        weight_grams: None,
+        box_cm: None,
     },
     Template {
         title: "Linen Throw Pillow",
@@ -75,6 +88,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
         price: 3400,
         tags: &["linen", "home"],
         category: None,
+        weight_grams: Some([400, 500, 600]),
+        box_cm: None,
     },
     Template {
         title: "Hooded Sweatshirt",
@@ -89,6 +104,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
             "Hoodies",
             "Apparel & Accessories > Clothing > Clothing Tops > Hoodies",
         )),
+        weight_grams: Some([600, 650, 700]),
+        box_cm: Some([35, 30, 8]),
     },
     Template {
         title: "Enamel Pin Set",
@@ -99,6 +116,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
         price: 999,
         tags: &["gift"],
         category: None,
+        weight_grams: None,
+        box_cm: None,
     },
     Template {
         title: "Soy Candle",
@@ -109,6 +128,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
         price: 1800,
         tags: &["home", "gift"],
         category: None,
+        weight_grams: Some([250, 250, 250]),
+        box_cm: Some([9, 9, 10]),
     },
 ];
 
@@ -136,6 +157,8 @@ pub(crate) struct SeedProduct {
     /// `None` for a single-variant product (WooCommerce `simple`), else the option name.
     pub(crate) option_name: Option<String>,
     pub(crate) variants: Vec<SeedVariant>,
+    /// Packed length, width, height in centimetres; `None` where the merchant entered none.
+    pub(crate) box_cm: Option<[u32; 3]>,
     pub(crate) created_ms: i64,
     pub(crate) updated_ms: i64,
 }
@@ -153,4 +176,6 @@ pub(crate) struct SeedVariant {
     pub(crate) stock: i64,
     /// Sells when out of stock (Shopify `CONTINUE`).
     pub(crate) allow_backorder: bool,
+    /// Shipping weight in grams; `None` where the merchant entered none.
+    pub(crate) weight_grams: Option<u32>,
 }

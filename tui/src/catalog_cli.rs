@@ -180,21 +180,7 @@ pub fn format_product(detail: &ProductDetail) -> String {
         },
     );
     let package = &detail.package;
-    field(
-        "package:",
-        format!(
-            "{} kg, {} × {} × {} cm{}",
-            package.weight_kg,
-            package.length_cm,
-            package.width_cm,
-            package.height_cm,
-            if package.from_defaults {
-                " (defaults)"
-            } else {
-                ""
-            }
-        ),
-    );
+    field("package:", package.summary());
     field(
         "skus to list:",
         if detail.selected_skus.is_empty() {

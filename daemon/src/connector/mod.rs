@@ -17,6 +17,7 @@ pub mod wix;
 pub mod woocommerce;
 
 use async_trait::async_trait;
+pub use feedbridge_common::measure::{LengthUnit, Measures, StoreUnits, WeightUnit};
 use futures::StreamExt as _;
 use futures::stream::BoxStream;
 use rust_decimal::Decimal;
@@ -148,6 +149,9 @@ pub struct StoreVariant {
     pub inventory_item_id: Option<String>,
     /// Option name -> value, e.g. ("Color", "Red").
     pub options: Vec<(String, String)>,
+    /// Weight and size in kg / cm as the store records them (the product's where the
+    /// platform keeps them per product); figures the store lacks are `None`.
+    pub measures: Measures,
 }
 
 /// A store order as feedbridge needs to find it again.

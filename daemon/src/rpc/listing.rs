@@ -141,7 +141,7 @@ pub async fn product_detail(
             "no product listing with id {listing_id}"
         )));
     };
-    let package = catalog::package_facts(&settings);
+    let package = catalog::package_facts(&settings, &catalog::listed_variants(&draft));
     // What TikTok will refuse, when the category's requirements can be read (cache or TikTok).
     let mut missing_attributes = Vec::new();
     if let (Some(category), Some((_, shop))) = (

@@ -1,7 +1,7 @@
 //! Store products, TikTok listings and category trees.
 
 use super::{now_secs, signals::append_event};
-use crate::connector::{Category, StoreProduct};
+use crate::connector::{Category, Measures, StoreProduct};
 use feedbridge_common::{CategoryRef, EventKind, ListingStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
@@ -9,6 +9,16 @@ use std::str::FromStr;
 
 fn decimal(text: &str) -> Decimal {
     Decimal::from_str(text).unwrap_or_default()
+}
+
+/// A stored kg/cm figure: a decimal string, NULL when the store has none.
+fn figure_text(value: Option<Decimal>) -> Option<String> {
+    value.map(|v| v.normalize().to_string())
+}
+
+fn figure(text: Option<String>) -> Option<Decimal> {
+    text.and_then(|t| Decimal::from_str(&t).ok())
+        .filter(|v| *v > Decimal::ZERO)
 }
 
 /// Save a product as the store reports it; creates its listing rows on the org's TikTok shops.
@@ -52,11 +62,14 @@ pub fn upsert_product(
             changed = true;
         }
         conn.execute(
-            "INSERT INTO store_variants (product_id, store_variant_id, inventory_item_id, sku, title, price, available, options)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO store_variants (product_id, store_variant_id, inventory_item_id, sku, title, price, available, options,
+                                         weight_kg, length_cm, width_cm, height_cm)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (product_id, store_variant_id) DO UPDATE SET
                  inventory_item_id = excluded.inventory_item_id, sku = excluded.sku, title = excluded.title,
-                 price = excluded.price, available = excluded.available, options = excluded.options",
+                 price = excluded.price, available = excluded.available, options = excluded.options,
+                 weight_kg = excluded.weight_kg, length_cm = excluded.length_cm,
+                 width_cm = excluded.width_cm, height_cm = excluded.height_cm",
             params![
                 product_id,
                 variant.id,
@@ -65,7 +78,11 @@ pub fn upsert_product(
                 variant.title,
                 variant.price.to_string(),
                 variant.available,
-                options
+                options,
+                figure_text(variant.measures.weight_kg),
+                figure_text(variant.measures.length_cm),
+                figure_text(variant.measures.width_cm),
+                figure_text(variant.measures.height_cm),
             ],
         )?;
     }
@@ -317,6 +334,8 @@ pub struct DraftVariant {
     pub tiktok_sku_id: Option<String>,
     pub synced_price: Option<Decimal>,
     pub synced_stock: Option<i64>,
+    /// What the store says it weighs and measures (kg / cm).
+    pub measures: Measures,
 }
 
 pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Option<ListingDraft>> {
@@ -364,7 +383,8 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
     };
     let mut stmt = conn.prepare_cached(
         "SELECT v.id, v.store_variant_id, v.sku, v.price, v.available, v.options,
-                ls.tiktok_sku_id, ls.synced_price, ls.synced_stock
+                ls.tiktok_sku_id, ls.synced_price, ls.synced_stock,
+                v.weight_kg, v.length_cm, v.width_cm, v.height_cm
          FROM store_variants v LEFT JOIN listing_skus ls ON ls.variant_id = v.id AND ls.listing_id = ?2
          WHERE v.product_id = ?1 ORDER BY v.id",
     )?;
@@ -383,6 +403,12 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
                 tiktok_sku_id: r.get(6)?,
                 synced_price: synced_price.as_deref().map(decimal),
                 synced_stock: r.get(8)?,
+                measures: Measures {
+                    weight_kg: figure(r.get(9)?),
+                    length_cm: figure(r.get(10)?),
+                    width_cm: figure(r.get(11)?),
+                    height_cm: figure(r.get(12)?),
+                },
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

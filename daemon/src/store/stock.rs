@@ -407,6 +407,7 @@ mod tests {
                 available: 7,
                 inventory_item_id: Some("gid://shopify/InventoryItem/3".into()),
                 options: Vec::new(),
+                measures: Default::default(),
             }],
         }
     }

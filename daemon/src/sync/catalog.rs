@@ -6,11 +6,11 @@ use super::{Engine, StepFailure, StepResult, kind};
 use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSku};
 use crate::pricing::location_key;
 use crate::store::{self, DraftVariant, ListingDraft};
-use feedbridge_common::catalog::{PackageFacts, ShopSettings};
+use feedbridge_common::catalog::{FigureSource, PackageFacts, PackageSources, ShopSettings};
 use feedbridge_common::regions;
 use feedbridge_common::{ConnectionState, FailureKind, ListingStatus};
 use futures::StreamExt as _;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -151,15 +151,49 @@ pub fn listed_variants(draft: &ListingDraft) -> Vec<&DraftVariant> {
         .collect()
 }
 
-/// Package facts sent to TikTok. Store products carry no package figures today, so the shop's
-/// listing defaults apply; a zero default means "none set".
-pub fn package_facts(settings: &ShopSettings) -> PackageFacts {
+/// Package facts sent to TikTok: the heaviest listed SKU's store figures (the first SKU with
+/// any figure when none has a weight), each figure the store lacks taken from the shop's
+/// listing defaults; a zero default means "none set".
+pub fn package_facts(settings: &ShopSettings, variants: &[&DraftVariant]) -> PackageFacts {
+    let measures = variants
+        .iter()
+        .filter(|v| v.measures.weight_kg.is_some())
+        .max_by(|a, b| {
+            // Ties keep the first SKU (max_by keeps the last of equals).
+            a.measures
+                .weight_kg
+                .cmp(&b.measures.weight_kg)
+                .then(b.row_id.cmp(&a.row_id))
+        })
+        .or_else(|| variants.iter().find(|v| !v.measures.is_empty()))
+        .map(|v| v.measures)
+        .unwrap_or_default();
+    // Store figures are exact conversions (0.45359237 kg); TikTok gets them rounded up to
+    // 10 g and 1 mm, so a package is never declared lighter or smaller than the store says.
+    let pick = |store: Option<Decimal>, places: u32, default: Decimal| match store {
+        Some(value) => (
+            value
+                .round_dp_with_strategy(places, RoundingStrategy::AwayFromZero)
+                .normalize(),
+            FigureSource::Store,
+        ),
+        None => (default, FigureSource::ShopDefault),
+    };
+    let (weight_kg, weight) = pick(measures.weight_kg, 2, settings.package_weight_kg);
+    let (length_cm, length) = pick(measures.length_cm, 1, settings.package_length_cm);
+    let (width_cm, width) = pick(measures.width_cm, 1, settings.package_width_cm);
+    let (height_cm, height) = pick(measures.height_cm, 1, settings.package_height_cm);
     PackageFacts {
-        weight_kg: settings.package_weight_kg,
-        length_cm: settings.package_length_cm,
-        width_cm: settings.package_width_cm,
-        height_cm: settings.package_height_cm,
-        from_defaults: true,
+        weight_kg,
+        length_cm,
+        width_cm,
+        height_cm,
+        sources: PackageSources {
+            weight,
+            length,
+            width,
+            height,
+        },
     }
 }
 
@@ -214,7 +248,7 @@ pub fn unmet_rules(rules: &CategoryRules, package: &PackageFacts) -> Vec<String>
     if rules.package_dimensions_required
         && (package.length_cm <= zero || package.width_cm <= zero || package.height_cm <= zero)
     {
-        unmet.push("package dimensions (set the shop's default package size)".to_owned());
+        unmet.push("package dimensions (set them on the product in the store, or set the shop's default package size)".to_owned());
     }
     if rules.size_chart_required {
         unmet.push("a size chart".to_owned());
@@ -430,7 +464,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
             ));
         }
     };
-    let package = package_facts(&settings);
+    let package = package_facts(&settings, &variants);
     let unmet = unmet_rules(&requirements.rules, &package);
     if !unmet.is_empty() {
         return Err(listing_failure(
@@ -750,6 +784,7 @@ pub async fn review_check(engine: &Engine, listing_id: i64) -> StepResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connector::{LengthUnit, Measures, WeightUnit};
 
     fn variant(sku: &str, options: &[(&str, &str)]) -> DraftVariant {
         DraftVariant {
@@ -765,6 +800,7 @@ mod tests {
             tiktok_sku_id: None,
             synced_price: None,
             synced_stock: None,
+            measures: Measures::default(),
         }
     }
 
@@ -805,12 +841,80 @@ mod tests {
             ..CategoryRules::default()
         };
         assert_eq!(
-            unmet_rules(&rules, &package_facts(&settings)),
+            unmet_rules(&rules, &package_facts(&settings, &[])),
             vec!["the certification \"CE\"".to_owned()]
         );
         settings.package_height_cm = Decimal::ZERO;
-        let unmet = unmet_rules(&rules, &package_facts(&settings));
+        let unmet = unmet_rules(&rules, &package_facts(&settings, &[]));
         assert!(unmet[0].starts_with("package dimensions"), "{unmet:?}");
+        // The store's own height satisfies the rule even with no default.
+        let mut boxed = variant("A", &[]);
+        boxed.measures = Measures::default().with_dimensions(
+            (Some(Decimal::ONE), Some(Decimal::ONE), Some(Decimal::ONE)),
+            LengthUnit::Inch,
+        );
+        assert_eq!(
+            unmet_rules(&rules, &package_facts(&settings, &[&boxed])).len(),
+            1
+        );
+    }
+
+    fn weighing(sku: &str, row_id: i64, kg: &str) -> DraftVariant {
+        DraftVariant {
+            row_id,
+            measures: Measures::weight(kg.parse().ok(), WeightUnit::Kilogram),
+            ..variant(sku, &[])
+        }
+    }
+
+    #[test]
+    fn package_facts_take_the_heaviest_sku_and_defaults_only_for_what_is_missing() {
+        let settings = ShopSettings::default();
+        let light = weighing("A", 1, "0.3");
+        // 1 lb = 0.45359237 kg, sent rounded up to 10 g.
+        let pound = DraftVariant {
+            measures: Measures::weight(Some(Decimal::ONE), WeightUnit::Pound),
+            ..variant("P", &[])
+        };
+        assert_eq!(
+            package_facts(&settings, &[&pound]).weight_kg,
+            Decimal::new(46, 2)
+        );
+        let mut heavy = weighing("B", 2, "1.2");
+        heavy.measures = heavy.measures.with_dimensions(
+            (Some(Decimal::from(10)), None, Some(Decimal::from(4))),
+            LengthUnit::Inch,
+        );
+        let facts = package_facts(&settings, &[&light, &heavy]);
+        assert_eq!(facts.weight_kg, Decimal::new(12, 1));
+        assert_eq!(facts.length_cm, Decimal::new(254, 1));
+        assert_eq!(facts.width_cm, settings.package_width_cm);
+        // 4 in = 10.16 cm, sent rounded up to the millimetre.
+        assert_eq!(facts.height_cm, Decimal::new(102, 1));
+        assert_eq!(facts.sources.weight, FigureSource::Store);
+        assert_eq!(facts.defaulted(), vec!["width"]);
+        assert!(!facts.all_defaults());
+    }
+
+    #[test]
+    fn package_facts_fall_back_to_the_shop_defaults_when_the_store_has_nothing() {
+        let settings = ShopSettings::default();
+        let facts = package_facts(&settings, &[&variant("A", &[])]);
+        assert_eq!(facts.weight_kg, settings.package_weight_kg);
+        assert_eq!(facts.height_cm, settings.package_height_cm);
+        assert!(facts.all_defaults());
+        // Equal weights: the first SKU's figures.
+        let mut first = weighing("A", 1, "2");
+        first.measures.length_cm = Some(Decimal::from(30));
+        let second = weighing("B", 2, "2");
+        let facts = package_facts(&settings, &[&first, &second]);
+        assert_eq!(facts.length_cm, Decimal::from(30));
+        // No weight anywhere: the first SKU with any figure gives its dimensions.
+        let mut sized = variant("C", &[]);
+        sized.measures.height_cm = Some(Decimal::from(3));
+        let facts = package_facts(&settings, &[&variant("A", &[]), &sized]);
+        assert_eq!(facts.height_cm, Decimal::from(3));
+        assert_eq!(facts.defaulted(), vec!["weight", "length", "width"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
-use crate::store_fixtures::new_order;
+use crate::store_fixtures::{near, new_order, variant_by_sku};
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::bigcommerce::{
     BigCommerceClient, BigCommerceSettings, WEBHOOK_SCOPES,
@@ -160,6 +160,37 @@ async fn info_and_catalog_page_through_with_stock_per_location() {
         .await
         .unwrap();
     assert!(gone.iter().all(|i| i.levels.is_empty()));
+}
+
+/// `weight`, `width`, `depth`, `height` in the store's units (`GET /v2/store`: ounces and
+/// inches here, kept to two places), read as kg and cm; a variant's null weight is its
+/// product's.
+#[tokio::test]
+async fn weights_and_sizes_are_read_in_the_store_units() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 8,
+        variants_per_product: Some(3),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let products = all_products(&client(&sandbox)).await;
+    // The tee: 150 g (5.29 oz) on the product, 30 × 25 × 3 cm; L overrides with 190 g.
+    let small = variant_by_sku(&products, "TEE-S").measures;
+    assert!(near(small.weight_kg, "0.15", "0.001"), "{small:?}");
+    assert!(
+        near(small.length_cm, "30", "0.01"),
+        "depth is the length: {small:?}"
+    );
+    assert!(near(small.width_cm, "25", "0.01"), "{small:?}");
+    assert!(near(small.height_cm, "3", "0.01"), "{small:?}");
+    let large = variant_by_sku(&products, "TEE-L").measures;
+    assert!(near(large.weight_kg, "0.19", "0.001"), "{large:?}");
+    // No weight entered (0) and no size: nothing, never zero.
+    assert!(
+        variant_by_sku(&products, "BEANIE-CHARCOAL")
+            .measures
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -590,7 +621,25 @@ async fn errors_are_classified_and_the_quota_is_kept() {
 /// A stand-in store whose catalog answer has a price that is not a number.
 #[tokio::test]
 async fn a_malformed_answer_names_the_field() {
-    let app = axum::Router::new().route(
+    let limits = [
+        ("X-Rate-Limit-Requests-Left", "100"),
+        ("X-Rate-Limit-Time-Reset-Ms", "1000"),
+    ];
+    let app = axum::Router::new()
+        // The units catalog figures are in, read before the first page.
+        .route(
+            "/stores/abc123/v2/store",
+            axum::routing::get(move || async move {
+                (
+                    limits,
+                    axum::Json(serde_json::json!({
+                        "name": "Stand-in", "currency": "USD",
+                        "weight_units": "LBS", "dimension_units": "Inches",
+                    })),
+                )
+            }),
+        )
+        .route(
         "/stores/abc123/v3/catalog/products",
         axum::routing::get(|| async {
             (

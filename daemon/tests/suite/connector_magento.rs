@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
+use crate::store_fixtures::{near, variant_by_sku};
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::magento::{MagentoClient, MagentoSettings};
 use feedbridge_daemon::connector::{
@@ -169,6 +170,26 @@ async fn info_and_catalog_page_through_with_children() {
     let again = client.product(&tee.id).await.unwrap().unwrap();
     assert_eq!(again.variants.len(), tee.variants.len());
     assert_eq!(client.product("999999").await.unwrap(), None);
+}
+
+/// A simple product's (or configurable child's) `weight` in the store view's `weight_unit`
+/// (lbs here, kept to four places), read as kg; Magento keeps no size, and a product with no
+/// weight has none.
+#[tokio::test]
+async fn weights_are_read_in_the_store_view_unit() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 8,
+        variants_per_product: Some(3),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let (products, _) = all_products(&client(&sandbox)).await;
+    let large = variant_by_sku(&products, "TEE-L").measures;
+    assert!(near(large.weight_kg, "0.19", "0.0001"), "{large:?}");
+    assert_eq!(large.length_cm, None);
+    let mug = variant_by_sku(&products, "MUG-WHITE").measures;
+    assert!(near(mug.weight_kg, "0.35", "0.0001"), "{mug:?}");
+    assert!(variant_by_sku(&products, "PIN-RETRO").measures.is_empty());
 }
 
 #[tokio::test]

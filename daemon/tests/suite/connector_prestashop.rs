@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
+use crate::store_fixtures::{dec, variant_by_sku};
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::prestashop::{PrestaShopClient, PrestaShopSettings};
 use feedbridge_daemon::connector::{
@@ -130,6 +131,35 @@ async fn info_and_the_catalog_page_through_with_combinations() {
     let again = client.product(&with_options.id).await.unwrap().unwrap();
     assert_eq!(&again, with_options);
     assert!(client.product("99999").await.unwrap().is_none());
+}
+
+/// A product's `weight`, `width`, `height`, `depth` in `PS_WEIGHT_UNIT` / `PS_DIMENSION_UNIT`
+/// (kg and cm here); a combination's `weight` is an impact added to the product's.
+#[tokio::test]
+async fn weights_and_sizes_are_read_with_combination_impacts() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 8,
+        variants_per_product: Some(3),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let (products, _) = all_products(&client(&sandbox)).await;
+    let small = variant_by_sku(&products, "TEE-S").measures;
+    assert_eq!(small.weight_kg, Some(dec("0.15")));
+    assert_eq!(
+        (small.length_cm, small.width_cm, small.height_cm),
+        (Some(dec("30")), Some(dec("25")), Some(dec("3"))),
+        "depth is the length"
+    );
+    // 0.150 kg plus the L combination's +0.040 kg impact.
+    let large = variant_by_sku(&products, "TEE-L").measures;
+    assert_eq!(large.weight_kg, Some(dec("0.19")));
+    assert_eq!(large.height_cm, Some(dec("3")));
+    assert!(
+        variant_by_sku(&products, "BEANIE-CHARCOAL")
+            .measures
+            .is_empty()
+    );
 }
 
 #[tokio::test]

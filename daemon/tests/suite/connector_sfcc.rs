@@ -88,6 +88,13 @@ async fn the_catalog_is_read_with_variants_prices_and_stock() {
     );
     assert!(variant.price > rust_decimal::Decimal::ZERO);
     assert_eq!(variant.options.len(), 1);
+    // The Shop API's product document has no weight or size: the shop's defaults apply.
+    assert!(
+        products
+            .iter()
+            .flat_map(|p| &p.variants)
+            .all(|v| v.measures.is_empty())
+    );
 
     let control = ControlClient::for_sandbox(&sb);
     control.sfcc_set_stock(&variant.sku, 7).await.unwrap();

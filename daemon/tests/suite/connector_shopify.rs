@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
+use crate::store_fixtures::{dec, variant_by_sku};
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::shopify::{ShopifyClient, ShopifySettings};
 use feedbridge_daemon::connector::{
@@ -154,6 +155,41 @@ async fn info_and_products_page_through() {
         .unwrap();
     assert_eq!(variant.available, expected);
     assert_ne!(variant.available, products[0].variants[0].available);
+}
+
+/// `inventoryItem.measurement.weight` in the merchant's unit, read as kg; Shopify keeps no
+/// size, and a product with no weight (served as 0) has none.
+#[tokio::test]
+async fn variant_weights_are_read_in_kilograms() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 8,
+        variants_per_product: Some(3),
+        shopify_restore_rate: 1000.0,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let products = all_products(&client).await;
+    let small = variant_by_sku(&products, "TEE-S");
+    assert_eq!(small.measures.weight_kg, Some(dec("0.15")));
+    assert_eq!(small.measures.length_cm, None, "Shopify keeps no size");
+    assert_eq!(
+        variant_by_sku(&products, "TEE-L").measures.weight_kg,
+        Some(dec("0.19"))
+    );
+    assert!(
+        variant_by_sku(&products, "BEANIE-CHARCOAL")
+            .measures
+            .is_empty()
+    );
+
+    // One product read again (after a webhook) carries the same figures.
+    let tee = products
+        .iter()
+        .find(|p| p.variants.iter().any(|v| v.sku == "TEE-L"))
+        .unwrap();
+    let again = client.product(&tee.id).await.unwrap().unwrap();
+    assert_eq!(again.variants, tee.variants);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
-use crate::store_fixtures::new_order;
+use crate::store_fixtures::{dec, new_order, variant_by_sku};
 use feedbridge_common::secret::Secret;
 use feedbridge_common::stores::wix::WixAuth;
 use feedbridge_daemon::connector::wix::{UNTRACKED_IN_STOCK, WixClient};
@@ -88,6 +88,21 @@ async fn the_catalog_pages_and_reads_tracked_and_untracked_stock() {
     let levels = c.inventory_levels(&[item]).await.unwrap();
     assert_eq!(levels[0].levels[0].available, 0);
     assert!(c.product("nope").await.unwrap().is_none());
+}
+
+/// Catalog V1 `variant.weight` (the product's `weight` without managed variants), in the
+/// site's kilograms; a weight of 0 is none.
+#[tokio::test]
+async fn variant_weights_are_read_in_kilograms() {
+    let products = all_products(&client(&sandbox_with(8).await)).await;
+    let medium = variant_by_sku(&products, "TEE-M").measures;
+    assert_eq!(medium.weight_kg, Some(dec("0.17")));
+    assert_eq!(medium.length_cm, None, "Catalog V1 keeps no size");
+    assert!(
+        variant_by_sku(&products, "BEANIE-CHARCOAL")
+            .measures
+            .is_empty()
+    );
 }
 
 #[tokio::test]

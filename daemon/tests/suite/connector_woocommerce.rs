@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
-use crate::store_fixtures::new_order;
+use crate::store_fixtures::{dec, new_order, variant_by_sku};
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::connector::woocommerce::{
     self, STOCK_LOCATION, WooCommerceClient, WooCommerceSettings,
@@ -143,6 +143,38 @@ async fn info_and_catalog_page_through_with_variations() {
             && v.inventory_item_id.as_deref() == Some(v.id.as_str())
             && !v.options.is_empty()
     }));
+}
+
+/// `weight` and `dimensions` in the store's units (Settings → Products: g and cm here); a
+/// variation that leaves them empty ships at its parent's figures.
+#[tokio::test]
+async fn weights_and_sizes_are_read_in_the_store_units() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 8,
+        variants_per_product: Some(3),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let products = all_products(&client(&sandbox)).await;
+    // The tee's parent holds 150 g and 30 × 25 × 3 cm; M and L set their own weight.
+    let small = variant_by_sku(&products, "TEE-S").measures;
+    assert_eq!(small.weight_kg, Some(dec("0.15")));
+    assert_eq!(
+        (small.length_cm, small.width_cm, small.height_cm),
+        (Some(dec("30")), Some(dec("25")), Some(dec("3")))
+    );
+    let large = variant_by_sku(&products, "TEE-L").measures;
+    assert_eq!(large.weight_kg, Some(dec("0.19")));
+    assert_eq!(large.length_cm, Some(dec("30")));
+    // A weight but no size; and nothing at all.
+    let pillow = variant_by_sku(&products, "PILLOW-20X20").measures;
+    assert_eq!(pillow.weight_kg, Some(dec("0.6")));
+    assert_eq!(pillow.length_cm, None);
+    assert!(
+        variant_by_sku(&products, "BEANIE-CHARCOAL")
+            .measures
+            .is_empty()
+    );
 }
 
 #[tokio::test]

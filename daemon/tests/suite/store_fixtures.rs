@@ -51,3 +51,27 @@ pub fn new_order(tiktok_order_id: &str, lines: &[(&StoreVariant, u32)]) -> NewSt
         note: format!("TikTok Shop order {tiktok_order_id}"),
     }
 }
+
+/// The variant carrying this SKU among `products`.
+pub fn variant_by_sku<'a>(
+    products: &'a [feedbridge_daemon::connector::StoreProduct],
+    sku: &str,
+) -> &'a StoreVariant {
+    products
+        .iter()
+        .flat_map(|p| &p.variants)
+        .find(|v| v.sku == sku)
+        .unwrap_or_else(|| panic!("no variant with SKU {sku}"))
+}
+
+/// A decimal written out, e.g. `dec("0.15")`.
+pub fn dec(text: &str) -> Decimal {
+    text.parse()
+        .unwrap_or_else(|_| panic!("not a decimal: {text}"))
+}
+
+/// Whether a figure is within `tolerance` of `want`: stores that keep figures in their own
+/// unit round them (150 g is 5.29 oz), so the kg / cm read back is close, not equal.
+pub fn near(value: Option<Decimal>, want: &str, tolerance: &str) -> bool {
+    value.is_some_and(|v| (v - dec(want)).abs() <= dec(tolerance))
+}

@@ -107,6 +107,8 @@ pub(crate) struct Variant {
     pub(crate) option: Option<OptionValue>,
     /// Units on hand per location.
     pub(crate) stock: BTreeMap<u64, i64>,
+    /// `weight` in the store's weight unit; `None` = the product's (served as null).
+    pub(crate) weight: Option<Decimal>,
     pub(crate) modified: i64,
 }
 
@@ -131,8 +133,26 @@ pub(crate) struct Product {
     pub(crate) option: Option<(u64, String)>,
     pub(crate) url: String,
     pub(crate) images: Vec<u64>,
+    /// `weight` in [`WEIGHT_UNITS`]; 0 when the merchant entered none.
+    pub(crate) weight: Decimal,
+    /// `width`, `depth`, `height` in [`DIMENSION_UNITS`]; 0 when unset.
+    pub(crate) size: [Decimal; 3],
     pub(crate) created: i64,
     pub(crate) modified: i64,
+}
+
+/// The store's `weight_units` and `dimension_units` (`GET /v2/store`).
+pub(crate) const WEIGHT_UNITS: &str = "Ounces";
+pub(crate) const DIMENSION_UNITS: &str = "Inches";
+
+/// Grams as ounces, to two places as the control panel keeps them.
+fn ounces(grams: Option<u32>) -> Option<Decimal> {
+    grams.map(|g| (Decimal::from(g) / Decimal::new(28_349_523_125, 9)).round_dp(2))
+}
+
+/// Centimetres as inches, to two places.
+fn inches(cm: u32) -> Decimal {
+    (Decimal::from(cm) / Decimal::new(254, 2)).round_dp(2)
 }
 
 impl Product {
@@ -376,6 +396,7 @@ impl State {
                     sale_price: None,
                     option: None,
                     stock: split(v.stock),
+                    weight: None,
                     modified: p.updated_ms,
                 },
                 Some((option_id, option_name)) => Variant {
@@ -392,6 +413,9 @@ impl State {
                         label: v.option_value.clone(),
                     }),
                     stock: split(v.stock),
+                    // Set only where it differs from the product's (the first option's).
+                    weight: ounces(v.weight_grams)
+                        .filter(|_| v.weight_grams != p.variants[0].weight_grams),
                     modified: p.updated_ms,
                 },
             };
@@ -425,6 +449,11 @@ impl State {
                 option,
                 url: format!("/{}/", p.handle),
                 images: vec![image],
+                weight: ounces(p.variants.first().and_then(|v| v.weight_grams)).unwrap_or_default(),
+                // BigCommerce's width, depth, height: the seed's width, length, height.
+                size: p.box_cm.map_or_else(Default::default, |[l, w, h]| {
+                    [inches(w), inches(l), inches(h)]
+                }),
                 created: p.created_ms,
                 modified: p.updated_ms,
             },

@@ -5,7 +5,9 @@
 use serde_json::{Map, Value, json};
 
 use super::input::{Fields, Obj, SearchCriteria, search};
-use super::model::{ATTRIBUTE_SET_ID, Product, STOCK_ID, STORE_ID, State, TypeId, mage_date, num};
+use super::model::{
+    ATTRIBUTE_SET_ID, Product, STOCK_ID, STORE_ID, State, TypeId, WEIGHT_UNIT, mage_date, num,
+};
 use super::{ApiError, ApiResult, Ctx, Magento, path_id, state};
 
 /// One searchable row: its JSON and the fields `searchCriteria` may name (`Null` = the field
@@ -53,7 +55,7 @@ pub(crate) fn store_configs(magento: &Magento) -> Value {
         "base_currency_code": "USD",
         "default_display_currency_code": "USD",
         "timezone": "UTC",
-        "weight_unit": "lbs",
+        "weight_unit": WEIGHT_UNIT,
         "base_url": base,
         "base_link_url": base,
         "base_static_url": format!("{base}static/version1700000000/"),
@@ -147,7 +149,7 @@ pub(crate) fn product_json(st: &State, p: &Product, stock: bool) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut product = json!({
         "id": p.id,
         "sku": p.sku,
         "name": p.name,
@@ -158,14 +160,18 @@ pub(crate) fn product_json(st: &State, p: &Product, stock: bool) -> Value {
         "type_id": p.type_id.as_str(),
         "created_at": mage_date(p.created),
         "updated_at": mage_date(p.updated),
-        "weight": num(p.weight),
         "extension_attributes": Value::Object(ext),
         "product_links": [],
         "options": [],
         "media_gallery_entries": media,
         "tier_prices": [],
         "custom_attributes": custom_attributes(p),
-    })
+    });
+    // Magento leaves `weight` out of a product that has none.
+    if let Some(weight) = p.weight {
+        product["weight"] = num(weight);
+    }
+    product
 }
 
 fn product_row(st: &State, p: &Product) -> Row {
@@ -186,7 +192,7 @@ fn product_row(st: &State, p: &Product) -> Row {
     put("attribute_set_id", json!(ATTRIBUTE_SET_ID));
     put("url_key", json!(p.url_key));
     put("description", json!(p.description));
-    put("weight", num(p.weight));
+    put("weight", p.weight.map_or(Value::Null, num));
     put("category_id", json!(p.category_id));
     for a in &st.attributes {
         let v = p

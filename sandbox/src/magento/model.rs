@@ -35,6 +35,8 @@ pub(crate) const STORE_ID: u64 = 1;
 pub(crate) const STOCK_ID: u64 = 1;
 /// The one attribute set products use ("Default").
 pub(crate) const ATTRIBUTE_SET_ID: u64 = 4;
+/// `general/locale/weight_unit` of the store view (`lbs` or `kgs`).
+pub(crate) const WEIGHT_UNIT: &str = "lbs";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TypeId {
@@ -67,7 +69,9 @@ pub(crate) struct Product {
     pub(crate) visibility: u8,
     pub(crate) description: String,
     pub(crate) url_key: String,
-    pub(crate) weight: Decimal,
+    /// `weight` in the store's `weight_unit` ([`WEIGHT_UNIT`]); `None` when the merchant
+    /// entered none (and on configurable parents, which have no weight of their own).
+    pub(crate) weight: Option<Decimal>,
     pub(crate) category_id: u64,
     /// Children: the configurable attribute's code and the option id of this child.
     pub(crate) option: Option<(String, u64)>,
@@ -410,6 +414,10 @@ impl State {
     }
 
     fn seed_product(&mut self, p: SeedProduct) {
+        // Grams as the store's pounds, to four places as the admin keeps them.
+        let pounds = |grams: Option<u32>| {
+            grams.map(|g| (Decimal::from(g) / Decimal::new(45_359_237, 5)).round_dp(4))
+        };
         let category_id = self.category_id(&p.product_type);
         let image = Some(image_file(&p.handle));
         let base = |id: u64, sku: String, name: String, type_id: TypeId| Product {
@@ -423,7 +431,7 @@ impl State {
             visibility: 4,
             description: String::new(),
             url_key: String::new(),
-            weight: Decimal::new(5, 1),
+            weight: None,
             category_id,
             option: None,
             configurable: None,
@@ -449,6 +457,7 @@ impl State {
                 product.description.clone_from(&p.description_html);
                 product.url_key.clone_from(&p.handle);
                 product.image = image;
+                product.weight = pounds(v.weight_grams);
                 self.set_stock(&v.sku, "default", Decimal::from(v.stock));
                 self.products.insert(id, product);
             }
@@ -468,6 +477,7 @@ impl State {
                         crate::catalog_seed::slug(&v.option_value)
                     );
                     child.option = Some((code.clone(), option_id));
+                    child.weight = pounds(v.weight_grams);
                     self.set_stock(&v.sku, "default", Decimal::from(v.stock));
                     self.products.insert(id, child);
                     children.push(id);

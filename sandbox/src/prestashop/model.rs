@@ -117,6 +117,10 @@ fn lang(v: &str) -> Value {
     json!([{"id": "1", "value": v}])
 }
 
+/// `PS_WEIGHT_UNIT` and `PS_DIMENSION_UNIT` (International > Localization > Units).
+pub(crate) const WEIGHT_UNIT: &str = "kg";
+pub(crate) const DIMENSION_UNIT: &str = "cm";
+
 /// `YYYY-MM-DD HH:MM:SS` in the shop's time zone (UTC here, `PS_TIMEZONE`).
 pub(crate) fn ps_date(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
@@ -155,6 +159,8 @@ impl State {
             ("PS_WEBSERVICE", "1"),
             ("PS_STOCK_MANAGEMENT", "1"),
             ("PS_ORDER_OUT_OF_STOCK", "0"),
+            ("PS_WEIGHT_UNIT", WEIGHT_UNIT),
+            ("PS_DIMENSION_UNIT", DIMENSION_UNIT),
         ] {
             st.insert(
                 "configurations",
@@ -355,6 +361,11 @@ impl State {
     }
 
     fn seed_product(&mut self, p: SeedProduct) {
+        let kilograms = |grams: u32| format!("{:.6}", Decimal::new(i64::from(grams), 3));
+        let kilograms_impact = |grams: Option<u32>, base: Option<u32>| {
+            let (g, b) = (grams.unwrap_or(0), base.unwrap_or(0));
+            format!("{:.6}", Decimal::new(i64::from(g) - i64::from(b), 3))
+        };
         let Some(first) = p.variants.first() else {
             return;
         };
@@ -362,6 +373,11 @@ impl State {
         let created = ps_date(p.created_ms);
         let updated = ps_date(p.updated_ms);
         let with_combinations = p.option_name.is_some();
+        // PrestaShop's width, height, depth: the seed's width, height, length; 0 when unset.
+        let size = |i: usize| {
+            let [length, width, height] = p.box_cm.unwrap_or_default();
+            format!("{:.6}", Decimal::from([width, height, length][i]))
+        };
         let mut product = row(&[
             ("id_manufacturer", "0"),
             ("id_supplier", "0"),
@@ -390,6 +406,10 @@ impl State {
                 },
             ),
             ("supplier_reference", ""),
+            ("width", &size(0)),
+            ("height", &size(1)),
+            ("depth", &size(2)),
+            ("weight", &kilograms(first.weight_grams.unwrap_or(0))),
             ("ean13", ""),
             ("isbn", ""),
             ("upc", ""),
@@ -444,7 +464,11 @@ impl State {
                     ("wholesale_price", "0.000000"),
                     ("price", &format!("{:.6}", v.price - base)),
                     ("ecotax", "0.000000"),
-                    ("weight", "0.000000"),
+                    // A combination's weight is an impact on the product's.
+                    (
+                        "weight",
+                        &kilograms_impact(v.weight_grams, first.weight_grams),
+                    ),
                     ("unit_price_impact", "0.000000"),
                     ("minimal_quantity", "1"),
                     ("default_on", if i == 0 { "1" } else { "" }),

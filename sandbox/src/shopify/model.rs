@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive as _;
 use serde_json::{Map, Value, json};
 
 use crate::catalog_seed::{SeedProduct, SeedVariant, TEMPLATES, slug};
@@ -101,6 +102,8 @@ pub(crate) struct Product {
     pub(crate) variant_ids: Vec<u64>,
     pub(crate) media: Vec<MediaImage>,
     pub(crate) category: Option<(String, String, String)>,
+    /// Packed size in cm: Shopify keeps none (never served); seeds the stores that do.
+    pub(crate) box_cm: Option<[u32; 3]>,
 }
 
 pub(crate) struct Variant {
@@ -161,6 +164,9 @@ pub(crate) struct InventoryItem {
     pub(crate) id: u64,
     pub(crate) variant_id: u64,
     pub(crate) tracked: bool,
+    /// `measurement.weight` as the merchant entered it: (value, `WeightUnit`); `None` is
+    /// served as Shopify does, a zero weight in the shop's unit.
+    pub(crate) weight: Option<(Decimal, &'static str)>,
     pub(crate) created: i64,
     pub(crate) updated: i64,
     pub(crate) levels: BTreeMap<u64, Level>,
@@ -573,6 +579,9 @@ impl State {
                         id: item_id,
                         variant_id,
                         tracked: true,
+                        weight: t
+                            .weight_grams
+                            .map(|grams| (Decimal::from(grams[pos]), "GRAMS")),
                         created,
                         updated,
                         levels,
@@ -643,6 +652,7 @@ impl State {
                     category: t
                         .category
                         .map(|(id, name, full)| (id.to_string(), name.to_string(), full.to_string())),
+                    box_cm: t.box_cm,
                 },
             );
         }
@@ -674,8 +684,15 @@ impl State {
                         compare_at: v.compare_at,
                         stock: self.total_available(v),
                         allow_backorder: v.policy == "CONTINUE",
+                        weight_grams: self
+                            .items
+                            .get(&v.inventory_item_id)
+                            .and_then(|i| i.weight)
+                            .filter(|(_, unit)| *unit == "GRAMS")
+                            .and_then(|(grams, _)| grams.to_u32()),
                     })
                     .collect(),
+                box_cm: p.box_cm,
                 created_ms: p.created,
                 updated_ms: p.updated,
             })
@@ -956,6 +973,15 @@ impl State {
             "createdAt": iso8601(i.created),
             "updatedAt": iso8601(i.updated),
             "variant": ref_("ProductVariant", i.variant_id),
+            "measurement": {
+                "__typename": "InventoryItemMeasurement",
+                "id": gid("InventoryItemMeasurement", i.id),
+                "weight": {
+                    "__typename": "Weight",
+                    "unit": i.weight.map_or("POUNDS", |(_, unit)| unit),
+                    "value": i.weight.map_or(0.0, |(value, _)| value.to_f64().unwrap_or(0.0)),
+                },
+            },
             "inventoryLevels": i.levels.iter().map(|(loc, l)| self.level_json(i.id, *loc, l)).collect::<Vec<_>>(),
         })
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive as _;
 use serde_json::{Value, json};
 
 use crate::catalog_seed::SeedProduct;
@@ -18,6 +19,11 @@ pub(crate) const DEFAULT_VARIANT: &str = "00000000-0000-0000-0000-000000000000";
 /// What an untracked variant that is in stock counts as (the daemon's rule too).
 pub(crate) const UNTRACKED_IN_STOCK: i64 = 100;
 
+/// A V1 weight: a JSON number, 0 when unset.
+fn weight_json(weight: Option<Decimal>) -> Value {
+    weight.map_or(json!(0), |w| json!(w.to_f64().unwrap_or(0.0)))
+}
+
 pub(crate) struct Variant {
     pub(crate) id: String,
     /// Option name → choice (empty for the default variant).
@@ -27,6 +33,8 @@ pub(crate) struct Variant {
     pub(crate) quantity: i64,
     /// Only read when the product's inventory is not tracked.
     pub(crate) in_stock: bool,
+    /// `variant.weight` in the site's weight unit (kg); `None` is served as 0, as Wix does.
+    pub(crate) weight: Option<Decimal>,
 }
 
 pub(crate) struct Product {
@@ -113,7 +121,8 @@ impl Product {
             "productType": "physical",
             "description": self.description,
             "sku": if self.manage_variants { String::new() } else { first.sku.clone() },
-            "weight": 0,
+            // With managed variants the weight is per variant and this one is empty (0).
+            "weight": if self.manage_variants { 0.into() } else { weight_json(first.weight) },
             "stock": stock,
             "price": money(first.price),
             "priceData": money(first.price),
@@ -150,7 +159,7 @@ impl Product {
                             "id": v.id,
                             "choices": v.choices.iter().map(|(k, c)| (k.clone(), json!(c))).collect::<serde_json::Map<_, _>>(),
                             "variant": {"priceData": money(v.price), "convertedPriceData": money(v.price),
-                                "weight": 0, "sku": v.sku, "visible": true},
+                                "weight": weight_json(v.weight), "sku": v.sku, "visible": true},
                             "stock": stock,
                         })
                     })
@@ -393,6 +402,7 @@ impl State {
                     price: v.price,
                     quantity: v.stock,
                     in_stock: v.stock > 0,
+                    weight: v.weight_grams.map(|g| Decimal::new(i64::from(g), 3)),
                 })
                 .collect();
             st.products.insert(

@@ -552,6 +552,26 @@ async fn handle(
     let reply = match (method, segs.as_slice()) {
         ("GET", [""]) => Ok(index(woo)),
         ("GET", ["wc", "v3", "settings", "general", "woocommerce_currency"]) => currency(&ctx),
+        (
+            "GET",
+            [
+                "wc",
+                "v3",
+                "settings",
+                "products",
+                "woocommerce_weight_unit",
+            ],
+        ) => unit_setting(&ctx, "woocommerce_weight_unit", model::WEIGHT_UNIT),
+        (
+            "GET",
+            [
+                "wc",
+                "v3",
+                "settings",
+                "products",
+                "woocommerce_dimension_unit",
+            ],
+        ) => unit_setting(&ctx, "woocommerce_dimension_unit", model::DIMENSION_UNIT),
         (m, ["wc", "v3", "products", rest @ ..]) => {
             products::route(woo, &ctx, m, rest, &mut fx).unwrap_or_else(|| Err(no_route()))
         }
@@ -603,6 +623,39 @@ fn currency(ctx: &Ctx) -> ApiResult {
         "value": "USD",
         "group_id": "general",
         "options": {"USD": "United States (US) dollar ($)", "GBP": "Pound sterling (&pound;)", "EUR": "Euro (&euro;)"},
+    })))
+}
+
+/// `settings/products/woocommerce_weight_unit` and `..._dimension_unit`, as WooCommerce
+/// answers them (a `select` setting of the products group).
+fn unit_setting(ctx: &Ctx, id: &str, value: &str) -> ApiResult {
+    ctx.require(
+        "woocommerce_rest_cannot_view",
+        "Sorry, you cannot view this resource.",
+    )?;
+    let (label, default, options) = if id == "woocommerce_weight_unit" {
+        (
+            "Weight unit",
+            "kg",
+            json!({"kg": "kg", "g": "g", "lbs": "lbs", "oz": "oz"}),
+        )
+    } else {
+        (
+            "Dimensions unit",
+            "cm",
+            json!({"m": "m", "cm": "cm", "mm": "mm", "in": "in", "yd": "yd"}),
+        )
+    };
+    Ok(Reply::ok(json!({
+        "id": id,
+        "label": label,
+        "description": format!("This controls what unit you will define {} in.", if default == "kg" { "weights" } else { "lengths" }),
+        "type": "select",
+        "default": default,
+        "options": options,
+        "tip": format!("This controls what unit you will define {} in.", if default == "kg" { "weights" } else { "lengths" }),
+        "value": value,
+        "group_id": "products",
     })))
 }
 

@@ -84,8 +84,26 @@ pub(crate) struct Item {
     pub(crate) attribute: Option<(String, Vec<String>)>,
     pub(crate) variations: Vec<u64>,
     pub(crate) meta: Vec<Meta>,
+    /// `weight` in the store's weight unit ([`WEIGHT_UNIT`]); "" when unset (a variation
+    /// then ships at its parent's weight).
+    pub(crate) weight: String,
+    /// `dimensions` length, width, height in [`DIMENSION_UNIT`]; "" when unset.
+    pub(crate) dimensions: [String; 3],
     pub(crate) created: i64,
     pub(crate) modified: i64,
+}
+
+/// The store's `woocommerce_weight_unit` (kg, g, lbs or oz).
+pub(crate) const WEIGHT_UNIT: &str = "g";
+/// The store's `woocommerce_dimension_unit` (m, cm, mm, in or yd).
+pub(crate) const DIMENSION_UNIT: &str = "cm";
+
+fn figure(value: Option<u32>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn box_figures(box_cm: Option<[u32; 3]>) -> [String; 3] {
+    box_cm.map_or_else(Default::default, |b| b.map(|v| v.to_string()))
 }
 
 impl Item {
@@ -261,6 +279,10 @@ impl State {
                 }),
                 variations: Vec::new(),
                 meta: Vec::new(),
+                // The merchant sets the first option's weight and the box on the product;
+                // variations override the weight only where it differs.
+                weight: figure(p.variants.first().and_then(|v| v.weight_grams)),
+                dimensions: box_figures(p.box_cm),
                 created: p.created_ms,
                 modified: p.updated_ms,
             };
@@ -301,6 +323,12 @@ impl State {
                                 .map(|name| (name, vec![v.option_value.clone()])),
                             variations: Vec::new(),
                             meta: Vec::new(),
+                            weight: if v.weight_grams == p.variants[0].weight_grams {
+                                String::new()
+                            } else {
+                                figure(v.weight_grams)
+                            },
+                            dimensions: Default::default(),
                             created: p.created_ms,
                             modified: p.updated_ms,
                         },
@@ -447,6 +475,8 @@ impl State {
             "stock_status": item.stock_status(),
             "backorders": item.backorders,
             "backorders_allowed": item.backorders != "no",
+            "weight": item.weight,
+            "dimensions": Self::dimensions_json(&item.dimensions),
             "categories": categories,
             "tags": item.tags.iter().map(|t| json!({"id": 0, "name": t, "slug": crate::catalog_seed::slug(t)})).collect::<Vec<_>>(),
             "images": [self.image_json(item.id, &item.name)],
@@ -459,6 +489,10 @@ impl State {
                 "collection": [{"href": format!("{}/wp-json/wc/v3/products", self.home)}],
             },
         })
+    }
+
+    fn dimensions_json([length, width, height]: &[String; 3]) -> Value {
+        json!({"length": length, "width": width, "height": height})
     }
 
     pub(crate) fn variation_json(&self, v: &Item) -> Value {
@@ -494,6 +528,8 @@ impl State {
             "stock_status": v.stock_status(),
             "backorders": v.backorders,
             "backorders_allowed": v.backorders != "no",
+            "weight": v.weight,
+            "dimensions": Self::dimensions_json(&v.dimensions),
             "attributes": attributes,
             "meta_data": Self::meta_json(&v.meta),
             "_links": {

@@ -588,6 +588,8 @@ fn create(
         attribute: f.option.clone().map(|(n, o)| (n, vec![o])),
         variations: Vec::new(),
         meta: Vec::new(),
+        weight: String::new(),
+        dimensions: Default::default(),
         created: now,
         modified: now,
     };

@@ -592,6 +592,42 @@ async fn inventory_webhook_hmac_and_inventory_set_quantities() {
     );
 }
 
+/// `InventoryItem.measurement.weight` as Shopify serves it: the merchant's unit and value,
+/// or 0 in the shop's unit when no weight was entered.
+#[tokio::test]
+async fn variant_weights_are_served_as_measurement() {
+    let sb = sandbox(SandboxConfig {
+        products: 8,
+        variants_per_product: Some(3),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let shop = Shopify::new(&sb);
+    let weight = |sku: &'static str| {
+        let shop = &shop;
+        async move {
+            let query = format!(
+                "{{ productVariants(first: 1, query: \"sku:{sku}\") {{ nodes {{ inventoryItem {{ measurement {{ id weight {{ unit value }} }} }} }} }} }}"
+            );
+            shop.data(&query, json!({})).await["productVariants"]["nodes"][0]["inventoryItem"]
+                ["measurement"]
+                .clone()
+        }
+    };
+    let tee = weight("TEE-L").await;
+    assert!(
+        tee["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("gid://shopify/InventoryItemMeasurement/")
+    );
+    assert_eq!(tee["weight"], json!({"unit": "GRAMS", "value": 190.0}));
+    assert_eq!(
+        weight("BEANIE-CHARCOAL").await["weight"],
+        json!({"unit": "POUNDS", "value": 0.0})
+    );
+}
+
 #[tokio::test]
 async fn product_queries_by_sku_status_and_updated_at() {
     let sb = sandbox(SandboxConfig::default()).await;

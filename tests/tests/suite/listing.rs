@@ -1,11 +1,12 @@
 //! Listing against the simulators with the real daemon: every status a listing goes through,
 //! chosen SKUs, the converted description, and bulk listing through injected faults.
 
+use feedbridge_common::catalog::FigureSource;
 use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
 use feedbridge_sandbox::control::ControlClient;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
 use feedbridge_tests::{Daemon, wait_connected, wait_for, write_daemon_files};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 use tarpc::context;
@@ -95,7 +96,8 @@ async fn listing_walks_every_status_with_chosen_skus() -> anyhow::Result<()> {
         .await??;
     let detail = console.product_detail(context::current(), id).await??;
     assert_eq!(detail.missing_attributes, vec!["Material".to_owned()]);
-    assert!(detail.package.from_defaults);
+    // Shopify keeps a weight per variant but no size: the shop's default dimensions fill in.
+    assert_eq!(detail.package.sources.length, FigureSource::ShopDefault);
     assert_eq!(
         console
             .list_products(context::current(), vec![id])
@@ -187,6 +189,57 @@ async fn listing_walks_every_status_with_chosen_skus() -> anyhow::Result<()> {
 
     // One TikTok product for this listing throughout.
     assert_eq!(control.tiktok_products().await?.len(), 1);
+    daemon.terminate()?;
+    Ok(())
+}
+
+/// TikTok's create call gets the store's weight (the heaviest listed SKU's), not the shop's
+/// default; only the dimensions Shopify does not keep come from the defaults.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_sends_the_store_weight_and_defaults_only_what_is_missing() -> anyhow::Result<()> {
+    let sandbox = sandbox(2).await?;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let dir = tempfile::tempdir()?;
+    let config = write_daemon_files(dir.path(), &sandbox)?;
+    let mut daemon = Daemon::spawn(&config, dir.path())?;
+    let console = daemon.client().await?;
+    wait_connected(&console).await?;
+    // The seeded tee weighs 150, 170 and 190 g (S, M, L) in the store.
+    let tee = wait_for("the tee in the catalog", WAIT, || async {
+        Ok(products(&console)
+            .await?
+            .into_iter()
+            .find(|p| p.title == "Classic Cotton Tee" && p.skus.len() == 3))
+    })
+    .await?;
+    console
+        .map_category(context::current(), tee.id, CUSHIONS.into())
+        .await??;
+    let detail = console.product_detail(context::current(), tee.id).await??;
+    assert_eq!(detail.package.weight_kg.to_string(), "0.19");
+    assert_eq!(detail.package.sources.weight, FigureSource::Store);
+    assert_eq!(
+        detail.package.defaulted(),
+        vec!["length", "width", "height"]
+    );
+
+    assert_eq!(
+        console
+            .list_products(context::current(), vec![tee.id])
+            .await??,
+        1
+    );
+    let listed = wait_status(&console, tee.id, ListingStatus::UnderReview).await?;
+    let remote = tiktok_product(&control, &listed.tiktok_product_id.unwrap_or_default()).await?;
+    assert_eq!(
+        remote["package_weight"],
+        json!({"value": "0.19", "unit": "KILOGRAM"}),
+        "the store's weight, not the 0.5 kg default"
+    );
+    assert_eq!(
+        remote["package_dimensions"],
+        json!({"length": "20", "width": "15", "height": "5", "unit": "CENTIMETER"})
+    );
     daemon.terminate()?;
     Ok(())
 }

@@ -358,21 +358,7 @@ pub fn product_detail_lines(detail: &ProductDetail) -> Vec<Line<'static>> {
         },
     ));
     let package = &detail.package;
-    lines.push(field(
-        "Package",
-        format!(
-            "{} kg, {} × {} × {} cm{}",
-            package.weight_kg,
-            package.length_cm,
-            package.width_cm,
-            package.height_cm,
-            if package.from_defaults {
-                " (defaults)"
-            } else {
-                ""
-            }
-        ),
-    ));
+    lines.push(field("Package", package.summary()));
     lines.push(field(
         "SKUs to list",
         if detail.selected_skus.is_empty() {

@@ -5,8 +5,8 @@
 use crate::support;
 
 use feedbridge_common::catalog::{
-    ConnectionTest, LinkPreview, MappingReport, PriceMarkup, ProductDetail, ShopSettings,
-    StockBuffer,
+    ConnectionTest, FigureSource, LinkPreview, MappingReport, PriceMarkup, ProductDetail,
+    ShopSettings, StockBuffer,
 };
 use support::cli::{feedbridge, start, stderr};
 use support::{AUTH_STATE, sample_settings};
@@ -138,6 +138,17 @@ async fn mapping_listing_and_detail() {
     let detail: ProductDetail =
         serde_json::from_str(&cli.ok(&["product", "1", "--json"]).await).unwrap();
     assert_eq!(detail.selected_skus, vec!["TEE-BLK-M"]);
+    // Which package figures came from the store and which from the shop's defaults.
+    assert_eq!(detail.package.sources.weight, FigureSource::Store);
+    assert_eq!(
+        detail.package.defaulted(),
+        vec!["length", "width", "height"]
+    );
+    assert!(
+        cli.ok(&["product", "1"]).await.contains(
+            "package:        1.2 kg, 20 × 15 × 5 cm (weight from the store; length, width, height: shop defaults)"
+        )
+    );
     let (_, error) = cli.refused(&["product", "99"]).await;
     assert_eq!(error, "feedbridge: not found: listing 99\n");
 

@@ -76,7 +76,7 @@ async fn requests_become_answers() {
     match ask(Request::ProductDetail(3)).await {
         Answer::ProductDetail { listing_id, result } => {
             assert_eq!(listing_id, 3);
-            assert!(result.unwrap().package.from_defaults);
+            assert!(result.unwrap().package.all_defaults());
         }
         other => panic!("{other:?}"),
     }

@@ -67,7 +67,7 @@ use super::http::{self, Platform};
 /// This platform, in error texts and log fields.
 const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatform::Bigcommerce);
 use super::budget::Budget;
-use super::{ConnectorError, ConnectorResult};
+use super::{ConnectorError, ConnectorResult, StoreUnits};
 use crate::clock::{Clock, SystemClock};
 use feedbridge_common::secret::Secret;
 use quota::QuotaHeaders;
@@ -166,6 +166,8 @@ pub struct BigCommerceClient {
     in_flight: Semaphore,
     /// For stock read times.
     clock: Arc<dyn Clock>,
+    /// The store's weight and dimension units, read with the first catalog call.
+    units: tokio::sync::OnceCell<StoreUnits>,
 }
 
 impl std::fmt::Debug for BigCommerceClient {
@@ -256,6 +258,7 @@ impl BigCommerceClient {
             quota: quota::initial_budget(),
             in_flight: Semaphore::new(MAX_CONCURRENT_REQUESTS),
             clock: Arc::new(SystemClock),
+            units: tokio::sync::OnceCell::new(),
         }
     }
 

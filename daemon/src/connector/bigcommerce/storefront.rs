@@ -12,7 +12,7 @@ use super::{
 use crate::connector::{
     ConnectorError, ConnectorResult, InventoryBehaviour, ItemLevels, LocationLevel,
     NewStoreFulfilment, NewStoreOrder, Page, ShipmentProgress, StoreFulfilment, StoreInfo,
-    StoreOrderRef, StoreOrderUpdate, StoreProduct, StoreVariant, Storefront,
+    StoreOrderRef, StoreOrderUpdate, StoreProduct, StoreUnits, StoreVariant, Storefront,
 };
 use async_trait::async_trait;
 use reqwest::Method;
@@ -58,7 +58,9 @@ fn parse_fulfilment_id(id: &str) -> ConnectorResult<(u64, u64)> {
         .ok_or_else(|| bug(&format!("Shipment {id}")))
 }
 
-fn store_product(p: WireProduct) -> StoreProduct {
+/// The product with its variants; a variant's null figures are the product's.
+fn store_product(p: WireProduct, units: StoreUnits) -> StoreProduct {
+    let product_measures = p.size.measures(units);
     let tracked = p.inventory_tracking != "none";
     let variants = p
         .variants
@@ -83,6 +85,7 @@ fn store_product(p: WireProduct) -> StoreProduct {
             },
             inventory_item_id: Some(v.id.to_string()),
             options: v.options.clone(),
+            measures: v.size.measures(units).or(product_measures),
         })
         .collect();
     StoreProduct {
@@ -108,6 +111,31 @@ fn is_ours(o: &WireOrder) -> bool {
 }
 
 impl BigCommerceClient {
+    /// `GET /v2/store`: name, currency and the units catalog figures are in.
+    async fn store_information(&self) -> ConnectorResult<Value> {
+        self.get("/v2/store", &[])
+            .await?
+            .ok_or_else(|| not_found("store information (check the store hash)"))
+    }
+
+    /// The store's `weight_units` and `dimension_units`, read once per connection.
+    async fn units(&self) -> ConnectorResult<StoreUnits> {
+        self.units
+            .get_or_try_init(|| async {
+                let store = self.store_information().await?;
+                let s = Fields::of(&store, "the store information")?;
+                let (weight, length) = (s.text("weight_units")?, s.text("dimension_units")?);
+                let units = StoreUnits::named(&weight, &length);
+                if units.weight.is_none() || units.length.is_none() {
+                    tracing::warn!(platform = "bigcommerce", weight_units = %weight, dimension_units = %length,
+                        "Unknown store unit; those figures are left to the shop's package defaults.");
+                }
+                Ok(units)
+            })
+            .await
+            .copied()
+    }
+
     async fn order(&self, id: u64) -> ConnectorResult<Option<WireOrder>> {
         match self.get(&format!("/v2/orders/{id}"), &[]).await? {
             None => Ok(None),
@@ -351,10 +379,7 @@ fn page_of(cursor: Option<String>) -> usize {
 #[async_trait]
 impl Storefront for BigCommerceClient {
     async fn info(&self) -> ConnectorResult<StoreInfo> {
-        let store = self
-            .get("/v2/store", &[])
-            .await?
-            .ok_or_else(|| not_found("store information (check the store hash)"))?;
+        let store = self.store_information().await?;
         let s = Fields::of(&store, "the store information")?;
         Ok(StoreInfo {
             name: s.text("name")?,
@@ -364,6 +389,7 @@ impl Storefront for BigCommerceClient {
     }
 
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
+        let units = self.units().await?;
         let page = page_of(cursor);
         let query = [
             ("include", "variants,images".to_owned()),
@@ -380,7 +406,7 @@ impl Storefront for BigCommerceClient {
         let items = list
             .array("data")?
             .iter()
-            .map(|p| WireProduct::read(p).map(store_product))
+            .map(|p| WireProduct::read(p).map(|p| store_product(p, units)))
             .collect::<ConnectorResult<Vec<_>>>()?;
         Ok(Page {
             items,
@@ -758,7 +784,8 @@ impl Storefront for BigCommerceClient {
         let Ok(id) = product_id.trim().parse::<u64>() else {
             return Ok(None);
         };
-        Ok(self.product_of(id).await?.map(store_product))
+        let units = self.units().await?;
+        Ok(self.product_of(id).await?.map(|p| store_product(p, units)))
     }
 }
 

@@ -3,7 +3,7 @@
 //! V3 object) read into one message.
 
 use crate::connector::http;
-use crate::connector::{ConnectorError, ConnectorResult};
+use crate::connector::{ConnectorError, ConnectorResult, Measures, StoreUnits};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -95,6 +95,14 @@ impl<'a> Fields<'a> {
             _ => None,
         };
         parsed.ok_or_else(|| self.bad(field, "an amount"))
+    }
+
+    /// A weight or size: a JSON number, or `None` when null or missing.
+    pub(super) fn opt_figure(&self, field: &str) -> ConnectorResult<Option<Decimal>> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(_) => self.money(field).map(Some),
+        }
     }
 
     pub(super) fn bool(&self, field: &str) -> ConnectorResult<bool> {
@@ -225,6 +233,33 @@ pub(super) struct WireVariant {
     pub inventory_level: i64,
     /// `(option_display_name, label)`; empty for a product's base variant.
     pub options: Vec<(String, String)>,
+    /// Its own figures in the store's units; `None` (null) = the product's.
+    pub size: WireSize,
+}
+
+/// `weight`, `width`, `depth`, `height` in the store's units (`GET /v2/store`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) struct WireSize {
+    pub weight: Option<Decimal>,
+    pub width: Option<Decimal>,
+    pub depth: Option<Decimal>,
+    pub height: Option<Decimal>,
+}
+
+impl WireSize {
+    fn read(f: &Fields<'_>) -> ConnectorResult<Self> {
+        Ok(Self {
+            weight: f.opt_figure("weight")?,
+            width: f.opt_figure("width")?,
+            depth: f.opt_figure("depth")?,
+            height: f.opt_figure("height")?,
+        })
+    }
+
+    /// In kg / cm; BigCommerce's depth is the package's length.
+    pub(super) fn measures(&self, units: StoreUnits) -> Measures {
+        units.measures(self.weight, (self.depth, self.width, self.height))
+    }
 }
 
 impl WireVariant {
@@ -240,6 +275,7 @@ impl WireVariant {
             price: v.money("calculated_price")?,
             inventory_level: v.i64("inventory_level")?,
             options,
+            size: WireSize::read(v)?,
         })
     }
 }
@@ -254,6 +290,7 @@ pub(super) struct WireProduct {
     pub inventory_tracking: String,
     pub images: Vec<String>,
     pub variants: Vec<WireVariant>,
+    pub size: WireSize,
 }
 
 impl WireProduct {
@@ -282,6 +319,7 @@ impl WireProduct {
             inventory_tracking: p.str("inventory_tracking")?,
             images,
             variants,
+            size: WireSize::read(&p)?,
         })
     }
 }

@@ -6,8 +6,8 @@ use super::wire::{
 };
 use super::{Criteria, MagentoClient, PAGE_SIZE, PARALLEL_READS, next_page};
 use crate::connector::{
-    ConnectorError, ConnectorResult, ItemLevels, LocationLevel, Page, StoreInfo, StoreProduct,
-    StoreVariant,
+    ConnectorError, ConnectorResult, ItemLevels, LocationLevel, Measures, Page, StoreInfo,
+    StoreProduct, StoreVariant, WeightUnit,
 };
 use futures::StreamExt;
 use rust_decimal::Decimal;
@@ -78,11 +78,12 @@ impl MagentoClient {
             .sort("entity_id", true)
             .page(PAGE_SIZE, page);
         let found: wire::SearchResult<WireProduct> = self.search("/products", criteria).await?;
-        let media = self.store_config().await?.base_media_url;
+        let config = self.store_config().await?;
+        let view = StoreView::of(&config);
         let mut labels = OptionLabels::default();
         let mut items = Vec::with_capacity(found.items.len());
         for product in found.items {
-            items.push(self.store_product(product, &media, &mut labels).await?);
+            items.push(self.store_product(product, &view, &mut labels).await?);
         }
         Ok(Page {
             items,
@@ -102,9 +103,9 @@ impl MagentoClient {
         let Some(product) = found.items.into_iter().find(|p| p.id == id) else {
             return Ok(None);
         };
-        let media = self.store_config().await?.base_media_url;
+        let config = self.store_config().await?;
         let mut labels = OptionLabels::default();
-        self.store_product(product, &media, &mut labels)
+        self.store_product(product, &StoreView::of(&config), &mut labels)
             .await
             .map(Some)
     }
@@ -112,9 +113,10 @@ impl MagentoClient {
     async fn store_product(
         &self,
         product: WireProduct,
-        media: &str,
+        view: &StoreView<'_>,
         labels: &mut OptionLabels,
     ) -> ConnectorResult<StoreProduct> {
+        let media = view.media;
         let images: Vec<String> = product
             .media_gallery_entries
             .iter()
@@ -145,11 +147,16 @@ impl MagentoClient {
                     .map(|(_, v)| v.as_str())
                     .collect::<Vec<_>>()
                     .join(" / ");
-                variants.push(variant(child, title, options));
+                variants.push(variant(child, title, options, view.weight_unit));
             }
             variants
         } else {
-            vec![variant(&product, "Default Title".into(), Vec::new())]
+            vec![variant(
+                &product,
+                "Default Title".into(),
+                Vec::new(),
+                view.weight_unit,
+            )]
         };
         let skus: Vec<String> = variants.iter().map(|v| v.sku.clone()).collect();
         let salable = self.salable_many(&skus).await?;
@@ -334,8 +341,38 @@ fn media_base(media: &str) -> String {
     }
 }
 
-fn variant(p: &WireProduct, title: String, options: Vec<(String, String)>) -> StoreVariant {
+/// What a catalog read needs of the store view: where media lives, the weight unit.
+struct StoreView<'a> {
+    media: &'a str,
+    /// `None` for a unit feedbridge does not know (weights are then left to the defaults).
+    weight_unit: Option<WeightUnit>,
+}
+
+impl<'a> StoreView<'a> {
+    fn of(config: &'a StoreConfig) -> Self {
+        let weight_unit = WeightUnit::parse(&config.weight_unit);
+        if weight_unit.is_none() {
+            tracing::warn!(platform = "magento", weight_unit = %config.weight_unit,
+                "Unknown store weight unit; weights are left to the shop's package defaults.");
+        }
+        Self {
+            media: &config.base_media_url,
+            weight_unit,
+        }
+    }
+}
+
+/// A simple product (or configurable child) as a variant. Magento keeps a weight, no size.
+fn variant(
+    p: &WireProduct,
+    title: String,
+    options: Vec<(String, String)>,
+    weight_unit: Option<WeightUnit>,
+) -> StoreVariant {
     StoreVariant {
+        measures: weight_unit
+            .map(|unit| Measures::weight(decimal(&p.weight), unit))
+            .unwrap_or_default(),
         id: p.sku.clone(),
         sku: p.sku.clone(),
         title,

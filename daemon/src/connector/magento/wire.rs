@@ -129,6 +129,9 @@ pub(super) struct WireProduct {
     pub custom_attributes: Vec<CustomAttribute>,
     #[serde(default)]
     pub media_gallery_entries: Vec<MediaEntry>,
+    /// In the store view's `weight_unit`; absent when the product has none.
+    #[serde(default)]
+    pub weight: Value,
 }
 
 impl WireProduct {
@@ -195,6 +198,9 @@ pub(super) struct StoreConfig {
     pub base_currency_code: String,
     #[serde(default)]
     pub base_media_url: String,
+    /// `general/locale/weight_unit`: `lbs` or `kgs`.
+    #[serde(default)]
+    pub weight_unit: String,
 }
 
 #[derive(Debug, Deserialize)]

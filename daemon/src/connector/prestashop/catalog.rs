@@ -4,8 +4,11 @@
 use super::wire::{self, OrderState, decimal, field, id_field, need, need_id, rows};
 use super::{PAGE_SIZE, PrestaShopClient, ShopSetup, lock, one_of};
 use crate::connector::{
-    ConnectorError, ConnectorResult, ItemLevels, LocationLevel, Page, StoreProduct, StoreVariant,
+    ConnectorError, ConnectorResult, ItemLevels, LocationLevel, Page, StoreProduct, StoreUnits,
+    StoreVariant,
 };
+use feedbridge_common::measure::parse_figure;
+use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,6 +21,14 @@ fn is_utc(zone: &str) -> bool {
         zone.trim(),
         "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "Universal" | "Zulu" | ""
     )
+}
+
+/// A combination's weight: its `weight` is an impact added to the product's.
+fn combination_weight(product: Option<Decimal>, impact: &str) -> Option<Decimal> {
+    match (product, parse_figure(impact)) {
+        (None, None) => None,
+        (base, impact) => Some(base.unwrap_or_default() + impact.unwrap_or_default()),
+    }
 }
 
 /// Where a SKU lives: its product and combination (0 = the product itself).
@@ -37,6 +48,8 @@ impl PrestaShopClient {
             "PS_CARRIER_DEFAULT",
             "PS_COUNTRY_DEFAULT",
             "PS_TIMEZONE",
+            "PS_WEIGHT_UNIT",
+            "PS_DIMENSION_UNIT",
         ];
         let configs = self
             .list(
@@ -70,7 +83,12 @@ impl PrestaShopClient {
             carrier: value("PS_CARRIER_DEFAULT").trim().parse().unwrap_or(0),
             country: value("PS_COUNTRY_DEFAULT").trim().parse().unwrap_or(0),
             utc: is_utc(&value("PS_TIMEZONE")),
+            units: StoreUnits::named(&value("PS_WEIGHT_UNIT"), &value("PS_DIMENSION_UNIT")),
         };
+        if setup.units.weight.is_none() || setup.units.length.is_none() {
+            tracing::warn!(platform = "prestashop", weight_unit = %value("PS_WEIGHT_UNIT"), dimension_unit = %value("PS_DIMENSION_UNIT"),
+                "Unknown shop unit; those figures are left to the shop's package defaults.");
+        }
         *lock(&self.setup) = Some(setup.clone());
         Ok(setup)
     }
@@ -133,6 +151,7 @@ impl PrestaShopClient {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        let units = self.cached_setup().await?.units;
         let combinations = self.by_ids("combinations", "id_product", &ids).await?;
         let stock = self.by_ids("stock_availables", "id_product", &ids).await?;
         let value_ids: Vec<u64> = {
@@ -221,6 +240,13 @@ impl PrestaShopClient {
                 })
                 .collect();
             let active = field(p, "active") != "0";
+            let product_weight = parse_figure(&field(p, "weight"));
+            // PrestaShop's width, height and depth: depth is the package's length.
+            let dimensions = (
+                parse_figure(&field(p, "depth")),
+                parse_figure(&field(p, "width")),
+                parse_figure(&field(p, "height")),
+            );
             let mut variants = Vec::new();
             let combos = by_product.remove(&id).unwrap_or_default();
             if !active {
@@ -235,6 +261,7 @@ impl PrestaShopClient {
                     available: quantity.get(&(id, 0)).copied().unwrap_or(0),
                     inventory_item_id: (!sku.is_empty()).then_some(sku),
                     options: Vec::new(),
+                    measures: units.measures(product_weight, dimensions),
                 });
             } else {
                 for c in combos {
@@ -257,6 +284,10 @@ impl PrestaShopClient {
                         available: quantity.get(&(id, cid)).copied().unwrap_or(0),
                         inventory_item_id: (!sku.is_empty()).then_some(sku),
                         options,
+                        measures: units.measures(
+                            combination_weight(product_weight, &field(c, "weight")),
+                            dimensions,
+                        ),
                     });
                 }
             }

@@ -62,7 +62,7 @@ use super::http::{self, Platform};
 use super::{
     ConnectorError, ConnectorResult, ItemLevels, NewStoreFulfilment, NewStoreOrder, Page,
     ShipmentProgress, StoreFulfilment, StoreInfo, StoreOrderRef, StoreOrderUpdate, StoreProduct,
-    Storefront,
+    StoreUnits, Storefront,
 };
 use crate::clock::{Clock, SystemClock};
 use async_trait::async_trait;
@@ -117,6 +117,8 @@ struct ShopSetup {
     carrier: u64,
     country: u64,
     utc: bool,
+    /// `PS_WEIGHT_UNIT` and `PS_DIMENSION_UNIT`.
+    units: StoreUnits,
 }
 
 /// PrestaShop shop client. Cheap to share behind an `Arc`.

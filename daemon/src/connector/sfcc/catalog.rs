@@ -1,7 +1,9 @@
 //! The site, its products (OCAPI product search, SCAPI getProduct) and its inventory list.
 
 use super::{Api, ConnectorError, ConnectorResult, SfccClient, decode, enc};
-use crate::connector::{ItemLevels, LocationLevel, Page, StoreInfo, StoreProduct, StoreVariant};
+use crate::connector::{
+    ItemLevels, LocationLevel, Measures, Page, StoreInfo, StoreProduct, StoreVariant,
+};
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -283,6 +285,7 @@ fn store_product(p: Product) -> StoreProduct {
                     available: units(v.ats),
                     inventory_item_id: Some(v.product_id.clone()),
                     options,
+                    measures: Measures::default(),
                 })
             })
             .collect()
@@ -296,6 +299,8 @@ fn store_product(p: Product) -> StoreProduct {
                 available: units(p.ats),
                 inventory_item_id: Some(p.id.clone()),
                 options: options(&p.variation_values),
+                // The Shop API's product document has no weight or size: defaults apply.
+                measures: Measures::default(),
             })
             .into_iter()
             .collect()

@@ -35,7 +35,7 @@ pub(super) const BULK_PRODUCTS_QUERY: &str = "{
             node {
               id sku title price inventoryQuantity
               selectedOptions { name value }
-              inventoryItem { id }
+              inventoryItem { id measurement { weight { unit value } } }
             }
           }
         }

@@ -19,12 +19,13 @@ const MAX_VARIANT_PAGES: usize = 25;
 
 /// Requested cost of one node of the products page (Shopify's rules: objects 1, scalars 0,
 /// connections `2 + first + first × node`): media = 2 + 9 + 9 × 1; variants with
-/// `inventoryItem` and `selectedOptions`, plus `pageInfo` = 1 + 2 + 10 + 10 × 2.
-pub(super) const PRODUCT_NODE_COST: u32 = (2 + MEDIA_FIRST * 2) + (3 + VARIANTS_FIRST * 3);
+/// `inventoryItem { measurement { weight } }` and `selectedOptions`, plus `pageInfo`
+/// = 1 + 2 + 10 + 10 × 4.
+pub(super) const PRODUCT_NODE_COST: u32 = (2 + MEDIA_FIRST * 2) + (3 + VARIANTS_FIRST * 5);
 
 const VARIANT_FIELDS: &str = "id sku title price inventoryQuantity
           selectedOptions { name value }
-          inventoryItem { id }";
+          inventoryItem { id measurement { weight { unit value } } }";
 
 pub(super) fn products_query(page_size: u32) -> String {
     format!(
@@ -114,10 +115,10 @@ mod tests {
 
     #[test]
     fn slim_products_page_holds_many_products_under_the_query_limit() {
-        assert_eq!(PRODUCT_NODE_COST, 53);
+        assert_eq!(PRODUCT_NODE_COST, 73);
         // One product node plus the connection overhead, per product, must stay under 1,000.
         let page = (1_000 - 2) / (1 + PRODUCT_NODE_COST);
-        assert!(page >= 18, "{page}");
+        assert!(page >= 13, "{page}");
         assert!(products_query(page).contains("variants(first: 10)"));
         assert!(more_variants_query().contains("variants(first: 100, after: $after)"));
     }

@@ -32,7 +32,7 @@ const PRODUCT_QUERY: &str = "query Product($id: ID!) {
       nodes {
         id sku title price inventoryQuantity
         selectedOptions { name value }
-        inventoryItem { id }
+        inventoryItem { id measurement { weight { unit value } } }
       }
     }
   }

@@ -1542,7 +1542,7 @@ mod tests {
     fn page_sizes_fit_the_cost_limit() {
         let products = page_size_for(PRODUCT_NODE_COST);
         let orders = page_size_for(ORDER_NODE_COST);
-        assert_eq!((products, orders), (18, 9));
+        assert_eq!((products, orders), (13, 9));
         assert!(2 + products * (1 + PRODUCT_NODE_COST) <= MAX_QUERY_COST);
         assert!(2 + orders * (1 + ORDER_NODE_COST) <= MAX_QUERY_COST);
         assert_eq!(page_size_for(0), 50);

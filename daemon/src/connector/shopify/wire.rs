@@ -2,7 +2,8 @@
 //! connector types. Nullable fields are `Option` or defaulted; money arrives as decimal strings.
 
 use crate::connector::{
-    StoreFulfilment, StoreInfo, StoreOrderRef, StoreOrderUpdate, StoreProduct, StoreVariant,
+    Measures, StoreFulfilment, StoreInfo, StoreOrderRef, StoreOrderUpdate, StoreProduct,
+    StoreVariant, WeightUnit,
 };
 use rust_decimal::Decimal;
 use serde::de::Error as _;
@@ -230,7 +231,47 @@ pub(super) struct WireVariant {
     pub inventory_quantity: Option<i64>,
     #[serde(deserialize_with = "de_vec")]
     pub selected_options: Vec<WireOption>,
-    pub inventory_item: Option<WireId>,
+    pub inventory_item: Option<WireInventoryItem>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireInventoryItem {
+    pub id: String,
+    pub measurement: Option<WireMeasurement>,
+}
+
+/// `InventoryItemMeasurement`: Shopify keeps a weight per variant, no dimensions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireMeasurement {
+    pub weight: Option<WireWeight>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireWeight {
+    /// `WeightUnit`: GRAMS, KILOGRAMS, OUNCES or POUNDS.
+    #[serde(deserialize_with = "de_string")]
+    pub unit: String,
+    #[serde(deserialize_with = "de_money")]
+    pub value: Decimal,
+}
+
+impl WireInventoryItem {
+    /// The variant's weight in kg; an unset weight (Shopify answers 0) is none.
+    pub fn measures(&self) -> Measures {
+        let Some(weight) = self.measurement.as_ref().and_then(|m| m.weight.as_ref()) else {
+            return Measures::default();
+        };
+        match WeightUnit::parse(&weight.unit) {
+            Some(unit) => Measures::weight(Some(weight.value), unit),
+            None => {
+                tracing::warn!(unit = %weight.unit, item = %self.id, "Unknown Shopify weight unit; the shop's default package weight applies.");
+                Measures::default()
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -283,6 +324,11 @@ impl From<WireProduct> for StoreProduct {
                     title: v.title,
                     price: v.price,
                     available: v.inventory_quantity.unwrap_or(0),
+                    measures: v
+                        .inventory_item
+                        .as_ref()
+                        .map(WireInventoryItem::measures)
+                        .unwrap_or_default(),
                     inventory_item_id: v.inventory_item.map(|i| i.id).filter(|id| !id.is_empty()),
                     options: v
                         .selected_options

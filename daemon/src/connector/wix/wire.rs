@@ -3,7 +3,8 @@
 
 use super::{LOCATION, UNTRACKED_IN_STOCK};
 use crate::connector::{
-    ConnectorError, ConnectorResult, LocationLevel, StoreFulfilment, StoreProduct, StoreVariant,
+    ConnectorError, ConnectorResult, LocationLevel, Measures, StoreFulfilment, StoreProduct,
+    StoreVariant, WeightUnit,
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -69,6 +70,18 @@ pub(super) fn decimal(v: &Value, path: &str, what: &str) -> ConnectorResult<Deci
     }
 }
 
+/// A V1 weight (a number; 0 or missing when unset), in kg: Catalog V1 carries no unit, and
+/// the site's weight unit is the one orders are created with (`weightUnit: KG`).
+fn weight(v: &Value, path: &str) -> Option<Decimal> {
+    match at(v, path)? {
+        Value::Number(n) => Decimal::from_str(&n.to_string())
+            .or_else(|_| Decimal::from_scientific(&n.to_string()))
+            .ok(),
+        _ => None,
+    }
+    .filter(|w| *w > Decimal::ZERO)
+}
+
 /// Sellable units of a variant's `stock` (or an inventory variant row).
 pub(super) fn available(
     stock: &Value,
@@ -121,6 +134,7 @@ pub(super) fn product(p: &Value) -> ConnectorResult<StoreProduct> {
         images.push(url.to_owned());
     }
     let name = text(p, "name", &what)?;
+    let product_weight = weight(p, "weight");
     let variants = array(p, "variants", &what)?
         .iter()
         .enumerate()
@@ -166,6 +180,10 @@ pub(super) fn product(p: &Value) -> ConnectorResult<StoreProduct> {
                 inventory_item_id: (!inventory_item.is_empty())
                     .then(|| format!("{inventory_item}/{variant_id}")),
                 options,
+                measures: Measures::weight(
+                    weight(v, "variant.weight").or(product_weight),
+                    WeightUnit::Kilogram,
+                ),
             })
         })
         .collect::<ConnectorResult<Vec<_>>>()?;

@@ -84,7 +84,7 @@ const PLATFORM: Platform = Platform::Store(feedbridge_common::config::StorePlatf
 use super::{
     ConnectorError, ConnectorResult, InventoryBehaviour, ItemLevels, LocationLevel,
     NewStoreFulfilment, NewStoreOrder, Page, ShipmentProgress, StoreFulfilment, StoreInfo,
-    StoreOrderRef, StoreOrderUpdate, StoreProduct, Storefront,
+    StoreOrderRef, StoreOrderUpdate, StoreProduct, StoreUnits, Storefront,
 };
 use crate::clock::{Clock, SystemClock};
 use async_trait::async_trait;
@@ -256,6 +256,15 @@ pub struct WooCommerceClient {
     in_flight: Semaphore,
     /// For OAuth timestamps and shipment dates.
     clock: Arc<dyn Clock>,
+    /// The store's weight and dimension units, read with the first catalog call.
+    units: tokio::sync::OnceCell<StoreUnits>,
+}
+
+/// A WooCommerce setting (`settings/{group}/{id}`): only its value matters here.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Setting {
+    value: String,
 }
 
 impl std::fmt::Debug for WooCommerceClient {
@@ -399,6 +408,7 @@ impl WooCommerceClient {
             ),
             in_flight: Semaphore::new(MAX_CONCURRENT_REQUESTS),
             clock: Arc::new(SystemClock),
+            units: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -652,12 +662,36 @@ impl WooCommerceClient {
     }
 
     async fn store_product(&self, product: WireProduct) -> ConnectorResult<StoreProduct> {
+        let units = self.units().await?;
         let variations = if product.kind == "variable" {
             self.variations(product.id).await?
         } else {
             Vec::new()
         };
-        Ok(product.into_store_product(&variations))
+        Ok(product.into_store_product(&variations, units))
+    }
+
+    /// The units the store's `weight` and `dimensions` are in (Settings → Products), read
+    /// once per connection.
+    async fn units(&self) -> ConnectorResult<StoreUnits> {
+        self.units
+            .get_or_try_init(|| async {
+                let mut names = Vec::new();
+                for id in ["woocommerce_weight_unit", "woocommerce_dimension_unit"] {
+                    let setting: Option<Setting> = self
+                        .get_optional(&format!("{REST_PREFIX}/settings/products/{id}"), &[])
+                        .await?;
+                    names.push(setting.map(|s| s.value).unwrap_or_default());
+                }
+                let units = StoreUnits::named(&names[0], &names[1]);
+                if units.weight.is_none() || units.length.is_none() {
+                    tracing::warn!(platform = "woocommerce", weight_unit = %names[0], dimension_unit = %names[1],
+                        "Unknown store unit; those figures are left to the shop's package defaults.");
+                }
+                Ok(units)
+            })
+            .await
+            .copied()
     }
 
     /// The product or variation behind a variant id, with the parent of a variation that
@@ -836,11 +870,6 @@ impl Storefront for WooCommerceClient {
         #[serde(default)]
         struct Index {
             name: String,
-        }
-        #[derive(serde::Deserialize, Default)]
-        #[serde(default)]
-        struct Setting {
-            value: String,
         }
         // The WordPress index is public; WooCommerce keys are refused outside `wc/` routes.
         let index = self

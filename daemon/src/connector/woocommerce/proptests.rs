@@ -99,7 +99,10 @@ fn decode_everything(value: &Value) {
         let variation = decode::<WireProduct>("a product", value.clone()).unwrap_or_default();
         let _ = product.available(Some(&variation));
         let _ = product.allows_backorders();
-        let _ = product.into_store_product(std::slice::from_ref(&variation));
+        let _ = product.into_store_product(
+            std::slice::from_ref(&variation),
+            crate::connector::StoreUnits::named("kg", "cm"),
+        );
     }
     if let Err(error) = decode::<Vec<WireProduct>>("the products", value.clone()) {
         assert!(error.to_string().contains("the products"), "{error}");

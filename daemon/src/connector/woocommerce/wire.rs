@@ -2,7 +2,8 @@
 //! types. Every field is defaulted: plugins add and hide fields, and a missing one must not
 //! fail a whole page.
 
-use crate::connector::{StoreFulfilment, StoreProduct, StoreVariant};
+use crate::connector::{Measures, StoreFulfilment, StoreProduct, StoreUnits, StoreVariant};
+use feedbridge_common::measure::parse_figure;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
@@ -67,6 +68,18 @@ pub(super) struct WireProduct {
     pub image: Option<WireImage>,
     pub attributes: Vec<WireAttribute>,
     pub variations: Vec<u64>,
+    /// In the store's weight unit; "" when unset (a variation then ships at its parent's).
+    pub weight: String,
+    pub dimensions: WireDimensions,
+}
+
+/// `dimensions`: strings in the store's dimension unit, "" when unset.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireDimensions {
+    pub length: String,
+    pub width: String,
+    pub height: String,
 }
 
 /// `*_gmt` timestamps carry no zone (§10.11); feedbridge keeps ISO-8601 with `Z`.
@@ -122,8 +135,21 @@ impl WireProduct {
         }
     }
 
+    /// Its own weight and size, in kg / cm.
+    fn measures(&self, units: StoreUnits) -> Measures {
+        let d = &self.dimensions;
+        units.measures(
+            parse_figure(&self.weight),
+            (
+                parse_figure(&d.length),
+                parse_figure(&d.width),
+                parse_figure(&d.height),
+            ),
+        )
+    }
+
     /// The variant of a simple product: the product itself.
-    pub fn as_simple_variant(&self) -> StoreVariant {
+    pub fn as_simple_variant(&self, units: StoreUnits) -> StoreVariant {
         let id = self.id.to_string();
         StoreVariant {
             id: id.clone(),
@@ -133,11 +159,12 @@ impl WireProduct {
             available: self.available(None),
             inventory_item_id: Some(id),
             options: Vec::new(),
+            measures: self.measures(units),
         }
     }
 
-    /// One variation of `parent` as a variant.
-    pub fn as_variation_variant(&self, parent: &WireProduct) -> StoreVariant {
+    /// One variation of `parent` as a variant; figures it leaves empty are the parent's.
+    pub fn as_variation_variant(&self, parent: &WireProduct, units: StoreUnits) -> StoreVariant {
         let id = super::variant_id(parent.id, Some(self.id));
         let options: Vec<(String, String)> = self
             .attributes
@@ -161,18 +188,19 @@ impl WireProduct {
             available: self.available(Some(parent)),
             inventory_item_id: Some(id),
             options,
+            measures: self.measures(units).or(parent.measures(units)),
         }
     }
 
     /// The product with its variants: itself for a simple product, `variations` otherwise.
-    pub fn into_store_product(self, variations: &[WireProduct]) -> StoreProduct {
+    pub fn into_store_product(self, variations: &[WireProduct], units: StoreUnits) -> StoreProduct {
         let variants = if self.kind == "variable" {
             variations
                 .iter()
-                .map(|v| v.as_variation_variant(&self))
+                .map(|v| v.as_variation_variant(&self, units))
                 .collect()
         } else {
-            vec![self.as_simple_variant()]
+            vec![self.as_simple_variant(units)]
         };
         StoreProduct {
             id: self.id.to_string(),
@@ -393,14 +421,15 @@ mod tests {
         let parent = product(json!({
             "id": 794, "name": "Tee", "type": "variable", "description": "<p>Soft</p>",
             "images": [{"src": "http://img/1.jpg"}], "date_modified_gmt": "2026-11-21T18:00:00",
-            "variations": [795]
+            "variations": [795], "weight": "0.5",
+            "dimensions": {"length": "10", "width": "", "height": "2"}
         }));
         let variation = product(json!({
             "id": 795, "sku": " TEE-RED-M ", "price": "19.99", "manage_stock": true,
             "stock_quantity": 7, "attributes": [{"id": 1, "name": "Color", "option": "Red"},
                                                 {"id": 2, "name": "Size", "option": "M"}]
         }));
-        let store = parent.into_store_product(&[variation]);
+        let store = parent.into_store_product(&[variation], StoreUnits::named("lbs", "in"));
         assert_eq!(store.id, "794");
         assert_eq!(store.updated_at, "2026-11-21T18:00:00Z");
         assert_eq!(store.image_urls, vec!["http://img/1.jpg".to_owned()]);
@@ -415,19 +444,36 @@ mod tests {
             variant.options,
             vec![("Color".into(), "Red".into()), ("Size".into(), "M".into())]
         );
+        // The variation sets none: the parent's 0.5 lb and 10 × ? × 2 in, in kg and cm.
+        assert_eq!(
+            variant.measures.weight_kg,
+            Some(Decimal::new(226_796_185, 9))
+        );
+        assert_eq!(variant.measures.length_cm, Some(Decimal::new(254, 1)));
+        assert_eq!(variant.measures.width_cm, None);
+        assert_eq!(variant.measures.height_cm, Some(Decimal::new(508, 2)));
     }
 
     #[test]
     fn simple_product_is_its_own_variant() {
         let store = product(json!({
             "id": 800, "name": "Mug", "type": "simple", "sku": "MUG", "price": "",
-            "regular_price": "9.50", "manage_stock": true, "stock_quantity": 3
+            "regular_price": "9.50", "manage_stock": true, "stock_quantity": 3,
+            "weight": "350", "dimensions": {"length": "0", "width": "", "height": ""}
         }))
-        .into_store_product(&[]);
+        .into_store_product(&[], StoreUnits::named("g", "cm"));
         assert_eq!(store.variants.len(), 1);
         assert_eq!(store.variants[0].id, "800");
         assert_eq!(store.variants[0].price, Decimal::new(950, 2));
         assert_eq!(store.variants[0].available, 3);
+        assert_eq!(
+            store.variants[0].measures.weight_kg,
+            Some(Decimal::new(35, 2))
+        );
+        assert_eq!(
+            store.variants[0].measures.length_cm, None,
+            "zero is no figure"
+        );
     }
 
     #[test]

@@ -409,6 +409,7 @@ fn product(id: u32, title: &str, sku: &str) -> StoreProduct {
             available: 7,
             inventory_item_id: None,
             options: Vec::new(),
+            measures: Default::default(),
         }],
     }
 }

@@ -443,17 +443,31 @@ pub fn sample_settings() -> ShopSettings {
 pub const AUTH_STATE: &str = "st-4f2a";
 
 pub fn sample_detail(product: ProductView) -> ProductDetail {
-    let from_defaults = product.id != 1;
+    // Product 1's store gives its weight; the others lean on the shop's defaults.
+    let weight = if product.id == 1 {
+        FigureSource::Store
+    } else {
+        FigureSource::ShopDefault
+    };
     ProductDetail {
         description: "<p>Soft <strong>organic</strong> cotton.</p><ul><li>Machine wash</li>\
                       <li>Size M: Chest 100 cm</li></ul><p><img src=\"https://p16.tiktokcdn.test/tee.jpg\"></p>"
             .into(),
         package: PackageFacts {
-            weight_kg: Decimal::new(5, 1),
+            weight_kg: if product.id == 1 {
+                Decimal::new(12, 1)
+            } else {
+                Decimal::new(5, 1)
+            },
             length_cm: Decimal::new(20, 0),
             width_cm: Decimal::new(15, 0),
             height_cm: Decimal::new(5, 0),
-            from_defaults,
+            sources: PackageSources {
+                weight,
+                length: FigureSource::ShopDefault,
+                width: FigureSource::ShopDefault,
+                height: FigureSource::ShopDefault,
+            },
         },
         selected_skus: if product.id == 1 {
             vec!["TEE-BLK-M".into()]
