@@ -8,6 +8,7 @@ pub mod domain;
 pub mod mcf;
 pub mod orders;
 pub mod paths;
+pub mod returns;
 pub mod rpc;
 pub mod secret;
 pub mod stores;

@@ -119,6 +119,9 @@ pub struct OrderDetail {
     pub differences: Vec<String>,
     /// Every event about this order, oldest first.
     pub timeline: Vec<EventView>,
+    /// TikTok return and refund requests on this order, oldest first, with their history.
+    #[serde(default)]
+    pub returns: Vec<crate::returns::OrderReturn>,
 }
 
 /// TikTok's money figures for an order, as strings of the order's currency.

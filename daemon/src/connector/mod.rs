@@ -237,6 +237,10 @@ pub struct StoreOrderUpdate {
     pub updated_at: String,
     pub tiktok_order_id: Option<String>,
     pub cancelled: bool,
+    /// The store refunded the whole order (a Shopify or WooCommerce refund, a Magento credit
+    /// memo for everything, a PrestaShop refund state, a BigCommerce Refunded status). Before
+    /// shipment it cancels the TikTok order; after, it is a difference to handle on TikTok.
+    pub refunded: bool,
     pub fulfilments: Vec<StoreFulfilment>,
 }
 
@@ -665,6 +669,22 @@ pub struct RemoteCancellation {
     pub role: String,
 }
 
+/// Which return and refund requests to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnsQuery<'a> {
+    /// Those of one TikTok order.
+    Order(&'a str),
+    /// Those updated at or after this time (Unix seconds).
+    UpdatedSince(i64),
+}
+
+/// A return or refund request and the TikTok order it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteReturn {
+    pub order_id: String,
+    pub request: feedbridge_common::returns::ReturnRequest,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShippedPackage {
     pub package_id: String,
@@ -721,6 +741,8 @@ pub trait TikTokShop: Send + Sync {
     async fn cancellations(&self, order_id: &str) -> ConnectorResult<Vec<RemoteCancellation>>;
     /// Accept a buyer's pending cancellation request.
     async fn approve_cancellation(&self, cancel_id: &str) -> ConnectorResult<()>;
+    /// Return and refund requests (every page).
+    async fn returns(&self, query: ReturnsQuery<'_>) -> ConnectorResult<Vec<RemoteReturn>>;
     /// What TikTok shows per warehouse for the SKUs of these products (at most
     /// [`INVENTORY_SEARCH_MAX_PRODUCTS`] per call).
     async fn inventory(&self, product_ids: &[String]) -> ConnectorResult<Vec<RemoteSkuStock>>;

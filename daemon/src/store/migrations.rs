@@ -14,6 +14,7 @@ const MIGRATION_STEPS: &[M<'_>] = &[
     M::up(include_str!("migrations/0011_prune_indexes.sql")),
     M::up(include_str!("migrations/0012_console_pages.sql")),
     M::up(include_str!("migrations/0013_job_priority.sql")),
+    M::up(include_str!("migrations/0014_order_returns.sql")),
 ];
 
 /// Versioned schema migrations, applied at start-up (tracked in `user_version`).

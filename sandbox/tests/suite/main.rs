@@ -19,5 +19,6 @@ mod tiktok_catalog;
 mod tiktok_fidelity;
 mod tiktok_order_side;
 mod tiktok_orders;
+mod tiktok_returns;
 mod wix;
 mod woocommerce;

@@ -20,6 +20,7 @@ mod orders;
 mod orders_crash;
 mod organizations;
 mod packaging;
+mod returns;
 mod shopify_catalog;
 mod stock;
 mod tiktok_webhooks;

@@ -162,6 +162,8 @@ pub struct OrderNotice {
     /// The store order id, as [`StoreOrderRef::id`] gives it.
     pub id: String,
     pub cancelled: bool,
+    /// The merchant refunded all of it (status `refunded`).
+    pub refunded: bool,
     /// It carries tracking, or the merchant completed it (its tracking may be visible only
     /// through the Shipment Tracking route): its shipments are worth reading.
     pub shipped: bool,
@@ -180,6 +182,7 @@ pub fn order_notice(payload: &Value) -> Option<OrderNotice> {
     Some(OrderNotice {
         id: order.id.to_string(),
         cancelled: order.status == "cancelled",
+        refunded: order.status == "refunded",
         shipped: tracked || order.status == "completed",
     })
 }
@@ -796,6 +799,7 @@ impl WooCommerceClient {
             updated_at: wire::gmt(&order.date_modified_gmt),
             tiktok_order_id: order.meta(ORDER_META_KEY),
             cancelled: order.status == "cancelled",
+            refunded: order.status == "refunded",
             fulfilments,
         }
     }
@@ -1401,8 +1405,14 @@ mod tests {
             Some(OrderNotice {
                 id: "51".into(),
                 cancelled: true,
+                refunded: false,
                 shipped: false
             })
+        );
+        assert!(
+            order_notice(&ours("refunded", tiktok.clone()))
+                .unwrap()
+                .refunded
         );
         assert!(
             order_notice(&ours("completed", tiktok.clone()))
