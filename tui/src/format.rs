@@ -239,6 +239,10 @@ pub fn order_settings_fields(settings: &OrderSettings) -> Vec<(&'static str, Str
             "Restock on cancel",
             yes_no(settings.restock_on_cancel).to_string(),
         ),
+        (
+            "Mirror TikTok refunds",
+            yes_no(settings.mirror_refunds_to_store).to_string(),
+        ),
         ("Carriers", carrier_mappings(settings)),
     ]
 }

@@ -265,6 +265,10 @@ pub fn format_order_settings(shop: &str, settings: &OrderSettings) -> String {
             "restock",
             settings::on_off(settings.restock_on_cancel).to_string(),
         ),
+        (
+            "mirror-refunds",
+            settings::on_off(settings.mirror_refunds_to_store).to_string(),
+        ),
         ("carriers", format::carrier_mappings(settings)),
     ];
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

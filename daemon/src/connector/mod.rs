@@ -279,6 +279,12 @@ pub trait Storefront: Send + Sync {
     async fn order_update(&self, order_id: &str) -> ConnectorResult<Option<StoreOrderUpdate>>;
     /// Cancel an order (TikTok cancelled it); `restock` puts its stock back.
     async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()>;
+    /// Refund what is left of the whole order (TikTok refunded the buyer); `restock` puts its
+    /// items back in stock. An order the store already shows refunded is left as it is.
+    /// `Ok(false)`: this platform's connector does not refund orders.
+    async fn refund_order(&self, _order_id: &str, _restock: bool) -> ConnectorResult<bool> {
+        Ok(false)
+    }
     /// Record a shipment with its tracking; returns the store's fulfilment id.
     async fn fulfil_order(
         &self,

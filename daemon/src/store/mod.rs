@@ -243,7 +243,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 13;
+    const MIGRATION_COUNT: i64 = 14;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

@@ -9,7 +9,7 @@
 //! as a store cancellation does. After shipment TikTok takes returns only from the buyer, so
 //! the refund is recorded on the order as a difference to settle in Seller Center.
 
-use super::order_state::load;
+use super::order_state::{load, settings_of};
 use super::{Engine, FIRST_READ_LOOKBACK_SECS, StepFailure, StepResult, cancellations};
 use crate::connector::ReturnsQuery;
 use crate::connector::tiktok::status::OrderStatus;
@@ -54,7 +54,8 @@ pub async fn read_returns(engine: &Engine, order_id: i64) -> StepResult {
             )
         })?;
     let reports = reports.into_iter().map(|r| r.request).collect();
-    record(engine, &row, reports).await
+    record(engine, &row, reports).await?;
+    mirror_refunds(engine, &row).await
 }
 
 /// Read the shop's requests updated since the last poll; record those on orders we know.
@@ -111,6 +112,7 @@ pub async fn poll_returns(engine: &Engine, shop_connection: i64) -> StepResult {
         // Orders feedbridge never saw (before its time, or not synced) are not ours to track.
         if let Some(row) = row {
             record(engine, &row, reports).await?;
+            mirror_refunds(engine, &row).await?;
         }
     }
     engine
@@ -158,6 +160,95 @@ async fn record(engine: &Engine, row: &OrderRow, reports: Vec<ReturnRequest>) ->
     Ok(())
 }
 
+/// Marker among the order's reflected statuses: mirroring was refused as unsupported (said once).
+const MIRROR_UNSUPPORTED: &str = "REFUND_MIRROR_UNSUPPORTED";
+
+/// With `mirror_refunds_to_store` on: TikTok refunded a request on this order, so refund the
+/// store order too, once. The store is asked first (a refund it already has is not repeated),
+/// and the request remembers it was done, so a retry or a later report never refunds twice.
+async fn mirror_refunds(engine: &Engine, row: &OrderRow) -> StepResult {
+    let settings = settings_of(engine, row.shop_id).await?;
+    if !settings.mirror_refunds_to_store || row.store_cancelled {
+        return Ok(());
+    }
+    let Some(store_order_id) = row.store_order_id.clone() else {
+        return Ok(());
+    };
+    let order_id = row.id;
+    let due: Vec<String> = engine
+        .store
+        .call(move |conn| store::order_returns(conn, order_id))
+        .await?
+        .into_iter()
+        .filter(|r| r.request.status.is_refunded() && r.store_refunded_at.is_none())
+        .map(|r| r.request.id)
+        .collect();
+    if due.is_empty() {
+        return Ok(());
+    }
+    let Some((org, _)) = engine.shop(row.shop_id) else {
+        return Ok(());
+    };
+    let name = row
+        .store_order_name
+        .clone()
+        .unwrap_or_else(|| store_order_id.clone());
+    let refunded = org
+        .store
+        .refund_order(&store_order_id, settings.restock_on_cancel)
+        .await
+        .map_err(|e| {
+            StepFailure::from_connector(
+                FailureKind::ReturnRefund,
+                &org.name,
+                subject(row),
+                "The store",
+                &e,
+            )
+        })?;
+    if !refunded {
+        if row.reflected.iter().any(|s| s == MIRROR_UNSUPPORTED) {
+            return Ok(());
+        }
+        let platform = org.platform.to_string();
+        let message = format!(
+            "TikTok refunded this order, but refunding the store order is not supported on {platform}: refund {name} in the store admin."
+        );
+        let said = message.clone();
+        engine
+            .store
+            .call(move |conn| {
+                store::add_reflected_status(conn, order_id, MIRROR_UNSUPPORTED)?;
+                store::order_event(conn, order_id, EventKind::Failed, &said)
+            })
+            .await?;
+        return Err(StepFailure::rejected(
+            FailureKind::ReturnRefund,
+            &org.name,
+            subject(row),
+            message,
+            format!("Refund {name} in the {platform} admin."),
+        ));
+    }
+    let now = engine.clock.now_secs();
+    let restock = if settings.restock_on_cancel {
+        "stock put back"
+    } else {
+        "stock left as it is"
+    };
+    let message = format!("TikTok refunded the buyer; store order {name} refunded ({restock}).");
+    engine
+        .store
+        .call(move |conn| {
+            for return_id in &due {
+                store::mark_return_store_refunded(conn, order_id, return_id, now)?;
+            }
+            store::order_event(conn, order_id, EventKind::OrderChanged, &message)
+        })
+        .await?;
+    Ok(())
+}
+
 /// "refund request 123 (Damaged item, 19.99 USD): refunded".
 fn describe(report: &ReturnRequest) -> String {
     let reason = if report.reason.trim().is_empty() {
@@ -191,6 +282,27 @@ pub async fn store_refunded(engine: &Engine, order_id: i64) -> StepResult {
     };
     if row.reflected.iter().any(|s| s == REFUND_NOTED) {
         return Ok(());
+    }
+    // TikTok refunded the buyer too (or feedbridge mirrored its refund): nothing differs.
+    let matches_tiktok = engine
+        .store
+        .call(move |conn| store::order_returns(conn, order_id))
+        .await?
+        .iter()
+        .any(|r| r.request.status.is_refunded() || r.store_refunded_at.is_some());
+    if matches_tiktok {
+        return Ok(engine
+            .store
+            .call(move |conn| {
+                store::add_reflected_status(conn, order_id, REFUND_NOTED)?;
+                store::order_event(
+                    conn,
+                    order_id,
+                    EventKind::OrderChanged,
+                    "Refunded in the store, as TikTok refunded the buyer.",
+                )
+            })
+            .await?);
     }
     let Some((org, shop)) = engine.shop(row.shop_id) else {
         return Ok(());

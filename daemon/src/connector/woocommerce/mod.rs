@@ -1025,6 +1025,39 @@ impl Storefront for WooCommerceClient {
         Ok(Some(Self::update_of(&order, fulfilments)))
     }
 
+    async fn refund_order(&self, order_id: &str, restock: bool) -> ConnectorResult<bool> {
+        let id = parse_order_id(order_id)?;
+        let order = self
+            .order(id)
+            .await?
+            .ok_or_else(|| not_found(&format!("order {order_id}")))?;
+        // Asked first, so a retry after a lost answer never refunds twice.
+        if order.status == "refunded" {
+            return Ok(true);
+        }
+        let left = order.total().unwrap_or_default() - order.refunded();
+        let line_items: Vec<Value> = order
+            .line_items
+            .iter()
+            .map(|l| json!({ "id": l.id, "quantity": l.quantity }))
+            .collect();
+        let _: Value = self
+            .write(
+                Method::POST,
+                &format!("{REST_PREFIX}/orders/{id}/refunds"),
+                &json!({
+                    "amount": format!("{:.2}", left.round_dp(2)),
+                    "reason": "Refunded on TikTok Shop (feedbridge).",
+                    "api_refund": false,
+                    "restock_items": restock,
+                    "line_items": line_items,
+                }),
+                &format!("order {order_id}"),
+            )
+            .await?;
+        Ok(true)
+    }
+
     async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()> {
         let id = parse_order_id(order_id)?;
         let order = self
