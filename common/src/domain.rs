@@ -328,10 +328,12 @@ pub enum FailureKind {
     /// feedbridge's own database refused a read or write (disk full, I/O error, a row it
     /// cannot read).
     Storage,
+    /// TikTok return and refund requests, and store refunds TikTok must hear about.
+    ReturnRefund,
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 9] = [
+    pub const ALL: [FailureKind; 10] = [
         Self::Listing,
         Self::OrderCreate,
         Self::TrackingPush,
@@ -341,6 +343,7 @@ impl FailureKind {
         Self::TrackingToStore,
         Self::Mcf,
         Self::Storage,
+        Self::ReturnRefund,
     ];
 
     pub fn label(self) -> &'static str {
@@ -354,6 +357,7 @@ impl FailureKind {
             Self::TrackingToStore => "Tracking to store",
             Self::Mcf => "Amazon MCF",
             Self::Storage => "Storage",
+            Self::ReturnRefund => "Return / refund",
         }
     }
 }

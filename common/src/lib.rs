@@ -10,6 +10,7 @@ pub mod measure;
 pub mod orders;
 pub mod paths;
 pub mod regions;
+pub mod returns;
 pub mod rpc;
 pub mod secret;
 pub mod stores;

@@ -71,8 +71,11 @@ pub struct OrderSettings {
     /// Extra tag on store orders that TikTok fulfils.
     pub fbt_tag: String,
     pub inventory_behaviour: InventoryBehaviour,
-    /// Put stock back when a TikTok cancellation cancels the store order.
+    /// Put stock back when a TikTok cancellation cancels the store order (and when a mirrored
+    /// TikTok refund refunds it).
     pub restock_on_cancel: bool,
+    /// When TikTok refunds a return or refund request, refund the store order too (once).
+    pub mirror_refunds_to_store: bool,
     pub carrier_mappings: Vec<CarrierMapping>,
 }
 
@@ -85,6 +88,7 @@ impl Default for OrderSettings {
             fbt_tag: "TikTok-FBT".to_owned(),
             inventory_behaviour: InventoryBehaviour::DecrementObeyingPolicy,
             restock_on_cancel: true,
+            mirror_refunds_to_store: false,
             carrier_mappings: Vec::new(),
         }
     }
@@ -119,6 +123,9 @@ pub struct OrderDetail {
     pub differences: Vec<String>,
     /// Every event about this order, oldest first.
     pub timeline: Vec<EventView>,
+    /// TikTok return and refund requests on this order, oldest first, with their history.
+    #[serde(default)]
+    pub returns: Vec<crate::returns::OrderReturn>,
 }
 
 /// TikTok's money figures for an order, as strings of the order's currency.

@@ -56,7 +56,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Everything about one order: lines, money, packages, differences and its timeline.
+    /// Everything about one order: lines, money, packages, differences, TikTok returns and
+    /// refunds, and its timeline.
     Order {
         /// The ID column of `feedbridge orders`, or the TikTok order id.
         #[arg(value_name = "ID")]

@@ -239,6 +239,10 @@ pub fn order_settings_fields(settings: &OrderSettings) -> Vec<(&'static str, Str
             "Restock on cancel",
             yes_no(settings.restock_on_cancel).to_string(),
         ),
+        (
+            "Mirror TikTok refunds",
+            yes_no(settings.mirror_refunds_to_store).to_string(),
+        ),
         ("Carriers", carrier_mappings(settings)),
     ]
 }
@@ -401,6 +405,31 @@ pub fn amazon_packages(mcf: &McfView) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// One TikTok return or refund request of an order, in two lines: what and where it stands,
+/// then its status history.
+pub fn order_return(r: &feedbridge_common::returns::OrderReturn) -> (String, String) {
+    let request = &r.request;
+    let reason = if request.reason.trim().is_empty() {
+        NONE.to_owned()
+    } else {
+        request.reason.trim().to_owned()
+    };
+    let head = format!(
+        "{} {} · {} · reason: {reason} · {} {}",
+        request.kind.label(),
+        request.id,
+        request.status.label(),
+        request.refund,
+        request.currency
+    );
+    let history: Vec<String> = r
+        .history
+        .iter()
+        .map(|c| format!("{} {}", utc(c.at), c.status.as_str()))
+        .collect();
+    (head, history.join(" → "))
 }
 
 #[cfg(test)]

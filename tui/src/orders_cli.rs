@@ -27,7 +27,7 @@ pub enum CarriersCommand {
 }
 
 /// The names `retry --kind` takes (the daemon's own names for failure kinds).
-pub const FAILURE_KINDS: [(&str, FailureKind); 9] = [
+pub const FAILURE_KINDS: [(&str, FailureKind); 10] = [
     ("order_create", FailureKind::OrderCreate),
     ("tracking_push", FailureKind::TrackingPush),
     ("order_cancel", FailureKind::OrderCancel),
@@ -37,6 +37,7 @@ pub const FAILURE_KINDS: [(&str, FailureKind); 9] = [
     ("connection", FailureKind::Connection),
     ("mcf", FailureKind::Mcf),
     ("storage", FailureKind::Storage),
+    ("return_refund", FailureKind::ReturnRefund),
 ];
 
 /// `feedbridge settings SHOP --json`: the shop's settings as before, plus its order rules.
@@ -74,6 +75,13 @@ pub fn format_order_detail(detail: &OrderDetail) -> String {
         out.push_str("\ndifferences from TikTok:\n");
         for difference in &detail.differences {
             out.push_str(&format!("  ! {difference}\n"));
+        }
+    }
+    if !detail.returns.is_empty() {
+        out.push_str("\nreturns and refunds:\n");
+        for request in &detail.returns {
+            let (head, history) = format::order_return(request);
+            out.push_str(&format!("  {head}\n    {history}\n"));
         }
     }
     let lines: Vec<Vec<String>> = order
@@ -256,6 +264,10 @@ pub fn format_order_settings(shop: &str, settings: &OrderSettings) -> String {
         (
             "restock",
             settings::on_off(settings.restock_on_cancel).to_string(),
+        ),
+        (
+            "mirror-refunds",
+            settings::on_off(settings.mirror_refunds_to_store).to_string(),
         ),
         ("carriers", format::carrier_mappings(settings)),
     ];

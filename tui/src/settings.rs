@@ -48,6 +48,10 @@ pub const ORDER_KEYS: &[(&str, &str)] = &[
         "restock",
         "on or off (put stock back when a cancellation cancels the store order)",
     ),
+    (
+        "mirror-refunds",
+        "on or off (refund the store order when TikTok refunds a return or refund request)",
+    ),
 ];
 
 /// The Amazon MCF rules `set` accepts (kept in the shop's [`McfSettings`]).
@@ -221,6 +225,13 @@ pub fn apply_order(
         "inventory" => settings.inventory_behaviour = parse_inventory(value).ok_or_else(bad)?,
         "restock" => {
             settings.restock_on_cancel = match value {
+                "on" => true,
+                "off" => false,
+                _ => return Err(bad()),
+            };
+        }
+        "mirror-refunds" => {
+            settings.mirror_refunds_to_store = match value {
                 "on" => true,
                 "off" => false,
                 _ => return Err(bad()),
@@ -533,7 +544,8 @@ mod tests {
             error.to_string(),
             "unknown setting 'colour'; use one of: buffer, max, markup, round99, weight-kg, \
              length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, fbt-tag, \
-             inventory, restock, mcf-speed, mcf-policy, mcf-max-units, mcf-max-value"
+             inventory, restock, mirror-refunds, mcf-speed, mcf-policy, mcf-max-units, \
+             mcf-max-value"
         );
         assert!(matches!(
             set(&mut s, "buffer", &[]).unwrap_err(),

@@ -244,6 +244,10 @@ pub struct StoreOrderUpdate {
     pub updated_at: String,
     pub tiktok_order_id: Option<String>,
     pub cancelled: bool,
+    /// The store refunded the whole order (a Shopify or WooCommerce refund, a Magento credit
+    /// memo for everything, a PrestaShop refund state, a BigCommerce Refunded status). Before
+    /// shipment it cancels the TikTok order; after, it is a difference to handle on TikTok.
+    pub refunded: bool,
     pub fulfilments: Vec<StoreFulfilment>,
 }
 
@@ -288,6 +292,12 @@ pub trait Storefront: Send + Sync {
     async fn order_update(&self, order_id: &str) -> ConnectorResult<Option<StoreOrderUpdate>>;
     /// Cancel an order (TikTok cancelled it); `restock` puts its stock back.
     async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()>;
+    /// Refund what is left of the whole order (TikTok refunded the buyer); `restock` puts its
+    /// items back in stock. An order the store already shows refunded is left as it is.
+    /// `Ok(false)`: this platform's connector does not refund orders.
+    async fn refund_order(&self, _order_id: &str, _restock: bool) -> ConnectorResult<bool> {
+        Ok(false)
+    }
     /// Record a shipment with its tracking; returns the store's fulfilment id.
     async fn fulfil_order(
         &self,
@@ -678,6 +688,22 @@ pub struct RemoteCancellation {
     pub role: String,
 }
 
+/// Which return and refund requests to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnsQuery<'a> {
+    /// Those of one TikTok order.
+    Order(&'a str),
+    /// Those updated at or after this time (Unix seconds).
+    UpdatedSince(i64),
+}
+
+/// A return or refund request and the TikTok order it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteReturn {
+    pub order_id: String,
+    pub request: feedbridge_common::returns::ReturnRequest,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShippedPackage {
     pub package_id: String,
@@ -734,6 +760,8 @@ pub trait TikTokShop: Send + Sync {
     async fn cancellations(&self, order_id: &str) -> ConnectorResult<Vec<RemoteCancellation>>;
     /// Accept a buyer's pending cancellation request.
     async fn approve_cancellation(&self, cancel_id: &str) -> ConnectorResult<()>;
+    /// Return and refund requests (every page).
+    async fn returns(&self, query: ReturnsQuery<'_>) -> ConnectorResult<Vec<RemoteReturn>>;
     /// What TikTok shows per warehouse for the SKUs of these products (at most
     /// [`INVENTORY_SEARCH_MAX_PRODUCTS`] per call).
     async fn inventory(&self, product_ids: &[String]) -> ConnectorResult<Vec<RemoteSkuStock>>;

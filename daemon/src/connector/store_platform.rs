@@ -82,8 +82,9 @@ pub struct ConnectedStore {
 pub struct Capabilities {
     /// How changes made in the store reach feedbridge.
     pub changes: ChangeFeed,
-    /// A refund of the whole order on the store means the order is off (the store reports it
-    /// as cancelled): it cancels the TikTok order as a store cancellation does.
+    /// The store can refund a whole order and the connector reports it
+    /// (`StoreOrderUpdate::refunded`): before shipment it cancels the TikTok order as a store
+    /// cancellation does; after shipment it is a difference to handle in Seller Center.
     pub refund_cancels: bool,
     /// Whether feedbridge chooses the store order's number or the store assigns it.
     pub order_number: OrderNumber,

@@ -94,6 +94,19 @@ pub async fn run_pollers(engine: Arc<Engine>, stop: CancellationToken) {
                     async move { poll_tiktok_orders(&e, &sh).await }
                 },
             ));
+            // Return and refund requests: the safety net behind RETURN_STATUS_CHANGE.
+            let (e, sh, s) = (Arc::clone(&engine), Arc::clone(shop), stop.clone());
+            tasks.spawn(every_tick(
+                every(engine.settings.order_poll_secs),
+                s,
+                move || {
+                    let (e, sh) = (Arc::clone(&e), Arc::clone(&sh));
+                    async move {
+                        enqueue_if_connected(&e, sh.connection, kind::RETURNS_POLL, sh.connection)
+                            .await
+                    }
+                },
+            ));
         }
     }
     let (e, s) = (Arc::clone(&engine), stop.clone());

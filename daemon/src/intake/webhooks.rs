@@ -276,6 +276,30 @@ async fn tiktok_webhook(State(app): State<WebhookApp>, headers: HeaderMap, body:
             }
             None => missing_id("tiktok", "ORDER_STATUS_CHANGE", "order_id"),
         },
+        // RETURN_STATUS_CHANGE: re-read the order's return and refund requests.
+        12 => match id_field(&envelope.data, "order_id") {
+            Some(order) => {
+                let connection = shop.connection;
+                match app
+                    .engine
+                    .store
+                    .call(move |conn| store::order_by_tiktok_id(conn, connection, &order))
+                    .await
+                {
+                    Ok(Some(row)) => {
+                        app.engine
+                            .enqueue(kind::RETURNS_READ, row.id, Duration::ZERO)
+                            .await
+                    }
+                    Ok(None) => {
+                        debug!(shop = %shop.name, "TikTok return webhook about an order feedbridge does not hold.");
+                        Ok(())
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            None => missing_id("tiktok", "RETURN_STATUS_CHANGE", "order_id"),
+        },
         // PRODUCT_STATUS_CHANGE, PRODUCT_AUDIT_STATUS_CHANGE: re-read the product.
         5 | 37 => match id_field(&envelope.data, "product_id") {
             Some(product) => {

@@ -17,6 +17,7 @@ mod orgs;
 mod pages;
 mod pool;
 mod prune;
+mod returns;
 mod settings;
 mod signals;
 mod stock;
@@ -33,6 +34,7 @@ pub use orders::*;
 pub use orgs::*;
 pub use pages::*;
 pub use prune::*;
+pub use returns::*;
 pub use settings::*;
 pub use signals::*;
 pub use stock::*;
@@ -241,7 +243,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 14;
+    const MIGRATION_COUNT: i64 = 15;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

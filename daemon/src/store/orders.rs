@@ -681,6 +681,7 @@ pub fn order_detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Order
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default(),
         timeline,
+        returns: super::order_returns(conn, id)?,
     }))
 }
 

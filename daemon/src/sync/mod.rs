@@ -18,6 +18,7 @@ pub use carriers::region_default as region_default_carrier;
 mod order_reads;
 mod orders;
 pub mod prune;
+mod returns;
 mod runner;
 mod shipping;
 mod stock;
@@ -111,6 +112,13 @@ pub mod kind {
     pub const STORE_ORDER_REFRESH: &str = "store_order_refresh";
     /// shop connection id: link the products already on TikTok by seller SKU, once per database
     pub const CATALOG_ADOPT: &str = "catalog_adopt";
+    /// order row id: the store refunded all of it; cancel on TikTok before shipment, else
+    /// record the difference
+    pub const STORE_REFUND: &str = "store_refund";
+    /// order row id: read its TikTok return and refund requests
+    pub const RETURNS_READ: &str = "returns_read";
+    /// shop connection id: read the return and refund requests updated since the last poll
+    pub const RETURNS_POLL: &str = "returns_poll";
 
     /// Which due jobs a worker takes first (lowest first): orders, because buyers and
     /// merchants wait for them; then everything else; last the per-listing work that can
@@ -118,9 +126,8 @@ pub mod kind {
     /// otherwise hold every order behind it. Migration 0013 sets the same for queued rows.
     pub fn priority(kind: &str) -> i64 {
         match kind {
-            ORDER_FETCH | ORDER_SYNC | FULFILMENT_PUSH | STORE_CANCEL | MCF_CREATE | MCF_FOLLOW => {
-                0
-            }
+            ORDER_FETCH | ORDER_SYNC | FULFILMENT_PUSH | STORE_CANCEL | STORE_REFUND
+            | MCF_CREATE | MCF_FOLLOW | RETURNS_READ => 0,
             PUSH_STOCK | LIST_PRODUCT | REVIEW_CHECK | STORE_PRODUCT_REFRESH => 2,
             _ => 1,
         }

@@ -9,7 +9,7 @@
 use super::order_state;
 use super::{
     Engine, StepFailure, StepResult, cancellations, catalog, connections, kind, linking, mcf,
-    orders, shipping, stock, store_orders,
+    orders, returns, shipping, stock, store_orders,
 };
 use crate::store::{self, Job, NewFailure};
 use feedbridge_common::{FailureKind, ListingStatus, OrderSyncState};
@@ -152,6 +152,9 @@ async fn dispatch(engine: &Engine, job: &Job) -> StepResult {
         (kind::ORDER_SYNC, Ok(order)) => orders::sync_order(engine, order).await,
         (kind::FULFILMENT_PUSH, Ok(order)) => shipping::push_fulfilments(engine, order).await,
         (kind::STORE_CANCEL, Ok(order)) => cancellations::cancel_on_tiktok(engine, order).await,
+        (kind::STORE_REFUND, Ok(order)) => returns::store_refunded(engine, order).await,
+        (kind::RETURNS_READ, Ok(order)) => returns::read_returns(engine, order).await,
+        (kind::RETURNS_POLL, Ok(shop)) => returns::poll_returns(engine, shop).await,
         (kind::ORDER_FETCH, _) => orders::fetch_orders(engine, &job.subject).await,
         (kind::FBA_REFRESH, Ok(org)) => mcf::refresh_fba(engine, org).await,
         (kind::MCF_CREATE, Ok(order)) => mcf::create(engine, order).await,

@@ -151,7 +151,11 @@ async fn act_on_update(
     org: &OrgRuntime,
     update: &crate::connector::StoreOrderUpdate,
 ) -> StepResult {
-    if update.cancelled {
+    if update.refunded && org.capabilities.refund_cancels {
+        // Before `cancelled`: a whole refund may also read as cancelled (Magento's closed
+        // state), and whether it had shipped decides what it means on TikTok.
+        queue_store_refund(engine, &update.id).await
+    } else if update.cancelled {
         queue_store_cancel(engine, &update.id).await
     } else {
         queue_tracking_push(engine, org, update).await
@@ -209,6 +213,27 @@ async fn queue_store_cancel(engine: &Engine, store_order: &str) -> StepResult {
     {
         engine
             .enqueue(kind::STORE_CANCEL, row.id, Duration::ZERO)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn queue_store_refund(engine: &Engine, store_order: &str) -> StepResult {
+    let id = store_order.to_owned();
+    let row = engine
+        .store
+        .call(move |conn| store::order_by_store_id(conn, &id))
+        .await?;
+    if let Some(row) = row.filter(|r| {
+        r.sync_state != OrderSyncState::Cancelled
+            && !r.store_cancelled
+            && !r
+                .reflected
+                .iter()
+                .any(|s| s == super::returns::REFUND_NOTED)
+    }) {
+        engine
+            .enqueue(kind::STORE_REFUND, row.id, Duration::ZERO)
             .await?;
     }
     Ok(())

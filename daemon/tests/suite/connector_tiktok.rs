@@ -3,12 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
+use feedbridge_common::returns::{ReturnKind, ReturnStatus};
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::clock::{Clock, SystemClock};
 use feedbridge_daemon::connector::tiktok::status::{CancellationStatus, OrderStatus};
 use feedbridge_daemon::connector::tiktok::{TikTokClient, TikTokSettings};
 use feedbridge_daemon::connector::{
-    ConnectorError, NewProduct, NewSku, SkuPrice, SkuStock, TikTokShop, http,
+    ConnectorError, NewProduct, NewSku, ReturnsQuery, SkuPrice, SkuStock, TikTokShop, http,
 };
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
 use feedbridge_sandbox::{Credentials, Fault, FaultKind, RunningSandbox, SandboxConfig};
@@ -328,6 +329,48 @@ async fn product_lifecycle_and_order_shipping() {
     let mut ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
     ids.dedup();
     assert_eq!(ids.len(), all.len());
+
+    // The buyer asks for a refund of the shipped order: found by order and by update time, an
+    // unknown later status kept as sent.
+    let opened = control
+        .tiktok_return_request(&order_id, Some("REFUND"), Some("Damaged item"))
+        .await
+        .unwrap();
+    let return_id = opened["return_id"].as_str().unwrap().to_owned();
+    let found = client
+        .returns(ReturnsQuery::Order(&order_id))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].order_id, order_id);
+    let request = &found[0].request;
+    assert_eq!(request.id, return_id);
+    assert_eq!(request.kind, ReturnKind::Refund);
+    assert_eq!(request.status, ReturnStatus::Pending);
+    assert_eq!(request.reason, "Damaged item");
+    assert!(!request.lines.is_empty());
+    assert_eq!(request.lines[0].seller_sku, "ITEST-RED-M");
+    assert!(request.refund > Decimal::ZERO);
+    let later = "RETURN_OR_REFUND_REQUEST_ESCALATED";
+    control
+        .tiktok_return_status(&return_id, later, true)
+        .await
+        .unwrap();
+    let recent = client
+        .returns(ReturnsQuery::UpdatedSince(now() - 60))
+        .await
+        .unwrap();
+    assert!(
+        recent.iter().any(|r| r.request.id == return_id
+            && r.request.status == ReturnStatus::Unknown(later.into()))
+    );
+    assert!(
+        client
+            .returns(ReturnsQuery::UpdatedSince(now() + 3600))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Seller cancel; a shipped order cannot be.
     let open = control

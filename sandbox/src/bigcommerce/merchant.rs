@@ -166,6 +166,10 @@ impl MerchantStore for BigCommerceMerchant {
         Ok(())
     }
 
+    fn models_refunds(&self) -> bool {
+        true
+    }
+
     async fn refund(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()> {
         control
             .bigcommerce_refund_order(order_id_of(order_id)?)

@@ -112,6 +112,51 @@ impl ControlClient {
         .await
     }
 
+    /// Refunds the whole Shopify order as the merchant would in the admin (financial status
+    /// REFUNDED, the order stays open); fires `refunds/create`.
+    pub async fn shopify_refund_order(
+        &self,
+        order_legacy_id: impl std::fmt::Display,
+    ) -> Result<Value, ControlError> {
+        self.post(
+            format!("{}/_sandbox/orders/{order_legacy_id}/refund", self.shopify),
+            &json!({}),
+        )
+        .await
+    }
+
+    /// The buyer opens a return or refund request on a shipped order (`return_type` REFUND,
+    /// RETURN_AND_REFUND or REPLACEMENT; default RETURN_AND_REFUND); fires
+    /// RETURN_STATUS_CHANGE. Returns the request as `returns/search` shows it.
+    pub async fn tiktok_return_request(
+        &self,
+        order_id: &str,
+        return_type: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<Value, ControlError> {
+        self.post(
+            format!("{}/_sandbox/orders/{order_id}/return_request", self.tiktok),
+            &json!({"return_type": return_type, "reason": reason}),
+        )
+        .await
+    }
+
+    /// Moves a return request to `status` (as Seller Center, the buyer or TikTok would);
+    /// fires RETURN_STATUS_CHANGE. `later_version` sends a status this API version does not
+    /// list. Returns the request.
+    pub async fn tiktok_return_status(
+        &self,
+        return_id: &str,
+        status: &str,
+        later_version: bool,
+    ) -> Result<Value, ControlError> {
+        self.post(
+            format!("{}/_sandbox/returns/{return_id}/status", self.tiktok),
+            &json!({"status": status, "later_version": later_version}),
+        )
+        .await
+    }
+
     /// How TikTok webhooks are delivered from now on.
     /// Moves the seeded TikTok shop to `region` (any code of the regions table): its
     /// currency, carriers, addresses and listing rules follow. Returns the shop's currency.

@@ -95,6 +95,16 @@ impl ControlClient {
         .await
     }
 
+    /// Refunds the whole order as the merchant would in wp-admin (status `refunded`, stock
+    /// left as it is); fires `order.updated`.
+    pub async fn woocommerce_refund_order(&self, order_id: u64) -> Result<Value, ControlError> {
+        self.post(
+            format!("{}/_sandbox/orders/{order_id}/refund", self.woocommerce),
+            &json!({}),
+        )
+        .await
+    }
+
     /// A `read`-only REST API key: `(consumer_key, consumer_secret)`.
     pub async fn woocommerce_read_only_key(&self) -> Result<(String, String), ControlError> {
         let v: Value = self

@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Router<Arc<Shopify>> {
         .route("/_sandbox/orders", get(orders))
         .route("/_sandbox/orders/{id}/fulfill", post(fulfill))
         .route("/_sandbox/orders/{id}/cancel", post(cancel))
+        .route("/_sandbox/orders/{id}/refund", post(refund))
         .route("/_sandbox/fulfillments/{id}/tracking", post(tracking))
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", post(add_fault))
@@ -273,6 +274,40 @@ async fn cancel(
     });
     match result {
         Ok(order) => Json(json!({"order": order})).into_response(),
+        Err(message) => err(StatusCode::CONFLICT, message),
+    }
+}
+
+/// The merchant refunds the whole order in the admin (no restock): its financial status
+/// becomes REFUNDED, the order stays open, and `refunds/create` fires.
+async fn refund(AxState(shop): AxState<Arc<Shopify>>, Path(id): Path<u64>) -> Response {
+    let result = apply(&shop, |st, fx| {
+        let refund_id = st.id();
+        let now = crate::common::now_millis();
+        let Some(o) = st.orders.get_mut(&id) else {
+            return Err(format!("order {id} not found"));
+        };
+        if o.financial_status == "REFUNDED" {
+            return Err(format!("order {id} is already refunded"));
+        }
+        o.financial_status = "REFUNDED".to_string();
+        o.updated = now;
+        let payload = json!({
+            "id": refund_id, "order_id": id, "created_at": crate::common::iso8601(now),
+            "processed_at": crate::common::iso8601(now), "restock": false, "note": null,
+            "admin_graphql_api_id": format!("gid://shopify/Refund/{refund_id}"),
+            "refund_line_items": [], "transactions": [],
+        });
+        fx.webhooks.push(("refunds/create".to_string(), payload));
+        Ok(st
+            .orders
+            .get(&id)
+            .map(|o| st.rest_order(o))
+            .unwrap_or(Value::Null))
+    });
+    match result {
+        Ok(order) => Json(json!({"order": order})).into_response(),
+        Err(message) if message.contains("not found") => err(StatusCode::NOT_FOUND, message),
         Err(message) => err(StatusCode::CONFLICT, message),
     }
 }

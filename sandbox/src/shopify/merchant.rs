@@ -144,6 +144,16 @@ impl MerchantStore for ShopifyMerchant {
         Ok(())
     }
 
+    fn models_refunds(&self) -> bool {
+        true
+    }
+
+    /// A refund of everything in the admin (financial status REFUNDED; the order stays open).
+    async fn refund(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()> {
+        control.shopify_refund_order(order_id).await?;
+        Ok(())
+    }
+
     async fn fault(&self, control: &ControlClient, fault: &Fault) -> anyhow::Result<()> {
         Ok(control.shopify_fault(fault).await?)
     }

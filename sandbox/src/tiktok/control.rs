@@ -47,6 +47,7 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/webhooks/flush", post(webhook_flush))
         .route("/_sandbox/webhooks/emit", post(webhook_emit))
         .route("/_sandbox/webhooks/subscriptions", get(subscriptions))
+        .merge(super::returns::control_routes())
 }
 
 fn err(status: StatusCode, message: impl Into<String>) -> Response {

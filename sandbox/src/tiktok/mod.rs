@@ -16,6 +16,7 @@ mod model;
 mod orders;
 mod products;
 mod regions;
+mod returns;
 mod seller;
 
 use std::sync::{Arc, Mutex};
@@ -178,7 +179,7 @@ pub(crate) fn encode_page_token(offset: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("sbx-offset:{offset}"))
 }
 
-fn decode_page_token(tok: &str) -> Option<usize> {
+pub(crate) fn decode_page_token(tok: &str) -> Option<usize> {
     use base64::Engine;
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(tok)
@@ -253,6 +254,7 @@ enum Route {
     ApproveCancellation(String),
     RejectCancellation(String),
     RejectReasons,
+    SearchReturns,
     GetWebhooks,
     PutWebhook,
     DeleteWebhook,
@@ -345,6 +347,7 @@ impl Route {
                 Route::RejectCancellation(id(c))
             }
             ("GET", ["return_refund", "202309", "reject_reasons"]) => Route::RejectReasons,
+            ("POST", ["return_refund", "202309", "returns", "search"]) => Route::SearchReturns,
             ("GET", ["event", "202309", "webhooks"]) => Route::GetWebhooks,
             ("PUT", ["event", "202309", "webhooks"]) => Route::PutWebhook,
             ("DELETE", ["event", "202309", "webhooks"]) => Route::DeleteWebhook,
@@ -531,6 +534,7 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         Route::ApproveCancellation(c) => cancellations::api_approve(tt, ctx, &c),
         Route::RejectCancellation(c) => cancellations::api_reject(tt, ctx, &c),
         Route::RejectReasons => cancellations::reject_reasons(),
+        Route::SearchReturns => returns::search(&lock(&tt.state), ctx),
         Route::GetWebhooks => events::list(&lock(&tt.state)),
         Route::PutWebhook => events::put(tt, ctx),
         Route::DeleteWebhook => events::delete(tt, ctx),

@@ -377,6 +377,7 @@ pub(crate) struct State {
     pub(crate) orders: BTreeMap<String, Order>,
     pub(crate) packages: BTreeMap<String, Package>,
     pub(crate) cancellations: BTreeMap<String, Cancellation>,
+    pub(crate) returns: BTreeMap<String, super::returns::ReturnOrder>,
     pub(crate) webhooks: BTreeMap<String, Subscription>,
     pub(crate) buckets: HashMap<(String, String), TokenBucket>,
     /// Seller SKU → products that carried it when they were saved, so a search by seller SKU
@@ -547,6 +548,7 @@ impl State {
             orders: BTreeMap::new(),
             packages: BTreeMap::new(),
             cancellations: BTreeMap::new(),
+            returns: BTreeMap::new(),
             webhooks: BTreeMap::new(),
             buckets: HashMap::new(),
             seller_sku_products: HashMap::new(),

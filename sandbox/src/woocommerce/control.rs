@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<Arc<WooCommerce>> {
         .route("/_sandbox/orders/{id}", get(one_order))
         .route("/_sandbox/orders/{id}/ship", post(ship))
         .route("/_sandbox/orders/{id}/cancel", post(cancel))
+        .route("/_sandbox/orders/{id}/refund", post(refund))
         .route("/_sandbox/keys/read_only", get(read_only_key))
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", post(add_fault))
@@ -200,6 +201,23 @@ async fn cancel(AxState(woo): AxState<Arc<WooCommerce>>, Path(id): Path<u64>) ->
         &mut state(&woo),
         id,
         &json!({"status": "cancelled"}),
+        &mut fx,
+    );
+    webhooks::enqueue(&woo, fx);
+    match result {
+        Ok(order) => Json(order).into_response(),
+        Err(e) => api_err(&e),
+    }
+}
+
+/// The merchant refunds the whole order in wp-admin: WooCommerce sets it `refunded` (stock is
+/// not put back unless the merchant ticks "restock", which this control does not do).
+async fn refund(AxState(woo): AxState<Arc<WooCommerce>>, Path(id): Path<u64>) -> Response {
+    let mut fx = Vec::new();
+    let result = orders::update(
+        &mut state(&woo),
+        id,
+        &json!({"status": "refunded"}),
         &mut fx,
     );
     webhooks::enqueue(&woo, fx);

@@ -141,6 +141,16 @@ impl MerchantStore for WooCommerceMerchant {
         Ok(())
     }
 
+    fn models_refunds(&self) -> bool {
+        true
+    }
+
+    /// A refund of everything in wp-admin (status `refunded`).
+    async fn refund(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()> {
+        control.woocommerce_refund_order(order_id.parse()?).await?;
+        Ok(())
+    }
+
     async fn fault(&self, control: &ControlClient, fault: &Fault) -> anyhow::Result<()> {
         Ok(control.woocommerce_fault(fault).await?)
     }

@@ -20,6 +20,7 @@ pub(crate) mod merchant;
 mod model;
 mod orders;
 mod products;
+mod refunds;
 pub(crate) mod tls;
 mod tracking;
 mod webhooks;

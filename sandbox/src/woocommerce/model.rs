@@ -188,6 +188,17 @@ pub(crate) struct Order {
     /// `_order_stock_reduced`: stock was taken for this order and not yet given back.
     pub(crate) stock_reduced: bool,
     pub(crate) notes: Vec<Note>,
+    pub(crate) refunds: Vec<Refund>,
+}
+
+/// A refund of an order (`/orders/{id}/refunds`).
+#[derive(Clone, Debug)]
+pub(crate) struct Refund {
+    pub(crate) id: u64,
+    pub(crate) amount: Decimal,
+    pub(crate) reason: String,
+    /// (line item id, quantity) put back in stock.
+    pub(crate) line_items: Vec<(u64, i64)>,
 }
 
 impl Order {
@@ -628,7 +639,9 @@ impl State {
             "shipping_lines": shipping_lines,
             "fee_lines": fee_lines,
             "coupon_lines": [],
-            "refunds": [],
+            "refunds": o.refunds.iter().rev().map(|r| json!({
+                "id": r.id, "reason": r.reason, "total": format!("-{}", money(r.amount)),
+            })).collect::<Vec<_>>(),
             "set_paid": false,
             "_links": {
                 "self": [{"href": format!("{}/wp-json/wc/v3/orders/{}", self.home, o.id)}],

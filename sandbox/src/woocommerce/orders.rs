@@ -88,6 +88,7 @@ pub(crate) fn route(
                 _ => return None,
             }
         }
+        (m, [id, "refunds"]) => return super::refunds::route(woo, ctx, m, seg_id(id)?, fx),
         (m, [id, "notes"]) => {
             let id = seg_id(id)?;
             match m {
@@ -417,6 +418,7 @@ fn create(st: &mut State, body: &Value, fx: &mut Vec<Event>) -> Result<Value, Ap
         meta,
         stock_reduced: false,
         notes: Vec::new(),
+        refunds: Vec::new(),
     };
     st.orders.insert(id, order);
     fx.push(Event::new(Resource::Order, "created", id));

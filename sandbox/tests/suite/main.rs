@@ -20,5 +20,6 @@ mod tiktok_fidelity;
 mod tiktok_order_side;
 mod tiktok_orders;
 mod tiktok_regions;
+mod tiktok_returns;
 mod wix;
 mod woocommerce;

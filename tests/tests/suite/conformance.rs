@@ -268,6 +268,78 @@ async fn cancellations_go_both_ways(store: SimStore) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A refund of the whole store order: before shipment it cancels the TikTok order; after
+/// shipment TikTok is left alone and the order shows the difference, in the Failures list.
+async fn store_refunds_cancel_before_shipment_only(store: SimStore) -> anyhow::Result<()> {
+    if !store.models_refunds() {
+        return Ok(());
+    }
+    let (rig, skus) = rig(store, 1).await?;
+    let unshipped = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    let shipped = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    for id in [&unshipped, &shipped] {
+        rig.wait_state(id, OrderSyncState::InStore).await?;
+    }
+    let order = store_order(&rig, store, &shipped).await?;
+    store
+        .ship(&rig.control, &order.id, "UPS", "1Z999AA10123456784")
+        .await?;
+    rig.wait_state(&shipped, OrderSyncState::Shipped).await?;
+
+    let order = store_order(&rig, store, &unshipped).await?;
+    store.refund(&rig.control, &order.id).await?;
+    wait_tiktok(
+        &rig,
+        "the refunded order cancelled on TikTok",
+        &unshipped,
+        |o| o["status"] == "CANCELLED",
+    )
+    .await?;
+    rig.wait_state(&unshipped, OrderSyncState::Cancelled)
+        .await?;
+
+    let order = store_order(&rig, store, &shipped).await?;
+    store.refund(&rig.control, &order.id).await?;
+    let failure = wait_for(
+        "the refund after shipment in the Failures list",
+        WAIT,
+        || async {
+            let failures = rig.console.failures(context::current()).await?;
+            Ok(failures
+                .into_iter()
+                .find(|f| f.subject.contains(&shipped) && f.kind == FailureKind::ReturnRefund))
+        },
+    )
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    assert!(failure.action.contains("Seller Center"), "{failure:?}");
+    let view = rig
+        .order(&shipped)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("order {shipped} unknown"))?;
+    let detail = rig
+        .console
+        .order_detail(context::current(), view.id)
+        .await??;
+    assert!(
+        detail
+            .differences
+            .iter()
+            .any(|d| d.starts_with("Refunded in the store after shipment")),
+        "{:?}",
+        detail.differences
+    );
+    let tiktok = rig.control.tiktok_order(&shipped).await?;
+    assert_ne!(tiktok["status"], "CANCELLED", "{tiktok}");
+    Ok(())
+}
+
 /// A store refusal is explained in the merchant's words, with the store's raw error.
 async fn store_refusals_are_explained(store: SimStore) -> anyhow::Result<()> {
     let (rig, skus) = rig(store, 1).await?;
@@ -425,6 +497,7 @@ macro_rules! conformance {
             an_order_is_created_once_through_retries,
             store_shipments_reach_tiktok,
             cancellations_go_both_ways,
+            store_refunds_cancel_before_shipment_only,
             store_refusals_are_explained,
             rate_limits_are_waited_out,
             a_new_database_adopts_what_exists,

@@ -24,14 +24,15 @@ fn demo(args: &[&str]) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::from_str(last)?)
 }
 
+/// On WooCommerce the merchant refunds one order in full instead of shipping it: that TikTok
+/// order is cancelled, the others ship.
 #[test]
-fn the_demo_runs_on_woocommerce() -> anyhow::Result<()> {
+fn the_demo_runs_on_woocommerce_with_one_refund() -> anyhow::Result<()> {
     let summary = demo(&["--store", "woocommerce"])?;
     assert_eq!(summary["orders_failed"], 0, "{summary}");
-    assert_eq!(
-        summary["orders_created_in_store"], summary["tracking_pushed"],
-        "{summary}"
-    );
+    let created = summary["orders_created_in_store"].as_u64().unwrap_or(0);
+    let pushed = summary["tracking_pushed"].as_u64().unwrap_or(0);
+    assert_eq!(created, pushed + 1, "{summary}");
     Ok(())
 }
 

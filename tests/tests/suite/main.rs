@@ -21,6 +21,7 @@ mod orders_crash;
 mod organizations;
 mod packaging;
 mod regions;
+mod returns;
 mod shopify_catalog;
 mod stock;
 mod tiktok_webhooks;

@@ -144,6 +144,19 @@ pub fn order_detail_lines(detail: &OrderDetail) -> Vec<Line<'static>> {
             lines.push(Line::raw(format!("  ⚠ {difference}")).yellow());
         }
     }
+    if !detail.returns.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(
+            Line::from(format!("Returns and refunds ({})", detail.returns.len()))
+                .bold()
+                .magenta(),
+        );
+        for request in &detail.returns {
+            let (head, history) = format::order_return(request);
+            lines.push(Line::raw(format!("  {head}")));
+            lines.push(Line::raw(format!("    {history}")).dark_gray());
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::from("Lines").bold());
     if order.lines.is_empty() {

@@ -73,7 +73,8 @@ impl Control {
         self.store.set_stock(&self.client, sku, available).await
     }
 
-    /// Whether the demo's store models refunds (a credit memo on Magento).
+    /// Whether the demo's store models refunds (a credit memo on Magento, a full refund on
+    /// Shopify, WooCommerce and BigCommerce).
     pub fn store_refunds(&self) -> bool {
         self.store.models_refunds()
     }

@@ -247,7 +247,8 @@ async fn settings_read_and_change() {
             &["settings", "demo-us", "set", "colour", "red"],
             "feedbridge: unknown setting 'colour'; use one of: buffer, max, markup, round99, \
              weight-kg, length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, \
-             fbt-tag, inventory, restock, mcf-speed, mcf-policy, mcf-max-units, mcf-max-value\n",
+             fbt-tag, inventory, restock, mirror-refunds, mcf-speed, mcf-policy, mcf-max-units, \
+             mcf-max-value\n",
         ),
         (
             &["settings", "demo-us", "set", "location", "LOC-1"],

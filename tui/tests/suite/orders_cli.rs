@@ -150,7 +150,7 @@ async fn retry_by_id_and_by_kind() {
     assert!(
         stderr(&output).contains(
             "[possible values: order_create, tracking_push, order_cancel, tracking_to_store, \
-             listing, inventory_push, connection, mcf, storage]"
+             listing, inventory_push, connection, mcf, storage, return_refund]"
         ),
         "{}",
         stderr(&output)
@@ -222,13 +222,14 @@ async fn order_settings_read_and_change() {
         out.starts_with("Saved the order settings of demo-us.\nsettings of demo-us\n"),
         "{out}"
     );
-    assert!(out.contains("\n  hold          30\n"), "{out}");
+    assert!(out.contains("\n  hold            30\n"), "{out}");
     for (key, value) in [
         ("order-prefix", "none"),
         ("fbt-rule", "b"),
         ("fbt-tag", "FBT"),
         ("inventory", "deduct-allow-negative"),
         ("restock", "off"),
+        ("mirror-refunds", "on"),
     ] {
         cli.ok(&["settings", "demo-us", "set", key, value]).await;
     }
@@ -244,6 +245,7 @@ async fn order_settings_read_and_change() {
             InventoryBehaviour::DecrementIgnoringPolicy
         );
         assert!(!saved.restock_on_cancel);
+        assert!(saved.mirror_refunds_to_store);
         assert_eq!(
             saved.carrier_mappings,
             sample_order_settings().carrier_mappings,
@@ -291,7 +293,8 @@ async fn order_settings_read_and_change() {
             &["settings", "demo-us", "set", "hold-minutes", "5"],
             "feedbridge: unknown setting 'hold-minutes'; use one of: buffer, max, markup, \
              round99, weight-kg, length-cm, width-cm, height-cm, location, hold, order-prefix, \
-             fbt-rule, fbt-tag, inventory, restock, mcf-speed, mcf-policy, mcf-max-units, mcf-max-value\n",
+             fbt-rule, fbt-tag, inventory, restock, mirror-refunds, mcf-speed, mcf-policy, \
+             mcf-max-units, mcf-max-value\n",
         ),
         // Valid to the console, refused by the daemon: its answer, exit 1.
         (

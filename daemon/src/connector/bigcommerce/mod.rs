@@ -116,7 +116,7 @@ const FIX_TOKEN: &str = "create a store-level API account in the BigCommerce con
 pub const FULLY_REFUNDED_CANCELS: bool = true;
 
 const CANCELLED: u64 = 5;
-const REFUNDED: u64 = 4;
+pub(super) const REFUNDED: u64 = 4;
 
 /// Whether an order with this status is off (reported as cancelled).
 pub fn ends_order(status_id: u64, items_shipped: i64) -> bool {

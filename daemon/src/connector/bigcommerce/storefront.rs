@@ -195,6 +195,7 @@ impl BigCommerceClient {
             updated_at: wire::iso_of_rfc2822(&o.date_modified),
             tiktok_order_id: o.external_order_id.clone(),
             cancelled: super::ends_order(o.status_id, o.items_shipped),
+            refunded: o.status_id == super::REFUNDED,
             fulfilments,
         }
     }

@@ -496,6 +496,7 @@ impl MagentoClient {
             tiktok_order_id: tiktok_id_of(order),
             // `closed`: refunded in full by a credit memo.
             cancelled: matches!(order.state.as_str(), "canceled" | "closed"),
+            refunded: order.state == "closed",
             fulfilments,
         }
     }

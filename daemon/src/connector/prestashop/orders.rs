@@ -92,6 +92,12 @@ fn is_cancelled(states: &[OrderState], state: u64) -> bool {
         .any(|s| s.id == state && matches!(s.template.as_str(), "order_canceled" | "refund"))
 }
 
+fn is_refunded(states: &[OrderState], state: u64) -> bool {
+    states
+        .iter()
+        .any(|s| s.id == state && s.template == "refund")
+}
+
 impl PrestaShopClient {
     async fn address_ids(&self, tiktok_order_id: &str) -> ConnectorResult<Vec<u64>> {
         Ok(self
@@ -551,6 +557,7 @@ impl PrestaShopClient {
                     updated_at: wire::iso(&field(o, "date_upd")),
                     tiktok_order_id: Some(tiktok_id),
                     cancelled: is_cancelled(&states, id_field(o, "current_state")),
+                    refunded: is_refunded(&states, id_field(o, "current_state")),
                     fulfilments: carriers.remove(&id).unwrap_or_default(),
                 }
             })

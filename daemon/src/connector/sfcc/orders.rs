@@ -145,6 +145,9 @@ fn update_of(o: Order) -> StoreOrderUpdate {
         updated_at: o.last_modified.clone(),
         tiktok_order_id: o.tiktok_id(),
         cancelled: o.status == "cancelled",
+        // OCAPI's payment_status has no refunded value: refunds happen in the payment
+        // provider, which feedbridge does not see.
+        refunded: false,
         fulfilments,
     }
 }

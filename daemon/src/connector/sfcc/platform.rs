@@ -17,6 +17,7 @@ impl StorePlatformConnector for SfccPlatform {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             changes: ChangeFeed::Polling,
+            // OCAPI orders carry no refund: refunds happen in the payment provider.
             refund_cancels: false,
             // The order number is ours: the shop's prefix and the TikTok id.
             order_number: OrderNumber::FeedbridgeChooses,

@@ -86,12 +86,13 @@ const GATEWAY: &str = "TikTok Shop";
 const DISCOUNT_CODE: &str = "TIKTOK-SHOP-DISCOUNT";
 
 /// Webhook topics the daemon subscribes to.
-pub const WEBHOOK_TOPICS: [&str; 5] = [
+pub const WEBHOOK_TOPICS: [&str; 6] = [
     "INVENTORY_LEVELS_UPDATE",
     "PRODUCTS_UPDATE",
     "FULFILLMENTS_CREATE",
     "FULFILLMENTS_UPDATE",
     "ORDERS_CANCELLED",
+    "REFUNDS_CREATE",
 ];
 
 /// The per-order idempotency tag `find_order` searches for.
@@ -152,7 +153,7 @@ fn orders_updated_query(page_size: u32) -> String {
   orders(first: {page_size}, after: $after, query: $q, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
-      id name updatedAt cancelledAt sourceIdentifier
+      id name updatedAt cancelledAt displayFinancialStatus sourceIdentifier
       customAttributes {{ key value }}
       {FULFILLMENTS_SELECTION}
     }}
@@ -165,7 +166,7 @@ fn order_fulfillments_query() -> String {
     format!(
         "query OrderFulfillments($id: ID!) {{
   order(id: $id) {{
-    id name updatedAt cancelledAt sourceIdentifier
+    id name updatedAt cancelledAt displayFinancialStatus sourceIdentifier
     customAttributes {{ key value }}
     {FULFILLMENTS_SELECTION}
   }}

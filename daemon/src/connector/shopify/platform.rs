@@ -17,7 +17,7 @@ impl StorePlatformConnector for ShopifyPlatform {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             changes: ChangeFeed::Webhooks,
-            refund_cancels: false,
+            refund_cancels: true,
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::Shipments,
             rate_limit: RateLimitModel::CostBucket,
@@ -113,6 +113,13 @@ fn signals(topic: &str, payload: &serde_json::Value) -> Result<Vec<StoreSignal>,
                 .or_else(|| id_field(payload, "id"))
                 .ok_or_else(|| missing(topic, "id"))?;
             vec![StoreSignal::OrderCancelled {
+                store_order_id: order_gid(order),
+            }]
+        }
+        // A refund is a hint: re-read the order to see whether all of it was refunded.
+        "refunds/create" => {
+            let order = id_field(payload, "order_id").ok_or_else(|| missing(topic, "order_id"))?;
+            vec![StoreSignal::OrderChanged {
                 store_order_id: order_gid(order),
             }]
         }

@@ -470,6 +470,8 @@ pub(super) struct WireOrder {
     #[serde(deserialize_with = "de_string")]
     pub updated_at: String,
     pub cancelled_at: Option<String>,
+    #[serde(deserialize_with = "de_string")]
+    pub display_financial_status: String,
     pub source_identifier: Option<String>,
     #[serde(deserialize_with = "de_vec")]
     pub custom_attributes: Vec<WireAttribute>,
@@ -557,6 +559,7 @@ impl From<WireOrder> for StoreOrderUpdate {
             updated_at: o.updated_at,
             tiktok_order_id,
             cancelled: o.cancelled_at.is_some_and(|at| !at.is_empty()),
+            refunded: o.display_financial_status == "REFUNDED",
             fulfilments: o.fulfillments.into_iter().map(Into::into).collect(),
         }
     }
@@ -634,6 +637,7 @@ mod tests {
                 updated_at: "2026-11-02T00:00:00Z".into(),
                 tiktok_order_id: Some("576461413038785752".into()),
                 cancelled: false,
+                refunded: false,
                 fulfilments: vec![StoreFulfilment {
                     id: "gid://shopify/Fulfillment/5".into(),
                     tracking_number: Some("1Z999".into()),

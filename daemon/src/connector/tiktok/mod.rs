@@ -38,10 +38,11 @@ use wire::Envelope;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Webhook events the daemon subscribes to.
-pub const WEBHOOK_EVENTS: [&str; 6] = [
+pub const WEBHOOK_EVENTS: [&str; 7] = [
     "ORDER_STATUS_CHANGE",
     "PRODUCT_STATUS_CHANGE",
     "CANCELLATION_STATUS_CHANGE",
+    "RETURN_STATUS_CHANGE",
     "PACKAGE_UPDATE",
     "SELLER_DEAUTHORIZATION",
     "UPCOMING_AUTHORIZATION_EXPIRATION",
@@ -49,6 +50,9 @@ pub const WEBHOOK_EVENTS: [&str; 6] = [
 
 /// Page size of order searches.
 const ORDER_PAGE_SIZE: &str = "50";
+
+/// Page size of return searches (TikTok takes 10 to 50).
+const RETURNS_PAGE_SIZE: &str = "50";
 /// Page size of product searches.
 const PRODUCT_PAGE_SIZE: &str = "100";
 /// `orders?ids=` takes at most this many ids.
@@ -1092,6 +1096,41 @@ impl TikTokShop for TikTokClient {
             )
             .await?;
         Ok(data.cancellations.into_iter().map(Into::into).collect())
+    }
+
+    async fn returns(
+        &self,
+        query: super::ReturnsQuery<'_>,
+    ) -> ConnectorResult<Vec<super::RemoteReturn>> {
+        let body = match query {
+            super::ReturnsQuery::Order(order_id) => json!({ "order_ids": [order_id] }),
+            super::ReturnsQuery::UpdatedSince(since) => json!({ "update_time_ge": since }),
+        };
+        let mut found = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = vec![
+                ("page_size".to_owned(), RETURNS_PAGE_SIZE.to_owned()),
+                ("sort_field".to_owned(), "update_time".to_owned()),
+            ];
+            if !token.is_empty() {
+                query.push(("page_token".to_owned(), token.clone()));
+            }
+            let data: wire::ReturnsData = self
+                .call(
+                    Method::POST,
+                    "/return_refund/202309/returns/search",
+                    query,
+                    Some(&body),
+                    Scope::Shop,
+                )
+                .await?;
+            found.extend(data.return_orders.into_iter().map(Into::into));
+            if data.next_page_token.is_empty() || data.next_page_token == token {
+                return Ok(found);
+            }
+            token = data.next_page_token;
+        }
     }
 
     async fn approve_cancellation(&self, cancel_id: &str) -> ConnectorResult<()> {

@@ -33,7 +33,7 @@ impl StorePlatformConnector for WixPlatform {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             changes: ChangeFeed::Webhooks,
-            refund_cancels: false,
+            refund_cancels: true,
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::Shipments,
             rate_limit: RateLimitModel::RequestWindow,

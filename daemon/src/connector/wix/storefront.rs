@@ -113,6 +113,7 @@ impl WixClient {
             updated_at: opt_text(order, "updatedDate"),
             tiktok_order_id: tiktok_id(order),
             cancelled: opt_text(order, "status") == "CANCELED",
+            refunded: opt_text(order, "paymentStatus") == "FULLY_REFUNDED",
             id: r.id,
             name: r.name,
         })

@@ -162,6 +162,8 @@ pub struct OrderNotice {
     /// The store order id, as [`StoreOrderRef::id`] gives it.
     pub id: String,
     pub cancelled: bool,
+    /// The merchant refunded all of it (status `refunded`).
+    pub refunded: bool,
     /// It carries tracking, or the merchant completed it (its tracking may be visible only
     /// through the Shipment Tracking route): its shipments are worth reading.
     pub shipped: bool,
@@ -180,6 +182,7 @@ pub fn order_notice(payload: &Value) -> Option<OrderNotice> {
     Some(OrderNotice {
         id: order.id.to_string(),
         cancelled: order.status == "cancelled",
+        refunded: order.status == "refunded",
         shipped: tracked || order.status == "completed",
     })
 }
@@ -830,6 +833,7 @@ impl WooCommerceClient {
             updated_at: wire::gmt(&order.date_modified_gmt),
             tiktok_order_id: order.meta(ORDER_META_KEY),
             cancelled: order.status == "cancelled",
+            refunded: order.status == "refunded",
             fulfilments,
         }
     }
@@ -1049,6 +1053,39 @@ impl Storefront for WooCommerceClient {
         };
         let fulfilments = self.order_fulfilments(&order).await?;
         Ok(Some(Self::update_of(&order, fulfilments)))
+    }
+
+    async fn refund_order(&self, order_id: &str, restock: bool) -> ConnectorResult<bool> {
+        let id = parse_order_id(order_id)?;
+        let order = self
+            .order(id)
+            .await?
+            .ok_or_else(|| not_found(&format!("order {order_id}")))?;
+        // Asked first, so a retry after a lost answer never refunds twice.
+        if order.status == "refunded" {
+            return Ok(true);
+        }
+        let left = order.total().unwrap_or_default() - order.refunded();
+        let line_items: Vec<Value> = order
+            .line_items
+            .iter()
+            .map(|l| json!({ "id": l.id, "quantity": l.quantity }))
+            .collect();
+        let _: Value = self
+            .write(
+                Method::POST,
+                &format!("{REST_PREFIX}/orders/{id}/refunds"),
+                &json!({
+                    "amount": format!("{:.2}", left.round_dp(2)),
+                    "reason": "Refunded on TikTok Shop (feedbridge).",
+                    "api_refund": false,
+                    "restock_items": restock,
+                    "line_items": line_items,
+                }),
+                &format!("order {order_id}"),
+            )
+            .await?;
+        Ok(true)
     }
 
     async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()> {
@@ -1431,8 +1468,14 @@ mod tests {
             Some(OrderNotice {
                 id: "51".into(),
                 cancelled: true,
+                refunded: false,
                 shipped: false
             })
+        );
+        assert!(
+            order_notice(&ours("refunded", tiktok.clone()))
+                .unwrap()
+                .refunded
         );
         assert!(
             order_notice(&ours("completed", tiktok.clone()))

@@ -21,7 +21,7 @@ impl StorePlatformConnector for WooCommercePlatform {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             changes: ChangeFeed::Webhooks,
-            refund_cancels: false,
+            refund_cancels: true,
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::OrderLevel,
             rate_limit: RateLimitModel::Unlimited,
@@ -111,6 +111,10 @@ fn signals(topic: &str, id: String, payload: &serde_json::Value) -> Vec<StoreSig
     match topic {
         "order.created" | "order.updated" => match order_notice(payload) {
             Some(notice) if notice.cancelled => vec![StoreSignal::OrderCancelled {
+                store_order_id: notice.id,
+            }],
+            // Re-read it: whether it had shipped decides what the refund means on TikTok.
+            Some(notice) if notice.refunded => vec![StoreSignal::OrderChanged {
                 store_order_id: notice.id,
             }],
             Some(notice) if notice.shipped => vec![StoreSignal::OrderShipped {

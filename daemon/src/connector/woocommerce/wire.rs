@@ -238,9 +238,26 @@ pub(super) struct WireOrder {
     pub date_modified_gmt: String,
     pub line_items: Vec<WireLineItem>,
     pub meta_data: Vec<WireMeta>,
+    pub refunds: Vec<WireOrderRefund>,
+}
+
+/// A refund as an order lists it (`total` is negative, e.g. "-10.00").
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireOrderRefund {
+    pub total: String,
 }
 
 impl WireOrder {
+    /// What the order's refunds add up to.
+    pub fn refunded(&self) -> Decimal {
+        self.refunds
+            .iter()
+            .filter_map(|r| r.total.trim().parse::<Decimal>().ok())
+            .map(|d| d.abs())
+            .sum()
+    }
+
     /// The string value of the first meta entry named `key`.
     pub fn meta(&self, key: &str) -> Option<String> {
         self.meta_data

@@ -394,6 +394,7 @@ pub fn sample_order_detail(order: OrderView) -> OrderDetail {
             vec![]
         },
         timeline,
+        returns: vec![],
         order,
     }
 }

@@ -1,0 +1,310 @@
+//! TikTok return and refund requests on synced orders, and store refunds: a request shows on
+//! the order (console RPC and `feedbridge order --json`) with its reason and status history,
+//! followed by webhook or, with webhooks lost, by the poll; a status this version does not know
+//! is shown, not dropped; with mirroring on, TikTok's refund refunds the store order once (or
+//! says to do it in the admin where the connector cannot). Store refunds per platform are
+//! conformance cases.
+
+use feedbridge_common::orders::OrderDetail;
+use feedbridge_common::returns::ReturnStatus;
+use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
+use feedbridge_sandbox::control::NewTikTokOrder;
+use feedbridge_sandbox::merchant::SimStore;
+use feedbridge_sandbox::{SandboxConfig, WebhookMode};
+use feedbridge_tests::rig::{Rig, SHOP};
+use feedbridge_tests::{daemon_binary, wait_for};
+use feedbridge_tui::demo::setup::Wiring;
+use std::time::Duration;
+use tarpc::context;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn detail(rig: &Rig, tiktok_id: &str) -> anyhow::Result<OrderDetail> {
+    let order = rig
+        .order(tiktok_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("order {tiktok_id} unknown to the daemon"))?;
+    Ok(rig
+        .console
+        .order_detail(context::current(), order.id)
+        .await??)
+}
+
+/// Waits until the order's request `return_id` is in `status`; returns the detail.
+async fn wait_return(
+    rig: &Rig,
+    tiktok_id: &str,
+    return_id: &str,
+    status: &ReturnStatus,
+) -> anyhow::Result<OrderDetail> {
+    wait_for(
+        &format!("return {return_id} of {tiktok_id} to be {status}"),
+        WAIT,
+        || async {
+            let detail = detail(rig, tiktok_id).await?;
+            let seen = detail
+                .returns
+                .iter()
+                .any(|r| r.request.id == return_id && r.request.status == *status);
+            Ok(seen.then_some(detail))
+        },
+    )
+    .await
+    .map_err(|e| rig.with_log(e))
+}
+
+/// A TikTok order synced to the store, then delivered to the buyer.
+async fn delivered_order(rig: &Rig, sku: &str) -> anyhow::Result<String> {
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(sku, 1))
+        .await?;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
+    rig.control
+        .tiktok_set_order_status(&id, "DELIVERED")
+        .await?;
+    Ok(id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiktok_return_request_shows_in_order_json_with_its_status_history() -> anyhow::Result<()>
+{
+    let rig = Rig::start(
+        SandboxConfig {
+            products: 1,
+            ..SandboxConfig::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let skus = rig.link_all(20).await?;
+    let id = delivered_order(&rig, &skus[0]).await?;
+
+    let opened = rig
+        .control
+        .tiktok_return_request(&id, Some("RETURN_AND_REFUND"), Some("Damaged item"))
+        .await?;
+    let return_id = opened["return_id"].as_str().unwrap_or_default().to_owned();
+    let shown = wait_return(&rig, &id, &return_id, &ReturnStatus::Pending).await?;
+    let request = &shown.returns[0].request;
+    assert_eq!(request.reason, "Damaged item");
+    assert_eq!(request.lines.len(), 1);
+    assert_eq!(request.lines[0].seller_sku, skus[0]);
+
+    // The status moves in Seller Center; the webhook brings it, and the history keeps both.
+    rig.control
+        .tiktok_return_status(&return_id, "RETURN_OR_REFUND_REQUEST_COMPLETE", false)
+        .await?;
+    let done = wait_return(&rig, &id, &return_id, &ReturnStatus::Completed).await?;
+    let history: Vec<&str> = done.returns[0]
+        .history
+        .iter()
+        .map(|c| c.status.as_str())
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "RETURN_OR_REFUND_REQUEST_PENDING",
+            "RETURN_OR_REFUND_REQUEST_COMPLETE"
+        ]
+    );
+    assert!(
+        done.timeline
+            .iter()
+            .any(|e| e.message.contains(&return_id) && e.message.contains("refunded")),
+        "{:?}",
+        done.timeline
+    );
+
+    // As support sees it.
+    let order_id = done.order.id.to_string();
+    let cli = std::process::Command::new(daemon_binary().with_file_name("feedbridge"))
+        .args(["order", &order_id, "--json", "--socket"])
+        .arg(&rig.daemon.socket)
+        .output()?;
+    assert!(cli.status.success(), "{cli:?}");
+    let printed: serde_json::Value = serde_json::from_slice(&cli.stdout)?;
+    let returns = &printed["returns"];
+    assert_eq!(returns[0]["id"], return_id.as_str(), "{printed}");
+    assert_eq!(returns[0]["status"], "RETURN_OR_REFUND_REQUEST_COMPLETE");
+    assert_eq!(returns[0]["reason"], "Damaged item");
+    assert_eq!(returns[0]["history"].as_array().map(Vec::len), Some(2));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_webhooks_lost_the_poll_finds_requests_and_unknown_statuses_are_shown()
+-> anyhow::Result<()> {
+    let rig = Rig::start(
+        SandboxConfig {
+            products: 1,
+            ..SandboxConfig::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let skus = rig.link_all(20).await?;
+    let id = delivered_order(&rig, &skus[0]).await?;
+    rig.control.tiktok_webhook_mode(WebhookMode::Drop).await?;
+
+    let opened = rig
+        .control
+        .tiktok_return_request(&id, Some("REFUND"), None)
+        .await?;
+    let return_id = opened["return_id"].as_str().unwrap_or_default().to_owned();
+    wait_return(&rig, &id, &return_id, &ReturnStatus::Pending).await?;
+
+    let later = "RETURN_OR_REFUND_REQUEST_ESCALATED";
+    rig.control
+        .tiktok_return_status(&return_id, later, true)
+        .await?;
+    let shown = wait_return(&rig, &id, &return_id, &ReturnStatus::Unknown(later.into())).await?;
+    let said = shown
+        .timeline
+        .iter()
+        .find(|e| e.message.contains(later))
+        .ok_or_else(|| anyhow::anyhow!("no timeline event for {later}: {:?}", shown.timeline))?;
+    assert_eq!(said.kind, EventKind::Failed);
+    assert!(said.message.contains("Seller Center"), "{}", said.message);
+    Ok(())
+}
+
+async fn mirror_refunds(rig: &Rig) -> anyhow::Result<()> {
+    let mut settings = rig
+        .console
+        .order_settings(context::current(), SHOP.into())
+        .await??;
+    settings.mirror_refunds_to_store = true;
+    rig.console
+        .set_order_settings(context::current(), SHOP.into(), settings)
+        .await??;
+    Ok(())
+}
+
+/// Opens a request on the order and completes it (TikTok refunds the buyer); returns its id.
+async fn refunded_on_tiktok(rig: &Rig, tiktok_id: &str) -> anyhow::Result<String> {
+    let opened = rig
+        .control
+        .tiktok_return_request(tiktok_id, Some("RETURN_AND_REFUND"), Some("Damaged item"))
+        .await?;
+    let return_id = opened["return_id"].as_str().unwrap_or_default().to_owned();
+    rig.control
+        .tiktok_return_status(&return_id, "RETURN_OR_REFUND_REQUEST_COMPLETE", false)
+        .await?;
+    Ok(return_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mirroring_on_a_tiktok_refund_refunds_the_woocommerce_order_once() -> anyhow::Result<()>
+{
+    let store = SimStore::Woocommerce;
+    let rig = Rig::start_wired(
+        SandboxConfig {
+            products: 1,
+            variants_per_product: Some(1),
+            ..SandboxConfig::default()
+        },
+        Wiring {
+            store,
+            ..Wiring::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let skus = rig.link_all(20).await?;
+    mirror_refunds(&rig).await?;
+    let before = store.stock(&rig.control, &skus[0]).await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
+    let order = wait_for("the WooCommerce order", WAIT, || async {
+        Ok(store.orders_for(&rig.control, &id).await?.pop())
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    store
+        .ship(&rig.control, &order.id, "UPS", "1Z999AA10123456784")
+        .await?;
+    rig.wait_state(&id, OrderSyncState::Shipped).await?;
+
+    let first = refunded_on_tiktok(&rig, &id).await?;
+    let woo_id: u64 = order.id.parse()?;
+    wait_for("the WooCommerce order refunded", WAIT, || async {
+        let woo = rig.control.woocommerce_order(woo_id).await?;
+        Ok((woo["status"] == "refunded").then_some(()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    let done = wait_for("the request marked as mirrored", WAIT, || async {
+        let detail = detail(&rig, &id).await?;
+        let marked = detail
+            .returns
+            .iter()
+            .any(|r| r.request.id == first && r.store_refunded_at.is_some());
+        Ok(marked.then_some(detail))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    assert!(
+        done.timeline
+            .iter()
+            .any(|e| e.message.contains("refunded (stock put back)")),
+        "{:?}",
+        done.timeline
+    );
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+
+    // A second refund on TikTok: the store order is already refunded, so nothing more.
+    let second = refunded_on_tiktok(&rig, &id).await?;
+    wait_for("the second request marked", WAIT, || async {
+        let detail = detail(&rig, &id).await?;
+        Ok(detail
+            .returns
+            .iter()
+            .any(|r| r.request.id == second && r.store_refunded_at.is_some())
+            .then_some(()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    let woo = rig.control.woocommerce_order(woo_id).await?;
+    assert_eq!(woo["refunds"].as_array().map(Vec::len), Some(1), "{woo}");
+    // The store's refund matches TikTok's: no difference, no failure.
+    let failures = rig.console.failures(context::current()).await?;
+    assert!(
+        !failures.iter().any(|f| f.kind == FailureKind::ReturnRefund),
+        "{failures:?}"
+    );
+    assert!(detail(&rig, &id).await?.differences.is_empty());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mirroring_on_a_store_without_refunds_says_to_refund_in_the_admin() -> anyhow::Result<()> {
+    let rig = Rig::start(
+        SandboxConfig {
+            products: 1,
+            ..SandboxConfig::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let skus = rig.link_all(20).await?;
+    mirror_refunds(&rig).await?;
+    let id = delivered_order(&rig, &skus[0]).await?;
+    refunded_on_tiktok(&rig, &id).await?;
+    let failure = wait_for("the not-supported notice", WAIT, || async {
+        let failures = rig.console.failures(context::current()).await?;
+        Ok(failures
+            .into_iter()
+            .find(|f| f.subject.contains(&id) && f.kind == FailureKind::ReturnRefund))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    assert!(
+        failure.reason.contains("not supported on Shopify") && failure.action.contains("admin"),
+        "{failure:?}"
+    );
+    Ok(())
+}
