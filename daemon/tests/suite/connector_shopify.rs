@@ -192,6 +192,56 @@ async fn variant_weights_are_read_in_kilograms() {
     assert_eq!(again.variants, tee.variants);
 }
 
+/// The bulk export of every item's levels matches what the per-item read says, and the shop's
+/// active locations are counted at the connection check.
+#[tokio::test]
+async fn every_items_levels_come_in_one_bulk_export() {
+    use futures::TryStreamExt as _;
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 12,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    assert_eq!(client.info().await.unwrap().stock_locations, Some(2));
+
+    let exported: Vec<_> = client
+        .full_inventory_levels()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
+    let items: Vec<String> = all_products(&client)
+        .await
+        .iter()
+        .flat_map(|p| {
+            p.variants
+                .iter()
+                .filter_map(|v| v.inventory_item_id.clone())
+        })
+        .collect();
+    assert_eq!(exported.len(), items.len(), "one entry per inventory item");
+    let read = client.inventory_levels(&items).await.unwrap();
+    for item in &read {
+        let from_export = exported
+            .iter()
+            .find(|e| e.inventory_item_id == item.inventory_item_id)
+            .unwrap();
+        let levels = |levels: &[feedbridge_daemon::connector::LocationLevel]| {
+            let mut pairs: Vec<(String, i64)> = levels
+                .iter()
+                .map(|l| (l.location_id.clone(), l.available))
+                .collect();
+            pairs.sort();
+            pairs
+        };
+        assert_eq!(levels(&from_export.levels), levels(&item.levels));
+        assert!(!item.levels.is_empty());
+    }
+}
+
 #[tokio::test]
 async fn order_create_find_and_fulfil() {
     let sandbox = sandbox_with(SandboxConfig::default()).await;
