@@ -94,12 +94,19 @@ async fn inventory_pages_and_cached_token() {
     ctl.amazon_set_fba_stock(&sku, 7).await.unwrap();
     // The client paces itself by Amazon's 2-call bucket, but a loaded machine can deliver
     // calls to the simulator closer together than they left: a QuotaExceeded is then answered
-    // as the daemon's job runner would, by waiting as Amazon asks and reading again.
+    // as the daemon's job runner would (`Throttled`: nothing was done), by waiting as Amazon
+    // asks and reading again.
     let again = match amazon.inventory(None).await {
-        Err(ConnectorError::Retryable {
-            retry_after: Some(wait),
-            ..
-        }) => {
+        Err(
+            ConnectorError::Throttled {
+                retry_after: Some(wait),
+                ..
+            }
+            | ConnectorError::Retryable {
+                retry_after: Some(wait),
+                ..
+            },
+        ) => {
             tokio::time::sleep(wait).await;
             amazon.inventory(None).await.unwrap()
         }
