@@ -87,6 +87,7 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
 async fn read_all_levels(engine: &Engine, org: &super::OrgRuntime) -> Result<(), StepFailure> {
     let org_id = org.id;
     let mut batches = org.store.full_inventory_levels();
+    let mut read = 0;
     while let Some(batch) = batches.next().await {
         let items = match batch {
             Ok(items) => items,
@@ -95,7 +96,7 @@ async fn read_all_levels(engine: &Engine, org: &super::OrgRuntime) -> Result<(),
                 return Ok(());
             }
         };
-        engine
+        read += engine
             .store
             .call(move |tx| {
                 for item in &items {
@@ -112,9 +113,12 @@ async fn read_all_levels(engine: &Engine, org: &super::OrgRuntime) -> Result<(),
                         .collect();
                     store::merge_stock_levels(tx, org_id, &item.inventory_item_id, &levels)?;
                 }
-                Ok(())
+                Ok(items.len())
             })
             .await?;
+    }
+    if read > 0 {
+        info!(org = %org.name, items = read, "Read every item's stock levels from the store's export.");
     }
     Ok(())
 }

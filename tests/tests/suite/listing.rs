@@ -231,14 +231,15 @@ async fn listing_sends_the_store_weight_and_defaults_only_what_is_missing() -> a
     );
     let listed = wait_status(&console, tee.id, ListingStatus::UnderReview).await?;
     let remote = tiktok_product(&control, &listed.tiktok_product_id.unwrap_or_default()).await?;
+    // A US shop takes pounds and inches (regions table): 0.19 kg and 20 × 15 × 5 cm, rounded up.
     assert_eq!(
         remote["package_weight"],
-        json!({"value": "0.19", "unit": "KILOGRAM"}),
+        json!({"value": "0.42", "unit": "POUND"}),
         "the store's weight, not the 0.5 kg default"
     );
     assert_eq!(
         remote["package_dimensions"],
-        json!({"length": "20", "width": "15", "height": "5", "unit": "CENTIMETER"})
+        json!({"length": "7.88", "width": "5.91", "height": "1.97", "unit": "INCH"})
     );
     daemon.terminate()?;
     Ok(())

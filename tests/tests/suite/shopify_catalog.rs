@@ -43,6 +43,12 @@ async fn the_first_catalog_read_is_one_bulk_query() -> anyhow::Result<()> {
     let rig = Rig::start(config(), |c| c).await?;
     wait_all_products(&rig).await?;
     assert_eq!(calls_of(&rig, "BulkProducts").await?, 1);
+    // Then the stock levels' export, once.
+    wait_for("the stock levels exported", RIG_WAIT, || async {
+        Ok((calls_of(&rig, "BulkLevels").await? == 1).then_some(()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
     assert_eq!(calls_of(&rig, "Products").await?, 0, "no paged read");
 
     // Every product, image and variant came through the JSONL.
@@ -86,6 +92,15 @@ async fn the_first_catalog_read_is_one_bulk_query() -> anyhow::Result<()> {
 async fn a_failed_bulk_run_is_logged_and_retried() -> anyhow::Result<()> {
     let mut rig = Rig::start(config(), |c| c).await?;
     wait_all_products(&rig).await?;
+    // The stock levels' export follows the catalog's; the fault is for the next run.
+    wait_for("the stock levels exported", RIG_WAIT, || async {
+        Ok(rig
+            .log_tail(400)
+            .contains("Read every item's stock levels")
+            .then_some(()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
     // A restarted daemon reads the whole catalog again: fail that bulk run.
     rig.control
         .shopify_fault(&Fault {

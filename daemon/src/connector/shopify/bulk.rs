@@ -58,12 +58,35 @@ pub(super) const BULK_LEVELS_QUERY: &str = "{
   }
 }";
 
-const RUN_MUTATION: &str = "mutation BulkProducts($query: String!) {
+/// One bulk export: its operation name (the catalog's or the levels') and query.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct BulkQuery {
+    operation: &'static str,
+    mutation: &'static str,
+    query: &'static str,
+}
+
+pub(super) const PRODUCTS_EXPORT: BulkQuery = BulkQuery {
+    operation: "BulkProducts",
+    mutation: "mutation BulkProducts($query: String!) {
   bulkOperationRunQuery(query: $query) {
     bulkOperation { id status }
     userErrors { field message code }
   }
-}";
+}",
+    query: BULK_PRODUCTS_QUERY,
+};
+
+pub(super) const LEVELS_EXPORT: BulkQuery = BulkQuery {
+    operation: "BulkLevels",
+    mutation: "mutation BulkLevels($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}",
+    query: BULK_LEVELS_QUERY,
+};
 
 const STATUS_QUERY: &str = "query BulkStatus($id: ID!) {
   node(id: $id) {
@@ -125,8 +148,11 @@ struct CurrentData {
 impl ShopifyClient {
     /// The result of one bulk query (the catalog's, or the stock levels'); `None` when it
     /// matched nothing.
-    pub(super) async fn bulk_export(&self, query: &str) -> ConnectorResult<Option<BulkExport>> {
-        let operation = self.start_bulk_query(query).await?;
+    pub(super) async fn bulk_export(
+        &self,
+        export: BulkQuery,
+    ) -> ConnectorResult<Option<BulkExport>> {
+        let operation = self.start_bulk_query(export).await?;
         let finished = self.wait_for_bulk(operation).await?;
         match finished.url {
             // Shopify gives no file when the query matched nothing.
@@ -137,10 +163,14 @@ impl ShopifyClient {
 
     /// Start the catalog query; if another bulk query of this app is still running (a restart
     /// cut an earlier read short), let it finish first: Shopify runs one at a time per shop.
-    async fn start_bulk_query(&self, query: &str) -> ConnectorResult<BulkOperation> {
+    async fn start_bulk_query(&self, export: BulkQuery) -> ConnectorResult<BulkOperation> {
         for _ in 0..2 {
             let data: RunData = self
-                .graphql("BulkProducts", RUN_MUTATION, json!({ "query": query }))
+                .graphql(
+                    export.operation,
+                    export.mutation,
+                    json!({ "query": export.query }),
+                )
                 .await?;
             let payload = data.bulk_operation_run_query;
             if let Some(operation) = payload.bulk_operation.filter(|op| !op.id.is_empty()) {

@@ -966,7 +966,7 @@ impl Storefront for ShopifyClient {
 
     /// One bulk query instead of hundreds of pages; batches of [`BULK_BATCH`] products.
     fn full_catalog(&self) -> BoxStream<'_, ConnectorResult<Vec<StoreProduct>>> {
-        futures::stream::once(self.bulk_export(bulk::BULK_PRODUCTS_QUERY))
+        futures::stream::once(self.bulk_export(bulk::PRODUCTS_EXPORT))
             .flat_map(|read| match read {
                 Ok(Some(export)) => export.into_batches(BULK_BATCH).boxed(),
                 Ok(None) => futures::stream::empty().boxed(),
@@ -977,7 +977,7 @@ impl Storefront for ShopifyClient {
 
     /// Every item's levels by one bulk query, after the catalog's.
     fn full_inventory_levels(&self) -> BoxStream<'_, ConnectorResult<Vec<super::ItemLevels>>> {
-        futures::stream::once(self.bulk_export(bulk::BULK_LEVELS_QUERY))
+        futures::stream::once(self.bulk_export(bulk::LEVELS_EXPORT))
             .flat_map(|read| match read {
                 Ok(Some(export)) => export.into_level_batches(BULK_LEVELS_BATCH).boxed(),
                 Ok(None) => futures::stream::empty().boxed(),
