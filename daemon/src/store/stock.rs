@@ -136,6 +136,16 @@ fn refresh_item_total(conn: &Connection, org_id: i64, item: &str) -> rusqlite::R
     Ok(())
 }
 
+/// The item's stored levels are its full set from now on (its total follows them).
+fn trust_levels(conn: &Connection, org_id: i64, item: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO stock_items (org_id, inventory_item_id, levels_read_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (org_id, inventory_item_id) DO UPDATE SET levels_read_at = excluded.levels_read_at",
+        params![org_id, item, now_secs()],
+    )?;
+    Ok(())
+}
+
 /// Listings with a TikTok product that carry a variant stocked by `item`.
 fn listings_of_item(conn: &Connection, org_id: i64, item: &str) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
@@ -195,11 +205,7 @@ pub fn record_stock_level(
              WHERE org_id = ?1 AND inventory_item_id = ?2 AND location_key != ?3",
             params![org_id, item, location_key],
         )?;
-        conn.execute(
-            "INSERT INTO stock_items (org_id, inventory_item_id, levels_read_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (org_id, inventory_item_id) DO UPDATE SET levels_read_at = excluded.levels_read_at",
-            params![org_id, item, now_secs()],
-        )?;
+        trust_levels(conn, org_id, item)?;
     }
     let trusted: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM stock_items WHERE org_id = ?1 AND inventory_item_id = ?2)",
@@ -233,11 +239,7 @@ pub fn replace_stock_levels(
             params![org_id, item, location_key, available, updated_at],
         )?;
     }
-    conn.execute(
-        "INSERT INTO stock_items (org_id, inventory_item_id, levels_read_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (org_id, inventory_item_id) DO UPDATE SET levels_read_at = excluded.levels_read_at",
-        params![org_id, item, now_secs()],
-    )?;
+    trust_levels(conn, org_id, item)?;
     refresh_item_total(conn, org_id, item)
 }
 
@@ -278,11 +280,7 @@ pub fn merge_stock_levels(
             params![org_id, item, location_key, available, updated_at],
         )?;
     }
-    conn.execute(
-        "INSERT INTO stock_items (org_id, inventory_item_id, levels_read_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (org_id, inventory_item_id) DO UPDATE SET levels_read_at = excluded.levels_read_at",
-        params![org_id, item, now_secs()],
-    )?;
+    trust_levels(conn, org_id, item)?;
     refresh_item_total(conn, org_id, item)
 }
 

@@ -4,7 +4,6 @@ use super::create_once::{Look, NotSent, Outcome, Sent, Steps, create_once};
 use super::description;
 use super::{Engine, StepFailure, StepResult, kind};
 use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSku};
-use crate::pricing::location_key;
 use crate::store::{self, DraftVariant, ListingDraft};
 use feedbridge_common::catalog::{FigureSource, PackageFacts, PackageSources, ShopSettings};
 use feedbridge_common::regions;
@@ -100,17 +99,7 @@ async fn read_all_levels(engine: &Engine, org: &super::OrgRuntime) -> Result<(),
             .store
             .call(move |tx| {
                 for item in &items {
-                    let levels: Vec<(String, i64, String)> = item
-                        .levels
-                        .iter()
-                        .map(|l| {
-                            (
-                                location_key(&l.location_id),
-                                l.available,
-                                l.updated_at.clone(),
-                            )
-                        })
-                        .collect();
+                    let levels = super::stock::stored_levels(item);
                     store::merge_stock_levels(tx, org_id, &item.inventory_item_id, &levels)?;
                 }
                 Ok(items.len())

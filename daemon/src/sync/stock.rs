@@ -71,6 +71,20 @@ pub fn warehouse_targets(
     targets.into_iter().collect()
 }
 
+/// An item's levels as stored: (location key, available, the store's stamp).
+pub(super) fn stored_levels(item: &connector::ItemLevels) -> Vec<(String, i64, String)> {
+    item.levels
+        .iter()
+        .map(|l| {
+            (
+                location_key(&l.location_id),
+                l.available,
+                l.updated_at.clone(),
+            )
+        })
+        .collect()
+}
+
 /// Items whose per-location levels must be read before their targets can be trusted.
 ///
 /// Without a location mapping the catalog's total is enough until a webhook names one
@@ -149,17 +163,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
             .store
             .call(move |tx| {
                 for item in &read {
-                    let levels: Vec<(String, i64, String)> = item
-                        .levels
-                        .iter()
-                        .map(|l| {
-                            (
-                                location_key(&l.location_id),
-                                l.available,
-                                l.updated_at.clone(),
-                            )
-                        })
-                        .collect();
+                    let levels = stored_levels(item);
                     store::replace_stock_levels(tx, org_id, &item.inventory_item_id, &levels)?;
                 }
                 Ok(())
