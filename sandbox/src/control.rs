@@ -207,6 +207,14 @@ impl ControlClient {
         self
     }
 
+    /// The same client controlling another TikTok shop: `url` is its own listener
+    /// (`TikTokShopCredentials::url`).
+    #[must_use]
+    pub fn with_tiktok(mut self, url: &str) -> Self {
+        self.tiktok = url.trim_end_matches('/').to_string();
+        self
+    }
+
     pub fn for_sandbox(sandbox: &RunningSandbox) -> Self {
         let mut client = Self::new(sandbox.tiktok_url(), sandbox.shopify_url())
             .with_more(&sandbox.woocommerce_url(), &sandbox.amazon_url());

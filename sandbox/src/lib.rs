@@ -42,6 +42,7 @@ mod woocommerce;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -94,6 +95,9 @@ pub struct SandboxConfig {
     /// If set, each new Amazon fulfilment order goes Planning → Processing → Complete (shipped
     /// with tracking) over this delay; `None` = only control calls move orders.
     pub mcf_auto_ship: Option<Duration>,
+    /// Regions of more TikTok shops of the same app and seller (one shop each, with its own
+    /// id, cipher, tokens, catalog and orders), served on the same host as the seeded shop.
+    pub more_tiktok_shops: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -112,8 +116,21 @@ impl Default for SandboxConfig {
             fba_products: 0,
             amazon_marketplace: "US".to_string(),
             mcf_auto_ship: None,
+            more_tiktok_shops: Vec::new(),
         }
     }
+}
+
+/// One more simulated TikTok shop (same app key and secret as the seeded shop).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TikTokShopCredentials {
+    pub shop_id: String,
+    pub shop_cipher: String,
+    pub region: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    /// This shop's own listener (its `/_sandbox/` control routes and the same Open API).
+    pub url: String,
 }
 
 /// Credentials for the simulated platforms.
@@ -127,6 +144,9 @@ pub struct Credentials {
     /// `shop_cipher` of the seeded shop (also returned by `/authorization/202309/shops`).
     #[serde(default)]
     pub tiktok_shop_cipher: String,
+    /// The shops of `SandboxConfig::more_tiktok_shops`, in that order.
+    #[serde(default)]
+    pub more_tiktok_shops: Vec<TikTokShopCredentials>,
     /// `SandboxConfig::tiktok_region` (`"US"` unless set).
     pub tiktok_shop_region: String,
     /// `"feedbridge-demo.myshopify.com"`.
@@ -292,6 +312,23 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         bg.clone(),
     );
     tiktok::set_region(&tt, &config.tiktok_region).map_err(anyhow::Error::msg)?;
+    let mut more_shops = Vec::new();
+    let mut more_shop_credentials = Vec::new();
+    for (index, region) in config.more_tiktok_shops.iter().enumerate() {
+        let seed = config.seed.wrapping_add(1_000 * (index as u64 + 1));
+        let (sibling, seeded) =
+            tiktok::sibling_shop(&tt, seed, region, bg.clone()).map_err(anyhow::Error::msg)?;
+        let (listener, addr) = bind_one("TikTok shop").await?;
+        more_shop_credentials.push(TikTokShopCredentials {
+            shop_id: seeded.shop_id,
+            shop_cipher: seeded.shop_cipher,
+            region: region.to_ascii_uppercase(),
+            access_token: seeded.access_token,
+            refresh_token: seeded.refresh_token,
+            url: format!("http://{addr}"),
+        });
+        more_shops.push((sibling, listener));
+    }
     let (shop, shop_creds) =
         shopify::Shopify::new(&config, bg.clone(), format!("http://{shopify_addr}"));
     let (woo, woo_keys) =
@@ -299,8 +336,19 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     let fba_catalog = amazon::fba_catalog(&shop, config.fba_products);
     let (amazon, amazon_creds) = amazon::new(&config, bg.clone(), fba_catalog);
 
-    let mut routers = vec![
-        ("tiktok", tiktok_listener, tiktok::router(tt)),
+    let tiktok_router = if more_shops.is_empty() {
+        tiktok::router(tt)
+    } else {
+        let shops = std::iter::once(tt)
+            .chain(more_shops.iter().map(|(sibling, _)| Arc::clone(sibling)))
+            .collect();
+        tiktok::shops::router(shops)
+    };
+    let mut routers = vec![("tiktok", tiktok_listener, tiktok_router)];
+    for (sibling, listener) in more_shops {
+        routers.push(("tiktok shop", listener, tiktok::router(sibling)));
+    }
+    routers.extend([
         ("shopify", shopify_listener, shopify::router(shop)),
         (
             "woocommerce",
@@ -308,7 +356,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
             woocommerce::router(woo.clone()),
         ),
         ("amazon", amazon_listener, amazon::router(amazon)),
-    ];
+    ]);
     let mut store_credentials = BTreeMap::new();
     for &store in SimStore::all() {
         let Some(simulator) = store.simulator() else {
@@ -340,6 +388,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         tiktok_shop_id: seeded.shop_id,
         tiktok_shop_cipher: seeded.shop_cipher,
         tiktok_shop_region: config.tiktok_region.to_ascii_uppercase(),
+        more_tiktok_shops: more_shop_credentials,
         shopify_shop_domain: shop_creds.domain,
         shopify_access_token: shop_creds.access_token,
         shopify_webhook_secret: shop_creds.webhook_secret,

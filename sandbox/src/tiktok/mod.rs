@@ -18,6 +18,7 @@ mod products;
 mod regions;
 mod returns;
 mod seller;
+pub(crate) mod shops;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -71,6 +72,28 @@ impl TikTok {
         });
         (tt, seeded)
     }
+}
+
+/// Another shop of the same app as `first` (the same app key and secret; its own id, cipher,
+/// tokens, catalog and orders) in `region`, seeded from `seed`.
+pub(crate) fn sibling_shop(
+    first: &TikTok,
+    seed: u64,
+    region: &str,
+    bg: Background,
+) -> Result<(Arc<TikTok>, Seeded), String> {
+    let (tt, mut seeded) = TikTok::new(seed, first.qps, first.auto_review, bg);
+    {
+        let app = lock(&first.state);
+        let mut st = lock(&tt.state);
+        st.app_key.clone_from(&app.app_key);
+        st.app_secret.clone_from(&app.app_secret);
+        st.shop.name = format!("{} {}", st.shop.name, region.to_ascii_uppercase());
+        seeded.app_key.clone_from(&app.app_key);
+        seeded.app_secret.clone_from(&app.app_secret);
+    }
+    set_region(&tt, region)?;
+    Ok((tt, seeded))
 }
 
 /// Make the seeded shop one of `region`: currency, addresses, carriers and the rules of the

@@ -224,3 +224,53 @@ async fn the_control_api_moves_the_shop_and_refuses_unknown_regions() {
         .is_err()
     );
 }
+
+/// A seller with a US and a GB shop of one app: one host serves both, each request reaches
+/// the shop its cipher (or token) names, and one shop's token never opens the other.
+#[tokio::test]
+async fn two_shops_of_one_app_share_the_host_and_keep_their_data_apart() {
+    let sb = sandbox(SandboxConfig {
+        more_tiktok_shops: vec!["GB".into()],
+        ..SandboxConfig::default()
+    })
+    .await;
+    let us = TikTok::new(&sb);
+    let gb_creds = sb.credentials().more_tiktok_shops[0].clone();
+    let mut gb = TikTok::new(&sb);
+    gb.creds
+        .tiktok_shop_cipher
+        .clone_from(&gb_creds.shop_cipher);
+    gb.token.clone_from(&gb_creds.access_token);
+    assert_eq!(shop_region(&us).await, "US");
+    assert_eq!(shop_region(&gb).await, "GB");
+    assert_ne!(gb_creds.shop_id, sb.credentials().tiktok_shop_id);
+
+    let control = ControlClient::for_sandbox(&sb).with_tiktok(&gb_creds.url);
+    control
+        .tiktok_seller_create_product("Mug", &[SellerSku::new("MUG-GB")])
+        .await
+        .unwrap();
+    let id = control
+        .tiktok_create_order(&NewTikTokOrder::single("MUG-GB", 1))
+        .await
+        .unwrap();
+    let data = gb
+        .ok("GET", "/order/202309/orders", &[("ids", id.as_str())], None)
+        .await;
+    assert_eq!(data["orders"][0]["payment"]["currency"], "GBP");
+    let (_, v) = us
+        .call("GET", "/order/202309/orders", &[("ids", id.as_str())], None)
+        .await;
+    assert!(
+        v["data"]["orders"].as_array().is_none_or(Vec::is_empty),
+        "the US shop shows the GB order: {v}"
+    );
+
+    // The GB token with the US cipher: TikTok's "shop not authorized".
+    let mut crossed = TikTok::new(&sb);
+    crossed.token.clone_from(&gb_creds.access_token);
+    let (status, v) = crossed
+        .call("GET", "/logistics/202309/warehouses", &[], None)
+        .await;
+    assert_ne!((status, v["code"].as_i64()), (200, Some(0)), "{v}");
+}
