@@ -242,6 +242,11 @@ pub struct ShopSettings {
     pub package_width_cm: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
     pub package_height_cm: Decimal,
+    /// For a shop selling in another currency than the store: units of the shop's currency
+    /// per unit of the store's (0.79 for a GBP shop of a USD store). Prices are converted
+    /// with it before the markup; orders are created in the store converted back.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub currency_rate: Option<Decimal>,
 }
 
 impl Default for ShopSettings {
@@ -256,6 +261,7 @@ impl Default for ShopSettings {
             package_length_cm: Decimal::new(20, 0),
             package_width_cm: Decimal::new(15, 0),
             package_height_cm: Decimal::new(5, 0),
+            currency_rate: None,
         }
     }
 }

@@ -394,13 +394,14 @@ async fn currency_block(
                 None => None,
             };
             let shop_currency = store::connection(conn, connection)?.and_then(|row| row.currency);
-            Ok((shop_currency, store_currency))
+            let rate = store::shop_settings(conn, connection)?.currency_rate;
+            Ok((shop_currency, store_currency, rate))
         })
         .await?;
     Ok(match currencies {
-        (Some(shop_currency), Some(store_currency)) if shop_currency != store_currency => Some(
-            sync::connections::currency_mismatch(&shop, &shop_currency, &store_currency),
-        ),
+        (Some(shop_currency), Some(store_currency), rate) => {
+            sync::connections::currency_block(&shop, &shop_currency, &store_currency, rate)
+        }
         _ => None,
     })
 }

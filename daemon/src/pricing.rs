@@ -2,6 +2,7 @@
 //! functions on decimals and integers (never floats), so every rule is testable on its own.
 
 use feedbridge_common::catalog::{PriceMarkup, ShopSettings, StockBuffer};
+use feedbridge_common::regions;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// TikTok refuses quantities above this (tiktok-shop.md §4.1, "range 1–99,999"; 0 = sold out).
@@ -25,27 +26,54 @@ pub fn tiktok_quantity(sellable: i64, buffer: StockBuffer, max_quantity: Option<
     shown.min(cap).min(TIKTOK_MAX_QUANTITY)
 }
 
-/// TikTok's price for a store price: markup applied and rounded to cents (half away from
-/// zero), then optionally raised to the next .99 (10.00 → 10.99; 10.99 stays).
-pub fn tiktok_price(store_price: Decimal, markup: PriceMarkup, round_to_99: bool) -> Decimal {
+/// TikTok's price in `shop_currency` for a store price: converted at the shop's currency rate
+/// (when set), then marked up and rounded in the shop's currency.
+pub fn shop_price(store_price: Decimal, settings: &ShopSettings, shop_currency: &str) -> Decimal {
+    let converted = settings
+        .currency_rate
+        .map_or(store_price, |rate| store_price * rate);
+    tiktok_price(
+        converted,
+        settings.price_markup,
+        settings.round_to_99,
+        regions::currency_decimals(shop_currency).unwrap_or(2),
+    )
+}
+
+/// A TikTok amount in the store's currency: divided by the shop's currency rate and rounded
+/// to the store currency's minor unit (half away from zero).
+pub fn store_amount(shop_amount: Decimal, rate: Decimal, store_currency: &str) -> Decimal {
+    let decimals = regions::currency_decimals(store_currency).unwrap_or(2);
+    (shop_amount / rate).round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// A price after the markup, rounded to `decimals` (half away from zero), then optionally
+/// raised to the next .99 (10.00 → 10.99; 10.99 stays). A currency without cents (JPY) keeps
+/// whole units and has no .99 to round to.
+pub fn tiktok_price(
+    price: Decimal,
+    markup: PriceMarkup,
+    round_to_99: bool,
+    decimals: u32,
+) -> Decimal {
     let marked = match markup {
-        PriceMarkup::None => store_price,
-        PriceMarkup::Percent(percent) => store_price + store_price * percent / Decimal::ONE_HUNDRED,
-        PriceMarkup::Fixed(amount) => store_price + amount,
+        PriceMarkup::None => price,
+        PriceMarkup::Percent(percent) => price + price * percent / Decimal::ONE_HUNDRED,
+        PriceMarkup::Fixed(amount) => price + amount,
     };
-    let cents = marked
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let rounded = marked
+        .round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
         .max(Decimal::ZERO);
-    if !round_to_99 {
-        return cents;
+    if !round_to_99 || decimals < 2 {
+        return rounded;
     }
-    let ninety_nine = cents.trunc() + Decimal::new(99, 2);
-    let rounded = if ninety_nine >= cents {
+    let ninety_nine = rounded.trunc() + Decimal::new(99, 2);
+    let raised = if ninety_nine >= rounded {
         ninety_nine
     } else {
         ninety_nine + Decimal::ONE
     };
-    rounded.round_dp(2)
+    raised.round_dp(decimals)
 }
 
 /// Why these settings cannot be saved, in the merchant's words; `None` when they are fine.
@@ -81,6 +109,18 @@ pub fn settings_problem(settings: &ShopSettings) -> Option<String> {
             ));
         }
         _ => {}
+    }
+    if let Some(rate) = settings.currency_rate {
+        if rate <= Decimal::ZERO {
+            return Some(format!(
+                "The currency rate {rate} must be more than 0 (units of the shop's currency per unit of the store's)."
+            ));
+        }
+        if rate.scale() > 8 {
+            return Some(format!(
+                "The currency rate {rate} has too many decimals; use at most 8."
+            ));
+        }
     }
     let mut seen = std::collections::HashSet::new();
     for mapping in &settings.location_warehouses {
@@ -171,11 +211,11 @@ mod tests {
     #[test]
     fn price_without_rules_is_the_store_price_in_cents() {
         assert_eq!(
-            tiktok_price(d("19.99"), PriceMarkup::None, false),
+            tiktok_price(d("19.99"), PriceMarkup::None, false, 2),
             d("19.99")
         );
         assert_eq!(
-            tiktok_price(d("19.9"), PriceMarkup::None, false),
+            tiktok_price(d("19.9"), PriceMarkup::None, false, 2),
             d("19.90")
         );
     }
@@ -184,17 +224,17 @@ mod tests {
     fn percent_markup_rounds_to_cents_half_away_from_zero() {
         // 19.99 × 1.10 = 21.989 → 21.99
         assert_eq!(
-            tiktok_price(d("19.99"), PriceMarkup::Percent(d("10")), false),
+            tiktok_price(d("19.99"), PriceMarkup::Percent(d("10")), false, 2),
             d("21.99")
         );
         // 10.15 × 1.10 = 11.165 → 11.17 (half away from zero; banker's would give 11.16)
         assert_eq!(
-            tiktok_price(d("10.15"), PriceMarkup::Percent(d("10")), false),
+            tiktok_price(d("10.15"), PriceMarkup::Percent(d("10")), false, 2),
             d("11.17")
         );
         // 12.50 × 1.125 = 14.0625 → 14.06
         assert_eq!(
-            tiktok_price(d("12.50"), PriceMarkup::Percent(d("12.5")), false),
+            tiktok_price(d("12.50"), PriceMarkup::Percent(d("12.5")), false, 2),
             d("14.06")
         );
     }
@@ -202,12 +242,12 @@ mod tests {
     #[test]
     fn fixed_markup_adds_the_amount() {
         assert_eq!(
-            tiktok_price(d("10.00"), PriceMarkup::Fixed(d("2.50")), false),
+            tiktok_price(d("10.00"), PriceMarkup::Fixed(d("2.50")), false, 2),
             d("12.50")
         );
         // A negative amount larger than the price never yields a negative price.
         assert_eq!(
-            tiktok_price(d("1.00"), PriceMarkup::Fixed(d("-5")), false),
+            tiktok_price(d("1.00"), PriceMarkup::Fixed(d("-5")), false, 2),
             d("0.00")
         );
     }
@@ -215,27 +255,59 @@ mod tests {
     #[test]
     fn rounding_to_99_goes_up_to_the_next_99() {
         assert_eq!(
-            tiktok_price(d("10.00"), PriceMarkup::None, true),
+            tiktok_price(d("10.00"), PriceMarkup::None, true, 2),
             d("10.99")
         );
         assert_eq!(
-            tiktok_price(d("10.99"), PriceMarkup::None, true),
+            tiktok_price(d("10.99"), PriceMarkup::None, true, 2),
             d("10.99")
         );
         assert_eq!(
-            tiktok_price(d("10.50"), PriceMarkup::None, true),
+            tiktok_price(d("10.50"), PriceMarkup::None, true, 2),
             d("10.99")
         );
-        assert_eq!(tiktok_price(d("0.01"), PriceMarkup::None, true), d("0.99"));
+        assert_eq!(
+            tiktok_price(d("0.01"), PriceMarkup::None, true, 2),
+            d("0.99")
+        );
         // After markup: 19.99 × 1.10 = 21.99 stays; 20.00 + 10% = 22.00 → 22.99.
         assert_eq!(
-            tiktok_price(d("19.99"), PriceMarkup::Percent(d("10")), true),
+            tiktok_price(d("19.99"), PriceMarkup::Percent(d("10")), true, 2),
             d("21.99")
         );
         assert_eq!(
-            tiktok_price(d("20.00"), PriceMarkup::Percent(d("10")), true),
+            tiktok_price(d("20.00"), PriceMarkup::Percent(d("10")), true, 2),
             d("22.99")
         );
+    }
+
+    #[test]
+    fn a_shop_in_another_currency_gets_the_converted_price_then_the_markup() {
+        let settings = ShopSettings {
+            currency_rate: Some(d("0.79")),
+            price_markup: PriceMarkup::Percent(d("10")),
+            ..ShopSettings::default()
+        };
+        // 19.99 USD × 0.79 = 15.7921 GBP, + 10% = 17.37131 → 17.37.
+        assert_eq!(shop_price(d("19.99"), &settings, "GBP"), d("17.37"));
+        // Yen have no minor unit: 19.99 × 150 = 2998.5 → 2999 (and no .99 to round to).
+        let yen = ShopSettings {
+            currency_rate: Some(d("150")),
+            round_to_99: true,
+            ..ShopSettings::default()
+        };
+        assert_eq!(shop_price(d("19.99"), &yen, "JPY"), d("2999"));
+        // Without a rate the store price is the price.
+        assert_eq!(
+            shop_price(d("19.99"), &ShopSettings::default(), "USD"),
+            d("19.99")
+        );
+    }
+
+    #[test]
+    fn a_shop_amount_goes_back_to_the_store_currency_in_its_minor_unit() {
+        assert_eq!(store_amount(d("17.37"), d("0.79"), "USD"), d("21.99"));
+        assert_eq!(store_amount(d("2999"), d("0.0066"), "JPY"), d("454394"));
     }
 
     #[test]
@@ -252,6 +324,7 @@ mod tests {
         assert!(bad(|s| s.price_markup = PriceMarkup::Percent(d("-100"))).contains("-100%"));
         assert!(bad(|s| s.price_markup = PriceMarkup::Fixed(d("0.001"))).contains("cent"));
         assert!(bad(|s| s.package_weight_kg = Decimal::ZERO).contains("weight"));
+        assert!(bad(|s| s.currency_rate = Some(Decimal::ZERO)).contains("currency rate"));
         assert!(
             bad(|s| s.location_warehouses = vec![
                 LocationWarehouse {

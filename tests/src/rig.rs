@@ -60,6 +60,18 @@ impl Rig {
         wiring: Wiring,
         edit: impl FnOnce(String) -> String,
     ) -> anyhow::Result<Self> {
+        let rig = Self::launch(sandbox, wiring, edit).await?;
+        wait_connected(&rig.console).await?;
+        Ok(rig)
+    }
+
+    /// [`Rig::start_wired`] without waiting for the connections: for a test of what the
+    /// checks find.
+    pub async fn launch(
+        sandbox: SandboxConfig,
+        wiring: Wiring,
+        edit: impl FnOnce(String) -> String,
+    ) -> anyhow::Result<Self> {
         let sandbox = feedbridge_sandbox::start(sandbox, "127.0.0.1".parse()?).await?;
         let control = ControlClient::for_sandbox(&sandbox);
         let dir = tempfile::tempdir()?;
@@ -68,7 +80,6 @@ impl Rig {
         std::fs::write(&config, edit(text))?;
         let mut daemon = Daemon::spawn(&config, dir.path())?;
         let console = daemon.client().await?;
-        wait_connected(&console).await?;
         Ok(Self {
             sandbox,
             control,

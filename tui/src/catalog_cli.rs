@@ -308,6 +308,12 @@ pub fn format_settings(shop: &str, settings: &ShopSettings) -> String {
             },
         ),
         ("round99", settings.round_to_99.to_string()),
+        (
+            "currency-rate",
+            settings
+                .currency_rate
+                .map_or_else(|| "none".to_string(), |rate| rate.to_string()),
+        ),
         ("weight-kg", settings.package_weight_kg.to_string()),
         ("length-cm", settings.package_length_cm.to_string()),
         ("width-cm", settings.package_width_cm.to_string()),

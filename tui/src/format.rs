@@ -182,14 +182,22 @@ pub fn location_warehouses(settings: &ShopSettings) -> String {
 
 /// A shop's settings as (label, value) pairs, in the order the console shows them.
 pub fn settings_fields(settings: &ShopSettings) -> Vec<(&'static str, String)> {
-    vec![
+    let mut fields = vec![
         ("Inventory buffer", stock_buffer(settings.inventory_buffer)),
         ("Max quantity shown", max_quantity(settings.max_quantity)),
         ("Price markup", price_markup(settings.price_markup)),
         ("Round up to .99", yes_no(settings.round_to_99).to_string()),
         ("Locations", location_warehouses(settings)),
         ("Package defaults", package_defaults(settings)),
-    ]
+    ];
+    // Only a shop in another currency than the store's has a rate to show.
+    if let Some(rate) = settings.currency_rate {
+        fields.insert(
+            4,
+            ("Currency rate", format!("{rate} shop units per store unit")),
+        );
+    }
+    fields
 }
 
 /// "15 minutes after payment" or "none (at once)".

@@ -15,6 +15,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("max", "most units shown on TikTok: a whole number or none"),
     ("markup", "added to the store price: 10%, 2.50 or none"),
     ("round99", "round prices up to .99: true or false"),
+    (
+        "currency-rate",
+        "for a shop in another currency: its units per store unit, e.g. 0.79 (GBP per USD), or none",
+    ),
     ("weight-kg", "default package weight in kg, e.g. 0.5"),
     ("length-cm", "default package length in cm"),
     ("width-cm", "default package width in cm"),
@@ -372,6 +376,13 @@ pub fn apply(
                 _ => return Err(bad()),
             };
         }
+        "currency-rate" => {
+            settings.currency_rate = if value == "none" {
+                None
+            } else {
+                Some(positive(value).ok_or_else(bad)?)
+            };
+        }
         "weight-kg" => settings.package_weight_kg = positive(value).ok_or_else(bad)?,
         "length-cm" => settings.package_length_cm = positive(value).ok_or_else(bad)?,
         "width-cm" => settings.package_width_cm = positive(value).ok_or_else(bad)?,
@@ -487,6 +498,10 @@ mod tests {
         assert_eq!(s.max_quantity, None);
         set(&mut s, "markup", &["12.5%"]).unwrap();
         assert_eq!(s.price_markup, PriceMarkup::Percent(Decimal::new(125, 1)));
+        set(&mut s, "currency-rate", &["0.79"]).unwrap();
+        assert_eq!(s.currency_rate, Some(Decimal::new(79, 2)));
+        set(&mut s, "currency-rate", &["none"]).unwrap();
+        assert_eq!(s.currency_rate, None);
         set(&mut s, "markup", &["2.50"]).unwrap();
         assert_eq!(s.price_markup, PriceMarkup::Fixed(Decimal::new(250, 2)));
         set(&mut s, "round99", &["true"]).unwrap();
@@ -542,7 +557,7 @@ mod tests {
         let error = set(&mut s, "colour", &["red"]).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown setting 'colour'; use one of: buffer, max, markup, round99, weight-kg, \
+            "unknown setting 'colour'; use one of: buffer, max, markup, round99, currency-rate, weight-kg, \
              length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, fbt-tag, \
              inventory, restock, mirror-refunds, mcf-speed, mcf-policy, mcf-max-units, \
              mcf-max-value"

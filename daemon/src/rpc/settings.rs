@@ -29,18 +29,33 @@ pub async fn set_shop_settings(
             "Settings of {shop} not saved: {problem}"
         )));
     }
-    let listings = server
+    let new_rate = settings.currency_rate;
+    let (listings, old_rate) = server
         .engine
         .store
         .call(move |conn| {
+            let old_rate = store::shop_settings(conn, connection)?.currency_rate;
             store::set_shop_settings(conn, connection, &settings)?;
-            Ok(store::listed_skus(conn, connection)?
-                .into_iter()
-                .map(|sku| sku.listing_id)
-                .collect::<std::collections::BTreeSet<i64>>())
+            Ok((
+                store::listed_skus(conn, connection)?
+                    .into_iter()
+                    .map(|sku| sku.listing_id)
+                    .collect::<std::collections::BTreeSet<i64>>(),
+                old_rate,
+            ))
         })
         .await
         .map_err(internal)?;
+    // A new currency rate may unblock (or block) a shop in another currency: check it again.
+    if old_rate != new_rate
+        && let Some((org, _)) = server.engine.shop(connection)
+    {
+        server
+            .engine
+            .enqueue(crate::sync::kind::CONNECT, org.id, Duration::ZERO)
+            .await
+            .map_err(internal)?;
+    }
     let count = listings.len();
     server
         .engine

@@ -1,9 +1,10 @@
 //! Reading the store catalog, listing on TikTok and following review.
 
 use super::create_once::{Look, NotSent, Outcome, Sent, Steps, create_once};
-use super::description;
 use super::{Engine, StepFailure, StepResult, kind};
+use super::{connections, description};
 use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSku};
+use crate::pricing;
 use crate::store::{self, DraftVariant, ListingDraft};
 use feedbridge_common::catalog::{FigureSource, PackageFacts, PackageSources, ShopSettings};
 use feedbridge_common::regions;
@@ -360,7 +361,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
             )
         });
     }
-    if shop_row.currency != store_row.currency {
+    if shop_row.currency != store_row.currency && settings.currency_rate.is_none() {
         return Err(listing_failure(
             &draft,
             format!(
@@ -369,7 +370,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
                 shop.name,
                 shop_row.currency.as_deref().unwrap_or("?")
             ),
-            "Only shops in the store's currency can be synced.",
+            connections::currency_rate_fix(&shop.name),
         ));
     }
     if let Some(refusal) = region
@@ -514,7 +515,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
                     .map(|v| NewSku {
                         seller_sku: v.sku.clone(),
                         external_sku_id: v.store_variant_id.clone(),
-                        price: v.price,
+                        price: pricing::shop_price(v.price, &settings, &currency),
                         currency: currency.clone(),
                         warehouse_id: warehouse_id.clone(),
                         quantity: v.available.max(0),

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use feedbridge_common::catalog::{AuthorizationStart, ConnectionCheck, ConnectionTest};
 use feedbridge_common::regions;
 use feedbridge_common::{ConnectionState, FailureKind};
+use rust_decimal::Decimal;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -40,10 +41,35 @@ pub(super) fn authorize_command(shop: &str) -> String {
     format!("feedbridge authorize {shop}")
 }
 
-pub fn currency_mismatch(shop: &str, shop_currency: &str, store_currency: &str) -> String {
+/// Why a shop selling in `shop_currency` cannot sync from a store selling in
+/// `store_currency`, if it cannot: another currency and no currency rate set for the shop.
+pub fn currency_block(
+    shop: &str,
+    shop_currency: &str,
+    store_currency: &str,
+    rate: Option<Decimal>,
+) -> Option<String> {
+    (shop_currency != store_currency && rate.is_none()).then(|| {
+        format!(
+            "TikTok shop {shop} sells in {shop_currency} but the store sells in {store_currency}; set the shop's currency rate ({shop_currency} per {store_currency}) with `feedbridge settings {shop} set currency-rate RATE`, or connect a shop that sells in {store_currency}"
+        )
+    })
+}
+
+/// The fix for a listing held back by [`currency_block`].
+pub fn currency_rate_fix(shop: &str) -> String {
     format!(
-        "TikTok shop {shop} sells in {shop_currency} but the store sells in {store_currency}; feedbridge only syncs shops in the store's currency"
+        "Set the shop's currency rate with `feedbridge settings {shop} set currency-rate RATE` (units of the shop's currency per unit of the store's); the shop reconnects by itself."
     )
+}
+
+/// The currency rate set for a shop, if any.
+pub async fn currency_rate(store: &store::Store, connection: i64) -> Option<Decimal> {
+    store
+        .read(move |conn| store::shop_settings(conn, connection))
+        .await
+        .ok()
+        .and_then(|settings| settings.currency_rate)
 }
 
 /// Check every connection of an organization, learn currencies, regions and warehouses, cache
@@ -114,11 +140,18 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
             .await;
             continue;
         }
-        let outcome = check_shop(engine, shop, &info.currency).await;
-        let (state, detail, facts) = match &outcome {
-            Ok(facts) if facts.currency.as_deref() != Some(info.currency.as_str()) => {
-                let shop_currency = facts.currency.as_deref().unwrap_or("an unknown currency");
-                let reason = currency_mismatch(&shop.name, shop_currency, &info.currency);
+        let rate = currency_rate(&engine.store, connection).await;
+        if rate.is_some() {
+            // A rate set since the last check: the check decides again whether the shop syncs.
+            shop.tokens.set_blocked(None);
+        }
+        let outcome = check_shop(engine, shop, &info.currency, rate).await;
+        let blocked = outcome.as_ref().ok().and_then(|facts| {
+            let shop_currency = facts.currency.as_deref().unwrap_or("an unknown currency");
+            currency_block(&shop.name, shop_currency, &info.currency, rate)
+        });
+        let (state, detail, facts) = match (&outcome, blocked) {
+            (Ok(facts), Some(reason)) => {
                 shop.tokens.set_blocked(Some(reason.clone()));
                 shop_failure.get_or_insert_with(|| {
                     StepFailure::rejected(
@@ -127,19 +160,19 @@ pub async fn connect(engine: &Engine, org_id: i64) -> StepResult {
                         format!("TikTok shop {}", shop.name),
                         reason.clone(),
                         format!(
-                            "Connect a TikTok shop that sells in {}, or remove {} from the config; nothing is listed, stocked or imported for it meanwhile.",
-                            info.currency, shop.name
+                            "Set the shop's currency rate (`feedbridge settings {} set currency-rate RATE`), connect a TikTok shop that sells in {}, or remove {} from the config; nothing is listed, stocked or imported for it meanwhile.",
+                            shop.name, info.currency, shop.name
                         ),
                     )
                 });
                 (ConnectionState::Error, Some(reason), facts.clone())
             }
-            Ok(facts) => {
+            (Ok(facts), None) => {
                 shop.tokens.set_blocked(None);
                 (ConnectionState::Connected, None, facts.clone())
             }
-            Err(_) if shop.tokens.waiting().is_some() => continue,
-            Err(error) => (
+            (Err(_), _) if shop.tokens.waiting().is_some() => continue,
+            (Err(error), _) => (
                 if matches!(error, connector::ConnectorError::Unauthorized { .. }) {
                     ConnectionState::NeedsReauthorization
                 } else {
@@ -230,6 +263,7 @@ async fn check_shop(
     engine: &Engine,
     shop: &ShopRuntime,
     store_currency: &str,
+    currency_rate: Option<Decimal>,
 ) -> Result<LearntFacts, connector::ConnectorError> {
     let authorized = shop.client.authorized_shops().await?;
     let Some(remote) = authorized.into_iter().find(|s| s.id == shop.shop_id) else {
@@ -253,8 +287,8 @@ async fn check_shop(
         region: Some(remote.region),
         warehouse_id: warehouse,
     };
-    // A shop in another currency never lists anything: its category tree is not needed.
-    if facts.currency.as_deref() != Some(store_currency) {
+    // A shop in another currency without a rate lists nothing: its category tree can wait.
+    if facts.currency.as_deref() != Some(store_currency) && currency_rate.is_none() {
         return Ok(facts);
     }
     let connection = shop.connection;
@@ -934,6 +968,7 @@ async fn shop_checks(
         None => org.store.info().await.ok().map(|info| info.currency),
     };
     let mut state = ConnectionState::Connected;
+    let rate = currency_rate(&engine.store, shop.connection).await;
     match store_currency {
         Some(store_currency) if store_currency == shop_currency => {
             shop.tokens.set_blocked(None);
@@ -944,14 +979,24 @@ async fn shop_checks(
             ));
         }
         Some(store_currency) => {
-            let reason = currency_mismatch(&shop.name, &shop_currency, &store_currency);
-            shop.tokens.set_blocked(Some(reason.clone()));
-            checks.push(check(
-                "Currency matches the store",
-                false,
-                format!("{reason}; connect a shop that sells in {store_currency}"),
-            ));
-            state = ConnectionState::Error;
+            match currency_block(&shop.name, &shop_currency, &store_currency, rate) {
+                Some(reason) => {
+                    shop.tokens.set_blocked(Some(reason.clone()));
+                    checks.push(check("Currency matches the store", false, reason));
+                    state = ConnectionState::Error;
+                }
+                None => {
+                    shop.tokens.set_blocked(None);
+                    checks.push(check(
+                    "Currency matches the store",
+                    true,
+                    format!(
+                        "sells in {shop_currency}, the store in {store_currency}: prices converted at {} {shop_currency} per {store_currency}",
+                        rate.unwrap_or_default()
+                    ),
+                ));
+                }
+            }
         }
         None => {
             checks.push(check(
@@ -1092,7 +1137,12 @@ mod tests {
 
     #[test]
     fn currency_mismatch_names_both() {
-        let text = currency_mismatch("acme-uk", "GBP", "USD");
+        assert_eq!(
+            currency_block("acme-uk", "GBP", "USD", Some(Decimal::ONE)),
+            None
+        );
+        assert_eq!(currency_block("acme-us", "USD", "USD", None), None);
+        let text = currency_block("acme-uk", "GBP", "USD", None).unwrap_or_default();
         assert!(text.contains("GBP") && text.contains("USD"), "{text}");
     }
 }

@@ -21,10 +21,12 @@ use super::create_once::{
 use super::order_flow::{self, Facts, Next, Routing};
 use super::order_state::{self, change, load, settings_of};
 use super::{
-    Engine, OrgRuntime, StepFailure, StepResult, cancellations, kind, mcf, order_reads, shipping,
+    Engine, OrgRuntime, StepFailure, StepResult, cancellations, connections, kind, mcf,
+    order_reads, shipping,
 };
 use crate::connector::tiktok::status::OrderStatus;
 use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
+use crate::pricing;
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::{FbtRule, InventoryBehaviour, OrderSettings};
 use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
@@ -423,14 +425,40 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
     let lines = grouped_lines(&row.detail);
     let shop_conn = shop.connection;
     let skus: Vec<String> = lines.keys().cloned().collect();
-    let variants = engine
+    let store_conn = org.store_connection;
+    let (variants, store_currency, rate) = engine
         .store
         .call(move |conn| {
-            skus.iter()
+            let variants = skus
+                .iter()
                 .map(|sku| Ok((sku.clone(), store::listed_variant(conn, shop_conn, sku)?)))
-                .collect::<rusqlite::Result<Vec<_>>>()
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let store_currency = store::connection(conn, store_conn)?.and_then(|row| row.currency);
+            let rate = store::shop_settings(conn, shop_conn)?.currency_rate;
+            Ok((variants, store_currency, rate))
         })
         .await?;
+    let conversion = match store_currency {
+        Some(store_currency) if store_currency != row.detail.currency => match rate {
+            Some(rate) => Some(Conversion {
+                rate,
+                store_currency,
+            }),
+            None => {
+                return Err(StepFailure::rejected(
+                    FailureKind::OrderCreate,
+                    &org.name,
+                    subject,
+                    format!(
+                        "the order is in {} but the store sells in {store_currency}",
+                        row.detail.currency
+                    ),
+                    connections::currency_rate_fix(&shop.name),
+                ));
+            }
+        },
+        _ => None,
+    };
     let missing: Vec<&str> = variants
         .iter()
         .filter(|(_, v)| v.is_none())
@@ -456,7 +484,12 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
                 find: find_in_store(org, &row, store_error),
                 prepare: async {
                     Ok::<_, StepFailure>(new_store_order(
-                        &row, settings, &shop.name, &variants, &lines,
+                        &row,
+                        settings,
+                        &shop.name,
+                        &variants,
+                        &lines,
+                        conversion.as_ref(),
                     ))
                 },
                 mark_attempted: async move {
@@ -495,7 +528,7 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
                 .map_err(StepFailure::from);
         }
     };
-    let differences = differences(&row.detail, created.total);
+    let differences = differences(&row.detail, created.total, conversion.as_ref());
     engine
         .store
         .call(move |tx| {
@@ -520,14 +553,39 @@ async fn create_in_store(engine: &Engine, row: OrderRow, settings: &OrderSetting
     }
 }
 
+/// How TikTok's amounts of a shop in another currency become the store's.
+struct Conversion {
+    /// Units of the order's currency per unit of the store's.
+    rate: Decimal,
+    store_currency: String,
+}
+
+impl Conversion {
+    fn amount(conversion: Option<&Self>, amount: Decimal) -> Decimal {
+        conversion.map_or(amount, |c| {
+            pricing::store_amount(amount, c.rate, &c.store_currency)
+        })
+    }
+
+    /// "converted at 0.79 GBP per USD".
+    fn describe(&self, order_currency: &str) -> String {
+        format!(
+            "converted at {} {order_currency} per {}",
+            self.rate, self.store_currency
+        )
+    }
+}
+
 fn new_store_order(
     row: &OrderRow,
     settings: &OrderSettings,
     shop_name: &str,
     variants: &[(String, Option<String>)],
     lines: &BTreeMap<String, (u32, Decimal)>,
+    conversion: Option<&Conversion>,
 ) -> NewStoreOrder {
     let detail = &row.detail;
+    let amount = |value: Decimal| Conversion::amount(conversion, value);
     let fbt = detail.is_fbt();
     let mut tags = vec![TIKTOK_TAG.to_owned(), order_tag(&row.tiktok_order_id)];
     if fbt && !settings.fbt_tag.trim().is_empty() {
@@ -545,7 +603,7 @@ fn new_store_order(
     NewStoreOrder {
         tiktok_order_id: row.tiktok_order_id.clone(),
         name,
-        currency: detail.currency.clone(),
+        currency: conversion.map_or_else(|| detail.currency.clone(), |c| c.store_currency.clone()),
         lines: variants
             .iter()
             .filter_map(|(sku, variant)| {
@@ -553,14 +611,14 @@ fn new_store_order(
                 Some(NewStoreOrderLine {
                     variant_id: variant.clone()?,
                     quantity: *quantity,
-                    unit_price: *unit_price,
+                    unit_price: amount(*unit_price),
                 })
             })
             .collect(),
-        discount: discount_of(detail),
-        shipping_fee: detail.shipping_fee,
-        tax: detail.tax,
-        total: detail.total,
+        discount: amount(discount_of(detail)),
+        shipping_fee: amount(detail.shipping_fee),
+        tax: amount(detail.tax),
+        total: amount(detail.total),
         inventory,
         email: Some(detail.buyer_email.clone()).filter(|e| !e.is_empty()),
         address: Some(Address {
@@ -576,9 +634,15 @@ fn new_store_order(
         }),
         tags,
         note: format!(
-            "TikTok Shop order {} (shop {shop_name}){}",
+            "TikTok Shop order {} (shop {shop_name}){}{}",
             row.tiktok_order_id,
-            if fbt { ", fulfilled by TikTok" } else { "" }
+            if fbt { ", fulfilled by TikTok" } else { "" },
+            conversion.map_or_else(String::new, |c| format!(
+                "; paid {} {}, {}",
+                detail.total,
+                detail.currency,
+                c.describe(&detail.currency)
+            )),
         ),
     }
 }
@@ -600,16 +664,29 @@ fn discount_of(order: &RemoteOrder) -> Decimal {
 }
 
 /// Sentences for where the store's figures differ from TikTok's.
-fn differences(order: &RemoteOrder, store_total: Option<Decimal>) -> Vec<String> {
+fn differences(
+    order: &RemoteOrder,
+    store_total: Option<Decimal>,
+    conversion: Option<&Conversion>,
+) -> Vec<String> {
     let mut out = Vec::new();
+    let expected = Conversion::amount(conversion, order.total);
+    let store_currency = conversion.map_or(order.currency.as_str(), |c| &c.store_currency);
+    if let Some(c) = conversion {
+        out.push(format!(
+            "TikTok's amounts in {} were {}: TikTok's total {} {} is {expected} {store_currency}.",
+            order.currency,
+            c.describe(&order.currency),
+            order.total,
+            order.currency
+        ));
+    }
     if let Some(total) = store_total
-        && total != order.total
+        && total != expected
     {
         out.push(format!(
-            "The store's total {total} {} differs from TikTok's {} by {}.",
-            order.currency,
-            order.total,
-            total - order.total
+            "The store's total {total} {store_currency} differs from TikTok's {expected} by {}.",
+            total - expected
         ));
     }
     if order.platform_discount > Decimal::ZERO {
@@ -794,13 +871,13 @@ mod tests {
         o.seller_discount = Decimal::new(100, 2);
         o.platform_discount = Decimal::new(100, 2);
         assert_eq!(discount_of(&o), Decimal::new(200, 2));
-        let found = differences(&o, Some(Decimal::new(3599, 2)));
+        let found = differences(&o, Some(Decimal::new(3599, 2)), None);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(
             found[0].contains("differs from TikTok's 35.98 by 0.01"),
             "{found:?}"
         );
-        assert!(differences(&order(&[]), Some(Decimal::new(3598, 2))).is_empty());
+        assert!(differences(&order(&[]), Some(Decimal::new(3598, 2)), None).is_empty());
     }
 
     #[test]

@@ -230,8 +230,7 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
             .skus
             .iter()
             .filter_map(|sku| {
-                let target =
-                    pricing::tiktok_price(sku.price, settings.price_markup, settings.round_to_99);
+                let target = pricing::shop_price(sku.price, &settings, &currency);
                 (sku.synced_price != Some(target)).then(|| {
                     (
                         sku.variant_row,

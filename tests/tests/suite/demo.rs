@@ -30,6 +30,10 @@ fn demo(args: &[&str]) -> anyhow::Result<serde_json::Value> {
 fn the_demo_runs_on_woocommerce_with_one_refund() -> anyhow::Result<()> {
     let summary = demo(&["--store", "woocommerce"])?;
     assert_eq!(summary["orders_failed"], 0, "{summary}");
+    // A second shop in another market and currency lists the same catalog.
+    let per_shop = &summary["listed_per_shop"];
+    assert_eq!(per_shop["demo-gb"], per_shop["demo-us"], "{summary}");
+    assert!(per_shop["demo-gb"].as_u64() > Some(0), "{summary}");
     let created = summary["orders_created_in_store"].as_u64().unwrap_or(0);
     let pushed = summary["tracking_pushed"].as_u64().unwrap_or(0);
     assert_eq!(created, pushed + 1, "{summary}");

@@ -23,6 +23,7 @@ mod packaging;
 mod regions;
 mod returns;
 mod shopify_catalog;
+mod shops;
 mod stock;
 mod tiktok_webhooks;
 mod webhook_abuse;

@@ -11,6 +11,8 @@ use serde::Deserialize;
 #[derive(Clone)]
 pub struct Control {
     client: ControlClient,
+    /// The seeded TikTok shop's client first, then one per further shop of the sandbox.
+    shops: Vec<ControlClient>,
     store: SimStore,
 }
 
@@ -22,31 +24,48 @@ pub struct TikTokProduct {
     pub title: String,
     /// `PENDING`, `ACTIVATE`, `FAILED`, ...
     pub status: String,
+    /// Which of the sandbox's TikTok shops holds it (0: the seeded shop).
+    #[serde(skip)]
+    pub shop: usize,
 }
 
 impl Control {
     pub fn new(sandbox: &RunningSandbox, store: SimStore) -> Self {
+        let client = ControlClient::for_sandbox(sandbox);
+        let shops = std::iter::once(client.clone())
+            .chain(
+                sandbox
+                    .credentials()
+                    .more_tiktok_shops
+                    .iter()
+                    .map(|shop| client.clone().with_tiktok(&shop.url)),
+            )
+            .collect();
         Self {
-            client: ControlClient::for_sandbox(sandbox),
+            client,
+            shops,
             store,
         }
     }
 
-    /// Every product on the TikTok simulator.
+    /// Every product on every TikTok shop of the simulator.
     pub async fn tiktok_products(&self) -> anyhow::Result<Vec<TikTokProduct>> {
-        let products = self.client.tiktok_products().await?;
-        products
-            .into_iter()
-            .map(|product| {
-                serde_json::from_value(product).context("Unexpected TikTok product in the sandbox")
-            })
-            .collect()
+        let mut all = Vec::new();
+        for (shop, client) in self.shops.iter().enumerate() {
+            for product in client.tiktok_products().await? {
+                let product: TikTokProduct = serde_json::from_value(product)
+                    .context("Unexpected TikTok product in the sandbox")?;
+                all.push(TikTokProduct { shop, ..product });
+            }
+        }
+        Ok(all)
     }
 
     /// Approve (or reject) a product that is under TikTok review.
-    pub async fn review(&self, product_id: &str, approve: bool) -> anyhow::Result<()> {
-        self.client
-            .tiktok_review_product(product_id, approve, &[])
+    pub async fn review(&self, product: &TikTokProduct, approve: bool) -> anyhow::Result<()> {
+        let client = self.shops.get(product.shop).unwrap_or(&self.client);
+        client
+            .tiktok_review_product(&product.id, approve, &[])
             .await?;
         Ok(())
     }

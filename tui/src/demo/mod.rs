@@ -27,6 +27,11 @@ use tempfile::TempDir;
 const CONSOLE_PACE: Duration = Duration::from_secs(3);
 /// How long the simulated Amazon takes from a new fulfilment order to its shipment.
 const AMAZON_SHIPS_AFTER: Duration = Duration::from_secs(3);
+/// The demo's second TikTok shop: another market, another currency than the store's.
+const SECOND_REGION: &str = "GB";
+/// Pounds per dollar the demo merchant sets for it (feedbridge fetches no exchange rates).
+const SECOND_SHOP_RATE: rust_decimal::Decimal =
+    rust_decimal::Decimal::from_parts(79, 0, 0, false, 2);
 
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
@@ -62,6 +67,8 @@ impl Default for DemoOptions {
 pub struct DemoSummary {
     /// Listings that reached Active on TikTok.
     pub products_listed: usize,
+    /// Of those, per TikTok shop (the demo runs a US and a GB shop).
+    pub listed_per_shop: std::collections::BTreeMap<String, usize>,
     /// Orders the daemon knows of.
     pub orders_seen: usize,
     /// Orders it created in the store.
@@ -121,7 +128,17 @@ impl DemoSummary {
 impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Demo summary")?;
-        writeln!(f, "  products listed on TikTok:  {}", self.products_listed)?;
+        let per_shop: Vec<String> = self
+            .listed_per_shop
+            .iter()
+            .map(|(shop, count)| format!("{count} on {shop}"))
+            .collect();
+        writeln!(
+            f,
+            "  products listed on TikTok:  {} ({})",
+            self.products_listed,
+            per_shop.join(", ")
+        )?;
         writeln!(f, "  orders placed by the demo:  {}", self.orders_placed)?;
         writeln!(f, "  orders seen by the daemon:  {}", self.orders_seen)?;
         writeln!(
@@ -215,6 +232,7 @@ impl DemoEnv {
                 // With Amazon, every product is FBA stock and Amazon ships within seconds.
                 fba_products: if amazon { options.products } else { 0 },
                 mcf_auto_ship: amazon.then_some(AMAZON_SHIPS_AFTER),
+                more_tiktok_shops: vec![SECOND_REGION.into()],
                 ..SandboxConfig::default()
             },
             IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -271,6 +289,25 @@ impl DemoEnv {
             }
         };
         say(format!("feedbridged is answering on {}.", socket.display()));
+        let second_shop = setup::more_shop_name(SECOND_REGION);
+        let rate = feedbridge_common::catalog::ShopSettings {
+            currency_rate: Some(SECOND_SHOP_RATE),
+            ..feedbridge_common::catalog::ShopSettings::default()
+        };
+        match client
+            .set_shop_settings(ctx(), second_shop.clone(), rate)
+            .await
+        {
+            Ok(Ok(_)) => say(format!(
+                "A second TikTok shop, {second_shop}, sells in the UK in pounds: its prices are the store's at {SECOND_SHOP_RATE} GBP per USD."
+            )),
+            Ok(Err(error)) => say(format!(
+                "Could not set {second_shop}'s currency rate: {error}"
+            )),
+            Err(error) => say(format!(
+                "Could not set {second_shop}'s currency rate: {error}"
+            )),
+        }
         let metrics_url = format!("http://{metrics_listen}/metrics");
         say(format!(
             "Metrics while the demo runs: curl {metrics_url} (health: http://{metrics_listen}/healthz)."
@@ -349,6 +386,13 @@ pub async fn summarize(
             .iter()
             .filter(|p| p.status == ListingStatus::Active)
             .count(),
+        listed_per_shop: products
+            .iter()
+            .filter(|p| p.status == ListingStatus::Active)
+            .fold(std::collections::BTreeMap::new(), |mut per_shop, p| {
+                *per_shop.entry(p.shop.clone()).or_default() += 1;
+                per_shop
+            }),
         orders_seen: orders.len(),
         orders_created_in_store: orders.iter().filter(|o| o.store_order_id.is_some()).count(),
         orders_sent_to_amazon: orders.iter().filter(|o| o.fulfilment.is_some()).count(),
@@ -422,7 +466,8 @@ pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         env.client.clone(),
         env.control.clone(),
         Arc::clone(&progress),
-        options.products,
+        // A listing per product on each of the two shops.
+        options.products * 2,
     );
     let placed = scenario.placed();
     let refunded = scenario.refunded();
@@ -469,7 +514,8 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         env.client.clone(),
         env.control.clone(),
         Arc::clone(&progress),
-        options.products,
+        // A listing per product on each of the two shops.
+        options.products * 2,
     )
     .paced(CONSOLE_PACE);
     let placed: Placed = scenario.placed();
@@ -520,9 +566,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn summary_json_has_exactly_the_seven_counts() {
+    fn summary_json_has_the_seven_counts_and_the_listings_per_shop() {
         let summary = DemoSummary {
             products_listed: 6,
+            listed_per_shop: std::collections::BTreeMap::from([
+                ("demo-gb".to_owned(), 3),
+                ("demo-us".to_owned(), 3),
+            ]),
             orders_seen: 4,
             orders_created_in_store: 4,
             orders_sent_to_amazon: 0,
@@ -536,7 +586,7 @@ mod tests {
         };
         assert_eq!(
             summary.json_line(),
-            r#"{"products_listed":6,"orders_seen":4,"orders_created_in_store":4,"tracking_pushed":4,"orders_failed":0,"listings_failed":0,"failures_open":0}"#
+            r#"{"products_listed":6,"listed_per_shop":{"demo-gb":3,"demo-us":3},"orders_seen":4,"orders_created_in_store":4,"tracking_pushed":4,"orders_failed":0,"listings_failed":0,"failures_open":0}"#
         );
         assert!(summary.succeeded());
         let partial = DemoSummary {

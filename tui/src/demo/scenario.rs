@@ -136,7 +136,7 @@ impl Scenario {
             )?;
             self.report_listings(&products);
             if self.listed_at.is_none() {
-                if self.ready_to_list(&products) {
+                if self.ready_to_list(&products).await? {
                     self.map_and_list(&products).await?;
                 }
             } else {
@@ -157,7 +157,10 @@ impl Scenario {
                     self.fulfil(&orders, &placed).await;
                     let placing_done =
                         placed.len() >= ORDERS_TO_PLACE || self.order_tries >= MAX_TRIES;
-                    if placing_done && all_settled(&orders, &placed) {
+                    let reviewing = products
+                        .iter()
+                        .any(|p| p.status == ListingStatus::UnderReview);
+                    if placing_done && all_settled(&orders, &placed) && !reviewing {
                         return Ok(());
                     }
                 }
@@ -170,9 +173,21 @@ impl Scenario {
         }
     }
 
-    fn ready_to_list(&self, products: &[ProductView]) -> bool {
-        products.len() >= self.want_products
-            || (!products.is_empty() && self.started.elapsed() >= DISCOVERY_GRACE)
+    /// Every product read and every shop connected (the second shop waits for its currency
+    /// rate), or the grace period over with something to list.
+    async fn ready_to_list(&self, products: &[ProductView]) -> anyhow::Result<bool> {
+        if !products.is_empty() && self.started.elapsed() >= DISCOVERY_GRACE {
+            return Ok(true);
+        }
+        if products.len() < self.want_products {
+            return Ok(false);
+        }
+        let status = self.client.status(ctx()).await?;
+        Ok(status
+            .organizations
+            .iter()
+            .flat_map(|org| &org.shops)
+            .all(|shop| shop.state == feedbridge_common::ConnectionState::Connected))
     }
 
     async fn map_and_list(&mut self, products: &[ProductView]) -> anyhow::Result<()> {
@@ -328,7 +343,7 @@ impl Scenario {
             if product.status != "PENDING" || self.reviewed.contains(&product.id) {
                 continue;
             }
-            match self.control.review(&product.id, true).await {
+            match self.control.review(&product, true).await {
                 Ok(()) => {
                     self.say(format!(
                         "TikTok's reviewers approved “{}” ({}).",
@@ -559,6 +574,7 @@ impl Scenario {
                 ),
                 status => format!("“{}”: {}.", product.title, status.label()),
             };
+            let message = format!("{} ({})", message.trim_end_matches('.'), product.shop);
             self.say(message);
         }
     }
@@ -578,10 +594,11 @@ fn all_settled(orders: &[OrderView], placed: &[String]) -> bool {
 }
 
 /// SKUs of active listings that TikTok has stock for: (seller SKU, units available).
+/// Active SKUs of the seeded shop (where the demo's buyers order) with the stock TikTok shows.
 fn orderable_skus(products: &[ProductView]) -> Vec<(String, i64)> {
     products
         .iter()
-        .filter(|p| p.status == ListingStatus::Active)
+        .filter(|p| p.status == ListingStatus::Active && p.shop == super::setup::SHOP)
         .flat_map(|p| p.skus.iter())
         .filter(|s| s.tiktok_sku_id.is_some())
         .map(|s| {

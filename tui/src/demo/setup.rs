@@ -145,7 +145,7 @@ name = {org}
 [[organization.tiktok_shop]]
 name = {shop}
 shop_id = {shop_id}
-"#,
+{more_shops}"#,
         socket = q_path(&socket_path(data_dir)),
         data_dir = q_path(data_dir),
         app_key = q(&creds.tiktok_app_key),
@@ -153,7 +153,21 @@ shop_id = {shop_id}
         org = q(ORGANIZATION),
         shop = q(SHOP),
         shop_id = q(&creds.tiktok_shop_id),
+        more_shops = creds
+            .more_tiktok_shops
+            .iter()
+            .map(|more| format!(
+                "\n[[organization.tiktok_shop]]\nname = {}\nshop_id = {}\n",
+                q(&more_shop_name(&more.region)),
+                q(&more.shop_id)
+            ))
+            .collect::<String>(),
     )
+}
+
+/// The config name of a shop of `Credentials::more_tiktok_shops`: `demo-gb` for a GB shop.
+pub fn more_shop_name(region: &str) -> String {
+    format!("demo-{}", region.to_ascii_lowercase())
 }
 
 pub fn secrets_toml(creds: &Credentials, wiring: Wiring) -> String {
@@ -177,11 +191,21 @@ app_secret = {app_secret}
 [tiktok.{shop}]
 access_token = {tiktok_token}
 refresh_token = {refresh_token}
-"#,
+{more_shops}"#,
         app_secret = q(&creds.tiktok_app_secret),
         shop = q(SHOP),
         tiktok_token = q(&creds.tiktok_access_token),
         refresh_token = q(&creds.tiktok_refresh_token),
+        more_shops = creds
+            .more_tiktok_shops
+            .iter()
+            .map(|more| format!(
+                "\n[tiktok.{}]\naccess_token = {}\nrefresh_token = {}\n",
+                q(&more_shop_name(&more.region)),
+                q(&more.access_token),
+                q(&more.refresh_token)
+            ))
+            .collect::<String>(),
     )
 }
 

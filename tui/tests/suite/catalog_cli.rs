@@ -206,7 +206,7 @@ async fn settings_read_and_change() {
         .ok(&["settings", "demo-us", "set", "buffer", "10%"])
         .await;
     assert!(out.starts_with("Saved the settings of demo-us.\n"), "{out}");
-    assert!(out.contains("  buffer     10%\n"), "{out}");
+    assert!(out.contains("  buffer         10%\n"), "{out}");
     cli.ok(&["settings", "demo-us", "set", "markup", "2.50"])
         .await;
     cli.ok(&["settings", "demo-us", "set", "max", "none"]).await;
@@ -246,7 +246,7 @@ async fn settings_read_and_change() {
         (
             &["settings", "demo-us", "set", "colour", "red"],
             "feedbridge: unknown setting 'colour'; use one of: buffer, max, markup, round99, \
-             weight-kg, length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, \
+             currency-rate, weight-kg, length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, \
              fbt-tag, inventory, restock, mirror-refunds, mcf-speed, mcf-policy, mcf-max-units, \
              mcf-max-value\n",
         ),

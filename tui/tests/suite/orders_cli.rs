@@ -292,7 +292,8 @@ async fn order_settings_read_and_change() {
         (
             &["settings", "demo-us", "set", "hold-minutes", "5"],
             "feedbridge: unknown setting 'hold-minutes'; use one of: buffer, max, markup, \
-             round99, weight-kg, length-cm, width-cm, height-cm, location, hold, order-prefix, \
+             round99, currency-rate, weight-kg, length-cm, width-cm, height-cm, location, hold, \
+             order-prefix, \
              fbt-rule, fbt-tag, inventory, restock, mirror-refunds, mcf-speed, mcf-policy, \
              mcf-max-units, mcf-max-value\n",
         ),
