@@ -53,6 +53,44 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     t.ok().map(SystemTime::from)
 }
 
+/// How a store's stamp of a stock level stands against the one already held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StampOrder {
+    Older,
+    /// Newer, or the very same instant (a redelivery).
+    Newer,
+    /// Within one second and not both known below the second: which came last is unknown.
+    Unordered,
+}
+
+/// Order two store stamps (RFC 3339, see [`parse_rfc3339`]). Stamps with a fraction of a
+/// second (Shopify's `X-Shopify-Triggered-At`) order changes within one second; a whole-second
+/// stamp (a level's `updated_at`) cannot be ordered against another change in its second.
+/// Text that does not parse is compared as text, equal text being unordered.
+pub fn order_stamps(stamp: &str, held: &str) -> StampOrder {
+    // Only a fraction of a second puts a '.' in an RFC 3339 stamp.
+    let fine = |text: &str| parse_rfc3339(text).map(|at| (at, text.contains('.')));
+    let (Some((at, at_fine)), Some((then, then_fine))) = (fine(stamp), fine(held)) else {
+        return match stamp.cmp(held) {
+            std::cmp::Ordering::Less => StampOrder::Older,
+            std::cmp::Ordering::Equal => StampOrder::Unordered,
+            std::cmp::Ordering::Greater => StampOrder::Newer,
+        };
+    };
+    if at_fine && then_fine {
+        return if at < then {
+            StampOrder::Older
+        } else {
+            StampOrder::Newer
+        };
+    }
+    match unix_secs(at).cmp(&unix_secs(then)) {
+        std::cmp::Ordering::Less => StampOrder::Older,
+        std::cmp::Ordering::Equal => StampOrder::Unordered,
+        std::cmp::Ordering::Greater => StampOrder::Newer,
+    }
+}
+
 /// Seconds since the Unix epoch, negative before it.
 pub fn unix_secs(at: SystemTime) -> i64 {
     match at.duration_since(SystemTime::UNIX_EPOCH) {
@@ -102,6 +140,35 @@ mod tests {
         assert_eq!(utc_text(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(utc_text(1_795_255_200), "2026-11-21 10:00:00 UTC");
         assert_eq!(utc_text(-1), "1969-12-31 23:59:59 UTC");
+    }
+
+    #[test]
+    fn stamps_order_within_a_second_only_when_both_have_fractions() {
+        use StampOrder::{Newer, Older, Unordered};
+        let order = order_stamps;
+        assert_eq!(order("2026-12-07T01:00:01Z", "2026-12-07T01:00:00Z"), Newer);
+        assert_eq!(order("2026-12-07T01:00:00Z", "2026-12-07T01:00:01Z"), Older);
+        assert_eq!(
+            order("2026-12-07T01:00:00Z", "2026-12-07T01:00:00Z"),
+            Unordered
+        );
+        // Triggered-at stamps order two changes of one second.
+        let (early, late) = ("2026-12-07T01:00:00.120Z", "2026-12-07T01:00:00.870Z");
+        assert_eq!(order(late, early), Newer);
+        assert_eq!(order(early, late), Older);
+        assert_eq!(order(early, early), Newer, "a redelivery");
+        // A whole-second read against a change in its second: unknown.
+        assert_eq!(order(late, "2026-12-07T01:00:00Z"), Unordered);
+        assert_eq!(order("2026-12-07T01:00:00Z", late), Unordered);
+        assert_eq!(order("2026-12-07T01:00:01Z", late), Newer);
+        // Offsets are instants, not text.
+        assert_eq!(
+            order("2026-12-07T02:00:05+01:00", "2026-12-07T01:00:04Z"),
+            Newer
+        );
+        // Unreadable stamps fall back to text.
+        assert_eq!(order("b", "a"), Newer);
+        assert_eq!(order("a", "a"), Unordered);
     }
 
     #[test]

@@ -26,6 +26,13 @@ pub(crate) fn now_secs() -> i64 {
 
 /// Formats Unix milliseconds as ISO-8601 UTC with second precision, as Shopify does
 /// (`2026-11-21T10:00:00Z`).
+/// `2023-03-29T18:00:27.877000000Z`: the nanosecond form of Shopify's `X-Shopify-Triggered-At`.
+pub(crate) fn iso8601_nanos(millis: i64) -> String {
+    let whole = iso8601(millis);
+    let fraction = millis.rem_euclid(1000) * 1_000_000;
+    format!("{}.{fraction:09}Z", whole.trim_end_matches('Z'))
+}
+
 pub(crate) fn iso8601(millis: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(millis.div_euclid(1000))
         .ok()

@@ -2,6 +2,7 @@
 
 use super::now_secs;
 use feedbridge_common::ListingStatus;
+use feedbridge_common::timestamps::{self, StampOrder};
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -158,9 +159,10 @@ fn listings_of_item(conn: &Connection, org_id: i64, item: &str) -> rusqlite::Res
     rows.collect()
 }
 
-/// One location's level changed (a store webhook, `updated_at` as the store stamped it).
-/// Webhooks arrive out of order: an older figure is ignored, and two changes stamped in the
-/// same second cannot be ordered, so the item is marked for a re-read. Once the item's full set
+/// One location's level changed (a store webhook, `updated_at` as the store stamped it, or
+/// when it triggered the webhook, to the fraction of a second). Webhooks arrive out of order:
+/// an older figure is ignored, and two changes that cannot be ordered (one second, not both
+/// stamped below the second, see [`timestamps::order_stamps`]) mark the item for a re-read. Once the item's full set
 /// of levels is trusted its total follows. `whole_stock`: the store has one stock location, so
 /// this level (when ordered) is the full set, with nothing else to read. Returns the listings
 /// to push.
@@ -181,10 +183,13 @@ pub fn record_stock_level(
             |r| r.get(0),
         )
         .optional()?;
-    if held.as_deref().is_some_and(|held| updated_at < held) {
+    let order = held
+        .as_deref()
+        .map(|held| timestamps::order_stamps(updated_at, held));
+    if order == Some(StampOrder::Older) {
         return Ok(Vec::new());
     }
-    let unordered = updated_at.is_empty() || held.as_deref() == Some(updated_at);
+    let unordered = updated_at.is_empty() || order == Some(StampOrder::Unordered);
     if unordered {
         conn.execute(
             "DELETE FROM stock_items WHERE org_id = ?1 AND inventory_item_id = ?2",
@@ -491,6 +496,15 @@ mod tests {
                 merge_stock_levels(conn, org, item, &[("13".into(), 3, t5.into())])?;
                 let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
                 assert_eq!(sku.levels, vec![("13".into(), 3)]);
+
+                // Delivery stamps below the second order two changes of one second: trusted.
+                let (early, late) = ("2026-01-01T00:00:06.120Z", "2026-01-01T00:00:06.870Z");
+                record_stock_level(conn, org, item, "13", 5, early, true)?;
+                record_stock_level(conn, org, item, "13", 4, late, true)?;
+                let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
+                assert_eq!((sku.available, sku.levels_known), (4, true));
+                // The earlier of the two, delivered last, is older and changes nothing.
+                assert!(record_stock_level(conn, org, item, "13", 5, early, true)?.is_empty());
 
                 record_warehouse_stock(conn, listing, variant, &[("W1".into(), 6)])?;
                 record_tiktok_price(conn, listing, variant, Decimal::new(1099, 2))?;

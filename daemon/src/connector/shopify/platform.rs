@@ -9,6 +9,7 @@ use crate::connector::store_platform::{
 use axum::http::HeaderMap;
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
 use feedbridge_common::secret::Secret;
+use feedbridge_common::timestamps;
 use std::sync::Arc;
 
 pub struct ShopifyPlatform;
@@ -67,13 +68,19 @@ impl StoreWebhooks for Webhooks {
             .to_owned();
         Ok(WebhookReading::Signals {
             delivery: header(headers, "x-shopify-webhook-id").map(str::to_owned),
-            signals: signals(&topic, &payload)?,
+            signals: signals(&topic, &payload, header(headers, "x-shopify-triggered-at"))?,
             topic,
         })
     }
 }
 
-fn signals(topic: &str, payload: &serde_json::Value) -> Result<Vec<StoreSignal>, WebhookRefusal> {
+/// `triggered_at`: the delivery's `X-Shopify-Triggered-At`, stamped below the second, which
+/// orders two changes of one level within a second (the payload's `updated_at` cannot).
+fn signals(
+    topic: &str,
+    payload: &serde_json::Value,
+    triggered_at: Option<&str>,
+) -> Result<Vec<StoreSignal>, WebhookRefusal> {
     let order_gid = |id: String| {
         if id.starts_with("gid://") {
             id
@@ -96,7 +103,11 @@ fn signals(topic: &str, payload: &serde_json::Value) -> Result<Vec<StoreSignal>,
                 inventory_item_id: inventory_item_gid(&item),
                 location_id: location,
                 available,
-                updated_at: id_field(payload, "updated_at").unwrap_or_default(),
+                updated_at: triggered_at
+                    .filter(|at| timestamps::parse_rfc3339(at).is_some())
+                    .map(str::to_owned)
+                    .or_else(|| id_field(payload, "updated_at"))
+                    .unwrap_or_default(),
             }]
         }
         "products/update" => {
@@ -178,6 +189,34 @@ mod tests {
                     updated_at: "2026-12-05T10:00:00Z".into(),
                 }],
             }
+        );
+    }
+
+    #[test]
+    fn a_stock_level_is_stamped_when_its_delivery_was_triggered() {
+        let body = r#"{"inventory_item_id":7,"location_id":9,"available":3,"updated_at":"2026-12-05T05:00:00-05:00"}"#;
+        let mut headers = signed("inventory_levels/update", body, "whsec");
+        headers.insert(
+            "x-shopify-triggered-at",
+            "2026-12-05T10:00:00.877041743Z".parse().unwrap(),
+        );
+        let Ok(WebhookReading::Signals { signals, .. }) = reader().read(&headers, body.as_bytes())
+        else {
+            panic!("a signed level is read");
+        };
+        assert!(
+            matches!(&signals[..], [StoreSignal::StockLevel { updated_at, .. }] if updated_at == "2026-12-05T10:00:00.877041743Z"),
+            "{signals:?}"
+        );
+        // An unreadable header leaves the payload's stamp.
+        headers.insert("x-shopify-triggered-at", "soon".parse().unwrap());
+        let Ok(WebhookReading::Signals { signals, .. }) = reader().read(&headers, body.as_bytes())
+        else {
+            panic!("a signed level is read");
+        };
+        assert!(
+            matches!(&signals[..], [StoreSignal::StockLevel { updated_at, .. }] if updated_at == "2026-12-05T05:00:00-05:00"),
+            "{signals:?}"
         );
     }
 
