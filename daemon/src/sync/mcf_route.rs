@@ -87,6 +87,12 @@ pub fn route(
         .filter(|sku| !at_fba(sku))
         .map(|sku| sku.as_str())
         .collect();
+    if !awaiting_shipment && not_held.is_empty() && !items.is_empty() {
+        // Every line is Amazon's stock: a database this one replaced may have sent it before
+        // a SKU was excluded (or under another currency rule); exclusions govern only what is
+        // sent from now on, so Amazon is asked first. A mixed one stays blocked.
+        return Route::AtAmazonIfKnown;
+    }
     if amazon.is_empty() {
         return match excluded.as_slice() {
             [] => Route::Store,
@@ -122,10 +128,6 @@ pub fn route(
             "{}; ship it from TikTok Seller Center.",
             parts.join(" ")
         ));
-    }
-    if !awaiting_shipment {
-        // Only an order waiting to be shipped is sent to Amazon; a mixed one stays blocked.
-        return Route::AtAmazonIfKnown;
     }
     let units: u32 = items.values().map(|(n, _)| *n).sum();
     if settings.max_units.is_some_and(|max| units > max)
@@ -349,6 +351,14 @@ pub(super) mod tests {
         assert_eq!(
             route(&order(&["A", "B"]), Some(&fba), &usd(&settings)),
             Route::Mcf
+        );
+        // Past awaiting shipment, Amazon may have it from before the exclusion: ask first.
+        settings.exclude(["A", "B"]);
+        let mut shipped = order(&["A", "B"]);
+        shipped.status = OrderStatus::InTransit;
+        assert_eq!(
+            route(&shipped, Some(&fba), &usd(&settings)),
+            Route::AtAmazonIfKnown
         );
     }
 
