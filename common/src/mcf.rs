@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// How fast Amazon ships (`shippingSpeedCategory`; `ScheduledDelivery` is Japan-only).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +86,35 @@ pub struct McfSettings {
     /// from the store instead.
     #[serde(with = "rust_decimal::serde::str_option")]
     pub max_order_value: Option<Decimal>,
+    /// Seller SKUs never sent to Amazon from this shop: routed as if Amazon held none of them.
+    /// (Added after the first version: older stored settings read as none excluded.)
+    pub excluded_skus: BTreeSet<String>,
+}
+
+impl McfSettings {
+    /// Whether `sku` is marked "never via MCF" (compared as typed, surrounding spaces ignored).
+    pub fn is_excluded(&self, sku: &str) -> bool {
+        self.excluded_skus.contains(sku.trim())
+    }
+
+    /// Mark `skus` "never via MCF"; returns those not already marked.
+    pub fn exclude<'a>(&mut self, skus: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        skus.into_iter()
+            .map(str::trim)
+            .filter(|sku| !sku.is_empty())
+            .filter(|sku| self.excluded_skus.insert((*sku).to_owned()))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Let `skus` go to Amazon again; returns those that were marked.
+    pub fn include<'a>(&mut self, skus: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        skus.into_iter()
+            .map(str::trim)
+            .filter(|sku| self.excluded_skus.remove(*sku))
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 /// The Amazon fulfilment order behind a TikTok order.
@@ -145,5 +175,22 @@ mod tests {
         assert_eq!(settings.max_order_value, Some(Decimal::new(15050, 2)));
         let json = serde_json::to_string(&settings).expect("serializes");
         assert!(json.contains(r#""max_order_value":"150.50""#), "{json}");
+        assert!(
+            settings.excluded_skus.is_empty(),
+            "old rows exclude nothing"
+        );
+    }
+
+    #[test]
+    fn exclusions_are_trimmed_and_report_what_changed() {
+        let mut settings = McfSettings::default();
+        assert_eq!(settings.exclude([" A ", "B", "A", ""]), ["A", "B"]);
+        assert!(settings.is_excluded("A") && settings.is_excluded(" B"));
+        assert!(!settings.is_excluded("a"), "seller SKUs are case-sensitive");
+        assert_eq!(settings.include(["B", "C"]), ["B"]);
+        assert_eq!(settings.excluded_skus.iter().collect::<Vec<_>>(), ["A"]);
+        let json = serde_json::to_string(&settings).expect("serializes");
+        let back: McfSettings = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, settings);
     }
 }

@@ -206,6 +206,8 @@ pub struct RunningSandbox {
     tiktok_addr: SocketAddr,
     woocommerce_https_addr: SocketAddr,
     amazon_addr: SocketAddr,
+    /// The Amazon simulator's listener of each SP-API region ("NA", "EU", "FE").
+    amazon_region_addrs: BTreeMap<&'static str, SocketAddr>,
     /// Every store simulator's (plain http) listener.
     store_addrs: BTreeMap<SimStore, SocketAddr>,
     credentials: Credentials,
@@ -237,9 +239,18 @@ impl RunningSandbox {
         format!("https://{}", self.woocommerce_https_addr)
     }
 
-    /// Base URL of the SP-API endpoint (`/fba/...`) and of Login with Amazon (`/auth/o2/token`).
+    /// Base URL of the SP-API endpoint (`/fba/...`) of the seller's region (its marketplace's:
+    /// NA for the US, EU for the UK) and of Login with Amazon (`/auth/o2/token`).
     pub fn amazon_url(&self) -> String {
         format!("http://{}", self.amazon_addr)
+    }
+
+    /// Base URL of the SP-API endpoint of `region` ("NA", "EU" or "FE"): the same seller, but
+    /// outside its marketplace's region every call is refused with 403 as SP-API does.
+    pub fn amazon_region_url(&self, region: &str) -> Option<String> {
+        self.amazon_region_addrs
+            .get(region.to_ascii_uppercase().as_str())
+            .map(|addr| format!("http://{addr}"))
     }
 
     /// Base URL of a store simulator (`start` serves every [`SimStore`]): BigCommerce's API
@@ -299,7 +310,17 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     let (woocommerce_https_listener, woocommerce_https_addr) =
         bind_one("WooCommerce https").await?;
     let woocommerce_cert = woocommerce::tls::SelfSigned::generate()?;
-    let (amazon_listener, amazon_addr) = bind_one("Amazon").await?;
+    let home_region = amazon::home_region(&config);
+    let mut amazon_listeners = Vec::new();
+    let mut amazon_region_addrs = BTreeMap::new();
+    for region in amazon::Region::ALL {
+        let (listener, addr) = bind_one("Amazon").await?;
+        amazon_region_addrs.insert(region.code(), addr);
+        amazon_listeners.push((region, listener));
+    }
+    let amazon_addr = *amazon_region_addrs
+        .get(home_region.code())
+        .context("The Amazon simulator has no listener for its home region")?;
     let mut store_addrs = BTreeMap::from([
         (SimStore::Shopify, shopify_addr),
         (SimStore::Woocommerce, woocommerce_addr),
@@ -355,8 +376,10 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
             woocommerce_listener,
             woocommerce::router(woo.clone()),
         ),
-        ("amazon", amazon_listener, amazon::router(amazon)),
     ]);
+    for (region, listener) in amazon_listeners {
+        routers.push(("amazon", listener, amazon::router(amazon.clone(), region)));
+    }
     let mut store_credentials = BTreeMap::new();
     for &store in SimStore::all() {
         let Some(simulator) = store.simulator() else {
@@ -435,6 +458,7 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
         tiktok_addr,
         woocommerce_https_addr,
         amazon_addr,
+        amazon_region_addrs,
         store_addrs,
         credentials,
         token,

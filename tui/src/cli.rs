@@ -5,7 +5,7 @@ use crate::client::{self, ConnectError, ctx, long_ctx};
 use crate::console::{self, ConsoleError};
 use crate::format::{self, NONE, or_none, plural, text_table};
 use crate::manual;
-use crate::orders_cli::{self, CarriersCommand, FAILURE_KINDS};
+use crate::orders_cli::{self, CarriersCommand, FAILURE_KINDS, McfCommand};
 use crate::settings::{self, Target};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
@@ -181,6 +181,15 @@ pub enum Command {
         json: bool,
         #[command(subcommand)]
         change: Option<CarriersCommand>,
+    },
+    /// A shop's Amazon MCF rules; `exclude SKU...` and `include SKU...` change which seller
+    /// SKUs never go to Amazon.
+    Mcf {
+        shop: String,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        change: Option<McfCommand>,
     },
     /// A shop's rules for price, stock, package defaults and orders; `set KEY VALUE` changes one.
     Settings {
@@ -641,6 +650,36 @@ async fn execute(call: &Call, command: Command, out: &mut String) -> Result<(), 
                 .link_manual(ctx(), listing_id, tiktok_product_id)
                 .await;
             say(out, answer.map_err(|e| call.lost(e))??);
+            Ok(())
+        }
+        Command::Mcf { shop, json, change } => {
+            let answer = call.client.mcf_settings(ctx(), shop.clone()).await;
+            let mut mcf = answer.map_err(|e| call.lost(e))??;
+            let Some(change) = change else {
+                return emit(out, json, &mcf, |m| {
+                    orders_cli::format_mcf_settings(&shop, m)
+                });
+            };
+            let (excluding, changed) = match &change {
+                McfCommand::Exclude { skus } => {
+                    (true, mcf.exclude(skus.iter().map(String::as_str)))
+                }
+                McfCommand::Include { skus } => {
+                    (false, mcf.include(skus.iter().map(String::as_str)))
+                }
+            };
+            if !changed.is_empty() {
+                let answer = call
+                    .client
+                    .set_mcf_settings(ctx(), shop.clone(), mcf.clone())
+                    .await;
+                answer.map_err(|e| call.lost(e))??;
+            }
+            say(
+                out,
+                orders_cli::format_exclusion_change(&shop, excluding, &changed),
+            );
+            out.push_str(&orders_cli::format_mcf_settings(&shop, &mcf));
             Ok(())
         }
         Command::Settings {

@@ -301,10 +301,11 @@ pub enum Field {
     McfPolicy,
     McfMaxUnits,
     McfMaxValue,
+    McfExcluded,
 }
 
 impl Field {
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 11] = [
         Self::Hold,
         Self::Prefix,
         Self::FbtRule,
@@ -315,6 +316,7 @@ impl Field {
         Self::McfPolicy,
         Self::McfMaxUnits,
         Self::McfMaxValue,
+        Self::McfExcluded,
     ];
 
     pub fn label(self) -> &'static str {
@@ -329,6 +331,7 @@ impl Field {
             Self::McfPolicy => "Amazon MCF fill policy",
             Self::McfMaxUnits => "Amazon MCF max units",
             Self::McfMaxValue => "Amazon MCF max value",
+            Self::McfExcluded => "Never via Amazon MCF",
         }
     }
 
@@ -345,6 +348,7 @@ impl Field {
             Self::McfPolicy => "mcf-policy",
             Self::McfMaxUnits => "mcf-max-units",
             Self::McfMaxValue => "mcf-max-value",
+            Self::McfExcluded => "mcf-excluded",
         }
     }
 
@@ -352,7 +356,12 @@ impl Field {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Self::Hold | Self::Prefix | Self::FbtTag | Self::McfMaxUnits | Self::McfMaxValue
+            Self::Hold
+                | Self::Prefix
+                | Self::FbtTag
+                | Self::McfMaxUnits
+                | Self::McfMaxValue
+                | Self::McfExcluded
         )
     }
 
@@ -390,6 +399,13 @@ impl Field {
             Self::McfMaxValue => mcf
                 .max_order_value
                 .map_or_else(|| "none".to_string(), |v| v.to_string()),
+            Self::McfExcluded if mcf.excluded_skus.is_empty() => "none".to_string(),
+            Self::McfExcluded => mcf
+                .excluded_skus
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
         }
     }
 
@@ -399,7 +415,7 @@ impl Field {
             Self::Hold => settings.hold_minutes.to_string(),
             Self::Prefix => settings.order_number_prefix.clone(),
             Self::FbtTag => settings.fbt_tag.clone(),
-            Self::McfMaxUnits | Self::McfMaxValue => self.value(settings, mcf),
+            Self::McfMaxUnits | Self::McfMaxValue | Self::McfExcluded => self.value(settings, mcf),
             _ => String::new(),
         }
     }
@@ -488,7 +504,8 @@ impl OrderSettingsForm {
             | Field::Prefix
             | Field::FbtTag
             | Field::McfMaxUnits
-            | Field::McfMaxValue => {
+            | Field::McfMaxValue
+            | Field::McfExcluded => {
                 self.editing = Some(field.text(&self.draft, &self.mcf_draft));
                 self.error = None;
             }
@@ -538,7 +555,15 @@ impl OrderSettingsForm {
             return;
         };
         let key = self.field().key();
-        let applied = if key.starts_with("mcf-") {
+        let applied = if self.field() == Field::McfExcluded {
+            // SKUs separated by spaces or commas (a seller SKU holds neither).
+            let skus: Vec<String> = text
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|sku| !sku.is_empty())
+                .map(str::to_owned)
+                .collect();
+            settings::apply_mcf(&mut self.mcf_draft, key, &skus)
+        } else if key.starts_with("mcf-") {
             settings::apply_mcf(&mut self.mcf_draft, key, &[text])
         } else {
             settings::apply_order(&mut self.draft, key, &[text])

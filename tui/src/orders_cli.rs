@@ -26,6 +26,39 @@ pub enum CarriersCommand {
     },
 }
 
+/// `feedbridge mcf SHOP ...`: change which seller SKUs never go to Amazon MCF.
+#[derive(Debug, Subcommand)]
+pub enum McfCommand {
+    /// Never send these seller SKUs to Amazon: an order holding one is routed as if Amazon
+    /// held none of it (to the store, or blocked when mixed with SKUs Amazon ships).
+    Exclude {
+        #[arg(value_name = "SKU", required = true)]
+        skus: Vec<String>,
+    },
+    /// Let these seller SKUs go to Amazon again.
+    Include {
+        #[arg(value_name = "SKU", required = true)]
+        skus: Vec<String>,
+    },
+}
+
+/// What `mcf SHOP exclude|include` changed, in a sentence.
+pub fn format_exclusion_change(shop: &str, excluding: bool, changed: &[String]) -> String {
+    let skus = changed.join(", ");
+    match (excluding, changed.is_empty()) {
+        (true, true) => {
+            format!("Nothing changed: those SKUs were already excluded from Amazon MCF on {shop}.")
+        }
+        (true, false) => format!(
+            "Excluded from Amazon MCF on {shop}: {skus}; orders not yet sent holding them are routed as if Amazon held none."
+        ),
+        (false, true) => {
+            format!("Nothing changed: none of those SKUs was excluded from Amazon MCF on {shop}.")
+        }
+        (false, false) => format!("Amazon MCF may ship {skus} again on {shop}."),
+    }
+}
+
 /// The names `retry --kind` takes (the daemon's own names for failure kinds).
 pub const FAILURE_KINDS: [(&str, FailureKind); 10] = [
     ("order_create", FailureKind::OrderCreate),
@@ -227,6 +260,17 @@ pub fn format_mcf_settings(shop: &str, settings: &McfSettings) -> String {
                 .map_or_else(|| "none".to_string(), |v| v.to_string()),
         ),
     ];
+    let excluded = if settings.excluded_skus.is_empty() {
+        "none".to_string()
+    } else {
+        settings
+            .excluded_skus
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let rows = [rows.as_slice(), &[("mcf-excluded", excluded)]].concat();
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = format!("amazon mcf settings of {shop}\n");
     for (key, value) in rows {

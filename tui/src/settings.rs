@@ -76,6 +76,10 @@ pub const MCF_KEYS: &[(&str, &str)] = &[
         "mcf-max-value",
         "orders worth more than this ship from the store, not Amazon: an amount like 150.00, or none",
     ),
+    (
+        "mcf-excluded",
+        "seller SKUs never sent to Amazon (replaces the list; 'feedbridge mcf SHOP exclude|include' adds or removes), or none",
+    ),
 ];
 
 /// Which settings a key changes.
@@ -146,6 +150,21 @@ pub fn apply_mcf(
     let Some(&(key, expected)) = MCF_KEYS.iter().find(|(k, _)| *k == key) else {
         return Err(SettingError::UnknownKey(key.to_string()));
     };
+    if key == "mcf-excluded" {
+        let skus: Vec<&str> = values.iter().map(|v| v.trim()).collect();
+        if skus.is_empty() || skus.iter().any(|sku| sku.is_empty()) {
+            return Err(SettingError::WrongArity {
+                key,
+                expected: "one or more seller SKUs, or none",
+                got: skus.iter().filter(|sku| !sku.is_empty()).count(),
+            });
+        }
+        settings.excluded_skus.clear();
+        if skus != ["none"] {
+            settings.exclude(skus);
+        }
+        return Ok(());
+    }
     let [value] = values else {
         return Err(SettingError::WrongArity {
             key,
@@ -560,7 +579,7 @@ mod tests {
             "unknown setting 'colour'; use one of: buffer, max, markup, round99, currency-rate, weight-kg, \
              length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, fbt-tag, \
              inventory, restock, mirror-refunds, mcf-speed, mcf-policy, mcf-max-units, \
-             mcf-max-value"
+             mcf-max-value, mcf-excluded"
         );
         assert!(matches!(
             set(&mut s, "buffer", &[]).unwrap_err(),

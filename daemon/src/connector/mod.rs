@@ -367,6 +367,9 @@ pub struct NewFulfilmentOrder {
     pub fill_policy: String,
     pub recipient_name: String,
     pub address: Address,
+    /// Currency of the items' declared values (the order's, which routing made sure is the
+    /// marketplace's).
+    pub currency: String,
     pub items: Vec<NewFulfilmentItem>,
 }
 
@@ -376,6 +379,8 @@ pub struct NewFulfilmentItem {
     /// `sellerFulfillmentOrderItemId`: unique within the order.
     pub item_id: String,
     pub quantity: u32,
+    /// What the buyer paid for one unit (`perUnitDeclaredValue`), in the order's currency.
+    pub per_unit_value: Decimal,
 }
 
 /// Where a fulfilment order is (`FulfillmentOrderStatus`, parsed case-insensitively).

@@ -123,11 +123,13 @@ pub fn amazon_carrier_names(code: &str) -> &'static [&'static str] {
         "usps" => &["USPS"],
         "fedex" | "fedexground" | "fedexsmartpost" => &["FedEx"],
         "royalmail" => &["Royal Mail"],
-        "parcelforce" => &["Parcelforce"],
-        "dhl" | "dhlecommerce" => &["DHL eCommerce", "DHL"],
+        "parcelforce" | "parcelforceworldwide" => &["Parcelforce"],
+        "dhl" | "dhlecommerce" => &["DHL eCommerce", "DHL Express", "DHL"],
+        "dhlexpress" => &["DHL Express", "DHL"],
         "ontrac" => &["OnTrac"],
-        "dpd" => &["DPD"],
+        "dpd" | "dpduk" => &["DPD"],
         "evri" | "hermes" => &["Evri", "Hermes"],
+        "yodel" => &["Yodel"],
         _ => &[],
     }
 }
@@ -325,6 +327,25 @@ mod tests {
         // Unknown code: the region default, with a warning naming the code.
         let choice = choose_amazon_provider("XYZ", &[], &uk, "GB").expect("fallback");
         assert!(choice.warning.is_some_and(|w| w.contains("XYZ")));
+    }
+
+    #[test]
+    fn amazon_uk_codes_become_the_gb_providers() {
+        let gb = feedbridge_common::regions::region("GB").expect("GB is a region");
+        let names: Vec<&str> = gb.carriers.iter().map(String::as_str).collect();
+        let offered = providers(&names);
+        let pick = |code: &str| {
+            let choice = choose_amazon_provider(code, &[], &offered, "GB").expect("a provider");
+            assert_eq!(choice.warning, None, "{code} needs no guess");
+            choice.provider.name
+        };
+        assert_eq!(pick("AMZN_UK"), "Amazon Logistics UK");
+        assert_eq!(pick("ROYAL_MAIL"), "Royal Mail");
+        assert_eq!(pick("DPD_UK"), "DPD");
+        assert_eq!(pick("HERMES"), "Evri");
+        assert_eq!(pick("YODEL"), "Yodel");
+        assert_eq!(pick("PARCELFORCE"), "Parcelforce");
+        assert_eq!(pick("DHL"), "DHL Express");
     }
 
     #[test]

@@ -20,6 +20,9 @@ const MAX_ID_CHARS: usize = 50;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Route {
     Store,
+    /// To the store for a reason the merchant should see on the order (a SKU excluded from
+    /// MCF, or the order's currency not the marketplace's).
+    StoreBecause(String),
     Mcf,
     /// Stays where it is until the merchant acts (the reason says how).
     Blocked(String),
@@ -42,13 +45,22 @@ pub(super) fn items_by_sku(order: &RemoteOrder) -> BTreeMap<String, (u32, String
     items
 }
 
+/// What the shop's Amazon account can take: its rules and the marketplace's currency.
+pub struct McfRules<'a> {
+    pub settings: &'a McfSettings,
+    /// The Amazon marketplace's currency, e.g. "GBP": declared values are sent in it.
+    pub currency: &'a str,
+}
+
 /// The routing decision for an order, from FBA stock (`None` = never read) and the shop's
-/// rules. Pure: the caller reads the state.
+/// rules. Pure: the caller reads the state. A SKU the shop excluded from MCF counts as one
+/// Amazon does not hold.
 pub fn route(
     order: &RemoteOrder,
     fba: Option<&BTreeMap<String, i64>>,
-    settings: &McfSettings,
+    rules: &McfRules<'_>,
 ) -> Route {
+    let settings = rules.settings;
     if order.shipping_type != ShippingType::Seller || order.is_fbt() {
         return Route::Store;
     }
@@ -61,25 +73,61 @@ pub fn route(
         };
     };
     let items = items_by_sku(order);
+    let at_fba = |sku: &String| fba.get(sku).is_some_and(|units| *units > 0);
     let (amazon, other): (Vec<&String>, Vec<&String>) = items
         .keys()
-        .partition(|sku| fba.get(*sku).is_some_and(|units| *units > 0));
-    if amazon.is_empty() {
-        return Route::Store;
+        .partition(|sku| at_fba(sku) && !settings.is_excluded(sku));
+    let excluded: Vec<&str> = other
+        .iter()
+        .filter(|sku| at_fba(sku))
+        .map(|sku| sku.as_str())
+        .collect();
+    let not_held: Vec<&str> = other
+        .iter()
+        .filter(|sku| !at_fba(sku))
+        .map(|sku| sku.as_str())
+        .collect();
+    if !awaiting_shipment && not_held.is_empty() && !items.is_empty() {
+        // Every line is Amazon's stock: a database this one replaced may have sent it before
+        // a SKU was excluded (or under another currency rule); exclusions govern only what is
+        // sent from now on, so Amazon is asked first. A mixed one stays blocked.
+        return Route::AtAmazonIfKnown;
     }
-    if !other.is_empty() {
-        let names = other
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Route::Blocked(format!(
-            "Contains items Amazon does not fulfil ({names}); ship it from TikTok Seller Center."
+    if amazon.is_empty() {
+        return match excluded.as_slice() {
+            [] => Route::Store,
+            skus => Route::StoreBecause(format!(
+                "Not sent to Amazon MCF: SKU {} excluded from MCF for this shop; created in the store.",
+                skus.join(", ")
+            )),
+        };
+    }
+    if !order.currency.trim().eq_ignore_ascii_case(rules.currency) {
+        // Another country's shop: this marketplace's FBA stock does not serve it.
+        return Route::StoreBecause(format!(
+            "Not sent to Amazon MCF: the order is in {}, the Amazon marketplace in {}; created in the store.",
+            order.currency, rules.currency
         ));
     }
-    if !awaiting_shipment {
-        // Only an order waiting to be shipped is sent to Amazon; a mixed one stays blocked.
-        return Route::AtAmazonIfKnown;
+    if !other.is_empty() {
+        let mut parts = Vec::new();
+        if !not_held.is_empty() {
+            parts.push(format!(
+                "Contains items Amazon does not fulfil ({})",
+                not_held.join(", ")
+            ));
+        }
+        if !excluded.is_empty() {
+            parts.push(format!(
+                "{} SKU {} excluded from MCF for this shop",
+                if parts.is_empty() { "Contains" } else { "and" },
+                excluded.join(", ")
+            ));
+        }
+        return Route::Blocked(format!(
+            "{}; ship it from TikTok Seller Center.",
+            parts.join(" ")
+        ));
     }
     let units: u32 = items.values().map(|(n, _)| *n).sum();
     if settings.max_units.is_some_and(|max| units > max)
@@ -161,16 +209,29 @@ pub(super) mod tests {
     fn stock(skus: &[(&str, i64)]) -> BTreeMap<String, i64> {
         skus.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect()
     }
+
+    /// The rules of a US marketplace (the test orders are in USD).
+    fn usd(settings: &McfSettings) -> McfRules<'_> {
+        McfRules {
+            settings,
+            currency: "USD",
+        }
+    }
+
     #[test]
     fn all_fba_orders_go_to_amazon_and_mixed_ones_are_blocked() {
         let fba = stock(&[("A", 5), ("B", 1), ("GONE", 0)]);
         let settings = McfSettings::default();
         assert_eq!(
-            route(&order(&["A", "A", "B"]), Some(&fba), &settings),
+            route(&order(&["A", "A", "B"]), Some(&fba), &usd(&settings)),
             Route::Mcf
         );
-        assert_eq!(route(&order(&["X"]), Some(&fba), &settings), Route::Store);
-        let Route::Blocked(reason) = route(&order(&["A", "X", "GONE"]), Some(&fba), &settings)
+        assert_eq!(
+            route(&order(&["X"]), Some(&fba), &usd(&settings)),
+            Route::Store
+        );
+        let Route::Blocked(reason) =
+            route(&order(&["A", "X", "GONE"]), Some(&fba), &usd(&settings))
         else {
             panic!("a mixed order is blocked");
         };
@@ -178,7 +239,10 @@ pub(super) mod tests {
             reason,
             "Contains items Amazon does not fulfil (GONE, X); ship it from TikTok Seller Center."
         );
-        assert_eq!(route(&order(&["A"]), None, &settings), Route::WaitForStock);
+        assert_eq!(
+            route(&order(&["A"]), None, &usd(&settings)),
+            Route::WaitForStock
+        );
     }
 
     #[test]
@@ -187,14 +251,14 @@ pub(super) mod tests {
         let settings = McfSettings::default();
         let mut tiktok = order(&["A"]);
         tiktok.shipping_type = crate::connector::tiktok::status::ShippingType::TikTok;
-        assert_eq!(route(&tiktok, Some(&fba), &settings), Route::Store);
+        assert_eq!(route(&tiktok, Some(&fba), &usd(&settings)), Route::Store);
         let mut fbt = order(&["A"]);
         fbt.fulfillment_type = crate::connector::tiktok::status::FulfillmentType::TikTok;
-        assert_eq!(route(&fbt, Some(&fba), &settings), Route::Store);
+        assert_eq!(route(&fbt, Some(&fba), &usd(&settings)), Route::Store);
         let mut shipped = order(&["A"]);
         shipped.status = OrderStatus::InTransit;
         assert_eq!(
-            route(&shipped, Some(&fba), &settings),
+            route(&shipped, Some(&fba), &usd(&settings)),
             Route::AtAmazonIfKnown
         );
     }
@@ -206,16 +270,22 @@ pub(super) mod tests {
             max_units: Some(2),
             ..McfSettings::default()
         };
-        assert_eq!(route(&order(&["A", "A"]), Some(&fba), &units), Route::Mcf);
         assert_eq!(
-            route(&order(&["A", "A", "A"]), Some(&fba), &units),
+            route(&order(&["A", "A"]), Some(&fba), &usd(&units)),
+            Route::Mcf
+        );
+        assert_eq!(
+            route(&order(&["A", "A", "A"]), Some(&fba), &usd(&units)),
             Route::Store
         );
         let value = McfSettings {
             max_order_value: Some(Decimal::new(4999, 2)),
             ..McfSettings::default()
         };
-        assert_eq!(route(&order(&["A"]), Some(&fba), &value), Route::Store);
+        assert_eq!(
+            route(&order(&["A"]), Some(&fba), &usd(&value)),
+            Route::Store
+        );
     }
 
     #[test]
@@ -223,7 +293,7 @@ pub(super) mod tests {
         let fba = stock(&[("A", 500)]);
         let settings = McfSettings::default();
         let big = order(&vec!["A"; 251]);
-        let Route::Blocked(reason) = route(&big, Some(&fba), &settings) else {
+        let Route::Blocked(reason) = route(&big, Some(&fba), &usd(&settings)) else {
             panic!("over the unit limit");
         };
         assert!(
@@ -233,9 +303,82 @@ pub(super) mod tests {
         let many: Vec<String> = (0..101).map(|i| format!("S{i}")).collect();
         let fba: BTreeMap<String, i64> = many.iter().map(|s| (s.clone(), 1)).collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        let Route::Blocked(reason) = route(&order(&refs), Some(&fba), &settings) else {
+        let Route::Blocked(reason) = route(&order(&refs), Some(&fba), &usd(&settings)) else {
             panic!("over the line limit");
         };
         assert!(reason.contains("101 different SKUs"), "{reason}");
+    }
+
+    #[test]
+    fn an_excluded_sku_is_routed_as_if_amazon_held_none_of_it() {
+        let fba = stock(&[("A", 5), ("B", 5)]);
+        let mut settings = McfSettings::default();
+        settings.exclude(["B"]);
+        assert_eq!(
+            route(&order(&["A", "A"]), Some(&fba), &usd(&settings)),
+            Route::Mcf,
+            "the SKUs not excluded still go to Amazon"
+        );
+        assert_eq!(
+            route(&order(&["B", "B"]), Some(&fba), &usd(&settings)),
+            Route::StoreBecause(
+                "Not sent to Amazon MCF: SKU B excluded from MCF for this shop; created in the store."
+                    .into()
+            )
+        );
+        assert_eq!(
+            route(&order(&["A", "B"]), Some(&fba), &usd(&settings)),
+            Route::Blocked(
+                "Contains SKU B excluded from MCF for this shop; ship it from TikTok Seller Center."
+                    .into()
+            ),
+            "mixed with an FBA SKU: blocked like any mixed order"
+        );
+        assert_eq!(
+            route(&order(&["A", "B", "X"]), Some(&fba), &usd(&settings)),
+            Route::Blocked(
+                "Contains items Amazon does not fulfil (X) and SKU B excluded from MCF for this shop; ship it from TikTok Seller Center."
+                    .into()
+            )
+        );
+        // A SKU Amazon does not hold needs no exclusion to stay off it: no reason noted.
+        settings.exclude(["X"]);
+        assert_eq!(
+            route(&order(&["X"]), Some(&fba), &usd(&settings)),
+            Route::Store
+        );
+        settings.include(["B"]);
+        assert_eq!(
+            route(&order(&["A", "B"]), Some(&fba), &usd(&settings)),
+            Route::Mcf
+        );
+        // Past awaiting shipment, Amazon may have it from before the exclusion: ask first.
+        settings.exclude(["A", "B"]);
+        let mut shipped = order(&["A", "B"]);
+        shipped.status = OrderStatus::InTransit;
+        assert_eq!(
+            route(&shipped, Some(&fba), &usd(&settings)),
+            Route::AtAmazonIfKnown
+        );
+    }
+
+    #[test]
+    fn an_order_in_another_currency_than_the_marketplace_goes_to_the_store() {
+        let fba = stock(&[("A", 5)]);
+        let settings = McfSettings::default();
+        let uk = McfRules {
+            settings: &settings,
+            currency: "GBP",
+        };
+        assert_eq!(
+            route(&order(&["A"]), Some(&fba), &uk),
+            Route::StoreBecause(
+                "Not sent to Amazon MCF: the order is in USD, the Amazon marketplace in GBP; created in the store."
+                    .into()
+            )
+        );
+        let mut pounds = order(&["A"]);
+        pounds.currency = "GBP".into();
+        assert_eq!(route(&pounds, Some(&fba), &uk), Route::Mcf);
     }
 }

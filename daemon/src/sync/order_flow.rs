@@ -4,7 +4,7 @@
 //! out. Every rule about when an order waits, is blocked, goes to the store or to Amazon lives
 //! here, in the order it is applied. See docs/Architecture.md "An order's life".
 
-use super::mcf_route::{self, Route};
+use super::mcf_route::{self, McfRules, Route};
 use crate::connector::RemoteOrder;
 use crate::connector::tiktok::status::OrderStatus;
 use feedbridge_common::OrderSyncState;
@@ -39,6 +39,8 @@ pub enum Routing {
         /// FBA units by seller SKU; `None` until the first read of FBA stock.
         fba: Option<BTreeMap<String, i64>>,
         settings: McfSettings,
+        /// The Amazon marketplace's currency, e.g. "GBP".
+        currency: String,
         /// Whether Amazon already has its fulfilment order; `None` until asked (asked only
         /// when that decides).
         has_order: Option<bool>,
@@ -67,6 +69,8 @@ pub enum Next {
         status: String,
     },
     CreateInStore,
+    /// To the store, with why it did not go to Amazon noted on the order.
+    CreateInStoreBecause(String),
     SendToAmazon,
     /// Whether Amazon already has it decides: ask, then decide again.
     AskAmazon,
@@ -112,13 +116,19 @@ pub fn decide(facts: &Facts<'_>, settings: &OrderSettings, now: i64) -> Next {
     let Routing::Amazon {
         fba,
         settings: mcf_settings,
+        currency,
         has_order,
     } = facts.routing
     else {
         return Next::CreateInStore;
     };
-    match mcf_route::route(order, fba.as_ref(), mcf_settings) {
+    let rules = McfRules {
+        settings: mcf_settings,
+        currency,
+    };
+    match mcf_route::route(order, fba.as_ref(), &rules) {
         Route::Store => Next::CreateInStore,
+        Route::StoreBecause(reason) => Next::CreateInStoreBecause(reason),
         Route::Mcf => Next::SendToAmazon,
         Route::Blocked(reason) => Next::Block(reason),
         Route::WaitForStock => Next::WaitForFbaStock,
@@ -168,6 +178,7 @@ mod tests {
         Routing::Amazon {
             fba: units.map(|n| BTreeMap::from([("A".to_owned(), n)])),
             settings: McfSettings::default(),
+            currency: "USD".into(),
             has_order,
         }
     }
@@ -333,6 +344,25 @@ mod tests {
                     "MCF: nothing at FBA goes to the store",
                     order(OrderStatus::AwaitingShipment),
                     Next::CreateInStore,
+                )
+            },
+            Case {
+                routing: Routing::Amazon {
+                    fba: Some(BTreeMap::from([("A".to_owned(), 5)])),
+                    settings: McfSettings {
+                        excluded_skus: ["A".to_owned()].into(),
+                        ..McfSettings::default()
+                    },
+                    currency: "USD".into(),
+                    has_order: None,
+                },
+                ..case(
+                    "MCF: an excluded SKU goes to the store, saying so",
+                    order(OrderStatus::AwaitingShipment),
+                    Next::CreateInStoreBecause(
+                        "Not sent to Amazon MCF: SKU A excluded from MCF for this shop; created in the store."
+                            .into(),
+                    ),
                 )
             },
             Case {

@@ -201,6 +201,11 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
             "Handle the order in TikTok Seller Center, or upgrade feedbridge and retry.",
         )),
         Next::CreateInStore => create_in_store(engine, row, &settings).await,
+        Next::CreateInStoreBecause(reason) => {
+            // Noted on the order's timeline once (a repeat of the same reason is not noted).
+            change(engine, order_id, OrderSyncState::Pending, Some(reason)).await?;
+            create_in_store(engine, row, &settings).await
+        }
         Next::SendToAmazon => mcf::send(engine, &row).await,
         // Asked above; a second ask cannot happen.
         Next::AskAmazon => Ok(()),

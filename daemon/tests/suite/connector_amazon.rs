@@ -25,12 +25,17 @@ async fn sandbox(fba_products: usize) -> RunningSandbox {
 }
 
 fn client(sb: &RunningSandbox) -> AmazonClient {
+    client_at(sb, &sb.amazon_url(), "ATVPDKIKX0DER")
+}
+
+/// A client of the SP-API endpoint `api_base` for `marketplace_id`.
+fn client_at(sb: &RunningSandbox, api_base: &str, marketplace_id: &str) -> AmazonClient {
     let c = sb.credentials();
     AmazonClient::new(
         AmazonSettings {
-            api_base: sb.amazon_url(),
+            api_base: api_base.to_string(),
             token_url: format!("{}/auth/o2/token", sb.amazon_url()),
-            marketplace_id: "ATVPDKIKX0DER".to_string(),
+            marketplace_id: marketplace_id.to_string(),
             client_id: Secret::new(c.amazon_client_id),
             client_secret: Secret::new(c.amazon_client_secret),
             refresh_token: Secret::new(c.amazon_refresh_token),
@@ -58,10 +63,12 @@ fn order(id: &str, sku: &str, quantity: u32) -> NewFulfilmentOrder {
             phone: "5555550100".to_string(),
             ..Address::default()
         },
+        currency: "USD".to_string(),
         items: vec![NewFulfilmentItem {
             seller_sku: sku.to_string(),
             item_id: "line-1".to_string(),
             quantity,
+            per_unit_value: rust_decimal::Decimal::new(1999, 2),
         }],
     }
 }
@@ -187,6 +194,58 @@ async fn create_get_duplicate_and_cancel() {
         Some("1Z999AA10123456784")
     );
     assert_eq!(shipment.items[0].0, "line-1");
+}
+
+/// A UK seller: its EU endpoint takes a GB order in pounds (the buyer's post town standing in
+/// for the county a UK address lacks); the NA endpoint denies it, saying to check the region.
+#[tokio::test]
+async fn a_uk_order_goes_to_the_eu_endpoint_in_pounds() {
+    let sb = feedbridge_sandbox::start(
+        SandboxConfig {
+            products: 1,
+            variants_per_product: Some(1),
+            fba_products: 1,
+            amazon_marketplace: "UK".into(),
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let ctl = ControlClient::for_sandbox(&sb);
+    let sku = first_sku(&ctl).await;
+    let mut new = order("TTS-44", &sku, 1);
+    new.currency = "GBP".to_string();
+    new.address = Address {
+        address1: "10 High Street".to_string(),
+        city: "Bristol".to_string(),
+        zip: "BS1 4DJ".to_string(),
+        country_code: "GB".to_string(),
+        ..Address::default()
+    };
+
+    let na = sb.amazon_region_url("NA").unwrap();
+    let err = client_at(&sb, &na, "A1F83G8C2ARO7P")
+        .create_order(&new)
+        .await
+        .unwrap_err();
+    match err {
+        ConnectorError::Unauthorized { reason, .. } => {
+            assert!(reason.contains("region"), "{reason}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+
+    let uk = client_at(&sb, &sb.amazon_url(), "A1F83G8C2ARO7P");
+    uk.create_order(&new).await.unwrap();
+    let sent = ctl.amazon_order("TTS-44").await.unwrap();
+    let address = &sent["fulfillmentOrder"]["destinationAddress"];
+    assert_eq!(address["stateOrRegion"], "Bristol", "{address}");
+    let item = &sent["fulfillmentOrderItems"][0];
+    assert_eq!(
+        item["perUnitDeclaredValue"],
+        serde_json::json!({"currencyCode": "GBP", "value": "19.99"})
+    );
 }
 
 #[tokio::test]

@@ -17,7 +17,14 @@
 //! - a `+` in a path id turns into a space, even as `%2B` (live bug, gotcha 1);
 //! - auto-ship (`SandboxConfig::mcf_auto_ship`) spends a third of the delay in each of
 //!   Received → Planning → Processing → Complete; `Hold` orders are not auto-shipped;
-//! - carriers: `UPS` (US) with 1Z tracking numbers, `ROYAL_MAIL` (UK) with S10 numbers.
+//! - carriers: `UPS` (US) with 1Z tracking numbers, `ROYAL_MAIL` (UK) with S10 numbers;
+//! - money (`perUnitDeclaredValue`, ...) in another currency than the marketplace's is 400
+//!   `InvalidInput`.
+//!
+//! One listener per SP-API region (NA, EU, FE) serves the same seller: a call to a region
+//! other than the seller's marketplace's is 403 `Unauthorized` "Access to requested resource
+//! is denied." with empty details, as SP-API answers a refresh token used outside the region
+//! it was authorized for (amzn/selling-partner-api-models#831, #4825).
 
 mod control;
 mod inventory;
@@ -41,6 +48,7 @@ use crate::common::{
     Background, CallLog, CallRecord, FAULT_TIMEOUT_HOLD, FaultKind, Faults, TokenBucket, lock,
     now_millis, now_secs,
 };
+pub(crate) use model::Region;
 use model::{Marketplace, State};
 
 pub(crate) struct SeededCredentials {
@@ -78,6 +86,11 @@ pub(crate) fn fba_catalog(
         .collect()
 }
 
+/// The SP-API region of the seller's marketplace (`SandboxConfig::amazon_marketplace`).
+pub(crate) fn home_region(config: &SandboxConfig) -> Region {
+    Marketplace::from_config(&config.amazon_marketplace).region()
+}
+
 pub(crate) fn new(
     config: &SandboxConfig,
     bg: Background,
@@ -100,8 +113,13 @@ pub(crate) fn new(
     (sim, creds)
 }
 
-pub(crate) fn router(amazon: Amazon) -> Router {
-    control::routes().fallback(entry).with_state(amazon)
+/// The simulator as the endpoint of SP-API `region` (Login with Amazon and the control
+/// routes answer on every one).
+pub(crate) fn router(amazon: Amazon, region: Region) -> Router {
+    control::routes()
+        .fallback(entry)
+        .layer(axum::Extension(region))
+        .with_state(amazon)
 }
 
 /// An SP-API error answer: `{"errors":[{code, message, details}]}`.
@@ -270,6 +288,7 @@ impl Ctx<'_> {
 /// Every SP-API and LWA call lands here.
 async fn entry(
     AxState(amazon): AxState<Amazon>,
+    axum::Extension(region): axum::Extension<Region>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -324,7 +343,7 @@ async fn entry(
             if kind == FaultKind::LostAnswer
                 && let Some(op) = op
             {
-                let _carried_out = handle(&amazon, op, &headers, &ctx);
+                let _carried_out = handle(&amazon, region, op, &headers, &ctx);
             }
             (Err(fault_error(kind).await), None)
         }
@@ -337,7 +356,7 @@ async fn entry(
             ),
             Some(op) => {
                 let limit = op.limits().0;
-                (handle(&amazon, op, &headers, &ctx), Some(limit))
+                (handle(&amazon, region, op, &headers, &ctx), Some(limit))
             }
         },
     };
@@ -393,10 +412,20 @@ async fn fault_error(kind: FaultKind) -> ApiError {
     }
 }
 
-fn handle(amazon: &Amazon, op: Op, headers: &HeaderMap, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+fn handle(
+    amazon: &Amazon,
+    region: Region,
+    op: Op,
+    headers: &HeaderMap,
+    ctx: &Ctx<'_>,
+) -> Result<Value, ApiError> {
     {
         let mut st = lock(&amazon.state);
         authenticate(&st, headers)?;
+        if region != st.marketplace.region() {
+            // The seller's authorization is for its marketplace's region only.
+            return Err(ApiError::denied(""));
+        }
         let (rate, burst) = op.limits();
         let bucket = st
             .buckets

@@ -19,6 +19,27 @@ pub(crate) enum Marketplace {
     Uk,
 }
 
+/// An SP-API region: each has its own endpoint host, and a seller's authorization (refresh
+/// token) works only at the endpoint of the region it was given for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Region {
+    Na,
+    Eu,
+    Fe,
+}
+
+impl Region {
+    pub(crate) const ALL: [Region; 3] = [Self::Na, Self::Eu, Self::Fe];
+
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Self::Na => "NA",
+            Self::Eu => "EU",
+            Self::Fe => "FE",
+        }
+    }
+}
+
 /// Marketplace ids of the NA region (US, CA, MX, BR).
 const NA_MARKETPLACES: &[&str] = &[
     "ATVPDKIKX0DER",
@@ -60,6 +81,22 @@ impl Marketplace {
         match self {
             Self::Us => "ATVPDKIKX0DER",
             Self::Uk => "A1F83G8C2ARO7P",
+        }
+    }
+
+    /// The SP-API region whose endpoint serves this marketplace.
+    pub(crate) fn region(self) -> Region {
+        match self {
+            Self::Us => Region::Na,
+            Self::Uk => Region::Eu,
+        }
+    }
+
+    /// The currency of the marketplace: money in a request must be in it.
+    pub(crate) fn currency(self) -> &'static str {
+        match self {
+            Self::Us => "USD",
+            Self::Uk => "GBP",
         }
     }
 

@@ -63,7 +63,14 @@ fn one_of(value: &str, allowed: &[&str], name: &str) -> Result<(), ApiError> {
     }
 }
 
-fn money(obj: &Map<String, Value>, key: &str, path: &str) -> Result<(), ApiError> {
+/// A `Money` field, if present: an ISO 4217 code that must be the marketplace's `currency`
+/// (simulator choice: Amazon documents no conversion), and a decimal string.
+fn money(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    marketplace_currency: &str,
+) -> Result<(), ApiError> {
     let Some(v) = obj.get(key) else {
         return Ok(());
     };
@@ -75,6 +82,11 @@ fn money(obj: &Map<String, Value>, key: &str, path: &str) -> Result<(), ApiError
     if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
         return Err(ApiError::invalid(format!(
             "{name}.currencyCode must be an ISO 4217 code, got {currency}."
+        )));
+    }
+    if currency != marketplace_currency {
+        return Err(ApiError::invalid(format!(
+            "{name}.currencyCode {currency} is not the currency of the marketplace ({marketplace_currency})."
         )));
     }
     let value = required(m, "value", &format!("{name}."))?;
@@ -107,12 +119,8 @@ fn address(obj: &Map<String, Value>) -> Result<(), ApiError> {
     if country != "JP" {
         required(a, "city", p)?;
     }
-    // The published model lists stateOrRegion as required; UK addresses may leave it empty.
-    if str_field(a, "stateOrRegion", p)?.is_none() {
-        return Err(ApiError::invalid(
-            "destinationAddress.stateOrRegion is required.",
-        ));
-    }
+    // The published model lists stateOrRegion as required (UK addresses too).
+    required(a, "stateOrRegion", p)?;
     for key in ["addressLine2", "addressLine3", "districtOrCounty", "phone"] {
         str_field(a, key, p)?;
     }
@@ -279,7 +287,7 @@ fn items(st: &State, obj: &Map<String, Value>) -> Result<Vec<OrderItem>, ApiErro
             max_len(c, MAX_ITEM_COMMENT, "displayableComment")?;
         }
         for key in ["perUnitDeclaredValue", "perUnitPrice", "perUnitTax"] {
-            money(item, key, p)?;
+            money(item, key, p, st.marketplace.currency())?;
         }
         let stock = st.stock.get(sku).ok_or_else(|| {
             ApiError::invalid(format!("the SellerSKU for Item Id: {item_id} is invalid."))

@@ -441,6 +441,17 @@ async fn create_validation() {
         "double spaces",
     ));
     cases.push((with(&["marketplaceId"], json!("A1F83G8C2ARO7P")), "region"));
+    cases.push((
+        with(&["destinationAddress", "stateOrRegion"], json!("")),
+        "stateOrRegion",
+    ));
+    cases.push((
+        with(
+            &["items", "0", "perUnitDeclaredValue"],
+            json!({"currencyCode": "GBP", "value": "9.99"}),
+        ),
+        "not the currency of the marketplace (USD)",
+    ));
     cases.push((with(&["items"], json!([])), "at least one"));
     cases.push((
         with(&["items", "0", "sellerSku"], json!("NOT-AT-FBA")),
@@ -589,4 +600,76 @@ async fn faults_and_call_log() {
     assert_eq!(calls[0].operation.as_deref(), Some("token"));
     assert_eq!(calls[1].operation.as_deref(), Some("getFulfillmentOrder"));
     assert_eq!(calls[1].status, 429);
+}
+
+/// A seller in the UK marketplace is served by the EU endpoint only: the NA one refuses its
+/// calls with SP-API's 403, a US marketplace id is refused on the EU endpoint, money must be
+/// in pounds, and Royal Mail ships it.
+#[tokio::test]
+async fn a_uk_seller_is_served_in_the_eu_region_only_and_in_pounds() {
+    let sb = sandbox(SandboxConfig {
+        amazon_marketplace: "UK".into(),
+        ..fba(1)
+    })
+    .await;
+    assert_eq!(sb.amazon_region_url("eu"), Some(sb.amazon_url()));
+    let mut sp = Sp::new(&sb).await;
+    let sku = first_sku(&sp).await;
+    let uk_order = |id: &str, currency: &str| {
+        let mut body = order(id, &sku, 1);
+        body["marketplaceId"] = json!("A1F83G8C2ARO7P");
+        body["destinationAddress"] = json!({"name": "Jane Doe", "addressLine1": "10 High Street",
+            "city": "London", "stateOrRegion": "Greater London", "postalCode": "SW1A 1AA",
+            "countryCode": "GB", "phone": "+447700900123"});
+        body["items"][0]["perUnitDeclaredValue"] =
+            json!({"currencyCode": currency, "value": "12.50"});
+        body
+    };
+
+    let eu = sp.base.clone();
+    sp.base = sb.amazon_region_url("NA").unwrap();
+    let (status, v) = sp.create(&uk_order("UK-1", "GBP")).await;
+    assert_eq!((status, error_code(&v)), (403, "Unauthorized"), "{v}");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "Access to requested resource is denied."
+    );
+    let (status, _) = sp.call("GET", "/fba/inventory/v1/summaries", None).await;
+    assert_eq!(
+        status, 403,
+        "every operation is refused outside the seller's region"
+    );
+    sp.base = eu;
+
+    let (status, v) = sp.create(&order("US-1", &sku, 1)).await;
+    assert_eq!((status, error_code(&v)), (400, "InvalidInput"), "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("region"),
+        "{v}"
+    );
+    let (status, v) = sp.create(&uk_order("UK-1", "USD")).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(GBP)"),
+        "{v}"
+    );
+    assert!(sp.ctl.amazon_orders().await.unwrap().is_empty());
+
+    let (status, v) = sp.create(&uk_order("UK-1", "GBP")).await;
+    assert_eq!(status, 200, "{v}");
+    let (_, got) = sp.get("UK-1").await;
+    assert_eq!(
+        got["payload"]["fulfillmentOrder"]["marketplaceId"],
+        "A1F83G8C2ARO7P"
+    );
+    assert_eq!(
+        got["payload"]["fulfillmentOrderItems"][0]["perUnitDeclaredValue"]["currencyCode"],
+        "GBP"
+    );
 }

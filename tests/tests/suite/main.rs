@@ -15,6 +15,7 @@ mod linking;
 mod listing;
 mod magento;
 mod mcf;
+mod mcf_uk;
 mod metrics;
 mod orders;
 mod orders_crash;

@@ -15,23 +15,33 @@ use feedbridge_tui::demo::setup::{DemoFulfilment, Wiring};
 use std::time::Duration;
 use tarpc::context;
 
-const WAIT: Duration = Duration::from_secs(60);
+pub(super) const WAIT: Duration = Duration::from_secs(60);
 
 /// A rig with Amazon wired in: three one-variant products, the first two stocked at FBA with
 /// `fba_units` each. Returns the FBA SKUs and the one Amazon does not hold.
 async fn rig(fba_units: i64) -> anyhow::Result<(Rig, Vec<String>, String)> {
+    rig_in(fba_units, SandboxConfig::default(), |config| config).await
+}
+
+/// [`rig`] in the market `market` sets (TikTok region, store currency, Amazon marketplace),
+/// with the daemon's config passed through `edit`.
+pub(super) async fn rig_in(
+    fba_units: i64,
+    market: SandboxConfig,
+    edit: impl FnOnce(String) -> String,
+) -> anyhow::Result<(Rig, Vec<String>, String)> {
     let rig = Rig::start_wired(
         SandboxConfig {
             products: 3,
             variants_per_product: Some(1),
             fba_products: 2,
-            ..SandboxConfig::default()
+            ..market
         },
         Wiring {
             fulfilment: DemoFulfilment::Amazon,
             ..Wiring::default()
         },
-        |config| config,
+        edit,
     )
     .await?;
     let skus = rig.link_all(500).await?;
@@ -52,7 +62,7 @@ async fn rig(fba_units: i64) -> anyhow::Result<(Rig, Vec<String>, String)> {
     Ok((rig, fba, other))
 }
 
-fn order(lines: &[(&str, u32)]) -> NewTikTokOrder {
+pub(super) fn order(lines: &[(&str, u32)]) -> NewTikTokOrder {
     NewTikTokOrder {
         lines: lines
             .iter()
@@ -65,11 +75,11 @@ fn order(lines: &[(&str, u32)]) -> NewTikTokOrder {
     }
 }
 
-fn fulfilment_id(tiktok_id: &str) -> String {
+pub(super) fn fulfilment_id(tiktok_id: &str) -> String {
     format!("TTS-{tiktok_id}")
 }
 
-trait McfChecks {
+pub(super) trait McfChecks {
     async fn wait_fba_read(&self) -> anyhow::Result<()>;
     async fn wait_failure(&self, kind: FailureKind, tiktok_id: &str)
     -> anyhow::Result<FailureView>;

@@ -248,7 +248,7 @@ async fn settings_read_and_change() {
             "feedbridge: unknown setting 'colour'; use one of: buffer, max, markup, round99, \
              currency-rate, weight-kg, length-cm, width-cm, height-cm, location, hold, order-prefix, fbt-rule, \
              fbt-tag, inventory, restock, mirror-refunds, mcf-speed, mcf-policy, mcf-max-units, \
-             mcf-max-value\n",
+             mcf-max-value, mcf-excluded\n",
         ),
         (
             &["settings", "demo-us", "set", "location", "LOC-1"],

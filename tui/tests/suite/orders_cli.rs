@@ -295,7 +295,7 @@ async fn order_settings_read_and_change() {
              round99, currency-rate, weight-kg, length-cm, width-cm, height-cm, location, hold, \
              order-prefix, \
              fbt-rule, fbt-tag, inventory, restock, mirror-refunds, mcf-speed, mcf-policy, \
-             mcf-max-units, mcf-max-value\n",
+             mcf-max-units, mcf-max-value, mcf-excluded\n",
         ),
         // Valid to the console, refused by the daemon: its answer, exit 1.
         (
@@ -398,6 +398,7 @@ async fn amazon_mcf_orders_and_settings() {
             policy: FillPolicy::FillOrKill,
             max_units: None,
             max_order_value: Some(rust_decimal::Decimal::new(15000, 2)),
+            ..McfSettings::default()
         }
     );
     let refused = cli
@@ -405,5 +406,40 @@ async fn amazon_mcf_orders_and_settings() {
         .await;
     assert_eq!(refused.status.code(), Some(1));
     assert!(stderr(&refused).contains("fill-or-kill, fill-all or fill-all-available"));
+
+    let excluded = cli
+        .ok(&["mcf", "demo-us", "exclude", "SKU-A", "SKU-B"])
+        .await;
+    assert!(
+        excluded.contains("Excluded from Amazon MCF on demo-us: SKU-A, SKU-B"),
+        "{excluded}"
+    );
+    assert!(
+        excluded.contains("mcf-excluded   SKU-A SKU-B"),
+        "{excluded}"
+    );
+    let again = cli.ok(&["mcf", "demo-us", "exclude", "SKU-A"]).await;
+    assert!(again.contains("Nothing changed"), "{again}");
+    cli.ok(&["mcf", "demo-us", "include", "SKU-A"]).await;
+    let excluded_now = |daemon: &support::FakeDaemon| {
+        let state = daemon.state.lock().unwrap();
+        state
+            .mcf_settings
+            .excluded_skus
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(excluded_now(&daemon), ["SKU-B"]);
+    let shown = cli.ok(&["mcf", "demo-us"]).await;
+    assert!(shown.contains("mcf-excluded   SKU-B"), "{shown}");
+    let json = cli.ok(&["mcf", "demo-us", "--json"]).await;
+    let read: McfSettings = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(read.excluded_skus.len(), 1);
+    cli.ok(&["settings", "demo-us", "set", "mcf-excluded", "none"])
+        .await;
+    assert!(excluded_now(&daemon).is_empty());
+    let missing = cli.run(&["mcf", "demo-us", "exclude"]).await;
+    assert_eq!(missing.status.code(), Some(2), "a SKU is required");
     daemon.stop();
 }

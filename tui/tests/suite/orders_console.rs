@@ -673,6 +673,13 @@ fn order_settings_form_edits_the_amazon_mcf_rules() {
     erase(&mut app, 4);
     type_text(&mut app, "99.50");
     press(&mut app, KeyCode::Enter);
+    // SKUs never sent to Amazon: typed apart by spaces or commas.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    erase(&mut app, 4);
+    type_text(&mut app, "GLASS-1, GLASS-2");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Up);
     snapshot!("order_settings_mcf", render(&app, 110, 30));
     assert_eq!(press(&mut app, KeyCode::Char('w')), Some(Action::Save));
     assert_eq!(
@@ -685,6 +692,7 @@ fn order_settings_form_edits_the_amazon_mcf_rules() {
                 policy: FillPolicy::FillAll,
                 max_units: Some(3),
                 max_order_value: Some(rust_decimal::Decimal::new(9950, 2)),
+                excluded_skus: ["GLASS-1".to_owned(), "GLASS-2".to_owned()].into(),
             }),
         }]
     );

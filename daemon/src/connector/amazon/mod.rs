@@ -360,7 +360,7 @@ impl AmazonClient {
             }),
             401 | 403 => Err(ConnectorError::Unauthorized {
                 reason: format!(
-                    "Amazon denied access to the Selling Partner API ({message}); authorize the app again in Seller Central and update amazon.{}.refresh_token",
+                    "Amazon denied access to the Selling Partner API ({message}); authorize the app again in Seller Central and update amazon.{}.refresh_token (an authorization works only at the SP-API endpoint of its region: check the marketplace and api_base of [organization.amazon])",
                     self.settings.org
                 ),
                 raw,
@@ -386,7 +386,7 @@ impl AmazonClient {
             address.insert("addressLine2".into(), json!(a.address2));
         }
         address.insert("city".into(), json!(a.city));
-        address.insert("stateOrRegion".into(), json!(a.province));
+        address.insert("stateOrRegion".into(), json!(state_or_region(a)));
         address.insert("postalCode".into(), json!(a.zip));
         address.insert("countryCode".into(), json!(a.country_code));
         if !a.phone.is_empty() {
@@ -400,6 +400,10 @@ impl AmazonClient {
                     "sellerSku": i.seller_sku,
                     "sellerFulfillmentOrderItemId": i.item_id,
                     "quantity": i.quantity,
+                    "perUnitDeclaredValue": {
+                        "currencyCode": order.currency,
+                        "value": i.per_unit_value.to_string(),
+                    },
                 })
             })
             .collect();
@@ -415,6 +419,17 @@ impl AmazonClient {
             "destinationAddress": address,
             "items": items,
         })
+    }
+}
+
+/// `stateOrRegion`, which the model requires: the state or county, else (a UK address
+/// without a county, the usual case since postcodes replaced them) the post town.
+fn state_or_region(address: &super::Address) -> &str {
+    let state = address.province.trim();
+    if state.is_empty() {
+        address.city.trim()
+    } else {
+        state
     }
 }
 

@@ -23,6 +23,7 @@ use crate::connector::{
 use crate::store::{self, McfOrderRow, McfPackageRow, OrderRow};
 use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::{FailureKind, OrderSyncState};
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,15 +99,29 @@ fn new_fulfilment_order(
             country_code: r.region_code.clone(),
             phone: r.phone.clone(),
         },
+        currency: order.currency.trim().to_ascii_uppercase(),
         items: items_by_sku(order)
             .into_iter()
             .map(|(sku, (quantity, line_id))| NewFulfilmentItem {
+                per_unit_value: unit_value(order, &sku, quantity),
                 seller_sku: sku,
                 item_id: line_id,
                 quantity,
             })
             .collect(),
     }
+}
+
+/// What the buyer paid for one unit of `sku` (TikTok spreads discounts over the units, so
+/// their mean), to the cent.
+fn unit_value(order: &RemoteOrder, sku: &str, units: u32) -> Decimal {
+    let paid: Decimal = order
+        .line_items
+        .iter()
+        .filter(|line| line.seller_sku == sku)
+        .map(|line| line.sale_price)
+        .sum();
+    (paid / Decimal::from(units.max(1))).round_dp(2)
 }
 
 fn subject(row: &OrderRow) -> String {
@@ -193,6 +208,10 @@ pub async fn routing(engine: &Engine, row: &OrderRow) -> Result<Routing, StepFai
         return Ok(Routing::StoreOnly);
     }
     let (org_id, connection) = (org.id, shop.connection);
+    let currency = org
+        .amazon
+        .as_ref()
+        .map_or("", |amazon| amazon.marketplace.currency());
     let skus: Vec<String> = items_by_sku(&row.detail).into_keys().collect();
     let (fba, settings) = engine
         .store
@@ -207,6 +226,7 @@ pub async fn routing(engine: &Engine, row: &OrderRow) -> Result<Routing, StepFai
     Ok(Routing::Amazon {
         fba,
         settings,
+        currency: currency.to_owned(),
         has_order: None,
     })
 }
@@ -340,15 +360,18 @@ mod tests {
                 NewFulfilmentItem {
                     seller_sku: "A".into(),
                     item_id: "line0".into(),
-                    quantity: 2
+                    quantity: 2,
+                    per_unit_value: Decimal::TEN,
                 },
                 NewFulfilmentItem {
                     seller_sku: "B".into(),
                     item_id: "line1".into(),
-                    quantity: 1
+                    quantity: 1,
+                    per_unit_value: Decimal::TEN,
                 },
             ]
         );
+        assert_eq!(new.currency, "USD");
         let again = fulfilment_order_id(&o.id, attempt_of(&id) + 1);
         assert_eq!(again, "TTS-576461413038785752-R2");
         assert_eq!(attempt_of(&again), 2);
