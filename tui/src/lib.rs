@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod attribute_editor;
 pub mod attributes_cli;
 pub mod catalog_cli;
 pub mod cli;
