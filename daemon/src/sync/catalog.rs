@@ -441,23 +441,23 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
     let set_them = format!(
         "Set them with `feedbridge attributes {listing_id} set \"NAME=VALUE\"` or in the console (product detail, key a), or map a different category, then list it again."
     );
+    // Everything TikTok would refuse is named at once, so one fix round is enough.
+    let mut problems = Vec::new();
     if !missing.is_empty() {
         let quoted: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
-        return Err(listing_failure(
-            &draft,
-            format!(
-                "TikTok requires the attribute {} for this category",
-                quoted.join(", ")
-            ),
-            set_them,
+        problems.push(format!(
+            "TikTok requires the attribute {} for this category",
+            quoted.join(", ")
         ));
     }
     if !refused.is_empty() {
-        return Err(listing_failure(
-            &draft,
-            format!("TikTok would refuse its attributes: {}", refused.join("; ")),
-            set_them,
+        problems.push(format!(
+            "TikTok would refuse its attributes: {}",
+            refused.join("; ")
         ));
+    }
+    if !problems.is_empty() {
+        return Err(listing_failure(&draft, problems.join("; "), set_them));
     }
     let product_attributes = attributes::to_send(&fields);
     let package = package_facts(&settings, &variants);
