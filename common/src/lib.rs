@@ -2,6 +2,7 @@
 //! statuses, the config file, the `Console` RPC service and where its socket lives.
 //! No I/O beyond path lookups, no runtime.
 
+pub mod attributes;
 pub mod catalog;
 pub mod config;
 pub mod domain;

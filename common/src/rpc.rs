@@ -3,6 +3,7 @@
 //! Calls run under tarpc's default 10 s deadline, so nothing here blocks on a platform:
 //! actions enqueue jobs and return at once; `events_since` waits at most `max_wait_ms`.
 
+use crate::attributes::{AttributeForm, AttributeRule, AttributeTarget};
 use crate::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
@@ -97,6 +98,25 @@ pub trait Console {
         shop: String,
         store_carrier: String,
         tiktok_provider: Option<String>,
+    ) -> Result<String, RpcError>;
+    /// A category's product attributes for a listing (or as the category's defaults): allowed
+    /// values, current values and where they came from, and what TikTok would refuse. Call with
+    /// a 60 s deadline: it may read the category from TikTok.
+    async fn attribute_form(target: AttributeTarget) -> Result<AttributeForm, RpcError>;
+    /// Set attributes by name (or id) to values by name; values outside the allowed list are
+    /// custom values, refused where TikTok allows none. An empty list unsets the attribute.
+    /// Call with a 60 s deadline.
+    async fn set_attributes(
+        target: AttributeTarget,
+        values: Vec<(String, Vec<String>)>,
+    ) -> Result<String, RpcError>;
+    /// A shop's rules taking attributes from store options.
+    async fn attribute_rules(shop: String) -> Result<Vec<AttributeRule>, RpcError>;
+    /// Take `attribute` from the store option `store_option`; `None` removes the rule.
+    async fn set_attribute_rule(
+        shop: String,
+        attribute: String,
+        store_option: Option<String>,
     ) -> Result<String, RpcError>;
     /// Events after `cursor`; returns at once if there are any, else when one arrives or
     /// `max_wait_ms` (capped at [`MAX_EVENT_WAIT_MS`]) passes.

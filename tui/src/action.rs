@@ -2,6 +2,7 @@
 //! for, and updates arriving from the daemon. The main loop turns keys into actions, feeds every
 //! action to the app, and performs the [`Request`]s the app queues.
 
+use feedbridge_common::attributes::{AttributeForm, AttributeTarget};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
@@ -170,6 +171,13 @@ pub enum Request {
     },
     /// A command line typed in the `:` palette, as words after `feedbridge`.
     Run(Vec<String>),
+    /// A listing's attribute form.
+    AttributeForm(i64),
+    SetAttributes {
+        target: AttributeTarget,
+        /// (attribute name, values); no values unsets.
+        values: Vec<(String, Vec<String>)>,
+    },
 }
 
 /// A shop's order rules and its Amazon MCF rules, read together for the order settings form.
@@ -241,6 +249,14 @@ pub enum Answer {
         shop: String,
         result: Result<String, String>,
     },
+    AttributeForm {
+        listing_id: i64,
+        result: Result<Box<AttributeForm>, String>,
+    },
+    AttributesSaved {
+        listing_id: i64,
+        result: Result<String, String>,
+    },
     /// What a palette command printed, or why it failed.
     Ran {
         line: String,
@@ -294,6 +310,8 @@ pub enum Action {
     OpenCarriers,
     /// Open the order settings form of the selected shop.
     OpenOrderSettings,
+    /// Open the TikTok attribute form of the selected product.
+    OpenAttributes,
     /// Add a carrier mapping (carrier editor).
     AddCarrier,
     /// Edit the selected mapping or setting.

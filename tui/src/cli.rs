@@ -1,5 +1,6 @@
 //! The command line: the console by default, scriptable subcommands, and the demo.
 
+use crate::attributes_cli::{self, AttributeRulesCommand, AttributesCommand};
 use crate::catalog_cli::{self, LinkCommand, SettingsCommand};
 use crate::client::{self, ConnectError, ctx, long_ctx};
 use crate::console::{self, ConsoleError};
@@ -149,6 +150,33 @@ pub enum Command {
         listing_id: i64,
         #[arg(value_name = "SELLER_SKU")]
         seller_skus: Vec<String>,
+    },
+    /// A listing's TikTok product attributes (or with --category a shop's defaults for every
+    /// listing in a category): required or not, allowed values, the current value and where it
+    /// came from. `set "NAME=VALUE[,VALUE]"...` and `unset NAME...` change them.
+    Attributes {
+        #[arg(
+            value_name = "LISTING_ID",
+            required_unless_present = "category",
+            conflicts_with = "category"
+        )]
+        listing_id: Option<i64>,
+        /// The defaults of a category on a shop instead of one listing.
+        #[arg(long, num_args = 2, value_names = ["SHOP", "CATEGORY_ID"])]
+        category: Option<Vec<String>>,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        change: Option<AttributesCommand>,
+    },
+    /// A shop's rules taking TikTok attributes from store options (used where a listing and
+    /// its category set no value); `map ATTRIBUTE STORE_OPTION` and `unmap ATTRIBUTE`.
+    AttributeRules {
+        shop: String,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        change: Option<AttributeRulesCommand>,
     },
     /// Each store and TikTok shop connection: state, currency, region.
     Connections {
@@ -579,6 +607,54 @@ async fn execute(call: &Call, command: Command, out: &mut String) -> Result<(), 
             let answer = call.client.product_detail(ctx(), listing_id).await;
             let detail = answer.map_err(|e| call.lost(e))??;
             emit(out, json, &detail, catalog_cli::format_product)
+        }
+        Command::Attributes {
+            listing_id,
+            category,
+            json,
+            change,
+        } => {
+            let target =
+                attributes_cli::target(listing_id, category).map_err(anyhow::Error::msg)?;
+            match change {
+                None => {
+                    let answer = call.client.attribute_form(long_ctx(), target).await;
+                    let form = answer.map_err(|e| call.lost(e))??;
+                    emit(out, json, &form, attributes_cli::format_attribute_form)
+                }
+                Some(change) => {
+                    let values = attributes_cli::changes(change).map_err(anyhow::Error::msg)?;
+                    let answer = call.client.set_attributes(long_ctx(), target, values).await;
+                    say(out, answer.map_err(|e| call.lost(e))??);
+                    Ok(())
+                }
+            }
+        }
+        Command::AttributeRules { shop, json, change } => {
+            let answer = match change {
+                None => {
+                    let answer = call.client.attribute_rules(ctx(), shop.clone()).await;
+                    let rules = answer.map_err(|e| call.lost(e))??;
+                    return emit(out, json, &rules, |r| {
+                        attributes_cli::format_attribute_rules(&shop, r)
+                    });
+                }
+                Some(AttributeRulesCommand::Map {
+                    attribute,
+                    store_option,
+                }) => {
+                    call.client
+                        .set_attribute_rule(ctx(), shop, attribute, Some(store_option))
+                        .await
+                }
+                Some(AttributeRulesCommand::Unmap { attribute }) => {
+                    call.client
+                        .set_attribute_rule(ctx(), shop, attribute, None)
+                        .await
+                }
+            };
+            say(out, answer.map_err(|e| call.lost(e))??);
+            Ok(())
         }
         Command::Skus {
             listing_id,

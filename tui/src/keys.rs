@@ -47,6 +47,7 @@ pub enum Command {
     LinkPreview,
     EditSettings,
     ChooseSkus,
+    Attributes,
     Confirm,
     Deny,
     Help,
@@ -82,6 +83,7 @@ pub enum Dialog {
     OrderDetail,
     Carriers,
     OrderSettings,
+    Attributes,
     /// A yes/no question.
     Confirm,
 }
@@ -93,6 +95,7 @@ impl Dialog {
             Self::OrderDetail => "order detail",
             Self::Carriers => "carrier editor",
             Self::OrderSettings => "order settings",
+            Self::Attributes => "attributes",
         }
     }
 }
@@ -372,6 +375,13 @@ pub const KEYMAP: &[Binding] = &[
         scope: PRODUCTS,
     },
     Binding {
+        keys: &[ch('a')],
+        command: Command::Attributes,
+        description: "Set the product's TikTok attributes (form)",
+        hint: Some("attributes"),
+        scope: PRODUCTS,
+    },
+    Binding {
         keys: &[ch('K')],
         command: Command::LinkManual,
         description: "Link the product to an existing TikTok product",
@@ -432,21 +442,21 @@ pub const KEYMAP: &[Binding] = &[
         command: Command::Edit,
         description: "Edit the selected mapping or setting",
         hint: None,
-        scope: Scope::In(&[Dialog::Carriers, Dialog::OrderSettings]),
+        scope: Scope::In(&[Dialog::Carriers, Dialog::OrderSettings, Dialog::Attributes]),
     },
     Binding {
         keys: &[ch('d')],
         command: Command::Delete,
-        description: "Delete the selected mapping",
+        description: "Delete the mapping or clear the attribute",
         hint: None,
-        scope: CARRIERS,
+        scope: Scope::In(&[Dialog::Carriers, Dialog::Attributes]),
     },
     Binding {
         keys: &[ch('w')],
         command: Command::Save,
-        description: "Save the order settings",
+        description: "Save the order settings or attributes",
         hint: None,
-        scope: Scope::In(&[Dialog::OrderSettings]),
+        scope: Scope::In(&[Dialog::OrderSettings, Dialog::Attributes]),
     },
     Binding {
         keys: &[ch('y')],
@@ -733,7 +743,7 @@ mod tests {
         let d = press(KeyCode::Char('d'), KeyModifiers::NONE);
         assert_eq!(
             elsewhere(&d, Panel::Orders).map(|b| b.scope.place()),
-            Some("in the carrier editor".to_string())
+            Some("in the carrier editor, attributes".to_string())
         );
         assert_eq!(
             Scope::On(&[Panel::Failures]).place(),

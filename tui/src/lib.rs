@@ -8,6 +8,8 @@
 
 pub mod action;
 pub mod app;
+pub mod attribute_editor;
+pub mod attributes_cli;
 pub mod catalog_cli;
 pub mod cli;
 pub mod client;

@@ -176,6 +176,21 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
             }
             Answer::OrderSettingsSaved { shop, result }
         }
+        Request::AttributeForm(listing_id) => {
+            let target = feedbridge_common::attributes::AttributeTarget::Listing { listing_id };
+            let result = flat(client.attribute_form(long_ctx(), target).await).map(Box::new);
+            Answer::AttributeForm { listing_id, result }
+        }
+        Request::SetAttributes { target, values } => {
+            let listing_id = match &target {
+                feedbridge_common::attributes::AttributeTarget::Listing { listing_id } => {
+                    *listing_id
+                }
+                feedbridge_common::attributes::AttributeTarget::Category { .. } => 0,
+            };
+            let result = flat(client.set_attributes(long_ctx(), target, values).await);
+            Answer::AttributesSaved { listing_id, result }
+        }
         Request::Run(words) => {
             let line = shlex::try_join(words.iter().map(String::as_str))
                 .unwrap_or_else(|_| words.join(" "));

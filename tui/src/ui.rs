@@ -3,10 +3,10 @@
 use crate::action::Panel;
 use crate::app::{App, Popup};
 use crate::components::{
-    Component, draw_authorization, draw_carriers, draw_confirm_quit, draw_confirm_retry_all,
-    draw_connection_test, draw_detail, draw_help, draw_link_preview, draw_link_prompt,
-    draw_order_detail, draw_order_settings, draw_output, draw_palette, draw_picker, draw_report,
-    product_detail_lines,
+    Component, draw_attributes, draw_authorization, draw_carriers, draw_confirm_quit,
+    draw_confirm_retry_all, draw_connection_test, draw_detail, draw_help, draw_link_preview,
+    draw_link_prompt, draw_order_detail, draw_order_settings, draw_output, draw_palette,
+    draw_picker, draw_report, product_detail_lines,
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -99,6 +99,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }) => draw_confirm_retry_all(frame, area, *kind, organization, *count),
         Some(Popup::Carriers(editor)) => draw_carriers(frame, area, editor),
         Some(Popup::OrderSettings(form)) => draw_order_settings(frame, area, form),
+        Some(Popup::Attributes(editor)) => draw_attributes(frame, area, editor),
         None => {}
     }
 }

@@ -496,6 +496,10 @@ pub struct CategoryAttribute {
     pub required: bool,
     /// SALES_PROPERTY (varies per SKU) or PRODUCT_PROPERTY.
     pub is_sales_property: bool,
+    /// Values outside `values` may be sent (by name).
+    pub customizable: bool,
+    /// Several values may be sent.
+    pub multiple: bool,
     pub values: Vec<(String, String)>,
 }
 

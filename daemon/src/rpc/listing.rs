@@ -2,6 +2,7 @@
 
 use super::{ConsoleServer, internal};
 use crate::store::{self, ListingEdit, MappingOutcome};
+use crate::sync::attributes;
 use crate::sync::catalog;
 use crate::sync::description;
 use crate::sync::kind;
@@ -155,10 +156,20 @@ pub async fn product_detail(
     )
     .await
     {
+        let (listing, defaults, rules) =
+            catalog::chosen_attributes(&server.engine, &draft, category)
+                .await
+                .map_err(|failure| RpcError::Internal(failure.reason))?;
+        let chosen = attributes::Chosen {
+            listing: &listing,
+            category_defaults: &defaults,
+            rules: &rules,
+        };
         let variants = catalog::listed_variants(&draft);
-        if let Err(missing) = catalog::fill_attributes(&requirements.attributes, &variants) {
-            missing_attributes.extend(missing);
-        }
+        let fields = attributes::resolve(&requirements.attributes, &chosen, &variants);
+        let (missing, refused) = attributes::blockers(&fields);
+        missing_attributes.extend(missing);
+        missing_attributes.extend(refused);
         missing_attributes.extend(catalog::unmet_rules(&requirements.rules, &package));
     }
     Ok(ProductDetail {

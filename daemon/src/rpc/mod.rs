@@ -1,5 +1,6 @@
 //! The `Console` service: maps console calls onto the store and the job queue.
 
+mod attributes;
 mod connections;
 mod linking;
 mod listing;
@@ -9,6 +10,7 @@ mod settings;
 
 use crate::store::{self, MappingOutcome, StoreError};
 use crate::sync::{Engine, kind};
+use feedbridge_common::attributes::{AttributeForm, AttributeRule, AttributeTarget};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
@@ -416,6 +418,41 @@ impl Console for ConsoleServer {
         settings: ShopSettings,
     ) -> Result<String, RpcError> {
         settings::set_shop_settings(&self, shop, settings).await
+    }
+
+    async fn attribute_form(
+        self,
+        _: Context,
+        target: AttributeTarget,
+    ) -> Result<AttributeForm, RpcError> {
+        attributes::attribute_form(&self, target).await
+    }
+
+    async fn set_attributes(
+        self,
+        _: Context,
+        target: AttributeTarget,
+        values: Vec<(String, Vec<String>)>,
+    ) -> Result<String, RpcError> {
+        attributes::set_attributes(&self, target, values).await
+    }
+
+    async fn attribute_rules(
+        self,
+        _: Context,
+        shop: String,
+    ) -> Result<Vec<AttributeRule>, RpcError> {
+        attributes::attribute_rules(&self, shop).await
+    }
+
+    async fn set_attribute_rule(
+        self,
+        _: Context,
+        shop: String,
+        attribute: String,
+        store_option: Option<String>,
+    ) -> Result<String, RpcError> {
+        attributes::set_attribute_rule(&self, shop, attribute, store_option).await
     }
 
     async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {

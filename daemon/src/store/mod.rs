@@ -6,6 +6,7 @@
 //! thread of its own.
 
 mod adoption;
+mod attributes;
 mod catalog;
 mod health;
 mod jobs;
@@ -24,6 +25,7 @@ mod stock;
 mod tokens;
 
 pub use adoption::*;
+pub use attributes::*;
 pub use catalog::*;
 pub use health::storage_refusal;
 pub use jobs::*;
@@ -243,7 +245,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 15;
+    const MIGRATION_COUNT: i64 = 16;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

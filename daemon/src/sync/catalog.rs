@@ -1,17 +1,18 @@
 //! Reading the store catalog, listing on TikTok and following review.
 
+use super::attributes;
 use super::create_once::{Look, NotSent, Outcome, Sent, Steps, create_once};
 use super::{Engine, StepFailure, StepResult, kind};
 use super::{connections, description};
 use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSku};
 use crate::pricing;
 use crate::store::{self, DraftVariant, ListingDraft};
+use feedbridge_common::attributes::{AttributeRule, AttributeValue};
 use feedbridge_common::catalog::{FigureSource, PackageFacts, PackageSources, ShopSettings};
 use feedbridge_common::regions;
 use feedbridge_common::{ConnectionState, FailureKind, ListingStatus};
 use futures::StreamExt as _;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -191,48 +192,12 @@ pub fn package_facts(settings: &ShopSettings, variants: &[&DraftVariant]) -> Pac
     }
 }
 
-/// A category attribute as cached in the store.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct CachedAttribute {
-    pub id: String,
-    pub name: String,
-    pub required: bool,
-    pub is_sales_property: bool,
-}
+pub use super::attributes::CachedAttribute;
 
 /// What a category demands, from the cache or TikTok.
 pub struct Requirements {
     pub attributes: Vec<CachedAttribute>,
     pub rules: CategoryRules,
-}
-
-/// Required product attributes: (attribute id, value from a same-named option) or the names
-/// of those the store cannot fill.
-pub fn fill_attributes(
-    attributes: &[CachedAttribute],
-    variants: &[&DraftVariant],
-) -> Result<Vec<(String, String)>, Vec<String>> {
-    let mut filled = Vec::new();
-    let mut missing = Vec::new();
-    for attribute in attributes
-        .iter()
-        .filter(|a| a.required && !a.is_sales_property)
-    {
-        let value = variants
-            .iter()
-            .flat_map(|v| v.options.iter())
-            .find(|(name, _)| name.eq_ignore_ascii_case(&attribute.name))
-            .map(|(_, value)| value.clone());
-        match value {
-            Some(value) => filled.push((attribute.id.clone(), value)),
-            None => missing.push(attribute.name.clone()),
-        }
-    }
-    if missing.is_empty() {
-        Ok(filled)
-    } else {
-        Err(missing)
-    }
 }
 
 /// What the category's rules demand that this listing cannot give, in the merchant's words.
@@ -291,6 +256,9 @@ pub async fn requirements(
             name: a.name,
             required: a.required,
             is_sales_property: a.is_sales_property,
+            customizable: a.customizable,
+            multiple: a.multiple,
+            values: a.values,
         })
         .collect();
     let rules = client.category_rules(category_id).await?;
@@ -315,6 +283,27 @@ pub async fn requirements(
         warn!(%error, "Could not cache category requirements; they will be read again.");
     }
     Ok(Requirements { attributes, rules })
+}
+
+/// The merchant's attribute choices for a listing: its own values, its category's defaults on
+/// its shop, and the shop's rules.
+pub async fn chosen_attributes(
+    engine: &Engine,
+    draft: &ListingDraft,
+    category_id: &str,
+) -> Result<(Vec<AttributeValue>, Vec<AttributeValue>, Vec<AttributeRule>), StepFailure> {
+    let (listing_id, shop_id, category) = (draft.listing_id, draft.shop_id, category_id.to_owned());
+    engine
+        .store
+        .call(move |conn| {
+            Ok((
+                store::listing_attribute_values(conn, listing_id)?,
+                store::category_attribute_defaults(conn, shop_id, &category)?,
+                store::attribute_rules(conn, shop_id)?,
+            ))
+        })
+        .await
+        .map_err(StepFailure::from)
 }
 
 /// Submit one listing to TikTok, exactly once: a product already carrying our seller SKUs is
@@ -441,23 +430,37 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
     let requirements = requirements(engine, shop_conn, shop.client.as_ref(), &category_id)
         .await
         .map_err(tiktok)?;
-    let product_attributes = match fill_attributes(&requirements.attributes, &variants) {
-        Ok(filled) => filled,
-        Err(missing) => {
-            let quoted: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
-            return Err(listing_failure(
-                &draft,
-                format!(
-                    "TikTok requires the attribute {} for this category",
-                    quoted.join(", ")
-                ),
-                format!(
-                    "Add a product option named {} in the store, or map a different category, then list it again.",
-                    quoted.join(", ")
-                ),
-            ));
-        }
+    let (listing_values, category_defaults, rules) =
+        chosen_attributes(engine, &draft, &category_id).await?;
+    let chosen = attributes::Chosen {
+        listing: &listing_values,
+        category_defaults: &category_defaults,
+        rules: &rules,
     };
+    let fields = attributes::resolve(&requirements.attributes, &chosen, &variants);
+    let (missing, refused) = attributes::blockers(&fields);
+    let set_them = format!(
+        "Set them with `feedbridge attributes {listing_id} set \"NAME=VALUE\"` or in the console (product detail, key a), or map a different category, then list it again."
+    );
+    // Everything TikTok would refuse is named at once, so one fix round is enough.
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        let quoted: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
+        problems.push(format!(
+            "TikTok requires the attribute {} for this category",
+            quoted.join(", ")
+        ));
+    }
+    if !refused.is_empty() {
+        problems.push(format!(
+            "TikTok would refuse its attributes: {}",
+            refused.join("; ")
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(listing_failure(&draft, problems.join("; "), set_them));
+    }
+    let product_attributes = attributes::to_send(&fields);
     let package = package_facts(&settings, &variants);
     let unmet = unmet_rules(&requirements.rules, &package);
     if !unmet.is_empty() {
@@ -796,34 +799,6 @@ mod tests {
             synced_stock: None,
             measures: Measures::default(),
         }
-    }
-
-    fn attribute(name: &str, required: bool, sales: bool) -> CachedAttribute {
-        CachedAttribute {
-            id: format!("id-{name}"),
-            name: name.into(),
-            required,
-            is_sales_property: sales,
-        }
-    }
-
-    #[test]
-    fn required_attributes_come_from_same_named_options_or_are_named() {
-        let attributes = [
-            attribute("Material", true, false),
-            attribute("Pattern", false, false),
-            attribute("Color", true, true),
-        ];
-        let with = variant("A", &[("material", "Cotton")]);
-        assert_eq!(
-            fill_attributes(&attributes, &[&with]),
-            Ok(vec![("id-Material".to_owned(), "Cotton".to_owned())])
-        );
-        let without = variant("B", &[("Size", "M")]);
-        assert_eq!(
-            fill_attributes(&attributes, &[&without]),
-            Err(vec!["Material".to_owned()])
-        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! workers claim jobs from SQLite, run one idempotent step each, and end every attempt as
 //! done, retried with backoff, or a failure a human can read and retry.
 
+pub mod attributes;
 mod cancellations;
 mod carriers;
 pub(crate) mod catalog;

@@ -283,6 +283,30 @@ async fn create_product_validation() {
             12052009,
         ),
         (
+            "value id not in the list of a non-customizable attribute",
+            Box::new(|b| {
+                b["product_attributes"] = json!([{"id": "100392", "values": [{"id": "9999"}]}])
+            }),
+            12052009,
+        ),
+        (
+            "custom value for a non-customizable attribute",
+            Box::new(|b| {
+                b["product_attributes"] = json!([{"id": "100392", "values": [{"name": "Silk"}]}])
+            }),
+            12052009,
+        ),
+        (
+            "several values for a single-selection attribute",
+            Box::new(|b| {
+                b["product_attributes"] = json!([
+                    {"id": "100392", "values": [{"id": "1001"}]},
+                    {"id": "100395", "values": [{"id": "1101"}, {"id": "1102"}]}
+                ])
+            }),
+            12052009,
+        ),
+        (
             "category_version",
             Box::new(|b| b["category_version"] = json!("v1")),
             12052018,

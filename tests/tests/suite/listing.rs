@@ -5,7 +5,7 @@ use feedbridge_common::catalog::FigureSource;
 use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
 use feedbridge_sandbox::control::ControlClient;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
-use feedbridge_tests::{Daemon, wait_connected, wait_for, write_daemon_files};
+use feedbridge_tests::{Daemon, daemon_binary, wait_connected, wait_for, write_daemon_files};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -189,6 +189,122 @@ async fn listing_walks_every_status_with_chosen_skus() -> anyhow::Result<()> {
 
     // One TikTok product for this listing throughout.
     assert_eq!(control.tiktok_products().await?.len(), 1);
+    daemon.terminate()?;
+    Ok(())
+}
+
+/// `feedbridge attributes ...` against the test daemon: (exit status, stdout, stderr).
+fn attributes_cli(daemon: &Daemon, args: &[&str]) -> anyhow::Result<(bool, String, String)> {
+    let output = std::process::Command::new(daemon_binary().with_file_name("feedbridge"))
+        .arg("attributes")
+        .args(args)
+        .arg("--socket")
+        .arg(&daemon.socket)
+        .output()?;
+    Ok((
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    ))
+}
+
+/// The values of one product attribute on TikTok's stored product: (value id, name) pairs.
+fn sent_values(product: &Value, attribute_id: &str) -> Vec<(String, String)> {
+    product["product_attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["id"] == attribute_id)
+        .flat_map(|a| a["values"].as_array().cloned().unwrap_or_default())
+        .map(|v| {
+            let text = |key: &str| v[key].as_str().unwrap_or_default().to_owned();
+            (text("id"), text("name"))
+        })
+        .collect()
+}
+
+/// A category whose required attribute no store option fills: the listing is blocked naming
+/// it, the merchant types the values on the command line (one for the listing, one as the
+/// category's default), refused values are named with what TikTok allows, and TikTok's
+/// create call carries exactly the chosen value ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attribute_values_typed_on_the_cli_reach_tiktoks_create_call() -> anyhow::Result<()> {
+    let sandbox = sandbox(1).await?;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let dir = tempfile::tempdir()?;
+    let config = write_daemon_files(dir.path(), &sandbox)?;
+    let mut daemon = Daemon::spawn(&config, dir.path())?;
+    let console = daemon.client().await?;
+    wait_connected(&console).await?;
+    let listing = wait_for("the store catalog", WAIT, || async {
+        Ok(products(&console).await?.into_iter().next())
+    })
+    .await?;
+    let id = listing.id;
+    let id_arg = id.to_string();
+    console
+        .map_category(context::current(), id, NEEDS_MATERIAL.into())
+        .await??;
+    console
+        .list_products(context::current(), vec![id])
+        .await??;
+    let failed = wait_status(&console, id, ListingStatus::FailedToSync).await?;
+    let reason = failed.status_reason.unwrap_or_default();
+    assert!(reason.contains("\"Material\""), "{reason}");
+    assert!(control.tiktok_products().await?.is_empty());
+
+    // What the CLI shows: Material required, no value, TikTok's values listed.
+    let (ok, shown, _) = attributes_cli(&daemon, &[&id_arg, "--json"])?;
+    assert!(ok, "{shown}");
+    let form: Value = serde_json::from_str(&shown)?;
+    assert_eq!(form["fields"][0]["name"], "Material", "{form}");
+    assert_eq!(form["fields"][0]["required"], true);
+    assert!(form["fields"][0]["problem"].is_string(), "{form}");
+    let (ok, table, _) = attributes_cli(&daemon, &[&id_arg])?;
+    assert!(ok && table.contains("Cotton, Polyester, Linen"), "{table}");
+
+    // A value TikTok does not list for a non-customizable attribute is refused, naming both.
+    let (ok, _, refused) = attributes_cli(&daemon, &[&id_arg, "set", "Material=Silk"])?;
+    assert!(!ok);
+    assert!(
+        refused.contains("\"Silk\"") && refused.contains("Cotton"),
+        "{refused}"
+    );
+
+    let (ok, said, why) = attributes_cli(&daemon, &[&id_arg, "set", "Material=cotton,Linen"])?;
+    assert!(ok, "{why}");
+    assert!(said.contains("Material = cotton, Linen"), "{said}");
+    let (ok, _, why) = attributes_cli(
+        &daemon,
+        &[
+            "--category",
+            &listing.shop,
+            NEEDS_MATERIAL,
+            "set",
+            "Pattern=Striped",
+        ],
+    )?;
+    assert!(ok, "{why}");
+    let detail = console.product_detail(context::current(), id).await??;
+    assert!(
+        detail.missing_attributes.is_empty(),
+        "{:?}",
+        detail.missing_attributes
+    );
+
+    assert_eq!(console.resubmit(context::current(), vec![id]).await??, 1);
+    let listed = wait_status(&console, id, ListingStatus::UnderReview).await?;
+    let remote = tiktok_product(&control, &listed.tiktok_product_id.unwrap_or_default()).await?;
+    let pair = |id: &str, name: &str| (id.to_owned(), name.to_owned());
+    assert_eq!(
+        sent_values(&remote, "100392"),
+        vec![pair("1001", "Cotton"), pair("1003", "Linen")],
+        "{remote}"
+    );
+    assert_eq!(
+        sent_values(&remote, "100395"),
+        vec![pair("1102", "Striped")]
+    );
     daemon.terminate()?;
     Ok(())
 }

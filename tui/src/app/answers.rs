@@ -159,6 +159,29 @@ impl App {
                     form.loaded_settings(result);
                 }
             }
+            Answer::AttributeForm { listing_id, result } => {
+                if let Some(Popup::Attributes(editor)) = &mut self.popup
+                    && editor.listing_id == listing_id
+                {
+                    editor.loaded_form(result.map(|form| *form));
+                }
+            }
+            Answer::AttributesSaved { listing_id, result } => {
+                self.notice(match &result {
+                    Ok(message) => message.clone(),
+                    Err(error) => format!("Could not save the attributes: {error}"),
+                });
+                if let Some(Popup::Attributes(editor)) = &mut self.popup
+                    && editor.listing_id == listing_id
+                {
+                    let saved = result.is_ok();
+                    editor.saved(result);
+                    if saved {
+                        // Sources and problems as the daemon now sees them.
+                        self.requests.push(Request::AttributeForm(listing_id));
+                    }
+                }
+            }
             Answer::Ran { line, result } => self.show_output(format!(":{line}"), result),
             Answer::OrderSettingsSaved { shop, result } => {
                 self.notice(match &result {

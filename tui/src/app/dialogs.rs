@@ -2,6 +2,7 @@
 
 use super::{App, Picker, Popup, parse_authorization_input};
 use crate::action::{Panel, Request};
+use crate::attribute_editor::AttributeEditor;
 use crate::components::ConnectionRow;
 use crate::editors::{CarrierEditor, OrderSettingsForm};
 use crate::format::plural;
@@ -25,6 +26,24 @@ impl App {
         self.popup = Some(Popup::OrderSettings(Box::new(OrderSettingsForm::new(shop))));
     }
 
+    /// The attribute form of the product in the detail (or the selected one).
+    pub(super) fn open_attributes(&mut self) {
+        let Some(product) = self.products.selected() else {
+            self.notice("There is no product to set attributes of.".into());
+            return;
+        };
+        if product.category.is_none() {
+            self.notice(format!(
+                "{} has no TikTok category yet: m chooses one (its attributes depend on it).",
+                product.title
+            ));
+            return;
+        }
+        let (id, title) = (product.id, product.title.clone());
+        self.requests.push(Request::AttributeForm(id));
+        self.popup = Some(Popup::Attributes(Box::new(AttributeEditor::new(id, title))));
+    }
+
     /// Run a carrier editor step; a refusal becomes a notice.
     pub(super) fn carrier_action(&mut self, step: fn(&mut CarrierEditor) -> Result<(), String>) {
         if let Some(Popup::Carriers(editor)) = &mut self.popup
@@ -38,6 +57,7 @@ impl App {
         let result = match &mut self.popup {
             Some(Popup::Carriers(editor)) => editor.edit(),
             Some(Popup::OrderSettings(form)) => form.edit(),
+            Some(Popup::Attributes(editor)) => editor.edit(),
             _ => Ok(()),
         };
         if let Err(why) = result {
@@ -46,6 +66,10 @@ impl App {
     }
 
     pub(super) fn delete_carrier(&mut self) {
+        if let Some(Popup::Attributes(editor)) = &mut self.popup {
+            editor.clear();
+            return;
+        }
         let Some(Popup::Carriers(editor)) = &mut self.popup else {
             return;
         };
@@ -59,6 +83,16 @@ impl App {
     }
 
     pub(super) fn save_order_settings(&mut self) {
+        if let Some(Popup::Attributes(editor)) = &mut self.popup {
+            match editor.save() {
+                Ok(request) => {
+                    self.requests.push(request);
+                    self.notice("Saving the attributes…".into());
+                }
+                Err(why) => self.notice(why),
+            }
+            return;
+        }
         let Some(Popup::OrderSettings(form)) = &mut self.popup else {
             return;
         };
@@ -336,6 +370,12 @@ impl App {
             Popup::OrderSettings(mut form) => {
                 form.commit();
                 self.popup = Some(Popup::OrderSettings(form));
+            }
+            Popup::Attributes(mut editor) => {
+                if let Err(why) = editor.choose() {
+                    self.notice(why);
+                }
+                self.popup = Some(Popup::Attributes(editor));
             }
             other => self.popup = Some(other),
         }

@@ -126,6 +126,11 @@ impl App {
             (Some(Popup::Carriers(_)), Command::AddCarrier) => Action::AddCarrier,
             (Some(Popup::Carriers(_)), Command::Delete) => Action::Delete,
             (Some(Popup::OrderSettings(_)), Command::Save) => Action::Save,
+            (Some(Popup::Attributes(_)), Command::Up) => Action::Up,
+            (Some(Popup::Attributes(_)), Command::Down) => Action::Down,
+            (Some(Popup::Attributes(_)), Command::Edit) => Action::Edit,
+            (Some(Popup::Attributes(_)), Command::Delete) => Action::Delete,
+            (Some(Popup::Attributes(_)), Command::Save) => Action::Save,
             // The detail popup lets the panels be used under it; other popups answer only to
             // the keys above.
             (Some(popup), _) if *popup != Popup::Detail => return None,
@@ -175,6 +180,7 @@ impl App {
             (_, Command::ShopFilter) => Action::CycleShopFilter,
             (_, Command::Carriers) => Action::OpenCarriers,
             (_, Command::OrderSettings) => Action::OpenOrderSettings,
+            (_, Command::Attributes) => Action::OpenAttributes,
             (_, Command::EditSettings) => match self.connections.selected() {
                 Some(row) if row.is_shop => {
                     Action::OpenPalette(format!("settings {} set ", row.view.name))

@@ -8,6 +8,7 @@ mod input;
 mod lists;
 
 use crate::action::{Action, Lists, PageAnswer, PageRequest, Panel, Request};
+use crate::attribute_editor::AttributeEditor;
 use crate::components::{
     Component, ConnectionRow, Footer, Header, TablePanel, TableRow, failure_sort, order_sort,
     product_sort,
@@ -95,6 +96,8 @@ pub enum Popup {
     },
     Carriers(Box<CarrierEditor>),
     OrderSettings(Box<OrderSettingsForm>),
+    /// The TikTok attribute form of one listing.
+    Attributes(Box<AttributeEditor>),
 }
 
 impl Popup {
@@ -107,6 +110,7 @@ impl Popup {
             | Self::Palette { input } => Some(input),
             Self::Carriers(editor) => editor.input_mut(),
             Self::OrderSettings(form) => form.input_mut(),
+            Self::Attributes(editor) => editor.input_mut(),
             _ => None,
         }
     }
@@ -119,6 +123,7 @@ impl Popup {
             | Self::Palette { .. } => true,
             Self::Carriers(editor) => editor.takes_input(),
             Self::OrderSettings(form) => form.takes_input(),
+            Self::Attributes(editor) => editor.takes_input(),
             _ => false,
         }
     }
@@ -126,7 +131,7 @@ impl Popup {
     /// Up and Down move inside the popup while typing (picker results, providers).
     fn lists_while_typing(&self) -> bool {
         match self {
-            Self::Picker(_) => true,
+            Self::Picker(_) | Self::Attributes(_) => true,
             Self::Carriers(editor) => {
                 matches!(editor.mode, crate::editors::CarrierMode::Choosing { .. })
             }
@@ -140,6 +145,7 @@ impl Popup {
             Self::OrderDetail(_) => Some(Dialog::OrderDetail),
             Self::Carriers(_) => Some(Dialog::Carriers),
             Self::OrderSettings(_) => Some(Dialog::OrderSettings),
+            Self::Attributes(_) => Some(Dialog::Attributes),
             Self::ConfirmRetryAll { .. } | Self::LinkPreview { .. } | Self::ConfirmQuit => {
                 Some(Dialog::Confirm)
             }
@@ -365,6 +371,7 @@ impl App {
             Action::AskRetryAll => self.ask_retry_all(),
             Action::OpenCarriers => self.open_carriers(),
             Action::OpenOrderSettings => self.open_order_settings(),
+            Action::OpenAttributes => self.open_attributes(),
             Action::AddCarrier => self.carrier_action(CarrierEditor::add),
             Action::Edit => self.edit(),
             Action::Delete => self.delete_carrier(),
@@ -447,6 +454,7 @@ impl App {
         let stepped_back = match &mut self.popup {
             Some(Popup::Carriers(editor)) => editor.back(),
             Some(Popup::OrderSettings(form)) => form.back(),
+            Some(Popup::Attributes(editor)) => editor.back(),
             _ => false,
         };
         if !stepped_back {
@@ -482,6 +490,7 @@ impl App {
             Some(Popup::OrderDetail(view)) => return view.scroll_by(step),
             Some(Popup::Carriers(editor)) => return editor.move_by(step),
             Some(Popup::OrderSettings(form)) => return form.move_by(step),
+            Some(Popup::Attributes(editor)) => return editor.move_by(step),
             _ => {}
         }
         match self.panel {

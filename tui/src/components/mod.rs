@@ -1,6 +1,7 @@
 //! The console's parts. Each one keeps its own state, changes it only in `update`, and draws
 //! from it in `draw` without doing I/O.
 
+mod attribute_dialog;
 mod columns;
 mod connections;
 mod dialogs;
@@ -15,6 +16,7 @@ mod popup;
 mod products;
 mod table;
 
+pub use attribute_dialog::draw_attributes;
 pub use columns::{Column, age, fit, layout};
 pub use connections::ConnectionRow;
 pub use dialogs::{

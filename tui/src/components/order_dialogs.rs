@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 /// A bordered box over most of the screen, cleared; returns its inner area.
-fn frame_box(frame: &mut Frame, area: Rect, title: &str, hint: &str) -> Rect {
+pub(super) fn frame_box(frame: &mut Frame, area: Rect, title: &str, hint: &str) -> Rect {
     let width = area.width.saturating_mul(4) / 5;
     let height = area.height.saturating_mul(4) / 5;
     let popup = popup_area(area, width.max(40), height.max(10));
@@ -39,7 +39,7 @@ pub(super) fn input_spans(input: &str) -> Vec<Span<'static>> {
     vec![Span::raw(input.to_string()).cyan(), Span::raw("▏").cyan()]
 }
 
-fn answer_line(answer: &Result<String, String>) -> Line<'static> {
+pub(super) fn answer_line(answer: &Result<String, String>) -> Line<'static> {
     match answer {
         Ok(message) => Line::raw(message.clone()).green(),
         Err(error) => Line::raw(error.clone()).red(),

@@ -7,12 +7,13 @@ use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use feedbridge_common::CategoryRef;
+use feedbridge_common::attributes::AttributeTarget;
 use feedbridge_common::catalog::{ConnectionCheck, ConnectionTest, MappingReport};
 use feedbridge_tui::action::{Action, Answer, Request};
 use feedbridge_tui::app::{App, Popup};
 use support::{
-    AUTH_STATE, loaded, press, render, sample_detail, sample_link_preview, sample_products,
-    sample_snapshot,
+    AUTH_STATE, loaded, press, render, sample_attribute_form, sample_detail, sample_link_preview,
+    sample_products, sample_snapshot,
 };
 
 macro_rules! snapshot {
@@ -395,4 +396,83 @@ fn catalog_keys_elsewhere_only_explain() {
     assert!(matches!(action, Some(Action::Notice(_))), "{action:?}");
     assert!(app.take_requests().is_empty());
     assert_eq!(app.popup, None);
+}
+
+/// From the product detail, `a` opens the attribute form; values are picked from TikTok's
+/// list (several where allowed) or typed (where custom values are allowed), `w` saves them
+/// through the daemon, and the form read again shows them as set on the product.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attribute_form_takes_typed_values_and_saves_them() {
+    let mut app = on_products();
+    press(&mut app, KeyCode::Enter);
+    app.take_requests();
+    assert_eq!(
+        press(&mut app, KeyCode::Char('a')),
+        Some(Action::OpenAttributes)
+    );
+    assert_eq!(app.take_requests(), vec![Request::AttributeForm(1)]);
+    let target = AttributeTarget::Listing { listing_id: 1 };
+    app.update(Action::Answered(Answer::AttributeForm {
+        listing_id: 1,
+        result: Ok(Box::new(sample_attribute_form(target.clone(), &[]))),
+    }));
+    snapshot!("catalog_attribute_form_loaded", render(&app, 110, 20));
+
+    // Material: several values from TikTok's list, found by typing.
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Edit));
+    type_text(&mut app, "lin");
+    assert_eq!(press(&mut app, KeyCode::Enter), Some(Action::Submit));
+    type_text(&mut app, "cot");
+    press(&mut app, KeyCode::Enter);
+    snapshot!("catalog_attribute_form_choosing", render(&app, 110, 20));
+    // A value of one's own is refused where TikTok allows none.
+    type_text(&mut app, "silk");
+    press(&mut app, KeyCode::Enter);
+    let notice = app.footer.notice().unwrap_or_default().to_owned();
+    assert!(
+        notice.contains("\"silk\" is not one of TikTok's values"),
+        "{notice}"
+    );
+    press(&mut app, KeyCode::Esc);
+    // Pattern: one value, typed (custom values allowed).
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Dots");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(&app.popup, Some(Popup::Attributes(editor)) if editor.choosing.is_none()));
+
+    assert_eq!(press(&mut app, KeyCode::Char('w')), Some(Action::Save));
+    let save = app.take_requests();
+    assert_eq!(
+        save,
+        vec![Request::SetAttributes {
+            target: target.clone(),
+            values: vec![
+                ("Material".into(), vec!["Linen".into(), "Cotton".into()]),
+                ("Pattern".into(), vec!["Dots".into()]),
+            ],
+        }]
+    );
+
+    // Through the daemon: saved, then the form is read again.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("feedbridged.sock");
+    let daemon = support::FakeDaemon::start(&socket, support::samples()).await;
+    let console = feedbridge_tui::client::connect(&socket).await.unwrap();
+    for request in save {
+        let answer = feedbridge_tui::requests::perform(&console, &socket, request).await;
+        app.update(answer);
+    }
+    assert_eq!(app.take_requests(), vec![Request::AttributeForm(1)]);
+    let answer =
+        feedbridge_tui::requests::perform(&console, &socket, Request::AttributeForm(1)).await;
+    app.update(answer);
+    assert_eq!(
+        daemon.state.lock().unwrap().calls,
+        vec![
+            "attributes 1 Material=Linen,Cotton".to_owned(),
+            "attributes 1 Pattern=Dots".to_owned()
+        ]
+    );
+    snapshot!("catalog_attribute_form_saved", render(&app, 110, 20));
 }

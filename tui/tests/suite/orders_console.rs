@@ -709,7 +709,7 @@ fn help_lists_the_new_keys_and_scrolls() {
     let mut app = loaded();
     press(&mut app, KeyCode::Char('?'));
     let mut pages = String::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         pages.push_str(&render(&app, 120, 30));
         press(&mut app, KeyCode::PageDown);
     }
@@ -723,8 +723,8 @@ fn help_lists_the_new_keys_and_scrolls() {
         "o           Order settings of the TikTok shop",
         "a           Add a mapping",
         "Enter       Edit the selected mapping or setting",
-        "d           Delete the selected mapping (carrier editor)",
-        "w           Save the order settings (order settings)",
+        "d           Delete the mapping or clear the attribute (carrier editor, attributes)",
+        "w           Save the order settings or attributes (order settings, attributes)",
         "n           No (yes/no questions)",
         "PgDn        Move or scroll a page down",
     ] {

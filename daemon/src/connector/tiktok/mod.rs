@@ -1477,6 +1477,8 @@ mod tests {
             name: "Material".into(),
             required: true,
             is_sales_property: false,
+            customizable: false,
+            multiple: true,
             values: vec![
                 ("1001".into(), "Cotton".into()),
                 ("1002".into(), "Polyester".into()),

@@ -178,6 +178,10 @@ pub(super) struct WireAttribute {
     /// Misspelt in the real API (§12.9); `is_required` accepted too in case it gets fixed.
     #[serde(alias = "is_required", deserialize_with = "de_bool")]
     pub is_requried: bool,
+    #[serde(deserialize_with = "de_bool")]
+    pub is_customizable: bool,
+    #[serde(deserialize_with = "de_bool")]
+    pub is_multiple_selection: bool,
     #[serde(deserialize_with = "de_vec")]
     pub values: Vec<WireIdName>,
 }
@@ -198,6 +202,8 @@ impl From<WireAttribute> for CategoryAttribute {
             name: a.name,
             required: a.is_requried,
             is_sales_property: a.kind == "SALES_PROPERTY",
+            customizable: a.is_customizable,
+            multiple: a.is_multiple_selection,
             values: a.values.into_iter().map(|v| (v.id, v.name)).collect(),
         }
     }
@@ -856,12 +862,15 @@ mod tests {
     #[test]
     fn attribute_misspelling_and_sales_property() {
         let json = r#"{"attributes":[{"id":"100000","name":"Color","type":"SALES_PROPERTY","is_requried":true,
-            "values":[{"id":"1","name":"Red"}]},{"id":"100392","name":"Material","type":"PRODUCT_PROPERTY"}]}"#;
+            "is_customizable":true,"values":[{"id":"1","name":"Red"}]},
+            {"id":"100392","name":"Material","type":"PRODUCT_PROPERTY","is_multiple_selection":true}]}"#;
         let data: AttributesData = serde_json::from_str(json).unwrap();
         let attrs: Vec<CategoryAttribute> = data.attributes.into_iter().map(Into::into).collect();
         assert!(attrs[0].required && attrs[0].is_sales_property);
         assert_eq!(attrs[0].values, vec![("1".to_owned(), "Red".to_owned())]);
         assert!(!attrs[1].required && !attrs[1].is_sales_property);
+        assert!(attrs[0].customizable && !attrs[0].multiple);
+        assert!(!attrs[1].customizable && attrs[1].multiple);
     }
 
     #[test]

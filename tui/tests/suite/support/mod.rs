@@ -9,6 +9,7 @@ pub mod pages;
 pub use pages::{Samples, answer, refresh, rows, settle};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use feedbridge_common::attributes::*;
 use feedbridge_common::catalog::*;
 use feedbridge_common::orders::*;
 use feedbridge_common::rpc::RpcError;
@@ -522,6 +523,64 @@ fn unknown_shop(shop: &str) -> RpcError {
     RpcError::NotFound(format!("TikTok shop {shop}"))
 }
 
+/// The sample category's product attributes: Material (required, several values from a
+/// list) and Pattern (optional, one value, custom allowed); what `set_attributes` recorded in
+/// `calls` is shown as set on the listing.
+pub fn sample_attribute_form(target: AttributeTarget, calls: &[String]) -> AttributeForm {
+    let allowed = |names: &[(&str, &str)]| {
+        names
+            .iter()
+            .map(|(id, name)| AllowedValue {
+                id: (*id).into(),
+                name: (*name).into(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut fields = vec![
+        AttributeField {
+            id: "100392".into(),
+            name: "Material".into(),
+            required: true,
+            multiple: true,
+            customizable: false,
+            allowed: allowed(&[("1001", "Cotton"), ("1002", "Polyester"), ("1003", "Linen")]),
+            current: Vec::new(),
+            source: None,
+            problem: Some("required for this category; no value set".into()),
+        },
+        AttributeField {
+            id: "100395".into(),
+            name: "Pattern".into(),
+            required: false,
+            multiple: false,
+            customizable: true,
+            allowed: allowed(&[("1101", "Solid"), ("1102", "Striped")]),
+            current: Vec::new(),
+            source: None,
+            problem: None,
+        },
+    ];
+    for call in calls {
+        for field in &mut fields {
+            if let Some(values) = call
+                .strip_prefix("attributes ")
+                .and_then(|rest| rest.split_once(' '))
+                .and_then(|(_, set)| set.strip_prefix(&format!("{}=", field.name)))
+            {
+                field.current = values.split(',').map(str::to_owned).collect();
+                field.source = Some(AttributeSource::Listing);
+                field.problem = None;
+            }
+        }
+    }
+    AttributeForm {
+        target,
+        title: "Organic Tee".into(),
+        category_id: "601226".into(),
+        fields,
+    }
+}
+
 impl Console for FakeConsole {
     async fn test_connection(self, _: Context, name: String) -> Result<ConnectionTest, RpcError> {
         let check = |what: &str, ok: bool, detail: &str| ConnectionCheck {
@@ -860,6 +919,63 @@ impl Console for FakeConsole {
             region_default: fake.region_default.clone(),
             unmapped_seen: fake.unmapped_seen.clone(),
         })
+    }
+
+    async fn attribute_form(
+        self,
+        _: Context,
+        target: AttributeTarget,
+    ) -> Result<AttributeForm, RpcError> {
+        let fake = self.state.lock().unwrap();
+        Ok(sample_attribute_form(target, &fake.calls))
+    }
+
+    async fn set_attributes(
+        self,
+        _: Context,
+        target: AttributeTarget,
+        values: Vec<(String, Vec<String>)>,
+    ) -> Result<String, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        let label = match &target {
+            AttributeTarget::Listing { listing_id } => listing_id.to_string(),
+            AttributeTarget::Category { shop, category_id } => format!("{shop}/{category_id}"),
+        };
+        for (name, chosen) in &values {
+            fake.calls
+                .push(format!("attributes {label} {name}={}", chosen.join(",")));
+        }
+        Ok(format!("Organic Tee: {} attribute(s) saved.", values.len()))
+    }
+
+    async fn attribute_rules(
+        self,
+        _: Context,
+        shop: String,
+    ) -> Result<Vec<AttributeRule>, RpcError> {
+        let fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        Ok(Vec::new())
+    }
+
+    async fn set_attribute_rule(
+        self,
+        _: Context,
+        shop: String,
+        attribute: String,
+        store_option: Option<String>,
+    ) -> Result<String, RpcError> {
+        let mut fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        fake.calls.push(format!(
+            "rule {shop} {attribute}={}",
+            store_option.unwrap_or_default()
+        ));
+        Ok(format!("{shop}: rule saved."))
     }
 
     async fn set_carrier_mapping(
