@@ -3,6 +3,7 @@
 //! No I/O beyond path lookups, no runtime.
 
 pub mod catalog;
+pub mod compliance;
 pub mod config;
 pub mod domain;
 pub mod mcf;

@@ -7,6 +7,7 @@
 
 mod adoption;
 mod catalog;
+mod compliance;
 mod health;
 mod jobs;
 mod mcf;
@@ -25,6 +26,7 @@ mod tokens;
 
 pub use adoption::*;
 pub use catalog::*;
+pub use compliance::*;
 pub use health::storage_refusal;
 pub use jobs::*;
 pub use mcf::*;
@@ -243,7 +245,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 15;
+    const MIGRATION_COUNT: i64 = 16;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

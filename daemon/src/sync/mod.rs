@@ -5,6 +5,7 @@
 mod cancellations;
 mod carriers;
 pub(crate) mod catalog;
+pub(crate) mod compliance;
 pub mod connections;
 mod create_once;
 pub mod description;
