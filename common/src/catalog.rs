@@ -152,6 +152,9 @@ pub struct ProductDetail {
     pub linked: bool,
     /// Required category attributes feedbridge cannot fill yet.
     pub missing_attributes: Vec<String>,
+    /// Brand, size chart, certifications and EU operators, and what is still missing.
+    #[serde(default)]
+    pub compliance: crate::compliance::ComplianceView,
 }
 
 /// What linking by seller SKU would do, before anything changes.

@@ -4,6 +4,7 @@
 
 pub mod attributes;
 pub mod catalog;
+pub mod compliance;
 pub mod config;
 pub mod domain;
 pub mod mcf;

@@ -110,13 +110,18 @@ pub struct Region {
 }
 
 impl Region {
-    /// Why a product cannot be listed in this market with what feedbridge can send today,
-    /// naming every missing piece; `None` when nothing is required.
-    pub fn listing_refusal(&self) -> Option<String> {
-        if self.listing_requires.is_empty() {
+    /// Why a product cannot be listed in this market, naming every required piece `has` says
+    /// is missing; `None` when nothing is missing.
+    pub fn listing_refusal(&self, has: impl Fn(Compliance) -> bool) -> Option<String> {
+        let names: Vec<&str> = self
+            .listing_requires
+            .iter()
+            .filter(|c| !has(**c))
+            .map(|c| c.describe())
+            .collect();
+        if names.is_empty() {
             return None;
         }
-        let names: Vec<&str> = self.listing_requires.iter().map(|c| c.describe()).collect();
         Some(format!(
             "cannot list in {} ({}): TikTok requires {} on every product there",
             self.name,
@@ -251,13 +256,22 @@ mod tests {
             assert_eq!(r.category_version, version, "{code}");
         }
         let de = region("de").expect("DE");
-        let refusal = de.listing_refusal().expect("EU refusal");
+        let refusal = de.listing_refusal(|_| false).expect("EU refusal");
         assert!(
             refusal.contains("responsible person (EU)") && refusal.contains("manufacturer"),
             "{refusal}"
         );
-        assert_eq!(region("GB").and_then(Region::listing_refusal), None);
-        assert_eq!(region("JP").and_then(Region::listing_refusal), None);
+        let half = de
+            .listing_refusal(|c| c == Compliance::ResponsiblePerson)
+            .expect("the manufacturer is still missing");
+        assert!(!half.contains("responsible person"), "{half}");
+        assert_eq!(de.listing_refusal(|_| true), None);
+        for code in ["GB", "JP"] {
+            assert_eq!(
+                region(code).and_then(|r| r.listing_refusal(|_| false)),
+                None
+            );
+        }
     }
 
     #[test]

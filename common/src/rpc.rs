@@ -7,6 +7,10 @@ use crate::attributes::{AttributeForm, AttributeRule, AttributeTarget};
 use crate::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
+use crate::compliance::{
+    BrandView, ComplianceChange, ComplianceTarget, ComplianceView, NewOperator, OperatorRole,
+    ShopCompliance,
+};
 use crate::domain::{
     CategoryRef, EventBatch, FailureKind, FailureQuery, FailureView, OrderFilter, OrderQuery,
     OrderView, Page, ProductFilter, ProductQuery, ProductView, StatusReport,
@@ -117,6 +121,37 @@ pub trait Console {
         shop: String,
         attribute: String,
         store_option: Option<String>,
+    ) -> Result<String, RpcError>;
+    /// A listing's brand, size chart, certifications and its shop's EU operators, with what
+    /// its category still needs. Call with a 60 s deadline: it may read the category's rules.
+    async fn compliance(listing_id: i64) -> Result<ComplianceView, RpcError>;
+    /// Change a listing's compliance choices, or a shop category's default. Call with a 60 s
+    /// deadline: a brand is checked against the shop's TikTok brand list.
+    async fn set_compliance(
+        target: ComplianceTarget,
+        change: ComplianceChange,
+    ) -> Result<String, RpcError>;
+    /// The shop's TikTok brands, usable in `category_id` when given, whose name contains
+    /// `search`. Call with a 60 s deadline.
+    async fn brands(
+        shop: String,
+        category_id: Option<String>,
+        search: String,
+    ) -> Result<Vec<BrandView>, RpcError>;
+    /// TikTok's suggested category for a product title. Call with a 60 s deadline.
+    async fn recommend_category(shop: String, title: String) -> Result<CategoryRef, RpcError>;
+    /// The EU manufacturer and responsible person a shop's products name.
+    async fn shop_compliance(shop: String) -> Result<ShopCompliance, RpcError>;
+    async fn set_shop_compliance(
+        shop: String,
+        compliance: ShopCompliance,
+    ) -> Result<String, RpcError>;
+    /// Register a manufacturer or responsible person with TikTok and make it the shop's;
+    /// returns its TikTok id. Call with a 60 s deadline.
+    async fn create_operator(
+        shop: String,
+        role: OperatorRole,
+        operator: NewOperator,
     ) -> Result<String, RpcError>;
     /// Events after `cursor`; returns at once if there are any, else when one arrives or
     /// `max_wait_ms` (capped at [`MAX_EVENT_WAIT_MS`]) passes.

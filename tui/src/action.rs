@@ -120,6 +120,11 @@ pub enum Request {
         shop: String,
         search: String,
     },
+    /// TikTok's suggested category for a product title.
+    RecommendCategory {
+        shop: String,
+        title: String,
+    },
     MapCategories {
         listing_ids: Vec<i64>,
         category_id: String,
@@ -195,6 +200,10 @@ pub enum Answer {
     Categories {
         search: String,
         result: Result<Vec<CategoryRef>, String>,
+    },
+    Recommended {
+        title: String,
+        result: Result<CategoryRef, String>,
     },
     Mapped {
         category_id: String,

@@ -170,6 +170,8 @@ pub fn format_product(detail: &ProductDetail) -> String {
     if !detail.missing_attributes.is_empty() {
         field("missing:", detail.missing_attributes.join(", "));
     }
+    out.push_str(&crate::compliance_cli::format_view(&detail.compliance));
+    let mut field = |name: &str, value: String| out.push_str(&format!("{name:<15} {value}\n"));
     let tiktok = or_none(product.tiktok_product_id.as_deref());
     field(
         "tiktok product:",

@@ -3,6 +3,7 @@
 use crate::attributes_cli::{self, AttributeRulesCommand, AttributesCommand};
 use crate::catalog_cli::{self, LinkCommand, SettingsCommand};
 use crate::client::{self, ConnectError, ctx, long_ctx};
+use crate::compliance_cli;
 use crate::console::{self, ConsoleError};
 use crate::format::{self, NONE, or_none, plural, text_table};
 use crate::manual;
@@ -100,12 +101,17 @@ pub enum Command {
         #[arg(long, value_name = "NAME", requires = "kind")]
         org: Option<String>,
     },
-    /// Leaf categories of a TikTok shop, optionally filtered by a search term.
+    /// Leaf categories of a TikTok shop, optionally filtered by a search term; with
+    /// --recommend, TikTok's suggestion for a product title.
     Categories {
         /// The shop's name in the config, e.g. "acme-us".
         shop: String,
         /// Case-insensitive text the category path must contain.
+        #[arg(conflicts_with = "recommend")]
         search: Option<String>,
+        /// Ask TikTok which category suits this product title.
+        #[arg(long, value_name = "TITLE")]
+        recommend: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -178,6 +184,29 @@ pub enum Command {
         #[command(subcommand)]
         change: Option<AttributeRulesCommand>,
     },
+    /// A listing's brand (or with --category SHOP CATEGORY_ID, that category's default):
+    /// `set BRAND_ID`, `set none` (no brand) or `clear`; without a change, show its compliance.
+    Brand(compliance_cli::BrandArgs),
+    /// A TikTok shop's brands (authorized ones can be used).
+    Brands {
+        shop: String,
+        /// Case-insensitive text the brand name must contain.
+        #[arg(long, value_name = "NAME")]
+        search: Option<String>,
+        /// Only brands usable in this category.
+        #[arg(long, value_name = "CATEGORY_ID")]
+        category: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A listing's size chart (or a category's default): `set PATH|URL|template:ID` or `clear`.
+    SizeChart(compliance_cli::SizeChartArgs),
+    /// A listing's certification documents (or a category's default): `set CERT_ID
+    /// PATH|URL...` or `remove CERT_ID`.
+    Certification(compliance_cli::CertificationArgs),
+    /// A TikTok shop's EU manufacturer and responsible person: show, `set --manufacturer ID
+    /// --responsible-person ID`, or `create manufacturer|responsible-person --name ...`.
+    Compliance(compliance_cli::ShopComplianceArgs),
     /// Each store and TikTok shop connection: state, currency, region.
     Connections {
         #[arg(long)]
@@ -522,10 +551,43 @@ async fn execute(call: &Call, command: Command, out: &mut String) -> Result<(), 
             say(out, answer.map_err(|e| call.lost(e))??);
             Ok(())
         }
-        Command::Categories { shop, search, json } => {
+        Command::Categories {
+            shop,
+            search: _,
+            recommend: Some(title),
+            json,
+        } => {
+            let answer = call
+                .client
+                .recommend_category(long_ctx(), shop, title)
+                .await;
+            let category = answer.map_err(|e| call.lost(e))??;
+            emit(out, json, &category, |c| {
+                format!(
+                    "TikTok recommends {} ({}); map it with feedbridge map LISTING_ID {}\n",
+                    c.name, c.id, c.id
+                )
+            })
+        }
+        Command::Categories {
+            shop,
+            search,
+            recommend: None,
+            json,
+        } => {
             let categories = call.categories(shop, search.unwrap_or_default()).await??;
             emit(out, json, &categories, |c| format_categories(c))
         }
+        Command::Brand(args) => compliance_cli::brand(call, args, out).await,
+        Command::Brands {
+            shop,
+            search,
+            category,
+            json,
+        } => compliance_cli::brands(call, shop, category, search, json, out).await,
+        Command::SizeChart(args) => compliance_cli::size_chart(call, args, out).await,
+        Command::Certification(args) => compliance_cli::certification(call, args, out).await,
+        Command::Compliance(args) => compliance_cli::shop(call, args, out).await,
         Command::Map {
             category: None,
             args,
@@ -838,16 +900,16 @@ fn listing_id_arg(text: &str) -> Result<i64, CliError> {
 }
 
 /// One connection plus its socket, so transport errors can name it.
-struct Call {
+pub(crate) struct Call {
     socket: PathBuf,
-    client: ConsoleClient,
+    pub(crate) client: ConsoleClient,
 }
 
 type Rpc<T> = Result<T, CliError>;
 type AppResult<T> = Result<T, feedbridge_common::rpc::RpcError>;
 
 impl Call {
-    fn lost(&self, source: tarpc::client::RpcError) -> CliError {
+    pub(crate) fn lost(&self, source: tarpc::client::RpcError) -> CliError {
         CliError::Transport {
             socket: self.socket.clone(),
             source,
@@ -945,7 +1007,7 @@ impl Call {
 }
 
 /// Write `value` as one compact JSON document, or as text.
-fn emit<T: Serialize + ?Sized>(
+pub(crate) fn emit<T: Serialize + ?Sized>(
     out: &mut String,
     json: bool,
     value: &T,
@@ -961,7 +1023,7 @@ fn emit<T: Serialize + ?Sized>(
 }
 
 /// One line of a command's output.
-fn say(out: &mut String, line: impl std::fmt::Display) {
+pub(crate) fn say(out: &mut String, line: impl std::fmt::Display) {
     out.push_str(&format!("{line}\n"));
 }
 

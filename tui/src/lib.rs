@@ -14,6 +14,7 @@ pub mod catalog_cli;
 pub mod cli;
 pub mod client;
 pub mod clipboard;
+pub mod compliance_cli;
 pub mod components;
 pub mod console;
 #[cfg(feature = "demo")]

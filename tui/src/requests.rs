@@ -27,6 +27,14 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
             let result = flat(client.categories(ctx(), shop, search.clone()).await);
             Answer::Categories { search, result }
         }
+        Request::RecommendCategory { shop, title } => {
+            let result = flat(
+                client
+                    .recommend_category(long_ctx(), shop, title.clone())
+                    .await,
+            );
+            Answer::Recommended { title, result }
+        }
         Request::MapCategories {
             listing_ids,
             category_id,

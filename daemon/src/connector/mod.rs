@@ -17,6 +17,9 @@ pub mod wix;
 pub mod woocommerce;
 
 use async_trait::async_trait;
+use feedbridge_common::compliance::{
+    BrandView, CertificationRequirement, NewOperator, OperatorRole,
+};
 pub use feedbridge_common::measure::{LengthUnit, Measures, StoreUnits, WeightUnit};
 use futures::StreamExt as _;
 use futures::stream::BoxStream;
@@ -518,6 +521,41 @@ pub struct NewProduct {
     /// Our store product id; also the base of the idempotency key.
     pub external_product_id: String,
     pub idempotency_key: String,
+    /// Brand, certifications, size chart and EU operators, already uploaded.
+    pub compliance: ProductCompliance,
+}
+
+/// The compliance part of a product as TikTok references it (documents already uploaded).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProductCompliance {
+    /// `None`: no brand.
+    pub brand_id: Option<String>,
+    pub certifications: Vec<CertificationDocs>,
+    pub size_chart: Option<SizeChartRef>,
+    pub manufacturer_ids: Vec<String>,
+    pub responsible_person_ids: Vec<String>,
+}
+
+/// One certification and its uploaded documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificationDocs {
+    pub id: String,
+    pub image_uris: Vec<String>,
+    pub files: Vec<UploadedFile>,
+}
+
+/// A file uploaded to TikTok (`/product/202309/files/upload`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedFile {
+    pub id: String,
+    pub name: String,
+    pub format: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SizeChartRef {
+    ImageUri(String),
+    Template(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -792,6 +830,31 @@ pub trait TikTokShop: Send + Sync {
         bytes: Vec<u8>,
         file_name: &str,
     ) -> ConnectorResult<String>;
+    /// The shop's TikTok brands (every page): usable in `category_id` when given, whose name
+    /// contains `name` when not empty.
+    async fn brands(
+        &self,
+        category_id: Option<&str>,
+        name: &str,
+    ) -> ConnectorResult<Vec<BrandView>>;
+    /// Upload a certification or size chart image (`use_case` CERTIFICATION_IMAGE or
+    /// SIZE_CHART_IMAGE); returns its URI.
+    async fn upload_compliance_image(
+        &self,
+        bytes: Vec<u8>,
+        file_name: &str,
+        use_case: &str,
+    ) -> ConnectorResult<String>;
+    /// Upload a certification file (PDF).
+    async fn upload_file(&self, bytes: Vec<u8>, file_name: &str) -> ConnectorResult<UploadedFile>;
+    /// TikTok's suggested leaf category id for a product title.
+    async fn recommend_category(&self, title: &str) -> ConnectorResult<String>;
+    /// Register an EU manufacturer or responsible person; returns its TikTok id.
+    async fn create_operator(
+        &self,
+        role: OperatorRole,
+        operator: &NewOperator,
+    ) -> ConnectorResult<String>;
 }
 
 /// Products per `inventory/search` call the daemon sends (the cap is not documented; kept small).
@@ -819,8 +882,8 @@ pub struct RemoteSkuPrice {
 pub struct CategoryRules {
     pub package_dimensions_required: bool,
     pub size_chart_required: bool,
-    /// Names of certifications the category requires.
-    pub required_certifications: Vec<String>,
+    /// Certifications the category asks for, required or optional.
+    pub certifications: Vec<CertificationRequirement>,
     pub manufacturer_required: bool,
     pub responsible_person_required: bool,
 }

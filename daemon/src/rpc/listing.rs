@@ -143,6 +143,7 @@ pub async fn product_detail(
         )));
     };
     let package = catalog::package_facts(&settings, &catalog::listed_variants(&draft));
+    let compliance = super::compliance::listing_view(server, &draft).await?;
     // What TikTok will refuse, when the category's requirements can be read (cache or TikTok).
     let mut missing_attributes = Vec::new();
     if let (Some(category), Some((_, shop))) = (
@@ -170,7 +171,16 @@ pub async fn product_detail(
         let (missing, refused) = attributes::blockers(&fields);
         missing_attributes.extend(missing);
         missing_attributes.extend(refused);
-        missing_attributes.extend(catalog::unmet_rules(&requirements.rules, &package));
+        let provided = crate::sync::compliance::Provided {
+            choices: &compliance.effective,
+            shop: &compliance.shop,
+        };
+        // Compliance gaps show in their own section, not twice.
+        missing_attributes.extend(
+            catalog::unmet_rules(&requirements.rules, &package, &provided)
+                .into_iter()
+                .filter(|item| !compliance.missing.contains(item)),
+        );
     }
     Ok(ProductDetail {
         product,
@@ -179,6 +189,7 @@ pub async fn product_detail(
         selected_skus: draft.selected_skus,
         linked: draft.linked,
         missing_attributes,
+        compliance,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The `Console` service: maps console calls onto the store and the job queue.
 
 mod attributes;
+mod compliance;
 mod connections;
 mod linking;
 mod listing;
@@ -13,6 +14,10 @@ use crate::sync::{Engine, kind};
 use feedbridge_common::attributes::{AttributeForm, AttributeRule, AttributeTarget};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
+};
+use feedbridge_common::compliance::{
+    BrandView, ComplianceChange, ComplianceTarget, ComplianceView, NewOperator, OperatorRole,
+    ShopCompliance,
 };
 use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
@@ -453,6 +458,61 @@ impl Console for ConsoleServer {
         store_option: Option<String>,
     ) -> Result<String, RpcError> {
         attributes::set_attribute_rule(&self, shop, attribute, store_option).await
+    }
+
+    async fn compliance(self, _: Context, listing_id: i64) -> Result<ComplianceView, RpcError> {
+        compliance::compliance(&self, listing_id).await
+    }
+
+    async fn set_compliance(
+        self,
+        _: Context,
+        target: ComplianceTarget,
+        change: ComplianceChange,
+    ) -> Result<String, RpcError> {
+        compliance::set_compliance(&self, target, change).await
+    }
+
+    async fn brands(
+        self,
+        _: Context,
+        shop: String,
+        category_id: Option<String>,
+        search: String,
+    ) -> Result<Vec<BrandView>, RpcError> {
+        compliance::brands(&self, shop, category_id, search).await
+    }
+
+    async fn recommend_category(
+        self,
+        _: Context,
+        shop: String,
+        title: String,
+    ) -> Result<CategoryRef, RpcError> {
+        compliance::recommend_category(&self, shop, title).await
+    }
+
+    async fn shop_compliance(self, _: Context, shop: String) -> Result<ShopCompliance, RpcError> {
+        compliance::shop_compliance(&self, shop).await
+    }
+
+    async fn set_shop_compliance(
+        self,
+        _: Context,
+        shop: String,
+        settings: ShopCompliance,
+    ) -> Result<String, RpcError> {
+        compliance::set_shop_compliance(&self, shop, settings).await
+    }
+
+    async fn create_operator(
+        self,
+        _: Context,
+        shop: String,
+        role: OperatorRole,
+        operator: NewOperator,
+    ) -> Result<String, RpcError> {
+        compliance::create_operator(&self, shop, role, operator).await
     }
 
     async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {

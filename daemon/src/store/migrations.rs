@@ -17,6 +17,7 @@ const MIGRATION_STEPS: &[M<'_>] = &[
     M::up(include_str!("migrations/0014_store_measures.sql")),
     M::up(include_str!("migrations/0015_order_returns.sql")),
     M::up(include_str!("migrations/0016_attribute_values.sql")),
+    M::up(include_str!("migrations/0017_compliance.sql")),
 ];
 
 /// Versioned schema migrations, applied at start-up (tracked in `user_version`).

@@ -8,6 +8,7 @@
 mod adoption;
 mod attributes;
 mod catalog;
+mod compliance;
 mod health;
 mod jobs;
 mod mcf;
@@ -27,6 +28,7 @@ mod tokens;
 pub use adoption::*;
 pub use attributes::*;
 pub use catalog::*;
+pub use compliance::*;
 pub use health::storage_refusal;
 pub use jobs::*;
 pub use mcf::*;
@@ -245,7 +247,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 16;
+    const MIGRATION_COUNT: i64 = 17;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

@@ -1,6 +1,7 @@
 //! Reading the store catalog, listing on TikTok and following review.
 
 use super::attributes;
+use super::compliance;
 use super::create_once::{Look, NotSent, Outcome, Sent, Steps, create_once};
 use super::{Engine, StepFailure, StepResult, kind};
 use super::{connections, description};
@@ -200,8 +201,12 @@ pub struct Requirements {
     pub rules: CategoryRules,
 }
 
-/// What the category's rules demand that this listing cannot give, in the merchant's words.
-pub fn unmet_rules(rules: &CategoryRules, package: &PackageFacts) -> Vec<String> {
+/// What the category's rules demand that this listing does not give, in the merchant's words.
+pub fn unmet_rules(
+    rules: &CategoryRules,
+    package: &PackageFacts,
+    provided: &compliance::Provided<'_>,
+) -> Vec<String> {
     let mut unmet = Vec::new();
     let zero = Decimal::ZERO;
     if rules.package_dimensions_required
@@ -209,18 +214,7 @@ pub fn unmet_rules(rules: &CategoryRules, package: &PackageFacts) -> Vec<String>
     {
         unmet.push("package dimensions (set them on the product in the store, or set the shop's default package size)".to_owned());
     }
-    if rules.size_chart_required {
-        unmet.push("a size chart".to_owned());
-    }
-    for certification in &rules.required_certifications {
-        unmet.push(format!("the certification \"{certification}\""));
-    }
-    if rules.manufacturer_required {
-        unmet.push("manufacturer details".to_owned());
-    }
-    if rules.responsible_person_required {
-        unmet.push("a responsible person".to_owned());
-    }
+    unmet.extend(provided.unmet(rules));
     unmet
 }
 
@@ -362,17 +356,23 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
             connections::currency_rate_fix(&shop.name),
         ));
     }
+    let (own_choices, category_default, shop_compliance) =
+        compliance::stored(engine, listing_id, shop_conn, draft.category_id.clone()).await?;
     if let Some(refusal) = region
         .as_deref()
         .and_then(regions::region)
-        .and_then(regions::Region::listing_refusal)
+        .and_then(|r| r.listing_refusal(|c| shop_compliance.has(c)))
     {
         return Err(listing_failure(
             &draft,
             refusal,
-            "Add what is named to the product in TikTok Seller Center and list it there (feedbridge cannot send it yet); its stock and price then sync once it is linked.",
+            format!(
+                "Set them with `feedbridge compliance {shop} set --manufacturer ID --responsible-person ID` (or register them with `feedbridge compliance {shop} create ...`), then list it again.",
+                shop = shop.name
+            ),
         ));
     }
+    let choices = own_choices.or_default(&category_default);
     let currency = shop_row.currency.clone().unwrap_or_default();
     let Some(category_id) = draft.category_id.clone() else {
         return Err(listing_failure(
@@ -462,12 +462,16 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
     }
     let product_attributes = attributes::to_send(&fields);
     let package = package_facts(&settings, &variants);
-    let unmet = unmet_rules(&requirements.rules, &package);
+    let provided = compliance::Provided {
+        choices: &choices,
+        shop: &shop_compliance,
+    };
+    let unmet = unmet_rules(&requirements.rules, &package, &provided);
     if !unmet.is_empty() {
         return Err(listing_failure(
             &draft,
             format!("TikTok requires {} for this category", unmet.join(", ")),
-            "Provide what is named, or map a different category, then list it again.",
+            compliance::how_to_provide(listing_id, &shop.name),
         ));
     }
 
@@ -505,6 +509,16 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
                 ));
             }
             let description_html = tiktok_description(engine, &draft, shop_conn, client).await?;
+            let compliance = compliance::prepare(
+                engine,
+                &draft,
+                shop_conn,
+                client,
+                &requirements.rules,
+                &choices,
+                &shop_compliance,
+            )
+            .await?;
             Ok(NewProduct {
                 title: draft.title.clone(),
                 description_html,
@@ -531,6 +545,7 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
                     .collect(),
                 external_product_id: draft.store_product_id.clone(),
                 idempotency_key: format!("feedbridge-listing-{listing_id}"),
+                compliance,
             })
         },
         mark_attempted: async { Ok(()) },
@@ -806,12 +821,23 @@ mod tests {
         let mut settings = ShopSettings::default();
         let rules = CategoryRules {
             package_dimensions_required: true,
-            required_certifications: vec!["CE".into()],
+            certifications: vec![feedbridge_common::compliance::CertificationRequirement {
+                id: "9".into(),
+                name: "CE".into(),
+                required: true,
+            }],
             ..CategoryRules::default()
         };
+        let (choices, shop) = Default::default();
+        let provided = compliance::Provided {
+            choices: &choices,
+            shop: &shop,
+        };
+        let unmet_rules =
+            |rules: &CategoryRules, package: &PackageFacts| unmet_rules(rules, package, &provided);
         assert_eq!(
             unmet_rules(&rules, &package_facts(&settings, &[])),
-            vec!["the certification \"CE\"".to_owned()]
+            vec!["the certification \"CE\" (id 9)".to_owned()]
         );
         settings.package_height_cm = Decimal::ZERO;
         let unmet = unmet_rules(&rules, &package_facts(&settings, &[]));

@@ -6,6 +6,7 @@ pub mod attributes;
 mod cancellations;
 mod carriers;
 pub(crate) mod catalog;
+pub(crate) mod compliance;
 pub mod connections;
 mod create_once;
 pub mod description;

@@ -3,13 +3,15 @@
 
 #![allow(clippy::unwrap_used)] // A test crate: a panic is a failed test.
 
+use feedbridge_common::compliance::{NewOperator, OperatorRole};
 use feedbridge_common::returns::{ReturnKind, ReturnStatus};
 use feedbridge_common::secret::Secret;
 use feedbridge_daemon::clock::{Clock, SystemClock};
 use feedbridge_daemon::connector::tiktok::status::{CancellationStatus, OrderStatus};
 use feedbridge_daemon::connector::tiktok::{TikTokClient, TikTokSettings};
 use feedbridge_daemon::connector::{
-    ConnectorError, NewProduct, NewSku, ReturnsQuery, SkuPrice, SkuStock, TikTokShop, http,
+    CertificationDocs, ConnectorError, NewProduct, NewSku, ProductCompliance, ReturnsQuery,
+    SizeChartRef, SkuPrice, SkuStock, TikTokShop, http,
 };
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
 use feedbridge_sandbox::{Credentials, Fault, FaultKind, RunningSandbox, SandboxConfig};
@@ -97,7 +99,100 @@ fn new_product(image_uri: String, warehouse_id: &str, prefix: &str) -> NewProduc
         skus: vec![sku("M", 1999), sku("L", 2199)],
         external_product_id: format!("gid://shopify/Product/{prefix}"),
         idempotency_key: format!("create-{prefix}-v1"),
+        compliance: Default::default(),
     }
+}
+
+#[tokio::test]
+async fn compliance_calls_and_a_product_carrying_them() {
+    let sandbox = sandbox().await;
+    let client = client(&sandbox);
+    let rules = client.category_rules("602001").await.unwrap();
+    assert!(rules.size_chart_required);
+    let cpc = rules.certifications.iter().find(|c| c.required).unwrap();
+    assert!(
+        cpc.name.contains("Children's Product Certificate"),
+        "{cpc:?}"
+    );
+
+    let brands = client.brands(Some("602001"), "").await.unwrap();
+    let kids = brands.iter().find(|b| b.name == "Little Dreamers").unwrap();
+    assert!(kids.authorized);
+    let acme = client.brands(None, "acme").await.unwrap();
+    assert_eq!(acme.len(), 1);
+    assert!(!acme[0].authorized);
+
+    assert_eq!(
+        client
+            .recommend_category("Kids Cotton Pajamas")
+            .await
+            .unwrap(),
+        "602001"
+    );
+    let file = client
+        .upload_file(b"%PDF-1.4\n".to_vec(), "cpc.pdf")
+        .await
+        .unwrap();
+    assert_eq!(
+        (file.name.as_str(), file.format.as_str()),
+        ("cpc.pdf", "PDF")
+    );
+    let refused = client
+        .upload_file(b"PK".to_vec(), "cpc.pdf")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ConnectorError::Rejected { .. }),
+        "{refused:?}"
+    );
+    let chart = client
+        .upload_compliance_image(png(800, 800), "chart.png", "SIZE_CHART_IMAGE")
+        .await
+        .unwrap();
+
+    let warehouse = client.warehouses().await.unwrap()[0].id.clone();
+    let image = client
+        .upload_image(png(800, 800), "main.png")
+        .await
+        .unwrap();
+    let mut product = new_product(image, &warehouse, "PJ");
+    product.category_id = "602001".into();
+    product.attributes.clear();
+    // Without the certification TikTok refuses, naming it.
+    let error = client.create_product(&product).await.unwrap_err();
+    assert!(
+        error.to_string().contains("Children's Product Certificate"),
+        "{error}"
+    );
+    product.compliance = ProductCompliance {
+        brand_id: Some(kids.id.clone()),
+        certifications: vec![CertificationDocs {
+            id: cpc.id.clone(),
+            image_uris: Vec::new(),
+            files: vec![file],
+        }],
+        size_chart: Some(SizeChartRef::ImageUri(chart)),
+        ..ProductCompliance::default()
+    };
+    let created = client.create_product(&product).await.unwrap();
+    let control = ControlClient::for_sandbox(&sandbox);
+    let stored = control.tiktok_products().await.unwrap();
+    let stored = stored
+        .iter()
+        .find(|p| p["id"] == created.product_id.as_str())
+        .unwrap();
+    assert_eq!(stored["brand"]["name"], "Little Dreamers");
+    assert_eq!(stored["certifications"][0]["files"][0]["name"], "cpc.pdf");
+
+    // EU operators exist for EU shops only.
+    let outside = client
+        .create_operator(OperatorRole::Manufacturer, &NewOperator::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(outside, ConnectorError::Rejected { .. }),
+        "{outside:?}"
+    );
 }
 
 #[tokio::test]

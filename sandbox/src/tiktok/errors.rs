@@ -17,6 +17,7 @@
 //! | 40400 | 404 | no such API path |
 //! | 50000 | 500/504 | internal error (scripted faults) |
 //! | 12052xxx | 200 | product/catalog validation (see constants) |
+//! | 38023xxx | 200 | EU manufacturer / responsible person validation; 38023050: not an EU shop |
 //! | 21011xxx | 200 | order and cancellation validation |
 //! | 21011003 | 200 | order or cancellation not found (also approve/reject of an unknown `cancel_id`) |
 //! | 21011012 | 200 | approve/reject of a cancellation that is not `CANCELLATION_REQUEST_PENDING` (unconfirmed) |
@@ -58,6 +59,13 @@ pub(crate) const P_QUANTITY: i64 = 12_052_017;
 pub(crate) const P_CATEGORY_VERSION: i64 = 12_052_018;
 pub(crate) const P_BRAND: i64 = 12_052_019;
 pub(crate) const P_PACKAGE: i64 = 12_052_020;
+pub(crate) const P_FILE: i64 = 12_052_021;
+pub(crate) const P_CERTIFICATION: i64 = 12_052_022;
+pub(crate) const P_SIZE_CHART: i64 = 12_052_023;
+
+// EU manufacturers and responsible persons (38023xxx; 38023050 = not supported for the shop).
+pub(crate) const C_INVALID_PARAM: i64 = 38_023_001;
+pub(crate) const C_NOT_SUPPORTED: i64 = 38_023_050;
 
 // Orders and cancellations (21011xxx).
 pub(crate) const O_INVALID_PARAM: i64 = 21_011_001;

@@ -8,6 +8,7 @@
 
 mod auth;
 mod cancellations;
+mod compliance;
 mod control;
 mod errors;
 mod events;
@@ -255,6 +256,10 @@ enum Route {
     CategoryAttributes(String),
     Brands,
     ImageUpload,
+    FileUpload,
+    RecommendCategory,
+    CreateParty(compliance::Operator),
+    SearchParties(compliance::Operator),
     CreateProduct,
     EditProduct(String),
     GetProduct(String),
@@ -299,6 +304,35 @@ impl Route {
             }
             ("GET", ["product", "202309", "brands"]) => Route::Brands,
             ("POST", ["product", "202309", "images", "upload"]) => Route::ImageUpload,
+            ("POST", ["product", "202309", "files", "upload"]) => Route::FileUpload,
+            ("POST", ["product", "202309", "categories", "recommend"]) => Route::RecommendCategory,
+            ("POST", ["product", "202409", "compliance", "manufacturers"]) => {
+                Route::CreateParty(compliance::Operator::Manufacturer)
+            }
+            ("POST", ["product", "202409", "compliance", "responsible_persons"]) => {
+                Route::CreateParty(compliance::Operator::ResponsiblePerson)
+            }
+            // Search is documented at 202409 and at 202501 (same shape).
+            (
+                "POST",
+                [
+                    "product",
+                    "202409" | "202501",
+                    "compliance",
+                    "manufacturers",
+                    "search",
+                ],
+            ) => Route::SearchParties(compliance::Operator::Manufacturer),
+            (
+                "POST",
+                [
+                    "product",
+                    "202409" | "202501",
+                    "compliance",
+                    "responsible_persons",
+                    "search",
+                ],
+            ) => Route::SearchParties(compliance::Operator::ResponsiblePerson),
             ("POST", ["product", "202309", "products"]) => Route::CreateProduct,
             ("POST", ["product", "202309", "products", "search"]) => {
                 Route::SearchProducts(products::SearchVersion::V202309)
@@ -385,7 +419,11 @@ impl Route {
     fn needs_cipher(&self) -> bool {
         !matches!(
             self,
-            Route::TokenGet | Route::TokenRefresh | Route::Shops | Route::ImageUpload
+            Route::TokenGet
+                | Route::TokenRefresh
+                | Route::Shops
+                | Route::ImageUpload
+                | Route::FileUpload
         )
     }
 }
@@ -518,6 +556,7 @@ async fn handle(
 
     match route {
         Route::ImageUpload => products::upload_image(tt, &ctx).await,
+        Route::FileUpload => compliance::upload_file(tt, &ctx).await,
         Route::CreateProduct => products::create_product(tt, &ctx),
         Route::EditProduct(p) => products::save_product(tt, &ctx, Some(&p)),
         route => dispatch(tt, route, &ctx),
@@ -537,6 +576,9 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         Route::CategoryRules(c) => products::category_rules(&lock(&tt.state), ctx, &c),
         Route::CategoryAttributes(c) => products::category_attributes(&lock(&tt.state), ctx, &c),
         Route::Brands => products::brands(&lock(&tt.state), ctx),
+        Route::RecommendCategory => compliance::recommend(&lock(&tt.state), ctx),
+        Route::CreateParty(kind) => compliance::create_party(tt, ctx, kind),
+        Route::SearchParties(kind) => compliance::search_parties(&lock(&tt.state), ctx, kind),
         Route::GetProduct(p) => products::get_product(&lock(&tt.state), &p),
         Route::SearchProducts(version) => products::search_products(&lock(&tt.state), ctx, version),
         Route::UpdateInventory(p) => products::update_inventory(tt, ctx, &p),
@@ -564,6 +606,7 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         Route::TokenGet
         | Route::TokenRefresh
         | Route::ImageUpload
+        | Route::FileUpload
         | Route::CreateProduct
         | Route::EditProduct(_) => Err(ApiError::http(
             StatusCode::INTERNAL_SERVER_ERROR,

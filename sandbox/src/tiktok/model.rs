@@ -102,6 +102,14 @@ pub(crate) struct Brand {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) authorized: bool,
+    /// Leaf categories the brand may be used in; empty: every category.
+    pub(crate) categories: Vec<String>,
+}
+
+impl Brand {
+    pub(crate) fn serves(&self, category_id: &str) -> bool {
+        self.categories.is_empty() || self.categories.iter().any(|c| c == category_id)
+    }
 }
 
 pub(crate) struct Warehouse {
@@ -190,6 +198,7 @@ pub(crate) struct Product {
     pub(crate) create_time: i64,
     pub(crate) update_time: i64,
     pub(crate) external_product_id: Option<String>,
+    pub(crate) compliance: super::compliance::Stored,
 }
 
 impl Product {
@@ -380,6 +389,8 @@ pub(crate) struct State {
     pub(crate) returns: BTreeMap<String, super::returns::ReturnOrder>,
     pub(crate) webhooks: BTreeMap<String, Subscription>,
     pub(crate) buckets: HashMap<(String, String), TokenBucket>,
+    /// Certification files, EU manufacturers and responsible persons.
+    pub(crate) compliance: super::compliance::Registry,
     /// Seller SKU → products that carried it when they were saved, so a search by seller SKU
     /// reads those products only. A superset (a product saved again without the SKU stays
     /// listed): readers check the product itself.
@@ -440,11 +451,20 @@ impl State {
                 id: ids.next_id(),
                 name: "Feedbridge Basics".to_string(),
                 authorized: true,
+                categories: Vec::new(),
             },
             Brand {
                 id: ids.next_id(),
                 name: "Acme Outfitters".to_string(),
                 authorized: false,
+                categories: Vec::new(),
+            },
+            // Fixed id: seeded after the others would shift every generated id.
+            Brand {
+                id: super::compliance::KIDS_BRAND_ID.to_string(),
+                name: "Little Dreamers".to_string(),
+                authorized: true,
+                categories: vec![super::compliance::KIDS_PAJAMAS.to_string()],
             },
         ];
         let warehouses = vec![
@@ -551,6 +571,7 @@ impl State {
             returns: BTreeMap::new(),
             webhooks: BTreeMap::new(),
             buckets: HashMap::new(),
+            compliance: super::compliance::Registry::default(),
             seller_sku_products: HashMap::new(),
             shop,
             ids,
@@ -713,6 +734,10 @@ fn seed_categories() -> (Vec<Category>, HashMap<String, Vec<Attribute>>) {
         ("601901", "600601", "Beanies", true, "AVAILABLE"),
         ("600602", "600006", "Jewelry", false, "AVAILABLE"),
         ("601902", "600602", "Brooches & Pins", true, "AVAILABLE"),
+        // Needs a certification and a size chart (see compliance.rs).
+        ("600007", "0", "Kids' Fashion", false, "AVAILABLE"),
+        ("600701", "600007", "Kids' Clothing", false, "AVAILABLE"),
+        ("602001", "600701", "Kids' Pajamas", true, "AVAILABLE"),
     ];
     let categories: Vec<Category> = rows
         .iter()
@@ -846,7 +871,7 @@ fn seed_categories() -> (Vec<Category>, HashMap<String, Vec<Attribute>>) {
         vec![color.clone(), optional_fabric.clone()],
     );
     attributes.insert("601902".to_string(), vec![color.clone()]);
-    for leaf in ["601502", "601601", "601602", "601801"] {
+    for leaf in ["601502", "601601", "601602", "601801", "602001"] {
         attributes.insert(leaf.to_string(), vec![color.clone(), size.clone()]);
     }
     for leaf in ["601701", "601702"] {

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::compliance;
 use super::errors::{self as e, ApiError};
 use super::model::{Image, Product, Sku, State};
 use super::{Ctx, TikTok, events, page};
@@ -29,7 +30,7 @@ const MAX_QUANTITY: i64 = 99_999;
 
 /// The category tree version must be the one of the shop's market (US: the 7-level v2 tree,
 /// §4.1). Omitted, it means v1 ("the old version is given by default").
-fn require_version(st: &State, given: Option<&str>) -> Result<(), ApiError> {
+pub(crate) fn require_version(st: &State, given: Option<&str>) -> Result<(), ApiError> {
     let market = st.shop.market;
     if given.unwrap_or("v1") == market.category_version {
         return Ok(());
@@ -94,9 +95,10 @@ fn leaf<'a>(st: &'a State, id: &str) -> Result<&'a super::model::Category, ApiEr
 pub(crate) fn category_rules(st: &State, ctx: &Ctx<'_>, id: &str) -> Result<Value, ApiError> {
     require_tree(st, ctx)?;
     leaf(st, id)?;
+    let (certifications, size_chart) = compliance::rules(st, id);
     Ok(json!({
-        "product_certifications": [],
-        "size_chart": {"is_required": false, "is_supported": true},
+        "product_certifications": certifications,
+        "size_chart": size_chart,
         "cod": {"is_supported": false},
         "package_dimension": {"is_required": false},
         "epr": {"is_required": false},
@@ -123,10 +125,28 @@ pub(crate) fn category_attributes(st: &State, ctx: &Ctx<'_>, id: &str) -> Result
 pub(crate) fn brands(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
     let (size, offset) = ctx.paging(e::P_INVALID_PARAM, 100)?;
     let name = ctx.q("brand_name").unwrap_or("").to_lowercase();
+    let category = ctx.q("category_id").filter(|c| !c.is_empty());
+    if let Some(category) = category {
+        require_tree(st, ctx)?;
+        leaf(st, category)?;
+    }
+    let authorized = match ctx.q("is_authorized") {
+        None | Some("") => None,
+        Some("true" | "1") => Some(true),
+        Some("false" | "0") => Some(false),
+        Some(other) => {
+            return Err(ApiError::biz(
+                e::P_INVALID_PARAM,
+                format!("Invalid parameter: 'is_authorized' must be true or false, got '{other}'."),
+            ));
+        }
+    };
     let list: Vec<Value> = st
         .brands
         .iter()
         .filter(|b| name.is_empty() || b.name.to_lowercase().contains(&name))
+        .filter(|b| category.is_none_or(|c| b.serves(c)))
+        .filter(|b| authorized.is_none_or(|a| b.authorized == a))
         .map(|b| {
             json!({
                 "id": b.id,
@@ -153,35 +173,43 @@ const USE_CASES: &[&str] = &[
     "SIZE_CHART_IMAGE",
 ];
 
-pub(crate) async fn upload_image(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+/// The fields of a multipart/form-data body, by name (the last of a repeated name wins).
+pub(crate) async fn multipart_fields(
+    ctx: &Ctx<'_>,
+    family: i64,
+) -> Result<HashMap<String, Vec<u8>>, ApiError> {
     let boundary = multer::parse_boundary(ctx.content_type).map_err(|_| {
         ApiError::biz(
-            e::P_IMAGE,
-            "Invalid request: image upload must be multipart/form-data with a boundary.",
+            family,
+            "Invalid request: an upload must be multipart/form-data with a boundary.",
         )
     })?;
     let body = bytes::Bytes::copy_from_slice(ctx.body);
     let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut data: Option<Vec<u8>> = None;
-    let mut use_case: Option<String> = None;
+    let mut fields = HashMap::new();
     loop {
         let field = multipart
             .next_field()
             .await
-            .map_err(|err| ApiError::biz(e::P_IMAGE, format!("Invalid multipart body: {err}.")))?;
+            .map_err(|err| ApiError::biz(family, format!("Invalid multipart body: {err}.")))?;
         let Some(field) = field else { break };
         let name = field.name().unwrap_or("").to_string();
         let bytes = field
             .bytes()
             .await
-            .map_err(|err| ApiError::biz(e::P_IMAGE, format!("Invalid multipart body: {err}.")))?;
-        match name.as_str() {
-            "data" => data = Some(bytes.to_vec()),
-            "use_case" => use_case = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
-            _ => {}
-        }
+            .map_err(|err| ApiError::biz(family, format!("Invalid multipart body: {err}.")))?;
+        fields.insert(name, bytes.to_vec());
     }
+    Ok(fields)
+}
+
+pub(crate) async fn upload_image(tt: &Arc<TikTok>, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+    let mut fields = multipart_fields(ctx, e::P_IMAGE).await?;
+    let data = fields.remove("data");
+    let use_case = fields
+        .remove("use_case")
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string());
     let data = data.ok_or_else(|| {
         ApiError::biz(
             e::P_IMAGE,
@@ -301,9 +329,9 @@ struct CreateReq {
     skus: Option<Vec<SkuReq>>,
     external_product_id: Option<String>,
     idempotency_key: Option<String>,
-    /// EU (GPSR): ids from the responsible person / manufacturer APIs.
-    responsible_person_ids: Option<Vec<String>>,
-    manufacturer_ids: Option<Vec<String>>,
+    /// Certifications, size chart and the EU (GPSR) operator ids.
+    #[serde(flatten)]
+    compliance: compliance::ProductCompliance,
 }
 
 #[derive(Deserialize)]
@@ -586,16 +614,7 @@ pub(crate) fn save_product(
     let attrs = st.attributes.get(&category_id).cloned().unwrap_or_default();
 
     let brand_id = req.brand_id.clone().filter(|b| !b.is_empty());
-    if let Some(b) = &brand_id
-        && !st.brands.iter().any(|x| &x.id == b)
-    {
-        return Err(bad(
-            e::P_BRAND,
-            format!(
-                "Invalid parameter: brand '{b}' does not exist; list brands with /product/202309/brands."
-            ),
-        ));
-    }
+    compliance::check_brand(&st, brand_id.as_deref(), &category_id)?;
 
     let images = req.main_images.as_deref().unwrap_or_default();
     if listing && images.is_empty() {
@@ -645,26 +664,8 @@ pub(crate) fn save_product(
         main_images.push(found.clone());
     }
 
+    let compliance = compliance::check_product(&st, &req.compliance, &category_id, listing)?;
     let market = st.shop.market;
-    if listing {
-        for (what, ids) in [
-            ("responsible_person", &req.responsible_person_ids),
-            ("manufacturer", &req.manufacturer_ids),
-        ] {
-            let given = ids
-                .as_deref()
-                .is_some_and(|ids| ids.iter().any(|id| !id.trim().is_empty()));
-            if market.requires(what) && !given {
-                return Err(bad(
-                    e::P_INVALID_PARAM,
-                    format!(
-                        "Invalid parameter: '{what}_ids' is required for products listed in {} (EU General Product Safety Regulation).",
-                        market.code
-                    ),
-                ));
-            }
-        }
-    }
     let package_weight = match &req.package_weight {
         Some(w) => {
             positive_decimal(w.value.as_deref(), "package_weight.value", e::P_PACKAGE)?;
@@ -1042,6 +1043,7 @@ pub(crate) fn save_product(
         create_time: previous.as_ref().map_or(now, |p| p.create_time),
         update_time: now,
         external_product_id: req.external_product_id.clone(),
+        compliance,
     };
     let response = create_response(&product);
     st.insert_product(product);
@@ -1130,6 +1132,7 @@ pub(crate) fn product_json(st: &State, p: &Product) -> Value {
             v[key] = value;
         }
     }
+    p.compliance.write(&mut v);
     v
 }
 

@@ -132,6 +132,7 @@ async fn create(AxState(tt): AxState<Arc<TikTok>>, Json(req): Json<SellerProduct
         create_time: now,
         update_time: now,
         external_product_id: None,
+        compliance: Default::default(),
     };
     let out = products::product_json(&st, &product);
     st.insert_product(product);

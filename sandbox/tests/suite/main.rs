@@ -16,6 +16,7 @@ mod shopify_bulk;
 mod shopify_order_side;
 mod tiktok_auth;
 mod tiktok_catalog;
+mod tiktok_compliance;
 mod tiktok_fidelity;
 mod tiktok_order_side;
 mod tiktok_orders;

@@ -94,9 +94,10 @@ async fn a_german_shop_sells_in_euros_in_metric_and_needs_eu_compliance_data() {
         "{v}"
     );
 
+    let (person, maker) = tt.eu_operators().await;
     let mut imperial = body.clone();
-    imperial["responsible_person_ids"] = json!(["7000000000000000001"]);
-    imperial["manufacturer_ids"] = json!(["7000000000000000002"]);
+    imperial["responsible_person_ids"] = json!([person]);
+    imperial["manufacturer_ids"] = json!([maker]);
     let complete = imperial.clone();
     imperial["package_weight"]["unit"] = json!("POUND");
     let (_, v) = tt

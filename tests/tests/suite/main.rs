@@ -4,6 +4,7 @@
 
 mod burst;
 mod chaos;
+mod compliance;
 mod conformance;
 mod connections;
 mod daemon_cli;

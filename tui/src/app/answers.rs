@@ -24,7 +24,15 @@ impl App {
                             picker.error = Some(error);
                         }
                     }
-                    picker.selected = picker.selected.min(picker.results.len().saturating_sub(1));
+                    picker.selected = picker
+                        .selected
+                        .min(picker.choices().len().saturating_sub(1));
+                }
+            }
+            // No recommendation is no loss: the search still lists every category.
+            Answer::Recommended { result, .. } => {
+                if let Some(Popup::Picker(picker)) = &mut self.popup {
+                    picker.recommended = result.ok();
                 }
             }
             Answer::Mapped {

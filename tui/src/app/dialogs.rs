@@ -113,6 +113,19 @@ impl App {
             shop: shop.clone(),
             search: String::new(),
         });
+        // One listing: ask TikTok which category suits its title.
+        if let [listing_id] = listing_ids.as_slice()
+            && let Some(product) = self
+                .products
+                .targets()
+                .into_iter()
+                .find(|p| p.id == *listing_id)
+        {
+            self.requests.push(Request::RecommendCategory {
+                shop: shop.clone(),
+                title: product.title.clone(),
+            });
+        }
         self.popup = Some(Popup::Picker(Picker {
             shop,
             listing_ids,
@@ -121,6 +134,7 @@ impl App {
             results_for: None,
             error: None,
             selected: 0,
+            recommended: None,
         }));
     }
 
@@ -261,7 +275,7 @@ impl App {
         match popup {
             Popup::Picker(picker) => {
                 let chosen = (!picker.is_searching())
-                    .then(|| picker.results.get(picker.selected))
+                    .then(|| picker.choices().get(picker.selected).copied())
                     .flatten();
                 let Some(category) = chosen.cloned() else {
                     self.notice("Pick a category from the list first.".into());

@@ -33,11 +33,30 @@ pub struct Picker {
     pub results_for: Option<String>,
     pub error: Option<String>,
     pub selected: usize,
+    /// TikTok's suggestion for the listing's title (one listing only), offered first.
+    pub recommended: Option<CategoryRef>,
 }
 
 impl Picker {
     pub fn is_searching(&self) -> bool {
         self.results_for.as_deref() != Some(self.query.as_str())
+    }
+
+    /// What the list shows, in order: TikTok's recommendation first (before any search is
+    /// typed), then the search results without it.
+    pub fn choices(&self) -> Vec<&CategoryRef> {
+        let recommended = self
+            .recommended
+            .as_ref()
+            .filter(|_| self.query.trim().is_empty());
+        recommended
+            .into_iter()
+            .chain(
+                self.results
+                    .iter()
+                    .filter(|c| recommended.is_none_or(|r| r.id != c.id)),
+            )
+            .collect()
     }
 }
 
@@ -475,7 +494,7 @@ impl App {
             Some(Popup::Picker(picker)) => {
                 picker.selected = match action {
                     Action::Up => picker.selected.saturating_sub(1),
-                    _ => (picker.selected + 1).min(picker.results.len().saturating_sub(1)),
+                    _ => (picker.selected + 1).min(picker.choices().len().saturating_sub(1)),
                 };
                 return;
             }

@@ -43,6 +43,14 @@ fn error_line(error: &str) -> Line<'static> {
     Line::raw(error.to_string()).red()
 }
 
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker) {
     let width = area.width.saturating_mul(4) / 5;
     let height = area.height.saturating_mul(4) / 5;
@@ -51,7 +59,7 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker) {
     let status = if picker.is_searching() {
         "searching…".to_string()
     } else {
-        plural(picker.results.len() as u64, "match", "matches")
+        plural(picker.choices().len() as u64, "match", "matches")
     };
     let block = Block::bordered()
         .title(format!(
@@ -79,7 +87,8 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker) {
         );
         return;
     }
-    if picker.results.is_empty() {
+    let choices = picker.choices();
+    if choices.is_empty() {
         let text = if picker.is_searching() {
             "Searching…"
         } else {
@@ -91,11 +100,15 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker) {
         );
         return;
     }
-    let items = picker.results.iter().map(|category| {
-        ListItem::new(Line::from(vec![
-            Span::raw(category.name.clone()),
-            Span::raw(format!("  ({})", category.id)).dark_gray(),
-        ]))
+    let recommended = picker.recommended.as_ref().map(|r| r.id.as_str());
+    let items = choices.iter().enumerate().map(|(i, category)| {
+        let mut spans = Vec::new();
+        if i == 0 && recommended == Some(category.id.as_str()) && picker.query.trim().is_empty() {
+            spans.push(Span::raw("★ TikTok recommends: ").green());
+        }
+        spans.push(Span::raw(category.name.clone()));
+        spans.push(Span::raw(format!("  ({})", category.id)).dark_gray());
+        ListItem::new(Line::from(spans))
     });
     let list = List::new(items)
         .highlight_style(Style::new().reversed())
@@ -346,6 +359,15 @@ pub fn product_detail_lines(detail: &ProductDetail) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![
             Span::raw("Missing attributes: ").bold(),
             Span::raw(detail.missing_attributes.join(", ")).red(),
+        ]));
+    }
+    // The CLI's compliance lines; what TikTok will refuse without is red.
+    for text in crate::compliance_cli::format_view(&detail.compliance).lines() {
+        let (name, value) = text.split_once(':').unwrap_or((text, ""));
+        let value = Span::raw(value.trim().to_string());
+        lines.push(Line::from(vec![
+            Span::raw(format!("{}: ", capitalized(name))).bold(),
+            if name == "needs" { value.red() } else { value },
         ]));
     }
     let tiktok = or_none(product.tiktok_product_id.as_deref());

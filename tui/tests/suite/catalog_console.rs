@@ -160,6 +160,49 @@ fn picker_searches_as_you_type_and_maps_the_selection() {
 }
 
 #[test]
+fn picker_for_one_product_offers_tiktoks_recommendation_first() {
+    let mut app = on_products();
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(
+        app.take_requests(),
+        vec![
+            Request::Categories {
+                shop: "demo-us".into(),
+                search: String::new()
+            },
+            Request::RecommendCategory {
+                shop: "demo-us".into(),
+                title: "Organic Cotton Tee".into()
+            }
+        ]
+    );
+    app.update(Action::Answered(Answer::Categories {
+        search: String::new(),
+        result: Ok(categories()),
+    }));
+    let mug = categories()[1].clone();
+    app.update(Action::Answered(Answer::Recommended {
+        title: "Organic Cotton Tee".into(),
+        result: Ok(mug.clone()),
+    }));
+    let Some(Popup::Picker(picker)) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    // First, and not listed twice.
+    assert_eq!(picker.choices()[0], &mug);
+    assert_eq!(picker.choices().len(), categories().len());
+    assert!(render(&app, 100, 20).contains("★ TikTok recommends: "));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::MapCategories {
+            listing_ids: vec![1],
+            category_id: mug.id,
+        }]
+    );
+}
+
+#[test]
 fn picker_maps_the_current_product_and_reports_refusals() {
     let mut app = on_products();
     press(&mut app, KeyCode::Char('m'));

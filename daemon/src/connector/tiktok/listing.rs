@@ -9,6 +9,7 @@ use super::{
 use crate::connector::{
     CategoryRules, ConnectorError, ConnectorResult, CreatedProduct, NewProduct, Page, ShopProduct,
 };
+use feedbridge_common::compliance::CertificationRequirement;
 use feedbridge_common::regions::Region;
 use reqwest::Method;
 use serde::Deserialize;
@@ -23,6 +24,8 @@ struct Requirement {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Certification {
+    #[serde(deserialize_with = "de_string")]
+    id: String,
     #[serde(deserialize_with = "de_string")]
     name: String,
     is_required: bool,
@@ -145,11 +148,14 @@ impl TikTokClient {
         Ok(CategoryRules {
             package_dimensions_required: data.package_dimension.is_required,
             size_chart_required: data.size_chart.is_required,
-            required_certifications: data
+            certifications: data
                 .product_certifications
                 .into_iter()
-                .filter(|c| c.is_required)
-                .map(|c| c.name)
+                .map(|c| CertificationRequirement {
+                    id: c.id,
+                    name: c.name,
+                    required: c.is_required,
+                })
                 .collect(),
             manufacturer_required: data.manufacturer.is_required,
             responsible_person_required: data.responsible_person.is_required,
@@ -256,6 +262,7 @@ mod tests {
             }],
             external_product_id: "p1".into(),
             idempotency_key: "feedbridge-listing-1".into(),
+            compliance: Default::default(),
         };
         let us = feedbridge_common::regions::region("US").expect("US");
         let body = edit_product_body(&product, us, &[]);
@@ -278,5 +285,6 @@ mod tests {
         assert!(!data.size_chart.is_required);
         assert_eq!(data.product_certifications.len(), 2);
         assert_eq!(data.product_certifications[0].name, "CE");
+        assert_eq!(data.product_certifications[0].id, "1");
     }
 }

@@ -6,6 +6,7 @@
 //! the envelope `code` (§1, §8) and classified here into [`ConnectorError`].
 
 pub mod auth;
+mod compliance;
 mod inventory;
 mod listing;
 #[cfg(test)]
@@ -18,9 +19,10 @@ use super::http::{self, Platform};
 use super::{
     AuthorizedShop, Category, CategoryAttribute, ConnectorError, ConnectorResult, CreatedProduct,
     NewProduct, Page, RemoteOrder, RemoteProduct, ShippedPackage, ShippingProvider, SkuPrice,
-    SkuStock, TikTokShop, Warehouse,
+    SkuStock, TikTokShop, UploadedFile, Warehouse,
 };
 use async_trait::async_trait;
+use feedbridge_common::compliance::{BrandView, NewOperator, OperatorRole};
 use feedbridge_common::regions::{self, Region};
 use feedbridge_common::secret::Secret;
 use hmac::{Hmac, Mac};
@@ -669,7 +671,7 @@ fn create_product_body(
             })
         })
         .collect();
-    json!({
+    let mut body = json!({
         "save_mode": "LISTING",
         "title": product.title,
         "description": product.description_html,
@@ -690,7 +692,9 @@ fn create_product_body(
         "skus": skus,
         "external_product_id": product.external_product_id,
         "idempotency_key": product.idempotency_key,
-    })
+    });
+    compliance::add_to_body(&product.compliance, &mut body);
+    body
 }
 
 fn image_mime(file_name: &str) -> &'static str {
@@ -1206,6 +1210,39 @@ impl TikTokShop for TikTokClient {
             .await
             .map(|(_, url)| url)
     }
+
+    async fn brands(
+        &self,
+        category_id: Option<&str>,
+        name: &str,
+    ) -> ConnectorResult<Vec<BrandView>> {
+        self.fetch_brands(category_id, name).await
+    }
+
+    async fn upload_compliance_image(
+        &self,
+        bytes: Vec<u8>,
+        file_name: &str,
+        use_case: &str,
+    ) -> ConnectorResult<String> {
+        self.upload_use_case_image(bytes, file_name, use_case).await
+    }
+
+    async fn upload_file(&self, bytes: Vec<u8>, file_name: &str) -> ConnectorResult<UploadedFile> {
+        self.upload_product_file(bytes, file_name).await
+    }
+
+    async fn recommend_category(&self, title: &str) -> ConnectorResult<String> {
+        self.fetch_recommendation(title).await
+    }
+
+    async fn create_operator(
+        &self,
+        role: OperatorRole,
+        operator: &NewOperator,
+    ) -> ConnectorResult<String> {
+        self.register_operator(role, operator).await
+    }
 }
 
 #[cfg(test)]
@@ -1471,6 +1508,7 @@ mod tests {
             }],
             external_product_id: "gid://shopify/Product/1".into(),
             idempotency_key: "create-gid://shopify/Product/1-v1".into(),
+            compliance: Default::default(),
         };
         let known = vec![CategoryAttribute {
             id: "100392".into(),

@@ -240,6 +240,39 @@ impl TikTok {
         })
     }
 
+    /// Registers an EU responsible person and manufacturer; returns their ids.
+    pub async fn eu_operators(&self) -> (String, String) {
+        let phone = json!({"country_code": "+49", "local_number": "301234567"});
+        let person = self
+            .ok(
+                "POST",
+                "/product/202409/compliance/responsible_persons",
+                &[],
+                Some(json!({
+                    "name": "EU Rep GmbH", "email": "rep@example.eu", "locale": "de-DE",
+                    "phone_number": phone,
+                    "address": {"street_address_line1": "Hauptstr. 1", "city": "Berlin",
+                                "postal_code": "10115", "country": "DE"},
+                })),
+            )
+            .await;
+        let maker = self
+            .ok(
+                "POST",
+                "/product/202409/compliance/manufacturers",
+                &[],
+                Some(json!({
+                    "name": "Feedbridge Textiles", "email": "make@example.eu", "locale": "de-DE",
+                    "phone_number": phone, "address": "Werkstr. 2, 10115 Berlin, DE",
+                })),
+            )
+            .await;
+        (
+            person["responsible_person_id"].as_str().unwrap().to_owned(),
+            maker["manufacturer_id"].as_str().unwrap().to_owned(),
+        )
+    }
+
     pub async fn create_product(&self, skus: &[&str]) -> Value {
         let body = self.product_body(skus).await;
         self.ok("POST", "/product/202309/products", &[], Some(body))

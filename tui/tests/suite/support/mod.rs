@@ -482,6 +482,7 @@ pub fn sample_detail(product: ProductView) -> ProductDetail {
         } else {
             vec![]
         },
+        compliance: Default::default(),
         product,
     }
 }
@@ -1145,6 +1146,75 @@ impl Console for FakeConsole {
 
     async fn list_products(self, _: Context, listing_ids: Vec<i64>) -> Result<u32, RpcError> {
         Ok(u32::try_from(listing_ids.len()).unwrap())
+    }
+
+    async fn compliance(
+        self,
+        _: Context,
+        listing_id: i64,
+    ) -> Result<feedbridge_common::compliance::ComplianceView, RpcError> {
+        Err(RpcError::NotFound(format!("listing {listing_id}")))
+    }
+
+    async fn set_compliance(
+        self,
+        _: Context,
+        _target: feedbridge_common::compliance::ComplianceTarget,
+        _change: feedbridge_common::compliance::ComplianceChange,
+    ) -> Result<String, RpcError> {
+        Ok("saved".into())
+    }
+
+    async fn brands(
+        self,
+        _: Context,
+        shop: String,
+        _category_id: Option<String>,
+        _search: String,
+    ) -> Result<Vec<feedbridge_common::compliance::BrandView>, RpcError> {
+        Err(unknown_shop(&shop))
+    }
+
+    async fn recommend_category(
+        self,
+        _: Context,
+        shop: String,
+        _title: String,
+    ) -> Result<CategoryRef, RpcError> {
+        if shop != "demo-us" {
+            return Err(unknown_shop(&shop));
+        }
+        Ok(CategoryRef {
+            id: "601226".into(),
+            name: "Womenswear > Tops > T-shirts".into(),
+        })
+    }
+
+    async fn shop_compliance(
+        self,
+        _: Context,
+        shop: String,
+    ) -> Result<feedbridge_common::compliance::ShopCompliance, RpcError> {
+        Err(unknown_shop(&shop))
+    }
+
+    async fn set_shop_compliance(
+        self,
+        _: Context,
+        shop: String,
+        _compliance: feedbridge_common::compliance::ShopCompliance,
+    ) -> Result<String, RpcError> {
+        Err(unknown_shop(&shop))
+    }
+
+    async fn create_operator(
+        self,
+        _: Context,
+        shop: String,
+        _role: feedbridge_common::compliance::OperatorRole,
+        _operator: feedbridge_common::compliance::NewOperator,
+    ) -> Result<String, RpcError> {
+        Err(unknown_shop(&shop))
     }
 
     async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {
