@@ -20,6 +20,7 @@ mod orders;
 mod orders_crash;
 mod organizations;
 mod packaging;
+mod product_status;
 mod regions;
 mod returns;
 mod shopify_catalog;
