@@ -21,6 +21,7 @@ mod returns;
 mod settings;
 mod signals;
 mod stock;
+mod store_switch;
 mod tokens;
 
 pub use adoption::*;
@@ -38,6 +39,7 @@ pub use returns::*;
 pub use settings::*;
 pub use signals::*;
 pub use stock::*;
+pub use store_switch::*;
 pub use tokens::*;
 
 use crate::clock::{self, Clock};

@@ -25,6 +25,7 @@ mod regions;
 mod returns;
 mod shopify_catalog;
 mod stock;
+mod store_change;
 mod tiktok_webhooks;
 mod webhook_abuse;
 mod wix;

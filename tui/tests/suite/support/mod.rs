@@ -1031,6 +1031,23 @@ impl Console for FakeConsole {
         Ok(u32::try_from(listing_ids.len()).unwrap())
     }
 
+    async fn store_connect(
+        self,
+        _: Context,
+        change: feedbridge_common::store_change::StoreChange,
+    ) -> Result<String, RpcError> {
+        Err(RpcError::Invalid(format!(
+            "the fake daemon keeps no config files (organization {})",
+            change.organization
+        )))
+    }
+
+    async fn store_disconnect(self, _: Context, organization: String) -> Result<String, RpcError> {
+        Err(RpcError::Invalid(format!(
+            "the fake daemon keeps no config files (organization {organization})"
+        )))
+    }
+
     async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {
         let mut latest = self.latest.clone();
         let wait = Duration::from_millis(u64::from(
