@@ -102,6 +102,10 @@ async fn a_store_is_replaced_then_disconnected_from_the_cli_without_a_restart() 
     assert!(!refused.status.success(), "{refused:?}");
     assert!(stderr.contains("Nothing was changed"), "{stderr}");
     assert!(!stderr.contains("cs_wrong_secret_value"), "{stderr}");
+    assert!(
+        !stderr.contains(&rig.sandbox.credentials().woocommerce_consumer_key),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read_to_string(&rig.config)?, config_before);
     assert_eq!(std::fs::read_to_string(&secrets_path)?, secrets_before);
 
