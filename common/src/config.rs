@@ -205,7 +205,10 @@ impl Default for TikTokAppConfig {
 #[serde(deny_unknown_fields)]
 pub struct OrganizationConfig {
     pub name: String,
-    pub store: StoreConfig,
+    /// None: no store connected (`feedbridge store ORG disconnect`); the organization's TikTok
+    /// shops wait until one is.
+    #[serde(default)]
+    pub store: Option<StoreConfig>,
     #[serde(default, rename = "tiktok_shop")]
     pub tiktok_shops: Vec<TikTokShopConfig>,
     /// An Amazon seller account whose FBA stock fulfils TikTok orders (Multi-Channel
@@ -566,16 +569,18 @@ impl Config {
                     format!("\"{}\" is used by another organization", org.name),
                 ));
             }
-            if org.store.shop_domain.trim().is_empty() {
-                return Err(bad(format!("{at}.store.shop_domain"), "is required".into()));
+            if let Some(store) = &org.store {
+                if store.shop_domain.trim().is_empty() {
+                    return Err(bad(format!("{at}.store.shop_domain"), "is required".into()));
+                }
+                if let Some(url) = &store.api_base {
+                    check_url(url).map_err(|m| bad(format!("{at}.store.api_base"), m))?;
+                }
+                store
+                    .platform
+                    .check_store(store)
+                    .map_err(|broken| bad(format!("{at}.store.{}", broken.key), broken.message))?;
             }
-            if let Some(url) = &org.store.api_base {
-                check_url(url).map_err(|m| bad(format!("{at}.store.api_base"), m))?;
-            }
-            org.store
-                .platform
-                .check_store(&org.store)
-                .map_err(|broken| bad(format!("{at}.store.{}", broken.key), broken.message))?;
             if let Some(amazon) = &org.amazon {
                 for (key, url) in [
                     ("api_base", &amazon.api_base),
@@ -693,12 +698,10 @@ impl Secrets {
             return Err(missing("tiktok_app.app_secret".into()));
         }
         for org in &config.organizations {
-            if self.store(org.store.platform, &org.name).is_none() {
-                return Err(missing(format!(
-                    "{}.{}",
-                    org.store.platform.as_str(),
-                    org.name
-                )));
+            if let Some(store) = &org.store
+                && self.store(store.platform, &org.name).is_none()
+            {
+                return Err(missing(format!("{}.{}", store.platform.as_str(), org.name)));
             }
             if org.amazon.is_some() && !self.amazon.contains_key(&org.name) {
                 return Err(missing(format!("amazon.{}", org.name)));
@@ -811,7 +814,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            config.organizations[0].store.ca_file.as_deref(),
+            config.organizations[0]
+                .store
+                .as_ref()
+                .and_then(|s| s.ca_file.as_deref()),
             Some(Path::new("/etc/feedbridge/shop-ca.pem"))
         );
     }

@@ -31,7 +31,11 @@ pub enum ListingStatus {
     /// TikTok's reviewers rejected it; their reasons are kept.
     FailedReview,
     Active,
-    /// On TikTok but not for sale (deactivated, frozen or deleted there).
+    /// Synced (not live): the product is on TikTok but not for sale there (a draft, deactivated
+    /// by the seller or by TikTok, frozen, deleted or scheduled); the reason names TikTok's
+    /// status and the Seller Center page to fix it. JSON says `not_live` (`unlisted` is read
+    /// too); the database keeps `unlisted` ([`ListingStatus::as_str`]).
+    #[serde(rename = "not_live", alias = "unlisted")]
     Unlisted,
 }
 
@@ -52,7 +56,7 @@ impl ListingStatus {
             Self::UnderReview => "Under review",
             Self::FailedReview => "Failed review",
             Self::Active => "Active",
-            Self::Unlisted => "Synced (unlisted)",
+            Self::Unlisted => "Synced (not live)",
         }
     }
 
@@ -67,7 +71,11 @@ impl ListingStatus {
         }
     }
 
+    /// The stored name; `not_live` is accepted for Synced (not live) too.
     pub fn parse(s: &str) -> Option<Self> {
+        if s == "not_live" {
+            return Some(Self::Unlisted);
+        }
         Self::ALL.into_iter().find(|status| status.as_str() == s)
     }
 }

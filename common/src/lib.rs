@@ -15,6 +15,7 @@ pub mod regions;
 pub mod returns;
 pub mod rpc;
 pub mod secret;
+pub mod store_change;
 pub mod stores;
 pub mod timestamps;
 

@@ -17,6 +17,7 @@ use crate::domain::{
 };
 use crate::mcf::McfSettings;
 use crate::orders::{CarrierChoices, OrderDetail, OrderSettings};
+use crate::store_change::StoreChange;
 use serde::{Deserialize, Serialize};
 
 /// Longest `events_since` may hold a call open, well inside tarpc's 10 s deadline.
@@ -153,6 +154,13 @@ pub trait Console {
         role: OperatorRole,
         operator: NewOperator,
     ) -> Result<String, RpcError>;
+    /// Connect a store to an organization, or replace its store. The daemon checks the store
+    /// answers with these credentials first (nothing changes if not), then rewrites the config
+    /// and secrets files atomically and reloads with them. Call with a 60 s deadline.
+    async fn store_connect(change: StoreChange) -> Result<String, RpcError>;
+    /// Remove an organization's store from the config and its credentials from the secrets
+    /// file, then reload: its TikTok shops stop syncing until a store is connected again.
+    async fn store_disconnect(organization: String) -> Result<String, RpcError>;
     /// Events after `cursor`; returns at once if there are any, else when one arrives or
     /// `max_wait_ms` (capped at [`MAX_EVENT_WAIT_MS`]) passes.
     async fn events_since(cursor: u64, max_wait_ms: u32) -> EventBatch;

@@ -231,8 +231,9 @@ proptest! {
         prop_assert_eq!(config.organizations.len(), orgs.len());
         for (read, wrote) in config.organizations.iter().zip(&orgs) {
             prop_assert_eq!(&read.name, &wrote.name);
-            prop_assert_eq!(read.store.platform == StorePlatform::Woocommerce, wrote.woocommerce);
-            prop_assert_eq!(&read.store.shop_domain, &wrote.domain);
+            let store = read.store.as_ref().expect("every written organization has a store");
+            prop_assert_eq!(store.platform == StorePlatform::Woocommerce, wrote.woocommerce);
+            prop_assert_eq!(&store.shop_domain, &wrote.domain);
             prop_assert_eq!(read.amazon.as_ref().map(|a| a.mcf_poll_secs), wrote.amazon.map(|(_, s)| s));
             let shops: Vec<(String, String)> =
                 read.tiktok_shops.iter().map(|s| (s.name.clone(), s.shop_id.clone())).collect();

@@ -18,6 +18,7 @@ pub mod settings;
 pub mod socket;
 pub mod startup;
 pub mod store;
+pub mod store_change;
 pub mod sync;
 
 use anyhow::Context;
@@ -25,7 +26,10 @@ use connector::amazon::{AmazonClient, AmazonSettings};
 use connector::store_platform::{ConnectedStore, StoreSetup, connector_for};
 use connector::tiktok::auth::{AuthorizationApp, TokenKeeper, TokenPair};
 use connector::tiktok::{TikTokClient, TikTokSettings};
-use feedbridge_common::config::{Config, OrganizationConfig, Secrets, TikTokShopSecrets};
+use feedbridge_common::ConnectionState;
+use feedbridge_common::config::{
+    Config, OrganizationConfig, Secrets, StoreConfig, TikTokShopSecrets,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +51,8 @@ pub struct RunOptions {
     pub socket: PathBuf,
     /// Set when `shutdown` means "reload" (SIGHUP): the daemon runs again with a new config.
     pub reloading: Arc<std::sync::atomic::AtomicBool>,
+    /// Where the config and secrets came from: `feedbridge store` rewrites them.
+    pub files: store_change::ConfigFiles,
 }
 
 pub const DATABASE_FILE: &str = "feedbridge.sqlite";
@@ -59,6 +65,7 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         data_dir,
         socket,
         reloading,
+        files,
     } = options;
     if let Some(change) = settings::prepare_private_dir(&data_dir)? {
         info!("{change}");
@@ -154,6 +161,7 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
         data_dir: data_dir.clone(),
         socket: socket.clone(),
         draining: shutdown.clone(),
+        files,
     };
     let rpc_stop = CancellationToken::new();
     let rpc_task = tokio::spawn(rpc::serve(
@@ -221,24 +229,45 @@ async fn build_runtimes(
 ) -> anyhow::Result<Vec<Arc<OrgRuntime>>> {
     let mut orgs = Vec::new();
     for org in &config.organizations {
+        let Some(store_config) = &org.store else {
+            record_no_store(store, org).await?;
+            continue;
+        };
         let name = org.name.clone();
-        let platform = org.store.platform;
-        let domain = org.store.shop_domain.clone();
-        let (org_id, store_connection) = store
+        let platform = store_config.platform;
+        let domain = store_config.shop_domain.clone();
+        let (org_id, store_connection, forgotten) = store
             .call(move |tx| {
                 let org_id = store::ensure_org(tx, &name)?;
+                let connection_name = sync::store_connection_name(&name);
+                // Another store than last time: the old one's catalog means nothing here.
+                let forgotten = match store::store_connection_was(tx, &connection_name)? {
+                    Some((was_platform, was_domain))
+                        if was_platform != platform.as_str() || was_domain != domain =>
+                    {
+                        Some(store::forget_store_catalog(tx, org_id)?)
+                    }
+                    _ => None,
+                };
                 let conn_id = store::ensure_connection(
                     tx,
                     org_id,
                     "store",
                     platform.as_str(),
-                    &sync::store_connection_name(&name),
+                    &connection_name,
                     &domain,
                 )?;
-                Ok((org_id, conn_id))
+                Ok((org_id, conn_id, forgotten))
             })
             .await?;
-        let connected = storefront_for(org, secrets, http, clock)?;
+        if let Some(listings) = forgotten {
+            info!(
+                org = %org.name,
+                listings,
+                "The organization's store changed: the old store's products and listings were dropped; the new store's products are read and linked to their TikTok products by seller SKU."
+            );
+        }
+        let connected = storefront_for(org, store_config, secrets, http, clock)?;
         let fulfiller = fulfiller_for(org, secrets, http)?;
         let marketplace = org.amazon.as_ref().map(|a| a.marketplace.country());
         store
@@ -309,13 +338,14 @@ async fn build_runtimes(
 }
 
 /// The organization's store, connected by its platform's connector from its secrets section.
-fn storefront_for(
+pub(crate) fn storefront_for(
     org: &OrganizationConfig,
+    store_config: &StoreConfig,
     secrets: &Secrets,
     http: &reqwest::Client,
     clock: &Arc<dyn clock::Clock>,
 ) -> anyhow::Result<ConnectedStore> {
-    let platform = org.store.platform;
+    let platform = store_config.platform;
     let store_secrets = secrets.store(platform, &org.name).with_context(|| {
         format!(
             "No store credentials for organization {}: add a [{}.{}] section to the secrets file",
@@ -326,10 +356,50 @@ fn storefront_for(
     })?;
     connector_for(platform).connect(StoreSetup {
         org,
+        store: store_config,
         secrets: store_secrets,
         http,
         clock,
     })
+}
+
+/// An organization without a store (disconnected): nothing of it runs; its connections say
+/// why and how to connect one.
+async fn record_no_store(store: &Store, org: &OrganizationConfig) -> anyhow::Result<()> {
+    let name = org.name.clone();
+    let shops: Vec<(String, String)> = org
+        .tiktok_shops
+        .iter()
+        .map(|s| (s.name.clone(), s.shop_id.clone()))
+        .collect();
+    let detail = format!(
+        "No store connected: run `feedbridge store {name} connect --platform PLATFORM --url URL --credential-file FILE`; the organization's TikTok shops do not sync until then"
+    );
+    warn!(org = %name, "{detail}");
+    store
+        .call(move |tx| {
+            let org_id = store::ensure_org(tx, &name)?;
+            let mut connections: Vec<i64> = store::store_connection_of(tx, org_id)?
+                .into_iter()
+                .collect();
+            for (shop, shop_id) in &shops {
+                connections.push(store::ensure_connection(
+                    tx, org_id, "tiktok", "tiktok", shop, shop_id,
+                )?);
+            }
+            for connection in connections {
+                store::set_connection_state(
+                    tx,
+                    connection,
+                    ConnectionState::Error,
+                    Some(&detail),
+                    &store::ConnectionFacts::default(),
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
 }
 
 /// The organization's Amazon MCF client, when it has an Amazon account configured. No

@@ -132,6 +132,10 @@ impl Startup {
 
     pub fn into_run_options(self) -> RunOptions {
         RunOptions {
+            files: crate::store_change::ConfigFiles {
+                config: self.config_file.path.clone(),
+                secrets: self.secrets_path,
+            },
             config: self.config_file.config,
             secrets: self.secrets,
             data_dir: self.data_dir,

@@ -256,6 +256,13 @@ pub enum Command {
         #[command(subcommand)]
         change: Option<SettingsCommand>,
     },
+    /// Connect, replace or disconnect an organization's store; the daemon checks the store,
+    /// rewrites its config and secrets files and reloads.
+    Store {
+        organization: String,
+        #[command(subcommand)]
+        action: crate::store_cli::StoreCommand,
+    },
     /// Run a self-contained demo: simulated store and TikTok (and Amazon), a real daemon, the
     /// console.
     #[cfg(feature = "demo")]
@@ -362,7 +369,11 @@ pub async fn run(cli: Cli) -> ExitCode {
 async fn run_command(socket: PathBuf, command: Command) -> Result<(), CliError> {
     precheck(&command)?;
     let client = client::connect(&socket).await?;
-    let call = Call { socket, client };
+    let call = Call {
+        socket,
+        client,
+        in_console: false,
+    };
     let mut out = String::new();
     let result = execute(&call, command, &mut out).await;
     // What was printed before a failure (e.g. a mapping report) still shows.
@@ -391,7 +402,11 @@ pub async fn run_in_console(
 ) -> Result<String, String> {
     let command = parse_palette(&words).map_err(|shown| shown.unwrap_or_else(|e| e))?;
     precheck(&command).map_err(|e| e.to_string())?;
-    let call = Call { socket, client };
+    let call = Call {
+        socket,
+        client,
+        in_console: true,
+    };
     let mut out = String::new();
     match execute(&call, command, &mut out).await {
         Ok(()) => Ok(out),
@@ -744,6 +759,35 @@ async fn execute(call: &Call, command: Command, out: &mut String) -> Result<(), 
                 Err(anyhow::anyhow!(catalog_cli::failed_checks(&test)).into())
             }
         }
+        Command::Store {
+            organization,
+            action,
+        } => {
+            use crate::store_cli::{StoreCommand, store_change};
+            let answer = match action {
+                StoreCommand::Connect(target) | StoreCommand::Replace(target)
+                    if call.in_console && target.credential_file.as_os_str() == "-" =>
+                {
+                    return Err(anyhow::anyhow!(
+                        "The console has no stdin: give --credential-file a file"
+                    )
+                    .into());
+                }
+                StoreCommand::Connect(target) => {
+                    let change = store_change(organization, target, false)?;
+                    call.client.store_connect(long_ctx(), change).await
+                }
+                StoreCommand::Replace(target) => {
+                    let change = store_change(organization, target, true)?;
+                    call.client.store_connect(long_ctx(), change).await
+                }
+                StoreCommand::Disconnect => {
+                    call.client.store_disconnect(long_ctx(), organization).await
+                }
+            };
+            say(out, answer.map_err(|e| call.lost(e))??);
+            Ok(())
+        }
         Command::Authorize {
             shop,
             code: Some(code),
@@ -903,6 +947,8 @@ fn listing_id_arg(text: &str) -> Result<i64, CliError> {
 pub(crate) struct Call {
     socket: PathBuf,
     pub(crate) client: ConsoleClient,
+    /// Run from the console's palette: no stdin to read.
+    in_console: bool,
 }
 
 type Rpc<T> = Result<T, CliError>;

@@ -27,6 +27,7 @@ pub mod manual;
 pub mod orders_cli;
 pub mod requests;
 pub mod settings;
+pub mod store_cli;
 pub mod ui;
 
 #[cfg(feature = "demo")]

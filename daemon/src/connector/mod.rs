@@ -608,6 +608,34 @@ pub struct Warehouse {
     pub is_default: bool,
 }
 
+/// A warehouse as the onboarding checks see it: its kind, whether TikTok lets it work, and
+/// the delivery options turned on for it (sales warehouses that are enabled only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WarehouseSetup {
+    pub id: String,
+    pub name: String,
+    pub kind: WarehouseKind,
+    /// TikTok's effect_status: ENABLED, DISABLED, RESTRICTED (or a newer value).
+    pub effect_status: String,
+    pub is_default: bool,
+    /// Names of the delivery options turned on for it.
+    pub delivery_options: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarehouseKind {
+    Sales,
+    Return,
+    /// A type this feedbridge does not know; neither sells nor takes returns for it.
+    Other,
+}
+
+impl WarehouseSetup {
+    pub fn enabled(&self) -> bool {
+        self.effect_status == "ENABLED"
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShippingProvider {
     pub id: String,
@@ -802,6 +830,9 @@ pub trait TikTokShop: Send + Sync {
     async fn register_webhooks(&self, address: &str) -> ConnectorResult<()>;
     /// Shipping providers over every delivery option of every warehouse of the shop.
     async fn all_shipping_providers(&self) -> ConnectorResult<Vec<ShippingProvider>>;
+    /// Every warehouse (sales and return) with its status, and the delivery options of each
+    /// enabled sales warehouse: what the onboarding checks look at.
+    async fn logistics_setup(&self) -> ConnectorResult<Vec<WarehouseSetup>>;
     /// Seller-initiated cancellation of a whole order (the store cancelled it).
     async fn cancel_order(&self, order_id: &str) -> ConnectorResult<()>;
     async fn cancellations(&self, order_id: &str) -> ConnectorResult<Vec<RemoteCancellation>>;

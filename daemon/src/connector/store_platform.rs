@@ -6,7 +6,7 @@
 use super::{Storefront, bigcommerce, magento, prestashop, sfcc, shopify, wix, woocommerce};
 use crate::clock::Clock;
 use axum::http::HeaderMap;
-use feedbridge_common::config::{OrganizationConfig, StorePlatform, StoreSecrets};
+use feedbridge_common::config::{OrganizationConfig, StoreConfig, StorePlatform, StoreSecrets};
 use std::sync::Arc;
 
 /// The registry: the connector of each store platform.
@@ -40,6 +40,8 @@ pub trait StorePlatformConnector: Sync {
 /// What connecting a store starts from.
 pub struct StoreSetup<'a> {
     pub org: &'a OrganizationConfig,
+    /// The organization's store (connected organizations only have one to connect).
+    pub store: &'a StoreConfig,
     pub secrets: &'a StoreSecrets,
     /// The daemon's shared HTTP client (a platform may build its own, e.g. for a private CA).
     pub http: &'a reqwest::Client,
@@ -49,11 +51,10 @@ pub struct StoreSetup<'a> {
 impl StoreSetup<'_> {
     /// `api_base` from the config, else `https://{shop_domain}`.
     pub fn api_base(&self) -> String {
-        self.org
-            .store
+        self.store
             .api_base
             .clone()
-            .unwrap_or_else(|| format!("https://{}", self.org.store.shop_domain))
+            .unwrap_or_else(|| format!("https://{}", self.store.shop_domain))
     }
 
     /// The error for a secrets section of another platform (the config and secrets files

@@ -23,6 +23,7 @@ use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use feedbridge_common::rpc::{ConsoleRequest, ConsoleResponse};
 use feedbridge_common::rpc::{MAX_EVENT_WAIT_MS, RpcError};
+use feedbridge_common::store_change::StoreChange;
 use feedbridge_common::{
     CategoryRef, Console, EventBatch, FailureKind, FailureQuery, FailureView, MAX_PAGE_ROWS,
     OrderFilter, OrderQuery, OrderView, Page, ProductFilter, ProductQuery, ProductView,
@@ -49,6 +50,7 @@ pub struct ConsoleServer {
     pub data_dir: PathBuf,
     pub socket: PathBuf,
     pub draining: CancellationToken,
+    pub files: crate::store_change::ConfigFiles,
 }
 
 pub(crate) fn internal(error: StoreError) -> RpcError {
@@ -513,6 +515,15 @@ impl Console for ConsoleServer {
         operator: NewOperator,
     ) -> Result<String, RpcError> {
         compliance::create_operator(&self, shop, role, operator).await
+    }
+
+    async fn store_connect(self, _: Context, change: StoreChange) -> Result<String, RpcError> {
+        crate::store_change::connect(&self.files, change, &self.engine.http, &self.engine.clock)
+            .await
+    }
+
+    async fn store_disconnect(self, _: Context, organization: String) -> Result<String, RpcError> {
+        crate::store_change::disconnect(&self.files, &organization).await
     }
 
     async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {

@@ -762,6 +762,7 @@ pub fn link_listing(
     tiktok_product_id: &str,
     skus: &[(i64, String)],
     status: ListingStatus,
+    status_reason: Option<&str>,
 ) -> rusqlite::Result<()> {
     conn.execute(
         "DELETE FROM listing_skus WHERE listing_id = ?1",
@@ -772,7 +773,7 @@ pub fn link_listing(
         "UPDATE listings SET linked = 1, updated_at = ?2 WHERE id = ?1",
         params![listing_id, now_secs()],
     )?;
-    set_listing_status(conn, listing_id, status, None, &[])?;
+    set_listing_status(conn, listing_id, status, status_reason, &[])?;
     if let Some((_, title, org)) = listing_head(conn, listing_id)? {
         append_event(
             conn,

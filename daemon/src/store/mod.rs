@@ -23,6 +23,7 @@ mod returns;
 mod settings;
 mod signals;
 mod stock;
+mod store_switch;
 mod tokens;
 
 pub use adoption::*;
@@ -42,6 +43,7 @@ pub use returns::*;
 pub use settings::*;
 pub use signals::*;
 pub use stock::*;
+pub use store_switch::*;
 pub use tokens::*;
 
 use crate::clock::{self, Clock};

@@ -3,6 +3,7 @@
 use super::attributes;
 use super::compliance;
 use super::create_once::{Look, NotSent, Outcome, Sent, Steps, create_once};
+use super::product_status;
 use super::{Engine, StepFailure, StepResult, kind};
 use super::{connections, description};
 use crate::connector::{self, CategoryAttribute, CategoryRules, NewProduct, NewSku};
@@ -766,20 +767,33 @@ pub async fn review_check(engine: &Engine, listing_id: i64) -> StepResult {
             &e,
         )
     })?;
-    let (status, reasons) = match remote.status.as_str() {
-        "PENDING" => (ListingStatus::UnderReview, Vec::new()),
-        "ACTIVATE" => (ListingStatus::Active, Vec::new()),
-        "FAILED" => (
-            ListingStatus::FailedReview,
-            remote.audit_failed_reasons.clone(),
-        ),
-        "DRAFT" => (ListingStatus::NotSynced, Vec::new()),
-        _ => (ListingStatus::Unlisted, Vec::new()),
+    let standing = product_status::standing_from_tiktok(&remote.status).map_err(|unknown| {
+        StepFailure::rejected(
+            FailureKind::Listing,
+            &org.name,
+            format!("product {}", draft.title),
+            unknown,
+            "Its status on feedbridge stays as it was. Retry after updating feedbridge, or once the product's status in Seller Center → Products is one feedbridge knows.",
+        )
+    })?;
+    let status = standing.status;
+    let reasons = if status == ListingStatus::FailedReview {
+        remote.audit_failed_reasons.clone()
+    } else {
+        Vec::new()
     };
     let became_active = status == ListingStatus::Active && draft.status != ListingStatus::Active;
     engine
         .store
-        .call(move |conn| store::set_listing_status(conn, listing_id, status, None, &reasons))
+        .call(move |conn| {
+            store::set_listing_status(
+                conn,
+                listing_id,
+                status,
+                standing.reason.as_deref(),
+                &reasons,
+            )
+        })
         .await?;
     if became_active {
         engine

@@ -2,7 +2,7 @@
 //! warehouses, category trees, webhook subscriptions. Also the TikTok token life cycle:
 //! refresh ahead of expiry, waiting for reauthorization without losing work, authorization.
 
-use super::{Engine, ShopRuntime, StepFailure, StepResult, kind};
+use super::{Engine, ShopRuntime, StepFailure, StepResult, kind, onboarding};
 use crate::connector::store_platform::ChangeFeed;
 use crate::connector::tiktok::auth::{TokenPair, TokenSink};
 use crate::connector::{self, TikTokShop, tiktok::currency_for_region};
@@ -1010,29 +1010,16 @@ async fn shop_checks(
             state = ConnectionState::Error;
         }
     }
-    let listed = shop.client.warehouses().await;
-    let main = listed
-        .as_ref()
-        .ok()
-        .and_then(|w| w.iter().find(|w| w.is_default).or_else(|| w.first()));
-    match (&listed, main) {
-        (Ok(warehouses), Some(main)) => {
-            facts.warehouse_id = Some(main.id.clone());
-            checks.push(check(
-                "Sales warehouse",
-                true,
-                format!("{} ({} in all)", main.name, warehouses.len()),
-            ));
+    match shop.client.logistics_setup().await {
+        Ok(setup) => {
+            let onboarding = onboarding::check_logistics(&setup);
+            facts.warehouse_id = onboarding.sales_warehouse;
+            if onboarding.blocks_selling {
+                state = ConnectionState::Error;
+            }
+            checks.extend(onboarding.checks);
         }
-        (Ok(_), None) => {
-            checks.push(check(
-                "Sales warehouse",
-                false,
-                "the shop has no sales warehouse: add one in TikTok Shop Seller Center (Logistics → Warehouses), then test again",
-            ));
-            state = ConnectionState::Error;
-        }
-        (Err(error), _) => {
+        Err(error) => {
             checks.push(check(
                 "Sales warehouse",
                 false,

@@ -5,6 +5,7 @@
 //! SKUs is in the store) or conflicts (ambiguous or already taken). Nothing changes until the
 //! merchant applies it; applying links only the matches of a fresh preview.
 
+use super::product_status::{Standing, standing_from_tiktok};
 use super::{Engine, StepFailure, StepResult, kind};
 use crate::connector::{ConnectorError, ConnectorResult, ShopProduct, TikTokShop};
 use crate::store::{self, LinkCandidate, StoreError};
@@ -23,6 +24,8 @@ pub struct PlannedLink {
     pub listing_id: i64,
     pub tiktok_product_id: String,
     pub status: ListingStatus,
+    /// Why it is not live, for Synced (not live).
+    pub status_reason: Option<String>,
     /// (store variant row, TikTok SKU id)
     pub skus: Vec<(i64, String)>,
 }
@@ -63,6 +66,7 @@ pub async fn apply(engine: &Engine, planned: Vec<PlannedLink>) -> Result<Vec<i64
                     &link.tiktok_product_id,
                     &link.skus,
                     link.status,
+                    link.status_reason.as_deref(),
                 )?;
                 linked.push(link.listing_id);
             }
@@ -145,15 +149,14 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
         .map_err(StepFailure::from)
 }
 
-/// Our status for a TikTok product status (§5.2).
-pub fn status_from_tiktok(status: &str) -> ListingStatus {
-    match status {
-        "PENDING" => ListingStatus::UnderReview,
-        "ACTIVATE" => ListingStatus::Active,
-        "FAILED" => ListingStatus::FailedReview,
-        "DRAFT" => ListingStatus::NotSynced,
-        _ => ListingStatus::Unlisted,
-    }
+/// The listing's status and reason once linked to a TikTok product in `status`. A status
+/// feedbridge does not know links as Synced (not live) with a reason saying so, in sight of
+/// the merchant (the review check records it as a failure too).
+fn linked_standing(status: &str) -> Standing {
+    standing_from_tiktok(status).unwrap_or_else(|unknown| Standing {
+        status: ListingStatus::Unlisted,
+        reason: Some(unknown),
+    })
 }
 
 fn sku_list(skus: &[(String, String)]) -> String {
@@ -329,10 +332,12 @@ pub fn preview(
                 })
                 .collect(),
         });
+        let standing = linked_standing(&product.status);
         planned.push(PlannedLink {
             listing_id: candidate.listing_id,
             tiktok_product_id: product.id.clone(),
-            status: status_from_tiktok(&product.status),
+            status: standing.status,
+            status_reason: standing.reason,
             skus,
         });
     }
@@ -391,10 +396,12 @@ pub fn manual_link(
             candidate.title
         ));
     }
+    let standing = linked_standing(status);
     Ok(PlannedLink {
         listing_id: candidate.listing_id,
         tiktok_product_id: product_id.to_owned(),
-        status: status_from_tiktok(status),
+        status: standing.status,
+        status_reason: standing.reason,
         skus,
     })
 }

@@ -125,6 +125,12 @@ pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
     let Some(mut listing) = load(engine, listing_id).await? else {
         return Ok(());
     };
+    // Synced (not live): TikTok refuses stock on frozen or deleted products and prices on
+    // anything not active (§12.11). Nothing is sent until it is live again; the review check
+    // that sees it live queues this push.
+    if listing.status == ListingStatus::Unlisted {
+        return Ok(());
+    }
     let Some((org, shop)) = engine.shop(listing.shop_id) else {
         return Ok(());
     };

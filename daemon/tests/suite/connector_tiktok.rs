@@ -11,7 +11,7 @@ use feedbridge_daemon::connector::tiktok::status::{CancellationStatus, OrderStat
 use feedbridge_daemon::connector::tiktok::{TikTokClient, TikTokSettings};
 use feedbridge_daemon::connector::{
     CertificationDocs, ConnectorError, NewProduct, NewSku, ProductCompliance, ReturnsQuery,
-    SizeChartRef, SkuPrice, SkuStock, TikTokShop, http,
+    SizeChartRef, SkuPrice, SkuStock, TikTokShop, WarehouseKind, http,
 };
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
 use feedbridge_sandbox::{Credentials, Fault, FaultKind, RunningSandbox, SandboxConfig};
@@ -38,6 +38,52 @@ fn settings(sandbox: &RunningSandbox, creds: &Credentials) -> TikTokSettings {
 
 fn client(sandbox: &RunningSandbox) -> TikTokClient {
     TikTokClient::new(settings(sandbox, &sandbox.credentials()), http::client())
+}
+
+/// The onboarding checks' view of the shop: every warehouse with its kind and status, and
+/// the delivery options of the enabled sales warehouses only.
+#[tokio::test]
+async fn logistics_setup_reads_warehouse_kinds_statuses_and_delivery_options() {
+    let sandbox = sandbox().await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+
+    let setup = client.logistics_setup().await.unwrap();
+    let sales: Vec<_> = setup
+        .iter()
+        .filter(|w| w.kind == WarehouseKind::Sales)
+        .collect();
+    assert_eq!(sales.len(), 2, "{setup:?}");
+    assert!(sales.iter().all(|w| w.enabled()));
+    assert!(sales.iter().any(|w| w.is_default));
+    for warehouse in &sales {
+        assert_eq!(
+            warehouse.delivery_options,
+            ["Standard shipping", "Express shipping"]
+        );
+    }
+    let returns = setup
+        .iter()
+        .find(|w| w.kind == WarehouseKind::Return)
+        .unwrap();
+    assert!(returns.delivery_options.is_empty());
+
+    let first = sales[0].id.clone();
+    control
+        .tiktok_set_warehouse_status(&first, "DISABLED")
+        .await
+        .unwrap();
+    control
+        .tiktok_clear_delivery_options(&sales[1].id)
+        .await
+        .unwrap();
+    let setup = client.logistics_setup().await.unwrap();
+    let disabled = setup.iter().find(|w| w.id == first).unwrap();
+    assert_eq!(disabled.effect_status, "DISABLED");
+    assert!(!disabled.enabled());
+    assert!(disabled.delivery_options.is_empty());
+    let cleared = setup.iter().find(|w| w.id == sales[1].id).unwrap();
+    assert!(cleared.enabled() && cleared.delivery_options.is_empty());
 }
 
 /// A PNG header (signature, IHDR, IEND) of the given size; enough for dimension sniffing.

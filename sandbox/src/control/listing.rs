@@ -50,3 +50,67 @@ impl ControlClient {
         .await
     }
 }
+
+impl ControlClient {
+    /// Sets a product's TikTok status as the seller or TikTok would (e.g.
+    /// PLATFORM_DEACTIVATED, FREEZE, DELETED, DRAFT); PRODUCT_STATUS_CHANGE fires.
+    pub async fn tiktok_set_product_status(
+        &self,
+        product_id: &str,
+        status: &str,
+    ) -> Result<Value, ControlError> {
+        self.post(
+            format!("{}/_sandbox/products/{product_id}/status", self.tiktok),
+            &json!({"status": status}),
+        )
+        .await
+    }
+
+    /// The shop's warehouses in API shape (id, name, type, effect_status, is_default).
+    pub async fn tiktok_warehouses(&self) -> Result<Vec<Value>, ControlError> {
+        let all: Value = self
+            .get(format!("{}/_sandbox/warehouses", self.tiktok))
+            .await?;
+        Ok(all["warehouses"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Sets a warehouse's effect_status (ENABLED, DISABLED, RESTRICTED) as Seller Center would.
+    pub async fn tiktok_set_warehouse_status(
+        &self,
+        warehouse_id: &str,
+        effect_status: &str,
+    ) -> Result<Value, ControlError> {
+        self.post(
+            format!(
+                "{}/_sandbox/warehouses/{warehouse_id}/effect_status",
+                self.tiktok
+            ),
+            &json!({"effect_status": effect_status}),
+        )
+        .await
+    }
+
+    /// Turns off every delivery option of a warehouse.
+    pub async fn tiktok_clear_delivery_options(
+        &self,
+        warehouse_id: &str,
+    ) -> Result<Value, ControlError> {
+        self.post(
+            format!(
+                "{}/_sandbox/warehouses/{warehouse_id}/delivery_options/clear",
+                self.tiktok
+            ),
+            &json!({}),
+        )
+        .await
+    }
+
+    /// Removes a return warehouse.
+    pub async fn tiktok_remove_warehouse(&self, warehouse_id: &str) -> Result<Value, ControlError> {
+        self.post(
+            format!("{}/_sandbox/warehouses/{warehouse_id}/remove", self.tiktok),
+            &json!({}),
+        )
+        .await
+    }
+}

@@ -57,7 +57,7 @@ pub(crate) fn warehouses(st: &State) -> Result<Value, ApiError> {
             json!({
                 "id": w.id,
                 "name": w.name,
-                "effect_status": "ENABLED",
+                "effect_status": w.effect_status,
                 "type": w.kind,
                 "sub_type": "DOMESTIC_WAREHOUSE",
                 "is_default": w.is_default,

@@ -15,7 +15,7 @@ use super::model::{Image, Product, Sku, State};
 use super::{Ctx, TikTok, events, page};
 use crate::common::{lock, now_secs};
 
-const PRODUCT_STATUSES: &[&str] = &[
+pub(crate) const PRODUCT_STATUSES: &[&str] = &[
     "DRAFT",
     "PENDING",
     "FAILED",

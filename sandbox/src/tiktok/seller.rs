@@ -1,5 +1,7 @@
 //! Control routes for what a seller does by hand in TikTok Seller Center (not part of the API):
-//! create a product directly (the catalog that linking finds) and deactivate a product.
+//! create a product directly (the catalog that linking finds), deactivate a product, what
+//! TikTok itself does to a product (deactivate, freeze, delete), and the shop's logistics
+//! setup (a warehouse disabled, delivery options turned off, the return warehouse removed).
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -9,19 +11,30 @@ use axum::Router;
 use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::model::{Product, Sku};
-use super::{TikTok, events, products};
+use super::{TikTok, events, orders, products};
 use crate::common::{lock, now_secs};
 
 pub(crate) fn routes() -> Router<Arc<TikTok>> {
     Router::new()
         .route("/_sandbox/seller/products", post(create))
         .route("/_sandbox/products/{id}/deactivate", post(deactivate))
+        .route("/_sandbox/products/{id}/status", post(set_product_status))
+        .route(
+            "/_sandbox/warehouses/{id}/effect_status",
+            post(set_warehouse_status),
+        )
+        .route(
+            "/_sandbox/warehouses/{id}/delivery_options/clear",
+            post(clear_delivery_options),
+        )
+        .route("/_sandbox/warehouses", get(list_warehouses))
+        .route("/_sandbox/warehouses/{id}/remove", post(remove_warehouse))
 }
 
 fn err(status: StatusCode, message: impl Into<String>) -> Response {
@@ -166,4 +179,110 @@ async fn deactivate(AxState(tt): AxState<Arc<TikTok>>, Path(id): Path<String>) -
         json!({"product_id": numeric_id, "status": "PRODUCT_STATUS_CHANGED", "suspended_reason": "", "update_time": now}),
     );
     Json(out).into_response()
+}
+
+#[derive(Deserialize)]
+struct NewProductStatus {
+    status: String,
+}
+
+/// A status change made by the seller or by TikTok (e.g. PLATFORM_DEACTIVATED, FREEZE,
+/// DELETED, DRAFT); fires PRODUCT_STATUS_CHANGE (§7).
+async fn set_product_status(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Path(id): Path<String>,
+    Json(req): Json<NewProductStatus>,
+) -> Response {
+    if !products::PRODUCT_STATUSES.contains(&req.status.as_str()) {
+        return err(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "status {} is not a TikTok product status ({})",
+                req.status,
+                products::PRODUCT_STATUSES.join(", ")
+            ),
+        );
+    }
+    let mut st = lock(&tt.state);
+    let now = now_secs();
+    let Some(product) = st.products.get_mut(&id) else {
+        return err(StatusCode::NOT_FOUND, format!("product {id} not found"));
+    };
+    product.status = req.status;
+    product.update_time = now;
+    let numeric_id: u64 = id.parse().unwrap_or_default();
+    let out = products::product_json(&st, &st.products[&id]);
+    events::emit(
+        &tt,
+        &mut st,
+        "PRODUCT_STATUS_CHANGE",
+        json!({"product_id": numeric_id, "status": "PRODUCT_STATUS_CHANGED", "suspended_reason": "", "update_time": now}),
+    );
+    Json(out).into_response()
+}
+
+#[derive(Deserialize)]
+struct WarehouseStatus {
+    effect_status: String,
+}
+
+/// The seller (or TikTok) enables, disables or restricts a warehouse (§4.2 effect_status).
+async fn set_warehouse_status(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Path(id): Path<String>,
+    Json(req): Json<WarehouseStatus>,
+) -> Response {
+    let status = match req.effect_status.as_str() {
+        "ENABLED" => "ENABLED",
+        "DISABLED" => "DISABLED",
+        "RESTRICTED" => "RESTRICTED",
+        other => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                format!("effect_status {other} is not ENABLED, DISABLED or RESTRICTED"),
+            );
+        }
+    };
+    let mut st = lock(&tt.state);
+    let Some(warehouse) = st.warehouses.iter_mut().find(|w| w.id == id) else {
+        return err(StatusCode::NOT_FOUND, format!("warehouse {id} not found"));
+    };
+    warehouse.effect_status = status;
+    Json(json!({"id": id, "effect_status": status})).into_response()
+}
+
+/// The seller turns off every delivery option of a warehouse in Seller Center.
+async fn clear_delivery_options(
+    AxState(tt): AxState<Arc<TikTok>>,
+    Path(id): Path<String>,
+) -> Response {
+    let mut st = lock(&tt.state);
+    if !st.warehouses.iter().any(|w| w.id == id) {
+        return err(StatusCode::NOT_FOUND, format!("warehouse {id} not found"));
+    }
+    let before = st.delivery_options.len();
+    st.delivery_options.retain(|d| d.warehouse_id != id);
+    Json(json!({"id": id, "removed": before - st.delivery_options.len()})).into_response()
+}
+
+/// The warehouses as the API lists them, for tests to pick one.
+async fn list_warehouses(AxState(tt): AxState<Arc<TikTok>>) -> Response {
+    let st = lock(&tt.state);
+    Json(orders::warehouses(&st).ok().unwrap_or_default()).into_response()
+}
+
+/// The seller removes a return warehouse; sales warehouses hold stock and stay.
+async fn remove_warehouse(AxState(tt): AxState<Arc<TikTok>>, Path(id): Path<String>) -> Response {
+    let mut st = lock(&tt.state);
+    let Some(warehouse) = st.warehouses.iter().find(|w| w.id == id) else {
+        return err(StatusCode::NOT_FOUND, format!("warehouse {id} not found"));
+    };
+    if warehouse.is_sales() {
+        return err(
+            StatusCode::CONFLICT,
+            format!("warehouse {id} is a sales warehouse; disable it instead"),
+        );
+    }
+    st.warehouses.retain(|w| w.id != id);
+    Json(json!({"id": id, "removed": true})).into_response()
 }

@@ -381,3 +381,98 @@ async fn shop_in_another_currency_is_refused_and_nothing_is_listed() -> anyhow::
     daemon.terminate()?;
     Ok(())
 }
+
+/// The check named `what` of a fresh `test-connection` of the shop.
+async fn shop_check(
+    console: &ConsoleClient,
+    what: &str,
+) -> anyhow::Result<feedbridge_common::catalog::ConnectionCheck> {
+    let test = console.test_connection(long_call(), SHOP.into()).await??;
+    test.checks
+        .into_iter()
+        .find(|c| c.what == what)
+        .ok_or_else(|| anyhow::anyhow!("no {what} check"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_checks_fail_one_by_one_naming_the_seller_center_page() -> anyhow::Result<()> {
+    let sandbox = start_sandbox(1).await?;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let dir = tempfile::tempdir()?;
+    let config = write_files(dir.path(), &sandbox)?;
+    let mut daemon = Daemon::spawn(&config, dir.path())?;
+    let console = daemon.client().await?;
+    wait_connected(&console).await?;
+    for what in ["Sales warehouse", "Delivery options", "Return warehouse"] {
+        let check = shop_check(&console, what).await?;
+        assert!(check.ok, "{check:?}");
+    }
+    let warehouses = control.tiktok_warehouses().await?;
+    let id_of = |w: &serde_json::Value| w["id"].as_str().unwrap_or_default().to_owned();
+    let returns: Vec<String> = warehouses
+        .iter()
+        .filter(|w| w["type"] == "RETURN_WAREHOUSE")
+        .map(id_of)
+        .collect();
+    let sales: Vec<String> = warehouses
+        .iter()
+        .filter(|w| w["type"] == "SALES_WAREHOUSE")
+        .map(id_of)
+        .collect();
+    let default = warehouses
+        .iter()
+        .find(|w| w["is_default"] == true)
+        .map(id_of)
+        .ok_or_else(|| anyhow::anyhow!("no default warehouse in {warehouses:?}"))?;
+
+    for id in &returns {
+        control.tiktok_remove_warehouse(id).await?;
+    }
+    let check = shop_check(&console, "Return warehouse").await?;
+    assert!(!check.ok, "{check:?}");
+    assert!(
+        check
+            .detail
+            .contains("Seller Center → Shipping → Warehouse settings"),
+        "{check:?}"
+    );
+
+    control.tiktok_clear_delivery_options(&default).await?;
+    let check = shop_check(&console, "Delivery options").await?;
+    assert!(!check.ok, "{check:?}");
+    assert!(
+        check
+            .detail
+            .contains("Seller Center → Shipping → Delivery options"),
+        "{check:?}"
+    );
+
+    for id in &sales {
+        control.tiktok_set_warehouse_status(id, "DISABLED").await?;
+    }
+    let test = console.test_connection(long_call(), SHOP.into()).await??;
+    assert!(!test.ok);
+    let check = test
+        .checks
+        .iter()
+        .find(|c| c.what == "Sales warehouse")
+        .ok_or_else(|| anyhow::anyhow!("no Sales warehouse check in {test:?}"))?;
+    assert!(!check.ok, "{check:?}");
+    assert!(check.detail.contains("DISABLED"), "{check:?}");
+    assert!(
+        check
+            .detail
+            .contains("Seller Center → Shipping → Warehouse settings"),
+        "{check:?}"
+    );
+    let status = console.status(context::current()).await?;
+    let shop = status
+        .organizations
+        .iter()
+        .flat_map(|o| &o.shops)
+        .find(|s| s.name == SHOP)
+        .ok_or_else(|| anyhow::anyhow!("no shop {SHOP}"))?;
+    assert_eq!(shop.state, ConnectionState::Error, "{shop:?}");
+    daemon.terminate()?;
+    Ok(())
+}

@@ -306,8 +306,11 @@ mod tests {
         let text = std::fs::read_to_string(&config_file).unwrap();
         let config = Config::from_toml(&text, &config_file).unwrap();
         let org = &config.organizations[0];
-        assert_eq!(org.store.platform.as_str(), "woocommerce");
-        assert_eq!(org.store.api_base.as_deref(), Some("http://127.0.0.1:4002"));
+        assert_eq!(org.store.as_ref().unwrap().platform.as_str(), "woocommerce");
+        assert_eq!(
+            org.store.as_ref().unwrap().api_base.as_deref(),
+            Some("http://127.0.0.1:4002")
+        );
         let amazon = org.amazon.as_ref().unwrap();
         assert_eq!(amazon.api_base(), "http://127.0.0.1:4004");
         assert_eq!(amazon.token_url(), "http://127.0.0.1:4004/auth/o2/token");
@@ -340,7 +343,7 @@ mod tests {
             let config_file = write_files(dir.path(), &endpoints(), &creds(), wiring).unwrap();
             let text = std::fs::read_to_string(&config_file).unwrap();
             let config = Config::from_toml(&text, &config_file).unwrap();
-            let platform = config.organizations[0].store.platform;
+            let platform = config.organizations[0].store.as_ref().unwrap().platform;
             assert_eq!(platform.as_str(), store.platform());
             let secrets_file = secrets_path(dir.path());
             let secrets = Secrets::from_toml(
@@ -431,7 +434,10 @@ mod tests {
         );
         let org = &config.organizations[0];
         assert_eq!(org.name, ORGANIZATION);
-        assert_eq!(org.store.api_base.as_deref(), Some("http://127.0.0.1:4002"));
+        assert_eq!(
+            org.store.as_ref().unwrap().api_base.as_deref(),
+            Some("http://127.0.0.1:4002")
+        );
         assert_eq!(org.tiktok_shops[0].shop_id, "7494");
 
         let secrets_file = secrets_path(dir.path());

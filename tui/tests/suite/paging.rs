@@ -126,6 +126,7 @@ impl RealDaemon {
             data_dir,
             socket: socket.clone(),
             reloading: Arc::new(AtomicBool::new(false)),
+            files: Default::default(),
         };
         let stop = CancellationToken::new();
         let task = tokio::spawn(feedbridge_daemon::run(options, stop.clone()));

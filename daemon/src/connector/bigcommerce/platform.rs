@@ -40,7 +40,7 @@ impl StorePlatformConnector for BigCommercePlatform {
         let StoreSecrets::Bigcommerce(secrets) = setup.secrets else {
             return Err(setup.wrong_secrets(StorePlatform::Bigcommerce));
         };
-        let store = &setup.org.store;
+        let store = setup.store;
         let hash = store_hash(&store.shop_domain).ok_or_else(|| {
             anyhow::anyhow!(
                 "Organization \"{}\": shop_domain \"{}\" is not a BigCommerce store's permanent \

@@ -31,8 +31,8 @@ impl StorePlatformConnector for SfccPlatform {
         let StoreSecrets::Sfcc(secrets) = setup.secrets else {
             return Err(setup.wrong_secrets(StorePlatform::Sfcc));
         };
-        let mut settings = settings(&setup.org.store.shop_domain, secrets)?;
-        if let Some(base) = &setup.org.store.api_base {
+        let mut settings = settings(&setup.store.shop_domain, secrets)?;
+        if let Some(base) = &setup.store.api_base {
             settings = settings.all_at(base);
         }
         let client =

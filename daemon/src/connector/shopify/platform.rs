@@ -32,7 +32,7 @@ impl StorePlatformConnector for ShopifyPlatform {
         let client = ShopifyClient::new(
             ShopifySettings {
                 api_base: setup.api_base(),
-                api_version: setup.org.store.api_version.clone(),
+                api_version: setup.store.api_version.clone(),
                 access_token: secrets.access_token.clone(),
             },
             setup.http.clone(),

@@ -19,7 +19,7 @@ use super::http::{self, Platform};
 use super::{
     AuthorizedShop, Category, CategoryAttribute, ConnectorError, ConnectorResult, CreatedProduct,
     NewProduct, Page, RemoteOrder, RemoteProduct, ShippedPackage, ShippingProvider, SkuPrice,
-    SkuStock, TikTokShop, UploadedFile, Warehouse,
+    SkuStock, TikTokShop, UploadedFile, Warehouse, WarehouseKind, WarehouseSetup,
 };
 use async_trait::async_trait;
 use feedbridge_common::compliance::{BrandView, NewOperator, OperatorRole};
@@ -1065,6 +1065,50 @@ impl TikTokShop for TikTokClient {
             }
         }
         Ok(providers)
+    }
+
+    async fn logistics_setup(&self) -> ConnectorResult<Vec<WarehouseSetup>> {
+        let data: wire::WarehousesData = self
+            .call(
+                Method::GET,
+                "/logistics/202309/warehouses",
+                Vec::new(),
+                None,
+                Scope::Shop,
+            )
+            .await?;
+        let mut setup = Vec::with_capacity(data.warehouses.len());
+        for warehouse in data.warehouses {
+            let kind = match warehouse.kind.as_str() {
+                "SALES_WAREHOUSE" => WarehouseKind::Sales,
+                "RETURN_WAREHOUSE" => WarehouseKind::Return,
+                _ => WarehouseKind::Other,
+            };
+            let mut found = WarehouseSetup {
+                id: warehouse.id,
+                name: warehouse.name,
+                kind,
+                effect_status: warehouse.effect_status,
+                is_default: warehouse.is_default,
+                delivery_options: Vec::new(),
+            };
+            if kind == WarehouseKind::Sales && found.enabled() {
+                let path = format!(
+                    "/logistics/202309/warehouses/{}/delivery_options",
+                    path_segment("warehouse", &found.id)?
+                );
+                let options: wire::DeliveryOptionsData = self
+                    .call(Method::GET, &path, Vec::new(), None, Scope::Shop)
+                    .await?;
+                found.delivery_options = options
+                    .delivery_options
+                    .into_iter()
+                    .map(|o| o.name)
+                    .collect();
+            }
+            setup.push(found);
+        }
+        Ok(setup)
     }
 
     async fn cancel_order(&self, order_id: &str) -> ConnectorResult<()> {

@@ -358,6 +358,8 @@ pub(super) struct WireWarehouse {
     pub is_default: bool,
     #[serde(rename = "type", deserialize_with = "de_string")]
     pub kind: String,
+    #[serde(deserialize_with = "de_string")]
+    pub effect_status: String,
 }
 
 impl From<WireWarehouse> for Warehouse {

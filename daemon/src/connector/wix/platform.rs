@@ -65,7 +65,6 @@ impl StorePlatformConnector for WixPlatform {
             WixAuth::ApiKey { .. } => None,
         };
         let base = setup
-            .org
             .store
             .api_base
             .clone()

@@ -33,7 +33,7 @@ impl StorePlatformConnector for WooCommercePlatform {
             return Err(setup.wrong_secrets(StorePlatform::Woocommerce));
         };
         // A site with a private CA or a self-signed certificate gets its own client.
-        let http = match &setup.org.store.ca_file {
+        let http = match &setup.store.ca_file {
             Some(ca_file) => {
                 let cannot_use = || {
                     format!(

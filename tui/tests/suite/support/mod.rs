@@ -1217,6 +1217,23 @@ impl Console for FakeConsole {
         Err(unknown_shop(&shop))
     }
 
+    async fn store_connect(
+        self,
+        _: Context,
+        change: feedbridge_common::store_change::StoreChange,
+    ) -> Result<String, RpcError> {
+        Err(RpcError::Invalid(format!(
+            "the fake daemon keeps no config files (organization {})",
+            change.organization
+        )))
+    }
+
+    async fn store_disconnect(self, _: Context, organization: String) -> Result<String, RpcError> {
+        Err(RpcError::Invalid(format!(
+            "the fake daemon keeps no config files (organization {organization})"
+        )))
+    }
+
     async fn events_since(self, _: Context, cursor: u64, max_wait_ms: u32) -> EventBatch {
         let mut latest = self.latest.clone();
         let wait = Duration::from_millis(u64::from(
