@@ -440,8 +440,15 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
     };
     let fields = attributes::resolve(&requirements.attributes, &chosen, &variants);
     let (missing, refused) = attributes::blockers(&fields);
+    // The fix names the first missing attribute, so it can be typed as shown.
+    let example = missing.first().map_or("NAME", String::as_str);
     let set_them = format!(
-        "Set them with `feedbridge attributes {listing_id} set \"NAME=VALUE\"` or in the console (product detail, key a), or map a different category, then list it again."
+        "Set {} with `feedbridge attributes {listing_id} set \"{example}=VALUE\"` or in the console (product detail, key a), or map a different category, then list it again.",
+        if missing.is_empty() {
+            "them".to_owned()
+        } else {
+            missing.join(", ")
+        }
     );
     // Everything TikTok would refuse is named at once, so one fix round is enough.
     let mut problems = Vec::new();
