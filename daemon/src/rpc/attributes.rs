@@ -25,15 +25,7 @@ async fn scope(server: &ConsoleServer, target: &AttributeTarget) -> Result<Scope
     let (shop_id, category_id, title, draft) = match target {
         AttributeTarget::Listing { listing_id } => {
             let listing_id = *listing_id;
-            let draft = server
-                .engine
-                .store
-                .read(move |conn| store::listing_draft(conn, listing_id))
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| {
-                    RpcError::NotFound(format!("no product listing with id {listing_id}"))
-                })?;
+            let draft = super::listing::listing_draft(server, listing_id).await?;
             let Some(category_id) = draft.category_id.clone() else {
                 return Err(RpcError::Invalid(format!(
                     "{} has no TikTok category yet: map one first (its attributes depend on it)",

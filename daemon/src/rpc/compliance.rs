@@ -38,13 +38,7 @@ pub async fn compliance(
     server: &ConsoleServer,
     listing_id: i64,
 ) -> Result<ComplianceView, RpcError> {
-    let draft = server
-        .engine
-        .store
-        .read(move |conn| store::listing_draft(conn, listing_id))
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| RpcError::NotFound(format!("no product listing with id {listing_id}")))?;
+    let draft = super::listing::listing_draft(server, listing_id).await?;
     listing_view(server, &draft).await
 }
 
@@ -131,15 +125,7 @@ pub async fn set_compliance(
     let (connection, category, subject) = match &target {
         ComplianceTarget::Listing { listing_id } => {
             let listing_id = *listing_id;
-            let draft = server
-                .engine
-                .store
-                .read(move |conn| store::listing_draft(conn, listing_id))
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| {
-                    RpcError::NotFound(format!("no product listing with id {listing_id}"))
-                })?;
+            let draft = super::listing::listing_draft(server, listing_id).await?;
             (draft.shop_id, draft.category_id, draft.title)
         }
         ComplianceTarget::Category { shop, category_id } => (

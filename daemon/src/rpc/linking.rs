@@ -72,13 +72,7 @@ pub async fn link_manual(
     if server.draining.is_cancelled() {
         return Err(RpcError::ShuttingDown);
     }
-    let draft = server
-        .engine
-        .store
-        .read(move |conn| store::listing_draft(conn, listing_id))
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| RpcError::NotFound(format!("no product listing with id {listing_id}")))?;
+    let draft = super::listing::listing_draft(server, listing_id).await?;
     let Some((_, shop)) = server.engine.shop(draft.shop_id) else {
         return Err(RpcError::NotFound(format!(
             "the shop of listing {listing_id} is no longer configured"

@@ -63,6 +63,20 @@ pub async fn map_categories(
     Ok(report)
 }
 
+/// The listing's draft, or NotFound naming its id.
+pub(super) async fn listing_draft(
+    server: &ConsoleServer,
+    listing_id: i64,
+) -> Result<store::ListingDraft, RpcError> {
+    server
+        .engine
+        .store
+        .read(move |conn| store::listing_draft(conn, listing_id))
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| RpcError::NotFound(format!("no product listing with id {listing_id}")))
+}
+
 fn edit_result(outcome: ListingEdit, listing_id: i64, done: &str) -> Result<String, RpcError> {
     match outcome {
         ListingEdit::Done { title } => Ok(format!("{title}: {done}")),

@@ -6,40 +6,15 @@
 
 use feedbridge_common::attributes::{AttributeRule, AttributeValue};
 use rusqlite::{Connection, params};
-use serde::{Deserialize, Serialize};
 
 const CURRENT: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    version: u32,
-    #[serde(flatten)]
-    value: AttributeValue,
-}
-
 fn decode(json: &str) -> rusqlite::Result<AttributeValue> {
-    let fail = |e: Box<dyn std::error::Error + Send + Sync>| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e)
-    };
-    let stored: Stored = serde_json::from_str(json).map_err(|e| fail(Box::new(e)))?;
-    if stored.version > CURRENT {
-        return Err(fail(
-            format!(
-                "a stored attribute value was written by a newer feedbridge (format version {}; this release reads up to {CURRENT})",
-                stored.version
-            )
-            .into(),
-        ));
-    }
-    Ok(stored.value)
+    super::versioned::decode(json, CURRENT, "a stored attribute value")
 }
 
 fn encode(value: &AttributeValue) -> String {
-    serde_json::to_string(&Stored {
-        version: CURRENT,
-        value: value.clone(),
-    })
-    .unwrap_or_default()
+    super::versioned::encode(CURRENT, value)
 }
 
 fn collect(

@@ -25,6 +25,7 @@ mod signals;
 mod stock;
 mod store_switch;
 mod tokens;
+mod versioned;
 
 pub use adoption::*;
 pub use attributes::*;

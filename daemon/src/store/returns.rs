@@ -6,40 +6,15 @@
 
 use feedbridge_common::returns::{OrderReturn, ReturnRequest, ReturnStatus};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 const CURRENT: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    version: u32,
-    #[serde(flatten)]
-    record: OrderReturn,
-}
-
 fn decode(json: &str) -> rusqlite::Result<OrderReturn> {
-    let fail = |e: Box<dyn std::error::Error + Send + Sync>| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e)
-    };
-    let stored: Stored = serde_json::from_str(json).map_err(|e| fail(Box::new(e)))?;
-    if stored.version > CURRENT {
-        return Err(fail(
-            format!(
-                "the stored return request was written by a newer feedbridge (format version {}; this release reads up to {CURRENT})",
-                stored.version
-            )
-            .into(),
-        ));
-    }
-    Ok(stored.record)
+    super::versioned::decode(json, CURRENT, "the stored return request")
 }
 
 fn encode(record: &OrderReturn) -> String {
-    serde_json::to_string(&Stored {
-        version: CURRENT,
-        record: record.clone(),
-    })
-    .unwrap_or_default()
+    super::versioned::encode(CURRENT, record)
 }
 
 /// What recording a report changed.

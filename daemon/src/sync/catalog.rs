@@ -631,7 +631,7 @@ async fn upload_once(
     if let Some(reference) = known {
         return Ok(reference);
     }
-    let bytes = fetch_image(engine, url)
+    let bytes = fetch_bytes(engine, url)
         .await
         .map_err(|reason| StepFailure {
             retryable: true,
@@ -737,7 +737,8 @@ fn image_file_name(url: &str) -> String {
     }
 }
 
-async fn fetch_image(engine: &Engine, url: &str) -> Result<Vec<u8>, String> {
+/// The body of a GET of `url` (a store's image or document), or why not.
+pub(super) async fn fetch_bytes(engine: &Engine, url: &str) -> Result<Vec<u8>, String> {
     let response = engine
         .http
         .get(url)

@@ -188,26 +188,12 @@ pub async fn read_document(engine: &Engine, source: &str) -> Result<Vec<u8>, Rea
         reason,
     })?;
     let bytes = if is_url(source) {
-        let fetched = async {
-            let response = engine
-                .http
-                .get(source)
-                .send()
-                .await
-                .map_err(|e| e.without_url().to_string())?;
-            if !response.status().is_success() {
-                return Err(format!("HTTP {}", response.status()));
-            }
-            response
-                .bytes()
-                .await
-                .map(|b| b.to_vec())
-                .map_err(|e| e.without_url().to_string())
-        };
-        fetched.await.map_err(|reason| ReadFailure {
-            retryable: true,
-            reason: format!("could not download {source}: {reason}"),
-        })?
+        super::catalog::fetch_bytes(engine, source)
+            .await
+            .map_err(|reason| ReadFailure {
+                retryable: true,
+                reason: format!("could not download {source}: {reason}"),
+            })?
     } else {
         read_local(source).await.map_err(|reason| ReadFailure {
             retryable: false,

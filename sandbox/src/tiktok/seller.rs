@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::model::{Product, Sku};
+use super::model::{Product, Sku, State};
 use super::{TikTok, events, orders, products};
 use crate::common::{lock, now_secs};
 
@@ -170,15 +170,7 @@ async fn deactivate(AxState(tt): AxState<Arc<TikTok>>, Path(id): Path<String>) -
     }
     product.status = "SELLER_DEACTIVATED".into();
     product.update_time = now;
-    let numeric_id: u64 = id.parse().unwrap_or_default();
-    let out = products::product_json(&st, &st.products[&id]);
-    events::emit(
-        &tt,
-        &mut st,
-        "PRODUCT_STATUS_CHANGE",
-        json!({"product_id": numeric_id, "status": "PRODUCT_STATUS_CHANGED", "suspended_reason": "", "update_time": now}),
-    );
-    Json(out).into_response()
+    status_changed(&tt, &mut st, &id, now)
 }
 
 #[derive(Deserialize)]
@@ -210,11 +202,16 @@ async fn set_product_status(
     };
     product.status = req.status;
     product.update_time = now;
+    status_changed(&tt, &mut st, &id, now)
+}
+
+/// Announce a product's new status (PRODUCT_STATUS_CHANGE, §7) and answer with the product.
+fn status_changed(tt: &TikTok, st: &mut State, id: &str, now: i64) -> Response {
     let numeric_id: u64 = id.parse().unwrap_or_default();
-    let out = products::product_json(&st, &st.products[&id]);
+    let out = products::product_json(st, &st.products[id]);
     events::emit(
-        &tt,
-        &mut st,
+        tt,
+        st,
         "PRODUCT_STATUS_CHANGE",
         json!({"product_id": numeric_id, "status": "PRODUCT_STATUS_CHANGED", "suspended_reason": "", "update_time": now}),
     );
