@@ -115,9 +115,14 @@ pub struct SyncSettings {
     /// Safety-net poll of TikTok orders by update time.
     #[serde(default = "defaults::order_poll_secs")]
     pub order_poll_secs: u64,
-    /// Re-read of the store catalog (prices, stock) to repair drift.
+    /// Re-read of the store catalog (prices, stock) to repair drift: only the products
+    /// changed since the last read where the store can say which (Shopify).
     #[serde(default = "defaults::catalog_poll_secs")]
     pub catalog_poll_secs: u64,
+    /// Read of the whole store catalog (Shopify: one bulk export) behind the changed-only
+    /// polls; stores that cannot say what changed are read whole at every poll.
+    #[serde(default = "defaults::catalog_full_read_secs")]
+    pub catalog_full_read_secs: u64,
     /// Poll of TikTok review status for products under review.
     #[serde(default = "defaults::review_poll_secs")]
     pub review_poll_secs: u64,
@@ -153,6 +158,7 @@ impl Default for SyncSettings {
         Self {
             order_poll_secs: defaults::order_poll_secs(),
             catalog_poll_secs: defaults::catalog_poll_secs(),
+            catalog_full_read_secs: defaults::catalog_full_read_secs(),
             review_poll_secs: defaults::review_poll_secs(),
             fulfilment_poll_secs: defaults::fulfilment_poll_secs(),
             workers: defaults::workers(),
@@ -349,6 +355,9 @@ mod defaults {
     pub fn catalog_poll_secs() -> u64 {
         60
     }
+    pub fn catalog_full_read_secs() -> u64 {
+        3_600
+    }
     pub fn review_poll_secs() -> u64 {
         30
     }
@@ -500,6 +509,10 @@ impl Config {
         for (key, value) in [
             ("sync.order_poll_secs", self.sync.order_poll_secs),
             ("sync.catalog_poll_secs", self.sync.catalog_poll_secs),
+            (
+                "sync.catalog_full_read_secs",
+                self.sync.catalog_full_read_secs,
+            ),
             ("sync.review_poll_secs", self.sync.review_poll_secs),
             ("sync.fulfilment_poll_secs", self.sync.fulfilment_poll_secs),
             ("sync.stock_reconcile_secs", self.sync.stock_reconcile_secs),

@@ -31,6 +31,7 @@ const KEYS: &[&str] = &[
     "secrets_file",
     "order_poll_secs",
     "catalog_poll_secs",
+    "catalog_full_read_secs",
     "review_poll_secs",
     "fulfilment_poll_secs",
     "workers",

@@ -275,6 +275,16 @@ pub trait Storefront: Send + Sync {
         )
         .boxed()
     }
+    /// Products changed at or after `since` (ISO-8601, the store's `updated_at`, which moves
+    /// with price and stock), a page at a time, for the catalog poll between full reads.
+    /// `Ok(None)`: the platform has no such read, and every poll reads the whole catalog.
+    async fn products_changed_since(
+        &self,
+        _since: &str,
+        _cursor: Option<String>,
+    ) -> ConnectorResult<Option<Page<StoreProduct>>> {
+        Ok(None)
+    }
     /// Every inventory item's levels per location, in batches, for a full read: only where
     /// levels are cheap to read in bulk (Shopify) and the store's stock webhooks name one
     /// location. The default reads none: levels are then read item by item when needed.

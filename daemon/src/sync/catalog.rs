@@ -26,34 +26,85 @@ const REQUIREMENTS_TTL_SECS: i64 = 3_600;
 const MAIN_IMAGE: &str = "MAIN_IMAGE";
 const DESCRIPTION_IMAGE: &str = "DESCRIPTION_IMAGE";
 
-/// Read the whole store catalog (Shopify: one bulk query); queue pushes for listings whose
-/// price or stock moved, and another look at orders that were blocked on an SKU.
+/// How a catalog poll reads the store.
+#[derive(Debug, PartialEq, Eq)]
+enum CatalogRead {
+    /// Every product (Shopify: one bulk export, with every stock level).
+    Whole,
+    /// The products changed at or after this store time (ISO-8601).
+    ChangedSince(String),
+}
+
+/// A database's first read, and one every `full_every_secs`, reads the whole catalog; the
+/// polls between read what changed since the newest change the last read saw.
+fn catalog_read(
+    changed_since: Option<String>,
+    last_whole_read: Option<i64>,
+    now: i64,
+    full_every_secs: u64,
+) -> CatalogRead {
+    let full_every = i64::try_from(full_every_secs).unwrap_or(i64::MAX);
+    match (changed_since, last_whole_read) {
+        (Some(since), Some(at)) if now.saturating_sub(at) < full_every => {
+            CatalogRead::ChangedSince(since)
+        }
+        _ => CatalogRead::Whole,
+    }
+}
+
+/// Cursor names: the newest `updated_at` a read saw, and when the whole catalog was last read.
+fn catalog_cursors(org_id: i64) -> (String, String) {
+    (
+        format!("catalog_changed_since:{org_id}"),
+        format!("catalog_whole_read_at:{org_id}"),
+    )
+}
+
+/// Read the store catalog: whole (Shopify: one bulk query) on a database's first read, every
+/// `sync.catalog_full_read_secs`, and at every poll for stores that cannot say what changed;
+/// otherwise only what changed. Then queue pushes for listings whose price or stock moved, and
+/// another look at orders that were blocked on an SKU.
 pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
     let Some(org) = engine.org(org_id).cloned() else {
         return Ok(());
     };
-    let mut batches = org.store.full_catalog();
-    while let Some(batch) = batches.next().await {
-        let products = batch.map_err(|e| {
-            StepFailure::from_connector(
-                FailureKind::Connection,
-                &org.name,
-                "store catalog",
-                "The store",
-                &e,
-            )
-        })?;
-        engine
-            .store
-            .call(move |tx| {
-                for product in &products {
-                    store::upsert_product(tx, org_id, product)?;
-                }
-                Ok(())
-            })
-            .await?;
-    }
-    read_all_levels(engine, &org).await?;
+    let (since_key, whole_key) = catalog_cursors(org_id);
+    let keys = (since_key.clone(), whole_key.clone());
+    let now = engine.clock.now_secs();
+    let (changed_since, last_whole_read) = engine
+        .store
+        .call(move |conn| {
+            Ok((
+                store::cursor(conn, &keys.0)?,
+                store::cursor(conn, &keys.1)?.and_then(|at| at.parse().ok()),
+            ))
+        })
+        .await?;
+    let read = catalog_read(
+        changed_since,
+        last_whole_read,
+        now,
+        engine.settings.catalog_full_read_secs,
+    );
+    let (newest, whole) = match read {
+        CatalogRead::ChangedSince(since) => match read_changed(engine, &org, &since).await? {
+            Some(newest) => (Some(newest), false),
+            None => (read_whole(engine, &org).await?, true),
+        },
+        CatalogRead::Whole => (read_whole(engine, &org).await?, true),
+    };
+    engine
+        .store
+        .call(move |conn| {
+            if let Some(newest) = &newest {
+                store::set_cursor(conn, &since_key, newest)?;
+            }
+            if whole {
+                store::set_cursor(conn, &whole_key, &now.to_string())?;
+            }
+            Ok(())
+        })
+        .await?;
     let shops: Vec<i64> = org.shops.iter().map(|shop| shop.connection).collect();
     let (stale, blocked, to_adopt) = engine
         .store
@@ -82,6 +133,92 @@ pub async fn import(engine: &Engine, org_id: i64) -> StepResult {
         .enqueue_many(kind::ORDER_SYNC, blocked, Duration::ZERO)
         .await
         .map_err(StepFailure::from)
+}
+
+/// The whole catalog and every stock level; returns the newest `updated_at` it saw.
+async fn read_whole(
+    engine: &Engine,
+    org: &super::OrgRuntime,
+) -> Result<Option<String>, StepFailure> {
+    let org_id = org.id;
+    let mut newest: Option<String> = None;
+    let mut batches = org.store.full_catalog();
+    while let Some(batch) = batches.next().await {
+        let products = batch.map_err(|e| catalog_failure(org, &e))?;
+        newest = newest_of(newest, &products);
+        engine
+            .store
+            .call(move |tx| {
+                for product in &products {
+                    store::upsert_product(tx, org_id, product)?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    read_all_levels(engine, org).await?;
+    Ok(newest)
+}
+
+/// The products changed at or after `since`, a page at a time; returns the newest
+/// `updated_at` seen (at least `since`), or `None` when the store has no such read.
+async fn read_changed(
+    engine: &Engine,
+    org: &super::OrgRuntime,
+    since: &str,
+) -> Result<Option<String>, StepFailure> {
+    let org_id = org.id;
+    let mut newest = since.to_owned();
+    let mut cursor = None;
+    loop {
+        let Some(page) = org
+            .store
+            .products_changed_since(since, cursor.take())
+            .await
+            .map_err(|e| catalog_failure(org, &e))?
+        else {
+            return Ok(None);
+        };
+        if let Some(seen) = newest_of(None, &page.items) {
+            newest = newest.max(seen);
+        }
+        let products = page.items;
+        engine
+            .store
+            .call(move |tx| {
+                for product in &products {
+                    store::upsert_product(tx, org_id, product)?;
+                }
+                Ok(())
+            })
+            .await?;
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(Some(newest)),
+        }
+    }
+}
+
+/// The later of `newest` and the products' `updated_at` (ISO-8601 in the store's one format,
+/// so text order is time order).
+fn newest_of(newest: Option<String>, products: &[connector::StoreProduct]) -> Option<String> {
+    products
+        .iter()
+        .map(|p| &p.updated_at)
+        .filter(|at| !at.is_empty())
+        .max()
+        .cloned()
+        .max(newest)
+}
+
+fn catalog_failure(org: &super::OrgRuntime, error: &connector::ConnectorError) -> StepFailure {
+    StepFailure::from_connector(
+        FailureKind::Connection,
+        &org.name,
+        "store catalog",
+        "The store",
+        error,
+    )
 }
 
 /// Every item's stock per location where the store exports them in bulk, so a stock webhook
@@ -836,6 +973,54 @@ mod tests {
             synced_stock: None,
             measures: Measures::default(),
         }
+    }
+
+    #[test]
+    fn polls_read_what_changed_between_whole_reads() {
+        let since = || Some("2026-12-07T04:00:00Z".to_owned());
+        assert_eq!(catalog_read(None, None, 10_000, 3_600), CatalogRead::Whole);
+        assert_eq!(
+            catalog_read(since(), None, 10_000, 3_600),
+            CatalogRead::Whole
+        );
+        assert_eq!(
+            catalog_read(None, Some(9_000), 10_000, 3_600),
+            CatalogRead::Whole
+        );
+        assert_eq!(
+            catalog_read(since(), Some(9_000), 10_000, 3_600),
+            CatalogRead::ChangedSince("2026-12-07T04:00:00Z".into())
+        );
+        assert_eq!(
+            catalog_read(since(), Some(6_400), 10_000, 3_600),
+            CatalogRead::Whole
+        );
+    }
+
+    #[test]
+    fn the_newest_change_seen_is_the_next_reads_start() {
+        let product = |at: &str| connector::StoreProduct {
+            id: "1".into(),
+            title: "Mug".into(),
+            description_html: String::new(),
+            image_urls: Vec::new(),
+            updated_at: at.into(),
+            variants: Vec::new(),
+        };
+        let read = [
+            product("2026-12-07T04:00:05Z"),
+            product(""),
+            product("2026-12-07T04:00:09Z"),
+        ];
+        assert_eq!(
+            newest_of(Some("2026-12-07T03:00:00Z".into()), &read).as_deref(),
+            Some("2026-12-07T04:00:09Z")
+        );
+        assert_eq!(
+            newest_of(Some("2026-12-07T05:00:00Z".into()), &read).as_deref(),
+            Some("2026-12-07T05:00:00Z")
+        );
+        assert_eq!(newest_of(None, &[]), None);
     }
 
     #[test]

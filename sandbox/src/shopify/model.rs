@@ -908,7 +908,7 @@ impl State {
             "tags": p.tags,
             "status": p.status,
             "createdAt": iso8601(p.created),
-            "updatedAt": iso8601(p.updated),
+            "updatedAt": iso8601(self.product_updated(p)),
             "publishedAt": (p.status == "ACTIVE").then(|| iso8601(p.created)),
             "totalInventory": total,
             "tracksInventory": true,
@@ -954,7 +954,7 @@ impl State {
             "product": ref_("Product", v.product_id),
             "image": Value::Null,
             "createdAt": iso8601(v.created),
-            "updatedAt": iso8601(v.updated),
+            "updatedAt": iso8601(self.variant_updated(v)),
         })
     }
 
@@ -984,6 +984,28 @@ impl State {
             },
             "inventoryLevels": i.levels.iter().map(|(loc, l)| self.level_json(i.id, *loc, l)).collect::<Vec<_>>(),
         })
+    }
+
+    /// A variant's last change, counting its stock: Shopify moves a product's and its
+    /// variants' `updatedAt` when a quantity changes (and sends `products/update` for it,
+    /// which this simulator leaves out), so `updated_at:>` searches see stock changes.
+    pub(crate) fn variant_updated(&self, v: &Variant) -> i64 {
+        let stock = self.items.get(&v.inventory_item_id).map_or(0, |i| {
+            i.levels
+                .values()
+                .map(|l| l.updated)
+                .fold(i.updated, i64::max)
+        });
+        v.updated.max(stock)
+    }
+
+    /// A product's last change, counting its variants' (and so their stock's).
+    pub(crate) fn product_updated(&self, p: &Product) -> i64 {
+        p.variant_ids
+            .iter()
+            .filter_map(|id| self.variants.get(id))
+            .map(|v| self.variant_updated(v))
+            .fold(p.updated, i64::max)
     }
 
     pub(crate) fn level_gid(item: u64, loc: u64) -> String {
@@ -1254,7 +1276,7 @@ impl State {
             "inventory_policy": v.policy.to_lowercase(),
             "compare_at_price": v.compare_at.map(money),
             "created_at": iso8601(v.created),
-            "updated_at": iso8601(v.updated),
+            "updated_at": iso8601(self.variant_updated(v)),
             "taxable": true,
             "barcode": v.barcode,
             "inventory_item_id": v.inventory_item_id,
@@ -1291,7 +1313,7 @@ impl State {
             "product_type": p.product_type,
             "handle": p.handle,
             "created_at": iso8601(p.created),
-            "updated_at": iso8601(p.updated),
+            "updated_at": iso8601(self.product_updated(p)),
             "published_at": (p.status == "ACTIVE").then(|| iso8601(p.created)),
             "template_suffix": Value::Null,
             "published_scope": "global",

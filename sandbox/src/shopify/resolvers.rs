@@ -85,7 +85,7 @@ pub(crate) fn query_field(
                 .collect();
             match sort_key {
                 "TITLE" => list.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id))),
-                "UPDATED_AT" => list.sort_by_key(|p| (p.updated, p.id)),
+                "UPDATED_AT" => list.sort_by_key(|p| (st.product_updated(p), p.id)),
                 "CREATED_AT" | "PUBLISHED_AT" => list.sort_by_key(|p| (p.created, p.id)),
                 "PRODUCT_TYPE" => {
                     list.sort_by(|a, b| a.product_type.cmp(&b.product_type).then(a.id.cmp(&b.id)))
@@ -310,7 +310,7 @@ fn product_field(st: &State, p: &super::model::Product, field: Option<&str>) -> 
         Some("tag") => Some(FieldValue::Exact(p.tags.clone())),
         Some("tag_not") => Some(FieldValue::Exact(p.tags.clone())),
         Some("handle") => Some(FieldValue::Exact(vec![p.handle.clone()])),
-        Some("updated_at") => time_of(p.updated),
+        Some("updated_at") => time_of(st.product_updated(p)),
         Some("created_at") | Some("published_at") => time_of(p.created),
         Some("id") => Some(FieldValue::Number(i64::try_from(p.id).unwrap_or(0))),
         Some("inventory_total") => Some(FieldValue::Number(
@@ -342,7 +342,7 @@ fn variant_field(st: &State, v: &super::model::Variant, field: Option<&str>) -> 
         Some("product_status") => Some(FieldValue::Exact(
             product.map(|p| p.status.clone()).into_iter().collect(),
         )),
-        Some("updated_at") => time_of(v.updated),
+        Some("updated_at") => time_of(st.variant_updated(v)),
         Some("created_at") => time_of(v.created),
         _ => None,
     }

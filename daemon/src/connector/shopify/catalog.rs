@@ -27,10 +27,11 @@ const VARIANT_FIELDS: &str = "id sku title price inventoryQuantity
           selectedOptions { name value }
           inventoryItem { id measurement { weight { unit value } } }";
 
+/// A products page; `$query` narrows it with Shopify's search syntax (null: every product).
 pub(super) fn products_query(page_size: u32) -> String {
     format!(
-        "query Products($after: String) {{
-  products(first: {page_size}, after: $after, sortKey: UPDATED_AT) {{
+        "query Products($after: String, $query: String) {{
+  products(first: {page_size}, after: $after, sortKey: UPDATED_AT, query: $query) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
       id title descriptionHtml updatedAt

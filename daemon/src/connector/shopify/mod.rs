@@ -310,6 +310,32 @@ impl std::fmt::Debug for ShopifyClient {
 }
 
 impl ShopifyClient {
+    /// One products page, narrowed by a search `query` when given.
+    async fn products_page(
+        &self,
+        query: Option<&str>,
+        cursor: Option<String>,
+    ) -> ConnectorResult<Page<StoreProduct>> {
+        let after = cursor.filter(|c| !c.is_empty());
+        let data: wire::ProductsData = self
+            .sized_page(
+                "Products",
+                &self.products_page_size,
+                products_query,
+                json!({ "after": after, "query": query }),
+            )
+            .await?;
+        let next = data.products.page_info.next();
+        let mut items = Vec::with_capacity(data.products.nodes.len());
+        for mut product in data.products.nodes {
+            if product.has_more_variants() {
+                self.complete_variants(&mut product).await?;
+            }
+            items.push(StoreProduct::from(product));
+        }
+        Ok(Page { items, next })
+    }
+
     pub fn new(settings: ShopifySettings, http: reqwest::Client) -> Self {
         let endpoint = format!(
             "{}/admin/api/{}/graphql.json",
@@ -944,24 +970,16 @@ impl Storefront for ShopifyClient {
     }
 
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
-        let after = cursor.filter(|c| !c.is_empty());
-        let data: wire::ProductsData = self
-            .sized_page(
-                "Products",
-                &self.products_page_size,
-                products_query,
-                json!({ "after": after }),
-            )
-            .await?;
-        let next = data.products.page_info.next();
-        let mut items = Vec::with_capacity(data.products.nodes.len());
-        for mut product in data.products.nodes {
-            if product.has_more_variants() {
-                self.complete_variants(&mut product).await?;
-            }
-            items.push(StoreProduct::from(product));
-        }
-        Ok(Page { items, next })
+        self.products_page(None, cursor).await
+    }
+
+    async fn products_changed_since(
+        &self,
+        since: &str,
+        cursor: Option<String>,
+    ) -> ConnectorResult<Option<Page<StoreProduct>>> {
+        let query = format!("updated_at:>='{since}'");
+        self.products_page(Some(&query), cursor).await.map(Some)
     }
 
     /// One bulk query instead of hundreds of pages; batches of [`BULK_BATCH`] products.
