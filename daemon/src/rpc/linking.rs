@@ -30,9 +30,6 @@ async fn plan(
     server: &ConsoleServer,
     shop: &Arc<ShopRuntime>,
 ) -> Result<(LinkPreview, Vec<PlannedLink>), RpcError> {
-    let remote = linking::shop_catalog(shop.client.as_ref())
-        .await
-        .map_err(|e| tiktok_error(&shop.name, &e))?;
     let connection = shop.connection;
     let candidates = server
         .engine
@@ -40,7 +37,9 @@ async fn plan(
         .read(move |conn| store::link_candidates(conn, connection))
         .await
         .map_err(internal)?;
-    Ok(linking::preview(&shop.name, &candidates, &remote))
+    linking::preview_shop(shop.client.as_ref(), &shop.name, &candidates, true)
+        .await
+        .map_err(|e| tiktok_error(&shop.name, &e))
 }
 
 async fn apply(server: &ConsoleServer, planned: Vec<PlannedLink>) -> Result<Vec<i64>, RpcError> {

@@ -30,16 +30,26 @@ pub struct PlannedLink {
     pub skus: Vec<(i64, String)>,
 }
 
-/// Every product of the shop, any status but deleted.
-pub async fn shop_catalog(client: &dyn TikTokShop) -> ConnectorResult<Vec<ShopProduct>> {
-    let mut products = Vec::new();
+/// Read the shop's catalog a page at a time (any status but deleted) and sort it against
+/// the store's candidates: only the matches are kept whole, so memory follows the store's
+/// catalog and the matches, not the size of the TikTok shop. `keep_misses`: list the TikTok
+/// products none of whose SKUs is in the store (the console shows them; adoption does not).
+pub async fn preview_shop(
+    client: &dyn TikTokShop,
+    shop: &str,
+    candidates: &[LinkCandidate],
+    keep_misses: bool,
+) -> ConnectorResult<(LinkPreview, Vec<PlannedLink>)> {
+    let mut preview = Preview::new(shop, candidates, keep_misses);
     let mut cursor = None;
     for _ in 0..MAX_CATALOG_PAGES {
         let page = client.shop_products(cursor.take()).await?;
-        products.extend(page.items.into_iter().filter(|p| p.status != "DELETED"));
+        for product in page.items.into_iter().filter(|p| p.status != "DELETED") {
+            preview.add(product);
+        }
         match page.next {
             Some(next) => cursor = Some(next),
-            None => return Ok(products),
+            None => return Ok(preview.finish()),
         }
     }
     Err(ConnectorError::Retryable {
@@ -103,20 +113,21 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
     if adopted || shop.tokens.waiting().is_some() || shop.tokens.blocked().is_some() {
         return Ok(());
     }
-    let remote = shop_catalog(shop.client.as_ref()).await.map_err(|e| {
-        StepFailure::from_connector(
-            FailureKind::Listing,
-            &org.name,
-            format!("TikTok shop {} catalog", shop.name),
-            "TikTok Shop",
-            &e,
-        )
-    })?;
     let candidates = engine
         .store
         .call(move |conn| store::link_candidates(conn, connection))
         .await?;
-    let (report, planned) = preview(&shop.name, &candidates, &remote);
+    let (report, planned) = preview_shop(shop.client.as_ref(), &shop.name, &candidates, false)
+        .await
+        .map_err(|e| {
+            StepFailure::from_connector(
+                FailureKind::Listing,
+                &org.name,
+                format!("TikTok shop {} catalog", shop.name),
+                "TikTok Shop",
+                &e,
+            )
+        })?;
     let linked = apply(engine, planned).await?.len();
     let conflicts = report.conflicts.len();
     let message = format!(
@@ -167,58 +178,77 @@ fn sku_list(skus: &[(String, String)]) -> String {
 }
 
 /// A TikTok product fully matching a store product, with SKU ids by variant row.
-type Claim<'a> = (&'a ShopProduct, Vec<(i64, String)>);
+type Claim = (ShopProduct, Vec<(i64, String)>);
 
-/// Sort the shop's TikTok products into matches, misses and conflicts; changes nothing.
-pub fn preview(
-    shop: &str,
-    candidates: &[LinkCandidate],
-    remote: &[ShopProduct],
-) -> (LinkPreview, Vec<PlannedLink>) {
-    // seller SKU -> (candidate index, variant row)
-    let mut by_sku: BTreeMap<&str, Vec<(usize, i64)>> = BTreeMap::new();
-    for (index, candidate) in candidates.iter().enumerate() {
-        for (row, sku) in &candidate.variants {
-            by_sku.entry(sku.as_str()).or_default().push((index, *row));
+/// Sorts TikTok products, one at a time, into matches, misses and conflicts; changes nothing.
+pub struct Preview<'a> {
+    candidates: &'a [LinkCandidate],
+    /// seller SKU -> (candidate index, variant row)
+    by_sku: BTreeMap<&'a str, Vec<(usize, i64)>>,
+    /// TikTok products already linked (or listed by us).
+    on_tiktok: BTreeSet<&'a str>,
+    report: LinkPreview,
+    reported_skus: BTreeSet<String>,
+    /// candidate index -> TikTok products that fully match it
+    claims: BTreeMap<usize, Vec<Claim>>,
+    keep_misses: bool,
+}
+
+impl<'a> Preview<'a> {
+    pub fn new(shop: &str, candidates: &'a [LinkCandidate], keep_misses: bool) -> Self {
+        let mut by_sku: BTreeMap<&str, Vec<(usize, i64)>> = BTreeMap::new();
+        for (index, candidate) in candidates.iter().enumerate() {
+            for (row, sku) in &candidate.variants {
+                by_sku.entry(sku.as_str()).or_default().push((index, *row));
+            }
+        }
+        Self {
+            candidates,
+            by_sku,
+            on_tiktok: candidates
+                .iter()
+                .filter_map(|c| c.tiktok_product_id.as_deref())
+                .collect(),
+            report: LinkPreview {
+                shop: shop.to_owned(),
+                ..LinkPreview::default()
+            },
+            reported_skus: BTreeSet::new(),
+            claims: BTreeMap::new(),
+            keep_misses,
         }
     }
-    let mut report = LinkPreview {
-        shop: shop.to_owned(),
-        ..LinkPreview::default()
-    };
-    let mut reported_skus: BTreeSet<String> = BTreeSet::new();
-    let on_tiktok: BTreeSet<&str> = candidates
-        .iter()
-        .filter_map(|c| c.tiktok_product_id.as_deref())
-        .collect();
-    // candidate index -> TikTok products that fully match it
-    let mut claims: BTreeMap<usize, Vec<Claim<'_>>> = BTreeMap::new();
 
-    for product in remote {
+    /// Sort one TikTok product.
+    pub fn add(&mut self, product: ShopProduct) {
+        let candidates = self.candidates;
+        let by_sku = &self.by_sku;
         let in_store: Vec<&(String, String)> = product
             .skus
             .iter()
             .filter(|(sku, _)| by_sku.contains_key(sku.as_str()))
             .collect();
         if in_store.is_empty() {
-            report.misses.push(LinkMiss {
-                tiktok_product_id: product.id.clone(),
-                tiktok_title: product.title.clone(),
-                seller_skus: product.skus.iter().map(|(sku, _)| sku.clone()).collect(),
-            });
-            continue;
+            if self.keep_misses {
+                self.report.misses.push(LinkMiss {
+                    tiktok_product_id: product.id.clone(),
+                    tiktok_title: product.title.clone(),
+                    seller_skus: product.skus.iter().map(|(sku, _)| sku.clone()).collect(),
+                });
+            }
+            return;
         }
         // Already linked (or listed by us) to exactly this product: nothing to do.
-        if on_tiktok.contains(product.id.as_str()) {
-            continue;
+        if self.on_tiktok.contains(product.id.as_str()) {
+            return;
         }
         let mut ambiguous = false;
         for (sku, _) in &in_store {
             let holders = &by_sku[sku.as_str()];
             if holders.len() > 1 {
                 ambiguous = true;
-                if reported_skus.insert(sku.clone()) {
-                    report.conflicts.push(LinkConflict {
+                if self.reported_skus.insert(sku.clone()) {
+                    self.report.conflicts.push(LinkConflict {
                         seller_sku: sku.clone(),
                         reason: format!("{} store variants carry this SKU", holders.len()),
                         candidates: holders
@@ -230,14 +260,14 @@ pub fn preview(
             }
         }
         if ambiguous {
-            continue;
+            return;
         }
         let owners: BTreeSet<usize> = in_store
             .iter()
             .map(|(sku, _)| by_sku[sku.as_str()][0].0)
             .collect();
         if owners.len() > 1 {
-            report.conflicts.push(LinkConflict {
+            self.report.conflicts.push(LinkConflict {
                 seller_sku: sku_list(&product.skus),
                 reason: format!(
                     "TikTok product \"{}\" is split across {} store products",
@@ -249,7 +279,7 @@ pub fn preview(
                     .map(|index| candidates[*index].title.clone())
                     .collect(),
             });
-            continue;
+            return;
         }
         let owner = *owners.iter().next().unwrap_or(&0);
         let candidate = &candidates[owner];
@@ -260,7 +290,7 @@ pub fn preview(
                 .filter(|(sku, _)| !by_sku.contains_key(sku.as_str()))
                 .cloned()
                 .collect();
-            report.conflicts.push(LinkConflict {
+            self.report.conflicts.push(LinkConflict {
                 seller_sku: sku_list(&absent),
                 reason: format!(
                     "TikTok product \"{}\" has SKUs that \"{}\" lacks in the store",
@@ -268,10 +298,10 @@ pub fn preview(
                 ),
                 candidates: vec![candidate.title.clone(), product.title.clone()],
             });
-            continue;
+            return;
         }
         if let Some(other) = &candidate.tiktok_product_id {
-            report.conflicts.push(LinkConflict {
+            self.report.conflicts.push(LinkConflict {
                 seller_sku: sku_list(&product.skus),
                 reason: format!(
                     "\"{}\" is already on TikTok as product {other} ({})",
@@ -279,69 +309,92 @@ pub fn preview(
                 ),
                 candidates: vec![candidate.title.clone(), product.title.clone()],
             });
-            continue;
+            return;
         }
         let skus: Vec<(i64, String)> = product
             .skus
             .iter()
             .map(|(sku, id)| (by_sku[sku.as_str()][0].1, id.clone()))
             .collect();
-        claims.entry(owner).or_default().push((product, skus));
+        self.claims.entry(owner).or_default().push((product, skus));
     }
 
-    let mut planned = Vec::new();
-    for (owner, products) in claims {
-        let candidate = &candidates[owner];
-        if products.len() > 1 {
-            report.conflicts.push(LinkConflict {
-                seller_sku: candidate
-                    .variants
-                    .iter()
-                    .map(|(_, sku)| sku.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                reason: format!(
-                    "{} TikTok products carry the SKUs of \"{}\"",
-                    products.len(),
-                    candidate.title
-                ),
-                candidates: products.iter().map(|(p, _)| p.title.clone()).collect(),
-            });
-            continue;
-        }
-        let Some((product, skus)) = products.into_iter().next() else {
-            continue;
-        };
-        let by_row: BTreeMap<i64, &str> = candidate
-            .variants
-            .iter()
-            .map(|(row, sku)| (*row, sku.as_str()))
-            .collect();
-        report.matches.push(LinkMatch {
-            listing_id: candidate.listing_id,
-            title: candidate.title.clone(),
-            tiktok_product_id: product.id.clone(),
-            tiktok_title: product.title.clone(),
-            skus: skus
+    /// The report and the links to make: a store product claimed by one TikTok product.
+    pub fn finish(self) -> (LinkPreview, Vec<PlannedLink>) {
+        let Self {
+            candidates,
+            mut report,
+            claims,
+            ..
+        } = self;
+        let mut planned = Vec::new();
+        for (owner, products) in claims {
+            let candidate = &candidates[owner];
+            if products.len() > 1 {
+                report.conflicts.push(LinkConflict {
+                    seller_sku: candidate
+                        .variants
+                        .iter()
+                        .map(|(_, sku)| sku.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    reason: format!(
+                        "{} TikTok products carry the SKUs of \"{}\"",
+                        products.len(),
+                        candidate.title
+                    ),
+                    candidates: products.iter().map(|(p, _)| p.title.clone()).collect(),
+                });
+                continue;
+            }
+            let Some((product, skus)) = products.into_iter().next() else {
+                continue;
+            };
+            let by_row: BTreeMap<i64, &str> = candidate
+                .variants
                 .iter()
-                .map(|(row, id)| {
-                    (
-                        by_row.get(row).copied().unwrap_or_default().to_owned(),
-                        id.clone(),
-                    )
-                })
-                .collect(),
-        });
-        let standing = linked_standing(&product.status);
-        planned.push(PlannedLink {
-            listing_id: candidate.listing_id,
-            tiktok_product_id: product.id.clone(),
-            status: standing.status,
-            status_reason: standing.reason,
-            skus,
-        });
+                .map(|(row, sku)| (*row, sku.as_str()))
+                .collect();
+            report.matches.push(LinkMatch {
+                listing_id: candidate.listing_id,
+                title: candidate.title.clone(),
+                tiktok_product_id: product.id.clone(),
+                tiktok_title: product.title.clone(),
+                skus: skus
+                    .iter()
+                    .map(|(row, id)| {
+                        (
+                            by_row.get(row).copied().unwrap_or_default().to_owned(),
+                            id.clone(),
+                        )
+                    })
+                    .collect(),
+            });
+            let standing = linked_standing(&product.status);
+            planned.push(PlannedLink {
+                listing_id: candidate.listing_id,
+                tiktok_product_id: product.id,
+                status: standing.status,
+                status_reason: standing.reason,
+                skus,
+            });
+        }
+        (report, planned)
     }
-    (report, planned)
+}
+
+/// Sort a whole list of TikTok products at once (the tests' view of [`Preview`]).
+#[cfg(test)]
+fn preview(
+    shop: &str,
+    candidates: &[LinkCandidate],
+    remote: &[ShopProduct],
+) -> (LinkPreview, Vec<PlannedLink>) {
+    let mut preview = Preview::new(shop, candidates, true);
+    for product in remote {
+        preview.add(product.clone());
+    }
+    preview.finish()
 }
 
 /// Why a listing cannot be linked by hand to this TikTok product, or the SKUs to link.
