@@ -605,7 +605,16 @@ pub struct SkuPrice {
 pub struct Warehouse {
     pub id: String,
     pub name: String,
+    pub kind: WarehouseKind,
+    /// TikTok's effect_status: ENABLED, DISABLED, RESTRICTED (or a newer value).
+    pub effect_status: String,
     pub is_default: bool,
+}
+
+impl Warehouse {
+    pub fn enabled(&self) -> bool {
+        self.effect_status == "ENABLED"
+    }
 }
 
 /// A warehouse as the onboarding checks see it: its kind, whether TikTok lets it work, and

@@ -1079,11 +1079,7 @@ impl TikTokShop for TikTokClient {
             .await?;
         let mut setup = Vec::with_capacity(data.warehouses.len());
         for warehouse in data.warehouses {
-            let kind = match warehouse.kind.as_str() {
-                "SALES_WAREHOUSE" => WarehouseKind::Sales,
-                "RETURN_WAREHOUSE" => WarehouseKind::Return,
-                _ => WarehouseKind::Other,
-            };
+            let kind = warehouse.warehouse_kind();
             let mut found = WarehouseSetup {
                 id: warehouse.id,
                 name: warehouse.name,
