@@ -22,7 +22,7 @@ use super::{
     SkuStock, TikTokShop, UploadedFile, Warehouse, WarehouseKind, WarehouseSetup,
 };
 use async_trait::async_trait;
-use feedbridge_common::compliance::{BrandView, NewOperator, OperatorRole};
+use feedbridge_common::compliance::{BrandView, NewOperator, OperatorRole, SizeChartTemplate};
 use feedbridge_common::regions::{self, Region};
 use feedbridge_common::secret::Secret;
 use hmac::{Hmac, Mac};
@@ -1257,6 +1257,10 @@ impl TikTokShop for TikTokClient {
         name: &str,
     ) -> ConnectorResult<Vec<BrandView>> {
         self.fetch_brands(category_id, name).await
+    }
+
+    async fn size_chart_templates(&self, keyword: &str) -> ConnectorResult<Vec<SizeChartTemplate>> {
+        self.fetch_size_chart_templates(keyword).await
     }
 
     async fn upload_compliance_image(
