@@ -529,6 +529,20 @@ mod tests {
     use feedbridge_common::compliance::{CertificationChoice, CertificationRequirement};
 
     #[test]
+    fn size_chart_templates_print_as_the_value_set_takes() {
+        let templates = [SizeChartTemplate {
+            id: "7300000000000000602".into(),
+            name: "Women's jeans".into(),
+        }];
+        let shown = format_size_chart_templates("demo-us", &templates);
+        assert!(shown.contains("template:7300000000000000602"), "{shown}");
+        assert!(shown.contains("Women's jeans"), "{shown}");
+        assert!(shown.contains("size-chart ID set template:"), "{shown}");
+        let none = format_size_chart_templates("demo-us", &[]);
+        assert!(none.contains("Seller Center"), "{none}");
+    }
+
+    #[test]
     fn view_names_choices_their_origin_and_what_is_missing() {
         let listing = ListingCompliance {
             brand: Some(BrandChoice::NoBrand),
