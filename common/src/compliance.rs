@@ -199,6 +199,13 @@ pub struct BrandView {
     pub authorized: bool,
 }
 
+/// A size chart template the seller made in Seller Center, usable as a listing's size chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SizeChartTemplate {
+    pub id: String,
+    pub name: String,
+}
+
 /// One certification of a category's rules.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificationRequirement {

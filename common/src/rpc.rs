@@ -9,7 +9,7 @@ use crate::catalog::{
 };
 use crate::compliance::{
     BrandView, ComplianceChange, ComplianceTarget, ComplianceView, NewOperator, OperatorRole,
-    ShopCompliance,
+    ShopCompliance, SizeChartTemplate,
 };
 use crate::domain::{
     CategoryRef, EventBatch, FailureKind, FailureQuery, FailureView, OrderFilter, OrderQuery,
@@ -139,6 +139,12 @@ pub trait Console {
         category_id: Option<String>,
         search: String,
     ) -> Result<Vec<BrandView>, RpcError>;
+    /// The shop's size chart templates (made in Seller Center) whose name contains `search`
+    /// (all when empty). Call with a 60 s deadline.
+    async fn size_chart_templates(
+        shop: String,
+        search: String,
+    ) -> Result<Vec<SizeChartTemplate>, RpcError>;
     /// TikTok's suggested category for a product title. Call with a 60 s deadline.
     async fn recommend_category(shop: String, title: String) -> Result<CategoryRef, RpcError>;
     /// The EU manufacturer and responsible person a shop's products name.

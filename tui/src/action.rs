@@ -2,12 +2,14 @@
 //! for, and updates arriving from the daemon. The main loop turns keys into actions, feeds every
 //! action to the app, and performs the [`Request`]s the app queues.
 
-use feedbridge_common::attributes::{AttributeForm, AttributeTarget};
+use feedbridge_common::attributes::{AttributeForm, AttributeRule, AttributeTarget};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
+use feedbridge_common::compliance::SizeChartTemplate;
 use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
+use feedbridge_common::secret::Secret;
 use feedbridge_common::{
     CategoryRef, FailureKind, FailureQuery, FailureView, OrderQuery, OrderView, Page, ProductQuery,
     ProductView, StatusReport,
@@ -176,13 +178,44 @@ pub enum Request {
     },
     /// A command line typed in the `:` palette, as words after `feedbridge`.
     Run(Vec<String>),
-    /// A listing's attribute form.
-    AttributeForm(i64),
+    /// The attribute form of a listing, or of a shop category's defaults.
+    AttributeForm(AttributeTarget),
     SetAttributes {
         target: AttributeTarget,
         /// (attribute name, values); no values unsets.
         values: Vec<(String, Vec<String>)>,
     },
+    /// A shop's rules taking attributes from store options.
+    AttributeRules(String),
+    SetAttributeRule {
+        shop: String,
+        attribute: String,
+        /// None removes the rule.
+        store_option: Option<String>,
+    },
+    /// A shop's size chart templates.
+    SizeChartTemplates(String),
+    SetSizeChartTemplate {
+        listing_id: i64,
+        template: SizeChartTemplate,
+    },
+    /// Connect (or with `replace`, replace) an organization's store; the daemon checks it first.
+    StoreConnect {
+        organization: String,
+        platform: String,
+        url: String,
+        credentials: Credentials,
+        replace: bool,
+    },
+    StoreDisconnect(String),
+}
+
+/// Where a store's credentials come from: a file the console reads when sending, or typed as
+/// the secrets file's lines. Never printed (Debug redacts the typed ones).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    File(String),
+    Typed(Secret),
 }
 
 /// A shop's order rules and its Amazon MCF rules, read together for the order settings form.
@@ -259,11 +292,31 @@ pub enum Answer {
         result: Result<String, String>,
     },
     AttributeForm {
-        listing_id: i64,
+        target: AttributeTarget,
         result: Result<Box<AttributeForm>, String>,
     },
     AttributesSaved {
+        target: AttributeTarget,
+        result: Result<String, String>,
+    },
+    AttributeRules {
+        shop: String,
+        result: Result<Vec<AttributeRule>, String>,
+    },
+    AttributeRuleSet {
+        shop: String,
+        result: Result<String, String>,
+    },
+    SizeChartTemplates {
+        shop: String,
+        result: Result<Vec<SizeChartTemplate>, String>,
+    },
+    SizeChartSet {
         listing_id: i64,
+        result: Result<String, String>,
+    },
+    StoreChanged {
+        organization: String,
         result: Result<String, String>,
     },
     /// What a palette command printed, or why it failed.
@@ -321,6 +374,14 @@ pub enum Action {
     OpenOrderSettings,
     /// Open the TikTok attribute form of the selected product.
     OpenAttributes,
+    /// Open the attribute defaults of the selected product's category on its shop.
+    OpenCategoryAttributes,
+    /// Attribute form: type the store option the selected attribute takes (a shop rule).
+    EditRule,
+    /// Choose the selected product's size chart from its shop's TikTok templates.
+    OpenSizeCharts,
+    /// Connect, replace or disconnect the selected organization's store (form).
+    OpenStoreForm,
     /// Add a carrier mapping (carrier editor).
     AddCarrier,
     /// Edit the selected mapping or setting.

@@ -1,9 +1,12 @@
-//! The state behind the console's attribute form (one listing's TikTok product attributes)
-//! and how its keys change it. No I/O: the save comes back as a [`Request`]; drawing is in
-//! `components::attribute_dialog`.
+//! The state behind the console's attribute form and how its keys change it: one listing's
+//! TikTok product attributes, or a shop category's defaults for every listing in it, and the
+//! shop's rules taking an attribute from a store option. No I/O: saves come back as
+//! [`Request`]s; drawing is in `components::attribute_dialog`.
 
 use crate::action::Request;
-use feedbridge_common::attributes::{AttributeField, AttributeForm, AttributeTarget};
+use feedbridge_common::attributes::{
+    AttributeField, AttributeForm, AttributeRule, AttributeTarget,
+};
 
 /// Picking the values of one attribute: typing filters TikTok's values (or is a value of
 /// one's own where TikTok allows it), ↑/↓ move, Enter takes or drops the highlighted one.
@@ -23,7 +26,9 @@ pub enum Choice {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttributeEditor {
-    pub listing_id: i64,
+    pub target: AttributeTarget,
+    /// The TikTok shop whose rules the form shows and changes.
+    pub shop: String,
     pub title: String,
     /// The daemon's form; None until it answered.
     pub loaded: Option<Result<AttributeForm, String>>,
@@ -35,12 +40,32 @@ pub struct AttributeEditor {
     pub saving: bool,
     /// The daemon's answer to the last save.
     pub answer: Option<Result<String, String>>,
+    /// The shop's rules; None until the daemon answered.
+    pub rules: Option<Result<Vec<AttributeRule>, String>>,
+    /// `r`: the store option being typed for the selected attribute's rule.
+    pub rule_input: Option<String>,
 }
 
 impl AttributeEditor {
-    pub fn new(listing_id: i64, title: String) -> Self {
+    /// The form of one listing of `shop`.
+    pub fn listing(listing_id: i64, shop: String, title: String) -> Self {
+        Self::new(AttributeTarget::Listing { listing_id }, shop, title)
+    }
+
+    /// The defaults of `category_id` on `shop`, for every listing in it.
+    pub fn category(shop: String, category_id: String) -> Self {
+        let title = format!("category {category_id} on {shop} (defaults)");
+        let target = AttributeTarget::Category {
+            shop: shop.clone(),
+            category_id,
+        };
+        Self::new(target, shop, title)
+    }
+
+    fn new(target: AttributeTarget, shop: String, title: String) -> Self {
         Self {
-            listing_id,
+            target,
+            shop,
             title,
             loaded: None,
             draft: Vec::new(),
@@ -48,13 +73,71 @@ impl AttributeEditor {
             choosing: None,
             saving: false,
             answer: None,
+            rules: None,
+            rule_input: None,
         }
     }
 
     pub fn target(&self) -> AttributeTarget {
-        AttributeTarget::Listing {
-            listing_id: self.listing_id,
+        self.target.clone()
+    }
+
+    /// Whether this form is `target`'s (answers for another form are dropped).
+    pub fn is_for(&self, target: &AttributeTarget) -> bool {
+        self.target == *target
+    }
+
+    /// The daemon's requests that fill the form: its fields and the shop's rules.
+    pub fn load_requests(&self) -> [Request; 2] {
+        [
+            Request::AttributeForm(self.target()),
+            Request::AttributeRules(self.shop.clone()),
+        ]
+    }
+
+    /// The store option the selected attribute follows by a shop rule, if any.
+    pub fn rule_of(&self, attribute: &str) -> Option<&str> {
+        let Some(Ok(rules)) = &self.rules else {
+            return None;
+        };
+        rules
+            .iter()
+            .find(|r| r.attribute.eq_ignore_ascii_case(attribute))
+            .map(|r| r.store_option.as_str())
+    }
+
+    /// `r`: start typing the store option the selected attribute takes (the current rule's
+    /// option to change, or nothing).
+    pub fn edit_rule(&mut self) -> Result<(), String> {
+        let Some(field) = self.field() else {
+            return Err("Wait for the attributes to load.".into());
+        };
+        let current = self.rule_of(&field.name).unwrap_or_default().to_owned();
+        self.answer = None;
+        self.choosing = None;
+        self.rule_input = Some(current);
+        Ok(())
+    }
+
+    /// Enter while typing a rule: the request saving it (an empty option removes the rule).
+    pub fn save_rule(&mut self) -> Result<Request, String> {
+        let (Some(field), Some(typed)) = (self.field(), &self.rule_input) else {
+            return Err("Press r on an attribute to give it a rule.".into());
+        };
+        let option = typed.trim().to_owned();
+        let attribute = field.name.clone();
+        if option.is_empty() && self.rule_of(&attribute).is_none() {
+            return Err(format!(
+                "Type the store option {attribute} should take (e.g. Fabric), or Esc."
+            ));
         }
+        self.rule_input = None;
+        self.saving = true;
+        Ok(Request::SetAttributeRule {
+            shop: self.shop.clone(),
+            attribute,
+            store_option: (!option.is_empty()).then_some(option),
+        })
     }
 
     pub fn fields(&self) -> &[AttributeField] {
@@ -141,10 +224,13 @@ impl AttributeEditor {
     }
 
     pub fn takes_input(&self) -> bool {
-        self.choosing.is_some()
+        self.choosing.is_some() || self.rule_input.is_some()
     }
 
     pub fn input_mut(&mut self) -> Option<&mut String> {
+        if let Some(typed) = &mut self.rule_input {
+            return Some(typed);
+        }
         let choosing = self.choosing.as_mut()?;
         choosing.cursor = 0;
         Some(&mut choosing.query)
@@ -221,9 +307,9 @@ impl AttributeEditor {
         self.answer = Some(result);
     }
 
-    /// Esc: stop choosing; false when not choosing (the form closes).
+    /// Esc: stop choosing or typing a rule; false when doing neither (the form closes).
     pub fn back(&mut self) -> bool {
-        self.choosing.take().is_some()
+        self.rule_input.take().is_some() || self.choosing.take().is_some()
     }
 }
 
@@ -270,7 +356,7 @@ mod tests {
 
     #[test]
     fn several_values_from_the_list_and_one_of_ones_own() {
-        let mut editor = AttributeEditor::new(3, "Tee".into());
+        let mut editor = AttributeEditor::listing(3, "acme-us".into(), "Tee".into());
         assert!(editor.save().is_err());
         editor.loaded_form(Ok(form()));
         editor.edit().unwrap();
@@ -305,5 +391,89 @@ mod tests {
             })
         );
         assert!(editor.save().is_err(), "already saving");
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use feedbridge_common::attributes::AttributeField;
+
+    fn loaded(editor: &mut AttributeEditor) {
+        let field = AttributeField {
+            id: "100392".into(),
+            name: "Material".into(),
+            required: true,
+            multiple: true,
+            customizable: false,
+            allowed: Vec::new(),
+            current: Vec::new(),
+            source: None,
+            problem: None,
+        };
+        editor.loaded_form(Ok(AttributeForm {
+            target: editor.target(),
+            title: editor.title.clone(),
+            category_id: "601226".into(),
+            fields: vec![field],
+        }));
+    }
+
+    #[test]
+    fn a_category_form_targets_the_shops_category_and_loads_its_rules() {
+        let editor = AttributeEditor::category("acme-us".into(), "601226".into());
+        let target = AttributeTarget::Category {
+            shop: "acme-us".into(),
+            category_id: "601226".into(),
+        };
+        assert!(editor.is_for(&target));
+        assert_eq!(
+            editor.load_requests(),
+            [
+                Request::AttributeForm(target),
+                Request::AttributeRules("acme-us".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rule_is_typed_saved_and_removed_with_an_empty_option() {
+        let mut editor = AttributeEditor::listing(3, "acme-us".into(), "Tee".into());
+        assert!(editor.edit_rule().is_err(), "nothing loaded yet");
+        loaded(&mut editor);
+        editor.edit_rule().unwrap();
+        assert!(editor.takes_input());
+        assert!(
+            editor.save_rule().is_err(),
+            "no option typed and no rule to remove"
+        );
+        editor.input_mut().unwrap().push_str(" Fabric ");
+        assert_eq!(
+            editor.save_rule(),
+            Ok(Request::SetAttributeRule {
+                shop: "acme-us".into(),
+                attribute: "Material".into(),
+                store_option: Some("Fabric".into()),
+            })
+        );
+        editor.saved(Ok("saved".into()));
+        editor.rules = Some(Ok(vec![AttributeRule {
+            attribute: "Material".into(),
+            store_option: "Fabric".into(),
+        }]));
+        editor.edit_rule().unwrap();
+        assert_eq!(editor.rule_input.as_deref(), Some("Fabric"));
+        editor.input_mut().unwrap().clear();
+        assert_eq!(
+            editor.save_rule(),
+            Ok(Request::SetAttributeRule {
+                shop: "acme-us".into(),
+                attribute: "Material".into(),
+                store_option: None,
+            })
+        );
+        editor.edit_rule().unwrap();
+        assert!(editor.back(), "Esc stops typing the rule");
+        assert!(!editor.back(), "then closes the form");
     }
 }

@@ -8,7 +8,7 @@ use crate::format::{NONE, text_table};
 use clap::{Args, Subcommand, ValueEnum};
 use feedbridge_common::compliance::{
     BrandChoice, BrandView, ComplianceChange, ComplianceTarget, ComplianceView, ListingCompliance,
-    NewOperator, OperatorRole, ShopCompliance, SizeChartChoice,
+    NewOperator, OperatorRole, ShopCompliance, SizeChartChoice, SizeChartTemplate,
 };
 
 /// Whose choices: one listing, or with --category the default of a shop's category.
@@ -74,13 +74,18 @@ pub struct SizeChartArgs {
 #[derive(Debug, Subcommand)]
 pub enum SizeChartChange {
     /// An image file path, an http(s) URL the store serves, or template:ID (a TikTok size
-    /// chart template).
+    /// chart template, see `templates`).
     Set {
         #[arg(value_name = "PATH|URL|template:ID")]
         chart: String,
     },
     /// Back to the category's default.
     Clear,
+    /// The shop's size chart templates (made in Seller Center), to use as template:ID.
+    Templates {
+        /// Only templates whose name contains this text.
+        search: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +241,17 @@ pub(crate) async fn size_chart(
     let target = args.target.rpc()?;
     let size_chart = match args.change {
         None => return show(call, target, args.json, out).await,
+        Some(SizeChartChange::Templates { search }) => {
+            let shop = target_shop(call, &target).await?;
+            let answer = call
+                .client
+                .size_chart_templates(long_ctx(), shop.clone(), search.unwrap_or_default())
+                .await;
+            let templates = answer.map_err(|e| call.lost(e))??;
+            return emit(out, args.json, &templates, |t| {
+                format_size_chart_templates(&shop, t)
+            });
+        }
         Some(SizeChartChange::Clear) => None,
         Some(SizeChartChange::Set { chart }) => {
             Some(SizeChartChoice::parse(&absolute(&chart)?).map_err(anyhow::Error::msg)?)
@@ -248,6 +264,32 @@ pub(crate) async fn size_chart(
         out,
     )
     .await
+}
+
+/// The TikTok shop a target belongs to: the category's, or the listing's.
+async fn target_shop(call: &Call, target: &ComplianceTarget) -> Result<String, CliError> {
+    match target {
+        ComplianceTarget::Category { shop, .. } => Ok(shop.clone()),
+        ComplianceTarget::Listing { listing_id } => {
+            let answer = call.client.product_detail(ctx(), *listing_id).await;
+            Ok(answer.map_err(|e| call.lost(e))??.product.shop)
+        }
+    }
+}
+
+pub fn format_size_chart_templates(shop: &str, templates: &[SizeChartTemplate]) -> String {
+    if templates.is_empty() {
+        return format!(
+            "{shop} has no size chart template matching; make one in Seller Center → Products → Size charts, or set an image (size-chart ID set PATH|URL).\n"
+        );
+    }
+    let rows: Vec<Vec<String>> = templates
+        .iter()
+        .map(|t| vec![format!("template:{}", t.id), t.name.clone()])
+        .collect();
+    let mut out = text_table(&["SIZE CHART", "NAME"], &rows);
+    out.push_str("Use one with: feedbridge size-chart ID set template:TEMPLATE_ID\n");
+    out
 }
 
 pub(crate) async fn certification(
@@ -485,6 +527,20 @@ pub fn format_view(view: &ComplianceView) -> String {
 mod tests {
     use super::*;
     use feedbridge_common::compliance::{CertificationChoice, CertificationRequirement};
+
+    #[test]
+    fn size_chart_templates_print_as_the_value_set_takes() {
+        let templates = [SizeChartTemplate {
+            id: "7300000000000000602".into(),
+            name: "Women's jeans".into(),
+        }];
+        let shown = format_size_chart_templates("demo-us", &templates);
+        assert!(shown.contains("template:7300000000000000602"), "{shown}");
+        assert!(shown.contains("Women's jeans"), "{shown}");
+        assert!(shown.contains("size-chart ID set template:"), "{shown}");
+        let none = format_size_chart_templates("demo-us", &[]);
+        assert!(none.contains("Seller Center"), "{none}");
+    }
 
     #[test]
     fn view_names_choices_their_origin_and_what_is_missing() {

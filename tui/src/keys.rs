@@ -48,6 +48,10 @@ pub enum Command {
     EditSettings,
     ChooseSkus,
     Attributes,
+    CategoryAttributes,
+    AttributeRule,
+    SizeCharts,
+    StoreForm,
     Confirm,
     Deny,
     Help,
@@ -84,6 +88,8 @@ pub enum Dialog {
     Carriers,
     OrderSettings,
     Attributes,
+    /// The store connection form.
+    Store,
     /// A yes/no question.
     Confirm,
 }
@@ -96,6 +102,7 @@ impl Dialog {
             Self::Carriers => "carrier editor",
             Self::OrderSettings => "order settings",
             Self::Attributes => "attributes",
+            Self::Store => "store form",
         }
     }
 }
@@ -382,6 +389,20 @@ pub const KEYMAP: &[Binding] = &[
         scope: PRODUCTS,
     },
     Binding {
+        keys: &[ch('A')],
+        command: Command::CategoryAttributes,
+        description: "Set the default attributes of the product's category on its shop (form)",
+        hint: None,
+        scope: PRODUCTS,
+    },
+    Binding {
+        keys: &[ch('z')],
+        command: Command::SizeCharts,
+        description: "Choose the product's size chart from its shop's TikTok templates",
+        hint: None,
+        scope: PRODUCTS,
+    },
+    Binding {
         keys: &[ch('K')],
         command: Command::LinkManual,
         description: "Link the product to an existing TikTok product",
@@ -424,6 +445,13 @@ pub const KEYMAP: &[Binding] = &[
         scope: CONNECTIONS,
     },
     Binding {
+        keys: &[ch('C')],
+        command: Command::StoreForm,
+        description: "Connect, replace or disconnect the organization's store (form)",
+        hint: None,
+        scope: CONNECTIONS,
+    },
+    Binding {
         keys: &[ch('e')],
         command: Command::EditSettings,
         description: "Change a shop setting (opens :settings SHOP set)",
@@ -442,7 +470,12 @@ pub const KEYMAP: &[Binding] = &[
         command: Command::Edit,
         description: "Edit the selected mapping or setting",
         hint: None,
-        scope: Scope::In(&[Dialog::Carriers, Dialog::OrderSettings, Dialog::Attributes]),
+        scope: Scope::In(&[
+            Dialog::Carriers,
+            Dialog::OrderSettings,
+            Dialog::Attributes,
+            Dialog::Store,
+        ]),
     },
     Binding {
         keys: &[ch('d')],
@@ -454,9 +487,16 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: &[ch('w')],
         command: Command::Save,
-        description: "Save the order settings or attributes",
+        description: "Save the form",
         hint: None,
-        scope: Scope::In(&[Dialog::OrderSettings, Dialog::Attributes]),
+        scope: Scope::In(&[Dialog::OrderSettings, Dialog::Attributes, Dialog::Store]),
+    },
+    Binding {
+        keys: &[ch('r')],
+        command: Command::AttributeRule,
+        description: "Take the attribute from a store option, shop-wide (empty removes the rule)",
+        hint: None,
+        scope: Scope::In(&[Dialog::Attributes]),
     },
     Binding {
         keys: &[ch('y')],
@@ -675,6 +715,8 @@ mod tests {
                 Dialog::OrderDetail,
                 Dialog::Carriers,
                 Dialog::OrderSettings,
+                Dialog::Attributes,
+                Dialog::Store,
                 Dialog::Confirm,
             ]
             .map(|dialog| (None, Some(dialog))),

@@ -21,6 +21,7 @@ pub mod console;
 pub mod demo;
 pub mod editors;
 pub mod format;
+pub mod forms;
 pub mod keys;
 pub mod live;
 pub mod manual;

@@ -1,10 +1,13 @@
 //! Performs the daemon calls the console's app queues and turns each answer into an action.
 
-use crate::action::{Action, Answer, PageAnswer, PageRequest, Request, ShopRules};
+use crate::action::{Action, Answer, Credentials, PageAnswer, PageRequest, Request, ShopRules};
 use crate::client::{ctx, long_ctx};
 use crate::format::plural;
 use feedbridge_common::ConsoleClient;
+use feedbridge_common::compliance::{ComplianceChange, ComplianceTarget, SizeChartChoice};
 use feedbridge_common::rpc::RpcError;
+use feedbridge_common::secret::Secret;
+use feedbridge_common::store_change::StoreChange;
 use std::path::Path;
 
 /// Flatten a call's two failure layers (transport, daemon) into one line.
@@ -184,20 +187,89 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
             }
             Answer::OrderSettingsSaved { shop, result }
         }
-        Request::AttributeForm(listing_id) => {
-            let target = feedbridge_common::attributes::AttributeTarget::Listing { listing_id };
-            let result = flat(client.attribute_form(long_ctx(), target).await).map(Box::new);
-            Answer::AttributeForm { listing_id, result }
+        Request::AttributeForm(target) => {
+            let result =
+                flat(client.attribute_form(long_ctx(), target.clone()).await).map(Box::new);
+            Answer::AttributeForm { target, result }
         }
         Request::SetAttributes { target, values } => {
-            let listing_id = match &target {
-                feedbridge_common::attributes::AttributeTarget::Listing { listing_id } => {
-                    *listing_id
-                }
-                feedbridge_common::attributes::AttributeTarget::Category { .. } => 0,
+            let result = flat(
+                client
+                    .set_attributes(long_ctx(), target.clone(), values)
+                    .await,
+            );
+            Answer::AttributesSaved { target, result }
+        }
+        Request::AttributeRules(shop) => {
+            let result = flat(client.attribute_rules(ctx(), shop.clone()).await);
+            Answer::AttributeRules { shop, result }
+        }
+        Request::SetAttributeRule {
+            shop,
+            attribute,
+            store_option,
+        } => {
+            let result = flat(
+                client
+                    .set_attribute_rule(ctx(), shop.clone(), attribute, store_option)
+                    .await,
+            );
+            Answer::AttributeRuleSet { shop, result }
+        }
+        Request::SizeChartTemplates(shop) => {
+            let result = flat(
+                client
+                    .size_chart_templates(long_ctx(), shop.clone(), String::new())
+                    .await,
+            );
+            Answer::SizeChartTemplates { shop, result }
+        }
+        Request::SetSizeChartTemplate {
+            listing_id,
+            template,
+        } => {
+            let change = ComplianceChange::SizeChart {
+                size_chart: Some(SizeChartChoice::Template { id: template.id }),
             };
-            let result = flat(client.set_attributes(long_ctx(), target, values).await);
-            Answer::AttributesSaved { listing_id, result }
+            let target = ComplianceTarget::Listing { listing_id };
+            let result = flat(client.set_compliance(long_ctx(), target, change).await);
+            Answer::SizeChartSet { listing_id, result }
+        }
+        Request::StoreConnect {
+            organization,
+            platform,
+            url,
+            credentials,
+            replace,
+        } => {
+            let result = match read_credentials(credentials).await {
+                Ok(credentials) => {
+                    let change = StoreChange {
+                        organization: organization.clone(),
+                        platform,
+                        url,
+                        credentials,
+                        replace,
+                    };
+                    flat(client.store_connect(long_ctx(), change).await)
+                }
+                Err(why) => Err(why),
+            };
+            Answer::StoreChanged {
+                organization,
+                result,
+            }
+        }
+        Request::StoreDisconnect(organization) => {
+            let result = flat(
+                client
+                    .store_disconnect(long_ctx(), organization.clone())
+                    .await,
+            );
+            Answer::StoreChanged {
+                organization,
+                result,
+            }
         }
         Request::Run(words) => {
             let line = shlex::try_join(words.iter().map(String::as_str))
@@ -208,6 +280,17 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
         }
     };
     Action::Answered(answer)
+}
+
+/// The credentials to send: typed ones as they are, a file's contents (never shown).
+async fn read_credentials(credentials: Credentials) -> Result<Secret, String> {
+    match credentials {
+        Credentials::Typed(secret) => Ok(secret),
+        Credentials::File(path) => tokio::fs::read_to_string(&path)
+            .await
+            .map(Secret::new)
+            .map_err(|e| format!("Cannot read the credentials file {path}: {e}")),
+    }
 }
 
 /// What to answer `request` with when there is no daemon to call: a page request is

@@ -6,7 +6,7 @@ use crate::components::{
     Component, draw_attributes, draw_authorization, draw_carriers, draw_confirm_quit,
     draw_confirm_retry_all, draw_connection_test, draw_detail, draw_help, draw_link_preview,
     draw_link_prompt, draw_order_detail, draw_order_settings, draw_output, draw_palette,
-    draw_picker, draw_report, product_detail_lines,
+    draw_picker, draw_report, draw_size_charts, draw_store_form, product_detail_lines,
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -100,6 +100,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Carriers(editor)) => draw_carriers(frame, area, editor),
         Some(Popup::OrderSettings(form)) => draw_order_settings(frame, area, form),
         Some(Popup::Attributes(editor)) => draw_attributes(frame, area, editor),
+        Some(Popup::SizeCharts(picker)) => draw_size_charts(frame, area, picker),
+        Some(Popup::Store(form)) => draw_store_form(frame, area, form),
         None => {}
     }
 }

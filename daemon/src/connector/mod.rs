@@ -18,7 +18,7 @@ pub mod woocommerce;
 
 use async_trait::async_trait;
 use feedbridge_common::compliance::{
-    BrandView, CertificationRequirement, NewOperator, OperatorRole,
+    BrandView, CertificationRequirement, NewOperator, OperatorRole, SizeChartTemplate,
 };
 pub use feedbridge_common::measure::{LengthUnit, Measures, StoreUnits, WeightUnit};
 use futures::StreamExt as _;
@@ -615,7 +615,16 @@ pub struct SkuPrice {
 pub struct Warehouse {
     pub id: String,
     pub name: String,
+    pub kind: WarehouseKind,
+    /// TikTok's effect_status: ENABLED, DISABLED, RESTRICTED (or a newer value).
+    pub effect_status: String,
     pub is_default: bool,
+}
+
+impl Warehouse {
+    pub fn enabled(&self) -> bool {
+        self.effect_status == "ENABLED"
+    }
 }
 
 /// A warehouse as the onboarding checks see it: its kind, whether TikTok lets it work, and
@@ -878,6 +887,8 @@ pub trait TikTokShop: Send + Sync {
         category_id: Option<&str>,
         name: &str,
     ) -> ConnectorResult<Vec<BrandView>>;
+    /// The seller's size chart templates (every page) whose name contains `keyword`.
+    async fn size_chart_templates(&self, keyword: &str) -> ConnectorResult<Vec<SizeChartTemplate>>;
     /// Upload a certification or size chart image (`use_case` CERTIFICATION_IMAGE or
     /// SIZE_CHART_IMAGE); returns its URI.
     async fn upload_compliance_image(

@@ -8,7 +8,7 @@ use crate::sync::{ShopRuntime, catalog, compliance};
 use feedbridge_common::CategoryRef;
 use feedbridge_common::compliance::{
     BrandChoice, BrandView, ComplianceChange, ComplianceTarget, ComplianceView, DocumentKind,
-    NewOperator, OperatorRole, ShopCompliance, SizeChartChoice,
+    NewOperator, OperatorRole, ShopCompliance, SizeChartChoice, SizeChartTemplate,
 };
 use feedbridge_common::regions;
 use feedbridge_common::rpc::RpcError;
@@ -279,6 +279,19 @@ pub async fn brands(
     runtime
         .client
         .brands(category_id.as_deref(), &search)
+        .await
+        .map_err(|e| tiktok_error(&e))
+}
+
+pub async fn size_chart_templates(
+    server: &ConsoleServer,
+    shop: String,
+    search: String,
+) -> Result<Vec<SizeChartTemplate>, RpcError> {
+    let runtime = shop_named(server, &shop)?;
+    runtime
+        .client
+        .size_chart_templates(&search)
         .await
         .map_err(|e| tiktok_error(&e))
 }

@@ -18,7 +18,7 @@ use feedbridge_common::catalog::{
 };
 use feedbridge_common::compliance::{
     BrandView, ComplianceChange, ComplianceTarget, ComplianceView, NewOperator, OperatorRole,
-    ShopCompliance,
+    ShopCompliance, SizeChartTemplate,
 };
 use feedbridge_common::config::StorePlatform;
 use feedbridge_common::mcf::McfSettings;
@@ -493,6 +493,15 @@ impl Console for ConsoleServer {
         search: String,
     ) -> Result<Vec<BrandView>, RpcError> {
         compliance::brands(&self, shop, category_id, search).await
+    }
+
+    async fn size_chart_templates(
+        self,
+        _: Context,
+        shop: String,
+        search: String,
+    ) -> Result<Vec<SizeChartTemplate>, RpcError> {
+        compliance::size_chart_templates(&self, shop, search).await
     }
 
     async fn recommend_category(

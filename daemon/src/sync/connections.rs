@@ -277,11 +277,12 @@ async fn check_shop(
         });
     };
     let warehouses = shop.client.warehouses().await?;
-    let warehouse = warehouses
-        .iter()
-        .find(|w| w.is_default)
-        .or_else(|| warehouses.first())
-        .map(|w| w.id.clone());
+    let warehouse = onboarding::sales_warehouse(&warehouses)
+        .map(|w| Some(w.id.clone()))
+        .map_err(|reason| connector::ConnectorError::Rejected {
+            reason,
+            raw: String::new(),
+        })?;
     let facts = LearntFacts {
         currency: currency_for_region(&remote.region).map(str::to_owned),
         region: Some(remote.region),

@@ -5,7 +5,7 @@
 //! TikTok's Partner API exposes no shipping templates (only warehouses, their delivery
 //! options and each option's shipping providers, §4.2), so they are pointed at, not checked.
 
-use crate::connector::{WarehouseKind, WarehouseSetup};
+use crate::connector::{Warehouse, WarehouseKind, WarehouseSetup};
 use feedbridge_common::catalog::ConnectionCheck;
 
 pub const WAREHOUSE_SETTINGS: &str = "Seller Center → Shipping → Warehouse settings";
@@ -29,12 +29,44 @@ fn check(what: &str, ok: bool, detail: String) -> ConnectionCheck {
 }
 
 /// The sales warehouse feedbridge uses: the default one if enabled, else the first enabled.
+/// A disabled or restricted warehouse is never used, even when it is the default.
+fn preferred_sales<W>(
+    warehouses: &[W],
+    facts: impl Fn(&W) -> (WarehouseKind, bool, bool),
+) -> Option<&W> {
+    let mut usable = warehouses.iter().filter(|w| {
+        let (kind, enabled, _) = facts(w);
+        kind == WarehouseKind::Sales && enabled
+    });
+    let first = usable.clone().next();
+    usable.find(|w| facts(w).2).or(first)
+}
+
 fn chosen_sales_warehouse(setup: &[WarehouseSetup]) -> Option<&WarehouseSetup> {
-    let mut enabled = setup
+    preferred_sales(setup, |w| (w.kind, w.enabled(), w.is_default))
+}
+
+/// The warehouse stock goes to, as the connection check learns it, or why there is none
+/// (naming the warehouses' states and the Seller Center page to fix it).
+pub fn sales_warehouse(warehouses: &[Warehouse]) -> Result<&Warehouse, String> {
+    if let Some(chosen) = preferred_sales(warehouses, |w| (w.kind, w.enabled(), w.is_default)) {
+        return Ok(chosen);
+    }
+    let sales: Vec<String> = warehouses
         .iter()
-        .filter(|w| w.kind == WarehouseKind::Sales && w.enabled());
-    let first = enabled.clone().next();
-    enabled.find(|w| w.is_default).or(first)
+        .filter(|w| w.kind == WarehouseKind::Sales)
+        .map(|w| format!("{} is {}", w.name, w.effect_status))
+        .collect();
+    Err(if sales.is_empty() {
+        format!(
+            "the TikTok shop has no sales warehouse, so nothing can be stocked or sold: add one in {WAREHOUSE_SETTINGS}, then test the connection again"
+        )
+    } else {
+        format!(
+            "no sales warehouse of the TikTok shop is enabled ({}): enable one in {WAREHOUSE_SETTINGS}, then test the connection again",
+            sales.join(", ")
+        )
+    })
 }
 
 pub fn check_logistics(setup: &[WarehouseSetup]) -> Onboarding {
@@ -175,6 +207,36 @@ mod tests {
             names,
             ["Sales warehouse", "Delivery options", "Return warehouse"]
         );
+    }
+
+    fn plain(id: &str, kind: WarehouseKind, status: &str, default: bool) -> Warehouse {
+        Warehouse {
+            id: id.into(),
+            name: format!("Warehouse {id}"),
+            kind,
+            effect_status: status.into(),
+            is_default: default,
+        }
+    }
+
+    #[test]
+    fn the_sales_warehouse_is_the_enabled_default_else_the_first_enabled_one() {
+        let mut warehouses = vec![
+            plain("1", WarehouseKind::Other, "ENABLED", false),
+            plain("2", WarehouseKind::Sales, "ENABLED", false),
+            plain("3", WarehouseKind::Sales, "ENABLED", true),
+        ];
+        assert_eq!(sales_warehouse(&warehouses).map(|w| w.id.as_str()), Ok("3"));
+        // A disabled default is never used.
+        warehouses[2].effect_status = "DISABLED".into();
+        assert_eq!(sales_warehouse(&warehouses).map(|w| w.id.as_str()), Ok("2"));
+        warehouses[1].effect_status = "RESTRICTED".into();
+        let why = sales_warehouse(&warehouses).unwrap_err();
+        assert!(why.contains("Warehouse 2 is RESTRICTED"), "{why}");
+        assert!(why.contains("Warehouse 3 is DISABLED"), "{why}");
+        assert!(why.contains(WAREHOUSE_SETTINGS), "{why}");
+        let none = sales_warehouse(&warehouses[..1]).unwrap_err();
+        assert!(none.contains("no sales warehouse"), "{none}");
     }
 
     #[test]

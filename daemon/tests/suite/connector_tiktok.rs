@@ -168,6 +168,12 @@ async fn compliance_calls_and_a_product_carrying_them() {
     assert_eq!(acme.len(), 1);
     assert!(!acme[0].authorized);
 
+    let templates = client.size_chart_templates("").await.unwrap();
+    assert_eq!(templates.len(), 3, "{templates:?}");
+    let jeans = client.size_chart_templates("jeans").await.unwrap();
+    assert_eq!(jeans.len(), 1, "{jeans:?}");
+    assert!(jeans[0].name.contains("jeans") && !jeans[0].id.is_empty());
+
     assert_eq!(
         client
             .recommend_category("Kids Cotton Pajamas")

@@ -4,7 +4,7 @@
 //! (`/product/202409/compliance/...`).
 //!
 //! Shapes follow the Partner Center pages "Get Category Rules", "Upload Product File",
-//! "Recommend Category", "Create/Search Manufacturers", "Create/Search Responsible Persons"
+//! "Search Size Charts" (`POST /product/202407/sizecharts/search`), "Recommend Category", "Create/Search Manufacturers", "Create/Search Responsible Persons"
 //! and the create body fields `certifications[]`, `size_chart`, `manufacturer_ids[]`,
 //! `responsible_person_ids[]`. Error codes of the 38023xxx family are the sandbox's choice.
 
@@ -31,6 +31,16 @@ pub(crate) const MUGS: &str = "601501";
 pub(crate) const KIDS_BRAND_ID: &str = "7300000000000000501";
 /// A size chart template the seller made in Seller Center.
 pub(crate) const SIZE_CHART_TEMPLATE_ID: &str = "7300000000000000601";
+
+/// The seller's size chart templates (made in Seller Center): (template id, name).
+const SIZE_CHART_TEMPLATES: &[(&str, &str)] = &[
+    (SIZE_CHART_TEMPLATE_ID, "Kids sleepwear (EU sizes)"),
+    ("7300000000000000602", "Women's jeans (waist / inseam)"),
+    ("7300000000000000603", "Men's tops (S-XXL)"),
+];
+
+/// Most template ids one search may filter by (Search Size Charts: "Max: 50 IDs").
+const MAX_SIZE_CHART_IDS: usize = 50;
 const CPC_ID: &str = "7300000000000000101";
 const FOOD_CONTACT_ID: &str = "7300000000000000102";
 
@@ -449,6 +459,57 @@ pub(crate) fn search_parties(st: &State, ctx: &Ctx<'_>, kind: Operator) -> Resul
 }
 
 // ---------------------------------------------------------------------------------------------
+// Size chart templates
+
+#[derive(Deserialize, Default)]
+struct SizeChartSearchReq {
+    ids: Option<Vec<String>>,
+    keyword: Option<String>,
+}
+
+/// Search Size Charts: the seller's templates, by ids (which win over `keyword`) or by a word
+/// of their name, a page at a time. The list key is `size_chart` (singular) as TikTok sends it.
+pub(crate) fn search_size_charts(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+    let (size, offset) = ctx.paging(e::C_INVALID_PARAM, 100)?;
+    let req: SizeChartSearchReq = ctx.json(e::C_INVALID_PARAM)?;
+    let ids = req.ids.unwrap_or_default();
+    if ids.len() > MAX_SIZE_CHART_IDS {
+        return Err(ApiError::biz(
+            e::C_INVALID_PARAM,
+            format!(
+                "Invalid parameter: 'ids' holds {} ids; at most {MAX_SIZE_CHART_IDS} are allowed.",
+                ids.len()
+            ),
+        ));
+    }
+    let keyword = req.keyword.unwrap_or_default().trim().to_lowercase();
+    let found: Vec<Value> = SIZE_CHART_TEMPLATES
+        .iter()
+        .filter(|(id, name)| {
+            if ids.is_empty() {
+                keyword.is_empty() || name.to_lowercase().contains(&keyword)
+            } else {
+                ids.iter().any(|wanted| wanted == id)
+            }
+        })
+        .map(|(id, name)| {
+            json!({
+                "template_id": id,
+                "template_name": name,
+                "images": [{"locale": "en-US", "url": format!("https://p16-oec-sg.ibyteimg.com/size-chart/{id}.png")}],
+            })
+        })
+        .collect();
+    let total = found.len();
+    let (rows, next) = page(found, size, offset);
+    Ok(json!({
+        "size_chart": rows,
+        "total_count": total,
+        "next_page_token": next,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
 // Create product
 
 #[derive(Deserialize)]
@@ -678,7 +739,7 @@ pub(crate) fn check_product(
                 }
                 (None, Some(template)) => {
                     let id = template.id.as_deref().unwrap_or("");
-                    if id != SIZE_CHART_TEMPLATE_ID {
+                    if !SIZE_CHART_TEMPLATES.iter().any(|(known, _)| *known == id) {
                         return Err(bad(
                             e::P_SIZE_CHART,
                             format!(

@@ -258,6 +258,7 @@ enum Route {
     ImageUpload,
     FileUpload,
     RecommendCategory,
+    SearchSizeCharts,
     CreateParty(compliance::Operator),
     SearchParties(compliance::Operator),
     CreateProduct,
@@ -306,6 +307,7 @@ impl Route {
             ("POST", ["product", "202309", "images", "upload"]) => Route::ImageUpload,
             ("POST", ["product", "202309", "files", "upload"]) => Route::FileUpload,
             ("POST", ["product", "202309", "categories", "recommend"]) => Route::RecommendCategory,
+            ("POST", ["product", "202407", "sizecharts", "search"]) => Route::SearchSizeCharts,
             ("POST", ["product", "202409", "compliance", "manufacturers"]) => {
                 Route::CreateParty(compliance::Operator::Manufacturer)
             }
@@ -577,6 +579,7 @@ fn dispatch(tt: &Arc<TikTok>, route: Route, ctx: &Ctx<'_>) -> Result<Value, ApiE
         Route::CategoryAttributes(c) => products::category_attributes(&lock(&tt.state), ctx, &c),
         Route::Brands => products::brands(&lock(&tt.state), ctx),
         Route::RecommendCategory => compliance::recommend(&lock(&tt.state), ctx),
+        Route::SearchSizeCharts => compliance::search_size_charts(ctx),
         Route::CreateParty(kind) => compliance::create_party(tt, ctx, kind),
         Route::SearchParties(kind) => compliance::search_parties(&lock(&tt.state), ctx, kind),
         Route::GetProduct(p) => products::get_product(&lock(&tt.state), &p),

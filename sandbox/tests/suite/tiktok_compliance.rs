@@ -386,3 +386,68 @@ async fn eu_operators_do_not_exist_outside_the_eu() {
         .await;
     assert_eq!(v["code"], 38023050, "{v}");
 }
+
+/// Search Size Charts: the seller's templates under `size_chart` (singular), by keyword or by
+/// ids (which win), a page at a time; `page_size` is required and more than 50 ids refused.
+#[tokio::test]
+async fn size_chart_templates_are_searched_by_keyword_or_ids_in_pages() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let tt = TikTok::new(&sb);
+    let path = "/product/202407/sizecharts/search";
+    let all = tt
+        .ok("POST", path, &[("page_size", "2")], Some(json!({})))
+        .await;
+    assert_eq!(all["total_count"], 3, "{all}");
+    assert_eq!(all["size_chart"].as_array().unwrap().len(), 2);
+    let token = all["next_page_token"].as_str().unwrap().to_owned();
+    let rest = tt
+        .ok(
+            "POST",
+            path,
+            &[("page_size", "2"), ("page_token", &token)],
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(rest["size_chart"].as_array().unwrap().len(), 1, "{rest}");
+    assert_eq!(rest["next_page_token"], "");
+
+    let jeans = tt
+        .ok(
+            "POST",
+            path,
+            &[("page_size", "10")],
+            Some(json!({"keyword": "JEANS"})),
+        )
+        .await;
+    assert_eq!(
+        jeans["size_chart"][0]["template_name"],
+        "Women's jeans (waist / inseam)"
+    );
+    let id = jeans["size_chart"][0]["template_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_id = tt
+        .ok(
+            "POST",
+            path,
+            &[("page_size", "10")],
+            Some(json!({"ids": [id], "keyword": "kids"})),
+        )
+        .await;
+    assert_eq!(by_id["total_count"], 1, "ids win over the keyword: {by_id}");
+    assert_eq!(by_id["size_chart"][0]["template_id"], id.as_str());
+
+    let (_, v) = tt.call("POST", path, &[], Some(json!({}))).await;
+    assert!(v["message"].as_str().unwrap().contains("page_size"), "{v}");
+    let many: Vec<String> = (0..51).map(|i| i.to_string()).collect();
+    let (_, v) = tt
+        .call(
+            "POST",
+            path,
+            &[("page_size", "10")],
+            Some(json!({ "ids": many })),
+        )
+        .await;
+    assert!(v["message"].as_str().unwrap().contains("at most 50"), "{v}");
+}

@@ -7,6 +7,7 @@ mod chaos;
 mod compliance;
 mod conformance;
 mod connections;
+mod console_forms;
 mod daemon_cli;
 mod demo;
 mod disk_full;

@@ -167,27 +167,80 @@ impl App {
                     form.loaded_settings(result);
                 }
             }
-            Answer::AttributeForm { listing_id, result } => {
+            Answer::AttributeForm { target, result } => {
                 if let Some(Popup::Attributes(editor)) = &mut self.popup
-                    && editor.listing_id == listing_id
+                    && editor.is_for(&target)
                 {
                     editor.loaded_form(result.map(|form| *form));
                 }
             }
-            Answer::AttributesSaved { listing_id, result } => {
+            Answer::AttributesSaved { target, result } => {
                 self.notice(match &result {
                     Ok(message) => message.clone(),
                     Err(error) => format!("Could not save the attributes: {error}"),
                 });
                 if let Some(Popup::Attributes(editor)) = &mut self.popup
-                    && editor.listing_id == listing_id
+                    && editor.is_for(&target)
                 {
                     let saved = result.is_ok();
                     editor.saved(result);
                     if saved {
                         // Sources and problems as the daemon now sees them.
-                        self.requests.push(Request::AttributeForm(listing_id));
+                        self.requests.push(Request::AttributeForm(target));
                     }
+                }
+            }
+            Answer::AttributeRules { shop, result } => {
+                if let Some(Popup::Attributes(editor)) = &mut self.popup
+                    && editor.shop == shop
+                {
+                    editor.rules = Some(result);
+                }
+            }
+            Answer::AttributeRuleSet { shop, result } => {
+                self.notice(match &result {
+                    Ok(message) => message.clone(),
+                    Err(error) => format!("Could not change the rule: {error}"),
+                });
+                if let Some(Popup::Attributes(editor)) = &mut self.popup
+                    && editor.shop == shop
+                {
+                    let saved = result.is_ok();
+                    editor.saved(result);
+                    if saved {
+                        // The rule may now fill a listing's attribute.
+                        self.requests.extend(editor.load_requests());
+                    }
+                }
+            }
+            Answer::SizeChartTemplates { shop, result } => {
+                if let Some(Popup::SizeCharts(picker)) = &mut self.popup
+                    && picker.shop == shop
+                {
+                    picker.templates = Some(result);
+                }
+            }
+            Answer::SizeChartSet { listing_id, result } => {
+                self.notice(match result {
+                    Ok(message) => message,
+                    Err(error) => format!("Could not set the size chart: {error}"),
+                });
+                if matches!(&self.popup, Some(Popup::Detail)) {
+                    self.requests.push(Request::ProductDetail(listing_id));
+                }
+            }
+            Answer::StoreChanged {
+                organization,
+                result,
+            } => {
+                self.notice(match &result {
+                    Ok(message) => message.clone(),
+                    Err(error) => format!("The store of {organization} is unchanged: {error}"),
+                });
+                if let Some(Popup::Store(form)) = &mut self.popup
+                    && form.organization == organization
+                {
+                    form.saved(result);
                 }
             }
             Answer::Ran { line, result } => self.show_output(format!(":{line}"), result),

@@ -6,6 +6,7 @@ use crate::attribute_editor::AttributeEditor;
 use crate::components::ConnectionRow;
 use crate::editors::{CarrierEditor, OrderSettingsForm};
 use crate::format::plural;
+use crate::forms::{SizeChartPicker, StoreForm};
 
 impl App {
     pub(super) fn open_carriers(&mut self) {
@@ -28,20 +29,81 @@ impl App {
 
     /// The attribute form of the product in the detail (or the selected one).
     pub(super) fn open_attributes(&mut self) {
-        let Some(product) = self.products.selected() else {
-            self.notice("There is no product to set attributes of.".into());
+        let Some(product) = self.mapped_product("set attributes of") else {
             return;
+        };
+        let editor = AttributeEditor::listing(product.id, product.shop, product.title);
+        self.open_attribute_editor(editor);
+    }
+
+    /// The defaults of the selected product's category on its shop, for every listing in it.
+    pub(super) fn open_category_attributes(&mut self) {
+        let Some(product) = self.mapped_product("set category defaults from") else {
+            return;
+        };
+        let Some(category) = product.category else {
+            return;
+        };
+        self.open_attribute_editor(AttributeEditor::category(product.shop, category.id));
+    }
+
+    pub(super) fn open_attribute_editor(&mut self, editor: AttributeEditor) {
+        self.requests.extend(editor.load_requests());
+        self.popup = Some(Popup::Attributes(Box::new(editor)));
+    }
+
+    /// The selected product if it has a TikTok category (attributes depend on it); None after
+    /// telling why.
+    fn mapped_product(&mut self, what: &str) -> Option<feedbridge_common::ProductView> {
+        let Some(product) = self.products.selected().cloned() else {
+            self.notice(format!("There is no product to {what}."));
+            return None;
         };
         if product.category.is_none() {
             self.notice(format!(
                 "{} has no TikTok category yet: m chooses one (its attributes depend on it).",
                 product.title
             ));
-            return;
+            return None;
         }
-        let (id, title) = (product.id, product.title.clone());
-        self.requests.push(Request::AttributeForm(id));
-        self.popup = Some(Popup::Attributes(Box::new(AttributeEditor::new(id, title))));
+        Some(product)
+    }
+
+    /// The size chart template picker of the selected product.
+    pub(super) fn open_size_charts(&mut self) {
+        let Some(product) = self.products.selected().cloned() else {
+            self.notice("There is no product to choose a size chart for.".into());
+            return;
+        };
+        self.requests
+            .push(Request::SizeChartTemplates(product.shop.clone()));
+        let picker = SizeChartPicker::new(product.id, product.shop, product.title);
+        self.popup = Some(Popup::SizeCharts(Box::new(picker)));
+    }
+
+    /// The store form of the selected connection's organization.
+    pub(super) fn open_store_form(&mut self) {
+        let Some(row) = self.selected_connection(None) else {
+            return;
+        };
+        let store = (!row.is_shop).then_some(row.view.platform.as_str());
+        let platform = store.or_else(|| {
+            self.connections
+                .rows()
+                .iter()
+                .find(|r| !r.is_shop && r.organization == row.organization)
+                .map(|r| r.view.platform.as_str())
+        });
+        let form = StoreForm::new(row.organization.clone(), platform);
+        self.popup = Some(Popup::Store(Box::new(form)));
+    }
+
+    pub(super) fn edit_rule(&mut self) {
+        if let Some(Popup::Attributes(editor)) = &mut self.popup
+            && let Err(why) = editor.edit_rule()
+        {
+            self.notice(why);
+        }
     }
 
     /// Run a carrier editor step; a refusal becomes a notice.
@@ -58,6 +120,10 @@ impl App {
             Some(Popup::Carriers(editor)) => editor.edit(),
             Some(Popup::OrderSettings(form)) => form.edit(),
             Some(Popup::Attributes(editor)) => editor.edit(),
+            Some(Popup::Store(form)) => {
+                form.edit();
+                Ok(())
+            }
             _ => Ok(()),
         };
         if let Err(why) = result {
@@ -83,6 +149,16 @@ impl App {
     }
 
     pub(super) fn save_order_settings(&mut self) {
+        if let Some(Popup::Store(form)) = &mut self.popup {
+            match form.save() {
+                Ok(request) => {
+                    self.requests.push(request);
+                    self.notice("Checking the store, then saving…".into());
+                }
+                Err(why) => self.notice(why),
+            }
+            return;
+        }
         if let Some(Popup::Attributes(editor)) = &mut self.popup {
             match editor.save() {
                 Ok(request) => {
@@ -385,6 +461,30 @@ impl App {
                 form.commit();
                 self.popup = Some(Popup::OrderSettings(form));
             }
+            Popup::SizeCharts(picker) => match picker.choose() {
+                Ok(request) => {
+                    self.notice(format!("Setting the size chart of {}…", picker.title));
+                    self.requests.push(request);
+                }
+                Err(why) => {
+                    self.notice(why);
+                    self.popup = Some(Popup::SizeCharts(picker));
+                }
+            },
+            Popup::Store(mut form) => {
+                form.commit();
+                self.popup = Some(Popup::Store(form));
+            }
+            Popup::Attributes(mut editor) if editor.rule_input.is_some() => {
+                match editor.save_rule() {
+                    Ok(request) => {
+                        self.notice("Saving the rule…".into());
+                        self.requests.push(request);
+                    }
+                    Err(why) => self.notice(why),
+                }
+                self.popup = Some(Popup::Attributes(editor));
+            }
             Popup::Attributes(mut editor) => {
                 if let Err(why) = editor.choose() {
                     self.notice(why);
@@ -426,6 +526,16 @@ impl App {
             return;
         };
         match crate::cli::parse_palette(&words) {
+            // A category's defaults without a change: the form, not a printout.
+            Ok(crate::cli::Command::Attributes {
+                category: Some(category),
+                json: false,
+                change: None,
+                ..
+            }) if category.len() == 2 => {
+                let (shop, category_id) = (category[0].clone(), category[1].clone());
+                self.open_attribute_editor(AttributeEditor::category(shop, category_id));
+            }
             Ok(_) => {
                 self.notice(format!("Running :{line}…"));
                 self.requests.push(Request::Run(words));

@@ -131,6 +131,11 @@ impl App {
             (Some(Popup::Attributes(_)), Command::Edit) => Action::Edit,
             (Some(Popup::Attributes(_)), Command::Delete) => Action::Delete,
             (Some(Popup::Attributes(_)), Command::Save) => Action::Save,
+            (Some(Popup::Attributes(_)), Command::AttributeRule) => Action::EditRule,
+            (Some(Popup::Store(_)), Command::Up) => Action::Up,
+            (Some(Popup::Store(_)), Command::Down) => Action::Down,
+            (Some(Popup::Store(_)), Command::Edit) => Action::Edit,
+            (Some(Popup::Store(_)), Command::Save) => Action::Save,
             // The detail popup lets the panels be used under it; other popups answer only to
             // the keys above.
             (Some(popup), _) if *popup != Popup::Detail => return None,
@@ -142,7 +147,8 @@ impl App {
                 | Command::AddCarrier
                 | Command::Edit
                 | Command::Delete
-                | Command::Save,
+                | Command::Save
+                | Command::AttributeRule,
             ) => return None,
             (_, Command::Detail) => {
                 self.selected_detail()?;
@@ -181,6 +187,9 @@ impl App {
             (_, Command::Carriers) => Action::OpenCarriers,
             (_, Command::OrderSettings) => Action::OpenOrderSettings,
             (_, Command::Attributes) => Action::OpenAttributes,
+            (_, Command::CategoryAttributes) => Action::OpenCategoryAttributes,
+            (_, Command::SizeCharts) => Action::OpenSizeCharts,
+            (_, Command::StoreForm) => Action::OpenStoreForm,
             (_, Command::EditSettings) => match self.connections.selected() {
                 Some(row) if row.is_shop => {
                     Action::OpenPalette(format!("settings {} set ", row.view.name))

@@ -14,6 +14,7 @@ use crate::components::{
     product_sort,
 };
 use crate::editors::{CarrierEditor, OrderDetailView, OrderSettingsForm, PAGE};
+use crate::forms::{SizeChartPicker, StoreForm};
 use crate::keys::Dialog;
 use feedbridge_common::catalog::{AuthorizationStart, ConnectionTest, LinkPreview, ProductDetail};
 use feedbridge_common::{
@@ -117,6 +118,10 @@ pub enum Popup {
     OrderSettings(Box<OrderSettingsForm>),
     /// The TikTok attribute form of one listing.
     Attributes(Box<AttributeEditor>),
+    /// A listing's size chart, chosen from its shop's TikTok templates.
+    SizeCharts(Box<SizeChartPicker>),
+    /// Connect, replace or disconnect an organization's store.
+    Store(Box<StoreForm>),
 }
 
 impl Popup {
@@ -130,6 +135,8 @@ impl Popup {
             Self::Carriers(editor) => editor.input_mut(),
             Self::OrderSettings(form) => form.input_mut(),
             Self::Attributes(editor) => editor.input_mut(),
+            Self::SizeCharts(picker) => Some(picker.input_mut()),
+            Self::Store(form) => form.input_mut(),
             _ => None,
         }
     }
@@ -139,10 +146,12 @@ impl Popup {
             Self::Picker(_)
             | Self::LinkPrompt { .. }
             | Self::Authorization { .. }
-            | Self::Palette { .. } => true,
+            | Self::Palette { .. }
+            | Self::SizeCharts(_) => true,
             Self::Carriers(editor) => editor.takes_input(),
             Self::OrderSettings(form) => form.takes_input(),
             Self::Attributes(editor) => editor.takes_input(),
+            Self::Store(form) => form.takes_input(),
             _ => false,
         }
     }
@@ -150,7 +159,7 @@ impl Popup {
     /// Up and Down move inside the popup while typing (picker results, providers).
     fn lists_while_typing(&self) -> bool {
         match self {
-            Self::Picker(_) | Self::Attributes(_) => true,
+            Self::Picker(_) | Self::Attributes(_) | Self::SizeCharts(_) => true,
             Self::Carriers(editor) => {
                 matches!(editor.mode, crate::editors::CarrierMode::Choosing { .. })
             }
@@ -165,6 +174,7 @@ impl Popup {
             Self::Carriers(_) => Some(Dialog::Carriers),
             Self::OrderSettings(_) => Some(Dialog::OrderSettings),
             Self::Attributes(_) => Some(Dialog::Attributes),
+            Self::Store(_) => Some(Dialog::Store),
             Self::ConfirmRetryAll { .. } | Self::LinkPreview { .. } | Self::ConfirmQuit => {
                 Some(Dialog::Confirm)
             }
@@ -391,6 +401,10 @@ impl App {
             Action::OpenCarriers => self.open_carriers(),
             Action::OpenOrderSettings => self.open_order_settings(),
             Action::OpenAttributes => self.open_attributes(),
+            Action::OpenCategoryAttributes => self.open_category_attributes(),
+            Action::EditRule => self.edit_rule(),
+            Action::OpenSizeCharts => self.open_size_charts(),
+            Action::OpenStoreForm => self.open_store_form(),
             Action::AddCarrier => self.carrier_action(CarrierEditor::add),
             Action::Edit => self.edit(),
             Action::Delete => self.delete_carrier(),
@@ -474,6 +488,7 @@ impl App {
             Some(Popup::Carriers(editor)) => editor.back(),
             Some(Popup::OrderSettings(form)) => form.back(),
             Some(Popup::Attributes(editor)) => editor.back(),
+            Some(Popup::Store(form)) => form.back(),
             _ => false,
         };
         if !stepped_back {
@@ -510,6 +525,8 @@ impl App {
             Some(Popup::Carriers(editor)) => return editor.move_by(step),
             Some(Popup::OrderSettings(form)) => return form.move_by(step),
             Some(Popup::Attributes(editor)) => return editor.move_by(step),
+            Some(Popup::SizeCharts(picker)) => return picker.move_by(step),
+            Some(Popup::Store(form)) => return form.move_by(step),
             _ => {}
         }
         match self.panel {

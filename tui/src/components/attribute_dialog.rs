@@ -1,6 +1,6 @@
-//! The attribute form: one listing's TikTok product attributes, required first, each with its
-//! value and where it came from; while choosing, TikTok's values with the chosen ones ticked.
-//! It draws state only.
+//! The attribute form: one listing's TikTok product attributes (or a shop category's
+//! defaults), required first, each with its value and where it came from; while choosing,
+//! TikTok's values with the chosen ones ticked; the shop's rules below. It draws state only.
 
 use super::order_dialogs::{answer_line, frame_box, input_spans};
 use crate::attribute_editor::{AttributeEditor, Choice};
@@ -12,10 +12,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw_attributes(frame: &mut Frame, area: Rect, editor: &AttributeEditor) {
-    let hint = if editor.choosing.is_some() {
+    let hint = if editor.rule_input.is_some() {
+        "type the store option · Enter save the rule (empty removes it) · Esc cancel"
+    } else if editor.choosing.is_some() {
         "type to find · ↑/↓ · Enter take or drop · Esc done"
     } else {
-        "↑/↓ · Enter choose values · d clear · w save · Esc close"
+        "↑/↓ · Enter choose values · d clear · w save · r store option rule · Esc close"
     };
     let inner = frame_box(
         frame,
@@ -67,6 +69,14 @@ pub fn draw_attributes(frame: &mut Frame, area: Rect, editor: &AttributeEditor) 
             spans.push(Span::raw(format!("  ✗ {problem}")).red());
         }
         lines.push(Line::from(spans));
+        if chosen && let Some(typed) = &editor.rule_input {
+            let mut rule = vec![Span::raw(format!(
+                "    {} on {} takes the store option: ",
+                field.name, editor.shop
+            ))];
+            rule.extend(input_spans(typed));
+            lines.push(Line::from(rule));
+        }
         if chosen && let Some(choosing) = &editor.choosing {
             lines.extend(choosing_lines(
                 editor,
@@ -77,6 +87,7 @@ pub fn draw_attributes(frame: &mut Frame, area: Rect, editor: &AttributeEditor) 
         }
     }
     lines.push(Line::raw(""));
+    lines.push(rules_line(editor));
     lines.push(Line::raw("* required by TikTok for this category").dark_gray());
     if editor.saving {
         lines.push(Line::raw("Saving…").cyan());
@@ -127,4 +138,30 @@ fn choosing_lines(
         });
     }
     lines
+}
+
+/// The shop's rules in one line, e.g. "Rules on acme-us: Material ← store option Fabric".
+fn rules_line(editor: &AttributeEditor) -> Line<'static> {
+    let text = match &editor.rules {
+        None => return Line::raw(format!("Reading the rules of {}…", editor.shop)).dark_gray(),
+        Some(Err(error)) => {
+            return Line::raw(format!(
+                "Could not read the rules of {}: {error}",
+                editor.shop
+            ))
+            .red();
+        }
+        Some(Ok(rules)) if rules.is_empty() => format!(
+            "No rules on {}: r takes an attribute from a store option on every listing.",
+            editor.shop
+        ),
+        Some(Ok(rules)) => {
+            let each: Vec<String> = rules
+                .iter()
+                .map(|r| format!("{} ← store option {}", r.attribute, r.store_option))
+                .collect();
+            format!("Rules on {}: {}", editor.shop, each.join(", "))
+        }
+    };
+    Line::raw(text).dark_gray()
 }

@@ -7,6 +7,7 @@ mod connections;
 mod dialogs;
 mod failures;
 mod footer;
+mod form_dialogs;
 mod header;
 mod order_dialogs;
 mod orders;
@@ -25,6 +26,7 @@ pub use dialogs::{
 };
 pub use failures::failure_sort;
 pub use footer::Footer;
+pub use form_dialogs::{draw_size_charts, draw_store_form};
 pub use header::Header;
 pub use order_dialogs::{
     draw_carriers, draw_confirm_retry_all, draw_order_detail, draw_order_settings,

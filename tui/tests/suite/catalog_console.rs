@@ -453,10 +453,20 @@ async fn the_attribute_form_takes_typed_values_and_saves_them() {
         press(&mut app, KeyCode::Char('a')),
         Some(Action::OpenAttributes)
     );
-    assert_eq!(app.take_requests(), vec![Request::AttributeForm(1)]);
     let target = AttributeTarget::Listing { listing_id: 1 };
+    assert_eq!(
+        app.take_requests(),
+        vec![
+            Request::AttributeForm(target.clone()),
+            Request::AttributeRules("demo-us".into())
+        ]
+    );
+    app.update(Action::Answered(Answer::AttributeRules {
+        shop: "demo-us".into(),
+        result: Ok(Vec::new()),
+    }));
     app.update(Action::Answered(Answer::AttributeForm {
-        listing_id: 1,
+        target: target.clone(),
         result: Ok(Box::new(sample_attribute_form(target.clone(), &[]))),
     }));
     snapshot!("catalog_attribute_form_loaded", render(&app, 110, 20));
@@ -506,9 +516,12 @@ async fn the_attribute_form_takes_typed_values_and_saves_them() {
         let answer = feedbridge_tui::requests::perform(&console, &socket, request).await;
         app.update(answer);
     }
-    assert_eq!(app.take_requests(), vec![Request::AttributeForm(1)]);
+    assert_eq!(
+        app.take_requests(),
+        vec![Request::AttributeForm(target.clone())]
+    );
     let answer =
-        feedbridge_tui::requests::perform(&console, &socket, Request::AttributeForm(1)).await;
+        feedbridge_tui::requests::perform(&console, &socket, Request::AttributeForm(target)).await;
     app.update(answer);
     assert_eq!(
         daemon.state.lock().unwrap().calls,

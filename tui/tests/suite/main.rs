@@ -9,6 +9,7 @@ mod catalog_cli;
 mod catalog_console;
 mod cli;
 mod console;
+mod forms_console;
 mod live;
 mod orders_cli;
 mod orders_console;

@@ -724,7 +724,7 @@ fn help_lists_the_new_keys_and_scrolls() {
         "a           Add a mapping",
         "Enter       Edit the selected mapping or setting",
         "d           Delete the mapping or clear the attribute (carrier editor, attributes)",
-        "w           Save the order settings or attributes (order settings, attributes)",
+        "w           Save the form (order settings, attributes, store form)",
         "n           No (yes/no questions)",
         "PgDn        Move or scroll a page down",
     ] {

@@ -7,7 +7,7 @@ use super::{Scope, TikTokClient, category_version, decode, image_mime, sign};
 use crate::connector::{
     ConnectorError, ConnectorResult, ProductCompliance, SizeChartRef, UploadedFile,
 };
-use feedbridge_common::compliance::{BrandView, NewOperator, OperatorRole};
+use feedbridge_common::compliance::{BrandView, NewOperator, OperatorRole, SizeChartTemplate};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -32,6 +32,29 @@ struct WireBrand {
 #[serde(default)]
 struct BrandsData {
     brands: Vec<WireBrand>,
+    #[serde(deserialize_with = "de_string")]
+    next_page_token: String,
+}
+
+/// Size chart templates per page (the API's maximum).
+const SIZE_CHART_PAGE_SIZE: &str = "100";
+/// Most template pages read for one question (10,000 templates).
+const MAX_SIZE_CHART_PAGES: usize = 100;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WireSizeChart {
+    #[serde(deserialize_with = "de_string")]
+    template_id: String,
+    #[serde(deserialize_with = "de_string")]
+    template_name: String,
+}
+
+/// Search Size Charts' data: the list is `size_chart`, singular.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SizeChartsData {
+    size_chart: Vec<WireSizeChart>,
     #[serde(deserialize_with = "de_string")]
     next_page_token: String,
 }
@@ -158,6 +181,49 @@ impl TikTokClient {
             token = data.next_page_token;
         }
         Ok(brands)
+    }
+
+    /// The seller's size chart templates (all pages) whose name contains `keyword` (TikTok
+    /// matches it; every template when empty).
+    pub(super) async fn fetch_size_chart_templates(
+        &self,
+        keyword: &str,
+    ) -> ConnectorResult<Vec<SizeChartTemplate>> {
+        let mut templates = Vec::new();
+        let mut token = String::new();
+        let body = match keyword.trim() {
+            "" => json!({}),
+            word => json!({ "keyword": word }),
+        };
+        for _ in 0..MAX_SIZE_CHART_PAGES {
+            let mut query = vec![("page_size".to_owned(), SIZE_CHART_PAGE_SIZE.to_owned())];
+            if !token.is_empty() {
+                query.push(("page_token".into(), token.clone()));
+            }
+            let data: SizeChartsData = self
+                .call(
+                    Method::POST,
+                    "/product/202407/sizecharts/search",
+                    query,
+                    Some(&body),
+                    Scope::Shop,
+                )
+                .await?;
+            templates.extend(
+                data.size_chart
+                    .into_iter()
+                    .filter(|t| !t.template_id.is_empty())
+                    .map(|t| SizeChartTemplate {
+                        id: t.template_id,
+                        name: t.template_name,
+                    }),
+            );
+            if data.next_page_token.is_empty() {
+                break;
+            }
+            token = data.next_page_token;
+        }
+        Ok(templates)
     }
 
     /// A multipart upload (`data` = the file, plus `fields`); the body is not signed (§2).

@@ -22,7 +22,7 @@ use super::{
     SkuStock, TikTokShop, UploadedFile, Warehouse, WarehouseKind, WarehouseSetup,
 };
 use async_trait::async_trait;
-use feedbridge_common::compliance::{BrandView, NewOperator, OperatorRole};
+use feedbridge_common::compliance::{BrandView, NewOperator, OperatorRole, SizeChartTemplate};
 use feedbridge_common::regions::{self, Region};
 use feedbridge_common::secret::Secret;
 use hmac::{Hmac, Mac};
@@ -1079,11 +1079,7 @@ impl TikTokShop for TikTokClient {
             .await?;
         let mut setup = Vec::with_capacity(data.warehouses.len());
         for warehouse in data.warehouses {
-            let kind = match warehouse.kind.as_str() {
-                "SALES_WAREHOUSE" => WarehouseKind::Sales,
-                "RETURN_WAREHOUSE" => WarehouseKind::Return,
-                _ => WarehouseKind::Other,
-            };
+            let kind = warehouse.warehouse_kind();
             let mut found = WarehouseSetup {
                 id: warehouse.id,
                 name: warehouse.name,
@@ -1261,6 +1257,10 @@ impl TikTokShop for TikTokClient {
         name: &str,
     ) -> ConnectorResult<Vec<BrandView>> {
         self.fetch_brands(category_id, name).await
+    }
+
+    async fn size_chart_templates(&self, keyword: &str) -> ConnectorResult<Vec<SizeChartTemplate>> {
+        self.fetch_size_chart_templates(keyword).await
     }
 
     async fn upload_compliance_image(

@@ -5,7 +5,7 @@
 use super::status::{CancellationStatus, FulfillmentType, OrderStatus, ShippingType};
 use crate::connector::{
     AuthorizedShop, Category, CategoryAttribute, RemoteAddress, RemoteLineItem, RemoteOrder,
-    RemoteProduct, ShippingProvider, Warehouse,
+    RemoteProduct, ShippingProvider, Warehouse, WarehouseKind,
 };
 use rust_decimal::Decimal;
 use serde::de::Error as _;
@@ -362,11 +362,23 @@ pub(super) struct WireWarehouse {
     pub effect_status: String,
 }
 
+impl WireWarehouse {
+    pub fn warehouse_kind(&self) -> WarehouseKind {
+        match self.kind.as_str() {
+            "SALES_WAREHOUSE" => WarehouseKind::Sales,
+            "RETURN_WAREHOUSE" => WarehouseKind::Return,
+            _ => WarehouseKind::Other,
+        }
+    }
+}
+
 impl From<WireWarehouse> for Warehouse {
     fn from(w: WireWarehouse) -> Self {
         Self {
+            kind: w.warehouse_kind(),
             id: w.id,
             name: w.name,
+            effect_status: w.effect_status,
             is_default: w.is_default,
         }
     }

@@ -1170,10 +1170,42 @@ impl Console for FakeConsole {
     async fn set_compliance(
         self,
         _: Context,
-        _target: feedbridge_common::compliance::ComplianceTarget,
-        _change: feedbridge_common::compliance::ComplianceChange,
+        target: feedbridge_common::compliance::ComplianceTarget,
+        change: feedbridge_common::compliance::ComplianceChange,
     ) -> Result<String, RpcError> {
+        use feedbridge_common::compliance::{ComplianceChange, ComplianceTarget};
+        if let (
+            ComplianceTarget::Listing { listing_id },
+            ComplianceChange::SizeChart {
+                size_chart: Some(chart),
+            },
+        ) = (target, change)
+        {
+            let mut fake = self.state.lock().unwrap();
+            fake.calls
+                .push(format!("size-chart {listing_id} {}", chart.label()));
+        }
         Ok("saved".into())
+    }
+
+    async fn size_chart_templates(
+        self,
+        _: Context,
+        shop: String,
+        _search: String,
+    ) -> Result<Vec<feedbridge_common::compliance::SizeChartTemplate>, RpcError> {
+        let fake = self.state.lock().unwrap();
+        if !is_shop(&fake, &shop) {
+            return Err(unknown_shop(&shop));
+        }
+        Ok([("601", "Kids sleepwear"), ("602", "Women's jeans")]
+            .map(
+                |(id, name)| feedbridge_common::compliance::SizeChartTemplate {
+                    id: id.into(),
+                    name: name.into(),
+                },
+            )
+            .to_vec())
     }
 
     async fn brands(
@@ -1233,6 +1265,15 @@ impl Console for FakeConsole {
         _: Context,
         change: feedbridge_common::store_change::StoreChange,
     ) -> Result<String, RpcError> {
+        // What arrived, with the credentials' length only (a test checks they came).
+        self.state.lock().unwrap().calls.push(format!(
+            "store {} {} {} replace={} credentials={}",
+            change.organization,
+            change.platform,
+            change.url,
+            change.replace,
+            change.credentials.expose().len()
+        ));
         Err(RpcError::Invalid(format!(
             "the fake daemon keeps no config files (organization {})",
             change.organization
