@@ -1,5 +1,6 @@
 //! TikTok product attributes the merchant sets: per listing, per (shop, category) as a default
-//! for every listing in it, and rules that take an attribute from a store option.
+//! for every listing in it, and rules that take an attribute from a store field (an option, a
+//! tag, the vendor, or a metafield / custom field).
 //!
 //! Precedence when a listing is sent: the listing's own value, then the category default, then
 //! a rule, then (required attributes only) a store option of the same name.
@@ -40,8 +41,8 @@ pub enum AttributeSource {
     Listing,
     /// The default for every listing in the category.
     CategoryDefault,
-    /// A shop rule: this attribute takes the value of a store option.
-    Rule { store_option: String },
+    /// A shop rule: this attribute takes the value of a store field.
+    Rule { from: RuleSource },
     /// A store option with the attribute's name.
     StoreOption { store_option: String },
 }
@@ -52,7 +53,7 @@ impl AttributeSource {
         match self {
             Self::Listing => "set on this product".into(),
             Self::CategoryDefault => "category default".into(),
-            Self::Rule { store_option } => format!("store option {store_option} (rule)"),
+            Self::Rule { from } => format!("{} (rule)", from.label()),
             Self::StoreOption { store_option } => format!("store option {store_option}"),
         }
     }
@@ -104,12 +105,137 @@ impl AttributeForm {
     }
 }
 
-/// A shop rule: the attribute named takes the value of the store option named, in any
-/// category that has the attribute.
+/// What the store says about a product beyond its options, for rules to read. Stored with
+/// each product (versioned JSON), never in a platform's wire shape.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductFacts {
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Vendor, brand or manufacturer, as the platform calls it.
+    #[serde(default)]
+    pub vendor: Option<String>,
+    /// (key, value) per metafield / custom field / attribute value; a list-valued field
+    /// appears once per value.
+    #[serde(default)]
+    pub fields: Vec<(String, String)>,
+}
+
+impl ProductFacts {
+    /// Distinct non-empty values a rule source gives, in order; options are per variant and
+    /// not here.
+    pub fn values(&self, source: &RuleSource) -> Vec<String> {
+        let found: Vec<&str> = match source {
+            RuleSource::Option { .. } => Vec::new(),
+            RuleSource::Tag { prefix } => self
+                .tags
+                .iter()
+                .filter_map(|tag| {
+                    let tag = tag.trim();
+                    let head = tag.get(..prefix.len())?;
+                    head.eq_ignore_ascii_case(prefix)
+                        .then(|| &tag[prefix.len()..])
+                })
+                .collect(),
+            RuleSource::Vendor => self.vendor.iter().map(String::as_str).collect(),
+            RuleSource::Field { key } => self
+                .fields
+                .iter()
+                .filter(|(name, _)| name.trim().eq_ignore_ascii_case(key))
+                .map(|(_, value)| value.as_str())
+                .collect(),
+        };
+        let mut values: Vec<String> = Vec::new();
+        for value in found.into_iter().map(str::trim) {
+            if !value.is_empty() && !values.iter().any(|v| v == value) {
+                values.push(value.to_owned());
+            }
+        }
+        values
+    }
+}
+
+/// The store field a rule reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum RuleSource {
+    /// A variant option, e.g. "Fabric": its values across the listed variants.
+    Option { name: String },
+    /// Product tags starting with `prefix` (any case), e.g. "material:" takes "Cotton" from
+    /// the tag "material:Cotton".
+    Tag { prefix: String },
+    /// The product's vendor / brand / manufacturer as the store names it.
+    Vendor,
+    /// A product field by key: a Shopify metafield `namespace.key`, a WooCommerce attribute or
+    /// meta key, a BigCommerce custom field, a Magento custom attribute code, a PrestaShop
+    /// feature, a Wix / SFCC custom field.
+    Field { key: String },
+}
+
+impl RuleSource {
+    /// Read as typed on the command line: `tag:PREFIX`, `vendor`, `field:KEY`, `option:NAME`,
+    /// or a bare store option name.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let nonempty = |rest: &str, what: &str, example: &str| {
+            let rest = rest.trim_start();
+            if rest.trim().is_empty() {
+                Err(format!("\"{text}\" names no {what}, e.g. \"{example}\""))
+            } else {
+                Ok(rest.to_owned())
+            }
+        };
+        let lower = text.to_ascii_lowercase();
+        if lower == "vendor" {
+            Ok(Self::Vendor)
+        } else if lower.starts_with("tag:") {
+            nonempty(&text[4..], "tag prefix", "tag:material:").map(|prefix| Self::Tag { prefix })
+        } else if lower.starts_with("field:") {
+            nonempty(&text[6..], "field key", "field:custom.material").map(|key| Self::Field {
+                key: key.trim().to_owned(),
+            })
+        } else if lower.starts_with("option:") {
+            nonempty(&text[7..], "store option", "option:Fabric").map(|name| Self::Option {
+                name: name.trim().to_owned(),
+            })
+        } else if text.is_empty() {
+            Err(
+                "a rule needs a store field: an option name, tag:PREFIX, vendor or field:KEY"
+                    .into(),
+            )
+        } else {
+            Ok(Self::Option {
+                name: text.to_owned(),
+            })
+        }
+    }
+
+    /// In the merchant's words, e.g. "store option Fabric", "tags material:…".
+    pub fn label(&self) -> String {
+        match self {
+            Self::Option { name } => format!("store option {name}"),
+            Self::Tag { prefix } => format!("tags {prefix}…"),
+            Self::Vendor => "vendor".into(),
+            Self::Field { key } => format!("store field {key}"),
+        }
+    }
+
+    /// As typed on the command line; [`RuleSource::parse`] reads it back.
+    pub fn spec(&self) -> String {
+        match self {
+            Self::Option { name } => format!("option:{name}"),
+            Self::Tag { prefix } => format!("tag:{prefix}"),
+            Self::Vendor => "vendor".into(),
+            Self::Field { key } => format!("field:{key}"),
+        }
+    }
+}
+
+/// A shop rule: the attribute named takes the value of a store field, in any category that
+/// has the attribute.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttributeRule {
     pub attribute: String,
-    pub store_option: String,
+    pub source: RuleSource,
 }
 
 /// Parse `Name=v1,v2` as typed on the command line: (attribute, values). An empty value list
@@ -170,9 +296,98 @@ mod tests {
         let json = serde_json::to_value(&target).unwrap();
         assert_eq!(json["kind"], "category");
         let source = AttributeSource::Rule {
-            store_option: "Fabric".into(),
+            from: RuleSource::Option {
+                name: "Fabric".into(),
+            },
         };
         assert_eq!(serde_json::to_value(&source).unwrap()["kind"], "rule");
         assert_eq!(source.label(), "store option Fabric (rule)");
+    }
+
+    #[test]
+    fn facts_give_values_per_source() {
+        let facts = ProductFacts {
+            tags: vec![
+                "Material:Cotton".into(),
+                "material: Linen".into(),
+                "summer".into(),
+                "material:".into(),
+            ],
+            vendor: Some("Acme".into()),
+            fields: vec![
+                ("custom.care".into(), "Hand wash".into()),
+                ("custom.material".into(), "Wool".into()),
+                ("Custom.Material".into(), "Wool".into()),
+            ],
+        };
+        let tag = RuleSource::Tag {
+            prefix: "material:".into(),
+        };
+        assert_eq!(facts.values(&tag), ["Cotton", "Linen"]);
+        assert_eq!(facts.values(&RuleSource::Vendor), ["Acme"]);
+        let field = RuleSource::Field {
+            key: "custom.material".into(),
+        };
+        assert_eq!(facts.values(&field), ["Wool"]);
+        let option = RuleSource::Option {
+            name: "Fabric".into(),
+        };
+        assert!(facts.values(&option).is_empty());
+        assert!(
+            ProductFacts::default()
+                .values(&RuleSource::Vendor)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn rule_sources_parse_as_typed_and_read_back() {
+        let cases = [
+            (
+                "Fabric",
+                RuleSource::Option {
+                    name: "Fabric".into(),
+                },
+            ),
+            (
+                "option:Size",
+                RuleSource::Option {
+                    name: "Size".into(),
+                },
+            ),
+            (
+                "tag:material:",
+                RuleSource::Tag {
+                    prefix: "material:".into(),
+                },
+            ),
+            ("VENDOR", RuleSource::Vendor),
+            (
+                "Field: custom.material ",
+                RuleSource::Field {
+                    key: "custom.material".into(),
+                },
+            ),
+        ];
+        for (typed, source) in cases {
+            assert_eq!(RuleSource::parse(typed).as_ref(), Ok(&source), "{typed}");
+            assert_eq!(RuleSource::parse(&source.spec()), Ok(source.clone()));
+        }
+        assert!(
+            RuleSource::parse("tag:")
+                .unwrap_err()
+                .contains("tag:material:")
+        );
+        assert!(RuleSource::parse("field: ").unwrap_err().contains("field:"));
+        assert!(RuleSource::parse(" ").unwrap_err().contains("vendor"));
+        assert_eq!(
+            AttributeSource::Rule {
+                from: RuleSource::Tag {
+                    prefix: "material:".into()
+                }
+            }
+            .label(),
+            "tags material:… (rule)"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! Calls run under tarpc's default 10 s deadline, so nothing here blocks on a platform:
 //! actions enqueue jobs and return at once; `events_since` waits at most `max_wait_ms`.
 
-use crate::attributes::{AttributeForm, AttributeRule, AttributeTarget};
+use crate::attributes::{AttributeForm, AttributeRule, AttributeTarget, RuleSource};
 use crate::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
@@ -115,13 +115,13 @@ pub trait Console {
         target: AttributeTarget,
         values: Vec<(String, Vec<String>)>,
     ) -> Result<String, RpcError>;
-    /// A shop's rules taking attributes from store options.
+    /// A shop's rules taking attributes from store fields.
     async fn attribute_rules(shop: String) -> Result<Vec<AttributeRule>, RpcError>;
-    /// Take `attribute` from the store option `store_option`; `None` removes the rule.
+    /// Take `attribute` from the store field `source`; `None` removes the rule.
     async fn set_attribute_rule(
         shop: String,
         attribute: String,
-        store_option: Option<String>,
+        source: Option<RuleSource>,
     ) -> Result<String, RpcError>;
     /// A listing's brand, size chart, certifications and its shop's EU operators, with what
     /// its category still needs. Call with a 60 s deadline: it may read the category's rules.

@@ -11,6 +11,9 @@ pub(crate) struct Template {
     pub(crate) values: [&'static str; 3],
     pub(crate) price: i64,
     pub(crate) tags: &'static [&'static str],
+    /// What the product is made of, as the store records it beside the options (a Shopify
+    /// list metafield `custom.material`, a WooCommerce product attribute "Material", ...).
+    pub(crate) materials: &'static [&'static str],
     pub(crate) category: Option<(&'static str, &'static str, &'static str)>,
     /// Shipping weight of each option value in grams; `None`: the merchant entered none.
     pub(crate) weight_grams: Option<[u32; 3]>,
@@ -26,7 +29,8 @@ pub(crate) const TEMPLATES: &[Template] = &[
         option: "Size",
         values: ["S", "M", "L"],
         price: 1999,
-        tags: &["cotton", "summer"],
+        tags: &["cotton", "summer", "pattern:Striped"],
+        materials: &["Cotton"],
         category: Some((
             "aa-1-13-8",
             "T-Shirts",
@@ -43,6 +47,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         values: ["Natural", "Black", "Navy"],
         price: 2400,
         tags: &["canvas"],
+        materials: &["Cotton"],
         category: Some((
             "aa-5-10",
             "Tote Bags",
@@ -59,6 +64,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         values: ["White", "Black", "Sage"],
         price: 1450,
         tags: &["kitchen", "gift"],
+        materials: &["Ceramic"],
         category: Some((
             "hg-11-10-5-8",
             "Mugs",
@@ -75,6 +81,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         values: ["Charcoal", "Mustard", "Forest"],
         price: 2200,
         tags: &["winter", "wool"],
+        materials: &["Wool"],
         category: None,
         weight_grams: None,
         box_cm: None,
@@ -87,6 +94,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         values: ["16x16", "18x18", "20x20"],
         price: 3400,
         tags: &["linen", "home"],
+        materials: &["Linen"],
         category: None,
         weight_grams: Some([400, 500, 600]),
         box_cm: None,
@@ -99,6 +107,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         values: ["S", "M", "L"],
         price: 4900,
         tags: &["fleece"],
+        materials: &["Cotton", "Polyester"],
         category: Some((
             "aa-1-13-13",
             "Hoodies",
@@ -115,6 +124,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         values: ["Retro", "Floral", "Space"],
         price: 999,
         tags: &["gift"],
+        materials: &[],
         category: None,
         weight_grams: None,
         box_cm: None,
@@ -127,6 +137,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         values: ["Cedar", "Lavender", "Citrus"],
         price: 1800,
         tags: &["home", "gift"],
+        materials: &[],
         category: None,
         weight_grams: Some([250, 250, 250]),
         box_cm: Some([9, 9, 10]),
@@ -154,6 +165,9 @@ pub(crate) struct SeedProduct {
     /// Shopify `productType`; WooCommerce category name.
     pub(crate) product_type: String,
     pub(crate) tags: Vec<String>,
+    pub(crate) vendor: String,
+    /// See [`Template::materials`].
+    pub(crate) materials: Vec<String>,
     /// `None` for a single-variant product (WooCommerce `simple`), else the option name.
     pub(crate) option_name: Option<String>,
     pub(crate) variants: Vec<SeedVariant>,

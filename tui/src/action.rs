@@ -2,7 +2,7 @@
 //! for, and updates arriving from the daemon. The main loop turns keys into actions, feeds every
 //! action to the app, and performs the [`Request`]s the app queues.
 
-use feedbridge_common::attributes::{AttributeForm, AttributeRule, AttributeTarget};
+use feedbridge_common::attributes::{AttributeForm, AttributeRule, AttributeTarget, RuleSource};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
@@ -185,13 +185,13 @@ pub enum Request {
         /// (attribute name, values); no values unsets.
         values: Vec<(String, Vec<String>)>,
     },
-    /// A shop's rules taking attributes from store options.
+    /// A shop's rules taking attributes from store fields.
     AttributeRules(String),
     SetAttributeRule {
         shop: String,
         attribute: String,
         /// None removes the rule.
-        store_option: Option<String>,
+        source: Option<RuleSource>,
     },
     /// A shop's size chart templates.
     SizeChartTemplates(String),

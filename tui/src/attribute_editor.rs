@@ -5,7 +5,7 @@
 
 use crate::action::Request;
 use feedbridge_common::attributes::{
-    AttributeField, AttributeForm, AttributeRule, AttributeTarget,
+    AttributeField, AttributeForm, AttributeRule, AttributeTarget, RuleSource,
 };
 
 /// Picking the values of one attribute: typing filters TikTok's values (or is a value of
@@ -95,15 +95,15 @@ impl AttributeEditor {
         ]
     }
 
-    /// The store option the selected attribute follows by a shop rule, if any.
-    pub fn rule_of(&self, attribute: &str) -> Option<&str> {
+    /// The store field the selected attribute follows by a shop rule, if any.
+    pub fn rule_of(&self, attribute: &str) -> Option<&RuleSource> {
         let Some(Ok(rules)) = &self.rules else {
             return None;
         };
         rules
             .iter()
             .find(|r| r.attribute.eq_ignore_ascii_case(attribute))
-            .map(|r| r.store_option.as_str())
+            .map(|r| &r.source)
     }
 
     /// `r`: start typing the store option the selected attribute takes (the current rule's
@@ -112,7 +112,10 @@ impl AttributeEditor {
         let Some(field) = self.field() else {
             return Err("Wait for the attributes to load.".into());
         };
-        let current = self.rule_of(&field.name).unwrap_or_default().to_owned();
+        let current = self
+            .rule_of(&field.name)
+            .map(RuleSource::spec)
+            .unwrap_or_default();
         self.answer = None;
         self.choosing = None;
         self.rule_input = Some(current);
@@ -124,19 +127,25 @@ impl AttributeEditor {
         let (Some(field), Some(typed)) = (self.field(), &self.rule_input) else {
             return Err("Press r on an attribute to give it a rule.".into());
         };
-        let option = typed.trim().to_owned();
+        let typed = typed.trim().to_owned();
         let attribute = field.name.clone();
-        if option.is_empty() && self.rule_of(&attribute).is_none() {
+        if typed.is_empty() && self.rule_of(&attribute).is_none() {
             return Err(format!(
-                "Type the store option {attribute} should take (e.g. Fabric), or Esc."
+                "Type the store field {attribute} should take: an option name (e.g. Fabric), \
+                 tag:PREFIX, vendor or field:KEY; or Esc."
             ));
         }
+        let source = if typed.is_empty() {
+            None
+        } else {
+            Some(RuleSource::parse(&typed)?)
+        };
         self.rule_input = None;
         self.saving = true;
         Ok(Request::SetAttributeRule {
             shop: self.shop.clone(),
             attribute,
-            store_option: (!option.is_empty()).then_some(option),
+            source,
         })
     }
 
@@ -453,23 +462,27 @@ mod rule_tests {
             Ok(Request::SetAttributeRule {
                 shop: "acme-us".into(),
                 attribute: "Material".into(),
-                store_option: Some("Fabric".into()),
+                source: Some(RuleSource::Option {
+                    name: "Fabric".into()
+                }),
             })
         );
         editor.saved(Ok("saved".into()));
         editor.rules = Some(Ok(vec![AttributeRule {
             attribute: "Material".into(),
-            store_option: "Fabric".into(),
+            source: RuleSource::Option {
+                name: "Fabric".into(),
+            },
         }]));
         editor.edit_rule().unwrap();
-        assert_eq!(editor.rule_input.as_deref(), Some("Fabric"));
+        assert_eq!(editor.rule_input.as_deref(), Some("option:Fabric"));
         editor.input_mut().unwrap().clear();
         assert_eq!(
             editor.save_rule(),
             Ok(Request::SetAttributeRule {
                 shop: "acme-us".into(),
                 attribute: "Material".into(),
-                store_option: None,
+                source: None,
             })
         );
         editor.edit_rule().unwrap();

@@ -1,5 +1,5 @@
 //! `feedbridge attributes` and `feedbridge attribute-rules`: TikTok product attribute values
-//! per listing or per category, and a shop's rules taking them from store options. Parsing
+//! per listing or per category, and a shop's rules taking them from store fields. Parsing
 //! of the subcommands lives in [`crate::cli`]; this module builds requests and prints.
 
 use crate::format::{NONE, text_table};
@@ -26,10 +26,14 @@ pub enum AttributesCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AttributeRulesCommand {
-    /// ATTRIBUTE takes the value of the store option STORE_OPTION, e.g. `map Material Fabric`.
+    /// ATTRIBUTE takes the value of a store field: a variant option by name (`map Material
+    /// Fabric`), tags by prefix (`map Material tag:material:` takes "Cotton" from the tag
+    /// "material:Cotton"), the vendor (`map "Brand name" vendor`), or a metafield / custom
+    /// field by key (`map Material field:custom.material`).
     Map {
         attribute: String,
-        store_option: String,
+        #[arg(value_name = "SOURCE")]
+        source: String,
     },
     /// Remove the rule of ATTRIBUTE.
     Unmap { attribute: String },
@@ -144,14 +148,14 @@ pub fn format_attribute_form(form: &AttributeForm) -> String {
 pub fn format_attribute_rules(shop: &str, rules: &[AttributeRule]) -> String {
     if rules.is_empty() {
         return format!(
-            "{shop} has no attribute rules; add one with `feedbridge attribute-rules {shop} map ATTRIBUTE STORE_OPTION`.\n"
+            "{shop} has no attribute rules; add one with `feedbridge attribute-rules {shop} map ATTRIBUTE SOURCE` (SOURCE: an option name, tag:PREFIX, vendor or field:KEY).\n"
         );
     }
     let rows: Vec<Vec<String>> = rules
         .iter()
-        .map(|r| vec![r.attribute.clone(), r.store_option.clone()])
+        .map(|r| vec![r.attribute.clone(), r.source.label(), r.source.spec()])
         .collect();
-    text_table(&["ATTRIBUTE", "STORE OPTION"], &rows)
+    text_table(&["ATTRIBUTE", "FROM", "SOURCE"], &rows)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::orders_cli::{self, CarriersCommand, FAILURE_KINDS, McfCommand};
 use crate::settings::{self, Target};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
+use feedbridge_common::attributes::RuleSource;
 use feedbridge_common::paths::client_socket;
 use feedbridge_common::{
     CategoryRef, ConsoleClient, FailureKind, FailureView, ListingStatus, MAX_PAGE_ROWS,
@@ -175,8 +176,9 @@ pub enum Command {
         #[command(subcommand)]
         change: Option<AttributesCommand>,
     },
-    /// A shop's rules taking TikTok attributes from store options (used where a listing and
-    /// its category set no value); `map ATTRIBUTE STORE_OPTION` and `unmap ATTRIBUTE`.
+    /// A shop's rules taking TikTok attributes from store fields (used where a listing and
+    /// its category set no value); `map ATTRIBUTE SOURCE` (SOURCE: an option name,
+    /// tag:PREFIX, vendor or field:KEY) and `unmap ATTRIBUTE`.
     AttributeRules {
         shop: String,
         #[arg(long)]
@@ -716,12 +718,10 @@ async fn execute(call: &Call, command: Command, out: &mut String) -> Result<(), 
                         attributes_cli::format_attribute_rules(&shop, r)
                     });
                 }
-                Some(AttributeRulesCommand::Map {
-                    attribute,
-                    store_option,
-                }) => {
+                Some(AttributeRulesCommand::Map { attribute, source }) => {
+                    let source = RuleSource::parse(&source).map_err(anyhow::Error::msg)?;
                     call.client
-                        .set_attribute_rule(ctx(), shop, attribute, Some(store_option))
+                        .set_attribute_rule(ctx(), shop, attribute, Some(source))
                         .await
                 }
                 Some(AttributeRulesCommand::Unmap { attribute }) => {

@@ -207,11 +207,11 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
         Request::SetAttributeRule {
             shop,
             attribute,
-            store_option,
+            source,
         } => {
             let result = flat(
                 client
-                    .set_attribute_rule(ctx(), shop.clone(), attribute, store_option)
+                    .set_attribute_rule(ctx(), shop.clone(), attribute, source)
                     .await,
             );
             Answer::AttributeRuleSet { shop, result }

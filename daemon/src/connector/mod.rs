@@ -17,6 +17,7 @@ pub mod wix;
 pub mod woocommerce;
 
 use async_trait::async_trait;
+pub use feedbridge_common::attributes::ProductFacts;
 use feedbridge_common::compliance::{
     BrandView, CertificationRequirement, NewOperator, OperatorRole, SizeChartTemplate,
 };
@@ -137,6 +138,8 @@ pub struct StoreProduct {
     /// ISO-8601 as the platform reports it.
     pub updated_at: String,
     pub variants: Vec<StoreVariant>,
+    /// Tags, vendor and custom fields, for attribute rules.
+    pub facts: ProductFacts,
 }
 
 #[derive(Clone, Debug, PartialEq)]

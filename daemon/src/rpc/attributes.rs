@@ -7,7 +7,7 @@ use crate::store::{self, ListingDraft};
 use crate::sync::attributes::{self, CachedAttribute, Chosen};
 use crate::sync::catalog;
 use feedbridge_common::attributes::{
-    AttributeForm, AttributeRule, AttributeTarget, AttributeValue,
+    AttributeForm, AttributeRule, AttributeTarget, AttributeValue, RuleSource,
 };
 use feedbridge_common::rpc::RpcError;
 
@@ -103,7 +103,14 @@ pub async fn attribute_form(
         target,
         title: scope.title,
         category_id: scope.category_id,
-        fields: attributes::resolve(&scope.attributes, &chosen, &variants),
+        fields: attributes::resolve(
+            &scope.attributes,
+            &chosen,
+            &attributes::StoreSide {
+                variants: &variants,
+                facts: scope.draft.as_ref().map(|d| &d.facts),
+            },
+        ),
     })
 }
 
@@ -178,28 +185,33 @@ pub async fn set_attribute_rule(
     server: &ConsoleServer,
     shop: String,
     attribute: String,
-    store_option: Option<String>,
+    source: Option<RuleSource>,
 ) -> Result<String, RpcError> {
     let connection = shop_connection(server, &shop)?;
     let attribute = attribute.trim().to_owned();
-    let store_option = store_option.map(|o| o.trim().to_owned());
-    if attribute.is_empty() || store_option.as_deref() == Some("") {
+    // Checked again here: the RPC may come from elsewhere than the CLI's parser.
+    let source = match source {
+        Some(source) => Some(RuleSource::parse(&source.spec()).map_err(RpcError::Invalid)?),
+        None => None,
+    };
+    if attribute.is_empty() {
         return Err(RpcError::Invalid(
-            "a rule needs an attribute name and a store option name".into(),
+            "a rule needs an attribute name and a store field".into(),
         ));
     }
-    let (name, option) = (attribute.clone(), store_option.clone());
+    let (name, stored) = (attribute.clone(), source.clone());
     let changed = server
         .engine
         .store
-        .call(move |conn| store::set_attribute_rule(conn, connection, &name, option.as_deref()))
+        .call(move |conn| store::set_attribute_rule(conn, connection, &name, stored.as_ref()))
         .await
         .map_err(internal)?;
-    Ok(match (store_option, changed) {
-        (Some(option), _) => format!(
-            "{shop}: {attribute} now takes the store option {option} where a listing sets no value of its own and its category no default."
+    Ok(match (source, changed) {
+        (Some(source), _) => format!(
+            "{shop}: {attribute} now takes the {} where a listing sets no value of its own and its category no default.",
+            source.label()
         ),
-        (None, true) => format!("{shop}: {attribute} no longer follows a store option."),
+        (None, true) => format!("{shop}: {attribute} no longer follows a rule."),
         (None, false) => format!("{shop}: {attribute} had no rule."),
     })
 }

@@ -181,7 +181,11 @@ pub async fn product_detail(
             rules: &rules,
         };
         let variants = catalog::listed_variants(&draft);
-        let fields = attributes::resolve(&requirements.attributes, &chosen, &variants);
+        let store_side = attributes::StoreSide {
+            variants: &variants,
+            facts: Some(&draft.facts),
+        };
+        let fields = attributes::resolve(&requirements.attributes, &chosen, &store_side);
         let (missing, refused) = attributes::blockers(&fields);
         missing_attributes.extend(missing);
         missing_attributes.extend(refused);

@@ -12,7 +12,7 @@ mod settings;
 use crate::connector::store_platform::connector_for;
 use crate::store::{self, MappingOutcome, StoreError};
 use crate::sync::{Engine, kind};
-use feedbridge_common::attributes::{AttributeForm, AttributeRule, AttributeTarget};
+use feedbridge_common::attributes::{AttributeForm, AttributeRule, AttributeTarget, RuleSource};
 use feedbridge_common::catalog::{
     AuthorizationStart, ConnectionTest, LinkPreview, MappingReport, ProductDetail, ShopSettings,
 };
@@ -467,9 +467,9 @@ impl Console for ConsoleServer {
         _: Context,
         shop: String,
         attribute: String,
-        store_option: Option<String>,
+        source: Option<RuleSource>,
     ) -> Result<String, RpcError> {
-        attributes::set_attribute_rule(&self, shop, attribute, store_option).await
+        attributes::set_attribute_rule(&self, shop, attribute, source).await
     }
 
     async fn compliance(self, _: Context, listing_id: i64) -> Result<ComplianceView, RpcError> {

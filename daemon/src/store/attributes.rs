@@ -1,10 +1,10 @@
 //! TikTok attribute values the merchant set: per listing, per (shop, category) default, and
-//! shop rules taking an attribute from a store option.
+//! shop rules taking an attribute from a store field (option, tags, vendor, custom field).
 //!
 //! Versions of `value`: 1 = [`AttributeValue`] with `"version": 1`. A row from a newer release
 //! is refused with a clear error, never guessed at.
 
-use feedbridge_common::attributes::{AttributeRule, AttributeValue};
+use feedbridge_common::attributes::{AttributeRule, AttributeValue, RuleSource};
 use rusqlite::{Connection, params};
 
 const CURRENT: u32 = 1;
@@ -98,16 +98,41 @@ pub fn set_category_attribute_default(
     Ok(())
 }
 
+/// A rule source as stored: (kind, key).
+fn rule_columns(source: &RuleSource) -> (&'static str, &str) {
+    match source {
+        RuleSource::Option { name } => ("option", name),
+        RuleSource::Tag { prefix } => ("tag", prefix),
+        RuleSource::Vendor => ("vendor", ""),
+        RuleSource::Field { key } => ("field", key),
+    }
+}
+
+fn rule_source(kind: &str, key: String) -> rusqlite::Result<RuleSource> {
+    match kind {
+        "option" => Ok(RuleSource::Option { name: key }),
+        "tag" => Ok(RuleSource::Tag { prefix: key }),
+        "vendor" => Ok(RuleSource::Vendor),
+        "field" => Ok(RuleSource::Field { key }),
+        other => Err(rusqlite::Error::FromSqlConversionFailure(
+            1,
+            rusqlite::types::Type::Text,
+            format!("an attribute rule reads \"{other}\", which this release does not know (written by a newer feedbridge)").into(),
+        )),
+    }
+}
+
 /// A shop's rules, by attribute name.
 pub fn attribute_rules(conn: &Connection, shop_id: i64) -> rusqlite::Result<Vec<AttributeRule>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT attribute_name, store_option FROM attribute_rules WHERE shop_id = ?1
+        "SELECT attribute_name, source_kind, source_key FROM attribute_rules WHERE shop_id = ?1
          ORDER BY attribute_name",
     )?;
     let rows = stmt.query_map([shop_id], |r| {
+        let kind: String = r.get(1)?;
         Ok(AttributeRule {
             attribute: r.get(0)?,
-            store_option: r.get(1)?,
+            source: rule_source(&kind, r.get(2)?)?,
         })
     })?;
     rows.collect()
@@ -118,13 +143,15 @@ pub fn set_attribute_rule(
     conn: &Connection,
     shop_id: i64,
     attribute: &str,
-    store_option: Option<&str>,
+    source: Option<&RuleSource>,
 ) -> rusqlite::Result<bool> {
-    let changed = match store_option {
-        Some(option) => conn.execute(
-            "INSERT INTO attribute_rules (shop_id, attribute_name, store_option) VALUES (?1, ?2, ?3)
-             ON CONFLICT (shop_id, attribute_name) DO UPDATE SET store_option = excluded.store_option",
-            params![shop_id, attribute, option],
+    let changed = match source.map(rule_columns) {
+        Some((kind, key)) => conn.execute(
+            "INSERT INTO attribute_rules (shop_id, attribute_name, source_kind, source_key)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (shop_id, attribute_name) DO UPDATE SET source_kind = excluded.source_kind,
+                 source_key = excluded.source_key",
+            params![shop_id, attribute, kind, key],
         )?,
         None => conn.execute(
             "DELETE FROM attribute_rules WHERE shop_id = ?1 AND attribute_name = ?2",
@@ -191,15 +218,40 @@ mod tests {
     #[test]
     fn rules_are_one_per_attribute_name_in_any_case() {
         let conn = conn();
-        assert!(set_attribute_rule(&conn, 1, "Material", Some("Fabric")).unwrap());
-        assert!(set_attribute_rule(&conn, 1, "material", Some("Stoff")).unwrap());
+        let option = |name: &str| RuleSource::Option { name: name.into() };
+        assert!(set_attribute_rule(&conn, 1, "Material", Some(&option("Fabric"))).unwrap());
+        assert!(set_attribute_rule(&conn, 1, "material", Some(&option("Stoff"))).unwrap());
         assert_eq!(
             attribute_rules(&conn, 1).unwrap(),
             vec![AttributeRule {
                 attribute: "Material".into(),
-                store_option: "Stoff".into(),
+                source: option("Stoff"),
             }]
         );
+        let tag = RuleSource::Tag {
+            prefix: "material:".into(),
+        };
+        set_attribute_rule(&conn, 1, "Material", Some(&tag)).unwrap();
+        set_attribute_rule(&conn, 1, "Brand", Some(&RuleSource::Vendor)).unwrap();
+        let field = RuleSource::Field {
+            key: "custom.care".into(),
+        };
+        set_attribute_rule(&conn, 1, "Care", Some(&field)).unwrap();
+        let sources: Vec<RuleSource> = attribute_rules(&conn, 1)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.source)
+            .collect();
+        assert_eq!(sources, [RuleSource::Vendor, field, tag]);
+        conn.execute("UPDATE attribute_rules SET source_kind = 'formula'", [])
+            .unwrap();
+        let refused = attribute_rules(&conn, 1).unwrap_err().to_string();
+        assert!(refused.contains("newer feedbridge"), "{refused}");
+        conn.execute(
+            "DELETE FROM attribute_rules WHERE attribute_name <> 'Material'",
+            [],
+        )
+        .unwrap();
         assert!(set_attribute_rule(&conn, 1, "MATERIAL", None).unwrap());
         assert!(!set_attribute_rule(&conn, 1, "Material", None).unwrap());
     }

@@ -1,7 +1,7 @@
 //! Store products, TikTok listings and category trees.
 
 use super::{now_secs, signals::append_event};
-use crate::connector::{Category, Measures, StoreProduct};
+use crate::connector::{Category, Measures, ProductFacts, StoreProduct};
 use feedbridge_common::{CategoryRef, EventKind, ListingStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
@@ -21,6 +21,16 @@ fn figure(text: Option<String>) -> Option<Decimal> {
         .filter(|v| *v > Decimal::ZERO)
 }
 
+/// Version of the stored `facts` JSON: 1 = [`ProductFacts`] with `"version": 1`.
+const FACTS_VERSION: u32 = 1;
+
+/// A product's stored facts; NULL (stored before they were read) is none.
+fn stored_facts(json: Option<String>) -> rusqlite::Result<ProductFacts> {
+    json.map_or(Ok(ProductFacts::default()), |json| {
+        super::versioned::decode(&json, FACTS_VERSION, "a stored product's tags and fields")
+    })
+}
+
 /// Save a product as the store reports it; creates its listing rows on the org's TikTok shops.
 /// Returns true if anything that TikTok shows (price, stock) changed.
 pub fn upsert_product(
@@ -37,13 +47,21 @@ pub fn upsert_product(
         )
         .optional()?;
     let product_id: i64 = conn.query_row(
-        "INSERT INTO store_products (org_id, store_product_id, title, description_html, image_urls, store_updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO store_products (org_id, store_product_id, title, description_html, image_urls, store_updated_at, facts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (org_id, store_product_id) DO UPDATE SET title = excluded.title,
              description_html = excluded.description_html, image_urls = excluded.image_urls,
-             store_updated_at = excluded.store_updated_at
+             store_updated_at = excluded.store_updated_at, facts = excluded.facts
          RETURNING id",
-        params![org_id, product.id, product.title, product.description_html, images, product.updated_at],
+        params![
+            org_id,
+            product.id,
+            product.title,
+            product.description_html,
+            images,
+            product.updated_at,
+            super::versioned::encode(FACTS_VERSION, &product.facts)
+        ],
         |r| r.get(0),
     )?;
     let mut changed = false;
@@ -317,6 +335,8 @@ pub struct ListingDraft {
     pub category_id: Option<String>,
     pub tiktok_product_id: Option<String>,
     pub variants: Vec<DraftVariant>,
+    /// Tags, vendor and custom fields, for attribute rules.
+    pub facts: ProductFacts,
     /// Seller SKUs chosen for listing; empty = every variant with an SKU.
     pub selected_skus: Vec<String>,
     /// The TikTok product existed already and was linked, not created by feedbridge.
@@ -342,7 +362,8 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
     let head = conn
         .query_row(
             "SELECT l.shop_id, o.name, l.status, p.store_product_id, p.title, p.description_html,
-                    p.image_urls, l.category_id, l.tiktok_product_id, p.id, l.selected_skus, l.linked
+                    p.image_urls, l.category_id, l.tiktok_product_id, p.id, l.selected_skus, l.linked,
+                    p.facts
              FROM listings l JOIN store_products p ON p.id = l.product_id
              JOIN organizations o ON o.id = p.org_id WHERE l.id = ?1",
             [listing_id],
@@ -360,6 +381,7 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
                     r.get::<_, i64>(9)?,
                     r.get::<_, String>(10)?,
                     r.get::<_, bool>(11)?,
+                    stored_facts(r.get(12)?)?,
                 ))
             },
         )
@@ -377,6 +399,7 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
         product_row,
         selected_skus,
         linked,
+        facts,
     )) = head
     else {
         return Ok(None);
@@ -424,6 +447,7 @@ pub fn listing_draft(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
         category_id,
         tiktok_product_id,
         variants,
+        facts,
         selected_skus: serde_json::from_str(&selected_skus).unwrap_or_default(),
         linked,
     }))

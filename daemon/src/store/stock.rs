@@ -412,6 +412,7 @@ mod tests {
                 options: Vec::new(),
                 measures: Default::default(),
             }],
+            facts: Default::default(),
         }
     }
 

@@ -1,10 +1,12 @@
 //! A listing's TikTok product attributes: what each gets (listing value > category default >
-//! shop rule > same-named store option for required ones) and what TikTok would refuse,
+//! shop rule reading an option, tags, vendor or a custom field > same-named store option for
+//! required ones) and what TikTok would refuse,
 //! checked against the category's cached attribute list before anything is sent.
 
 use crate::store::DraftVariant;
 use feedbridge_common::attributes::{
-    AllowedValue, AttributeField, AttributeRule, AttributeSource, AttributeValue,
+    AllowedValue, AttributeField, AttributeRule, AttributeSource, AttributeValue, ProductFacts,
+    RuleSource,
 };
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +76,26 @@ impl CachedAttribute {
     }
 }
 
+/// What the store says about the product being listed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StoreSide<'a> {
+    /// The variants being listed, for their options.
+    pub variants: &'a [&'a DraftVariant],
+    pub facts: Option<&'a ProductFacts>,
+}
+
+impl StoreSide<'_> {
+    fn values(&self, source: &RuleSource) -> Vec<String> {
+        match source {
+            RuleSource::Option { name } => option_values(self.variants, name),
+            other => self
+                .facts
+                .map(|facts| facts.values(other))
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// The merchant's choices that apply to one listing.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Chosen<'a> {
@@ -115,7 +137,7 @@ fn stored_names(attribute: &CachedAttribute, value: &AttributeValue) -> (Vec<Str
 fn pick(
     attribute: &CachedAttribute,
     chosen: &Chosen<'_>,
-    variants: &[&DraftVariant],
+    store: &StoreSide<'_>,
 ) -> (Vec<String>, Vec<String>, Option<AttributeSource>) {
     let stored = |values: &[AttributeValue]| {
         values
@@ -134,18 +156,19 @@ fn pick(
         .iter()
         .find(|r| r.attribute.eq_ignore_ascii_case(&attribute.name))
     {
-        let names = option_values(variants, &rule.store_option);
+        let names = store.values(&rule.source);
         if !names.is_empty() {
             let source = AttributeSource::Rule {
-                store_option: rule.store_option.clone(),
+                from: rule.source.clone(),
             };
             return (names, Vec::new(), Some(source));
         }
     }
     if attribute.required {
-        let names = option_values(variants, &attribute.name);
+        let names = option_values(store.variants, &attribute.name);
         if !names.is_empty() {
-            let store_option = variants
+            let store_option = store
+                .variants
                 .iter()
                 .flat_map(|v| v.options.iter())
                 .find(|(option, _)| option.eq_ignore_ascii_case(&attribute.name))
@@ -166,13 +189,13 @@ fn pick(
 pub fn resolve(
     attributes: &[CachedAttribute],
     chosen: &Chosen<'_>,
-    variants: &[&DraftVariant],
+    store: &StoreSide<'_>,
 ) -> Vec<AttributeField> {
     let mut fields: Vec<AttributeField> = attributes
         .iter()
         .filter(|a| !a.is_sales_property)
         .map(|attribute| {
-            let (current, unknown, source) = pick(attribute, chosen, variants);
+            let (current, unknown, source) = pick(attribute, chosen, store);
             let problem = if !unknown.is_empty() {
                 Some(format!(
                     "TikTok no longer offers the value {} for it; choose again",
@@ -365,6 +388,15 @@ mod tests {
         }
     }
 
+    fn option_rule(attribute: &str, option: &str) -> AttributeRule {
+        AttributeRule {
+            attribute: attribute.into(),
+            source: RuleSource::Option {
+                name: option.into(),
+            },
+        }
+    }
+
     fn field<'a>(fields: &'a [AttributeField], name: &str) -> &'a AttributeField {
         fields.iter().find(|f| f.name == name).expect(name)
     }
@@ -377,16 +409,17 @@ mod tests {
             value("100392", &["1001"], &[]),
             value("100395", &["1101"], &[]),
         ];
-        let rules = [AttributeRule {
-            attribute: "material".into(),
-            store_option: "Fabric".into(),
-        }];
+        let rules = [option_rule("material", "Fabric")];
         let store = variant(&[
             ("Fabric", "Cotton"),
             ("Material", "Linen"),
             ("Pattern", "Dots"),
         ]);
         let variants = [&store];
+        let variants = StoreSide {
+            variants: &variants,
+            facts: None,
+        };
         let all = Chosen {
             listing: &listing,
             category_defaults: &defaults,
@@ -422,7 +455,9 @@ mod tests {
         assert_eq!(
             field(&fields, "Material").source,
             Some(AttributeSource::Rule {
-                store_option: "Fabric".into()
+                from: RuleSource::Option {
+                    name: "Fabric".into()
+                }
             })
         );
         // An optional attribute is never taken from a same-named option by itself.
@@ -437,9 +472,133 @@ mod tests {
     }
 
     #[test]
+    fn rules_read_tags_vendor_and_custom_fields() {
+        let brand = CachedAttribute {
+            id: "100300".into(),
+            name: "Brand name".into(),
+            required: true,
+            customizable: true,
+            multiple: false,
+            values: Vec::new(),
+            ..material()
+        };
+        let care = CachedAttribute {
+            id: "100310".into(),
+            name: "Care".into(),
+            required: false,
+            customizable: true,
+            ..material()
+        };
+        let attributes = [material(), brand, care];
+        let facts = ProductFacts {
+            tags: vec![
+                "material:Cotton".into(),
+                "Material:Linen".into(),
+                "sale".into(),
+            ],
+            vendor: Some("Acme".into()),
+            fields: vec![("custom.care".into(), "Hand wash".into())],
+        };
+        let rules = [
+            AttributeRule {
+                attribute: "Material".into(),
+                source: RuleSource::Tag {
+                    prefix: "material:".into(),
+                },
+            },
+            AttributeRule {
+                attribute: "brand name".into(),
+                source: RuleSource::Vendor,
+            },
+            AttributeRule {
+                attribute: "Care".into(),
+                source: RuleSource::Field {
+                    key: "custom.care".into(),
+                },
+            },
+        ];
+        let store = variant(&[("Material", "Wool")]);
+        let variants = [&store];
+        let side = StoreSide {
+            variants: &variants,
+            facts: Some(&facts),
+        };
+        let chosen = Chosen {
+            rules: &rules,
+            ..Chosen::default()
+        };
+        let fields = resolve(&attributes, &chosen, &side);
+        let material_field = field(&fields, "Material");
+        // The rule beats the same-named option.
+        assert_eq!(material_field.current, ["Cotton", "Linen"]);
+        assert_eq!(
+            material_field.source,
+            Some(AttributeSource::Rule {
+                from: rules[0].source.clone()
+            })
+        );
+        assert_eq!(material_field.problem, None);
+        let brand_field = field(&fields, "Brand name");
+        assert_eq!(brand_field.current, ["Acme"]);
+        assert_eq!(
+            brand_field
+                .source
+                .as_ref()
+                .map(AttributeSource::label)
+                .as_deref(),
+            Some("vendor (rule)")
+        );
+        let care_field = field(&fields, "Care");
+        assert_eq!(care_field.current, ["Hand wash"]);
+        assert_eq!(
+            care_field
+                .source
+                .as_ref()
+                .map(AttributeSource::label)
+                .as_deref(),
+            Some("store field custom.care (rule)")
+        );
+        assert_eq!(
+            to_send(&fields),
+            [
+                ("100392".to_owned(), "Cotton".to_owned()),
+                ("100392".to_owned(), "Linen".to_owned()),
+                ("100300".to_owned(), "Acme".to_owned()),
+                ("100310".to_owned(), "Hand wash".to_owned()),
+            ]
+        );
+
+        // A rule whose field the product lacks gives way to the same-named option.
+        let bare = ProductFacts::default();
+        let side = StoreSide {
+            facts: Some(&bare),
+            ..side
+        };
+        let fields = resolve(&attributes, &chosen, &side);
+        assert_eq!(field(&fields, "Material").current, ["Wool"]);
+        assert_eq!(field(&fields, "Brand name").current, Vec::<String>::new());
+        assert!(field(&fields, "Brand name").problem.is_some());
+        // A tag value TikTok does not list is refused like a typed one.
+        let silk = ProductFacts {
+            tags: vec!["material:Silk".into()],
+            ..ProductFacts::default()
+        };
+        let side = StoreSide {
+            facts: Some(&silk),
+            ..side
+        };
+        let fields = resolve(&attributes, &chosen, &side);
+        let problem = field(&fields, "Material")
+            .problem
+            .clone()
+            .unwrap_or_default();
+        assert!(problem.contains("\"Silk\""), "{problem}");
+    }
+
+    #[test]
     fn refusals_name_the_attribute_and_what_tiktok_allows() {
         let attributes = [material(), pattern()];
-        let nothing = resolve(&attributes, &Chosen::default(), &[]);
+        let nothing = resolve(&attributes, &Chosen::default(), &StoreSide::default());
         assert_eq!(
             blockers(&nothing),
             (vec!["Material".to_owned()], Vec::new())
@@ -453,7 +612,7 @@ mod tests {
             listing: &listing,
             ..Chosen::default()
         };
-        let fields = resolve(&attributes, &chosen, &[]);
+        let fields = resolve(&attributes, &chosen, &StoreSide::default());
         let (missing, refused) = blockers(&fields);
         assert!(missing.is_empty());
         assert_eq!(
@@ -472,7 +631,7 @@ mod tests {
                 listing: &gone,
                 ..Chosen::default()
             },
-            &[],
+            &StoreSide::default(),
         );
         let problem = field(&fields, "Material")
             .problem

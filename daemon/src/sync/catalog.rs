@@ -575,7 +575,11 @@ pub async fn list_product(engine: &Engine, listing_id: i64) -> StepResult {
         category_defaults: &category_defaults,
         rules: &rules,
     };
-    let fields = attributes::resolve(&requirements.attributes, &chosen, &variants);
+    let store_side = attributes::StoreSide {
+        variants: &variants,
+        facts: Some(&draft.facts),
+    };
+    let fields = attributes::resolve(&requirements.attributes, &chosen, &store_side);
     let (missing, refused) = attributes::blockers(&fields);
     // The fix names the first missing attribute, so it can be typed as shown.
     let example = missing.first().map_or("NAME", String::as_str);
@@ -1006,6 +1010,7 @@ mod tests {
             image_urls: Vec::new(),
             updated_at: at.into(),
             variants: Vec::new(),
+            facts: Default::default(),
         };
         let read = [
             product("2026-12-07T04:00:05Z"),
@@ -1133,6 +1138,7 @@ mod tests {
             category_id: None,
             tiktok_product_id: None,
             variants: vec![variant("A", &[]), variant("B", &[]), variant("", &[])],
+            facts: Default::default(),
             selected_skus: vec!["B".into()],
             linked: false,
         };

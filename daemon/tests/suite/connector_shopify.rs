@@ -192,6 +192,59 @@ async fn variant_weights_are_read_in_kilograms() {
     assert_eq!(again.variants, tee.variants);
 }
 
+/// Tags, vendor and metafields (a list metafield gives each value) come with every product
+/// read: a page, one product again, and the bulk export of the whole catalog.
+#[tokio::test]
+async fn tags_vendor_and_metafields_are_read_by_every_catalog_read() {
+    use futures::TryStreamExt as _;
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 8,
+        variants_per_product: Some(3),
+        shopify_restore_rate: 1000.0,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let products = all_products(&client).await;
+    let by_title = |list: &[StoreProduct], title: &str| {
+        list.iter().find(|p| p.title == title).cloned().unwrap()
+    };
+    let tee = by_title(&products, "Classic Cotton Tee");
+    assert_eq!(tee.facts.tags, ["cotton", "summer", "pattern:Striped"]);
+    assert_eq!(tee.facts.vendor.as_deref(), Some("Feedbridge Basics"));
+    assert_eq!(
+        tee.facts.fields,
+        [("custom.material".to_owned(), "Cotton".to_owned())]
+    );
+    let hoodie = by_title(&products, "Hooded Sweatshirt");
+    let materials: Vec<&str> = hoodie
+        .facts
+        .fields
+        .iter()
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(materials, ["Cotton", "Polyester"]);
+    assert!(
+        by_title(&products, "Enamel Pin Set")
+            .facts
+            .fields
+            .is_empty()
+    );
+
+    let again = client.product(&tee.id).await.unwrap().unwrap();
+    assert_eq!(again.facts, tee.facts);
+    let exported: Vec<StoreProduct> = client
+        .full_catalog()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(by_title(&exported, "Classic Cotton Tee").facts, tee.facts);
+    assert_eq!(by_title(&exported, "Hooded Sweatshirt").facts, hoodie.facts);
+}
+
 /// The bulk export of every item's levels matches what the per-item read says, and the shop's
 /// active locations are counted at the connection check.
 #[tokio::test]

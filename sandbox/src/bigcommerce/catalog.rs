@@ -221,6 +221,14 @@ impl State {
         if has("images") {
             v["images"] = Value::Array(p.images.iter().map(|id| self.image_json(p, *id)).collect());
         }
+        if has("custom_fields") {
+            v["custom_fields"] = Value::Array(
+                p.custom_fields
+                    .iter()
+                    .map(|(id, name, value)| json!({"id": id, "name": name, "value": value}))
+                    .collect(),
+            );
+        }
         if has("primary_image") {
             v["primary_image"] = p
                 .images

@@ -137,6 +137,8 @@ pub(crate) struct Product {
     pub(crate) weight: Decimal,
     /// `width`, `depth`, `height` in [`DIMENSION_UNITS`]; 0 when unset.
     pub(crate) size: [Decimal; 3],
+    /// `custom_fields`: (id, name, value); the seed's materials are "Material" fields.
+    pub(crate) custom_fields: Vec<(u64, String, String)>,
     pub(crate) created: i64,
     pub(crate) modified: i64,
 }
@@ -423,6 +425,11 @@ impl State {
             variants.push(vid);
         }
         let image = self.row_id();
+        let custom_fields = p
+            .materials
+            .iter()
+            .map(|m| (self.row_id(), "Material".to_string(), m.clone()))
+            .collect();
         self.products.insert(
             id,
             Product {
@@ -454,6 +461,7 @@ impl State {
                 size: p.box_cm.map_or_else(Default::default, |[l, w, h]| {
                     [inches(w), inches(l), inches(h)]
                 }),
+                custom_fields,
                 created: p.created_ms,
                 modified: p.updated_ms,
             },

@@ -25,6 +25,9 @@ pub(crate) struct Product {
     pub(crate) variation_attribute: Option<String>,
     /// A master's variants (SKU and attribute value); empty for a standard product.
     pub(crate) variants: Vec<(String, String)>,
+    pub(crate) brand: String,
+    /// What it is made of: the custom attribute `c_material` (a set of strings).
+    pub(crate) materials: Vec<String>,
     pub(crate) created_ms: i64,
     pub(crate) modified_ms: i64,
 }
@@ -132,6 +135,8 @@ impl State {
                     description: seed.description_html,
                     variation_attribute: attribute,
                     variants,
+                    brand: seed.vendor,
+                    materials: seed.materials,
                     created_ms: seed.created_ms.min(now),
                     modified_ms: seed.updated_ms.min(now),
                 },

@@ -163,6 +163,13 @@ fn sandbox_view(st: &super::model::State, o: &super::model::Order) -> Value {
         "cancel_reason": o.cancel_reason,
         "financial_status": o.financial_status,
         "fulfillment_status": o.fulfillment_status(),
+        "refunds": o.refunds.iter().map(|r| json!({
+            "id": gid("Refund", r.id),
+            "amount": money(r.amount),
+            "lines": r.lines.iter().map(|(line, quantity, restock)| json!({
+                "line_item_id": gid("LineItem", *line), "quantity": quantity, "restock_type": restock,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "line_items": o.line_items.iter().map(|li| json!({
             "variant_id": li.variant_id.map(|v| gid("ProductVariant", v)),
             "sku": li.sku,

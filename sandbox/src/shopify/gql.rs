@@ -1594,6 +1594,22 @@ impl<'a> Exec<'_, 'a> {
                 ))
             }
             ("InventoryItem", "inventoryLevel") | ("Location", "inventoryLevel") => Ok(Value::Null),
+            // One metafield by namespace and key; without a namespace Shopify reads the app's
+            // own reserved namespace, where this simulator keeps nothing.
+            ("Product", "metafield") => {
+                let namespace = args.get("namespace").and_then(Value::as_str);
+                let key = args.get("key").and_then(Value::as_str);
+                Ok(raw
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|m| {
+                        namespace.is_some_and(|n| m["namespace"] == n)
+                            && key.is_some_and(|k| m["key"] == k)
+                    })
+                    .cloned()
+                    .unwrap_or(Value::Null))
+            }
             ("Product", "description") => {
                 let text = raw.as_str().unwrap_or("").to_string();
                 match args.get("truncateAt").and_then(Value::as_u64) {
@@ -1635,6 +1651,24 @@ impl<'a> Exec<'_, 'a> {
             Value::Array(a) => a,
             _ => Vec::new(),
         };
+        // `namespace` narrows a product's metafields, `keys` names them as "namespace.key".
+        if (parent, fdef.name.as_str()) == ("Product", "metafields") {
+            let namespace = args.get("namespace").and_then(Value::as_str);
+            let keys: Option<Vec<&str>> = args
+                .get("keys")
+                .and_then(Value::as_array)
+                .map(|keys| keys.iter().filter_map(Value::as_str).collect());
+            items.retain(|m| {
+                let (ns, key) = (
+                    m["namespace"].as_str().unwrap_or_default(),
+                    m["key"].as_str().unwrap_or_default(),
+                );
+                namespace.is_none_or(|n| n == ns)
+                    && keys
+                        .as_ref()
+                        .is_none_or(|keys| keys.contains(&format!("{ns}.{key}").as_str()))
+            });
+        }
         // Closed fulfilment orders are listed only with `includeClosed: true`.
         if (parent, fdef.name.as_str()) == ("Order", "fulfillmentOrders")
             && args.get("includeClosed").and_then(Value::as_bool) != Some(true)

@@ -16,6 +16,7 @@ mod control;
 mod gql;
 pub(crate) mod merchant;
 mod model;
+mod refunds;
 mod resolvers;
 mod schema;
 mod search;

@@ -104,7 +104,22 @@ pub(crate) struct Product {
     pub(crate) category: Option<(String, String, String)>,
     /// Packed size in cm: Shopify keeps none (never served); seeds the stores that do.
     pub(crate) box_cm: Option<[u32; 3]>,
+    pub(crate) metafields: Vec<Metafield>,
 }
+
+/// A product metafield; `value` is always a string (a list type holds a JSON array).
+pub(crate) struct Metafield {
+    pub(crate) id: u64,
+    pub(crate) namespace: String,
+    pub(crate) key: String,
+    pub(crate) kind: String,
+    pub(crate) value: String,
+    pub(crate) created: i64,
+}
+
+/// The seed's materials are the metafield `custom.material` (a list of text).
+pub(crate) const MATERIAL_NAMESPACE: &str = "custom";
+pub(crate) const MATERIAL_KEY: &str = "material";
 
 pub(crate) struct Variant {
     pub(crate) id: u64,
@@ -182,8 +197,10 @@ pub(crate) struct LineItem {
     pub(crate) variant_title: Option<String>,
     pub(crate) vendor: Option<String>,
     pub(crate) quantity: i64,
-    /// Units removed by cancellation.
+    /// Units removed by cancellation (or refunded before they were fulfilled).
     pub(crate) removed: i64,
+    /// Fulfilled units refunded (returned, restocked or not).
+    pub(crate) returned: i64,
     pub(crate) fulfilled: i64,
     pub(crate) price: Decimal,
     pub(crate) requires_shipping: bool,
@@ -208,6 +225,18 @@ pub(crate) struct Transaction {
     pub(crate) gateway: String,
     pub(crate) amount: Decimal,
     pub(crate) created: i64,
+}
+
+/// A refund made with `refundCreate`.
+#[derive(Clone)]
+pub(crate) struct Refund {
+    pub(crate) id: u64,
+    pub(crate) created: i64,
+    pub(crate) note: Option<String>,
+    /// Money returned (Σ of its REFUND transactions).
+    pub(crate) amount: Decimal,
+    /// (line item id, quantity, restock type)
+    pub(crate) lines: Vec<(u64, i64, String)>,
 }
 
 pub(crate) struct Order {
@@ -236,6 +265,7 @@ pub(crate) struct Order {
     pub(crate) shipping_address: Option<Value>,
     pub(crate) billing_address: Option<Value>,
     pub(crate) transactions: Vec<Transaction>,
+    pub(crate) refunds: Vec<Refund>,
     /// Σ shipping lines (before discounts).
     pub(crate) shipping_total: Decimal,
     pub(crate) tax_total: Decimal,
@@ -631,6 +661,18 @@ impl State {
                     created,
                 });
             }
+            let metafields = if t.materials.is_empty() {
+                Vec::new()
+            } else {
+                vec![Metafield {
+                    id: st.id(),
+                    namespace: MATERIAL_NAMESPACE.to_string(),
+                    key: MATERIAL_KEY.to_string(),
+                    kind: "list.single_line_text_field".to_string(),
+                    value: json!(t.materials).to_string(),
+                    created,
+                }]
+            };
             st.products.insert(
                 product_id,
                 Product {
@@ -653,6 +695,7 @@ impl State {
                         .category
                         .map(|(id, name, full)| (id.to_string(), name.to_string(), full.to_string())),
                     box_cm: t.box_cm,
+                    metafields,
                 },
             );
         }
@@ -670,6 +713,13 @@ impl State {
                 description_html: p.description_html.clone(),
                 product_type: p.product_type.clone(),
                 tags: p.tags.clone(),
+                vendor: p.vendor.clone(),
+                materials: p
+                    .metafields
+                    .iter()
+                    .find(|m| m.namespace == MATERIAL_NAMESPACE && m.key == MATERIAL_KEY)
+                    .and_then(|m| serde_json::from_str(&m.value).ok())
+                    .unwrap_or_default(),
                 option_name: (p.variant_ids.len() > 1)
                     .then(|| p.options.first().map(|o| o.1.clone()))
                     .flatten(),
@@ -927,6 +977,8 @@ impl State {
                 "__typename": "TaxonomyCategory", "id": format!("gid://shopify/TaxonomyCategory/{id}"), "name": name, "fullName": full, "isLeaf": true,
             })),
             "collections": [],
+            "metafields": p.metafields.iter().map(metafield_json).collect::<Vec<_>>(),
+            "metafield": p.metafields.iter().map(metafield_json).collect::<Vec<_>>(),
         })
     }
 
@@ -1099,10 +1151,10 @@ impl State {
             "variantTitle": li.variant_title,
             "vendor": li.vendor,
             "quantity": li.quantity,
-            "currentQuantity": li.current(),
+            "currentQuantity": li.current() - li.returned,
             "unfulfilledQuantity": li.unfulfilled(),
             "fulfillableQuantity": li.unfulfilled(),
-            "refundableQuantity": li.current(),
+            "refundableQuantity": li.current() - li.returned,
             "requiresShipping": li.requires_shipping,
             "variant": li.variant_id.map(|v| ref_("ProductVariant", v)),
             "product": li.product_id.map(|p| ref_("Product", p)),
@@ -1166,6 +1218,11 @@ impl State {
             "lineItems": o.line_items.iter().map(|li| self.line_item_json(li)).collect::<Vec<_>>(),
             "fulfillments": o.fulfillment_ids.iter().filter_map(|f| self.fulfillments.get(f)).map(|f| self.fulfillment_json(f)).collect::<Vec<_>>(),
             "fulfillmentOrders": o.fulfillment_order_ids.iter().map(|f| ref_("FulfillmentOrder", *f)).collect::<Vec<_>>(),
+            "refunds": o.refunds.iter().map(|r| json!({
+                "__typename": "Refund", "id": gid("Refund", r.id), "createdAt": iso8601(r.created),
+                "note": r.note, "totalRefundedSet": money_bag(r.amount, c),
+            })).collect::<Vec<_>>(),
+            "totalRefundedSet": money_bag(o.refunds.iter().map(|r| r.amount).sum(), c),
             "transactions": o.transactions.iter().map(|t| json!({
                 "__typename": "OrderTransaction", "id": gid("OrderTransaction", t.id), "kind": t.kind, "status": t.status,
                 "gateway": t.gateway, "amountSet": money_bag(t.amount, c), "createdAt": iso8601(t.created),
@@ -1514,4 +1571,25 @@ fn webhook_endpoint(uri: &str) -> Value {
     } else {
         json!({"__typename": "WebhookHttpEndpoint", "callbackUrl": uri})
     }
+}
+
+/// A metafield as the Admin API answers it; `jsonValue` is the value parsed by its type.
+fn metafield_json(m: &Metafield) -> Value {
+    let json_value = serde_json::from_str::<Value>(&m.value)
+        .ok()
+        .filter(|_| m.kind.starts_with("list.") || m.kind == "json")
+        .unwrap_or_else(|| json!(m.value));
+    json!({
+        "__typename": "Metafield",
+        "id": gid("Metafield", m.id),
+        "legacyResourceId": m.id.to_string(),
+        "namespace": m.namespace,
+        "key": m.key,
+        "value": m.value,
+        "type": m.kind,
+        "jsonValue": json_value,
+        "ownerType": "PRODUCT",
+        "createdAt": iso8601(m.created),
+        "updatedAt": iso8601(m.created),
+    })
 }

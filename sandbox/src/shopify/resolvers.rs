@@ -416,7 +416,7 @@ impl MutationCtx<'_> {
     }
 }
 
-fn user_error(
+pub(crate) fn user_error(
     typename: &str,
     field: &[&str],
     message: impl Into<String>,
@@ -445,6 +445,7 @@ pub(crate) fn mutation_field(
         "tagsAdd" => tags(st, args, fx, true),
         "tagsRemove" => tags(st, args, fx, false),
         "orderCancel" => order_cancel(st, args, fx),
+        "refundCreate" => super::refunds::refund_create(st, ctx, args, fx),
         "inventorySetQuantities" => inventory_set(st, ctx, args, fx),
         "inventoryAdjustQuantities" => inventory_adjust(st, ctx, args, fx),
         "webhookSubscriptionCreate" => Ok(webhook_create(st, ctx, args)),
@@ -598,6 +599,7 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
                     vendor: product.map(|p| p.vendor.clone()),
                     quantity: qty,
                     removed: 0,
+                    returned: 0,
                     fulfilled: 0,
                     price: price_set.as_ref().map_or(v.price, |(a, _)| *a),
                     requires_shipping: li
@@ -623,6 +625,7 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
                         vendor: li.get("vendor").and_then(Value::as_str).map(str::to_string),
                         quantity: qty,
                         removed: 0,
+                        returned: 0,
                         fulfilled: 0,
                         price: *amount,
                         requires_shipping: li
@@ -1116,6 +1119,7 @@ fn order_create(st: &mut State, args: &Map<String, Value>, fx: &mut Effects) -> 
             .and_then(Value::as_object)
             .map(mailing_address),
         transactions,
+        refunds: Vec::new(),
         shipping_total,
         tax_total,
         shipping_lines,
@@ -1403,7 +1407,7 @@ const INVENTORY_REASONS: &[&str] = &[
 ];
 
 /// `@idempotent` handling shared by the inventory mutations. Returns a stored payload to replay.
-fn idempotency(
+pub(crate) fn idempotency(
     st: &State,
     ctx: &MutationCtx<'_>,
     mutation: &str,
@@ -1437,7 +1441,7 @@ fn idempotency(
     }
 }
 
-fn remember(
+pub(crate) fn remember(
     st: &mut State,
     ctx: &MutationCtx<'_>,
     mutation: &str,

@@ -43,6 +43,9 @@ pub(crate) struct Product {
     pub(crate) name: String,
     pub(crate) slug: String,
     pub(crate) description: String,
+    pub(crate) brand: String,
+    /// `additionalInfoSections`: (title, description HTML).
+    pub(crate) info_sections: Vec<(String, String)>,
     pub(crate) manage_variants: bool,
     /// `trackQuantity` of the product's inventory item (V1: one mode per product).
     pub(crate) track_quantity: bool,
@@ -129,7 +132,7 @@ impl Product {
             "convertedPriceData": money(first.price),
             "priceRange": {"minValue": num(first.price), "maxValue": num(self.variants.iter().map(|v| v.price).max().unwrap_or(first.price))},
             "costAndProfitData": {"itemCost": 0, "formattedItemCost": "$0.00", "profit": 0, "formattedProfit": "$0.00", "profitMargin": 0},
-            "additionalInfoSections": [],
+            "additionalInfoSections": self.info_sections.iter().map(|(title, description)| json!({"title": title, "description": description})).collect::<Vec<_>>(),
             "ribbons": [],
             "media": {"mainMedia": {"image": {"url": image, "width": 800, "height": 800}, "mediaType": "image", "id": format!("{}.png", self.slug)},
                       "items": [{"image": {"url": image, "width": 800, "height": 800}, "mediaType": "image", "id": format!("{}.png", self.slug)}]},
@@ -142,7 +145,7 @@ impl Product {
             "discount": {"type": "NONE", "value": 0},
             "collectionIds": [],
             "ribbon": "",
-            "brand": "",
+            "brand": self.brand,
             "lastUpdated": iso_ms(self.updated_ms),
             "createdDate": iso_ms(self.created_ms),
         });
@@ -413,6 +416,16 @@ impl State {
                     name: p.title.clone(),
                     slug: p.handle.clone(),
                     description: p.description_html.clone(),
+                    brand: p.vendor.clone(),
+                    // What it is made of, as the merchant writes it in an info section.
+                    info_sections: if p.materials.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![(
+                            "Material".to_string(),
+                            format!("<p>{}</p>", p.materials.join(", ")),
+                        )]
+                    },
                     manage_variants,
                     track_quantity: true,
                     variants,

@@ -94,6 +94,8 @@ pub(crate) struct Item {
 }
 
 /// The store's `woocommerce_weight_unit` (kg, g, lbs or oz).
+/// The seed's materials are this product meta (a list of text).
+pub(crate) const MATERIAL_META_KEY: &str = "material";
 pub(crate) const WEIGHT_UNIT: &str = "g";
 /// The store's `woocommerce_dimension_unit` (m, cm, mm, in or yd).
 pub(crate) const DIMENSION_UNIT: &str = "cm";
@@ -289,7 +291,16 @@ impl State {
                     )
                 }),
                 variations: Vec::new(),
-                meta: Vec::new(),
+                // What it is made of, as a custom field (meta) a plugin such as ACF keeps.
+                meta: if p.materials.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Meta {
+                        id: st.row_id(),
+                        key: MATERIAL_META_KEY.to_string(),
+                        value: json!(p.materials),
+                    }]
+                },
                 // The merchant sets the first option's weight and the box on the product;
                 // variations override the weight only where it differs.
                 weight: figure(p.variants.first().and_then(|v| v.weight_grams)),

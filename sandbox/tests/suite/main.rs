@@ -14,6 +14,7 @@ mod sfcc;
 mod shopify;
 mod shopify_bulk;
 mod shopify_order_side;
+mod shopify_refunds;
 mod tiktok_auth;
 mod tiktok_catalog;
 mod tiktok_compliance;

@@ -309,6 +309,123 @@ async fn attribute_values_typed_on_the_cli_reach_tiktoks_create_call() -> anyhow
     Ok(())
 }
 
+/// `feedbridge ARGS... --socket` against the test daemon: (exit status, stdout, stderr).
+fn feedbridge(daemon: &Daemon, args: &[&str]) -> anyhow::Result<(bool, String, String)> {
+    let output = std::process::Command::new(daemon_binary().with_file_name("feedbridge"))
+        .args(args)
+        .arg("--socket")
+        .arg(&daemon.socket)
+        .output()?;
+    Ok((
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    ))
+}
+
+/// Shop rules fill attributes from what Shopify keeps beside the options: the required
+/// Material from the metafield `custom.material` (a list of text), Pattern from the tag
+/// "pattern:Striped". The console and CLI say where each value came from, and TikTok's create
+/// call carries the matching value ids, with nothing typed per listing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_fill_attributes_from_a_shopify_metafield_and_a_tag() -> anyhow::Result<()> {
+    let sandbox = sandbox(1).await?;
+    let control = ControlClient::for_sandbox(&sandbox);
+    let dir = tempfile::tempdir()?;
+    let config = write_daemon_files(dir.path(), &sandbox)?;
+    let mut daemon = Daemon::spawn(&config, dir.path())?;
+    let console = daemon.client().await?;
+    wait_connected(&console).await?;
+    let tee = wait_for("the tee in the catalog", WAIT, || async {
+        Ok(products(&console)
+            .await?
+            .into_iter()
+            .find(|p| p.title == "Classic Cotton Tee"))
+    })
+    .await?;
+    console
+        .map_category(context::current(), tee.id, NEEDS_MATERIAL.into())
+        .await??;
+    let shop = tee.shop.as_str();
+    let (ok, said, why) = feedbridge(
+        &daemon,
+        &[
+            "attribute-rules",
+            shop,
+            "map",
+            "Material",
+            "field:custom.material",
+        ],
+    )?;
+    assert!(
+        ok && said.contains("store field custom.material"),
+        "{said}{why}"
+    );
+    let (ok, _, why) = feedbridge(
+        &daemon,
+        &["attribute-rules", shop, "map", "Pattern", "tag:pattern:"],
+    )?;
+    assert!(ok, "{why}");
+    let (ok, _, refused) = feedbridge(&daemon, &["attribute-rules", shop, "map", "Care", "tag:"])?;
+    assert!(!ok && refused.contains("tag:material:"), "{refused}");
+    let (ok, table, _) = feedbridge(&daemon, &["attribute-rules", shop])?;
+    assert!(
+        ok && table.contains("field:custom.material") && table.contains("tag:pattern:"),
+        "{table}"
+    );
+
+    let id = tee.id.to_string();
+    let (ok, shown, why) = feedbridge(&daemon, &["attributes", &id, "--json"])?;
+    assert!(ok, "{why}");
+    let form: Value = serde_json::from_str(&shown)?;
+    let field = |name: &str| {
+        form["fields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(field("Material")["current"], json!(["Cotton"]), "{form}");
+    assert_eq!(
+        field("Material")["source"],
+        json!({"kind": "rule", "from": {"kind": "field", "key": "custom.material"}})
+    );
+    assert!(field("Material")["problem"].is_null(), "{form}");
+    assert_eq!(field("Pattern")["current"], json!(["Striped"]), "{form}");
+    let (ok, table, _) = feedbridge(&daemon, &["attributes", &id])?;
+    assert!(
+        ok && table.contains("store field custom.material (rule)")
+            && table.contains("tags pattern:… (rule)"),
+        "{table}"
+    );
+    let detail = console.product_detail(context::current(), tee.id).await??;
+    assert!(
+        detail.missing_attributes.is_empty(),
+        "{:?}",
+        detail.missing_attributes
+    );
+
+    console
+        .list_products(context::current(), vec![tee.id])
+        .await??;
+    let listed = wait_status(&console, tee.id, ListingStatus::UnderReview).await?;
+    let remote = tiktok_product(&control, &listed.tiktok_product_id.unwrap_or_default()).await?;
+    let pair = |id: &str, name: &str| (id.to_owned(), name.to_owned());
+    assert_eq!(
+        sent_values(&remote, "100392"),
+        vec![pair("1001", "Cotton")],
+        "{remote}"
+    );
+    assert_eq!(
+        sent_values(&remote, "100395"),
+        vec![pair("1102", "Striped")]
+    );
+    daemon.terminate()?;
+    Ok(())
+}
+
 /// TikTok's create call gets the store's weight (the heaviest listed SKU's), not the shop's
 /// default; only the dimensions Shopify does not keep come from the defaults.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,15 +2,15 @@
 //! the order (console RPC and `feedbridge order --json`) with its reason and status history,
 //! followed by webhook or, with webhooks lost, by the poll; a status this version does not know
 //! is shown, not dropped; with mirroring on, TikTok's refund refunds the store order once (or
-//! says to do it in the admin where the connector cannot). Store refunds per platform are
-//! conformance cases.
+//! says to do it in the admin where the connector cannot), also when the store's answer is lost
+//! and the daemon tries again. Store refunds per platform are conformance cases.
 
 use feedbridge_common::orders::OrderDetail;
 use feedbridge_common::returns::ReturnStatus;
 use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
 use feedbridge_sandbox::control::NewTikTokOrder;
 use feedbridge_sandbox::merchant::SimStore;
-use feedbridge_sandbox::{SandboxConfig, WebhookMode};
+use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig, WebhookMode};
 use feedbridge_tests::rig::{Rig, SHOP};
 use feedbridge_tests::{daemon_binary, wait_for};
 use feedbridge_tui::demo::setup::Wiring;
@@ -282,10 +282,14 @@ async fn with_mirroring_on_a_tiktok_refund_refunds_the_woocommerce_order_once() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mirroring_on_a_store_without_refunds_says_to_refund_in_the_admin() -> anyhow::Result<()> {
-    let rig = Rig::start(
+    let rig = Rig::start_wired(
         SandboxConfig {
             products: 1,
             ..SandboxConfig::default()
+        },
+        Wiring {
+            store: SimStore::Wix,
+            ..Wiring::default()
         },
         |config| config,
     )
@@ -303,8 +307,121 @@ async fn mirroring_on_a_store_without_refunds_says_to_refund_in_the_admin() -> a
     .await
     .map_err(|e| rig.with_log(e))?;
     assert!(
-        failure.reason.contains("not supported on Shopify") && failure.action.contains("admin"),
+        failure.reason.contains("not supported on Wix") && failure.action.contains("admin"),
         "{failure:?}"
     );
+    Ok(())
+}
+
+/// The simulated Shopify order with this numeric id, as its control API shows it (the typed
+/// `sandbox` view).
+async fn shopify_order(rig: &Rig, legacy_id: &str) -> anyhow::Result<serde_json::Value> {
+    rig.control
+        .shopify_orders()
+        .await?
+        .into_iter()
+        .map(|o| o["sandbox"].clone())
+        .find(|o| o["legacy_id"].as_u64().map(|n| n.to_string()).as_deref() == Some(legacy_id))
+        .ok_or_else(|| anyhow::anyhow!("Shopify order {legacy_id} not found"))
+}
+
+/// With mirroring on, a TikTok refund makes exactly one Shopify refund (`refundCreate`): the
+/// shipped unit goes back to stock and the order reads REFUNDED. The first answer is lost on
+/// the way back, so the daemon tries again, finds the order refunded and leaves it; a second
+/// TikTok refund later changes nothing either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mirroring_on_a_tiktok_refund_refunds_the_shopify_order_once_after_a_retry()
+-> anyhow::Result<()> {
+    let store = SimStore::Shopify;
+    let rig = Rig::start(
+        SandboxConfig {
+            products: 1,
+            variants_per_product: Some(1),
+            ..SandboxConfig::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let skus = rig.link_all(20).await?;
+    mirror_refunds(&rig).await?;
+    let before = store.stock(&rig.control, &skus[0]).await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
+    let order = wait_for("the Shopify order", WAIT, || async {
+        Ok(store.orders_for(&rig.control, &id).await?.pop())
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    store
+        .ship(&rig.control, &order.id, "UPS", "1Z999AA10123456784")
+        .await?;
+    rig.wait_state(&id, OrderSyncState::Shipped).await?;
+
+    rig.control
+        .shopify_fault(&Fault {
+            path_contains: "RefundCreate".into(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await?;
+    let first = refunded_on_tiktok(&rig, &id).await?;
+    let done = wait_for("the request marked as mirrored", WAIT, || async {
+        let detail = detail(&rig, &id).await?;
+        let marked = detail
+            .returns
+            .iter()
+            .any(|r| r.request.id == first && r.store_refunded_at.is_some());
+        Ok(marked.then_some(detail))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    assert!(
+        done.timeline
+            .iter()
+            .any(|e| e.message.contains("refunded (stock put back)")),
+        "{:?}",
+        done.timeline
+    );
+    let shopify = shopify_order(&rig, &order.id).await?;
+    assert_eq!(shopify["financial_status"], "REFUNDED", "{shopify}");
+    let refunds = shopify["refunds"].as_array().cloned().unwrap_or_default();
+    assert_eq!(refunds.len(), 1, "{shopify}");
+    assert_eq!(
+        refunds[0]["lines"][0]["restock_type"], "RETURN",
+        "{shopify}"
+    );
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+    let calls = rig.control.shopify_calls().await?;
+    let count = |operation: &str| {
+        calls
+            .iter()
+            .filter(|c| c.operation.as_deref() == Some(operation))
+            .count()
+    };
+    assert_eq!(count("RefundCreate"), 1, "the retry found the refund made");
+    assert!(count("RefundableOrder") >= 2, "the lost answer was retried");
+
+    // A second refund on TikTok: the store order is already refunded, so nothing more.
+    let second = refunded_on_tiktok(&rig, &id).await?;
+    wait_for("the second request marked", WAIT, || async {
+        let detail = detail(&rig, &id).await?;
+        Ok(detail
+            .returns
+            .iter()
+            .any(|r| r.request.id == second && r.store_refunded_at.is_some())
+            .then_some(()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    let shopify = shopify_order(&rig, &order.id).await?;
+    assert_eq!(
+        shopify["refunds"].as_array().map(Vec::len),
+        Some(1),
+        "{shopify}"
+    );
+    assert!(detail(&rig, &id).await?.differences.is_empty());
     Ok(())
 }

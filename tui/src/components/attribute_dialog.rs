@@ -158,7 +158,7 @@ fn rules_line(editor: &AttributeEditor) -> Line<'static> {
         Some(Ok(rules)) => {
             let each: Vec<String> = rules
                 .iter()
-                .map(|r| format!("{} ← store option {}", r.attribute, r.store_option))
+                .map(|r| format!("{} ← {}", r.attribute, r.source.label()))
                 .collect();
             format!("Rules on {}: {}", editor.shop, each.join(", "))
         }

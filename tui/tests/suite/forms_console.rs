@@ -121,7 +121,7 @@ async fn shift_a_sets_category_defaults_and_r_a_shop_rule() {
         fake.calls(),
         vec![
             "attributes demo-us/601226 Pattern=Striped".to_owned(),
-            "rule demo-us Material=Fabric".to_owned(),
+            "rule demo-us Material=option:Fabric".to_owned(),
         ]
     );
     assert!(matches!(&app.popup, Some(Popup::Attributes(editor)) if editor.rule_input.is_none()));

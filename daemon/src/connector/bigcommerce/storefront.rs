@@ -11,8 +11,8 @@ use super::{
 };
 use crate::connector::{
     ConnectorError, ConnectorResult, InventoryBehaviour, ItemLevels, LocationLevel,
-    NewStoreFulfilment, NewStoreOrder, Page, ShipmentProgress, StoreFulfilment, StoreInfo,
-    StoreOrderRef, StoreOrderUpdate, StoreProduct, StoreUnits, StoreVariant, Storefront,
+    NewStoreFulfilment, NewStoreOrder, Page, ProductFacts, ShipmentProgress, StoreFulfilment,
+    StoreInfo, StoreOrderRef, StoreOrderUpdate, StoreProduct, StoreUnits, StoreVariant, Storefront,
 };
 use async_trait::async_trait;
 use reqwest::Method;
@@ -95,6 +95,13 @@ fn store_product(p: WireProduct, units: StoreUnits) -> StoreProduct {
         image_urls: p.images,
         updated_at: p.date_modified,
         variants,
+        // BigCommerce keeps no tags, and its brand is an id (read from the brands API, not
+        // yet); custom fields are (name, value) pairs.
+        facts: ProductFacts {
+            tags: Vec::new(),
+            vendor: None,
+            fields: p.custom_fields,
+        },
     }
 }
 
@@ -201,7 +208,7 @@ impl BigCommerceClient {
     }
 
     async fn product_of(&self, id: u64) -> ConnectorResult<Option<WireProduct>> {
-        let query = [("include", "variants,images".to_owned())];
+        let query = [("include", "variants,images,custom_fields".to_owned())];
         match self
             .get(&format!("/v3/catalog/products/{id}"), &query)
             .await?
@@ -393,7 +400,7 @@ impl Storefront for BigCommerceClient {
         let units = self.units().await?;
         let page = page_of(cursor);
         let query = [
-            ("include", "variants,images".to_owned()),
+            ("include", "variants,images,custom_fields".to_owned()),
             ("sort", "date_modified".to_owned()),
             ("direction", "asc".to_owned()),
             ("limit", PAGE_LIMIT.to_string()),

@@ -291,6 +291,8 @@ pub(super) struct WireProduct {
     pub images: Vec<String>,
     pub variants: Vec<WireVariant>,
     pub size: WireSize,
+    /// `include=custom_fields`: (name, value) per field.
+    pub custom_fields: Vec<(String, String)>,
 }
 
 impl WireProduct {
@@ -320,6 +322,11 @@ impl WireProduct {
             images,
             variants,
             size: WireSize::read(&p)?,
+            custom_fields: p
+                .each("custom_fields")?
+                .iter()
+                .map(|f| Ok((f.text("name")?, f.text("value")?)))
+                .collect::<ConnectorResult<Vec<_>>>()?,
         })
     }
 }

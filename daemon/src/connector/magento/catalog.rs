@@ -181,6 +181,7 @@ impl MagentoClient {
             image_urls: images,
             updated_at: wire::iso(&product.updated_at),
             variants,
+            facts: Default::default(),
         })
     }
 

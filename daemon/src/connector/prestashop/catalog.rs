@@ -310,6 +310,7 @@ impl PrestaShopClient {
                 image_urls,
                 updated_at: wire::iso(&field(p, "date_upd")),
                 variants,
+                facts: Default::default(),
             });
         }
         Ok(out)

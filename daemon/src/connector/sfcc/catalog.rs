@@ -2,7 +2,7 @@
 
 use super::{Api, ConnectorError, ConnectorResult, SfccClient, decode, enc};
 use crate::connector::{
-    ItemLevels, LocationLevel, Measures, Page, StoreInfo, StoreProduct, StoreVariant,
+    ItemLevels, LocationLevel, Measures, Page, ProductFacts, StoreInfo, StoreProduct, StoreVariant,
 };
 use reqwest::Method;
 use rust_decimal::Decimal;
@@ -57,6 +57,36 @@ struct Product {
     variation_values: BTreeMap<String, String>,
     #[serde(default, rename = "imageGroups")]
     image_groups: Vec<ImageGroup>,
+    #[serde(default)]
+    brand: Option<String>,
+    /// Everything else; custom attributes are the `c_` keys.
+    #[serde(flatten)]
+    other: BTreeMap<String, Value>,
+}
+
+/// `brand` is the vendor; each custom attribute (`c_material` → field `material`) with a
+/// text, number or list-of-text value is a field. SFCC keeps no tags.
+fn facts(brand: Option<String>, other: BTreeMap<String, Value>) -> ProductFacts {
+    let mut fields = Vec::new();
+    for (key, value) in other {
+        let Some(name) = key.strip_prefix("c_") else {
+            continue;
+        };
+        let values: Vec<Value> = match value {
+            Value::Array(items) => items,
+            single => vec![single],
+        };
+        fields.extend(values.into_iter().filter_map(|v| match v {
+            Value::String(s) => Some((name.to_owned(), s)),
+            Value::Number(n) => Some((name.to_owned(), n.to_string())),
+            _ => None,
+        }));
+    }
+    ProductFacts {
+        tags: Vec::new(),
+        vendor: brand.map(|b| b.trim().to_owned()).filter(|b| !b.is_empty()),
+        fields,
+    }
 }
 
 #[derive(Deserialize)]
@@ -312,6 +342,7 @@ fn store_product(p: Product) -> StoreProduct {
         image_urls: images(&p.image_groups),
         updated_at: p.last_modified,
         variants,
+        facts: facts(p.brand, p.other),
     }
 }
 
@@ -392,6 +423,10 @@ mod tests {
             "longDescription": {"default": {"markup": "<p>Soft</p>", "source": "Soft"}},
             "lastModified": "2026-01-01T00:00:00.000Z",
             "type": {"master": true},
+            "brand": "Acme",
+            "c_material": ["Cotton", "Linen"],
+            "c_careCode": 3,
+            "c_sizeChart": {"id": "x"},
             "imageGroups": [
                 {"viewType": "small", "images": [{"absUrl": "https://x/s.png"}]},
                 {"viewType": "large", "images": [{"absUrl": "https://x/l.png"}, {"absUrl": "https://x/s.png"}]}
@@ -405,6 +440,16 @@ mod tests {
         .unwrap();
         let store = store_product(product);
         assert_eq!(store.title, "Classic Cotton Tee");
+        assert_eq!(store.facts.vendor.as_deref(), Some("Acme"));
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            store.facts.fields,
+            [
+                pair("careCode", "3"),
+                pair("material", "Cotton"),
+                pair("material", "Linen")
+            ]
+        );
         assert_eq!(store.description_html, "<p>Soft</p>");
         assert_eq!(store.image_urls, vec!["https://x/l.png", "https://x/s.png"]);
         assert_eq!(store.variants.len(), 1);

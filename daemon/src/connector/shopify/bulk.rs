@@ -12,7 +12,7 @@
 
 use super::ShopifyClient;
 use super::inventory::{WireLevel, location_level};
-use super::wire::{Connection, WireMedia, WireProduct, WireVariant};
+use super::wire::{Connection, WireMedia, WireMetafield, WireProduct, WireVariant};
 use crate::connector::http;
 use crate::connector::{ConnectorError, ConnectorResult, ItemLevels, StoreProduct};
 use serde::Deserialize;
@@ -28,7 +28,8 @@ pub(super) const BULK_PRODUCTS_QUERY: &str = "{
   products {
     edges {
       node {
-        id title descriptionHtml updatedAt
+        id title descriptionHtml updatedAt tags vendor
+        metafields { edges { node { id namespace key type value } } }
         media { edges { node { ... on MediaImage { id image { url } } } } }
         variants {
           edges {
@@ -457,11 +458,20 @@ impl BulkExport {
             if let Some(object) = value.as_object_mut() {
                 object.remove("__parentId");
             }
-            let is_variant = value
+            let kind = value
                 .get("id")
                 .and_then(Value::as_str)
-                .is_some_and(|id| id.starts_with("gid://shopify/ProductVariant/"));
-            if is_variant {
+                .and_then(|id| id.strip_prefix("gid://shopify/"))
+                .and_then(|id| id.split('/').next())
+                .unwrap_or_default()
+                .to_owned();
+            if kind == "Metafield" {
+                product
+                    .metafields
+                    .get_or_insert_with(Connection::default)
+                    .nodes
+                    .push(serde_json::from_value::<WireMetafield>(value).map_err(shape_error)?);
+            } else if kind == "ProductVariant" {
                 product
                     .variants
                     .get_or_insert_with(Connection::default)
@@ -575,8 +585,10 @@ mod tests {
     fn children_join_their_product_in_any_order() {
         let products = read(&[
             r#"{"id":"gid://shopify/ProductVariant/12","sku":"MUG-2","title":"Large","price":"14.00","inventoryQuantity":3,"selectedOptions":[],"inventoryItem":{"id":"gid://shopify/InventoryItem/22"},"__parentId":"gid://shopify/Product/1"}"#,
-            r#"{"id":"gid://shopify/Product/1","title":"Mug","descriptionHtml":"<p>Tea</p>","updatedAt":"2026-12-01T10:00:00Z"}"#,
+            r#"{"id":"gid://shopify/Product/1","title":"Mug","descriptionHtml":"<p>Tea</p>","updatedAt":"2026-12-01T10:00:00Z","tags":["kitchen","material:Ceramic"],"vendor":"Acme"}"#,
             r#"{"id":"gid://shopify/MediaImage/5","image":{"url":"https://cdn.example/mug.png"},"__parentId":"gid://shopify/Product/1"}"#,
+            r#"{"id":"gid://shopify/Metafield/7","namespace":"custom","key":"material","type":"list.single_line_text_field","value":"[\"Ceramic\",\"Glass\"]","__parentId":"gid://shopify/Product/1"}"#,
+            r#"{"id":"gid://shopify/Metafield/8","namespace":"custom","key":"care","type":"single_line_text_field","value":"Hand wash","__parentId":"gid://shopify/Product/1"}"#,
             r#"{"__parentId":"gid://shopify/Product/1"}"#,
             r#"{"id":"gid://shopify/ProductVariant/11","sku":"MUG-1","title":"Small","price":"12.00","inventoryQuantity":5,"selectedOptions":[{"name":"Size","value":"Small"}],"inventoryItem":{"id":"gid://shopify/InventoryItem/21"},"__parentId":"gid://shopify/Product/1"}"#,
             "",
@@ -587,6 +599,18 @@ mod tests {
         let mug = &products[0];
         assert_eq!(mug.title, "Mug");
         assert_eq!(mug.image_urls, ["https://cdn.example/mug.png"]);
+        assert_eq!(mug.facts.tags, ["kitchen", "material:Ceramic"]);
+        assert_eq!(mug.facts.vendor.as_deref(), Some("Acme"));
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            mug.facts.fields,
+            [
+                pair("custom.material", "Ceramic"),
+                pair("custom.material", "Glass"),
+                pair("custom.care", "Hand wash")
+            ]
+        );
+        assert_eq!(products[1].facts, Default::default());
         let skus: Vec<&str> = mug.variants.iter().map(|v| v.sku.as_str()).collect();
         assert_eq!(skus, ["MUG-2", "MUG-1"]);
         assert_eq!(mug.variants[1].available, 5);

@@ -12,6 +12,8 @@ use serde_json::json;
 const MEDIA_FIRST: u32 = 9;
 /// Variants read with the product; most stores have fewer, the rest come in a follow-up.
 const VARIANTS_FIRST: u32 = 10;
+/// Metafields read with the product, for attribute rules; a field past these is not seen.
+pub(super) const METAFIELDS_FIRST: u32 = 20;
 /// Variants per follow-up page.
 const MORE_VARIANTS_FIRST: u32 = 100;
 /// Follow-up pages per product before giving up (Shopify allows at most 2,048 variants).
@@ -20,8 +22,9 @@ const MAX_VARIANT_PAGES: usize = 25;
 /// Requested cost of one node of the products page (Shopify's rules: objects 1, scalars 0,
 /// connections `2 + first + first × node`): media = 2 + 9 + 9 × 1; variants with
 /// `inventoryItem { measurement { weight } }` and `selectedOptions`, plus `pageInfo`
-/// = 1 + 2 + 10 + 10 × 4.
-pub(super) const PRODUCT_NODE_COST: u32 = (2 + MEDIA_FIRST * 2) + (3 + VARIANTS_FIRST * 5);
+/// = 1 + 2 + 10 + 10 × 4; metafields of scalars = 2 + 20 (tags and vendor are scalars).
+pub(super) const PRODUCT_NODE_COST: u32 =
+    (2 + MEDIA_FIRST * 2) + (3 + VARIANTS_FIRST * 5) + (2 + METAFIELDS_FIRST);
 
 const VARIANT_FIELDS: &str = "id sku title price inventoryQuantity
           selectedOptions { name value }
@@ -34,7 +37,8 @@ pub(super) fn products_query(page_size: u32) -> String {
   products(first: {page_size}, after: $after, sortKey: UPDATED_AT, query: $query) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
-      id title descriptionHtml updatedAt
+      id title descriptionHtml updatedAt tags vendor
+      metafields(first: {METAFIELDS_FIRST}) {{ nodes {{ namespace key type value }} }}
       media(first: {MEDIA_FIRST}) {{ nodes {{ ... on MediaImage {{ image {{ url }} }} }} }}
       variants(first: {VARIANTS_FIRST}) {{
         pageInfo {{ hasNextPage endCursor }}
@@ -116,10 +120,11 @@ mod tests {
 
     #[test]
     fn slim_products_page_holds_many_products_under_the_query_limit() {
-        assert_eq!(PRODUCT_NODE_COST, 73);
+        assert_eq!(PRODUCT_NODE_COST, 95);
         // One product node plus the connection overhead, per product, must stay under 1,000.
         let page = (1_000 - 2) / (1 + PRODUCT_NODE_COST);
-        assert!(page >= 13, "{page}");
+        assert!(page >= 10, "{page}");
+        assert!(products_query(page).contains("metafields(first: 20)"));
         assert!(products_query(page).contains("variants(first: 10)"));
         assert!(more_variants_query().contains("variants(first: 100, after: $after)"));
     }

@@ -25,7 +25,8 @@ const LEVELS_QUERY: &str = "query InventoryLevels($ids: [ID!]!) {
 
 const PRODUCT_QUERY: &str = "query Product($id: ID!) {
   product(id: $id) {
-    id title descriptionHtml updatedAt
+    id title descriptionHtml updatedAt tags vendor
+    metafields(first: 20) { nodes { namespace key type value } }
     media(first: 10) { nodes { ... on MediaImage { image { url } } } }
     variants(first: 100) {
       pageInfo { hasNextPage }

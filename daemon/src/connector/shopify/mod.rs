@@ -14,6 +14,7 @@ mod inventory;
 mod platform;
 #[cfg(test)]
 mod proptests;
+mod refund;
 mod wire;
 
 use catalog::{PRODUCT_NODE_COST, products_query};
@@ -276,7 +277,8 @@ const STANDARD_BUCKET: Limits = Limits {
 fn priority_of(operation: &str) -> Priority {
     match operation {
         "OrderCreate" | "FindOrder" | "TagsAdd" | "OrderCancel" | "FulfillmentCreate"
-        | "FulfillmentEvent" | "InventoryLevels" | "ProductVariants" => Priority::Urgent,
+        | "FulfillmentEvent" | "InventoryLevels" | "ProductVariants" | "RefundableOrder"
+        | "RefundCreate" => Priority::Urgent,
         _ => Priority::Background,
     }
 }
@@ -1130,6 +1132,10 @@ impl Storefront for ShopifyClient {
         refused(&format!("to cancel order {order_id}"), &errors)
     }
 
+    async fn refund_order(&self, order_id: &str, restock: bool) -> ConnectorResult<bool> {
+        self.refund_whole_order(order_id, restock).await
+    }
+
     async fn fulfil_order(
         &self,
         order_id: &str,
@@ -1561,7 +1567,7 @@ mod tests {
     fn page_sizes_fit_the_cost_limit() {
         let products = page_size_for(PRODUCT_NODE_COST);
         let orders = page_size_for(ORDER_NODE_COST);
-        assert_eq!((products, orders), (13, 9));
+        assert_eq!((products, orders), (10, 9));
         assert!(2 + products * (1 + PRODUCT_NODE_COST) <= MAX_QUERY_COST);
         assert!(2 + orders * (1 + ORDER_NODE_COST) <= MAX_QUERY_COST);
         assert_eq!(page_size_for(0), 50);

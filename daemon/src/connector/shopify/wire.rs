@@ -2,8 +2,8 @@
 //! connector types. Nullable fields are `Option` or defaulted; money arrives as decimal strings.
 
 use crate::connector::{
-    Measures, StoreFulfilment, StoreInfo, StoreOrderRef, StoreOrderUpdate, StoreProduct,
-    StoreVariant, WeightUnit,
+    Measures, ProductFacts, StoreFulfilment, StoreInfo, StoreOrderRef, StoreOrderUpdate,
+    StoreProduct, StoreVariant, WeightUnit,
 };
 use rust_decimal::Decimal;
 use serde::de::Error as _;
@@ -202,6 +202,44 @@ pub(super) struct WireProduct {
     pub updated_at: String,
     pub media: Option<Connection<WireMedia>>,
     pub variants: Option<Connection<WireVariant>>,
+    #[serde(deserialize_with = "de_vec")]
+    pub tags: Vec<String>,
+    pub vendor: Option<String>,
+    pub metafields: Option<Connection<WireMetafield>>,
+}
+
+/// A product metafield; `value` is a string whatever the `type` (a list holds a JSON array).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireMetafield {
+    #[serde(deserialize_with = "de_string")]
+    pub namespace: String,
+    #[serde(deserialize_with = "de_string")]
+    pub key: String,
+    #[serde(rename = "type", deserialize_with = "de_string")]
+    pub kind: String,
+    #[serde(deserialize_with = "de_string")]
+    pub value: String,
+}
+
+impl WireMetafield {
+    /// (`namespace.key`, value) per value: a `list.*` type gives one pair per element.
+    fn pairs(self) -> Vec<(String, String)> {
+        let key = format!("{}.{}", self.namespace, self.key);
+        if self.kind.starts_with("list.")
+            && let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&self.value)
+        {
+            return items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                })
+                .map(|value| (key.clone(), value))
+                .collect();
+        }
+        vec![(key, self.value)]
+    }
 }
 
 /// A media node; only `MediaImage` nodes carry `image` (others arrive as `{}`).
@@ -300,7 +338,19 @@ impl WireProduct {
 
 impl From<WireProduct> for StoreProduct {
     fn from(p: WireProduct) -> Self {
+        let facts = ProductFacts {
+            tags: p.tags,
+            vendor: p.vendor.filter(|v| !v.trim().is_empty()),
+            fields: p
+                .metafields
+                .map(|m| m.nodes)
+                .unwrap_or_default()
+                .into_iter()
+                .flat_map(WireMetafield::pairs)
+                .collect(),
+        };
         Self {
+            facts,
             id: p.id,
             title: p.title,
             description_html: p.description_html,

@@ -3,8 +3,8 @@
 
 use super::{LOCATION, UNTRACKED_IN_STOCK};
 use crate::connector::{
-    ConnectorError, ConnectorResult, LocationLevel, Measures, StoreFulfilment, StoreProduct,
-    StoreVariant, WeightUnit,
+    ConnectorError, ConnectorResult, LocationLevel, Measures, ProductFacts, StoreFulfilment,
+    StoreProduct, StoreVariant, WeightUnit,
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -194,7 +194,40 @@ pub(super) fn product(p: &Value) -> ConnectorResult<StoreProduct> {
         image_urls: images,
         updated_at: text(p, "lastUpdated", &what)?,
         variants,
+        facts: facts(p),
     })
+}
+
+/// The text of a rich-text description: tags dropped, entities decoded, spaces collapsed.
+fn plain_text(html: &str) -> String {
+    let fragment = scraper::Html::parse_fragment(html);
+    let pieces: Vec<&str> = fragment.root_element().text().collect();
+    pieces
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Wix keeps no tags; `brand` is the vendor and each `additionalInfoSections` entry a field
+/// (its title, its description as text).
+fn facts(p: &Value) -> ProductFacts {
+    let fields = at(p, "additionalInfoSections")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|section| {
+            let title = opt_text(section, "title");
+            let text = plain_text(&opt_text(section, "description"));
+            (!title.trim().is_empty() && !text.trim().is_empty())
+                .then(|| (title.trim().to_owned(), text.trim().to_owned()))
+        })
+        .collect();
+    ProductFacts {
+        tags: Vec::new(),
+        vendor: Some(opt_text(p, "brand").trim().to_owned()).filter(|b| !b.is_empty()),
+        fields,
+    }
 }
 
 /// The levels of Get Inventory Variants' `inventoryItem`, by variant id.
@@ -314,6 +347,21 @@ mod tests {
         assert_eq!(read.variants[0].price, Decimal::new(205, 1));
         assert_eq!(read.variants[1].title, "M");
         assert_eq!(read.image_urls, vec!["https://x/1.png".to_owned()]);
+        assert_eq!(read.facts, ProductFacts::default());
+    }
+
+    #[test]
+    fn brand_and_info_sections_are_the_vendor_and_fields() {
+        let p = json!({"brand": " Acme ", "additionalInfoSections": [
+            {"title": "Material", "description": "<p>Cotton &amp; <b>Linen</b></p>"},
+            {"title": "Empty", "description": "<p> </p>"}]});
+        let read = facts(&p);
+        assert_eq!(read.vendor.as_deref(), Some("Acme"));
+        assert_eq!(
+            read.fields,
+            [("Material".to_owned(), "Cotton & Linen".to_owned())]
+        );
+        assert_eq!(facts(&json!({"brand": ""})).vendor, None);
     }
 
     #[test]

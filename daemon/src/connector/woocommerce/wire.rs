@@ -2,7 +2,9 @@
 //! types. Every field is defaulted: plugins add and hide fields, and a missing one must not
 //! fail a whole page.
 
-use crate::connector::{Measures, StoreFulfilment, StoreProduct, StoreUnits, StoreVariant};
+use crate::connector::{
+    Measures, ProductFacts, StoreFulfilment, StoreProduct, StoreUnits, StoreVariant,
+};
 use feedbridge_common::measure::parse_figure;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -34,6 +36,17 @@ pub(super) struct WireAttribute {
     pub name: String,
     /// Set on a variation's attributes.
     pub option: String,
+    /// A product's values of the attribute.
+    pub options: Vec<String>,
+    /// Whether the product's variations differ by it (else it describes the product).
+    pub variation: bool,
+}
+
+/// A tag or brand: `{id, name, slug}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct WireTerm {
+    pub name: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +84,10 @@ pub(super) struct WireProduct {
     /// In the store's weight unit; "" when unset (a variation then ships at its parent's).
     pub weight: String,
     pub dimensions: WireDimensions,
+    pub tags: Vec<WireTerm>,
+    /// WooCommerce 9.6+ product brands; absent before.
+    pub brands: Vec<WireTerm>,
+    pub meta_data: Vec<WireMeta>,
 }
 
 /// `dimensions`: strings in the store's dimension unit, "" when unset.
@@ -214,8 +231,45 @@ impl WireProduct {
                 .collect(),
             updated_at: gmt(&self.date_modified_gmt),
             variants,
+            facts: ProductFacts {
+                tags: self.tags.into_iter().map(|t| t.name).collect(),
+                vendor: self
+                    .brands
+                    .into_iter()
+                    .map(|b| b.name)
+                    .find(|n| !n.trim().is_empty()),
+                fields: product_fields(self.attributes, self.meta_data),
+            },
         }
     }
+}
+
+/// Attributes that describe the product (not the variations), each value a field named as
+/// the attribute, then public meta (keys without a leading `_`) with text, number or list
+/// values, each list item a field of the key.
+fn product_fields(attributes: Vec<WireAttribute>, meta: Vec<WireMeta>) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = attributes
+        .into_iter()
+        .filter(|a| !a.variation)
+        .flat_map(|a| {
+            let name = a.name;
+            a.options.into_iter().map(move |o| (name.clone(), o))
+        })
+        .collect();
+    let text = |value: &Value| match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    for m in meta.into_iter().filter(|m| !m.key.starts_with('_')) {
+        match &m.value {
+            Value::Array(items) => {
+                fields.extend(items.iter().filter_map(text).map(|v| (m.key.clone(), v)));
+            }
+            value => fields.extend(text(value).map(|v| (m.key.clone(), v))),
+        }
+    }
+    fields
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -431,6 +485,41 @@ mod tests {
         assert_eq!(uses_parent.available(Some(&parent)), 12);
         assert!(product(json!({"backorders": "notify"})).allows_backorders());
         assert!(!product(json!({"backorders": "no"})).allows_backorders());
+    }
+
+    #[test]
+    fn tags_brand_descriptive_attributes_and_public_meta_become_facts() {
+        let simple = product(json!({
+            "id": 7, "type": "simple", "sku": "MUG",
+            "tags": [{"id": 1, "name": "kitchen", "slug": "kitchen"}, {"id": 2, "name": "material:Ceramic"}],
+            "brands": [{"id": 3, "name": "Acme", "slug": "acme"}],
+            "attributes": [
+                {"id": 0, "name": "Material", "variation": false, "options": ["Ceramic", "Glaze"]},
+                {"id": 1, "name": "Color", "variation": true, "options": ["White", "Black"]}
+            ],
+            "meta_data": [
+                {"id": 1, "key": "_edit_lock", "value": "1:1"},
+                {"id": 2, "key": "care", "value": "Hand wash"},
+                {"id": 3, "key": "materials", "value": ["Ceramic", 2]},
+                {"id": 4, "key": "acf_group", "value": {"a": 1}}
+            ]
+        }));
+        let facts = simple
+            .into_store_product(&[], StoreUnits::named("kg", "cm"))
+            .facts;
+        assert_eq!(facts.tags, ["kitchen", "material:Ceramic"]);
+        assert_eq!(facts.vendor.as_deref(), Some("Acme"));
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            facts.fields,
+            [
+                pair("Material", "Ceramic"),
+                pair("Material", "Glaze"),
+                pair("care", "Hand wash"),
+                pair("materials", "Ceramic"),
+                pair("materials", "2"),
+            ]
+        );
     }
 
     #[test]

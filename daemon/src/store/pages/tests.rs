@@ -411,6 +411,7 @@ fn product(id: u32, title: &str, sku: &str) -> StoreProduct {
             options: Vec::new(),
             measures: Default::default(),
         }],
+        facts: Default::default(),
     }
 }
 

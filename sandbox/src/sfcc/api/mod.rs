@@ -178,7 +178,11 @@ pub(crate) fn product_json(st: &State, p: &Product, base_url: &str) -> Value {
             }],
         }],
         "unit": "single",
+        "brand": p.brand,
     });
+    if !p.materials.is_empty() {
+        v["c_material"] = json!(p.materials);
+    }
     match &p.variation_attribute {
         Some(attribute) => {
             v["type"] = json!({"master": true});

@@ -977,7 +977,7 @@ impl Console for FakeConsole {
         _: Context,
         shop: String,
         attribute: String,
-        store_option: Option<String>,
+        source: Option<RuleSource>,
     ) -> Result<String, RpcError> {
         let mut fake = self.state.lock().unwrap();
         if !is_shop(&fake, &shop) {
@@ -985,7 +985,7 @@ impl Console for FakeConsole {
         }
         fake.calls.push(format!(
             "rule {shop} {attribute}={}",
-            store_option.unwrap_or_default()
+            source.map(|s| s.spec()).unwrap_or_default()
         ));
         Ok(format!("{shop}: rule saved."))
     }
