@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub mod amazon;
 pub mod bigcommerce;
 pub mod magento;
 pub mod prestashop;
@@ -91,6 +92,7 @@ store_platforms! {
     Prestashop = "prestashop" => prestashop,
     Wix = "wix" => wix,
     Sfcc = "sfcc" => sfcc,
+    Amazon = "amazon" => amazon,
 }
 
 impl StorePlatform {
