@@ -403,14 +403,23 @@ async fn record_no_store(store: &Store, org: &OrganizationConfig) -> anyhow::Res
     Ok(())
 }
 
-/// The organization's MCF account: its `[organization.amazon]` section, else the account of
-/// its Amazon store (the same seller and grant: no second section needed).
+/// The organization's MCF account: the account of its Amazon store (the same seller and
+/// grant: no second section needed), else its `[organization.amazon]` section. Beside an
+/// Amazon store that section only sets the polling intervals (and may override the endpoints).
 fn mcf_account(org: &OrganizationConfig) -> Option<feedbridge_common::config::AmazonConfig> {
-    org.amazon.clone().or_else(|| {
-        org.store
-            .as_ref()
-            .and_then(feedbridge_common::stores::amazon::mcf_account)
-    })
+    let from_store = org
+        .store
+        .as_ref()
+        .and_then(feedbridge_common::stores::amazon::mcf_account);
+    match (from_store, &org.amazon) {
+        (Some(store), Some(section)) => Some(feedbridge_common::config::AmazonConfig {
+            api_base: section.api_base.clone().or(store.api_base),
+            token_url: section.token_url.clone().or(store.token_url),
+            ..section.clone()
+        }),
+        (Some(store), None) => Some(store),
+        (None, section) => section.clone(),
+    }
 }
 
 /// The organization's Amazon MCF client, when it has an Amazon account (see [`mcf_account`]).

@@ -199,6 +199,11 @@ pub trait MerchantStore: Send + Sync {
         anyhow::bail!("the {} simulator does not model refunds", self.name())
     }
     async fn fault(&self, control: &ControlClient, fault: &Fault) -> anyhow::Result<()>;
+    /// SKUs the store sells but cannot ship for a TikTok order, so the daemon blocks their
+    /// orders for TikTok Seller Center (Amazon: merchant-fulfilled SKUs). None for web stores.
+    async fn seller_center_skus(&self, _control: &ControlClient) -> anyhow::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
     /// How the simulator delivers webhooks (a store without webhooks ignores it).
     async fn webhook_mode(&self, control: &ControlClient, mode: WebhookMode) -> anyhow::Result<()>;
     /// Every call the store answered, oldest first.

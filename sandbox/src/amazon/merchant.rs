@@ -172,6 +172,17 @@ impl MerchantStore for AmazonMerchant {
         Ok(())
     }
 
+    /// Merchant-fulfilled offers: their TikTok orders are fulfilled in Seller Center.
+    async fn seller_center_skus(&self, control: &ControlClient) -> anyhow::Result<Vec<String>> {
+        Ok(control
+            .amazon_listings()
+            .await?
+            .into_iter()
+            .filter(|l| !l.fba && l.child_skus.is_empty())
+            .map(|l| l.sku)
+            .collect())
+    }
+
     async fn fault(&self, control: &ControlClient, fault: &Fault) -> anyhow::Result<()> {
         Ok(control.amazon_fault(fault).await?)
     }
