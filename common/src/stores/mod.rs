@@ -10,6 +10,7 @@ use std::fmt;
 
 pub mod amazon;
 pub mod bigcommerce;
+pub mod capabilities;
 pub mod magento;
 pub mod prestashop;
 pub mod sfcc;

@@ -6,8 +6,8 @@
 use super::store::AmazonStore;
 use super::{AmazonClient, AmazonSettings};
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderNumber, RateLimitModel,
-    StorePlatformConnector, StoreSetup, TrackingSource,
+    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderHandling, OrderNumber,
+    RateLimitModel, StorePlatformConnector, StoreSetup, TrackingSource,
 };
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
 use feedbridge_common::stores::amazon;
@@ -25,6 +25,8 @@ impl StorePlatformConnector for AmazonStorePlatform {
             // Tracking comes from MCF's shipments.
             tracking: TrackingSource::Shipments,
             rate_limit: RateLimitModel::PerOperation,
+            // FBA orders go to MCF; FBM ones are blocked for Seller Center.
+            orders: OrderHandling::AmazonMcf,
         }
     }
 
