@@ -236,6 +236,15 @@ pub struct StoreConfig {
     /// A private CA or self-signed certificate (PEM file) the store's https address uses,
     /// trusted on top of the system's roots. WooCommerce only; read when the daemon starts.
     pub ca_file: Option<PathBuf>,
+    /// Amazon only: the seller's marketplace (`ATVPDKIKX0DER` US, `A1F83G8C2ARO7P` UK).
+    #[serde(default)]
+    pub marketplace_id: Option<String>,
+    /// Amazon only: the seller's merchant token (`sellerId` of Listings Items).
+    #[serde(default)]
+    pub seller_id: Option<String>,
+    /// Amazon only: override of the Login with Amazon token endpoint (the sandbox uses this).
+    #[serde(default)]
+    pub token_url: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -318,6 +327,16 @@ impl AmazonMarketplace {
             Self::UK => "GBP",
         }
     }
+}
+
+/// `[organization.amazon]`'s default `fba_refresh_secs`, also for an Amazon store's MCF account.
+pub fn default_fba_refresh_secs() -> u64 {
+    defaults::fba_refresh_secs()
+}
+
+/// `[organization.amazon]`'s default `mcf_poll_secs`, also for an Amazon store's MCF account.
+pub fn default_mcf_poll_secs() -> u64 {
+    defaults::mcf_poll_secs()
 }
 
 mod defaults {
@@ -589,10 +608,21 @@ impl Config {
                 if let Some(url) = &store.api_base {
                     check_url(url).map_err(|m| bad(format!("{at}.store.api_base"), m))?;
                 }
-                store
-                    .platform
-                    .check_store(store)
+                crate::stores::amazon::refuse_elsewhere(store)
+                    .and_then(|()| store.platform.check_store(store))
                     .map_err(|broken| bad(format!("{at}.store.{}", broken.key), broken.message))?;
+                if let (Some(from_store), Some(amazon)) =
+                    (crate::stores::amazon::marketplace(store), &org.amazon)
+                    && from_store != amazon.marketplace
+                {
+                    return Err(bad(
+                        format!("{at}.amazon.marketplace"),
+                        format!(
+                            "must be the Amazon store's marketplace ({}): MCF ships from the same seller account",
+                            from_store.country()
+                        ),
+                    ));
+                }
             }
             if let Some(amazon) = &org.amazon {
                 for (key, url) in [

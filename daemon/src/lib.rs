@@ -268,8 +268,9 @@ async fn build_runtimes(
             );
         }
         let connected = storefront_for(org, store_config, secrets, http, clock)?;
-        let fulfiller = fulfiller_for(org, secrets, http)?;
-        let marketplace = org.amazon.as_ref().map(|a| a.marketplace.country());
+        let mcf = mcf_account(org);
+        let fulfiller = fulfiller_for(org, mcf.as_ref(), secrets, http)?;
+        let marketplace = mcf.as_ref().map(|a| a.marketplace.country());
         store
             .call(move |conn| store::configure_amazon_account(conn, org_id, marketplace))
             .await?;
@@ -328,7 +329,7 @@ async fn build_runtimes(
             webhooks: connected.webhooks,
             capabilities: connector_for(platform).capabilities(),
             fulfiller,
-            amazon: org.amazon.clone(),
+            amazon: mcf,
             shops,
             store_orders_read: std::sync::atomic::AtomicBool::new(false),
             single_stock_location: std::sync::atomic::AtomicBool::new(false),
@@ -402,14 +403,34 @@ async fn record_no_store(store: &Store, org: &OrganizationConfig) -> anyhow::Res
     Ok(())
 }
 
-/// The organization's Amazon MCF client, when it has an Amazon account configured. No
-/// `connections` row: the MCF flow keeps the Amazon account's health in its own table.
+/// The organization's MCF account: the account of its Amazon store (the same seller and
+/// grant: no second section needed), else its `[organization.amazon]` section. Beside an
+/// Amazon store that section only sets the polling intervals (and may override the endpoints).
+fn mcf_account(org: &OrganizationConfig) -> Option<feedbridge_common::config::AmazonConfig> {
+    let from_store = org
+        .store
+        .as_ref()
+        .and_then(feedbridge_common::stores::amazon::mcf_account);
+    match (from_store, &org.amazon) {
+        (Some(store), Some(section)) => Some(feedbridge_common::config::AmazonConfig {
+            api_base: section.api_base.clone().or(store.api_base),
+            token_url: section.token_url.clone().or(store.token_url),
+            ..section.clone()
+        }),
+        (Some(store), None) => Some(store),
+        (None, section) => section.clone(),
+    }
+}
+
+/// The organization's Amazon MCF client, when it has an Amazon account (see [`mcf_account`]).
+/// No `connections` row: the MCF flow keeps the Amazon account's health in its own table.
 fn fulfiller_for(
     org: &OrganizationConfig,
+    amazon: Option<&feedbridge_common::config::AmazonConfig>,
     secrets: &Secrets,
     http: &reqwest::Client,
 ) -> anyhow::Result<Option<Arc<dyn connector::Fulfiller>>> {
-    let Some(amazon) = &org.amazon else {
+    let Some(amazon) = amazon else {
         return Ok(None);
     };
     let amazon_secrets = secrets

@@ -24,6 +24,7 @@ mod stock;
 mod wix;
 mod woocommerce;
 pub use crate::common::WebhookMode;
+pub use amazon::{AmazonListing, AmazonSeller};
 pub use bigcommerce::BigCommerceAccount;
 pub use listing::SellerSku;
 pub use magento::{MagentoConfig, MagentoIntegration, MagentoKeys, MagentoLine, MagentoOrder};

@@ -355,7 +355,15 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     let (woo, woo_keys) =
         woocommerce::WooCommerce::new(&config, bg.clone(), format!("http://{woocommerce_addr}"));
     let fba_catalog = amazon::fba_catalog(&shop, config.fba_products);
-    let (amazon, amazon_creds) = amazon::new(&config, bg.clone(), fba_catalog);
+    let (amazon, amazon_creds) = amazon::new(
+        &config,
+        bg.clone(),
+        fba_catalog,
+        shopify::seeded_catalog(&config),
+        format!("http://{amazon_addr}"),
+    );
+    // Amazon as the store is the same seller account MCF ships for (one state, one grant).
+    store_addrs.insert(SimStore::Amazon, amazon_addr);
 
     let tiktok_router = if more_shops.is_empty() {
         tiktok::router(tt)
@@ -380,7 +388,13 @@ pub async fn start(config: SandboxConfig, bind: IpAddr) -> anyhow::Result<Runnin
     for (region, listener) in amazon_listeners {
         routers.push(("amazon", listener, amazon::router(amazon.clone(), region)));
     }
-    let mut store_credentials = BTreeMap::new();
+    let mut store_credentials = BTreeMap::from([(
+        SimStore::Amazon.platform().to_string(),
+        serde_json::to_value(control::AmazonSeller {
+            seller_id: amazon_creds.seller_id.clone(),
+            marketplace_id: amazon_creds.marketplace_id.clone(),
+        })?,
+    )]);
     for &store in SimStore::all() {
         let Some(simulator) = store.simulator() else {
             continue;

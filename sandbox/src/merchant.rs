@@ -37,6 +37,7 @@ pub enum SimStore {
     Prestashop,
     Wix,
     Sfcc,
+    Amazon,
 }
 
 impl SimStore {
@@ -55,15 +56,17 @@ impl SimStore {
             Self::Prestashop => &crate::prestashop::merchant::PrestaShopMerchant,
             Self::Wix => &crate::wix::merchant::WixMerchant,
             Self::Sfcc => &crate::sfcc::merchant::SfccMerchant,
+            Self::Amazon => &crate::amazon::merchant::AmazonMerchant,
         }
     }
 
-    /// The registry: how [`crate::start`] serves each platform's simulator. `None` for Shopify
-    /// and WooCommerce, which `start` wires itself (Shopify's catalog feeds Amazon's FBA stock,
-    /// WooCommerce also listens on https).
+    /// The registry: how [`crate::start`] serves each platform's simulator. `None` for Shopify,
+    /// WooCommerce and Amazon, which `start` wires itself (Shopify's catalog feeds Amazon's FBA
+    /// stock, WooCommerce also listens on https, Amazon the seller is the SP-API simulator MCF
+    /// uses).
     pub(crate) fn simulator(self) -> Option<&'static dyn StoreSimulator> {
         match self {
-            Self::Shopify | Self::Woocommerce => None,
+            Self::Shopify | Self::Woocommerce | Self::Amazon => None,
             Self::Bigcommerce => Some(&crate::bigcommerce::merchant::BigCommerceMerchant),
             Self::Magento => Some(&crate::magento::merchant::MagentoMerchant),
             Self::Prestashop => Some(&crate::prestashop::merchant::PrestaShopMerchant),
@@ -196,6 +199,11 @@ pub trait MerchantStore: Send + Sync {
         anyhow::bail!("the {} simulator does not model refunds", self.name())
     }
     async fn fault(&self, control: &ControlClient, fault: &Fault) -> anyhow::Result<()>;
+    /// SKUs the store sells but cannot ship for a TikTok order, so the daemon blocks their
+    /// orders for TikTok Seller Center (Amazon: merchant-fulfilled SKUs). None for web stores.
+    async fn seller_center_skus(&self, _control: &ControlClient) -> anyhow::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
     /// How the simulator delivers webhooks (a store without webhooks ignores it).
     async fn webhook_mode(&self, control: &ControlClient, mode: WebhookMode) -> anyhow::Result<()>;
     /// Every call the store answered, oldest first.

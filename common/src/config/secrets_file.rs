@@ -3,7 +3,7 @@
 //! (`shopify.acme.access_token`) because every value is read through the same deserializer.
 
 use super::Secrets;
-use crate::stores::{StorePlatform, StoreSection};
+use crate::stores::{StorePlatform, StoreSecrets, StoreSection};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::fmt;
 
@@ -28,7 +28,16 @@ impl<'de> Visitor<'de> for SecretsVisitor {
             match key.as_str() {
                 "tiktok_app" => secrets.tiktok_app = map.next_value()?,
                 "tiktok" => secrets.tiktok = map.next_value()?,
-                "amazon" => secrets.amazon = map.next_value()?,
+                "amazon" => {
+                    secrets.amazon = map.next_value()?;
+                    // One grant: the same section is an Amazon store's secrets.
+                    for (org, grant) in &secrets.amazon {
+                        secrets.stores.insert(
+                            (StorePlatform::Amazon, org.clone()),
+                            StoreSecrets::Amazon(grant.clone()),
+                        );
+                    }
+                }
                 other => {
                     let Some(platform) = StorePlatform::from_name(other) else {
                         return Err(de::Error::custom(format!(
@@ -71,6 +80,19 @@ mod tests {
             Some(StoreSecrets::Woocommerce(_))
         ));
         assert!(secrets.store(StorePlatform::Shopify, "bolt").is_none());
+    }
+
+    #[test]
+    fn the_amazon_section_is_both_the_mcf_grant_and_the_amazon_store_secrets() {
+        let secrets = read(
+            "[amazon.acme]\nclient_id = \"c\"\nclient_secret = \"s\"\nrefresh_token = \"Atzr|r\"\n",
+        )
+        .unwrap();
+        assert!(secrets.amazon.contains_key("acme"));
+        assert!(matches!(
+            secrets.store(StorePlatform::Amazon, "acme"),
+            Some(StoreSecrets::Amazon(s)) if s.refresh_token.expose() == "Atzr|r"
+        ));
     }
 
     #[test]

@@ -92,4 +92,7 @@ pub enum RateLimitModel {
     CostBucket,
     /// A quota of requests per time window, announced in response headers (BigCommerce).
     RequestWindow,
+    /// A token bucket per operation (rate and burst), answered 429 when empty (Amazon SP-API
+    /// usage plans).
+    PerOperation,
 }

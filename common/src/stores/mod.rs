@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub mod amazon;
 pub mod bigcommerce;
 pub mod capabilities;
 pub mod magento;
@@ -92,6 +93,7 @@ store_platforms! {
     Prestashop = "prestashop" => prestashop,
     Wix = "wix" => wix,
     Sfcc = "sfcc" => sfcc,
+    Amazon = "amazon" => amazon,
 }
 
 impl StorePlatform {

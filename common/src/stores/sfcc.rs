@@ -109,6 +109,9 @@ mod tests {
             api_base: None,
             api_version: String::new(),
             ca_file: None,
+            marketplace_id: None,
+            seller_id: None,
+            token_url: None,
         };
         assert_eq!(
             check_store(&store("kv7kzm78.api.commercecloud.salesforce.com")),

@@ -179,6 +179,9 @@ mod tests {
             api_base: api_base.map(str::to_owned),
             api_version: String::new(),
             ca_file: None,
+            marketplace_id: None,
+            seller_id: None,
+            token_url: None,
         }
     }
 

@@ -3,7 +3,9 @@
 //! are verified and read. Each platform implements [`StorePlatformConnector`] in its own
 //! module; [`connector_for`] is the registry, one line per platform.
 
-use super::{Storefront, bigcommerce, magento, prestashop, sfcc, shopify, wix, woocommerce};
+use super::{
+    Storefront, amazon, bigcommerce, magento, prestashop, sfcc, shopify, wix, woocommerce,
+};
 use crate::clock::Clock;
 use axum::http::HeaderMap;
 use feedbridge_common::config::{OrganizationConfig, StoreConfig, StorePlatform, StoreSecrets};
@@ -19,6 +21,7 @@ pub fn connector_for(platform: StorePlatform) -> &'static dyn StorePlatformConne
         StorePlatform::Prestashop => &prestashop::PrestaShopPlatform,
         StorePlatform::Wix => &wix::WixPlatform,
         StorePlatform::Sfcc => &sfcc::SfccPlatform,
+        StorePlatform::Amazon => &amazon::platform::AmazonStorePlatform,
     }
 }
 

@@ -3,6 +3,7 @@
 //! seconds of linking each), and the tests still run two at a time on two cores.
 
 mod connector_amazon;
+mod connector_amazon_store;
 mod connector_bigcommerce;
 mod connector_magento;
 mod connector_prestashop;

@@ -24,6 +24,108 @@ pub(super) fn routes() -> Router<Amazon> {
         .route("/_sandbox/refresh_token/revoke", post(revoke))
         .route("/_sandbox/calls", get(calls))
         .route("/_sandbox/faults", post(add_fault))
+        .route("/_sandbox/seller", get(seller))
+        .route("/_sandbox/seller/listings/{sku}", post(change_listing))
+        .route(
+            "/_sandbox/seller/families/{asin}",
+            axum::routing::delete(delete_family),
+        )
+}
+
+/// The seller's id and every listing as the merchant sees it in Seller Central.
+async fn seller(AxState(amazon): AxState<Amazon>) -> Response {
+    let st = lock(&amazon.state);
+    let listings: Vec<Value> = st
+        .seller
+        .listings
+        .values()
+        .map(|l| {
+            json!({
+                "sku": l.sku,
+                "asin": l.asin,
+                "item_name": l.item_name,
+                "parent_sku": l.parent_sku,
+                "child_skus": l.child_skus,
+                "price": l.price.map(|p| p.to_string()),
+                "fba": l.fba,
+                "quantity": super::seller::quantity(&st, l),
+            })
+        })
+        .collect();
+    Json(json!({
+        "seller_id": st.seller.seller_id,
+        "marketplace_id": st.marketplace.id(),
+        "listings": listings,
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct ChangeListing {
+    /// The offer's price, e.g. "21.50".
+    price: Option<String>,
+    /// The merchant-fulfilled quantity (FBM SKUs; FBA stock is `/_sandbox/fba/stock`).
+    mfn_quantity: Option<i64>,
+}
+
+/// The merchant edits an offer in Seller Central: its price or MFN quantity.
+async fn change_listing(
+    AxState(amazon): AxState<Amazon>,
+    Path(sku): Path<String>,
+    Json(req): Json<ChangeListing>,
+) -> Response {
+    let price = match req
+        .price
+        .as_deref()
+        .map(str::parse::<rust_decimal::Decimal>)
+    {
+        None => None,
+        Some(Ok(p)) if p > rust_decimal::Decimal::ZERO => Some(p),
+        Some(_) => return err(StatusCode::BAD_REQUEST, "price must be a positive decimal"),
+    };
+    let mut st = lock(&amazon.state);
+    let Some(listing) = st.seller.listings.get_mut(&sku) else {
+        return err(StatusCode::NOT_FOUND, format!("no listing {sku}"));
+    };
+    if listing.is_parent() {
+        return err(
+            StatusCode::BAD_REQUEST,
+            format!("{sku} is a parent SKU: it has no offer"),
+        );
+    }
+    if let Some(qty) = req.mfn_quantity {
+        if listing.fba || qty < 0 {
+            return err(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{sku}: mfn_quantity needs a merchant-fulfilled SKU and a quantity of 0 or more"
+                ),
+            );
+        }
+        listing.mfn_quantity = qty;
+    }
+    if let Some(price) = price {
+        listing.price = Some(price);
+    }
+    listing.updated_ms = now_millis();
+    Json(json!({"sku": sku})).into_response()
+}
+
+/// The merchant deletes a product (its parent and every child listing) in Seller Central.
+async fn delete_family(AxState(amazon): AxState<Amazon>, Path(asin): Path<String>) -> Response {
+    let mut st = lock(&amazon.state);
+    let Some(listing) = st.seller.by_asin(&asin) else {
+        return err(
+            StatusCode::NOT_FOUND,
+            format!("no listing with ASIN {asin}"),
+        );
+    };
+    let mut skus = listing.child_skus.clone();
+    skus.push(listing.sku.clone());
+    for sku in &skus {
+        st.seller.listings.remove(sku);
+    }
+    Json(json!({"deleted": skus})).into_response()
 }
 
 fn err(status: StatusCode, message: impl Into<String>) -> Response {

@@ -85,7 +85,7 @@ pub(super) fn summaries(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
     }
     let offset = match ctx.q("nextToken").filter(|s| !s.is_empty()) {
         None => 0,
-        Some(token) => decode_token(token, now)?,
+        Some(token) => decode_token(token, now, since)?,
     };
 
     // With startDateTime, the SKU filters are ignored (§7).
@@ -107,16 +107,20 @@ pub(super) fn summaries(st: &State, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
         },
     });
     if offset + PAGE_SIZE < total {
-        out["pagination"] = json!({"nextToken": encode_token(offset + PAGE_SIZE, now)});
+        out["pagination"] = json!({"nextToken": encode_token(offset + PAGE_SIZE, now, since)});
     }
     Ok(out)
 }
 
-fn encode_token(offset: usize, issued_ms: i64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("sbx-inv:{offset}:{issued_ms}"))
+/// A token remembers the `startDateTime` of its first page (`-` for none): a delta read must
+/// keep passing it with `nextToken` (§7, gotcha 7), and a full read must not add one.
+fn encode_token(offset: usize, issued_ms: i64, since: Option<i64>) -> String {
+    let since = since.map_or_else(|| "-".to_string(), |at| at.to_string());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("sbx-inv:{offset}:{issued_ms}:{since}"))
 }
 
-fn decode_token(token: &str, now: i64) -> Result<usize, ApiError> {
+fn decode_token(token: &str, now: i64, since: Option<i64>) -> Result<usize, ApiError> {
     let invalid = || ApiError::invalid(format!("Invalid nextToken: {token}."));
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
@@ -137,6 +141,13 @@ fn decode_token(token: &str, now: i64) -> Result<usize, ApiError> {
     if now - issued > NEXT_TOKEN_TTL_MS {
         return Err(ApiError::invalid(
             "The nextToken has expired; start again without it.",
+        ));
+    }
+    let bound = parts.next().ok_or_else(invalid)?;
+    let asked = since.map_or_else(|| "-".to_string(), |at| at.to_string());
+    if bound != asked {
+        return Err(ApiError::invalid(
+            "The nextToken belongs to a query with another startDateTime; pass the same startDateTime with it.",
         ));
     }
     Ok(offset)

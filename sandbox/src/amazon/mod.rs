@@ -1,5 +1,7 @@
-//! Amazon SP-API simulator (amazon-mcf.md): Login with Amazon (`POST /auth/o2/token`),
-//! Fulfillment Outbound 2020-07-01 and FBA Inventory v1 on one server, which plays the SP-API
+//! Amazon SP-API simulator (amazon-mcf.md, amazon-seller-central.md): Login with Amazon
+//! (`POST /auth/o2/token`), Fulfillment Outbound 2020-07-01, FBA Inventory v1, and the seller's
+//! catalog (Listings Items 2021-08-01, Catalog Items 2022-04-01, Reports 2021-06-30 with
+//! `GET_MERCHANT_LISTINGS_ALL_DATA`, see `seller.rs`) on one server, which plays the SP-API
 //! region of the seller's marketplace (US → NA, UK → EU).
 //!
 //! Every SP-API call goes through [`entry`]: scripted faults, the `x-amz-access-token` check,
@@ -26,11 +28,16 @@
 //! is denied." with empty details, as SP-API answers a refresh token used outside the region
 //! it was authorized for (amzn/selling-partner-api-models#831, #4825).
 
+mod catalog;
 mod control;
 mod inventory;
+mod listings;
 mod lwa;
+pub(crate) mod merchant;
 mod model;
 mod outbound;
+mod reports;
+mod seller;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -55,6 +62,9 @@ pub(crate) struct SeededCredentials {
     pub client_id: String,
     pub client_secret: String,
     pub refresh_token: String,
+    /// The seller's merchant token and marketplace id (the Amazon store's config).
+    pub seller_id: String,
+    pub marketplace_id: String,
 }
 
 pub(crate) struct AmazonSim {
@@ -91,17 +101,29 @@ pub(crate) fn home_region(config: &SandboxConfig) -> Region {
     Marketplace::from_config(&config.amazon_marketplace).region()
 }
 
+/// The simulator, serving at `base_url` (its home region's listener): FBA stock for the SKUs
+/// of `fba_catalog`, and the seller's listings of `seller_catalog` (the shared catalog).
 pub(crate) fn new(
     config: &SandboxConfig,
     bg: Background,
-    catalog: Vec<(String, String)>,
+    fba_catalog: Vec<(String, String)>,
+    seller_catalog: Vec<crate::catalog_seed::SeedProduct>,
+    base_url: String,
 ) -> (Amazon, SeededCredentials) {
     let marketplace = Marketplace::from_config(&config.amazon_marketplace);
-    let state = State::seed(config.seed, marketplace, catalog, now_millis());
+    let mut state = State::seed(config.seed, marketplace, fba_catalog, now_millis());
+    let fba_asins = state
+        .stock
+        .values()
+        .map(|item| (item.sku.clone(), item.asin.clone()))
+        .collect();
+    state.seller = seller::Seller::seed(config.seed, base_url, seller_catalog, &fba_asins);
     let creds = SeededCredentials {
         client_id: state.client_id.clone(),
         client_secret: state.client_secret.clone(),
         refresh_token: state.refresh_token.clone(),
+        seller_id: state.seller.seller_id.clone(),
+        marketplace_id: marketplace.id().to_string(),
     };
     let sim = Arc::new(AmazonSim {
         state: Mutex::new(state),
@@ -117,9 +139,26 @@ pub(crate) fn new(
 /// routes answer on every one).
 pub(crate) fn router(amazon: Amazon, region: Region) -> Router {
     control::routes()
+        .route("/images/I/{file}", axum::routing::get(image))
+        .route(
+            "/report-documents/{id}",
+            axum::routing::get(reports::download),
+        )
         .fallback(entry)
         .layer(axum::Extension(region))
         .with_state(amazon)
+}
+
+/// The seller's product images (`{name}.png`), as Amazon's image host serves them.
+async fn image(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match file.strip_suffix(".png") {
+        Some(name) if !name.is_empty() => (
+            [(axum::http::header::CONTENT_TYPE, "image/png")],
+            crate::png::solid_png(name, 1000, 1000),
+        )
+            .into_response(),
+        _ => (StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
 }
 
 /// An SP-API error answer: `{"errors":[{code, message, details}]}`.
@@ -150,7 +189,7 @@ impl ApiError {
         }
     }
 
-    fn denied(details: &str) -> Self {
+    pub(crate) fn denied(details: &str) -> Self {
         Self {
             status: StatusCode::FORBIDDEN,
             code: "Unauthorized",
@@ -182,6 +221,13 @@ pub(crate) enum Op {
     GetOrder(String),
     CancelOrder(String),
     Tracking,
+    /// (sellerId, sku)
+    GetListingsItem(String, String),
+    SearchListingsItems(String),
+    GetCatalogItem(String),
+    CreateReport,
+    GetReport(String),
+    GetReportDocument(String),
 }
 
 impl Op {
@@ -206,6 +252,18 @@ impl Op {
                     "cancel",
                 ],
             ) => Op::CancelOrder(path_id(id)),
+            ("GET", ["listings", "2021-08-01", "items", seller]) => {
+                Op::SearchListingsItems(decoded(seller))
+            }
+            ("GET", ["listings", "2021-08-01", "items", seller, sku]) => {
+                Op::GetListingsItem(decoded(seller), decoded(sku))
+            }
+            ("GET", ["catalog", "2022-04-01", "items", asin]) => Op::GetCatalogItem(decoded(asin)),
+            ("POST", ["reports", "2021-06-30", "reports"]) => Op::CreateReport,
+            ("GET", ["reports", "2021-06-30", "reports", id]) => Op::GetReport(decoded(id)),
+            ("GET", ["reports", "2021-06-30", "documents", id]) => {
+                Op::GetReportDocument(decoded(id))
+            }
             _ => return None,
         })
     }
@@ -218,13 +276,32 @@ impl Op {
             Op::GetOrder(_) => "getFulfillmentOrder",
             Op::CancelOrder(_) => "cancelFulfillmentOrder",
             Op::Tracking => "getPackageTrackingDetails",
+            Op::GetListingsItem(..) => "getListingsItem",
+            Op::SearchListingsItems(_) => "searchListingsItems",
+            Op::GetCatalogItem(_) => "getCatalogItem",
+            Op::CreateReport => "createReport",
+            Op::GetReport(_) => "getReport",
+            Op::GetReportDocument(_) => "getReportDocument",
         }
     }
 
+    /// Rate per second and burst of each operation's usage plan (the models' defaults).
     fn limits(&self) -> (f64, f64) {
         match self {
-            Op::InventorySummaries => (2.0, 2.0),
+            Op::InventorySummaries | Op::GetCatalogItem(_) => (2.0, 2.0),
+            Op::GetListingsItem(..) => (5.0, 10.0),
+            Op::SearchListingsItems(_) => (5.0, 5.0),
+            Op::CreateReport | Op::GetReportDocument(_) => (0.0167, 15.0),
+            Op::GetReport(_) => (2.0, 15.0),
             _ => (2.0, 30.0),
+        }
+    }
+
+    /// `createReport` answers 202 Accepted; every other operation 200.
+    fn success(&self) -> StatusCode {
+        match self {
+            Op::CreateReport => StatusCode::ACCEPTED,
+            _ => StatusCode::OK,
         }
     }
 }
@@ -234,6 +311,11 @@ impl Op {
 fn path_id(raw: &str) -> String {
     let decoded: Vec<u8> = percent_decode(raw.as_bytes());
     String::from_utf8_lossy(&decoded).replace('+', " ")
+}
+
+/// A path segment, percent-decoded (a `+` stays a `+`).
+fn decoded(raw: &str) -> String {
+    String::from_utf8_lossy(&percent_decode(raw.as_bytes())).into_owned()
 }
 
 fn percent_decode(raw: &[u8]) -> Vec<u8> {
@@ -338,6 +420,7 @@ async fn entry(
     if let Some(name) = &operation {
         targets.push(name.as_str());
     }
+    let mut success = StatusCode::OK;
     let (result, limit) = match amazon.faults.take(&targets) {
         Some(kind) => {
             if kind == FaultKind::LostAnswer
@@ -356,13 +439,14 @@ async fn entry(
             ),
             Some(op) => {
                 let limit = op.limits().0;
+                success = op.success();
                 (handle(&amazon, region, op, &headers, &ctx), Some(limit))
             }
         },
     };
 
     let (status, body, code) = match result {
-        Ok(payload) => (StatusCode::OK, payload, None),
+        Ok(payload) => (success, payload, None),
         Err(e) => (e.status, e.body(), Some(json!(e.code))),
     };
     amazon.calls.push(CallRecord {
@@ -442,6 +526,12 @@ fn handle(
         Op::GetOrder(id) => outbound::get(&lock(&amazon.state), &id),
         Op::CancelOrder(id) => outbound::cancel(&mut lock(&amazon.state), &id),
         Op::Tracking => outbound::tracking(&lock(&amazon.state), ctx),
+        Op::GetListingsItem(seller, sku) => listings::get(&lock(&amazon.state), &seller, &sku, ctx),
+        Op::SearchListingsItems(seller) => listings::search(&lock(&amazon.state), &seller, ctx),
+        Op::GetCatalogItem(asin) => catalog::get_item(&lock(&amazon.state), &asin, ctx),
+        Op::CreateReport => reports::create(&mut lock(&amazon.state), ctx),
+        Op::GetReport(id) => reports::get(&mut lock(&amazon.state), &id),
+        Op::GetReportDocument(id) => reports::get_document(&mut lock(&amazon.state), &id),
     }
 }
 

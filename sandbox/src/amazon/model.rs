@@ -419,6 +419,8 @@ pub(crate) struct State {
     /// FBA stock by seller SKU.
     pub(crate) stock: BTreeMap<String, FbaItem>,
     pub(crate) orders: BTreeMap<String, Order>,
+    /// The seller's own listings (Amazon as the store).
+    pub(crate) seller: super::seller::Seller,
     pub(crate) rng: StdRng,
     next_package: i64,
 }
@@ -466,6 +468,7 @@ impl State {
             buckets: HashMap::new(),
             stock,
             orders: BTreeMap::new(),
+            seller: super::seller::Seller::empty(),
             rng,
             next_package,
         }

@@ -1,6 +1,7 @@
 //! Control calls for the Amazon simulator: FBA stock, fulfilment order progress, LWA tokens,
 //! call log and faults.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ControlClient, ControlError};
@@ -109,6 +110,76 @@ impl ControlClient {
         let _: Value = self
             .post(format!("{}/_sandbox/faults", self.amazon), &body)
             .await?;
+        Ok(())
+    }
+}
+
+/// What a daemon's `[organization.store]` needs to reach the simulated seller (beside the
+/// LWA credentials in [`crate::Credentials`]): `Credentials::store("amazon")`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AmazonSeller {
+    /// The merchant token (`sellerId`).
+    pub seller_id: String,
+    /// The seller's marketplace, e.g. `ATVPDKIKX0DER`.
+    pub marketplace_id: String,
+}
+
+/// One of the seller's listings as Seller Central shows it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AmazonListing {
+    pub sku: String,
+    pub asin: String,
+    pub item_name: String,
+    /// The variation family's parent SKU (children only).
+    pub parent_sku: Option<String>,
+    /// A parent's children.
+    pub child_skus: Vec<String>,
+    /// None for a parent (no offer).
+    pub price: Option<String>,
+    /// Fulfilled by Amazon (its quantity is FBA stock), else merchant-fulfilled.
+    pub fba: bool,
+    /// FBA fulfillable units, or the MFN quantity.
+    pub quantity: i64,
+}
+
+#[derive(Deserialize)]
+struct SellerView {
+    listings: Vec<AmazonListing>,
+}
+
+impl ControlClient {
+    /// Every listing of the seller (parents, children and standalone SKUs).
+    pub async fn amazon_listings(&self) -> Result<Vec<AmazonListing>, ControlError> {
+        let view: SellerView = self.get(format!("{}/_sandbox/seller", self.amazon)).await?;
+        Ok(view.listings)
+    }
+
+    /// The merchant changes an offer's price.
+    pub async fn amazon_set_price(&self, sku: &str, price: &str) -> Result<(), ControlError> {
+        let _: Value = self
+            .post(
+                format!("{}/_sandbox/seller/listings/{}", self.amazon, encode(sku)),
+                &json!({"price": price}),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The merchant sets a merchant-fulfilled SKU's quantity.
+    pub async fn amazon_set_mfn_quantity(&self, sku: &str, qty: i64) -> Result<(), ControlError> {
+        let _: Value = self
+            .post(
+                format!("{}/_sandbox/seller/listings/{}", self.amazon, encode(sku)),
+                &json!({"mfn_quantity": qty}),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The merchant deletes a product (the family of this ASIN) in Seller Central.
+    pub async fn amazon_delete_family(&self, asin: &str) -> Result<(), ControlError> {
+        let url = format!("{}/_sandbox/seller/families/{}", self.amazon, encode(asin));
+        let _: Value = self.send(self.http.delete(&url), url).await?;
         Ok(())
     }
 }

@@ -14,15 +14,15 @@ use serde_json::{Value, json};
 const US: &str = "ATVPDKIKX0DER";
 const ORDERS: &str = "/fba/outbound/2020-07-01/fulfillmentOrders";
 
-struct Sp {
+pub(crate) struct Sp {
     http: reqwest::Client,
     base: String,
     token: String,
-    ctl: ControlClient,
+    pub(crate) ctl: ControlClient,
 }
 
 impl Sp {
-    async fn new(sb: &RunningSandbox) -> Self {
+    pub(crate) async fn new(sb: &RunningSandbox) -> Self {
         let http = reqwest::Client::new();
         let base = sb.amazon_url();
         let creds = sb.credentials();
@@ -46,12 +46,12 @@ impl Sp {
         }
     }
 
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let (status, _, v) = self.call_h(method, path, body).await;
         (status, v)
     }
 
-    async fn call_h(
+    pub(crate) async fn call_h(
         &self,
         method: &str,
         path: &str,

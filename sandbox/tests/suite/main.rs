@@ -5,6 +5,7 @@
 mod common;
 
 mod amazon;
+mod amazon_seller;
 mod bigcommerce;
 mod binary;
 mod magento;

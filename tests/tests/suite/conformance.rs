@@ -574,7 +574,7 @@ macro_rules! conformance {
         platform_suite!($platform => $store, [
             catalog_is_read: [],
             stock_and_price_changes_reach_tiktok: [],
-            polling_alone_keeps_step_without_webhooks: [],
+            polling_alone_keeps_step_without_webhooks: [StoreOrders],
             an_order_is_created_once_through_retries: [StoreOrders],
             store_shipments_reach_tiktok: [StoreOrders],
             cancellations_go_both_ways: [StoreOrders],
@@ -595,4 +595,5 @@ conformance! {
     prestashop => SimStore::Prestashop,
     wix => SimStore::Wix,
     sfcc => SimStore::Sfcc,
+    amazon => SimStore::Amazon,
 }

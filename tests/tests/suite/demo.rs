@@ -134,3 +134,18 @@ fn a_second_demo_on_the_same_data_dir_is_refused() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// With Amazon Seller Central as the store, the catalog is listed, FBA orders go to Amazon
+/// MCF and ship with tracking, and the order of the merchant-fulfilled product is blocked
+/// for Seller Center, naming its SKU; nothing is created "in the store".
+#[test]
+fn the_demo_runs_on_amazon_with_the_fbm_order_blocked() -> anyhow::Result<()> {
+    let summary = demo(&["--store", "amazon"])?;
+    assert_eq!(summary["orders_failed"], 0, "{summary}");
+    assert_eq!(summary["placed_blocked"], 1, "{summary}");
+    assert_eq!(summary["orders_created_in_store"], 0, "{summary}");
+    let sent = summary["orders_sent_to_amazon"].as_u64().unwrap_or(0);
+    assert!(sent > 0, "{summary}");
+    assert_eq!(summary["tracking_pushed"].as_u64(), Some(sent), "{summary}");
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! One test binary per crate: each extra binary links every dependency again (~50 MB and
 //! seconds of linking each), and the tests still run two at a time on two cores.
 
+mod amazon_source;
 mod burst;
 mod chaos;
 mod compliance;

@@ -92,6 +92,12 @@ impl Control {
         self.store.set_stock(&self.client, sku, available).await
     }
 
+    /// SKUs whose TikTok orders the daemon blocks for Seller Center (Amazon's
+    /// merchant-fulfilled SKUs); none for a web store.
+    pub async fn seller_center_skus(&self) -> anyhow::Result<Vec<String>> {
+        self.store.seller_center_skus(&self.client).await
+    }
+
     /// Whether the demo's store models refunds (a credit memo on Magento, a full refund on
     /// Shopify, WooCommerce and BigCommerce).
     pub fn store_refunds(&self) -> bool {

@@ -94,6 +94,10 @@ pub struct DemoSummary {
     /// Of those, how many the merchant refunded in the store and the daemon cancelled.
     #[serde(skip)]
     pub placed_refunded: usize,
+    /// Of those, orders of SKUs the store cannot ship (Amazon FBM) that the daemon blocked
+    /// naming the SKUs, for Seller Center.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub placed_blocked: usize,
 }
 
 /// Something that failed, named for the merchant: what (a product's title, a failure's
@@ -113,7 +117,8 @@ impl DemoSummary {
     /// every product was listed, and nothing failed.
     pub fn succeeded(&self) -> bool {
         self.orders_placed > 0
-            && self.placed_shipped + self.placed_refunded == self.orders_placed
+            && self.placed_shipped + self.placed_refunded + self.placed_blocked
+                == self.orders_placed
             && self.orders_failed == 0
             && self.failed_listings.is_empty()
             && self.open_failures.is_empty()
@@ -156,6 +161,9 @@ impl fmt::Display for DemoSummary {
         writeln!(f, "  tracking pushed to TikTok:  {}", self.tracking_pushed)?;
         if self.placed_refunded > 0 {
             writeln!(f, "  refunded, cancelled:        {}", self.placed_refunded)?;
+        }
+        if self.placed_blocked > 0 {
+            writeln!(f, "  blocked for Seller Center:  {}", self.placed_blocked)?;
         }
         writeln!(f, "  orders failed:              {}", self.orders_failed)?;
         writeln!(
@@ -224,13 +232,19 @@ impl DemoEnv {
             None => daemon::default_binary()?,
         };
 
-        let amazon = options.wiring.fulfilment == setup::DemoFulfilment::Amazon;
+        let amazon_store = options.wiring.amazon_store();
+        let amazon = options.wiring.fulfilment == setup::DemoFulfilment::Amazon || amazon_store;
         let sandbox = feedbridge_sandbox::start(
             SandboxConfig {
                 products: options.products,
                 auto_review: None,
-                // With Amazon, every product is FBA stock and Amazon ships within seconds.
-                fba_products: if amazon { options.products } else { 0 },
+                // With Amazon, every product is FBA stock and Amazon ships within seconds;
+                // an Amazon seller also fulfils its last product itself (FBM).
+                fba_products: match (amazon_store, amazon) {
+                    (true, _) => options.products.saturating_sub(1),
+                    (false, true) => options.products,
+                    (false, false) => 0,
+                },
                 mcf_auto_ship: amazon.then_some(AMAZON_SHIPS_AFTER),
                 more_tiktok_shops: vec![SECOND_REGION.into()],
                 ..SandboxConfig::default()
@@ -373,6 +387,7 @@ pub async fn summarize(
     client: &ConsoleClient,
     placed: &[String],
     refunded: &[String],
+    blocked: &[String],
 ) -> anyhow::Result<DemoSummary> {
     let (products, orders, failures) = tokio::try_join!(
         client.products(ctx(), ProductFilter::default()),
@@ -430,6 +445,16 @@ pub async fn summarize(
             .filter(|o| refunded.contains(&o.tiktok_order_id))
             .filter(|o| o.sync_state == OrderSyncState::Cancelled)
             .count(),
+        placed_blocked: orders
+            .iter()
+            .filter(|o| blocked.contains(&o.tiktok_order_id))
+            .filter(|o| o.sync_state == OrderSyncState::Blocked)
+            .filter(|o| {
+                // Blocked naming its SKUs, for Seller Center.
+                let reason = o.reason.as_deref().unwrap_or("");
+                o.lines.iter().all(|l| reason.contains(&l.seller_sku))
+            })
+            .count(),
     })
 }
 
@@ -471,6 +496,7 @@ pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
     );
     let placed = scenario.placed();
     let refunded = scenario.refunded();
+    let blocked = scenario.blocked();
     let ended = tokio::select! {
         result = scenario.run() => result.map(|()| Ended::Finished),
         () = tokio::time::sleep(options.duration) => Ok(Ended::Deadline),
@@ -486,7 +512,13 @@ pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         Err(error) => progress(format!("The story stopped: {error:#}")),
     }
     drop(scenario);
-    let summary = summarize(&env.client, &placed_ids(&placed), &placed_ids(&refunded)).await;
+    let summary = summarize(
+        &env.client,
+        &placed_ids(&placed),
+        &placed_ids(&refunded),
+        &placed_ids(&blocked),
+    )
+    .await;
     let failed = !matches!(&summary, Ok(s) if s.succeeded());
     if failed && env.tempdir.is_some() {
         progress("Last lines of the daemon's log:".into());
@@ -520,6 +552,7 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
     .paced(CONSOLE_PACE);
     let placed: Placed = scenario.placed();
     let refunded: Placed = scenario.refunded();
+    let blocked: Placed = scenario.blocked();
     let story = tokio::spawn(async move {
         match scenario.run().await {
             Ok(()) => progress(
@@ -534,7 +567,13 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         () = interrupted() => Ok(()),
     };
     story.abort();
-    let summary = summarize(&env.client, &placed_ids(&placed), &placed_ids(&refunded)).await;
+    let summary = summarize(
+        &env.client,
+        &placed_ids(&placed),
+        &placed_ids(&refunded),
+        &placed_ids(&blocked),
+    )
+    .await;
     env.shutdown(&*startup).await;
     match console {
         Ok(()) => {}
@@ -583,6 +622,7 @@ mod tests {
             orders_placed: 4,
             placed_shipped: 4,
             placed_refunded: 0,
+            placed_blocked: 0,
         };
         assert_eq!(
             summary.json_line(),
@@ -599,6 +639,14 @@ mod tests {
             ..partial.clone()
         };
         assert!(one_refunded.succeeded());
+        let one_blocked = DemoSummary {
+            placed_blocked: 1,
+            ..partial.clone()
+        };
+        assert!(
+            one_blocked.succeeded(),
+            "an FBM order blocked for Seller Center"
+        );
         assert!(!DemoSummary::default().succeeded());
     }
 

@@ -61,6 +61,10 @@ pub struct Scenario {
     placed: Placed,
     /// The order the merchant refunded in the store (stores that model refunds only).
     refunded: Placed,
+    /// The order of a SKU the store cannot ship (Amazon FBM), which the daemon must block.
+    blocked: Placed,
+    /// Those SKUs (read once, before the first order).
+    seller_center_skus: Option<HashSet<String>>,
     /// Units the demo's orders took, per seller SKU.
     ordered: HashMap<String, i64>,
     fulfilled: HashSet<String>,
@@ -93,6 +97,8 @@ impl Scenario {
             stock_changed: false,
             placed: Placed::default(),
             refunded: Placed::default(),
+            blocked: Placed::default(),
+            seller_center_skus: None,
             ordered: HashMap::new(),
             fulfilled: HashSet::new(),
             fulfil_tries: HashMap::new(),
@@ -110,6 +116,11 @@ impl Scenario {
 
     pub fn placed(&self) -> Placed {
         Arc::clone(&self.placed)
+    }
+
+    /// The orders placed for a SKU the store cannot ship, expected Blocked.
+    pub fn blocked(&self) -> Placed {
+        Arc::clone(&self.blocked)
     }
 
     /// The orders the merchant refunded in the store instead of shipping.
@@ -160,7 +171,8 @@ impl Scenario {
                     let reviewing = products
                         .iter()
                         .any(|p| p.status == ListingStatus::UnderReview);
-                    if placing_done && all_settled(&orders, &placed) && !reviewing {
+                    let blocked = placed_ids(&self.blocked);
+                    if placing_done && all_settled(&orders, &placed, &blocked) && !reviewing {
                         return Ok(());
                     }
                 }
@@ -372,6 +384,46 @@ impl Scenario {
     /// paced). Stock already promised to earlier orders is left alone.
     async fn place_orders(&mut self, products: &[ProductView], already: usize) {
         let mut stock = orderable_skus(products);
+        if self.seller_center_skus.is_none() {
+            match self.control.seller_center_skus().await {
+                Ok(skus) => self.seller_center_skus = Some(skus.into_iter().collect()),
+                Err(error) => {
+                    self.order_tries += 1;
+                    self.say(format!("Reading the store's SKUs failed: {error:#}"));
+                    return;
+                }
+            }
+        }
+        let seller_center = self.seller_center_skus.clone().unwrap_or_default();
+        // One order of a SKU the store cannot ship: the daemon blocks it, naming the SKU.
+        if placed_ids(&self.blocked).is_empty()
+            && let Some((sku, _)) = stock.iter().find(|(sku, _)| seller_center.contains(sku))
+        {
+            let lines = vec![(sku.clone(), 1)];
+            match self.control.place_order(&lines).await {
+                Ok(order_id) => {
+                    self.say(format!(
+                        "A buyer ordered {sku}, which the store cannot ship (order {order_id}); it should be blocked for Seller Center."
+                    ));
+                    *self.ordered.entry(sku.clone()).or_default() += 1;
+                    self.blocked
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(order_id.clone());
+                    self.placed
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(order_id);
+                    return;
+                }
+                Err(error) => {
+                    self.order_tries += 1;
+                    self.say(format!("Placing a TikTok order failed: {error:#}"));
+                    return;
+                }
+            }
+        }
+        stock.retain(|(sku, _)| !seller_center.contains(sku));
         for (sku, available) in &mut stock {
             *available -= self.ordered.get(sku).copied().unwrap_or(0);
         }
@@ -580,15 +632,15 @@ impl Scenario {
     }
 }
 
-/// Every placed order has reached an end state.
-fn all_settled(orders: &[OrderView], placed: &[String]) -> bool {
+/// Every placed order has reached an end state (Blocked, for an order expected blocked).
+fn all_settled(orders: &[OrderView], placed: &[String], blocked: &[String]) -> bool {
     placed.iter().all(|id| {
         orders.iter().any(|o| {
             &o.tiktok_order_id == id
-                && matches!(
+                && (matches!(
                     o.sync_state,
                     OrderSyncState::Shipped | OrderSyncState::Failed | OrderSyncState::Cancelled
-                )
+                ) || (o.sync_state == OrderSyncState::Blocked && blocked.contains(id)))
         })
     })
 }

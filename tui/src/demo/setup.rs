@@ -76,6 +76,14 @@ pub struct Wiring {
     pub fulfilment: DemoFulfilment,
 }
 
+impl Wiring {
+    /// The store is an Amazon seller: MCF ships from the same account with the store's grant,
+    /// so no second Amazon account is configured.
+    pub fn amazon_store(self) -> bool {
+        self.store == SimStore::Amazon
+    }
+}
+
 /// A TOML string literal.
 fn q(value: &str) -> String {
     toml::Value::String(value.to_string()).to_string()
@@ -105,6 +113,12 @@ pub fn config_toml(
 ) -> String {
     let store = wiring.store.store_config(endpoints.store_url, creds);
     let amazon = match wiring.fulfilment {
+        // The store's own account ships through MCF; this section only polls it faster
+        // (its endpoint and grant are the store's).
+        _ if wiring.amazon_store() => {
+            "\n[organization.amazon]\nmarketplace = \"US\"\nfba_refresh_secs = 5\nmcf_poll_secs = 1\n"
+                .to_string()
+        }
         DemoFulfilment::Store => String::new(),
         DemoFulfilment::Amazon => format!(
             "\n[organization.amazon]\nmarketplace = \"US\"\napi_base = {}\ntoken_url = {}\nfba_refresh_secs = 5\nmcf_poll_secs = 1\n",
@@ -173,6 +187,8 @@ pub fn more_shop_name(region: &str) -> String {
 pub fn secrets_toml(creds: &Credentials, wiring: Wiring) -> String {
     let store = wiring.store.store_secrets(ORGANIZATION, creds);
     let amazon = match wiring.fulfilment {
+        // The store's [amazon.<org>] grant is MCF's too.
+        _ if wiring.amazon_store() => String::new(),
         DemoFulfilment::Store => String::new(),
         DemoFulfilment::Amazon => format!(
             "\n[amazon.{org}]\nclient_id = {}\nclient_secret = {}\nrefresh_token = {}\n",
@@ -329,7 +345,8 @@ mod tests {
             secrets.amazon[ORGANIZATION].refresh_token.expose(),
             "Atzr|x"
         );
-        assert_eq!(secrets.stores.len(), 1);
+        // The WooCommerce section, and the [amazon.demo] grant an Amazon store would use.
+        assert_eq!(secrets.stores.len(), 2);
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! Amazon Multi-Channel Fulfillment client (SP-API Fulfillment Outbound 2020-07-01 and FBA
-//! Inventory v1, per /work/shared/api/amazon-mcf.md), implementing [`Fulfiller`].
+//! Inventory v1, per /work/shared/api/amazon-mcf.md), implementing [`Fulfiller`]. The same
+//! client reads the seller's catalog when Amazon is the store (`store/`, Listings Items,
+//! Catalog Items and Reports), with the same grant.
 //!
 //! Auth is Login with Amazon: the seller's refresh token is exchanged for an access token,
 //! cached until five minutes before it expires and sent as `x-amz-access-token` (no SigV4).
 //! An answer saying the token expired refreshes it once. Each operation has its own local
 //! token bucket seeded from the published rate and burst (§3), so the client never hammers.
 
+pub mod platform;
 #[cfg(test)]
 mod proptests;
+pub mod store;
 mod wire;
 
 use std::time::Duration;
@@ -55,11 +59,16 @@ pub struct AmazonSettings {
 
 /// The SP-API operations the client calls, each with its own bucket.
 #[derive(Clone, Copy, Debug)]
-enum Op {
+pub(crate) enum Op {
     Inventory,
     Create,
     Get,
     Cancel,
+    SearchListings,
+    GetCatalogItem,
+    CreateReport,
+    GetReport,
+    GetReportDocument,
 }
 
 impl Op {
@@ -69,6 +78,11 @@ impl Op {
             Self::Create => "createFulfillmentOrder",
             Self::Get => "getFulfillmentOrder",
             Self::Cancel => "cancelFulfillmentOrder",
+            Self::SearchListings => "searchListingsItems",
+            Self::GetCatalogItem => "getCatalogItem",
+            Self::CreateReport => "createReport",
+            Self::GetReport => "getReport",
+            Self::GetReportDocument => "getReportDocument",
         }
     }
 }
@@ -83,16 +97,27 @@ struct Limiters {
     create: Budget,
     get: Budget,
     cancel: Budget,
+    search_listings: Budget,
+    catalog_item: Budget,
+    create_report: Budget,
+    get_report: Budget,
+    report_document: Budget,
 }
 
 impl Limiters {
-    /// Rate and burst per operation from amazon-mcf.md §3.
+    /// Rate and burst per operation from amazon-mcf.md §3 and the models' usage plans
+    /// (amazon-seller-central.md §2; Reports 2021-06-30).
     fn new() -> Self {
         Self {
             inventory: Budget::per_call(2.0, 2.0),
             create: Budget::per_call(2.0, 30.0),
             get: Budget::per_call(2.0, 30.0),
             cancel: Budget::per_call(2.0, 30.0),
+            search_listings: Budget::per_call(5.0, 5.0),
+            catalog_item: Budget::per_call(2.0, 2.0),
+            create_report: Budget::per_call(0.0167, 15.0),
+            get_report: Budget::per_call(2.0, 15.0),
+            report_document: Budget::per_call(0.0167, 15.0),
         }
     }
 
@@ -102,12 +127,17 @@ impl Limiters {
             Op::Create => &self.create,
             Op::Get => &self.get,
             Op::Cancel => &self.cancel,
+            Op::SearchListings => &self.search_listings,
+            Op::GetCatalogItem => &self.catalog_item,
+            Op::CreateReport => &self.create_report,
+            Op::GetReport => &self.get_report,
+            Op::GetReportDocument => &self.report_document,
         }
     }
 }
 
 /// An SP-API answer the client understood: the body, or "no such resource".
-enum Reply {
+pub(crate) enum Reply {
     Body(Value),
     NotFound(String),
 }
@@ -258,7 +288,7 @@ impl AmazonClient {
 
     /// One SP-API call: local bucket, access token (refreshed once if Amazon says it expired),
     /// and the answer classified.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         op: Op,
         method: Method,
@@ -360,7 +390,7 @@ impl AmazonClient {
             }),
             401 | 403 => Err(ConnectorError::Unauthorized {
                 reason: format!(
-                    "Amazon denied access to the Selling Partner API ({message}); authorize the app again in Seller Central and update amazon.{}.refresh_token (an authorization works only at the SP-API endpoint of its region: check the marketplace and api_base of [organization.amazon])",
+                    "Amazon denied access to the Selling Partner API ({message}); authorize the app again in Seller Central and update amazon.{}.refresh_token (an authorization works only at the SP-API endpoint of its region: check the marketplace and api_base of [organization.amazon], or of [organization.store] for an Amazon store)",
                     self.settings.org
                 ),
                 raw,
@@ -435,7 +465,7 @@ fn state_or_region(address: &super::Address) -> &str {
 
 /// Percent-encodes a path segment, query or form value (everything but RFC 3986 unreserved
 /// characters).
-fn encode_segment(id: &str) -> String {
+pub(crate) fn encode_segment(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -491,7 +521,7 @@ fn explain_rejection(order: &NewFulfilmentOrder, error: ConnectorError) -> Conne
     }
 }
 
-fn unexpected(what: &str, error: &serde_json::Error, body: &Value) -> ConnectorError {
+pub(crate) fn unexpected(what: &str, error: &serde_json::Error, body: &Value) -> ConnectorError {
     ConnectorError::Rejected {
         reason: format!("Amazon answered {what} in a shape feedbridge does not understand"),
         raw: http::truncate(&format!("{error}: {body}")),
@@ -579,6 +609,50 @@ fn read_fulfilment_order(id: &str, body: &Value) -> ConnectorResult<FulfilmentOr
             })
             .collect(),
     })
+}
+
+impl AmazonClient {
+    /// The marketplace the client works in.
+    pub(crate) fn marketplace_id(&self) -> &str {
+        &self.settings.marketplace_id
+    }
+
+    /// The organization, for messages naming its secrets.
+    pub(crate) fn org(&self) -> &str {
+        &self.settings.org
+    }
+
+    /// The shared HTTP client (report documents are fetched without the SP-API token).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// FBA summaries changed at or after `since` (ISO-8601), a page at a time; `since` goes
+    /// with every page, as Amazon requires (amazon-mcf.md §7).
+    pub(crate) async fn inventory_changed_since(
+        &self,
+        since: &str,
+        cursor: Option<String>,
+    ) -> ConnectorResult<Page<FbaStock>> {
+        let m = encode_segment(&self.settings.marketplace_id);
+        let mut path = format!(
+            "{INVENTORY}?details=true&granularityType=Marketplace&granularityId={m}&marketplaceIds={m}&startDateTime={}",
+            encode_segment(since)
+        );
+        if let Some(token) = &cursor {
+            path.push_str("&nextToken=");
+            path.push_str(&encode_segment(token));
+        }
+        match self.call(Op::Inventory, Method::GET, &path, None).await? {
+            Reply::Body(body) => read_inventory(&body),
+            Reply::NotFound(raw) => Err(ConnectorError::Rejected {
+                reason:
+                    "Amazon has no FBA inventory endpoint at the configured address; check api_base"
+                        .to_string(),
+                raw,
+            }),
+        }
+    }
 }
 
 #[async_trait]
