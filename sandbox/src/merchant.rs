@@ -37,6 +37,8 @@ pub enum SimStore {
     Prestashop,
     Wix,
     Sfcc,
+    /// Another TikTok shop as the store (shop → shop).
+    Tiktok,
 }
 
 impl SimStore {
@@ -55,6 +57,7 @@ impl SimStore {
             Self::Prestashop => &crate::prestashop::merchant::PrestaShopMerchant,
             Self::Wix => &crate::wix::merchant::WixMerchant,
             Self::Sfcc => &crate::sfcc::merchant::SfccMerchant,
+            Self::Tiktok => &crate::tiktok::merchant::TikTokShopMerchant,
         }
     }
 
@@ -69,6 +72,7 @@ impl SimStore {
             Self::Prestashop => Some(&crate::prestashop::merchant::PrestaShopMerchant),
             Self::Wix => Some(&crate::wix::merchant::WixMerchant),
             Self::Sfcc => Some(&crate::sfcc::merchant::SfccMerchant),
+            Self::Tiktok => Some(&crate::tiktok::merchant::TikTokShopMerchant),
         }
     }
 

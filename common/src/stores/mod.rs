@@ -13,6 +13,7 @@ pub mod magento;
 pub mod prestashop;
 pub mod sfcc;
 pub mod shopify;
+pub mod tiktok;
 pub mod wix;
 pub mod woocommerce;
 
@@ -91,6 +92,7 @@ store_platforms! {
     Prestashop = "prestashop" => prestashop,
     Wix = "wix" => wix,
     Sfcc = "sfcc" => sfcc,
+    Tiktok = "tiktok_shop" => tiktok,
 }
 
 impl StorePlatform {

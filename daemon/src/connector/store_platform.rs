@@ -3,7 +3,9 @@
 //! are verified and read. Each platform implements [`StorePlatformConnector`] in its own
 //! module; [`connector_for`] is the registry, one line per platform.
 
-use super::{Storefront, bigcommerce, magento, prestashop, sfcc, shopify, wix, woocommerce};
+use super::{
+    Storefront, bigcommerce, magento, prestashop, sfcc, shopify, tiktok_source, wix, woocommerce,
+};
 use crate::clock::Clock;
 use axum::http::HeaderMap;
 use feedbridge_common::config::{OrganizationConfig, StoreConfig, StorePlatform, StoreSecrets};
@@ -19,6 +21,7 @@ pub fn connector_for(platform: StorePlatform) -> &'static dyn StorePlatformConne
         StorePlatform::Prestashop => &prestashop::PrestaShopPlatform,
         StorePlatform::Wix => &wix::WixPlatform,
         StorePlatform::Sfcc => &sfcc::SfccPlatform,
+        StorePlatform::Tiktok => &tiktok_source::TikTokSourcePlatform,
     }
 }
 
@@ -46,6 +49,9 @@ pub struct StoreSetup<'a> {
     /// The daemon's shared HTTP client (a platform may build its own, e.g. for a private CA).
     pub http: &'a reqwest::Client,
     pub clock: &'a Arc<dyn Clock>,
+    /// The daemon's database, for a connector that keeps its own records (a TikTok source
+    /// shop's stock ledger); `None` when the store is only being checked.
+    pub data: Option<&'a crate::store::Store>,
 }
 
 impl StoreSetup<'_> {
@@ -128,6 +134,9 @@ pub enum RateLimitModel {
     CostBucket,
     /// A quota of requests per time window, announced in response headers (BigCommerce).
     RequestWindow,
+    /// Requests per second per shop, answered with a rate-limit code when exceeded (TikTok
+    /// Shop): a client-side token bucket keeps under it.
+    RequestsPerSecond,
 }
 
 /// What a verified webhook asks feedbridge to look at, in the store's own ids.

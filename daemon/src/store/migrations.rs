@@ -18,6 +18,7 @@ const MIGRATION_STEPS: &[M<'_>] = &[
     M::up(include_str!("migrations/0015_order_returns.sql")),
     M::up(include_str!("migrations/0016_attribute_values.sql")),
     M::up(include_str!("migrations/0017_compliance.sql")),
+    M::up(include_str!("migrations/0018_source_stock_moves.sql")),
 ];
 
 /// Versioned schema migrations, applied at start-up (tracked in `user_version`).
