@@ -205,6 +205,20 @@ pub struct OrganizationView {
     /// The Amazon account that fulfils FBA orders (Multi-Channel Fulfillment), if configured.
     #[serde(default)]
     pub fulfilment: Option<ConnectionView>,
+    /// What its store platform can do; `None` while no store is connected (or from an
+    /// older daemon).
+    #[serde(default)]
+    pub capabilities: Option<crate::stores::capabilities::Capabilities>,
+}
+
+impl OrganizationView {
+    /// What happens to its paid TikTok orders, e.g. "created in the store".
+    pub fn orders(&self) -> &'static str {
+        match self.capabilities {
+            Some(capabilities) => capabilities.orders.describe(),
+            None => "none until a store is connected",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -45,9 +45,59 @@ pub struct Args {
     /// exit.
     #[arg(long)]
     pub check_config: bool,
+    /// List each store platform and what it can do (orders, changes, refunds, tracking), as
+    /// text or one JSON object per line, then exit.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "text")]
+    pub platforms: Option<PlatformsFormat>,
     /// Write the man page feedbridged.1 into DIR, then exit (packaging).
     #[arg(long, value_name = "DIR", hide = true)]
     pub write_man: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlatformsFormat {
+    Text,
+    Json,
+}
+
+/// `feedbridged --platforms`: every store platform with its capabilities.
+pub fn platforms(format: PlatformsFormat) -> String {
+    use crate::connector::store_platform::{ChangeFeed, TrackingSource, connector_for};
+    use feedbridge_common::config::StorePlatform;
+    let mut out = String::new();
+    for &platform in StorePlatform::ALL {
+        let capabilities = connector_for(platform).capabilities();
+        let line = match format {
+            PlatformsFormat::Json => serde_json::json!({
+                "platform": platform.as_str(),
+                "label": platform.label(),
+                "orders": capabilities.orders.describe(),
+                "capabilities": capabilities,
+            })
+            .to_string(),
+            PlatformsFormat::Text => format!(
+                "{:<12} orders {}; changes by {}; a store refund {}; tracking {}",
+                platform.as_str(),
+                capabilities.orders.describe(),
+                match capabilities.changes {
+                    ChangeFeed::Webhooks => "webhooks (polls behind them)",
+                    ChangeFeed::Polling => "polling",
+                },
+                if capabilities.refund_cancels {
+                    "cancels an unshipped TikTok order"
+                } else {
+                    "is not read"
+                },
+                match capabilities.tracking {
+                    TrackingSource::Shipments => "per shipment",
+                    TrackingSource::OrderLevel => "per order",
+                },
+            ),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 impl Args {

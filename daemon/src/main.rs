@@ -35,6 +35,10 @@ fn start(args: Args) -> anyhow::Result<()> {
         println!("{}", page.display());
         return Ok(());
     }
+    if let Some(format) = args.platforms {
+        print!("{}", feedbridge_daemon::cli::platforms(format));
+        return Ok(());
+    }
     let startup = Startup::resolve(&args.flags(), &Environment::of_process())?;
     if args.check_config {
         println!("{}", startup.summary());

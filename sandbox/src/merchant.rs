@@ -190,6 +190,11 @@ pub trait MerchantStore: Send + Sync {
     ) -> anyhow::Result<()>;
     /// The merchant cancels the order in the store's admin.
     async fn cancel(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()>;
+    /// Whether the TikTok orders become orders in this store. A source TikTok shop holds none:
+    /// it only gives up their units (the orders ship from the target shop's Seller Center).
+    fn holds_orders(&self) -> bool {
+        true
+    }
     /// Whether [`MerchantStore::refund`] is modelled.
     fn models_refunds(&self) -> bool {
         false

@@ -1098,6 +1098,7 @@ pub fn format_status(status: &StatusReport) -> String {
     }
     for org in &status.organizations {
         out.push_str(&format!("organization {}\n", org.name));
+        out.push_str(&format!("  orders: {}\n", org.orders()));
         for connection in std::iter::once(&org.store)
             .chain(&org.shops)
             .chain(&org.fulfilment)

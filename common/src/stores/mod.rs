@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub mod bigcommerce;
+pub mod capabilities;
 pub mod magento;
 pub mod prestashop;
 pub mod sfcc;

@@ -84,60 +84,9 @@ pub struct ConnectedStore {
     pub webhooks: Arc<dyn StoreWebhooks>,
 }
 
-/// What a store platform can do, so flows ask instead of assuming.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Capabilities {
-    /// How changes made in the store reach feedbridge.
-    pub changes: ChangeFeed,
-    /// The store can refund a whole order and the connector reports it
-    /// (`StoreOrderUpdate::refunded`): before shipment it cancels the TikTok order as a store
-    /// cancellation does; after shipment it is a difference to handle in Seller Center.
-    pub refund_cancels: bool,
-    /// Whether feedbridge chooses the store order's number or the store assigns it.
-    pub order_number: OrderNumber,
-    /// Where a store order's tracking numbers are read.
-    pub tracking: TrackingSource,
-    /// How the platform limits calls.
-    pub rate_limit: RateLimitModel,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChangeFeed {
-    /// Webhooks, with the periodic polls as the safety net behind them.
-    Webhooks,
-    /// No webhooks: only the periodic polls (`sync.catalog_poll_secs`,
-    /// `sync.fulfilment_poll_secs`) see store changes.
-    Polling,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrderNumber {
-    /// The store numbers its orders; feedbridge records the number it gets.
-    StoreAssigns,
-    /// feedbridge can set the number (e.g. to the TikTok order id).
-    FeedbridgeChooses,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TrackingSource {
-    /// Fulfilments (shipments) with per-line quantities.
-    Shipments,
-    /// One tracking note or field for the whole order.
-    OrderLevel,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RateLimitModel {
-    /// None by default.
-    Unlimited,
-    /// A leaky bucket of query cost points (Shopify GraphQL).
-    CostBucket,
-    /// A quota of requests per time window, announced in response headers (BigCommerce).
-    RequestWindow,
-    /// Requests per second per shop, answered with a rate-limit code when exceeded (TikTok
-    /// Shop): a client-side token bucket keeps under it.
-    RequestsPerSecond,
-}
+pub use feedbridge_common::stores::capabilities::{
+    Capabilities, ChangeFeed, OrderHandling, OrderNumber, RateLimitModel, TrackingSource,
+};
 
 /// What a verified webhook asks feedbridge to look at, in the store's own ids.
 #[derive(Clone, Debug, PartialEq, Eq)]

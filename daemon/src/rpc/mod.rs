@@ -9,6 +9,7 @@ mod mcf;
 mod orders;
 mod settings;
 
+use crate::connector::store_platform::connector_for;
 use crate::store::{self, MappingOutcome, StoreError};
 use crate::sync::{Engine, kind};
 use feedbridge_common::attributes::{AttributeForm, AttributeRule, AttributeTarget};
@@ -19,6 +20,7 @@ use feedbridge_common::compliance::{
     BrandView, ComplianceChange, ComplianceTarget, ComplianceView, NewOperator, OperatorRole,
     ShopCompliance,
 };
+use feedbridge_common::config::StorePlatform;
 use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{CarrierChoices, OrderDetail, OrderSettings};
 use feedbridge_common::rpc::{ConsoleRequest, ConsoleResponse};
@@ -26,8 +28,8 @@ use feedbridge_common::rpc::{MAX_EVENT_WAIT_MS, RpcError};
 use feedbridge_common::store_change::StoreChange;
 use feedbridge_common::{
     CategoryRef, Console, EventBatch, FailureKind, FailureQuery, FailureView, MAX_PAGE_ROWS,
-    OrderFilter, OrderQuery, OrderView, Page, ProductFilter, ProductQuery, ProductView,
-    StatusReport, Window,
+    OrderFilter, OrderQuery, OrderView, OrganizationView, Page, ProductFilter, ProductQuery,
+    ProductView, StatusReport, Window,
 };
 use futures::StreamExt;
 use std::path::PathBuf;
@@ -95,6 +97,14 @@ impl ConsoleServer {
                 ))
             })
             .await?;
+        let organizations = organizations
+            .into_iter()
+            .map(|view| OrganizationView {
+                capabilities: StorePlatform::from_name(&view.store.platform)
+                    .map(|platform| connector_for(platform).capabilities()),
+                ..view
+            })
+            .collect();
         Ok(StatusReport {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             pid: std::process::id(),

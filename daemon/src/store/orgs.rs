@@ -173,6 +173,7 @@ pub fn organization_views(conn: &Connection) -> rusqlite::Result<Vec<Organizatio
                 },
                 shops: Vec::new(),
                 fulfilment: None,
+                capabilities: None,
             });
         }
         if let Some(last) = views.last_mut() {

@@ -20,8 +20,9 @@ const MAX_ID_CHARS: usize = 50;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Route {
     Store,
-    /// To the store for a reason the merchant should see on the order (a SKU excluded from
-    /// MCF, or the order's currency not the marketplace's).
+    /// Not to Amazon for a reason the merchant should see on the order (a SKU excluded from
+    /// MCF, or the order's currency not the marketplace's), e.g. "SKU B excluded from MCF
+    /// for this shop": to the store where there is one.
     StoreBecause(String),
     Mcf,
     /// Stays where it is until the merchant acts (the reason says how).
@@ -97,7 +98,7 @@ pub fn route(
         return match excluded.as_slice() {
             [] => Route::Store,
             skus => Route::StoreBecause(format!(
-                "Not sent to Amazon MCF: SKU {} excluded from MCF for this shop; created in the store.",
+                "SKU {} excluded from MCF for this shop",
                 skus.join(", ")
             )),
         };
@@ -105,7 +106,7 @@ pub fn route(
     if !order.currency.trim().eq_ignore_ascii_case(rules.currency) {
         // Another country's shop: this marketplace's FBA stock does not serve it.
         return Route::StoreBecause(format!(
-            "Not sent to Amazon MCF: the order is in {}, the Amazon marketplace in {}; created in the store.",
+            "the order is in {}, the Amazon marketplace in {}",
             order.currency, rules.currency
         ));
     }
@@ -321,10 +322,7 @@ pub(super) mod tests {
         );
         assert_eq!(
             route(&order(&["B", "B"]), Some(&fba), &usd(&settings)),
-            Route::StoreBecause(
-                "Not sent to Amazon MCF: SKU B excluded from MCF for this shop; created in the store."
-                    .into()
-            )
+            Route::StoreBecause("SKU B excluded from MCF for this shop".into())
         );
         assert_eq!(
             route(&order(&["A", "B"]), Some(&fba), &usd(&settings)),
@@ -372,10 +370,7 @@ pub(super) mod tests {
         };
         assert_eq!(
             route(&order(&["A"]), Some(&fba), &uk),
-            Route::StoreBecause(
-                "Not sent to Amazon MCF: the order is in USD, the Amazon marketplace in GBP; created in the store."
-                    .into()
-            )
+            Route::StoreBecause("the order is in USD, the Amazon marketplace in GBP".into())
         );
         let mut pounds = order(&["A"]);
         pounds.currency = "GBP".into();

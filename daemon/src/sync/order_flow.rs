@@ -6,7 +6,8 @@
 
 use super::mcf_route::{self, McfRules, Route};
 use crate::connector::RemoteOrder;
-use crate::connector::tiktok::status::OrderStatus;
+use crate::connector::store_platform::OrderHandling;
+use crate::connector::tiktok::status::{OrderStatus, ShippingType};
 use feedbridge_common::OrderSyncState;
 use feedbridge_common::mcf::McfSettings;
 use feedbridge_common::orders::{FbtRule, OrderSettings};
@@ -16,6 +17,8 @@ pub const WAITING_FOR_PAYMENT: &str = "Waiting for the buyer to pay.";
 pub const IN_FREE_CANCEL_WINDOW: &str = "In TikTok's free-cancellation window; syncs when it ends.";
 pub const BUYER_ASKED_TO_CANCEL: &str =
     "The buyer asked to cancel; waiting for the answer in TikTok Seller Center.";
+pub const FULFILLED_BY_TIKTOK: &str =
+    "Fulfilled by TikTok: TikTok ships it from its warehouse; nothing to send to Amazon.";
 pub const FBT_RULE_B: &str = "Fulfilled by TikTok (rule B): created in the store, already fulfilled, once TikTok hands it to the carrier.";
 
 /// What is known of one order when deciding.
@@ -28,6 +31,8 @@ pub struct Facts<'a> {
     /// We recorded an Amazon fulfilment order for it.
     pub sent_to_amazon: bool,
     pub routing: &'a Routing,
+    /// What the source can do with orders (its platform's capability).
+    pub handling: OrderHandling,
 }
 
 /// What decides between the store and Amazon MCF.
@@ -102,6 +107,11 @@ pub fn decide(facts: &Facts<'_>, settings: &OrderSettings, now: i64) -> Next {
             }
         },
     };
+    if facts.handling == OrderHandling::AmazonMcf
+        && (order.is_fbt() || order.shipping_type != ShippingType::Seller)
+    {
+        return Next::Wait(FULFILLED_BY_TIKTOK);
+    }
     if order.is_fbt() && settings.fbt_rule == FbtRule::AfterCollection && stage < 2 {
         return Next::Block(FBT_RULE_B.to_owned());
     }
@@ -120,23 +130,66 @@ pub fn decide(facts: &Facts<'_>, settings: &OrderSettings, now: i64) -> Next {
         has_order,
     } = facts.routing
     else {
-        return Next::CreateInStore;
+        return match facts.handling {
+            OrderHandling::AmazonMcf => Next::Block(
+                "The Amazon account's MCF access is not set up, so the order cannot go to Amazon; \
+                 ship it from TikTok Seller Center, or check the Amazon connection."
+                    .to_owned(),
+            ),
+            OrderHandling::CreateInStore | OrderHandling::SourceShop => Next::CreateInStore,
+        };
     };
     let rules = McfRules {
         settings: mcf_settings,
         currency,
     };
-    match mcf_route::route(order, fba.as_ref(), &rules) {
-        Route::Store => Next::CreateInStore,
-        Route::StoreBecause(reason) => Next::CreateInStoreBecause(reason),
-        Route::Mcf => Next::SendToAmazon,
-        Route::Blocked(reason) => Next::Block(reason),
-        Route::WaitForStock => Next::WaitForFbaStock,
+    let to_store = match mcf_route::route(order, fba.as_ref(), &rules) {
+        Route::Store => None,
+        Route::StoreBecause(why) => Some(why),
+        Route::Mcf => return Next::SendToAmazon,
+        Route::Blocked(reason) => return Next::Block(reason),
+        Route::WaitForStock => return Next::WaitForFbaStock,
         Route::AtAmazonIfKnown => match has_order {
-            None => Next::AskAmazon,
-            Some(true) => Next::SendToAmazon,
-            Some(false) => Next::CreateInStore,
+            None => return Next::AskAmazon,
+            Some(true) => return Next::SendToAmazon,
+            Some(false) if facts.handling == OrderHandling::AmazonMcf => {
+                return Next::Block(
+                    "Not sent to Amazon MCF: TikTok shows it past awaiting shipment and Amazon \
+                     has no fulfilment order for it; ship it from TikTok Seller Center."
+                        .to_owned(),
+                );
+            }
+            Some(false) => None,
         },
+    };
+    match (facts.handling, to_store) {
+        (OrderHandling::AmazonMcf, why) => {
+            let why = why.unwrap_or_else(|| not_for_amazon(order, fba.as_ref()));
+            Next::Block(format!(
+                "Not for Amazon MCF: {why}; ship it from TikTok Seller Center."
+            ))
+        }
+        (_, None) => Next::CreateInStore,
+        (_, Some(why)) => Next::CreateInStoreBecause(format!(
+            "Not sent to Amazon MCF: {why}; created in the store."
+        )),
+    }
+}
+
+/// Why routing kept an order from Amazon without a stated reason: the items Amazon does not
+/// hold (merchant-fulfilled), or the shop's MCF limits.
+fn not_for_amazon(order: &RemoteOrder, fba: Option<&BTreeMap<String, i64>>) -> String {
+    let not_held: Vec<String> = mcf_route::items_by_sku(order)
+        .into_keys()
+        .filter(|sku| fba.is_none_or(|fba| fba.get(sku).is_none_or(|units| *units <= 0)))
+        .collect();
+    match not_held.as_slice() {
+        [] => "over this shop's MCF limits (units or order value)".to_owned(),
+        [sku] => format!("SKU {sku} is merchant-fulfilled (FBM) or out of FBA stock"),
+        skus => format!(
+            "SKUs {} are merchant-fulfilled (FBM) or out of FBA stock",
+            skus.join(", ")
+        ),
     }
 }
 
@@ -192,6 +245,7 @@ mod tests {
         sent_to_amazon: bool,
         routing: Routing,
         settings: OrderSettings,
+        handling: OrderHandling,
         expect: Next,
     }
 
@@ -204,6 +258,7 @@ mod tests {
             sent_to_amazon: false,
             routing: Routing::StoreOnly,
             settings: OrderSettings::default(),
+            handling: OrderHandling::CreateInStore,
             expect,
         }
     }
@@ -420,6 +475,87 @@ mod tests {
                     Next::CreateInStore,
                 )
             },
+            Case {
+                routing: amazon(Some(5), None),
+                handling: OrderHandling::AmazonMcf,
+                ..case(
+                    "Amazon source: FBA lines go to MCF",
+                    order(OrderStatus::AwaitingShipment),
+                    Next::SendToAmazon,
+                )
+            },
+            Case {
+                routing: amazon(Some(0), None),
+                handling: OrderHandling::AmazonMcf,
+                ..case(
+                    "Amazon source: an FBM order is blocked naming its SKU",
+                    order(OrderStatus::AwaitingShipment),
+                    Next::Block(
+                        "Not for Amazon MCF: SKU A is merchant-fulfilled (FBM) or out of FBA stock; ship it from TikTok Seller Center."
+                            .into(),
+                    ),
+                )
+            },
+            Case {
+                routing: Routing::Amazon {
+                    fba: Some(BTreeMap::from([("A".to_owned(), 5)])),
+                    settings: McfSettings {
+                        excluded_skus: ["A".to_owned()].into(),
+                        ..McfSettings::default()
+                    },
+                    currency: "USD".into(),
+                    has_order: None,
+                },
+                handling: OrderHandling::AmazonMcf,
+                ..case(
+                    "Amazon source: an excluded SKU is blocked, saying so",
+                    order(OrderStatus::AwaitingShipment),
+                    Next::Block(
+                        "Not for Amazon MCF: SKU A excluded from MCF for this shop; ship it from TikTok Seller Center."
+                            .into(),
+                    ),
+                )
+            },
+            Case {
+                routing: amazon(Some(5), Some(false)),
+                handling: OrderHandling::AmazonMcf,
+                ..case(
+                    "Amazon source: past awaiting shipment and unknown to Amazon",
+                    order(OrderStatus::InTransit),
+                    Next::Block(
+                        "Not sent to Amazon MCF: TikTok shows it past awaiting shipment and Amazon has no fulfilment order for it; ship it from TikTok Seller Center."
+                            .into(),
+                    ),
+                )
+            },
+            Case {
+                routing: amazon(Some(5), None),
+                handling: OrderHandling::AmazonMcf,
+                ..case(
+                    "Amazon source: fulfilled by TikTok",
+                    fbt(OrderStatus::AwaitingShipment),
+                    Next::Wait(FULFILLED_BY_TIKTOK),
+                )
+            },
+            Case {
+                handling: OrderHandling::AmazonMcf,
+                ..case(
+                    "Amazon source without MCF access",
+                    order(OrderStatus::AwaitingShipment),
+                    Next::Block(
+                        "The Amazon account's MCF access is not set up, so the order cannot go to Amazon; ship it from TikTok Seller Center, or check the Amazon connection."
+                            .into(),
+                    ),
+                )
+            },
+            Case {
+                handling: OrderHandling::SourceShop,
+                ..case(
+                    "source shop: taken off its stock like a store order",
+                    order(OrderStatus::AwaitingShipment),
+                    Next::CreateInStore,
+                )
+            },
         ];
         for case in cases {
             let facts = Facts {
@@ -428,6 +564,7 @@ mod tests {
                 in_store: case.in_store,
                 sent_to_amazon: case.sent_to_amazon,
                 routing: &case.routing,
+                handling: case.handling,
             };
             assert_eq!(
                 decide(&facts, &case.settings, NOW),

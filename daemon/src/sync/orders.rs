@@ -24,6 +24,7 @@ use super::{
     Engine, OrgRuntime, StepFailure, StepResult, cancellations, connections, kind, mcf,
     order_reads, shipping,
 };
+use crate::connector::store_platform::OrderHandling;
 use crate::connector::tiktok::status::OrderStatus;
 use crate::connector::{self, Address, NewStoreOrder, NewStoreOrderLine, RemoteOrder};
 use crate::pricing;
@@ -160,13 +161,14 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     };
     let now = engine.clock.now_secs();
     let in_mcf = sent_to_amazon.is_some();
-    let first = order_flow::decide(&facts_of(&row, in_mcf, &routing), &settings, now);
+    let handling = org.capabilities.orders;
+    let first = order_flow::decide(&facts_of(&row, in_mcf, &routing, handling), &settings, now);
     let next = if first == Next::AskAmazon {
         let known = mcf::amazon_has_order(engine, &row).await?;
         if let Routing::Amazon { has_order, .. } = &mut routing {
             *has_order = Some(known);
         }
-        order_flow::decide(&facts_of(&row, in_mcf, &routing), &settings, now)
+        order_flow::decide(&facts_of(&row, in_mcf, &routing, handling), &settings, now)
     } else {
         first
     };
@@ -225,13 +227,19 @@ pub async fn sync_order(engine: &Engine, order_id: i64) -> StepResult {
     }
 }
 
-fn facts_of<'a>(row: &'a OrderRow, sent_to_amazon: bool, routing: &'a Routing) -> Facts<'a> {
+fn facts_of<'a>(
+    row: &'a OrderRow,
+    sent_to_amazon: bool,
+    routing: &'a Routing,
+    handling: OrderHandling,
+) -> Facts<'a> {
     Facts {
         order: &row.detail,
         state: row.sync_state,
         in_store: row.store_order_id.is_some(),
         sent_to_amazon,
         routing,
+        handling,
     }
 }
 

@@ -75,6 +75,10 @@ impl MerchantStore for TikTokShopMerchant {
         )
     }
 
+    fn holds_orders(&self) -> bool {
+        false
+    }
+
     /// A target order's "store order" is the stock update; its look-up reads products.
     fn call_path(&self, call: StoreCall) -> &'static str {
         match call {

@@ -4,6 +4,8 @@
 //! the one line each platform has in `conformance!` at the bottom (see docs/Architecture.md,
 //! "Adding a store platform").
 
+use anyhow::Context as _;
+use feedbridge_common::stores::capabilities::{Capabilities, OrderHandling};
 use feedbridge_common::{FailureKind, OrderSyncState};
 use feedbridge_sandbox::control::NewTikTokOrder;
 use feedbridge_sandbox::merchant::{SimOrder, SimStore, StoreCall};
@@ -12,6 +14,8 @@ use feedbridge_tests::rig::Rig;
 use feedbridge_tests::{tracking_pushes, wait_for};
 use feedbridge_tui::demo::setup::Wiring;
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use std::time::Duration;
 use tarpc::context;
 
@@ -271,9 +275,6 @@ async fn cancellations_go_both_ways(store: SimStore) -> anyhow::Result<()> {
 /// A refund of the whole store order: before shipment it cancels the TikTok order; after
 /// shipment TikTok is left alone and the order shows the difference, in the Failures list.
 async fn store_refunds_cancel_before_shipment_only(store: SimStore) -> anyhow::Result<()> {
-    if !store.models_refunds() {
-        return Ok(());
-    }
     let (rig, skus) = rig(store, 1).await?;
     let unshipped = rig
         .control
@@ -472,14 +473,94 @@ async fn a_new_database_adopts_what_exists(store: SimStore) -> anyhow::Result<()
     Ok(())
 }
 
+/// What a case needs of a store platform, beyond reading its catalog and stock. A platform
+/// whose declared capabilities (`feedbridged --platforms json`) or simulator lack it skips the
+/// case, saying so on stderr (outside the test harness's capture, so it shows in every run).
+#[derive(Clone, Copy, Debug)]
+enum Needs {
+    /// Paid TikTok orders are created in the store.
+    StoreOrders,
+    /// A full refund in the store is read and cancels an unshipped TikTok order, and the
+    /// simulator lets the merchant refund.
+    StoreRefunds,
+}
+
+/// Each store platform's declared capabilities, read once from the daemon binary.
+fn declared_capabilities() -> anyhow::Result<&'static BTreeMap<String, Capabilities>> {
+    static DECLARED: OnceLock<BTreeMap<String, Capabilities>> = OnceLock::new();
+    if let Some(declared) = DECLARED.get() {
+        return Ok(declared);
+    }
+    let output = std::process::Command::new(feedbridge_tests::daemon_binary())
+        .args(["--platforms", "json"])
+        .output()
+        .context("run feedbridged --platforms json (build it with cargo build --bins)")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "feedbridged --platforms json failed"
+    );
+    let mut declared = BTreeMap::new();
+    for line in String::from_utf8(output.stdout)?.lines() {
+        let row: Value = serde_json::from_str(line)?;
+        let platform = row["platform"].as_str().unwrap_or_default().to_owned();
+        declared.insert(
+            platform,
+            serde_json::from_value(row["capabilities"].clone())?,
+        );
+    }
+    Ok(DECLARED.get_or_init(|| declared))
+}
+
+/// Why `store` cannot run a case needing `needs`, if it cannot.
+fn unmet(store: SimStore, needs: &[Needs]) -> anyhow::Result<Option<String>> {
+    let capabilities = declared_capabilities()?
+        .get(store.platform())
+        .with_context(|| format!("feedbridged declares no platform {}", store.platform()))?;
+    for need in needs {
+        let unmet = match need {
+            Needs::StoreOrders => {
+                (capabilities.orders != OrderHandling::CreateInStore).then(|| {
+                    format!(
+                        "needs orders created in the store; its orders are {}",
+                        capabilities.orders.describe()
+                    )
+                })
+            }
+            Needs::StoreRefunds if !capabilities.refund_cancels => {
+                Some("needs store refunds read; the connector does not read them".to_owned())
+            }
+            Needs::StoreRefunds => (!store.models_refunds()).then(|| {
+                format!(
+                    "needs store refunds; the {} simulator does not model them",
+                    store.name()
+                )
+            }),
+        };
+        if unmet.is_some() {
+            return Ok(unmet);
+        }
+    }
+    Ok(None)
+}
+
 /// One platform's module: every case as a test of its own.
 macro_rules! platform_suite {
-    ($platform:ident => $store:expr, [$($case:ident),* $(,)?]) => {
+    ($platform:ident => $store:expr, [$($case:ident: [$($need:ident),*]),* $(,)?]) => {
         mod $platform {
             use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() -> anyhow::Result<()> {
+                    if let Some(why) = unmet($store, &[$(Needs::$need),*])? {
+                        use std::io::Write as _;
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "skipped {} on {}: {why}",
+                            stringify!($case),
+                            $store.platform()
+                        );
+                        return Ok(());
+                    }
                     super::$case($store).await
                 }
             )*
@@ -487,20 +568,20 @@ macro_rules! platform_suite {
     };
 }
 
-/// Every case for each platform listed.
+/// Every case for each platform listed, with what it needs.
 macro_rules! conformance {
     ($($platform:ident => $store:expr),* $(,)?) => {$(
         platform_suite!($platform => $store, [
-            catalog_is_read,
-            stock_and_price_changes_reach_tiktok,
-            polling_alone_keeps_step_without_webhooks,
-            an_order_is_created_once_through_retries,
-            store_shipments_reach_tiktok,
-            cancellations_go_both_ways,
-            store_refunds_cancel_before_shipment_only,
-            store_refusals_are_explained,
-            rate_limits_are_waited_out,
-            a_new_database_adopts_what_exists,
+            catalog_is_read: [],
+            stock_and_price_changes_reach_tiktok: [],
+            polling_alone_keeps_step_without_webhooks: [StoreOrders],
+            an_order_is_created_once_through_retries: [StoreOrders],
+            store_shipments_reach_tiktok: [StoreOrders],
+            cancellations_go_both_ways: [StoreOrders],
+            store_refunds_cancel_before_shipment_only: [StoreOrders, StoreRefunds],
+            store_refusals_are_explained: [StoreOrders],
+            rate_limits_are_waited_out: [StoreOrders],
+            a_new_database_adopts_what_exists: [StoreOrders],
         ]);
     )*};
 }
@@ -514,4 +595,5 @@ conformance! {
     prestashop => SimStore::Prestashop,
     wix => SimStore::Wix,
     sfcc => SimStore::Sfcc,
+    tiktok_shop => SimStore::Tiktok,
 }

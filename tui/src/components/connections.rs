@@ -20,6 +20,8 @@ pub struct ConnectionRow {
     pub view: ConnectionView,
     /// True for a TikTok shop, false for the organization's store.
     pub is_shop: bool,
+    /// What happens to the organization's paid TikTok orders.
+    pub orders: String,
     /// The shop's settings, or why they could not be read (shops only).
     pub settings: Option<Result<ShopSettings, String>>,
     /// The shop's order rules, or why they could not be read (shops only).
@@ -60,6 +62,7 @@ impl ConnectionRow {
                     organization: org.name.clone(),
                     view: view.clone(),
                     is_shop,
+                    orders: org.orders().to_owned(),
                     settings,
                     order_settings,
                 });
@@ -139,6 +142,7 @@ impl TableRow for ConnectionRow {
         if let Some(detail) = &self.view.detail {
             lines.push(field("Detail", detail.clone()));
         }
+        lines.push(field("Orders", self.orders.clone()));
         if self.view.state == ConnectionState::NeedsReauthorization && self.is_shop {
             lines.push(Line::raw("Press a to authorize feedbridge again.").yellow());
         }

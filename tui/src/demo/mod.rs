@@ -94,6 +94,10 @@ pub struct DemoSummary {
     /// Of those, how many the merchant refunded in the store and the daemon cancelled.
     #[serde(skip)]
     pub placed_refunded: usize,
+    /// Of those, how many took their units off the source shop's stock (the store is another
+    /// TikTok shop; the orders ship from Seller Center).
+    #[serde(skip)]
+    pub placed_taken_from_source: usize,
 }
 
 /// Something that failed, named for the merchant: what (a product's title, a failure's
@@ -113,7 +117,8 @@ impl DemoSummary {
     /// every product was listed, and nothing failed.
     pub fn succeeded(&self) -> bool {
         self.orders_placed > 0
-            && self.placed_shipped + self.placed_refunded == self.orders_placed
+            && self.placed_shipped + self.placed_refunded + self.placed_taken_from_source
+                == self.orders_placed
             && self.orders_failed == 0
             && self.failed_listings.is_empty()
             && self.open_failures.is_empty()
@@ -174,7 +179,16 @@ impl fmt::Display for DemoSummary {
         for failure in &self.open_failures {
             writeln!(f, "    {}: {}", failure.what, failure.why)?;
         }
-        let verdict = if self.succeeded() && self.placed_refunded > 0 {
+        if self.placed_taken_from_source > 0 {
+            writeln!(
+                f,
+                "  taken off the source shop:  {}",
+                self.placed_taken_from_source
+            )?;
+        }
+        let verdict = if self.succeeded() && self.placed_taken_from_source > 0 {
+            "every product listed; every order placed on the GB shop took its units off the US source shop's stock (ship them from Seller Center)"
+        } else if self.succeeded() && self.placed_refunded > 0 {
             "every product listed; every order placed on TikTok was fulfilled and its tracking pushed back, or refunded in the store and cancelled on TikTok"
         } else if self.succeeded() {
             "every product listed; every order placed on TikTok was fulfilled (store or Amazon) and its tracking pushed back"
@@ -373,6 +387,7 @@ pub async fn summarize(
     client: &ConsoleClient,
     placed: &[String],
     refunded: &[String],
+    store_is_source_shop: bool,
 ) -> anyhow::Result<DemoSummary> {
     let (products, orders, failures) = tokio::try_join!(
         client.products(ctx(), ProductFilter::default()),
@@ -430,6 +445,15 @@ pub async fn summarize(
             .filter(|o| refunded.contains(&o.tiktok_order_id))
             .filter(|o| o.sync_state == OrderSyncState::Cancelled)
             .count(),
+        placed_taken_from_source: if store_is_source_shop {
+            orders
+                .iter()
+                .filter(|o| placed.contains(&o.tiktok_order_id))
+                .filter(|o| o.sync_state == OrderSyncState::InStore)
+                .count()
+        } else {
+            0
+        },
     })
 }
 
@@ -486,7 +510,13 @@ pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         Err(error) => progress(format!("The story stopped: {error:#}")),
     }
     drop(scenario);
-    let summary = summarize(&env.client, &placed_ids(&placed), &placed_ids(&refunded)).await;
+    let summary = summarize(
+        &env.client,
+        &placed_ids(&placed),
+        &placed_ids(&refunded),
+        env.control.store_is_source_shop(),
+    )
+    .await;
     let failed = !matches!(&summary, Ok(s) if s.succeeded());
     if failed && env.tempdir.is_some() {
         progress("Last lines of the daemon's log:".into());
@@ -534,7 +564,13 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         () = interrupted() => Ok(()),
     };
     story.abort();
-    let summary = summarize(&env.client, &placed_ids(&placed), &placed_ids(&refunded)).await;
+    let summary = summarize(
+        &env.client,
+        &placed_ids(&placed),
+        &placed_ids(&refunded),
+        env.control.store_is_source_shop(),
+    )
+    .await;
     env.shutdown(&*startup).await;
     match console {
         Ok(()) => {}
@@ -583,6 +619,7 @@ mod tests {
             orders_placed: 4,
             placed_shipped: 4,
             placed_refunded: 0,
+            placed_taken_from_source: 0,
         };
         assert_eq!(
             summary.json_line(),
@@ -599,6 +636,17 @@ mod tests {
             ..partial.clone()
         };
         assert!(one_refunded.succeeded());
+        let from_source = DemoSummary {
+            placed_shipped: 0,
+            placed_taken_from_source: 4,
+            ..summary.clone()
+        };
+        assert!(from_source.succeeded());
+        assert!(
+            from_source
+                .to_string()
+                .contains("took its units off the US source shop")
+        );
         assert!(!DemoSummary::default().succeeded());
     }
 

@@ -11,9 +11,9 @@ use super::{
     WEBHOOK_TOKEN_HEADER,
 };
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, OrderNumber, RateLimitModel, StorePlatformConnector,
-    StoreSetup, StoreSignal, StoreWebhooks, TrackingSource, WebhookReading, WebhookRefusal,
-    id_field, missing,
+    Capabilities, ChangeFeed, ConnectedStore, OrderHandling, OrderNumber, RateLimitModel,
+    StorePlatformConnector, StoreSetup, StoreSignal, StoreWebhooks, TrackingSource, WebhookReading,
+    WebhookRefusal, id_field, missing,
 };
 use axum::http::HeaderMap;
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
@@ -33,6 +33,7 @@ impl StorePlatformConnector for BigCommercePlatform {
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::Shipments,
             rate_limit: RateLimitModel::RequestWindow,
+            orders: OrderHandling::CreateInStore,
         }
     }
 

@@ -3,8 +3,8 @@
 
 use super::{MagentoClient, MagentoSettings};
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderNumber, RateLimitModel,
-    StorePlatformConnector, StoreSetup, TrackingSource,
+    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderHandling, OrderNumber,
+    RateLimitModel, StorePlatformConnector, StoreSetup, TrackingSource,
 };
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
 use feedbridge_common::stores::magento::Secrets;
@@ -21,6 +21,7 @@ impl StorePlatformConnector for MagentoPlatform {
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::Shipments,
             rate_limit: RateLimitModel::Unlimited,
+            orders: OrderHandling::CreateInStore,
         }
     }
 

@@ -3,8 +3,8 @@
 
 use super::{PrestaShopClient, PrestaShopSettings};
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderNumber, RateLimitModel,
-    StorePlatformConnector, StoreSetup, TrackingSource,
+    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderHandling, OrderNumber,
+    RateLimitModel, StorePlatformConnector, StoreSetup, TrackingSource,
 };
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
 use std::sync::Arc;
@@ -20,6 +20,7 @@ impl StorePlatformConnector for PrestaShopPlatform {
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::OrderLevel,
             rate_limit: RateLimitModel::Unlimited,
+            orders: OrderHandling::CreateInStore,
         }
     }
 

@@ -4,8 +4,8 @@
 
 use super::{ACCOUNT_MANAGER, SfccClient, SfccSettings};
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderNumber, RateLimitModel,
-    StorePlatformConnector, StoreSetup, TrackingSource,
+    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderHandling, OrderNumber,
+    RateLimitModel, StorePlatformConnector, StoreSetup, TrackingSource,
 };
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
 use feedbridge_common::stores::sfcc::{Secrets, short_code};
@@ -24,6 +24,7 @@ impl StorePlatformConnector for SfccPlatform {
             tracking: TrackingSource::Shipments,
             // SCAPI sheds load with 429/503 and publishes no quota.
             rate_limit: RateLimitModel::Unlimited,
+            orders: OrderHandling::CreateInStore,
         }
     }
 

@@ -2,9 +2,9 @@
 
 use super::{ShopifyClient, ShopifySettings, inventory_item_gid, verify_webhook};
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, OrderNumber, RateLimitModel, StorePlatformConnector,
-    StoreSetup, StoreSignal, StoreWebhooks, TrackingSource, WebhookReading, WebhookRefusal, header,
-    id_field, missing,
+    Capabilities, ChangeFeed, ConnectedStore, OrderHandling, OrderNumber, RateLimitModel,
+    StorePlatformConnector, StoreSetup, StoreSignal, StoreWebhooks, TrackingSource, WebhookReading,
+    WebhookRefusal, header, id_field, missing,
 };
 use axum::http::HeaderMap;
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
@@ -22,6 +22,7 @@ impl StorePlatformConnector for ShopifyPlatform {
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::Shipments,
             rate_limit: RateLimitModel::CostBucket,
+            orders: OrderHandling::CreateInStore,
         }
     }
 

@@ -5,8 +5,8 @@
 
 use super::TikTokSourceStore;
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderNumber, RateLimitModel,
-    StorePlatformConnector, StoreSetup, TrackingSource,
+    Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderHandling, OrderNumber,
+    RateLimitModel, StorePlatformConnector, StoreSetup, TrackingSource,
 };
 use crate::connector::tiktok::auth::{TokenKeeper, TokenPair};
 use crate::connector::tiktok::{TikTokClient, TikTokSettings};
@@ -27,6 +27,7 @@ impl StorePlatformConnector for TikTokSourcePlatform {
             order_number: OrderNumber::FeedbridgeChooses,
             tracking: TrackingSource::OrderLevel,
             rate_limit: RateLimitModel::RequestsPerSecond,
+            orders: OrderHandling::SourceShop,
         }
     }
 

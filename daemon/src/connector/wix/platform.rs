@@ -13,9 +13,9 @@
 use super::{DEFAULT_API_BASE, WixClient};
 use crate::clock::Clock;
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, OrderNumber, RateLimitModel, StorePlatformConnector,
-    StoreSetup, StoreSignal, StoreWebhooks, TrackingSource, WebhookReading, WebhookRefusal,
-    missing,
+    Capabilities, ChangeFeed, ConnectedStore, OrderHandling, OrderNumber, RateLimitModel,
+    StorePlatformConnector, StoreSetup, StoreSignal, StoreWebhooks, TrackingSource, WebhookReading,
+    WebhookRefusal, missing,
 };
 use axum::http::HeaderMap;
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
@@ -37,6 +37,7 @@ impl StorePlatformConnector for WixPlatform {
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::Shipments,
             rate_limit: RateLimitModel::RequestWindow,
+            orders: OrderHandling::CreateInStore,
         }
     }
 

@@ -5,9 +5,9 @@ use super::{
     verify_webhook,
 };
 use crate::connector::store_platform::{
-    Capabilities, ChangeFeed, ConnectedStore, OrderNumber, RateLimitModel, StorePlatformConnector,
-    StoreSetup, StoreSignal, StoreWebhooks, TrackingSource, WebhookReading, WebhookRefusal, header,
-    id_field,
+    Capabilities, ChangeFeed, ConnectedStore, OrderHandling, OrderNumber, RateLimitModel,
+    StorePlatformConnector, StoreSetup, StoreSignal, StoreWebhooks, TrackingSource, WebhookReading,
+    WebhookRefusal, header, id_field,
 };
 use anyhow::Context as _;
 use axum::http::HeaderMap;
@@ -25,6 +25,7 @@ impl StorePlatformConnector for WooCommercePlatform {
             order_number: OrderNumber::StoreAssigns,
             tracking: TrackingSource::OrderLevel,
             rate_limit: RateLimitModel::Unlimited,
+            orders: OrderHandling::CreateInStore,
         }
     }
 

@@ -13,6 +13,9 @@ use feedbridge_common::attributes::*;
 use feedbridge_common::catalog::*;
 use feedbridge_common::orders::*;
 use feedbridge_common::rpc::RpcError;
+use feedbridge_common::stores::capabilities::{
+    Capabilities, ChangeFeed, OrderHandling, OrderNumber, RateLimitModel, TrackingSource,
+};
 use feedbridge_common::*;
 use feedbridge_tui::action::{Action, Snapshot};
 use feedbridge_tui::app::App;
@@ -80,6 +83,14 @@ pub fn sample_status() -> StatusReport {
             store: connection("demo", "shopify", ConnectionState::Connected),
             shops: vec![connection("demo-us", "tiktok", ConnectionState::Connected)],
             fulfilment: None,
+            capabilities: Some(Capabilities {
+                changes: ChangeFeed::Webhooks,
+                refund_cancels: true,
+                order_number: OrderNumber::StoreAssigns,
+                tracking: TrackingSource::Shipments,
+                rate_limit: RateLimitModel::CostBucket,
+                orders: OrderHandling::CreateInStore,
+            }),
         }],
         jobs_pending: 2,
         jobs_scheduled: 0,
