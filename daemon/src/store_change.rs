@@ -376,7 +376,7 @@ pub async fn connect(
             change.url
         ))
     };
-    let connected = crate::storefront_for(org_config, store_config, &secrets, http, clock)
+    let connected = crate::storefront_for(org_config, store_config, &secrets, http, clock, None)
         .map_err(|e| refused(format!("{e:#}")))?;
     let info = connected
         .storefront

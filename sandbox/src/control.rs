@@ -21,6 +21,7 @@ mod orders;
 mod prestashop;
 mod sfcc;
 mod stock;
+mod tiktok_source;
 mod wix;
 mod woocommerce;
 pub use crate::common::WebhookMode;
@@ -32,6 +33,7 @@ pub use orders::{StoreFulfillment, StoreLineItem, StoreOrder};
 pub use prestashop::{PrestaShopKey, PrestaShopOrder};
 pub use sfcc::{SfccCredentials, SfccOrder};
 pub use stock::StoreLocation;
+pub use tiktok_source::TikTokSourceCredentials;
 pub use wix::{
     WIX_APP_PUBLIC_KEY_PEM, WixCredentials, wix_app_webhook, wix_forged_webhook,
     wix_unsigned_webhook,

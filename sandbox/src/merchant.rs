@@ -38,6 +38,8 @@ pub enum SimStore {
     Wix,
     Sfcc,
     Amazon,
+    /// Another TikTok shop as the store (shop → shop).
+    Tiktok,
 }
 
 impl SimStore {
@@ -57,6 +59,7 @@ impl SimStore {
             Self::Wix => &crate::wix::merchant::WixMerchant,
             Self::Sfcc => &crate::sfcc::merchant::SfccMerchant,
             Self::Amazon => &crate::amazon::merchant::AmazonMerchant,
+            Self::Tiktok => &crate::tiktok::merchant::TikTokShopMerchant,
         }
     }
 
@@ -72,6 +75,7 @@ impl SimStore {
             Self::Prestashop => Some(&crate::prestashop::merchant::PrestaShopMerchant),
             Self::Wix => Some(&crate::wix::merchant::WixMerchant),
             Self::Sfcc => Some(&crate::sfcc::merchant::SfccMerchant),
+            Self::Tiktok => Some(&crate::tiktok::merchant::TikTokShopMerchant),
         }
     }
 
@@ -189,6 +193,11 @@ pub trait MerchantStore: Send + Sync {
     ) -> anyhow::Result<()>;
     /// The merchant cancels the order in the store's admin.
     async fn cancel(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()>;
+    /// Whether the TikTok orders become orders in this store. A source TikTok shop holds none:
+    /// it only gives up their units (the orders ship from the target shop's Seller Center).
+    fn holds_orders(&self) -> bool {
+        true
+    }
     /// Whether [`MerchantStore::refund`] is modelled.
     fn models_refunds(&self) -> bool {
         false

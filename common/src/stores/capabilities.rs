@@ -95,4 +95,7 @@ pub enum RateLimitModel {
     /// A token bucket per operation (rate and burst), answered 429 when empty (Amazon SP-API
     /// usage plans).
     PerOperation,
+    /// Requests per second per shop, answered with a rate-limit code when exceeded (TikTok
+    /// Shop as the source): a client-side token bucket keeps under it.
+    RequestsPerSecond,
 }

@@ -15,6 +15,7 @@ pub mod magento;
 pub mod prestashop;
 pub mod sfcc;
 pub mod shopify;
+pub mod tiktok;
 pub mod wix;
 pub mod woocommerce;
 
@@ -94,6 +95,7 @@ store_platforms! {
     Wix = "wix" => wix,
     Sfcc = "sfcc" => sfcc,
     Amazon = "amazon" => amazon,
+    Tiktok = "tiktok_shop" => tiktok,
 }
 
 impl StorePlatform {

@@ -13,6 +13,7 @@ pub mod sfcc;
 pub mod shopify;
 pub mod store_platform;
 pub mod tiktok;
+pub mod tiktok_source;
 pub mod wix;
 pub mod woocommerce;
 

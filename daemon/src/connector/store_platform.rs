@@ -4,7 +4,8 @@
 //! module; [`connector_for`] is the registry, one line per platform.
 
 use super::{
-    Storefront, amazon, bigcommerce, magento, prestashop, sfcc, shopify, wix, woocommerce,
+    Storefront, amazon, bigcommerce, magento, prestashop, sfcc, shopify, tiktok_source, wix,
+    woocommerce,
 };
 use crate::clock::Clock;
 use axum::http::HeaderMap;
@@ -22,6 +23,7 @@ pub fn connector_for(platform: StorePlatform) -> &'static dyn StorePlatformConne
         StorePlatform::Wix => &wix::WixPlatform,
         StorePlatform::Sfcc => &sfcc::SfccPlatform,
         StorePlatform::Amazon => &amazon::platform::AmazonStorePlatform,
+        StorePlatform::Tiktok => &tiktok_source::TikTokSourcePlatform,
     }
 }
 
@@ -49,6 +51,9 @@ pub struct StoreSetup<'a> {
     /// The daemon's shared HTTP client (a platform may build its own, e.g. for a private CA).
     pub http: &'a reqwest::Client,
     pub clock: &'a Arc<dyn Clock>,
+    /// The daemon's database, for a connector that keeps its own records (a TikTok source
+    /// shop's stock ledger); `None` when the store is only being checked.
+    pub data: Option<&'a crate::store::Store>,
 }
 
 impl StoreSetup<'_> {

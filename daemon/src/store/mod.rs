@@ -22,6 +22,7 @@ mod prune;
 mod returns;
 mod settings;
 mod signals;
+mod source_moves;
 mod stock;
 mod store_switch;
 mod tokens;
@@ -43,6 +44,7 @@ pub use prune::*;
 pub use returns::*;
 pub use settings::*;
 pub use signals::*;
+pub use source_moves::*;
 pub use stock::*;
 pub use store_switch::*;
 pub use tokens::*;
@@ -250,7 +252,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 18;
+    const MIGRATION_COUNT: i64 = 19;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

@@ -10,6 +10,7 @@ mod connector_prestashop;
 mod connector_sfcc;
 mod connector_shopify;
 mod connector_tiktok;
+mod connector_tiktok_source;
 mod connector_wix;
 mod connector_woocommerce;
 mod store_fixtures;

@@ -30,6 +30,8 @@ pub(crate) fn routes() -> Router<Arc<TikTok>> {
         .route("/_sandbox/cancellations/{id}/reject", post(reject_cancel))
         .route("/_sandbox/products", get(list_products))
         .route("/_sandbox/products/{id}/review", post(review))
+        .route("/_sandbox/products/{id}/delete", post(delete_product))
+        .route("/_sandbox/price", post(set_price))
         .route(
             "/_sandbox/stock",
             post(super::inventory::set_stock).get(stock_by_seller_sku),
@@ -154,6 +156,58 @@ async fn review(
         Ok(product) => Json(product).into_response(),
         Err(message) => err(StatusCode::CONFLICT, message),
     }
+}
+
+#[derive(Deserialize)]
+struct PriceReq {
+    seller_sku: String,
+    /// Decimal string in the shop's currency.
+    price: String,
+}
+
+/// A seller changes a SKU's price in Seller Center (not through the API).
+async fn set_price(AxState(tt): AxState<Arc<TikTok>>, Json(req): Json<PriceReq>) -> Response {
+    let Ok(price) = req.price.trim().parse::<rust_decimal::Decimal>() else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            format!("{:?} is not a price", req.price),
+        );
+    };
+    if price <= rust_decimal::Decimal::ZERO {
+        return err(StatusCode::BAD_REQUEST, "a price must be above zero");
+    }
+    let mut st = lock(&tt.state);
+    let Some(product) = st
+        .products
+        .values_mut()
+        .find(|p| p.status != "DELETED" && p.skus.iter().any(|s| s.seller_sku == req.seller_sku))
+    else {
+        return err(
+            StatusCode::NOT_FOUND,
+            format!("no SKU {} on TikTok", req.seller_sku),
+        );
+    };
+    for sku in product
+        .skus
+        .iter_mut()
+        .filter(|s| s.seller_sku == req.seller_sku)
+    {
+        sku.price = price;
+    }
+    product.update_time = now_secs();
+    Json(json!({"product_id": product.id, "seller_sku": req.seller_sku, "price": req.price}))
+        .into_response()
+}
+
+/// A seller deletes a product in Seller Center.
+async fn delete_product(AxState(tt): AxState<Arc<TikTok>>, Path(id): Path<String>) -> Response {
+    let mut st = lock(&tt.state);
+    let Some(product) = st.products.get_mut(&id) else {
+        return err(StatusCode::NOT_FOUND, format!("product {id} not found"));
+    };
+    product.status = "DELETED".into();
+    product.update_time = now_secs();
+    Json(json!({"product_id": id, "status": "DELETED"})).into_response()
 }
 
 #[derive(serde::Deserialize)]

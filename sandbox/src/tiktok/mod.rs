@@ -13,6 +13,7 @@ mod control;
 mod errors;
 mod events;
 mod inventory;
+pub mod merchant;
 mod model;
 mod orders;
 mod products;
@@ -20,6 +21,7 @@ mod regions;
 mod returns;
 mod seller;
 pub(crate) mod shops;
+pub(crate) mod source;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -24,5 +24,6 @@ mod tiktok_order_side;
 mod tiktok_orders;
 mod tiktok_regions;
 mod tiktok_returns;
+mod tiktok_source;
 mod wix;
 mod woocommerce;

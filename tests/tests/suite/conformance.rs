@@ -596,4 +596,5 @@ conformance! {
     wix => SimStore::Wix,
     sfcc => SimStore::Sfcc,
     amazon => SimStore::Amazon,
+    tiktok_shop => SimStore::Tiktok,
 }

@@ -31,6 +31,7 @@ mod shopify_catalog;
 mod shops;
 mod stock;
 mod store_change;
+mod tiktok_source;
 mod tiktok_webhooks;
 mod webhook_abuse;
 mod wix;

@@ -70,6 +70,22 @@ impl Control {
         Ok(())
     }
 
+    /// Whether the store is another TikTok shop: orders take its stock and are shipped from
+    /// Seller Center, so the demo's buyers order on the second (GB) shop.
+    pub fn store_is_source_shop(&self) -> bool {
+        !self.store.holds_orders()
+    }
+
+    /// The shop the demo's buyers order on: the seeded shop, or the second one when the store
+    /// is a source TikTok shop (its listings there are the ones in another market).
+    fn buyers_shop(&self) -> &ControlClient {
+        if self.store_is_source_shop() {
+            self.shops.get(1).unwrap_or(&self.client)
+        } else {
+            &self.client
+        }
+    }
+
     /// A buyer places a paid order on TikTok; returns the TikTok order id.
     pub async fn place_order(&self, lines: &[(String, u32)]) -> anyhow::Result<String> {
         let order = NewTikTokOrder {
@@ -82,9 +98,14 @@ impl Control {
                 .collect(),
             ..NewTikTokOrder::default()
         };
-        let id = self.client.tiktok_create_order(&order).await?;
+        let id = self.buyers_shop().tiktok_create_order(&order).await?;
         anyhow::ensure!(!id.is_empty(), "The sandbox placed an order without an id");
         Ok(id)
+    }
+
+    /// A SKU's stock in the store.
+    pub async fn stock(&self, sku: &str) -> anyhow::Result<i64> {
+        self.store.stock(&self.client, sku).await
     }
 
     /// Set a SKU's available stock in the store.

@@ -98,6 +98,10 @@ pub struct DemoSummary {
     /// naming the SKUs, for Seller Center.
     #[serde(skip_serializing_if = "is_zero")]
     pub placed_blocked: usize,
+    /// Of those, how many took their units off the source shop's stock (the store is another
+    /// TikTok shop; the orders ship from Seller Center).
+    #[serde(skip)]
+    pub placed_taken_from_source: usize,
 }
 
 /// Something that failed, named for the merchant: what (a product's title, a failure's
@@ -117,7 +121,10 @@ impl DemoSummary {
     /// every product was listed, and nothing failed.
     pub fn succeeded(&self) -> bool {
         self.orders_placed > 0
-            && self.placed_shipped + self.placed_refunded + self.placed_blocked
+            && self.placed_shipped
+                + self.placed_refunded
+                + self.placed_blocked
+                + self.placed_taken_from_source
                 == self.orders_placed
             && self.orders_failed == 0
             && self.failed_listings.is_empty()
@@ -182,7 +189,16 @@ impl fmt::Display for DemoSummary {
         for failure in &self.open_failures {
             writeln!(f, "    {}: {}", failure.what, failure.why)?;
         }
-        let verdict = if self.succeeded() && self.placed_refunded > 0 {
+        if self.placed_taken_from_source > 0 {
+            writeln!(
+                f,
+                "  taken off the source shop:  {}",
+                self.placed_taken_from_source
+            )?;
+        }
+        let verdict = if self.succeeded() && self.placed_taken_from_source > 0 {
+            "every product listed; every order placed on the GB shop took its units off the US source shop's stock (ship them from Seller Center)"
+        } else if self.succeeded() && self.placed_refunded > 0 {
             "every product listed; every order placed on TikTok was fulfilled and its tracking pushed back, or refunded in the store and cancelled on TikTok"
         } else if self.succeeded() {
             "every product listed; every order placed on TikTok was fulfilled (store or Amazon) and its tracking pushed back"
@@ -388,6 +404,7 @@ pub async fn summarize(
     placed: &[String],
     refunded: &[String],
     blocked: &[String],
+    store_is_source_shop: bool,
 ) -> anyhow::Result<DemoSummary> {
     let (products, orders, failures) = tokio::try_join!(
         client.products(ctx(), ProductFilter::default()),
@@ -455,6 +472,15 @@ pub async fn summarize(
                 o.lines.iter().all(|l| reason.contains(&l.seller_sku))
             })
             .count(),
+        placed_taken_from_source: if store_is_source_shop {
+            orders
+                .iter()
+                .filter(|o| placed.contains(&o.tiktok_order_id))
+                .filter(|o| o.sync_state == OrderSyncState::InStore)
+                .count()
+        } else {
+            0
+        },
     })
 }
 
@@ -517,6 +543,7 @@ pub async fn run_headless(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         &placed_ids(&placed),
         &placed_ids(&refunded),
         &placed_ids(&blocked),
+        env.control.store_is_source_shop(),
     )
     .await;
     let failed = !matches!(&summary, Ok(s) if s.succeeded());
@@ -572,6 +599,7 @@ pub async fn run_console(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         &placed_ids(&placed),
         &placed_ids(&refunded),
         &placed_ids(&blocked),
+        env.control.store_is_source_shop(),
     )
     .await;
     env.shutdown(&*startup).await;
@@ -623,6 +651,7 @@ mod tests {
             placed_shipped: 4,
             placed_refunded: 0,
             placed_blocked: 0,
+            placed_taken_from_source: 0,
         };
         assert_eq!(
             summary.json_line(),
@@ -646,6 +675,17 @@ mod tests {
         assert!(
             one_blocked.succeeded(),
             "an FBM order blocked for Seller Center"
+        );
+        let from_source = DemoSummary {
+            placed_shipped: 0,
+            placed_taken_from_source: 4,
+            ..summary.clone()
+        };
+        assert!(from_source.succeeded());
+        assert!(
+            from_source
+                .to_string()
+                .contains("took its units off the US source shop")
         );
         assert!(!DemoSummary::default().succeeded());
     }

@@ -172,7 +172,9 @@ impl Scenario {
                         .iter()
                         .any(|p| p.status == ListingStatus::UnderReview);
                     let blocked = placed_ids(&self.blocked);
-                    if placing_done && all_settled(&orders, &placed, &blocked) && !reviewing {
+                    let source = self.control.store_is_source_shop();
+                    if placing_done && all_settled(&orders, &placed, &blocked, source) && !reviewing
+                    {
                         return Ok(());
                     }
                 }
@@ -383,7 +385,12 @@ impl Scenario {
     /// Play TikTok buyers: a few orders of one or two active SKUs each (one per call when
     /// paced). Stock already promised to earlier orders is left alone.
     async fn place_orders(&mut self, products: &[ProductView], already: usize) {
-        let mut stock = orderable_skus(products);
+        let shop = if self.control.store_is_source_shop() {
+            super::setup::more_shop_name(super::SECOND_REGION)
+        } else {
+            super::setup::SHOP.to_owned()
+        };
+        let mut stock = orderable_skus(products, &shop);
         if self.seller_center_skus.is_none() {
             match self.control.seller_center_skus().await {
                 Ok(skus) => self.seller_center_skus = Some(skus.into_iter().collect()),
@@ -538,8 +545,13 @@ impl Scenario {
         }
     }
 
-    /// Play the store's warehouse: ship orders the daemon created in the store.
+    /// Play the store's warehouse: ship orders the daemon created in the store. A source
+    /// TikTok shop ships nothing: say once what each order took off its stock.
     async fn fulfil(&mut self, orders: &[OrderView], placed: &[String]) {
+        if self.control.store_is_source_shop() {
+            self.report_taken(orders, placed).await;
+            return;
+        }
         let refunded = placed_ids(&self.refunded);
         for order in orders {
             if !placed.contains(&order.tiktok_order_id)
@@ -572,6 +584,30 @@ impl Scenario {
                 }
                 Err(error) => self.say(format!("Shipping store order {name} failed: {error:#}")),
             }
+        }
+    }
+
+    /// The source shop's stock each order lowered, once per order.
+    async fn report_taken(&mut self, orders: &[OrderView], placed: &[String]) {
+        for order in orders {
+            if !placed.contains(&order.tiktok_order_id)
+                || order.sync_state != OrderSyncState::InStore
+                || !self.fulfilled.insert(order.tiktok_order_id.clone())
+            {
+                continue;
+            }
+            let mut left = Vec::new();
+            for line in &order.lines {
+                match self.control.stock(&line.seller_sku).await {
+                    Ok(stock) => left.push(format!("{} now {stock}", line.seller_sku)),
+                    Err(error) => left.push(format!("{}: {error:#}", line.seller_sku)),
+                }
+            }
+            self.say(format!(
+                "Order {} took its units off the US source shop's stock ({}); it ships from the GB shop's Seller Center.",
+                order.tiktok_order_id,
+                left.join(", ")
+            ));
         }
     }
 
@@ -632,25 +668,32 @@ impl Scenario {
     }
 }
 
-/// Every placed order has reached an end state (Blocked, for an order expected blocked).
-fn all_settled(orders: &[OrderView], placed: &[String], blocked: &[String]) -> bool {
+/// Every placed order has reached an end state (Blocked, for an order expected blocked; for a
+/// source TikTok shop, its units taken: the order then ships from Seller Center).
+fn all_settled(
+    orders: &[OrderView],
+    placed: &[String],
+    blocked: &[String],
+    source_shop: bool,
+) -> bool {
     placed.iter().all(|id| {
         orders.iter().any(|o| {
             &o.tiktok_order_id == id
                 && (matches!(
                     o.sync_state,
                     OrderSyncState::Shipped | OrderSyncState::Failed | OrderSyncState::Cancelled
-                ) || (o.sync_state == OrderSyncState::Blocked && blocked.contains(id)))
+                ) || (o.sync_state == OrderSyncState::Blocked && blocked.contains(id))
+                    || (source_shop && o.sync_state == OrderSyncState::InStore))
         })
     })
 }
 
 /// SKUs of active listings that TikTok has stock for: (seller SKU, units available).
-/// Active SKUs of the seeded shop (where the demo's buyers order) with the stock TikTok shows.
-fn orderable_skus(products: &[ProductView]) -> Vec<(String, i64)> {
+/// Active SKUs of `shop` (where the demo's buyers order) with the stock TikTok shows.
+fn orderable_skus(products: &[ProductView], shop: &str) -> Vec<(String, i64)> {
     products
         .iter()
-        .filter(|p| p.status == ListingStatus::Active && p.shop == super::setup::SHOP)
+        .filter(|p| p.status == ListingStatus::Active && p.shop == shop)
         .flat_map(|p| p.skus.iter())
         .filter(|s| s.tiktok_sku_id.is_some())
         .map(|s| {

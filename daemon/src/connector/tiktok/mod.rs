@@ -11,7 +11,9 @@ mod inventory;
 mod listing;
 #[cfg(test)]
 mod proptests;
+mod source_read;
 pub mod status;
+pub use source_read::{SourceProduct, SourceSku};
 mod wire;
 
 use super::budget::{Budget, Priority};
