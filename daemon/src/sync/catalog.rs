@@ -140,21 +140,12 @@ async fn read_whole(
     engine: &Engine,
     org: &super::OrgRuntime,
 ) -> Result<Option<String>, StepFailure> {
-    let org_id = org.id;
     let mut newest: Option<String> = None;
     let mut batches = org.store.full_catalog();
     while let Some(batch) = batches.next().await {
         let products = batch.map_err(|e| catalog_failure(org, &e))?;
         newest = newest_of(newest, &products);
-        engine
-            .store
-            .call(move |tx| {
-                for product in &products {
-                    store::upsert_product(tx, org_id, product)?;
-                }
-                Ok(())
-            })
-            .await?;
+        record_products(engine, org.id, products).await?;
     }
     read_all_levels(engine, org).await?;
     Ok(newest)
@@ -167,7 +158,6 @@ async fn read_changed(
     org: &super::OrgRuntime,
     since: &str,
 ) -> Result<Option<String>, StepFailure> {
-    let org_id = org.id;
     let mut newest = since.to_owned();
     let mut cursor = None;
     loop {
@@ -182,21 +172,30 @@ async fn read_changed(
         if let Some(seen) = newest_of(None, &page.items) {
             newest = newest.max(seen);
         }
-        let products = page.items;
-        engine
-            .store
-            .call(move |tx| {
-                for product in &products {
-                    store::upsert_product(tx, org_id, product)?;
-                }
-                Ok(())
-            })
-            .await?;
+        record_products(engine, org.id, page.items).await?;
         match page.next {
             Some(next) => cursor = Some(next),
             None => return Ok(Some(newest)),
         }
     }
+}
+
+/// Record a batch of store products in one transaction.
+async fn record_products(
+    engine: &Engine,
+    org_id: i64,
+    products: Vec<connector::StoreProduct>,
+) -> Result<(), StepFailure> {
+    engine
+        .store
+        .call(move |tx| {
+            for product in &products {
+                store::upsert_product(tx, org_id, product)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
 }
 
 /// The later of `newest` and the products' `updated_at` (ISO-8601 in the store's one format,

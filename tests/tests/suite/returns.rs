@@ -9,7 +9,7 @@ use feedbridge_common::orders::OrderDetail;
 use feedbridge_common::returns::ReturnStatus;
 use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
 use feedbridge_sandbox::control::NewTikTokOrder;
-use feedbridge_sandbox::merchant::SimStore;
+use feedbridge_sandbox::merchant::{SimOrder, SimStore};
 use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig, WebhookMode};
 use feedbridge_tests::rig::{Rig, SHOP};
 use feedbridge_tests::{daemon_binary, wait_for};
@@ -194,6 +194,46 @@ async fn refunded_on_tiktok(rig: &Rig, tiktok_id: &str) -> anyhow::Result<String
     Ok(return_id)
 }
 
+/// With mirroring on, one TikTok order of the first SKU created in the store and shipped:
+/// the SKUs, the store stock before the order, the TikTok order id and the store order.
+async fn shipped_with_mirroring(
+    rig: &Rig,
+    store: SimStore,
+) -> anyhow::Result<(Vec<String>, i64, String, SimOrder)> {
+    let skus = rig.link_all(20).await?;
+    mirror_refunds(rig).await?;
+    let before = store.stock(&rig.control, &skus[0]).await?;
+    let id = rig
+        .control
+        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
+        .await?;
+    rig.wait_state(&id, OrderSyncState::InStore).await?;
+    let order = wait_for(&format!("the {} order", store.name()), WAIT, || async {
+        Ok(store.orders_for(&rig.control, &id).await?.pop())
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    store
+        .ship(&rig.control, &order.id, "UPS", "1Z999AA10123456784")
+        .await?;
+    rig.wait_state(&id, OrderSyncState::Shipped).await?;
+    Ok((skus, before, id, order))
+}
+
+/// The order's detail once its return request `request` is marked as mirrored to the store.
+async fn mirrored(rig: &Rig, tiktok_id: &str, request: &str) -> anyhow::Result<OrderDetail> {
+    wait_for("the request marked as mirrored", WAIT, || async {
+        let detail = detail(rig, tiktok_id).await?;
+        let marked = detail
+            .returns
+            .iter()
+            .any(|r| r.request.id == request && r.store_refunded_at.is_some());
+        Ok(marked.then_some(detail))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_mirroring_on_a_tiktok_refund_refunds_the_woocommerce_order_once() -> anyhow::Result<()>
 {
@@ -211,23 +251,7 @@ async fn with_mirroring_on_a_tiktok_refund_refunds_the_woocommerce_order_once() 
         |config| config,
     )
     .await?;
-    let skus = rig.link_all(20).await?;
-    mirror_refunds(&rig).await?;
-    let before = store.stock(&rig.control, &skus[0]).await?;
-    let id = rig
-        .control
-        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
-        .await?;
-    rig.wait_state(&id, OrderSyncState::InStore).await?;
-    let order = wait_for("the WooCommerce order", WAIT, || async {
-        Ok(store.orders_for(&rig.control, &id).await?.pop())
-    })
-    .await
-    .map_err(|e| rig.with_log(e))?;
-    store
-        .ship(&rig.control, &order.id, "UPS", "1Z999AA10123456784")
-        .await?;
-    rig.wait_state(&id, OrderSyncState::Shipped).await?;
+    let (skus, before, id, order) = shipped_with_mirroring(&rig, store).await?;
 
     let first = refunded_on_tiktok(&rig, &id).await?;
     let woo_id: u64 = order.id.parse()?;
@@ -237,16 +261,7 @@ async fn with_mirroring_on_a_tiktok_refund_refunds_the_woocommerce_order_once() 
     })
     .await
     .map_err(|e| rig.with_log(e))?;
-    let done = wait_for("the request marked as mirrored", WAIT, || async {
-        let detail = detail(&rig, &id).await?;
-        let marked = detail
-            .returns
-            .iter()
-            .any(|r| r.request.id == first && r.store_refunded_at.is_some());
-        Ok(marked.then_some(detail))
-    })
-    .await
-    .map_err(|e| rig.with_log(e))?;
+    let done = mirrored(&rig, &id, &first).await?;
     assert!(
         done.timeline
             .iter()
@@ -342,23 +357,7 @@ async fn with_mirroring_on_a_tiktok_refund_refunds_the_shopify_order_once_after_
         |config| config,
     )
     .await?;
-    let skus = rig.link_all(20).await?;
-    mirror_refunds(&rig).await?;
-    let before = store.stock(&rig.control, &skus[0]).await?;
-    let id = rig
-        .control
-        .tiktok_create_order(&NewTikTokOrder::single(&skus[0], 1))
-        .await?;
-    rig.wait_state(&id, OrderSyncState::InStore).await?;
-    let order = wait_for("the Shopify order", WAIT, || async {
-        Ok(store.orders_for(&rig.control, &id).await?.pop())
-    })
-    .await
-    .map_err(|e| rig.with_log(e))?;
-    store
-        .ship(&rig.control, &order.id, "UPS", "1Z999AA10123456784")
-        .await?;
-    rig.wait_state(&id, OrderSyncState::Shipped).await?;
+    let (skus, before, id, order) = shipped_with_mirroring(&rig, store).await?;
 
     rig.control
         .shopify_fault(&Fault {
@@ -368,16 +367,7 @@ async fn with_mirroring_on_a_tiktok_refund_refunds_the_shopify_order_once_after_
         })
         .await?;
     let first = refunded_on_tiktok(&rig, &id).await?;
-    let done = wait_for("the request marked as mirrored", WAIT, || async {
-        let detail = detail(&rig, &id).await?;
-        let marked = detail
-            .returns
-            .iter()
-            .any(|r| r.request.id == first && r.store_refunded_at.is_some());
-        Ok(marked.then_some(detail))
-    })
-    .await
-    .map_err(|e| rig.with_log(e))?;
+    let done = mirrored(&rig, &id, &first).await?;
     assert!(
         done.timeline
             .iter()
