@@ -3,7 +3,9 @@
 
 use feedbridge_common::{FailureKind, ListingStatus, OrderFilter, OrderSyncState, ProductFilter};
 use feedbridge_sandbox::control::{ControlClient, NewTikTokOrder};
-use feedbridge_tests::{Daemon, start_sandbox, wait_connected, wait_for, write_daemon_files};
+use feedbridge_tests::{
+    Daemon, start_sandbox, wait_catalog_adopted, wait_connected, wait_for, write_daemon_files,
+};
 use std::time::Duration;
 use tarpc::context;
 
@@ -153,6 +155,9 @@ async fn order_for_an_unlisted_sku_is_blocked_naming_it() -> anyhow::Result<()> 
         Ok((products.len() >= 2).then_some(products))
     })
     .await?;
+    // The first catalog read's adoption links TikTok products by SKU once; were it still queued
+    // at the restart, it would link the forgotten SKU back.
+    wait_catalog_adopted(&console).await?;
 
     // List both on TikTok, then forget the second locally: its SKU exists on TikTok (so the
     // buyer can order it) but not as one of our listings.
@@ -227,7 +232,7 @@ async fn order_for_an_unlisted_sku_is_blocked_naming_it() -> anyhow::Result<()> 
 }
 
 /// Drop our record of a listing's TikTok product, as if it had been listed on TikTok by hand
-/// and never linked to the store product (linking comes with the catalog work).
+/// after the first catalog read's adoption and never linked to the store product.
 fn forget_listing(dir: &std::path::Path, listing_id: i64) -> anyhow::Result<()> {
     let conn = rusqlite::Connection::open(dir.join("feedbridge.sqlite"))?;
     conn.execute(
