@@ -7,6 +7,7 @@
 
 use crate::store_fixtures::{new_order, variant_by_sku};
 use feedbridge_common::config::{Config, Secrets, StorePlatform};
+use feedbridge_common::timestamps;
 use feedbridge_daemon::clock::{Clock, SystemClock};
 use feedbridge_daemon::connector::store_platform::{StoreSetup, connector_for};
 use feedbridge_daemon::connector::{ConnectorError, StoreProduct, Storefront, http};
@@ -279,4 +280,55 @@ async fn a_crash_between_the_ledger_and_the_shop_is_settled_once() {
     source.store.create_order(&order).await.unwrap();
     assert_eq!(stock(&source, &variant.sku).await, now - 1);
     drop(source.sb);
+}
+
+#[tokio::test]
+async fn a_poll_between_whole_reads_reads_only_products_updated_since() {
+    let source = connect().await;
+    let products = catalog(source.store.as_ref()).await;
+    let newest = products.iter().map(|p| p.updated_at.clone()).max().unwrap();
+    let changed = &products[1].variants[0];
+    SimStore::Tiktok
+        .set_price(&source.control, &changed.sku, "7.77")
+        .await
+        .unwrap();
+
+    let page = source
+        .store
+        .products_changed_since(&newest, None)
+        .await
+        .unwrap()
+        .expect("the source shop reads changes");
+    let read = page
+        .items
+        .iter()
+        .flat_map(|p| &p.variants)
+        .find(|v| v.id == changed.id)
+        .expect("the repriced product is among the changed ones");
+    assert_eq!(read.price.to_string(), "7.77");
+
+    // Nothing changed a day after the newest change: one search call, no product read.
+    let newest_secs = timestamps::unix_secs(timestamps::parse_rfc3339(&newest).unwrap());
+    let later = timestamps::rfc3339_of_unix(newest_secs + 86_400);
+    let reads_before = product_reads(&source).await;
+    let none = source
+        .store
+        .products_changed_since(&later, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(none.items.is_empty() && none.next.is_none(), "{none:?}");
+    assert_eq!(product_reads(&source).await, reads_before);
+}
+
+/// Whole-product reads (`GET /product/202309/products/{id}`) the source shop answered.
+async fn product_reads(source: &Source) -> usize {
+    source
+        .control
+        .tiktok_source_calls()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.method == "GET" && c.path.starts_with("/product/202309/products/"))
+        .count()
 }

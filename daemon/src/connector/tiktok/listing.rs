@@ -162,16 +162,21 @@ impl TikTokClient {
         })
     }
 
-    /// One page of the shop's products of any status (`status: ALL`, no SKU filter).
+    /// One page of the shop's products of any status (`status: ALL`, no SKU filter); with
+    /// `updated_since` (Unix seconds) only those TikTok updated at or after it.
     pub(super) async fn all_products_page(
         &self,
         cursor: Option<String>,
+        updated_since: Option<i64>,
     ) -> ConnectorResult<Page<ShopProduct>> {
         let mut query = vec![("page_size".to_owned(), PRODUCT_PAGE_SIZE.to_owned())];
         if let Some(token) = cursor.filter(|c| !c.is_empty()) {
             query.push(("page_token".into(), token));
         }
-        let body = json!({ "status": "ALL" });
+        let body = match updated_since {
+            Some(since) => json!({ "status": "ALL", "update_time_ge": since }),
+            None => json!({ "status": "ALL" }),
+        };
         let data: ListedPage = self
             .call(
                 Method::POST,

@@ -1240,7 +1240,7 @@ impl TikTokShop for TikTokClient {
         &self,
         cursor: Option<String>,
     ) -> ConnectorResult<Page<super::ShopProduct>> {
-        self.all_products_page(cursor).await
+        self.all_products_page(cursor, None).await
     }
 
     async fn upload_description_image(

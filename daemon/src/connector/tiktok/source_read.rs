@@ -4,7 +4,7 @@
 
 use super::wire::{de_decimal, de_i64, de_string};
 use super::{Scope, TikTokClient, path_segment};
-use crate::connector::{ConnectorError, ConnectorResult, Measures};
+use crate::connector::{ConnectorError, ConnectorResult, Measures, Page, ShopProduct};
 use feedbridge_common::measure::{LengthUnit, WeightUnit, parse_figure};
 use reqwest::Method;
 use rust_decimal::Decimal;
@@ -250,6 +250,16 @@ impl TikTokClient {
             Err(error) if is_not_found(&error) => Ok(None),
             Err(error) => Err(error),
         }
+    }
+
+    /// One page of the shop's products (any status) TikTok updated at or after `since` (Unix
+    /// seconds; a price or stock change moves a product's `update_time`).
+    pub async fn products_updated_since(
+        &self,
+        since: i64,
+        cursor: Option<String>,
+    ) -> ConnectorResult<Page<ShopProduct>> {
+        self.all_products_page(cursor, Some(since)).await
     }
 }
 

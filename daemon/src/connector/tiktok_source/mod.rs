@@ -23,13 +23,13 @@ pub use platform::TikTokSourcePlatform;
 use super::tiktok::{SourceProduct, TikTokClient};
 use super::{
     ConnectorError, ConnectorResult, ItemLevels, NewStoreFulfilment, NewStoreOrder, Page,
-    ShipmentProgress, SkuStock, StoreFulfilment, StoreInfo, StoreOrderRef, StoreOrderUpdate,
-    StoreProduct, StoreVariant, Storefront, TikTokShop,
+    ShipmentProgress, ShopProduct, SkuStock, StoreFulfilment, StoreInfo, StoreOrderRef,
+    StoreOrderUpdate, StoreProduct, StoreVariant, Storefront, TikTokShop,
 };
 use crate::clock::Clock;
 use crate::store::{self, MoveKind, MoveState, SourceMove, SourceShop, StockMove, Store};
 use async_trait::async_trait;
-use feedbridge_common::timestamps::rfc3339_of_unix;
+use feedbridge_common::timestamps::{parse_rfc3339, rfc3339_of_unix, unix_secs};
 use moves::Resolution;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -252,6 +252,23 @@ impl TikTokSourceStore {
         .await
     }
 
+    /// The live products of a search page, each read whole (the search omits images,
+    /// attributes and measures); a product deactivated since is left out.
+    async fn live_products(&self, page: Page<ShopProduct>) -> ConnectorResult<Page<StoreProduct>> {
+        let mut items = Vec::new();
+        for listed in page.items.iter().filter(|p| p.status == LIVE) {
+            if let Some(product) = self.client.source_product(&listed.id).await?
+                && product.status == LIVE
+            {
+                items.push(store_product(product));
+            }
+        }
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
     fn order_ref(&self, order: &str, deduction: &SourceMove) -> StoreOrderRef {
         let units: i64 = deduction.moves.iter().map(StockMove::taken).sum();
         StoreOrderRef {
@@ -281,18 +298,23 @@ impl Storefront for TikTokSourceStore {
 
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
         let page = self.client.shop_products(cursor).await?;
-        let mut items = Vec::new();
-        for listed in page.items.iter().filter(|p| p.status == LIVE) {
-            if let Some(product) = self.client.source_product(&listed.id).await?
-                && product.status == LIVE
-            {
-                items.push(store_product(product));
-            }
-        }
-        Ok(Page {
-            items,
-            next: page.next,
-        })
+        self.live_products(page).await
+    }
+
+    /// Between whole reads a poll asks TikTok for the products updated since the newest change
+    /// seen, so an unchanged catalog costs one search call, not a read of every product.
+    async fn products_changed_since(
+        &self,
+        since: &str,
+        cursor: Option<String>,
+    ) -> ConnectorResult<Option<Page<StoreProduct>>> {
+        let since = parse_rfc3339(since).map(unix_secs).ok_or_else(|| {
+            rejected(format!(
+                "The catalog cursor {since:?} is not a time; the next whole read sets it again"
+            ))
+        })?;
+        let page = self.client.products_updated_since(since, cursor).await?;
+        self.live_products(page).await.map(Some)
     }
 
     async fn find_order(&self, tiktok_order_id: &str) -> ConnectorResult<Option<StoreOrderRef>> {
