@@ -12,7 +12,7 @@
 use crate::clock::Clock;
 use feedbridge_common::config::{Config, Secrets, StorePlatform};
 use feedbridge_common::rpc::RpcError;
-use feedbridge_common::store_change::StoreChange;
+use feedbridge_common::store_change::{StoreChange, parse_store_setting};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -122,6 +122,10 @@ pub fn edit_files(
     store["shop_domain"] = value(domain);
     if let Some(api_base) = api_base {
         store["api_base"] = value(api_base);
+    }
+    for (key, setting) in &change.settings {
+        let (key, setting) = parse_store_setting(&format!("{key}={setting}")).map_err(invalid)?;
+        store[key.as_str()] = value(setting);
     }
     let index = org_index(&config, org);
     let old_platform = index.and_then(|i| current_platform(&config, i));
@@ -440,6 +444,7 @@ mod tests {
                 "consumer_key = \"ck_new\"\nconsumer_secret = \"cs_new\"\nwebhook_secret = \"wh\"\n",
             ),
             replace,
+            settings: Vec::new(),
         }
     }
 
@@ -515,6 +520,40 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(missing, RpcError::NotFound(_)), "{missing}");
+    }
+
+    #[test]
+    fn an_amazon_store_takes_its_marketplace_and_seller_as_settings() {
+        let amazon = StoreChange {
+            platform: "amazon".into(),
+            url: "https://sellingpartnerapi-na.amazon.com".into(),
+            credentials: Secret::new(
+                "client_id = \"amzn1.application-oa2-client.1\"\nclient_secret = \"cs\"\nrefresh_token = \"Atzr|1\"\n",
+            ),
+            settings: vec![
+                ("marketplace_id".into(), "ATVPDKIKX0DER".into()),
+                ("seller_id".into(), "A2SELLER0TOKEN".into()),
+            ],
+            ..change("acme", true)
+        };
+        let (config, secrets) =
+            edit_files(CONFIG, SECRETS, &amazon, StorePlatform::Amazon).unwrap();
+        let (parsed_config, _) = parsed(&config, &secrets);
+        let store = parsed_config.organizations[0].store.clone().unwrap();
+        assert_eq!(store.platform, StorePlatform::Amazon);
+        assert_eq!(store.marketplace_id.as_deref(), Some("ATVPDKIKX0DER"));
+        assert_eq!(store.seller_id.as_deref(), Some("A2SELLER0TOKEN"));
+
+        let mut unknown = amazon;
+        unknown
+            .settings
+            .push(("shop_domain".into(), "elsewhere".into()));
+        let refused = edit_files(CONFIG, SECRETS, &unknown, StorePlatform::Amazon).unwrap_err();
+        assert!(matches!(refused, RpcError::Invalid(_)), "{refused}");
+        assert!(
+            refused.to_string().contains("not a store setting"),
+            "{refused}"
+        );
     }
 
     #[test]

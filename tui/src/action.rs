@@ -204,6 +204,7 @@ pub enum Request {
         organization: String,
         platform: String,
         url: String,
+        settings: Vec<(String, String)>,
         credentials: Credentials,
         replace: bool,
     },

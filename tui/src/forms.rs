@@ -6,6 +6,7 @@
 use crate::action::{Credentials, Request};
 use feedbridge_common::compliance::SizeChartTemplate;
 use feedbridge_common::secret::Secret;
+use feedbridge_common::store_change::parse_store_setting;
 use feedbridge_common::stores::StorePlatform;
 
 /// Choosing a listing's size chart from its shop's TikTok templates: typing narrows the list
@@ -110,16 +111,18 @@ pub enum StoreField {
     Action,
     Platform,
     Url,
+    Settings,
     CredentialFile,
     Credentials,
 }
 
 impl StoreField {
-    pub const ALL: [StoreField; 6] = [
+    pub const ALL: [StoreField; 7] = [
         Self::Organization,
         Self::Action,
         Self::Platform,
         Self::Url,
+        Self::Settings,
         Self::CredentialFile,
         Self::Credentials,
     ];
@@ -130,6 +133,7 @@ impl StoreField {
             Self::Action => "Change",
             Self::Platform => "Platform",
             Self::Url => "Store URL",
+            Self::Settings => "Settings",
             Self::CredentialFile => "Credentials file",
             Self::Credentials => "Credentials (typed)",
         }
@@ -149,6 +153,8 @@ pub struct StoreForm {
     pub action: StoreAction,
     pub platform: StorePlatform,
     pub url: String,
+    /// Store settings besides the address, typed as `key=value; key=value`.
+    pub settings: String,
     pub credential_file: String,
     pub credentials: Secret,
     pub selected: usize,
@@ -178,6 +184,7 @@ impl StoreForm {
             },
             platform: current.unwrap_or(StorePlatform::ALL[0]),
             url: String::new(),
+            settings: String::new(),
             credential_file: String::new(),
             credentials: Secret::default(),
             selected: 0,
@@ -234,6 +241,7 @@ impl StoreForm {
         self.editing = Some(match field {
             StoreField::Organization => self.organization.clone(),
             StoreField::Url => self.url.clone(),
+            StoreField::Settings => self.settings.clone(),
             StoreField::CredentialFile => self.credential_file.clone(),
             _ => String::new(),
         });
@@ -247,6 +255,7 @@ impl StoreForm {
         match self.field() {
             StoreField::Organization => self.organization = text.trim().to_owned(),
             StoreField::Url => self.url = text.trim().to_owned(),
+            StoreField::Settings => self.settings = text.trim().to_owned(),
             StoreField::CredentialFile => self.credential_file = text.trim().to_owned(),
             StoreField::Credentials => self.credentials = Secret::new(text),
             StoreField::Action | StoreField::Platform => {}
@@ -302,10 +311,15 @@ impl StoreForm {
                     );
                 }
             };
+            let settings = match store_settings(&self.settings) {
+                Ok(settings) => settings,
+                Err(why) => return refused(self, why),
+            };
             Request::StoreConnect {
                 organization: self.organization.clone(),
                 platform: self.platform.as_str().to_owned(),
                 url: self.url.clone(),
+                settings,
                 credentials,
                 replace: self.action == StoreAction::Replace,
             }
@@ -323,6 +337,16 @@ impl StoreForm {
         }
         self.answer = Some(result);
     }
+}
+
+/// Typed `key=value; key=value` store settings (Amazon's `marketplace_id`, `seller_id`, ...).
+pub fn store_settings(typed: &str) -> Result<Vec<(String, String)>, String> {
+    typed
+        .split(';')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| parse_store_setting(pair).map_err(|why| format!("Settings: {why}.")))
+        .collect()
 }
 
 /// Typed `key=value; key=value` as the secrets file's `key = "value"` lines (TOML strings).
@@ -448,7 +472,7 @@ mod tests {
             .push_str("https://acme.myshopify.com ");
         form.commit();
         assert!(form.save().unwrap_err().contains("Give the credentials"));
-        form.selected = 5;
+        form.selected = 6;
         form.edit();
         form.input_mut().unwrap().push_str("access_token=shpat_9");
         form.commit();
@@ -460,6 +484,7 @@ mod tests {
                 platform: "shopify".into(),
                 url: "https://acme.myshopify.com".into(),
                 credentials: Credentials::Typed(Secret::new("access_token = \"shpat_9\"\n")),
+                settings: Vec::new(),
                 replace: true,
             }
         );

@@ -239,6 +239,7 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
             organization,
             platform,
             url,
+            settings,
             credentials,
             replace,
         } => {
@@ -250,6 +251,7 @@ pub async fn perform(client: &ConsoleClient, socket: &Path, request: Request) ->
                         url,
                         credentials,
                         replace,
+                        settings,
                     };
                     flat(client.store_connect(long_ctx(), change).await)
                 }

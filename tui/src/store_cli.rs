@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand};
 use feedbridge_common::secret::Secret;
-use feedbridge_common::store_change::StoreChange;
+use feedbridge_common::store_change::{StoreChange, parse_store_setting};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -33,6 +33,10 @@ pub struct StoreTarget {
     /// (e.g. `access_token = "shpat_..."` for Shopify); `-` reads them from stdin.
     #[arg(long, value_name = "FILE")]
     pub credential_file: PathBuf,
+    /// A store setting besides the address, as KEY=VALUE; repeat for more. An Amazon store
+    /// needs `--set marketplace_id=ATVPDKIKX0DER --set seller_id=<merchant token>`.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_store_setting)]
+    pub settings: Vec<(String, String)>,
 }
 
 /// The change to send, with the credentials read from their file or stdin.
@@ -61,5 +65,6 @@ pub fn store_change(
         url: target.url,
         credentials: Secret::new(credentials),
         replace,
+        settings: target.settings,
     })
 }

@@ -115,6 +115,12 @@ pub fn draw_store_form(frame: &mut Frame, area: Rect, form: &StoreForm) {
         )
         .dark_gray(),
     );
+    lines.push(
+        Line::raw(
+            "Settings: only where the platform needs them, as key=value; key=value (Amazon: marketplace_id=ATVPDKIKX0DER; seller_id=<merchant token>).",
+        )
+        .dark_gray(),
+    );
     if form.saving {
         lines.push(Line::raw("Checking the store…").cyan());
     } else if let Some(answer) = &form.answer {
@@ -137,6 +143,7 @@ fn value_span(form: &StoreForm, field: StoreField) -> Span<'static> {
         StoreField::Action => form.action.label().to_owned(),
         StoreField::Platform => format!("{} (Enter: next)", form.platform.label()),
         StoreField::Url => form.url.clone(),
+        StoreField::Settings => form.settings.clone(),
         StoreField::CredentialFile => form.credential_file.clone(),
         StoreField::Credentials if !form.credentials.is_empty() => "•••••• (kept)".into(),
         StoreField::Credentials => String::new(),

@@ -177,8 +177,9 @@ async fn shift_c_connects_a_store_with_masked_credentials_and_shows_refusals() {
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "https://other.myshopify.com");
     press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Down);
-    press(&mut app, KeyCode::Down);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Down);
+    }
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "access_token=shpat_secret");
     let typing = render(&app, 110, 22);

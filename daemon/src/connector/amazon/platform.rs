@@ -40,7 +40,17 @@ impl StorePlatformConnector for AmazonStorePlatform {
                 setup.org.name
             )
         })?;
-        let seller_id = setup.store.seller_id.clone().unwrap_or_default();
+        let seller_id = setup
+            .store
+            .seller_id
+            .clone()
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "Organization \"{}\": the Amazon store needs seller_id = \"<merchant token>\" in [organization.store] (Seller Central → Settings → Account Info → Merchant Token)",
+                    setup.org.name
+                )
+            })?;
         let settings = AmazonSettings {
             api_base: account.api_base(),
             token_url: account.token_url(),
