@@ -138,7 +138,8 @@ impl PrestaShopClient {
         if fresh {
             *lock(&self.vocabulary) = None;
         }
-        match lock(&self.vocabulary).clone() {
+        let known = lock(&self.vocabulary).clone();
+        match known {
             Some(known) if known.covers(products) => return Ok(known),
             None if !names_any(products) => return Ok(Arc::default()),
             _ => {}
