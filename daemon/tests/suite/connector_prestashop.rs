@@ -424,3 +424,178 @@ async fn refusals_name_prestashop_the_field_and_the_fix() {
         "{error}"
     );
 }
+
+/// How many times the simulator answered `GET {path}` (the path exactly).
+async fn reads_of(control: &ControlClient, path: &str) -> usize {
+    control
+        .prestashop_calls()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.method == "GET" && c.path == path)
+        .count()
+}
+
+/// Rules read a product's features (fields named by the feature), its brand (the vendor) and
+/// its tags. The names come from `product_features`, `product_feature_values` and `tags`, read
+/// once per catalog read (not per page or product), and again when a product names a value the
+/// last read did not have.
+#[tokio::test]
+async fn features_the_brand_and_tags_are_the_products_facts() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 104,
+        variants_per_product: Some(2),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let (products, pages) = all_products(&client).await;
+    assert_eq!(pages, 2);
+    let tee = products
+        .iter()
+        .find(|p| p.title.starts_with("Classic Cotton Tee"))
+        .unwrap();
+    assert_eq!(
+        tee.facts.fields,
+        [("Material".to_owned(), "Cotton".to_owned())]
+    );
+    assert_eq!(tee.facts.vendor.as_deref(), Some("Feedbridge Basics"));
+    assert!(
+        tee.facts.tags.iter().any(|t| t == "pattern:Striped"),
+        "{:?}",
+        tee.facts.tags
+    );
+    for path in [
+        "/api/product_features",
+        "/api/product_feature_values",
+        "/api/tags",
+    ] {
+        assert_eq!(reads_of(&control, path).await, 1, "{path}");
+    }
+    assert_eq!(reads_of(&control, "/api/manufacturers").await, 0);
+
+    // One product read: the names are known, nothing read again.
+    assert_eq!(&client.product(&tee.id).await.unwrap().unwrap(), tee);
+    assert_eq!(reads_of(&control, "/api/product_features").await, 1);
+
+    // The merchant adds a feature the last read lacked: the next product read names it.
+    control
+        .prestashop_add_feature(tee.id.parse().unwrap(), "Care", "Hand wash")
+        .await
+        .unwrap();
+    let again = client.product(&tee.id).await.unwrap().unwrap();
+    assert_eq!(
+        again.facts.fields,
+        [
+            ("Material".to_owned(), "Cotton".to_owned()),
+            ("Care".to_owned(), "Hand wash".to_owned()),
+        ]
+    );
+    assert_eq!(reads_of(&control, "/api/product_feature_values").await, 2);
+}
+
+/// The stock of one SKU as the merchant sees it.
+async fn merchant_stock(control: &ControlClient, sku: &str) -> i64 {
+    control
+        .prestashop_products()
+        .await
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["skus"].as_array().cloned().unwrap_or_default())
+        .find(|s| s["sku"] == sku)
+        .and_then(|s| s["quantity"].as_i64())
+        .unwrap()
+}
+
+async fn order_view(control: &ControlClient, id: &str) -> PrestaShopOrder {
+    control
+        .prestashop_orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.id.to_string() == id)
+        .unwrap()
+}
+
+fn count(messages: &[String], start: &str) -> usize {
+    messages.iter().filter(|m| m.starts_with(start)).count()
+}
+
+/// TikTok refunded the buyer: the order moves to the shop's Refunded state (found by its
+/// template; the simulator's ids are not the stock ones) and reads back refunded; its units go
+/// back once. A second call changes nothing, a lost answer on the stock write is retried without
+/// a second restock, restock off leaves the stock, and a refund the merchant made is left alone.
+#[tokio::test]
+async fn a_refund_moves_the_order_to_refunded_and_restocks_once() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 1,
+        variants_per_product: Some(2),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let (products, _) = all_products(&client).await;
+    let variant = stocked(&products, 8).clone();
+    let order = |n: u32, quantity: u32| {
+        crate::store_fixtures::new_order(&format!("57600000000000040{n}"), &[(&variant, quantity)])
+    };
+    let a = client.create_order(&order(1, 2)).await.unwrap();
+    let b = client.create_order(&order(2, 1)).await.unwrap();
+    let c = client.create_order(&order(3, 1)).await.unwrap();
+    let d = client.create_order(&order(4, 1)).await.unwrap();
+    let sold = merchant_stock(&control, &variant.sku).await;
+
+    assert!(client.refund_order(&a.id, true).await.unwrap());
+    assert_eq!(merchant_stock(&control, &variant.sku).await, sold + 2);
+    let update = client.order_update(&a.id).await.unwrap().unwrap();
+    assert!(update.refunded && update.cancelled);
+    let view = order_view(&control, &a.id).await;
+    assert_eq!((view.state.as_str(), view.refunded), ("Refunded", true));
+    assert_eq!(
+        count(&view.messages, "Refunded on TikTok Shop (feedbridge)"),
+        1
+    );
+    assert_eq!(count(&view.messages, "Back in stock"), 1);
+    // Again: already refunded by us, every line back; nothing more.
+    assert!(client.refund_order(&a.id, true).await.unwrap());
+    assert_eq!(merchant_stock(&control, &variant.sku).await, sold + 2);
+    assert_eq!(order_view(&control, &a.id).await.messages, view.messages);
+
+    // The stock write's answer is lost: the retry finds the line's record and does not add again.
+    control
+        .prestashop_fault(&Fault {
+            path_contains: "PUT /api/stock_availables".into(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    let error = client.refund_order(&b.id, true).await.unwrap_err();
+    assert!(error.is_transient(), "{error}");
+    assert!(client.refund_order(&b.id, true).await.unwrap());
+    assert_eq!(merchant_stock(&control, &variant.sku).await, sold + 3);
+    assert_eq!(
+        count(&order_view(&control, &b.id).await.messages, "Back in stock"),
+        1
+    );
+
+    // Restock off: refunded, the unit stays sold.
+    assert!(client.refund_order(&c.id, false).await.unwrap());
+    assert!(order_view(&control, &c.id).await.refunded);
+    assert_eq!(merchant_stock(&control, &variant.sku).await, sold + 3);
+
+    // Refunded by the merchant in the back office: left as it is.
+    control
+        .prestashop_refund(d.id.parse().unwrap())
+        .await
+        .unwrap();
+    let before = order_view(&control, &d.id).await.messages;
+    assert!(client.refund_order(&d.id, true).await.unwrap());
+    assert_eq!(order_view(&control, &d.id).await.messages, before);
+    assert_eq!(merchant_stock(&control, &variant.sku).await, sold + 3);
+
+    let error = client.refund_order("99999", true).await.unwrap_err();
+    assert!(error.to_string().contains("no order 99999"), "{error}");
+}

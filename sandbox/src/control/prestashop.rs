@@ -83,6 +83,21 @@ impl ControlClient {
         self.send(self.http.delete(&url), url).await
     }
 
+    /// Catalog > Products > product > Details > Features: adds the feature value (the feature
+    /// and the value made if missing) to the product, which is saved.
+    pub async fn prestashop_add_feature(
+        &self,
+        product: u64,
+        feature: &str,
+        value: &str,
+    ) -> Result<Value, ControlError> {
+        self.post(
+            format!("{}/_sandbox/products/{product}/features", self.prestashop()),
+            &json!({"feature": feature, "value": value}),
+        )
+        .await
+    }
+
     pub async fn prestashop_orders(&self) -> Result<Vec<PrestaShopOrder>, ControlError> {
         let url = format!("{}/_sandbox/orders", self.prestashop());
         let v: Value = self.get(url.clone()).await?;

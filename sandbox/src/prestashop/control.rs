@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::PrestaShop;
-use super::model::{CANCELED, REFUNDED, SHIPPED, State, dec, num, rows, s, text};
+use super::model::{CANCELED, REFUNDED, SHIPPED, State, dec, num, push_assoc, rows, s, text};
 use crate::common::{Fault, lock};
 
 /// How our orders carry the TikTok order id: the delivery address alias starts with it.
@@ -28,6 +28,7 @@ pub(crate) fn routes() -> Router<Arc<PrestaShop>> {
     Router::new()
         .route("/_sandbox/products", get(all_products))
         .route("/_sandbox/products/{id}", delete(delete_product))
+        .route("/_sandbox/products/{id}/features", post(add_feature))
         .route("/_sandbox/stock", post(set_stock))
         .route("/_sandbox/price", post(set_price))
         .route("/_sandbox/orders", get(all_orders))
@@ -148,6 +149,35 @@ async fn set_price(
         p.insert("date_upd".into(), s(now));
     }
     Json(json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct FeatureBody {
+    feature: String,
+    value: String,
+}
+
+/// The product's features gain a value (the feature and value made if missing); it is saved.
+async fn add_feature(
+    AxState(shop): AxState<Arc<PrestaShop>>,
+    Path(id): Path<u64>,
+    Json(body): Json<FeatureBody>,
+) -> Response {
+    let mut st = lock(&shop.state);
+    if st.get("products", id).is_none() {
+        return err(StatusCode::NOT_FOUND, format!("no product {id}"));
+    }
+    let (feature, value) = st.feature_value(&body.feature, &body.value);
+    let now = st.tick();
+    if let Some(p) = st.get_mut("products", id) {
+        push_assoc(
+            p,
+            "product_features",
+            json!({"id": feature.to_string(), "id_feature_value": value.to_string()}),
+        );
+        p.insert("date_upd".into(), s(now));
+    }
+    Json(json!({"ok": true, "id_feature": feature, "id_feature_value": value})).into_response()
 }
 
 /// Deletes a product with its combinations and stock rows.

@@ -12,6 +12,14 @@
 //! `output_format=JSON` (or the `Output-Format: JSON` header): `id` a number, every other
 //! scalar a string, an empty list `[]`. Control routes live under `/_sandbox/`.
 //!
+//! Products carry their features (`associations.product_features`: feature id and value id,
+//! named in `product_features` / `product_feature_values`), their brand (`id_manufacturer`,
+//! `manufacturer_name` computed at each read as `getWsManufacturerName` does; `manufacturers`)
+//! and tags (`associations.tags`, `tags` with their language), seeded from the shared catalog's
+//! materials (feature "Material"), vendor and tags. An order history's state change runs
+//! `OrderHistory::changeIdOrderState`: the order takes the state; only Canceled puts the units
+//! back, so a move to Refunded leaves stock to whoever refunds.
+//!
 //! Deviations (documented): one shop, one language (1), one currency (USD), no taxes, no cart
 //! rules, no specific prices; "My carrier" costs 7.00 per order, "Click and collect" is free;
 //! `PS_TIMEZONE` is UTC; order states are the stock ones with ids shifted by two (a shop whose
@@ -488,14 +496,16 @@ fn handle(
             let (found, display) = api::list(&st, resource, query)?;
             Ok(Answer::Many(
                 resource,
-                found.into_iter().cloned().collect(),
+                found
+                    .into_iter()
+                    .map(|e| st.present(resource.name, e))
+                    .collect(),
                 display,
             ))
         }
         ("GET" | "HEAD", Some(id)) => st
             .get(resource.name, id)
-            .cloned()
-            .map(|e| Answer::One(resource, e, StatusCode::OK))
+            .map(|e| Answer::One(resource, st.present(resource.name, e), StatusCode::OK))
             .ok_or_else(ApiError::not_found),
         ("POST", Some(_)) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -531,7 +541,7 @@ fn handle(
             };
             let e = st
                 .get(resource.name, saved)
-                .cloned()
+                .map(|e| st.present(resource.name, e))
                 .ok_or_else(ApiError::not_found)?;
             Ok(Answer::One(
                 resource,

@@ -360,6 +360,82 @@ impl State {
         id
     }
 
+    /// The brand named so (Catalog > Brands & Suppliers), added the first time.
+    fn manufacturer(&mut self, name: &str) -> u64 {
+        if let Some(id) = self
+            .all("manufacturers")
+            .find(|m| text(m, "name") == name)
+            .map(|m| num(m, "id"))
+        {
+            return id;
+        }
+        let now = ps_date(self.clock_ms);
+        let mut m = row(&[
+            ("active", "1"),
+            ("link_rewrite", &crate::catalog_seed::slug(name)),
+            ("name", name),
+            ("date_add", &now),
+            ("date_upd", &now),
+        ]);
+        m.insert("description".into(), lang(""));
+        m.insert("short_description".into(), lang(""));
+        self.insert("manufacturers", m)
+    }
+
+    /// `(feature id, value id)` of a predefined feature value (Catalog > Attributes & Features
+    /// > Features), both added the first time.
+    pub(crate) fn feature_value(&mut self, feature: &str, value: &str) -> (u64, u64) {
+        let found = self
+            .all("product_features")
+            .find(|f| text(f, "name") == feature)
+            .map(|f| num(f, "id"));
+        let feature_id = match found {
+            Some(id) => id,
+            None => {
+                let position = self.all("product_features").count().to_string();
+                let mut f = row(&[("position", &position)]);
+                f.insert("name".into(), lang(feature));
+                self.insert("product_features", f)
+            }
+        };
+        if let Some(id) = self
+            .all("product_feature_values")
+            .find(|v| num(v, "id_feature") == feature_id && text(v, "value") == value)
+            .map(|v| num(v, "id"))
+        {
+            return (feature_id, id);
+        }
+        let mut v = row(&[("id_feature", &feature_id.to_string()), ("custom", "0")]);
+        v.insert("value".into(), lang(value));
+        (feature_id, self.insert("product_feature_values", v))
+    }
+
+    /// A tag in the shop's language (`Tag::addTags`), added the first time.
+    fn tag(&mut self, name: &str) -> u64 {
+        if let Some(id) = self
+            .all("tags")
+            .find(|t| text(t, "name") == name && num(t, "id_lang") == 1)
+            .map(|t| num(t, "id"))
+        {
+            return id;
+        }
+        self.insert("tags", row(&[("id_lang", "1"), ("name", name)]))
+    }
+
+    /// An entity as the webservice shows it: virtual fields (a product's `manufacturer_name`,
+    /// `getWsManufacturerName`) computed at the read.
+    pub(crate) fn present(&self, resource: &str, e: &Entity) -> Entity {
+        let mut e = e.clone();
+        if resource == "products" {
+            let brand = self
+                .get("manufacturers", num(&e, "id_manufacturer"))
+                .map(|m| text(m, "name"))
+                .unwrap_or_default();
+            e.insert("manufacturer_name".into(), s(brand));
+        }
+        e
+    }
+
     fn seed_product(&mut self, p: SeedProduct) {
         let kilograms = |grams: u32| format!("{:.6}", Decimal::new(i64::from(grams), 3));
         let kilograms_impact = |grams: Option<u32>, base: Option<u32>| {
@@ -440,7 +516,28 @@ impl State {
         product.insert("link_rewrite".into(), lang(&p.handle));
         product.insert("description".into(), lang(&p.description_html));
         product.insert("description_short".into(), lang(""));
-        product.insert("associations".into(), json!({"categories": [{"id": "2"}]}));
+        // The seed's vendor is the brand, its materials the feature "Material", its tags tags.
+        if !p.vendor.trim().is_empty() {
+            let brand = self.manufacturer(p.vendor.trim());
+            product.insert("id_manufacturer".into(), s(brand));
+        }
+        let features: Vec<Value> = p
+            .materials
+            .iter()
+            .map(|m| {
+                let (feature, value) = self.feature_value("Material", m);
+                json!({"id": feature.to_string(), "id_feature_value": value.to_string()})
+            })
+            .collect();
+        let tags: Vec<Value> = p
+            .tags
+            .iter()
+            .map(|t| json!({"id": self.tag(t).to_string()}))
+            .collect();
+        product.insert(
+            "associations".into(),
+            json!({"categories": [{"id": "2"}], "product_features": features, "tags": tags}),
+        );
         let id = self.insert("products", product);
         // One image per product, id = product id: `{shop}/{id}-large_default/{link_rewrite}.jpg`.
         if let Some(p) = self.get_mut("products", id) {

@@ -464,3 +464,99 @@ async fn a_cart_becomes_an_order_through_the_payment_module() {
         .unwrap();
     assert_eq!(restocked, before);
 }
+
+/// Products carry features (feature id + value id), the brand's name (`manufacturer_name`,
+/// computed at each read, not writable) and tags; the names are their own resources with
+/// `display`, filters and PrestaShop's XML association nodes.
+#[tokio::test]
+async fn features_brands_and_tags_are_served_as_their_own_resources() {
+    let (_sb, ps) = shop().await;
+    let (_, v) = ps
+        .json("products", &[("display", "full"), ("filter[id]", "[1]")])
+        .await;
+    let tee = &v["products"][0];
+    assert_eq!(tee["manufacturer_name"], "Feedbridge Basics");
+    let feature = &tee["associations"]["product_features"][0];
+    let (feature_id, value_id) = (
+        feature["id"].as_str().unwrap(),
+        feature["id_feature_value"].as_str().unwrap(),
+    );
+    let (_, v) = ps
+        .json(&format!("product_features/{feature_id}"), &[])
+        .await;
+    assert_eq!(
+        v["product_feature"]["name"],
+        json!([{"id": "1", "value": "Material"}])
+    );
+    let (_, v) = ps
+        .json(
+            "product_feature_values",
+            &[
+                ("display", "full"),
+                ("filter[id_feature]", &format!("[{feature_id}]")),
+            ],
+        )
+        .await;
+    let values = v["product_feature_values"].as_array().unwrap();
+    let cotton = values
+        .iter()
+        .find(|v| v["id"].as_u64() == value_id.parse().ok())
+        .unwrap();
+    assert_eq!(cotton["value"][0]["value"], "Cotton");
+    assert_eq!(cotton["id_feature"], feature_id);
+    let tag_ids: Vec<String> = tee["associations"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    let (_, v) = ps
+        .json(
+            "tags",
+            &[
+                ("display", "[id,id_lang,name]"),
+                ("filter[id]", &format!("[{}]", tag_ids.join("|"))),
+            ],
+        )
+        .await;
+    let names: Vec<&str> = v["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"pattern:Striped"), "{names:?}");
+    assert!(
+        v["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["id_lang"] == "1")
+    );
+    let (_, v) = ps.json("manufacturers", &[("display", "[id,name]")]).await;
+    assert_eq!(v["manufacturers"][0]["name"], "Feedbridge Basics");
+    let (status, v) = ps
+        .json("product_features", &[("filter[nope]", "[1]")])
+        .await;
+    assert_eq!((status, codes(&v)), (400, vec![32]));
+
+    let (_, _, xml) = ps
+        .call(reqwest::Method::GET, "products/1", &[], Some(&ps.key), None)
+        .await;
+    assert!(
+        xml.contains("<product_features nodeType=\"product_feature\" api=\"product_features\">")
+            && xml.contains("<id_feature_value><![CDATA["),
+        "{xml}"
+    );
+    // `manufacturer_name` follows `id_manufacturer`; what a PUT sends for it is ignored.
+    let (status, _) = ps
+        .write(
+            reqwest::Method::PUT,
+            "products/1",
+            "<product><id>1</id><price>5</price><id_manufacturer>0</id_manufacturer><manufacturer_name>Fake</manufacturer_name></product>",
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, v) = ps.json("products/1", &[]).await;
+    assert_eq!(v["product"]["manufacturer_name"], "");
+}

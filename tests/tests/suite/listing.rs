@@ -1,11 +1,15 @@
 //! Listing against the simulators with the real daemon: every status a listing goes through,
 //! chosen SKUs, the converted description, and bulk listing through injected faults.
 
+use feedbridge_common::attributes::RuleSource;
 use feedbridge_common::catalog::FigureSource;
 use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
 use feedbridge_sandbox::control::ControlClient;
+use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
+use feedbridge_tests::rig::Rig;
 use feedbridge_tests::{Daemon, daemon_binary, wait_connected, wait_for, write_daemon_files};
+use feedbridge_tui::demo::setup::Wiring;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -548,5 +552,86 @@ async fn bulk_listing_through_faults_lists_each_product_once() -> anyhow::Result
     assert_eq!(counts.len(), PRODUCTS * 3);
     assert!(counts.values().all(|n| *n == 1), "{counts:?}");
     daemon.terminate()?;
+    Ok(())
+}
+
+/// The same rules on a PrestaShop store: the required Material from the product's feature
+/// "Material" (a store field named by the feature), Pattern from its tag "pattern:Striped";
+/// nothing typed per listing, and TikTok's create call carries the matching value ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_fill_attributes_from_a_prestashop_feature_and_a_tag() -> anyhow::Result<()> {
+    let rig = Rig::start_wired(
+        SandboxConfig {
+            products: 1,
+            variants_per_product: Some(3),
+            ..SandboxConfig::default()
+        },
+        Wiring {
+            store: SimStore::Prestashop,
+            ..Wiring::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let tee = rig
+        .listings(1)
+        .await?
+        .into_iter()
+        .find(|p| p.title == "Classic Cotton Tee")
+        .ok_or_else(|| anyhow::anyhow!("no tee in the PrestaShop catalog"))?;
+    rig.console
+        .map_category(context::current(), tee.id, NEEDS_MATERIAL.into())
+        .await??;
+    for (attribute, source) in [
+        (
+            "Material",
+            RuleSource::Field {
+                key: "Material".into(),
+            },
+        ),
+        (
+            "Pattern",
+            RuleSource::Tag {
+                prefix: "pattern:".into(),
+            },
+        ),
+    ] {
+        rig.console
+            .set_attribute_rule(
+                context::current(),
+                tee.shop.clone(),
+                attribute.into(),
+                Some(source),
+            )
+            .await??;
+    }
+    let detail = rig
+        .console
+        .product_detail(context::current(), tee.id)
+        .await??;
+    assert!(
+        detail.missing_attributes.is_empty(),
+        "{:?}",
+        detail.missing_attributes
+    );
+    rig.console
+        .list_products(context::current(), vec![tee.id])
+        .await??;
+    let listed = wait_status(&rig.console, tee.id, ListingStatus::UnderReview)
+        .await
+        .map_err(|e| rig.with_log(e))?;
+    let remote =
+        tiktok_product(&rig.control, &listed.tiktok_product_id.unwrap_or_default()).await?;
+    let pair = |id: &str, name: &str| (id.to_owned(), name.to_owned());
+    assert_eq!(
+        sent_values(&remote, "100392"),
+        vec![pair("1001", "Cotton")],
+        "{remote}"
+    );
+    assert_eq!(
+        sent_values(&remote, "100395"),
+        vec![pair("1102", "Striped")],
+        "{remote}"
+    );
     Ok(())
 }

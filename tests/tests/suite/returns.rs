@@ -3,12 +3,13 @@
 //! followed by webhook or, with webhooks lost, by the poll; a status this version does not know
 //! is shown, not dropped; with mirroring on, TikTok's refund refunds the store order once (or
 //! says to do it in the admin where the connector cannot), also when the store's answer is lost
-//! and the daemon tries again. Store refunds per platform are conformance cases.
+//! and the daemon tries again (Shopify, PrestaShop). Store refunds per platform are conformance
+//! cases.
 
 use feedbridge_common::orders::OrderDetail;
 use feedbridge_common::returns::ReturnStatus;
 use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
-use feedbridge_sandbox::control::NewTikTokOrder;
+use feedbridge_sandbox::control::{NewTikTokOrder, PrestaShopOrder};
 use feedbridge_sandbox::merchant::{SimOrder, SimStore};
 use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig, WebhookMode};
 use feedbridge_tests::rig::{Rig, SHOP};
@@ -413,5 +414,123 @@ async fn with_mirroring_on_a_tiktok_refund_refunds_the_shopify_order_once_after_
         "{shopify}"
     );
     assert!(detail(&rig, &id).await?.differences.is_empty());
+    Ok(())
+}
+
+/// How many calls the PrestaShop simulator answered with this method on this path (prefix).
+async fn prestashop_calls(rig: &Rig, method: &str, path: &str) -> anyhow::Result<usize> {
+    Ok(rig
+        .control
+        .prestashop_calls()
+        .await?
+        .iter()
+        .filter(|c| c.method == method && c.path.starts_with(path))
+        .count())
+}
+
+/// The simulated PrestaShop order with this id, as the merchant sees it.
+async fn prestashop_order(rig: &Rig, order_id: &str) -> anyhow::Result<PrestaShopOrder> {
+    rig.control
+        .prestashop_orders()
+        .await?
+        .into_iter()
+        .find(|o| o.id.to_string() == order_id)
+        .ok_or_else(|| anyhow::anyhow!("PrestaShop order {order_id} not found"))
+}
+
+/// With mirroring on, a TikTok refund moves the PrestaShop order to the shop's Refunded state
+/// once and puts the shipped unit back once. The answer to the stock write is lost on the way
+/// back, so the daemon tries again, finds its record on the order (private messages) and does
+/// not add the unit a second time; a second TikTok refund later changes nothing either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mirroring_on_a_tiktok_refund_refunds_the_prestashop_order_once_after_a_retry()
+-> anyhow::Result<()> {
+    let store = SimStore::Prestashop;
+    let rig = Rig::start_wired(
+        SandboxConfig {
+            products: 1,
+            variants_per_product: Some(1),
+            ..SandboxConfig::default()
+        },
+        Wiring {
+            store,
+            ..Wiring::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let (skus, before, id, order) = shipped_with_mirroring(&rig, store).await?;
+    let state_changes = prestashop_calls(&rig, "POST", "/api/order_histories").await?;
+
+    rig.control
+        .prestashop_fault(&Fault {
+            path_contains: "PUT /api/stock_availables".into(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await?;
+    let first = refunded_on_tiktok(&rig, &id).await?;
+    let done = mirrored(&rig, &id, &first).await?;
+    assert!(
+        done.timeline
+            .iter()
+            .any(|e| e.message.contains("refunded (stock put back)")),
+        "{:?}",
+        done.timeline
+    );
+    let shop_order = prestashop_order(&rig, &order.id).await?;
+    assert_eq!(
+        (shop_order.state.as_str(), shop_order.refunded),
+        ("Refunded", true)
+    );
+    let said = |start: &str| {
+        shop_order
+            .messages
+            .iter()
+            .filter(|m| m.starts_with(start))
+            .count()
+    };
+    assert_eq!(
+        said("Refunded on TikTok Shop (feedbridge)"),
+        1,
+        "{shop_order:?}"
+    );
+    assert_eq!(said("Back in stock"), 1, "{shop_order:?}");
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+    assert_eq!(
+        prestashop_calls(&rig, "PUT", "/api/stock_availables").await?,
+        1,
+        "the retry found the unit put back"
+    );
+    assert_eq!(
+        prestashop_calls(&rig, "POST", "/api/order_histories").await?,
+        state_changes + 1
+    );
+
+    // A second refund on TikTok: the store order is already refunded, so nothing more.
+    let second = refunded_on_tiktok(&rig, &id).await?;
+    wait_for("the second request marked", WAIT, || async {
+        let detail = detail(&rig, &id).await?;
+        Ok(detail
+            .returns
+            .iter()
+            .any(|r| r.request.id == second && r.store_refunded_at.is_some())
+            .then_some(()))
+    })
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    assert_eq!(
+        prestashop_order(&rig, &order.id).await?.messages,
+        shop_order.messages
+    );
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+    // PrestaShop prices the order itself (a total difference from the start); the refunds
+    // match TikTok's, so no refund difference is added.
+    let shown = detail(&rig, &id).await?;
+    assert!(
+        !shown.differences.iter().any(|d| d.contains("Refunded")),
+        "{:?}",
+        shown.differences
+    );
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! their combinations) and stock (`stock_availables`).
 
 use super::wire::{self, OrderState, decimal, field, id_field, need, need_id, rows};
-use super::{PAGE_SIZE, PrestaShopClient, ShopSetup, lock, one_of};
+use super::{PAGE_SIZE, PrestaShopClient, ShopSetup, facts, lock, one_of};
 use crate::connector::{
     ConnectorError, ConnectorResult, ItemLevels, LocationLevel, Page, StoreProduct, StoreUnits,
     StoreVariant,
@@ -134,7 +134,7 @@ impl PrestaShopClient {
             .await?;
         let next = (products.len() == PAGE_SIZE).then(|| (offset + PAGE_SIZE).to_string());
         Ok(Page {
-            items: self.store_products(&products).await?,
+            items: self.store_products(&products, offset == 0).await?,
             next,
         })
     }
@@ -143,15 +143,23 @@ impl PrestaShopClient {
         let Some(product) = self.one("products", "product", id).await? else {
             return Ok(None);
         };
-        Ok(self.store_products(&[product]).await?.pop())
+        Ok(self.store_products(&[product], false).await?.pop())
     }
 
-    async fn store_products(&self, products: &[Value]) -> ConnectorResult<Vec<StoreProduct>> {
+    /// `first_of_read`: the first page of a catalog read (the facts' names are read again).
+    async fn store_products(
+        &self,
+        products: &[Value],
+        first_of_read: bool,
+    ) -> ConnectorResult<Vec<StoreProduct>> {
         let ids: Vec<u64> = products.iter().map(|p| id_field(p, "id")).collect();
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let units = self.cached_setup().await?.units;
+        let setup = self.cached_setup().await?;
+        let units = setup.units;
+        let vocabulary = self.vocabulary(products, first_of_read, setup.lang).await?;
+        let brands = self.brands_of(products).await?;
         let combinations = self.by_ids("combinations", "id_product", &ids).await?;
         let stock = self.by_ids("stock_availables", "id_product", &ids).await?;
         let value_ids: Vec<u64> = {
@@ -310,7 +318,7 @@ impl PrestaShopClient {
                 image_urls,
                 updated_at: wire::iso(&field(p, "date_upd")),
                 variants,
-                facts: Default::default(),
+                facts: facts::product_facts(p, &vocabulary, &brands, setup.lang),
             });
         }
         Ok(out)

@@ -47,6 +47,13 @@
 //! Cancelled = the current state is the cancelled or refunded one (`refund_cancels`).
 //! Changes are `POST /api/order_histories` (the hooks and restocks run).
 //!
+//! **Refunds** (TikTok refunded the buyer, [`Storefront::refund_order`]): the Refunded state,
+//! then with restock each line's units back on its stock row, exactly once through a record of
+//! private messages (the `refund` module says why not a credit slip).
+//!
+//! **Facts** for attribute rules: features as fields named by the feature, the brand as the
+//! vendor, tags (the `facts` module).
+//!
 //! **Tracking.** `order_carriers` (one per order): `tracking_number` and the carrier's name.
 //! Shipping from TikTok PUTs the tracking number, then the "Shipped" state.
 //!
@@ -54,8 +61,10 @@
 //! does nothing; orders are polled by `date_upd` (`filter[date_upd]=[from,to]&date=1`).
 
 mod catalog;
+mod facts;
 mod orders;
 mod platform;
+mod refund;
 mod wire;
 
 use super::http::{self, Platform};
@@ -130,6 +139,8 @@ pub struct PrestaShopClient {
     clock: Arc<dyn Clock>,
     setup: Mutex<Option<ShopSetup>>,
     states: Mutex<Option<Vec<wire::OrderState>>>,
+    /// Feature, value and tag names, read once per catalog read (see `facts`).
+    vocabulary: Mutex<Option<Arc<facts::Vocabulary>>>,
     /// Products already reported for a missing Reference (once per product per run).
     no_reference: Mutex<std::collections::HashSet<u64>>,
 }
@@ -283,6 +294,7 @@ impl PrestaShopClient {
             clock: Arc::new(SystemClock),
             setup: Mutex::new(None),
             states: Mutex::new(None),
+            vocabulary: Mutex::new(None),
             no_reference: Mutex::new(std::collections::HashSet::new()),
         }
     }
@@ -457,6 +469,11 @@ impl Storefront for PrestaShopClient {
 
     async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()> {
         self.cancel(parse_id("order", order_id)?, restock).await
+    }
+
+    /// The shop's Refunded state, then the units back to stock (see `refund`).
+    async fn refund_order(&self, order_id: &str, restock: bool) -> ConnectorResult<bool> {
+        self.refund(parse_id("order", order_id)?, restock).await
     }
 
     async fn fulfil_order(

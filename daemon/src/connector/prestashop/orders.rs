@@ -68,7 +68,7 @@ fn reference(order: &Value) -> StoreOrderRef {
     }
 }
 
-fn rejected(reason: String) -> ConnectorError {
+pub(super) fn rejected(reason: String) -> ConnectorError {
     ConnectorError::Rejected {
         reason,
         raw: String::new(),
@@ -76,7 +76,7 @@ fn rejected(reason: String) -> ConnectorError {
 }
 
 /// The state a template names (the last of several: the webservice's own comes last).
-fn state_by<'a>(
+pub(super) fn state_by<'a>(
     states: &'a [OrderState],
     what: &str,
     test: impl Fn(&OrderState) -> bool,
@@ -92,7 +92,7 @@ fn is_cancelled(states: &[OrderState], state: u64) -> bool {
         .any(|s| s.id == state && matches!(s.template.as_str(), "order_canceled" | "refund"))
 }
 
-fn is_refunded(states: &[OrderState], state: u64) -> bool {
+pub(super) fn is_refunded(states: &[OrderState], state: u64) -> bool {
     states
         .iter()
         .any(|s| s.id == state && s.template == "refund")
@@ -435,7 +435,7 @@ impl PrestaShopClient {
         Ok(reference(&created))
     }
 
-    async fn set_state(&self, order: u64, state: u64) -> ConnectorResult<()> {
+    pub(super) async fn set_state(&self, order: u64, state: u64) -> ConnectorResult<()> {
         let _ = self
             .save(
                 Method::POST,
@@ -461,6 +461,12 @@ impl PrestaShopClient {
                 "PrestaShop has no order {order}; it may have been deleted"
             ))
         })?;
+        self.message_on(&o, text).await
+    }
+
+    /// A private message on an order already read.
+    pub(super) async fn message_on(&self, o: &Value, text: &str) -> ConnectorResult<()> {
+        let order = need_id(o, "order")?;
         let text: String = text.chars().take(1600).collect();
         let _ = self
             .save(
@@ -471,8 +477,8 @@ impl PrestaShopClient {
                     "message",
                     &[
                         ("id_order", order.to_string()),
-                        ("id_cart", field(&o, "id_cart")),
-                        ("id_customer", field(&o, "id_customer")),
+                        ("id_cart", field(o, "id_cart")),
+                        ("id_customer", field(o, "id_customer")),
                         ("message", text),
                         ("private", "1".into()),
                     ],

@@ -37,6 +37,20 @@ pub(super) fn text(v: &Value) -> String {
     }
 }
 
+/// A multilingual value in language `lang` (the shop's default), else its first language; a
+/// plain scalar as [`text`] reads it.
+pub(super) fn text_in(v: &Value, lang: u64) -> String {
+    match v {
+        Value::Array(langs) => langs
+            .iter()
+            .find(|l| text(&l["id"]).trim().parse::<u64>().ok() == Some(lang))
+            .or_else(|| langs.first())
+            .map(|l| text(&l["value"]))
+            .unwrap_or_default(),
+        other => text(other),
+    }
+}
+
 pub(super) fn field(e: &Value, name: &str) -> String {
     text(&e[name])
 }
@@ -222,6 +236,10 @@ mod tests {
         assert!(e.to_string().contains("\"price\""), "{e}");
         assert_eq!(text(&json!([{"id": "1", "value": "Tee"}])), "Tee");
         assert_eq!(text(&json!(7)), "7");
+        let names = json!([{"id": "1", "value": "Material"}, {"id": "2", "value": "Matière"}]);
+        assert_eq!(text_in(&names, 2), "Matière");
+        assert_eq!(text_in(&names, 5), "Material");
+        assert_eq!(text_in(&json!("Tee"), 2), "Tee");
     }
 
     #[test]
