@@ -84,6 +84,11 @@ async fn the_first_read_takes_the_report_and_each_family_is_one_product() {
             product.description_html
         );
         assert!(!product.image_urls.is_empty());
+        assert_eq!(
+            product.facts.vendor.as_deref(),
+            Some("Feedbridge Demo"),
+            "the catalog item's brand is the vendor attribute rules read"
+        );
         for variant in &product.variants {
             let listing = listings.iter().find(|l| l.sku == variant.sku).unwrap();
             assert_eq!(variant.available, listing.quantity, "{}", variant.sku);

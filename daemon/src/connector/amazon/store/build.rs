@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use feedbridge_common::attributes::ProductFacts;
 use feedbridge_common::measure::{LengthUnit, Measures, WeightUnit, parse_figure};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -122,6 +123,49 @@ fn text_values(attributes: &Map<String, Value>, name: &str) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// Attributes that are the product itself (text, offer, family, measures), not facts a
+/// rule would map to a TikTok attribute.
+const NOT_FACTS: &[&str] = &[
+    "item_name",
+    "brand",
+    "bullet_point",
+    "product_description",
+    "condition_type",
+    "parentage_level",
+    "child_parent_sku_relationship",
+    "purchasable_offer",
+    "fulfillment_availability",
+    "item_package_weight",
+    "item_package_dimensions",
+    "main_product_image_locator",
+    "externally_assigned_product_identifier",
+    "merchant_suggested_asin",
+];
+
+/// What attribute rules read of a family: its brand as the vendor (the catalog summary's,
+/// else the listing's `brand` attribute), and each other attribute's text values as fields
+/// named by the attribute (`field:material` reads `material`).
+fn facts_of(catalog_brand: Option<&str>, attributes: &Map<String, Value>) -> ProductFacts {
+    let vendor = catalog_brand
+        .map(str::to_owned)
+        .or_else(|| text_values(attributes, "brand").into_iter().next())
+        .filter(|b| !b.trim().is_empty());
+    let fields = attributes
+        .keys()
+        .filter(|name| !NOT_FACTS.contains(&name.as_str()))
+        .flat_map(|name| {
+            text_values(attributes, name)
+                .into_iter()
+                .map(move |value| (name.clone(), value))
+        })
+        .collect();
+    ProductFacts {
+        vendor,
+        fields,
+        ..ProductFacts::default()
+    }
 }
 
 fn figure(value: &Value) -> Option<Decimal> {
@@ -331,6 +375,10 @@ pub(crate) fn product_of(
     if variants.is_empty() {
         return None;
     }
+    let facts = facts_of(
+        catalog_summary.and_then(|s| s.brand.as_deref()),
+        family.catalog.map_or(&head.attributes, |c| &c.attributes),
+    );
     Some(StoreProduct {
         id,
         title,
@@ -338,7 +386,7 @@ pub(crate) fn product_of(
         image_urls,
         updated_at,
         variants,
-        facts: Default::default(),
+        facts,
     })
 }
 
@@ -382,6 +430,7 @@ mod tests {
             "attributes": {
                 "bullet_point": [{"value": "Soft <cotton>"}, {"value": "Machine wash"}],
                 "product_description": [{"value": "A tee."}],
+                "material": [{"value": "Cotton", "language_tag": "en_US"}],
             },
             "images": [{"marketplaceId": US, "images": [
                 {"variant": "PT01", "link": "https://img/2.png", "height": 1, "width": 1},
@@ -413,6 +462,16 @@ mod tests {
         assert_eq!((s.sku.as_str(), s.available), ("TEE-S", 40), "FBA stock");
         assert_eq!(product.variants[1].available, 7, "MFN quantity");
         assert_eq!(s.options, [("Size".to_string(), "S".to_string())]);
+        assert_eq!(
+            product.facts.vendor.as_deref(),
+            Some("Acme"),
+            "the catalog's brand"
+        );
+        assert_eq!(
+            product.facts.fields,
+            [("material".to_string(), "Cotton".to_string())],
+            "text attributes other than the product's own text"
+        );
         assert_eq!(s.title, "S");
         assert_eq!(s.price, Decimal::new(1999, 2));
         assert_eq!(s.measures.length_cm, Some(Decimal::new(254, 1)));

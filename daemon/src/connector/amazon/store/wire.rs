@@ -120,6 +120,8 @@ pub(crate) struct CatalogSummary {
     pub marketplace_id: String,
     #[serde(default)]
     pub item_name: Option<String>,
+    #[serde(default)]
+    pub brand: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
