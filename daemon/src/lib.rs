@@ -267,7 +267,11 @@ async fn build_runtimes(
                 "The organization's store changed: the old store's products and listings were dropped; the new store's products are read and linked to their TikTok products by seller SKU."
             );
         }
-        let connected = storefront_for(org, store_config, secrets, http, clock, Some(store))?;
+        let data = connector::store_platform::StoreData {
+            store,
+            connection: store_connection,
+        };
+        let connected = storefront_for(org, store_config, secrets, http, clock, Some(data))?;
         let mcf = mcf_account(org);
         let fulfiller = fulfiller_for(org, mcf.as_ref(), secrets, http)?;
         let marketplace = mcf.as_ref().map(|a| a.marketplace.country());
@@ -345,7 +349,7 @@ pub(crate) fn storefront_for(
     secrets: &Secrets,
     http: &reqwest::Client,
     clock: &Arc<dyn clock::Clock>,
-    data: Option<&Store>,
+    data: Option<connector::store_platform::StoreData<'_>>,
 ) -> anyhow::Result<ConnectedStore> {
     let platform = store_config.platform;
     let store_secrets = secrets.store(platform, &org.name).with_context(|| {

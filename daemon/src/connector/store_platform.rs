@@ -52,8 +52,15 @@ pub struct StoreSetup<'a> {
     pub http: &'a reqwest::Client,
     pub clock: &'a Arc<dyn Clock>,
     /// The daemon's database, for a connector that keeps its own records (a TikTok source
-    /// shop's stock ledger); `None` when the store is only being checked.
-    pub data: Option<&'a crate::store::Store>,
+    /// shop's stock ledger and refreshed tokens); `None` when the store is only being checked.
+    pub data: Option<StoreData<'a>>,
+}
+
+/// The daemon's database and the row of the organization's store connection in it.
+#[derive(Clone, Copy)]
+pub struct StoreData<'a> {
+    pub store: &'a crate::store::Store,
+    pub connection: i64,
 }
 
 impl StoreSetup<'_> {

@@ -330,7 +330,7 @@ fn to_pair(tokens: StoredTokens) -> TokenPair {
     }
 }
 
-fn to_stored(tokens: &TokenPair) -> StoredTokens {
+pub(crate) fn to_stored(tokens: &TokenPair) -> StoredTokens {
     StoredTokens {
         access_token: tokens.access_token.clone(),
         access_expires_at: tokens.access_expires_at,

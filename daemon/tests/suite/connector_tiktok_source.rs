@@ -9,9 +9,11 @@ use crate::store_fixtures::{new_order, variant_by_sku};
 use feedbridge_common::config::{Config, Secrets, StorePlatform};
 use feedbridge_common::timestamps;
 use feedbridge_daemon::clock::{Clock, SystemClock};
-use feedbridge_daemon::connector::store_platform::{StoreSetup, connector_for};
+use feedbridge_daemon::connector::store_platform::{StoreData, StoreSetup, connector_for};
 use feedbridge_daemon::connector::{ConnectorError, StoreProduct, Storefront, http};
-use feedbridge_daemon::store::{MoveKind, MoveState, SourceMove, SourceShop, StockMove, Store};
+use feedbridge_daemon::store::{
+    self, MoveKind, MoveState, SourceMove, SourceShop, StockMove, Store,
+};
 use feedbridge_sandbox::control::{ControlClient, TikTokSourceCredentials};
 use feedbridge_sandbox::merchant::SimStore;
 use feedbridge_sandbox::{Fault, FaultKind, RunningSandbox, SandboxConfig};
@@ -26,6 +28,9 @@ struct Source {
     store: Arc<dyn Storefront>,
     data: Store,
     shop_id: String,
+    config: Config,
+    secrets: Secrets,
+    connection: i64,
     _dir: tempfile::TempDir,
 }
 
@@ -57,29 +62,54 @@ async fn connect() -> Source {
     let dir = tempfile::tempdir().unwrap();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let data = Store::open(&dir.path().join("feedbridge.sqlite"), Arc::clone(&clock)).unwrap();
-    let org = &config.organizations[0];
-    let store_config = org.store.as_ref().unwrap();
-    let connected = connector_for(StorePlatform::Tiktok)
-        .connect(StoreSetup {
-            org,
-            store: store_config,
-            secrets: secrets.store(StorePlatform::Tiktok, ORG).unwrap(),
-            http: &http::client(),
-            clock: &clock,
-            data: Some(&data),
-        })
-        .unwrap();
     let shop_id = creds
         .store::<TikTokSourceCredentials>("tiktok_shop")
         .shop_id;
+    let domain = shop_id.clone();
+    let connection = data
+        .call(move |conn| {
+            let org = store::ensure_org(conn, ORG)?;
+            store::ensure_connection(conn, org, "store", "tiktok_shop", "store:acme", &domain)
+        })
+        .await
+        .unwrap();
+    let store = connect_store(&config, &secrets, &data, connection);
     Source {
         control: ControlClient::for_sandbox(&sb),
         sb,
-        store: connected.storefront,
+        store,
         data,
         shop_id,
+        config,
+        secrets,
+        connection,
         _dir: dir,
     }
+}
+
+/// The storefront as the daemon makes it at a start, from the files and the database.
+fn connect_store(
+    config: &Config,
+    secrets: &Secrets,
+    data: &Store,
+    connection: i64,
+) -> Arc<dyn Storefront> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let org = &config.organizations[0];
+    connector_for(StorePlatform::Tiktok)
+        .connect(StoreSetup {
+            org,
+            store: org.store.as_ref().unwrap(),
+            secrets: secrets.store(StorePlatform::Tiktok, ORG).unwrap(),
+            http: &http::client(),
+            clock: &clock,
+            data: Some(StoreData {
+                store: data,
+                connection,
+            }),
+        })
+        .unwrap()
+        .storefront
 }
 
 async fn catalog(store: &dyn Storefront) -> Vec<StoreProduct> {
@@ -331,4 +361,36 @@ async fn product_reads(source: &Source) -> usize {
         .iter()
         .filter(|c| c.method == "GET" && c.path.starts_with("/product/202309/products/"))
         .count()
+}
+
+/// TikTok replaces the whole pair on a refresh, so the secrets file's pair is used up by the
+/// first one: the refreshed pair is kept in the database and a restart goes on with it.
+#[tokio::test]
+async fn a_refreshed_token_is_kept_for_the_next_start() {
+    let source = connect().await;
+    source.store.info().await.unwrap();
+    source.control.tiktok_source_expire_token().await.unwrap();
+    source.store.products(None).await.unwrap();
+    let refreshes = || async {
+        source
+            .control
+            .tiktok_source_calls()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.path == "/api/v2/token/refresh" && c.status == 200)
+            .count()
+    };
+    assert_eq!(refreshes().await, 1);
+
+    // A start with the same files and database: the kept pair, not the used-up one.
+    let restarted = connect_store(
+        &source.config,
+        &source.secrets,
+        &source.data,
+        source.connection,
+    );
+    let page = restarted.products(None).await.unwrap();
+    assert!(!page.items.is_empty());
+    assert_eq!(refreshes().await, 1, "no second refresh was needed");
 }

@@ -36,6 +36,17 @@ impl ControlClient {
         Ok(v["products"].as_array().cloned().unwrap_or_default())
     }
 
+    /// Expires the source shop's access token (its refresh token still works).
+    pub async fn tiktok_source_expire_token(&self) -> Result<(), ControlError> {
+        let _: Value = self
+            .post(
+                format!("{}/_sandbox/tokens/expire", self.tiktok_source()),
+                &json!({}),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Sets a SKU's quantity at its first warehouse.
     pub async fn tiktok_source_set_stock(
         &self,

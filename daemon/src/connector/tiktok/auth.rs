@@ -103,6 +103,8 @@ pub struct TokenKeeper {
     refreshing: tokio::sync::Mutex<()>,
     sink: Option<Arc<dyn TokenSink>>,
     authorization_app: AuthorizationApp,
+    /// What the merchant does to authorize again, when not `feedbridge authorize SHOP`.
+    reauthorize_fix: Option<String>,
     /// Expiries are wall times; so are the timestamps the shop's calls are signed with.
     clock: Arc<dyn Clock>,
 }
@@ -140,6 +142,7 @@ impl TokenKeeper {
             refreshing: tokio::sync::Mutex::new(()),
             sink,
             authorization_app: AuthorizationApp::default(),
+            reauthorize_fix: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -207,11 +210,22 @@ impl TokenKeeper {
         });
     }
 
+    /// Says what to do when the grant is gone, for a shop not authorized through
+    /// `feedbridge authorize` (a source shop's tokens come from the secrets file).
+    pub fn with_reauthorize_fix(mut self, fix: impl Into<String>) -> Self {
+        self.reauthorize_fix = Some(fix.into());
+        self
+    }
+
     fn waiting_error(&self, reason: &str) -> ConnectorError {
+        let fix = self
+            .reauthorize_fix
+            .clone()
+            .unwrap_or_else(|| format!("run `feedbridge authorize {}`", self.shop_name));
         ConnectorError::Retryable {
             reason: format!(
-                "TikTok shop {} waits for reauthorization ({reason}); run `feedbridge authorize {}` and this continues by itself",
-                self.shop_name, self.shop_name
+                "TikTok shop {} waits for reauthorization ({reason}); {fix} and this continues by itself",
+                self.shop_name
             ),
             raw: String::new(),
             retry_after: Some(REAUTHORIZATION_WAIT),

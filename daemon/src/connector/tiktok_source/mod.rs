@@ -20,6 +20,7 @@ mod platform;
 
 pub use platform::TikTokSourcePlatform;
 
+use super::tiktok::auth::{TokenKeeper, TokenPair};
 use super::tiktok::{SourceProduct, TikTokClient};
 use super::{
     ConnectorError, ConnectorResult, ItemLevels, NewStoreFulfilment, NewStoreOrder, Page,
@@ -42,6 +43,9 @@ pub struct TikTokSourceStore {
     client: TikTokClient,
     /// `None` when the store is only being checked (connect/replace): no moves then.
     ledger: Option<Store>,
+    /// The tokens kept in the ledger's database, taken up before the first call.
+    kept: Option<KeptTokens>,
+    tokens_seeded: tokio::sync::OnceCell<()>,
     org: String,
     shop_id: String,
     clock: Arc<dyn Clock>,
@@ -108,22 +112,53 @@ pub fn store_product(product: SourceProduct) -> StoreProduct {
     }
 }
 
+/// The source shop's tokens as the database keeps them (see `sync::connections::seed_tokens`).
+pub(crate) struct KeptTokens {
+    pub store: Store,
+    pub connection: i64,
+    pub from_secrets: TokenPair,
+    pub keeper: Arc<TokenKeeper>,
+}
+
 impl TikTokSourceStore {
-    pub fn new(
+    pub(crate) fn new(
         client: TikTokClient,
-        ledger: Option<Store>,
+        kept: Option<KeptTokens>,
         org: &str,
         shop_id: &str,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             client,
-            ledger,
+            ledger: kept.as_ref().map(|k| k.store.clone()),
+            kept,
+            tokens_seeded: tokio::sync::OnceCell::new(),
             org: org.to_owned(),
             shop_id: shop_id.to_owned(),
             clock,
             moving: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The client, once the tokens the database keeps (a refresh from an earlier run) are in
+    /// use: the secrets file's pair may have been used up by that refresh.
+    async fn client(&self) -> ConnectorResult<&TikTokClient> {
+        if let Some(kept) = &self.kept {
+            self.tokens_seeded
+                .get_or_try_init(|| async {
+                    let tokens = crate::sync::connections::seed_tokens(
+                        &kept.store,
+                        kept.connection,
+                        &kept.from_secrets,
+                    )
+                    .await
+                    .map_err(ledger_error)?;
+                    kept.keeper.install(tokens);
+                    Ok::<_, ConnectorError>(())
+                })
+                .await?;
+        }
+        Ok(&self.client)
     }
 
     fn ledger(&self) -> ConnectorResult<&Store> {
@@ -185,7 +220,7 @@ impl TikTokSourceStore {
 
     /// A product of the source shop, whole; a product that is gone cannot be moved.
     async fn read_product(&self, product_id: &str) -> ConnectorResult<SourceProduct> {
-        self.client.source_product(product_id).await?.ok_or_else(|| {
+        self.client().await?.source_product(product_id).await?.ok_or_else(|| {
             rejected(format!(
                 "Product {product_id} is no longer in the source TikTok shop {}; its stock cannot change",
                 self.shop_id
@@ -201,7 +236,7 @@ impl TikTokSourceStore {
             by_product.entry(&m.product_id).or_default().push(m);
         }
         for (product_id, planned) in by_product {
-            let Some(product) = self.client.source_product(product_id).await? else {
+            let Some(product) = self.client().await?.source_product(product_id).await? else {
                 tracing::warn!(org = %self.org, order, product_id, "A stock move of a product that is gone from the source TikTok shop was dropped; nothing to change.");
                 continue;
             };
@@ -235,7 +270,10 @@ impl TikTokSourceStore {
                 }
             }
             if changed {
-                self.client.update_inventory(product_id, &stock).await?;
+                self.client()
+                    .await?
+                    .update_inventory(product_id, &stock)
+                    .await?;
             }
         }
         Ok(())
@@ -257,7 +295,7 @@ impl TikTokSourceStore {
     async fn live_products(&self, page: Page<ShopProduct>) -> ConnectorResult<Page<StoreProduct>> {
         let mut items = Vec::new();
         for listed in page.items.iter().filter(|p| p.status == LIVE) {
-            if let Some(product) = self.client.source_product(&listed.id).await?
+            if let Some(product) = self.client().await?.source_product(&listed.id).await?
                 && product.status == LIVE
             {
                 items.push(store_product(product));
@@ -282,7 +320,7 @@ impl TikTokSourceStore {
 #[async_trait]
 impl Storefront for TikTokSourceStore {
     async fn info(&self) -> ConnectorResult<StoreInfo> {
-        let shop = self.client.shop().await?;
+        let shop = self.client().await?.shop().await?;
         let currency = super::tiktok::currency_for_region(&shop.region).ok_or_else(|| {
             rejected(format!(
                 "The source TikTok shop {} is in region {:?}, which feedbridge does not serve",
@@ -297,7 +335,7 @@ impl Storefront for TikTokSourceStore {
     }
 
     async fn products(&self, cursor: Option<String>) -> ConnectorResult<Page<StoreProduct>> {
-        let page = self.client.shop_products(cursor).await?;
+        let page = self.client().await?.shop_products(cursor).await?;
         self.live_products(page).await
     }
 
@@ -313,7 +351,11 @@ impl Storefront for TikTokSourceStore {
                 "The catalog cursor {since:?} is not a time; the next whole read sets it again"
             ))
         })?;
-        let page = self.client.products_updated_since(since, cursor).await?;
+        let page = self
+            .client()
+            .await?
+            .products_updated_since(since, cursor)
+            .await?;
         self.live_products(page).await.map(Some)
     }
 
@@ -421,7 +463,7 @@ impl Storefront for TikTokSourceStore {
             .collect();
         products.dedup();
         for product_id in products {
-            let Some(product) = self.client.source_product(product_id).await? else {
+            let Some(product) = self.client().await?.source_product(product_id).await? else {
                 continue;
             };
             for sku in product.skus {

@@ -3,16 +3,18 @@
 //! Changes are polled (`sync.catalog_poll_secs`); TikTok's per-shop request limit is kept by
 //! the client's token bucket.
 
-use super::TikTokSourceStore;
+use super::{KeptTokens, TikTokSourceStore};
 use crate::connector::store_platform::{
     Capabilities, ChangeFeed, ConnectedStore, NoWebhooks, OrderHandling, OrderNumber,
     RateLimitModel, StorePlatformConnector, StoreSetup, TrackingSource,
 };
-use crate::connector::tiktok::auth::{TokenKeeper, TokenPair};
+use crate::connector::tiktok::auth::{TokenKeeper, TokenPair, TokenSink};
 use crate::connector::tiktok::{TikTokClient, TikTokSettings};
+use async_trait::async_trait;
 use feedbridge_common::config::{StorePlatform, StoreSecrets};
 use feedbridge_common::stores::tiktok::{DEFAULT_API_BASE, DEFAULT_AUTH_BASE};
 use std::sync::Arc;
+use tracing::warn;
 
 /// Requests per second to the source shop (tiktok-shop.md §10: 10 per shop by default).
 const SOURCE_REQUESTS_PER_SECOND: u32 = 10;
@@ -62,25 +64,77 @@ impl StorePlatformConnector for TikTokSourcePlatform {
             refresh_token: secrets.refresh_token.clone(),
             refresh_expires_at: None,
         };
-        // Refreshed tokens live in memory; the secrets file's pair is used again at restart.
-        let keeper = TokenKeeper::new(
-            &settings,
-            &format!("source shop of {}", setup.org.name),
-            tokens,
-            setup.http.clone(),
-            None,
-        )
-        .with_clock(Arc::clone(setup.clock));
-        let client = TikTokClient::with_tokens(settings, setup.http.clone(), Arc::new(keeper));
+        // A refresh is kept in the database (a refresh token works once), and the kept pair
+        // is used at the next start unless the secrets file's pair changed since.
+        let sink = setup.data.map(|data| {
+            Arc::new(SourceTokenSink {
+                store: data.store.clone(),
+                connection: data.connection,
+                org: setup.org.name.clone(),
+            }) as Arc<dyn TokenSink>
+        });
+        let keeper = Arc::new(
+            TokenKeeper::new(
+                &settings,
+                &format!("source shop of {}", setup.org.name),
+                tokens.clone(),
+                setup.http.clone(),
+                sink,
+            )
+            .with_clock(Arc::clone(setup.clock))
+            .with_reauthorize_fix(format!(
+                "authorize the app for the source shop again, put the new tokens in the secrets file's [tiktok_shop.{}] section and reload (`systemctl reload feedbridge`)",
+                setup.org.name
+            )),
+        );
+        let client = TikTokClient::with_tokens(settings, setup.http.clone(), Arc::clone(&keeper));
+        let kept = setup.data.map(|data| KeptTokens {
+            store: data.store.clone(),
+            connection: data.connection,
+            from_secrets: tokens,
+            keeper,
+        });
         Ok(ConnectedStore {
             storefront: Arc::new(TikTokSourceStore::new(
                 client,
-                setup.data.cloned(),
+                kept,
                 &setup.org.name,
                 &shop_id,
                 Arc::clone(setup.clock),
             )),
             webhooks: Arc::new(NoWebhooks),
         })
+    }
+}
+
+/// Keeps the source shop's refreshed tokens in the daemon's database (as a target shop's are).
+struct SourceTokenSink {
+    store: crate::store::Store,
+    connection: i64,
+    org: String,
+}
+
+#[async_trait]
+impl TokenSink for SourceTokenSink {
+    async fn refreshed(&self, tokens: &TokenPair) {
+        let (connection, stored) = (self.connection, crate::sync::connections::to_stored(tokens));
+        let saved = self
+            .store
+            .call(move |conn| {
+                crate::store::save_tokens(
+                    conn,
+                    connection,
+                    &stored,
+                    crate::store::TokenSource::Refreshed,
+                )
+            })
+            .await;
+        if let Err(error) = saved {
+            warn!(%error, org = %self.org, "Could not store the source shop's refreshed TikTok token; it is used from memory until the next start.");
+        }
+    }
+
+    async fn reauthorization_needed(&self, reason: &str) {
+        warn!(org = %self.org, reason, "The source TikTok shop must authorize feedbridge again: put its new tokens in the secrets file's [tiktok_shop] section and reload.");
     }
 }
