@@ -1,6 +1,7 @@
 //! An organization's store replaced and disconnected from the CLI while the daemon runs: the
 //! store is checked first (a wrong key changes nothing), the config and secrets files are
-//! rewritten (valid for a restart, secrets still 0600) and the daemon reloads with them.
+//! rewritten (valid for a restart, secrets still 0600) and the daemon reloads with them; an
+//! Amazon store is connected with its marketplace and merchant token as `--set` settings.
 
 use feedbridge_common::{ConnectionState, ProductView, StatusReport};
 use feedbridge_sandbox::SandboxConfig;
@@ -44,8 +45,8 @@ fn check_config(rig: &Rig) -> anyhow::Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_store_is_replaced_then_disconnected_from_the_cli_without_a_restart() -> anyhow::Result<()>
-{
+async fn a_store_is_replaced_disconnected_then_an_amazon_store_connected_from_the_cli()
+-> anyhow::Result<()> {
     let rig = Rig::start(
         SandboxConfig {
             products: 2,
@@ -189,6 +190,68 @@ async fn a_store_is_replaced_then_disconnected_from_the_cli_without_a_restart() 
         "{shop:?}"
     );
     assert!(!std::fs::read_to_string(&secrets_path)?.contains("[woocommerce"));
+    check_config(&rig)?;
+
+    // An Amazon seller's store takes its marketplace and merchant token as settings.
+    let amazon = SimStore::Amazon;
+    let amazon_url = amazon.url(&rig.sandbox);
+    let amazon_keys: String = amazon
+        .store_secrets("demo", &rig.sandbox.credentials())
+        .lines()
+        .filter(|line| !line.starts_with('['))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let settings: Vec<String> = amazon
+        .store_config(&amazon_url, &rig.sandbox.credentials())
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(" = ")?;
+            ["marketplace_id", "seller_id", "token_url"]
+                .contains(&key)
+                .then(|| format!("{key}={}", value.trim_matches('"')))
+        })
+        .collect();
+    assert_eq!(settings.len(), 3, "{settings:?}");
+    let mut args = vec![
+        "store",
+        "demo",
+        "connect",
+        "--platform",
+        "amazon",
+        "--url",
+        &amazon_url,
+        "--credential-file",
+        "-",
+    ];
+    let without_seller: Vec<&str> = settings
+        .iter()
+        .filter(|s| !s.starts_with("seller_id="))
+        .flat_map(|s| ["--set", s.as_str()])
+        .collect();
+    let refused = cli(&rig, &[args.clone(), without_seller].concat(), &amazon_keys)?;
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{refused:?}");
+    assert!(stderr.contains("Merchant Token"), "{stderr}");
+    args.extend(settings.iter().flat_map(|s| ["--set", s.as_str()]));
+    let connected = cli(&rig, &args, &amazon_keys)?;
+    assert!(connected.status.success(), "{connected:?}");
+    wait_for(
+        "the daemon to run with the Amazon store",
+        RIG_WAIT,
+        || async {
+            let status: StatusReport = json(&rig, &["status", "--json"])?;
+            let store = &status.organizations[0].store;
+            Ok(
+                (store.platform == "amazon" && store.state == ConnectionState::Connected)
+                    .then_some(()),
+            )
+        },
+    )
+    .await
+    .map_err(|e| rig.with_log(e))?;
+    let config = std::fs::read_to_string(&rig.config)?;
+    assert!(config.contains("marketplace_id = "), "{config}");
+    assert!(config.contains("seller_id = "), "{config}");
     check_config(&rig)?;
     Ok(())
 }
