@@ -673,3 +673,138 @@ async fn a_malformed_answer_names_the_field() {
     assert_eq!(error.raw(), "\"free\"");
     server.abort();
 }
+
+/// TikTok refunded the buyer: the order is refunded once, offline (`custom`), for what is
+/// left of its total, and its units go back to stock once. The refund's answer is lost on
+/// the way back; the retry finds the refund made and only puts the stock back. Later calls
+/// change nothing.
+#[tokio::test]
+async fn refund_order_refunds_the_rest_once_and_restocks_once_after_a_lost_answer() {
+    let sandbox = sandbox_with(SandboxConfig::default()).await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let products = all_products(&client).await;
+    let (variant, base) = pick_variants(&products);
+    let before = (
+        available(&client, &variant).await,
+        available(&client, &base).await,
+    );
+    let order = client
+        .create_order(&new_order(
+            "576100000000000021",
+            &[(&variant, 2), (&base, 1)],
+        ))
+        .await
+        .unwrap();
+    let id: u64 = order.id.parse().unwrap();
+    control
+        .bigcommerce_ship(id, "ups", "1Z999AA10123456784")
+        .await
+        .unwrap();
+    assert_eq!(available(&client, &variant).await, before.0 - 2);
+
+    control
+        .bigcommerce_fault(&Fault {
+            path_contains: format!("POST /v3/orders/{id}/payment_actions/refunds"),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    let lost = client.refund_order(&order.id, true).await.unwrap_err();
+    assert!(matches!(lost, ConnectorError::Retryable { .. }), "{lost:?}");
+    assert!(client.refund_order(&order.id, true).await.unwrap());
+
+    let seen = control.bigcommerce_order(id).await.unwrap();
+    assert_eq!(seen["status_id"], 4, "{seen}");
+    assert_eq!(seen["refunds"], 1, "{seen}");
+    assert_eq!(seen["refunded_amount"], seen["total_inc_tax"], "{seen}");
+    assert!(
+        seen["staff_notes"]
+            .as_str()
+            .unwrap()
+            .contains("refunded units put back in stock"),
+        "{seen}"
+    );
+    let after = (
+        available(&client, &variant).await,
+        available(&client, &base).await,
+    );
+    assert_eq!(after, before, "the refunded units are back, once");
+    let posted = |calls: &[feedbridge_sandbox::CallRecord], what: &str| {
+        calls
+            .iter()
+            .filter(|c| c.method == "POST" && c.path.ends_with(what))
+            .count()
+    };
+    let calls = control.bigcommerce_calls().await.unwrap();
+    assert_eq!(
+        posted(&calls, "/payment_actions/refunds"),
+        1,
+        "one refund made"
+    );
+
+    // Already refunded and restocked: nothing is sent.
+    assert!(client.refund_order(&order.id, true).await.unwrap());
+    let again = control.bigcommerce_calls().await.unwrap();
+    assert_eq!(posted(&again, "/payment_actions/refunds"), 1);
+    assert_eq!(
+        posted(&again, "/payment_actions/refund_quotes"),
+        posted(&calls, "/payment_actions/refund_quotes")
+    );
+    assert_eq!(
+        posted(&again, "/inventory/adjustments/relative"),
+        posted(&calls, "/inventory/adjustments/relative")
+    );
+    assert_eq!(
+        (
+            available(&client, &variant).await,
+            available(&client, &base).await,
+        ),
+        before
+    );
+}
+
+/// Without restock the refunded units stay out of stock; an order the merchant already
+/// refunded in the control panel is left as it is (and its stock too).
+#[tokio::test]
+async fn refund_order_without_restock_and_of_an_order_refunded_in_the_control_panel() {
+    let sandbox = sandbox_with(SandboxConfig::default()).await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let products = all_products(&client).await;
+    let (_, base) = pick_variants(&products);
+
+    let kept = client
+        .create_order(&new_order("576100000000000022", &[(&base, 1)]))
+        .await
+        .unwrap();
+    let taken = available(&client, &base).await;
+    assert!(client.refund_order(&kept.id, false).await.unwrap());
+    let seen = control
+        .bigcommerce_order(kept.id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (seen["status_id"].as_u64(), seen["refunds"].as_u64()),
+        (Some(4), Some(1)),
+        "{seen}"
+    );
+    assert_eq!(available(&client, &base).await, taken);
+
+    let theirs = client
+        .create_order(&new_order("576100000000000023", &[(&base, 1)]))
+        .await
+        .unwrap();
+    let theirs_id: u64 = theirs.id.parse().unwrap();
+    control.bigcommerce_refund_order(theirs_id).await.unwrap();
+    let taken = available(&client, &base).await;
+    assert!(client.refund_order(&theirs.id, true).await.unwrap());
+    let seen = control.bigcommerce_order(theirs_id).await.unwrap();
+    assert_eq!(seen["refunds"], 1, "{seen}");
+    assert_eq!(
+        available(&client, &base).await,
+        taken,
+        "not our refund: stock left alone"
+    );
+}

@@ -311,3 +311,75 @@ async fn an_app_token_is_fetched_and_renewed_after_it_expires() {
     let refused = bad.info().await.unwrap_err();
     assert!(refused.to_string().contains("app_secret"), "{refused}");
 }
+
+/// The Wix order we created (control view), by id.
+async fn wix_order(control: &ControlClient, id: &str) -> serde_json::Value {
+    control
+        .wix_orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o["id"] == id)
+        .unwrap()
+}
+
+/// TikTok refunded the buyer: the TikTok payment is recorded once (our orders are created
+/// paid, with no payment record) and refunded as an external refund with the items and
+/// their restock, so the order reads FULLY_REFUNDED and the stock is back. The refund's
+/// answer is lost; the retry finds the payment recorded and refunds, once. Later calls
+/// change nothing.
+#[tokio::test]
+async fn refund_order_records_the_payment_and_refunds_it_once_with_the_restock() {
+    let sb = sandbox_with(1).await;
+    let c = client(&sb);
+    let control = ControlClient::for_sandbox(&sb);
+    let products = all_products(&c).await;
+    let a = products[0].variants[0].clone();
+    control.wix_set_stock(&a.sku, 10).await.unwrap();
+    let order = c.create_order(&new_order("20", &[(&a, 2)])).await.unwrap();
+    assert_eq!(SimStore::Wix.stock(&control, &a.sku).await.unwrap(), 8);
+
+    control
+        .wix_fault(&Fault {
+            path_contains: "/ecom/v1/order-billing/refund-payments".into(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    let lost = c.refund_order(&order.id, true).await.unwrap_err();
+    assert!(!matches!(lost, ConnectorError::Rejected { .. }), "{lost:?}");
+    assert!(c.refund_order(&order.id, true).await.unwrap());
+    assert!(c.refund_order(&order.id, true).await.unwrap());
+
+    let seen = wix_order(&control, &order.id).await;
+    assert_eq!(seen["paymentStatus"], "FULLY_REFUNDED", "{seen}");
+    let payments = seen["transactions"]["payments"].as_array().unwrap();
+    assert_eq!(payments.len(), 1, "{seen}");
+    assert_eq!(payments[0]["regularPaymentDetails"]["offlinePayment"], true);
+    let refunds = seen["transactions"]["refunds"].as_array().unwrap();
+    assert_eq!(refunds.len(), 1, "{seen}");
+    assert_eq!(refunds[0]["transactions"][0]["externalRefund"], true);
+    assert_eq!(
+        refunds[0]["transactions"][0]["amount"]["amount"],
+        payments[0]["amount"]["amount"]
+    );
+    assert_eq!(SimStore::Wix.stock(&control, &a.sku).await.unwrap(), 10);
+    assert!(c.order_update(&order.id).await.unwrap().unwrap().refunded);
+}
+
+/// Without restock the refunded units stay out of stock.
+#[tokio::test]
+async fn refund_order_without_restock_leaves_the_stock() {
+    let sb = sandbox_with(1).await;
+    let c = client(&sb);
+    let control = ControlClient::for_sandbox(&sb);
+    let products = all_products(&c).await;
+    let a = products[0].variants[0].clone();
+    control.wix_set_stock(&a.sku, 10).await.unwrap();
+    let order = c.create_order(&new_order("21", &[(&a, 3)])).await.unwrap();
+    assert!(c.refund_order(&order.id, false).await.unwrap());
+    let seen = wix_order(&control, &order.id).await;
+    assert_eq!(seen["paymentStatus"], "FULLY_REFUNDED", "{seen}");
+    assert_eq!(SimStore::Wix.stock(&control, &a.sku).await.unwrap(), 7);
+}

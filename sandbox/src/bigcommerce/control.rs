@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::hooks::{self, Event, stock_event};
 use super::model::{DEFAULT_LOCATION, Order, State};
-use super::{ApiError, BigCommerce, catalog, orders, shipments, state};
+use super::{ApiError, BigCommerce, catalog, orders, refunds, shipments, state};
 use crate::common::{Fault, WebhookMode, now_millis};
 
 /// What `external_source` says of an order feedbridge created.
@@ -290,29 +290,28 @@ async fn cancel(AxState(bc): AxState<Arc<BigCommerce>>, Path(id): Path<u64>) -> 
 async fn refund(AxState(bc): AxState<Arc<BigCommerce>>, Path(id): Path<u64>) -> Response {
     change(&bc, id, |st, fx| {
         let o = st.orders.get(&id).ok_or_else(orders::order_404)?;
-        let items: Vec<Value> = o
+        let reason = "Refunded by the merchant";
+        let mut items: Vec<Value> = o
             .lines
             .iter()
             .filter(|l| l.quantity > l.quantity_refunded)
-            .map(|l| json!({"item_type": "PRODUCT", "item_id": l.id, "quantity": l.quantity - l.quantity_refunded}))
+            .map(|l| json!({"item_type": "PRODUCT", "item_id": l.id, "quantity": l.quantity - l.quantity_refunded, "reason": reason}))
             .collect();
         let lines: Decimal = o
             .lines
             .iter()
             .map(|l| l.price_inc_tax * Decimal::from(l.quantity - l.quantity_refunded))
             .sum();
-        let rest = o.total().1 - o.refunded_amount() - lines;
-        let mut items = items;
+        let left = (o.total().1 - o.refunded_amount()).round_dp(2);
+        let rest = left - lines;
         if rest > Decimal::ZERO {
-            items.push(json!({"item_type": "ORDER", "item_id": id, "amount": rest.to_string().parse::<f64>().unwrap_or(0.0)}));
+            items.push(json!({"item_type": "ORDER", "item_id": id, "amount": rest.to_string().parse::<f64>().unwrap_or(0.0), "reason": reason}));
         }
-        let total = o.total().1 - o.refunded_amount();
         let body = json!({
             "items": items,
-            "payments": [{"provider_id": "custom", "amount": total.to_string().parse::<f64>().unwrap_or(0.0), "offline": true}],
-            "reason": "Refunded by the merchant",
+            "payments": [{"provider_id": "custom", "amount": left.to_string().parse::<f64>().unwrap_or(0.0), "offline": true}],
         });
-        shipments::refund(st, id, &body, fx).map(|_| ())
+        refunds::refund(st, id, &body, fx).map(|_| ())
     })
 }
 

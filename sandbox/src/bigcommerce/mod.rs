@@ -22,6 +22,7 @@ pub(crate) mod merchant;
 mod model;
 mod order_json;
 mod orders;
+mod refunds;
 mod shipments;
 
 use std::sync::{Arc, Mutex};
@@ -208,6 +209,8 @@ pub(crate) enum Shape {
     Hooks,
     /// A 415 as the Catalog spec documents it: an HTML page.
     Html,
+    /// Create a Refund's 422: the V3 object inside `{"data": [...]}`.
+    RefundData,
 }
 
 #[derive(Debug)]
@@ -300,6 +303,11 @@ impl ApiError {
             (Shape::Hooks, _) => (
                 self.status,
                 axum::Json(object("/api-docs/getting-started/api-status-codes")),
+            )
+                .into_response(),
+            (Shape::RefundData, _) => (
+                self.status,
+                axum::Json(json!({"data": [object(ERROR_TYPE)]})),
             )
                 .into_response(),
             (Shape::Gateway, _) | (Shape::ByVersion, Version::V3) => {
@@ -727,7 +735,7 @@ fn respond(
         (Version::V3, ["catalog", rest @ ..]) => catalog::route(bc, &ctx, m, rest, &mut fx),
         (Version::V3, ["inventory", rest @ ..]) => inventory::route(bc, &ctx, m, rest, &mut fx),
         (Version::V3, ["hooks", rest @ ..]) => hooks::route(bc, &ctx, m, rest),
-        (Version::V3, ["orders", rest @ ..]) => shipments::refund_route(bc, &ctx, m, rest, &mut fx),
+        (Version::V3, ["orders", rest @ ..]) => refunds::route(bc, &ctx, m, rest, &mut fx),
         (Version::V2, ["orders", rest @ ..]) => orders::route(bc, &ctx, m, rest, &mut fx),
         (Version::V2, ["order_statuses", rest @ ..]) => orders::statuses(m, rest),
         (Version::V2, ["store"]) => (m == "GET").then(|| Ok(Reply::ok(store_info(bc)))),

@@ -116,6 +116,16 @@ impl ControlClient {
         .await
     }
 
+    /// Refunds the whole order as the dashboard does for an order paid outside Wix (recorded
+    /// as refunded externally, no restock): `paymentStatus` FULLY_REFUNDED.
+    pub async fn wix_refund_order(&self, order_id: &str) -> Result<Value, ControlError> {
+        self.post(
+            format!("{}/_sandbox/orders/{order_id}/refund", self.wix()),
+            &json!({}),
+        )
+        .await
+    }
+
     /// Sets the per-instance rate limit (default 200 requests a minute); a new window starts.
     pub async fn wix_rate_limit(&self, limit: u32, window: Duration) -> Result<(), ControlError> {
         let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);

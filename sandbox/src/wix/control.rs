@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::hooks::{self, Event};
-use super::{ApiError, Window, Wix, orders, state};
+use super::{ApiError, Window, Wix, billing, orders, state};
 use crate::common::{Fault, WebhookMode, lock, now_millis};
 
 /// The shipping title feedbridge gives the orders it creates starts so.
@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<Arc<Wix>> {
         .route("/_sandbox/orders", get(all_orders))
         .route("/_sandbox/orders/{id}/ship", post(ship))
         .route("/_sandbox/orders/{id}/cancel", post(cancel))
+        .route("/_sandbox/orders/{id}/refund", post(refund))
         .route("/_sandbox/rate_limit", post(rate_limit))
         .route("/_sandbox/tokens/expire", post(expire_tokens))
         .route("/_sandbox/calls", get(calls))
@@ -162,8 +163,8 @@ async fn set_currency(AxState(wix): AxState<Arc<Wix>>, Json(body): Json<Value>) 
 }
 
 /// Every order with `tiktok_order_id` (its `channelInfo.externalOrderId`), `is_tiktok`
-/// (channel OTHER_PLATFORM with the TikTok shipping title), `cancelled` and
-/// `tracking_numbers`.
+/// (channel OTHER_PLATFORM with the TikTok shipping title), `cancelled`,
+/// `tracking_numbers` and `transactions` (payments and refunds).
 async fn all_orders(AxState(wix): AxState<Arc<Wix>>) -> Response {
     let st = state(&wix);
     let all: Vec<Value> = st
@@ -185,6 +186,7 @@ async fn all_orders(AxState(wix): AxState<Arc<Wix>>) -> Response {
                     .collect::<Vec<_>>()
             );
             v["fulfillments"] = o.fulfillments_json()["fulfillments"].clone();
+            v["transactions"] = o.transactions_json();
             v
         })
         .collect();
@@ -224,6 +226,18 @@ async fn ship(
 async fn cancel(AxState(wix): AxState<Arc<Wix>>, Path(id): Path<String>) -> Response {
     let mut fx = Vec::new();
     let result = orders::cancel_order(&mut state(&wix), &id, true, &mut fx);
+    hooks::dispatch(&wix, fx);
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => api_err(&e),
+    }
+}
+
+/// Refunds everything as the dashboard does for an order paid outside Wix (marked as
+/// refunded, no restock); fires `payment_status_updated` and `order_updated`.
+async fn refund(AxState(wix): AxState<Arc<Wix>>, Path(id): Path<String>) -> Response {
+    let mut fx = Vec::new();
+    let result = billing::refund_everything(&mut state(&wix), &id, &mut fx);
     hooks::dispatch(&wix, fx);
     match result {
         Ok(v) => Json(v).into_response(),

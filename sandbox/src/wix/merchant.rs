@@ -160,6 +160,16 @@ impl MerchantStore for WixMerchant {
         Ok(())
     }
 
+    fn models_refunds(&self) -> bool {
+        true
+    }
+
+    /// A refund of everything in the dashboard (payment status FULLY_REFUNDED).
+    async fn refund(&self, control: &ControlClient, order_id: &str) -> anyhow::Result<()> {
+        control.wix_refund_order(order_id).await?;
+        Ok(())
+    }
+
     async fn fault(&self, control: &ControlClient, fault: &Fault) -> anyhow::Result<()> {
         Ok(control.wix_fault(fault).await?)
     }

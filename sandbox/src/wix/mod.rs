@@ -1,6 +1,7 @@
 //! Wix REST simulator (wix.md, checked against dev.wix.com): Stores Catalog V1 products and
-//! V2 inventory, eCommerce orders and fulfillments, site properties, and app OAuth tokens, on
-//! the paths `www.wixapis.com` serves.
+//! V2 inventory, eCommerce orders and fulfillments, Order Transactions and Order Billing
+//! refunds (`billing.rs`), site properties, and app OAuth tokens, on the paths
+//! `www.wixapis.com` serves.
 //!
 //! Every request is checked as Wix's gateway does: `Authorization` carries either an API key
 //! of the account (then `wix-site-id` must name the account's site) or an app access token
@@ -18,6 +19,7 @@
 //! Deviations (documented): one inventory location; a tracked quantity never goes below 0
 //! (an order for more than is left empties it).
 
+mod billing;
 mod catalog;
 mod control;
 pub(crate) mod hooks;
@@ -357,6 +359,12 @@ fn handle(
             catalog::inventory(wix, m, rest, &json_body)
         }
         ["ecom", "v1", "orders", rest @ ..] => orders::route(wix, m, rest, &json_body, &mut events),
+        ["ecom", "v1", "payments", "orders", order_id, rest @ ..] => {
+            billing::payments(wix, m, order_id, rest, &json_body)
+        }
+        ["ecom", "v1", "order-billing", action] => {
+            billing::order_billing(wix, m, action, &json_body, &mut events)
+        }
         ["ecom", "v1", "fulfillments", "orders", order_id, rest @ ..] => {
             orders::fulfillments(wix, m, order_id, rest, &json_body, &mut events)
         }

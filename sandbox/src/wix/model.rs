@@ -232,6 +232,30 @@ pub(crate) struct Order {
     pub(crate) shipping_info: Value,
     pub(crate) price_summary: Value,
     pub(crate) fulfillments: Vec<Fulfillment>,
+    /// Payment records (Order Transactions); none for an order created as already paid.
+    pub(crate) payments: Vec<Payment>,
+    pub(crate) refunds: Vec<RefundRecord>,
+}
+
+/// A payment record of an order.
+pub(crate) struct Payment {
+    pub(crate) id: String,
+    pub(crate) amount: Decimal,
+    pub(crate) offline: bool,
+    pub(crate) method: String,
+    pub(crate) created_ms: i64,
+}
+
+/// A refund of an order (Refund Payments).
+pub(crate) struct RefundRecord {
+    pub(crate) id: String,
+    pub(crate) created_ms: i64,
+    /// `(payment id, amount, external)`.
+    pub(crate) transactions: Vec<(String, Decimal, bool)>,
+    /// `(line item id, quantity)` refunded.
+    pub(crate) lines: Vec<(String, u32)>,
+    pub(crate) shipping: Decimal,
+    pub(crate) reason: Option<String>,
 }
 
 impl Order {
@@ -465,6 +489,41 @@ impl State {
 
     pub(crate) fn order(&self, id: &str) -> Option<&Order> {
         self.orders.iter().find(|o| o.id == id)
+    }
+
+    /// Puts `(line item id, quantity)` back in stock (a refund's restock side effect); returns
+    /// the products touched. Custom lines and untracked products have no stock to return.
+    pub(crate) fn put_back(
+        &mut self,
+        order_idx: usize,
+        lines: &[(String, u32)],
+        now: i64,
+    ) -> Vec<String> {
+        let mut touched = Vec::new();
+        for (line_id, quantity) in lines {
+            let Some(line) = self.orders[order_idx]
+                .lines
+                .iter_mut()
+                .find(|l| &l.id == line_id)
+            else {
+                continue;
+            };
+            let (Some(pid), Some(vid)) = (line.product_id.clone(), line.variant_id.clone()) else {
+                continue;
+            };
+            let back = i64::from(*quantity);
+            line.taken = (line.taken - back).max(0);
+            if let Some(p) = self.products.get_mut(&pid)
+                && p.track_quantity
+                && let Some(v) = p.variants.iter_mut().find(|v| v.id == vid)
+            {
+                v.quantity += back;
+                p.updated_ms = now;
+                p.inventory_updated_ms = now;
+                touched.push(pid);
+            }
+        }
+        touched
     }
 
     /// Gives back what an order took (cancel with restock).

@@ -268,6 +268,8 @@ fn create(wix: &Wix, body: &Value, fx: &mut Vec<Event>) -> ApiResult {
         shipping_info: o["shippingInfo"].clone(),
         price_summary: o["priceSummary"].clone(),
         fulfillments: Vec::new(),
+        payments: Vec::new(),
+        refunds: Vec::new(),
     };
     let json = order.json();
     st.orders.push(order);

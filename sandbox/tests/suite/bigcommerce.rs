@@ -514,6 +514,94 @@ async fn order_lifecycle_takes_stock_ships_and_cancels() {
     assert_eq!(seen["tracking_numbers"], json!(["1Z999AA10123456784"]));
 }
 
+/// Refunds as Orders V3 payment actions take them: a quote prices the items and offers the
+/// offline `custom` method (a guest gets no store credit); a refund must pay exactly the
+/// quoted amount; more than is left, an unknown item or a wrong amount is a 422 naming it.
+/// Refunds never touch stock; the order goes Partially Refunded (14), then Refunded (4).
+#[tokio::test]
+async fn refunds_are_quoted_and_made_strictly_without_touching_stock() {
+    let sb = sandbox(SandboxConfig::default()).await;
+    let bc = Bc::new(&sb);
+    let (order, variant) = tiktok_order(&bc, "5770000000009", 2).await;
+    let id = order["id"].as_u64().unwrap();
+    let lines = bc
+        .ok("GET", &format!("/v2/orders/{id}/products"), None)
+        .await;
+    let line = lines[0]["id"].as_u64().unwrap();
+    let taken = level(&bc, &variant).await;
+    let quotes = format!("/v3/orders/{id}/payment_actions/refund_quotes");
+    let refunds = format!("/v3/orders/{id}/payment_actions/refunds");
+    let product =
+        |quantity: i64| json!({"item_type": "PRODUCT", "item_id": line, "quantity": quantity});
+
+    let (s, v) = bc
+        .call("POST", &quotes, Some(json!({"items": [product(3)]})))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["errors"]["items.0.quantity"].is_string(), "{v}");
+    let unknown = json!({"item_type": "PRODUCT", "item_id": line + 999, "quantity": 1});
+    let (s, v) = bc
+        .call("POST", &quotes, Some(json!({"items": [unknown]})))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["errors"]["items.0.item_id"].is_string(), "{v}");
+
+    let (s, quote) = bc
+        .call("POST", &quotes, Some(json!({"items": [product(1)]})))
+        .await;
+    assert_eq!(s, 201, "{quote}");
+    assert_eq!(quote["data"]["total_refund_amount"], 20.0);
+    assert_eq!(
+        quote["data"]["refund_methods"],
+        json!([[{"provider_id": "custom", "provider_description": "Custom", "amount": 20.0,
+                 "offline": true, "offline_provider": true,
+                 "offline_reason": "This is an offline payment provider."}]])
+    );
+
+    let pay = |provider: &str, amount: f64| {
+        json!({"items": [product(1)],
+               "payments": [{"provider_id": provider, "amount": amount, "offline": true}]})
+    };
+    let (s, v) = bc.call("POST", &refunds, Some(pay("custom", 19.0))).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["errors"]["payments"].is_string(), "{v}");
+    let (s, v) = bc
+        .call("POST", &refunds, Some(pay("storecredit", 20.0)))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["data"][0]["status"], 422, "{v}");
+    assert_eq!(
+        bc.ok("GET", &refunds, None).await["data"],
+        json!([]),
+        "a refused refund leaves nothing"
+    );
+
+    let (s, made) = bc.call("POST", &refunds, Some(pay("custom", 20.0))).await;
+    assert_eq!(s, 201, "{made}");
+    assert_eq!(made["data"]["total_amount"], 20.0);
+    let seen = bc.ok("GET", &format!("/v2/orders/{id}"), None).await;
+    assert_eq!(seen["status_id"], 14, "{seen}");
+
+    // The rest: the last unit and the shipping as an order amount.
+    let rest = json!({"items": [product(1), {"item_type": "ORDER", "item_id": id, "amount": 5}],
+                      "payments": [{"provider_id": "custom", "amount": 25, "offline": true}]});
+    let (s, made) = bc.call("POST", &refunds, Some(rest)).await;
+    assert_eq!(s, 201, "{made}");
+    let seen = bc.ok("GET", &format!("/v2/orders/{id}"), None).await;
+    assert_eq!(seen["status_id"], 4, "{seen}");
+    let listed = bc.ok("GET", &refunds, None).await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 2, "{listed}");
+    let (s, v) = bc
+        .call(
+            "POST",
+            &quotes,
+            Some(json!({"items": [{"item_type": "ORDER", "item_id": id, "amount": 1}]})),
+        )
+        .await;
+    assert_eq!(s, 422, "nothing left to refund: {v}");
+    assert_eq!(level(&bc, &variant).await, taken, "refunds never restock");
+}
+
 #[tokio::test]
 async fn quota_is_counted_and_refused_with_the_reset_time() {
     let sb = sandbox(SandboxConfig::default()).await;

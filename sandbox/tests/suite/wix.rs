@@ -438,6 +438,123 @@ async fn an_external_order_takes_stock_is_found_by_its_shipping_title_fulfilled_
     assert_eq!((s, app_code(&v)), (400, "ORDER_ALREADY_CANCELED"));
 }
 
+/// Order Billing refunds: an order created paid has no payment record until one is added;
+/// an offline payment is only refunded externally (428), never beyond what is left of it,
+/// and a restock beyond the refunded quantity is refused. A full refund with restock reads
+/// FULLY_REFUNDED, lists the refund and puts the units back; nothing is left to refund after.
+#[tokio::test]
+async fn order_billing_refunds_recorded_payments_externally_with_the_restock() {
+    let sb = sandbox(SandboxConfig {
+        products: 1,
+        variants_per_product: Some(1),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let wix = Wix::new(&sb);
+    let control = ControlClient::for_sandbox(&sb);
+    let p = wix.products().await.remove(0);
+    let sku = p["variants"][0]["variant"]["sku"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    control.wix_set_stock(&sku, 5).await.unwrap();
+    let (s, v) = wix
+        .call("POST", "/ecom/v1/orders", Some(order_body(&p, "577", 1)))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let id = v["order"]["id"].as_str().unwrap().to_owned();
+    let line = v["order"]["lineItems"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refundability = || async {
+        let (s, v) = wix
+            .call(
+                "POST",
+                "/ecom/v1/order-billing/get-order-refundability",
+                Some(json!({"orderId": id})),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        v
+    };
+    assert_eq!(refundability().await["payments"], json!([]));
+
+    let (s, v) = wix
+        .call(
+            "POST",
+            &format!("/ecom/v1/payments/orders/{id}/add-payment"),
+            Some(json!({"payments": [{"amount": {"amount": "20.00"},
+                "regularPaymentDetails": {"offlinePayment": true, "paymentMethod": "TikTok Shop"}}]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let payment = v["paymentsIds"][0].as_str().unwrap().to_owned();
+    let seen = refundability().await;
+    assert_eq!(
+        seen["payments"][0]["manuallyRefundable"]["reason"], "OFFLINE",
+        "{seen}"
+    );
+    assert_eq!(seen["lineItems"][0]["availableRefundQuantity"], 1, "{seen}");
+
+    let refund = |amount: &str, external: bool, restock: u32| {
+        json!({"orderId": id,
+            "paymentRefunds": [{"paymentId": payment, "amount": {"amount": amount}, "externalRefund": external}],
+            "refundItems": {"lineItems": [{"lineItemId": line, "quantity": 1}]},
+            "sideEffects": {"restock": {"lineItems": [{"lineItemId": line, "quantity": restock}]}}})
+    };
+    let path = "/ecom/v1/order-billing/refund-payments";
+    let (s, v) = wix
+        .call("POST", path, Some(refund("20.00", false, 1)))
+        .await;
+    assert_eq!((s, app_code(&v)), (428, "EXTERNAL_REFUND_EXPECTED"), "{v}");
+    let (s, v) = wix.call("POST", path, Some(refund("25.00", true, 1))).await;
+    assert_eq!(
+        (s, app_code(&v)),
+        (400, "INVALID_PAYMENT_REFUND_AMOUNT"),
+        "{v}"
+    );
+    let (s, v) = wix.call("POST", path, Some(refund("20.00", true, 2))).await;
+    assert_eq!(
+        (s, app_code(&v)),
+        (400, "INVALID_LINE_ITEM_RESTOCK_QUANTITY"),
+        "{v}"
+    );
+    assert_eq!(SimStore::Wix.stock(&control, &sku).await.unwrap(), 4);
+
+    let (s, v) = wix.call("POST", path, Some(refund("20.00", true, 1))).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["refund"]["transactions"][0]["externalRefund"], true,
+        "{v}"
+    );
+    assert_eq!(SimStore::Wix.stock(&control, &sku).await.unwrap(), 5);
+    let (s, v) = wix
+        .call("GET", &format!("/ecom/v1/orders/{id}"), None)
+        .await;
+    assert_eq!(
+        (s, v["order"]["paymentStatus"].as_str()),
+        (200, Some("FULLY_REFUNDED")),
+        "{v}"
+    );
+    let (s, v) = wix
+        .call("GET", &format!("/ecom/v1/payments/orders/{id}"), None)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["orderTransactions"]["refunds"].as_array().map(Vec::len),
+        Some(1),
+        "{v}"
+    );
+    let seen = refundability().await;
+    assert_eq!(
+        seen["payments"][0]["nonRefundable"]["reason"], "ALREADY_REFUNDED",
+        "{seen}"
+    );
+    let (s, v) = wix.call("POST", path, Some(refund("1.00", true, 1))).await;
+    assert_eq!((s, app_code(&v)), (428, "PAYMENT_NOT_REFUNDABLE"), "{v}");
+}
+
 #[tokio::test]
 async fn search_pages_by_cursor_and_the_rate_limit_answers_429() {
     let sb = sandbox(SandboxConfig {

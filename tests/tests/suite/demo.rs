@@ -64,14 +64,15 @@ fn the_demo_runs_on_prestashop_with_one_refund() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// On Wix the merchant refunds one order in the dashboard (FULLY_REFUNDED) instead of
+/// shipping it: that TikTok order is cancelled, the others ship.
 #[test]
-fn the_demo_runs_on_wix() -> anyhow::Result<()> {
+fn the_demo_runs_on_wix_with_one_refund() -> anyhow::Result<()> {
     let summary = demo(&["--store", "wix"])?;
     assert_eq!(summary["orders_failed"], 0, "{summary}");
-    assert_eq!(
-        summary["orders_created_in_store"], summary["tracking_pushed"],
-        "{summary}"
-    );
+    let created = summary["orders_created_in_store"].as_u64().unwrap_or(0);
+    let pushed = summary["tracking_pushed"].as_u64().unwrap_or(0);
+    assert_eq!(created, pushed + 1, "{summary}");
     Ok(())
 }
 

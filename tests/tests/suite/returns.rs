@@ -304,7 +304,7 @@ async fn mirroring_on_a_store_without_refunds_says_to_refund_in_the_admin() -> a
             ..SandboxConfig::default()
         },
         Wiring {
-            store: SimStore::Wix,
+            store: SimStore::Sfcc,
             ..Wiring::default()
         },
         |config| config,
@@ -323,7 +323,7 @@ async fn mirroring_on_a_store_without_refunds_says_to_refund_in_the_admin() -> a
     .await
     .map_err(|e| rig.with_log(e))?;
     assert!(
-        failure.reason.contains("not supported on Wix") && failure.action.contains("admin"),
+        failure.reason.contains("not supported on") && failure.action.contains("admin"),
         "{failure:?}"
     );
     Ok(())
@@ -532,5 +532,152 @@ async fn with_mirroring_on_a_tiktok_refund_refunds_the_prestashop_order_once_aft
         "{:?}",
         shown.differences
     );
+    Ok(())
+}
+
+/// With mirroring on, a TikTok refund makes exactly one BigCommerce refund (a quote, then a
+/// refund recorded offline): the order reads Refunded and the shipped unit is back in stock.
+/// The refund's answer is lost on the way back, so the daemon tries again, finds the refund
+/// made and only puts the stock back; a second TikTok refund later changes nothing either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mirroring_on_a_tiktok_refund_refunds_the_bigcommerce_order_once_after_a_retry()
+-> anyhow::Result<()> {
+    let store = SimStore::Bigcommerce;
+    let rig = Rig::start_wired(
+        SandboxConfig {
+            products: 1,
+            variants_per_product: Some(1),
+            ..SandboxConfig::default()
+        },
+        Wiring {
+            store,
+            ..Wiring::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let (skus, before, id, order) = shipped_with_mirroring(&rig, store).await?;
+    let bc_id: u64 = order.id.parse()?;
+
+    rig.control
+        .bigcommerce_fault(&Fault {
+            path_contains: format!("POST /v3/orders/{bc_id}/payment_actions/refunds"),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await?;
+    let first = refunded_on_tiktok(&rig, &id).await?;
+    let done = mirrored(&rig, &id, &first).await?;
+    assert!(
+        done.timeline
+            .iter()
+            .any(|e| e.message.contains("refunded (stock put back)")),
+        "{:?}",
+        done.timeline
+    );
+    let bc = rig.control.bigcommerce_order(bc_id).await?;
+    assert_eq!(bc["status_id"], 4, "{bc}");
+    assert_eq!(bc["refunds"], 1, "{bc}");
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+    let calls = rig.control.bigcommerce_calls().await?;
+    let refunds_posted = calls
+        .iter()
+        .filter(|c| c.method == "POST" && c.path.ends_with("/payment_actions/refunds"))
+        .count();
+    assert_eq!(refunds_posted, 1, "the retry found the refund made");
+
+    // A second refund on TikTok: the store order is already refunded, so nothing more.
+    let second = refunded_on_tiktok(&rig, &id).await?;
+    mirrored(&rig, &id, &second).await?;
+    let bc = rig.control.bigcommerce_order(bc_id).await?;
+    assert_eq!(bc["refunds"], 1, "{bc}");
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+    let failures = rig.console.failures(context::current()).await?;
+    assert!(
+        !failures.iter().any(|f| f.kind == FailureKind::ReturnRefund),
+        "{failures:?}"
+    );
+    assert!(detail(&rig, &id).await?.differences.is_empty());
+    Ok(())
+}
+
+/// With mirroring on, a TikTok refund refunds the Wix order once through Order Billing: the
+/// TikTok payment is recorded (the order was created paid, with no payment record) and
+/// refunded externally with the restock, so the order reads FULLY_REFUNDED and the shipped
+/// unit is back in stock. The refund's answer is lost, so the daemon tries again and finds
+/// the order refunded; a second TikTok refund later changes nothing either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mirroring_on_a_tiktok_refund_refunds_the_wix_order_once_after_a_retry()
+-> anyhow::Result<()> {
+    let store = SimStore::Wix;
+    let rig = Rig::start_wired(
+        SandboxConfig {
+            products: 1,
+            variants_per_product: Some(1),
+            ..SandboxConfig::default()
+        },
+        Wiring {
+            store,
+            ..Wiring::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let (skus, before, id, order) = shipped_with_mirroring(&rig, store).await?;
+
+    rig.control
+        .wix_fault(&Fault {
+            path_contains: "/ecom/v1/order-billing/refund-payments".into(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await?;
+    let first = refunded_on_tiktok(&rig, &id).await?;
+    let done = mirrored(&rig, &id, &first).await?;
+    assert!(
+        done.timeline
+            .iter()
+            .any(|e| e.message.contains("refunded (stock put back)")),
+        "{:?}",
+        done.timeline
+    );
+    let wix_order = || async {
+        rig.control
+            .wix_orders()
+            .await?
+            .into_iter()
+            .find(|o| o["id"] == order.id.as_str())
+            .ok_or_else(|| anyhow::anyhow!("Wix order {} gone", order.id))
+    };
+    let seen = wix_order().await?;
+    assert_eq!(seen["paymentStatus"], "FULLY_REFUNDED", "{seen}");
+    assert_eq!(
+        seen["transactions"]["payments"].as_array().map(Vec::len),
+        Some(1),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["transactions"]["refunds"].as_array().map(Vec::len),
+        Some(1),
+        "{seen}"
+    );
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+
+    // A second refund on TikTok: the store order is already refunded, so nothing more.
+    let second = refunded_on_tiktok(&rig, &id).await?;
+    mirrored(&rig, &id, &second).await?;
+    let seen = wix_order().await?;
+    assert_eq!(
+        seen["transactions"]["refunds"].as_array().map(Vec::len),
+        Some(1),
+        "{seen}"
+    );
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+    let failures = rig.console.failures(context::current()).await?;
+    assert!(
+        !failures.iter().any(|f| f.kind == FailureKind::ReturnRefund),
+        "{failures:?}"
+    );
+    assert!(detail(&rig, &id).await?.differences.is_empty());
     Ok(())
 }

@@ -120,7 +120,7 @@ impl Control {
     }
 
     /// Whether the demo's store models refunds (a credit memo on Magento, a full refund on
-    /// Shopify, WooCommerce and BigCommerce).
+    /// Shopify, WooCommerce, BigCommerce and Wix).
     pub fn store_refunds(&self) -> bool {
         self.store.models_refunds()
     }

@@ -37,6 +37,10 @@
 //! Shipped (3). "Delivered" moves a Shipped order to Completed (10); "in transit" changes
 //! nothing. Tags live in a `TikTok tags:` line of the staff notes.
 //!
+//! **Refunds.** [`Storefront::refund_order`] refunds what is left of an order through a
+//! refund quote and a refund recorded offline, once, and puts the refunded units back in
+//! stock when asked (BigCommerce refunds never do): `refund.rs`.
+//!
 //! **Rate limits.** Every answer says what is left of the store's quota
 //! (`X-Rate-Limit-Requests-Left`) and when the window refills (`X-Rate-Limit-Time-Reset-Ms`);
 //! the shared call budget follows them, orders and stock first, and waits for the refill when
@@ -56,6 +60,7 @@
 mod orders;
 mod platform;
 mod quota;
+mod refund;
 mod storefront;
 mod wire;
 

@@ -33,11 +33,11 @@ fn holds_stock(status_id: u64) -> bool {
 
 /// One line of an order with what stock it touches.
 #[derive(Clone, Debug)]
-struct LineStock {
+pub(super) struct LineStock {
     product_id: u64,
     variant_id: u64,
     sku: String,
-    quantity: i64,
+    pub(super) quantity: i64,
     /// The product counts its stock.
     tracked: bool,
     /// A product without options: its stock is adjusted by product id.
@@ -45,7 +45,7 @@ struct LineStock {
     level: i64,
 }
 
-fn parse_order_id(order_id: &str) -> ConnectorResult<u64> {
+pub(super) fn parse_order_id(order_id: &str) -> ConnectorResult<u64> {
     order_id
         .trim()
         .parse()
@@ -143,14 +143,14 @@ impl BigCommerceClient {
             .copied()
     }
 
-    async fn order(&self, id: u64) -> ConnectorResult<Option<WireOrder>> {
+    pub(super) async fn order(&self, id: u64) -> ConnectorResult<Option<WireOrder>> {
         match self.get(&format!("/v2/orders/{id}"), &[]).await? {
             None => Ok(None),
             Some(v) => WireOrder::read(&v).map(Some),
         }
     }
 
-    async fn order_lines(&self, id: u64) -> ConnectorResult<Vec<WireLine>> {
+    pub(super) async fn order_lines(&self, id: u64) -> ConnectorResult<Vec<WireLine>> {
         self.v2_all(&format!("/v2/orders/{id}/products"))
             .await?
             .iter()
@@ -222,7 +222,10 @@ impl BigCommerceClient {
     }
 
     /// The stock each `(variant id, quantity)` touches, read from the catalog.
-    async fn line_stock(&self, lines: &[(String, i64)]) -> ConnectorResult<Vec<LineStock>> {
+    pub(super) async fn line_stock(
+        &self,
+        lines: &[(String, i64)],
+    ) -> ConnectorResult<Vec<LineStock>> {
         let mut products: BTreeMap<u64, Option<WireProduct>> = BTreeMap::new();
         let mut out = Vec::new();
         for (id, quantity) in lines {
@@ -261,7 +264,11 @@ impl BigCommerceClient {
     }
 
     /// Moves tracked stock by `delta` per line at the default location (relative adjustment).
-    async fn adjust(&self, changes: &[(&LineStock, i64)], reason: &str) -> ConnectorResult<()> {
+    pub(super) async fn adjust(
+        &self,
+        changes: &[(&LineStock, i64)],
+        reason: &str,
+    ) -> ConnectorResult<()> {
         let items: Vec<Value> = changes
             .iter()
             .filter(|(l, delta)| l.tracked && *delta != 0)
@@ -539,6 +546,10 @@ impl Storefront for BigCommerceClient {
         };
         let fulfilments = self.order_fulfilments(id).await?;
         Ok(Some(Self::update_of(&order, fulfilments)))
+    }
+
+    async fn refund_order(&self, order_id: &str, restock: bool) -> ConnectorResult<bool> {
+        self.refund_whole_order(order_id, restock).await
     }
 
     async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()> {

@@ -177,6 +177,15 @@ pub(super) fn error_message(text: &str) -> String {
     };
     match &body {
         Value::Array(items) => items.iter().map(one).collect::<Vec<_>>().join("; "),
+        // Create a Refund answers its 422s as `{"data": [error]}`.
+        Value::Object(o)
+            if o.get("title").is_none() && o.get("data").is_some_and(Value::is_array) =>
+        {
+            o.get("data")
+                .and_then(Value::as_array)
+                .map(|items| items.iter().map(one).collect::<Vec<_>>().join("; "))
+                .unwrap_or_default()
+        }
         Value::Object(_) => one(&body),
         _ => String::new(),
     }

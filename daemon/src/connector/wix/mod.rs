@@ -38,6 +38,10 @@
 //! in-transit or delivered state the API sets: [`Storefront::fulfilment_progress`] changes
 //! nothing. Wix orders have no tags: the TikTok id lives in `channelInfo`.
 //!
+//! **Refunds.** [`Storefront::refund_order`] records the refund of every payment as an
+//! external refund (TikTok paid the buyer back) through Order Billing, restocking in the same
+//! call when asked, once (`refund.rs`).
+//!
 //! **Webhooks.** Only a Wix app receives them, at the callback URL set in the app's
 //! dashboard (Wix has no API for it): [`Storefront::register_webhooks`] logs the address to
 //! enter there. Each delivery is a JWT signed RS256, verified with the app's public key
@@ -54,6 +58,7 @@
 //! field.
 
 mod platform;
+mod refund;
 mod storefront;
 mod wire;
 

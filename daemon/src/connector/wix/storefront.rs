@@ -86,7 +86,7 @@ impl WixClient {
             .ok_or_else(|| unexpected("a product", "product", "an object"))
     }
 
-    async fn order_json(&self, order_id: &str) -> ConnectorResult<Option<Value>> {
+    pub(super) async fn order_json(&self, order_id: &str) -> ConnectorResult<Option<Value>> {
         let Some(answer) = self.get(&format!("/ecom/v1/orders/{order_id}")).await? else {
             return Ok(None);
         };
@@ -328,6 +328,10 @@ impl Storefront for WixClient {
             Some(order) => self.update_of(&order).await.map(Some),
             None => Ok(None),
         }
+    }
+
+    async fn refund_order(&self, order_id: &str, restock: bool) -> ConnectorResult<bool> {
+        self.refund_whole_order(order_id, restock).await
     }
 
     async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()> {
