@@ -676,3 +676,59 @@ async fn a_malformed_answer_names_the_field() {
     );
     assert!(error.to_string().contains("base_currency_code"), "{error}");
 }
+
+#[tokio::test]
+async fn custom_attributes_are_read_as_facts_with_option_labels() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 2,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let (products, _) = all_products(&client).await;
+    let tee = products
+        .iter()
+        .find(|p| p.title == "Classic Cotton Tee")
+        .expect("the tee");
+    let field = |key: &str| -> Vec<&str> {
+        tee.facts
+            .fields
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    // `manufacturer` is a select, `material` a multiselect (option ids read as labels),
+    // `pattern` text; description, url_key, tax class and images are not facts.
+    assert_eq!(tee.facts.vendor.as_deref(), Some("Feedbridge Basics"));
+    assert_eq!(field("manufacturer"), ["Feedbridge Basics"]);
+    assert_eq!(field("material"), ["Cotton"]);
+    assert_eq!(field("pattern"), ["Striped"]);
+    for structural in [
+        "description",
+        "url_key",
+        "tax_class_id",
+        "image",
+        "category_ids",
+    ] {
+        assert!(
+            field(structural).is_empty(),
+            "{structural}: {:?}",
+            tee.facts
+        );
+    }
+    assert!(tee.facts.tags.is_empty());
+    // Option labels are read once per catalog page, not once per product.
+    let calls = ControlClient::for_sandbox(&sandbox)
+        .magento_calls()
+        .await
+        .unwrap();
+    let material_reads = calls
+        .iter()
+        .filter(|c| c.path.ends_with("/products/attributes/material/options"))
+        .count();
+    assert_eq!(material_reads, 1, "{calls:?}");
+    // The single read by id carries the same facts.
+    let again = client.product(&tee.id).await.unwrap().unwrap();
+    assert_eq!(again.facts, tee.facts);
+}
