@@ -260,6 +260,8 @@ pub(crate) struct Order {
     pub(crate) po_number: Option<String>,
     pub(crate) total_paid: Decimal,
     pub(crate) total_refunded: Decimal,
+    /// The part of `total_refunded` that was shipping.
+    pub(crate) shipping_refunded: Decimal,
     pub(crate) histories: Vec<History>,
     pub(crate) created: i64,
     pub(crate) updated: i64,
