@@ -676,3 +676,183 @@ async fn a_malformed_answer_names_the_field() {
     );
     assert!(error.to_string().contains("base_currency_code"), "{error}");
 }
+
+#[tokio::test]
+async fn custom_attributes_are_read_as_facts_with_option_labels() {
+    let sandbox = sandbox_with(SandboxConfig {
+        products: 2,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let (products, _) = all_products(&client).await;
+    let tee = products
+        .iter()
+        .find(|p| p.title == "Classic Cotton Tee")
+        .expect("the tee");
+    let field = |key: &str| -> Vec<&str> {
+        tee.facts
+            .fields
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    // `manufacturer` is a select, `material` a multiselect (option ids read as labels),
+    // `pattern` text; description, url_key, tax class and images are not facts.
+    assert_eq!(tee.facts.vendor.as_deref(), Some("Feedbridge Basics"));
+    assert_eq!(field("manufacturer"), ["Feedbridge Basics"]);
+    assert_eq!(field("material"), ["Cotton"]);
+    assert_eq!(field("pattern"), ["Striped"]);
+    for structural in [
+        "description",
+        "url_key",
+        "tax_class_id",
+        "image",
+        "category_ids",
+    ] {
+        assert!(
+            field(structural).is_empty(),
+            "{structural}: {:?}",
+            tee.facts
+        );
+    }
+    assert!(tee.facts.tags.is_empty());
+    // Option labels are read once per catalog page, not once per product.
+    let calls = ControlClient::for_sandbox(&sandbox)
+        .magento_calls()
+        .await
+        .unwrap();
+    let material_reads = calls
+        .iter()
+        .filter(|c| c.path.ends_with("/products/attributes/material/options"))
+        .count();
+    assert_eq!(material_reads, 1, "{calls:?}");
+    // The single read by id carries the same facts.
+    let again = client.product(&tee.id).await.unwrap().unwrap();
+    assert_eq!(again.facts, tee.facts);
+}
+
+/// An order shipped in full (so invoiced), as feedbridge ships TikTok orders.
+async fn shipped_order(
+    client: &MagentoClient,
+    tiktok_order_id: &str,
+    variant: &StoreVariant,
+    tracking: &str,
+) -> String {
+    let created = client
+        .create_order(&new_order(tiktok_order_id, &[(variant, 2)]))
+        .await
+        .unwrap();
+    client
+        .fulfil_order(
+            &created.id,
+            &NewStoreFulfilment {
+                tracking_number: tracking.into(),
+                carrier: "UPS".into(),
+                lines: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    created.id
+}
+
+async fn credit_memos(control: &ControlClient, order_id: &str) -> Vec<serde_json::Value> {
+    let order = control
+        .magento_order(order_id.parse().unwrap())
+        .await
+        .unwrap();
+    order["creditmemos"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_refund_is_one_credit_memo_and_a_second_call_changes_nothing() {
+    let sandbox = sandbox_with(SandboxConfig {
+        variants_per_product: Some(1),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let (products, _) = all_products(&client).await;
+    let v = stocked(&products, false, 5).clone();
+    let before = available(&client, &v).await;
+    let id = shipped_order(&client, "576500000000000001", &v, "1Z500").await;
+    assert_eq!(available(&client, &v).await, before - 2);
+
+    // The first answer is lost after Magento made the credit memo: the retry finds the
+    // order closed and makes no second one.
+    control
+        .magento_fault(&Fault {
+            path_contains: format!("/order/{id}/refund"),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    let lost = client.refund_order(&id, true).await.unwrap_err();
+    assert!(matches!(lost, ConnectorError::Retryable { .. }), "{lost:?}");
+    assert!(client.refund_order(&id, true).await.unwrap());
+    assert!(client.refund_order(&id, true).await.unwrap());
+    let memos = credit_memos(&control, &id).await;
+    assert_eq!(memos.len(), 1, "{memos:?}");
+    assert_eq!(memos[0]["items"][0]["qty"], 2);
+    let order = control.magento_order(id.parse().unwrap()).await.unwrap();
+    assert_eq!(order["state"], "closed", "{order}");
+    assert_eq!(order["total_refunded"], order["grand_total"], "{order}");
+    // The shipped units came back to the source.
+    assert_eq!(available(&client, &v).await, before);
+    let update = client.order_update(&id).await.unwrap().unwrap();
+    assert!(update.refunded && update.cancelled, "{update:?}");
+}
+
+#[tokio::test]
+async fn a_refund_without_restock_leaves_the_stock_and_an_unpaid_order_is_cancelled() {
+    let sandbox = sandbox_with(SandboxConfig {
+        variants_per_product: Some(1),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let (products, _) = all_products(&client).await;
+    let v = stocked(&products, false, 5).clone();
+    let before = available(&client, &v).await;
+    let id = shipped_order(&client, "576500000000000002", &v, "1Z501").await;
+    assert!(client.refund_order(&id, false).await.unwrap());
+    assert_eq!(credit_memos(&control, &id).await.len(), 1);
+    assert_eq!(available(&client, &v).await, before - 2, "not restocked");
+
+    // Shipped in the admin without an invoice: invoiced offline first, then refunded.
+    let admin = client
+        .create_order(&new_order("576500000000000003", &[(&v, 1)]))
+        .await
+        .unwrap();
+    control
+        .magento_ship(admin.id.parse().unwrap(), "ups", "UPS", "1Z502")
+        .await
+        .unwrap();
+    assert!(client.refund_order(&admin.id, true).await.unwrap());
+    assert_eq!(credit_memos(&control, &admin.id).await.len(), 1);
+    let order = control
+        .magento_order(admin.id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(order["state"], "closed", "{order}");
+    assert_eq!(available(&client, &v).await, before - 2);
+
+    // Nothing invoiced or shipped: Magento holds no payment to refund, so it is cancelled.
+    let unpaid = client
+        .create_order(&new_order("576500000000000004", &[(&v, 1)]))
+        .await
+        .unwrap();
+    assert!(client.refund_order(&unpaid.id, true).await.unwrap());
+    assert!(credit_memos(&control, &unpaid.id).await.is_empty());
+    let order = control
+        .magento_order(unpaid.id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(order["state"], "canceled", "{order}");
+    assert_eq!(available(&client, &v).await, before - 2);
+}

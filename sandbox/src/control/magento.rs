@@ -145,7 +145,8 @@ impl ControlClient {
             .collect()
     }
 
-    /// One order in REST shape plus `sandbox` (see [`MagentoOrder`]) and `shipments`.
+    /// One order in REST shape plus `sandbox` (see [`MagentoOrder`]), `shipments` and
+    /// `creditmemos`.
     pub async fn magento_order(&self, id: u64) -> Result<Value, ControlError> {
         self.get(format!("{}/_sandbox/orders/{id}", self.magento()))
             .await

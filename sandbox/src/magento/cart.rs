@@ -646,6 +646,7 @@ fn place(
         po_number: None,
         total_paid: Decimal::ZERO,
         total_refunded: Decimal::ZERO,
+        shipping_refunded: Decimal::ZERO,
         histories: Vec::new(),
         created: now,
         updated: now,

@@ -6,7 +6,8 @@ use serde_json::{Map, Value, json};
 
 use super::input::{Fields, Obj, SearchCriteria, search};
 use super::model::{
-    ATTRIBUTE_SET_ID, Product, STOCK_ID, STORE_ID, State, TypeId, WEIGHT_UNIT, mage_date, num,
+    ATTRIBUTE_SET_ID, Input, Product, STOCK_ID, STORE_ID, State, TypeId, WEIGHT_UNIT, mage_date,
+    num,
 };
 use super::{ApiError, ApiResult, Ctx, Magento, path_id, state};
 
@@ -94,6 +95,9 @@ fn custom_attributes(p: &Product) -> Vec<Value> {
     }
     if let Some((code, option_id)) = &p.option {
         out.push(json!({"attribute_code": code, "value": option_id.to_string()}));
+    }
+    for (code, value) in &p.described {
+        out.push(json!({"attribute_code": code, "value": value}));
     }
     if let Some(image) = &p.image {
         for code in ["image", "small_image", "thumbnail"] {
@@ -195,12 +199,17 @@ fn product_row(st: &State, p: &Product) -> Row {
     put("weight", p.weight.map_or(Value::Null, num));
     put("category_id", json!(p.category_id));
     for a in &st.attributes {
-        let v = p
+        let option = p
             .option
             .as_ref()
             .filter(|(code, _)| *code == a.code)
-            .map_or(Value::Null, |(_, id)| json!(id));
-        put(&a.code, v);
+            .map(|(_, id)| json!(id));
+        let described = p
+            .described
+            .iter()
+            .find(|(code, _)| *code == a.code)
+            .map(|(_, value)| json!(value));
+        put(&a.code, option.or(described).unwrap_or(Value::Null));
     }
     Row {
         json: product_json(st, p, true),
@@ -256,9 +265,14 @@ pub(crate) fn children(magento: &Magento, sku: &str) -> ApiResult {
     Ok(Value::Array(out))
 }
 
-/// `GET /V1/products/attributes/:attributeCode/options`.
+/// `GET /V1/products/attributes/:attributeCode/options`: a select or multiselect's options
+/// after the empty one (`Table::getAllOptions(true)`); `[]` for an attribute without a source
+/// (text, price, date), as `AbstractAttribute::getOptions()` answers.
 pub(crate) fn attribute_options(magento: &Magento, code: &str) -> ApiResult {
     let st = state(magento);
+    if TEXT_ATTRIBUTES.contains(&code) {
+        return Ok(json!([]));
+    }
     let Some(attribute) = st.attribute(code) else {
         return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
@@ -266,6 +280,9 @@ pub(crate) fn attribute_options(magento: &Magento, code: &str) -> ApiResult {
         )
         .with_params(json!([code])));
     };
+    if attribute.input == Input::Text {
+        return Ok(json!([]));
+    }
     let mut out = vec![json!({"label": " ", "value": ""})];
     out.extend(
         attribute
@@ -275,6 +292,22 @@ pub(crate) fn attribute_options(magento: &Magento, code: &str) -> ApiResult {
     );
     Ok(Value::Array(out))
 }
+
+/// The system attributes products carry that have no options (the options endpoint answers
+/// `[]` for them).
+const TEXT_ATTRIBUTES: &[&str] = &[
+    "description",
+    "short_description",
+    "url_key",
+    "meta_title",
+    "meta_keyword",
+    "meta_description",
+    "image",
+    "small_image",
+    "thumbnail",
+    "special_price",
+    "category_ids",
+];
 
 /// `GET /V1/stockItems/:productSku`.
 pub(crate) fn stock_item(magento: &Magento, sku: &str) -> ApiResult {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::catalog::product_json;
-use super::documents::order_shipments;
+use super::documents::{Kind, order_documents};
 use super::model::{Order, TypeId};
 use super::orders::{self, order_json};
 use super::{ApiError, Ctx, Magento, state};
@@ -199,7 +199,7 @@ fn sandbox_view(st: &super::model::State, order: &Order) -> Value {
     };
     let from_comment = order.histories.iter().find_map(|h| marker_id(&h.comment));
     let from_billing = marker_id(&order.billing.company);
-    let shipments = order_shipments(st, order.id);
+    let shipments = order_documents(st, Kind::Shipment, order.id);
     let tracking: Vec<Value> = shipments
         .iter()
         .flat_map(|s| s["tracks"].as_array().cloned().unwrap_or_default())
@@ -250,7 +250,8 @@ fn order_response(magento: &Magento, id: u64) -> Response {
         Some(o) => {
             let mut v = order_json(o);
             v["sandbox"] = sandbox_view(&st, o);
-            v["shipments"] = Value::Array(order_shipments(&st, id));
+            v["shipments"] = Value::Array(order_documents(&st, Kind::Shipment, id));
+            v["creditmemos"] = Value::Array(order_documents(&st, Kind::Creditmemo, id));
             Json(v).into_response()
         }
         None => err(StatusCode::NOT_FOUND, format!("no order {id}")),

@@ -15,6 +15,14 @@ pub(crate) enum Kind {
     Creditmemo,
 }
 
+fn documents(st: &State, kind: Kind) -> &std::collections::BTreeMap<u64, Document> {
+    match kind {
+        Kind::Invoice => &st.invoices,
+        Kind::Shipment => &st.shipments,
+        Kind::Creditmemo => &st.creditmemos,
+    }
+}
+
 fn document_json(st: &State, kind: Kind, doc: &Document) -> Value {
     let order = st.orders.get(&doc.order_id);
     let items: Vec<Value> = doc
@@ -111,12 +119,10 @@ fn document_row(st: &State, kind: Kind, doc: &Document) -> Row {
 pub(crate) fn list(magento: &Magento, ctx: &Ctx, kind: Kind) -> ApiResult {
     let rows: Vec<Row> = {
         let st = state(magento);
-        let docs = match kind {
-            Kind::Invoice => &st.invoices,
-            Kind::Shipment => &st.shipments,
-            Kind::Creditmemo => &st.creditmemos,
-        };
-        docs.values().map(|d| document_row(&st, kind, d)).collect()
+        documents(&st, kind)
+            .values()
+            .map(|d| document_row(&st, kind, d))
+            .collect()
     };
     rows_search(ctx, rows, unknown_column)
 }
@@ -129,11 +135,11 @@ pub(crate) fn shipment(magento: &Magento, raw_id: &str) -> ApiResult {
     Ok(document_json(&st, Kind::Shipment, doc))
 }
 
-/// Shipments of an order in API shape (control view).
-pub(crate) fn order_shipments(st: &State, order_id: u64) -> Vec<Value> {
-    st.shipments
+/// An order's shipments or credit memos in API shape (control view).
+pub(crate) fn order_documents(st: &State, kind: Kind, order_id: u64) -> Vec<Value> {
+    documents(st, kind)
         .values()
         .filter(|d| d.order_id == order_id)
-        .map(|d| document_json(st, Kind::Shipment, d))
+        .map(|d| document_json(st, kind, d))
         .collect()
 }

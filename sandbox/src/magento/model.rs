@@ -77,6 +77,9 @@ pub(crate) struct Product {
     pub(crate) option: Option<(String, u64)>,
     /// Parents: the configurable attribute code and the children's product ids.
     pub(crate) configurable: Option<(String, Vec<u64>)>,
+    /// Descriptive attribute values as Magento stores them: `(attribute code, value)`, a
+    /// select's option id, a multiselect's comma-separated option ids, or the text itself.
+    pub(crate) described: Vec<(String, String)>,
     /// `stock_item.backorders` 1 ("Allow Qty Below 0").
     pub(crate) backorders: bool,
     /// `/x/y/name.png` under `media/catalog/product`.
@@ -95,15 +98,32 @@ impl Product {
     }
 }
 
-/// A select attribute (`size`, `color`, ...) with its options.
+/// How an attribute is entered in the admin (`frontend_input`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Input {
+    Select,
+    Multiselect,
+    Text,
+}
+
+/// A product attribute (`size`, `color`, `manufacturer`, ...) with its options.
 #[derive(Clone, Debug)]
 pub(crate) struct Attribute {
     pub(crate) id: u64,
     pub(crate) code: String,
     pub(crate) label: String,
-    /// `(option id, label)`.
+    pub(crate) input: Input,
+    /// `(option id, label)`; none for a text attribute.
     pub(crate) options: Vec<(u64, String)>,
 }
+
+/// Descriptive attributes the seed fills beside the configurable ones: `(attribute_id, code,
+/// label, input)`. Their ids are below the user-defined configurable attributes' (140 on).
+const DESCRIPTIVE: &[(u64, &str, &str, Input)] = &[
+    (83, "manufacturer", "Manufacturer", Input::Select),
+    (136, "material", "Material", Input::Multiselect),
+    (138, "pattern", "Pattern", Input::Text),
+];
 
 #[derive(Clone, Debug)]
 pub(crate) struct Source {
@@ -240,6 +260,8 @@ pub(crate) struct Order {
     pub(crate) po_number: Option<String>,
     pub(crate) total_paid: Decimal,
     pub(crate) total_refunded: Decimal,
+    /// The part of `total_refunded` that was shipping.
+    pub(crate) shipping_refunded: Decimal,
     pub(crate) histories: Vec<History>,
     pub(crate) created: i64,
     pub(crate) updated: i64,
@@ -435,6 +457,7 @@ impl State {
             category_id,
             option: None,
             configurable: None,
+            described: Vec::new(),
             backorders: false,
             image: None,
             created: p.created_ms,
@@ -458,6 +481,7 @@ impl State {
                 product.url_key.clone_from(&p.handle);
                 product.image = image;
                 product.weight = pounds(v.weight_grams);
+                product.described = self.described(&p);
                 self.set_stock(&v.sku, "default", Decimal::from(v.stock));
                 self.products.insert(id, product);
             }
@@ -492,6 +516,7 @@ impl State {
                 parent.url_key.clone_from(&p.handle);
                 parent.image = image;
                 parent.configurable = Some((code, children));
+                parent.described = self.described(&p);
                 self.products.insert(parent_id, parent);
             }
         }
@@ -513,15 +538,17 @@ impl State {
         id
     }
 
+    /// The option id of a configurable attribute's value, made on first use.
     fn option_id(&mut self, code: &str, label: &str, value: &str) -> u64 {
         let idx = match self.attributes.iter().position(|a| a.code == code) {
             Some(i) => i,
             None => {
-                let id = 140 + self.attributes.len() as u64;
+                let id = self.attributes.iter().map(|a| a.id + 1).fold(140, u64::max);
                 self.attributes.push(Attribute {
                     id,
                     code: code.to_string(),
                     label: label.to_string(),
+                    input: Input::Select,
                     options: Vec::new(),
                 });
                 self.attributes.len() - 1
@@ -537,6 +564,72 @@ impl State {
         let id = 5000 + self.next("option");
         self.attributes[idx].options.push((id, value.to_string()));
         id
+    }
+
+    /// A descriptive attribute's stored value for `values` (option ids for a select or
+    /// multiselect, made on first use, from their own range so configurable option ids stay
+    /// as they were).
+    fn describe(&mut self, code: &str, values: &[&str]) -> Option<String> {
+        let values: Vec<&str> = values.iter().copied().filter(|v| !v.is_empty()).collect();
+        let (id, _, label, input) = DESCRIPTIVE.iter().find(|(_, c, _, _)| *c == code)?;
+        if values.is_empty() {
+            return None;
+        }
+        let idx = match self.attributes.iter().position(|a| a.code == code) {
+            Some(i) => i,
+            None => {
+                self.attributes.push(Attribute {
+                    id: *id,
+                    code: code.to_string(),
+                    label: (*label).to_string(),
+                    input: *input,
+                    options: Vec::new(),
+                });
+                self.attributes.len() - 1
+            }
+        };
+        if *input == Input::Text {
+            return Some(values.join(", "));
+        }
+        let mut ids = Vec::new();
+        for value in values {
+            let known = self.attributes[idx]
+                .options
+                .iter()
+                .find(|(_, l)| l == value)
+                .map(|(id, _)| *id);
+            let option = match known {
+                Some(option) => option,
+                None => {
+                    let option = 7000 + self.next("descriptive_option");
+                    self.attributes[idx]
+                        .options
+                        .push((option, value.to_string()));
+                    option
+                }
+            };
+            ids.push(option.to_string());
+        }
+        Some(ids.join(","))
+    }
+
+    /// The seed's vendor as `manufacturer`, materials as `material`, a `pattern:` tag as
+    /// `pattern`.
+    fn described(&mut self, p: &SeedProduct) -> Vec<(String, String)> {
+        let materials: Vec<&str> = p.materials.iter().map(String::as_str).collect();
+        let patterns: Vec<&str> = p
+            .tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("pattern:"))
+            .collect();
+        [
+            ("manufacturer", vec![p.vendor.as_str()]),
+            ("material", materials),
+            ("pattern", patterns),
+        ]
+        .into_iter()
+        .filter_map(|(code, values)| Some((code.to_string(), self.describe(code, &values)?)))
+        .collect()
     }
 
     pub(crate) fn attribute(&self, code: &str) -> Option<&Attribute> {

@@ -145,6 +145,8 @@ pub(crate) fn order_json(order: &Order) -> Value {
         "shipping_amount": num(order.shipping_amount),
         "base_shipping_amount": num(order.shipping_amount),
         "shipping_incl_tax": num(order.shipping_amount),
+        "shipping_refunded": num(order.shipping_refunded),
+        "base_shipping_refunded": num(order.shipping_refunded),
         "shipping_description": order.shipping_description,
         "discount_amount": 0,
         "tax_amount": 0,
@@ -668,21 +670,55 @@ pub(crate) fn refund(magento: &Magento, ctx: &Ctx, raw_id: &str) -> ApiResult {
     }
     let qtys = resolve_qtys(&order, &asked, |i| i.qty_to_refund());
     for (item_id, qty) in &qtys {
-        if let Some(i) = order.item(*item_id)
-            && *qty > i.qty_to_refund()
-        {
-            problems.push(format!(
-                    "The quantity to creditmemo must not be greater than the unrefunded quantity for product SKU \"{}\".",
-                    i.sku
-            ));
+        match order.item(*item_id) {
+            None => problems.push(
+                "The creditmemo contains product SKU \"\" that is not part of the original order."
+                    .to_string(),
+            ),
+            Some(i) if *qty > i.qty_to_refund() => problems.push(format!(
+                "The quantity to creditmemo must not be greater than the unrefunded quantity for product SKU \"{}\".",
+                i.sku
+            )),
+            Some(_) => {}
         }
+    }
+    // `OrderRefundCreationArguments`: what goes back to stock must be in this credit memo.
+    for item_id in &return_to_stock {
+        match order.item(*item_id) {
+            None => problems.push(
+                "The return to stock argument contains product item that is not part of the original order."
+                    .to_string(),
+            ),
+            Some(i) if !qtys.iter().any(|(id, _)| id == item_id) => problems.push(format!(
+                "The \"{}\" product is not part of the current creditmemo.",
+                i.sku
+            )),
+            Some(_) => {}
+        }
+    }
+    // Shipping not refunded yet goes back unless `shipping_amount` says otherwise; more is
+    // refused while the memo's totals are collected (before validation), in the base currency.
+    let shipping_left = (order.shipping_amount - order.shipping_refunded).max(Decimal::ZERO);
+    let shipping = shipping_refund.unwrap_or(shipping_left);
+    if shipping > shipping_left {
+        return Err(ApiError::bad_request_with(
+            "Maximum shipping amount allowed to refund is: %1",
+            json!([format!("${:.2}", shipping_left.round_dp(2))]),
+        ));
+    }
+    let items_total: Decimal = qtys
+        .iter()
+        .filter_map(|(id, qty)| order.item(*id).map(|i| i.price * qty))
+        .sum();
+    if problems.is_empty() && items_total + shipping <= Decimal::ZERO {
+        problems.push("The credit memo's total must be positive.".to_string());
     }
     if !problems.is_empty() {
         return Err(validation("Creditmemo", &problems));
     }
     let mut doc = new_document(&mut st, "creditmemo", order.id, &qtys);
     let mut stock_moves = Vec::new();
-    let mut refunded = shipping_refund.unwrap_or(order.shipping_amount);
+    let mut refunded = shipping;
     if let Some(order) = st.orders.get_mut(&order.id) {
         for (item_id, qty) in &qtys {
             if let Some(i) = order.item(*item_id).cloned() {
@@ -700,6 +736,7 @@ pub(crate) fn refund(magento: &Magento, ctx: &Ctx, raw_id: &str) -> ApiResult {
             each_line(order, *item_id, |i| i.qty_refunded += *qty);
         }
         order.total_refunded += refunded;
+        order.shipping_refunded += shipping;
         resolve_state(order);
         order.updated = now_millis();
     }

@@ -667,3 +667,88 @@ async fn catalog_children_and_msi_stock() {
     assert_eq!((s, &v["parameters"]["max"]), (400, &json!(20)));
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn descriptive_attributes_are_served_with_their_options() {
+    let sb = sandbox(SandboxConfig {
+        products: 1,
+        variants_per_product: Some(3),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let m = Mage::new(&sb);
+    let (_, tee) = m.get("/rest/default/V1/products/TEE", &[]).await;
+    let value_of = |code: &str| {
+        tee["custom_attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["attribute_code"] == code)
+            .map(|a| a["value"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(value_of("pattern"), "Striped", "text as it is");
+    let label_of = |options: &Value, id: &str| {
+        options
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["value"] == id)
+            .map(|o| o["label"].clone())
+            .unwrap_or(Value::Null)
+    };
+    let (s, options) = m
+        .get(
+            "/rest/default/V1/products/attributes/manufacturer/options",
+            &[],
+        )
+        .await;
+    assert_eq!(s, 200, "{options}");
+    assert_eq!(options[0], json!({"label": " ", "value": ""}));
+    let manufacturer = value_of("manufacturer");
+    assert_eq!(
+        label_of(&options, manufacturer.as_str().unwrap()),
+        "Feedbridge Basics"
+    );
+    // A multiselect keeps comma-separated option ids.
+    let (_, options) = m
+        .get("/rest/default/V1/products/attributes/material/options", &[])
+        .await;
+    let material = value_of("material");
+    let labels: Vec<Value> = material
+        .as_str()
+        .unwrap()
+        .split(',')
+        .map(|id| label_of(&options, id))
+        .collect();
+    assert_eq!(labels, vec![json!("Cotton")]);
+    // Attributes without a source (text) have no options.
+    for code in ["pattern", "description"] {
+        let (s, v) = m
+            .get(
+                &format!("/rest/default/V1/products/attributes/{code}/options"),
+                &[],
+            )
+            .await;
+        assert_eq!((s, v), (200, json!([])), "{code}");
+    }
+    // The options need the attributes ACL resource.
+    let reader = ControlClient::for_sandbox(&sb)
+        .magento_integration("catalog-reader")
+        .await
+        .unwrap();
+    let (s, v) = m
+        .call(
+            "GET",
+            "/rest/default/V1/products/attributes/material/options",
+            &[],
+            None,
+            Auth::Bearer(reader.access_token),
+        )
+        .await;
+    assert_eq!(s, 401, "{v}");
+    assert_eq!(
+        v["parameters"]["resources"],
+        "Magento_Catalog::attributes_attributes"
+    );
+}

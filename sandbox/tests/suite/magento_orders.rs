@@ -393,3 +393,86 @@ async fn faults_and_developer_mode() {
     assert!(calls.iter().any(|c| c.status == 429));
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn credit_memos_refuse_what_cannot_be_refunded() {
+    let sb = sandbox(SandboxConfig {
+        variants_per_product: Some(1),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let m = Mage::new(&sb);
+    let id = m.place(&[("MUG", 2)]).await;
+    let (_, order) = m.get(&format!("/rest/default/V1/orders/{id}"), &[]).await;
+    let item = order["items"][0]["item_id"].as_u64().unwrap();
+    let refund = format!("/rest/default/V1/order/{id}/refund");
+    // Invoice one of the two: only that one can be refunded.
+    let (s, v) = m
+        .post(
+            &format!("/rest/default/V1/order/{id}/invoice"),
+            json!({"items": [{"order_item_id": item, "qty": 1}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let refused = |problem: &str| json!({"message": format!("Creditmemo Document Validation Error(s):\n{problem}")});
+    let cases = [
+        (
+            json!({"items": [{"order_item_id": item, "qty": 2}]}),
+            "The quantity to creditmemo must not be greater than the unrefunded quantity for product SKU \"MUG\".",
+        ),
+        (
+            json!({"items": [{"order_item_id": 999, "qty": 1}]}),
+            "The creditmemo contains product SKU \"\" that is not part of the original order.",
+        ),
+        (
+            json!({"items": [{"order_item_id": item, "qty": 1}],
+                   "arguments": {"extension_attributes": {"return_to_stock_items": [999]}}}),
+            "The return to stock argument contains product item that is not part of the original order.",
+        ),
+    ];
+    for (body, problem) in cases {
+        let (s, v) = m.post(&refund, body.clone()).await;
+        assert_eq!((s, v), (400, refused(problem)), "{body}");
+    }
+    let (s, v) = m
+        .post(
+            &refund,
+            json!({"items": [{"order_item_id": item, "qty": 1}], "arguments": {"shipping_amount": 50}}),
+        )
+        .await;
+    assert_eq!(
+        (s, v),
+        (
+            400,
+            json!({"message": "Maximum shipping amount allowed to refund is: %1", "parameters": ["$10.00"]})
+        )
+    );
+    let before = m.get(&format!("/rest/default/V1/orders/{id}"), &[]).await.1;
+    assert_eq!(
+        before["total_refunded"], 0,
+        "a refused memo changes nothing"
+    );
+
+    let (s, memo) = m
+        .post(
+            &refund,
+            json!({"items": [{"order_item_id": item, "qty": 1}], "notify": false}),
+        )
+        .await;
+    assert_eq!(s, 200, "{memo}");
+    let (_, after) = m.get(&format!("/rest/default/V1/orders/{id}"), &[]).await;
+    assert_eq!(after["items"][0]["qty_refunded"], 1);
+    assert_eq!(
+        after["shipping_refunded"], 10,
+        "the shipping left goes back"
+    );
+    assert_ne!(after["updated_at"], Value::Null);
+    // Nothing invoiced is left to refund.
+    let (s, v) = m
+        .post(
+            &refund,
+            json!({"items": [{"order_item_id": item, "qty": 1}]}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+}

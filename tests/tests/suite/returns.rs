@@ -681,3 +681,87 @@ async fn with_mirroring_on_a_tiktok_refund_refunds_the_wix_order_once_after_a_re
     assert!(detail(&rig, &id).await?.differences.is_empty());
     Ok(())
 }
+
+/// With mirroring on, a TikTok refund makes exactly one Magento credit memo: the order the
+/// merchant shipped (not invoiced) is invoiced offline, then refunded in full, the shipped
+/// unit returned to stock, and Magento closes it. The credit memo's answer is lost on the way
+/// back, so the daemon tries again, finds the order closed and leaves it; a second TikTok
+/// refund later changes nothing either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mirroring_on_a_tiktok_refund_makes_one_magento_credit_memo_after_a_retry()
+-> anyhow::Result<()> {
+    let store = SimStore::Magento;
+    let rig = Rig::start_wired(
+        SandboxConfig {
+            products: 1,
+            variants_per_product: Some(1),
+            ..SandboxConfig::default()
+        },
+        Wiring {
+            store,
+            ..Wiring::default()
+        },
+        |config| config,
+    )
+    .await?;
+    let (skus, before, id, order) = shipped_with_mirroring(&rig, store).await?;
+    let magento_id: u64 = order.id.parse()?;
+    let refund_path = format!("/order/{magento_id}/refund");
+    rig.control
+        .magento_fault(&Fault {
+            path_contains: refund_path.clone(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await?;
+    let first = refunded_on_tiktok(&rig, &id).await?;
+    let done = mirrored(&rig, &id, &first).await?;
+    assert!(
+        done.timeline
+            .iter()
+            .any(|e| e.message.contains("refunded (stock put back)")),
+        "{:?}",
+        done.timeline
+    );
+    let magento = rig.control.magento_order(magento_id).await?;
+    assert_eq!(magento["state"], "closed", "{magento}");
+    let memos = magento["creditmemos"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(memos.len(), 1, "{magento}");
+    assert_eq!(store.stock(&rig.control, &skus[0]).await?, before);
+    let refund_calls = rig
+        .control
+        .magento_calls()
+        .await?
+        .into_iter()
+        .filter(|c| c.method == "POST" && c.path.ends_with(&refund_path))
+        .count();
+    assert_eq!(refund_calls, 1, "the retry found the credit memo made");
+
+    // A second refund on TikTok: the store order is already closed, so nothing more.
+    let second = refunded_on_tiktok(&rig, &id).await?;
+    mirrored(&rig, &id, &second).await?;
+    let magento = rig.control.magento_order(magento_id).await?;
+    assert_eq!(
+        magento["creditmemos"].as_array().map(Vec::len),
+        Some(1),
+        "{magento}"
+    );
+    let failures = rig.console.failures(context::current()).await?;
+    assert!(
+        !failures.iter().any(|f| f.kind == FailureKind::ReturnRefund),
+        "{failures:?}"
+    );
+    // Magento prices the order from its catalog, so money differences from the TikTok order
+    // may be listed; none is about the refund.
+    let differences = detail(&rig, &id).await?.differences;
+    assert!(
+        !differences
+            .iter()
+            .any(|d| d.contains("Refunded in the store")),
+        "{differences:?}"
+    );
+    Ok(())
+}

@@ -9,6 +9,7 @@ use crate::connector::{
     ConnectorError, ConnectorResult, ItemLevels, LocationLevel, Measures, Page, StoreInfo,
     StoreProduct, StoreVariant, WeightUnit,
 };
+use feedbridge_common::attributes::ProductFacts;
 use futures::StreamExt;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -124,6 +125,10 @@ impl MagentoClient {
             .map(|m| format!("{}catalog/product{}", media_base(media), m.file))
             .collect();
         let description = product.attribute_text("description").unwrap_or_default();
+        for attribute in product.custom_attributes.iter().filter(|a| is_fact(a)) {
+            self.load_labels(&attribute.attribute_code, labels).await?;
+        }
+        let facts = facts(&product.custom_attributes, labels);
         let mut enabled_children = Vec::new();
         let variants = if product.is_configurable() {
             let children: Vec<WireProduct> = self
@@ -181,8 +186,31 @@ impl MagentoClient {
             image_urls: images,
             updated_at: wire::iso(&product.updated_at),
             variants,
-            facts: Default::default(),
+            facts,
         })
+    }
+
+    /// The option labels of an attribute (none for text attributes), read once per call.
+    async fn load_labels(&self, code: &str, labels: &mut OptionLabels) -> ConnectorResult<()> {
+        if labels.0.contains_key(code) {
+            return Ok(());
+        }
+        // A 404 (the attribute was deleted since) leaves the values as Magento sent them.
+        let options: Vec<AttributeOption> = self
+            .get(
+                &format!("/products/attributes/{}/options", path_segment(code)),
+                Vec::new(),
+            )
+            .await?
+            .unwrap_or_default();
+        labels.0.insert(
+            code.to_owned(),
+            options
+                .into_iter()
+                .map(|o| (as_key(&o.value), o.label))
+                .collect(),
+        );
+        Ok(())
     }
 
     /// `(attribute label, option label)` of a child, for each configurable attribute of its
@@ -207,22 +235,7 @@ impl MagentoClient {
             }) else {
                 continue;
             };
-            if !labels.0.contains_key(&code) {
-                let options: Vec<AttributeOption> = self
-                    .get(
-                        &format!("/products/attributes/{}/options", path_segment(&code)),
-                        Vec::new(),
-                    )
-                    .await?
-                    .unwrap_or_default();
-                labels.0.insert(
-                    code.clone(),
-                    options
-                        .into_iter()
-                        .map(|o| (as_key(&o.value), o.label))
-                        .collect(),
-                );
-            }
+            self.load_labels(&code, labels).await?;
             let label = labels
                 .0
                 .get(&code)
@@ -334,6 +347,124 @@ impl MagentoClient {
 #[derive(Default)]
 struct OptionLabels(HashMap<String, HashMap<String, String>>);
 
+/// Custom attributes about how Magento stores, prices or shows a product rather than what it
+/// is: never facts for rules.
+const NOT_FACTS: &[&str] = &[
+    "description",
+    "short_description",
+    "meta_title",
+    "meta_keyword",
+    "meta_description",
+    "url_key",
+    "url_path",
+    "image",
+    "small_image",
+    "thumbnail",
+    "swatch_image",
+    "image_label",
+    "small_image_label",
+    "thumbnail_label",
+    "media_gallery",
+    "gallery",
+    "tax_class_id",
+    "category_ids",
+    "options_container",
+    "required_options",
+    "has_options",
+    "quantity_and_stock_status",
+    "status",
+    "visibility",
+    "weight",
+    "product_has_weight",
+    "price",
+    "special_price",
+    "special_from_date",
+    "special_to_date",
+    "cost",
+    "msrp",
+    "msrp_display_actual_price_type",
+    "tier_price",
+    "price_type",
+    "price_view",
+    "sku_type",
+    "weight_type",
+    "shipment_type",
+    "news_from_date",
+    "news_to_date",
+    "page_layout",
+    "custom_design",
+    "custom_design_from",
+    "custom_design_to",
+    "custom_layout",
+    "custom_layout_update",
+    "custom_layout_update_file",
+    "gift_message_available",
+    "gift_wrapping_available",
+    "gift_wrapping_price",
+    "links_exist",
+    "links_purchased_separately",
+    "links_title",
+    "samples_title",
+];
+
+/// Attributes whose value names the maker, read as the vendor, in order of preference.
+const VENDOR_CODES: &[&str] = &["manufacturer", "brand"];
+
+fn is_fact(attribute: &wire::CustomAttribute) -> bool {
+    !attribute.attribute_code.is_empty() && !NOT_FACTS.contains(&attribute.attribute_code.as_str())
+}
+
+/// A product's custom attributes as facts: one field per value (key = attribute code), a
+/// select's option id and each of a multiselect's comma-separated ids read as its label, text
+/// as it is; `manufacturer` (else `brand`) is also the vendor. An id without a label (an
+/// option deleted since) is kept as sent, so a rule shows it rather than losing it.
+fn facts(attributes: &[wire::CustomAttribute], labels: &OptionLabels) -> ProductFacts {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for attribute in attributes.iter().filter(|a| is_fact(a)) {
+        let code = &attribute.attribute_code;
+        let options = labels.0.get(code).filter(|o| !o.is_empty());
+        let raw: Vec<String> = match &attribute.value {
+            Value::Array(items) => items.iter().map(as_key).collect(),
+            Value::Null | Value::Object(_) => Vec::new(),
+            other => vec![as_key(other)],
+        };
+        for text in raw {
+            let values: Vec<String> = match options {
+                Some(options) => text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(|id| {
+                        options.get(id).cloned().unwrap_or_else(|| {
+                            tracing::warn!(platform = "magento", attribute = %code, option = id,
+                                "Attribute option without a label; kept as its id.");
+                            id.to_owned()
+                        })
+                    })
+                    .collect(),
+                None => vec![text],
+            };
+            for value in values {
+                let value = value.trim();
+                if !value.is_empty() {
+                    fields.push((code.clone(), value.to_owned()));
+                }
+            }
+        }
+    }
+    let vendor = VENDOR_CODES.iter().find_map(|code| {
+        fields
+            .iter()
+            .find(|(key, _)| key == code)
+            .map(|(_, value)| value.clone())
+    });
+    ProductFacts {
+        tags: Vec::new(),
+        vendor,
+        fields,
+    }
+}
+
 fn media_base(media: &str) -> String {
     if media.ends_with('/') {
         media.to_owned()
@@ -427,6 +558,65 @@ mod tests {
             json!({"sku": "A", "source_code": source, "quantity": qty, "status": status}),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn custom_attributes_become_facts_with_option_labels() {
+        let attributes: Vec<wire::CustomAttribute> = serde_json::from_value(json!([
+            {"attribute_code": "description", "value": "<p>Soft</p>"},
+            {"attribute_code": "url_key", "value": "tee"},
+            {"attribute_code": "tax_class_id", "value": "2"},
+            {"attribute_code": "category_ids", "value": ["3"]},
+            {"attribute_code": "manufacturer", "value": "7001"},
+            {"attribute_code": "material", "value": "7002,7003,7999"},
+            {"attribute_code": "care", "value": "Hand wash, cold"},
+            {"attribute_code": "eco_collection", "value": "1"},
+            {"attribute_code": "season", "value": ""},
+            {"attribute_code": "gone", "value": null},
+        ]))
+        .unwrap();
+        let mut labels = OptionLabels::default();
+        let options = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(id, label)| ((*id).to_owned(), (*label).to_owned()))
+                .collect()
+        };
+        labels.0.insert(
+            "manufacturer".into(),
+            options(&[("", " "), ("7001", "Acme")]),
+        );
+        labels.0.insert(
+            "material".into(),
+            options(&[("7002", "Cotton"), ("7003", "Linen")]),
+        );
+        labels.0.insert("care".into(), HashMap::new());
+        labels.0.insert(
+            "eco_collection".into(),
+            options(&[("0", "No"), ("1", "Yes")]),
+        );
+        let read = facts(&attributes, &labels);
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            read.fields,
+            vec![
+                pair("manufacturer", "Acme"),
+                pair("material", "Cotton"),
+                pair("material", "Linen"),
+                pair("material", "7999"),
+                pair("care", "Hand wash, cold"),
+                pair("eco_collection", "Yes"),
+            ]
+        );
+        assert_eq!(read.vendor.as_deref(), Some("Acme"));
+        assert!(read.tags.is_empty());
+
+        let brand: Vec<wire::CustomAttribute> =
+            serde_json::from_value(json!([{"attribute_code": "brand", "value": "Zed"}])).unwrap();
+        assert_eq!(
+            facts(&brand, &OptionLabels::default()).vendor.as_deref(),
+            Some("Zed")
+        );
     }
 
     #[test]

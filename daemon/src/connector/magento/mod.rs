@@ -49,10 +49,11 @@
 //!
 //! **Cancel, refund.** `POST /V1/orders/{id}/cancel` answers `true`, or `false` when Magento
 //! will not (invoiced or shipped): a shipped order cannot be cancelled, an invoiced one needs a
-//! credit memo from the merchant. Cancelling gives the reservation back; with `restock` false
-//! the units are taken off the `default` source again. A closed order (everything refunded by a
-//! credit memo) reads as `cancelled`, like a cancelled one: [`StoreOrderUpdate`] has no field to
-//! tell them apart.
+//! credit memo. Cancelling gives the reservation back; with `restock` false the units are taken
+//! off the `default` source again. [`Storefront::refund_order`] makes that credit memo (offline,
+//! everything refundable, returned to stock per the setting; an order with nothing invoiced or
+//! shipped is cancelled instead): see [`refund`]. A closed order (everything refunded by a
+//! credit memo) reads as `cancelled` and `refunded`.
 //!
 //! **Tags, progress.** Magento orders have no tags: tags and shipment progress become
 //! status-history comments (sent with the order's current status: a comment without one
@@ -71,6 +72,7 @@ mod auth;
 mod catalog;
 mod orders;
 mod platform;
+mod refund;
 mod wire;
 
 use super::http::{self, Platform};
@@ -530,6 +532,11 @@ impl Storefront for MagentoClient {
 
     async fn cancel_order(&self, order_id: &str, restock: bool) -> ConnectorResult<()> {
         self.cancel(parse_id("order", order_id)?, restock).await
+    }
+
+    async fn refund_order(&self, order_id: &str, restock: bool) -> ConnectorResult<bool> {
+        self.refund_whole(parse_id("order", order_id)?, restock)
+            .await
     }
 
     async fn fulfil_order(

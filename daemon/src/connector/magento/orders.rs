@@ -58,7 +58,7 @@ fn reference(order: &WireOrder) -> StoreOrderRef {
 }
 
 /// An id Magento answers as a number or a numeric string.
-fn id_of(v: &Value, what: &str) -> ConnectorResult<u64> {
+pub(super) fn id_of(v: &Value, what: &str) -> ConnectorResult<u64> {
     match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),

@@ -256,6 +256,11 @@ impl WireOrderItem {
         .max(Decimal::ZERO)
     }
 
+    /// Units Magento can still refund: invoiced less refunded.
+    pub fn to_refund(&self) -> Decimal {
+        (Self::qty(&self.qty_invoiced) - Self::qty(&self.qty_refunded)).max(Decimal::ZERO)
+    }
+
     pub fn to_invoice(&self) -> Decimal {
         (Self::qty(&self.qty_ordered)
             - Self::qty(&self.qty_invoiced)
