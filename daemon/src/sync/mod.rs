@@ -128,7 +128,7 @@ pub mod kind {
     /// merchants wait for them; then everything else; last the per-listing work that can
     /// come by the ten thousand (stock pushes after linking a large catalog), which would
     /// otherwise hold every order behind it. Migrations 0013 and 0020 set the same for
-    /// queued rows.
+    /// queued rows. (One claim in `runner::FAIR_TURN` takes the longest-due job instead.)
     ///
     /// The connection check and the store read after a start go with the orders: until the
     /// read ran no order is created, so behind a flood of due order work (each poll queues
