@@ -292,3 +292,101 @@ pub fn peak_rss_mb(pid: u32) -> Option<f64> {
 pub mod bench;
 pub mod rig;
 pub use rig::Rig;
+
+/// What the daemon's job queue and connections look like, read from its database (read-only,
+/// beside the running daemon): for a test's failure message when work stops moving. Unfinished
+/// jobs per (kind, state) with the latest one's due time, lease and error; items in a failure
+/// streak; every connection's state.
+pub fn queue_report(data_dir: &Path) -> String {
+    match read_queue_report(&data_dir.join("feedbridge.sqlite")) {
+        Ok(report) => report,
+        Err(error) => format!("(job queue not readable: {error:#})"),
+    }
+}
+
+fn read_queue_report(db: &Path) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let now_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis(),
+    )?;
+    let mut text = String::from("jobs not done (kind state: count; its first rows):");
+    let mut groups = conn.prepare(
+        "SELECT kind, state, COUNT(*) FROM jobs WHERE state <> 'done'
+         GROUP BY kind, state ORDER BY kind, state",
+    )?;
+    let groups = groups
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut rows = conn.prepare(
+        "SELECT id, subject, attempts, run_at, lease_until, last_error FROM jobs
+         WHERE kind = ?1 AND state = ?2 ORDER BY id LIMIT 3",
+    )?;
+    let secs_from_now = |ms: i64| format!("{:+.1}s", (ms - now_ms) as f64 / 1000.0);
+    for (kind, state, count) in groups {
+        let _ = write!(text, "\n  {kind} {state}: {count}");
+        for row in rows.query_map([&kind, &state], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })? {
+            let (id, subject, attempts, run_at, lease_until, error) = row?;
+            let _ = write!(
+                text,
+                "\n    id {id} subject {subject} attempts {attempts} run_at {} lease {} error {error:?}",
+                secs_from_now(run_at),
+                lease_until.map_or_else(|| "-".to_owned(), secs_from_now),
+            );
+        }
+    }
+    text.push_str("\nitems in a failure streak (kind subject: streak, next run):");
+    let mut streaks = conn.prepare(
+        "SELECT kind, subject, streak, next_run_at, last_error FROM item_backoff
+         ORDER BY streak DESC LIMIT 10",
+    )?;
+    for row in streaks.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })? {
+        let (kind, subject, streak, next, error) = row?;
+        let _ = write!(
+            text,
+            "\n  {kind} {subject}: {streak}, next run {} ({error:?})",
+            secs_from_now(next)
+        );
+    }
+    text.push_str("\nconnections (name: state detail):");
+    let mut connections =
+        conn.prepare("SELECT name, state, detail FROM connections ORDER BY id")?;
+    for row in connections.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })? {
+        let (name, state, detail) = row?;
+        let _ = write!(text, "\n  {name}: {state} {detail:?}");
+    }
+    Ok(text)
+}

@@ -41,6 +41,16 @@ pub fn enqueue(
     Ok(())
 }
 
+/// Which due job a claim takes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimOrder {
+    /// The lowest priority number first, then the longest due.
+    ByPriority,
+    /// The longest due, whatever its priority: the turn that keeps a flood of urgent work
+    /// from holding anything back for good.
+    LongestDue,
+}
+
 /// Claim the next due job, marking it running under a lease until `now_ms + LEASE_MS`: a
 /// queued job that is due, or a running one whose lease expired; the lowest priority number
 /// first, then the longest due. A job whose (kind, subject)
@@ -49,21 +59,37 @@ pub fn enqueue(
 /// is still running (their lease may have lapsed while storage refused the heartbeat); they
 /// are never taken over.
 pub fn claim_next(conn: &Connection, now_ms: i64, held: &[i64]) -> rusqlite::Result<Option<Job>> {
+    claim(conn, now_ms, held, ClaimOrder::ByPriority)
+}
+
+/// As [`claim_next`], taking due jobs in `order`.
+pub fn claim(
+    conn: &Connection,
+    now_ms: i64,
+    held: &[i64],
+    order: ClaimOrder,
+) -> rusqlite::Result<Option<Job>> {
     let held = serde_json::to_string(held).unwrap_or_else(|_| "[]".into());
+    let order_by = match order {
+        ClaimOrder::ByPriority => "q.priority, q.run_at, q.id",
+        ClaimOrder::LongestDue => "q.run_at, q.id",
+    };
     conn.query_row(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?1 + ?3,
-                         updated_at = ?1
-         WHERE id = (
-             SELECT q.id FROM jobs q
-             WHERE ((q.state = 'queued' AND q.run_at <= ?1)
-                    OR (q.state = 'running' AND COALESCE(q.lease_until, 0) < ?1
-                        AND q.id NOT IN (SELECT value FROM json_each(?2))))
-               AND NOT EXISTS (
-                   SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.id <> q.id
-                     AND r.kind = q.kind AND r.subject = q.subject
-                     AND (r.lease_until >= ?1 OR r.id IN (SELECT value FROM json_each(?2))))
-             ORDER BY q.priority, q.run_at, q.id LIMIT 1)
-         RETURNING id, kind, subject, attempts",
+        &format!(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?1 + ?3,
+                             updated_at = ?1
+             WHERE id = (
+                 SELECT q.id FROM jobs q
+                 WHERE ((q.state = 'queued' AND q.run_at <= ?1)
+                        OR (q.state = 'running' AND COALESCE(q.lease_until, 0) < ?1
+                            AND q.id NOT IN (SELECT value FROM json_each(?2))))
+                   AND NOT EXISTS (
+                       SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.id <> q.id
+                         AND r.kind = q.kind AND r.subject = q.subject
+                         AND (r.lease_until >= ?1 OR r.id IN (SELECT value FROM json_each(?2))))
+                 ORDER BY {order_by} LIMIT 1)
+             RETURNING id, kind, subject, attempts"
+        ),
         params![now_ms, held, LEASE_MS],
         |row| {
             Ok(Job {
@@ -347,6 +373,22 @@ mod tests {
                 "push_stock 3"
             ]
         );
+    }
+
+    #[test]
+    fn the_longest_due_turn_ignores_priority() {
+        let conn = db();
+        enqueue(&conn, "push_stock", "1", 100, 2).unwrap();
+        enqueue(&conn, "order_sync", "9", 500, 0).unwrap();
+        enqueue(&conn, "order_sync", "8", 600, 0).unwrap();
+        let first = claim(&conn, 1_000, &[], ClaimOrder::ByPriority)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.subject, "9");
+        let longest = claim(&conn, 1_000, &[], ClaimOrder::LongestDue)
+            .unwrap()
+            .unwrap();
+        assert_eq!(longest.kind, "push_stock");
     }
 
     #[test]

@@ -20,6 +20,7 @@ const MIGRATION_STEPS: &[M<'_>] = &[
     M::up(include_str!("migrations/0017_compliance.sql")),
     M::up(include_str!("migrations/0018_product_facts.sql")),
     M::up(include_str!("migrations/0019_source_stock_moves.sql")),
+    M::up(include_str!("migrations/0020_order_gating_priority.sql")),
 ];
 
 /// Versioned schema migrations, applied at start-up (tracked in `user_version`).

@@ -252,7 +252,7 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
-    const MIGRATION_COUNT: i64 = 19;
+    const MIGRATION_COUNT: i64 = 20;
 
     fn user_version(path: &Path) -> i64 {
         let conn = Connection::open(path).unwrap();

@@ -127,11 +127,16 @@ pub mod kind {
     /// Which due jobs a worker takes first (lowest first): orders, because buyers and
     /// merchants wait for them; then everything else; last the per-listing work that can
     /// come by the ten thousand (stock pushes after linking a large catalog), which would
-    /// otherwise hold every order behind it. Migration 0013 sets the same for queued rows.
+    /// otherwise hold every order behind it. Migrations 0013 and 0020 set the same for
+    /// queued rows. (One claim in `runner::FAIR_TURN` takes the longest-due job instead.)
+    ///
+    /// The connection check and the store read after a start go with the orders: until the
+    /// read ran no order is created, so behind a flood of due order work (each poll queues
+    /// every recent order again) they would wait for work that waits for them, forever.
     pub fn priority(kind: &str) -> i64 {
         match kind {
             ORDER_FETCH | ORDER_SYNC | FULFILMENT_PUSH | STORE_CANCEL | STORE_REFUND
-            | MCF_CREATE | MCF_FOLLOW | RETURNS_READ => 0,
+            | MCF_CREATE | MCF_FOLLOW | RETURNS_READ | CONNECT | STORE_ORDERS_READ => 0,
             PUSH_STOCK | LIST_PRODUCT | REVIEW_CHECK | STORE_PRODUCT_REFRESH => 2,
             _ => 1,
         }
@@ -384,3 +389,39 @@ impl From<store::StoreError> for StepFailure {
 }
 
 pub type StepResult = Result<(), StepFailure>;
+
+#[cfg(test)]
+mod tests {
+    use super::kind::{self, CONNECT, ORDER_SYNC, STORE_ORDERS_READ};
+    use crate::store;
+
+    fn enqueue(conn: &rusqlite::Connection, job_kind: &str, subject: &str, run_at: i64) {
+        store::enqueue(conn, job_kind, subject, run_at, kind::priority(job_kind)).unwrap();
+    }
+
+    /// A start amid an order flood: every order waits for the store read, and every poll
+    /// queues every recent order again, due at once. The connection check and the read, queued
+    /// at the start, must still come up, else nothing is ever created.
+    #[test]
+    fn order_work_does_not_starve_the_read_that_lets_orders_be_created() {
+        let conn = store::migrated_in_memory();
+        let start = 1_000_000;
+        for order in 1..=200 {
+            enqueue(&conn, ORDER_SYNC, &order.to_string(), start - 5_000);
+        }
+        enqueue(&conn, CONNECT, "1", start);
+        enqueue(&conn, STORE_ORDERS_READ, "1", start);
+        let mut claimed = Vec::new();
+        for now in start..start + 2_000 {
+            let job = store::claim_next(&conn, now, &[]).unwrap().unwrap();
+            store::finish_job(&conn, &job).unwrap();
+            if job.kind == ORDER_SYNC {
+                // Still waiting for the read; the next poll names it again.
+                enqueue(&conn, ORDER_SYNC, &job.subject, now);
+            } else {
+                claimed.push(job.kind);
+            }
+        }
+        assert_eq!(claimed, [CONNECT, STORE_ORDERS_READ]);
+    }
+}

@@ -4,7 +4,9 @@
 //! whose lease lapsed because its outcome could not be written is claimed again without a
 //! restart. Outcomes are written with retries until storage takes them. Failures count per
 //! item (kind, subject) across job rows, so an item that keeps failing waits longer each time
-//! whoever queues it, and is reported once.
+//! whoever queues it, and is reported once. Due jobs are claimed by priority, except one
+//! claim in [`FAIR_TURN`] that takes the longest-due job, so no kind waits for good behind a
+//! flood of another.
 
 use super::order_state;
 use super::{
@@ -14,6 +16,7 @@ use super::{
 use crate::store::{self, Job, NewFailure};
 use feedbridge_common::{FailureKind, ListingStatus, OrderSyncState};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +24,9 @@ use tracing::{Instrument, info, info_span, warn};
 
 /// Longest a worker sleeps before looking for due jobs again.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// One claim in this many takes the longest-due job whatever its priority, so that a flood of
+/// order work (which takes the other turns) cannot hold the rest back for good.
+const FAIR_TURN: u64 = 8;
 /// How often a running step renews its lease: three chances before it lapses.
 const HEARTBEAT: Duration = Duration::from_millis(store::LEASE_MS.unsigned_abs() / 3);
 /// Waits between attempts to write an outcome storage refused: doubling up to the last.
@@ -75,6 +81,7 @@ pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
         Err(error) => warn!(%error, "Could not requeue interrupted jobs."),
     }
     let held = Arc::new(Held::default());
+    let turns = Arc::new(AtomicU64::new(0));
     // Housekeeping beside the workers: deletes finished work and old events on a schedule.
     let mut handles = vec![tokio::spawn(super::prune::run(
         Arc::clone(&engine),
@@ -83,9 +90,9 @@ pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
     for worker in 0..engine.settings.workers {
         let engine = Arc::clone(&engine);
         let stop = stop.clone();
-        let held = Arc::clone(&held);
+        let (held, turns) = (Arc::clone(&held), Arc::clone(&turns));
         handles.push(tokio::spawn(async move {
-            worker_loop(worker, engine, held, stop).await
+            worker_loop(worker, engine, held, &turns, stop).await
         }));
     }
     for handle in handles {
@@ -95,13 +102,29 @@ pub async fn run_workers(engine: Arc<Engine>, stop: CancellationToken) {
     }
 }
 
-async fn worker_loop(worker: usize, engine: Arc<Engine>, held: Arc<Held>, stop: CancellationToken) {
+/// How the claim of `turn` (counted over every worker) picks among due jobs.
+fn claim_order(turn: u64) -> store::ClaimOrder {
+    if turn % FAIR_TURN == FAIR_TURN - 1 {
+        store::ClaimOrder::LongestDue
+    } else {
+        store::ClaimOrder::ByPriority
+    }
+}
+
+async fn worker_loop(
+    worker: usize,
+    engine: Arc<Engine>,
+    held: Arc<Held>,
+    turns: &AtomicU64,
+    stop: CancellationToken,
+) {
     while !stop.is_cancelled() {
         engine.loop_heartbeat.beat(engine.clock.as_ref());
         let running = held.ids();
+        let order = claim_order(turns.fetch_add(1, Ordering::Relaxed));
         let claimed = engine
             .store
-            .call(move |conn| store::claim_next(conn, store::now_millis(), &running))
+            .call(move |conn| store::claim(conn, store::now_millis(), &running, order))
             .await;
         match claimed {
             Ok(Some(job)) => {
@@ -372,12 +395,20 @@ fn give_up(tx: &rusqlite::Connection, job: &Job, failure: &StepFailure) -> rusql
 
 #[cfg(test)]
 mod tests {
-    use super::{HEARTBEAT, Settled, settle};
+    use super::{FAIR_TURN, HEARTBEAT, Settled, claim_order, settle};
     use crate::clock::at_transaction_time;
     use crate::store::{self, LEASE_MS};
     use crate::sync::StepFailure;
     use feedbridge_common::FailureKind;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn one_claim_in_each_fair_turn_takes_the_longest_due_job() {
+        let longest: Vec<u64> = (0..FAIR_TURN * 3)
+            .filter(|&turn| claim_order(turn) == store::ClaimOrder::LongestDue)
+            .collect();
+        assert_eq!(longest, [7, 15, 23]);
+    }
 
     #[test]
     fn a_lease_survives_two_missed_heartbeats() {

@@ -133,9 +133,10 @@ async fn daemon_view(rig: &Rig, stuck: &[&String]) -> String {
         Err(e) => format!("(not kept: {e})"),
     };
     let mut text = format!(
-        "{} stuck; daemon order states: {states:?}; failures: {:?}; full daemon log: {kept}",
+        "{} stuck; daemon order states: {states:?}; failures: {:?}; full daemon log: {kept}\n{}",
         stuck.len(),
-        failures.map(|f| f.into_iter().take(10).collect::<Vec<_>>())
+        failures.map(|f| f.into_iter().take(10).collect::<Vec<_>>()),
+        feedbridge_tests::queue_report(rig.dir.path()),
     );
     for id in stuck.iter().take(3) {
         let view = orders.iter().find(|o| &&o.tiktok_order_id == id);
