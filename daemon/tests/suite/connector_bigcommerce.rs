@@ -678,6 +678,56 @@ async fn a_malformed_answer_names_the_field() {
 /// left of its total, and its units go back to stock once. The refund's answer is lost on
 /// the way back; the retry finds the refund made and only puts the stock back. Later calls
 /// change nothing.
+/// BigCommerce keeps no readable adjustment history: when the answer to the stock adjustment
+/// is lost, a retry cannot tell whether the units went back, so it adds nothing and fails
+/// naming the SKUs to check (never twice in stock).
+#[tokio::test]
+async fn a_lost_answer_to_the_restock_is_never_restocked_again_and_names_what_to_check() {
+    let sandbox = sandbox_with(SandboxConfig::default()).await;
+    let client = client(&sandbox);
+    let control = ControlClient::for_sandbox(&sandbox);
+    let products = all_products(&client).await;
+    let (variant, _) = pick_variants(&products);
+    let before = available(&client, &variant).await;
+    let order = client
+        .create_order(&new_order("576100000000000031", &[(&variant, 2)]))
+        .await
+        .unwrap();
+    let id: u64 = order.id.parse().unwrap();
+    control
+        .bigcommerce_ship(id, "ups", "1Z999AA10123456784")
+        .await
+        .unwrap();
+    control
+        .bigcommerce_fault(&Fault {
+            path_contains: "POST /v3/inventory/adjustments/relative".into(),
+            kind: FaultKind::LostAnswer,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    let lost = client.refund_order(&order.id, true).await.unwrap_err();
+    assert!(matches!(lost, ConnectorError::Retryable { .. }), "{lost:?}");
+    assert_eq!(
+        available(&client, &variant).await,
+        before,
+        "the lost adjustment was made"
+    );
+
+    let unsure = client.refund_order(&order.id, true).await.unwrap_err();
+    let ConnectorError::Rejected { reason, .. } = &unsure else {
+        panic!("{unsure:?}");
+    };
+    assert!(reason.contains("check the stock of"), "{reason}");
+    assert_eq!(
+        available(&client, &variant).await,
+        before,
+        "not put back a second time"
+    );
+    let seen = control.bigcommerce_order(id).await.unwrap();
+    assert_eq!(seen["status_id"], 4, "{seen}");
+}
+
 #[tokio::test]
 async fn refund_order_refunds_the_rest_once_and_restocks_once_after_a_lost_answer() {
     let sandbox = sandbox_with(SandboxConfig::default()).await;

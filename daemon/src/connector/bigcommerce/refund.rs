@@ -16,9 +16,11 @@
 //! **Restock.** BigCommerce refunds never return stock (its FAQ: "you cannot return items to
 //! inventory that you refunded via API"), so with `restock` the units of our refunds (those
 //! with [`REFUND_REASON`]) are added back at the default location (relative inventory
-//! adjustment), then [`RESTOCKED_LINE`] is written to the staff notes; a later call seeing
-//! the line adds nothing. Only a stop between the adjustment and the note can add the units
-//! twice (BigCommerce keeps no readable adjustment history to check against).
+//! adjustment) at most once: [`RESTOCKING_LINE`] is written to the staff notes before the
+//! adjustment and [`RESTOCKED_LINE`] after it. BigCommerce keeps no readable adjustment
+//! history, so a later call that finds the first line without the second (a lost answer or a
+//! stop in between) cannot tell whether the units went back: it adds nothing and fails
+//! naming the SKUs to check, rather than risk selling stock twice.
 
 use super::storefront::{LineStock, parse_order_id};
 use super::wire::{Fields, WireLine};
@@ -31,6 +33,8 @@ use std::collections::BTreeMap;
 
 /// The reason on every item of our refunds: how a later call knows which refunds are ours.
 pub(super) const REFUND_REASON: &str = "Refunded on TikTok Shop (feedbridge)";
+/// The staff-notes line written just before the refunded units are added back.
+pub(super) const RESTOCKING_LINE: &str = "feedbridge: putting refunded units back in stock";
 /// The staff-notes line written once the refunded units are back in stock.
 pub(super) const RESTOCKED_LINE: &str = "feedbridge: refunded units put back in stock";
 /// The provider BigCommerce offers for refunds recorded as paid back outside it.
@@ -161,6 +165,10 @@ pub(super) fn our_refunded_units(refunds: &[WireRefund]) -> BTreeMap<u64, i64> {
     units
 }
 
+fn has_line(notes: &str, line: &str) -> bool {
+    notes.lines().any(|l| l.trim() == line)
+}
+
 fn refused(order_id: u64, why: &str) -> ConnectorError {
     ConnectorError::Rejected {
         reason: format!(
@@ -274,12 +282,30 @@ impl BigCommerceClient {
                     other => other,
                 })?;
         let back: Vec<(&LineStock, i64)> = lines.iter().map(|l| (l, l.quantity)).collect();
+        let skus: Vec<&str> = lines.iter().map(|l| l.sku.as_str()).collect();
+        if has_line(notes, RESTOCKING_LINE) {
+            return Err(ConnectorError::Rejected {
+                reason: format!(
+                    "BigCommerce order #{id} is refunded, but feedbridge cannot tell whether its refunded units went back in stock (an earlier attempt stopped before BigCommerce confirmed it), so it added nothing more: check the stock of {} in the BigCommerce control panel",
+                    skus.join(", ")
+                ),
+                raw: String::new(),
+            });
+        }
+        let started = self.add_staff_note(id, notes, RESTOCKING_LINE).await?;
         self.adjust(&back, &format!("Refunded order {id} (TikTok Shop)"))
             .await?;
+        self.add_staff_note(id, &started, RESTOCKED_LINE)
+            .await
+            .map(|_| ())
+    }
+
+    /// Appends `line` to the order's staff notes (`notes` as last read); the notes written.
+    async fn add_staff_note(&self, id: u64, notes: &str, line: &str) -> ConnectorResult<String> {
         let marked = if notes.trim().is_empty() {
-            RESTOCKED_LINE.to_owned()
+            line.to_owned()
         } else {
-            format!("{}\n{RESTOCKED_LINE}", notes.trim_end())
+            format!("{}\n{line}", notes.trim_end())
         };
         self.write(
             Method::PUT,
@@ -287,8 +313,8 @@ impl BigCommerceClient {
             &json!({ "staff_notes": marked }),
             &format!("order {id}"),
         )
-        .await
-        .map(|_| ())
+        .await?;
+        Ok(marked)
     }
 
     /// See the module notes. `Ok(true)` once the order is refunded (now or before).
@@ -312,12 +338,7 @@ impl BigCommerceClient {
                 refunds.push(self.refund_rest(id, items, left).await?);
             }
         }
-        if restock
-            && !order
-                .staff_notes
-                .lines()
-                .any(|l| l.trim() == RESTOCKED_LINE)
-        {
+        if restock && !has_line(&order.staff_notes, RESTOCKED_LINE) {
             self.put_back(id, &order.staff_notes, &refunds).await?;
         }
         Ok(true)

@@ -36,7 +36,7 @@ fn holds_stock(status_id: u64) -> bool {
 pub(super) struct LineStock {
     product_id: u64,
     variant_id: u64,
-    sku: String,
+    pub(super) sku: String,
     pub(super) quantity: i64,
     /// The product counts its stock.
     tracked: bool,
