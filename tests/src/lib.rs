@@ -193,29 +193,33 @@ pub async fn wait_connected(
 /// its "already on TikTok shop" event): products made on TikTok after this stay unlinked until
 /// the merchant links them.
 pub async fn wait_catalog_adopted(console: &ConsoleClient) -> anyhow::Result<()> {
-    wait_for(
-        "the first catalog read's adoption",
-        Duration::from_secs(60),
-        || async {
-            let mut cursor = 0;
-            loop {
-                let batch = console
-                    .events_since(tarpc::context::current(), cursor, 0)
-                    .await?;
-                if batch
-                    .events
-                    .iter()
-                    .any(|e| e.message.contains("already on TikTok shop"))
-                {
-                    return Ok(Some(()));
-                }
-                if batch.events.is_empty() || batch.latest <= cursor {
-                    return Ok(None);
-                }
-                cursor = batch.latest;
+    wait_catalog_adopted_within(console, Duration::from_secs(60)).await
+}
+
+/// As [`wait_catalog_adopted`], for as long as `wait` (a bench's large catalog).
+pub async fn wait_catalog_adopted_within(
+    console: &ConsoleClient,
+    wait: Duration,
+) -> anyhow::Result<()> {
+    wait_for("the first catalog read's adoption", wait, || async {
+        let mut cursor = 0;
+        loop {
+            let batch = console
+                .events_since(tarpc::context::current(), cursor, 0)
+                .await?;
+            if batch
+                .events
+                .iter()
+                .any(|e| e.message.contains("already on TikTok shop"))
+            {
+                return Ok(Some(()));
             }
-        },
-    )
+            if batch.events.is_empty() || batch.latest <= cursor {
+                return Ok(None);
+            }
+            cursor = batch.latest;
+        }
+    })
     .await
 }
 

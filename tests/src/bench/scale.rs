@@ -92,7 +92,10 @@ pub async fn run(skus: usize, orders: usize) -> anyhow::Result<BenchResult> {
         started.elapsed().as_secs_f64()
     );
     let all_skus = seed_tiktok_catalog(&rig.control).await?;
-    rig.wait_catalog_adopted().await?;
+    // Adoption reads the whole TikTok catalog (100k SKUs): longer than a test's minute.
+    crate::wait_catalog_adopted_within(&rig.console, SETUP_WAIT)
+        .await
+        .map_err(|e| rig.with_log(e))?;
     // Reading a large TikTok catalog takes longer than tarpc's default 10 s deadline.
     let mut long_call = context::current();
     long_call.deadline = Instant::now() + Duration::from_secs(1_800);
