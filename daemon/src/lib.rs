@@ -214,7 +214,11 @@ pub async fn run(options: RunOptions, shutdown: CancellationToken) -> anyhow::Re
     let _ = rpc_task.await;
     recovery.abort();
     let _ = supervisor.await;
-    socket::remove(&socket);
+    // A reload keeps the socket file, so a command run meanwhile is refused (and waits for the
+    // socket to answer again) rather than told there is no daemon.
+    if !reloading.load(std::sync::atomic::Ordering::SeqCst) {
+        socket::remove(&socket);
+    }
     info!("feedbridged stopped.");
     Ok(())
 }

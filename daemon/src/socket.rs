@@ -130,7 +130,7 @@ pub async fn bind(path: &Path, access: &Access) -> anyhow::Result<Listener> {
                 path.display()
             );
         }
-        info!(socket = %path.display(), "Replacing a stale socket left by a daemon that is gone.");
+        info!(socket = %path.display(), "Replacing a socket nobody answers on (left by a daemon that is gone, or by this one reloading).");
         std::fs::remove_file(path)
             .with_context(|| format!("Failed to remove the stale socket {}", path.display()))?;
     }

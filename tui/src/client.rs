@@ -31,8 +31,28 @@ pub enum ConnectError {
 /// How long a connect may take before we give up on the socket.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A reloading daemon (SIGHUP, or after `feedbridge store ...`) keeps its socket file but
+/// refuses connections until it answers again within moments: a command refused on an
+/// existing socket waits this long before "no daemon". A missing socket fails at once.
+const RELOAD_GRACE: Duration = Duration::from_secs(3);
+const RELOAD_RETRY: Duration = Duration::from_millis(100);
+
 /// Opens a JSON tarpc connection to the daemon at `socket`.
 pub async fn connect(socket: &Path) -> Result<ConsoleClient, ConnectError> {
+    let give_up = tokio::time::Instant::now() + RELOAD_GRACE;
+    loop {
+        match connect_once(socket).await {
+            Err(ConnectError::NoDaemon { .. })
+                if socket.exists() && tokio::time::Instant::now() < give_up =>
+            {
+                tokio::time::sleep(RELOAD_RETRY).await;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn connect_once(socket: &Path) -> Result<ConsoleClient, ConnectError> {
     let connecting =
         tarpc::serde_transport::unix::connect(socket, tarpc::tokio_serde::formats::Json::default);
     let transport = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
@@ -82,7 +102,27 @@ pub fn long_ctx() -> tarpc::context::Context {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    /// A daemon reloading closes its socket for a moment; a command run then still reaches it.
+    #[tokio::test(start_paused = true)]
+    async fn a_socket_that_comes_back_within_the_grace_is_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("feedbridged.sock");
+        // The file stays while nobody listens on it (a daemon reloading).
+        drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
+        let path = socket.clone();
+        let reopened = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            std::fs::remove_file(&path).unwrap();
+            let listener = tokio::net::UnixListener::bind(&path).unwrap();
+            listener.accept().await.unwrap()
+        });
+        let started = tokio::time::Instant::now();
+        connect(&socket).await.unwrap();
+        assert!(started.elapsed() < RELOAD_GRACE);
+        reopened.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn missing_socket_is_no_daemon() {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("nothing.sock");
@@ -104,7 +144,8 @@ mod tests {
         assert!(!text.contains("systemctl start"), "{text}");
     }
 
-    #[tokio::test]
+    /// Refused for the whole grace: a daemon that is gone left its socket file.
+    #[tokio::test(start_paused = true)]
     async fn stale_socket_is_no_daemon() {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("stale.sock");
