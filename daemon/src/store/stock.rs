@@ -124,16 +124,19 @@ pub fn stock_listing(conn: &Connection, listing_id: i64) -> rusqlite::Result<Opt
     }))
 }
 
-/// Make the variants stocked by `item` show the sum of its known levels.
+/// Make the variants stocked by `item` show the sum of its known levels. The org check is a
+/// correlated EXISTS: `product_id IN (SELECT id FROM store_products WHERE org_id = ?)` built
+/// the org's whole product list for every item (5 ms an item at 33k products).
 fn refresh_item_total(conn: &Connection, org_id: i64, item: &str) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE store_variants SET available = (
              SELECT COALESCE(SUM(available), 0) FROM stock_levels
              WHERE org_id = ?1 AND inventory_item_id = ?2)
          WHERE inventory_item_id = ?2
-           AND product_id IN (SELECT id FROM store_products WHERE org_id = ?1)",
-        params![org_id, item],
-    )?;
+           AND EXISTS (SELECT 1 FROM store_products p
+                       WHERE p.id = store_variants.product_id AND p.org_id = ?1)",
+    )?
+    .execute(params![org_id, item])?;
     Ok(())
 }
 
