@@ -16,14 +16,29 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
+/// Locks kept before the ones nobody holds are dropped (a catalog of 100k listings would
+/// otherwise keep a lock for every listing ever pushed).
+const LISTING_LOCKS_KEPT: usize = 1_024;
+
+type ListingLocks = HashMap<i64, Arc<tokio::sync::Mutex<()>>>;
+
+fn listing_locks() -> std::sync::MutexGuard<'static, ListingLocks> {
+    static LOCKS: OnceLock<Mutex<ListingLocks>> = OnceLock::new();
+    LOCKS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
 /// One push per listing at a time: two overlapping pushes could land out of order and leave
 /// TikTok showing the older figure.
 fn listing_lock(listing_id: i64) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let mut locks = LOCKS
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+    let mut locks = listing_locks();
+    if locks.len() >= LISTING_LOCKS_KEPT {
+        // Only the map holds an unused lock; at most a few pushes run at once, so this
+        // leaves a handful and costs O(1) a call over time.
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+    }
     Arc::clone(locks.entry(listing_id).or_default())
 }
 
@@ -404,6 +419,17 @@ mod tests {
     use super::*;
     use feedbridge_common::catalog::{LocationWarehouse, StockBuffer};
     use rust_decimal::Decimal;
+
+    #[test]
+    fn listing_locks_nobody_holds_are_dropped_and_a_held_one_is_kept() {
+        // Negative ids: no other test pushes such listings.
+        let held = listing_lock(-1);
+        for listing in 2..=(3 * LISTING_LOCKS_KEPT as i64) {
+            drop(listing_lock(-listing));
+        }
+        assert!(Arc::ptr_eq(&held, &listing_lock(-1)));
+        assert!(listing_locks().len() <= LISTING_LOCKS_KEPT);
+    }
 
     fn sku(available: i64, levels: &[(&str, i64)], shown: &[(&str, i64)]) -> StockSku {
         StockSku {
