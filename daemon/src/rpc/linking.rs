@@ -3,7 +3,7 @@
 use super::{ConsoleServer, internal};
 use crate::store;
 use crate::sync::ShopRuntime;
-use crate::sync::linking::{self, PlannedLink};
+use crate::sync::linking::{self, PlannedLink, Report};
 use feedbridge_common::catalog::LinkPreview;
 use feedbridge_common::rpc::RpcError;
 use std::sync::Arc;
@@ -29,6 +29,7 @@ fn tiktok_error(shop: &str, error: &crate::connector::ConnectorError) -> RpcErro
 async fn plan(
     server: &ConsoleServer,
     shop: &Arc<ShopRuntime>,
+    report: Report,
 ) -> Result<(LinkPreview, Vec<PlannedLink>), RpcError> {
     let connection = shop.connection;
     let candidates = server
@@ -37,7 +38,7 @@ async fn plan(
         .read(move |conn| store::link_candidates(conn, connection))
         .await
         .map_err(internal)?;
-    linking::preview_shop(shop.client.as_ref(), &shop.name, &candidates, true)
+    linking::preview_shop(shop.client.as_ref(), &shop.name, &candidates, report)
         .await
         .map_err(|e| tiktok_error(&shop.name, &e))
 }
@@ -50,7 +51,7 @@ async fn apply(server: &ConsoleServer, planned: Vec<PlannedLink>) -> Result<Vec<
 
 pub async fn link_preview(server: &ConsoleServer, shop: String) -> Result<LinkPreview, RpcError> {
     let runtime = shop_named(server, &shop)?;
-    Ok(plan(server, &runtime).await?.0)
+    Ok(plan(server, &runtime, Report::Full).await?.0)
 }
 
 pub async fn link_apply(server: &ConsoleServer, shop: String) -> Result<u32, RpcError> {
@@ -58,7 +59,7 @@ pub async fn link_apply(server: &ConsoleServer, shop: String) -> Result<u32, Rpc
         return Err(RpcError::ShuttingDown);
     }
     let runtime = shop_named(server, &shop)?;
-    let (_, planned) = plan(server, &runtime).await?;
+    let (_, planned) = plan(server, &runtime, Report::LinksOnly).await?;
     let linked = apply(server, planned).await?;
     Ok(u32::try_from(linked.len()).unwrap_or(u32::MAX))
 }

@@ -17,6 +17,11 @@ use tracing::info;
 
 /// Pages of the shop catalog read before giving up (100 products each).
 const MAX_CATALOG_PAGES: usize = 1_000;
+/// Times one catalog page is asked again after TikTok refuses it for its rate: the daemon's
+/// own stock pushes share the shop's rate, so a merchant's preview must not fail on them.
+const THROTTLED_PAGE_TRIES: u32 = 8;
+/// The pause after a refusal that names none.
+const THROTTLED_PAUSE: Duration = Duration::from_secs(1);
 
 /// One link to make: a listing, its TikTok product and status, and SKU ids by variant row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,20 +35,29 @@ pub struct PlannedLink {
     pub skus: Vec<(i64, String)>,
 }
 
+/// What a preview reports besides the links to make and the conflicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// Matches and misses too, for the merchant to read (`feedbridge link preview`).
+    Full,
+    /// Only what linking needs: adoption and `link apply` of a 100k-SKU catalog keep no
+    /// copy of each match for a report nobody reads.
+    LinksOnly,
+}
+
 /// Read the shop's catalog a page at a time (any status but deleted) and sort it against
-/// the store's candidates: only the matches are kept whole, so memory follows the store's
-/// catalog and the matches, not the size of the TikTok shop. `keep_misses`: list the TikTok
-/// products none of whose SKUs is in the store (the console shows them; adoption does not).
+/// the store's candidates: only the matches are kept, so memory follows the store's catalog
+/// and the matches, not the size of the TikTok shop.
 pub async fn preview_shop(
     client: &dyn TikTokShop,
     shop: &str,
     candidates: &[LinkCandidate],
-    keep_misses: bool,
+    report: Report,
 ) -> ConnectorResult<(LinkPreview, Vec<PlannedLink>)> {
-    let mut preview = Preview::new(shop, candidates, keep_misses);
+    let mut preview = Preview::new(shop, candidates, report);
     let mut cursor = None;
     for _ in 0..MAX_CATALOG_PAGES {
-        let page = client.shop_products(cursor.take()).await?;
+        let page = shop_page(client, cursor.take()).await?;
         for product in page.items.into_iter().filter(|p| p.status != "DELETED") {
             preview.add(product);
         }
@@ -59,6 +73,25 @@ pub async fn preview_shop(
         raw: String::new(),
         retry_after: None,
     })
+}
+
+/// One catalog page, waiting out TikTok's rate refusals a few times.
+async fn shop_page(
+    client: &dyn TikTokShop,
+    cursor: Option<String>,
+) -> ConnectorResult<crate::connector::Page<ShopProduct>> {
+    let mut refused = 0;
+    loop {
+        match client.shop_products(cursor.clone()).await {
+            Err(ConnectorError::Throttled { retry_after, .. })
+                if refused < THROTTLED_PAGE_TRIES =>
+            {
+                refused += 1;
+                tokio::time::sleep(retry_after.unwrap_or(THROTTLED_PAUSE)).await;
+            }
+            page => return page,
+        }
+    }
 }
 
 /// Make the links of a preview; linked SKUs take the store's stock (and price once active)
@@ -117,17 +150,22 @@ pub async fn adopt_catalog(engine: &Engine, connection: i64) -> StepResult {
         .store
         .call(move |conn| store::link_candidates(conn, connection))
         .await?;
-    let (report, planned) = preview_shop(shop.client.as_ref(), &shop.name, &candidates, false)
-        .await
-        .map_err(|e| {
-            StepFailure::from_connector(
-                FailureKind::Listing,
-                &org.name,
-                format!("TikTok shop {} catalog", shop.name),
-                "TikTok Shop",
-                &e,
-            )
-        })?;
+    let (report, planned) = preview_shop(
+        shop.client.as_ref(),
+        &shop.name,
+        &candidates,
+        Report::LinksOnly,
+    )
+    .await
+    .map_err(|e| {
+        StepFailure::from_connector(
+            FailureKind::Listing,
+            &org.name,
+            format!("TikTok shop {} catalog", shop.name),
+            "TikTok Shop",
+            &e,
+        )
+    })?;
     let linked = apply(engine, planned).await?.len();
     let conflicts = report.conflicts.len();
     let message = format!(
@@ -177,8 +215,14 @@ fn sku_list(skus: &[(String, String)]) -> String {
         .join(", ")
 }
 
-/// A TikTok product fully matching a store product, with SKU ids by variant row.
-type Claim = (ShopProduct, Vec<(i64, String)>);
+/// A TikTok product fully matching a store product: what linking needs of it.
+struct Claim {
+    tiktok_product_id: String,
+    title: String,
+    status: String,
+    /// (store variant row, TikTok SKU id)
+    skus: Vec<(i64, String)>,
+}
 
 /// Sorts TikTok products, one at a time, into matches, misses and conflicts; changes nothing.
 pub struct Preview<'a> {
@@ -191,11 +235,11 @@ pub struct Preview<'a> {
     reported_skus: BTreeSet<String>,
     /// candidate index -> TikTok products that fully match it
     claims: BTreeMap<usize, Vec<Claim>>,
-    keep_misses: bool,
+    detail: Report,
 }
 
 impl<'a> Preview<'a> {
-    pub fn new(shop: &str, candidates: &'a [LinkCandidate], keep_misses: bool) -> Self {
+    pub fn new(shop: &str, candidates: &'a [LinkCandidate], detail: Report) -> Self {
         let mut by_sku: BTreeMap<&str, Vec<(usize, i64)>> = BTreeMap::new();
         for (index, candidate) in candidates.iter().enumerate() {
             for (row, sku) in &candidate.variants {
@@ -215,7 +259,7 @@ impl<'a> Preview<'a> {
             },
             reported_skus: BTreeSet::new(),
             claims: BTreeMap::new(),
-            keep_misses,
+            detail,
         }
     }
 
@@ -229,7 +273,7 @@ impl<'a> Preview<'a> {
             .filter(|(sku, _)| by_sku.contains_key(sku.as_str()))
             .collect();
         if in_store.is_empty() {
-            if self.keep_misses {
+            if self.detail == Report::Full {
                 self.report.misses.push(LinkMiss {
                     tiktok_product_id: product.id.clone(),
                     tiktok_title: product.title.clone(),
@@ -316,7 +360,12 @@ impl<'a> Preview<'a> {
             .iter()
             .map(|(sku, id)| (by_sku[sku.as_str()][0].1, id.clone()))
             .collect();
-        self.claims.entry(owner).or_default().push((product, skus));
+        self.claims.entry(owner).or_default().push(Claim {
+            tiktok_product_id: product.id,
+            title: product.title,
+            status: product.status,
+            skus,
+        });
     }
 
     /// The report and the links to make: a store product claimed by one TikTok product.
@@ -325,6 +374,7 @@ impl<'a> Preview<'a> {
             candidates,
             mut report,
             claims,
+            detail,
             ..
         } = self;
         let mut planned = Vec::new();
@@ -343,40 +393,43 @@ impl<'a> Preview<'a> {
                         products.len(),
                         candidate.title
                     ),
-                    candidates: products.iter().map(|(p, _)| p.title.clone()).collect(),
+                    candidates: products.into_iter().map(|claim| claim.title).collect(),
                 });
                 continue;
             }
-            let Some((product, skus)) = products.into_iter().next() else {
+            let Some(claim) = products.into_iter().next() else {
                 continue;
             };
-            let by_row: BTreeMap<i64, &str> = candidate
-                .variants
-                .iter()
-                .map(|(row, sku)| (*row, sku.as_str()))
-                .collect();
-            report.matches.push(LinkMatch {
-                listing_id: candidate.listing_id,
-                title: candidate.title.clone(),
-                tiktok_product_id: product.id.clone(),
-                tiktok_title: product.title.clone(),
-                skus: skus
+            if detail == Report::Full {
+                let by_row: BTreeMap<i64, &str> = candidate
+                    .variants
                     .iter()
-                    .map(|(row, id)| {
-                        (
-                            by_row.get(row).copied().unwrap_or_default().to_owned(),
-                            id.clone(),
-                        )
-                    })
-                    .collect(),
-            });
-            let standing = linked_standing(&product.status);
+                    .map(|(row, sku)| (*row, sku.as_str()))
+                    .collect();
+                report.matches.push(LinkMatch {
+                    listing_id: candidate.listing_id,
+                    title: candidate.title.clone(),
+                    tiktok_product_id: claim.tiktok_product_id.clone(),
+                    tiktok_title: claim.title,
+                    skus: claim
+                        .skus
+                        .iter()
+                        .map(|(row, id)| {
+                            (
+                                by_row.get(row).copied().unwrap_or_default().to_owned(),
+                                id.clone(),
+                            )
+                        })
+                        .collect(),
+                });
+            }
+            let standing = linked_standing(&claim.status);
             planned.push(PlannedLink {
                 listing_id: candidate.listing_id,
-                tiktok_product_id: product.id,
+                tiktok_product_id: claim.tiktok_product_id,
                 status: standing.status,
                 status_reason: standing.reason,
-                skus,
+                skus: claim.skus,
             });
         }
         (report, planned)
@@ -390,7 +443,7 @@ fn preview(
     candidates: &[LinkCandidate],
     remote: &[ShopProduct],
 ) -> (LinkPreview, Vec<PlannedLink>) {
-    let mut preview = Preview::new(shop, candidates, true);
+    let mut preview = Preview::new(shop, candidates, Report::Full);
     for product in remote {
         preview.add(product.clone());
     }

@@ -2,8 +2,8 @@
 //! conflicts) that changes nothing, apply, manual linking, and stock sync on a linked SKU.
 
 use feedbridge_common::{ConsoleClient, ListingStatus, ProductFilter, ProductView};
-use feedbridge_sandbox::SandboxConfig;
 use feedbridge_sandbox::control::{ControlClient, SellerSku};
+use feedbridge_sandbox::{Fault, FaultKind, SandboxConfig};
 use feedbridge_tests::{
     Daemon, wait_catalog_adopted, wait_connected, wait_for, write_daemon_files,
 };
@@ -90,7 +90,15 @@ async fn link_preview_apply_manual_and_stock_sync() -> anyhow::Result<()> {
         )
         .await?;
 
-    // The preview sorts them and changes nothing.
+    // The preview sorts them and changes nothing; TikTok refusing catalog pages for its rate
+    // (the daemon's own pushes share it) only slows it down.
+    control
+        .tiktok_fault(&Fault {
+            path_contains: "/product/202309/products/search".into(),
+            kind: FaultKind::RateLimit,
+            count: 2,
+        })
+        .await?;
     let preview = console
         .link_preview(context::current(), SHOP.into())
         .await??;
