@@ -87,15 +87,23 @@ pub async fn run(skus: usize, orders: usize) -> anyhow::Result<BenchResult> {
     })
     .await
     .map_err(|e| rig.with_log(e))?;
+    let daemon_pid = rig.daemon.child.id();
+    let peak = || crate::peak_rss_mb(daemon_pid).unwrap_or_default();
     eprintln!(
-        "scale: {products} products imported in {:.0} s",
-        started.elapsed().as_secs_f64()
+        "scale: {products} products imported in {:.0} s (daemon peak {} MB)",
+        started.elapsed().as_secs_f64(),
+        peak()
     );
     let all_skus = seed_tiktok_catalog(&rig.control).await?;
     // Adoption reads the whole TikTok catalog (100k SKUs): longer than a test's minute.
     crate::wait_catalog_adopted_within(&rig.console, SETUP_WAIT)
         .await
         .map_err(|e| rig.with_log(e))?;
+    eprintln!(
+        "scale: the TikTok catalog adopted at {:.0} s (daemon peak {} MB)",
+        started.elapsed().as_secs_f64(),
+        peak()
+    );
     // Reading a large TikTok catalog takes longer than tarpc's default 10 s deadline.
     let mut long_call = context::current();
     long_call.deadline = Instant::now() + Duration::from_secs(1_800);
@@ -129,15 +137,17 @@ pub async fn run(skus: usize, orders: usize) -> anyhow::Result<BenchResult> {
     .await
     .map_err(|e| rig.with_log(e))?;
     eprintln!(
-        "scale: {} SKUs linked at {:.0} s",
+        "scale: {} SKUs linked at {:.0} s (daemon peak {} MB)",
         all_skus.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        peak()
     );
 
     let seeded = ship_seed_orders(&rig, &db, &all_skus).await?;
     eprintln!(
-        "scale: {seeded} orders shipped at {:.0} s; copying them into a history of {orders}",
-        started.elapsed().as_secs_f64()
+        "scale: {seeded} orders shipped at {:.0} s (daemon peak {} MB); copying them into a history of {orders}",
+        started.elapsed().as_secs_f64(),
+        peak()
     );
     // The first daemon imported, linked and pushed the whole catalog: its peak is the setup's.
     let setup_peak_rss_mb =
