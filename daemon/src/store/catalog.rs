@@ -761,19 +761,33 @@ pub fn link_candidates(conn: &Connection, shop_id: i64) -> rusqlite::Result<Vec<
             r.get::<_, String>(5)?,
         ))
     })?;
-    let mut candidates: Vec<LinkCandidate> = Vec::new();
+    // Sized exactly: a shop of 100k SKUs is read whole, and doubling growth left up to half
+    // of each list unused.
+    let listings: i64 = conn
+        .prepare_cached("SELECT count(*) FROM listings WHERE shop_id = ?1")?
+        .query_row([shop_id], |r| r.get(0))?;
+    let mut candidates: Vec<LinkCandidate> =
+        Vec::with_capacity(usize::try_from(listings).unwrap_or_default());
     for row in rows {
         let (listing_id, title, status, tiktok_product_id, variant, sku) = row?;
         match candidates.last_mut() {
             Some(last) if last.listing_id == listing_id => last.variants.push((variant, sku)),
-            _ => candidates.push(LinkCandidate {
-                listing_id,
-                title,
-                status,
-                tiktok_product_id,
-                variants: vec![(variant, sku)],
-            }),
+            _ => {
+                if let Some(last) = candidates.last_mut() {
+                    last.variants.shrink_to_fit();
+                }
+                candidates.push(LinkCandidate {
+                    listing_id,
+                    title,
+                    status,
+                    tiktok_product_id,
+                    variants: vec![(variant, sku)],
+                });
+            }
         }
+    }
+    if let Some(last) = candidates.last_mut() {
+        last.variants.shrink_to_fit();
     }
     Ok(candidates)
 }

@@ -224,31 +224,59 @@ struct Claim {
     skus: Vec<(i64, String)>,
 }
 
+/// The store variants carrying each seller SKU: one sorted list rather than a map of lists
+/// (a 100k-SKU catalog's index took 14 MB as a `BTreeMap` of `Vec`s, 3 MB this way).
+struct SkuIndex<'a>(Vec<SkuHolder<'a>>);
+
+/// A store variant carrying a seller SKU: the SKU, its candidate's index, its variant row.
+type SkuHolder<'a> = (&'a str, usize, i64);
+
+impl<'a> SkuIndex<'a> {
+    fn new(candidates: &'a [LinkCandidate]) -> Self {
+        let mut holders: Vec<SkuHolder<'a>> = candidates
+            .iter()
+            .enumerate()
+            .flat_map(|(index, candidate)| {
+                candidate
+                    .variants
+                    .iter()
+                    .map(move |(row, sku)| (sku.as_str(), index, *row))
+            })
+            .collect();
+        holders.sort_unstable();
+        Self(holders)
+    }
+
+    /// The store variants carrying `sku` (empty when none does).
+    fn holders(&self, sku: &str) -> &[SkuHolder<'a>] {
+        let start = self.0.partition_point(|(held, _, _)| *held < sku);
+        let end = start + self.0[start..].partition_point(|(held, _, _)| *held == sku);
+        &self.0[start..end]
+    }
+
+    fn carries(&self, sku: &str) -> bool {
+        !self.holders(sku).is_empty()
+    }
+}
+
 /// Sorts TikTok products, one at a time, into matches, misses and conflicts; changes nothing.
 pub struct Preview<'a> {
     candidates: &'a [LinkCandidate],
-    /// seller SKU -> (candidate index, variant row)
-    by_sku: BTreeMap<&'a str, Vec<(usize, i64)>>,
+    by_sku: SkuIndex<'a>,
     /// TikTok products already linked (or listed by us).
     on_tiktok: BTreeSet<&'a str>,
     report: LinkPreview,
     reported_skus: BTreeSet<String>,
-    /// candidate index -> TikTok products that fully match it
-    claims: BTreeMap<usize, Vec<Claim>>,
+    /// (candidate index, a TikTok product that fully matches it), in the order seen
+    claims: Vec<(usize, Claim)>,
     detail: Report,
 }
 
 impl<'a> Preview<'a> {
     pub fn new(shop: &str, candidates: &'a [LinkCandidate], detail: Report) -> Self {
-        let mut by_sku: BTreeMap<&str, Vec<(usize, i64)>> = BTreeMap::new();
-        for (index, candidate) in candidates.iter().enumerate() {
-            for (row, sku) in &candidate.variants {
-                by_sku.entry(sku.as_str()).or_default().push((index, *row));
-            }
-        }
         Self {
             candidates,
-            by_sku,
+            by_sku: SkuIndex::new(candidates),
             on_tiktok: candidates
                 .iter()
                 .filter_map(|c| c.tiktok_product_id.as_deref())
@@ -258,7 +286,7 @@ impl<'a> Preview<'a> {
                 ..LinkPreview::default()
             },
             reported_skus: BTreeSet::new(),
-            claims: BTreeMap::new(),
+            claims: Vec::new(),
             detail,
         }
     }
@@ -270,7 +298,7 @@ impl<'a> Preview<'a> {
         let in_store: Vec<&(String, String)> = product
             .skus
             .iter()
-            .filter(|(sku, _)| by_sku.contains_key(sku.as_str()))
+            .filter(|(sku, _)| by_sku.carries(sku))
             .collect();
         if in_store.is_empty() {
             if self.detail == Report::Full {
@@ -288,7 +316,7 @@ impl<'a> Preview<'a> {
         }
         let mut ambiguous = false;
         for (sku, _) in &in_store {
-            let holders = &by_sku[sku.as_str()];
+            let holders = by_sku.holders(sku);
             if holders.len() > 1 {
                 ambiguous = true;
                 if self.reported_skus.insert(sku.clone()) {
@@ -297,7 +325,7 @@ impl<'a> Preview<'a> {
                         reason: format!("{} store variants carry this SKU", holders.len()),
                         candidates: holders
                             .iter()
-                            .map(|(index, _)| candidates[*index].title.clone())
+                            .map(|(_, index, _)| candidates[*index].title.clone())
                             .collect(),
                     });
                 }
@@ -308,7 +336,7 @@ impl<'a> Preview<'a> {
         }
         let owners: BTreeSet<usize> = in_store
             .iter()
-            .map(|(sku, _)| by_sku[sku.as_str()][0].0)
+            .map(|(sku, _)| by_sku.holders(sku)[0].1)
             .collect();
         if owners.len() > 1 {
             self.report.conflicts.push(LinkConflict {
@@ -331,7 +359,7 @@ impl<'a> Preview<'a> {
             let absent: Vec<(String, String)> = product
                 .skus
                 .iter()
-                .filter(|(sku, _)| !by_sku.contains_key(sku.as_str()))
+                .filter(|(sku, _)| !by_sku.carries(sku))
                 .cloned()
                 .collect();
             self.report.conflicts.push(LinkConflict {
@@ -358,14 +386,17 @@ impl<'a> Preview<'a> {
         let skus: Vec<(i64, String)> = product
             .skus
             .iter()
-            .map(|(sku, id)| (by_sku[sku.as_str()][0].1, id.clone()))
+            .map(|(sku, id)| (by_sku.holders(sku)[0].2, id.clone()))
             .collect();
-        self.claims.entry(owner).or_default().push(Claim {
-            tiktok_product_id: product.id,
-            title: product.title,
-            status: product.status,
-            skus,
-        });
+        self.claims.push((
+            owner,
+            Claim {
+                tiktok_product_id: product.id,
+                title: product.title,
+                status: product.status,
+                skus,
+            },
+        ));
     }
 
     /// The report and the links to make: a store product claimed by one TikTok product.
@@ -373,12 +404,19 @@ impl<'a> Preview<'a> {
         let Self {
             candidates,
             mut report,
-            claims,
+            mut claims,
             detail,
             ..
         } = self;
+        // Stable: each store product's claims stay in the order TikTok listed them.
+        claims.sort_by_key(|(owner, _)| *owner);
+        let mut claims = claims.into_iter().peekable();
         let mut planned = Vec::new();
-        for (owner, products) in claims {
+        while let Some((owner, first)) = claims.next() {
+            let mut products = vec![first];
+            while let Some((_, claim)) = claims.next_if(|(next, _)| *next == owner) {
+                products.push(claim);
+            }
             let candidate = &candidates[owner];
             if products.len() > 1 {
                 report.conflicts.push(LinkConflict {
@@ -540,6 +578,31 @@ mod tests {
                 .map(|s| ((*s).to_owned(), format!("sku-{s}")))
                 .collect(),
         }
+    }
+
+    #[test]
+    fn the_sku_index_finds_every_holder_of_a_sku_and_only_them() {
+        let store = [
+            candidate(1, "Tee", &["TEE-S", "TEE-M"]),
+            candidate(2, "Tee copy", &["TEE-S"]),
+            candidate(3, "Mug", &["MUG"]),
+        ];
+        let index = SkuIndex::new(&store);
+        let holders = |sku: &str| -> Vec<(usize, i64)> {
+            index
+                .holders(sku)
+                .iter()
+                .map(|(_, at, row)| (*at, *row))
+                .collect()
+        };
+        assert_eq!(holders("TEE-S"), vec![(0, 100), (1, 200)]);
+        assert_eq!(holders("TEE-M"), vec![(0, 101)]);
+        assert_eq!(holders("MUG"), vec![(2, 300)]);
+        // Neither a prefix nor an extension of a held SKU, nor one past the end.
+        assert!(!index.carries("TEE"));
+        assert!(!index.carries("MUG-2"));
+        assert!(!index.carries("ZZZ"));
+        assert!(!index.carries(""));
     }
 
     #[test]
