@@ -2,6 +2,7 @@
 //! and asynchronous webhook delivery with retries.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,11 +27,30 @@ pub(crate) fn now_secs() -> i64 {
 
 /// Formats Unix milliseconds as ISO-8601 UTC with second precision, as Shopify does
 /// (`2026-11-21T10:00:00Z`).
-/// `2023-03-29T18:00:27.877000000Z`: the nanosecond form of Shopify's `X-Shopify-Triggered-At`.
-pub(crate) fn iso8601_nanos(millis: i64) -> String {
+/// `2023-03-29T18:00:27.877041743Z`: Shopify's `X-Shopify-Triggered-At` for an event raised
+/// now, to the nanosecond as Shopify stamps it. Stamps only move forward, so two events never
+/// share one (at milliseconds, two changes a sender made within one did, and a receiver
+/// could not tell which came last).
+pub(crate) fn triggered_at_now() -> String {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let mut last = LAST.load(Ordering::Relaxed);
+    let stamp = loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => break next,
+            Err(seen) => last = seen,
+        }
+    };
+    let millis = i64::try_from(stamp / 1_000_000).unwrap_or(i64::MAX);
     let whole = iso8601(millis);
-    let fraction = millis.rem_euclid(1000) * 1_000_000;
-    format!("{}.{fraction:09}Z", whole.trim_end_matches('Z'))
+    format!(
+        "{}.{:09}Z",
+        whole.trim_end_matches('Z'),
+        stamp % 1_000_000_000
+    )
 }
 
 pub(crate) fn iso8601(millis: i64) -> String {
@@ -503,4 +523,22 @@ pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
         .expect("invariant: HMAC accepts keys of any length");
     mac.update(msg);
     mac.finalize().into_bytes().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triggered_at_stamps_carry_nanoseconds_and_never_repeat() {
+        let stamps: Vec<String> = (0..1_000).map(|_| triggered_at_now()).collect();
+        for pair in stamps.windows(2) {
+            // Same-width RFC 3339 text: text order is time order.
+            assert!(pair[0] < pair[1], "{} then {}", pair[0], pair[1]);
+        }
+        let (whole, fraction) = stamps[0].split_once('.').expect("a fraction");
+        assert!(parse_iso8601(&format!("{whole}Z")).is_some(), "{whole}");
+        assert_eq!(fraction.len(), 10, "nine digits and Z: {fraction}");
+        assert!(fraction.ends_with('Z'));
+    }
 }

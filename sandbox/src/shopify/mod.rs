@@ -40,7 +40,7 @@ use subtle::ConstantTimeEq;
 use crate::SandboxConfig;
 use crate::common::{
     Background, CallLog, CallRecord, CostBucket, FAULT_TIMEOUT_HOLD, FaultKind, Faults, Webhooks,
-    hmac_sha256, iso8601_nanos, lock, now_millis,
+    hmac_sha256, lock, now_millis, triggered_at_now,
 };
 use gql::{Exec, GqlError, OpKind, Prepared};
 use model::State;
@@ -149,10 +149,7 @@ impl Shopify {
                     ("X-Shopify-Shop-Domain".to_string(), self.domain.clone()),
                     ("X-Shopify-API-Version".to_string(), sub.api_version.clone()),
                     ("X-Shopify-Webhook-Id".to_string(), webhook_id.clone()),
-                    (
-                        "X-Shopify-Triggered-At".to_string(),
-                        iso8601_nanos(now_millis()),
-                    ),
+                    ("X-Shopify-Triggered-At".to_string(), triggered_at_now()),
                     ("X-Shopify-Event-Id".to_string(), event_id.clone()),
                 ];
                 self.hooks
