@@ -178,17 +178,17 @@ pub fn record_stock_level(
     updated_at: &str,
     whole_stock: bool,
 ) -> rusqlite::Result<Vec<i64>> {
-    let held: Option<String> = conn
+    let held: Option<(String, i64)> = conn
         .query_row(
-            "SELECT store_updated_at FROM stock_levels
+            "SELECT store_updated_at, available FROM stock_levels
              WHERE org_id = ?1 AND inventory_item_id = ?2 AND location_key = ?3",
             params![org_id, item, location_key],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
     let order = held
-        .as_deref()
-        .map(|held| timestamps::order_stamps(updated_at, held));
+        .as_ref()
+        .map(|(stamp, held_available)| level_order(updated_at, available, stamp, *held_available));
     if order == Some(StampOrder::Older) {
         return Ok(Vec::new());
     }
@@ -224,6 +224,19 @@ pub fn record_stock_level(
         refresh_item_total(conn, org_id, item)?;
     }
     listings_of_item(conn, org_id, item)
+}
+
+/// How a level change stands against the one held. The same stamp with the same figure is a
+/// redelivery; the same stamp with another figure is a second change (a redelivery carries
+/// the same figure; deliveries are told apart by their ids before this), and which of the two
+/// came last is unknown.
+fn level_order(stamp: &str, available: i64, held_stamp: &str, held_available: i64) -> StampOrder {
+    match timestamps::order_stamps(stamp, held_stamp) {
+        StampOrder::Newer if stamp == held_stamp && available != held_available => {
+            StampOrder::Unordered
+        }
+        order => order,
+    }
 }
 
 /// Replace an item's levels with a full read from the store:
@@ -509,6 +522,14 @@ mod tests {
                 assert_eq!((sku.available, sku.levels_known), (4, true));
                 // The earlier of the two, delivered last, is older and changes nothing.
                 assert!(record_stock_level(conn, org, item, "13", 5, early, true)?.is_empty());
+                // A redelivery (same stamp, same figure) leaves it trusted; another figure
+                // under the very same stamp is a change that cannot be ordered: read again.
+                record_stock_level(conn, org, item, "13", 4, late, true)?;
+                let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
+                assert_eq!((sku.available, sku.levels_known), (4, true));
+                record_stock_level(conn, org, item, "13", 9, late, true)?;
+                let sku = &stock_listing(conn, listing)?.unwrap().skus[0];
+                assert!(!sku.levels_known);
 
                 record_warehouse_stock(conn, listing, variant, &[("W1".into(), 6)])?;
                 record_tiktok_price(conn, listing, variant, Decimal::new(1099, 2))?;
