@@ -89,8 +89,19 @@ pub async fn run(changes: usize, skus: usize) -> anyhow::Result<BenchResult> {
             ..SandboxConfig::default()
         },
         |text| {
-            text.replacen("catalog_poll_secs = 2", "catalog_poll_secs = 3600", 1)
-                .replacen("[sync]\n", "[sync]\nstock_reconcile_secs = 3600\n", 1)
+            // Production poll intervals (the demo polls TikTok's orders and reviews every
+            // 1-2 s, calls no stock change causes), catalog polls and reconciliation slowed
+            // to an hour.
+            let text: String = text
+                .lines()
+                .filter(|l| !l.contains("_poll_secs = "))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            text.replacen(
+                "[sync]\n",
+                "[sync]\ncatalog_poll_secs = 3600\nstock_reconcile_secs = 3600\n",
+                1,
+            )
         },
     )
     .await?;
