@@ -10,6 +10,7 @@ pub(crate) mod compliance;
 pub mod connections;
 mod create_once;
 pub mod description;
+mod keyed_locks;
 pub(crate) mod linking;
 mod mcf;
 mod mcf_route;

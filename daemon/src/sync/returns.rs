@@ -9,6 +9,7 @@
 //! as a store cancellation does. After shipment TikTok takes returns only from the buyer, so
 //! the refund is recorded on the order as a difference to settle in Seller Center.
 
+use super::keyed_locks::KeyedLocks;
 use super::order_state::{load, settings_of};
 use super::{Engine, FIRST_READ_LOOKBACK_SECS, StepFailure, StepResult, cancellations};
 use crate::connector::ReturnsQuery;
@@ -16,6 +17,7 @@ use crate::connector::tiktok::status::OrderStatus;
 use crate::store::{self, OrderRow, ReturnChange};
 use feedbridge_common::returns::{ReturnRequest, ReturnStatus};
 use feedbridge_common::{EventKind, FailureKind};
+use std::sync::LazyLock;
 use tracing::warn;
 
 /// Marker among the order's reflected statuses: the refund after shipment was noted.
@@ -160,6 +162,9 @@ async fn record(engine: &Engine, row: &OrderRow, reports: Vec<ReturnRequest>) ->
     Ok(())
 }
 
+/// One refund mirror per order at a time.
+static MIRRORS: LazyLock<KeyedLocks> = LazyLock::new(KeyedLocks::default);
+
 /// Marker among the order's reflected statuses: mirroring was refused as unsupported (said once).
 const MIRROR_UNSUPPORTED: &str = "REFUND_MIRROR_UNSUPPORTED";
 
@@ -167,6 +172,15 @@ const MIRROR_UNSUPPORTED: &str = "REFUND_MIRROR_UNSUPPORTED";
 /// store order too, once. The store is asked first (a refund it already has is not repeated),
 /// and the request remembers it was done, so a retry or a later report never refunds twice.
 async fn mirror_refunds(engine: &Engine, row: &OrderRow) -> StepResult {
+    let order_id = row.id;
+    // The order's read (webhook) and the shop's poll both mirror: run side by side they both
+    // found the request not yet mirrored and refunded or restocked twice. Held until the
+    // request is marked, and the order read again under it, so the second finds nothing due.
+    let _serial = MIRRORS.lock(order_id).await;
+    let Some(row) = load(engine, order_id).await? else {
+        return Ok(());
+    };
+    let row = &row;
     let settings = settings_of(engine, row.shop_id).await?;
     if !settings.mirror_refunds_to_store || row.store_cancelled {
         return Ok(());
@@ -174,7 +188,6 @@ async fn mirror_refunds(engine: &Engine, row: &OrderRow) -> StepResult {
     let Some(store_order_id) = row.store_order_id.clone() else {
         return Ok(());
     };
-    let order_id = row.id;
     let due: Vec<String> = engine
         .store
         .call(move |conn| store::order_returns(conn, order_id))

@@ -6,6 +6,7 @@
 //! (edits made in Seller Center are overwritten). `refresh_store_product` re-reads one store
 //! product after a `products/update` webhook, instead of the whole catalog.
 
+use super::keyed_locks::KeyedLocks;
 use super::{Engine, StepFailure, StepResult, kind};
 use crate::connector::{self, SkuPrice, SkuStock};
 use crate::pricing::{self, location_key};
@@ -13,34 +14,12 @@ use crate::store::{self, StockListing, StockSku};
 use feedbridge_common::catalog::ShopSettings;
 use feedbridge_common::{EventKind, FailureKind, ListingStatus};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::LazyLock;
 use std::time::Duration;
-
-/// Locks kept before the ones nobody holds are dropped (a catalog of 100k listings would
-/// otherwise keep a lock for every listing ever pushed).
-const LISTING_LOCKS_KEPT: usize = 1_024;
-
-type ListingLocks = HashMap<i64, Arc<tokio::sync::Mutex<()>>>;
-
-fn listing_locks() -> std::sync::MutexGuard<'static, ListingLocks> {
-    static LOCKS: OnceLock<Mutex<ListingLocks>> = OnceLock::new();
-    LOCKS
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-}
 
 /// One push per listing at a time: two overlapping pushes could land out of order and leave
 /// TikTok showing the older figure.
-fn listing_lock(listing_id: i64) -> Arc<tokio::sync::Mutex<()>> {
-    let mut locks = listing_locks();
-    if locks.len() >= LISTING_LOCKS_KEPT {
-        // Only the map holds an unused lock; at most a few pushes run at once, so this
-        // leaves a handful and costs O(1) a call over time.
-        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
-    }
-    Arc::clone(locks.entry(listing_id).or_default())
-}
+static PUSHES: LazyLock<KeyedLocks> = LazyLock::new(KeyedLocks::default);
 
 /// What each TikTok warehouse should show for one SKU, sorted by warehouse id.
 ///
@@ -135,8 +114,7 @@ async fn load(engine: &Engine, listing_id: i64) -> Result<Option<StockListing>, 
 
 /// Make TikTok show the store's stock and price (after the shop's rules) for one listing.
 pub async fn push_stock(engine: &Engine, listing_id: i64) -> StepResult {
-    let lock = listing_lock(listing_id);
-    let _held = lock.lock().await;
+    let _serial = PUSHES.lock(listing_id).await;
     let Some(mut listing) = load(engine, listing_id).await? else {
         return Ok(());
     };
@@ -419,17 +397,6 @@ mod tests {
     use super::*;
     use feedbridge_common::catalog::{LocationWarehouse, StockBuffer};
     use rust_decimal::Decimal;
-
-    #[test]
-    fn listing_locks_nobody_holds_are_dropped_and_a_held_one_is_kept() {
-        // Negative ids: no other test pushes such listings.
-        let held = listing_lock(-1);
-        for listing in 2..=(3 * LISTING_LOCKS_KEPT as i64) {
-            drop(listing_lock(-listing));
-        }
-        assert!(Arc::ptr_eq(&held, &listing_lock(-1)));
-        assert!(listing_locks().len() <= LISTING_LOCKS_KEPT);
-    }
 
     fn sku(available: i64, levels: &[(&str, i64)], shown: &[(&str, i64)]) -> StockSku {
         StockSku {
