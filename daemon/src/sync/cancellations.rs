@@ -1,6 +1,7 @@
 //! Cancellations both ways. TikTok cancelled → cancel the store order (restock per setting).
 //! The store cancelled → cancel on TikTok (or approve the buyer's pending request).
 
+use super::keyed_locks::KeyedLocks;
 use super::order_state::{change, load};
 use super::{Engine, StepFailure, StepResult};
 use crate::connector;
@@ -8,6 +9,7 @@ use crate::connector::tiktok::status::{CancellationStatus, OrderStatus};
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::OrderSettings;
 use feedbridge_common::{EventKind, FailureKind, OrderSyncState};
+use std::sync::LazyLock;
 
 /// TikTok cancelled an order that is in the store.
 pub async fn cancel_in_store(
@@ -86,8 +88,14 @@ fn cancel_failure(
     }
 }
 
+/// One cancellation on TikTok per order at a time.
+static CANCELS: LazyLock<KeyedLocks> = LazyLock::new(KeyedLocks::default);
+
 /// The store cancelled one of our orders: cancel it on TikTok too.
 pub async fn cancel_on_tiktok(engine: &Engine, order_id: i64) -> StepResult {
+    // A store cancellation and a store refund of one order are separate jobs that both end
+    // here: one at a time, each reading the order afresh, so TikTok is asked to cancel once.
+    let _serial = CANCELS.lock(order_id).await;
     let Some(row) = load(engine, order_id).await? else {
         return Ok(());
     };
