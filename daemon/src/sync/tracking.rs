@@ -2,11 +2,14 @@
 //! offers for the order, the number checked, the waiting lines marked shipped. Store shipments
 //! (`shipping`) and Amazon's packages (`mcf`) both push through `TrackingPush`.
 
+use super::keyed_locks::KeyedLocks;
 use super::{Engine, OrgRuntime, ShopRuntime, StepFailure, carriers};
 use crate::connector::{ConnectorError, RemoteLineItem, RemoteOrder, ShippingProvider};
 use crate::store::{self, OrderRow};
 use feedbridge_common::orders::OrderSettings;
 use feedbridge_common::{EventKind, FailureKind};
+use std::sync::LazyLock;
+use tokio::sync::OwnedMutexGuard;
 
 /// Who named the carrier, which decides how it is mapped and how a problem is explained.
 #[derive(Clone, Copy, Debug)]
@@ -38,7 +41,13 @@ pub(super) struct TrackingPush<'a> {
     providers: Option<Vec<ShippingProvider>>,
     /// Lines pushed in this step, which the re-read order does not show yet.
     taken: Vec<String>,
+    /// Held for the step: store shipments and Amazon packages are different jobs, and two
+    /// pushes side by side would each see the other's lines still waiting.
+    _serial: OwnedMutexGuard<()>,
 }
+
+/// One tracking push per order at a time.
+static PUSHES: LazyLock<KeyedLocks> = LazyLock::new(KeyedLocks::default);
 
 fn subject(row: &OrderRow) -> String {
     format!("TikTok order {}", row.tiktok_order_id)
@@ -52,6 +61,7 @@ impl<'a> TrackingPush<'a> {
         shop: &'a ShopRuntime,
         row: &'a OrderRow,
     ) -> Result<Self, StepFailure> {
+        let serial = PUSHES.lock(row.id).await;
         let remote = shop
             .client
             .orders(std::slice::from_ref(&row.tiktok_order_id))
@@ -89,6 +99,7 @@ impl<'a> TrackingPush<'a> {
             remote,
             providers: None,
             taken: Vec::new(),
+            _serial: serial,
         })
     }
 
