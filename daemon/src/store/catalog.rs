@@ -772,22 +772,17 @@ pub fn link_candidates(conn: &Connection, shop_id: i64) -> rusqlite::Result<Vec<
         let (listing_id, title, status, tiktok_product_id, variant, sku) = row?;
         match candidates.last_mut() {
             Some(last) if last.listing_id == listing_id => last.variants.push((variant, sku)),
-            _ => {
-                if let Some(last) = candidates.last_mut() {
-                    last.variants.shrink_to_fit();
-                }
-                candidates.push(LinkCandidate {
-                    listing_id,
-                    title,
-                    status,
-                    tiktok_product_id,
-                    variants: vec![(variant, sku)],
-                });
-            }
+            _ => candidates.push(LinkCandidate {
+                listing_id,
+                title,
+                status,
+                tiktok_product_id,
+                variants: vec![(variant, sku)],
+            }),
         }
     }
-    if let Some(last) = candidates.last_mut() {
-        last.variants.shrink_to_fit();
+    for candidate in &mut candidates {
+        candidate.variants.shrink_to_fit();
     }
     Ok(candidates)
 }

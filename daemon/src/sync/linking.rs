@@ -253,10 +253,6 @@ impl<'a> SkuIndex<'a> {
         let end = start + self.0[start..].partition_point(|(held, _, _)| *held == sku);
         &self.0[start..end]
     }
-
-    fn carries(&self, sku: &str) -> bool {
-        !self.holders(sku).is_empty()
-    }
 }
 
 /// Sorts TikTok products, one at a time, into matches, misses and conflicts; changes nothing.
@@ -294,11 +290,15 @@ impl<'a> Preview<'a> {
     /// Sort one TikTok product.
     pub fn add(&mut self, product: ShopProduct) {
         let candidates = self.candidates;
-        let by_sku = &self.by_sku;
-        let in_store: Vec<&(String, String)> = product
+        // Each TikTok SKU with the store variants carrying it, looked up once.
+        let held: Vec<(&(String, String), &[SkuHolder<'a>])> = product
             .skus
             .iter()
-            .filter(|(sku, _)| by_sku.carries(sku))
+            .map(|pair| (pair, self.by_sku.holders(&pair.0)))
+            .collect();
+        let in_store: Vec<&(&(String, String), &[SkuHolder<'a>])> = held
+            .iter()
+            .filter(|(_, holders)| !holders.is_empty())
             .collect();
         if in_store.is_empty() {
             if self.detail == Report::Full {
@@ -315,8 +315,7 @@ impl<'a> Preview<'a> {
             return;
         }
         let mut ambiguous = false;
-        for (sku, _) in &in_store {
-            let holders = by_sku.holders(sku);
+        for ((sku, _), holders) in &in_store {
             if holders.len() > 1 {
                 ambiguous = true;
                 if self.reported_skus.insert(sku.clone()) {
@@ -334,10 +333,7 @@ impl<'a> Preview<'a> {
         if ambiguous {
             return;
         }
-        let owners: BTreeSet<usize> = in_store
-            .iter()
-            .map(|(sku, _)| by_sku.holders(sku)[0].1)
-            .collect();
+        let owners: BTreeSet<usize> = in_store.iter().map(|(_, holders)| holders[0].1).collect();
         if owners.len() > 1 {
             self.report.conflicts.push(LinkConflict {
                 seller_sku: sku_list(&product.skus),
@@ -356,11 +352,10 @@ impl<'a> Preview<'a> {
         let owner = *owners.iter().next().unwrap_or(&0);
         let candidate = &candidates[owner];
         if in_store.len() < product.skus.len() {
-            let absent: Vec<(String, String)> = product
-                .skus
+            let absent: Vec<(String, String)> = held
                 .iter()
-                .filter(|(sku, _)| !by_sku.carries(sku))
-                .cloned()
+                .filter(|(_, holders)| holders.is_empty())
+                .map(|(pair, _)| (*pair).clone())
                 .collect();
             self.report.conflicts.push(LinkConflict {
                 seller_sku: sku_list(&absent),
@@ -383,10 +378,10 @@ impl<'a> Preview<'a> {
             });
             return;
         }
-        let skus: Vec<(i64, String)> = product
-            .skus
+        // Every SKU is held by exactly one variant of `owner` here.
+        let skus: Vec<(i64, String)> = held
             .iter()
-            .map(|(sku, id)| (by_sku.holders(sku)[0].2, id.clone()))
+            .map(|((_, id), holders)| (holders[0].2, id.clone()))
             .collect();
         self.claims.push((
             owner,
@@ -599,10 +594,10 @@ mod tests {
         assert_eq!(holders("TEE-M"), vec![(0, 101)]);
         assert_eq!(holders("MUG"), vec![(2, 300)]);
         // Neither a prefix nor an extension of a held SKU, nor one past the end.
-        assert!(!index.carries("TEE"));
-        assert!(!index.carries("MUG-2"));
-        assert!(!index.carries("ZZZ"));
-        assert!(!index.carries(""));
+        assert!(index.holders("TEE").is_empty());
+        assert!(index.holders("MUG-2").is_empty());
+        assert!(index.holders("ZZZ").is_empty());
+        assert!(index.holders("").is_empty());
     }
 
     #[test]

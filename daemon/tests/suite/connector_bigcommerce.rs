@@ -87,6 +87,26 @@ async fn available(client: &BigCommerceClient, variant: &StoreVariant) -> i64 {
     levels[0].levels.iter().map(|l| l.available).sum()
 }
 
+/// An order created through the client for `lines`, then shipped in the control panel; its
+/// BigCommerce id.
+async fn shipped_order(
+    client: &BigCommerceClient,
+    control: &ControlClient,
+    tiktok_order_id: &str,
+    lines: &[(&StoreVariant, u32)],
+) -> u64 {
+    let order = client
+        .create_order(&new_order(tiktok_order_id, lines))
+        .await
+        .unwrap();
+    let id: u64 = order.id.parse().unwrap();
+    control
+        .bigcommerce_ship(id, "ups", "1Z999AA10123456784")
+        .await
+        .unwrap();
+    id
+}
+
 #[tokio::test]
 async fn info_and_catalog_page_through_with_stock_per_location() {
     let sandbox = sandbox_with(SandboxConfig {
@@ -363,21 +383,13 @@ async fn a_whole_refund_before_shipping_reads_as_cancelled() {
     );
     assert!(cancelled(unshipped.id.clone()).await);
 
-    let shipped = client
-        .create_order(&new_order("576100000000000012", &[(&base, 1)]))
-        .await
-        .unwrap();
-    let shipped_id: u64 = shipped.id.parse().unwrap();
-    control
-        .bigcommerce_ship(shipped_id, "ups", "1Z999AA10123456784")
-        .await
-        .unwrap();
+    let shipped_id = shipped_order(&client, &control, "576100000000000012", &[(&base, 1)]).await;
     control.bigcommerce_refund_order(shipped_id).await.unwrap();
     assert_eq!(
         control.bigcommerce_order(shipped_id).await.unwrap()["status_id"],
         4
     );
-    assert!(!cancelled(shipped.id.clone()).await);
+    assert!(!cancelled(shipped_id.to_string()).await);
 }
 
 #[tokio::test]
@@ -674,10 +686,6 @@ async fn a_malformed_answer_names_the_field() {
     server.abort();
 }
 
-/// TikTok refunded the buyer: the order is refunded once, offline (`custom`), for what is
-/// left of its total, and its units go back to stock once. The refund's answer is lost on
-/// the way back; the retry finds the refund made and only puts the stock back. Later calls
-/// change nothing.
 /// BigCommerce keeps no readable adjustment history: when the answer to the stock adjustment
 /// is lost, a retry cannot tell whether the units went back, so it adds nothing and fails
 /// naming the SKUs to check (never twice in stock).
@@ -689,15 +697,8 @@ async fn a_lost_answer_to_the_restock_is_never_restocked_again_and_names_what_to
     let products = all_products(&client).await;
     let (variant, _) = pick_variants(&products);
     let before = available(&client, &variant).await;
-    let order = client
-        .create_order(&new_order("576100000000000031", &[(&variant, 2)]))
-        .await
-        .unwrap();
-    let id: u64 = order.id.parse().unwrap();
-    control
-        .bigcommerce_ship(id, "ups", "1Z999AA10123456784")
-        .await
-        .unwrap();
+    let id = shipped_order(&client, &control, "576100000000000031", &[(&variant, 2)]).await;
+    let order_id = id.to_string();
     control
         .bigcommerce_fault(&Fault {
             path_contains: "POST /v3/inventory/adjustments/relative".into(),
@@ -706,7 +707,7 @@ async fn a_lost_answer_to_the_restock_is_never_restocked_again_and_names_what_to
         })
         .await
         .unwrap();
-    let lost = client.refund_order(&order.id, true).await.unwrap_err();
+    let lost = client.refund_order(&order_id, true).await.unwrap_err();
     assert!(matches!(lost, ConnectorError::Retryable { .. }), "{lost:?}");
     assert_eq!(
         available(&client, &variant).await,
@@ -714,7 +715,7 @@ async fn a_lost_answer_to_the_restock_is_never_restocked_again_and_names_what_to
         "the lost adjustment was made"
     );
 
-    let unsure = client.refund_order(&order.id, true).await.unwrap_err();
+    let unsure = client.refund_order(&order_id, true).await.unwrap_err();
     let ConnectorError::Rejected { reason, .. } = &unsure else {
         panic!("{unsure:?}");
     };
@@ -728,6 +729,10 @@ async fn a_lost_answer_to_the_restock_is_never_restocked_again_and_names_what_to
     assert_eq!(seen["status_id"], 4, "{seen}");
 }
 
+/// TikTok refunded the buyer: the order is refunded once, offline (`custom`), for what is
+/// left of its total, and its units go back to stock once. The refund's answer is lost on
+/// the way back; the retry finds the refund made and only puts the stock back. Later calls
+/// change nothing.
 #[tokio::test]
 async fn refund_order_refunds_the_rest_once_and_restocks_once_after_a_lost_answer() {
     let sandbox = sandbox_with(SandboxConfig::default()).await;
@@ -739,18 +744,14 @@ async fn refund_order_refunds_the_rest_once_and_restocks_once_after_a_lost_answe
         available(&client, &variant).await,
         available(&client, &base).await,
     );
-    let order = client
-        .create_order(&new_order(
-            "576100000000000021",
-            &[(&variant, 2), (&base, 1)],
-        ))
-        .await
-        .unwrap();
-    let id: u64 = order.id.parse().unwrap();
-    control
-        .bigcommerce_ship(id, "ups", "1Z999AA10123456784")
-        .await
-        .unwrap();
+    let id = shipped_order(
+        &client,
+        &control,
+        "576100000000000021",
+        &[(&variant, 2), (&base, 1)],
+    )
+    .await;
+    let order_id = id.to_string();
     assert_eq!(available(&client, &variant).await, before.0 - 2);
 
     control
@@ -761,9 +762,9 @@ async fn refund_order_refunds_the_rest_once_and_restocks_once_after_a_lost_answe
         })
         .await
         .unwrap();
-    let lost = client.refund_order(&order.id, true).await.unwrap_err();
+    let lost = client.refund_order(&order_id, true).await.unwrap_err();
     assert!(matches!(lost, ConnectorError::Retryable { .. }), "{lost:?}");
-    assert!(client.refund_order(&order.id, true).await.unwrap());
+    assert!(client.refund_order(&order_id, true).await.unwrap());
 
     let seen = control.bigcommerce_order(id).await.unwrap();
     assert_eq!(seen["status_id"], 4, "{seen}");
@@ -795,7 +796,7 @@ async fn refund_order_refunds_the_rest_once_and_restocks_once_after_a_lost_answe
     );
 
     // Already refunded and restocked: nothing is sent.
-    assert!(client.refund_order(&order.id, true).await.unwrap());
+    assert!(client.refund_order(&order_id, true).await.unwrap());
     let again = control.bigcommerce_calls().await.unwrap();
     assert_eq!(posted(&again, "/payment_actions/refunds"), 1);
     assert_eq!(

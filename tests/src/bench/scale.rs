@@ -107,25 +107,17 @@ pub async fn run(skus: usize, orders: usize) -> anyhow::Result<BenchResult> {
     // Reading a large TikTok catalog takes longer than tarpc's default 10 s deadline.
     let mut long_call = context::current();
     long_call.deadline = Instant::now() + Duration::from_secs(1_800);
-    // Adoption links what it finds; `link apply` covers SKUs it did not see, and goes again
-    // when TikTok refuses a catalog page for its rate (the daemon pushes stock meanwhile).
+    // Adoption links what it finds; `link apply` covers SKUs it did not see (the daemon waits
+    // out TikTok's rate refusals while it pushes stock meanwhile).
     let linked_now = query_count(
         &db,
         "SELECT count(*) FROM listings WHERE tiktok_product_id IS NOT NULL",
     )?;
     if linked_now < products {
-        let mut tries = 0;
-        loop {
-            match rig.console.link_apply(long_call, SHOP.into()).await? {
-                Ok(_) => break,
-                Err(e) if tries < 5 && e.to_string().contains("will retry") => {
-                    tries += 1;
-                    eprintln!("scale: link apply refused for TikTok's rate ({e}); again in 10 s");
-                    tokio::time::sleep(Duration::from_secs(10)).await;
-                }
-                Err(e) => anyhow::bail!("link apply: {e}"),
-            }
-        }
+        rig.console
+            .link_apply(long_call, SHOP.into())
+            .await?
+            .map_err(|e| anyhow::anyhow!("link apply: {e}"))?;
     }
     wait_for("every SKU linked", SETUP_WAIT, || async {
         let linked = query_count(
